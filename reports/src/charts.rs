@@ -1,0 +1,327 @@
+//! Charts with plotters, rendered both as SVG (inlined in the HTML report) and PNG.
+//!
+//! Text uses DejaVu Sans, embedded in the binary and registered with plotters' `ab_glyph`
+//! renderer, so PNGs render the same on machines without system fonts.
+
+use std::path::Path;
+use std::sync::Once;
+
+use anyhow::{Result, anyhow};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::FontStyle;
+
+use crate::format;
+
+/// Width and height of every chart, pixels.
+pub const SIZE: (u32, u32) = (960, 540);
+/// Font family name registered for charts.
+pub const FONT: &str = "sans-serif";
+
+/// Series colours (colour-blind-safe palette, Okabe and Ito).
+pub const PALETTE: [RGBColor; 8] = [
+    RGBColor(0, 114, 178),
+    RGBColor(230, 159, 0),
+    RGBColor(0, 158, 115),
+    RGBColor(213, 94, 0),
+    RGBColor(86, 180, 233),
+    RGBColor(204, 121, 167),
+    RGBColor(240, 228, 66),
+    RGBColor(0, 0, 0),
+];
+
+static FONTS: Once = Once::new();
+
+fn register_fonts() {
+    FONTS.call_once(|| {
+        // The embedded fonts are valid TrueType files; a failure here would be a build defect.
+        let _ = plotters::style::register_font(FONT, FontStyle::Normal, dejavu::sans::regular());
+        let _ = plotters::style::register_font(FONT, FontStyle::Bold, dejavu::sans::bold());
+    });
+}
+
+/// A chart that can draw itself on any plotters backend.
+pub trait Plot {
+    /// File stem, e.g. `cumulative_cash`.
+    fn name(&self) -> &str;
+    /// Chart title.
+    fn title(&self) -> &str;
+    /// Draw onto `root`.
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String>;
+}
+
+/// A rendered chart.
+#[derive(Clone, Debug)]
+pub struct RenderedChart {
+    /// File stem.
+    pub name: String,
+    /// Title.
+    pub title: String,
+    /// The SVG document.
+    pub svg: String,
+}
+
+/// Render a chart to `<dir>/<name>.svg` and `<dir>/<name>.png`.
+pub fn render<P: Plot>(plot: &P, dir: &Path) -> Result<RenderedChart> {
+    register_fonts();
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        plot.draw(&root).map_err(|e| anyhow!("drawing {} (svg): {e}", plot.name()))?;
+        root.present().map_err(|e| anyhow!("finishing {} (svg): {e}", plot.name()))?;
+    }
+    std::fs::write(dir.join(format!("{}.svg", plot.name())), &svg)?;
+    let png = dir.join(format!("{}.png", plot.name()));
+    {
+        let root = BitMapBackend::new(&png, SIZE).into_drawing_area();
+        plot.draw(&root).map_err(|e| anyhow!("drawing {} (png): {e}", plot.name()))?;
+        root.present().map_err(|e| anyhow!("writing {}: {e}", png.display()))?;
+    }
+    Ok(RenderedChart { name: plot.name().to_string(), title: plot.title().to_string(), svg })
+}
+
+fn e<E: std::fmt::Display>(err: E) -> String {
+    err.to_string()
+}
+
+/// Percentile bands of a quantity over time.
+#[derive(Clone, Debug, Default)]
+pub struct Bands {
+    /// x values (e.g. month index).
+    pub x: Vec<f64>,
+    /// 5th percentile per x.
+    pub p5: Vec<f64>,
+    /// 25th percentile.
+    pub p25: Vec<f64>,
+    /// Median.
+    pub p50: Vec<f64>,
+    /// 75th percentile.
+    pub p75: Vec<f64>,
+    /// 95th percentile.
+    pub p95: Vec<f64>,
+}
+
+impl Bands {
+    /// Percentile bands from per-x samples (`samples[i]` holds every replication's value at `x[i]`).
+    pub fn from_samples(x: Vec<f64>, samples: &[Vec<f64>]) -> Bands {
+        let mut b = Bands { x, ..Bands::default() };
+        for s in samples {
+            let mut v: Vec<f64> = s.iter().copied().filter(|x| x.is_finite()).collect();
+            v.sort_by(f64::total_cmp);
+            let q = |p| dcplan_sim::stats::percentile_sorted(&v, p);
+            b.p5.push(q(0.05));
+            b.p25.push(q(0.25));
+            b.p50.push(q(0.50));
+            b.p75.push(q(0.75));
+            b.p95.push(q(0.95));
+        }
+        b
+    }
+}
+
+/// How the y axis of a chart is labelled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum YFormat {
+    /// Money in $M (values are USD).
+    MillionsUsd,
+    /// A fraction shown in percent.
+    Percent,
+    /// A plain number.
+    Plain,
+}
+
+impl YFormat {
+    fn scale(self) -> f64 {
+        match self {
+            YFormat::MillionsUsd => 1e-6,
+            YFormat::Percent => 100.0,
+            YFormat::Plain => 1.0,
+        }
+    }
+}
+
+/// A fan chart: P5-P95 and P25-P75 bands with the median line.
+#[derive(Clone, Debug)]
+pub struct FanChart {
+    /// File stem.
+    pub name: String,
+    /// Title.
+    pub title: String,
+    /// x-axis label.
+    pub x_label: String,
+    /// y-axis label (with unit).
+    pub y_label: String,
+    /// Data.
+    pub bands: Bands,
+    /// y scaling.
+    pub y_format: YFormat,
+    /// Draw a horizontal line at zero.
+    pub zero_line: bool,
+}
+
+fn bounds(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (lo, hi) = values.filter(|v| v.is_finite()).fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
+    if !lo.is_finite() {
+        return (0.0, 1.0);
+    }
+    let pad = ((hi - lo).abs() * 0.05).max(1e-9);
+    (lo - pad, hi + pad)
+}
+
+impl Plot for FanChart {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn title(&self) -> &str {
+        &self.title
+    }
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        root.fill(&WHITE).map_err(e)?;
+        let k = self.y_format.scale();
+        let b = &self.bands;
+        let (x0, x1) = bounds(b.x.iter().copied());
+        let mut all: Vec<f64> = b.p5.iter().chain(b.p95.iter()).map(|v| v * k).collect();
+        if self.zero_line {
+            all.push(0.0);
+        }
+        let (y0, y1) = bounds(all.into_iter());
+        let mut chart = ChartBuilder::on(root)
+            .caption(&self.title, (FONT, 24).into_font())
+            .margin(16)
+            .x_label_area_size(48)
+            .y_label_area_size(72)
+            .build_cartesian_2d(x0..x1, y0..y1)
+            .map_err(e)?;
+        chart
+            .configure_mesh()
+            .x_desc(&self.x_label)
+            .y_desc(&self.y_label)
+            .label_style((FONT, 15))
+            .axis_desc_style((FONT, 17))
+            .x_label_formatter(&|v| format::tick(*v, x1 - x0))
+            .y_label_formatter(&|v| format::tick(*v, y1 - y0))
+            .light_line_style(WHITE.mix(0.0))
+            .draw()
+            .map_err(e)?;
+        let c = PALETTE[0];
+        let band = |lo: &[f64], hi: &[f64]| -> Vec<(f64, f64)> {
+            b.x.iter().zip(hi).map(|(x, y)| (*x, y * k)).chain(b.x.iter().zip(lo).rev().map(|(x, y)| (*x, y * k))).collect()
+        };
+        chart
+            .draw_series(std::iter::once(Polygon::new(band(&b.p5, &b.p95), c.mix(0.18).filled())))
+            .map_err(e)?
+            .label("P5-P95")
+            .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 18, y + 6)], c.mix(0.18).filled()));
+        chart
+            .draw_series(std::iter::once(Polygon::new(band(&b.p25, &b.p75), c.mix(0.40).filled())))
+            .map_err(e)?
+            .label("P25-P75")
+            .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 18, y + 6)], c.mix(0.40).filled()));
+        chart
+            .draw_series(LineSeries::new(b.x.iter().zip(&b.p50).map(|(x, y)| (*x, y * k)), c.stroke_width(3)))
+            .map_err(e)?
+            .label("P50 (median)")
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(3)));
+        if self.zero_line && y0 < 0.0 && y1 > 0.0 {
+            chart.draw_series(LineSeries::new([(x0, 0.0), (x1, 0.0)], BLACK.mix(0.6).stroke_width(1))).map_err(e)?;
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .label_font((FONT, 15))
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.3))
+            .draw()
+            .map_err(e)?;
+        Ok(())
+    }
+}
+
+/// A histogram with percentile markers.
+#[derive(Clone, Debug)]
+pub struct Histogram {
+    /// File stem.
+    pub name: String,
+    /// Title.
+    pub title: String,
+    /// x-axis label (with unit).
+    pub x_label: String,
+    /// Values (e.g. one NPV per replication).
+    pub values: Vec<f64>,
+    /// x scaling.
+    pub x_format: YFormat,
+    /// Vertical markers with their labels (e.g. P10, P50, P90).
+    pub markers: Vec<(String, f64)>,
+}
+
+impl Plot for Histogram {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn title(&self) -> &str {
+        &self.title
+    }
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        root.fill(&WHITE).map_err(e)?;
+        let k = self.x_format.scale();
+        let v: Vec<f64> = self.values.iter().map(|x| x * k).filter(|x| x.is_finite()).collect();
+        let (lo, hi) = bounds(v.iter().copied());
+        let n_bins = ((v.len() as f64).sqrt().ceil() as usize).clamp(5, 40);
+        let width = (hi - lo) / n_bins as f64;
+        let mut counts = vec![0u32; n_bins];
+        for x in &v {
+            let i = (((x - lo) / width) as usize).min(n_bins - 1);
+            counts[i] += 1;
+        }
+        let y_max = counts.iter().copied().max().unwrap_or(1).max(1) as f64 * 1.15;
+        let mut chart = ChartBuilder::on(root)
+            .caption(&self.title, (FONT, 24).into_font())
+            .margin(16)
+            .x_label_area_size(48)
+            .y_label_area_size(64)
+            .build_cartesian_2d(lo..hi, 0.0..y_max)
+            .map_err(e)?;
+        chart
+            .configure_mesh()
+            .x_desc(&self.x_label)
+            .y_desc("Replications")
+            .y_labels((y_max.floor() as usize + 1).clamp(2, 11))
+            .label_style((FONT, 15))
+            .axis_desc_style((FONT, 17))
+            .x_label_formatter(&|v| format::tick(*v, hi - lo))
+            .y_label_formatter(&|v| format!("{v:.0}"))
+            .light_line_style(WHITE.mix(0.0))
+            .draw()
+            .map_err(e)?;
+        let c = PALETTE[0];
+        chart
+            .draw_series(counts.iter().enumerate().map(|(i, &n)| {
+                let x0 = lo + i as f64 * width;
+                Rectangle::new([(x0 + width * 0.04, 0.0), (x0 + width * 0.96, n as f64)], c.mix(0.75).filled())
+            }))
+            .map_err(e)?
+            .label("replications per bin")
+            .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 18, y + 6)], c.mix(0.75).filled()));
+        for (i, (label, x)) in self.markers.iter().enumerate() {
+            let x = x * k;
+            if !x.is_finite() {
+                continue;
+            }
+            let mc = PALETTE[(i % 3) + 1];
+            chart
+                .draw_series(LineSeries::new([(x, 0.0), (x, y_max)], mc.stroke_width(2)))
+                .map_err(e)?
+                .label(format!("{label} = {}", format::tick(x, hi - lo)))
+                .legend(move |(px, py)| PathElement::new(vec![(px, py), (px + 18, py)], mc.stroke_width(2)));
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .label_font((FONT, 15))
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.3))
+            .draw()
+            .map_err(e)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,186 @@
+//! A tiny document model rendered both to Markdown and to self-contained HTML.
+
+use std::fmt::Write;
+
+/// A block of a document.
+#[derive(Clone, Debug)]
+pub enum Block {
+    /// A heading of level 1-3.
+    Heading(u8, String),
+    /// A paragraph of plain text.
+    Para(String),
+    /// A bulleted list.
+    Bullets(Vec<String>),
+    /// A table with a header row; the first column is left-aligned, the others right-aligned.
+    Table {
+        /// Column titles.
+        header: Vec<String>,
+        /// Rows of cells.
+        rows: Vec<Vec<String>>,
+    },
+    /// A chart: its title, SVG document (inlined in HTML) and PNG file name (linked in Markdown).
+    Chart {
+        /// Title.
+        title: String,
+        /// SVG text.
+        svg: String,
+        /// PNG file name in the output folder.
+        png: String,
+    },
+    /// Preformatted text.
+    Code(String),
+    /// A collapsible section (HTML) / plain section (Markdown).
+    Details(String, Vec<Block>),
+}
+
+/// A document.
+#[derive(Clone, Debug, Default)]
+pub struct Doc {
+    /// Title.
+    pub title: String,
+    /// Blocks in order.
+    pub blocks: Vec<Block>,
+}
+
+impl Doc {
+    /// Render as Markdown.
+    pub fn to_markdown(&self) -> String {
+        let mut s = format!("# {}\n\n", self.title);
+        for b in &self.blocks {
+            md_block(&mut s, b);
+        }
+        s
+    }
+
+    /// Render as one self-contained HTML page (styles and charts inline, no external resources).
+    pub fn to_html(&self) -> String {
+        let mut body = String::new();
+        for b in &self.blocks {
+            html_block(&mut body, b);
+        }
+        format!(
+            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{}</style>\n</head>\n<body>\n<main>\n<h1>{}</h1>\n{}</main>\n</body>\n</html>\n",
+            esc(&self.title),
+            CSS,
+            esc(&self.title),
+            body
+        )
+    }
+}
+
+const CSS: &str = "body{font-family:-apple-system,BlinkMacSystemFont,'Segoe UI',Helvetica,Arial,sans-serif;color:#1b1f24;background:#f6f7f9;margin:0}\
+main{max-width:1040px;margin:0 auto;padding:24px 32px 64px;background:#fff}\
+h1{font-size:28px;margin:8px 0 16px}h2{font-size:21px;margin:32px 0 8px;border-bottom:1px solid #dde1e6;padding-bottom:4px}h3{font-size:17px;margin:20px 0 6px}\
+p,li{font-size:15px;line-height:1.5}table{border-collapse:collapse;margin:8px 0 16px;font-size:14px}\
+th,td{padding:4px 10px;border-bottom:1px solid #e3e6ea}th{background:#f0f2f5;text-align:right}th:first-child,td:first-child{text-align:left}td{text-align:right;font-variant-numeric:tabular-nums}\
+figure{margin:16px 0}figure svg{max-width:100%;height:auto;border:1px solid #e3e6ea}figcaption{font-size:13px;color:#555}\
+pre{background:#f0f2f5;padding:12px;overflow-x:auto;font-size:12px;line-height:1.4}details{margin:8px 0}summary{cursor:pointer;font-weight:600}";
+
+fn md_block(s: &mut String, b: &Block) {
+    match b {
+        Block::Heading(level, text) => {
+            let _ = writeln!(s, "{} {}\n", "#".repeat(*level as usize + 1), text);
+        }
+        Block::Para(text) => {
+            let _ = writeln!(s, "{text}\n");
+        }
+        Block::Bullets(items) => {
+            for i in items {
+                let _ = writeln!(s, "- {i}");
+            }
+            s.push('\n');
+        }
+        Block::Table { header, rows } => {
+            let _ = writeln!(s, "| {} |", header.join(" | "));
+            let align: Vec<&str> = (0..header.len()).map(|i| if i == 0 { "---" } else { "---:" }).collect();
+            let _ = writeln!(s, "| {} |", align.join(" | "));
+            for r in rows {
+                let cells: Vec<String> = r.iter().map(|c| c.replace('|', "\\|")).collect();
+                let _ = writeln!(s, "| {} |", cells.join(" | "));
+            }
+            s.push('\n');
+        }
+        Block::Chart { title, png, .. } => {
+            let _ = writeln!(s, "![{title}]({png})\n");
+        }
+        Block::Code(text) => {
+            let _ = writeln!(s, "```\n{}\n```\n", text.trim_end());
+        }
+        Block::Details(summary, blocks) => {
+            let _ = writeln!(s, "**{summary}**\n");
+            for b in blocks {
+                md_block(s, b);
+            }
+        }
+    }
+}
+
+fn html_block(s: &mut String, b: &Block) {
+    match b {
+        Block::Heading(level, text) => {
+            let _ = writeln!(s, "<h{0}>{1}</h{0}>", level + 1, esc(text));
+        }
+        Block::Para(text) => {
+            let _ = writeln!(s, "<p>{}</p>", esc(text));
+        }
+        Block::Bullets(items) => {
+            s.push_str("<ul>\n");
+            for i in items {
+                let _ = writeln!(s, "<li>{}</li>", esc(i));
+            }
+            s.push_str("</ul>\n");
+        }
+        Block::Table { header, rows } => {
+            s.push_str("<table>\n<thead><tr>");
+            for h in header {
+                let _ = write!(s, "<th>{}</th>", esc(h));
+            }
+            s.push_str("</tr></thead>\n<tbody>\n");
+            for r in rows {
+                s.push_str("<tr>");
+                for c in r {
+                    let _ = write!(s, "<td>{}</td>", esc(c));
+                }
+                s.push_str("</tr>\n");
+            }
+            s.push_str("</tbody>\n</table>\n");
+        }
+        Block::Chart { title, svg, .. } => {
+            let svg = svg.trim_start_matches("<?xml version=\"1.0\" encoding=\"UTF-8\"?>").trim();
+            let _ = writeln!(s, "<figure>\n{svg}\n<figcaption>{}</figcaption>\n</figure>", esc(title));
+        }
+        Block::Code(text) => {
+            let _ = writeln!(s, "<pre>{}</pre>", esc(text));
+        }
+        Block::Details(summary, blocks) => {
+            let _ = writeln!(s, "<details>\n<summary>{}</summary>", esc(summary));
+            for b in blocks {
+                html_block(s, b);
+            }
+            s.push_str("</details>\n");
+        }
+    }
+}
+
+/// Escape text for HTML.
+pub fn esc(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_tables_in_both_formats() {
+        let d = Doc {
+            title: "T <1>".into(),
+            blocks: vec![Block::Table { header: vec!["a".into(), "b".into()], rows: vec![vec!["x|y".into(), "1".into()]] }],
+        };
+        let md = d.to_markdown();
+        assert!(md.contains("| a | b |\n| --- | ---: |\n| x\\|y | 1 |"), "{md}");
+        let html = d.to_html();
+        assert!(html.contains("<title>T &lt;1&gt;</title>"));
+        assert!(html.contains("<td>x|y</td><td>1</td>"));
+    }
+}

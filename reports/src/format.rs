@@ -1,0 +1,125 @@
+//! Number formatting for reports: thousands separators, money in $k/$M/$B, percentages, months.
+
+/// `1234567.8` -> `1,234,568`.
+pub fn thousands(x: f64) -> String {
+    if !x.is_finite() {
+        return "n/a".into();
+    }
+    let neg = x < 0.0;
+    let digits = format!("{:.0}", x.abs());
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if neg && out != "0" { format!("-{out}") } else { out }
+}
+
+/// Money with a scale suffix: `$412M`, `$1.25B`, `-$3.4M`, `$950k`, `$12`.
+pub fn money(x: f64) -> String {
+    if !x.is_finite() {
+        return "n/a".into();
+    }
+    let sign = if x < 0.0 { "-" } else { "" };
+    let a = x.abs();
+    let body = if a >= 1e9 {
+        format!("{}B", sig3(a / 1e9))
+    } else if a >= 1e6 {
+        format!("{}M", sig3(a / 1e6))
+    } else if a >= 1e3 {
+        format!("{}k", sig3(a / 1e3))
+    } else {
+        format!("{a:.0}")
+    };
+    format!("{sign}${body}")
+}
+
+/// Three significant figures without trailing zeros: 412, 41.2, 4.12.
+fn sig3(v: f64) -> String {
+    let s = if v >= 100.0 {
+        format!("{v:.0}")
+    } else if v >= 10.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
+    };
+    if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s }
+}
+
+/// Price with cents: `$2.95`.
+pub fn price(x: f64) -> String {
+    if x.is_finite() { format!("${x:.2}") } else { "n/a".into() }
+}
+
+/// A fraction as a percentage: `0.783` -> `78.3 %`.
+pub fn percent(x: f64) -> String {
+    if x.is_finite() { format!("{:.1} %", x * 100.0) } else { "n/a".into() }
+}
+
+/// A number of months: `31 months`, or `never` for a missing value.
+pub fn months(x: Option<f64>) -> String {
+    match x {
+        Some(m) if m.is_finite() => format!("{} months", thousands(m)),
+        _ => "never".into(),
+    }
+}
+
+/// A plain ratio with two decimals: `1.18`.
+pub fn ratio(x: f64) -> String {
+    if x.is_finite() { format!("{x:.2}") } else { "n/a".into() }
+}
+
+/// An axis tick label: thousands separators, with as many decimals as the axis span needs.
+pub fn tick(v: f64, span: f64) -> String {
+    let step = (span.abs() / 8.0).max(1e-12);
+    let decimals = (-step.log10().floor()).clamp(0.0, 6.0) as usize;
+    if decimals == 0 {
+        thousands(v)
+    } else {
+        let s = format!("{:.*}", decimals, v);
+        if s.starts_with('-') && s.trim_start_matches('-').chars().all(|c| c == '0' || c == '.') { s[1..].to_string() } else { s }
+    }
+}
+
+/// Format a value by the unit implied by its column name.
+pub fn by_column(name: &str, x: f64) -> String {
+    if !x.is_finite() {
+        "n/a".into()
+    } else if name.ends_with("_usd_per_mwh") || name.ends_with("_usd_per_gpu_hour") {
+        format!("${x:.2}")
+    } else if name.ends_with("_usd") {
+        money(x)
+    } else if name.ends_with("_frac") {
+        percent(x)
+    } else if name.ends_with("_months") {
+        format!("{x:.1}")
+    } else if name == "pue" || name.ends_with("_ratio") {
+        ratio(x)
+    } else if x.abs() >= 1000.0 {
+        thousands(x)
+    } else {
+        format!("{x:.3}").trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats() {
+        assert_eq!(thousands(1234567.8), "1,234,568");
+        assert_eq!(thousands(-999.0), "-999");
+        assert_eq!(money(412_300_000.0), "$412M");
+        assert_eq!(money(1_250_000_000.0), "$1.25B");
+        assert_eq!(money(-3_400_000.0), "-$3.4M");
+        assert_eq!(money(950.0), "$950");
+        assert_eq!(money(12_000.0), "$12k");
+        assert_eq!(percent(0.783), "78.3 %");
+        assert_eq!(months(Some(31.0)), "31 months");
+        assert_eq!(months(None), "never");
+        assert_eq!(by_column("pue", 1.2345), "1.23");
+    }
+}

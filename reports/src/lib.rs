@@ -1,0 +1,12 @@
+//! dcplan reports: turns simulation results into tables (polars), charts (plotters) and reports
+//! (Markdown and self-contained HTML), and holds the command-line pipeline behind the `dcplan`
+//! binary.
+
+pub mod charts;
+pub mod doc;
+pub mod format;
+pub mod manifest;
+pub mod output;
+pub mod pipeline;
+pub mod report;
+pub mod tables;

@@ -1,0 +1,151 @@
+//! The `dcplan` command line: parses arguments, dispatches, maps errors to an exit code.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use dcplan::pipeline::{self, RunRequest};
+use dcplan_sim::scenario::{self, LoadedScenario, ScenarioError, Severity};
+
+/// Data-center capacity planning for GPU clouds: what a fleet, in a building, on a power supply,
+/// with a demand and a financing, will earn, as distributions.
+#[derive(Debug, Parser)]
+#[command(name = "dcplan", version, about, long_about = None, after_help = EXAMPLES)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+const EXAMPLES: &str = "Examples:
+  dcplan run                                  run the built-in 4,096-GPU H100 scenario
+  dcplan run scenarios/medium.ron -r 500      500 replications of a scenario
+  dcplan run scenarios/tiny.ron --out /tmp/t  write the output folder to /tmp/t
+  dcplan check scenarios/*.ron                validate scenarios and list every problem";
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Simulate a scenario and write tables, charts and a report.
+    Run(RunArgs),
+    /// Validate scenarios and print every problem with its location.
+    Check {
+        /// Scenario files.
+        #[arg(required = true)]
+        scenarios: Vec<PathBuf>,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct RunArgs {
+    /// Scenario file (RON). Without one, the built-in default scenario runs.
+    scenario: Option<PathBuf>,
+    /// Monte Carlo replications (default: the scenario's `simulation.replications`).
+    #[arg(short, long)]
+    replications: Option<u32>,
+    /// Master seed (default: the scenario's `simulation.seed`).
+    #[arg(short, long)]
+    seed: Option<u64>,
+    /// Worker threads; 0 uses every core. Results do not depend on it.
+    #[arg(short, long, default_value_t = 0)]
+    threads: usize,
+    /// Output folder (default: out/<scenario name>, numbered if it exists).
+    #[arg(short, long)]
+    out: Option<PathBuf>,
+    /// Replace the output folder if it exists.
+    #[arg(long)]
+    force: bool,
+    /// Print nothing on success (errors still go to stderr).
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let command = cli.command.unwrap_or(Command::Run(RunArgs {
+        scenario: None,
+        replications: None,
+        seed: None,
+        threads: 0,
+        out: None,
+        force: false,
+        quiet: false,
+    }));
+    let result = match command {
+        Command::Run(args) => cmd_run(args),
+        Command::Check { scenarios } => cmd_check(&scenarios),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn load(path: Option<&PathBuf>) -> Result<LoadedScenario, ScenarioError> {
+    match path {
+        Some(p) => scenario::load_file(p),
+        None => scenario::load_default(),
+    }
+}
+
+fn cmd_run(args: RunArgs) -> Result<ExitCode> {
+    let loaded = match load(args.scenario.as_ref()) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    if !args.quiet {
+        for w in &loaded.warnings {
+            eprintln!("{}: {w}", loaded.file);
+        }
+    }
+    let req = RunRequest {
+        replications: args.replications,
+        seed: args.seed,
+        threads: args.threads,
+        out: args.out,
+        force: args.force,
+        quiet: args.quiet,
+        command_line: std::env::args().collect::<Vec<_>>().join(" "),
+    };
+    let result = pipeline::run(&loaded, &req).context("running the scenario")?;
+    if !args.quiet {
+        println!("{}: {} replications in {:.1} s", loaded.scenario.name, result.variant.output.replications.len(), result.wall.as_secs_f64());
+        for h in &result.headlines {
+            println!("  {h}");
+        }
+        println!("report: {}", result.dir.join("report.html").display());
+    }
+    Ok(if result.variant.output.failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+fn cmd_check(paths: &[PathBuf]) -> Result<ExitCode> {
+    let mut ok = true;
+    for p in paths {
+        match scenario::load_file(p) {
+            Ok(l) => {
+                println!("{}: ok{}", p.display(), if l.warnings.is_empty() { String::new() } else { format!(" ({} warning(s))", l.warnings.len()) });
+                for w in &l.warnings {
+                    println!("  {w}");
+                }
+            }
+            Err(ScenarioError::Invalid { file, problems }) => {
+                ok = false;
+                let n_err = problems.iter().filter(|p| p.severity == Severity::Error).count();
+                eprintln!("{file}: {n_err} error(s)");
+                for problem in &problems {
+                    eprintln!("  {problem}");
+                }
+            }
+            Err(e) => {
+                ok = false;
+                eprintln!("{e}");
+            }
+        }
+    }
+    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}

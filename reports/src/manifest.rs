@@ -1,0 +1,82 @@
+//! `manifest.ron`: what was run, how, and with which result files.
+
+use serde::{Deserialize, Serialize};
+
+/// Version of the dcplan binary.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+/// Git revision the binary was built from (`unknown` outside a git checkout).
+pub const GIT_REVISION: &str = env!("DCPLAN_GIT_REVISION");
+
+/// Everything needed to reproduce and check a run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// dcplan version.
+    pub dcplan_version: String,
+    /// Git revision of the build.
+    pub git_revision: String,
+    /// Scenario file as given.
+    pub scenario_file: String,
+    /// Scenario name.
+    pub scenario_name: String,
+    /// BLAKE3 hash of the scenario text.
+    pub scenario_hash: String,
+    /// Master seed.
+    pub seed: u64,
+    /// Replications in the whole run.
+    pub replications: u64,
+    /// Replication indices in this output (`start..end`; the whole run unless sharded).
+    pub replication_range: (u64, u64),
+    /// Worker threads used (does not affect results).
+    pub threads: usize,
+    /// The command line.
+    pub command_line: String,
+    /// When the run started (UTC, ISO 8601).
+    pub started_utc: String,
+    /// Wall time of the run, seconds.
+    pub wall_time_s: f64,
+    /// Replications that failed, with the seed and message to reproduce them.
+    pub failures: Vec<(u64, String)>,
+    /// Files written, with their BLAKE3 hashes.
+    pub files: Vec<(String, String)>,
+}
+
+/// BLAKE3 hash of bytes, as `blake3:<hex>`.
+pub fn hash_bytes(bytes: &[u8]) -> String {
+    format!("blake3:{}", blake3::hash(bytes).to_hex())
+}
+
+/// Current UTC time as ISO 8601 (`2026-11-24T21:41:41Z`).
+pub fn now_utc() -> String {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    iso8601(secs)
+}
+
+/// Format seconds since the Unix epoch as ISO 8601 UTC.
+pub fn iso8601(secs: u64) -> String {
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = if m <= 2 { y + 1 } else { y };
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso8601_known_dates() {
+        assert_eq!(iso8601(0), "1970-01-01T00:00:00Z");
+        assert_eq!(iso8601(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(iso8601(1_795_556_501), "2026-11-24T21:41:41Z");
+    }
+}

@@ -1,0 +1,168 @@
+//! The run report: headline answers, key risk table, charts, inputs and reproducibility.
+
+use dcplan_sim::LoadedScenario;
+use dcplan_sim::stats::Summary;
+
+use crate::charts::RenderedChart;
+use crate::doc::{Block, Doc};
+use crate::format::{by_column, money, months, percent};
+use crate::manifest::Manifest;
+use crate::tables::VariantRuns;
+
+/// KPIs shown in the key table, with a plain-language label.
+pub const KEY_KPIS: &[(&str, &str)] = &[
+    ("payback_months", "Payback (months until cumulative free cash flow >= 0)"),
+    ("npv_usd", "Project NPV (free cash flow + terminal value)"),
+    ("irr_frac", "Project IRR (annual)"),
+    ("peak_funding_usd", "Peak funding need"),
+    ("revenue_usd", "Revenue over the horizon"),
+    ("ebitda_usd", "EBITDA over the horizon"),
+    ("ebitda_margin_frac", "EBITDA margin"),
+    ("capex_usd", "Capex"),
+    ("utilization_frac", "Utilization (sold / installed GPU-hours)"),
+    ("rejected_frac", "Requests rejected for lack of capacity"),
+    ("energy_cost_usd", "Energy cost"),
+    ("energy_cost_usd_per_mwh", "Energy cost per facility MWh"),
+    ("pue", "PUE (facility / IT energy)"),
+];
+
+/// Share of replications whose payback is at most `months` (a missing payback counts as never).
+pub fn prob_payback_within(v: &VariantRuns, months: f64) -> f64 {
+    let all = v.kpi("payback_months");
+    if all.is_empty() {
+        return f64::NAN;
+    }
+    all.iter().filter(|p| p.is_some_and(|m| m <= months)).count() as f64 / all.len() as f64
+}
+
+/// Payback percentile where "never" sorts after every finite value.
+pub fn payback_percentile(v: &VariantRuns, p: f64) -> Option<f64> {
+    let mut vals: Vec<f64> = v.kpi("payback_months").into_iter().map(|x| x.unwrap_or(f64::INFINITY)).collect();
+    if vals.is_empty() {
+        return None;
+    }
+    vals.sort_by(f64::total_cmp);
+    // Nearest-rank percentile, so that "never" is reported rather than interpolated.
+    let idx = ((p * vals.len() as f64).ceil() as usize).clamp(1, vals.len()) - 1;
+    let x = vals[idx];
+    x.is_finite().then_some(x)
+}
+
+/// Headline sentences for one variant.
+pub fn headlines(v: &VariantRuns, discount_rate: &str) -> Vec<String> {
+    let npv = v.summary("npv_usd");
+    let funding = v.summary("peak_funding_usd");
+    let margin = v.summary("ebitda_margin_frac");
+    let util = v.summary("utilization_frac");
+    let p_neg = {
+        let vals = v.kpi("npv_usd");
+        vals.iter().flatten().filter(|x| **x < 0.0).count() as f64 / vals.len().max(1) as f64
+    };
+    vec![
+        format!(
+            "P50 payback {}; P10 {}, P90 {}. {} chance of payback within 36 months, {} within 60 months.",
+            months(payback_percentile(v, 0.5)),
+            months(payback_percentile(v, 0.1)),
+            months(payback_percentile(v, 0.9)),
+            percent(prob_payback_within(v, 36.0)),
+            percent(prob_payback_within(v, 60.0)),
+        ),
+        format!(
+            "Project NPV at {discount_rate}: P50 {} (P10 {}, P90 {}); {} chance that NPV is negative.",
+            money(npv.p50),
+            money(npv.p10),
+            money(npv.p90),
+            percent(p_neg)
+        ),
+        format!("Peak funding need: P50 {}, P90 {}.", money(funding.p50), money(funding.p90)),
+        format!(
+            "EBITDA margin (before depreciation, interest and tax): P50 {} (P10 {}, P90 {}).",
+            percent(margin.p50),
+            percent(margin.p10),
+            percent(margin.p90)
+        ),
+        format!(
+            "Utilization (sold / installed GPU-hours): P50 {} (P10 {}, P90 {}).",
+            percent(util.p50),
+            percent(util.p10),
+            percent(util.p90)
+        ),
+    ]
+}
+
+/// The key risk table of one variant: mean +- standard error and percentiles for each key KPI.
+pub fn key_table(v: &VariantRuns) -> Block {
+    let header = ["KPI", "mean", "std. error", "P5", "P10", "P50", "P90", "P95", "n"].map(String::from).to_vec();
+    let rows = KEY_KPIS
+        .iter()
+        .map(|(name, label)| {
+            let s: Summary = v.summary(name);
+            let f = |x: f64| by_column(name, x);
+            let n = if s.n < s.n_total { format!("{} of {}", s.n, s.n_total) } else { s.n.to_string() };
+            vec![label.to_string(), f(s.mean), f(s.se), f(s.p5), f(s.p10), f(s.p50), f(s.p90), f(s.p95), n]
+        })
+        .collect();
+    Block::Table { header, rows }
+}
+
+fn chart_block(c: &RenderedChart) -> Block {
+    Block::Chart { title: c.title.clone(), svg: c.svg.clone(), png: format!("{}.png", c.name) }
+}
+
+/// The whole report of a single-scenario run.
+pub fn run_report(loaded: &LoadedScenario, v: &VariantRuns, charts: &[RenderedChart], manifest: &Manifest) -> Doc {
+    let s = &loaded.scenario;
+    let gpus: u64 = s.fleet.iter().map(|t| t.gpus as u64).sum();
+    let discount = s.finance.discount_rate_frac.describe();
+    let discount_text = match s.finance.discount_rate_frac.is_fixed() {
+        true => percent(s.finance.discount_rate_frac.quantile(0.5)),
+        false => format!("a discount rate of {discount}"),
+    };
+    let mut blocks = vec![
+        Block::Para(format!(
+            "{} {} GPUs over {} months from {}; {} replications, seed {}.",
+            if s.description.is_empty() { s.name.clone() } else { s.description.clone() },
+            crate::format::thousands(gpus as f64),
+            s.simulation.horizon_months,
+            s.simulation.start,
+            v.output.replications.len(),
+            manifest.seed
+        )),
+        Block::Heading(1, "Answers".into()),
+        Block::Bullets(headlines(v, &discount_text)),
+    ];
+    if !v.output.failures.is_empty() {
+        blocks.push(Block::Para(format!(
+            "{} replication(s) failed and are excluded; the manifest lists their seeds and messages.",
+            v.output.failures.len()
+        )));
+    }
+    blocks.push(Block::Heading(1, "Key results".into()));
+    blocks.push(Block::Para(
+        "Money in US dollars over the whole horizon. Free cash flow is unlevered and pre-tax (EBITDA - capex); NPV adds the remaining book value of the assets at the end of the horizon when the scenario says so."
+            .into(),
+    ));
+    blocks.push(key_table(v));
+    blocks.push(Block::Heading(1, "Charts".into()));
+    blocks.extend(charts.iter().map(chart_block));
+    blocks.push(Block::Heading(1, "Inputs".into()));
+    blocks.push(Block::Para(format!(
+        "The scenario file as run ({}), with the source of every number in its comments. Uncertain inputs are sampled once per replication; their values are in runs.parquet (columns param:...).",
+        loaded.file
+    )));
+    blocks.push(Block::Details("Scenario file".into(), vec![Block::Code(loaded.source_text.clone())]));
+    blocks.push(Block::Heading(1, "Reproducibility".into()));
+    blocks.push(Block::Table {
+        header: vec!["item".into(), "value".into()],
+        rows: vec![
+            vec!["dcplan version".into(), manifest.dcplan_version.clone()],
+            vec!["git revision".into(), manifest.git_revision.clone()],
+            vec!["scenario hash".into(), manifest.scenario_hash.clone()],
+            vec!["seed".into(), manifest.seed.to_string()],
+            vec!["replications".into(), manifest.replications.to_string()],
+            vec!["command line".into(), manifest.command_line.clone()],
+            vec!["started".into(), manifest.started_utc.clone()],
+        ],
+    });
+    Doc { title: format!("dcplan report: {}", s.name), blocks }
+}

@@ -1,0 +1,169 @@
+//! Results as polars tables: `runs` (one row per variant and replication), `monthly` (one row per
+//! variant, replication and month) and `summary` (statistics per variant and KPI).
+
+use std::fs::File;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use dcplan_sim::results::{Kpis, MonthRow};
+use dcplan_sim::stats::{Summary, summarize};
+use dcplan_sim::time::YearMonth;
+use dcplan_sim::{Replication, RunOutput};
+use polars::prelude::{Column, CsvWriter, DataFrame, ParquetCompression, ParquetReader, ParquetWriter, SerReader, SerWriter};
+
+/// The runs of one variant of a scenario.
+#[derive(Clone, Debug)]
+pub struct VariantRuns {
+    /// Variant name ("base" for a scenario without a sweep).
+    pub name: String,
+    /// Master seed.
+    pub seed: u64,
+    /// Calendar month of month index 0.
+    pub start: YearMonth,
+    /// Results.
+    pub output: RunOutput,
+}
+
+impl VariantRuns {
+    /// Values of one KPI across replications.
+    pub fn kpi(&self, name: &str) -> Vec<Option<f64>> {
+        self.output.replications.iter().map(|r| r.kpis.get(name)).collect()
+    }
+
+    /// Summary statistics of one KPI.
+    pub fn summary(&self, name: &str) -> Summary {
+        summarize(&self.kpi(name))
+    }
+}
+
+/// Prefix of the columns that hold sampled uncertain inputs in `runs`.
+pub const PARAM_PREFIX: &str = "param:";
+
+/// One row per (variant, replication) with every KPI and the sampled inputs.
+pub fn runs_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
+    let reps: Vec<(&VariantRuns, &Replication)> =
+        variants.iter().flat_map(|v| v.output.replications.iter().map(move |r| (v, r))).collect();
+    let mut cols: Vec<Column> = vec![
+        Column::new("variant".into(), reps.iter().map(|(v, _)| v.name.as_str()).collect::<Vec<_>>()),
+        Column::new("replication".into(), reps.iter().map(|(_, r)| r.index).collect::<Vec<u64>>()),
+        Column::new("seed".into(), reps.iter().map(|(v, _)| v.seed).collect::<Vec<u64>>()),
+        Column::new("events".into(), reps.iter().map(|(_, r)| r.events).collect::<Vec<u64>>()),
+    ];
+    for (i, c) in Kpis::COLUMNS.iter().enumerate() {
+        let values: Vec<Option<f64>> = reps.iter().map(|(_, r)| r.kpis.values()[i]).collect();
+        cols.push(Column::new(c.name.into(), values));
+    }
+    // Sampled inputs: the union of paths, in first-seen order.
+    let mut paths: Vec<&str> = Vec::new();
+    for (_, r) in &reps {
+        for (p, _) in &r.params {
+            if !paths.contains(&p.as_str()) {
+                paths.push(p);
+            }
+        }
+    }
+    for p in paths {
+        let values: Vec<Option<f64>> =
+            reps.iter().map(|(_, r)| r.params.iter().find(|(q, _)| q == p).map(|(_, v)| *v)).collect();
+        cols.push(Column::new(format!("{PARAM_PREFIX}{p}").into(), values));
+    }
+    DataFrame::new(reps.len(), cols).context("building the runs table")
+}
+
+/// One row per (variant, replication, month).
+pub fn monthly_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
+    let rows: Vec<(&VariantRuns, &Replication, &MonthRow)> = variants
+        .iter()
+        .flat_map(|v| v.output.replications.iter().flat_map(move |r| r.months.iter().map(move |m| (v, r, m))))
+        .collect();
+    let mut cols: Vec<Column> = vec![
+        Column::new("variant".into(), rows.iter().map(|(v, _, _)| v.name.as_str()).collect::<Vec<_>>()),
+        Column::new("replication".into(), rows.iter().map(|(_, r, _)| r.index).collect::<Vec<u64>>()),
+        Column::new("month".into(), rows.iter().map(|(_, _, m)| m.month as u32).collect::<Vec<u32>>()),
+        Column::new(
+            "year_month".into(),
+            rows.iter().map(|(v, _, m)| v.start.plus_months(m.month as u32).to_string()).collect::<Vec<String>>(),
+        ),
+    ];
+    for c in MonthRow::COLUMNS.iter().filter(|c| c.name != "month") {
+        let values: Vec<f64> = rows.iter().map(|(_, _, m)| m.get(c.name).unwrap_or(f64::NAN)).collect();
+        cols.push(Column::new(c.name.into(), values));
+    }
+    DataFrame::new(rows.len(), cols).context("building the monthly table")
+}
+
+/// Statistics per variant and KPI.
+pub fn summary_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
+    let mut variant = Vec::new();
+    let mut kpi = Vec::new();
+    let mut stats: Vec<Vec<f64>> = vec![Vec::new(); SUMMARY_STATS.len()];
+    let mut n = Vec::new();
+    let mut n_total = Vec::new();
+    for v in variants {
+        for c in Kpis::COLUMNS {
+            let s = v.summary(c.name);
+            variant.push(v.name.clone());
+            kpi.push(c.name.to_string());
+            n.push(s.n as u64);
+            n_total.push(s.n_total as u64);
+            for (i, (_, f)) in SUMMARY_STATS.iter().enumerate() {
+                stats[i].push(f(&s));
+            }
+        }
+    }
+    let height = variant.len();
+    let mut cols = vec![
+        Column::new("variant".into(), variant),
+        Column::new("kpi".into(), kpi),
+        Column::new("n".into(), n),
+        Column::new("n_total".into(), n_total),
+    ];
+    for ((name, _), values) in SUMMARY_STATS.iter().zip(stats) {
+        let values: Vec<Option<f64>> = values.into_iter().map(|x| x.is_finite().then_some(x)).collect();
+        cols.push(Column::new((*name).into(), values));
+    }
+    DataFrame::new(height, cols).context("building the summary table")
+}
+
+type StatFn = fn(&Summary) -> f64;
+
+/// Statistic columns of the summary table.
+pub const SUMMARY_STATS: &[(&str, StatFn)] = &[
+    ("mean", |s| s.mean),
+    ("se", |s| s.se),
+    ("ci95_lo", |s| s.ci95_lo),
+    ("ci95_hi", |s| s.ci95_hi),
+    ("sd", |s| s.sd),
+    ("min", |s| s.min),
+    ("p5", |s| s.p5),
+    ("p10", |s| s.p10),
+    ("p25", |s| s.p25),
+    ("p50", |s| s.p50),
+    ("p75", |s| s.p75),
+    ("p90", |s| s.p90),
+    ("p95", |s| s.p95),
+    ("max", |s| s.max),
+];
+
+/// Write a frame as Parquet (zstd-compressed).
+pub fn write_parquet(df: &mut DataFrame, path: &Path) -> Result<()> {
+    let file = File::create(path).with_context(|| format!("creating {}", path.display()))?;
+    ParquetWriter::new(file)
+        .with_compression(ParquetCompression::Zstd(None))
+        .finish(df)
+        .with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
+}
+
+/// Write a frame as CSV with a header.
+pub fn write_csv(df: &mut DataFrame, path: &Path) -> Result<()> {
+    let mut file = File::create(path).with_context(|| format!("creating {}", path.display()))?;
+    CsvWriter::new(&mut file).include_header(true).finish(df).with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
+}
+
+/// Read a Parquet file.
+pub fn read_parquet(path: &Path) -> Result<DataFrame> {
+    let file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    ParquetReader::new(file).finish().with_context(|| format!("reading {}", path.display()))
+}

@@ -1,0 +1,455 @@
+//! The discrete-event engine.
+//!
+//! # Ordering and determinism contract
+//!
+//! * Time is [`SimTime`]: whole seconds since the scenario start, never a float.
+//! * The [`Agenda`] holds future events ordered by `(time, sequence)`. The sequence number is
+//!   assigned when an event is scheduled, so events at the same time run in the order they were
+//!   scheduled (first in, first out). Nothing else (memory addresses, hash order, archetype order,
+//!   thread timing) can change the order in which events run.
+//! * Each replication owns one `bevy_ecs::World` and runs on one thread. Every event kind has its
+//!   own single-threaded [`Schedule`] ([`OnEvent`]) whose systems are grouped in the chained sets of
+//!   [`Step`]; schedules are built with ambiguity detection set to *error*, so two systems that
+//!   touch the same data always run in a defined order.
+//! * The engine advances from event to event, never by a fixed tick. Quantities that accrue over
+//!   time (IT power, GPUs sold, revenue) are piecewise constant between events and are integrated
+//!   exactly by the [`Meter`] before each event runs: the meter is advanced to the event's time
+//!   first, then the event's systems change the rates. Hourly-resolved IT energy is kept for the
+//!   current month only, so memory does not grow with the horizon.
+//! * All randomness comes from the replication's named streams ([`crate::rng`]); float reductions
+//!   happen in a fixed order on one thread.
+//!
+//! Together these give: same binary + same scenario + same seed = bit-identical results, whatever
+//! the number of threads running other replications.
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+use bevy_ecs::prelude::*;
+use bevy_ecs::schedule::{
+    LogLevel, ScheduleBuildSettings, ScheduleLabel, SingleThreadedExecutor, SystemSet,
+};
+
+use crate::time::{Calendar, SECONDS_PER_HOUR, SimTime};
+
+/// Something that happens at a point in simulated time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// The current calendar month ends: settle energy, close the ledger.
+    MonthEnd,
+    /// A hall phase becomes ready for GPUs (index into the phase list).
+    PhaseReady(u16),
+    /// A tranche of GPUs is delivered (index into the fleet list).
+    TrancheDelivered(u16),
+    /// The next customer request arrives.
+    RequestArrival,
+    /// A contract's term is over; its nodes return to the pool.
+    ContractEnd(Entity),
+}
+
+/// Event kinds; each has its own schedule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum EventKind {
+    /// See [`Event::MonthEnd`].
+    MonthEnd,
+    /// See [`Event::PhaseReady`].
+    PhaseReady,
+    /// See [`Event::TrancheDelivered`].
+    TrancheDelivered,
+    /// See [`Event::RequestArrival`].
+    RequestArrival,
+    /// See [`Event::ContractEnd`].
+    ContractEnd,
+}
+
+impl EventKind {
+    /// Every kind, in schedule-index order.
+    pub const ALL: [EventKind; 5] = [
+        EventKind::MonthEnd,
+        EventKind::PhaseReady,
+        EventKind::TrancheDelivered,
+        EventKind::RequestArrival,
+        EventKind::ContractEnd,
+    ];
+}
+
+impl Event {
+    /// The kind of this event.
+    pub fn kind(&self) -> EventKind {
+        match self {
+            Event::MonthEnd => EventKind::MonthEnd,
+            Event::PhaseReady(_) => EventKind::PhaseReady,
+            Event::TrancheDelivered(_) => EventKind::TrancheDelivered,
+            Event::RequestArrival => EventKind::RequestArrival,
+            Event::ContractEnd(_) => EventKind::ContractEnd,
+        }
+    }
+}
+
+/// Label of the schedule that runs when an event of the given kind fires.
+#[derive(ScheduleLabel, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct OnEvent(pub EventKind);
+
+/// Ordered steps inside every event schedule.
+#[derive(SystemSet, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Step {
+    /// Hall phases, deliveries, commissioning.
+    Fleet,
+    /// Requests, placement, contracts.
+    Demand,
+    /// Power, energy and its cost.
+    Energy,
+    /// Ledger and cash.
+    Finance,
+    /// Monthly records.
+    Record,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Entry {
+    time: SimTime,
+    seq: u64,
+    event: Event,
+}
+
+impl PartialEq for Entry {
+    fn eq(&self, other: &Self) -> bool {
+        self.time == other.time && self.seq == other.seq
+    }
+}
+impl Eq for Entry {}
+impl PartialOrd for Entry {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Entry {
+    fn cmp(&self, other: &Self) -> Ordering {
+        // BinaryHeap is a max-heap: reverse so the earliest (time, seq) pops first.
+        (other.time, other.seq).cmp(&(self.time, self.seq))
+    }
+}
+
+/// Future events, ordered by `(time, sequence)`.
+#[derive(Resource, Default, Debug)]
+pub struct Agenda {
+    heap: BinaryHeap<Entry>,
+    next_seq: u64,
+}
+
+impl Agenda {
+    /// Schedule `event` at `time`. Events at equal times run in scheduling order.
+    pub fn schedule(&mut self, time: SimTime, event: Event) {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.heap.push(Entry { time, seq, event });
+    }
+
+    /// Remove and return the earliest event.
+    pub fn pop(&mut self) -> Option<(SimTime, Event)> {
+        self.heap.pop().map(|e| (e.time, e.event))
+    }
+
+    /// Time of the earliest event.
+    pub fn peek_time(&self) -> Option<SimTime> {
+        self.heap.peek().map(|e| e.time)
+    }
+
+    /// Number of pending events.
+    pub fn len(&self) -> usize {
+        self.heap.len()
+    }
+
+    /// True when nothing is pending.
+    pub fn is_empty(&self) -> bool {
+        self.heap.is_empty()
+    }
+}
+
+/// The current simulated time and month.
+#[derive(Resource, Debug, Clone)]
+pub struct Clock {
+    /// Time of the event being handled.
+    pub now: SimTime,
+    /// Index of the current month.
+    pub month: u32,
+    /// Month boundaries.
+    pub calendar: Calendar,
+}
+
+/// The event being handled.
+#[derive(Resource, Debug, Clone, Copy)]
+pub struct Fired(pub Event);
+
+/// Quantities integrated over time by the [`Meter`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(usize)]
+pub enum Rate {
+    /// IT power in kW (integrates to kWh); also kept per hour.
+    ItKw,
+    /// GPUs delivered to the site (in inventory or commissioned).
+    InstalledGpus,
+    /// GPUs commissioned in a powered hall phase.
+    CommissionedGpus,
+    /// GPUs sold to customers.
+    SoldGpus,
+    /// Revenue from reserved contracts in USD per hour.
+    RevenueReservedUsdPerHour,
+    /// Revenue from on-demand use in USD per hour.
+    RevenueOnDemandUsdPerHour,
+}
+
+/// Number of [`Rate`]s.
+pub const N_RATES: usize = 6;
+
+/// Exact integrator of piecewise-constant rates.
+///
+/// `month[r]` is the integral of rate `r` over the current month in rate-hours (kW becomes kWh,
+/// GPUs become GPU-hours). IT energy is also kept per clock hour of the current month in
+/// `hour_it_kwh`, which lets hourly prices and weather apply exactly.
+#[derive(Resource, Debug, Clone)]
+pub struct Meter {
+    last: SimTime,
+    rates: [f64; N_RATES],
+    month: [f64; N_RATES],
+    month_first_hour: u64,
+    hour_it_kwh: Vec<f64>,
+}
+
+impl Meter {
+    /// A meter starting at time zero with every rate at zero.
+    pub fn new() -> Meter {
+        Meter { last: SimTime::ZERO, rates: [0.0; N_RATES], month: [0.0; N_RATES], month_first_hour: 0, hour_it_kwh: Vec::new() }
+    }
+
+    /// Integrate every rate up to `t`.
+    #[inline]
+    pub fn advance(&mut self, t: SimTime) {
+        if t <= self.last {
+            return;
+        }
+        let dt_h = (t.0 - self.last.0) as f64 / SECONDS_PER_HOUR as f64;
+        for (acc, rate) in self.month.iter_mut().zip(self.rates.iter()) {
+            *acc += rate * dt_h;
+        }
+        let it_kw = self.rates[Rate::ItKw as usize];
+        if it_kw != 0.0 {
+            let mut from = self.last.0;
+            while from < t.0 {
+                let hour = from / SECONDS_PER_HOUR;
+                let to = t.0.min((hour + 1) * SECONDS_PER_HOUR);
+                let idx = (hour - self.month_first_hour) as usize;
+                if idx >= self.hour_it_kwh.len() {
+                    self.hour_it_kwh.resize(idx + 1, 0.0);
+                }
+                self.hour_it_kwh[idx] += it_kw * (to - from) as f64 / SECONDS_PER_HOUR as f64;
+                from = to;
+            }
+        }
+        self.last = t;
+    }
+
+    /// Current value of a rate.
+    #[inline]
+    pub fn rate(&self, r: Rate) -> f64 {
+        self.rates[r as usize]
+    }
+
+    /// Add `delta` to a rate (from now on).
+    #[inline]
+    pub fn add(&mut self, r: Rate, delta: f64) {
+        self.rates[r as usize] += delta;
+    }
+
+    /// Set a rate (from now on).
+    #[inline]
+    pub fn set(&mut self, r: Rate, value: f64) {
+        self.rates[r as usize] = value;
+    }
+
+    /// Integral of a rate over the current month so far, in rate-hours.
+    pub fn month_total(&self, r: Rate) -> f64 {
+        self.month[r as usize]
+    }
+
+    /// IT energy per clock hour of the current month, in kWh, starting at `month_first_hour()`.
+    pub fn hour_it_kwh(&self) -> &[f64] {
+        &self.hour_it_kwh
+    }
+
+    /// Index (hours since the scenario start) of the first hour of the current month.
+    pub fn month_first_hour(&self) -> u64 {
+        self.month_first_hour
+    }
+
+    /// Start a new month at `t` (which must be the meter's current time and a whole hour).
+    pub fn start_month(&mut self, t: SimTime, hours_in_month: usize) {
+        debug_assert_eq!(t, self.last.max(t));
+        self.month = [0.0; N_RATES];
+        self.month_first_hour = t.0 / SECONDS_PER_HOUR;
+        self.hour_it_kwh.clear();
+        self.hour_it_kwh.resize(hours_in_month, 0.0);
+    }
+}
+
+impl Default for Meter {
+    fn default() -> Self {
+        Meter::new()
+    }
+}
+
+/// One replication's world and its event schedules.
+pub struct Engine {
+    /// The ECS world holding every entity and resource of the replication.
+    pub world: World,
+    schedules: Vec<Schedule>,
+    events_handled: u64,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine").field("events_handled", &self.events_handled).finish_non_exhaustive()
+    }
+}
+
+impl Engine {
+    /// A new engine with an empty agenda, a meter, and one schedule per event kind.
+    pub fn new(calendar: Calendar) -> Engine {
+        let mut world = World::new();
+        world.insert_resource(Agenda::default());
+        world.insert_resource(Meter::new());
+        world.insert_resource(Fired(Event::MonthEnd));
+        world.insert_resource(Clock { now: SimTime::ZERO, month: 0, calendar });
+        let schedules = EventKind::ALL
+            .iter()
+            .map(|&k| {
+                let mut s = Schedule::new(OnEvent(k));
+                s.set_executor(SingleThreadedExecutor::new());
+                s.set_build_settings(ScheduleBuildSettings {
+                    ambiguity_detection: LogLevel::Error,
+                    ..ScheduleBuildSettings::default()
+                });
+                s.configure_sets((Step::Fleet, Step::Demand, Step::Energy, Step::Finance, Step::Record).chain());
+                s
+            })
+            .collect();
+        Engine { world, schedules, events_handled: 0 }
+    }
+
+    /// The schedule that runs for events of kind `kind`.
+    pub fn schedule_mut(&mut self, kind: EventKind) -> &mut Schedule {
+        &mut self.schedules[kind as usize]
+    }
+
+    /// Build every schedule; fails if two systems could run in an undefined order.
+    pub fn initialize(&mut self) -> Result<(), String> {
+        for s in &mut self.schedules {
+            s.initialize(&mut self.world).map_err(|e| e.to_string(s.graph(), &self.world))?;
+        }
+        Ok(())
+    }
+
+    /// Schedule an event.
+    pub fn schedule(&mut self, time: SimTime, event: Event) {
+        self.world.resource_mut::<Agenda>().schedule(time, event);
+    }
+
+    /// Run events until the agenda is empty or the next event is later than `until`.
+    /// Returns the number of events handled.
+    pub fn run_until(&mut self, until: SimTime) -> u64 {
+        let start = self.events_handled;
+        loop {
+            let next = {
+                let mut agenda = self.world.resource_mut::<Agenda>();
+                match agenda.peek_time() {
+                    Some(t) if t <= until => agenda.pop(),
+                    _ => None,
+                }
+            };
+            let Some((time, event)) = next else { break };
+            self.step(time, event);
+        }
+        self.events_handled - start
+    }
+
+    /// Run one event: integrate up to its time, then run its schedule.
+    #[inline]
+    pub fn step(&mut self, time: SimTime, event: Event) {
+        self.world.resource_mut::<Meter>().advance(time);
+        self.world.resource_mut::<Clock>().now = time;
+        self.world.resource_mut::<Fired>().0 = event;
+        self.schedules[event.kind() as usize].run(&mut self.world);
+        self.world.clear_trackers();
+        self.events_handled += 1;
+    }
+
+    /// Events handled so far.
+    pub fn events_handled(&self) -> u64 {
+        self.events_handled
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::YearMonth;
+
+    #[test]
+    fn agenda_orders_by_time_then_insertion() {
+        let mut a = Agenda::default();
+        a.schedule(SimTime(10), Event::PhaseReady(1));
+        a.schedule(SimTime(5), Event::PhaseReady(2));
+        a.schedule(SimTime(10), Event::PhaseReady(3));
+        a.schedule(SimTime(5), Event::PhaseReady(4));
+        let order: Vec<_> = std::iter::from_fn(|| a.pop()).collect();
+        assert_eq!(
+            order,
+            [
+                (SimTime(5), Event::PhaseReady(2)),
+                (SimTime(5), Event::PhaseReady(4)),
+                (SimTime(10), Event::PhaseReady(1)),
+                (SimTime(10), Event::PhaseReady(3)),
+            ]
+        );
+    }
+
+    #[test]
+    fn meter_splits_energy_at_hour_boundaries() {
+        let mut m = Meter::new();
+        m.start_month(SimTime(0), 3);
+        m.set(Rate::ItKw, 100.0);
+        m.advance(SimTime(1800));
+        m.set(Rate::ItKw, 200.0);
+        m.advance(SimTime(3 * 3600));
+        assert_eq!(m.hour_it_kwh(), &[150.0, 200.0, 200.0]);
+        assert!((m.month_total(Rate::ItKw) - 550.0).abs() < 1e-12);
+    }
+
+    #[derive(Resource, Default)]
+    struct Count(u32);
+
+    fn touch_a(mut c: ResMut<Count>) {
+        c.0 += 1;
+    }
+    fn touch_b(mut c: ResMut<Count>) {
+        c.0 *= 2;
+    }
+
+    #[test]
+    fn ambiguous_systems_are_an_error() {
+        let mut e = Engine::new(Calendar::new(YearMonth { year: 2027, month: 1 }, 1));
+        e.world.insert_resource(Count::default());
+        e.schedule_mut(EventKind::RequestArrival).add_systems((touch_a, touch_b).in_set(Step::Demand));
+        assert!(e.initialize().is_err());
+
+        let mut e = Engine::new(Calendar::new(YearMonth { year: 2027, month: 1 }, 1));
+        e.world.insert_resource(Count::default());
+        e.schedule_mut(EventKind::RequestArrival).add_systems((touch_a.in_set(Step::Fleet), touch_b.in_set(Step::Demand)));
+        e.initialize().expect("ordered by step");
+        e.schedule(SimTime(1), Event::RequestArrival);
+        e.schedule(SimTime(2), Event::RequestArrival);
+        assert_eq!(e.run_until(SimTime(10)), 2);
+        assert_eq!(e.world.resource::<Count>().0, 6);
+    }
+}

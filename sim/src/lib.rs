@@ -1,0 +1,27 @@
+//! dcplan simulation core.
+//!
+//! Turns a validated scenario and a seed into results (plain Rust structs): the scenario schema
+//! and its validation ([`scenario`]), the discrete-event engine on `bevy_ecs` ([`engine`]), the
+//! fleet, demand, energy and finance models ([`model`]), and Monte Carlo runs across threads
+//! ([`montecarlo`]). This crate writes no files and knows nothing of tables, charts or the
+//! command line.
+
+pub mod catalog;
+pub mod dist;
+pub mod engine;
+pub mod metrics;
+pub mod model;
+pub mod montecarlo;
+pub mod params;
+pub mod results;
+pub mod rng;
+pub mod scenario;
+pub mod stats;
+pub mod time;
+
+pub use montecarlo::{RunConfig, RunOutput, run};
+pub use results::{Kpis, MonthRow, Replication};
+pub use scenario::{LoadedScenario, Scenario, ScenarioError, load_default, load_file, load_str};
+
+/// Version of the simulation core, recorded in manifests.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

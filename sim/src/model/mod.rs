@@ -1,0 +1,208 @@
+//! The models and how one replication is assembled from a scenario.
+//!
+//! Each model module exposes an `install` function that adds its resources and systems to an
+//! [`Engine`] (the plugin shape, without `bevy_app`). [`build`] samples the uncertain inputs of a
+//! replication, installs every model and schedules the month ends; [`run_replication`] runs it to
+//! the end of the horizon and collects the results.
+
+pub mod demand;
+pub mod energy;
+pub mod finance;
+pub mod fleet;
+
+use bevy_ecs::prelude::*;
+
+use crate::engine::{Clock, Engine, Event, EventKind, Meter, Step};
+use crate::params::{SampleMode, Sampler};
+use crate::results::Replication;
+use crate::rng::{Stream, stream_rng};
+use crate::scenario::{LoadedScenario, Tariff};
+use crate::time::{Calendar, HOURS_PER_YEAR, SimTime};
+
+/// Options of one replication.
+#[derive(Clone, Debug, Default)]
+pub struct ReplicationOptions {
+    /// How uncertain inputs are drawn.
+    pub sample_mode: SampleMode,
+}
+
+/// Assemble the engine of replication `replication` of `loaded` under master seed `seed`.
+/// Returns the engine and the values drawn for uncertain inputs.
+pub fn build(loaded: &LoadedScenario, seed: u64, replication: u64, options: &ReplicationOptions) -> (Engine, Vec<(String, f64)>) {
+    let s = &loaded.scenario;
+    let catalog = &loaded.catalog;
+    let mut sampler = Sampler::new(seed, replication, options.sample_mode.clone());
+    let horizon = s.simulation.horizon_months;
+    let calendar = Calendar::new(s.simulation.start, horizon);
+    let mut engine = Engine::new(calendar.clone());
+
+    // Month ends come first in the agenda, so at a month boundary the month is closed before
+    // anything else happens at that instant.
+    for m in 0..horizon {
+        engine.schedule(calendar.month_start(m + 1), Event::MonthEnd);
+    }
+
+    // Fleet: SKUs in order of first use by the fleet.
+    let overhead_kw = sampler.draw("site.overhead_kw_per_node", &s.site.overhead_kw_per_node);
+    let mut sku_names: Vec<&str> = Vec::new();
+    for t in &s.fleet {
+        if !sku_names.contains(&t.sku.as_str()) {
+            sku_names.push(&t.sku);
+        }
+    }
+    let sku_index = |name: &str| sku_names.iter().position(|n| *n == name).map(|i| i as u16);
+    let skus: Vec<fleet::SkuSpec> = sku_names
+        .iter()
+        .map(|name| {
+            let c = catalog.sku(name).expect("validated SKU");
+            fleet::SkuSpec {
+                name: c.name.clone(),
+                gpus_per_node: c.gpus_per_node,
+                idle_kw: c.node_idle_kw + overhead_kw,
+                max_kw: c.node_max_kw + overhead_kw,
+            }
+        })
+        .collect();
+    let month_in_horizon = |m: f64| -> Option<u32> {
+        let m = m.max(0.0).floor();
+        if m < horizon as f64 { Some(m as u32) } else { None }
+    };
+    let phases = s
+        .site
+        .phases
+        .iter()
+        .enumerate()
+        .map(|(i, ph)| {
+            let it_mw = sampler.draw(&format!("site.phases[{i}].it_mw"), &ph.it_mw);
+            let ready = sampler.draw(&format!("site.phases[{i}].ready_month"), &ph.ready_month);
+            let capex = sampler.draw(&format!("site.phases[{i}].capex_usd_per_mw"), &ph.capex_usd_per_mw);
+            fleet::PhasePlan { name: ph.name.clone(), it_kw: it_mw * 1000.0, ready_month: month_in_horizon(ready), capex_usd: capex * it_mw }
+        })
+        .collect();
+    let tranches = s
+        .fleet
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let sku = catalog.sku(&t.sku).expect("validated SKU");
+            let lead = sampler.draw(&format!("fleet[{i}].lead_time_months"), &t.lead_time_months);
+            let price_param = t.price_usd_per_gpu.as_ref().unwrap_or(&sku.price_usd_per_gpu);
+            let price = sampler.draw(&format!("fleet[{i}].price_usd_per_gpu"), price_param);
+            let network = sampler.draw(&format!("fleet[{i}].network_usd_per_node"), &t.network_usd_per_node);
+            fleet::TranchePlan {
+                name: t.name.clone(),
+                sku: sku_index(&t.sku).expect("listed above"),
+                n_nodes: t.gpus / sku.gpus_per_node,
+                delivery_month: month_in_horizon(t.order_month as f64 + lead.round()),
+                price_usd_per_gpu: price,
+                network_usd_per_node: network,
+            }
+        })
+        .collect();
+    let plan = fleet::FleetPlan { skus, tranches, phases };
+
+    // Demand and prices.
+    let arrivals_per_day = sampler.draw("demand.arrivals_per_day", &s.demand.arrivals_per_day);
+    let mut cumulative = 0.0;
+    let mut cumulative_share = Vec::new();
+    let classes = s
+        .demand
+        .mix
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            cumulative += c.share_frac;
+            cumulative_share.push(cumulative);
+            let (dur, unit) = c.duration.param_and_unit();
+            let skus: Vec<u16> = if c.skus.is_empty() {
+                (0..plan.skus.len() as u16).collect()
+            } else {
+                c.skus.iter().filter_map(|n| sku_index(n)).collect()
+            };
+            demand::ClassModel {
+                class: c.class,
+                size_gpus: c.size_gpus.dist(),
+                duration: dur.dist(),
+                duration_unit_hours: unit,
+                skus,
+                load_frac: sampler.draw(&format!("demand.mix[{i}].load_frac"), &c.load_frac),
+            }
+        })
+        .collect();
+    if let Some(last) = cumulative_share.last_mut() {
+        *last = 1.0;
+    }
+    let demand_model = demand::DemandModel { arrivals_per_hour: arrivals_per_day / 24.0, classes, cumulative_share };
+    let mut on_demand = vec![0.0; plan.skus.len()];
+    for (i, m) in s.pricing.market.iter().enumerate() {
+        let p = sampler.draw(&format!("pricing.market[{i}].on_demand_usd_per_gpu_hour"), &m.on_demand_usd_per_gpu_hour);
+        if let Some(k) = sku_index(&m.sku) {
+            on_demand[k as usize] = p;
+        }
+    }
+    let prices = demand::Prices {
+        on_demand_usd_per_gpu_hour: on_demand,
+        reserved_discount_frac: sampler.draw("pricing.reserved_discount_frac", &s.pricing.reserved_discount_frac),
+    };
+
+    // Energy.
+    let pue = sampler.draw("site.pue", &s.site.pue);
+    let price_usd_per_kwh = match &s.energy.tariff {
+        Tariff::Flat { price_usd_per_kwh } => sampler.draw("energy.tariff.price_usd_per_kwh", price_usd_per_kwh),
+    };
+
+    // Finance.
+    let f = &s.finance;
+    let o = &f.opex;
+    let mut draw = |path: &str, p| sampler.draw(path, p);
+    let opex = finance::OpexModel {
+        staff_usd_per_mw_year: draw("finance.opex.staff_usd_per_mw_year", &o.staff_usd_per_mw_year),
+        staff_usd_per_1000_gpus_year: draw("finance.opex.staff_usd_per_1000_gpus_year", &o.staff_usd_per_1000_gpus_year),
+        maintenance_frac_of_capex_per_year: draw("finance.opex.maintenance_frac_of_capex_per_year", &o.maintenance_frac_of_capex_per_year),
+        insurance_frac_of_capex_per_year: draw("finance.opex.insurance_frac_of_capex_per_year", &o.insurance_frac_of_capex_per_year),
+        software_usd_per_gpu_month: draw("finance.opex.software_usd_per_gpu_month", &o.software_usd_per_gpu_month),
+        network_transit_usd_per_gpu_month: draw("finance.opex.network_transit_usd_per_gpu_month", &o.network_transit_usd_per_gpu_month),
+        sga_frac_of_revenue: draw("finance.opex.sga_frac_of_revenue", &o.sga_frac_of_revenue),
+    };
+    let finance_model = finance::FinanceModel {
+        discount_rate_frac: draw("finance.discount_rate_frac", &f.discount_rate_frac),
+        life_months: [
+            f.depreciation_years.gpu_servers * 12.0,
+            f.depreciation_years.network * 12.0,
+            f.depreciation_years.facility * 12.0,
+        ],
+        opex,
+        terminal_value: f.terminal_value,
+    };
+
+    fleet::install(&mut engine, plan);
+    demand::install(&mut engine, demand_model, prices, stream_rng(seed, replication, Stream::Demand));
+    energy::install(&mut engine, energy::EnergyModel { pue, price_usd_per_kwh });
+    finance::install(&mut engine, finance_model);
+    engine.schedule_mut(EventKind::MonthEnd).add_systems(roll_month.in_set(Step::Record));
+    {
+        let hours = calendar.hours_in_month(0) as usize;
+        engine.world.resource_mut::<Meter>().start_month(SimTime::ZERO, hours);
+    }
+    debug_assert!(HOURS_PER_YEAR == 8760);
+    (engine, sampler.into_drawn())
+}
+
+/// Start the next month: reset the meter's monthly integrals and advance the month index.
+fn roll_month(mut clock: ResMut<Clock>, mut meter: ResMut<Meter>) {
+    clock.month += 1;
+    let hours = clock.calendar.hours_in_month(clock.month) as usize;
+    meter.start_month(clock.now, hours);
+}
+
+/// Run replication `replication` of `loaded` under master seed `seed` to the end of its horizon.
+pub fn run_replication(loaded: &LoadedScenario, seed: u64, replication: u64, options: &ReplicationOptions) -> Replication {
+    let (mut engine, params) = build(loaded, seed, replication, options);
+    if let Err(e) = engine.initialize() {
+        panic!("the event schedules are inconsistent: {e}");
+    }
+    let end = engine.world.resource::<Clock>().calendar.end();
+    let events = engine.run_until(end);
+    let ledger = engine.world.resource::<finance::Ledger>();
+    Replication { index: replication, kpis: finance::kpis(ledger), months: ledger.rows.clone(), params, events }
+}

@@ -1,0 +1,192 @@
+//! Results of a replication as plain Rust structs: a row per month and the KPIs.
+//!
+//! Each record type lists its columns with units and meaning (`COLUMNS`), so the reports crate can
+//! turn them into tables generically.
+
+/// Describes one numeric column of a record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Column {
+    /// Column name (snake case, unit suffix).
+    pub name: &'static str,
+    /// What the number is.
+    pub doc: &'static str,
+}
+
+macro_rules! record {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident {
+            $( $(#[doc = $doc:literal])+ $field:ident : $ty:ident, )*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug, Default, PartialEq)]
+        pub struct $name {
+            $( $(#[doc = $doc])+ pub $field: $ty, )*
+        }
+
+        impl $name {
+            /// The record's columns in order.
+            pub const COLUMNS: &'static [Column] = &[
+                $( Column { name: stringify!($field), doc: concat!($($doc),+) }, )*
+            ];
+
+            /// Values in column order; `None` where a value does not exist (e.g. no payback).
+            pub fn values(&self) -> Vec<Option<f64>> {
+                vec![ $( record!(@value self.$field, $ty), )* ]
+            }
+
+            /// Value of a column by name.
+            pub fn get(&self, column: &str) -> Option<f64> {
+                match column {
+                    $( stringify!($field) => record!(@value self.$field, $ty), )*
+                    _ => None,
+                }
+            }
+        }
+    };
+    (@value $e:expr, f64) => { Some($e) };
+    (@value $e:expr, Opt) => { $e };
+}
+
+/// An optional number (a KPI that may not exist, such as payback that never happens).
+pub type Opt = Option<f64>;
+
+record! {
+    /// One simulated month of one replication. Money in USD, energy in MWh, GPU counts at month end.
+    pub struct MonthRow {
+        /// Month index from the scenario start (0-based).
+        month: f64,
+        /// GPUs delivered to the site at month end (in inventory or commissioned).
+        installed_gpus: f64,
+        /// GPUs commissioned in a powered hall phase at month end.
+        commissioned_gpus: f64,
+        /// GPUs waiting in inventory for hall power at month end.
+        inventory_gpus: f64,
+        /// Installed GPU-hours in the month.
+        installed_gpu_hours: f64,
+        /// Commissioned GPU-hours in the month.
+        commissioned_gpu_hours: f64,
+        /// GPU-hours sold to customers in the month.
+        sold_gpu_hours: f64,
+        /// GPU-hours idle in inventory waiting for hall power.
+        inventory_gpu_hours: f64,
+        /// Sold GPU-hours / installed GPU-hours.
+        utilization_frac: f64,
+        /// Customer requests that arrived.
+        requests_arrived: f64,
+        /// Requests placed on capacity.
+        requests_placed: f64,
+        /// Requests rejected for lack of capacity.
+        requests_rejected: f64,
+        /// GPU-hours of rejected requests (unmet demand).
+        unmet_gpu_hours: f64,
+        /// Revenue the rejected requests would have brought, in USD.
+        unmet_revenue_usd: f64,
+        /// IT energy in MWh.
+        it_mwh: f64,
+        /// Facility energy (IT x PUE) in MWh.
+        facility_mwh: f64,
+        /// Average PUE (facility / IT energy).
+        pue: f64,
+        /// Revenue from reserved contracts.
+        revenue_reserved_usd: f64,
+        /// Revenue from on-demand use.
+        revenue_on_demand_usd: f64,
+        /// Total revenue.
+        revenue_usd: f64,
+        /// Electricity cost.
+        energy_cost_usd: f64,
+        /// Staff cost.
+        staff_usd: f64,
+        /// Maintenance cost.
+        maintenance_usd: f64,
+        /// Insurance cost.
+        insurance_usd: f64,
+        /// Software licences.
+        software_usd: f64,
+        /// Internet transit.
+        network_transit_usd: f64,
+        /// Sales, general and administrative cost.
+        sga_usd: f64,
+        /// All operating costs including energy.
+        opex_usd: f64,
+        /// Revenue - opex.
+        ebitda_usd: f64,
+        /// Straight-line depreciation.
+        depreciation_usd: f64,
+        /// EBITDA - depreciation.
+        ebit_usd: f64,
+        /// Capex on GPU servers.
+        capex_gpu_usd: f64,
+        /// Capex on network equipment.
+        capex_network_usd: f64,
+        /// Capex on the facility (hall phases).
+        capex_facility_usd: f64,
+        /// All capex.
+        capex_usd: f64,
+        /// Unlevered pre-tax free cash flow: EBITDA - capex.
+        fcf_usd: f64,
+        /// Cumulative free cash flow since the start.
+        cumulative_cash_usd: f64,
+        /// Remaining book value of all assets at month end.
+        book_value_usd: f64,
+    }
+}
+
+record! {
+    /// Key results of one replication.
+    pub struct Kpis {
+        /// Total revenue over the horizon, USD.
+        revenue_usd: f64,
+        /// Total EBITDA, USD.
+        ebitda_usd: f64,
+        /// EBITDA / revenue (EBITDA margin, not operating or net margin).
+        ebitda_margin_frac: Opt,
+        /// Total capex, USD.
+        capex_usd: f64,
+        /// Total operating cost including energy, USD.
+        opex_usd: f64,
+        /// Total electricity cost, USD.
+        energy_cost_usd: f64,
+        /// Facility energy, MWh.
+        energy_mwh: f64,
+        /// Electricity cost per facility MWh, USD.
+        energy_cost_usd_per_mwh: Opt,
+        /// Average PUE over the horizon.
+        pue: Opt,
+        /// Sum of free cash flows, USD.
+        fcf_usd: f64,
+        /// Months until cumulative free cash flow is back at or above zero (none if never).
+        payback_months: Opt,
+        /// Largest cumulative cash deficit, USD (the funding the project needs).
+        peak_funding_usd: f64,
+        /// Net present value of free cash flows plus terminal value, USD.
+        npv_usd: f64,
+        /// Internal rate of return of the same flows, annual (none if no rate makes NPV zero).
+        irr_frac: Opt,
+        /// Sold GPU-hours / installed GPU-hours.
+        utilization_frac: Opt,
+        /// Share of requests rejected for lack of capacity.
+        rejected_frac: Opt,
+        /// GPU-hours of unmet demand.
+        unmet_gpu_hours: f64,
+        /// Terminal value counted in NPV, USD.
+        terminal_value_usd: f64,
+    }
+}
+
+/// Everything one replication produced.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Replication {
+    /// Replication index (0-based).
+    pub index: u64,
+    /// KPIs.
+    pub kpis: Kpis,
+    /// One row per simulated month.
+    pub months: Vec<MonthRow>,
+    /// Values drawn for uncertain inputs, by field path, in a fixed order.
+    pub params: Vec<(String, f64)>,
+    /// Events the engine handled.
+    pub events: u64,
+}

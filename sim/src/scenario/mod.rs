@@ -1,0 +1,207 @@
+//! The scenario file: schema, parsing and validation.
+//!
+//! A scenario is a RON file with the sections `site`, `fleet`, `energy`, `demand`, `pricing`,
+//! `finance` and `simulation` (SPEC section 3). Units are in field names. Unknown fields are errors.
+//! Parsing reports the file, line and column of a syntax error; validation ([`validate`]) reports
+//! every semantic problem at once with its field path.
+
+mod schema;
+pub mod validate;
+
+pub use schema::*;
+pub use validate::validate;
+
+use std::fmt;
+
+use crate::catalog::Catalog;
+
+/// The default scenario: a 4,096-GPU H100 build (see `scenarios/default.ron`).
+pub const DEFAULT_SCENARIO_RON: &str = include_str!("../../../scenarios/default.ron");
+/// Name shown for the built-in default scenario in messages.
+pub const DEFAULT_SCENARIO_NAME: &str = "scenarios/default.ron (built in)";
+
+/// One problem found in a scenario.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    /// Field path, e.g. `fleet[2].gpus`.
+    pub path: String,
+    /// What is wrong, lower-case, no trailing period.
+    pub message: String,
+    /// Whether the problem stops the run ([`Severity::Error`]) or is only reported.
+    pub severity: Severity,
+}
+
+/// How serious a [`Problem`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Severity {
+    /// The scenario cannot run.
+    Error,
+    /// The scenario runs, but probably not as intended.
+    Warning,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let tag = match self.severity {
+            Severity::Error => "",
+            Severity::Warning => "warning: ",
+        };
+        write!(f, "{tag}{}: {}", self.path, self.message)
+    }
+}
+
+/// A list of problems collected by validation.
+#[derive(Clone, Debug, Default)]
+pub struct Problems(Vec<Problem>);
+
+impl Problems {
+    /// Record an error at `path`.
+    pub fn push(&mut self, path: impl Into<String>, message: impl Into<String>) {
+        self.0.push(Problem { path: path.into(), message: message.into(), severity: Severity::Error });
+    }
+
+    /// Record a warning at `path`.
+    pub fn warn(&mut self, path: impl Into<String>, message: impl Into<String>) {
+        self.0.push(Problem { path: path.into(), message: message.into(), severity: Severity::Warning });
+    }
+
+    /// Number of problems (errors and warnings).
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// True when nothing was found.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// True when at least one problem is an error.
+    pub fn has_errors(&self) -> bool {
+        self.0.iter().any(|p| p.severity == Severity::Error)
+    }
+
+    /// Iterate over the problems in the order found.
+    pub fn iter(&self) -> impl Iterator<Item = &Problem> {
+        self.0.iter()
+    }
+
+    /// The problems as a vector.
+    pub fn into_vec(self) -> Vec<Problem> {
+        self.0
+    }
+}
+
+/// Why a scenario could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    /// The file could not be read.
+    #[error("{file}: cannot read the file: {source}")]
+    Io {
+        /// The file.
+        file: String,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// The file is not valid RON or does not match the schema.
+    #[error("{file}:{line}:{column}: {message}")]
+    Syntax {
+        /// The file.
+        file: String,
+        /// 1-based line of the error.
+        line: usize,
+        /// 1-based column of the error.
+        column: usize,
+        /// What the parser expected.
+        message: String,
+    },
+    /// The file parsed but some values are not acceptable; every problem is listed.
+    #[error("{file}: {} problem(s):\n{}", .problems.len(), .problems.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n"))]
+    Invalid {
+        /// The file.
+        file: String,
+        /// Every problem found (errors first in field order, then warnings).
+        problems: Vec<Problem>,
+    },
+}
+
+/// RON parsing options used for scenario and catalog files: `Option` fields may be written
+/// without `Some(...)`.
+pub fn ron_options() -> ron::Options {
+    ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
+}
+
+/// Parse RON text into `T`, mapping errors to [`ScenarioError::Syntax`] with line and column.
+pub fn parse_ron<T: serde::de::DeserializeOwned>(file: &str, text: &str) -> Result<T, ScenarioError> {
+    ron_options().from_str::<T>(text).map_err(|e| ScenarioError::Syntax {
+        file: file.to_string(),
+        line: e.span.start.line,
+        column: e.span.start.col,
+        message: describe_ron_error(&e.code),
+    })
+}
+
+fn describe_ron_error(code: &ron::Error) -> String {
+    let text = code.to_string();
+    // ron's messages start with a capital and sometimes end with a period; ours do not.
+    let mut s = text.trim_end_matches('.').to_string();
+    if let Some(first) = s.get(0..1) {
+        if s.get(1..2).is_some_and(|c| c.chars().all(|c| c.is_lowercase() || c == ' ')) {
+            s = first.to_lowercase() + &s[1..];
+        }
+    }
+    s
+}
+
+/// A parsed and validated scenario together with the catalog it refers to.
+#[derive(Clone, Debug)]
+pub struct LoadedScenario {
+    /// Where it came from (a path, or the name of a built-in scenario).
+    pub file: String,
+    /// The scenario as written.
+    pub scenario: Scenario,
+    /// The GPU catalog after the scenario's overrides.
+    pub catalog: Catalog,
+    /// Warnings found by validation (errors stop loading).
+    pub warnings: Vec<Problem>,
+    /// The exact text that was parsed (for hashing and the manifest).
+    pub source_text: String,
+}
+
+/// Parse and validate scenario text. `file` names it in messages.
+pub fn load_str(file: &str, text: &str) -> Result<LoadedScenario, ScenarioError> {
+    let scenario: Scenario = parse_ron(file, text)?;
+    let (catalog, mut problems) = Catalog::builtin().with_overrides(&scenario.catalog);
+    validate::validate_into(&scenario, &catalog, &mut problems);
+    let (errors, warnings): (Vec<Problem>, Vec<Problem>) =
+        problems.into_vec().into_iter().partition(|p| p.severity == Severity::Error);
+    if !errors.is_empty() {
+        let mut all = errors;
+        all.extend(warnings);
+        return Err(ScenarioError::Invalid { file: file.to_string(), problems: all });
+    }
+    Ok(LoadedScenario { file: file.to_string(), scenario, catalog, warnings, source_text: text.to_string() })
+}
+
+/// Read, parse and validate a scenario file.
+pub fn load_file(path: &std::path::Path) -> Result<LoadedScenario, ScenarioError> {
+    let file = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|source| ScenarioError::Io { file: file.clone(), source })?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let (line, column) = line_col(&String::from_utf8_lossy(e.as_bytes()), e.utf8_error().valid_up_to());
+        ScenarioError::Syntax { file: file.clone(), line, column, message: "the file is not valid UTF-8 text".into() }
+    })?;
+    load_str(&file, &text)
+}
+
+/// The built-in default scenario.
+pub fn load_default() -> Result<LoadedScenario, ScenarioError> {
+    load_str(DEFAULT_SCENARIO_NAME, DEFAULT_SCENARIO_RON)
+}
+
+/// 1-based line and column of a byte offset.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text.as_bytes()[..offset.min(text.len())];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let col = before.iter().rev().take_while(|&&b| b != b'\n').count() + 1;
+    (line, col)
+}

@@ -1,0 +1,305 @@
+//! Scenario schema. Every struct denies unknown fields; units are in field names.
+
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::SkuOverride;
+use crate::dist::Param;
+use crate::time::YearMonth;
+
+fn zero() -> Param {
+    Param::Value(0.0)
+}
+
+fn is_zero(p: &Param) -> bool {
+    *p == Param::Value(0.0)
+}
+
+/// A complete scenario.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Short name, used in reports.
+    pub name: String,
+    /// One or two sentences on what the scenario represents.
+    #[serde(default)]
+    pub description: String,
+    /// The building: hall phases, cooling, power.
+    pub site: Site,
+    /// GPU purchase orders.
+    pub fleet: Vec<Tranche>,
+    /// Where electricity comes from and what it costs.
+    pub energy: Energy,
+    /// Customer requests.
+    pub demand: Demand,
+    /// Rental prices.
+    pub pricing: Pricing,
+    /// Costs, depreciation and the discount rate.
+    pub finance: Finance,
+    /// Horizon, replications and seed.
+    pub simulation: Simulation,
+    /// Overrides of built-in catalog entries, or new entries.
+    #[serde(default, skip_serializing_if = "CatalogOverrides::is_empty")]
+    pub catalog: CatalogOverrides,
+}
+
+/// Changes to the built-in catalogs made by one scenario.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogOverrides {
+    /// GPU SKUs: an entry with a built-in name overrides the given fields; a new name must give every field.
+    #[serde(default)]
+    pub gpus: Vec<SkuOverride>,
+}
+
+impl CatalogOverrides {
+    /// True when the scenario changes nothing.
+    pub fn is_empty(&self) -> bool {
+        self.gpus.is_empty()
+    }
+}
+
+/// The data-center site.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Site {
+    /// Site name, e.g. "Ashburn hall A".
+    pub name: String,
+    /// Power usage effectiveness (facility power / IT power), a parameter >= 1.
+    pub pue: Param,
+    /// Network, storage and management power per GPU node, in kW, counted as IT load.
+    #[serde(default = "zero", skip_serializing_if = "is_zero")]
+    pub overhead_kw_per_node: Param,
+    /// Hall phases: blocks of IT capacity that become ready over time.
+    pub phases: Vec<Phase>,
+}
+
+/// A hall phase: a block of powered, cooled IT capacity.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Phase {
+    /// Phase name.
+    pub name: String,
+    /// IT capacity in MW (parameter).
+    pub it_mw: Param,
+    /// Month (from the scenario start) in which the phase is ready for GPUs (parameter, rounded down).
+    #[serde(default = "zero")]
+    pub ready_month: Param,
+    /// Construction cost per MW of IT capacity in USD (parameter), paid in the ready month.
+    pub capex_usd_per_mw: Param,
+}
+
+/// A GPU purchase order.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tranche {
+    /// Tranche name, unique in the scenario.
+    pub name: String,
+    /// SKU name from the GPU catalog, e.g. "H100-SXM".
+    pub sku: String,
+    /// Number of GPUs; a whole number of nodes of the SKU.
+    pub gpus: u32,
+    /// Month of the order, counted from the scenario start.
+    #[serde(default)]
+    pub order_month: u32,
+    /// Months from order to delivery (parameter, rounded to whole months).
+    #[serde(default = "zero")]
+    pub lead_time_months: Param,
+    /// Price per GPU in USD including the server (parameter); default: the catalog price.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_usd_per_gpu: Option<Param>,
+    /// Network (fabric, switches, cables) cost per node in USD (parameter).
+    #[serde(default = "zero")]
+    pub network_usd_per_node: Param,
+}
+
+/// Energy supply.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Energy {
+    /// Grid tariff.
+    pub tariff: Tariff,
+}
+
+/// How grid electricity is priced.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum Tariff {
+    /// One price for every kWh.
+    Flat {
+        /// Energy price in USD per kWh (parameter).
+        price_usd_per_kwh: Param,
+    },
+}
+
+/// Customer demand.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Demand {
+    /// Mean number of customer requests per day, all classes together (parameter).
+    pub arrivals_per_day: Param,
+    /// The kinds of requests and their shares of arrivals.
+    pub mix: Vec<RequestClass>,
+}
+
+/// Contract classes, from highest to lowest priority.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum ContractClass {
+    /// A term contract at a price locked at signing, take-or-pay.
+    Reserved,
+    /// Pay-as-you-go capacity billed per GPU-hour used.
+    OnDemand,
+}
+
+impl ContractClass {
+    /// Every class, in priority order.
+    pub const ALL: [ContractClass; 2] = [ContractClass::Reserved, ContractClass::OnDemand];
+
+    /// Lower-case name used in tables.
+    pub fn label(self) -> &'static str {
+        match self {
+            ContractClass::Reserved => "reserved",
+            ContractClass::OnDemand => "on_demand",
+        }
+    }
+
+    /// Index into per-class arrays.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// A kind of customer request.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestClass {
+    /// Contract class.
+    pub class: ContractClass,
+    /// Share of all arrivals that are of this kind; the shares of the mix sum to 1.
+    pub share_frac: f64,
+    /// Size in GPUs (drawn per request), rounded up to whole nodes of the SKU that serves it.
+    pub size_gpus: Param,
+    /// How long the capacity is used (drawn per request).
+    pub duration: Duration,
+    /// SKUs the customer accepts, tried in this order; empty means any SKU in the fleet.
+    #[serde(default)]
+    pub skus: Vec<String>,
+    /// Average IT load of the nodes while in use, as a fraction of the way from idle to max power (parameter).
+    pub load_frac: Param,
+}
+
+/// Duration of a request, drawn per request.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub enum Duration {
+    /// In hours, e.g. `Hours(Exponential(24))`.
+    Hours(Param),
+    /// In 730-hour months (a twelfth of a 365-day year), e.g. `Months(36)`.
+    Months(Param),
+}
+
+impl Duration {
+    /// Hours in one `Months` unit: a twelfth of the 8,760-hour year.
+    pub const HOURS_PER_MONTH: f64 = 730.0;
+
+    /// The distribution and the number of hours per unit.
+    pub fn param_and_unit(&self) -> (&Param, f64) {
+        match self {
+            Duration::Hours(p) => (p, 1.0),
+            Duration::Months(p) => (p, Self::HOURS_PER_MONTH),
+        }
+    }
+}
+
+/// Rental prices.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pricing {
+    /// On-demand price per SKU.
+    pub market: Vec<MarketPrice>,
+    /// Discount of reserved contracts below the on-demand price (parameter, 0..1).
+    pub reserved_discount_frac: Param,
+}
+
+/// The on-demand market price of one SKU.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MarketPrice {
+    /// SKU name.
+    pub sku: String,
+    /// On-demand price in USD per GPU-hour (parameter).
+    pub on_demand_usd_per_gpu_hour: Param,
+}
+
+/// Finance inputs.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Finance {
+    /// Annual discount rate for NPV (parameter), e.g. 0.10.
+    pub discount_rate_frac: Param,
+    /// Straight-line depreciation lives in years per asset class.
+    pub depreciation_years: DepreciationLives,
+    /// Operating costs other than energy.
+    pub opex: Opex,
+    /// What the assets are worth at the end of the horizon, counted in NPV (not in payback).
+    #[serde(default)]
+    pub terminal_value: TerminalValue,
+}
+
+/// Straight-line depreciation lives in years.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DepreciationLives {
+    /// GPU servers.
+    pub gpu_servers: f64,
+    /// Network equipment.
+    pub network: f64,
+    /// Building, power and cooling.
+    pub facility: f64,
+}
+
+/// Operating costs other than energy.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Opex {
+    /// Site staff in USD per MW of built IT capacity per year (parameter).
+    pub staff_usd_per_mw_year: Param,
+    /// Operations staff in USD per 1,000 installed GPUs per year (parameter).
+    pub staff_usd_per_1000_gpus_year: Param,
+    /// Maintenance per year as a fraction of cumulative capex (parameter).
+    pub maintenance_frac_of_capex_per_year: Param,
+    /// Insurance per year as a fraction of cumulative capex (parameter).
+    #[serde(default = "zero")]
+    pub insurance_frac_of_capex_per_year: Param,
+    /// Software licences and tools in USD per installed GPU per month (parameter).
+    #[serde(default = "zero")]
+    pub software_usd_per_gpu_month: Param,
+    /// Internet transit in USD per installed GPU per month (parameter).
+    #[serde(default = "zero")]
+    pub network_transit_usd_per_gpu_month: Param,
+    /// Sales, general and administrative cost as a fraction of revenue (parameter).
+    #[serde(default = "zero")]
+    pub sga_frac_of_revenue: Param,
+}
+
+/// Value of the assets at the end of the horizon.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TerminalValue {
+    /// Nothing: the project is worth only the cash it produced within the horizon.
+    None,
+    /// The remaining straight-line book value of every asset.
+    #[default]
+    BookValue,
+}
+
+/// Simulation settings.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Simulation {
+    /// Calendar month of the scenario start.
+    pub start: YearMonth,
+    /// Months simulated.
+    pub horizon_months: u32,
+    /// Monte Carlo replications (the command line may override).
+    pub replications: u32,
+    /// Master seed (the command line may override).
+    pub seed: u64,
+}

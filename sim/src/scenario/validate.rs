@@ -1,0 +1,246 @@
+//! Semantic validation: every problem at once, each with its field path.
+
+use std::collections::HashSet;
+
+use super::{Duration, Problems, Scenario, Tariff};
+use crate::catalog::Catalog;
+use crate::dist::Param;
+
+/// Largest horizon accepted, in months (50 years).
+pub const MAX_HORIZON_MONTHS: u32 = 600;
+/// Largest number of replications accepted in one run.
+pub const MAX_REPLICATIONS: u32 = 1_000_000;
+/// Largest fleet accepted, in GPUs.
+pub const MAX_GPUS: u64 = 10_000_000;
+
+/// Validate a scenario against a catalog; returns every problem found.
+pub fn validate(scenario: &Scenario, catalog: &Catalog) -> Problems {
+    let mut problems = Problems::default();
+    validate_into(scenario, catalog, &mut problems);
+    problems
+}
+
+/// Validate into an existing list of problems.
+pub fn validate_into(s: &Scenario, catalog: &Catalog, p: &mut Problems) {
+    if s.name.trim().is_empty() {
+        p.push("name", "must not be empty");
+    }
+    let horizon = s.simulation.horizon_months;
+    check_simulation(s, p);
+    check_site(s, p);
+    check_fleet(s, catalog, horizon, p);
+    check_energy(s, p);
+    check_demand(s, catalog, p);
+    check_pricing(s, catalog, p);
+    check_finance(s, p);
+}
+
+fn check_simulation(s: &Scenario, p: &mut Problems) {
+    let sim = &s.simulation;
+    if !(1..=12).contains(&sim.start.month) {
+        p.push("simulation.start.month", format!("{} is not a month (1-12)", sim.start.month));
+    }
+    if !(1900..=3000).contains(&sim.start.year) {
+        p.push("simulation.start.year", format!("{} is outside 1900-3000", sim.start.year));
+    }
+    if sim.horizon_months == 0 || sim.horizon_months > MAX_HORIZON_MONTHS {
+        p.push("simulation.horizon_months", format!("{} must be between 1 and {MAX_HORIZON_MONTHS}", sim.horizon_months));
+    }
+    if sim.replications == 0 || sim.replications > MAX_REPLICATIONS {
+        p.push("simulation.replications", format!("{} must be between 1 and {MAX_REPLICATIONS}", sim.replications));
+    }
+}
+
+fn check_site(s: &Scenario, p: &mut Problems) {
+    let site = &s.site;
+    match &site.pue {
+        Param::Value(x) if x.is_finite() && *x < 1.0 => {
+            p.push("site.pue", format!("{x} is below 1.0: facility power cannot be less than IT power"))
+        }
+        other => other.check_range("site.pue", 1.0, 5.0, p),
+    }
+    site.overhead_kw_per_node.check_range("site.overhead_kw_per_node", 0.0, 1_000.0, p);
+    if site.phases.is_empty() {
+        p.push("site.phases", "at least one hall phase is needed to house GPUs");
+    }
+    let mut names = HashSet::new();
+    for (i, ph) in site.phases.iter().enumerate() {
+        let path = format!("site.phases[{i}]");
+        if !names.insert(ph.name.as_str()) {
+            p.push(format!("{path}.name"), format!("\"{}\" is used by an earlier phase; names must be unique", ph.name));
+        }
+        ph.it_mw.check_range(&format!("{path}.it_mw"), 0.0, 10_000.0, p);
+        ph.ready_month.check_range(&format!("{path}.ready_month"), 0.0, MAX_HORIZON_MONTHS as f64, p);
+        ph.capex_usd_per_mw.check_range(&format!("{path}.capex_usd_per_mw"), 0.0, 1e9, p);
+    }
+}
+
+fn check_fleet(s: &Scenario, catalog: &Catalog, horizon: u32, p: &mut Problems) {
+    if s.fleet.is_empty() {
+        p.push("fleet", "at least one GPU tranche is needed");
+    }
+    let mut names = HashSet::new();
+    let mut total_gpus: u64 = 0;
+    let mut max_it_kw = 0.0;
+    for (i, t) in s.fleet.iter().enumerate() {
+        let path = format!("fleet[{i}]");
+        if !names.insert(t.name.as_str()) {
+            p.push(format!("{path}.name"), format!("\"{}\" is used by an earlier tranche; names must be unique", t.name));
+        }
+        let sku = catalog.sku(&t.sku);
+        if sku.is_none() {
+            p.push(format!("{path}.sku"), format!("unknown SKU \"{}\"; known SKUs: {}", t.sku, catalog.sku_names()));
+        }
+        if t.gpus == 0 {
+            p.push(format!("{path}.gpus"), "must be > 0");
+        } else if let Some(sku) = sku {
+            if t.gpus % sku.gpus_per_node != 0 {
+                let n = t.gpus / sku.gpus_per_node;
+                p.push(
+                    format!("{path}.gpus"),
+                    format!(
+                        "{} is not a whole number of {}-GPU {} nodes (try {} or {})",
+                        t.gpus,
+                        sku.gpus_per_node,
+                        sku.name,
+                        n * sku.gpus_per_node,
+                        (n + 1) * sku.gpus_per_node
+                    ),
+                );
+            }
+            max_it_kw += (t.gpus / sku.gpus_per_node) as f64 * sku.node_max_kw;
+        }
+        total_gpus += t.gpus as u64;
+        if t.order_month >= horizon && horizon > 0 {
+            p.warn(
+                format!("{path}.order_month"),
+                format!("{} is at or after the end of the horizon ({horizon} months): the tranche never arrives", t.order_month),
+            );
+        }
+        t.lead_time_months.check_range(&format!("{path}.lead_time_months"), 0.0, 120.0, p);
+        if let Some(price) = &t.price_usd_per_gpu {
+            price.check_range(&format!("{path}.price_usd_per_gpu"), 0.0, 1e7, p);
+        }
+        t.network_usd_per_node.check_range(&format!("{path}.network_usd_per_node"), 0.0, 1e8, p);
+    }
+    if total_gpus > MAX_GPUS {
+        p.push("fleet", format!("{total_gpus} GPUs in all is more than the {MAX_GPUS} dcplan simulates"));
+    }
+    let phase_kw: f64 = s.site.phases.iter().map(|ph| ph.it_mw.quantile(0.5) * 1000.0).sum();
+    if max_it_kw > 0.0 && phase_kw > 0.0 && max_it_kw > phase_kw * 1.000_001 {
+        p.warn(
+            "fleet",
+            format!(
+                "the fleet needs up to {:.1} MW of IT power but the hall phases provide {:.1} MW (median): some nodes will wait in inventory",
+                max_it_kw / 1000.0,
+                phase_kw / 1000.0
+            ),
+        );
+    }
+}
+
+fn check_energy(s: &Scenario, p: &mut Problems) {
+    match &s.energy.tariff {
+        Tariff::Flat { price_usd_per_kwh } => {
+            price_usd_per_kwh.check_range("energy.tariff.price_usd_per_kwh", 0.0, 10.0, p)
+        }
+    }
+}
+
+fn check_demand(s: &Scenario, catalog: &Catalog, p: &mut Problems) {
+    let d = &s.demand;
+    d.arrivals_per_day.check_range("demand.arrivals_per_day", 0.0, 1e7, p);
+    if d.mix.is_empty() {
+        p.push("demand.mix", "at least one request class is needed");
+    }
+    let sum: f64 = d.mix.iter().map(|c| c.share_frac).sum();
+    if !d.mix.is_empty() && (sum - 1.0).abs() > 1e-6 {
+        p.push("demand.mix", format!("fractions sum to {} (share_frac must sum to 1)", round6(sum)));
+    }
+    let fleet_gpus: u64 = s.fleet.iter().map(|t| t.gpus as u64).sum();
+    let fleet_skus: HashSet<&str> = s.fleet.iter().map(|t| t.sku.as_str()).collect();
+    for (i, c) in d.mix.iter().enumerate() {
+        let path = format!("demand.mix[{i}]");
+        if !(c.share_frac.is_finite() && (0.0..=1.0).contains(&c.share_frac)) {
+            p.push(format!("{path}.share_frac"), format!("{} must be between 0 and 1", c.share_frac));
+        }
+        c.size_gpus.check_draw(&format!("{path}.size_gpus"), 1.0, MAX_GPUS as f64, p);
+        if fleet_gpus > 0 {
+            let (lo, _) = c.size_gpus.dist().support();
+            if lo > fleet_gpus as f64 {
+                p.warn(
+                    format!("{path}.size_gpus"),
+                    format!("every request ({} GPUs or more) is larger than the whole fleet ({fleet_gpus} GPUs) and will be rejected", lo),
+                );
+            }
+        }
+        let (dur, unit) = c.duration.param_and_unit();
+        let dur_path = match c.duration {
+            Duration::Hours(_) => format!("{path}.duration.Hours"),
+            Duration::Months(_) => format!("{path}.duration.Months"),
+        };
+        dur.check_draw(&dur_path, 0.0, 1e6 / unit, p);
+        if dur.is_fixed() && dur.quantile(0.5) <= 0.0 && p.iter().all(|x| x.path != dur_path) {
+            p.push(dur_path, "must be > 0");
+        }
+        c.load_frac.check_range(&format!("{path}.load_frac"), 0.0, 1.0, p);
+        for (j, sku) in c.skus.iter().enumerate() {
+            if catalog.sku(sku).is_none() {
+                p.push(format!("{path}.skus[{j}]"), format!("unknown SKU \"{sku}\"; known SKUs: {}", catalog.sku_names()));
+            } else if !fleet_skus.contains(sku.as_str()) {
+                p.warn(format!("{path}.skus[{j}]"), format!("no tranche in the fleet is of SKU \"{sku}\""));
+            }
+        }
+    }
+}
+
+fn check_pricing(s: &Scenario, catalog: &Catalog, p: &mut Problems) {
+    let mut seen = HashSet::new();
+    for (i, m) in s.pricing.market.iter().enumerate() {
+        let path = format!("pricing.market[{i}]");
+        if catalog.sku(&m.sku).is_none() {
+            p.push(format!("{path}.sku"), format!("unknown SKU \"{}\"; known SKUs: {}", m.sku, catalog.sku_names()));
+        }
+        if !seen.insert(m.sku.as_str()) {
+            p.push(format!("{path}.sku"), format!("\"{}\" is priced twice", m.sku));
+        }
+        m.on_demand_usd_per_gpu_hour.check_range(&format!("{path}.on_demand_usd_per_gpu_hour"), 0.0, 1_000.0, p);
+    }
+    for (i, t) in s.fleet.iter().enumerate() {
+        if catalog.sku(&t.sku).is_some() && !s.pricing.market.iter().any(|m| m.sku == t.sku) {
+            p.push("pricing.market", format!("no price for SKU \"{}\" used by fleet[{i}]", t.sku));
+        }
+    }
+    s.pricing.reserved_discount_frac.check_range("pricing.reserved_discount_frac", 0.0, 0.99, p);
+}
+
+fn check_finance(s: &Scenario, p: &mut Problems) {
+    let f = &s.finance;
+    match &f.discount_rate_frac {
+        Param::Value(x) if *x <= -1.0 => {
+            p.push("finance.discount_rate_frac", format!("{x} must be greater than -1"))
+        }
+        other => other.check_range("finance.discount_rate_frac", -0.99, 1.0, p),
+    }
+    for (name, v) in [
+        ("gpu_servers", f.depreciation_years.gpu_servers),
+        ("network", f.depreciation_years.network),
+        ("facility", f.depreciation_years.facility),
+    ] {
+        if !(v.is_finite() && v > 0.0 && v <= 100.0) {
+            p.push(format!("finance.depreciation_years.{name}"), format!("{v} must be > 0 and at most 100"));
+        }
+    }
+    let o = &f.opex;
+    o.staff_usd_per_mw_year.check_range("finance.opex.staff_usd_per_mw_year", 0.0, 1e9, p);
+    o.staff_usd_per_1000_gpus_year.check_range("finance.opex.staff_usd_per_1000_gpus_year", 0.0, 1e9, p);
+    o.maintenance_frac_of_capex_per_year.check_range("finance.opex.maintenance_frac_of_capex_per_year", 0.0, 1.0, p);
+    o.insurance_frac_of_capex_per_year.check_range("finance.opex.insurance_frac_of_capex_per_year", 0.0, 1.0, p);
+    o.software_usd_per_gpu_month.check_range("finance.opex.software_usd_per_gpu_month", 0.0, 1e6, p);
+    o.network_transit_usd_per_gpu_month.check_range("finance.opex.network_transit_usd_per_gpu_month", 0.0, 1e6, p);
+    o.sga_frac_of_revenue.check_range("finance.opex.sga_frac_of_revenue", 0.0, 1.0, p);
+}
+
+fn round6(x: f64) -> f64 {
+    (x * 1e6).round() / 1e6
+}

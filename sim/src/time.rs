@@ -1,0 +1,183 @@
+//! Simulation time and the calendar.
+//!
+//! Time is an integer number of seconds since the scenario start ([`SimTime`]); it is never a
+//! float, so event ordering is exact. The finance ledger works in calendar months of a
+//! 365-day year (no leap days), which keeps every year exactly 8,760 hours long and lines up
+//! with hourly profiles of 8,760 values.
+
+use serde::{Deserialize, Serialize};
+
+/// Seconds per hour.
+pub const SECONDS_PER_HOUR: u64 = 3_600;
+/// Hours in the (non-leap) simulation year.
+pub const HOURS_PER_YEAR: u64 = 8_760;
+/// Days in each calendar month of the simulation year.
+pub const DAYS_IN_MONTH: [u64; 12] = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/// A point in simulated time: whole seconds since the scenario start.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SimTime(pub u64);
+
+impl SimTime {
+    /// The scenario start.
+    pub const ZERO: SimTime = SimTime(0);
+
+    /// Time from a number of hours (rounded to the nearest second, saturating at zero).
+    pub fn from_hours(hours: f64) -> SimTime {
+        SimTime(hours_to_seconds(hours))
+    }
+
+    /// Hours since the scenario start.
+    pub fn hours(self) -> f64 {
+        self.0 as f64 / SECONDS_PER_HOUR as f64
+    }
+
+    /// Index of the hour that contains this instant.
+    pub fn hour_index(self) -> u64 {
+        self.0 / SECONDS_PER_HOUR
+    }
+
+    /// This time plus a span, saturating at `u64::MAX`.
+    pub fn plus(self, span_s: u64) -> SimTime {
+        SimTime(self.0.saturating_add(span_s))
+    }
+}
+
+/// Convert a duration in hours to whole seconds (rounded; negative and NaN become 0, huge values saturate).
+pub fn hours_to_seconds(hours: f64) -> u64 {
+    let s = (hours * SECONDS_PER_HOUR as f64).round();
+    if s.is_nan() || s <= 0.0 {
+        0
+    } else if s >= u64::MAX as f64 {
+        u64::MAX
+    } else {
+        s as u64
+    }
+}
+
+/// A calendar month, `month` in 1..=12.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct YearMonth {
+    /// Calendar year, e.g. 2027.
+    pub year: i32,
+    /// Month of the year, 1 (January) to 12 (December).
+    pub month: u32,
+}
+
+impl YearMonth {
+    /// The month `offset` months after this one.
+    pub fn plus_months(self, offset: u32) -> YearMonth {
+        let idx = self.month as i64 - 1 + offset as i64;
+        YearMonth { year: self.year + (idx / 12) as i32, month: (idx % 12) as u32 + 1 }
+    }
+
+    /// Months from `self` to `later` (negative if `later` is earlier).
+    pub fn months_until(self, later: YearMonth) -> i64 {
+        (later.year as i64 - self.year as i64) * 12 + later.month as i64 - self.month as i64
+    }
+}
+
+impl std::fmt::Display for YearMonth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04}-{:02}", self.year, self.month)
+    }
+}
+
+/// Maps simulation months to simulated time.
+#[derive(Clone, Debug)]
+pub struct Calendar {
+    /// Calendar month in which the simulation starts (month index 0).
+    pub start: YearMonth,
+    /// Start time of each month, plus one entry for the end of the horizon.
+    month_starts: Vec<SimTime>,
+}
+
+impl Calendar {
+    /// A calendar of `horizon_months` months starting at `start`.
+    pub fn new(start: YearMonth, horizon_months: u32) -> Calendar {
+        let mut month_starts = Vec::with_capacity(horizon_months as usize + 1);
+        let mut t = 0u64;
+        month_starts.push(SimTime(0));
+        for m in 0..horizon_months {
+            let cal = start.plus_months(m);
+            t += DAYS_IN_MONTH[(cal.month - 1) as usize] * 24 * SECONDS_PER_HOUR;
+            month_starts.push(SimTime(t));
+        }
+        Calendar { start, month_starts }
+    }
+
+    /// Number of months simulated.
+    pub fn horizon_months(&self) -> u32 {
+        (self.month_starts.len() - 1) as u32
+    }
+
+    /// The end of the simulated horizon.
+    pub fn end(&self) -> SimTime {
+        *self.month_starts.last().expect("calendar has at least its start")
+    }
+
+    /// Start of month `m` (month `horizon_months` is the end of the horizon).
+    pub fn month_start(&self, m: u32) -> SimTime {
+        self.month_starts[(m as usize).min(self.month_starts.len() - 1)]
+    }
+
+    /// Hours in month `m`.
+    pub fn hours_in_month(&self, m: u32) -> f64 {
+        (self.month_start(m + 1).0 - self.month_start(m).0) as f64 / SECONDS_PER_HOUR as f64
+    }
+
+    /// Month index that contains time `t` (the last month for times at or past the end).
+    pub fn month_of(&self, t: SimTime) -> u32 {
+        match self.month_starts.binary_search(&t) {
+            Ok(i) => (i as u32).min(self.horizon_months().saturating_sub(1)),
+            Err(i) => (i as u32).saturating_sub(1).min(self.horizon_months().saturating_sub(1)),
+        }
+    }
+
+    /// Calendar month of simulation month `m`.
+    pub fn year_month(&self, m: u32) -> YearMonth {
+        self.start.plus_months(m)
+    }
+
+    /// Hour of the calendar year (0..8760) at which the simulation starts, used to align hourly profiles.
+    pub fn start_hour_of_year(&self) -> u64 {
+        DAYS_IN_MONTH[..(self.start.month - 1) as usize].iter().sum::<u64>() * 24
+    }
+
+    /// Hour of the calendar year (0..8760) of simulation hour `h`.
+    pub fn hour_of_year(&self, h: u64) -> usize {
+        ((self.start_hour_of_year() + h) % HOURS_PER_YEAR) as usize
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_year_of_months_is_8760_hours() {
+        for start_month in 1..=12 {
+            let cal = Calendar::new(YearMonth { year: 2027, month: start_month }, 12);
+            assert_eq!(cal.end().0, HOURS_PER_YEAR * SECONDS_PER_HOUR);
+        }
+    }
+
+    #[test]
+    fn month_of_finds_the_containing_month() {
+        let cal = Calendar::new(YearMonth { year: 2027, month: 1 }, 24);
+        assert_eq!(cal.month_of(SimTime(0)), 0);
+        assert_eq!(cal.month_of(SimTime(31 * 24 * 3600 - 1)), 0);
+        assert_eq!(cal.month_of(SimTime(31 * 24 * 3600)), 1);
+        assert_eq!(cal.month_of(cal.end()), 23);
+        assert_eq!(cal.year_month(13), YearMonth { year: 2028, month: 2 });
+        assert_eq!(cal.hours_in_month(1), 28.0 * 24.0);
+    }
+
+    #[test]
+    fn hour_of_year_wraps() {
+        let cal = Calendar::new(YearMonth { year: 2027, month: 3 }, 12);
+        assert_eq!(cal.start_hour_of_year(), (31 + 28) * 24);
+        assert_eq!(cal.hour_of_year(HOURS_PER_YEAR), cal.hour_of_year(0));
+    }
+}

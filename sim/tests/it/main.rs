@@ -1,0 +1,3 @@
+//! Integration tests of the simulation core.
+
+mod common;
