@@ -116,7 +116,7 @@ pub fn default_out(loaded: &LoadedScenario) -> PathBuf {
 /// Run a scenario and write its output folder.
 pub fn run(loaded: &LoadedScenario, req: &RunRequest) -> Result<RunResult> {
     let seed = req.seed.unwrap_or(loaded.scenario.simulation.seed);
-    let n = req.replications.unwrap_or(loaded.scenario.simulation.replications) as u64;
+    let n = req.replications.unwrap_or(loaded.scenario.simulation.replication_count()) as u64;
     let target = req.out.clone().unwrap_or_else(|| default_out(loaded));
     // Refuse an existing folder before spending time on the simulation.
     let out = OutputDir::create(&target, req.force)?;

@@ -17,7 +17,7 @@ use crate::scenario::Problems;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(
     untagged,
-    expecting = "a number or a distribution: Fixed(x), Uniform(lo, hi), Triangular(min, mode, max), Normal(mean, sd), LogNormal(median, p90), Pert(min, mode, max), Exponential(mean), Pareto(min, shape) or Discrete([(value, weight), ...])"
+    expecting = "expected a number or a distribution: Fixed(x), Uniform(lo, hi), Triangular(min, mode, max), Normal(mean, sd), LogNormal(median, p90), Pert(min, mode, max), Exponential(mean), Pareto(min, shape) or Discrete([(value, weight), ...])"
 )]
 pub enum Param {
     /// A plain number.

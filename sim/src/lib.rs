@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod model;
 pub mod montecarlo;
 pub mod params;
+pub mod queue;
 pub mod results;
 pub mod rng;
 pub mod scenario;

@@ -8,9 +8,9 @@
 use bevy_ecs::prelude::*;
 use rand::RngExt;
 
-use super::fleet::{FleetPlan, FreePool, NodeState};
+use super::fleet::{FleetCounters, FleetPlan, FreePool, Node, NodeState};
 use crate::dist::Dist;
-use crate::engine::{Agenda, Clock, Engine, Event, EventKind, Fired, Meter, Rate, Step};
+use crate::engine::{Agenda, Engine, Event, EventKind, Meter, Rate, Step};
 use crate::rng::SimRng;
 use crate::scenario::ContractClass;
 use crate::time::{SECONDS_PER_HOUR, SimTime, hours_to_seconds};
@@ -32,6 +32,19 @@ pub struct Contract {
     pub start: SimTime,
     /// End time.
     pub end: SimTime,
+}
+
+impl Contract {
+    /// A contract entity not in use.
+    pub const EMPTY: Contract = Contract {
+        class: ContractClass::OnDemand,
+        sku: 0,
+        gpus: 0,
+        price_usd_per_gpu_hour: 0.0,
+        it_kw: 0.0,
+        start: SimTime::ZERO,
+        end: SimTime::ZERO,
+    };
 }
 
 /// Nodes serving a contract.
@@ -56,7 +69,7 @@ pub struct ClassModel {
 }
 
 /// The demand process of one replication.
-#[derive(Resource, Clone, Debug)]
+#[derive(Clone, Debug)]
 pub struct DemandModel {
     /// Mean arrivals per hour (all classes).
     pub arrivals_per_hour: f64,
@@ -67,7 +80,7 @@ pub struct DemandModel {
 }
 
 /// Rental prices of one replication.
-#[derive(Resource, Clone, Debug)]
+#[derive(Clone, Debug)]
 pub struct Prices {
     /// On-demand price per SKU, USD per GPU-hour.
     pub on_demand_usd_per_gpu_hour: Vec<f64>,
@@ -86,12 +99,8 @@ impl Prices {
     }
 }
 
-/// The demand subsystem's random stream.
-#[derive(Resource, Debug)]
-pub struct DemandRng(pub SimRng);
-
 /// Request counts of the current month.
-#[derive(Resource, Clone, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct DemandCounters {
     /// Requests arrived.
     pub arrived: u64,
@@ -105,9 +114,26 @@ pub struct DemandCounters {
     pub unmet_revenue_usd: f64,
 }
 
-/// Scratch buffer for placement, kept to avoid an allocation per request.
-#[derive(Resource, Default)]
-struct Scratch(Vec<Entity>);
+/// Everything the demand systems own in one replication: the process, prices, its random
+/// stream, this month's counters and the contract entities free for reuse.
+#[derive(Resource, Debug)]
+pub struct DemandState {
+    /// The arrival process and request kinds.
+    pub model: DemandModel,
+    /// Prices.
+    pub prices: Prices,
+    /// The demand random stream.
+    pub rng: SimRng,
+    /// Counts of the current month.
+    pub counters: DemandCounters,
+    /// Contract entities whose contracts have ended, reused for new contracts (a contract entity
+    /// is never referenced after its end event, so reuse cannot confuse two contracts).
+    free_contracts: Vec<Entity>,
+    /// Contract entities spawned so far.
+    n_contract_slots: usize,
+    /// Scratch buffer for placement, kept to avoid an allocation per request.
+    scratch: Vec<Entity>,
+}
 
 /// Add the demand resources and systems and schedule the first arrival.
 pub fn install(engine: &mut Engine, model: DemandModel, prices: Prices, mut rng: SimRng) {
@@ -115,13 +141,18 @@ pub fn install(engine: &mut Engine, model: DemandModel, prices: Prices, mut rng:
         let first = next_arrival(SimTime::ZERO, model.arrivals_per_hour, &mut rng);
         engine.schedule(first, Event::RequestArrival);
     }
-    engine.world.insert_resource(model);
-    engine.world.insert_resource(prices);
-    engine.world.insert_resource(DemandRng(rng));
-    engine.world.insert_resource(DemandCounters::default());
-    engine.world.insert_resource(Scratch::default());
-    engine.schedule_mut(EventKind::RequestArrival).add_systems(admit_request.in_set(Step::Demand));
-    engine.schedule_mut(EventKind::ContractEnd).add_systems(end_contract.in_set(Step::Demand));
+    engine.world.insert_resource(DemandState {
+        model,
+        prices,
+        rng,
+        counters: DemandCounters::default(),
+        free_contracts: Vec::new(),
+        n_contract_slots: 0,
+        scratch: Vec::new(),
+    });
+    engine.schedule_mut(EventKind::RequestArrival).add_systems(handle_demand_events.in_set(Step::Demand));
+    engine.schedule_mut(EventKind::ContractEnd).add_systems(handle_demand_events.in_set(Step::Demand));
+    engine.schedule_mut(EventKind::TrancheDelivered).add_systems(provision_contract_slots.in_set(Step::Demand));
     engine.schedule_mut(EventKind::MonthEnd).add_systems(reset_counters.in_set(Step::Record));
 }
 
@@ -130,66 +161,134 @@ fn next_arrival(now: SimTime, per_hour: f64, rng: &mut SimRng) -> SimTime {
     now.plus(hours_to_seconds(gap_h))
 }
 
+/// A contract needs at least one node, so there are never more contracts than delivered nodes:
+/// one contract entity per delivered node is spawned when nodes arrive, and contract entities are
+/// reused afterwards. Request handling then never spawns, which lets it run many events in one
+/// schedule run.
+fn provision_contract_slots(counters: Res<FleetCounters>, mut demand: ResMut<DemandState>, mut commands: Commands) {
+    while demand.n_contract_slots < counters.next_node_id as usize {
+        let e = commands.spawn((Contract::EMPTY, ContractNodes(Vec::new()))).id();
+        demand.free_contracts.push(e);
+        demand.n_contract_slots += 1;
+    }
+}
+
+/// True for the events [`handle_demand_events`] handles.
+fn is_demand_event(e: Event) -> bool {
+    matches!(e, Event::RequestArrival | Event::ContractEnd(_))
+}
+
+/// Handle request arrivals and contract ends, and then every following event of those two kinds
+/// in the same schedule run (see [`Agenda::take_next_if`]).
 #[expect(clippy::too_many_arguments, reason = "a system's parameters are its declared data access")]
-fn admit_request(
-    clock: Res<Clock>,
-    model: Res<DemandModel>,
+fn handle_demand_events(
     plan: Res<FleetPlan>,
-    prices: Res<Prices>,
     mut agenda: ResMut<Agenda>,
-    mut rng: ResMut<DemandRng>,
+    mut demand: ResMut<DemandState>,
     mut pool: ResMut<FreePool>,
     mut meter: ResMut<Meter>,
-    mut counters: ResMut<DemandCounters>,
-    mut scratch: ResMut<Scratch>,
-    mut nodes: Query<&mut NodeState>,
-    mut commands: Commands,
+    mut nodes: Query<(&Node, &mut NodeState)>,
+    mut contracts: Query<(&mut Contract, &mut ContractNodes)>,
 ) {
-    let now = clock.now;
-    let rng = &mut rng.0;
-    agenda.schedule(next_arrival(now, model.arrivals_per_hour, rng), Event::RequestArrival);
+    let agenda = agenda.bypass_change_detection();
+    let meter = meter.bypass_change_detection();
+    let demand = &mut *demand;
+    let mut event = agenda.fired();
+    loop {
+        match event {
+            Event::RequestArrival => admit_request(&plan, agenda, demand, &mut pool, meter, &mut nodes, &mut contracts),
+            Event::ContractEnd(e) => end_contract(e, demand, &mut pool, meter, &mut nodes, &contracts),
+            other => unreachable!("demand systems do not handle {other:?}"),
+        }
+        match agenda.take_next_if(is_demand_event) {
+            Some(next) => {
+                meter.advance(agenda.now());
+                event = next;
+            }
+            None => break,
+        }
+    }
+}
+
+fn admit_request(
+    plan: &FleetPlan,
+    agenda: &mut Agenda,
+    d: &mut DemandState,
+    pool: &mut FreePool,
+    meter: &mut Meter,
+    nodes: &mut Query<(&Node, &mut NodeState)>,
+    contracts: &mut Query<(&mut Contract, &mut ContractNodes)>,
+) {
+    let now = agenda.now();
+    let rng = &mut d.rng;
+    agenda.schedule(next_arrival(now, d.model.arrivals_per_hour, rng), Event::RequestArrival);
 
     let u = rng.random::<f64>();
-    let ci = model.cumulative_share.iter().position(|&c| u < c).unwrap_or(model.classes.len() - 1);
-    let class = &model.classes[ci];
+    let ci = d.model.cumulative_share.iter().position(|&c| u < c).unwrap_or(d.model.classes.len() - 1);
+    let class = &d.model.classes[ci];
     let size_gpus = class.size_gpus.sample(rng).max(1.0).ceil();
     let duration_h = class.duration.sample(rng) * class.duration_unit_hours;
     let duration_s = hours_to_seconds(duration_h).max(1);
-    counters.arrived += 1;
+    d.counters.arrived += 1;
 
-    let nodes_buf = &mut scratch.0;
-    nodes_buf.clear();
+    let taken = &mut d.scratch;
+    taken.clear();
     for &sku_idx in &class.skus {
         let sku = &plan.skus[sku_idx as usize];
         let n = (size_gpus / sku.gpus_per_node as f64).ceil();
         if n > pool.free(sku_idx) as f64 {
             continue;
         }
-        pool.take(sku_idx, n as usize, nodes_buf);
+        pool.take(sku_idx, n as usize, taken);
         let gpus = n as u32 * sku.gpus_per_node;
-        let price = prices.price(class.class, sku_idx);
+        let price = d.prices.price(class.class, sku_idx);
         let it_kw = n * (sku.max_kw - sku.idle_kw) * class.load_frac;
         let end = now.plus(duration_s);
-        let contract = commands
-            .spawn(Contract { class: class.class, sku: sku_idx, gpus, price_usd_per_gpu_hour: price, it_kw, start: now, end })
-            .id();
-        for &e in nodes_buf.iter() {
-            *nodes.get_mut(e).expect("pool holds live nodes") = NodeState::Busy(contract);
+        let entity = d.free_contracts.pop().expect("there are never more contracts than nodes");
+        let (mut c, mut c_nodes) = contracts.get_mut(entity).expect("contract entities stay alive");
+        *c = Contract { class: class.class, sku: sku_idx, gpus, price_usd_per_gpu_hour: price, it_kw, start: now, end };
+        c_nodes.0.clear();
+        c_nodes.0.extend_from_slice(taken);
+        for &e in taken.iter() {
+            *nodes.get_mut(e).expect("pool holds live nodes").1 = NodeState::Busy(entity);
         }
-        commands.entity(contract).insert(ContractNodes(nodes_buf.clone()));
         meter.add(Rate::ItKw, it_kw);
         meter.add(Rate::SoldGpus, gpus as f64);
         meter.add(revenue_rate(class.class), price * gpus as f64);
-        agenda.schedule(end, Event::ContractEnd(contract));
-        counters.placed += 1;
+        agenda.schedule(end, Event::ContractEnd(entity));
+        d.counters.placed += 1;
         return;
     }
-    counters.rejected += 1;
+    d.counters.rejected += 1;
     let gpu_hours = size_gpus * duration_s as f64 / SECONDS_PER_HOUR as f64;
-    counters.unmet_gpu_hours += gpu_hours;
+    d.counters.unmet_gpu_hours += gpu_hours;
     if let Some(&first) = class.skus.first() {
-        counters.unmet_revenue_usd += gpu_hours * prices.price(class.class, first);
+        d.counters.unmet_revenue_usd += gpu_hours * d.prices.price(class.class, first);
     }
+}
+
+fn end_contract(
+    e: Entity,
+    demand: &mut DemandState,
+    pool: &mut FreePool,
+    meter: &mut Meter,
+    nodes: &mut Query<(&Node, &mut NodeState)>,
+    contracts: &Query<(&mut Contract, &mut ContractNodes)>,
+) {
+    let (contract, contract_nodes) = contracts.get(e).expect("a contract ends once");
+    for &n in &contract_nodes.0 {
+        let (node, mut state) = nodes.get_mut(n).expect("contract nodes are live");
+        *state = NodeState::Idle;
+        pool.give(node.sku, node.slot);
+    }
+    meter.add(Rate::ItKw, -contract.it_kw);
+    meter.add(Rate::SoldGpus, -(contract.gpus as f64));
+    meter.add(revenue_rate(contract.class), -contract.price_usd_per_gpu_hour * contract.gpus as f64);
+    demand.free_contracts.push(e);
+}
+
+fn reset_counters(mut demand: ResMut<DemandState>) {
+    demand.counters = DemandCounters::default();
 }
 
 /// The meter rate that carries revenue of a class.
@@ -198,29 +297,4 @@ pub fn revenue_rate(class: ContractClass) -> Rate {
         ContractClass::Reserved => Rate::RevenueReservedUsdPerHour,
         ContractClass::OnDemand => Rate::RevenueOnDemandUsdPerHour,
     }
-}
-
-fn end_contract(
-    fired: Res<Fired>,
-    mut pool: ResMut<FreePool>,
-    mut meter: ResMut<Meter>,
-    contracts: Query<(&Contract, &ContractNodes)>,
-    mut nodes: Query<(&super::fleet::NodeId, &mut NodeState)>,
-    mut commands: Commands,
-) {
-    let Event::ContractEnd(e) = fired.0 else { unreachable!("end_contract runs only on ContractEnd") };
-    let (contract, contract_nodes) = contracts.get(e).expect("a contract ends once");
-    for &n in &contract_nodes.0 {
-        let (id, mut state) = nodes.get_mut(n).expect("contract nodes are live");
-        *state = NodeState::Idle;
-        pool.give(contract.sku, *id, n);
-    }
-    meter.add(Rate::ItKw, -contract.it_kw);
-    meter.add(Rate::SoldGpus, -(contract.gpus as f64));
-    meter.add(revenue_rate(contract.class), -contract.price_usd_per_gpu_hour * contract.gpus as f64);
-    commands.entity(e).despawn();
-}
-
-fn reset_counters(mut counters: ResMut<DemandCounters>) {
-    *counters = DemandCounters::default();
 }

@@ -7,7 +7,7 @@
 
 use bevy_ecs::prelude::*;
 
-use super::demand::DemandCounters;
+use super::demand::DemandState;
 use super::energy::MonthEnergy;
 use super::fleet::FleetCounters;
 use crate::engine::{Clock, Engine, EventKind, Meter, Rate, Step};
@@ -141,11 +141,12 @@ fn close_month(
     clock: Res<Clock>,
     meter: Res<Meter>,
     energy: Res<MonthEnergy>,
-    demand: Res<DemandCounters>,
+    demand: Res<DemandState>,
     fleet: Res<FleetCounters>,
     mut ledger: ResMut<Ledger>,
 ) {
     let m = clock.month;
+    let demand = &demand.counters;
     let months_per_year = 12.0;
     let l = &mut *ledger;
     // Capex of the month becomes assets depreciated from this month on.

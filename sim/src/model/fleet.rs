@@ -5,13 +5,10 @@
 //! storage overhead); otherwise it waits in inventory and is commissioned, in node order, as soon
 //! as a phase with room becomes ready.
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
-
 use bevy_ecs::prelude::*;
 
 use super::finance::{AssetClass, Ledger};
-use crate::engine::{Clock, Engine, Event, EventKind, Fired, Meter, Rate, Step};
+use crate::engine::{Agenda, Clock, Engine, Event, EventKind, Meter, Rate, Step};
 
 /// Stable domain id of a node (delivery order), used wherever order matters.
 #[derive(Component, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -24,6 +21,8 @@ pub struct Node {
     pub sku: u16,
     /// Index of the tranche it came in.
     pub tranche: u16,
+    /// Slot in its SKU's [`FreePool`] (delivery order within the SKU).
+    pub slot: u32,
 }
 
 /// What a node is doing.
@@ -104,47 +103,93 @@ pub struct Phases {
     pub used_kw: Vec<f64>,
 }
 
-/// Free commissioned nodes per SKU; placement takes the lowest node ids first (first fit).
+/// Free commissioned nodes per SKU. Each SKU's nodes have slots in delivery order; placement takes
+/// the lowest free slots first (first fit). Free slots are kept in a two-level bitset, so taking
+/// and returning a node cost a few word operations whatever the fleet size.
 #[derive(Resource, Clone, Debug, Default)]
 pub struct FreePool {
-    heaps: Vec<BinaryHeap<Reverse<(NodeId, Entity)>>>,
+    skus: Vec<SkuPool>,
+}
+
+#[derive(Clone, Debug, Default)]
+struct SkuPool {
+    entities: Vec<Entity>,
+    words: Vec<u64>,
+    summary: Vec<u64>,
+    free: usize,
+}
+
+impl SkuPool {
+    fn set(&mut self, slot: usize) {
+        let w = slot / 64;
+        debug_assert!(self.words[w] & (1 << (slot % 64)) == 0, "slot {slot} returned twice");
+        self.words[w] |= 1 << (slot % 64);
+        self.summary[w / 64] |= 1 << (w % 64);
+        self.free += 1;
+    }
+
+    fn take_lowest(&mut self) -> usize {
+        let s = self.summary.iter().position(|&x| x != 0).expect("a free slot exists");
+        let w = s * 64 + self.summary[s].trailing_zeros() as usize;
+        let bit = self.words[w].trailing_zeros() as usize;
+        self.words[w] &= self.words[w] - 1;
+        if self.words[w] == 0 {
+            self.summary[s] &= !(1 << (w % 64));
+        }
+        self.free -= 1;
+        w * 64 + bit
+    }
 }
 
 impl FreePool {
     /// An empty pool for `n_skus` SKUs.
     pub fn new(n_skus: usize) -> FreePool {
-        FreePool { heaps: vec![BinaryHeap::new(); n_skus] }
+        FreePool { skus: vec![SkuPool::default(); n_skus] }
+    }
+
+    /// Register a delivered node (not yet free); returns its slot.
+    pub fn register(&mut self, sku: u16, e: Entity) -> u32 {
+        let p = &mut self.skus[sku as usize];
+        let slot = p.entities.len();
+        p.entities.push(e);
+        if slot / 64 >= p.words.len() {
+            p.words.push(0);
+        }
+        if slot / 4096 >= p.summary.len() {
+            p.summary.push(0);
+        }
+        slot as u32
     }
 
     /// Number of free nodes of a SKU.
     #[inline]
     pub fn free(&self, sku: u16) -> usize {
-        self.heaps[sku as usize].len()
+        self.skus[sku as usize].free
     }
 
-    /// Take the `n` lowest-numbered free nodes of a SKU, or none if fewer are free.
+    /// Take the `n` lowest-slot free nodes of a SKU, or none if fewer are free.
     pub fn take(&mut self, sku: u16, n: usize, out: &mut Vec<Entity>) -> bool {
-        let heap = &mut self.heaps[sku as usize];
-        if heap.len() < n {
+        let p = &mut self.skus[sku as usize];
+        if p.free < n {
             return false;
         }
         for _ in 0..n {
-            let Reverse((_, e)) = heap.pop().expect("length checked");
-            out.push(e);
+            let slot = p.take_lowest();
+            out.push(p.entities[slot]);
         }
         true
     }
 
-    /// Return a node to the pool.
+    /// Mark a node free.
     #[inline]
-    pub fn give(&mut self, sku: u16, id: NodeId, e: Entity) {
-        self.heaps[sku as usize].push(Reverse((id, e)));
+    pub fn give(&mut self, sku: u16, slot: u32) {
+        self.skus[sku as usize].set(slot as usize);
     }
 }
 
 /// Nodes waiting in inventory, in delivery order.
 #[derive(Resource, Clone, Debug, Default)]
-pub struct Inventory(pub Vec<(NodeId, Entity)>);
+pub struct Inventory(pub Vec<Entity>);
 
 /// Fleet totals.
 #[derive(Resource, Clone, Debug, Default)]
@@ -190,17 +235,15 @@ fn phase_with_room(plan: &FleetPlan, phases: &Phases, kw: f64) -> Option<usize> 
 /// Put a node into service in phase `phase`.
 fn commission(
     sku: &SkuSpec,
-    sku_idx: u16,
+    node: Node,
     phase: usize,
-    id: NodeId,
-    e: Entity,
     phases: &mut Phases,
     pool: &mut FreePool,
     meter: &mut Meter,
     counters: &mut FleetCounters,
 ) {
     phases.used_kw[phase] += sku.max_kw;
-    pool.give(sku_idx, id, e);
+    pool.give(node.sku, node.slot);
     meter.add(Rate::ItKw, sku.idle_kw);
     meter.add(Rate::CommissionedGpus, sku.gpus_per_node as f64);
     counters.commissioned_gpus += sku.gpus_per_node as u64;
@@ -208,7 +251,7 @@ fn commission(
 
 #[expect(clippy::too_many_arguments, reason = "a system's parameters are its declared data access")]
 fn ready_phase(
-    fired: Res<Fired>,
+    agenda: Res<Agenda>,
     plan: Res<FleetPlan>,
     mut phases: ResMut<Phases>,
     mut inventory: ResMut<Inventory>,
@@ -219,30 +262,30 @@ fn ready_phase(
     mut nodes: Query<(&Node, &mut NodeState)>,
     mut commands: Commands,
 ) {
-    let Event::PhaseReady(i) = fired.0 else { unreachable!("ready_phase runs only on PhaseReady") };
+    let Event::PhaseReady(i) = agenda.fired() else { unreachable!("ready_phase runs only on PhaseReady") };
     let i = i as usize;
     phases.ready[i] = true;
     counters.ready_it_kw += plan.phases[i].it_kw;
     ledger.book_capex(AssetClass::Facility, plan.phases[i].capex_usd);
     // Commission waiting nodes in delivery order while there is room.
     let waiting = std::mem::take(&mut inventory.0);
-    for (id, e) in waiting {
+    for e in waiting {
         let (node, mut state) = nodes.get_mut(e).expect("inventory holds live nodes");
         let sku = &plan.skus[node.sku as usize];
         match phase_with_room(&plan, &phases, sku.max_kw) {
             Some(p) => {
                 *state = NodeState::Idle;
                 commands.entity(e).insert(InPhase(p as u16));
-                commission(sku, node.sku, p, id, e, &mut phases, &mut pool, &mut meter, &mut counters);
+                commission(sku, *node, p, &mut phases, &mut pool, &mut meter, &mut counters);
             }
-            None => inventory.0.push((id, e)),
+            None => inventory.0.push(e),
         }
     }
 }
 
 #[expect(clippy::too_many_arguments, reason = "a system's parameters are its declared data access")]
 fn deliver_tranche(
-    fired: Res<Fired>,
+    agenda: Res<Agenda>,
     plan: Res<FleetPlan>,
     mut phases: ResMut<Phases>,
     mut inventory: ResMut<Inventory>,
@@ -252,7 +295,7 @@ fn deliver_tranche(
     mut ledger: ResMut<Ledger>,
     mut commands: Commands,
 ) {
-    let Event::TrancheDelivered(t) = fired.0 else { unreachable!("deliver_tranche runs only on TrancheDelivered") };
+    let Event::TrancheDelivered(t) = agenda.fired() else { unreachable!("deliver_tranche runs only on TrancheDelivered") };
     let tranche = &plan.tranches[t as usize];
     let sku = &plan.skus[tranche.sku as usize];
     let gpus = tranche.n_nodes as u64 * sku.gpus_per_node as u64;
@@ -263,17 +306,18 @@ fn deliver_tranche(
     for _ in 0..tranche.n_nodes {
         let id = NodeId(counters.next_node_id);
         counters.next_node_id += 1;
-        let node = Node { sku: tranche.sku, tranche: t };
+        let e = commands.spawn((id, NodeState::Inventory)).id();
+        let node = Node { sku: tranche.sku, tranche: t, slot: pool.register(tranche.sku, e) };
         // Room only appears when a phase becomes ready, and waiting nodes were offered it then,
         // so a new node that fits takes no place from a waiting one.
         match phase_with_room(&plan, &phases, sku.max_kw) {
             Some(p) => {
-                let e = commands.spawn((id, node, NodeState::Idle, InPhase(p as u16))).id();
-                commission(sku, tranche.sku, p, id, e, &mut phases, &mut pool, &mut meter, &mut counters);
+                commands.entity(e).insert((node, NodeState::Idle, InPhase(p as u16)));
+                commission(sku, node, p, &mut phases, &mut pool, &mut meter, &mut counters);
             }
             None => {
-                let e = commands.spawn((id, node, NodeState::Inventory)).id();
-                inventory.0.push((id, e));
+                commands.entity(e).insert(node);
+                inventory.0.push(e);
             }
         }
     }

@@ -12,7 +12,7 @@ pub mod fleet;
 
 use bevy_ecs::prelude::*;
 
-use crate::engine::{Clock, Engine, Event, EventKind, Meter, Step};
+use crate::engine::{Agenda, Clock, Engine, Event, EventKind, Meter, Step};
 use crate::params::{SampleMode, Sampler};
 use crate::results::Replication;
 use crate::rng::{Stream, stream_rng};
@@ -32,7 +32,7 @@ pub fn build(loaded: &LoadedScenario, seed: u64, replication: u64, options: &Rep
     let s = &loaded.scenario;
     let catalog = &loaded.catalog;
     let mut sampler = Sampler::new(seed, replication, options.sample_mode.clone());
-    let horizon = s.simulation.horizon_months;
+    let horizon = s.simulation.horizon();
     let calendar = Calendar::new(s.simulation.start, horizon);
     let mut engine = Engine::new(calendar.clone());
 
@@ -92,7 +92,7 @@ pub fn build(loaded: &LoadedScenario, seed: u64, replication: u64, options: &Rep
             fleet::TranchePlan {
                 name: t.name.clone(),
                 sku: sku_index(&t.sku).expect("listed above"),
-                n_nodes: t.gpus / sku.gpus_per_node,
+                n_nodes: t.gpu_count() / sku.gpus_per_node,
                 delivery_month: month_in_horizon(t.order_month as f64 + lead.round()),
                 price_usd_per_gpu: price,
                 network_usd_per_node: network,
@@ -189,10 +189,10 @@ pub fn build(loaded: &LoadedScenario, seed: u64, replication: u64, options: &Rep
 }
 
 /// Start the next month: reset the meter's monthly integrals and advance the month index.
-fn roll_month(mut clock: ResMut<Clock>, mut meter: ResMut<Meter>) {
+fn roll_month(agenda: Res<Agenda>, mut clock: ResMut<Clock>, mut meter: ResMut<Meter>) {
     clock.month += 1;
     let hours = clock.calendar.hours_in_month(clock.month) as usize;
-    meter.start_month(clock.now, hours);
+    meter.start_month(agenda.now(), hours);
 }
 
 /// Run replication `replication` of `loaded` under master seed `seed` to the end of its horizon.

@@ -97,10 +97,10 @@ pub struct Tranche {
     /// SKU name from the GPU catalog, e.g. "H100-SXM".
     pub sku: String,
     /// Number of GPUs; a whole number of nodes of the SKU.
-    pub gpus: u32,
+    pub gpus: i64,
     /// Month of the order, counted from the scenario start.
     #[serde(default)]
-    pub order_month: u32,
+    pub order_month: i64,
     /// Months from order to delivery (parameter, rounded to whole months).
     #[serde(default = "zero")]
     pub lead_time_months: Param,
@@ -110,6 +110,25 @@ pub struct Tranche {
     /// Network (fabric, switches, cables) cost per node in USD (parameter).
     #[serde(default = "zero")]
     pub network_usd_per_node: Param,
+}
+
+impl Tranche {
+    /// The GPU count (validated to be between 1 and the fleet limit).
+    pub fn gpu_count(&self) -> u32 {
+        self.gpus.clamp(0, u32::MAX as i64) as u32
+    }
+}
+
+impl Simulation {
+    /// The horizon in months (validated to be between 1 and 600).
+    pub fn horizon(&self) -> u32 {
+        self.horizon_months.clamp(1, super::validate::MAX_HORIZON_MONTHS as i64) as u32
+    }
+
+    /// Replications (validated to be between 1 and the limit).
+    pub fn replication_count(&self) -> u32 {
+        self.replications.clamp(1, super::validate::MAX_REPLICATIONS as i64) as u32
+    }
 }
 
 /// Energy supply.
@@ -297,9 +316,9 @@ pub struct Simulation {
     /// Calendar month of the scenario start.
     pub start: YearMonth,
     /// Months simulated.
-    pub horizon_months: u32,
+    pub horizon_months: i64,
     /// Monte Carlo replications (the command line may override).
-    pub replications: u32,
+    pub replications: i64,
     /// Master seed (the command line may override).
     pub seed: u64,
 }

@@ -10,6 +10,8 @@ use crate::dist::Param;
 pub const MAX_HORIZON_MONTHS: u32 = 600;
 /// Largest number of replications accepted in one run.
 pub const MAX_REPLICATIONS: u32 = 1_000_000;
+/// Largest number of requests one replication may simulate.
+pub const MAX_REQUESTS: f64 = 2e9;
 /// Largest fleet accepted, in GPUs.
 pub const MAX_GPUS: u64 = 10_000_000;
 
@@ -25,7 +27,7 @@ pub fn validate_into(s: &Scenario, catalog: &Catalog, p: &mut Problems) {
     if s.name.trim().is_empty() {
         p.push("name", "must not be empty");
     }
-    let horizon = s.simulation.horizon_months;
+    let horizon = s.simulation.horizon();
     check_simulation(s, p);
     check_site(s, p);
     check_fleet(s, catalog, horizon, p);
@@ -43,10 +45,10 @@ fn check_simulation(s: &Scenario, p: &mut Problems) {
     if !(1900..=3000).contains(&sim.start.year) {
         p.push("simulation.start.year", format!("{} is outside 1900-3000", sim.start.year));
     }
-    if sim.horizon_months == 0 || sim.horizon_months > MAX_HORIZON_MONTHS {
+    if sim.horizon_months < 1 || sim.horizon_months > MAX_HORIZON_MONTHS as i64 {
         p.push("simulation.horizon_months", format!("{} must be between 1 and {MAX_HORIZON_MONTHS}", sim.horizon_months));
     }
-    if sim.replications == 0 || sim.replications > MAX_REPLICATIONS {
+    if sim.replications < 1 || sim.replications > MAX_REPLICATIONS as i64 {
         p.push("simulation.replications", format!("{} must be between 1 and {MAX_REPLICATIONS}", sim.replications));
     }
 }
@@ -91,11 +93,14 @@ fn check_fleet(s: &Scenario, catalog: &Catalog, horizon: u32, p: &mut Problems) 
         if sku.is_none() {
             p.push(format!("{path}.sku"), format!("unknown SKU \"{}\"; known SKUs: {}", t.sku, catalog.sku_names()));
         }
-        if t.gpus == 0 {
-            p.push(format!("{path}.gpus"), "must be > 0");
+        if t.gpus <= 0 {
+            p.push(format!("{path}.gpus"), format!("{} must be > 0", t.gpus));
+        } else if t.gpus > MAX_GPUS as i64 {
+            p.push(format!("{path}.gpus"), format!("{} is more than the {MAX_GPUS} GPUs dcplan simulates", t.gpus));
         } else if let Some(sku) = sku {
-            if t.gpus % sku.gpus_per_node != 0 {
-                let n = t.gpus / sku.gpus_per_node;
+            let per_node = sku.gpus_per_node as i64;
+            if t.gpus % per_node != 0 {
+                let n = t.gpus / per_node;
                 p.push(
                     format!("{path}.gpus"),
                     format!(
@@ -103,15 +108,17 @@ fn check_fleet(s: &Scenario, catalog: &Catalog, horizon: u32, p: &mut Problems) 
                         t.gpus,
                         sku.gpus_per_node,
                         sku.name,
-                        n * sku.gpus_per_node,
-                        (n + 1) * sku.gpus_per_node
+                        n * per_node,
+                        (n + 1) * per_node
                     ),
                 );
             }
-            max_it_kw += (t.gpus / sku.gpus_per_node) as f64 * sku.node_max_kw;
+            max_it_kw += (t.gpus / per_node) as f64 * sku.node_max_kw;
         }
-        total_gpus += t.gpus as u64;
-        if t.order_month >= horizon && horizon > 0 {
+        total_gpus += t.gpus.max(0) as u64;
+        if t.order_month < 0 {
+            p.push(format!("{path}.order_month"), format!("{} must be >= 0", t.order_month));
+        } else if t.order_month >= horizon as i64 {
             p.warn(
                 format!("{path}.order_month"),
                 format!("{} is at or after the end of the horizon ({horizon} months): the tranche never arrives", t.order_month),
@@ -150,6 +157,14 @@ fn check_energy(s: &Scenario, p: &mut Problems) {
 fn check_demand(s: &Scenario, catalog: &Catalog, p: &mut Problems) {
     let d = &s.demand;
     d.arrivals_per_day.check_range("demand.arrivals_per_day", 0.0, 1e7, p);
+    let days = s.simulation.horizon() as f64 * 365.0 / 12.0;
+    let requests = d.arrivals_per_day.quantile(0.99) * days;
+    if requests.is_finite() && requests > MAX_REQUESTS {
+        p.push(
+            "demand.arrivals_per_day",
+            format!("about {:.2e} requests over the horizon is more than the {MAX_REQUESTS:.0e} dcplan simulates in one replication", requests),
+        );
+    }
     if d.mix.is_empty() {
         p.push("demand.mix", "at least one request class is needed");
     }
@@ -157,7 +172,7 @@ fn check_demand(s: &Scenario, catalog: &Catalog, p: &mut Problems) {
     if !d.mix.is_empty() && (sum - 1.0).abs() > 1e-6 {
         p.push("demand.mix", format!("fractions sum to {} (share_frac must sum to 1)", round6(sum)));
     }
-    let fleet_gpus: u64 = s.fleet.iter().map(|t| t.gpus as u64).sum();
+    let fleet_gpus: u64 = s.fleet.iter().map(|t| t.gpus.max(0) as u64).sum();
     let fleet_skus: HashSet<&str> = s.fleet.iter().map(|t| t.sku.as_str()).collect();
     for (i, c) in d.mix.iter().enumerate() {
         let path = format!("demand.mix[{i}]");

@@ -1,3 +1,9 @@
 //! Integration tests of the simulation core.
 
+mod architecture;
 mod common;
+mod determinism;
+mod energy;
+mod erlang;
+mod finance;
+mod scenarios;

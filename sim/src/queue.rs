@@ -1,0 +1,295 @@
+//! The event agenda's priority queue: a hashed timing wheel over a small heap.
+//!
+//! Keys are `(time << 64) | sequence`, so ties in time pop in insertion order. Time is cut into
+//! buckets of 2^10 s (about 17 minutes). Events in the bucket being worked on sit in a small 4-ary
+//! heap (`head`); events in the next 4,096 buckets (about 48 days) sit unsorted in a ring of
+//! buckets; later events wait in an overflow heap. A push is O(1) for most events, and a pop
+//! touches only the few events of the current bucket, which makes the agenda several times
+//! cheaper than one binary heap holding every pending event. Pops come out in exactly the same
+//! order as from a single heap on the same keys (a test checks this against `BinaryHeap`).
+
+const BUCKET_BITS: u32 = 10;
+const RING: u64 = 4096;
+
+/// 4-ary min-heap of `(key, value)` pairs.
+#[derive(Clone, Debug)]
+pub struct QuadHeap<T> {
+    items: Vec<(u128, T)>,
+}
+
+impl<T> Default for QuadHeap<T> {
+    fn default() -> Self {
+        QuadHeap { items: Vec::new() }
+    }
+}
+
+impl<T: Copy> QuadHeap<T> {
+    /// Insert `value` with `key`.
+    #[inline]
+    pub fn push(&mut self, key: u128, value: T) {
+        let mut i = self.items.len();
+        self.items.push((key, value));
+        while i > 0 {
+            let parent = (i - 1) / 4;
+            if self.items[parent].0 <= key {
+                break;
+            }
+            self.items[i] = self.items[parent];
+            i = parent;
+        }
+        self.items[i] = (key, value);
+    }
+
+    /// The smallest key, if any.
+    #[inline]
+    pub fn peek_key(&self) -> Option<u128> {
+        self.items.first().map(|(k, _)| *k)
+    }
+
+    /// The item with the smallest key, if any.
+    #[inline]
+    pub fn peek(&self) -> Option<(u128, T)> {
+        self.items.first().copied()
+    }
+
+    /// Remove and return the item with the smallest key.
+    #[inline]
+    pub fn pop(&mut self) -> Option<(u128, T)> {
+        let last = self.items.pop()?;
+        if self.items.is_empty() {
+            return Some(last);
+        }
+        let top = self.items[0];
+        let n = self.items.len();
+        let mut i = 0;
+        loop {
+            let first = 4 * i + 1;
+            if first >= n {
+                break;
+            }
+            let end = (first + 4).min(n);
+            let mut best = first;
+            let mut best_key = self.items[first].0;
+            for c in first + 1..end {
+                let k = self.items[c].0;
+                if k < best_key {
+                    best = c;
+                    best_key = k;
+                }
+            }
+            if last.0 <= best_key {
+                break;
+            }
+            self.items[i] = self.items[best];
+            i = best;
+        }
+        self.items[i] = last;
+        Some(top)
+    }
+
+    /// Number of items.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// True when empty.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+}
+
+/// The agenda's queue: see the module documentation.
+#[derive(Clone, Debug)]
+pub struct EventQueue<T> {
+    /// Bucket index (time >> BUCKET_BITS) whose events are in `head`.
+    current: u64,
+    head: QuadHeap<T>,
+    ring: Vec<Vec<(u128, T)>>,
+    /// One bit per ring slot: set when the slot holds events.
+    occupied: Vec<u64>,
+    overflow: QuadHeap<T>,
+    len: usize,
+}
+
+impl<T> Default for EventQueue<T> {
+    fn default() -> Self {
+        EventQueue {
+            current: 0,
+            head: QuadHeap::default(),
+            ring: (0..RING).map(|_| Vec::new()).collect(),
+            occupied: vec![0; (RING / 64) as usize],
+            overflow: QuadHeap::default(),
+            len: 0,
+        }
+    }
+}
+
+#[inline]
+fn bucket_of(key: u128) -> u64 {
+    ((key >> 64) as u64) >> BUCKET_BITS
+}
+
+impl<T: Copy> EventQueue<T> {
+    /// Insert `value` with `key`. Keys below the current bucket are a logic error of the caller
+    /// (the engine never schedules into the past) and panic.
+    #[inline]
+    pub fn push(&mut self, key: u128, value: T) {
+        let b = bucket_of(key);
+        assert!(b >= self.current, "an event was scheduled before the current time");
+        if b == self.current {
+            self.head.push(key, value);
+        } else if b < self.current + RING {
+            let slot = (b % RING) as usize;
+            self.ring[slot].push((key, value));
+            self.occupied[slot / 64] |= 1 << (slot % 64);
+        } else {
+            self.overflow.push(key, value);
+        }
+        self.len += 1;
+    }
+
+    /// The next occupied ring bucket after `current`, if any.
+    fn next_ring_bucket(&self) -> Option<u64> {
+        let start = (self.current + 1) % RING;
+        let words = self.occupied.len();
+        let (w0, b0) = ((start / 64) as usize, start % 64);
+        // First word, from bit b0 on.
+        let first = self.occupied[w0] & (!0u64 << b0);
+        let found = if first != 0 {
+            Some(w0 * 64 + first.trailing_zeros() as usize)
+        } else {
+            (1..=words).find_map(|i| {
+                let w = (w0 + i) % words;
+                let bits = if w == w0 { self.occupied[w] & !(!0u64 << b0) } else { self.occupied[w] };
+                (bits != 0).then(|| w * 64 + bits.trailing_zeros() as usize)
+            })
+        }?;
+        let slot = found as u64;
+        // Distance forward from `current` to the slot, 1..RING.
+        let dist = (slot + RING - self.current % RING) % RING;
+        Some(self.current + if dist == 0 { RING } else { dist })
+    }
+
+    /// Move to the next non-empty bucket when the head is empty.
+    fn refill(&mut self) {
+        if !self.head.is_empty() || self.len == 0 {
+            return;
+        }
+        let ring_next = self.next_ring_bucket();
+        let overflow_next = self.overflow.peek_key().map(bucket_of);
+        let next = match (ring_next, overflow_next) {
+            (Some(a), Some(b)) => a.min(b),
+            (Some(a), None) => a,
+            (None, Some(b)) => b,
+            (None, None) => unreachable!("len > 0 but no events"),
+        };
+        self.current = next;
+        if ring_next == Some(next) {
+            let slot = (next % RING) as usize;
+            let items = std::mem::take(&mut self.ring[slot]);
+            self.occupied[slot / 64] &= !(1 << (slot % 64));
+            for (k, v) in &items {
+                self.head.push(*k, *v);
+            }
+            // Give the allocation back to the slot for reuse.
+            let mut items = items;
+            items.clear();
+            self.ring[slot] = items;
+        }
+        while self.overflow.peek_key().is_some_and(|k| bucket_of(k) == next) {
+            let (k, v) = self.overflow.pop().expect("peeked");
+            self.head.push(k, v);
+        }
+    }
+
+    /// The smallest key, if any.
+    #[inline]
+    pub fn peek_key(&mut self) -> Option<u128> {
+        self.refill();
+        self.head.peek_key()
+    }
+
+    /// The item with the smallest key, if any.
+    #[inline]
+    pub fn peek(&mut self) -> Option<(u128, T)> {
+        self.refill();
+        self.head.peek()
+    }
+
+    /// Remove and return the item with the smallest key.
+    #[inline]
+    pub fn pop(&mut self) -> Option<(u128, T)> {
+        self.refill();
+        let item = self.head.pop()?;
+        self.len -= 1;
+        Some(item)
+    }
+
+    /// Number of items.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True when empty.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
+
+    fn check(seed: u64, max_delay: u64, steps: u32) {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        let mut queue = EventQueue::default();
+        let mut reference = BinaryHeap::new();
+        let mut now: u64 = 0;
+        let mut seq = 0u128;
+        for step in 0..steps {
+            if rng.next_u32() % 3 != 0 || reference.is_empty() {
+                // Mostly short delays, some zero (same time), some very long (overflow).
+                let delay = match rng.next_u32() % 10 {
+                    0 => 0,
+                    1 => rng.next_u64() % (max_delay * 1000 + 1),
+                    _ => rng.next_u64() % (max_delay + 1),
+                };
+                seq += 1;
+                let key = (((now + delay) as u128) << 64) | seq;
+                queue.push(key, step);
+                reference.push(Reverse((key, step)));
+            } else {
+                let Reverse((k, v)) = reference.pop().expect("non-empty");
+                assert_eq!(queue.peek_key(), Some(k));
+                assert_eq!(queue.pop(), Some((k, v)));
+                now = (k >> 64) as u64;
+            }
+            assert_eq!(queue.len(), reference.len());
+        }
+        while let Some(Reverse((k, v))) = reference.pop() {
+            assert_eq!(queue.pop(), Some((k, v)));
+        }
+        assert!(queue.is_empty());
+        assert_eq!(queue.pop(), None);
+    }
+
+    #[test]
+    fn pops_in_the_same_order_as_a_binary_heap() {
+        check(1, 100_000, 300_000);
+        check(2, 500, 100_000);
+        check(3, 50_000_000, 100_000);
+    }
+
+    #[test]
+    fn quad_heap_orders_keys() {
+        let mut h = QuadHeap::default();
+        for (i, k) in [5u128, 1, 9, 3, 3, 7, 0].into_iter().enumerate() {
+            h.push(k, i);
+        }
+        let keys: Vec<u128> = std::iter::from_fn(|| h.pop().map(|(k, _)| k)).collect();
+        assert_eq!(keys, [0, 1, 3, 3, 5, 7, 9]);
+    }
+}
