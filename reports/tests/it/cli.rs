@@ -1,0 +1,127 @@
+//! The command line end to end on `scenarios/tiny.ron`.
+
+use dcplan::pipeline::RUN_FILES;
+use dcplan::tables::read_parquet;
+
+use super::common::{dcplan, ok, repo, scenario, text};
+
+#[test]
+fn run_writes_every_output_file() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let tiny = scenario("tiny.ron");
+    let o = ok(tmp.path(), &["run", tiny.to_str().expect("utf-8 path"), "--out", "t", "--replications", "6"]);
+    let (stdout, _) = text(&o);
+    assert!(stdout.contains("P50 payback"), "{stdout}");
+    for f in RUN_FILES {
+        let p = tmp.path().join("t").join(f);
+        let len = std::fs::metadata(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display())).len();
+        assert!(len > 0, "{f} is empty");
+    }
+    // The HTML report is self-contained: charts inline, nothing fetched from elsewhere.
+    let html = std::fs::read_to_string(tmp.path().join("t/report.html")).expect("report.html");
+    assert_eq!(html.matches("<svg").count(), 2, "two inline charts");
+    assert!(!html.contains("src=\"http") && !html.contains("href=\"http"));
+    // Tables have one row per replication and per replication-month.
+    let runs = read_parquet(&tmp.path().join("t/runs.parquet")).expect("runs");
+    assert_eq!(runs.height(), 6);
+    let monthly = read_parquet(&tmp.path().join("t/monthly.parquet")).expect("monthly");
+    assert_eq!(monthly.height(), 6 * 12);
+    let summary = std::fs::read_to_string(tmp.path().join("t/summary.csv")).expect("summary");
+    assert!(summary.lines().next().expect("header").starts_with("variant,kpi,n,n_total,mean,se,ci95_lo,ci95_hi"));
+    let manifest = std::fs::read_to_string(tmp.path().join("t/manifest.ron")).expect("manifest");
+    assert!(manifest.contains("seed: 7") && manifest.contains("scenario_hash: \"blake3:"));
+    // No temporary folders are left beside the output.
+    let names: Vec<String> =
+        std::fs::read_dir(tmp.path()).expect("list").map(|e| e.expect("entry").file_name().to_string_lossy().into_owned()).collect();
+    assert_eq!(names, ["t"]);
+}
+
+#[test]
+fn an_existing_output_folder_is_never_overwritten_without_force() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let tiny = scenario("tiny.ron");
+    let tiny = tiny.to_str().expect("utf-8 path");
+    std::fs::create_dir(tmp.path().join("t")).expect("mkdir");
+    std::fs::write(tmp.path().join("t/keep.txt"), "precious").expect("write");
+    let o = dcplan(tmp.path(), &["run", tiny, "--out", "t", "-r", "2"]);
+    assert!(!o.status.success());
+    let (_, err) = text(&o);
+    assert!(err.contains("already exists") && err.contains("--force"), "{err}");
+    assert_eq!(std::fs::read_to_string(tmp.path().join("t/keep.txt")).expect("kept"), "precious");
+    ok(tmp.path(), &["run", tiny, "--out", "t", "-r", "2", "--force", "--quiet"]);
+    assert!(!tmp.path().join("t/keep.txt").exists());
+    assert!(tmp.path().join("t/report.html").exists());
+}
+
+#[test]
+fn without_out_a_fresh_folder_is_chosen() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let tiny = scenario("tiny.ron");
+    let tiny = tiny.to_str().expect("utf-8 path");
+    ok(tmp.path(), &["run", tiny, "-r", "2", "-q"]);
+    ok(tmp.path(), &["run", tiny, "-r", "2", "-q"]);
+    assert!(tmp.path().join("out/tiny/report.html").exists());
+    assert!(tmp.path().join("out/tiny-2/report.html").exists());
+}
+
+#[test]
+fn quiet_prints_nothing_on_success() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let tiny = scenario("tiny.ron");
+    let o = ok(tmp.path(), &["run", tiny.to_str().expect("utf-8 path"), "--out", "q", "-r", "2", "--quiet"]);
+    assert!(o.stdout.is_empty() && o.stderr.is_empty(), "{:?}", text(&o));
+}
+
+#[test]
+fn results_do_not_depend_on_threads_and_repeat_with_the_seed() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let tiny = scenario("tiny.ron");
+    let tiny = tiny.to_str().expect("utf-8 path");
+    ok(tmp.path(), &["run", tiny, "--out", "a", "-r", "8", "--seed", "3", "--threads", "1", "-q"]);
+    ok(tmp.path(), &["run", tiny, "--out", "b", "-r", "8", "--seed", "3", "--threads", "2", "-q"]);
+    ok(tmp.path(), &["run", tiny, "--out", "c", "-r", "8", "--seed", "4", "--threads", "2", "-q"]);
+    for table in ["runs.parquet", "monthly.parquet"] {
+        let a = read_parquet(&tmp.path().join("a").join(table)).expect("a");
+        let b = read_parquet(&tmp.path().join("b").join(table)).expect("b");
+        let c = read_parquet(&tmp.path().join("c").join(table)).expect("c");
+        assert!(a.equals_missing(&b), "{table} differs between --threads 1 and 2");
+        assert!(!a.equals_missing(&c), "{table} is the same for different seeds");
+    }
+    // Byte-identical too.
+    let bytes = |d: &str| std::fs::read(tmp.path().join(d).join("runs.parquet")).expect("read");
+    assert_eq!(bytes("a"), bytes("b"));
+}
+
+#[test]
+fn check_lists_problems_and_fails_on_bad_input() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let bad = repo().join("sim/tests/fixtures/bad/many_problems.ron");
+    let o = dcplan(tmp.path(), &["check", bad.to_str().expect("utf-8 path")]);
+    assert_eq!(o.status.code(), Some(1));
+    let (_, err) = text(&o);
+    assert!(err.contains("3 error(s)"), "{err}");
+    assert!(err.contains("site.pue: 0.5 is below 1.0") && err.contains("fleet[0].gpus: 0 must be > 0"), "{err}");
+
+    let syntax = repo().join("sim/tests/fixtures/bad/syntax_missing_comma.ron");
+    let o = dcplan(tmp.path(), &["check", syntax.to_str().expect("utf-8 path")]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).1.contains("syntax_missing_comma.ron:8:9: expected comma"), "{:?}", text(&o));
+
+    let good = scenario("tiny.ron");
+    let o = ok(tmp.path(), &["check", good.to_str().expect("utf-8 path")]);
+    assert!(text(&o).0.contains("tiny.ron: ok"));
+
+    let o = dcplan(tmp.path(), &["check", "does-not-exist.ron"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).1.contains("does-not-exist.ron: cannot read the file"), "{:?}", text(&o));
+}
+
+#[test]
+fn a_bad_scenario_stops_run_before_anything_is_written() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let bad = repo().join("sim/tests/fixtures/bad/pue_below_one.ron");
+    let o = dcplan(tmp.path(), &["run", bad.to_str().expect("utf-8 path"), "--out", "x"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).1.contains("site.pue: 0.9 is below 1.0"));
+    assert!(!tmp.path().join("x").exists());
+}
