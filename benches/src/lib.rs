@@ -22,3 +22,106 @@ pub fn load_with_horizon(rel: &str, horizon_months: u32) -> LoadedScenario {
     let text = format!("{}horizon_months: {horizon_months}{}", &text[..re_start], &text[end..]);
     dcplan_sim::load_str(rel, &text).unwrap_or_else(|e| panic!("{e}"))
 }
+
+/// Synthetic engine workloads: the engine with a trivial model, to measure event dispatch.
+pub mod synthetic {
+    use bevy_ecs::prelude::*;
+    use dcplan_sim::engine::{Agenda, Engine, Event, EventKind, Meter, Rate, Step};
+    use dcplan_sim::time::{Calendar, SimTime, YearMonth};
+
+    /// State of the trivial model: a counter and a xorshift generator for delays.
+    #[derive(Resource)]
+    pub struct Toy {
+        state: u64,
+        /// Events handled.
+        pub handled: u64,
+    }
+
+    fn next_delay(state: &mut u64) -> u64 {
+        *state ^= *state << 13;
+        *state ^= *state >> 7;
+        *state ^= *state << 17;
+        1 + *state % 7_200
+    }
+
+    /// One event: change the metered power, schedule one more event a random delay later.
+    fn handle_one(mut agenda: ResMut<Agenda>, mut meter: ResMut<Meter>, mut toy: ResMut<Toy>) {
+        let now = agenda.now();
+        toy.handled += 1;
+        let d = next_delay(&mut toy.state);
+        meter.set(Rate::ItKw, (d % 100) as f64);
+        agenda.schedule(now.plus(d), Event::RequestArrival);
+    }
+
+    /// The same work, handling every following due event in the same schedule run.
+    fn handle_batch(mut agenda: ResMut<Agenda>, mut meter: ResMut<Meter>, mut toy: ResMut<Toy>) {
+        let agenda = agenda.bypass_change_detection();
+        let meter = meter.bypass_change_detection();
+        loop {
+            let now = agenda.now();
+            toy.handled += 1;
+            let d = next_delay(&mut toy.state);
+            meter.set(Rate::ItKw, (d % 100) as f64);
+            agenda.schedule(now.plus(d), Event::RequestArrival);
+            if agenda.take_next_if(|e| e == Event::RequestArrival).is_none() {
+                break;
+            }
+            meter.advance(agenda.now());
+        }
+    }
+
+    /// An engine with `pending` events in flight, a year long; `batched` picks the handler.
+    pub fn engine(pending: u64, batched: bool) -> Engine {
+        let calendar = Calendar::new(YearMonth { year: 2027, month: 1 }, 12);
+        let mut engine = Engine::new(calendar);
+        engine.world.insert_resource(Toy { state: 0x9E37_79B9_7F4A_7C15, handled: 0 });
+        engine.world.resource_mut::<Meter>().start_month(SimTime::ZERO, 8_760);
+        let s = engine.schedule_mut(EventKind::RequestArrival);
+        if batched {
+            s.add_systems(handle_batch.in_set(Step::Demand));
+        } else {
+            s.add_systems(handle_one.in_set(Step::Demand));
+        }
+        engine.initialize().expect("schedule builds");
+        for i in 0..pending {
+            engine.schedule(SimTime(i), Event::RequestArrival);
+        }
+        engine
+    }
+
+    /// A bare binary-heap event loop doing the same bookkeeping, as the ceiling to compare with.
+    pub fn bare_heap(events: u64, pending: u64) -> u64 {
+        use std::cmp::Reverse;
+        use std::collections::BinaryHeap;
+        let mut heap: BinaryHeap<Reverse<(u64, u64)>> = (0..pending).map(|i| Reverse((i, i))).collect();
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut seq = pending;
+        let mut power = 0.0f64;
+        let mut energy = 0.0f64;
+        let mut last = 0u64;
+        for _ in 0..events {
+            let Reverse((t, _)) = heap.pop().expect("never empty");
+            energy += power * (t - last) as f64;
+            last = t;
+            let d = next_delay(&mut state);
+            power = (d % 100) as f64;
+            seq += 1;
+            heap.push(Reverse((t + d, seq)));
+        }
+        std::hint::black_box(energy) as u64
+    }
+}
+
+/// Load scenario text with the horizon replaced and every tranche's GPU count and the arrival
+/// rate multiplied by `scale` (for fleet-size scaling benchmarks).
+pub fn load_scaled(rel: &str, horizon_months: u32, scale: u32) -> LoadedScenario {
+    let loaded = load_with_horizon(rel, horizon_months);
+    let mut text = loaded.source_text.clone();
+    for t in &loaded.scenario.fleet {
+        text = text.replacen(&format!("gpus: {}", t.gpus), &format!("gpus: {}", t.gpus * scale as i64), 1);
+    }
+    let arrivals = loaded.scenario.demand.arrivals_per_day.quantile(0.5);
+    text = text.replacen(&format!("arrivals_per_day: {arrivals}"), &format!("arrivals_per_day: {}", arrivals * scale as f64), 1);
+    text = text.replacen("it_mw: 15.0", &format!("it_mw: {}", 15.0 * scale as f64), 1);
+    dcplan_sim::load_str(rel, &text).unwrap_or_else(|e| panic!("{e}"))
+}

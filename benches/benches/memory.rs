@@ -1,0 +1,49 @@
+//! Peak heap memory of one replication as the horizon grows: it should stay nearly flat, because
+//! results are accumulated per month and the hourly energy buffer covers one month.
+//!
+//! `cargo bench -p dcplan-benches --bench memory` prints one line per horizon.
+
+#![expect(unsafe_code, reason = "a counting global allocator is the way to measure heap use")]
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use dcplan_sim::model::{ReplicationOptions, run_replication};
+
+struct Counting;
+
+static CURRENT: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: forwards to the system allocator and only counts bytes.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let now = CURRENT.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+        PEAK.fetch_max(now, Ordering::Relaxed);
+        // SAFETY: same contract as the caller's.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        CURRENT.fetch_sub(layout.size(), Ordering::Relaxed);
+        // SAFETY: same contract as the caller's.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static ALLOC: Counting = Counting;
+
+fn main() {
+    // `cargo bench` passes `--bench`; nothing else is accepted.
+    println!("peak heap of one replication of benches/scenarios/reference-10k.ron by horizon");
+    println!("{:>8} {:>12} {:>14} {:>16}", "months", "events", "peak heap MB", "of which results");
+    for months in [12u32, 24, 48, 96, 192] {
+        let loaded = dcplan_benches::load_with_horizon("benches/scenarios/reference-10k.ron", months);
+        let base = CURRENT.load(Ordering::Relaxed);
+        PEAK.store(base, Ordering::Relaxed);
+        let rep = run_replication(&loaded, 1, 0, &ReplicationOptions::default());
+        let peak = PEAK.load(Ordering::Relaxed) - base;
+        let results = rep.months.len() * std::mem::size_of::<dcplan_sim::MonthRow>();
+        println!("{months:>8} {:>12} {:>14.2} {:>16.3}", rep.events, peak as f64 / 1e6, results as f64 / 1e6);
+    }
+}
