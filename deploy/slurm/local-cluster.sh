@@ -38,6 +38,9 @@ run() { say "+ $*"; "$@"; }
 
 need_root() { [ "$(id -u)" = 0 ] || die "must run as root"; }
 
+# Short host name: the NodeName slurmd looks for.
+short_host() { local h; h="$(hostname -s 2>/dev/null || uname -n)"; echo "${h%%.*}"; }
+
 # ---------------------------------------------------------------- install
 cmd_install() {
     need_root
@@ -60,7 +63,7 @@ cmd_install() {
     run apt-get update -q || rc=$?
     if [ "$rc" = 0 ]; then
         run apt-get install -y -q --no-install-recommends \
-            slurm-wlm munge procps || rc=$?
+            slurm-wlm munge || rc=$?
     fi
     [ "$own_policy" = 1 ] && rm -f "$policy"
     [ "$rc" = 0 ] || die "apt-get failed (rc=$rc)"
@@ -78,7 +81,7 @@ pid_alive() {  # pid_alive PIDFILE -> prints pid, true if that process runs
 }
 
 stop_pidfile() {  # stop_pidfile NAME PIDFILE
-    local name="$1" f="$2" pid i
+    local name="$1" f="$2" pid
     if ! pid="$(pid_alive "$f")"; then
         say "$name: not running"
         rm -f "$f"
@@ -86,7 +89,7 @@ stop_pidfile() {  # stop_pidfile NAME PIDFILE
     fi
     say "stopping $name (pid $pid)"
     kill -TERM "$pid" 2>/dev/null || true
-    for i in $(seq 1 100); do          # up to 20 s
+    for _ in $(seq 1 100); do          # up to 20 s
         kill -0 "$pid" 2>/dev/null || break
         sleep 0.2
     done
@@ -119,12 +122,12 @@ fail_start() {
 # ---------------------------------------------------------------- start
 write_config() {
     local host cpus mem_kb mem_mb
-    host="$(hostname -s)"
+    host="$(short_host)"
     cpus="$(nproc)"
     mem_kb="$(awk '/^MemTotal:/ {print $2}' /proc/meminfo)"
     # Advertise a bit less than MemTotal so slurmd's own measurement never
     # comes out lower than the configured value (which would drain the node).
-    mem_mb=$(( mem_kb / 1024 * 95 / 100 ))
+    mem_mb=$(( mem_kb * 95 / 100 / 1024 ))
     [ "$mem_mb" -ge 1 ] || mem_mb=1
 
     mkdir -p "$CONF_DIR"
@@ -215,8 +218,7 @@ start_munge() {
         run runuser -u munge -- /usr/sbin/munged \
             || fail_start "munged failed to start"
     fi
-    local i
-    for i in $(seq 1 50); do
+    for _ in $(seq 1 50); do
         munge -n </dev/null 2>/dev/null | unmunge >/dev/null 2>&1 && { say "munge OK"; return 0; }
         sleep 0.2
     done
@@ -227,7 +229,7 @@ cmd_start() {
     need_root
     command -v slurmctld >/dev/null || die "slurm not installed: run '$0 install'"
     local t0=$SECONDS pid host
-    host="$(hostname -s)"
+    host="$(short_host)"
     mkdir -p "$LOG" "$DIR/state" "$DIR/spool" "$DIR/run"
     chmod 755 "$DIR" "$LOG"
 
@@ -241,11 +243,11 @@ cmd_start() {
         say "starting slurmctld"
         run /usr/sbin/slurmctld -c -f "$CONF" || fail_start "slurmctld failed to start"
     fi
-    local i
-    for i in $(seq 1 $(( START_TIMEOUT * 2 ))); do
-        scontrol ping 2>/dev/null | grep -q 'is UP' && break
-        sleep 0.5
+    until scontrol ping 2>/dev/null | grep -q 'is UP'; do
         (( SECONDS - t0 < START_TIMEOUT )) || fail_start "slurmctld not answering after ${START_TIMEOUT}s"
+        pid_alive "$CTLD_PID" >/dev/null || { sleep 1; pid_alive "$CTLD_PID" >/dev/null ||
+            fail_start "slurmctld is not running"; }
+        sleep 0.5
     done
 
     if pid="$(pid_alive "$SLURMD_PID")"; then
@@ -304,9 +306,14 @@ cmd_status() {
         esac
         if pid="$(pid_alive "$f")"; then say "$name running (pid $pid)"; else say "$name not running"; fi
     done
+    # Without slurmctld, sinfo/squeue retry for ~10 s each before failing.
+    if ! pid_alive "$CTLD_PID" >/dev/null; then
+        say "slurmctld is down: no sinfo/squeue"
+        return 0
+    fi
     echo "== sinfo"
     sinfo -N -l || true
-    echo "== squeue"
+    echo "== squeue (pending/running)"
     squeue -l || true
 }
 

@@ -325,3 +325,94 @@ impl Plot for Histogram {
         Ok(())
     }
 }
+
+/// A stacked area chart: each series is stacked on the ones before it.
+#[derive(Clone, Debug)]
+pub struct StackedArea {
+    /// File stem.
+    pub name: String,
+    /// Title.
+    pub title: String,
+    /// x-axis label.
+    pub x_label: String,
+    /// y-axis label (with unit).
+    pub y_label: String,
+    /// x values.
+    pub x: Vec<f64>,
+    /// `(label, colour, values per x)`, bottom first.
+    pub series: Vec<(String, RGBColor, Vec<f64>)>,
+    /// y scaling.
+    pub y_format: YFormat,
+}
+
+impl Plot for StackedArea {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn title(&self) -> &str {
+        &self.title
+    }
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        root.fill(&WHITE).map_err(e)?;
+        let k = self.y_format.scale();
+        let n = self.x.len();
+        let mut base = vec![0.0; n];
+        let mut layers = Vec::new();
+        for (label, colour, values) in &self.series {
+            let top: Vec<f64> = base.iter().zip(values).map(|(b, v)| b + v * k).collect();
+            layers.push((label.clone(), *colour, base.clone(), top.clone()));
+            base = top;
+        }
+        let (x0, x1) = bounds(self.x.iter().copied());
+        let y1 = base.iter().copied().fold(0.0, f64::max).max(1e-9) * 1.08;
+        let mut chart = ChartBuilder::on(root)
+            .caption(&self.title, (FONT, 24).into_font())
+            .margin(16)
+            .x_label_area_size(48)
+            .y_label_area_size(72)
+            .build_cartesian_2d(x0..x1, 0.0..y1)
+            .map_err(e)?;
+        chart
+            .configure_mesh()
+            .x_desc(&self.x_label)
+            .y_desc(&self.y_label)
+            .label_style((FONT, 15))
+            .axis_desc_style((FONT, 17))
+            .x_label_formatter(&|v| format::tick(*v, x1 - x0))
+            .y_label_formatter(&|v| format::tick(*v, y1))
+            .light_line_style(WHITE.mix(0.0))
+            .draw()
+            .map_err(e)?;
+        for (label, colour, lo, hi) in layers {
+            if hi.iter().zip(&lo).all(|(h, l)| (h - l).abs() < 1e-12) {
+                continue;
+            }
+            let pts: Vec<(f64, f64)> =
+                self.x.iter().zip(&hi).map(|(x, y)| (*x, *y)).chain(self.x.iter().zip(&lo).rev().map(|(x, y)| (*x, *y))).collect();
+            chart
+                .draw_series(std::iter::once(Polygon::new(pts, colour.filled())))
+                .map_err(e)?
+                .label(label)
+                .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 18, y + 6)], colour.filled()));
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .label_font((FONT, 14))
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.3))
+            .draw()
+            .map_err(e)?;
+        Ok(())
+    }
+}
+
+/// A lighter or darker shade of a colour (`t` in -1..1; positive is lighter).
+pub fn shade(c: RGBColor, t: f64) -> RGBColor {
+    let f = |v: u8| -> u8 {
+        let v = v as f64;
+        let out = if t >= 0.0 { v + (255.0 - v) * t } else { v * (1.0 + t) };
+        out.round().clamp(0.0, 255.0) as u8
+    };
+    RGBColor(f(c.0), f(c.1), f(c.2))
+}

@@ -10,7 +10,7 @@ use dcplan_sim::model::ReplicationOptions;
 use dcplan_sim::{LoadedScenario, RunConfig};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::charts::{self, Bands, FanChart, Histogram, RenderedChart, YFormat};
+use crate::charts::{self, Bands, FanChart, Histogram, RenderedChart, StackedArea, YFormat};
 use crate::manifest::{self, Manifest};
 use crate::output::OutputDir;
 use crate::report;
@@ -39,6 +39,7 @@ pub struct RunRequest {
 pub const RUN_FILES: &[&str] = &[
     "runs.parquet",
     "monthly.parquet",
+    "fleet.parquet",
     "summary.csv",
     "manifest.ron",
     "scenario.ron",
@@ -48,6 +49,8 @@ pub const RUN_FILES: &[&str] = &[
     "cumulative_cash.png",
     "npv_histogram.svg",
     "npv_histogram.png",
+    "fleet_composition.svg",
+    "fleet_composition.png",
 ];
 
 /// What a finished run produced.
@@ -126,12 +129,17 @@ pub fn run(loaded: &LoadedScenario, req: &RunRequest) -> Result<RunResult> {
     let progress = Progress::new(n, req.quiet, "simulating");
     let output = dcplan_sim::run(loaded, &config, &|| progress.tick())?;
     progress.finish();
+    if output.replications.is_empty() {
+        let first = output.failures.first().map(|f| format!("replication {} (seed {}): {}", f.index, f.seed, f.message)).unwrap_or_default();
+        anyhow::bail!("every replication failed; the first: {first}");
+    }
     let threads = if req.threads == 0 { rayon::current_num_threads() } else { req.threads };
     let variant = VariantRuns { name: "base".into(), seed, start: loaded.scenario.simulation.start, output };
     let variants = std::slice::from_ref(&variant);
 
     tables::write_parquet(&mut tables::runs_frame(variants)?, &out.path("runs.parquet"))?;
     tables::write_parquet(&mut tables::monthly_frame(variants)?, &out.path("monthly.parquet"))?;
+    tables::write_parquet(&mut tables::fleet_frame(variants)?, &out.path("fleet.parquet"))?;
     tables::write_csv(&mut tables::summary_frame(variants)?, &out.path("summary.csv"))?;
     std::fs::write(out.path("scenario.ron"), &loaded.source_text).context("writing scenario.ron")?;
     let charts = run_charts(&variant, out.tmp_dir())?;
@@ -160,7 +168,7 @@ pub fn run(loaded: &LoadedScenario, req: &RunRequest) -> Result<RunResult> {
     let text = ron::ser::to_string_pretty(&manifest, ron::ser::PrettyConfig::default()).context("encoding the manifest")?;
     std::fs::write(out.path("manifest.ron"), text).context("writing manifest.ron")?;
     let dir = out.commit()?;
-    let discount = loaded.scenario.finance.discount_rate_frac.describe();
+    let discount = report::discount_text(&loaded.scenario);
     Ok(RunResult { dir, headlines: report::headlines(&variant, &discount), variant, wall: t0.elapsed() })
 }
 
@@ -204,5 +212,47 @@ pub fn run_charts(v: &VariantRuns, dir: &Path) -> Result<Vec<RenderedChart>> {
         x_format: YFormat::MillionsUsd,
         markers: vec![("P10".into(), npv.p10), ("P50".into(), npv.p50), ("P90".into(), npv.p90)],
     };
-    Ok(vec![charts::render(&cash, dir)?, charts::render(&hist, dir)?])
+    Ok(vec![charts::render(&cash, dir)?, charts::render(&hist, dir)?, charts::render(&fleet_chart(v), dir)?])
+}
+
+/// Mean GPUs per SKU and state over time, stacked.
+pub fn fleet_chart(v: &VariantRuns) -> StackedArea {
+    use dcplan_sim::model::fleet::GpuState;
+    let reps = &v.output.replications;
+    let horizon = reps.iter().map(|r| r.months.len()).max().unwrap_or(0);
+    let skus: Vec<String> = reps.first().map(|r| r.skus.clone()).unwrap_or_default();
+    let n = reps.len().max(1) as f64;
+    // (state group label, states in it, shade)
+    let groups: [(&str, &[GpuState], f64); 4] = [
+        ("in service", &[GpuState::InService], 0.0),
+        ("spare", &[GpuState::Spare], 0.35),
+        ("down", &[GpuState::Failed, GpuState::InRepair], -0.45),
+        ("inventory", &[GpuState::Inventory], 0.7),
+    ];
+    let mut series = Vec::new();
+    for (si, sku) in skus.iter().enumerate() {
+        for (label, states, t) in groups {
+            let mut values = vec![0.0; horizon];
+            for r in reps {
+                for (m, s, g) in r.fleet.iter().filter(|(_, s, _)| *s as usize == si) {
+                    let _ = s;
+                    if (*m as usize) < horizon {
+                        values[*m as usize] += states.iter().map(|st| g[*st as usize] as f64).sum::<f64>() / n;
+                    }
+                }
+            }
+            if values.iter().any(|x| *x > 0.0) {
+                series.push((format!("{sku} {label}"), charts::shade(charts::PALETTE[si % charts::PALETTE.len()], t), values));
+            }
+        }
+    }
+    StackedArea {
+        name: "fleet_composition".into(),
+        title: "Fleet composition (mean across replications)".into(),
+        x_label: format!("Month from {}", v.start),
+        y_label: "GPUs".into(),
+        x: (1..=horizon).map(|m| m as f64).collect(),
+        series,
+        y_format: YFormat::Plain,
+    }
 }

@@ -20,7 +20,13 @@ pub const KEY_KPIS: &[(&str, &str)] = &[
     ("ebitda_margin_frac", "EBITDA margin"),
     ("capex_usd", "Capex"),
     ("utilization_frac", "Utilization (sold / installed GPU-hours)"),
+    ("utilization_available_frac", "Utilization (sold / available GPU-hours)"),
+    ("availability_frac", "Availability (available / commissioned GPU-hours)"),
     ("rejected_frac", "Requests rejected for lack of capacity"),
+    ("failures", "Node failures over the horizon"),
+    ("sla_credits_usd", "SLA credits paid"),
+    ("inventory_gpu_months", "GPU-months idle in inventory"),
+    ("resale_usd", "Resale proceeds of retired servers"),
     ("energy_cost_usd", "Energy cost"),
     ("energy_cost_usd_per_mwh", "Energy cost per facility MWh"),
     ("pue", "PUE (facility / IT energy)"),
@@ -109,15 +115,17 @@ fn chart_block(c: &RenderedChart) -> Block {
     Block::Chart { title: c.title.clone(), svg: c.svg.clone(), png: format!("{}.png", c.name) }
 }
 
+/// The discount rate in words: `12.0 %`, or the distribution when it is uncertain.
+pub fn discount_text(s: &dcplan_sim::Scenario) -> String {
+    let d = &s.finance.discount_rate_frac;
+    if d.is_fixed() { percent(d.quantile(0.5)) } else { format!("a discount rate of {}", d.describe()) }
+}
+
 /// The whole report of a single-scenario run.
 pub fn run_report(loaded: &LoadedScenario, v: &VariantRuns, charts: &[RenderedChart], manifest: &Manifest) -> Doc {
     let s = &loaded.scenario;
     let gpus: u64 = s.fleet.iter().map(|t| t.gpus as u64).sum();
-    let discount = s.finance.discount_rate_frac.describe();
-    let discount_text = match s.finance.discount_rate_frac.is_fixed() {
-        true => percent(s.finance.discount_rate_frac.quantile(0.5)),
-        false => format!("a discount rate of {discount}"),
-    };
+    let discount_text = discount_text(s);
     let mut blocks = vec![
         Block::Para(format!(
             "{} {} GPUs over {} months from {}; {} replications, seed {}.",

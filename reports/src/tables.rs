@@ -92,6 +92,25 @@ pub fn monthly_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
     DataFrame::new(rows.len(), cols).context("building the monthly table")
 }
 
+/// Fleet composition: one row per (variant, replication, month, SKU) with GPUs per state.
+pub fn fleet_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
+    use dcplan_sim::model::fleet::GpuState;
+    let rows: Vec<(&VariantRuns, &Replication, &(u32, u16, [u64; dcplan_sim::model::fleet::N_GPU_STATES]))> = variants
+        .iter()
+        .flat_map(|v| v.output.replications.iter().flat_map(move |r| r.fleet.iter().map(move |f| (v, r, f))))
+        .collect();
+    let mut cols: Vec<Column> = vec![
+        Column::new("variant".into(), rows.iter().map(|(v, _, _)| v.name.as_str()).collect::<Vec<_>>()),
+        Column::new("replication".into(), rows.iter().map(|(_, r, _)| r.index).collect::<Vec<u64>>()),
+        Column::new("month".into(), rows.iter().map(|(_, _, f)| f.0).collect::<Vec<u32>>()),
+        Column::new("sku".into(), rows.iter().map(|(_, r, f)| r.skus[f.1 as usize].as_str()).collect::<Vec<_>>()),
+    ];
+    for s in GpuState::ALL {
+        cols.push(Column::new(format!("{}_gpus", s.label()).into(), rows.iter().map(|(_, _, f)| f.2[s as usize]).collect::<Vec<u64>>()));
+    }
+    DataFrame::new(rows.len(), cols).context("building the fleet table")
+}
+
 /// Statistics per variant and KPI.
 pub fn summary_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
     let mut variant = Vec::new();

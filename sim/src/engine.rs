@@ -44,6 +44,14 @@ pub enum Event {
     RequestArrival,
     /// A contract's term is over; its nodes return to the pool.
     ContractEnd(Entity),
+    /// A node fails.
+    NodeFailed(Entity),
+    /// A failed node is back in service.
+    NodeRepaired(Entity),
+    /// A tranche reaches end of life (index into the fleet plan).
+    TrancheRetired(u16),
+    /// A node at end of life leaves the fleet.
+    NodeRetired(Entity),
 }
 
 /// Event kinds; each has its own schedule.
@@ -60,16 +68,28 @@ pub enum EventKind {
     RequestArrival,
     /// See [`Event::ContractEnd`].
     ContractEnd,
+    /// See [`Event::NodeFailed`].
+    NodeFailed,
+    /// See [`Event::NodeRepaired`].
+    NodeRepaired,
+    /// See [`Event::TrancheRetired`].
+    TrancheRetired,
+    /// See [`Event::NodeRetired`].
+    NodeRetired,
 }
 
 impl EventKind {
     /// Every kind, in schedule-index order.
-    pub const ALL: [EventKind; 5] = [
+    pub const ALL: [EventKind; 9] = [
         EventKind::MonthEnd,
         EventKind::PhaseReady,
         EventKind::TrancheDelivered,
         EventKind::RequestArrival,
         EventKind::ContractEnd,
+        EventKind::NodeFailed,
+        EventKind::NodeRepaired,
+        EventKind::TrancheRetired,
+        EventKind::NodeRetired,
     ];
 }
 
@@ -82,6 +102,10 @@ impl Event {
             Event::TrancheDelivered(_) => EventKind::TrancheDelivered,
             Event::RequestArrival => EventKind::RequestArrival,
             Event::ContractEnd(_) => EventKind::ContractEnd,
+            Event::NodeFailed(_) => EventKind::NodeFailed,
+            Event::NodeRepaired(_) => EventKind::NodeRepaired,
+            Event::TrancheRetired(_) => EventKind::TrancheRetired,
+            Event::NodeRetired(_) => EventKind::NodeRetired,
         }
     }
 }
@@ -103,6 +127,8 @@ pub enum Step {
     Finance,
     /// Monthly records.
     Record,
+    /// Moving on to the next month (runs last).
+    Advance,
 }
 
 /// Agenda key: time in the high 64 bits, insertion sequence in the low 64 bits.
@@ -215,6 +241,8 @@ pub enum Rate {
     InstalledGpus,
     /// GPUs commissioned in a powered hall phase.
     CommissionedGpus,
+    /// Commissioned GPUs that are not down (in service or spare).
+    AvailableGpus,
     /// GPUs sold to customers.
     SoldGpus,
     /// Revenue from reserved contracts in USD per hour.
@@ -224,7 +252,7 @@ pub enum Rate {
 }
 
 /// Number of [`Rate`]s.
-pub const N_RATES: usize = 6;
+pub const N_RATES: usize = 7;
 
 /// Exact integrator of piecewise-constant rates.
 ///
@@ -373,7 +401,7 @@ impl Engine {
                     ambiguity_detection: LogLevel::Error,
                     ..ScheduleBuildSettings::default()
                 });
-                s.configure_sets((Step::Fleet, Step::Demand, Step::Energy, Step::Finance, Step::Record).chain());
+                s.configure_sets((Step::Fleet, Step::Demand, Step::Energy, Step::Finance, Step::Record, Step::Advance).chain());
                 s
             })
             .collect();

@@ -61,18 +61,38 @@ record! {
         installed_gpus: f64,
         /// GPUs commissioned in a powered hall phase at month end.
         commissioned_gpus: f64,
+        /// Commissioned GPUs not down at month end (in service or spare).
+        available_gpus: f64,
+        /// GPUs held as hot spares at month end.
+        spare_gpus: f64,
+        /// GPUs down after a transient failure at month end.
+        failed_gpus: f64,
+        /// GPUs in repair after a permanent failure at month end.
+        in_repair_gpus: f64,
         /// GPUs waiting in inventory for hall power at month end.
         inventory_gpus: f64,
+        /// GPUs retired during the month.
+        retired_gpus: f64,
         /// Installed GPU-hours in the month.
         installed_gpu_hours: f64,
         /// Commissioned GPU-hours in the month.
         commissioned_gpu_hours: f64,
+        /// Available (commissioned, not down) GPU-hours in the month.
+        available_gpu_hours: f64,
         /// GPU-hours sold to customers in the month.
         sold_gpu_hours: f64,
         /// GPU-hours idle in inventory waiting for hall power.
         inventory_gpu_hours: f64,
         /// Sold GPU-hours / installed GPU-hours.
         utilization_frac: f64,
+        /// Sold GPU-hours / available GPU-hours.
+        utilization_available_frac: f64,
+        /// Transient failures (reboots) in the month.
+        failures_transient: f64,
+        /// Permanent failures (parts replaced) in the month.
+        failures_permanent: f64,
+        /// Contracts moved to a spare when their node failed.
+        spare_migrations: f64,
         /// Customer requests that arrived.
         requests_arrived: f64,
         /// Requests placed on capacity.
@@ -93,7 +113,9 @@ record! {
         revenue_reserved_usd: f64,
         /// Revenue from on-demand use.
         revenue_on_demand_usd: f64,
-        /// Total revenue.
+        /// SLA credits owed to customers for downtime.
+        sla_credits_usd: f64,
+        /// Total revenue net of SLA credits.
         revenue_usd: f64,
         /// Electricity cost.
         energy_cost_usd: f64,
@@ -115,7 +137,9 @@ record! {
         ebitda_usd: f64,
         /// Straight-line depreciation.
         depreciation_usd: f64,
-        /// EBITDA - depreciation.
+        /// Resale proceeds minus the book value of what was sold.
+        gain_on_sale_usd: f64,
+        /// EBITDA - depreciation + gain on sale (operating income).
         ebit_usd: f64,
         /// Capex on GPU servers.
         capex_gpu_usd: f64,
@@ -125,7 +149,9 @@ record! {
         capex_facility_usd: f64,
         /// All capex.
         capex_usd: f64,
-        /// Unlevered pre-tax free cash flow: EBITDA - capex.
+        /// Proceeds from selling retired servers.
+        resale_usd: f64,
+        /// Unlevered pre-tax free cash flow: EBITDA - capex + resale proceeds.
         fcf_usd: f64,
         /// Cumulative free cash flow since the start.
         cumulative_cash_usd: f64,
@@ -167,6 +193,18 @@ record! {
         irr_frac: Opt,
         /// Sold GPU-hours / installed GPU-hours.
         utilization_frac: Opt,
+        /// Sold GPU-hours / available GPU-hours (excluding failed and not yet commissioned).
+        utilization_available_frac: Opt,
+        /// Available GPU-hours / commissioned GPU-hours.
+        availability_frac: Opt,
+        /// GPU-months idle in inventory waiting for hall power.
+        inventory_gpu_months: f64,
+        /// Node failures (transient and permanent).
+        failures: f64,
+        /// SLA credits owed to customers, USD.
+        sla_credits_usd: f64,
+        /// Proceeds from selling retired servers, USD.
+        resale_usd: f64,
         /// Share of requests rejected for lack of capacity.
         rejected_frac: Opt,
         /// GPU-hours of unmet demand.
@@ -187,6 +225,10 @@ pub struct Replication {
     pub months: Vec<MonthRow>,
     /// Values drawn for uncertain inputs, by field path, in a fixed order.
     pub params: Vec<(String, f64)>,
+    /// Fleet composition at each month end: `(month, SKU name index, GPUs per state)`.
+    pub fleet: Vec<(u32, u16, [u64; crate::model::fleet::N_GPU_STATES])>,
+    /// SKU names, indexed by the fleet rows' SKU index.
+    pub skus: Vec<String>,
     /// Events the engine handled.
     pub events: u64,
 }

@@ -19,7 +19,8 @@ fn run_writes_every_output_file() {
     }
     // The HTML report is self-contained: charts inline, nothing fetched from elsewhere.
     let html = std::fs::read_to_string(tmp.path().join("t/report.html")).expect("report.html");
-    assert_eq!(html.matches("<svg").count(), 2, "two inline charts");
+    let charts = RUN_FILES.iter().filter(|f| f.ends_with(".svg")).count();
+    assert_eq!(html.matches("<svg").count(), charts, "every chart inline");
     assert!(!html.contains("src=\"http") && !html.contains("href=\"http"));
     // Tables have one row per replication and per replication-month.
     let runs = read_parquet(&tmp.path().join("t/runs.parquet")).expect("runs");

@@ -12,7 +12,8 @@ use super::fleet::{FleetCounters, FleetPlan, FreePool, Node, NodeState};
 use crate::dist::Dist;
 use crate::engine::{Agenda, Engine, Event, EventKind, Meter, Rate, Step};
 use crate::rng::SimRng;
-use crate::scenario::ContractClass;
+use super::reliability::settle_contract_sla;
+use crate::scenario::{ContractClass, SlaTier};
 use crate::time::{SECONDS_PER_HOUR, SimTime, hours_to_seconds};
 
 /// A running customer contract.
@@ -26,12 +27,18 @@ pub struct Contract {
     pub gpus: u32,
     /// Price locked at signing, USD per GPU-hour.
     pub price_usd_per_gpu_hour: f64,
-    /// IT power the contract adds above idle, kW.
-    pub it_kw: f64,
+    /// IT power the contract adds above idle on each of its nodes, kW.
+    pub node_load_kw: f64,
     /// Start time.
     pub start: SimTime,
     /// End time.
     pub end: SimTime,
+    /// GPUs of the contract on failed nodes right now.
+    pub down_gpus: u32,
+    /// Time up to which downtime has been counted.
+    pub down_since: SimTime,
+    /// GPU-hours lost to failures in the current month so far.
+    pub down_gpu_hours_month: f64,
 }
 
 impl Contract {
@@ -41,9 +48,12 @@ impl Contract {
         sku: 0,
         gpus: 0,
         price_usd_per_gpu_hour: 0.0,
-        it_kw: 0.0,
+        node_load_kw: 0.0,
         start: SimTime::ZERO,
         end: SimTime::ZERO,
+        down_gpus: 0,
+        down_since: SimTime::ZERO,
+        down_gpu_hours_month: 0.0,
     };
 }
 
@@ -112,6 +122,8 @@ pub struct DemandCounters {
     pub unmet_gpu_hours: f64,
     /// Revenue of rejected requests at the prices they would have paid, USD.
     pub unmet_revenue_usd: f64,
+    /// SLA credits owed to customers, USD.
+    pub sla_credits_usd: f64,
 }
 
 /// Everything the demand systems own in one replication: the process, prices, its random
@@ -126,6 +138,10 @@ pub struct DemandState {
     pub rng: SimRng,
     /// Counts of the current month.
     pub counters: DemandCounters,
+    /// Start of the current month.
+    pub month_start: SimTime,
+    /// SLA credit schedule.
+    pub sla_tiers: Vec<SlaTier>,
     /// Contract entities whose contracts have ended, reused for new contracts (a contract entity
     /// is never referenced after its end event, so reuse cannot confuse two contracts).
     free_contracts: Vec<Entity>,
@@ -136,7 +152,7 @@ pub struct DemandState {
 }
 
 /// Add the demand resources and systems and schedule the first arrival.
-pub fn install(engine: &mut Engine, model: DemandModel, prices: Prices, mut rng: SimRng) {
+pub fn install(engine: &mut Engine, model: DemandModel, prices: Prices, sla_tiers: Vec<SlaTier>, mut rng: SimRng) {
     if model.arrivals_per_hour > 0.0 && !model.classes.is_empty() {
         let first = next_arrival(SimTime::ZERO, model.arrivals_per_hour, &mut rng);
         engine.schedule(first, Event::RequestArrival);
@@ -146,6 +162,8 @@ pub fn install(engine: &mut Engine, model: DemandModel, prices: Prices, mut rng:
         prices,
         rng,
         counters: DemandCounters::default(),
+        month_start: SimTime::ZERO,
+        sla_tiers,
         free_contracts: Vec::new(),
         n_contract_slots: 0,
         scratch: Vec::new(),
@@ -197,7 +215,10 @@ fn handle_demand_events(
     loop {
         match event {
             Event::RequestArrival => admit_request(&plan, agenda, demand, &mut pool, meter, &mut nodes, &mut contracts),
-            Event::ContractEnd(e) => end_contract(e, demand, &mut pool, meter, &mut nodes, &contracts),
+            Event::ContractEnd(e) => {
+                let now = agenda.now();
+                end_contract(e, now, agenda, demand, &mut pool, meter, &mut nodes, &mut contracts)
+            }
             other => unreachable!("demand systems do not handle {other:?}"),
         }
         match agenda.take_next_if(is_demand_event) {
@@ -242,17 +263,28 @@ fn admit_request(
         pool.take(sku_idx, n as usize, taken);
         let gpus = n as u32 * sku.gpus_per_node;
         let price = d.prices.price(class.class, sku_idx);
-        let it_kw = n * (sku.max_kw - sku.idle_kw) * class.load_frac;
+        let node_load_kw = (sku.max_kw - sku.idle_kw) * class.load_frac;
         let end = now.plus(duration_s);
         let entity = d.free_contracts.pop().expect("there are never more contracts than nodes");
         let (mut c, mut c_nodes) = contracts.get_mut(entity).expect("contract entities stay alive");
-        *c = Contract { class: class.class, sku: sku_idx, gpus, price_usd_per_gpu_hour: price, it_kw, start: now, end };
+        *c = Contract {
+            class: class.class,
+            sku: sku_idx,
+            gpus,
+            price_usd_per_gpu_hour: price,
+            node_load_kw,
+            start: now,
+            end,
+            down_gpus: 0,
+            down_since: now,
+            down_gpu_hours_month: 0.0,
+        };
         c_nodes.0.clear();
         c_nodes.0.extend_from_slice(taken);
         for &e in taken.iter() {
             *nodes.get_mut(e).expect("pool holds live nodes").1 = NodeState::Busy(entity);
         }
-        meter.add(Rate::ItKw, it_kw);
+        meter.add(Rate::ItKw, n * node_load_kw);
         meter.add(Rate::SoldGpus, gpus as f64);
         meter.add(revenue_rate(class.class), price * gpus as f64);
         agenda.schedule(end, Event::ContractEnd(entity));
@@ -267,28 +299,46 @@ fn admit_request(
     }
 }
 
+#[expect(clippy::too_many_arguments, reason = "ending a contract touches the pool, the meter, nodes and the agenda")]
 fn end_contract(
     e: Entity,
+    now: SimTime,
+    agenda: &mut Agenda,
     demand: &mut DemandState,
     pool: &mut FreePool,
     meter: &mut Meter,
     nodes: &mut Query<(&Node, &mut NodeState)>,
-    contracts: &Query<(&mut Contract, &mut ContractNodes)>,
+    contracts: &mut Query<(&mut Contract, &mut ContractNodes)>,
 ) {
-    let (contract, contract_nodes) = contracts.get(e).expect("a contract ends once");
+    let (mut contract, contract_nodes) = contracts.get_mut(e).expect("a contract ends once");
+    demand.counters.sla_credits_usd += settle_contract_sla(&mut contract, demand.month_start, now, &demand.sla_tiers);
     for &n in &contract_nodes.0 {
         let (node, mut state) = nodes.get_mut(n).expect("contract nodes are live");
-        *state = NodeState::Idle;
-        pool.give(node.sku, node.slot);
+        match *state {
+            NodeState::Busy(_) => {
+                meter.add(Rate::ItKw, -contract.node_load_kw);
+                if node.retiring {
+                    *state = NodeState::Retiring;
+                    agenda.schedule(now, Event::NodeRetired(n));
+                } else {
+                    *state = NodeState::Idle;
+                    pool.give(node.sku, node.slot);
+                }
+            }
+            // A failed node no longer waits for this contract; its repair returns it to the pool.
+            NodeState::Down { permanent, .. } => *state = NodeState::Down { contract: None, permanent },
+            other => unreachable!("a contract's node is {other:?}"),
+        }
     }
-    meter.add(Rate::ItKw, -contract.it_kw);
     meter.add(Rate::SoldGpus, -(contract.gpus as f64));
     meter.add(revenue_rate(contract.class), -contract.price_usd_per_gpu_hour * contract.gpus as f64);
+    *contract = Contract::EMPTY;
     demand.free_contracts.push(e);
 }
 
-fn reset_counters(mut demand: ResMut<DemandState>) {
+fn reset_counters(agenda: Res<Agenda>, mut demand: ResMut<DemandState>) {
     demand.counters = DemandCounters::default();
+    demand.month_start = agenda.now();
 }
 
 /// The meter rate that carries revenue of a class.

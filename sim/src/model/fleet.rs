@@ -1,14 +1,20 @@
-//! The GPU fleet: hall phases, tranche deliveries, commissioning and the pool of free nodes.
+//! The GPU fleet: hall phases, deliveries, commissioning, spares, end of life.
 //!
 //! A tranche becomes node entities when it is delivered. A delivered node is commissioned only
 //! when a ready hall phase has power room for its maximum IT power (node max plus network and
-//! storage overhead); otherwise it waits in inventory and is commissioned, in node order, as soon
-//! as a phase with room becomes ready.
+//! storage overhead); otherwise it waits in inventory and is commissioned, in delivery order, as
+//! soon as room appears (a phase becomes ready, or nodes retire). A share of each SKU's nodes is
+//! held as hot spares. At end of life a tranche's nodes retire: free ones at once, busy ones when
+//! their contract ends, failed ones after repair; retired servers may be resold.
 
 use bevy_ecs::prelude::*;
+use rand::RngExt;
 
 use super::finance::{AssetClass, Ledger};
+use crate::dist::Dist;
 use crate::engine::{Agenda, Clock, Engine, Event, EventKind, Meter, Rate, Step};
+use crate::rng::SimRng;
+use crate::time::{HOURS_PER_YEAR, SimTime, hours_to_seconds};
 
 /// Stable domain id of a node (delivery order), used wherever order matters.
 #[derive(Component, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -23,6 +29,12 @@ pub struct Node {
     pub tranche: u16,
     /// Slot in its SKU's [`FreePool`] (delivery order within the SKU).
     pub slot: u32,
+    /// Hall phase it is commissioned in (`u16::MAX` while in inventory).
+    pub phase: u16,
+    /// Month of delivery (for its age at resale).
+    pub delivered_month: u32,
+    /// The node has reached end of life and retires as soon as it is free.
+    pub retiring: bool,
 }
 
 /// What a node is doing.
@@ -30,15 +42,89 @@ pub struct Node {
 pub enum NodeState {
     /// Delivered, waiting for a powered hall phase.
     Inventory,
-    /// Commissioned and free.
+    /// Commissioned and free to sell.
     Idle,
+    /// Commissioned and held as a hot spare.
+    Spare,
     /// Running the given contract.
     Busy(Entity),
+    /// Failed; back in service after repair. `contract` is the contract it still belongs to.
+    Down {
+        /// The contract waiting for this node, if any.
+        contract: Option<Entity>,
+        /// Permanent failure (parts replaced) rather than transient (reboot).
+        permanent: bool,
+    },
+    /// End of life reached; leaves service at once (a retire event is pending).
+    Retiring,
+    /// Out of the fleet.
+    Retired,
 }
 
-/// The hall phase a commissioned node sits in.
-#[derive(Component, Clone, Copy, Debug, PartialEq, Eq)]
-pub struct InPhase(pub u16);
+/// Counting categories of GPUs, reported per month.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(usize)]
+pub enum GpuState {
+    /// Delivered, not yet commissioned.
+    Inventory,
+    /// Commissioned and serving or sellable (idle, busy or about to retire).
+    InService,
+    /// Hot spare.
+    Spare,
+    /// Down after a transient failure.
+    Failed,
+    /// Down for repair after a permanent failure.
+    InRepair,
+    /// Retired.
+    Retired,
+}
+
+/// Number of [`GpuState`]s.
+pub const N_GPU_STATES: usize = 6;
+
+impl GpuState {
+    /// Every state, in reporting order.
+    pub const ALL: [GpuState; N_GPU_STATES] =
+        [GpuState::Inventory, GpuState::InService, GpuState::Spare, GpuState::Failed, GpuState::InRepair, GpuState::Retired];
+
+    /// Lower-case name used in tables.
+    pub fn label(self) -> &'static str {
+        match self {
+            GpuState::Inventory => "inventory",
+            GpuState::InService => "in_service",
+            GpuState::Spare => "spare",
+            GpuState::Failed => "failed",
+            GpuState::InRepair => "in_repair",
+            GpuState::Retired => "retired",
+        }
+    }
+
+    fn installed(self) -> bool {
+        self != GpuState::Retired
+    }
+
+    fn commissioned(self) -> bool {
+        !matches!(self, GpuState::Inventory | GpuState::Retired)
+    }
+
+    fn available(self) -> bool {
+        matches!(self, GpuState::InService | GpuState::Spare)
+    }
+}
+
+impl NodeState {
+    /// The counting category of a node in this state.
+    pub fn category(self) -> GpuState {
+        match self {
+            NodeState::Inventory => GpuState::Inventory,
+            NodeState::Idle | NodeState::Busy(_) | NodeState::Retiring => GpuState::InService,
+            NodeState::Spare => GpuState::Spare,
+            NodeState::Down { permanent: false, .. } => GpuState::Failed,
+            NodeState::Down { permanent: true, .. } => GpuState::InRepair,
+            NodeState::Retired => GpuState::Retired,
+        }
+    }
+}
 
 /// Per-replication data of one SKU in the fleet.
 #[derive(Clone, Debug)]
@@ -51,6 +137,10 @@ pub struct SkuSpec {
     pub idle_kw: f64,
     /// Maximum IT power of a node including overhead, kW.
     pub max_kw: f64,
+    /// Transient failures per node per hour.
+    pub transient_per_hour: f64,
+    /// Permanent failures per node per hour.
+    pub permanent_per_hour: f64,
 }
 
 /// Per-replication plan of one tranche (inputs already sampled).
@@ -64,6 +154,8 @@ pub struct TranchePlan {
     pub n_nodes: u32,
     /// Month of delivery, or `None` if it falls after the horizon.
     pub delivery_month: Option<u32>,
+    /// Month of end of life, or `None` if it stays to the end of the horizon.
+    pub retire_month: Option<u32>,
     /// Price per GPU, USD.
     pub price_usd_per_gpu: f64,
     /// Network cost per node, USD.
@@ -83,15 +175,48 @@ pub struct PhasePlan {
     pub capex_usd: f64,
 }
 
+/// Failure and repair inputs of one replication.
+#[derive(Clone, Debug)]
+pub struct ReliabilityPlan {
+    /// Failures simulated at all.
+    pub failures: bool,
+    /// Transient repair time, hours (drawn per failure).
+    pub transient_repair_hours: Dist,
+    /// Permanent repair time, hours (drawn per failure).
+    pub permanent_repair_hours: Dist,
+    /// Share of each SKU's commissioned nodes held as spares.
+    pub spares_frac: f64,
+}
+
 /// The fleet as planned for this replication.
 #[derive(Resource, Clone, Debug)]
 pub struct FleetPlan {
     /// SKUs used by the fleet.
     pub skus: Vec<SkuSpec>,
-    /// Tranches in scenario order.
+    /// Tranches in scenario order, then refresh tranches.
     pub tranches: Vec<TranchePlan>,
     /// Hall phases in scenario order.
     pub phases: Vec<PhasePlan>,
+    /// Failures, repairs and spares.
+    pub reliability: ReliabilityPlan,
+    /// Resale value of retired servers as a share of price by age in years (None: no resale).
+    pub resale_by_age_years: Option<Vec<(f64, f64)>>,
+}
+
+impl FleetPlan {
+    /// Residual share of the purchase price at `age_years` (linear interpolation, flat outside).
+    pub fn residual_frac(&self, age_years: f64) -> f64 {
+        let Some(curve) = &self.resale_by_age_years else { return 0.0 };
+        match curve.iter().position(|(a, _)| *a > age_years) {
+            None => curve.last().map(|(_, f)| *f).unwrap_or(0.0),
+            Some(0) => curve[0].1,
+            Some(i) => {
+                let (a0, f0) = curve[i - 1];
+                let (a1, f1) = curve[i];
+                f0 + (f1 - f0) * (age_years - a0) / (a1 - a0)
+            }
+        }
+    }
 }
 
 /// Live state of the hall phases.
@@ -103,42 +228,62 @@ pub struct Phases {
     pub used_kw: Vec<f64>,
 }
 
-/// Free commissioned nodes per SKU. Each SKU's nodes have slots in delivery order; placement takes
-/// the lowest free slots first (first fit). Free slots are kept in a two-level bitset, so taking
-/// and returning a node cost a few word operations whatever the fleet size.
+/// Free and spare commissioned nodes per SKU. Each SKU's nodes have slots in delivery order;
+/// placement takes the lowest free slots first (first fit). Slots are kept in two-level bitsets,
+/// so taking and returning a node cost a few word operations whatever the fleet size.
 #[derive(Resource, Clone, Debug, Default)]
 pub struct FreePool {
     skus: Vec<SkuPool>,
 }
 
 #[derive(Clone, Debug, Default)]
-struct SkuPool {
-    entities: Vec<Entity>,
+struct SlotSet {
     words: Vec<u64>,
     summary: Vec<u64>,
-    free: usize,
+    count: usize,
 }
 
-impl SkuPool {
-    fn set(&mut self, slot: usize) {
-        let w = slot / 64;
-        debug_assert!(self.words[w] & (1 << (slot % 64)) == 0, "slot {slot} returned twice");
-        self.words[w] |= 1 << (slot % 64);
-        self.summary[w / 64] |= 1 << (w % 64);
-        self.free += 1;
+impl SlotSet {
+    fn grow(&mut self, slots: usize) {
+        self.words.resize(slots.div_ceil(64), 0);
+        self.summary.resize(slots.div_ceil(4096), 0);
     }
 
-    fn take_lowest(&mut self) -> usize {
-        let s = self.summary.iter().position(|&x| x != 0).expect("a free slot exists");
-        let w = s * 64 + self.summary[s].trailing_zeros() as usize;
-        let bit = self.words[w].trailing_zeros() as usize;
-        self.words[w] &= self.words[w] - 1;
-        if self.words[w] == 0 {
-            self.summary[s] &= !(1 << (w % 64));
-        }
-        self.free -= 1;
-        w * 64 + bit
+    fn insert(&mut self, slot: usize) {
+        let w = slot / 64;
+        debug_assert!(self.words[w] & (1 << (slot % 64)) == 0, "slot {slot} added twice");
+        self.words[w] |= 1 << (slot % 64);
+        self.summary[w / 64] |= 1 << (w % 64);
+        self.count += 1;
     }
+
+    fn remove(&mut self, slot: usize) -> bool {
+        let w = slot / 64;
+        if self.words[w] & (1 << (slot % 64)) == 0 {
+            return false;
+        }
+        self.words[w] &= !(1 << (slot % 64));
+        if self.words[w] == 0 {
+            self.summary[w / 64] &= !(1 << (w % 64));
+        }
+        self.count -= 1;
+        true
+    }
+
+    fn take_lowest(&mut self) -> Option<usize> {
+        let s = self.summary.iter().position(|&x| x != 0)?;
+        let w = s * 64 + self.summary[s].trailing_zeros() as usize;
+        let slot = w * 64 + self.words[w].trailing_zeros() as usize;
+        self.remove(slot);
+        Some(slot)
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+struct SkuPool {
+    entities: Vec<Entity>,
+    free: SlotSet,
+    spare: SlotSet,
 }
 
 impl FreePool {
@@ -147,43 +292,63 @@ impl FreePool {
         FreePool { skus: vec![SkuPool::default(); n_skus] }
     }
 
-    /// Register a delivered node (not yet free); returns its slot.
+    /// Register a delivered node (neither free nor spare yet); returns its slot.
     pub fn register(&mut self, sku: u16, e: Entity) -> u32 {
         let p = &mut self.skus[sku as usize];
         let slot = p.entities.len();
         p.entities.push(e);
-        if slot / 64 >= p.words.len() {
-            p.words.push(0);
-        }
-        if slot / 4096 >= p.summary.len() {
-            p.summary.push(0);
-        }
+        p.free.grow(slot + 1);
+        p.spare.grow(slot + 1);
         slot as u32
     }
 
     /// Number of free nodes of a SKU.
     #[inline]
     pub fn free(&self, sku: u16) -> usize {
-        self.skus[sku as usize].free
+        self.skus[sku as usize].free.count
+    }
+
+    /// Number of spare nodes of a SKU.
+    pub fn spares(&self, sku: u16) -> usize {
+        self.skus[sku as usize].spare.count
     }
 
     /// Take the `n` lowest-slot free nodes of a SKU, or none if fewer are free.
     pub fn take(&mut self, sku: u16, n: usize, out: &mut Vec<Entity>) -> bool {
         let p = &mut self.skus[sku as usize];
-        if p.free < n {
+        if p.free.count < n {
             return false;
         }
         for _ in 0..n {
-            let slot = p.take_lowest();
+            let slot = p.free.take_lowest().expect("count checked");
             out.push(p.entities[slot]);
         }
         true
     }
 
+    /// Take the lowest-slot spare of a SKU.
+    pub fn take_spare(&mut self, sku: u16) -> Option<Entity> {
+        let p = &mut self.skus[sku as usize];
+        p.spare.take_lowest().map(|slot| p.entities[slot])
+    }
+
     /// Mark a node free.
     #[inline]
     pub fn give(&mut self, sku: u16, slot: u32) {
-        self.skus[sku as usize].set(slot as usize);
+        self.skus[sku as usize].free.insert(slot as usize);
+    }
+
+    /// Mark a node spare.
+    pub fn give_spare(&mut self, sku: u16, slot: u32) {
+        self.skus[sku as usize].spare.insert(slot as usize);
+    }
+
+    /// Remove a node from the free or spare set (whichever holds it).
+    pub fn remove(&mut self, sku: u16, slot: u32) {
+        let p = &mut self.skus[sku as usize];
+        if !p.free.remove(slot as usize) {
+            p.spare.remove(slot as usize);
+        }
     }
 }
 
@@ -191,25 +356,82 @@ impl FreePool {
 #[derive(Resource, Clone, Debug, Default)]
 pub struct Inventory(pub Vec<Entity>);
 
+/// Events of the current month.
+#[derive(Clone, Debug, Default)]
+pub struct FleetMonth {
+    /// Transient failures.
+    pub failures_transient: u64,
+    /// Permanent failures.
+    pub failures_permanent: u64,
+    /// Contracts moved to a spare when their node failed.
+    pub spare_migrations: u64,
+    /// GPUs retired.
+    pub retired_gpus: u64,
+    /// Resale proceeds, USD.
+    pub resale_usd: f64,
+}
+
 /// Fleet totals.
 #[derive(Resource, Clone, Debug, Default)]
 pub struct FleetCounters {
     /// Next node id to hand out.
     pub next_node_id: u32,
-    /// GPUs delivered.
-    pub installed_gpus: u64,
-    /// GPUs commissioned.
-    pub commissioned_gpus: u64,
+    /// GPUs per SKU and [`GpuState`].
+    pub gpus: Vec<[u64; N_GPU_STATES]>,
+    /// Commissioned nodes per SKU (for the spare target).
+    pub commissioned_nodes: Vec<u32>,
     /// Built IT capacity of ready phases, kW.
     pub ready_it_kw: f64,
+    /// Events of the current month.
+    pub month: FleetMonth,
 }
 
-/// Add the fleet's resources and systems, and schedule deliveries and phase readiness.
-pub fn install(engine: &mut Engine, plan: FleetPlan) {
+impl FleetCounters {
+    /// GPUs in a state, all SKUs together.
+    pub fn total(&self, state: GpuState) -> u64 {
+        self.gpus.iter().map(|g| g[state as usize]).sum()
+    }
+
+    /// Move `gpus` GPUs of a SKU between states, keeping the meter's GPU rates in step.
+    pub fn transition(&mut self, meter: &mut Meter, sku: u16, gpus: u32, from: Option<GpuState>, to: GpuState) {
+        let g = gpus as f64;
+        let counts = &mut self.gpus[sku as usize];
+        if let Some(from) = from {
+            counts[from as usize] -= gpus as u64;
+            meter.add(Rate::InstalledGpus, -g * from.installed() as u8 as f64);
+            meter.add(Rate::CommissionedGpus, -g * from.commissioned() as u8 as f64);
+            meter.add(Rate::AvailableGpus, -g * from.available() as u8 as f64);
+        }
+        counts[to as usize] += gpus as u64;
+        meter.add(Rate::InstalledGpus, g * to.installed() as u8 as f64);
+        meter.add(Rate::CommissionedGpus, g * to.commissioned() as u8 as f64);
+        meter.add(Rate::AvailableGpus, g * to.available() as u8 as f64);
+    }
+}
+
+/// The failure process's random stream.
+#[derive(Resource, Debug)]
+pub struct FailureRng(pub SimRng);
+
+/// Fleet composition at the end of each month: GPUs per SKU and state.
+#[derive(Resource, Clone, Debug, Default)]
+pub struct FleetHistory {
+    /// `(month, sku index, GPUs per state)`.
+    pub rows: Vec<(u32, u16, [u64; N_GPU_STATES])>,
+}
+
+/// Add the fleet's resources and systems, and schedule phases, deliveries and retirements.
+pub fn install(engine: &mut Engine, plan: FleetPlan, rng: SimRng) {
     let calendar = engine.world.resource::<Clock>().calendar.clone();
     for (i, ph) in plan.phases.iter().enumerate() {
         if let Some(m) = ph.ready_month {
             engine.schedule(calendar.month_start(m), Event::PhaseReady(i as u16));
+        }
+    }
+    // Retirements first, so that at a month boundary the old nodes make room before new ones arrive.
+    for (i, t) in plan.tranches.iter().enumerate() {
+        if let (Some(_), Some(m)) = (t.delivery_month, t.retire_month) {
+            engine.schedule(calendar.month_start(m), Event::TrancheRetired(i as u16));
         }
     }
     for (i, t) in plan.tranches.iter().enumerate() {
@@ -218,13 +440,23 @@ pub fn install(engine: &mut Engine, plan: FleetPlan) {
         }
     }
     let n_phases = plan.phases.len();
-    engine.world.insert_resource(FreePool::new(plan.skus.len()));
+    let n_skus = plan.skus.len();
+    engine.world.insert_resource(FreePool::new(n_skus));
     engine.world.insert_resource(Phases { ready: vec![false; n_phases], used_kw: vec![0.0; n_phases] });
     engine.world.insert_resource(Inventory::default());
-    engine.world.insert_resource(FleetCounters::default());
+    engine.world.insert_resource(FleetCounters {
+        gpus: vec![[0; N_GPU_STATES]; n_skus],
+        commissioned_nodes: vec![0; n_skus],
+        ..FleetCounters::default()
+    });
+    engine.world.insert_resource(FailureRng(rng));
+    engine.world.insert_resource(FleetHistory::default());
     engine.world.insert_resource(plan);
     engine.schedule_mut(EventKind::PhaseReady).add_systems(ready_phase.in_set(Step::Fleet));
     engine.schedule_mut(EventKind::TrancheDelivered).add_systems(deliver_tranche.in_set(Step::Fleet));
+    engine.schedule_mut(EventKind::TrancheRetired).add_systems(retire_tranche.in_set(Step::Fleet));
+    engine.schedule_mut(EventKind::NodeRetired).add_systems(retire_node.in_set(Step::Fleet));
+    engine.schedule_mut(EventKind::MonthEnd).add_systems(record_fleet.in_set(Step::Record));
 }
 
 /// Find a ready phase with room for `kw` more; phases are tried in scenario order.
@@ -232,66 +464,144 @@ fn phase_with_room(plan: &FleetPlan, phases: &Phases, kw: f64) -> Option<usize> 
     (0..plan.phases.len()).find(|&i| phases.ready[i] && phases.used_kw[i] + kw <= plan.phases[i].it_kw * (1.0 + 1e-12))
 }
 
-/// Put a node into service in phase `phase`.
-fn commission(
-    sku: &SkuSpec,
-    node: Node,
-    phase: usize,
-    phases: &mut Phases,
-    pool: &mut FreePool,
-    meter: &mut Meter,
-    counters: &mut FleetCounters,
-) {
-    phases.used_kw[phase] += sku.max_kw;
-    pool.give(node.sku, node.slot);
-    meter.add(Rate::ItKw, sku.idle_kw);
-    meter.add(Rate::CommissionedGpus, sku.gpus_per_node as f64);
-    counters.commissioned_gpus += sku.gpus_per_node as u64;
+/// Schedule the next failure of a node that has just entered service.
+pub fn schedule_failure(plan: &FleetPlan, sku: u16, e: Entity, now: SimTime, agenda: &mut Agenda, rng: &mut SimRng) {
+    if !plan.reliability.failures {
+        return;
+    }
+    let s = &plan.skus[sku as usize];
+    let rate = s.transient_per_hour + s.permanent_per_hour;
+    if rate > 0.0 {
+        let gap_h = -(1.0 - rng.random::<f64>()).ln() / rate;
+        agenda.schedule(now.plus(hours_to_seconds(gap_h)), Event::NodeFailed(e));
+    }
 }
 
-#[expect(clippy::too_many_arguments, reason = "a system's parameters are its declared data access")]
-fn ready_phase(
-    agenda: Res<Agenda>,
-    plan: Res<FleetPlan>,
-    mut phases: ResMut<Phases>,
-    mut inventory: ResMut<Inventory>,
-    mut pool: ResMut<FreePool>,
-    mut meter: ResMut<Meter>,
-    mut counters: ResMut<FleetCounters>,
-    mut ledger: ResMut<Ledger>,
-    mut nodes: Query<(&Node, &mut NodeState)>,
-    mut commands: Commands,
-) {
-    let Event::PhaseReady(i) = agenda.fired() else { unreachable!("ready_phase runs only on PhaseReady") };
-    let i = i as usize;
-    phases.ready[i] = true;
-    counters.ready_it_kw += plan.phases[i].it_kw;
-    ledger.book_capex(AssetClass::Facility, plan.phases[i].capex_usd);
-    // Commission waiting nodes in delivery order while there is room.
+/// Whether a SKU is short of spares.
+pub fn wants_spare(plan: &FleetPlan, counters: &FleetCounters, pool: &FreePool, sku: u16) -> bool {
+    let target = (plan.reliability.spares_frac * counters.commissioned_nodes[sku as usize] as f64).floor() as usize;
+    pool.spares(sku) < target
+}
+
+/// Everything commissioning touches.
+struct Commissioning<'a> {
+    plan: &'a FleetPlan,
+    phases: &'a mut Phases,
+    pool: &'a mut FreePool,
+    meter: &'a mut Meter,
+    counters: &'a mut FleetCounters,
+    agenda: &'a mut Agenda,
+    rng: &'a mut SimRng,
+}
+
+impl Commissioning<'_> {
+    /// Put a node into service in `phase`; returns its new state (idle or spare).
+    fn commission(&mut self, node: &mut Node, e: Entity, phase: usize) -> NodeState {
+        let sku = &self.plan.skus[node.sku as usize];
+        node.phase = phase as u16;
+        self.phases.used_kw[phase] += sku.max_kw;
+        self.meter.add(Rate::ItKw, sku.idle_kw);
+        self.counters.commissioned_nodes[node.sku as usize] += 1;
+        let state = if wants_spare(self.plan, self.counters, self.pool, node.sku) {
+            self.pool.give_spare(node.sku, node.slot);
+            NodeState::Spare
+        } else {
+            self.pool.give(node.sku, node.slot);
+            NodeState::Idle
+        };
+        self.counters.transition(self.meter, node.sku, sku.gpus_per_node, Some(GpuState::Inventory), state.category());
+        schedule_failure(self.plan, node.sku, e, self.agenda.now(), self.agenda, self.rng);
+        state
+    }
+}
+
+/// Commission waiting nodes, in delivery order, wherever a ready phase has room.
+fn commission_waiting(c: &mut Commissioning, inventory: &mut Inventory, nodes: &mut Query<(&mut Node, &mut NodeState)>) {
     let waiting = std::mem::take(&mut inventory.0);
     for e in waiting {
-        let (node, mut state) = nodes.get_mut(e).expect("inventory holds live nodes");
-        let sku = &plan.skus[node.sku as usize];
-        match phase_with_room(&plan, &phases, sku.max_kw) {
-            Some(p) => {
-                *state = NodeState::Idle;
-                commands.entity(e).insert(InPhase(p as u16));
-                commission(sku, *node, p, &mut phases, &mut pool, &mut meter, &mut counters);
-            }
+        let (mut node, mut state) = nodes.get_mut(e).expect("inventory holds live nodes");
+        if *state != NodeState::Inventory {
+            continue;
+        }
+        match phase_with_room(c.plan, c.phases, c.plan.skus[node.sku as usize].max_kw) {
+            Some(p) => *state = c.commission(&mut node, e, p),
             None => inventory.0.push(e),
         }
     }
 }
 
+/// Take a node out of the fleet for good: free its phase room, stop its power, sell it.
+#[expect(clippy::too_many_arguments, reason = "retirement touches every fleet ledger")]
+fn retire_now(
+    plan: &FleetPlan,
+    node: &Node,
+    state: &mut NodeState,
+    now_month: u32,
+    phases: &mut Phases,
+    meter: &mut Meter,
+    counters: &mut FleetCounters,
+    ledger: &mut Ledger,
+) {
+    let sku = &plan.skus[node.sku as usize];
+    let from = state.category();
+    if from.commissioned() {
+        phases.used_kw[node.phase as usize] -= sku.max_kw;
+        counters.commissioned_nodes[node.sku as usize] -= 1;
+        if from.available() {
+            meter.add(Rate::ItKw, -sku.idle_kw);
+        }
+    }
+    counters.transition(meter, node.sku, sku.gpus_per_node, Some(from), GpuState::Retired);
+    *state = NodeState::Retired;
+    let tranche = &plan.tranches[node.tranche as usize];
+    let age_years = (now_month - node.delivered_month) as f64 / 12.0;
+    let proceeds = tranche.price_usd_per_gpu * sku.gpus_per_node as f64 * plan.residual_frac(age_years);
+    ledger.dispose(node.tranche, 1, proceeds);
+    counters.month.retired_gpus += sku.gpus_per_node as u64;
+    counters.month.resale_usd += proceeds;
+}
+
 #[expect(clippy::too_many_arguments, reason = "a system's parameters are its declared data access")]
-fn deliver_tranche(
-    agenda: Res<Agenda>,
+fn ready_phase(
     plan: Res<FleetPlan>,
+    mut agenda: ResMut<Agenda>,
     mut phases: ResMut<Phases>,
     mut inventory: ResMut<Inventory>,
     mut pool: ResMut<FreePool>,
     mut meter: ResMut<Meter>,
     mut counters: ResMut<FleetCounters>,
+    mut rng: ResMut<FailureRng>,
+    mut ledger: ResMut<Ledger>,
+    mut nodes: Query<(&mut Node, &mut NodeState)>,
+) {
+    let Event::PhaseReady(i) = agenda.fired() else { unreachable!("ready_phase runs only on PhaseReady") };
+    let i = i as usize;
+    phases.ready[i] = true;
+    counters.ready_it_kw += plan.phases[i].it_kw;
+    ledger.book_capex(AssetClass::Facility, plan.phases[i].capex_usd, 1, None);
+    let mut c = Commissioning {
+        plan: &plan,
+        phases: &mut phases,
+        pool: &mut pool,
+        meter: &mut meter,
+        counters: &mut counters,
+        agenda: &mut agenda,
+        rng: &mut rng.0,
+    };
+    commission_waiting(&mut c, &mut inventory, &mut nodes);
+}
+
+#[expect(clippy::too_many_arguments, reason = "a system's parameters are its declared data access")]
+fn deliver_tranche(
+    plan: Res<FleetPlan>,
+    clock: Res<Clock>,
+    mut agenda: ResMut<Agenda>,
+    mut phases: ResMut<Phases>,
+    mut inventory: ResMut<Inventory>,
+    mut pool: ResMut<FreePool>,
+    mut meter: ResMut<Meter>,
+    mut counters: ResMut<FleetCounters>,
+    mut rng: ResMut<FailureRng>,
     mut ledger: ResMut<Ledger>,
     mut commands: Commands,
 ) {
@@ -299,26 +609,134 @@ fn deliver_tranche(
     let tranche = &plan.tranches[t as usize];
     let sku = &plan.skus[tranche.sku as usize];
     let gpus = tranche.n_nodes as u64 * sku.gpus_per_node as u64;
-    ledger.book_capex(AssetClass::GpuServers, gpus as f64 * tranche.price_usd_per_gpu);
-    ledger.book_capex(AssetClass::Network, tranche.n_nodes as f64 * tranche.network_usd_per_node);
-    counters.installed_gpus += gpus;
-    meter.add(Rate::InstalledGpus, gpus as f64);
+    ledger.book_capex(AssetClass::GpuServers, gpus as f64 * tranche.price_usd_per_gpu, tranche.n_nodes, Some(t));
+    ledger.book_capex(AssetClass::Network, tranche.n_nodes as f64 * tranche.network_usd_per_node, tranche.n_nodes, Some(t));
+    let mut c = Commissioning {
+        plan: &plan,
+        phases: &mut phases,
+        pool: &mut pool,
+        meter: &mut meter,
+        counters: &mut counters,
+        agenda: &mut agenda,
+        rng: &mut rng.0,
+    };
     for _ in 0..tranche.n_nodes {
-        let id = NodeId(counters.next_node_id);
-        counters.next_node_id += 1;
-        let e = commands.spawn((id, NodeState::Inventory)).id();
-        let node = Node { sku: tranche.sku, tranche: t, slot: pool.register(tranche.sku, e) };
-        // Room only appears when a phase becomes ready, and waiting nodes were offered it then,
-        // so a new node that fits takes no place from a waiting one.
-        match phase_with_room(&plan, &phases, sku.max_kw) {
-            Some(p) => {
-                commands.entity(e).insert((node, NodeState::Idle, InPhase(p as u16)));
-                commission(sku, node, p, &mut phases, &mut pool, &mut meter, &mut counters);
-            }
+        let id = NodeId(c.counters.next_node_id);
+        c.counters.next_node_id += 1;
+        c.counters.transition(c.meter, tranche.sku, sku.gpus_per_node, None, GpuState::Inventory);
+        let e = commands.spawn(id).id();
+        let mut node = Node {
+            sku: tranche.sku,
+            tranche: t,
+            slot: c.pool.register(tranche.sku, e),
+            phase: u16::MAX,
+            delivered_month: clock.month,
+            retiring: false,
+        };
+        // Room only appears when a phase becomes ready or nodes retire, and waiting nodes were
+        // offered it then, so a new node that fits takes no place from a waiting one.
+        let state = match phase_with_room(c.plan, c.phases, sku.max_kw) {
+            Some(p) => c.commission(&mut node, e, p),
             None => {
-                commands.entity(e).insert(node);
                 inventory.0.push(e);
+                NodeState::Inventory
             }
+        };
+        commands.entity(e).insert((node, state));
+    }
+}
+
+#[expect(clippy::too_many_arguments, reason = "a system's parameters are its declared data access")]
+fn retire_tranche(
+    plan: Res<FleetPlan>,
+    clock: Res<Clock>,
+    mut agenda: ResMut<Agenda>,
+    mut phases: ResMut<Phases>,
+    mut inventory: ResMut<Inventory>,
+    mut pool: ResMut<FreePool>,
+    mut meter: ResMut<Meter>,
+    mut counters: ResMut<FleetCounters>,
+    mut rng: ResMut<FailureRng>,
+    mut ledger: ResMut<Ledger>,
+    mut nodes: Query<(&mut Node, &mut NodeState)>,
+    ids: Query<(Entity, &NodeId)>,
+) {
+    let Event::TrancheRetired(t) = agenda.fired() else { unreachable!("retire_tranche runs only on TrancheRetired") };
+    // Visit the tranche's nodes in id order (query order is not part of the contract).
+    let mut members: Vec<(NodeId, Entity)> = ids
+        .iter()
+        .filter(|(e, _)| nodes.get(*e).is_ok_and(|(n, _)| n.tranche == t))
+        .map(|(e, id)| (*id, e))
+        .collect();
+    members.sort();
+    for (_, e) in members {
+        let (mut node, mut state) = nodes.get_mut(e).expect("listed above");
+        node.retiring = true;
+        match *state {
+            NodeState::Idle | NodeState::Spare => {
+                pool.remove(node.sku, node.slot);
+                retire_now(&plan, &node, &mut state, clock.month, &mut phases, &mut meter, &mut counters, &mut ledger);
+            }
+            NodeState::Inventory => {
+                inventory.0.retain(|x| *x != e);
+                retire_now(&plan, &node, &mut state, clock.month, &mut phases, &mut meter, &mut counters, &mut ledger);
+            }
+            // Busy nodes retire when their contract ends, failed ones after repair.
+            NodeState::Busy(_) | NodeState::Down { .. } | NodeState::Retiring | NodeState::Retired => {}
         }
     }
+    let mut c = Commissioning {
+        plan: &plan,
+        phases: &mut phases,
+        pool: &mut pool,
+        meter: &mut meter,
+        counters: &mut counters,
+        agenda: &mut agenda,
+        rng: &mut rng.0,
+    };
+    commission_waiting(&mut c, &mut inventory, &mut nodes);
+}
+
+#[expect(clippy::too_many_arguments, reason = "a system's parameters are its declared data access")]
+fn retire_node(
+    plan: Res<FleetPlan>,
+    clock: Res<Clock>,
+    mut agenda: ResMut<Agenda>,
+    mut phases: ResMut<Phases>,
+    mut inventory: ResMut<Inventory>,
+    mut pool: ResMut<FreePool>,
+    mut meter: ResMut<Meter>,
+    mut counters: ResMut<FleetCounters>,
+    mut rng: ResMut<FailureRng>,
+    mut ledger: ResMut<Ledger>,
+    mut nodes: Query<(&mut Node, &mut NodeState)>,
+) {
+    let Event::NodeRetired(e) = agenda.fired() else { unreachable!("retire_node runs only on NodeRetired") };
+    {
+        let (node, mut state) = nodes.get_mut(e).expect("retiring nodes are live");
+        debug_assert_eq!(*state, NodeState::Retiring);
+        retire_now(&plan, &node, &mut state, clock.month, &mut phases, &mut meter, &mut counters, &mut ledger);
+    }
+    let mut c = Commissioning {
+        plan: &plan,
+        phases: &mut phases,
+        pool: &mut pool,
+        meter: &mut meter,
+        counters: &mut counters,
+        agenda: &mut agenda,
+        rng: &mut rng.0,
+    };
+    commission_waiting(&mut c, &mut inventory, &mut nodes);
+}
+
+fn record_fleet(clock: Res<Clock>, mut counters: ResMut<FleetCounters>, mut history: ResMut<FleetHistory>) {
+    for (sku, g) in counters.gpus.iter().enumerate() {
+        history.rows.push((clock.month, sku as u16, *g));
+    }
+    counters.month = FleetMonth::default();
+}
+
+/// Failure rate of a node from per-GPU annual rates: per hour.
+pub fn per_node_per_hour(per_gpu_year: f64, gpus_per_node: u32, multiplier: f64) -> f64 {
+    per_gpu_year * gpus_per_node as f64 * multiplier / HOURS_PER_YEAR as f64
 }

@@ -9,6 +9,7 @@ pub mod demand;
 pub mod energy;
 pub mod finance;
 pub mod fleet;
+pub mod reliability;
 
 use bevy_ecs::prelude::*;
 
@@ -43,14 +44,16 @@ pub fn build(loaded: &LoadedScenario, seed: u64, replication: u64, options: &Rep
     }
 
     // Fleet: SKUs in order of first use by the fleet.
-    let overhead_kw = sampler.draw("site.overhead_kw_per_node", &s.site.overhead_kw_per_node);
+    let overhead = 1.0 + sampler.draw("site.it_overhead_frac", &s.site.it_overhead_frac);
     let mut sku_names: Vec<&str> = Vec::new();
-    for t in &s.fleet {
-        if !sku_names.contains(&t.sku.as_str()) {
-            sku_names.push(&t.sku);
+    for name in s.fleet.iter().map(|t| &t.sku).chain(s.lifecycle.refresh.iter().map(|r| &r.sku)) {
+        if !sku_names.contains(&name.as_str()) {
+            sku_names.push(name);
         }
     }
     let sku_index = |name: &str| sku_names.iter().position(|n| *n == name).map(|i| i as u16);
+    let rel = &s.reliability;
+    let rate_multiplier = sampler.draw("reliability.failure_rate_multiplier", &rel.failure_rate_multiplier);
     let skus: Vec<fleet::SkuSpec> = sku_names
         .iter()
         .map(|name| {
@@ -58,8 +61,10 @@ pub fn build(loaded: &LoadedScenario, seed: u64, replication: u64, options: &Rep
             fleet::SkuSpec {
                 name: c.name.clone(),
                 gpus_per_node: c.gpus_per_node,
-                idle_kw: c.node_idle_kw + overhead_kw,
-                max_kw: c.node_max_kw + overhead_kw,
+                idle_kw: c.node_idle_kw * overhead,
+                max_kw: c.node_max_kw * overhead,
+                transient_per_hour: fleet::per_node_per_hour(c.transient_failures_per_gpu_year, c.gpus_per_node, rate_multiplier),
+                permanent_per_hour: fleet::per_node_per_hour(c.permanent_failures_per_gpu_year, c.gpus_per_node, rate_multiplier),
             }
         })
         .collect();
@@ -79,7 +84,7 @@ pub fn build(loaded: &LoadedScenario, seed: u64, replication: u64, options: &Rep
             fleet::PhasePlan { name: ph.name.clone(), it_kw: it_mw * 1000.0, ready_month: month_in_horizon(ready), capex_usd: capex * it_mw }
         })
         .collect();
-    let tranches = s
+    let mut tranches: Vec<fleet::TranchePlan> = s
         .fleet
         .iter()
         .enumerate()
@@ -89,17 +94,50 @@ pub fn build(loaded: &LoadedScenario, seed: u64, replication: u64, options: &Rep
             let price_param = t.price_usd_per_gpu.as_ref().unwrap_or(&sku.price_usd_per_gpu);
             let price = sampler.draw(&format!("fleet[{i}].price_usd_per_gpu"), price_param);
             let network = sampler.draw(&format!("fleet[{i}].network_usd_per_node"), &t.network_usd_per_node);
+            let delivery_month = month_in_horizon(t.order_month as f64 + lead.round());
             fleet::TranchePlan {
                 name: t.name.clone(),
                 sku: sku_index(&t.sku).expect("listed above"),
                 n_nodes: t.gpu_count() / sku.gpus_per_node,
-                delivery_month: month_in_horizon(t.order_month as f64 + lead.round()),
+                delivery_month,
+                retire_month: t.retire_after_months.zip(delivery_month).and_then(|(a, d)| month_in_horizon((d as i64 + a) as f64)),
                 price_usd_per_gpu: price,
                 network_usd_per_node: network,
             }
         })
         .collect();
-    let plan = fleet::FleetPlan { skus, tranches, phases };
+    // Refresh: the replaced tranche retires at the given age and the new one arrives then.
+    for (i, r) in s.lifecycle.refresh.iter().enumerate() {
+        let sku = catalog.sku(&r.sku).expect("validated SKU");
+        let price_param = r.price_usd_per_gpu.as_ref().unwrap_or(&sku.price_usd_per_gpu);
+        let price = sampler.draw(&format!("lifecycle.refresh[{i}].price_usd_per_gpu"), price_param);
+        let network = sampler.draw(&format!("lifecycle.refresh[{i}].network_usd_per_node"), &r.network_usd_per_node);
+        let old = tranches.iter().position(|t| t.name == r.replaces).expect("validated reference");
+        let swap = tranches[old].delivery_month.and_then(|d| month_in_horizon((d as i64 + r.at_age_months) as f64));
+        tranches[old].retire_month = swap;
+        tranches.push(fleet::TranchePlan {
+            name: r.name.clone(),
+            sku: sku_index(&r.sku).expect("listed above"),
+            n_nodes: (r.gpus.max(0) as u32) / sku.gpus_per_node,
+            delivery_month: swap,
+            retire_month: r.retire_after_months.zip(swap).and_then(|(a, d)| month_in_horizon((d as i64 + a) as f64)),
+            price_usd_per_gpu: price,
+            network_usd_per_node: network,
+        });
+    }
+    let reliability = fleet::ReliabilityPlan {
+        failures: rel.failures,
+        transient_repair_hours: rel.transient_repair_hours.dist(),
+        permanent_repair_hours: scale_dist(rel.permanent_repair_days.dist(), 24.0),
+        spares_frac: rel.spares_frac,
+    };
+    let plan = fleet::FleetPlan {
+        skus,
+        tranches,
+        phases,
+        reliability,
+        resale_by_age_years: s.lifecycle.resale_residual_frac_by_age_years.clone(),
+    };
 
     // Demand and prices.
     let arrivals_per_day = sampler.draw("demand.arrivals_per_day", &s.demand.arrivals_per_day);
@@ -175,17 +213,34 @@ pub fn build(loaded: &LoadedScenario, seed: u64, replication: u64, options: &Rep
         terminal_value: f.terminal_value,
     };
 
-    fleet::install(&mut engine, plan);
-    demand::install(&mut engine, demand_model, prices, stream_rng(seed, replication, Stream::Demand));
+    fleet::install(&mut engine, plan, stream_rng(seed, replication, Stream::Failures));
+    reliability::install(&mut engine);
+    demand::install(&mut engine, demand_model, prices, s.reliability.sla.tiers.clone(), stream_rng(seed, replication, Stream::Demand));
     energy::install(&mut engine, energy::EnergyModel { pue, price_usd_per_kwh });
     finance::install(&mut engine, finance_model);
-    engine.schedule_mut(EventKind::MonthEnd).add_systems(roll_month.in_set(Step::Record));
+    engine.schedule_mut(EventKind::MonthEnd).add_systems(roll_month.in_set(Step::Advance));
     {
         let hours = calendar.hours_in_month(0) as usize;
         engine.world.resource_mut::<Meter>().start_month(SimTime::ZERO, hours);
     }
     debug_assert!(HOURS_PER_YEAR == 8760);
     (engine, sampler.into_drawn())
+}
+
+/// A distribution scaled by a positive factor (days to hours, say).
+fn scale_dist(d: crate::dist::Dist, k: f64) -> crate::dist::Dist {
+    use crate::dist::Dist;
+    match d {
+        Dist::Fixed(x) => Dist::Fixed(x * k),
+        Dist::Uniform(a, b) => Dist::Uniform(a * k, b * k),
+        Dist::Triangular(a, c, b) => Dist::Triangular(a * k, c * k, b * k),
+        Dist::Normal(m, sd) => Dist::Normal(m * k, sd * k),
+        Dist::LogNormal(m, p90) => Dist::LogNormal(m * k, p90 * k),
+        Dist::Pert(a, c, b) => Dist::Pert(a * k, c * k, b * k),
+        Dist::Exponential(m) => Dist::Exponential(m * k),
+        Dist::Pareto(m, shape) => Dist::Pareto(m * k, shape),
+        Dist::Discrete(items) => Dist::Discrete(items.into_iter().map(|(v, w)| (v * k, w)).collect()),
+    }
 }
 
 /// Start the next month: reset the meter's monthly integrals and advance the month index.
@@ -204,5 +259,15 @@ pub fn run_replication(loaded: &LoadedScenario, seed: u64, replication: u64, opt
     let end = engine.world.resource::<Clock>().calendar.end();
     let events = engine.run_until(end);
     let ledger = engine.world.resource::<finance::Ledger>();
-    Replication { index: replication, kpis: finance::kpis(ledger), months: ledger.rows.clone(), params, events }
+    let skus = engine.world.resource::<fleet::FleetPlan>().skus.iter().map(|s| s.name.clone()).collect();
+    let history = engine.world.resource::<fleet::FleetHistory>();
+    Replication {
+        index: replication,
+        kpis: finance::kpis(ledger),
+        months: ledger.rows.clone(),
+        params,
+        events,
+        fleet: history.rows.clone(),
+        skus,
+    }
 }

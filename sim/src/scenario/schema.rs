@@ -40,6 +40,140 @@ pub struct Scenario {
     /// Overrides of built-in catalog entries, or new entries.
     #[serde(default, skip_serializing_if = "CatalogOverrides::is_empty")]
     pub catalog: CatalogOverrides,
+    /// Failures, repairs, spares and SLA credits.
+    #[serde(default)]
+    pub reliability: Reliability,
+    /// End of life, resale and refresh of the fleet.
+    #[serde(default)]
+    pub lifecycle: Lifecycle,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn default_transient_repair() -> Param {
+    // E: a reboot or driver reset with health checks: median 2 hours, one in ten over 8 hours.
+    Param::Dist(crate::dist::Dist::LogNormal(2.0, 8.0))
+}
+
+fn default_permanent_repair() -> Param {
+    // E: physical replacement 3-5 days (papers and operator blogs, 2025): median 4, P90 7.
+    Param::Dist(crate::dist::Dist::LogNormal(4.0, 7.0))
+}
+
+fn one() -> Param {
+    Param::Value(1.0)
+}
+
+/// Node failures, repairs, spares and SLA credits.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reliability {
+    /// Simulate failures at the catalog's per-GPU annual rates.
+    #[serde(default = "yes")]
+    pub failures: bool,
+    /// Multiplier on the catalog failure rates (parameter), e.g. `Uniform(0.7, 1.5)`.
+    #[serde(default = "one")]
+    pub failure_rate_multiplier: Param,
+    /// Time to recover from a transient failure, in hours (drawn per failure).
+    #[serde(default = "default_transient_repair")]
+    pub transient_repair_hours: Param,
+    /// Time to repair a permanent failure (parts replaced), in days (drawn per failure).
+    #[serde(default = "default_permanent_repair")]
+    pub permanent_repair_days: Param,
+    /// Share of each SKU's commissioned nodes held as hot spares; a contract whose node fails
+    /// moves to a spare at once.
+    #[serde(default)]
+    pub spares_frac: f64,
+    /// Credits owed to customers for the GPU time a failure takes from them.
+    #[serde(default)]
+    pub sla: Sla,
+}
+
+impl Default for Reliability {
+    fn default() -> Self {
+        Reliability {
+            failures: true,
+            failure_rate_multiplier: one(),
+            transient_repair_hours: default_transient_repair(),
+            permanent_repair_days: default_permanent_repair(),
+            spares_frac: 0.0,
+            sla: Sla::default(),
+        }
+    }
+}
+
+/// SLA credit schedule: a contract's monthly availability below a tier's threshold earns the
+/// credit of the lowest tier it falls under, as a share of that contract's revenue of the month.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sla {
+    /// Tiers `(below_availability_frac, credit_frac)`.
+    pub tiers: Vec<SlaTier>,
+}
+
+impl Default for Sla {
+    fn default() -> Self {
+        // S: the tiers of the AWS EC2 instance-level SLA: 10 % credit below 99.5 % monthly
+        // availability, 30 % below 99.0 %, 100 % below 95.0 %.
+        Sla {
+            tiers: vec![
+                SlaTier { below_availability_frac: 0.995, credit_frac: 0.10 },
+                SlaTier { below_availability_frac: 0.99, credit_frac: 0.30 },
+                SlaTier { below_availability_frac: 0.95, credit_frac: 1.0 },
+            ],
+        }
+    }
+}
+
+/// One SLA tier.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlaTier {
+    /// Monthly availability below which the tier applies.
+    pub below_availability_frac: f64,
+    /// Credit as a share of the contract's revenue of the month.
+    pub credit_frac: f64,
+}
+
+/// End of life, resale and refresh.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Lifecycle {
+    /// Resale of retired GPU servers: residual value as a share of the purchase price by age in
+    /// years, interpolated linearly (e.g. `[(0, 1.0), (3, 0.4), (6, 0.1)]`). None: retired
+    /// servers are scrapped at no value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resale_residual_frac_by_age_years: Option<Vec<(f64, f64)>>,
+    /// Refresh rules: replace a tranche with a new one when it reaches an age.
+    #[serde(default)]
+    pub refresh: Vec<Refresh>,
+}
+
+/// Replace a tranche at an age: the old nodes retire then and a new purchase arrives then.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Refresh {
+    /// Name of the new tranche.
+    pub name: String,
+    /// Name of the tranche being replaced.
+    pub replaces: String,
+    /// Age of the replaced tranche, in months after its delivery, at which the swap happens.
+    pub at_age_months: i64,
+    /// SKU of the new tranche.
+    pub sku: String,
+    /// GPUs of the new tranche.
+    pub gpus: i64,
+    /// Price per GPU in USD (parameter); default: the catalog price.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_usd_per_gpu: Option<Param>,
+    /// Network cost per node in USD (parameter).
+    #[serde(default = "zero")]
+    pub network_usd_per_node: Param,
+    /// Retire the new tranche this many months after its delivery.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retire_after_months: Option<i64>,
 }
 
 /// Changes to the built-in catalogs made by one scenario.
@@ -66,9 +200,10 @@ pub struct Site {
     pub name: String,
     /// Power usage effectiveness (facility power / IT power), a parameter >= 1.
     pub pue: Param,
-    /// Network, storage and management power per GPU node, in kW, counted as IT load.
+    /// Network, storage and management IT power as a fraction of each node's power (parameter),
+    /// e.g. 0.08: a node drawing 10 kW adds 0.8 kW of fabric and storage load.
     #[serde(default = "zero", skip_serializing_if = "is_zero")]
-    pub overhead_kw_per_node: Param,
+    pub it_overhead_frac: Param,
     /// Hall phases: blocks of IT capacity that become ready over time.
     pub phases: Vec<Phase>,
 }
@@ -110,6 +245,13 @@ pub struct Tranche {
     /// Network (fabric, switches, cables) cost per node in USD (parameter).
     #[serde(default = "zero")]
     pub network_usd_per_node: Param,
+    /// Name of the debt tranche that finances this purchase (see `finance`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub financing: Option<String>,
+    /// End of life: the nodes leave service this many months after delivery (busy nodes when
+    /// their contract ends, failed ones after repair). None keeps them to the end of the horizon.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retire_after_months: Option<i64>,
 }
 
 impl Tranche {

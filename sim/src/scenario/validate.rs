@@ -35,6 +35,103 @@ pub fn validate_into(s: &Scenario, catalog: &Catalog, p: &mut Problems) {
     check_demand(s, catalog, p);
     check_pricing(s, catalog, p);
     check_finance(s, p);
+    check_reliability(s, p);
+    check_lifecycle(s, catalog, p);
+}
+
+fn check_reliability(s: &Scenario, p: &mut Problems) {
+    let r = &s.reliability;
+    r.failure_rate_multiplier.check_range("reliability.failure_rate_multiplier", 0.0, 100.0, p);
+    r.transient_repair_hours.check_draw("reliability.transient_repair_hours", 0.0, 1e4, p);
+    r.permanent_repair_days.check_draw("reliability.permanent_repair_days", 0.0, 1e3, p);
+    if !(r.spares_frac.is_finite() && (0.0..=0.5).contains(&r.spares_frac)) {
+        p.push("reliability.spares_frac", format!("{} must be between 0 and 0.5", r.spares_frac));
+    }
+    let mut previous = f64::INFINITY;
+    for (i, t) in r.sla.tiers.iter().enumerate() {
+        let path = format!("reliability.sla.tiers[{i}]");
+        if !(t.below_availability_frac.is_finite() && t.below_availability_frac > 0.0 && t.below_availability_frac <= 1.0) {
+            p.push(format!("{path}.below_availability_frac"), format!("{} must be in (0, 1]", t.below_availability_frac));
+        } else if t.below_availability_frac >= previous {
+            p.push(format!("{path}.below_availability_frac"), "tiers must go from the highest availability threshold to the lowest");
+        } else {
+            previous = t.below_availability_frac;
+        }
+        if !(t.credit_frac.is_finite() && (0.0..=1.0).contains(&t.credit_frac)) {
+            p.push(format!("{path}.credit_frac"), format!("{} must be between 0 and 1", t.credit_frac));
+        }
+    }
+}
+
+fn check_lifecycle(s: &Scenario, catalog: &Catalog, p: &mut Problems) {
+    let l = &s.lifecycle;
+    if let Some(curve) = &l.resale_residual_frac_by_age_years {
+        if curve.is_empty() {
+            p.push("lifecycle.resale_residual_frac_by_age_years", "needs at least one (age, fraction) point");
+        }
+        let mut last_age = f64::NEG_INFINITY;
+        for (i, (age, frac)) in curve.iter().enumerate() {
+            let path = format!("lifecycle.resale_residual_frac_by_age_years[{i}]");
+            if !(age.is_finite() && *age >= 0.0 && *age > last_age) {
+                p.push(path.clone(), format!("age {age} must be >= 0 and above the previous point's age"));
+            }
+            last_age = *age;
+            if !(frac.is_finite() && (0.0..=1.0).contains(frac)) {
+                p.push(path, format!("residual fraction {frac} must be between 0 and 1"));
+            }
+        }
+    }
+    let mut names: HashSet<&str> = s.fleet.iter().map(|t| t.name.as_str()).collect();
+    for (i, r) in l.refresh.iter().enumerate() {
+        let path = format!("lifecycle.refresh[{i}]");
+        if !names.contains(r.replaces.as_str()) {
+            let known: Vec<&str> = s.fleet.iter().map(|t| t.name.as_str()).chain(l.refresh[..i].iter().map(|r| r.name.as_str())).collect();
+            p.push(
+                format!("{path}.replaces"),
+                format!("no tranche named \"{}\" (tranches: {})", r.replaces, known.join(", ")),
+            );
+        }
+        if !names.insert(r.name.as_str()) {
+            p.push(format!("{path}.name"), format!("\"{}\" is already the name of a tranche; names must be unique", r.name));
+        }
+        if r.at_age_months < 1 || r.at_age_months > MAX_HORIZON_MONTHS as i64 {
+            p.push(format!("{path}.at_age_months"), format!("{} must be between 1 and {MAX_HORIZON_MONTHS}", r.at_age_months));
+        }
+        match catalog.sku(&r.sku) {
+            None => p.push(format!("{path}.sku"), format!("unknown SKU \"{}\"; known SKUs: {}", r.sku, catalog.sku_names())),
+            Some(sku) => {
+                if r.gpus <= 0 || r.gpus > MAX_GPUS as i64 {
+                    p.push(format!("{path}.gpus"), format!("{} must be between 1 and {MAX_GPUS}", r.gpus));
+                } else if r.gpus % sku.gpus_per_node as i64 != 0 {
+                    p.push(format!("{path}.gpus"), format!("{} is not a whole number of {}-GPU {} nodes", r.gpus, sku.gpus_per_node, sku.name));
+                }
+                if !s.pricing.market.iter().any(|m| m.sku == r.sku) {
+                    p.push("pricing.market", format!("no price for SKU \"{}\" used by {path}", r.sku));
+                }
+            }
+        }
+        if let Some(price) = &r.price_usd_per_gpu {
+            price.check_range(&format!("{path}.price_usd_per_gpu"), 0.0, 1e7, p);
+        }
+        r.network_usd_per_node.check_range(&format!("{path}.network_usd_per_node"), 0.0, 1e8, p);
+        check_retire(&format!("{path}.retire_after_months"), r.retire_after_months, p);
+    }
+    for (i, t) in s.fleet.iter().enumerate() {
+        check_retire(&format!("fleet[{i}].retire_after_months"), t.retire_after_months, p);
+        if let Some(f) = &t.financing {
+            if f.trim().is_empty() {
+                p.push(format!("fleet[{i}].financing"), "must name a debt tranche, or be left out");
+            }
+        }
+    }
+}
+
+fn check_retire(path: &str, months: Option<i64>, p: &mut Problems) {
+    if let Some(m) = months {
+        if m < 1 || m > MAX_HORIZON_MONTHS as i64 {
+            p.push(path, format!("{m} must be between 1 and {MAX_HORIZON_MONTHS} months"));
+        }
+    }
 }
 
 fn check_simulation(s: &Scenario, p: &mut Problems) {
@@ -61,7 +158,7 @@ fn check_site(s: &Scenario, p: &mut Problems) {
         }
         other => other.check_range("site.pue", 1.0, 5.0, p),
     }
-    site.overhead_kw_per_node.check_range("site.overhead_kw_per_node", 0.0, 1_000.0, p);
+    site.it_overhead_frac.check_range("site.it_overhead_frac", 0.0, 1.0, p);
     if site.phases.is_empty() {
         p.push("site.phases", "at least one hall phase is needed to house GPUs");
     }
@@ -113,7 +210,7 @@ fn check_fleet(s: &Scenario, catalog: &Catalog, horizon: u32, p: &mut Problems) 
                     ),
                 );
             }
-            max_it_kw += (t.gpus / per_node) as f64 * sku.node_max_kw;
+            max_it_kw += (t.gpus / per_node) as f64 * sku.node_max_kw * (1.0 + s.site.it_overhead_frac.quantile(0.5));
         }
         total_gpus += t.gpus.max(0) as u64;
         if t.order_month < 0 {

@@ -48,6 +48,7 @@ pub fn simple_scenario(nodes: u32, arrivals_per_day: f64, mix: &str, horizon_mon
         opex: (staff_usd_per_mw_year: 0, staff_usd_per_1000_gpus_year: 0, maintenance_frac_of_capex_per_year: 0),
     ),
     simulation: (start: (year: 2027, month: 1), horizon_months: {horizon_months}, replications: 1, seed: 1),
+    reliability: (failures: false),
 )"#,
         gpus = nodes * 8
     )

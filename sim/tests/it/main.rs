@@ -6,4 +6,5 @@ mod determinism;
 mod energy;
 mod erlang;
 mod finance;
+mod reliability;
 mod scenarios;
