@@ -416,3 +416,103 @@ pub fn shade(c: RGBColor, t: f64) -> RGBColor {
     };
     RGBColor(f(c.0), f(c.1), f(c.2))
 }
+
+/// Several quantities over time, each as a P10-P90 band with its median line.
+#[derive(Clone, Debug)]
+pub struct MultiFan {
+    /// File stem.
+    pub name: String,
+    /// Title.
+    pub title: String,
+    /// x-axis label.
+    pub x_label: String,
+    /// y-axis label (with unit).
+    pub y_label: String,
+    /// x values.
+    pub x: Vec<f64>,
+    /// `(label, colour, p10, p50, p90)` per series; a series with empty p10/p90 is drawn as a dashed line.
+    pub series: Vec<(String, RGBColor, Vec<f64>, Vec<f64>, Vec<f64>)>,
+    /// y scaling.
+    pub y_format: YFormat,
+}
+
+impl Plot for MultiFan {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn title(&self) -> &str {
+        &self.title
+    }
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        root.fill(&WHITE).map_err(e)?;
+        let k = self.y_format.scale();
+        let (x0, x1) = bounds(self.x.iter().copied());
+        let all = self.series.iter().flat_map(|(_, _, lo, mid, hi)| lo.iter().chain(mid).chain(hi)).map(|v| v * k);
+        let (y0, y1) = bounds(all.chain(std::iter::once(0.0)));
+        let mut chart = ChartBuilder::on(root)
+            .caption(&self.title, (FONT, 24).into_font())
+            .margin(16)
+            .x_label_area_size(48)
+            .y_label_area_size(72)
+            .build_cartesian_2d(x0..x1, y0..y1)
+            .map_err(e)?;
+        chart
+            .configure_mesh()
+            .x_desc(&self.x_label)
+            .y_desc(&self.y_label)
+            .label_style((FONT, 15))
+            .axis_desc_style((FONT, 17))
+            .x_label_formatter(&|v| format::tick(*v, x1 - x0))
+            .y_label_formatter(&|v| format::tick(*v, y1 - y0))
+            .light_line_style(WHITE.mix(0.0))
+            .draw()
+            .map_err(e)?;
+        for (label, colour, lo, mid, hi) in &self.series {
+            let c = *colour;
+            if !lo.is_empty() && !hi.is_empty() {
+                let pts: Vec<(f64, f64)> = self
+                    .x
+                    .iter()
+                    .zip(hi)
+                    .map(|(x, y)| (*x, y * k))
+                    .chain(self.x.iter().zip(lo).rev().map(|(x, y)| (*x, y * k)))
+                    .collect();
+                chart.draw_series(std::iter::once(Polygon::new(pts, c.mix(0.18).filled()))).map_err(e)?;
+                chart
+                    .draw_series(LineSeries::new(self.x.iter().zip(mid).map(|(x, y)| (*x, y * k)), c.stroke_width(3)))
+                    .map_err(e)?
+                    .label(format!("{label} (P50, band P10-P90)"))
+                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(3)));
+            } else {
+                let pts: Vec<(f64, f64)> = self.x.iter().zip(mid).map(|(x, y)| (*x, y * k)).collect();
+                chart
+                    .draw_series(DashedLineSeries::new(pts, 8, 5, c.stroke_width(2)))
+                    .map_err(e)?
+                    .label(label.clone())
+                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2)));
+            }
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .label_font((FONT, 14))
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.3))
+            .draw()
+            .map_err(e)?;
+        Ok(())
+    }
+}
+
+/// P10, P50 and P90 of per-x samples.
+pub fn p10_p50_p90(samples: &[Vec<f64>]) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+    let mut out = (Vec::new(), Vec::new(), Vec::new());
+    for s in samples {
+        let mut v: Vec<f64> = s.iter().copied().filter(|x| x.is_finite()).collect();
+        v.sort_by(f64::total_cmp);
+        out.0.push(dcplan_sim::stats::percentile_sorted(&v, 0.1));
+        out.1.push(dcplan_sim::stats::percentile_sorted(&v, 0.5));
+        out.2.push(dcplan_sim::stats::percentile_sorted(&v, 0.9));
+    }
+    out
+}

@@ -51,6 +51,13 @@ pub const RUN_FILES: &[&str] = &[
     "npv_histogram.png",
     "fleet_composition.svg",
     "fleet_composition.png",
+    "utilization.svg",
+    "utilization.png",
+    "revenue_by_class.svg",
+    "revenue_by_class.png",
+    "market_prices.svg",
+    "market_prices.png",
+    "market.parquet",
 ];
 
 /// What a finished run produced.
@@ -140,6 +147,7 @@ pub fn run(loaded: &LoadedScenario, req: &RunRequest) -> Result<RunResult> {
     tables::write_parquet(&mut tables::runs_frame(variants)?, &out.path("runs.parquet"))?;
     tables::write_parquet(&mut tables::monthly_frame(variants)?, &out.path("monthly.parquet"))?;
     tables::write_parquet(&mut tables::fleet_frame(variants)?, &out.path("fleet.parquet"))?;
+    tables::write_parquet(&mut tables::market_frame(variants)?, &out.path("market.parquet"))?;
     tables::write_csv(&mut tables::summary_frame(variants)?, &out.path("summary.csv"))?;
     std::fs::write(out.path("scenario.ron"), &loaded.source_text).context("writing scenario.ron")?;
     let charts = run_charts(&variant, out.tmp_dir())?;
@@ -212,7 +220,85 @@ pub fn run_charts(v: &VariantRuns, dir: &Path) -> Result<Vec<RenderedChart>> {
         x_format: YFormat::MillionsUsd,
         markers: vec![("P10".into(), npv.p10), ("P50".into(), npv.p50), ("P90".into(), npv.p90)],
     };
-    Ok(vec![charts::render(&cash, dir)?, charts::render(&hist, dir)?, charts::render(&fleet_chart(v), dir)?])
+    Ok(vec![
+        charts::render(&cash, dir)?,
+        charts::render(&hist, dir)?,
+        charts::render(&utilization_chart(v), dir)?,
+        charts::render(&revenue_chart(v), dir)?,
+        charts::render(&price_chart(v), dir)?,
+        charts::render(&fleet_chart(v), dir)?,
+    ])
+}
+
+/// Per-month samples (one value per replication) of a monthly column.
+fn monthly_samples(v: &VariantRuns, f: impl Fn(&dcplan_sim::MonthRow) -> f64) -> Vec<Vec<f64>> {
+    let reps = &v.output.replications;
+    let horizon = reps.iter().map(|r| r.months.len()).max().unwrap_or(0);
+    (0..horizon).map(|m| reps.iter().filter_map(|r| r.months.get(m).map(&f)).collect()).collect()
+}
+
+fn months_axis(v: &VariantRuns) -> Vec<f64> {
+    let horizon = v.output.replications.iter().map(|r| r.months.len()).max().unwrap_or(0);
+    (1..=horizon).map(|m| m as f64).collect()
+}
+
+/// Utilization over time: sold / installed GPU-hours (fan) and sold / available (median).
+pub fn utilization_chart(v: &VariantRuns) -> charts::FanChart {
+    FanChart {
+        name: "utilization".into(),
+        title: "Utilization (sold / installed GPU-hours)".into(),
+        x_label: format!("Month from {}", v.start),
+        y_label: "Utilization (%)".into(),
+        bands: Bands::from_samples(months_axis(v), &monthly_samples(v, |m| m.utilization_frac)),
+        y_format: YFormat::Percent,
+        zero_line: false,
+    }
+}
+
+/// Mean monthly revenue by contract class, stacked.
+pub fn revenue_chart(v: &VariantRuns) -> StackedArea {
+    let mean = |f: fn(&dcplan_sim::MonthRow) -> f64| -> Vec<f64> {
+        monthly_samples(v, f).iter().map(|s| s.iter().sum::<f64>() / s.len().max(1) as f64).collect()
+    };
+    StackedArea {
+        name: "revenue_by_class".into(),
+        title: "Monthly revenue by contract class (mean across replications)".into(),
+        x_label: format!("Month from {}", v.start),
+        y_label: "Revenue ($M per month)".into(),
+        x: months_axis(v),
+        series: vec![
+            ("reserved".into(), charts::PALETTE[0], mean(|m| m.revenue_reserved_usd)),
+            ("on demand".into(), charts::PALETTE[1], mean(|m| m.revenue_on_demand_usd)),
+            ("spot".into(), charts::PALETTE[2], mean(|m| m.revenue_spot_usd)),
+        ],
+        y_format: YFormat::MillionsUsd,
+    }
+}
+
+/// Market price paths per SKU (P10/P50/P90) against the realised average price.
+pub fn price_chart(v: &VariantRuns) -> charts::MultiFan {
+    let reps = &v.output.replications;
+    let skus: Vec<String> = reps.first().map(|r| r.skus.clone()).unwrap_or_default();
+    let horizon = reps.iter().map(|r| r.months.len()).max().unwrap_or(0);
+    let mut series = Vec::new();
+    for (i, sku) in skus.iter().enumerate() {
+        let samples: Vec<Vec<f64>> =
+            (0..horizon).map(|m| reps.iter().filter_map(|r| r.market_prices.get(i).and_then(|p| p.get(m)).copied()).collect()).collect();
+        let (lo, mid, hi) = charts::p10_p50_p90(&samples);
+        series.push((format!("{sku} market on-demand price"), charts::PALETTE[i % charts::PALETTE.len()], lo, mid, hi));
+    }
+    let realized: Vec<Vec<f64>> = monthly_samples(v, |m| if m.sold_gpu_hours > 0.0 { m.realized_price_usd_per_gpu_hour } else { f64::NAN });
+    let (_, mid, _) = charts::p10_p50_p90(&realized);
+    series.push(("realised average price, all classes (P50)".into(), charts::PALETTE[7], Vec::new(), mid, Vec::new()));
+    charts::MultiFan {
+        name: "market_prices".into(),
+        title: "GPU rental prices".into(),
+        x_label: format!("Month from {}", v.start),
+        y_label: "USD per GPU-hour".into(),
+        x: months_axis(v),
+        series,
+        y_format: YFormat::Plain,
+    }
 }
 
 /// Mean GPUs per SKU and state over time, stacked.

@@ -111,6 +111,37 @@ pub fn fleet_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
     DataFrame::new(rows.len(), cols).context("building the fleet table")
 }
 
+/// Market prices: one row per (variant, replication, month, SKU).
+pub fn market_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
+    let mut variant = Vec::new();
+    let mut replication = Vec::new();
+    let mut month = Vec::new();
+    let mut sku = Vec::new();
+    let mut price = Vec::new();
+    for v in variants {
+        for r in &v.output.replications {
+            for (i, path) in r.market_prices.iter().enumerate() {
+                for (m, p) in path.iter().enumerate() {
+                    variant.push(v.name.clone());
+                    replication.push(r.index);
+                    month.push(m as u32);
+                    sku.push(r.skus[i].clone());
+                    price.push(*p);
+                }
+            }
+        }
+    }
+    let height = variant.len();
+    let cols = vec![
+        Column::new("variant".into(), variant),
+        Column::new("replication".into(), replication),
+        Column::new("month".into(), month),
+        Column::new("sku".into(), sku),
+        Column::new("market_price_usd_per_gpu_hour".into(), price),
+    ];
+    DataFrame::new(height, cols).context("building the market table")
+}
+
 /// Statistics per variant and KPI.
 pub fn summary_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
     let mut variant = Vec::new();

@@ -42,8 +42,15 @@ pub enum Event {
     TrancheDelivered(u16),
     /// The next customer request arrives.
     RequestArrival,
-    /// A contract's term is over; its nodes return to the pool.
-    ContractEnd(Entity),
+    /// A contract's term is over (the contract entity and its generation, so that an end left
+    /// behind by a contract cut short is recognised); it renews or its nodes return to the pool.
+    ContractEnd(Entity, u32),
+    /// A waiting request runs out of patience (request id).
+    PatienceExpired(u64),
+    /// Capacity appeared: try to place waiting requests.
+    RetryWaiting,
+    /// An anchor contract is signed (index into the anchors).
+    AnchorSigned(u16),
     /// A node fails.
     NodeFailed(Entity),
     /// A failed node is back in service.
@@ -68,6 +75,12 @@ pub enum EventKind {
     RequestArrival,
     /// See [`Event::ContractEnd`].
     ContractEnd,
+    /// See [`Event::PatienceExpired`].
+    PatienceExpired,
+    /// See [`Event::RetryWaiting`].
+    RetryWaiting,
+    /// See [`Event::AnchorSigned`].
+    AnchorSigned,
     /// See [`Event::NodeFailed`].
     NodeFailed,
     /// See [`Event::NodeRepaired`].
@@ -80,12 +93,15 @@ pub enum EventKind {
 
 impl EventKind {
     /// Every kind, in schedule-index order.
-    pub const ALL: [EventKind; 9] = [
+    pub const ALL: [EventKind; 12] = [
         EventKind::MonthEnd,
         EventKind::PhaseReady,
         EventKind::TrancheDelivered,
         EventKind::RequestArrival,
         EventKind::ContractEnd,
+        EventKind::PatienceExpired,
+        EventKind::RetryWaiting,
+        EventKind::AnchorSigned,
         EventKind::NodeFailed,
         EventKind::NodeRepaired,
         EventKind::TrancheRetired,
@@ -101,7 +117,10 @@ impl Event {
             Event::PhaseReady(_) => EventKind::PhaseReady,
             Event::TrancheDelivered(_) => EventKind::TrancheDelivered,
             Event::RequestArrival => EventKind::RequestArrival,
-            Event::ContractEnd(_) => EventKind::ContractEnd,
+            Event::ContractEnd(..) => EventKind::ContractEnd,
+            Event::PatienceExpired(_) => EventKind::PatienceExpired,
+            Event::RetryWaiting => EventKind::RetryWaiting,
+            Event::AnchorSigned(_) => EventKind::AnchorSigned,
             Event::NodeFailed(_) => EventKind::NodeFailed,
             Event::NodeRepaired(_) => EventKind::NodeRepaired,
             Event::TrancheRetired(_) => EventKind::TrancheRetired,
@@ -249,10 +268,18 @@ pub enum Rate {
     RevenueReservedUsdPerHour,
     /// Revenue from on-demand use in USD per hour.
     RevenueOnDemandUsdPerHour,
+    /// Revenue from spot use in USD per hour.
+    RevenueSpotUsdPerHour,
+    /// Revenue that was paid in advance (recognised now, received earlier) in USD per hour.
+    PrepaidRevenueUsdPerHour,
+    /// Maximum power of the nodes sold to customers, kW (for power-weighted utilization).
+    SoldMaxKw,
+    /// Maximum power of the available nodes, kW.
+    AvailableMaxKw,
 }
 
 /// Number of [`Rate`]s.
-pub const N_RATES: usize = 7;
+pub const N_RATES: usize = 11;
 
 /// Exact integrator of piecewise-constant rates.
 ///

@@ -87,6 +87,10 @@ record! {
         utilization_frac: f64,
         /// Sold GPU-hours / available GPU-hours.
         utilization_available_frac: f64,
+        /// Power-weighted utilization: sold nodes' max power-hours / available nodes' max power-hours.
+        utilization_power_frac: f64,
+        /// Average price realised: gross revenue / sold GPU-hours, USD per GPU-hour.
+        realized_price_usd_per_gpu_hour: f64,
         /// Transient failures (reboots) in the month.
         failures_transient: f64,
         /// Permanent failures (parts replaced) in the month.
@@ -97,8 +101,24 @@ record! {
         requests_arrived: f64,
         /// Requests placed on capacity.
         requests_placed: f64,
-        /// Requests rejected for lack of capacity.
+        /// Requests lost for lack of capacity (at once or after waiting).
         requests_rejected: f64,
+        /// Reserved requests lost for lack of capacity.
+        requests_rejected_reserved: f64,
+        /// On-demand requests lost for lack of capacity.
+        requests_rejected_on_demand: f64,
+        /// Spot requests lost for lack of capacity.
+        requests_rejected_spot: f64,
+        /// Requests lost because the price was above what they accept.
+        requests_priced_out: f64,
+        /// Requests waiting for capacity at month end.
+        requests_waiting: f64,
+        /// Spot contracts preempted by higher classes.
+        preemptions: f64,
+        /// Term contracts renewed at term end.
+        renewals: f64,
+        /// Term contracts that ended without renewal.
+        churned_contracts: f64,
         /// GPU-hours of rejected requests (unmet demand).
         unmet_gpu_hours: f64,
         /// Revenue the rejected requests would have brought, in USD.
@@ -113,8 +133,14 @@ record! {
         revenue_reserved_usd: f64,
         /// Revenue from on-demand use.
         revenue_on_demand_usd: f64,
+        /// Revenue from spot capacity.
+        revenue_spot_usd: f64,
         /// SLA credits owed to customers for downtime.
         sla_credits_usd: f64,
+        /// Prepayments received (cash in advance of service).
+        prepayments_usd: f64,
+        /// Revenue recognised this month that was paid in advance.
+        prepaid_revenue_usd: f64,
         /// Total revenue net of SLA credits.
         revenue_usd: f64,
         /// Electricity cost.
@@ -195,6 +221,14 @@ record! {
         utilization_frac: Opt,
         /// Sold GPU-hours / available GPU-hours (excluding failed and not yet commissioned).
         utilization_available_frac: Opt,
+        /// Power-weighted utilization (sold / available node max power-hours).
+        utilization_power_frac: Opt,
+        /// Average realised price, USD per sold GPU-hour.
+        realized_price_usd_per_gpu_hour: Opt,
+        /// Share of gross revenue from reserved contracts.
+        revenue_reserved_frac: Opt,
+        /// Revenue of requests lost for capacity or price, USD.
+        unmet_revenue_usd: f64,
         /// Available GPU-hours / commissioned GPU-hours.
         availability_frac: Opt,
         /// GPU-months idle in inventory waiting for hall power.
@@ -205,7 +239,7 @@ record! {
         sla_credits_usd: f64,
         /// Proceeds from selling retired servers, USD.
         resale_usd: f64,
-        /// Share of requests rejected for lack of capacity.
+        /// Share of requests lost (for capacity or price).
         rejected_frac: Opt,
         /// GPU-hours of unmet demand.
         unmet_gpu_hours: f64,
@@ -229,6 +263,8 @@ pub struct Replication {
     pub fleet: Vec<(u32, u16, [u64; crate::model::fleet::N_GPU_STATES])>,
     /// SKU names, indexed by the fleet rows' SKU index.
     pub skus: Vec<String>,
+    /// Market price per SKU (outer) and month (inner), USD per GPU-hour.
+    pub market_prices: Vec<Vec<f64>>,
     /// Events the engine handled.
     pub events: u64,
 }

@@ -29,6 +29,8 @@ pub enum Stream {
     Parameters = 5,
     /// Contract renewals and other customer decisions.
     Customers = 6,
+    /// Market regimes (boom, normal, glut).
+    Market = 7,
 }
 
 /// SplitMix64 finaliser: a bijective 64-bit mixer.

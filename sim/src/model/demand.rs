@@ -1,30 +1,45 @@
-//! Customer demand: Poisson arrivals of requests, first-fit placement, contracts and their end.
+//! Customer demand: arrivals, admission, contracts, prices and renewals.
 //!
-//! Requests arrive as a Poisson process. Each request draws its class (by the mix shares), its size
-//! in GPUs and its duration. It is placed on the first acceptable SKU that has enough free nodes
-//! (size rounded up to whole nodes; the lowest-numbered free nodes are taken); otherwise it is
-//! rejected and counted as unmet demand. When a contract ends its nodes return to the pool.
+//! * Arrivals are a non-homogeneous Poisson process: a base rate that grows (or shrinks) by a
+//!   fixed share a year, a yearly seasonal cycle, and the month's market regime as a multiplier.
+//!   It is sampled exactly by thinning, month by month.
+//! * Each request draws its class (by the mix shares), its size in GPUs (rounded up to whole
+//!   nodes of the SKU that serves it), its duration and, if given, the highest price it accepts.
+//!   It is placed on the first acceptable SKU with enough free nodes (one hall phase for
+//!   single-cluster requests); reserved and on-demand requests preempt spot contracts when that
+//!   frees enough nodes. A request that cannot be placed waits for capacity up to its class's
+//!   patience, then is lost and counted as unmet demand.
+//! * Prices: on-demand pays the current list price (the market price under the pricing policy),
+//!   reserved contracts lock the list price less the reserved discount at signing, spot pays the
+//!   list price less the spot discount. Term contracts are take-or-pay, may prepay a share of
+//!   their value at signing, and renew at term end with a probability, at the then-market price.
+//! * Contracts signed before the capacity exists (anchors) wait, without a deadline, until their
+//!   capacity is commissioned.
 
 use bevy_ecs::prelude::*;
 use rand::RngExt;
 
-use super::fleet::{FleetCounters, FleetPlan, FreePool, Node, NodeState};
-use crate::dist::Dist;
-use crate::engine::{Agenda, Engine, Event, EventKind, Meter, Rate, Step};
-use crate::rng::SimRng;
+use super::fleet::{FleetCounters, FleetPlan, FreePool, GpuState, Node, NodeState};
 use super::reliability::settle_contract_sla;
-use crate::scenario::{ContractClass, SlaTier};
-use crate::time::{SECONDS_PER_HOUR, SimTime, hours_to_seconds};
+use crate::dist::Dist;
+use crate::engine::{Agenda, Clock, Engine, Event, EventKind, Meter, Rate, Step};
+use crate::rng::SimRng;
+use crate::scenario::{ContractClass, PricingPolicy, SlaTier};
+use crate::time::{Calendar, HOURS_PER_YEAR, SECONDS_PER_HOUR, SimTime, hours_to_seconds};
 
 /// A running customer contract.
 #[derive(Component, Clone, Debug)]
 pub struct Contract {
     /// Contract class.
     pub class: ContractClass,
+    /// Request kind (index into the demand mix), or `None` for an anchor contract.
+    pub kind: Option<u16>,
     /// SKU index.
     pub sku: u16,
     /// GPUs sold.
     pub gpus: u32,
+    /// Nodes.
+    pub n_nodes: u32,
     /// Price locked at signing, USD per GPU-hour.
     pub price_usd_per_gpu_hour: f64,
     /// IT power the contract adds above idle on each of its nodes, kW.
@@ -33,6 +48,12 @@ pub struct Contract {
     pub start: SimTime,
     /// End time.
     pub end: SimTime,
+    /// Incremented each time the entity carries a new contract, so stale end events are ignored.
+    pub generation: u32,
+    /// Chance of renewal at term end.
+    pub renewal_frac: f64,
+    /// Share of the contract value paid in advance.
+    pub prepay_frac: f64,
     /// GPUs of the contract on failed nodes right now.
     pub down_gpus: u32,
     /// Time up to which downtime has been counted.
@@ -45,12 +66,17 @@ impl Contract {
     /// A contract entity not in use.
     pub const EMPTY: Contract = Contract {
         class: ContractClass::OnDemand,
+        kind: None,
         sku: 0,
         gpus: 0,
+        n_nodes: 0,
         price_usd_per_gpu_hour: 0.0,
         node_load_kw: 0.0,
         start: SimTime::ZERO,
         end: SimTime::ZERO,
+        generation: 0,
+        renewal_frac: 0.0,
+        prepay_frac: 0.0,
         down_gpus: 0,
         down_since: SimTime::ZERO,
         down_gpu_hours_month: 0.0,
@@ -68,7 +94,7 @@ pub struct ClassModel {
     pub class: ContractClass,
     /// Size in GPUs, drawn per request.
     pub size_gpus: Dist,
-    /// Duration in hours, drawn per request (already scaled to hours).
+    /// Duration, drawn per request, in units of `duration_unit_hours`.
     pub duration: Dist,
     /// Hours per unit of `duration`.
     pub duration_unit_hours: f64,
@@ -76,35 +102,171 @@ pub struct ClassModel {
     pub skus: Vec<u16>,
     /// Load between idle (0) and max (1) power while running.
     pub load_frac: f64,
+    /// All nodes in one hall phase.
+    pub single_cluster: bool,
+    /// Highest acceptable price as a ratio to market, drawn per request (None: any price).
+    pub max_price_ratio: Option<Dist>,
+    /// Chance of renewal at term end.
+    pub renewal_frac: f64,
+    /// Share of the contract value prepaid.
+    pub prepay_frac: f64,
+    /// Hours a request waits for capacity (None: it is lost at once).
+    pub patience_hours: Option<Dist>,
+}
+
+/// A contract signed ahead of capacity (inputs sampled).
+#[derive(Clone, Debug)]
+pub struct AnchorModel {
+    /// SKU index.
+    pub sku: u16,
+    /// GPUs.
+    pub gpus: u32,
+    /// Term in hours.
+    pub duration_hours: f64,
+    /// Price, USD per GPU-hour.
+    pub price_usd_per_gpu_hour: f64,
+    /// Load between idle and max power.
+    pub load_frac: f64,
+    /// All nodes in one phase.
+    pub single_cluster: bool,
+    /// Share prepaid at signing.
+    pub prepay_frac: f64,
+    /// Chance of renewal.
+    pub renewal_frac: f64,
+    /// Month of signing.
+    pub sign_month: u32,
 }
 
 /// The demand process of one replication.
 #[derive(Clone, Debug)]
 pub struct DemandModel {
-    /// Mean arrivals per hour (all classes).
-    pub arrivals_per_hour: f64,
+    /// Arrivals per hour at time zero (before season and regime).
+    pub base_per_hour: f64,
+    /// ln(1 + growth per year).
+    pub growth_ln_per_year: f64,
+    /// Seasonal amplitude.
+    pub season_amplitude: f64,
+    /// Time of the seasonal peak, in years from the scenario start (modulo 1).
+    pub season_peak_years: f64,
+    /// Regime multiplier per month.
+    pub month_multiplier: Vec<f64>,
+    /// Month boundaries.
+    pub calendar: Calendar,
     /// Request kinds.
     pub classes: Vec<ClassModel>,
     /// Cumulative shares of the classes (last is 1).
     pub cumulative_share: Vec<f64>,
+    /// Anchor contracts.
+    pub anchors: Vec<AnchorModel>,
+    /// Upper bound of the rate per month (filled by [`DemandModel::prepare`]).
+    pub bounds: Vec<f64>,
+}
+
+impl DemandModel {
+    /// Precompute the monthly rate bounds used by thinning.
+    pub fn prepare(mut self) -> DemandModel {
+        self.bounds = (0..self.calendar.horizon_months()).map(|m| self.month_bound(m)).collect();
+        self
+    }
+
+    /// Whether the rate is constant within each month (no growth, no seasonality).
+    fn piecewise_constant(&self) -> bool {
+        self.growth_ln_per_year == 0.0 && self.season_amplitude == 0.0
+    }
+
+    fn growth_and_season(&self, hours: f64) -> f64 {
+        let years = hours / HOURS_PER_YEAR as f64;
+        let season = 1.0 + self.season_amplitude * (2.0 * std::f64::consts::PI * (years - self.season_peak_years)).cos();
+        self.base_per_hour * (self.growth_ln_per_year * years).exp() * season
+    }
+
+    /// Arrival rate per hour at `hours` after the start, in month `m`.
+    pub fn rate_at(&self, hours: f64, m: u32) -> f64 {
+        self.growth_and_season(hours) * self.month_multiplier[m as usize]
+    }
+
+    /// An upper bound of the rate over month `m`.
+    fn month_bound(&self, m: u32) -> f64 {
+        let t0 = self.calendar.month_start(m).hours() / HOURS_PER_YEAR as f64;
+        let t1 = self.calendar.month_start(m + 1).hours() / HOURS_PER_YEAR as f64;
+        let growth = (self.growth_ln_per_year * t0).exp().max((self.growth_ln_per_year * t1).exp());
+        self.base_per_hour * growth * (1.0 + self.season_amplitude.abs()) * self.month_multiplier[m as usize]
+    }
+
+    /// The next arrival after `now`, by thinning month by month; None past the horizon.
+    pub fn next_arrival(&self, now: SimTime, rng: &mut SimRng) -> Option<SimTime> {
+        let horizon = self.calendar.horizon_months();
+        let mut m = self.calendar.month_of(now);
+        let mut t = now.hours();
+        loop {
+            if m >= horizon {
+                return None;
+            }
+            let end = self.calendar.month_start(m + 1).hours();
+            let bound = self.bounds[m as usize];
+            if bound > 0.0 {
+                t += -(1.0 - rng.random::<f64>()).ln() / bound;
+            } else {
+                t = end;
+            }
+            if t >= end {
+                // The Poisson process is memoryless: start again at the month boundary.
+                t = end;
+                m += 1;
+                continue;
+            }
+            // With a rate constant over the month every candidate is an arrival.
+            if self.piecewise_constant() || rng.random::<f64>() * bound <= self.rate_at(t, m) {
+                return Some(SimTime::from_hours(t).max(now));
+            }
+        }
+    }
 }
 
 /// Rental prices of one replication.
 #[derive(Clone, Debug)]
 pub struct Prices {
-    /// On-demand price per SKU, USD per GPU-hour.
-    pub on_demand_usd_per_gpu_hour: Vec<f64>,
-    /// Reserved discount below on-demand.
+    /// Market price per SKU and month, USD per GPU-hour.
+    pub market: Vec<Vec<f64>>,
+    /// Reserved discount below the list price.
     pub reserved_discount_frac: f64,
+    /// Spot discount below the list price.
+    pub spot_discount_frac: f64,
+    /// Pricing policy.
+    pub policy: PricingPolicy,
 }
 
 impl Prices {
-    /// Price of a new contract of `class` on `sku`.
-    pub fn price(&self, class: ContractClass, sku: u16) -> f64 {
-        let p = self.on_demand_usd_per_gpu_hour[sku as usize];
+    /// Market price of `sku` in month `m`.
+    pub fn market(&self, sku: u16, m: u32) -> f64 {
+        let path = &self.market[sku as usize];
+        path[(m as usize).min(path.len() - 1)]
+    }
+
+    /// Whether prices depend on utilization.
+    pub fn uses_utilization(&self) -> bool {
+        matches!(self.policy, PricingPolicy::Dynamic { .. })
+    }
+
+    /// Price of a new contract of `class` on `sku` in month `m`, at utilization `util` of the SKU.
+    pub fn price(&self, class: ContractClass, sku: u16, m: u32, util: f64) -> f64 {
+        let market = self.market(sku, m);
+        let list = match &self.policy {
+            PricingPolicy::ListRatio(r) => market * r,
+            PricingPolicy::Dynamic { low_utilization_frac, discount_frac, high_utilization_frac, premium_frac } => {
+                if util < *low_utilization_frac {
+                    market * (1.0 - discount_frac)
+                } else if util > *high_utilization_frac {
+                    market * (1.0 + premium_frac)
+                } else {
+                    market
+                }
+            }
+        };
         match class {
-            ContractClass::Reserved => p * (1.0 - self.reserved_discount_frac),
-            ContractClass::OnDemand => p,
+            ContractClass::Reserved => list * (1.0 - self.reserved_discount_frac),
+            ContractClass::OnDemand => list,
+            ContractClass::Spot => list * (1.0 - self.spot_discount_frac),
         }
     }
 }
@@ -114,20 +276,42 @@ impl Prices {
 pub struct DemandCounters {
     /// Requests arrived.
     pub arrived: u64,
-    /// Requests placed.
+    /// Requests placed (at once or after waiting).
     pub placed: u64,
-    /// Requests rejected.
+    /// Requests lost for lack of capacity (at once or after waiting).
     pub rejected: u64,
-    /// GPU-hours of rejected requests.
+    /// Of which, per class (reserved, on-demand, spot).
+    pub rejected_by_class: [u64; 3],
+    /// Requests lost because the price was above what they accept.
+    pub priced_out: u64,
+    /// Spot contracts preempted by higher classes.
+    pub preemptions: u64,
+    /// Term contracts renewed.
+    pub renewals: u64,
+    /// Term contracts that ended without renewal.
+    pub churned: u64,
+    /// GPU-hours of lost requests.
     pub unmet_gpu_hours: f64,
-    /// Revenue of rejected requests at the prices they would have paid, USD.
+    /// Revenue of lost requests at the prices they would have paid, USD.
     pub unmet_revenue_usd: f64,
     /// SLA credits owed to customers, USD.
     pub sla_credits_usd: f64,
+    /// Prepayments received, USD.
+    pub prepayments_usd: f64,
 }
 
-/// Everything the demand systems own in one replication: the process, prices, its random
-/// stream, this month's counters and the contract entities free for reuse.
+/// A request waiting for capacity.
+#[derive(Clone, Debug)]
+struct Waiting {
+    id: u64,
+    class: ContractClass,
+    /// Request kind, or the anchor index.
+    kind: Result<u16, u16>,
+    size_gpus: f64,
+    duration_s: u64,
+}
+
+/// Everything the demand systems own in one replication.
 #[derive(Resource, Debug)]
 pub struct DemandState {
     /// The arrival process and request kinds.
@@ -138,45 +322,65 @@ pub struct DemandState {
     pub rng: SimRng,
     /// Counts of the current month.
     pub counters: DemandCounters,
+    /// Current month.
+    pub month: u32,
     /// Start of the current month.
     pub month_start: SimTime,
     /// SLA credit schedule.
     pub sla_tiers: Vec<SlaTier>,
-    /// Contract entities whose contracts have ended, reused for new contracts (a contract entity
-    /// is never referenced after its end event, so reuse cannot confuse two contracts).
+    /// Contract entities free for reuse (a contract needs a node, so one per delivered node is
+    /// enough; they are spawned when nodes arrive).
     free_contracts: Vec<Entity>,
-    /// Contract entities spawned so far.
     n_contract_slots: usize,
-    /// Scratch buffer for placement, kept to avoid an allocation per request.
+    waiting: Vec<Waiting>,
+    next_request_id: u64,
+    /// Spot contracts per SKU, oldest first.
+    spot: Vec<Vec<Entity>>,
+    /// Busy nodes per SKU.
+    busy_nodes: Vec<u32>,
     scratch: Vec<Entity>,
 }
 
-/// Add the demand resources and systems and schedule the first arrival.
-pub fn install(engine: &mut Engine, model: DemandModel, prices: Prices, sla_tiers: Vec<SlaTier>, mut rng: SimRng) {
-    if model.arrivals_per_hour > 0.0 && !model.classes.is_empty() {
-        let first = next_arrival(SimTime::ZERO, model.arrivals_per_hour, &mut rng);
-        engine.schedule(first, Event::RequestArrival);
+impl DemandState {
+    /// Requests waiting for capacity now.
+    pub fn waiting(&self) -> usize {
+        self.waiting.len()
+    }
+}
+
+/// Add the demand resources and systems and schedule the first arrival and the anchors.
+pub fn install(engine: &mut Engine, model: DemandModel, prices: Prices, sla_tiers: Vec<SlaTier>, n_skus: usize, mut rng: SimRng) {
+    if !model.classes.is_empty() {
+        if let Some(first) = model.next_arrival(SimTime::ZERO, &mut rng) {
+            engine.schedule(first, Event::RequestArrival);
+        }
+    }
+    for (i, a) in model.anchors.iter().enumerate() {
+        if a.sign_month < model.calendar.horizon_months() {
+            engine.schedule(model.calendar.month_start(a.sign_month), Event::AnchorSigned(i as u16));
+        }
     }
     engine.world.insert_resource(DemandState {
         model,
         prices,
         rng,
         counters: DemandCounters::default(),
+        month: 0,
         month_start: SimTime::ZERO,
         sla_tiers,
         free_contracts: Vec::new(),
         n_contract_slots: 0,
+        waiting: Vec::new(),
+        next_request_id: 0,
+        spot: vec![Vec::new(); n_skus],
+        busy_nodes: vec![0; n_skus],
         scratch: Vec::new(),
     });
-    engine.schedule_mut(EventKind::RequestArrival).add_systems(handle_demand_events.in_set(Step::Demand));
-    engine.schedule_mut(EventKind::ContractEnd).add_systems(handle_demand_events.in_set(Step::Demand));
+    for kind in [EventKind::RequestArrival, EventKind::ContractEnd, EventKind::PatienceExpired, EventKind::RetryWaiting, EventKind::AnchorSigned] {
+        engine.schedule_mut(kind).add_systems(handle_demand_events.in_set(Step::Demand));
+    }
     engine.schedule_mut(EventKind::TrancheDelivered).add_systems(provision_contract_slots.in_set(Step::Demand));
     engine.schedule_mut(EventKind::MonthEnd).add_systems(reset_counters.in_set(Step::Record));
-}
-
-fn next_arrival(now: SimTime, per_hour: f64, rng: &mut SimRng) -> SimTime {
-    let gap_h = -(1.0 - rng.random::<f64>()).ln() / per_hour;
-    now.plus(hours_to_seconds(gap_h))
 }
 
 /// A contract needs at least one node, so there are never more contracts than delivered nodes:
@@ -193,37 +397,63 @@ fn provision_contract_slots(counters: Res<FleetCounters>, mut demand: ResMut<Dem
 
 /// True for the events [`handle_demand_events`] handles.
 fn is_demand_event(e: Event) -> bool {
-    matches!(e, Event::RequestArrival | Event::ContractEnd(_))
+    matches!(
+        e,
+        Event::RequestArrival | Event::ContractEnd(..) | Event::PatienceExpired(_) | Event::RetryWaiting | Event::AnchorSigned(_)
+    )
 }
 
-/// Handle request arrivals and contract ends, and then every following event of those two kinds
-/// in the same schedule run (see [`Agenda::take_next_if`]).
+type NodeQuery<'w, 's> = Query<'w, 's, (&'static Node, &'static mut NodeState)>;
+type ContractQuery<'w, 's> = Query<'w, 's, (&'static mut Contract, &'static mut ContractNodes)>;
+
+/// Everything request handling touches, borrowed for one schedule run.
+struct Ctx<'a, 'w1, 's1, 'w2, 's2> {
+    plan: &'a FleetPlan,
+    fleet: &'a FleetCounters,
+    agenda: &'a mut Agenda,
+    d: &'a mut DemandState,
+    pool: &'a mut FreePool,
+    meter: &'a mut Meter,
+    nodes: &'a mut NodeQuery<'w1, 's1>,
+    contracts: &'a mut ContractQuery<'w2, 's2>,
+}
+
+/// Handle arrivals, contract ends, patience expiries, retries and anchor signings, and then every
+/// following event of those kinds in the same schedule run (see [`Agenda::take_next_if`]).
 #[expect(clippy::too_many_arguments, reason = "a system's parameters are its declared data access")]
 fn handle_demand_events(
     plan: Res<FleetPlan>,
+    fleet: Res<FleetCounters>,
     mut agenda: ResMut<Agenda>,
     mut demand: ResMut<DemandState>,
     mut pool: ResMut<FreePool>,
     mut meter: ResMut<Meter>,
-    mut nodes: Query<(&Node, &mut NodeState)>,
-    mut contracts: Query<(&mut Contract, &mut ContractNodes)>,
+    mut nodes: NodeQuery,
+    mut contracts: ContractQuery,
 ) {
-    let agenda = agenda.bypass_change_detection();
-    let meter = meter.bypass_change_detection();
-    let demand = &mut *demand;
-    let mut event = agenda.fired();
+    let mut ctx = Ctx {
+        plan: &plan,
+        fleet: &fleet,
+        agenda: agenda.bypass_change_detection(),
+        d: &mut demand,
+        pool: &mut pool,
+        meter: meter.bypass_change_detection(),
+        nodes: &mut nodes,
+        contracts: &mut contracts,
+    };
+    let mut event = ctx.agenda.fired();
     loop {
         match event {
-            Event::RequestArrival => admit_request(&plan, agenda, demand, &mut pool, meter, &mut nodes, &mut contracts),
-            Event::ContractEnd(e) => {
-                let now = agenda.now();
-                end_contract(e, now, agenda, demand, &mut pool, meter, &mut nodes, &mut contracts)
-            }
+            Event::RequestArrival => ctx.arrive(),
+            Event::ContractEnd(e, generation) => ctx.end_of_term(e, generation),
+            Event::PatienceExpired(id) => ctx.expire(id),
+            Event::RetryWaiting => ctx.place_waiting(),
+            Event::AnchorSigned(i) => ctx.sign_anchor(i),
             other => unreachable!("demand systems do not handle {other:?}"),
         }
-        match agenda.take_next_if(is_demand_event) {
+        match ctx.agenda.take_next_if(is_demand_event) {
             Some(next) => {
-                meter.advance(agenda.now());
+                ctx.meter.advance(ctx.agenda.now());
                 event = next;
             }
             None => break,
@@ -231,114 +461,364 @@ fn handle_demand_events(
     }
 }
 
-fn admit_request(
-    plan: &FleetPlan,
-    agenda: &mut Agenda,
-    d: &mut DemandState,
-    pool: &mut FreePool,
-    meter: &mut Meter,
-    nodes: &mut Query<(&Node, &mut NodeState)>,
-    contracts: &mut Query<(&mut Contract, &mut ContractNodes)>,
-) {
-    let now = agenda.now();
-    let rng = &mut d.rng;
-    agenda.schedule(next_arrival(now, d.model.arrivals_per_hour, rng), Event::RequestArrival);
-
-    let u = rng.random::<f64>();
-    let ci = d.model.cumulative_share.iter().position(|&c| u < c).unwrap_or(d.model.classes.len() - 1);
-    let class = &d.model.classes[ci];
-    let size_gpus = class.size_gpus.sample(rng).max(1.0).ceil();
-    let duration_h = class.duration.sample(rng) * class.duration_unit_hours;
-    let duration_s = hours_to_seconds(duration_h).max(1);
-    d.counters.arrived += 1;
-
-    let taken = &mut d.scratch;
-    taken.clear();
-    for &sku_idx in &class.skus {
-        let sku = &plan.skus[sku_idx as usize];
-        let n = (size_gpus / sku.gpus_per_node as f64).ceil();
-        if n > pool.free(sku_idx) as f64 {
-            continue;
+impl Ctx<'_, '_, '_, '_, '_> {
+    fn utilization(&self, sku: u16) -> f64 {
+        if !self.d.prices.uses_utilization() {
+            return 0.0;
         }
-        pool.take(sku_idx, n as usize, taken);
+        let g = &self.fleet.gpus[sku as usize];
+        let available = g[GpuState::InService as usize] + g[GpuState::Spare as usize];
+        if available == 0 {
+            return 1.0;
+        }
+        let busy = self.d.busy_nodes[sku as usize] as f64 * self.plan.skus[sku as usize].gpus_per_node as f64;
+        busy / available as f64
+    }
+
+    fn arrive(&mut self) {
+        let now = self.agenda.now();
+        let d = &mut *self.d;
+        if let Some(next) = d.model.next_arrival(now, &mut d.rng) {
+            self.agenda.schedule(next, Event::RequestArrival);
+        }
+        let u = d.rng.random::<f64>();
+        let ci = d.model.cumulative_share.iter().position(|&c| u < c).unwrap_or(d.model.classes.len() - 1);
+        let class = &d.model.classes[ci];
+        let size_gpus = class.size_gpus.sample(&mut d.rng).max(1.0).ceil();
+        let duration_h = class.duration.sample(&mut d.rng) * class.duration_unit_hours;
+        let duration_s = hours_to_seconds(duration_h).max(1);
+        let wtp = class.max_price_ratio.as_ref().map(|dist| dist.sample(&mut d.rng));
+        let patience = class.patience_hours.as_ref().map(|dist| dist.sample(&mut d.rng));
+        let class_kind = class.class;
+        let first_sku = class.skus.first().copied();
+        d.counters.arrived += 1;
+        // The customer compares our list price with the market price of its preferred SKU.
+        if let (Some(wtp), Some(sku)) = (wtp, first_sku) {
+            let util = self.utilization(sku);
+            let d = &mut *self.d;
+            let market = d.prices.market(sku, d.month);
+            if d.prices.price(class_kind, sku, d.month, util) > wtp * market {
+                d.counters.priced_out += 1;
+                self.count_unmet(class_kind, ci as u16, size_gpus, duration_s);
+                return;
+            }
+        }
+        let id = self.d.next_request_id;
+        self.d.next_request_id += 1;
+        let req = Waiting { id, class: class_kind, kind: Ok(ci as u16), size_gpus, duration_s };
+        if self.try_place(&req) {
+            return;
+        }
+        match patience {
+            Some(h) if h > 0.0 => {
+                let deadline = now.plus(hours_to_seconds(h).max(1));
+                self.agenda.schedule(deadline, Event::PatienceExpired(id));
+                self.d.waiting.push(req);
+            }
+            _ => {
+                self.d.counters.rejected += 1;
+                self.d.counters.rejected_by_class[class_kind.index()] += 1;
+                self.count_unmet(class_kind, ci as u16, size_gpus, duration_s);
+            }
+        }
+    }
+
+    fn count_unmet(&mut self, class: ContractClass, kind: u16, size_gpus: f64, duration_s: u64) {
+        let d = &mut *self.d;
+        let gpu_hours = size_gpus * duration_s as f64 / SECONDS_PER_HOUR as f64;
+        d.counters.unmet_gpu_hours += gpu_hours;
+        if let Some(&sku) = d.model.classes[kind as usize].skus.first() {
+            d.counters.unmet_revenue_usd += gpu_hours * d.prices.price(class, sku, d.month, 1.0);
+        }
+    }
+
+    fn expire(&mut self, id: u64) {
+        let Some(pos) = self.d.waiting.iter().position(|w| w.id == id) else { return };
+        let w = self.d.waiting.remove(pos);
+        self.d.counters.rejected += 1;
+        self.d.counters.rejected_by_class[w.class.index()] += 1;
+        if let Ok(kind) = w.kind {
+            self.count_unmet(w.class, kind, w.size_gpus, w.duration_s);
+        }
+    }
+
+    fn sign_anchor(&mut self, i: u16) {
+        let a = self.d.model.anchors[i as usize].clone();
+        // The prepayment is cash at signing; the revenue comes as the service runs.
+        self.d.counters.prepayments_usd += a.prepay_frac * a.price_usd_per_gpu_hour * a.gpus as f64 * a.duration_hours;
+        let id = self.d.next_request_id;
+        self.d.next_request_id += 1;
+        self.d.waiting.push(Waiting {
+            id,
+            class: ContractClass::Reserved,
+            kind: Err(i),
+            size_gpus: a.gpus as f64,
+            duration_s: hours_to_seconds(a.duration_hours).max(1),
+        });
+        self.place_waiting();
+    }
+
+    /// Try to place waiting requests, highest class first, oldest first.
+    fn place_waiting(&mut self) {
+        if self.d.waiting.is_empty() || (0..self.plan.skus.len() as u16).all(|s| self.pool.free(s) == 0 && self.d.spot[s as usize].is_empty()) {
+            return;
+        }
+        let mut order: Vec<(ContractClass, u64)> = self.d.waiting.iter().map(|w| (w.class, w.id)).collect();
+        order.sort();
+        for (_, id) in order {
+            let Some(pos) = self.d.waiting.iter().position(|w| w.id == id) else { continue };
+            let w = self.d.waiting[pos].clone();
+            if self.try_place(&w) {
+                self.d.waiting.remove(pos);
+            }
+        }
+    }
+
+    /// Nodes a request needs on a SKU.
+    fn nodes_needed(&self, sku: u16, size_gpus: f64) -> usize {
+        (size_gpus / self.plan.skus[sku as usize].gpus_per_node as f64).ceil() as usize
+    }
+
+    fn try_place(&mut self, req: &Waiting) -> bool {
+        let (n_skus, single_cluster) = match req.kind {
+            Ok(k) => {
+                let c = &self.d.model.classes[k as usize];
+                (c.skus.len(), c.single_cluster)
+            }
+            Err(a) => (1, self.d.model.anchors[a as usize].single_cluster),
+        };
+        for i in 0..n_skus {
+            let sku = match req.kind {
+                Ok(k) => self.d.model.classes[k as usize].skus[i],
+                Err(a) => self.d.model.anchors[a as usize].sku,
+            };
+            let n = self.nodes_needed(sku, req.size_gpus);
+            if self.take_nodes(sku, n, single_cluster, req.class) {
+                self.start_contract(req, sku, n);
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Take `n` nodes of `sku` into the scratch buffer, preempting spot contracts if the class
+    /// ranks above spot and that frees enough.
+    fn take_nodes(&mut self, sku: u16, n: usize, single_cluster: bool, class: ContractClass) -> bool {
+        self.d.scratch.clear();
+        let phases = self.pool.n_phases();
+        if single_cluster {
+            if let Some(p) = (0..phases).find(|&p| self.pool.free_in(sku, p) >= n) {
+                return self.pool.take_in(sku, p, n, &mut self.d.scratch);
+            }
+        } else if self.pool.take(sku, n, &mut self.d.scratch) {
+            return true;
+        }
+        if class == ContractClass::Spot || self.d.spot[sku as usize].is_empty() {
+            return false;
+        }
+        // Preemption: spot nodes count as free for higher classes.
+        let spot_nodes_in = |ctx: &Self, phase: Option<usize>| -> usize {
+            ctx.d.spot[sku as usize]
+                .iter()
+                .map(|&c| {
+                    let (_, nodes) = ctx.contracts.get(c).expect("spot contracts are live");
+                    nodes.0.iter().filter(|&&e| phase.is_none_or(|p| ctx.nodes.get(e).is_ok_and(|(node, _)| node.phase as usize == p))).count()
+                })
+                .sum()
+        };
+        let target = if single_cluster {
+            (0..phases).find(|&p| self.pool.free_in(sku, p) + spot_nodes_in(self, Some(p)) >= n)
+        } else if self.pool.free(sku) + spot_nodes_in(self, None) >= n {
+            Some(usize::MAX)
+        } else {
+            return false;
+        };
+        let Some(phase) = target else { return false };
+        let enough = |ctx: &Self| if phase == usize::MAX { ctx.pool.free(sku) >= n } else { ctx.pool.free_in(sku, phase) >= n };
+        // Preempt the newest spot contracts first (they have run the least).
+        while !enough(self) {
+            let victim = self.d.spot[sku as usize]
+                .iter()
+                .rev()
+                .copied()
+                .find(|&c| {
+                    phase == usize::MAX || {
+                        let (_, nodes) = self.contracts.get(c).expect("live");
+                        nodes.0.iter().any(|&e| self.nodes.get(e).is_ok_and(|(node, _)| node.phase as usize == phase))
+                    }
+                })
+                .expect("enough spot nodes were counted");
+            self.finish(victim);
+            self.d.counters.preemptions += 1;
+        }
+        self.d.scratch.clear();
+        if phase == usize::MAX { self.pool.take(sku, n, &mut self.d.scratch) } else { self.pool.take_in(sku, phase, n, &mut self.d.scratch) }
+    }
+
+    /// Start a contract on the nodes in the scratch buffer.
+    fn start_contract(&mut self, req: &Waiting, sku_idx: u16, n: usize) {
+        let now = self.agenda.now();
+        let util = self.utilization(sku_idx);
+        let sku = &self.plan.skus[sku_idx as usize];
+        let d = &mut *self.d;
+        let (load_frac, price, renewal_frac, prepay_frac, kind) = match req.kind {
+            Ok(k) => {
+                let c = &d.model.classes[k as usize];
+                (c.load_frac, d.prices.price(req.class, sku_idx, d.month, util), c.renewal_frac, c.prepay_frac, Some(k))
+            }
+            Err(a) => {
+                let a = &d.model.anchors[a as usize];
+                (a.load_frac, a.price_usd_per_gpu_hour, a.renewal_frac, a.prepay_frac, None)
+            }
+        };
         let gpus = n as u32 * sku.gpus_per_node;
-        let price = d.prices.price(class.class, sku_idx);
-        let node_load_kw = (sku.max_kw - sku.idle_kw) * class.load_frac;
-        let end = now.plus(duration_s);
+        let node_load_kw = (sku.max_kw - sku.idle_kw) * load_frac;
         let entity = d.free_contracts.pop().expect("there are never more contracts than nodes");
-        let (mut c, mut c_nodes) = contracts.get_mut(entity).expect("contract entities stay alive");
+        let (mut c, mut c_nodes) = self.contracts.get_mut(entity).expect("contract entities stay alive");
+        let generation = c.generation.wrapping_add(1);
         *c = Contract {
-            class: class.class,
+            class: req.class,
+            kind,
             sku: sku_idx,
             gpus,
+            n_nodes: n as u32,
             price_usd_per_gpu_hour: price,
             node_load_kw,
             start: now,
-            end,
+            end: now.plus(req.duration_s),
+            generation,
+            renewal_frac,
+            prepay_frac: if req.class == ContractClass::Reserved { prepay_frac } else { 0.0 },
             down_gpus: 0,
             down_since: now,
             down_gpu_hours_month: 0.0,
         };
         c_nodes.0.clear();
-        c_nodes.0.extend_from_slice(taken);
-        for &e in taken.iter() {
-            *nodes.get_mut(e).expect("pool holds live nodes").1 = NodeState::Busy(entity);
+        c_nodes.0.extend_from_slice(&d.scratch);
+        for &e in d.scratch.iter() {
+            *self.nodes.get_mut(e).expect("pool holds live nodes").1 = NodeState::Busy(entity);
         }
-        meter.add(Rate::ItKw, n * node_load_kw);
-        meter.add(Rate::SoldGpus, gpus as f64);
-        meter.add(revenue_rate(class.class), price * gpus as f64);
-        agenda.schedule(end, Event::ContractEnd(entity));
+        let hours = req.duration_s as f64 / SECONDS_PER_HOUR as f64;
+        // Anchors prepaid at signing; other term contracts prepay when service starts.
+        if req.kind.is_ok() {
+            d.counters.prepayments_usd += c.prepay_frac * price * gpus as f64 * hours;
+        }
+        self.meter.add(Rate::PrepaidRevenueUsdPerHour, c.prepay_frac * price * gpus as f64);
+        self.meter.add(Rate::ItKw, n as f64 * node_load_kw);
+        self.meter.add(Rate::SoldGpus, gpus as f64);
+        self.meter.add(Rate::SoldMaxKw, n as f64 * sku.max_kw);
+        self.meter.add(revenue_rate(req.class), price * gpus as f64);
+        d.busy_nodes[sku_idx as usize] += n as u32;
+        if req.class == ContractClass::Spot {
+            d.spot[sku_idx as usize].push(entity);
+        }
+        self.agenda.schedule(c.end, Event::ContractEnd(entity, generation));
         d.counters.placed += 1;
-        return;
     }
-    d.counters.rejected += 1;
-    let gpu_hours = size_gpus * duration_s as f64 / SECONDS_PER_HOUR as f64;
-    d.counters.unmet_gpu_hours += gpu_hours;
-    if let Some(&first) = class.skus.first() {
-        d.counters.unmet_revenue_usd += gpu_hours * d.prices.price(class.class, first);
-    }
-}
 
-#[expect(clippy::too_many_arguments, reason = "ending a contract touches the pool, the meter, nodes and the agenda")]
-fn end_contract(
-    e: Entity,
-    now: SimTime,
-    agenda: &mut Agenda,
-    demand: &mut DemandState,
-    pool: &mut FreePool,
-    meter: &mut Meter,
-    nodes: &mut Query<(&Node, &mut NodeState)>,
-    contracts: &mut Query<(&mut Contract, &mut ContractNodes)>,
-) {
-    let (mut contract, contract_nodes) = contracts.get_mut(e).expect("a contract ends once");
-    demand.counters.sla_credits_usd += settle_contract_sla(&mut contract, demand.month_start, now, &demand.sla_tiers);
-    for &n in &contract_nodes.0 {
-        let (node, mut state) = nodes.get_mut(n).expect("contract nodes are live");
-        match *state {
-            NodeState::Busy(_) => {
-                meter.add(Rate::ItKw, -contract.node_load_kw);
-                if node.retiring {
-                    *state = NodeState::Retiring;
-                    agenda.schedule(now, Event::NodeRetired(n));
-                } else {
-                    *state = NodeState::Idle;
-                    pool.give(node.sku, node.slot);
-                }
+    /// A contract's term is over: renew it, or release its nodes.
+    fn end_of_term(&mut self, e: Entity, generation: u32) {
+        let now = self.agenda.now();
+        {
+            let (c, _) = self.contracts.get(e).expect("contract entities stay alive");
+            // A contract preempted earlier left this event behind.
+            if c.gpus == 0 || c.generation != generation {
+                return;
             }
-            // A failed node no longer waits for this contract; its repair returns it to the pool.
-            NodeState::Down { permanent, .. } => *state = NodeState::Down { contract: None, permanent },
-            other => unreachable!("a contract's node is {other:?}"),
         }
+        let (c, c_nodes) = self.contracts.get(e).expect("live");
+        let renewable = c.class == ContractClass::Reserved
+            && c.renewal_frac > 0.0
+            && !c_nodes.0.iter().any(|&n| self.nodes.get(n).is_ok_and(|(node, _)| node.retiring));
+        let (sku_idx, kind, renewal_frac) = (c.sku, c.kind, c.renewal_frac);
+        if renewable && self.d.rng.random::<f64>() < renewal_frac {
+            self.renew(e, sku_idx, kind, now);
+            return;
+        }
+        if c.class == ContractClass::Reserved {
+            self.d.counters.churned += 1;
+        }
+        self.finish(e);
+        self.place_waiting();
     }
-    meter.add(Rate::SoldGpus, -(contract.gpus as f64));
-    meter.add(revenue_rate(contract.class), -contract.price_usd_per_gpu_hour * contract.gpus as f64);
-    *contract = Contract::EMPTY;
-    demand.free_contracts.push(e);
+
+    /// Renew a term contract at the then-market reserved price for a new term.
+    fn renew(&mut self, e: Entity, sku_idx: u16, kind: Option<u16>, now: SimTime) {
+        let util = self.utilization(sku_idx);
+        let d = &mut *self.d;
+        let term_h = match kind {
+            Some(k) => {
+                let c = &d.model.classes[k as usize];
+                c.duration.sample(&mut d.rng) * c.duration_unit_hours
+            }
+            None => {
+                let (cc, _) = self.contracts.get(e).expect("live");
+                (cc.end.0 - cc.start.0) as f64 / SECONDS_PER_HOUR as f64
+            }
+        };
+        let price = d.prices.price(ContractClass::Reserved, sku_idx, d.month, util);
+        let (mut c, _) = self.contracts.get_mut(e).expect("live");
+        d.counters.sla_credits_usd += settle_contract_sla(&mut c, d.month_start, now, &d.sla_tiers);
+        let gpus = c.gpus as f64;
+        self.meter.add(revenue_rate(c.class), (price - c.price_usd_per_gpu_hour) * gpus);
+        self.meter.add(Rate::PrepaidRevenueUsdPerHour, c.prepay_frac * (price - c.price_usd_per_gpu_hour) * gpus);
+        d.counters.prepayments_usd += c.prepay_frac * price * gpus * term_h;
+        c.price_usd_per_gpu_hour = price;
+        c.start = now;
+        c.end = now.plus(hours_to_seconds(term_h).max(1));
+        c.down_since = now;
+        let (end, generation) = (c.end, c.generation);
+        d.counters.renewals += 1;
+        self.agenda.schedule(end, Event::ContractEnd(e, generation));
+    }
+
+    /// End a contract now (at term end, or cut short by preemption) and release its nodes.
+    fn finish(&mut self, e: Entity) {
+        let now = self.agenda.now();
+        let d = &mut *self.d;
+        let (mut contract, contract_nodes) = self.contracts.get_mut(e).expect("a contract ends once");
+        d.counters.sla_credits_usd += settle_contract_sla(&mut contract, d.month_start, now, &d.sla_tiers);
+        let sku = &self.plan.skus[contract.sku as usize];
+        for &n in &contract_nodes.0 {
+            let (node, mut state) = self.nodes.get_mut(n).expect("contract nodes are live");
+            match *state {
+                NodeState::Busy(_) => {
+                    self.meter.add(Rate::ItKw, -contract.node_load_kw);
+                    if node.retiring {
+                        *state = NodeState::Retiring;
+                        self.agenda.schedule(now, Event::NodeRetired(n));
+                    } else {
+                        *state = NodeState::Idle;
+                        self.pool.give(node);
+                    }
+                }
+                // A failed node no longer waits for this contract; its repair returns it to the pool.
+                NodeState::Down { permanent, .. } => *state = NodeState::Down { contract: None, permanent },
+                other => unreachable!("a contract's node is {other:?}"),
+            }
+        }
+        let gpus = contract.gpus as f64;
+        self.meter.add(Rate::SoldGpus, -gpus);
+        self.meter.add(Rate::SoldMaxKw, -(contract.n_nodes as f64) * sku.max_kw);
+        self.meter.add(revenue_rate(contract.class), -contract.price_usd_per_gpu_hour * gpus);
+        self.meter.add(Rate::PrepaidRevenueUsdPerHour, -contract.prepay_frac * contract.price_usd_per_gpu_hour * gpus);
+        d.busy_nodes[contract.sku as usize] -= contract.n_nodes;
+        if contract.class == ContractClass::Spot {
+            let list = &mut d.spot[contract.sku as usize];
+            if let Some(pos) = list.iter().position(|&c| c == e) {
+                list.remove(pos);
+            }
+        }
+        let generation = contract.generation;
+        *contract = Contract { generation, ..Contract::EMPTY };
+        d.free_contracts.push(e);
+    }
 }
 
-fn reset_counters(agenda: Res<Agenda>, mut demand: ResMut<DemandState>) {
+fn reset_counters(agenda: Res<Agenda>, clock: Res<Clock>, mut demand: ResMut<DemandState>) {
     demand.counters = DemandCounters::default();
     demand.month_start = agenda.now();
+    demand.month = clock.month + 1;
 }
 
 /// The meter rate that carries revenue of a class.
@@ -346,5 +826,6 @@ pub fn revenue_rate(class: ContractClass) -> Rate {
     match class {
         ContractClass::Reserved => Rate::RevenueReservedUsdPerHour,
         ContractClass::OnDemand => Rate::RevenueOnDemandUsdPerHour,
+        ContractClass::Spot => Rate::RevenueSpotUsdPerHour,
     }
 }

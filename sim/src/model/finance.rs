@@ -188,6 +188,7 @@ fn close_month(
     mut ledger: ResMut<Ledger>,
 ) {
     let m = clock.month;
+    let waiting = demand.waiting();
     let demand = &demand.counters;
     let months_per_year = 12.0;
     let l = &mut *ledger;
@@ -206,8 +207,10 @@ fn close_month(
 
     let revenue_reserved = meter.month_total(Rate::RevenueReservedUsdPerHour);
     let revenue_on_demand = meter.month_total(Rate::RevenueOnDemandUsdPerHour);
+    let revenue_spot = meter.month_total(Rate::RevenueSpotUsdPerHour);
+    let gross_revenue = revenue_reserved + revenue_on_demand + revenue_spot;
     let sla_credits = demand.sla_credits_usd;
-    let revenue = revenue_reserved + revenue_on_demand - sla_credits;
+    let revenue = gross_revenue - sla_credits;
     let installed = fleet.total(GpuState::Inventory)
         + fleet.total(GpuState::InService)
         + fleet.total(GpuState::Spare)
@@ -251,12 +254,22 @@ fn close_month(
         inventory_gpu_hours: installed_h - commissioned_h,
         utilization_frac: ratio(sold_h, installed_h),
         utilization_available_frac: ratio(sold_h, available_h),
+        utilization_power_frac: ratio(meter.month_total(Rate::SoldMaxKw), meter.month_total(Rate::AvailableMaxKw)),
+        realized_price_usd_per_gpu_hour: ratio(gross_revenue, sold_h),
         failures_transient: fleet.month.failures_transient as f64,
         failures_permanent: fleet.month.failures_permanent as f64,
         spare_migrations: fleet.month.spare_migrations as f64,
         requests_arrived: demand.arrived as f64,
         requests_placed: demand.placed as f64,
         requests_rejected: demand.rejected as f64,
+        requests_rejected_reserved: demand.rejected_by_class[0] as f64,
+        requests_rejected_on_demand: demand.rejected_by_class[1] as f64,
+        requests_rejected_spot: demand.rejected_by_class[2] as f64,
+        requests_priced_out: demand.priced_out as f64,
+        requests_waiting: waiting as f64,
+        preemptions: demand.preemptions as f64,
+        renewals: demand.renewals as f64,
+        churned_contracts: demand.churned as f64,
         unmet_gpu_hours: demand.unmet_gpu_hours,
         unmet_revenue_usd: demand.unmet_revenue_usd,
         it_mwh: energy.it_kwh / 1000.0,
@@ -264,7 +277,10 @@ fn close_month(
         pue: ratio(energy.facility_kwh, energy.it_kwh),
         revenue_reserved_usd: revenue_reserved,
         revenue_on_demand_usd: revenue_on_demand,
+        revenue_spot_usd: revenue_spot,
         sla_credits_usd: sla_credits,
+        prepayments_usd: demand.prepayments_usd,
+        prepaid_revenue_usd: meter.month_total(Rate::PrepaidRevenueUsdPerHour),
         revenue_usd: revenue,
         energy_cost_usd: energy.cost_usd,
         staff_usd: staff,
@@ -328,12 +344,19 @@ pub fn kpis(ledger: &Ledger) -> Kpis {
         irr_frac: metrics::irr(&npv_flows),
         utilization_frac: ratio(sum(|r| r.sold_gpu_hours), installed_h),
         utilization_available_frac: ratio(sum(|r| r.sold_gpu_hours), sum(|r| r.available_gpu_hours)),
+        utilization_power_frac: {
+            let num: f64 = rows.iter().map(|r| r.utilization_power_frac * r.available_gpu_hours).sum();
+            ratio(num, sum(|r| r.available_gpu_hours))
+        },
+        realized_price_usd_per_gpu_hour: ratio(sum(|r| r.revenue_reserved_usd + r.revenue_on_demand_usd + r.revenue_spot_usd), sum(|r| r.sold_gpu_hours)),
+        revenue_reserved_frac: ratio(sum(|r| r.revenue_reserved_usd), sum(|r| r.revenue_reserved_usd + r.revenue_on_demand_usd + r.revenue_spot_usd)),
+        unmet_revenue_usd: sum(|r| r.unmet_revenue_usd),
         availability_frac: ratio(sum(|r| r.available_gpu_hours), sum(|r| r.commissioned_gpu_hours)),
         inventory_gpu_months: sum(|r| r.inventory_gpu_hours) / crate::scenario::Duration::HOURS_PER_MONTH,
         failures: sum(|r| r.failures_transient + r.failures_permanent),
         sla_credits_usd: sum(|r| r.sla_credits_usd),
         resale_usd: sum(|r| r.resale_usd),
-        rejected_frac: ratio(sum(|r| r.requests_rejected), arrived),
+        rejected_frac: ratio(sum(|r| r.requests_rejected + r.requests_priced_out), arrived),
         unmet_gpu_hours: sum(|r| r.unmet_gpu_hours),
         terminal_value_usd: terminal,
     }

@@ -282,14 +282,17 @@ impl SlotSet {
 #[derive(Clone, Debug, Default)]
 struct SkuPool {
     entities: Vec<Entity>,
-    free: SlotSet,
+    /// Free slots per hall phase.
+    free: Vec<SlotSet>,
     spare: SlotSet,
+    free_count: usize,
 }
 
 impl FreePool {
-    /// An empty pool for `n_skus` SKUs.
-    pub fn new(n_skus: usize) -> FreePool {
-        FreePool { skus: vec![SkuPool::default(); n_skus] }
+    /// An empty pool for `n_skus` SKUs in `n_phases` hall phases.
+    pub fn new(n_skus: usize, n_phases: usize) -> FreePool {
+        let sku = SkuPool { free: vec![SlotSet::default(); n_phases], ..SkuPool::default() };
+        FreePool { skus: vec![sku; n_skus] }
     }
 
     /// Register a delivered node (neither free nor spare yet); returns its slot.
@@ -297,7 +300,9 @@ impl FreePool {
         let p = &mut self.skus[sku as usize];
         let slot = p.entities.len();
         p.entities.push(e);
-        p.free.grow(slot + 1);
+        for set in &mut p.free {
+            set.grow(slot + 1);
+        }
         p.spare.grow(slot + 1);
         slot as u32
     }
@@ -305,7 +310,18 @@ impl FreePool {
     /// Number of free nodes of a SKU.
     #[inline]
     pub fn free(&self, sku: u16) -> usize {
-        self.skus[sku as usize].free.count
+        self.skus[sku as usize].free_count
+    }
+
+    /// Number of free nodes of a SKU in one phase.
+    #[inline]
+    pub fn free_in(&self, sku: u16, phase: usize) -> usize {
+        self.skus[sku as usize].free[phase].count
+    }
+
+    /// Number of hall phases.
+    pub fn n_phases(&self) -> usize {
+        self.skus.first().map(|p| p.free.len()).unwrap_or(0)
     }
 
     /// Number of spare nodes of a SKU.
@@ -313,16 +329,36 @@ impl FreePool {
         self.skus[sku as usize].spare.count
     }
 
-    /// Take the `n` lowest-slot free nodes of a SKU, or none if fewer are free.
+    /// Take `n` free nodes of a SKU, phase by phase in scenario order and lowest slots first
+    /// (first fit), or none if fewer are free.
     pub fn take(&mut self, sku: u16, n: usize, out: &mut Vec<Entity>) -> bool {
         let p = &mut self.skus[sku as usize];
-        if p.free.count < n {
+        if p.free_count < n {
+            return false;
+        }
+        let mut left = n;
+        for set in &mut p.free {
+            while left > 0 {
+                let Some(slot) = set.take_lowest() else { break };
+                out.push(p.entities[slot]);
+                left -= 1;
+            }
+        }
+        p.free_count -= n;
+        true
+    }
+
+    /// Take `n` free nodes of a SKU from one phase (one cluster), or none if fewer are free there.
+    pub fn take_in(&mut self, sku: u16, phase: usize, n: usize, out: &mut Vec<Entity>) -> bool {
+        let p = &mut self.skus[sku as usize];
+        if p.free[phase].count < n {
             return false;
         }
         for _ in 0..n {
-            let slot = p.free.take_lowest().expect("count checked");
+            let slot = p.free[phase].take_lowest().expect("count checked");
             out.push(p.entities[slot]);
         }
+        p.free_count -= n;
         true
     }
 
@@ -334,20 +370,24 @@ impl FreePool {
 
     /// Mark a node free.
     #[inline]
-    pub fn give(&mut self, sku: u16, slot: u32) {
-        self.skus[sku as usize].free.insert(slot as usize);
+    pub fn give(&mut self, node: &Node) {
+        let p = &mut self.skus[node.sku as usize];
+        p.free[node.phase as usize].insert(node.slot as usize);
+        p.free_count += 1;
     }
 
     /// Mark a node spare.
-    pub fn give_spare(&mut self, sku: u16, slot: u32) {
-        self.skus[sku as usize].spare.insert(slot as usize);
+    pub fn give_spare(&mut self, node: &Node) {
+        self.skus[node.sku as usize].spare.insert(node.slot as usize);
     }
 
     /// Remove a node from the free or spare set (whichever holds it).
-    pub fn remove(&mut self, sku: u16, slot: u32) {
-        let p = &mut self.skus[sku as usize];
-        if !p.free.remove(slot as usize) {
-            p.spare.remove(slot as usize);
+    pub fn remove(&mut self, node: &Node) {
+        let p = &mut self.skus[node.sku as usize];
+        if p.free[node.phase as usize].remove(node.slot as usize) {
+            p.free_count -= 1;
+        } else {
+            p.spare.remove(node.slot as usize);
         }
     }
 }
@@ -393,19 +433,22 @@ impl FleetCounters {
     }
 
     /// Move `gpus` GPUs of a SKU between states, keeping the meter's GPU rates in step.
-    pub fn transition(&mut self, meter: &mut Meter, sku: u16, gpus: u32, from: Option<GpuState>, to: GpuState) {
+    pub fn transition(&mut self, meter: &mut Meter, sku_idx: u16, sku: &SkuSpec, from: Option<GpuState>, to: GpuState) {
+        let gpus = sku.gpus_per_node;
         let g = gpus as f64;
-        let counts = &mut self.gpus[sku as usize];
+        let counts = &mut self.gpus[sku_idx as usize];
+        let mut apply = |state: GpuState, sign: f64| {
+            meter.add(Rate::InstalledGpus, sign * g * state.installed() as u8 as f64);
+            meter.add(Rate::CommissionedGpus, sign * g * state.commissioned() as u8 as f64);
+            meter.add(Rate::AvailableGpus, sign * g * state.available() as u8 as f64);
+            meter.add(Rate::AvailableMaxKw, sign * sku.max_kw * state.available() as u8 as f64);
+        };
         if let Some(from) = from {
             counts[from as usize] -= gpus as u64;
-            meter.add(Rate::InstalledGpus, -g * from.installed() as u8 as f64);
-            meter.add(Rate::CommissionedGpus, -g * from.commissioned() as u8 as f64);
-            meter.add(Rate::AvailableGpus, -g * from.available() as u8 as f64);
+            apply(from, -1.0);
         }
         counts[to as usize] += gpus as u64;
-        meter.add(Rate::InstalledGpus, g * to.installed() as u8 as f64);
-        meter.add(Rate::CommissionedGpus, g * to.commissioned() as u8 as f64);
-        meter.add(Rate::AvailableGpus, g * to.available() as u8 as f64);
+        apply(to, 1.0);
     }
 }
 
@@ -441,7 +484,7 @@ pub fn install(engine: &mut Engine, plan: FleetPlan, rng: SimRng) {
     }
     let n_phases = plan.phases.len();
     let n_skus = plan.skus.len();
-    engine.world.insert_resource(FreePool::new(n_skus));
+    engine.world.insert_resource(FreePool::new(n_skus, n_phases));
     engine.world.insert_resource(Phases { ready: vec![false; n_phases], used_kw: vec![0.0; n_phases] });
     engine.world.insert_resource(Inventory::default());
     engine.world.insert_resource(FleetCounters {
@@ -503,13 +546,13 @@ impl Commissioning<'_> {
         self.meter.add(Rate::ItKw, sku.idle_kw);
         self.counters.commissioned_nodes[node.sku as usize] += 1;
         let state = if wants_spare(self.plan, self.counters, self.pool, node.sku) {
-            self.pool.give_spare(node.sku, node.slot);
+            self.pool.give_spare(node);
             NodeState::Spare
         } else {
-            self.pool.give(node.sku, node.slot);
+            self.pool.give(node);
             NodeState::Idle
         };
-        self.counters.transition(self.meter, node.sku, sku.gpus_per_node, Some(GpuState::Inventory), state.category());
+        self.counters.transition(self.meter, node.sku, sku, Some(GpuState::Inventory), state.category());
         schedule_failure(self.plan, node.sku, e, self.agenda.now(), self.agenda, self.rng);
         state
     }
@@ -518,15 +561,22 @@ impl Commissioning<'_> {
 /// Commission waiting nodes, in delivery order, wherever a ready phase has room.
 fn commission_waiting(c: &mut Commissioning, inventory: &mut Inventory, nodes: &mut Query<(&mut Node, &mut NodeState)>) {
     let waiting = std::mem::take(&mut inventory.0);
+    let mut any = false;
     for e in waiting {
         let (mut node, mut state) = nodes.get_mut(e).expect("inventory holds live nodes");
         if *state != NodeState::Inventory {
             continue;
         }
         match phase_with_room(c.plan, c.phases, c.plan.skus[node.sku as usize].max_kw) {
-            Some(p) => *state = c.commission(&mut node, e, p),
+            Some(p) => {
+                *state = c.commission(&mut node, e, p);
+                any = true;
+            }
             None => inventory.0.push(e),
         }
+    }
+    if any {
+        c.agenda.schedule(c.agenda.now(), Event::RetryWaiting);
     }
 }
 
@@ -551,7 +601,7 @@ fn retire_now(
             meter.add(Rate::ItKw, -sku.idle_kw);
         }
     }
-    counters.transition(meter, node.sku, sku.gpus_per_node, Some(from), GpuState::Retired);
+    counters.transition(meter, node.sku, sku, Some(from), GpuState::Retired);
     *state = NodeState::Retired;
     let tranche = &plan.tranches[node.tranche as usize];
     let age_years = (now_month - node.delivered_month) as f64 / 12.0;
@@ -623,7 +673,7 @@ fn deliver_tranche(
     for _ in 0..tranche.n_nodes {
         let id = NodeId(c.counters.next_node_id);
         c.counters.next_node_id += 1;
-        c.counters.transition(c.meter, tranche.sku, sku.gpus_per_node, None, GpuState::Inventory);
+        c.counters.transition(c.meter, tranche.sku, sku, None, GpuState::Inventory);
         let e = commands.spawn(id).id();
         let mut node = Node {
             sku: tranche.sku,
@@ -644,6 +694,8 @@ fn deliver_tranche(
         };
         commands.entity(e).insert((node, state));
     }
+    // Waiting requests (anchors, say) get a chance at the new nodes once they exist.
+    c.agenda.schedule(c.agenda.now(), Event::RetryWaiting);
 }
 
 #[expect(clippy::too_many_arguments, reason = "a system's parameters are its declared data access")]
@@ -674,7 +726,7 @@ fn retire_tranche(
         node.retiring = true;
         match *state {
             NodeState::Idle | NodeState::Spare => {
-                pool.remove(node.sku, node.slot);
+                pool.remove(&node);
                 retire_now(&plan, &node, &mut state, clock.month, &mut phases, &mut meter, &mut counters, &mut ledger);
             }
             NodeState::Inventory => {

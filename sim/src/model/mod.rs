@@ -9,6 +9,7 @@ pub mod demand;
 pub mod energy;
 pub mod finance;
 pub mod fleet;
+pub mod market;
 pub mod reliability;
 
 use bevy_ecs::prelude::*;
@@ -139,12 +140,56 @@ pub fn build(loaded: &LoadedScenario, seed: u64, replication: u64, options: &Rep
         resale_by_age_years: s.lifecycle.resale_residual_frac_by_age_years.clone(),
     };
 
-    // Demand and prices.
-    let arrivals_per_day = sampler.draw("demand.arrivals_per_day", &s.demand.arrivals_per_day);
+    // Market regimes and prices.
+    let n_skus = plan.skus.len();
+    let regime_spec = s.demand.regimes.as_ref().map(|r| {
+        let index = |name: &str| r.states.iter().position(|st| st.name == name).expect("validated regime name");
+        market::RegimeSpec {
+            demand_multiplier: r.states.iter().map(|st| st.demand_multiplier).collect(),
+            price_multiplier: r.states.iter().map(|st| st.price_multiplier).collect(),
+            initial: index(&r.initial),
+            transitions: r.monthly_transitions.clone(),
+            forced: r.forced.iter().map(|f| (f.from_month, f.to_month, index(&f.state))).collect(),
+        }
+    });
+    let (_regime, demand_multiplier, price_multiplier) =
+        market::regime_path(regime_spec.as_ref(), horizon, &mut stream_rng(seed, replication, Stream::Market));
+    let mut price_rng = stream_rng(seed, replication, Stream::Prices);
+    let mut market_paths = vec![vec![0.0; horizon as usize]; n_skus];
+    for (i, m) in s.pricing.market.iter().enumerate() {
+        let path = format!("pricing.market[{i}]");
+        let spec = market::PriceSpec {
+            start_usd_per_gpu_hour: sampler.draw(&format!("{path}.on_demand_usd_per_gpu_hour"), &m.on_demand_usd_per_gpu_hour),
+            decline_per_year_frac: sampler.draw(&format!("{path}.decline_per_year_frac"), &m.decline_per_year_frac),
+            volatility_per_month: m.volatility_per_month,
+            shock_half_life_months: m.shock_half_life_months,
+            step: m.next_generation.as_ref().map(|g| {
+                (
+                    sampler.draw(&format!("{path}.next_generation.month"), &g.month),
+                    sampler.draw(&format!("{path}.next_generation.price_drop_frac"), &g.price_drop_frac),
+                )
+            }),
+        };
+        // Every priced SKU draws its path, in scenario order, so paths do not depend on the fleet.
+        let prices = market::price_path(&spec, &price_multiplier, &mut price_rng);
+        if let Some(k) = sku_index(&m.sku) {
+            market_paths[k as usize] = prices;
+        }
+    }
+    let prices = demand::Prices {
+        market: market_paths,
+        reserved_discount_frac: sampler.draw("pricing.reserved_discount_frac", &s.pricing.reserved_discount_frac),
+        spot_discount_frac: sampler.draw("pricing.spot_discount_frac", &s.pricing.spot_discount_frac),
+        policy: s.pricing.policy.clone(),
+    };
+
+    // Demand.
+    let d = &s.demand;
+    let arrivals_per_day = sampler.draw("demand.arrivals_per_day", &d.arrivals_per_day);
+    let growth = sampler.draw("demand.growth_per_year_frac", &d.growth_per_year_frac);
     let mut cumulative = 0.0;
     let mut cumulative_share = Vec::new();
-    let classes = s
-        .demand
+    let classes = d
         .mix
         .iter()
         .enumerate()
@@ -153,7 +198,7 @@ pub fn build(loaded: &LoadedScenario, seed: u64, replication: u64, options: &Rep
             cumulative_share.push(cumulative);
             let (dur, unit) = c.duration.param_and_unit();
             let skus: Vec<u16> = if c.skus.is_empty() {
-                (0..plan.skus.len() as u16).collect()
+                (0..n_skus as u16).collect()
             } else {
                 c.skus.iter().filter_map(|n| sku_index(n)).collect()
             };
@@ -164,24 +209,57 @@ pub fn build(loaded: &LoadedScenario, seed: u64, replication: u64, options: &Rep
                 duration_unit_hours: unit,
                 skus,
                 load_frac: sampler.draw(&format!("demand.mix[{i}].load_frac"), &c.load_frac),
+                single_cluster: c.single_cluster,
+                max_price_ratio: c.max_price_ratio.as_ref().map(|p| p.dist()),
+                renewal_frac: sampler.draw(&format!("demand.mix[{i}].renewal_frac"), &c.renewal_frac),
+                prepay_frac: sampler.draw(&format!("demand.mix[{i}].prepay_frac"), &c.prepay_frac),
+                patience_hours: d.patience.iter().find(|p| p.class == c.class).map(|p| p.hours.dist()),
             }
         })
         .collect();
     if let Some(last) = cumulative_share.last_mut() {
         *last = 1.0;
     }
-    let demand_model = demand::DemandModel { arrivals_per_hour: arrivals_per_day / 24.0, classes, cumulative_share };
-    let mut on_demand = vec![0.0; plan.skus.len()];
-    for (i, m) in s.pricing.market.iter().enumerate() {
-        let p = sampler.draw(&format!("pricing.market[{i}].on_demand_usd_per_gpu_hour"), &m.on_demand_usd_per_gpu_hour);
-        if let Some(k) = sku_index(&m.sku) {
-            on_demand[k as usize] = p;
+    let anchors = d
+        .anchors
+        .iter()
+        .enumerate()
+        .filter_map(|(i, a)| {
+            let path = format!("demand.anchors[{i}]");
+            let (dur, unit) = a.duration.param_and_unit();
+            Some(demand::AnchorModel {
+                sku: sku_index(&a.sku)?,
+                gpus: a.gpus.max(0) as u32,
+                duration_hours: sampler.draw(&format!("{path}.duration"), dur) * unit,
+                price_usd_per_gpu_hour: sampler.draw(&format!("{path}.price_usd_per_gpu_hour"), &a.price_usd_per_gpu_hour),
+                load_frac: sampler.draw(&format!("{path}.load_frac"), &a.load_frac),
+                single_cluster: a.single_cluster,
+                prepay_frac: sampler.draw(&format!("{path}.prepay_frac"), &a.prepay_frac),
+                renewal_frac: sampler.draw(&format!("{path}.renewal_frac"), &a.renewal_frac),
+                sign_month: a.sign_month.max(0) as u32,
+            })
+        })
+        .collect();
+    let (amplitude, peak_years) = match &d.seasonality {
+        Some(season) => {
+            let offset = (season.peak_month as i64 - s.simulation.start.month as i64).rem_euclid(12) as f64;
+            (season.amplitude_frac, (offset + 0.5) / 12.0)
         }
-    }
-    let prices = demand::Prices {
-        on_demand_usd_per_gpu_hour: on_demand,
-        reserved_discount_frac: sampler.draw("pricing.reserved_discount_frac", &s.pricing.reserved_discount_frac),
+        None => (0.0, 0.0),
     };
+    let demand_model = demand::DemandModel {
+        base_per_hour: arrivals_per_day / 24.0,
+        growth_ln_per_year: (1.0 + growth).max(1e-9).ln(),
+        season_amplitude: amplitude,
+        season_peak_years: peak_years,
+        month_multiplier: demand_multiplier,
+        calendar: calendar.clone(),
+        classes,
+        cumulative_share,
+        anchors,
+        bounds: Vec::new(),
+    }
+    .prepare();
 
     // Energy.
     let pue = sampler.draw("site.pue", &s.site.pue);
@@ -215,7 +293,7 @@ pub fn build(loaded: &LoadedScenario, seed: u64, replication: u64, options: &Rep
 
     fleet::install(&mut engine, plan, stream_rng(seed, replication, Stream::Failures));
     reliability::install(&mut engine);
-    demand::install(&mut engine, demand_model, prices, s.reliability.sla.tiers.clone(), stream_rng(seed, replication, Stream::Demand));
+    demand::install(&mut engine, demand_model, prices, s.reliability.sla.tiers.clone(), n_skus, stream_rng(seed, replication, Stream::Demand));
     energy::install(&mut engine, energy::EnergyModel { pue, price_usd_per_kwh });
     finance::install(&mut engine, finance_model);
     engine.schedule_mut(EventKind::MonthEnd).add_systems(roll_month.in_set(Step::Advance));
@@ -261,6 +339,7 @@ pub fn run_replication(loaded: &LoadedScenario, seed: u64, replication: u64, opt
     let ledger = engine.world.resource::<finance::Ledger>();
     let skus = engine.world.resource::<fleet::FleetPlan>().skus.iter().map(|s| s.name.clone()).collect();
     let history = engine.world.resource::<fleet::FleetHistory>();
+    let market_prices = engine.world.resource::<demand::DemandState>().prices.market.clone();
     Replication {
         index: replication,
         kpis: finance::kpis(ledger),
@@ -269,5 +348,6 @@ pub fn run_replication(loaded: &LoadedScenario, seed: u64, replication: u64, opt
         events,
         fleet: history.rows.clone(),
         skus,
+        market_prices,
     }
 }

@@ -76,7 +76,7 @@ fn fail_node(
         // A node that left service meanwhile has nothing left to fail.
         NodeState::Inventory | NodeState::Down { .. } | NodeState::Retired => return,
         NodeState::Idle | NodeState::Spare => {
-            pool.remove(node.sku, node.slot);
+            pool.remove(&node);
             meter.add(Rate::ItKw, -sku.idle_kw);
             None
         }
@@ -107,7 +107,7 @@ fn fail_node(
                     *n = spare;
                 }
                 *nodes.get_mut(spare).expect("spares are live").1 = NodeState::Busy(c);
-                counters.transition(&mut meter, node.sku, sku.gpus_per_node, Some(super::fleet::GpuState::Spare), super::fleet::GpuState::InService);
+                counters.transition(&mut meter, node.sku, sku, Some(super::fleet::GpuState::Spare), super::fleet::GpuState::InService);
                 counters.month.spare_migrations += 1;
             }
             None => {
@@ -118,7 +118,7 @@ fn fail_node(
         }
     }
     let after = NodeState::Down { contract: waiting_contract, permanent };
-    counters.transition(&mut meter, node.sku, sku.gpus_per_node, Some(before.category()), after.category());
+    counters.transition(&mut meter, node.sku, sku, Some(before.category()), after.category());
     *nodes.get_mut(e).expect("live").1 = after;
     agenda.schedule(now.plus(hours_to_seconds(repair_h).max(1)), Event::NodeRepaired(e));
 }
@@ -154,14 +154,15 @@ fn repair_node(
         agenda.schedule(now, Event::NodeRetired(e));
         NodeState::Retiring
     } else if wants_spare(&plan, &counters, &pool, node.sku) {
-        pool.give_spare(node.sku, node.slot);
+        pool.give_spare(&node);
         NodeState::Spare
     } else {
-        pool.give(node.sku, node.slot);
+        pool.give(&node);
+        agenda.schedule(now, Event::RetryWaiting);
         NodeState::Idle
     };
     *state = after;
-    counters.transition(&mut meter, node.sku, sku.gpus_per_node, Some(before), after.category());
+    counters.transition(&mut meter, node.sku, sku, Some(before), after.category());
     if after != NodeState::Retiring {
         schedule_failure(&plan, node.sku, e, now, &mut agenda, &mut rng.0);
     }

@@ -296,10 +296,75 @@ pub enum Tariff {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Demand {
-    /// Mean number of customer requests per day, all classes together (parameter).
+    /// Mean number of customer requests per day at the start, all classes together (parameter).
     pub arrivals_per_day: Param,
+    /// Growth of the arrival rate per year (parameter), e.g. 0.3 for +30 % a year; negative shrinks.
+    #[serde(default = "zero")]
+    pub growth_per_year_frac: Param,
+    /// Seasonal swing of the arrival rate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seasonality: Option<Seasonality>,
+    /// Market regimes (boom, normal, glut...) that switch from month to month.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regimes: Option<Regimes>,
     /// The kinds of requests and their shares of arrivals.
     pub mix: Vec<RequestClass>,
+    /// How long requests of a class wait for capacity before they are lost (default: not at all).
+    #[serde(default)]
+    pub patience: Vec<Patience>,
+    /// Contracts signed before the capacity exists (pre-sales, anchor tenants); each is placed as
+    /// soon as enough capacity of its SKU is commissioned.
+    #[serde(default)]
+    pub anchors: Vec<Anchor>,
+}
+
+/// A yearly cycle of the arrival rate: `1 + amplitude x cos(2 pi (t - peak) / 1 year)`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Seasonality {
+    /// Relative amplitude, 0..1.
+    pub amplitude_frac: f64,
+    /// Calendar month of the peak, 1..12.
+    pub peak_month: u32,
+}
+
+/// A Markov chain of market regimes, one state per month.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Regimes {
+    /// The regimes.
+    pub states: Vec<RegimeState>,
+    /// Name of the regime in the first month.
+    pub initial: String,
+    /// Monthly transition probabilities: row i gives the chances of moving from state i to each state.
+    pub monthly_transitions: Vec<Vec<f64>>,
+    /// Months in which a regime is imposed (scenario narratives, e.g. a glut in year 2).
+    #[serde(default)]
+    pub forced: Vec<ForcedRegime>,
+}
+
+/// One market regime.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegimeState {
+    /// Name, e.g. "glut".
+    pub name: String,
+    /// Multiplier on the arrival rate.
+    pub demand_multiplier: f64,
+    /// Multiplier on market prices.
+    pub price_multiplier: f64,
+}
+
+/// A regime imposed on the months `from_month..to_month`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ForcedRegime {
+    /// First month (from the scenario start).
+    pub from_month: i64,
+    /// Month after the last.
+    pub to_month: i64,
+    /// Regime name.
+    pub state: String,
 }
 
 /// Contract classes, from highest to lowest priority.
@@ -309,17 +374,20 @@ pub enum ContractClass {
     Reserved,
     /// Pay-as-you-go capacity billed per GPU-hour used.
     OnDemand,
+    /// Idle capacity sold cheaply; preempted when a higher class needs the nodes.
+    Spot,
 }
 
 impl ContractClass {
     /// Every class, in priority order.
-    pub const ALL: [ContractClass; 2] = [ContractClass::Reserved, ContractClass::OnDemand];
+    pub const ALL: [ContractClass; 3] = [ContractClass::Reserved, ContractClass::OnDemand, ContractClass::Spot];
 
     /// Lower-case name used in tables.
     pub fn label(self) -> &'static str {
         match self {
             ContractClass::Reserved => "reserved",
             ContractClass::OnDemand => "on_demand",
+            ContractClass::Spot => "spot",
         }
     }
 
@@ -339,13 +407,26 @@ pub struct RequestClass {
     pub share_frac: f64,
     /// Size in GPUs (drawn per request), rounded up to whole nodes of the SKU that serves it.
     pub size_gpus: Param,
-    /// How long the capacity is used (drawn per request).
+    /// How long the capacity is used (drawn per request); for term contracts, the term.
     pub duration: Duration,
     /// SKUs the customer accepts, tried in this order; empty means any SKU in the fleet.
     #[serde(default)]
     pub skus: Vec<String>,
     /// Average IT load of the nodes while in use, as a fraction of the way from idle to max power (parameter).
     pub load_frac: Param,
+    /// The request needs all its nodes in one hall phase (one cluster), as large training jobs do.
+    #[serde(default)]
+    pub single_cluster: bool,
+    /// Highest price the customer accepts, as a ratio to the market price (drawn per request);
+    /// leave out for customers who take the list price whatever it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_price_ratio: Option<Param>,
+    /// Chance that a term contract renews at term end, at the then-market price (parameter).
+    #[serde(default = "zero")]
+    pub renewal_frac: Param,
+    /// Share of a term contract's value paid in advance at signing (parameter).
+    #[serde(default = "zero")]
+    pub prepay_frac: Param,
 }
 
 /// Duration of a request, drawn per request.
@@ -370,24 +451,121 @@ impl Duration {
     }
 }
 
+/// How long requests of a class wait for capacity.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Patience {
+    /// The class.
+    pub class: ContractClass,
+    /// Hours a request waits before it is lost (drawn per request).
+    pub hours: Param,
+}
+
+/// A contract signed before its capacity exists.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Anchor {
+    /// Name, e.g. the customer.
+    pub name: String,
+    /// SKU it runs on.
+    pub sku: String,
+    /// GPUs, a whole number of nodes.
+    pub gpus: i64,
+    /// Month of signing; the contract starts when its capacity is commissioned.
+    #[serde(default)]
+    pub sign_month: i64,
+    /// Term, from the start of service.
+    pub duration: Duration,
+    /// Contract price in USD per GPU-hour (parameter), locked at signing.
+    pub price_usd_per_gpu_hour: Param,
+    /// Average load between idle (0) and max (1) power (parameter).
+    pub load_frac: Param,
+    /// The contract needs all its nodes in one hall phase.
+    #[serde(default)]
+    pub single_cluster: bool,
+    /// Share of the contract's value paid at signing (parameter).
+    #[serde(default = "zero")]
+    pub prepay_frac: Param,
+    /// Chance of renewal at term end (parameter).
+    #[serde(default = "zero")]
+    pub renewal_frac: Param,
+}
+
 /// Rental prices.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Pricing {
-    /// On-demand price per SKU.
+    /// The market price path of each SKU.
     pub market: Vec<MarketPrice>,
-    /// Discount of reserved contracts below the on-demand price (parameter, 0..1).
+    /// Discount of reserved contracts below the list price (parameter, 0..1).
     pub reserved_discount_frac: Param,
+    /// Discount of spot capacity below the list price (parameter, 0..1).
+    #[serde(default = "zero")]
+    pub spot_discount_frac: Param,
+    /// How list prices follow the market.
+    #[serde(default)]
+    pub policy: PricingPolicy,
 }
 
-/// The on-demand market price of one SKU.
+/// How list prices are set.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub enum PricingPolicy {
+    /// List price = ratio x market price.
+    ListRatio(f64),
+    /// List price = market price, discounted when the SKU's utilization is low and raised when high.
+    Dynamic {
+        /// Below this utilization (sold / available GPUs of the SKU) the discount applies.
+        low_utilization_frac: f64,
+        /// Discount when utilization is low.
+        discount_frac: f64,
+        /// Above this utilization the premium applies.
+        high_utilization_frac: f64,
+        /// Premium when utilization is high.
+        premium_frac: f64,
+    },
+}
+
+impl Default for PricingPolicy {
+    fn default() -> Self {
+        PricingPolicy::ListRatio(1.0)
+    }
+}
+
+/// The market price path of one SKU: a trend, a step when the next generation ships, and
+/// mean-reverting shocks in log price (an AR(1) process month to month).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MarketPrice {
     /// SKU name.
     pub sku: String,
-    /// On-demand price in USD per GPU-hour (parameter).
+    /// On-demand market price at the start in USD per GPU-hour (parameter).
     pub on_demand_usd_per_gpu_hour: Param,
+    /// Trend: price decline per year (parameter), e.g. 0.2 for -20 % a year.
+    #[serde(default = "zero")]
+    pub decline_per_year_frac: Param,
+    /// Monthly standard deviation of log-price shocks, e.g. 0.05.
+    #[serde(default)]
+    pub volatility_per_month: f64,
+    /// Half-life of a price shock in months.
+    #[serde(default = "six")]
+    pub shock_half_life_months: f64,
+    /// The price drops when the next GPU generation ships.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_generation: Option<GenerationStep>,
+}
+
+fn six() -> f64 {
+    6.0
+}
+
+/// A step down in price when the next generation ships.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GenerationStep {
+    /// Month (from the scenario start) in which the next generation ships (parameter).
+    pub month: Param,
+    /// Fractional price drop at that month (parameter).
+    pub price_drop_frac: Param,
 }
 
 /// Finance inputs.

@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use super::{Duration, Problems, Scenario, Tariff};
+use super::{ContractClass, Duration, PricingPolicy, Problems, Scenario, Tariff};
 use crate::catalog::Catalog;
 use crate::dist::Param;
 
@@ -254,13 +254,27 @@ fn check_energy(s: &Scenario, p: &mut Problems) {
 fn check_demand(s: &Scenario, catalog: &Catalog, p: &mut Problems) {
     let d = &s.demand;
     d.arrivals_per_day.check_range("demand.arrivals_per_day", 0.0, 1e7, p);
+    d.growth_per_year_frac.check_range("demand.growth_per_year_frac", -0.9, 10.0, p);
     let days = s.simulation.horizon() as f64 * 365.0 / 12.0;
-    let requests = d.arrivals_per_day.quantile(0.99) * days;
+    let growth = (1.0 + d.growth_per_year_frac.quantile(0.99).max(0.0)).powf(days / 365.0);
+    let peak_regime = d.regimes.as_ref().map(|r| r.states.iter().map(|st| st.demand_multiplier).fold(1.0, f64::max)).unwrap_or(1.0);
+    let requests = d.arrivals_per_day.quantile(0.99) * days * growth.min(1e6) * peak_regime.clamp(1.0, 1e3);
     if requests.is_finite() && requests > MAX_REQUESTS {
         p.push(
             "demand.arrivals_per_day",
             format!("about {:.2e} requests over the horizon is more than the {MAX_REQUESTS:.0e} dcplan simulates in one replication", requests),
         );
+    }
+    if let Some(season) = &d.seasonality {
+        if !(season.amplitude_frac.is_finite() && (0.0..1.0).contains(&season.amplitude_frac)) {
+            p.push("demand.seasonality.amplitude_frac", format!("{} must be at least 0 and below 1", season.amplitude_frac));
+        }
+        if !(1..=12).contains(&season.peak_month) {
+            p.push("demand.seasonality.peak_month", format!("{} is not a month (1-12)", season.peak_month));
+        }
+    }
+    if let Some(r) = &d.regimes {
+        check_regimes(r, p);
     }
     if d.mix.is_empty() {
         p.push("demand.mix", "at least one request class is needed");
@@ -270,7 +284,7 @@ fn check_demand(s: &Scenario, catalog: &Catalog, p: &mut Problems) {
         p.push("demand.mix", format!("fractions sum to {} (share_frac must sum to 1)", round6(sum)));
     }
     let fleet_gpus: u64 = s.fleet.iter().map(|t| t.gpus.max(0) as u64).sum();
-    let fleet_skus: HashSet<&str> = s.fleet.iter().map(|t| t.sku.as_str()).collect();
+    let fleet_skus: HashSet<&str> = s.fleet.iter().map(|t| t.sku.as_str()).chain(s.lifecycle.refresh.iter().map(|r| r.sku.as_str())).collect();
     for (i, c) in d.mix.iter().enumerate() {
         let path = format!("demand.mix[{i}]");
         if !(c.share_frac.is_finite() && (0.0..=1.0).contains(&c.share_frac)) {
@@ -286,22 +300,130 @@ fn check_demand(s: &Scenario, catalog: &Catalog, p: &mut Problems) {
                 );
             }
         }
-        let (dur, unit) = c.duration.param_and_unit();
-        let dur_path = match c.duration {
-            Duration::Hours(_) => format!("{path}.duration.Hours"),
-            Duration::Months(_) => format!("{path}.duration.Months"),
-        };
-        dur.check_draw(&dur_path, 0.0, 1e6 / unit, p);
-        if dur.is_fixed() && dur.quantile(0.5) <= 0.0 && p.iter().all(|x| x.path != dur_path) {
-            p.push(dur_path, "must be > 0");
-        }
+        check_duration(&format!("{path}.duration"), &c.duration, p);
         c.load_frac.check_range(&format!("{path}.load_frac"), 0.0, 1.0, p);
+        if let Some(w) = &c.max_price_ratio {
+            w.check_draw(&format!("{path}.max_price_ratio"), 0.0, 100.0, p);
+        }
+        c.renewal_frac.check_range(&format!("{path}.renewal_frac"), 0.0, 1.0, p);
+        c.prepay_frac.check_range(&format!("{path}.prepay_frac"), 0.0, 1.0, p);
+        if c.class != ContractClass::Reserved {
+            for (name, v) in [("renewal_frac", &c.renewal_frac), ("prepay_frac", &c.prepay_frac)] {
+                if v.quantile(0.99) > 0.0 {
+                    p.warn(format!("{path}.{name}"), format!("only term contracts (Reserved) renew or prepay; ignored for {:?}", c.class));
+                }
+            }
+        }
         for (j, sku) in c.skus.iter().enumerate() {
             if catalog.sku(sku).is_none() {
                 p.push(format!("{path}.skus[{j}]"), format!("unknown SKU \"{sku}\"; known SKUs: {}", catalog.sku_names()));
             } else if !fleet_skus.contains(sku.as_str()) {
                 p.warn(format!("{path}.skus[{j}]"), format!("no tranche in the fleet is of SKU \"{sku}\""));
             }
+        }
+    }
+    let mut seen = HashSet::new();
+    for (i, pat) in d.patience.iter().enumerate() {
+        let path = format!("demand.patience[{i}]");
+        if !d.mix.iter().any(|c| c.class == pat.class) {
+            p.push(format!("{path}.class"), format!("no request class {:?} in demand.mix, so this patience applies to nothing", pat.class));
+        }
+        if !seen.insert(pat.class) {
+            p.push(format!("{path}.class"), format!("{:?} has a patience already", pat.class));
+        }
+        pat.hours.check_draw(&format!("{path}.hours"), 0.0, 1e5, p);
+    }
+    let mut names = HashSet::new();
+    for (i, a) in d.anchors.iter().enumerate() {
+        let path = format!("demand.anchors[{i}]");
+        if !names.insert(a.name.as_str()) {
+            p.push(format!("{path}.name"), format!("\"{}\" is used by an earlier anchor; names must be unique", a.name));
+        }
+        match catalog.sku(&a.sku) {
+            None => p.push(format!("{path}.sku"), format!("unknown SKU \"{}\"; known SKUs: {}", a.sku, catalog.sku_names())),
+            Some(sku) => {
+                if !fleet_skus.contains(a.sku.as_str()) {
+                    p.push(format!("{path}.sku"), format!("no tranche in the fleet is of SKU \"{}\", so the contract could never start", a.sku));
+                }
+                if a.gpus <= 0 || a.gpus > MAX_GPUS as i64 {
+                    p.push(format!("{path}.gpus"), format!("{} must be between 1 and {MAX_GPUS}", a.gpus));
+                } else if a.gpus % sku.gpus_per_node as i64 != 0 {
+                    p.push(format!("{path}.gpus"), format!("{} is not a whole number of {}-GPU {} nodes", a.gpus, sku.gpus_per_node, sku.name));
+                }
+            }
+        }
+        if a.sign_month < 0 {
+            p.push(format!("{path}.sign_month"), format!("{} must be >= 0", a.sign_month));
+        } else if a.sign_month >= s.simulation.horizon() as i64 {
+            p.warn(format!("{path}.sign_month"), format!("{} is at or after the end of the horizon: the contract never starts", a.sign_month));
+        }
+        let (dur, unit) = a.duration.param_and_unit();
+        dur.check_range(&format!("{path}.duration"), 1.0 / 3600.0 / unit, 1e6 / unit, p);
+        a.price_usd_per_gpu_hour.check_range(&format!("{path}.price_usd_per_gpu_hour"), 0.0, 1_000.0, p);
+        a.load_frac.check_range(&format!("{path}.load_frac"), 0.0, 1.0, p);
+        a.prepay_frac.check_range(&format!("{path}.prepay_frac"), 0.0, 1.0, p);
+        a.renewal_frac.check_range(&format!("{path}.renewal_frac"), 0.0, 1.0, p);
+    }
+}
+
+fn check_duration(path: &str, duration: &Duration, p: &mut Problems) {
+    let (dur, unit) = duration.param_and_unit();
+    let dur_path = match duration {
+        Duration::Hours(_) => format!("{path}.Hours"),
+        Duration::Months(_) => format!("{path}.Months"),
+    };
+    dur.check_draw(&dur_path, 0.0, 1e6 / unit, p);
+    if dur.is_fixed() && dur.quantile(0.5) <= 0.0 && p.iter().all(|x| x.path != dur_path) {
+        p.push(dur_path, "must be > 0");
+    }
+}
+
+fn check_regimes(r: &super::Regimes, p: &mut Problems) {
+    let n = r.states.len();
+    if n == 0 {
+        p.push("demand.regimes.states", "at least one regime is needed");
+        return;
+    }
+    let mut names = HashSet::new();
+    for (i, st) in r.states.iter().enumerate() {
+        let path = format!("demand.regimes.states[{i}]");
+        if !names.insert(st.name.as_str()) {
+            p.push(format!("{path}.name"), format!("\"{}\" is used by an earlier regime", st.name));
+        }
+        for (name, v) in [("demand_multiplier", st.demand_multiplier), ("price_multiplier", st.price_multiplier)] {
+            if !(v.is_finite() && v > 0.0 && v <= 100.0) {
+                p.push(format!("{path}.{name}"), format!("{v} must be > 0 and at most 100"));
+            }
+        }
+    }
+    let known = |name: &str| r.states.iter().any(|st| st.name == name);
+    let list = r.states.iter().map(|st| st.name.as_str()).collect::<Vec<_>>().join(", ");
+    if !known(&r.initial) {
+        p.push("demand.regimes.initial", format!("no regime named \"{}\" (regimes: {list})", r.initial));
+    }
+    if r.monthly_transitions.len() != n {
+        p.push("demand.regimes.monthly_transitions", format!("needs one row per regime: {} rows for {n} regimes", r.monthly_transitions.len()));
+    }
+    for (i, row) in r.monthly_transitions.iter().enumerate() {
+        let path = format!("demand.regimes.monthly_transitions[{i}]");
+        if row.len() != n {
+            p.push(path.clone(), format!("needs {n} probabilities, one per regime; found {}", row.len()));
+        }
+        if row.iter().any(|x| !(x.is_finite() && *x >= 0.0)) {
+            p.push(path.clone(), "probabilities must be >= 0");
+        }
+        let sum: f64 = row.iter().sum();
+        if (sum - 1.0).abs() > 1e-6 {
+            p.push(path, format!("probabilities sum to {} (each row must sum to 1)", round6(sum)));
+        }
+    }
+    for (i, f) in r.forced.iter().enumerate() {
+        let path = format!("demand.regimes.forced[{i}]");
+        if !known(&f.state) {
+            p.push(format!("{path}.state"), format!("no regime named \"{}\" (regimes: {list})", f.state));
+        }
+        if f.from_month < 0 || f.to_month <= f.from_month {
+            p.push(path, format!("months {}..{} must satisfy 0 <= from_month < to_month", f.from_month, f.to_month));
         }
     }
 }
@@ -317,6 +439,17 @@ fn check_pricing(s: &Scenario, catalog: &Catalog, p: &mut Problems) {
             p.push(format!("{path}.sku"), format!("\"{}\" is priced twice", m.sku));
         }
         m.on_demand_usd_per_gpu_hour.check_range(&format!("{path}.on_demand_usd_per_gpu_hour"), 0.0, 1_000.0, p);
+        m.decline_per_year_frac.check_range(&format!("{path}.decline_per_year_frac"), -1.0, 0.95, p);
+        if !(m.volatility_per_month.is_finite() && (0.0..=2.0).contains(&m.volatility_per_month)) {
+            p.push(format!("{path}.volatility_per_month"), format!("{} must be between 0 and 2", m.volatility_per_month));
+        }
+        if !(m.shock_half_life_months.is_finite() && m.shock_half_life_months > 0.0 && m.shock_half_life_months <= 1200.0) {
+            p.push(format!("{path}.shock_half_life_months"), format!("{} must be > 0 and at most 1200", m.shock_half_life_months));
+        }
+        if let Some(g) = &m.next_generation {
+            g.month.check_range(&format!("{path}.next_generation.month"), 0.0, MAX_HORIZON_MONTHS as f64, p);
+            g.price_drop_frac.check_range(&format!("{path}.next_generation.price_drop_frac"), 0.0, 0.95, p);
+        }
     }
     for (i, t) in s.fleet.iter().enumerate() {
         if catalog.sku(&t.sku).is_some() && !s.pricing.market.iter().any(|m| m.sku == t.sku) {
@@ -324,6 +457,30 @@ fn check_pricing(s: &Scenario, catalog: &Catalog, p: &mut Problems) {
         }
     }
     s.pricing.reserved_discount_frac.check_range("pricing.reserved_discount_frac", 0.0, 0.99, p);
+    s.pricing.spot_discount_frac.check_range("pricing.spot_discount_frac", 0.0, 0.99, p);
+    match &s.pricing.policy {
+        PricingPolicy::ListRatio(r) => {
+            if !(r.is_finite() && *r > 0.0 && *r <= 10.0) {
+                p.push("pricing.policy.ListRatio", format!("{r} must be > 0 and at most 10"));
+            }
+        }
+        PricingPolicy::Dynamic { low_utilization_frac, discount_frac, high_utilization_frac, premium_frac } => {
+            let path = "pricing.policy.Dynamic";
+            for (name, v, hi) in [
+                ("low_utilization_frac", *low_utilization_frac, 1.0),
+                ("high_utilization_frac", *high_utilization_frac, 1.0),
+                ("discount_frac", *discount_frac, 0.99),
+                ("premium_frac", *premium_frac, 10.0),
+            ] {
+                if !(v.is_finite() && (0.0..=hi).contains(&v)) {
+                    p.push(format!("{path}.{name}"), format!("{v} must be between 0 and {hi}"));
+                }
+            }
+            if low_utilization_frac > high_utilization_frac {
+                p.push(path, format!("low_utilization_frac {low_utilization_frac} is above high_utilization_frac {high_utilization_frac}"));
+            }
+        }
+    }
 }
 
 fn check_finance(s: &Scenario, p: &mut Problems) {
