@@ -157,6 +157,8 @@ record! {
         network_transit_usd: f64,
         /// Sales, general and administrative cost.
         sga_usd: f64,
+        /// Colocation rent.
+        rent_usd: f64,
         /// All operating costs including energy.
         opex_usd: f64,
         /// Revenue - opex.
@@ -167,6 +169,12 @@ record! {
         gain_on_sale_usd: f64,
         /// EBITDA - depreciation + gain on sale (operating income).
         ebit_usd: f64,
+        /// Interest on debt.
+        interest_usd: f64,
+        /// Income tax paid.
+        tax_usd: f64,
+        /// EBIT - interest - tax.
+        net_income_usd: f64,
         /// Capex on GPU servers.
         capex_gpu_usd: f64,
         /// Capex on network equipment.
@@ -181,6 +189,20 @@ record! {
         fcf_usd: f64,
         /// Cumulative free cash flow since the start.
         cumulative_cash_usd: f64,
+        /// Debt drawn this month.
+        debt_drawn_usd: f64,
+        /// Principal repaid this month.
+        principal_usd: f64,
+        /// Interest plus principal.
+        debt_service_usd: f64,
+        /// Debt outstanding at month end.
+        debt_outstanding_usd: f64,
+        /// Debt service coverage: (EBITDA - tax) / debt service (NaN without debt service).
+        dscr: f64,
+        /// Equity cash flow: FCF + debt drawn - debt service - tax (negative: equity in).
+        equity_cash_flow_usd: f64,
+        /// Cumulative equity cash flow (the cash position if equity covers every shortfall).
+        cash_usd: f64,
         /// Remaining book value of all assets at month end.
         book_value_usd: f64,
     }
@@ -195,6 +217,14 @@ record! {
         ebitda_usd: f64,
         /// EBITDA / revenue (EBITDA margin, not operating or net margin).
         ebitda_margin_frac: Opt,
+        /// Total EBIT (operating income), USD.
+        ebit_usd: f64,
+        /// EBIT / revenue (operating margin).
+        operating_margin_frac: Opt,
+        /// Total net income, USD.
+        net_income_usd: f64,
+        /// Net income / revenue (net margin).
+        net_margin_frac: Opt,
         /// Total capex, USD.
         capex_usd: f64,
         /// Total operating cost including energy, USD.
@@ -211,12 +241,26 @@ record! {
         fcf_usd: f64,
         /// Months until cumulative free cash flow is back at or above zero (none if never).
         payback_months: Opt,
-        /// Largest cumulative cash deficit, USD (the funding the project needs).
+        /// Largest cumulative deficit of free cash flow, USD (the funding the project needs, debt and equity).
         peak_funding_usd: f64,
+        /// Largest cumulative deficit of equity cash flow, USD (the equity the project needs).
+        peak_equity_usd: f64,
         /// Net present value of free cash flows plus terminal value, USD.
         npv_usd: f64,
         /// Internal rate of return of the same flows, annual (none if no rate makes NPV zero).
         irr_frac: Opt,
+        /// IRR of equity cash flows plus equity's terminal value (assets less debt), annual.
+        equity_irr_frac: Opt,
+        /// Lowest monthly debt service coverage ratio (none without debt).
+        min_dscr: Opt,
+        /// Total interest paid, USD.
+        interest_usd: f64,
+        /// Total income tax, USD.
+        tax_usd: f64,
+        /// (Opex + depreciation + interest) / sold GPU-hours, USD.
+        all_in_cost_usd_per_gpu_hour: Opt,
+        /// The average price per sold GPU-hour at which project NPV is zero, USD.
+        break_even_price_usd_per_gpu_hour: Opt,
         /// Sold GPU-hours / installed GPU-hours.
         utilization_frac: Opt,
         /// Sold GPU-hours / available GPU-hours (excluding failed and not yet commissioned).

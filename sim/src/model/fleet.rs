@@ -171,6 +171,8 @@ pub struct PhasePlan {
     pub it_kw: f64,
     /// Month it becomes ready, or `None` if after the horizon.
     pub ready_month: Option<u32>,
+    /// Month it becomes ready, even past the horizon (construction draws are timed from it).
+    pub ready_month_raw: i64,
     /// Construction cost, USD.
     pub capex_usd: f64,
 }
@@ -628,7 +630,7 @@ fn ready_phase(
     let i = i as usize;
     phases.ready[i] = true;
     counters.ready_it_kw += plan.phases[i].it_kw;
-    ledger.book_capex(AssetClass::Facility, plan.phases[i].capex_usd, 1, None);
+    ledger.place_phase_in_service(i);
     let mut c = Commissioning {
         plan: &plan,
         phases: &mut phases,
@@ -659,8 +661,8 @@ fn deliver_tranche(
     let tranche = &plan.tranches[t as usize];
     let sku = &plan.skus[tranche.sku as usize];
     let gpus = tranche.n_nodes as u64 * sku.gpus_per_node as u64;
-    ledger.book_capex(AssetClass::GpuServers, gpus as f64 * tranche.price_usd_per_gpu, tranche.n_nodes, Some(t));
-    ledger.book_capex(AssetClass::Network, tranche.n_nodes as f64 * tranche.network_usd_per_node, tranche.n_nodes, Some(t));
+    ledger.book_capex(AssetClass::GpuServers, gpus as f64 * tranche.price_usd_per_gpu, tranche.n_nodes, t);
+    ledger.book_capex(AssetClass::Network, tranche.n_nodes as f64 * tranche.network_usd_per_node, tranche.n_nodes, t);
     let mut c = Commissioning {
         plan: &plan,
         phases: &mut phases,

@@ -82,7 +82,13 @@ pub fn build(loaded: &LoadedScenario, seed: u64, replication: u64, options: &Rep
             let it_mw = sampler.draw(&format!("site.phases[{i}].it_mw"), &ph.it_mw);
             let ready = sampler.draw(&format!("site.phases[{i}].ready_month"), &ph.ready_month);
             let capex = sampler.draw(&format!("site.phases[{i}].capex_usd_per_mw"), &ph.capex_usd_per_mw);
-            fleet::PhasePlan { name: ph.name.clone(), it_kw: it_mw * 1000.0, ready_month: month_in_horizon(ready), capex_usd: capex * it_mw }
+            fleet::PhasePlan {
+                name: ph.name.clone(),
+                it_kw: it_mw * 1000.0,
+                ready_month: month_in_horizon(ready),
+                ready_month_raw: ready.max(0.0).floor().min(1e6) as i64,
+                capex_usd: capex * it_mw,
+            }
         })
         .collect();
     let mut tranches: Vec<fleet::TranchePlan> = s
@@ -171,7 +177,10 @@ pub fn build(loaded: &LoadedScenario, seed: u64, replication: u64, options: &Rep
             }),
         };
         // Every priced SKU draws its path, in scenario order, so paths do not depend on the fleet.
-        let prices = market::price_path(&spec, &price_multiplier, &mut price_rng);
+        let mut prices = market::price_path(&spec, &price_multiplier, &mut price_rng);
+        for p in &mut prices {
+            *p *= s.pricing.price_scale;
+        }
         if let Some(k) = sku_index(&m.sku) {
             market_paths[k as usize] = prices;
         }
@@ -231,7 +240,7 @@ pub fn build(loaded: &LoadedScenario, seed: u64, replication: u64, options: &Rep
                 sku: sku_index(&a.sku)?,
                 gpus: a.gpus.max(0) as u32,
                 duration_hours: sampler.draw(&format!("{path}.duration"), dur) * unit,
-                price_usd_per_gpu_hour: sampler.draw(&format!("{path}.price_usd_per_gpu_hour"), &a.price_usd_per_gpu_hour),
+                price_usd_per_gpu_hour: sampler.draw(&format!("{path}.price_usd_per_gpu_hour"), &a.price_usd_per_gpu_hour) * s.pricing.price_scale,
                 load_frac: sampler.draw(&format!("{path}.load_frac"), &a.load_frac),
                 single_cluster: a.single_cluster,
                 prepay_frac: sampler.draw(&format!("{path}.prepay_frac"), &a.prepay_frac),
@@ -270,18 +279,73 @@ pub fn build(loaded: &LoadedScenario, seed: u64, replication: u64, options: &Rep
     // Finance.
     let f = &s.finance;
     let o = &f.opex;
-    let mut draw = |path: &str, p| sampler.draw(path, p);
     let opex = finance::OpexModel {
-        staff_usd_per_mw_year: draw("finance.opex.staff_usd_per_mw_year", &o.staff_usd_per_mw_year),
-        staff_usd_per_1000_gpus_year: draw("finance.opex.staff_usd_per_1000_gpus_year", &o.staff_usd_per_1000_gpus_year),
-        maintenance_frac_of_capex_per_year: draw("finance.opex.maintenance_frac_of_capex_per_year", &o.maintenance_frac_of_capex_per_year),
-        insurance_frac_of_capex_per_year: draw("finance.opex.insurance_frac_of_capex_per_year", &o.insurance_frac_of_capex_per_year),
-        software_usd_per_gpu_month: draw("finance.opex.software_usd_per_gpu_month", &o.software_usd_per_gpu_month),
-        network_transit_usd_per_gpu_month: draw("finance.opex.network_transit_usd_per_gpu_month", &o.network_transit_usd_per_gpu_month),
-        sga_frac_of_revenue: draw("finance.opex.sga_frac_of_revenue", &o.sga_frac_of_revenue),
+        staff_usd_per_mw_year: sampler.draw("finance.opex.staff_usd_per_mw_year", &o.staff_usd_per_mw_year),
+        staff_usd_per_1000_gpus_year: sampler.draw("finance.opex.staff_usd_per_1000_gpus_year", &o.staff_usd_per_1000_gpus_year),
+        maintenance_frac_of_capex_per_year: sampler.draw("finance.opex.maintenance_frac_of_capex_per_year", &o.maintenance_frac_of_capex_per_year),
+        insurance_frac_of_capex_per_year: sampler.draw("finance.opex.insurance_frac_of_capex_per_year", &o.insurance_frac_of_capex_per_year),
+        software_usd_per_gpu_month: sampler.draw("finance.opex.software_usd_per_gpu_month", &o.software_usd_per_gpu_month),
+        network_transit_usd_per_gpu_month: sampler.draw("finance.opex.network_transit_usd_per_gpu_month", &o.network_transit_usd_per_gpu_month),
+        sga_frac_of_revenue: sampler.draw("finance.opex.sga_frac_of_revenue", &o.sga_frac_of_revenue),
+        rent_usd_per_kw_month: sampler.draw("site.colocation_rent_usd_per_kw_month", &s.site.colocation_rent_usd_per_kw_month),
     };
+    let loans = f
+        .debt
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let path = format!("finance.debt[{i}]");
+            let annual = sampler.draw(&format!("{path}.rate_frac"), &d.rate_frac);
+            finance::LoanPlan {
+                name: d.name.clone(),
+                loan_to_cost_frac: sampler.draw(&format!("{path}.loan_to_cost_frac"), &d.loan_to_cost_frac),
+                rate_monthly: (1.0 + annual).powf(1.0 / 12.0) - 1.0,
+                tenor_months: d.tenor_months.max(1) as u32,
+                grace_months: d.grace_months.max(0) as u32,
+                amortization: d.amortization,
+                funds: match d.funds {
+                    crate::scenario::Funds::AllCapex => finance::FundedCapex::All,
+                    crate::scenario::Funds::Facility => finance::FundedCapex::Facility,
+                    crate::scenario::Funds::FinancedTranches => finance::FundedCapex::Tranches(
+                        s.fleet
+                            .iter()
+                            .enumerate()
+                            .filter(|(_, t)| t.financing.as_deref() == Some(d.name.as_str()))
+                            .map(|(k, _)| k as u16)
+                            .collect(),
+                    ),
+                },
+            }
+        })
+        .collect();
+    let phase_draws = s
+        .site
+        .phases
+        .iter()
+        .zip(&plan.phases)
+        .map(|(ph, pp)| {
+            // Equal draws over the construction months before the ready month; draws that would
+            // fall before month 0 are paid in month 0; nothing is paid after the horizon.
+            let ready = pp.ready_month_raw;
+            let n = ph.construction_months.max(0);
+            let months: Vec<i64> = if n == 0 { vec![ready] } else { (ready - n..ready).collect() };
+            let per = pp.capex_usd / months.len() as f64;
+            let mut draws: Vec<(u32, f64)> = Vec::new();
+            for m in months {
+                let m = m.max(0);
+                if m >= horizon as i64 {
+                    continue;
+                }
+                match draws.last_mut() {
+                    Some((last, usd)) if *last == m as u32 => *usd += per,
+                    _ => draws.push((m as u32, per)),
+                }
+            }
+            finance::PhaseDraws { draws, cost: pp.capex_usd }
+        })
+        .collect();
     let finance_model = finance::FinanceModel {
-        discount_rate_frac: draw("finance.discount_rate_frac", &f.discount_rate_frac),
+        discount_rate_frac: sampler.draw("finance.discount_rate_frac", &f.discount_rate_frac),
         life_months: [
             f.depreciation_years.gpu_servers * 12.0,
             f.depreciation_years.network * 12.0,
@@ -289,13 +353,18 @@ pub fn build(loaded: &LoadedScenario, seed: u64, replication: u64, options: &Rep
         ],
         opex,
         terminal_value: f.terminal_value,
+        tax_rate_frac: sampler.draw("finance.tax.rate_frac", &f.tax.rate_frac),
+        loss_carryforward: f.tax.loss_carryforward,
+        loans,
+        phases: phase_draws,
     };
+    let n_tranches = plan.tranches.len();
 
     fleet::install(&mut engine, plan, stream_rng(seed, replication, Stream::Failures));
     reliability::install(&mut engine);
     demand::install(&mut engine, demand_model, prices, s.reliability.sla.tiers.clone(), n_skus, stream_rng(seed, replication, Stream::Demand));
     energy::install(&mut engine, energy::EnergyModel { pue, price_usd_per_kwh });
-    finance::install(&mut engine, finance_model);
+    finance::install(&mut engine, finance_model, n_tranches);
     engine.schedule_mut(EventKind::MonthEnd).add_systems(roll_month.in_set(Step::Advance));
     {
         let hours = calendar.hours_in_month(0) as usize;

@@ -206,6 +206,10 @@ pub struct Site {
     pub it_overhead_frac: Param,
     /// Hall phases: blocks of IT capacity that become ready over time.
     pub phases: Vec<Phase>,
+    /// Colocation rent in USD per kW of ready IT capacity per month (parameter), when the halls
+    /// are leased rather than built (set the phases' capex to what the tenant pays for fit-out).
+    #[serde(default = "zero", skip_serializing_if = "is_zero")]
+    pub colocation_rent_usd_per_kw_month: Param,
 }
 
 /// A hall phase: a block of powered, cooled IT capacity.
@@ -219,8 +223,13 @@ pub struct Phase {
     /// Month (from the scenario start) in which the phase is ready for GPUs (parameter, rounded down).
     #[serde(default = "zero")]
     pub ready_month: Param,
-    /// Construction cost per MW of IT capacity in USD (parameter), paid in the ready month.
+    /// Construction cost per MW of IT capacity in USD (parameter).
     pub capex_usd_per_mw: Param,
+    /// Months of construction before the ready month over which the cost is drawn in equal
+    /// monthly instalments (0: paid in the ready month). Draws that would fall before month 0
+    /// are paid in month 0.
+    #[serde(default)]
+    pub construction_months: i64,
 }
 
 /// A GPU purchase order.
@@ -505,6 +514,14 @@ pub struct Pricing {
     /// How list prices follow the market.
     #[serde(default)]
     pub policy: PricingPolicy,
+    /// Multiplier on every price (market paths and anchor contracts), for break-even and
+    /// sensitivity runs; 1 leaves prices as given.
+    #[serde(default = "one_f64")]
+    pub price_scale: f64,
+}
+
+fn one_f64() -> f64 {
+    1.0
 }
 
 /// How list prices are set.
@@ -581,6 +598,75 @@ pub struct Finance {
     /// What the assets are worth at the end of the horizon, counted in NPV (not in payback).
     #[serde(default)]
     pub terminal_value: TerminalValue,
+    /// Income tax.
+    #[serde(default)]
+    pub tax: Tax,
+    /// Debt tranches; the rest of the funding is equity.
+    #[serde(default)]
+    pub debt: Vec<DebtTranche>,
+}
+
+/// Income tax on EBIT - interest, with losses carried forward.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tax {
+    /// Tax rate on taxable income (parameter), e.g. 0.21.
+    #[serde(default = "zero")]
+    pub rate_frac: Param,
+    /// Losses reduce the taxable income of later months.
+    #[serde(default = "yes")]
+    pub loss_carryforward: bool,
+}
+
+impl Default for Tax {
+    fn default() -> Self {
+        Tax { rate_frac: zero(), loss_carryforward: true }
+    }
+}
+
+/// A loan that funds a share of some capex.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DebtTranche {
+    /// Name, referred to by tranches' `financing`.
+    pub name: String,
+    /// Share of the funded capex that the loan pays (0..1).
+    pub loan_to_cost_frac: Param,
+    /// Annual interest rate (parameter).
+    pub rate_frac: Param,
+    /// Months from the first draw to final repayment.
+    pub tenor_months: i64,
+    /// Months after the first draw with interest only.
+    #[serde(default)]
+    pub grace_months: i64,
+    /// How principal is repaid after the grace period.
+    #[serde(default)]
+    pub amortization: Amortization,
+    /// What the loan funds.
+    pub funds: Funds,
+}
+
+/// Principal repayment profile.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Amortization {
+    /// Level payments of interest plus principal (mortgage style).
+    #[default]
+    Annuity,
+    /// Equal principal each month.
+    Linear,
+    /// All principal at maturity.
+    Bullet,
+}
+
+/// The capex a loan funds.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub enum Funds {
+    /// Every capex item.
+    AllCapex,
+    /// The hall phases' construction.
+    Facility,
+    /// The GPU tranches whose `financing` names this loan (a GPU-backed loan).
+    FinancedTranches,
 }
 
 /// Straight-line depreciation lives in years.

@@ -118,10 +118,8 @@ fn check_lifecycle(s: &Scenario, catalog: &Catalog, p: &mut Problems) {
     }
     for (i, t) in s.fleet.iter().enumerate() {
         check_retire(&format!("fleet[{i}].retire_after_months"), t.retire_after_months, p);
-        if let Some(f) = &t.financing {
-            if f.trim().is_empty() {
-                p.push(format!("fleet[{i}].financing"), "must name a debt tranche, or be left out");
-            }
+        if t.financing.as_deref().is_some_and(|f| f.trim().is_empty()) {
+            p.push(format!("fleet[{i}].financing"), "must name a debt tranche, or be left out");
         }
     }
 }
@@ -159,6 +157,7 @@ fn check_site(s: &Scenario, p: &mut Problems) {
         other => other.check_range("site.pue", 1.0, 5.0, p),
     }
     site.it_overhead_frac.check_range("site.it_overhead_frac", 0.0, 1.0, p);
+    site.colocation_rent_usd_per_kw_month.check_range("site.colocation_rent_usd_per_kw_month", 0.0, 10_000.0, p);
     if site.phases.is_empty() {
         p.push("site.phases", "at least one hall phase is needed to house GPUs");
     }
@@ -171,6 +170,9 @@ fn check_site(s: &Scenario, p: &mut Problems) {
         ph.it_mw.check_range(&format!("{path}.it_mw"), 0.0, 10_000.0, p);
         ph.ready_month.check_range(&format!("{path}.ready_month"), 0.0, MAX_HORIZON_MONTHS as f64, p);
         ph.capex_usd_per_mw.check_range(&format!("{path}.capex_usd_per_mw"), 0.0, 1e9, p);
+        if !(0..=120).contains(&ph.construction_months) {
+            p.push(format!("{path}.construction_months"), format!("{} must be between 0 and 120", ph.construction_months));
+        }
     }
 }
 
@@ -457,6 +459,9 @@ fn check_pricing(s: &Scenario, catalog: &Catalog, p: &mut Problems) {
         }
     }
     s.pricing.reserved_discount_frac.check_range("pricing.reserved_discount_frac", 0.0, 0.99, p);
+    if !(s.pricing.price_scale.is_finite() && s.pricing.price_scale > 0.0 && s.pricing.price_scale <= 100.0) {
+        p.push("pricing.price_scale", format!("{} must be > 0 and at most 100", s.pricing.price_scale));
+    }
     s.pricing.spot_discount_frac.check_range("pricing.spot_discount_frac", 0.0, 0.99, p);
     match &s.pricing.policy {
         PricingPolicy::ListRatio(r) => {
@@ -498,6 +503,39 @@ fn check_finance(s: &Scenario, p: &mut Problems) {
     ] {
         if !(v.is_finite() && v > 0.0 && v <= 100.0) {
             p.push(format!("finance.depreciation_years.{name}"), format!("{v} must be > 0 and at most 100"));
+        }
+    }
+    f.tax.rate_frac.check_range("finance.tax.rate_frac", 0.0, 1.0, p);
+    let mut names = HashSet::new();
+    for (i, d) in f.debt.iter().enumerate() {
+        let path = format!("finance.debt[{i}]");
+        if !names.insert(d.name.as_str()) {
+            p.push(format!("{path}.name"), format!("\"{}\" is used by an earlier loan; names must be unique", d.name));
+        }
+        d.loan_to_cost_frac.check_range(&format!("{path}.loan_to_cost_frac"), 0.0, 1.0, p);
+        d.rate_frac.check_range(&format!("{path}.rate_frac"), -0.05, 1.0, p);
+        if d.tenor_months < 1 || d.tenor_months > MAX_HORIZON_MONTHS as i64 {
+            p.push(format!("{path}.tenor_months"), format!("{} must be between 1 and {MAX_HORIZON_MONTHS}", d.tenor_months));
+        } else if d.grace_months < 0 || d.grace_months >= d.tenor_months {
+            p.push(format!("{path}.grace_months"), format!("{} must be at least 0 and below the tenor ({} months)", d.grace_months, d.tenor_months));
+        }
+        if matches!(d.funds, crate::scenario::Funds::FinancedTranches) && !s.fleet.iter().any(|t| t.financing.as_deref() == Some(d.name.as_str())) {
+            p.warn(format!("{path}.funds"), format!("no tranche names \"{}\" in its `financing`, so the loan funds nothing", d.name));
+        }
+    }
+    for (i, t) in s.fleet.iter().enumerate() {
+        if let Some(name) = &t.financing {
+            match f.debt.iter().find(|d| &d.name == name) {
+                None if !name.trim().is_empty() => p.push(
+                    format!("fleet[{i}].financing"),
+                    format!("no debt tranche named \"{name}\" in finance.debt ({})", f.debt.iter().map(|d| d.name.as_str()).collect::<Vec<_>>().join(", ")),
+                ),
+                Some(d) if !matches!(d.funds, crate::scenario::Funds::FinancedTranches) => p.warn(
+                    format!("fleet[{i}].financing"),
+                    format!("loan \"{name}\" funds {:?}, not the tranches that name it; the reference changes nothing", d.funds),
+                ),
+                _ => {}
+            }
         }
     }
     let o = &f.opex;
