@@ -57,6 +57,10 @@ struct RunArgs {
     /// Print nothing on success (errors still go to stderr).
     #[arg(short, long)]
     quiet: bool,
+    /// Stop early once the 95 % confidence half-width of mean NPV is within this share of its
+    /// magnitude, e.g. 0.02; --replications is then the maximum.
+    #[arg(long, value_name = "SHARE")]
+    target_ci: Option<f64>,
 }
 
 fn main() -> ExitCode {
@@ -69,6 +73,7 @@ fn main() -> ExitCode {
         out: None,
         force: false,
         quiet: false,
+        target_ci: None,
     }));
     let result = match command {
         Command::Run(args) => cmd_run(args),
@@ -111,6 +116,7 @@ fn cmd_run(args: RunArgs) -> Result<ExitCode> {
         force: args.force,
         quiet: args.quiet,
         command_line: std::env::args().collect::<Vec<_>>().join(" "),
+        target_ci: args.target_ci,
     };
     let result = pipeline::run(&loaded, &req).context("running the scenario")?;
     if !args.quiet {

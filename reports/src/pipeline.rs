@@ -33,6 +33,20 @@ pub struct RunRequest {
     pub quiet: bool,
     /// The command line, for the manifest.
     pub command_line: String,
+    /// Stop once the 95 % confidence half-width of mean NPV is within this share of its
+    /// magnitude (checked every [`STOP_BATCH`] replications; `replications` is the maximum).
+    pub target_ci: Option<f64>,
+}
+
+/// Replications run between checks of the stopping rule (fixed, so that where a run stops does
+/// not depend on the thread count).
+pub const STOP_BATCH: u64 = 32;
+
+/// Whether the mean NPV of the replications so far is known to the target precision.
+pub fn precise_enough(reps: &[dcplan_sim::Replication], target: f64) -> bool {
+    let npv: Vec<Option<f64>> = reps.iter().map(|r| Some(r.kpis.npv_usd)).collect();
+    let s = dcplan_sim::stats::summarize(&npv);
+    s.n >= 2 && dcplan_sim::stats::Z95 * s.se <= target * s.mean.abs()
 }
 
 /// Files every run folder holds.
@@ -57,6 +71,12 @@ pub const RUN_FILES: &[&str] = &[
     "revenue_by_class.png",
     "market_prices.svg",
     "market_prices.png",
+    "cash_waterfall.svg",
+    "cash_waterfall.png",
+    "payback_cdf.svg",
+    "payback_cdf.png",
+    "debt_service.svg",
+    "debt_service.png",
     "market.parquet",
 ];
 
@@ -132,10 +152,31 @@ pub fn run(loaded: &LoadedScenario, req: &RunRequest) -> Result<RunResult> {
     let out = OutputDir::create(&target, req.force)?;
     let started = manifest::now_utc();
     let t0 = Instant::now();
-    let config = RunConfig { seed, replications: 0..n, threads: req.threads, options: ReplicationOptions::default() };
     let progress = Progress::new(n, req.quiet, "simulating");
-    let output = dcplan_sim::run(loaded, &config, &|| progress.tick())?;
+    let output = match req.target_ci {
+        None => {
+            let config = RunConfig { seed, replications: 0..n, threads: req.threads, options: ReplicationOptions::default() };
+            dcplan_sim::run(loaded, &config, &|| progress.tick())?
+        }
+        Some(target) => {
+            let mut all = dcplan_sim::RunOutput { replications: Vec::new(), failures: Vec::new() };
+            let mut start = 0;
+            while start < n {
+                let end = (start + STOP_BATCH).min(n);
+                let config = RunConfig { seed, replications: start..end, threads: req.threads, options: ReplicationOptions::default() };
+                let part = dcplan_sim::run(loaded, &config, &|| progress.tick())?;
+                all.replications.extend(part.replications);
+                all.failures.extend(part.failures);
+                start = end;
+                if precise_enough(&all.replications, target) {
+                    break;
+                }
+            }
+            all
+        }
+    };
     progress.finish();
+    let n = output.replications.len() as u64 + output.failures.len() as u64;
     if output.replications.is_empty() {
         let first = output.failures.first().map(|f| format!("replication {} (seed {}): {}", f.index, f.seed, f.message)).unwrap_or_default();
         anyhow::bail!("every replication failed; the first: {first}");
@@ -227,7 +268,84 @@ pub fn run_charts(v: &VariantRuns, dir: &Path) -> Result<Vec<RenderedChart>> {
         charts::render(&revenue_chart(v), dir)?,
         charts::render(&price_chart(v), dir)?,
         charts::render(&fleet_chart(v), dir)?,
+        charts::render(&waterfall_chart(v), dir)?,
+        charts::render(&payback_cdf_chart(std::slice::from_ref(v)), dir)?,
+        charts::render(&debt_chart(v), dir)?,
     ])
+}
+
+/// The replication whose NPV is the median (nearest rank), for single-path illustrations.
+pub fn median_replication(v: &VariantRuns) -> Option<&dcplan_sim::Replication> {
+    let mut reps: Vec<&dcplan_sim::Replication> = v.output.replications.iter().collect();
+    reps.sort_by(|a, b| a.kpis.npv_usd.total_cmp(&b.kpis.npv_usd).then(a.index.cmp(&b.index)));
+    reps.get(reps.len().saturating_sub(1) / 2).copied()
+}
+
+/// Revenue to free cash flow over the horizon, for the median-NPV replication.
+pub fn waterfall_chart(v: &VariantRuns) -> charts::Waterfall {
+    let mut steps = Vec::new();
+    let mut title = "Cash-flow waterfall over the horizon".to_string();
+    if let Some(r) = median_replication(v) {
+        let sum = |f: fn(&dcplan_sim::MonthRow) -> f64| r.months.iter().map(f).sum::<f64>();
+        title = format!("Revenue to free cash flow, median-NPV replication (#{})", r.index);
+        steps = vec![
+            ("Revenue".to_string(), sum(|m| m.revenue_reserved_usd + m.revenue_on_demand_usd + m.revenue_spot_usd), false),
+            ("SLA credits".into(), -sum(|m| m.sla_credits_usd), false),
+            ("Energy".into(), -sum(|m| m.energy_cost_usd), false),
+            ("Staff".into(), -sum(|m| m.staff_usd), false),
+            ("Other opex".into(), -sum(|m| m.maintenance_usd + m.insurance_usd + m.software_usd + m.network_transit_usd + m.sga_usd + m.rent_usd), false),
+            ("EBITDA".into(), sum(|m| m.ebitda_usd), true),
+            ("Prepayments".into(), sum(|m| m.prepayments_usd - m.prepaid_revenue_usd), false),
+            ("Capex".into(), -sum(|m| m.capex_usd), false),
+            ("Resale".into(), sum(|m| m.resale_usd), false),
+            ("Free cash flow".into(), sum(|m| m.fcf_usd), true),
+        ];
+    }
+    charts::Waterfall { name: "cash_waterfall".into(), title, y_label: "$M over the horizon".into(), steps, y_format: YFormat::MillionsUsd }
+}
+
+/// Probability of payback within m months, per variant.
+pub fn payback_cdf_chart(variants: &[VariantRuns]) -> charts::Lines {
+    let horizon = variants.iter().flat_map(|v| v.output.replications.iter().map(|r| r.months.len())).max().unwrap_or(0);
+    let series = variants
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let paybacks = v.kpi("payback_months");
+            let points = (0..=horizon).map(|m| (m as f64, dcplan_sim::stats::prob_at_most(&paybacks, m as f64).0)).collect();
+            (v.name.clone(), charts::PALETTE[i % charts::PALETTE.len()], points)
+        })
+        .collect();
+    charts::Lines {
+        name: "payback_cdf".into(),
+        title: "Probability of payback within a number of months".into(),
+        x_label: "Months from the start".into(),
+        y_label: "Probability (%)".into(),
+        series,
+        x_marks: tables::PAYBACK_MONTHS.iter().map(|m| *m as f64).collect(),
+        y_format: YFormat::Percent,
+        y_range: Some((0.0, 1.0)),
+    }
+}
+
+/// Mean monthly interest and principal.
+pub fn debt_chart(v: &VariantRuns) -> StackedArea {
+    let mean = |f: fn(&dcplan_sim::MonthRow) -> f64| -> Vec<f64> {
+        monthly_samples(v, f).iter().map(|s| s.iter().sum::<f64>() / s.len().max(1) as f64).collect()
+    };
+    let any = v.output.replications.iter().any(|r| r.months.iter().any(|m| m.debt_service_usd > 0.0));
+    StackedArea {
+        name: "debt_service".into(),
+        title: if any { "Debt service (mean across replications)".into() } else { "Debt service (the scenario has no debt)".into() },
+        x_label: format!("Month from {}", v.start),
+        y_label: "$M per month".into(),
+        x: months_axis(v),
+        series: vec![
+            ("interest".into(), charts::PALETTE[3], mean(|m| m.interest_usd)),
+            ("principal".into(), charts::PALETTE[0], mean(|m| m.principal_usd)),
+        ],
+        y_format: YFormat::MillionsUsd,
+    }
 }
 
 /// Per-month samples (one value per replication) of a monthly column.

@@ -14,10 +14,17 @@ pub const KEY_KPIS: &[(&str, &str)] = &[
     ("payback_months", "Payback (months until cumulative free cash flow >= 0)"),
     ("npv_usd", "Project NPV (free cash flow + terminal value)"),
     ("irr_frac", "Project IRR (annual)"),
-    ("peak_funding_usd", "Peak funding need"),
+    ("equity_irr_frac", "Equity IRR (annual)"),
+    ("peak_funding_usd", "Peak funding need (debt and equity)"),
+    ("peak_equity_usd", "Peak equity need"),
+    ("min_dscr", "Lowest monthly debt service coverage"),
+    ("break_even_price_usd_per_gpu_hour", "Break-even price per sold GPU-hour (NPV = 0)"),
+    ("all_in_cost_usd_per_gpu_hour", "All-in cost per sold GPU-hour (opex + depreciation + interest)"),
     ("revenue_usd", "Revenue over the horizon"),
     ("ebitda_usd", "EBITDA over the horizon"),
     ("ebitda_margin_frac", "EBITDA margin"),
+    ("operating_margin_frac", "Operating (EBIT) margin"),
+    ("net_margin_frac", "Net margin"),
     ("capex_usd", "Capex"),
     ("utilization_frac", "Utilization (sold / installed GPU-hours)"),
     ("utilization_available_frac", "Utilization (sold / available GPU-hours)"),
@@ -85,11 +92,21 @@ pub fn headlines(v: &VariantRuns, discount_rate: &str) -> Vec<String> {
             percent(p_neg)
         ),
         format!("Peak funding need: P50 {}, P90 {}.", money(funding.p50), money(funding.p90)),
+        {
+            let be = v.summary("break_even_price_usd_per_gpu_hour");
+            let cost = v.summary("all_in_cost_usd_per_gpu_hour");
+            format!(
+                "Break-even price (NPV = 0): P50 ${:.2} per sold GPU-hour (P10 ${:.2}, P90 ${:.2}); all-in cost P50 ${:.2}.",
+                be.p50, be.p10, be.p90, cost.p50
+            )
+        },
         format!(
-            "EBITDA margin (before depreciation, interest and tax): P50 {} (P10 {}, P90 {}).",
+            "EBITDA margin P50 {} (P10 {}, P90 {}); operating (EBIT) margin P50 {}; net margin P50 {}.",
             percent(margin.p50),
             percent(margin.p10),
-            percent(margin.p90)
+            percent(margin.p90),
+            percent(v.summary("operating_margin_frac").p50),
+            percent(v.summary("net_margin_frac").p50)
         ),
         format!(
             "Utilization (sold / installed GPU-hours): P50 {} (P10 {}, P90 {}).",
@@ -98,6 +115,41 @@ pub fn headlines(v: &VariantRuns, discount_rate: &str) -> Vec<String> {
             percent(util.p90)
         ),
     ]
+}
+
+/// The three margins side by side, named exactly.
+pub fn margin_table(v: &VariantRuns) -> Block {
+    let header = ["margin", "what it is", "P10", "P50", "P90", "mean"].map(String::from).to_vec();
+    let rows = [
+        ("EBITDA margin", "(revenue - operating costs) / revenue", "ebitda_margin_frac"),
+        ("Operating margin", "EBIT / revenue: also after depreciation and gains on resale", "operating_margin_frac"),
+        ("Net margin", "net income / revenue: also after interest and tax", "net_margin_frac"),
+    ]
+    .iter()
+    .map(|(name, what, kpi)| {
+        let s = v.summary(kpi);
+        vec![name.to_string(), what.to_string(), percent(s.p10), percent(s.p50), percent(s.p90), percent(s.mean)]
+    })
+    .collect();
+    Block::Table { header, rows }
+}
+
+/// Risk statistics of one variant.
+pub fn risk_table(v: &VariantRuns) -> Block {
+    let header = ["statistic", "value", "std. error"].map(String::from).to_vec();
+    let rows = crate::tables::risk_rows(v)
+        .into_iter()
+        .map(|(name, (x, se))| {
+            let label = match name.as_str() {
+                "p_npv_negative" => "Probability that NPV < 0".to_string(),
+                "cvar5_npv_usd" => "CVaR 5 % of NPV (mean of the worst 5 % of replications)".to_string(),
+                other => other.strip_prefix("p_payback_within_").and_then(|m| m.strip_suffix("_months")).map(|m| format!("Probability of payback within {m} months")).unwrap_or(other.to_string()),
+            };
+            let (value, err) = if name.ends_with("_usd") { (money(x), String::new()) } else { (percent(x), if se.is_finite() { percent(se) } else { String::new() }) };
+            vec![label, value, err]
+        })
+        .collect();
+    Block::Table { header, rows }
 }
 
 /// The key risk table of one variant: mean +- standard error and percentiles for each key KPI.
@@ -155,6 +207,13 @@ pub fn run_report(loaded: &LoadedScenario, v: &VariantRuns, charts: &[RenderedCh
             .into(),
     ));
     blocks.push(key_table(v));
+    blocks.push(Block::Heading(2, "Margins".into()));
+    blocks.push(Block::Para(
+        "Published margins differ by which one they mean: CoreWeave reported an adjusted EBITDA margin of 61-65 % in 2024-25 with a GAAP operating margin of 2-4 % and a net margin of -8 % to -24 %. The three margins here are computed from the same ledger.".into(),
+    ));
+    blocks.push(margin_table(v));
+    blocks.push(Block::Heading(2, "Risk".into()));
+    blocks.push(risk_table(v));
     blocks.push(Block::Heading(1, "Charts".into()));
     blocks.extend(charts.iter().map(chart_block));
     blocks.push(Block::Heading(1, "Inputs".into()));

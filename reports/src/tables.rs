@@ -172,7 +172,61 @@ pub fn summary_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
         let values: Vec<Option<f64>> = values.into_iter().map(|x| x.is_finite().then_some(x)).collect();
         cols.push(Column::new((*name).into(), values));
     }
-    DataFrame::new(height, cols).context("building the summary table")
+    let mut df = DataFrame::new(height, cols).context("building the summary table")?;
+    df.vstack_mut(&risk_frame(variants)?).context("adding the risk rows")?;
+    Ok(df)
+}
+
+/// Risk statistics as rows shaped like the summary (`mean` holds the probability or CVaR, `se`
+/// its standard error where one exists).
+pub fn risk_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
+    let mut variant = Vec::new();
+    let mut kpi = Vec::new();
+    let mut n = Vec::new();
+    let mut mean = Vec::new();
+    let mut se = Vec::new();
+    for v in variants {
+        let reps = v.output.replications.len() as u64;
+        for (name, (p, e)) in risk_rows(v) {
+            variant.push(v.name.clone());
+            kpi.push(name);
+            n.push(reps);
+            mean.push(Some(p));
+            se.push(e.is_finite().then_some(e));
+        }
+    }
+    let height = variant.len();
+    let mut cols = vec![
+        Column::new("variant".into(), variant),
+        Column::new("kpi".into(), kpi),
+        Column::new("n".into(), n.clone()),
+        Column::new("n_total".into(), n),
+        Column::new("mean".into(), mean.clone()),
+        Column::new("se".into(), se.clone()),
+    ];
+    let lo: Vec<Option<f64>> = mean.iter().zip(&se).map(|(m, e)| Some(m.unwrap_or(f64::NAN) - dcplan_sim::stats::Z95 * (*e)?)).collect();
+    let hi: Vec<Option<f64>> = mean.iter().zip(&se).map(|(m, e)| Some(m.unwrap_or(f64::NAN) + dcplan_sim::stats::Z95 * (*e)?)).collect();
+    cols.push(Column::new("ci95_lo".into(), lo));
+    cols.push(Column::new("ci95_hi".into(), hi));
+    for (name, _) in SUMMARY_STATS.iter().skip(4) {
+        cols.push(Column::new((*name).into(), vec![None::<f64>; height]));
+    }
+    DataFrame::new(height, cols).context("building the risk table")
+}
+
+/// Months for which the probability of payback is reported.
+pub const PAYBACK_MONTHS: [u32; 4] = [18, 24, 36, 60];
+
+/// `(name, (value, standard error))` of each risk statistic of a variant.
+pub fn risk_rows(v: &VariantRuns) -> Vec<(String, (f64, f64))> {
+    use dcplan_sim::stats::{cvar_low, prob_at_most, prob_below};
+    let payback = v.kpi("payback_months");
+    let npv = v.kpi("npv_usd");
+    let mut rows: Vec<(String, (f64, f64))> =
+        PAYBACK_MONTHS.iter().map(|m| (format!("p_payback_within_{m}_months"), prob_at_most(&payback, *m as f64))).collect();
+    rows.push(("p_npv_negative".into(), prob_below(&npv, 0.0)));
+    rows.push(("cvar5_npv_usd".into(), (cvar_low(&npv, 0.05), f64::NAN)));
+    rows
 }
 
 type StatFn = fn(&Summary) -> f64;

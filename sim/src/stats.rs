@@ -105,3 +105,51 @@ mod tests {
         assert!((s.se - 1.0).abs() < 1e-12);
     }
 }
+
+/// Share of values at or below `x`, with its binomial standard error; missing values count as
+/// above `x` (a payback that never happens is not within any number of months).
+pub fn prob_at_most(values: &[Option<f64>], x: f64) -> (f64, f64) {
+    let n = values.len();
+    if n == 0 {
+        return (f64::NAN, f64::NAN);
+    }
+    let p = values.iter().filter(|v| v.is_some_and(|v| v <= x)).count() as f64 / n as f64;
+    (p, (p * (1.0 - p) / n as f64).sqrt())
+}
+
+/// Share of values below `x`, with its standard error; missing values are left out.
+pub fn prob_below(values: &[Option<f64>], x: f64) -> (f64, f64) {
+    let v: Vec<f64> = values.iter().flatten().copied().collect();
+    if v.is_empty() {
+        return (f64::NAN, f64::NAN);
+    }
+    let p = v.iter().filter(|&&y| y < x).count() as f64 / v.len() as f64;
+    (p, (p * (1.0 - p) / v.len() as f64).sqrt())
+}
+
+/// Conditional value at risk: the mean of the worst `alpha` share of values (the lowest ones),
+/// e.g. `cvar_low(npvs, 0.05)` is the CVaR5 of NPV.
+pub fn cvar_low(values: &[Option<f64>], alpha: f64) -> f64 {
+    let mut v: Vec<f64> = values.iter().flatten().copied().filter(|x| x.is_finite()).collect();
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v.sort_by(f64::total_cmp);
+    let k = ((alpha * v.len() as f64).ceil() as usize).clamp(1, v.len());
+    v[..k].iter().sum::<f64>() / k as f64
+}
+
+#[cfg(test)]
+mod risk_tests {
+    use super::*;
+
+    #[test]
+    fn risk_measures_on_a_known_sample() {
+        let v: Vec<Option<f64>> = (1..=100).map(|i| Some(i as f64)).collect();
+        assert_eq!(cvar_low(&v, 0.05), 3.0);
+        assert_eq!(prob_below(&v, 11.0).0, 0.10);
+        let paybacks = [Some(20.0), Some(40.0), None, Some(30.0)];
+        assert_eq!(prob_at_most(&paybacks, 36.0).0, 0.5);
+        assert!((prob_at_most(&paybacks, 36.0).1 - (0.25f64 / 4.0).sqrt()).abs() < 1e-12);
+    }
+}
