@@ -12,6 +12,7 @@ use crate::tables::VariantRuns;
 /// KPIs shown in the key table, with a plain-language label.
 pub const KEY_KPIS: &[(&str, &str)] = &[
     ("payback_months", "Payback (months until cumulative free cash flow >= 0)"),
+    ("first_profit_months", "Months to the first month of positive net income (accounting profit)"),
     ("npv_usd", "Project NPV (free cash flow + terminal value)"),
     ("irr_frac", "Project IRR (annual)"),
     ("equity_irr_frac", "Equity IRR (annual)"),

@@ -241,6 +241,8 @@ record! {
         fcf_usd: f64,
         /// Months until cumulative free cash flow is back at or above zero (none if never).
         payback_months: Opt,
+        /// Months until the first month with a positive net income (accounting profit; none if never).
+        first_profit_months: Opt,
         /// Largest cumulative deficit of free cash flow, USD (the funding the project needs, debt and equity).
         peak_funding_usd: f64,
         /// Largest cumulative deficit of equity cash flow, USD (the equity the project needs).

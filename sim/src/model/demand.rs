@@ -622,7 +622,16 @@ impl Ctx<'_, '_, '_, '_, '_> {
                 .iter()
                 .map(|&c| {
                     let (_, nodes) = ctx.contracts.get(c).expect("spot contracts are live");
-                    nodes.0.iter().filter(|&&e| phase.is_none_or(|p| ctx.nodes.get(e).is_ok_and(|(node, _)| node.phase as usize == p))).count()
+                    // Only running nodes come free on preemption; failed ones stay down.
+                    nodes
+                        .0
+                        .iter()
+                        .filter(|&&e| {
+                            ctx.nodes.get(e).is_ok_and(|(node, state)| {
+                                matches!(state, NodeState::Busy(_)) && phase.is_none_or(|p| node.phase as usize == p)
+                            })
+                        })
+                        .count()
                 })
                 .sum()
         };
@@ -637,17 +646,16 @@ impl Ctx<'_, '_, '_, '_, '_> {
         let enough = |ctx: &Self| if phase == usize::MAX { ctx.pool.free(sku) >= n } else { ctx.pool.free_in(sku, phase) >= n };
         // Preempt the newest spot contracts first (they have run the least).
         while !enough(self) {
-            let victim = self.d.spot[sku as usize]
-                .iter()
-                .rev()
-                .copied()
-                .find(|&c| {
-                    phase == usize::MAX || {
-                        let (_, nodes) = self.contracts.get(c).expect("live");
-                        nodes.0.iter().any(|&e| self.nodes.get(e).is_ok_and(|(node, _)| node.phase as usize == phase))
-                    }
+            let victim = self.d.spot[sku as usize].iter().rev().copied().find(|&c| {
+                let (_, nodes) = self.contracts.get(c).expect("live");
+                nodes.0.iter().any(|&e| {
+                    self.nodes.get(e).is_ok_and(|(node, state)| {
+                        matches!(state, NodeState::Busy(_)) && (phase == usize::MAX || node.phase as usize == phase)
+                    })
                 })
-                .expect("enough spot nodes were counted");
+            });
+            // The count above includes only nodes preemption frees, so a victim always exists.
+            let Some(victim) = victim else { unreachable!("spot nodes were counted that preemption cannot free") };
             self.finish(victim);
             self.d.counters.preemptions += 1;
         }

@@ -599,6 +599,7 @@ pub fn kpis(ledger: &Ledger) -> Kpis {
         pue: ratio(facility_mwh, it_mwh),
         fcf_usd: flows.iter().sum(),
         payback_months: metrics::payback_months(&flows).map(|m| m as f64),
+        first_profit_months: rows.iter().position(|r| r.net_income_usd > 0.0).map(|m| m as f64 + 1.0),
         peak_funding_usd: metrics::peak_funding(&flows),
         peak_equity_usd: metrics::peak_funding(&rows.iter().map(|r| r.equity_cash_flow_usd).collect::<Vec<_>>()),
         npv_usd: npv,
