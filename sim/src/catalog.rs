@@ -6,11 +6,20 @@
 use serde::{Deserialize, Serialize};
 
 use crate::dist::Param;
+use crate::energy::cooling::CoolingPreset;
+use crate::energy::prices::MarketPreset;
+use crate::energy::weather::Climate;
 use crate::scenario::{CatalogOverrides, Problems, parse_ron};
 use crate::time::YearMonth;
 
 /// The GPU catalog file, embedded.
 pub const GPUS_RON: &str = include_str!("../../scenarios/catalog/gpus.ron");
+/// The climate catalog file, embedded.
+pub const CLIMATES_RON: &str = include_str!("../../scenarios/catalog/climates.ron");
+/// The cooling catalog file, embedded.
+pub const COOLING_RON: &str = include_str!("../../scenarios/catalog/cooling.ron");
+/// The wholesale market catalog file, embedded.
+pub const TARIFFS_RON: &str = include_str!("../../scenarios/catalog/tariffs.ron");
 
 /// One GPU SKU.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -93,14 +102,46 @@ sku_override! {
 pub struct Catalog {
     /// GPU SKUs in catalog order.
     pub gpus: Vec<Sku>,
+    /// Climate presets.
+    pub climates: Vec<Climate>,
+    /// Cooling presets.
+    pub cooling: Vec<CoolingPreset>,
+    /// Wholesale electricity market presets.
+    pub tariffs: Vec<MarketPreset>,
 }
 
 impl Catalog {
     /// The built-in catalog.
     pub fn builtin() -> Catalog {
-        let gpus: Vec<Sku> = parse_ron("scenarios/catalog/gpus.ron", GPUS_RON)
-            .unwrap_or_else(|e| panic!("the built-in GPU catalog is broken: {e}"));
-        Catalog { gpus }
+        fn load<T: serde::de::DeserializeOwned>(file: &str, text: &str) -> T {
+            parse_ron(file, text).unwrap_or_else(|e| panic!("the built-in catalog {file} is broken: {e}"))
+        }
+        Catalog {
+            gpus: load("scenarios/catalog/gpus.ron", GPUS_RON),
+            climates: load("scenarios/catalog/climates.ron", CLIMATES_RON),
+            cooling: load("scenarios/catalog/cooling.ron", COOLING_RON),
+            tariffs: load("scenarios/catalog/tariffs.ron", TARIFFS_RON),
+        }
+    }
+
+    /// A climate preset by name.
+    pub fn climate(&self, name: &str) -> Option<&Climate> {
+        self.climates.iter().find(|c| c.name == name)
+    }
+
+    /// A cooling preset by name.
+    pub fn cooling_preset(&self, name: &str) -> Option<&CoolingPreset> {
+        self.cooling.iter().find(|c| c.name == name)
+    }
+
+    /// A market preset by name.
+    pub fn market(&self, name: &str) -> Option<&MarketPreset> {
+        self.tariffs.iter().find(|c| c.name == name)
+    }
+
+    /// Names of a list, comma separated.
+    pub fn names<T>(items: &[T], name: impl Fn(&T) -> &str) -> String {
+        items.iter().map(name).collect::<Vec<_>>().join(", ")
     }
 
     /// Look up a SKU by name.
@@ -136,6 +177,55 @@ impl Catalog {
         }
         for (i, sku) in self.gpus.iter().enumerate() {
             check_sku(&format!("catalog.gpus[{i}] ({})", sku.name), sku, &mut problems);
+        }
+        fn replace_or_add<T: Clone>(list: &mut Vec<T>, items: &[T], name: impl Fn(&T) -> &str) {
+            for item in items {
+                match list.iter_mut().find(|x| name(x) == name(item)) {
+                    Some(slot) => *slot = item.clone(),
+                    None => list.push(item.clone()),
+                }
+            }
+        }
+        replace_or_add(&mut self.climates, &overrides.climates, |c| c.name.as_str());
+        replace_or_add(&mut self.cooling, &overrides.cooling, |c| c.name.as_str());
+        replace_or_add(&mut self.tariffs, &overrides.tariffs, |c| c.name.as_str());
+        for (i, c) in overrides.cooling.iter().enumerate() {
+            for problem in c.check() {
+                let (field, message) = problem.split_once(": ").unwrap_or(("", problem.as_str()));
+                problems.push(format!("catalog.cooling[{i}].{field}"), message.to_string());
+            }
+        }
+        for (i, c) in overrides.climates.iter().enumerate() {
+            for (field, v, lo, hi) in [
+                ("annual_mean_c", c.annual_mean_c, -50.0, 50.0),
+                ("seasonal_swing_c", c.seasonal_swing_c, 0.0, 40.0),
+                ("daily_swing_c", c.daily_swing_c, 0.0, 30.0),
+                ("noise_sd_c", c.noise_sd_c, 0.0, 20.0),
+                ("noise_persistence_per_hour", c.noise_persistence_per_hour, 0.0, 0.9999),
+                ("solar_capacity_factor", c.solar_capacity_factor, 0.0, 0.6),
+                ("wind_capacity_factor", c.wind_capacity_factor, 0.0, 0.8),
+                ("grid_gco2_per_kwh", c.grid_gco2_per_kwh, 0.0, 2000.0),
+                ("grid_carbon_free_frac", c.grid_carbon_free_frac, 0.0, 1.0),
+            ] {
+                if !(v.is_finite() && (lo..=hi).contains(&v)) {
+                    problems.push(format!("catalog.climates[{i}].{field}"), format!("{v} must be between {lo} and {hi}"));
+                }
+            }
+        }
+        for (i, t) in overrides.tariffs.iter().enumerate() {
+            for (field, v, lo, hi) in [
+                ("mean_usd_per_mwh", t.mean_usd_per_mwh, 0.0, 10_000.0),
+                ("noise_sd_usd_per_mwh", t.noise_sd_usd_per_mwh, 0.0, 10_000.0),
+                ("noise_persistence_per_hour", t.noise_persistence_per_hour, 0.0, 0.9999),
+                ("spike_probability_per_hour", t.spike_probability_per_hour, 0.0, 1.0),
+                ("spike_mean_usd_per_mwh", t.spike_mean_usd_per_mwh, 0.0, 100_000.0),
+                ("negative_probability_per_hour", t.negative_probability_per_hour, 0.0, 0.4),
+                ("negative_mean_usd_per_mwh", t.negative_mean_usd_per_mwh, 0.0, 10_000.0),
+            ] {
+                if !(v.is_finite() && (lo..=hi).contains(&v)) {
+                    problems.push(format!("catalog.tariffs[{i}].{field}"), format!("{v} must be between {lo} and {hi}"));
+                }
+            }
         }
         (self, problems)
     }
@@ -194,10 +284,24 @@ mod tests {
 
     #[test]
     fn every_catalog_number_has_a_source_comment() {
-        for (i, line) in GPUS_RON.lines().enumerate() {
-            let code = line.split("//").next().unwrap_or("");
-            if code.chars().any(|c| c.is_ascii_digit()) && !code.contains("name:") && !code.contains("description:") {
-                assert!(line.contains("//"), "line {} has a number without a source: {line}", i + 1);
+        for (file, text) in [("gpus", GPUS_RON), ("climates", CLIMATES_RON), ("cooling", COOLING_RON), ("tariffs", TARIFFS_RON)] {
+            for (i, line) in text.lines().enumerate() {
+                let code = line.split("//").next().unwrap_or("");
+                if code.chars().any(|c| c.is_ascii_digit()) && !code.contains("name:") && !code.contains("description:") {
+                    assert!(line.contains("//"), "{file} line {} has a number without a source: {line}", i + 1);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_cooling_preset_keeps_pue_at_or_above_one() {
+        for c in Catalog::builtin().cooling {
+            assert!(c.check().is_empty(), "{}: {:?}", c.name, c.check());
+            for t in [-40.0, 0.0, 25.0, 50.0] {
+                for load in [0.05, 0.5, 1.0] {
+                    assert!(c.pue(t, load) >= 1.0);
+                }
             }
         }
     }

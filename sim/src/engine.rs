@@ -276,10 +276,16 @@ pub enum Rate {
     SoldMaxKw,
     /// Maximum power of the available nodes, kW.
     AvailableMaxKw,
+    /// Maximum power of the commissioned nodes, kW (the IT capacity the cooling plant serves).
+    CommissionedMaxKw,
 }
 
 /// Number of [`Rate`]s.
-pub const N_RATES: usize = 11;
+pub const N_RATES: usize = 12;
+
+/// Hourly channels the meter keeps for the current month: IT power (kW, integrates to kWh),
+/// commissioned capacity (kW) and revenue (USD per hour, integrates to USD).
+pub const N_HOUR_CHANNELS: usize = 3;
 
 /// Exact integrator of piecewise-constant rates.
 ///
@@ -292,7 +298,7 @@ pub struct Meter {
     rates: [f64; N_RATES],
     month: [f64; N_RATES],
     month_first_hour: u64,
-    hour_it_kwh: Vec<f64>,
+    hours: [Vec<f64>; N_HOUR_CHANNELS],
     trace: Option<Vec<(SimTime, SimTime, f64)>>,
 }
 
@@ -304,7 +310,7 @@ impl Meter {
             rates: [0.0; N_RATES],
             month: [0.0; N_RATES],
             month_first_hour: 0,
-            hour_it_kwh: Vec::new(),
+            hours: Default::default(),
             trace: None,
         }
     }
@@ -333,17 +339,25 @@ impl Meter {
         for (acc, rate) in self.month.iter_mut().zip(self.rates.iter()) {
             *acc += rate * dt_h;
         }
-        let it_kw = self.rates[Rate::ItKw as usize];
-        if it_kw != 0.0 {
+        let r = &self.rates;
+        let channels = [
+            r[Rate::ItKw as usize],
+            r[Rate::CommissionedMaxKw as usize],
+            r[Rate::RevenueReservedUsdPerHour as usize] + r[Rate::RevenueOnDemandUsdPerHour as usize] + r[Rate::RevenueSpotUsdPerHour as usize],
+        ];
+        if channels.iter().any(|c| *c != 0.0) {
             let mut from = self.last.0;
             while from < t.0 {
                 let hour = from / SECONDS_PER_HOUR;
                 let to = t.0.min((hour + 1) * SECONDS_PER_HOUR);
                 let idx = (hour - self.month_first_hour) as usize;
-                if idx >= self.hour_it_kwh.len() {
-                    self.hour_it_kwh.resize(idx + 1, 0.0);
+                let frac = (to - from) as f64 / SECONDS_PER_HOUR as f64;
+                for (bucket, rate) in self.hours.iter_mut().zip(channels) {
+                    if idx >= bucket.len() {
+                        bucket.resize(idx + 1, 0.0);
+                    }
+                    bucket[idx] += rate * frac;
                 }
-                self.hour_it_kwh[idx] += it_kw * (to - from) as f64 / SECONDS_PER_HOUR as f64;
                 from = to;
             }
         }
@@ -375,7 +389,12 @@ impl Meter {
 
     /// IT energy per clock hour of the current month, in kWh, starting at `month_first_hour()`.
     pub fn hour_it_kwh(&self) -> &[f64] {
-        &self.hour_it_kwh
+        &self.hours[0]
+    }
+
+    /// One hourly channel of the current month (see [`N_HOUR_CHANNELS`]).
+    pub fn hour_channel(&self, channel: usize) -> &[f64] {
+        &self.hours[channel]
     }
 
     /// Index (hours since the scenario start) of the first hour of the current month.
@@ -388,8 +407,10 @@ impl Meter {
         debug_assert_eq!(t, self.last.max(t));
         self.month = [0.0; N_RATES];
         self.month_first_hour = t.0 / SECONDS_PER_HOUR;
-        self.hour_it_kwh.clear();
-        self.hour_it_kwh.resize(hours_in_month, 0.0);
+        for bucket in &mut self.hours {
+            bucket.clear();
+            bucket.resize(hours_in_month, 0.0);
+        }
     }
 }
 

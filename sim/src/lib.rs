@@ -8,6 +8,7 @@
 
 pub mod catalog;
 pub mod dist;
+pub mod energy;
 pub mod engine;
 pub mod metrics;
 pub mod model;

@@ -129,6 +129,50 @@ record! {
         facility_mwh: f64,
         /// Average PUE (facility / IT energy).
         pue: f64,
+        /// Mean outdoor temperature, C.
+        temperature_c: f64,
+        /// Grid import, MWh.
+        grid_mwh: f64,
+        /// PPA energy used on site, MWh.
+        ppa_mwh: f64,
+        /// On-site solar used, MWh.
+        solar_mwh: f64,
+        /// On-site wind used, MWh.
+        wind_mwh: f64,
+        /// On-site gas generation, MWh.
+        gas_mwh: f64,
+        /// Battery charge, MWh.
+        battery_charge_mwh: f64,
+        /// Battery discharge, MWh.
+        battery_discharge_mwh: f64,
+        /// Surplus exported, MWh.
+        export_mwh: f64,
+        /// Peak hourly grid import, kW.
+        peak_grid_kw: f64,
+        /// Hours with power capped at the interconnect.
+        capped_hours: f64,
+        /// IT energy lost to power caps, MWh.
+        curtailed_it_mwh: f64,
+        /// Revenue lost to power caps.
+        revenue_lost_to_cap_usd: f64,
+        /// Emissions: location-based grid plus on-site gas, tCO2.
+        tco2: f64,
+        /// Share of facility energy matched hour by hour with carbon-free supply.
+        cfe_frac: f64,
+        /// Grid energy charges.
+        grid_energy_usd: f64,
+        /// Demand charge.
+        demand_charge_usd: f64,
+        /// Fixed grid charges and on-site asset O&M.
+        energy_fixed_usd: f64,
+        /// PPA payments and settlements.
+        ppa_usd: f64,
+        /// Gas fuel and variable O&M.
+        gas_usd: f64,
+        /// Carbon price paid.
+        carbon_usd: f64,
+        /// Export credits.
+        export_credit_usd: f64,
         /// Revenue from reserved contracts.
         revenue_reserved_usd: f64,
         /// Revenue from on-demand use.
@@ -181,6 +225,8 @@ record! {
         capex_network_usd: f64,
         /// Capex on the facility (hall phases).
         capex_facility_usd: f64,
+        /// Capex on on-site energy assets.
+        capex_energy_usd: f64,
         /// All capex.
         capex_usd: f64,
         /// Proceeds from selling retired servers.
@@ -237,6 +283,14 @@ record! {
         energy_cost_usd_per_mwh: Opt,
         /// Average PUE over the horizon.
         pue: Opt,
+        /// Emissions over the horizon (grid, location-based, and gas), tCO2.
+        tco2: f64,
+        /// Share of facility energy matched hour by hour with carbon-free supply.
+        cfe_frac: Opt,
+        /// Hours with power capped at the interconnect.
+        capped_hours: f64,
+        /// Revenue lost to power caps, USD.
+        revenue_lost_to_cap_usd: f64,
         /// Sum of free cash flows, USD.
         fcf_usd: f64,
         /// Months until cumulative free cash flow is back at or above zero (none if never).
@@ -311,6 +365,8 @@ pub struct Replication {
     pub skus: Vec<String>,
     /// Market price per SKU (outer) and month (inner), USD per GPU-hour.
     pub market_prices: Vec<Vec<f64>>,
+    /// The first year's hourly energy flows (replication 0 only; empty otherwise).
+    pub hourly: Vec<crate::energy::dispatch::HourFlows>,
     /// Events the engine handled.
     pub events: u64,
 }

@@ -23,7 +23,7 @@ pub enum Stream {
     Failures = 2,
     /// Hourly weather.
     Weather = 3,
-    /// Electricity and GPU market prices.
+    /// GPU market prices.
     Prices = 4,
     /// Uncertain scenario inputs (one sub-stream per field path).
     Parameters = 5,
@@ -31,6 +31,8 @@ pub enum Stream {
     Customers = 6,
     /// Market regimes (boom, normal, glut).
     Market = 7,
+    /// Hourly electricity prices.
+    Electricity = 8,
 }
 
 /// SplitMix64 finaliser: a bijective 64-bit mixer.

@@ -1,69 +1,149 @@
-//! Power, facility energy and its cost.
+//! Power, facility energy, supply and its cost, settled month by month.
 //!
 //! IT power of a commissioned node is `idle + (max - idle) x load` plus its network and storage
-//! overhead; the [`Meter`] integrates it exactly between events and keeps the IT energy of every
-//! clock hour of the current month. At month end the facility energy of each hour is
-//! `IT energy x PUE` and its cost is the hour's energy times the hour's tariff price, so an hourly
-//! tariff applies exactly without stepping the simulation hour by hour.
+//! overhead; the [`Meter`] integrates it exactly between events and keeps the IT energy (and the
+//! commissioned capacity and revenue) of every clock hour of the current month. At month end the
+//! month's hourly weather and prices are drawn and [`dispatch_month`] turns the hourly IT energy
+//! into facility energy, supply and cost. Nothing steps the simulation hour by hour, and because
+//! facility power is affine in IT power within an hour the result is exact.
 
 use bevy_ecs::prelude::*;
 
-use crate::engine::{Engine, EventKind, Meter, Step};
+use super::finance::Ledger;
+use crate::energy::dispatch::{DispatchState, EnergySpec, HourFlows, HourIn, dispatch_month};
+use crate::energy::prices::{MarketGen, weekday};
+use crate::energy::weather::WeatherGen;
+use crate::engine::{Clock, Engine, EventKind, Meter, Step};
+use crate::rng::SimRng;
+use crate::time::Calendar;
 
-/// The energy model of one replication (inputs already sampled).
-#[derive(Resource, Clone, Debug)]
+/// How the grid prices energy in this replication.
+#[derive(Clone, Debug)]
+pub enum TariffModel {
+    /// One price, USD per kWh.
+    Flat(f64),
+    /// Peak and off-peak prices, USD per kWh.
+    TimeOfUse {
+        /// Peak price.
+        peak: f64,
+        /// Off-peak price.
+        off_peak: f64,
+        /// First peak hour.
+        start: u32,
+        /// Hour after the last peak hour.
+        end: u32,
+        /// Weekdays only.
+        weekdays_only: bool,
+    },
+    /// A stochastic wholesale market plus a delivery charge (USD per kWh).
+    Market(MarketGen, f64),
+    /// Hourly prices of a year (USD per kWh) plus a delivery charge (USD per kWh).
+    Hourly(Vec<f64>, f64),
+}
+
+/// The energy model of one replication.
+#[derive(Resource, Debug)]
 pub struct EnergyModel {
-    /// Power usage effectiveness, >= 1.
-    pub pue: f64,
-    /// Grid energy price, USD per kWh.
-    pub price_usd_per_kwh: f64,
+    /// Supply and cost inputs.
+    pub spec: EnergySpec,
+    /// Tariff.
+    pub tariff: TariffModel,
+    /// Weather generator.
+    pub weather: WeatherGen,
+    /// Random stream for weather.
+    pub weather_rng: SimRng,
+    /// Random stream for electricity prices.
+    pub price_rng: SimRng,
+    /// Battery state carried between months.
+    pub state: DispatchState,
+    /// Weekday (0 = Monday) of the first simulated day.
+    pub first_weekday: u32,
+    /// Keep the first year's hourly flows (for the PUE and temperature chart).
+    pub capture_hours: bool,
 }
 
-impl EnergyModel {
-    /// Facility power multiplier in simulation hour `hour`.
-    #[inline]
-    pub fn pue_at(&self, _hour: u64) -> f64 {
-        self.pue
+/// The energy totals of the month just closed.
+#[derive(Resource, Debug, Default, Clone)]
+pub struct MonthEnergy(pub crate::energy::dispatch::MonthEnergy);
+
+impl std::ops::Deref for MonthEnergy {
+    type Target = crate::energy::dispatch::MonthEnergy;
+    fn deref(&self) -> &Self::Target {
+        &self.0
     }
-
-    /// Energy price in simulation hour `hour`, USD per kWh.
-    #[inline]
-    pub fn price_at(&self, _hour: u64) -> f64 {
-        self.price_usd_per_kwh
-    }
 }
 
-/// Energy totals of the month just closed.
-#[derive(Resource, Clone, Debug, Default)]
-pub struct MonthEnergy {
-    /// IT energy, kWh.
-    pub it_kwh: f64,
-    /// Facility energy, kWh.
-    pub facility_kwh: f64,
-    /// Energy cost, USD.
-    pub cost_usd: f64,
-}
+/// The first year's hourly flows, when captured.
+#[derive(Resource, Debug, Default)]
+pub struct HourlySample(pub Vec<HourFlows>);
 
 /// Add the energy resources and systems.
 pub fn install(engine: &mut Engine, model: EnergyModel) {
     engine.world.insert_resource(model);
     engine.world.insert_resource(MonthEnergy::default());
+    engine.world.insert_resource(HourlySample::default());
     engine.schedule_mut(EventKind::MonthEnd).add_systems(settle_energy.in_set(Step::Energy));
 }
 
-/// Price the month's hourly IT energy.
-pub fn settle_month(model: &EnergyModel, first_hour: u64, hour_it_kwh: &[f64]) -> MonthEnergy {
-    let mut out = MonthEnergy::default();
-    for (i, &it) in hour_it_kwh.iter().enumerate() {
-        let h = first_hour + i as u64;
-        let facility = it * model.pue_at(h);
-        out.it_kwh += it;
-        out.facility_kwh += facility;
-        out.cost_usd += facility * model.price_at(h);
+/// Grid and market prices (USD per kWh) of the month's hours.
+fn month_prices(model: &mut EnergyModel, calendar: &Calendar, first_hour: u64, n: usize) -> Vec<(f64, f64)> {
+    let first_hoy = calendar.hour_of_year(first_hour);
+    match &mut model.tariff {
+        TariffModel::Flat(p) => vec![(*p, *p); n],
+        TariffModel::TimeOfUse { peak, off_peak, start, end, weekdays_only } => (0..n)
+            .map(|i| {
+                let h = first_hour + i as u64;
+                let hour = (h % 24) as u32;
+                let working = !*weekdays_only || weekday(model.first_weekday, h / 24) < 5;
+                let p = if working && hour >= *start && hour < *end { *peak } else { *off_peak };
+                (p, p)
+            })
+            .collect(),
+        TariffModel::Market(market, delivery) => {
+            market.hours(first_hoy, n, &mut model.price_rng).into_iter().map(|mwh| (mwh / 1000.0 + *delivery, mwh / 1000.0)).collect()
+        }
+        TariffModel::Hourly(values, delivery) => (0..n)
+            .map(|i| {
+                let p = values[(first_hoy + i) % 8760];
+                (p + *delivery, p)
+            })
+            .collect(),
     }
-    out
 }
 
-fn settle_energy(meter: Res<Meter>, model: Res<EnergyModel>, mut out: ResMut<MonthEnergy>) {
-    *out = settle_month(&model, meter.month_first_hour(), meter.hour_it_kwh());
+fn settle_energy(
+    clock: Res<Clock>,
+    meter: Res<Meter>,
+    mut model: ResMut<EnergyModel>,
+    mut out: ResMut<MonthEnergy>,
+    mut sample: ResMut<HourlySample>,
+    mut ledger: ResMut<Ledger>,
+) {
+    let m = &mut *model;
+    let first_hour = meter.month_first_hour();
+    let it = meter.hour_channel(0);
+    let n = it.len();
+    let weather = m.weather.hours(clock.calendar.hour_of_year(first_hour), n, &mut m.weather_rng);
+    let prices = month_prices(m, &clock.calendar, first_hour, n);
+    let capacity = meter.hour_channel(1);
+    let revenue = meter.hour_channel(2);
+    let hours: Vec<HourIn> = (0..n)
+        .map(|i| HourIn {
+            it_kwh: it[i],
+            capacity_kw: capacity[i],
+            revenue_usd: revenue[i],
+            weather: weather[i],
+            grid_usd_per_kwh: prices[i].0,
+            market_usd_per_kwh: prices[i].1,
+        })
+        .collect();
+    let capture = m.capture_hours && clock.month < 12;
+    let mut flows = Vec::new();
+    out.0 = dispatch_month(&m.spec, &mut m.state, &hours, capture.then_some(&mut flows));
+    if capture {
+        sample.0.extend(flows);
+    }
+    if out.battery_replacement_usd > 0.0 {
+        ledger.book_energy_capex(out.battery_replacement_usd);
+    }
 }

@@ -35,6 +35,8 @@ pub enum AssetClass {
     Network,
     /// Building, power and cooling.
     Facility,
+    /// On-site energy assets.
+    Energy,
 }
 
 impl AssetClass {
@@ -109,7 +111,7 @@ pub struct FinanceModel {
     /// Annual discount rate.
     pub discount_rate_frac: f64,
     /// Depreciation lives in months per [`AssetClass`].
-    pub life_months: [f64; 3],
+    pub life_months: [f64; 4],
     /// Operating costs.
     pub opex: OpexModel,
     /// Terminal value rule.
@@ -234,7 +236,7 @@ pub struct Ledger {
     model: FinanceModel,
     assets: Vec<Asset>,
     pending: Vec<Asset>,
-    month_capex: [f64; 3],
+    month_capex: [f64; 4],
     month_capex_by_tranche: Vec<f64>,
     month_resale: f64,
     month_gain_on_sale: f64,
@@ -265,7 +267,7 @@ impl Ledger {
             model,
             assets: Vec::new(),
             pending: Vec::new(),
-            month_capex: [0.0; 3],
+            month_capex: [0.0; 4],
             month_capex_by_tranche: vec![0.0; n_tranches],
             month_resale: 0.0,
             month_gain_on_sale: 0.0,
@@ -289,6 +291,15 @@ impl Ledger {
             self.month_capex_by_tranche[tranche as usize] += usd;
             let life_months = self.model.life_months[class.index()];
             self.pending.push(Asset { class, tranche: Some(tranche), cost: usd, units, units_left: units, first_month: 0, life_months });
+        }
+    }
+
+    /// Book capex for on-site energy assets (or a battery replacement) paid this month.
+    pub fn book_energy_capex(&mut self, usd: f64) {
+        if usd > 0.0 {
+            self.month_capex[AssetClass::Energy.index()] += usd;
+            let life_months = self.model.life_months[AssetClass::Energy.index()];
+            self.pending.push(Asset { class: AssetClass::Energy, tranche: None, cost: usd, units: 1, units_left: 1, first_month: 0, life_months });
         }
     }
 
@@ -381,7 +392,7 @@ fn close_month(
     }
     l.month_capex[AssetClass::Facility.index()] += facility_draws;
     let capex = l.month_capex;
-    l.month_capex = [0.0; 3];
+    l.month_capex = [0.0; 4];
     let capex_total: f64 = capex.iter().sum();
     let n_tranches = l.month_capex_by_tranche.len();
     let by_tranche = std::mem::replace(&mut l.month_capex_by_tranche, vec![0.0; n_tranches]);
@@ -395,7 +406,8 @@ fn close_month(
     let revenue_spot = meter.month_total(Rate::RevenueSpotUsdPerHour);
     let gross_revenue = revenue_reserved + revenue_on_demand + revenue_spot;
     let sla_credits = demand.sla_credits_usd;
-    let revenue = gross_revenue - sla_credits;
+    let revenue_lost_to_cap = energy.revenue_lost_usd;
+    let revenue = gross_revenue - sla_credits - revenue_lost_to_cap;
     let prepaid_revenue = meter.month_total(Rate::PrepaidRevenueUsdPerHour);
     let installed = fleet.total(GpuState::Inventory)
         + fleet.total(GpuState::InService)
@@ -499,6 +511,28 @@ fn close_month(
         it_mwh: energy.it_kwh / 1000.0,
         facility_mwh: energy.facility_kwh / 1000.0,
         pue: ratio(energy.facility_kwh, energy.it_kwh),
+        temperature_c: ratio(energy.temperature_sum_c, energy.hours),
+        grid_mwh: energy.grid_kwh / 1000.0,
+        ppa_mwh: energy.ppa_kwh / 1000.0,
+        solar_mwh: energy.solar_kwh / 1000.0,
+        wind_mwh: energy.wind_kwh / 1000.0,
+        gas_mwh: energy.gas_kwh / 1000.0,
+        battery_charge_mwh: energy.charge_kwh / 1000.0,
+        battery_discharge_mwh: energy.discharge_kwh / 1000.0,
+        export_mwh: energy.export_kwh / 1000.0,
+        peak_grid_kw: energy.peak_grid_kw,
+        capped_hours: energy.capped_hours,
+        curtailed_it_mwh: energy.curtailed_it_kwh / 1000.0,
+        revenue_lost_to_cap_usd: revenue_lost_to_cap,
+        tco2: energy.tco2,
+        cfe_frac: ratio(energy.cfe_kwh, energy.facility_kwh),
+        grid_energy_usd: energy.grid_energy_usd,
+        demand_charge_usd: energy.demand_charge_usd,
+        energy_fixed_usd: energy.fixed_usd,
+        ppa_usd: energy.ppa_usd,
+        gas_usd: energy.gas_usd,
+        carbon_usd: energy.carbon_usd,
+        export_credit_usd: energy.export_credit_usd,
         revenue_reserved_usd: revenue_reserved,
         revenue_on_demand_usd: revenue_on_demand,
         revenue_spot_usd: revenue_spot,
@@ -525,6 +559,7 @@ fn close_month(
         capex_gpu_usd: capex[AssetClass::GpuServers.index()],
         capex_network_usd: capex[AssetClass::Network.index()],
         capex_facility_usd: capex[AssetClass::Facility.index()],
+        capex_energy_usd: capex[AssetClass::Energy.index()],
         capex_usd: capex_total,
         resale_usd: resale,
         fcf_usd: fcf,
@@ -597,6 +632,10 @@ pub fn kpis(ledger: &Ledger) -> Kpis {
         energy_mwh: facility_mwh,
         energy_cost_usd_per_mwh: ratio(energy_cost, facility_mwh),
         pue: ratio(facility_mwh, it_mwh),
+        tco2: sum(|r| r.tco2),
+        cfe_frac: ratio(rows.iter().map(|r| r.cfe_frac * r.facility_mwh).sum(), facility_mwh),
+        capped_hours: sum(|r| r.capped_hours),
+        revenue_lost_to_cap_usd: sum(|r| r.revenue_lost_to_cap_usd),
         fcf_usd: flows.iter().sum(),
         payback_months: metrics::payback_months(&flows).map(|m| m as f64),
         first_profit_months: rows.iter().position(|r| r.net_income_usd > 0.0).map(|m| m as f64 + 1.0),

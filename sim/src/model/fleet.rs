@@ -160,6 +160,8 @@ pub struct TranchePlan {
     pub price_usd_per_gpu: f64,
     /// Network cost per node, USD.
     pub network_usd_per_node: f64,
+    /// Embodied carbon per GPU, tCO2e.
+    pub embodied_tco2_per_gpu: f64,
 }
 
 /// Per-replication plan of one hall phase.
@@ -203,6 +205,9 @@ pub struct FleetPlan {
     pub reliability: ReliabilityPlan,
     /// Resale value of retired servers as a share of price by age in years (None: no resale).
     pub resale_by_age_years: Option<Vec<(f64, f64)>>,
+    /// Largest commissioned IT capacity (node max power, kW) the interconnect carries on a
+    /// design-hot hour, when commissioning waits for power; None: no such limit.
+    pub max_it_kw: Option<f64>,
 }
 
 impl FleetPlan {
@@ -424,6 +429,8 @@ pub struct FleetCounters {
     pub commissioned_nodes: Vec<u32>,
     /// Built IT capacity of ready phases, kW.
     pub ready_it_kw: f64,
+    /// Maximum IT power of the commissioned nodes, kW.
+    pub commissioned_max_kw: f64,
     /// Events of the current month.
     pub month: FleetMonth,
 }
@@ -444,6 +451,7 @@ impl FleetCounters {
             meter.add(Rate::CommissionedGpus, sign * g * state.commissioned() as u8 as f64);
             meter.add(Rate::AvailableGpus, sign * g * state.available() as u8 as f64);
             meter.add(Rate::AvailableMaxKw, sign * sku.max_kw * state.available() as u8 as f64);
+            meter.add(Rate::CommissionedMaxKw, sign * sku.max_kw * state.commissioned() as u8 as f64);
         };
         if let Some(from) = from {
             counts[from as usize] -= gpus as u64;
@@ -504,8 +512,12 @@ pub fn install(engine: &mut Engine, plan: FleetPlan, rng: SimRng) {
     engine.schedule_mut(EventKind::MonthEnd).add_systems(record_fleet.in_set(Step::Record));
 }
 
-/// Find a ready phase with room for `kw` more; phases are tried in scenario order.
-fn phase_with_room(plan: &FleetPlan, phases: &Phases, kw: f64) -> Option<usize> {
+/// Find a ready phase with room for `kw` more (and interconnect room, when commissioning waits
+/// for power); phases are tried in scenario order.
+fn phase_with_room(plan: &FleetPlan, phases: &Phases, counters: &FleetCounters, kw: f64) -> Option<usize> {
+    if plan.max_it_kw.is_some_and(|max| counters.commissioned_max_kw + kw > max * (1.0 + 1e-12)) {
+        return None;
+    }
     (0..plan.phases.len()).find(|&i| phases.ready[i] && phases.used_kw[i] + kw <= plan.phases[i].it_kw * (1.0 + 1e-12))
 }
 
@@ -545,6 +557,7 @@ impl Commissioning<'_> {
         let sku = &self.plan.skus[node.sku as usize];
         node.phase = phase as u16;
         self.phases.used_kw[phase] += sku.max_kw;
+        self.counters.commissioned_max_kw += sku.max_kw;
         self.meter.add(Rate::ItKw, sku.idle_kw);
         self.counters.commissioned_nodes[node.sku as usize] += 1;
         let state = if wants_spare(self.plan, self.counters, self.pool, node.sku) {
@@ -569,7 +582,7 @@ fn commission_waiting(c: &mut Commissioning, inventory: &mut Inventory, nodes: &
         if *state != NodeState::Inventory {
             continue;
         }
-        match phase_with_room(c.plan, c.phases, c.plan.skus[node.sku as usize].max_kw) {
+        match phase_with_room(c.plan, c.phases, c.counters, c.plan.skus[node.sku as usize].max_kw) {
             Some(p) => {
                 *state = c.commission(&mut node, e, p);
                 any = true;
@@ -598,6 +611,7 @@ fn retire_now(
     let from = state.category();
     if from.commissioned() {
         phases.used_kw[node.phase as usize] -= sku.max_kw;
+        counters.commissioned_max_kw -= sku.max_kw;
         counters.commissioned_nodes[node.sku as usize] -= 1;
         if from.available() {
             meter.add(Rate::ItKw, -sku.idle_kw);
@@ -687,7 +701,7 @@ fn deliver_tranche(
         };
         // Room only appears when a phase becomes ready or nodes retire, and waiting nodes were
         // offered it then, so a new node that fits takes no place from a waiting one.
-        let state = match phase_with_room(c.plan, c.phases, sku.max_kw) {
+        let state = match phase_with_room(c.plan, c.phases, c.counters, sku.max_kw) {
             Some(p) => c.commission(&mut node, e, p),
             None => {
                 inventory.0.push(e);

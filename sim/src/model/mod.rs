@@ -18,7 +18,7 @@ use crate::engine::{Agenda, Clock, Engine, Event, EventKind, Meter, Step};
 use crate::params::{SampleMode, Sampler};
 use crate::results::Replication;
 use crate::rng::{Stream, stream_rng};
-use crate::scenario::{LoadedScenario, Tariff};
+use crate::scenario::LoadedScenario;
 use crate::time::{Calendar, HOURS_PER_YEAR, SimTime};
 
 /// Options of one replication.
@@ -110,6 +110,7 @@ pub fn build(loaded: &LoadedScenario, seed: u64, replication: u64, options: &Rep
                 retire_month: t.retire_after_months.zip(delivery_month).and_then(|(a, d)| month_in_horizon((d as i64 + a) as f64)),
                 price_usd_per_gpu: price,
                 network_usd_per_node: network,
+                embodied_tco2_per_gpu: sampler.draw(&format!("fleet[{i}].embodied_tco2_per_gpu"), &t.embodied_tco2_per_gpu),
             }
         })
         .collect();
@@ -130,6 +131,7 @@ pub fn build(loaded: &LoadedScenario, seed: u64, replication: u64, options: &Rep
             retire_month: r.retire_after_months.zip(swap).and_then(|(a, d)| month_in_horizon((d as i64 + a) as f64)),
             price_usd_per_gpu: price,
             network_usd_per_node: network,
+            embodied_tco2_per_gpu: 0.0,
         });
     }
     let reliability = fleet::ReliabilityPlan {
@@ -138,12 +140,13 @@ pub fn build(loaded: &LoadedScenario, seed: u64, replication: u64, options: &Rep
         permanent_repair_hours: scale_dist(rel.permanent_repair_days.dist(), 24.0),
         spares_frac: rel.spares_frac,
     };
-    let plan = fleet::FleetPlan {
+    let mut plan = fleet::FleetPlan {
         skus,
         tranches,
         phases,
         reliability,
         resale_by_age_years: s.lifecycle.resale_residual_frac_by_age_years.clone(),
+        max_it_kw: None,
     };
 
     // Market regimes and prices.
@@ -271,11 +274,7 @@ pub fn build(loaded: &LoadedScenario, seed: u64, replication: u64, options: &Rep
     .prepare();
 
     // Energy.
-    let pue = sampler.draw("site.pue", &s.site.pue);
-    let price_usd_per_kwh = match &s.energy.tariff {
-        Tariff::Flat { price_usd_per_kwh } => sampler.draw("energy.tariff.price_usd_per_kwh", price_usd_per_kwh),
-    };
-
+    let energy_model = energy_setup(loaded, seed, replication, &mut sampler, &mut plan);
     // Finance.
     let f = &s.finance;
     let o = &f.opex;
@@ -350,6 +349,7 @@ pub fn build(loaded: &LoadedScenario, seed: u64, replication: u64, options: &Rep
             f.depreciation_years.gpu_servers * 12.0,
             f.depreciation_years.network * 12.0,
             f.depreciation_years.facility * 12.0,
+            f.depreciation_years.energy * 12.0,
         ],
         opex,
         terminal_value: f.terminal_value,
@@ -363,8 +363,10 @@ pub fn build(loaded: &LoadedScenario, seed: u64, replication: u64, options: &Rep
     fleet::install(&mut engine, plan, stream_rng(seed, replication, Stream::Failures));
     reliability::install(&mut engine);
     demand::install(&mut engine, demand_model, prices, s.reliability.sla.tiers.clone(), n_skus, stream_rng(seed, replication, Stream::Demand));
-    energy::install(&mut engine, energy::EnergyModel { pue, price_usd_per_kwh });
+    let energy_capex = energy_model.1;
+    energy::install(&mut engine, energy_model.0);
     finance::install(&mut engine, finance_model, n_tranches);
+    engine.world.resource_mut::<finance::Ledger>().book_energy_capex(energy_capex);
     engine.schedule_mut(EventKind::MonthEnd).add_systems(roll_month.in_set(Step::Advance));
     {
         let hours = calendar.hours_in_month(0) as usize;
@@ -372,6 +374,131 @@ pub fn build(loaded: &LoadedScenario, seed: u64, replication: u64, options: &Rep
     }
     debug_assert!(HOURS_PER_YEAR == 8760);
     (engine, sampler.into_drawn())
+}
+
+/// The energy model of a replication and the capex of its on-site energy assets. When
+/// commissioning waits for power, also sets the fleet's interconnect limit.
+fn energy_setup(loaded: &LoadedScenario, seed: u64, replication: u64, sampler: &mut Sampler, plan: &mut fleet::FleetPlan) -> (energy::EnergyModel, f64) {
+    use crate::energy::dispatch::{BatterySpec, EnergySpec, Facility, GasSpec, PpaSpec};
+    use crate::energy::prices::{MarketGen, first_weekday};
+    use crate::energy::weather::WeatherGen;
+    use crate::scenario::{PpaVolume, PowerCap};
+    let s = &loaded.scenario;
+    let catalog = &loaded.catalog;
+    let e = &s.energy;
+    let climate = catalog.climate(&s.site.climate).expect("validated climate").clone();
+    let facility = match (&s.site.pue, &s.site.cooling) {
+        (Some(p), _) => Facility::FixedPue(sampler.draw("site.pue", p)),
+        (None, Some(name)) => Facility::Cooling(catalog.cooling_preset(name).expect("validated preset").clone()),
+        (None, None) => unreachable!("validation requires a cooling preset or a PUE"),
+    };
+    let interconnect_kw = s.site.interconnect_mw.as_ref().map(|p| sampler.draw("site.interconnect_mw", p) * 1000.0);
+    if let (Some(limit), PowerCap::WaitCommissioning) = (interconnect_kw, s.site.power_cap) {
+        // A design-hot hour: the preset's warmest hour plus two standard deviations of weather.
+        let design_c = match &loaded.weather_csv {
+            Some(v) => v.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+            None => climate.annual_mean_c + climate.seasonal_swing_c + climate.daily_swing_c + 2.0 * climate.noise_sd_c,
+        };
+        let (k, fixed_per_kw) = facility.split(1.0, design_c);
+        plan.max_it_kw = Some(limit / (k + fixed_per_kw));
+    }
+    let mut capex = 0.0;
+    let mut om_month = 0.0;
+    let mut renewable = |name: &str, r: &Option<crate::scenario::Renewable>, sampler: &mut Sampler| -> f64 {
+        let Some(r) = r else { return 0.0 };
+        let kw = sampler.draw(&format!("energy.{name}.mw"), &r.mw) * 1000.0;
+        capex += kw * sampler.draw(&format!("energy.{name}.capex_usd_per_kw"), &r.capex_usd_per_kw);
+        om_month += kw * sampler.draw(&format!("energy.{name}.om_usd_per_kw_year"), &r.om_usd_per_kw_year) / 12.0;
+        kw
+    };
+    let solar_kw = renewable("solar", &e.solar, sampler);
+    let wind_kw = renewable("wind", &e.wind, sampler);
+    let battery = e.battery.as_ref().map(|b| {
+        let per_kwh = sampler.draw("energy.battery.capex_usd_per_kwh", &b.capex_usd_per_kwh);
+        let capacity_kwh = b.energy_mwh * 1000.0;
+        capex += capacity_kwh * per_kwh;
+        BatterySpec {
+            capacity_kwh,
+            power_kw: b.power_mw * 1000.0,
+            round_trip: b.round_trip_efficiency_frac,
+            wear_usd_per_kwh: per_kwh / b.life_cycles,
+            life_cycles: b.life_cycles,
+            replacement_usd: capacity_kwh * per_kwh,
+            dispatch: b.dispatch.clone(),
+        }
+    });
+    let gas = e.gas.as_ref().map(|g| {
+        let fuel = sampler.draw("energy.gas.fuel_usd_per_mmbtu", &g.fuel_usd_per_mmbtu);
+        let om = sampler.draw("energy.gas.om_usd_per_mwh", &g.om_usd_per_mwh);
+        capex += g.mw * 1000.0 * sampler.draw("energy.gas.capex_usd_per_kw", &g.capex_usd_per_kw);
+        GasSpec {
+            kw: g.mw * 1000.0,
+            heat_rate_btu_per_kwh: g.heat_rate_btu_per_kwh,
+            marginal_usd_per_kwh: g.heat_rate_btu_per_kwh / 1e6 * fuel + om / 1000.0,
+            mode: g.mode,
+        }
+    });
+    let ppa = e.ppa.as_ref().map(|p| {
+        let (profile, mw) = match p.volume {
+            PpaVolume::Solar(mw) => (0, mw),
+            PpaVolume::Wind(mw) => (1, mw),
+            PpaVolume::Baseload(mw) => (2, mw),
+        };
+        PpaSpec {
+            strike_usd_per_kwh: sampler.draw("energy.ppa.strike_usd_per_mwh", &p.strike_usd_per_mwh) / 1000.0,
+            profile,
+            kw: mw * 1000.0,
+            settlement: p.settlement,
+        }
+    });
+    let tariff = match &e.tariff {
+        crate::scenario::Tariff::Flat { price_usd_per_kwh } => {
+            energy::TariffModel::Flat(sampler.draw("energy.tariff.price_usd_per_kwh", price_usd_per_kwh))
+        }
+        crate::scenario::Tariff::TimeOfUse { peak_usd_per_kwh, off_peak_usd_per_kwh, peak_start_hour, peak_end_hour, weekdays_only } => {
+            energy::TariffModel::TimeOfUse {
+                peak: sampler.draw("energy.tariff.peak_usd_per_kwh", peak_usd_per_kwh),
+                off_peak: sampler.draw("energy.tariff.off_peak_usd_per_kwh", off_peak_usd_per_kwh),
+                start: *peak_start_hour,
+                end: *peak_end_hour,
+                weekdays_only: *weekdays_only,
+            }
+        }
+        crate::scenario::Tariff::Market { preset, price_scale, delivery_usd_per_mwh } => energy::TariffModel::Market(
+            MarketGen::new(catalog.market(preset).expect("validated preset").clone(), sampler.draw("energy.tariff.price_scale", price_scale)),
+            sampler.draw("energy.tariff.delivery_usd_per_mwh", delivery_usd_per_mwh) / 1000.0,
+        ),
+        crate::scenario::Tariff::Csv { delivery_usd_per_mwh, .. } => energy::TariffModel::Hourly(
+            loaded.price_csv.clone().expect("read at load time"),
+            sampler.draw("energy.tariff.delivery_usd_per_mwh", delivery_usd_per_mwh) / 1000.0,
+        ),
+    };
+    let spec = EnergySpec {
+        facility,
+        interconnect_kw,
+        ppa,
+        solar_kw,
+        wind_kw,
+        battery,
+        gas,
+        export: e.export,
+        carbon_usd_per_t: sampler.draw("energy.carbon_price_usd_per_tco2", &e.carbon_price_usd_per_tco2),
+        demand_charge_usd_per_kw_month: sampler.draw("energy.demand_charge_usd_per_kw_month", &e.demand_charge_usd_per_kw_month),
+        fixed_usd_per_month: sampler.draw("energy.fixed_usd_per_month", &e.fixed_usd_per_month),
+        asset_om_usd_per_month: om_month,
+        grid_carbon_free_frac: climate.grid_carbon_free_frac,
+    };
+    let model = energy::EnergyModel {
+        spec,
+        tariff,
+        weather: WeatherGen::new(climate, loaded.weather_csv.clone()),
+        weather_rng: stream_rng(seed, replication, Stream::Weather),
+        price_rng: stream_rng(seed, replication, Stream::Electricity),
+        state: Default::default(),
+        first_weekday: first_weekday(s.simulation.start.year, s.simulation.start.month),
+        capture_hours: replication == 0,
+    };
+    (model, capex)
 }
 
 /// A distribution scaled by a positive factor (days to hours, say).
@@ -418,5 +545,6 @@ pub fn run_replication(loaded: &LoadedScenario, seed: u64, replication: u64, opt
         fleet: history.rows.clone(),
         skus,
         market_prices,
+        hourly: std::mem::take(&mut engine.world.resource_mut::<energy::HourlySample>().0),
     }
 }

@@ -165,13 +165,52 @@ pub struct LoadedScenario {
     pub warnings: Vec<Problem>,
     /// The exact text that was parsed (for hashing and the manifest).
     pub source_text: String,
+    /// Hourly temperatures from `site.weather_csv`, if given.
+    pub weather_csv: Option<Vec<f64>>,
+    /// Hourly prices in USD per kWh from a CSV tariff, if given.
+    pub price_csv: Option<Vec<f64>>,
 }
 
-/// Parse and validate scenario text. `file` names it in messages.
+/// Read the CSV inputs a scenario names, relative to `base`; problems name the field.
+fn read_inputs(s: &Scenario, base: &std::path::Path, problems: &mut Problems) -> (Option<Vec<f64>>, Option<Vec<f64>>) {
+    let read = |field: &str, rel: &str, lo: f64, hi: f64, what: &str, problems: &mut Problems| -> Option<Vec<f64>> {
+        let path = base.join(rel);
+        match std::fs::read_to_string(&path) {
+            Err(e) => {
+                problems.push(field, format!("cannot read {}: {e}", path.display()));
+                None
+            }
+            Ok(text) => match crate::energy::weather::parse_hourly_csv(&text, lo, hi, what) {
+                Ok(v) => Some(v),
+                Err(msg) => {
+                    problems.push(field, format!("{}: {msg}", path.display()));
+                    None
+                }
+            },
+        }
+    };
+    let weather = s.site.weather_csv.as_deref().and_then(|rel| read("site.weather_csv", rel, -60.0, 60.0, "temperature in C", problems));
+    let prices = match &s.energy.tariff {
+        Tariff::Csv { path, unit, .. } => {
+            let (lo, hi, k) = match unit {
+                PriceUnit::UsdPerMwh => (-10_000.0, 100_000.0, 1e-3),
+                PriceUnit::UsdPerKwh => (-10.0, 100.0, 1.0),
+            };
+            read("energy.tariff.path", path, lo, hi, "price", problems).map(|v| v.into_iter().map(|x| x * k).collect())
+        }
+        _ => None,
+    };
+    (weather, prices)
+}
+
+/// Parse and validate scenario text. `file` names it in messages; files the scenario refers to
+/// (CSV inputs) are read relative to its folder.
 pub fn load_str(file: &str, text: &str) -> Result<LoadedScenario, ScenarioError> {
     let scenario: Scenario = parse_ron(file, text)?;
     let (catalog, mut problems) = Catalog::builtin().with_overrides(&scenario.catalog);
     validate::validate_into(&scenario, &catalog, &mut problems);
+    let base = std::path::Path::new(file).parent().unwrap_or(std::path::Path::new("."));
+    let (weather_csv, price_csv) = read_inputs(&scenario, base, &mut problems);
     let (errors, warnings): (Vec<Problem>, Vec<Problem>) =
         problems.into_vec().into_iter().partition(|p| p.severity == Severity::Error);
     if !errors.is_empty() {
@@ -179,7 +218,7 @@ pub fn load_str(file: &str, text: &str) -> Result<LoadedScenario, ScenarioError>
         all.extend(warnings);
         return Err(ScenarioError::Invalid { file: file.to_string(), problems: all });
     }
-    Ok(LoadedScenario { file: file.to_string(), scenario, catalog, warnings, source_text: text.to_string() })
+    Ok(LoadedScenario { file: file.to_string(), scenario, catalog, warnings, source_text: text.to_string(), weather_csv, price_csv })
 }
 
 /// Read, parse and validate a scenario file.

@@ -52,6 +52,10 @@ fn yes() -> bool {
     true
 }
 
+fn default_climate() -> String {
+    "northern-virginia".into()
+}
+
 fn default_transient_repair() -> Param {
     // E: a reboot or driver reset with health checks: median 2 hours, one in ten over 8 hours.
     Param::Dist(crate::dist::Dist::LogNormal(2.0, 8.0))
@@ -183,12 +187,21 @@ pub struct CatalogOverrides {
     /// GPU SKUs: an entry with a built-in name overrides the given fields; a new name must give every field.
     #[serde(default)]
     pub gpus: Vec<SkuOverride>,
+    /// Climate presets: a whole entry replaces the built-in one of the same name, or adds one.
+    #[serde(default)]
+    pub climates: Vec<crate::energy::weather::Climate>,
+    /// Cooling presets: a whole entry replaces the built-in one of the same name, or adds one.
+    #[serde(default)]
+    pub cooling: Vec<crate::energy::cooling::CoolingPreset>,
+    /// Wholesale market presets: a whole entry replaces the built-in one of the same name, or adds one.
+    #[serde(default)]
+    pub tariffs: Vec<crate::energy::prices::MarketPreset>,
 }
 
 impl CatalogOverrides {
     /// True when the scenario changes nothing.
     pub fn is_empty(&self) -> bool {
-        self.gpus.is_empty()
+        self.gpus.is_empty() && self.climates.is_empty() && self.cooling.is_empty() && self.tariffs.is_empty()
     }
 }
 
@@ -198,8 +211,27 @@ impl CatalogOverrides {
 pub struct Site {
     /// Site name, e.g. "Ashburn hall A".
     pub name: String,
-    /// Power usage effectiveness (facility power / IT power), a parameter >= 1.
-    pub pue: Param,
+    /// Climate preset from `scenarios/catalog/climates.ron`, e.g. "northern-virginia".
+    #[serde(default = "default_climate")]
+    pub climate: String,
+    /// Hourly dry-bulb temperatures in C from a CSV of 8,760 values (path relative to the
+    /// scenario file), instead of the climate preset's weather model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weather_csv: Option<String>,
+    /// Cooling preset from `scenarios/catalog/cooling.ron`; facility power then follows the
+    /// weather. Give either `cooling` or a fixed `pue`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cooling: Option<String>,
+    /// A fixed power usage effectiveness (facility / IT power), a parameter >= 1, instead of a
+    /// cooling preset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pue: Option<Param>,
+    /// Grid interconnect limit in MW (parameter); none means unlimited.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interconnect_mw: Option<Param>,
+    /// What happens when facility power would exceed the interconnect.
+    #[serde(default)]
+    pub power_cap: PowerCap,
     /// Network, storage and management IT power as a fraction of each node's power (parameter),
     /// e.g. 0.08: a node drawing 10 kW adds 0.8 kW of fabric and storage load.
     #[serde(default = "zero", skip_serializing_if = "is_zero")]
@@ -261,6 +293,9 @@ pub struct Tranche {
     /// their contract ends, failed ones after repair). None keeps them to the end of the horizon.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retire_after_months: Option<i64>,
+    /// Embodied carbon of each GPU with its share of the server, tCO2e (parameter), counted at delivery.
+    #[serde(default = "zero", skip_serializing_if = "is_zero")]
+    pub embodied_tco2_per_gpu: Param,
 }
 
 impl Tranche {
@@ -282,12 +317,39 @@ impl Simulation {
     }
 }
 
-/// Energy supply.
+/// Energy supply: tariff, contracts and on-site assets.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Energy {
-    /// Grid tariff.
+    /// Grid energy price.
     pub tariff: Tariff,
+    /// Demand charge on the month's peak grid import, USD per kW-month (parameter).
+    #[serde(default = "zero")]
+    pub demand_charge_usd_per_kw_month: Param,
+    /// Fixed grid charges, USD per month (parameter).
+    #[serde(default = "zero")]
+    pub fixed_usd_per_month: Param,
+    /// Power purchase agreement (the data center buys).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ppa: Option<Ppa>,
+    /// On-site solar.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub solar: Option<Renewable>,
+    /// On-site wind.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wind: Option<Renewable>,
+    /// On-site battery.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub battery: Option<Battery>,
+    /// On-site gas generation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gas: Option<Gas>,
+    /// Surplus on-site energy is sold to the grid at the hour's market price (true) or curtailed.
+    #[serde(default = "yes")]
+    pub export: bool,
+    /// Price on emitted CO2, USD per tonne (parameter).
+    #[serde(default = "zero")]
+    pub carbon_price_usd_per_tco2: Param,
 }
 
 /// How grid electricity is priced.
@@ -299,6 +361,163 @@ pub enum Tariff {
         /// Energy price in USD per kWh (parameter).
         price_usd_per_kwh: Param,
     },
+    /// A peak price in the peak hours of weekdays, an off-peak price otherwise.
+    TimeOfUse {
+        /// Peak price, USD per kWh (parameter).
+        peak_usd_per_kwh: Param,
+        /// Off-peak price, USD per kWh (parameter).
+        off_peak_usd_per_kwh: Param,
+        /// First peak hour of the day (0-23).
+        peak_start_hour: u32,
+        /// Hour after the last peak hour (1-24).
+        peak_end_hour: u32,
+        /// Peak hours apply Monday to Friday only.
+        #[serde(default = "yes")]
+        weekdays_only: bool,
+    },
+    /// Hourly wholesale price from a stochastic model (a preset from `scenarios/catalog/tariffs.ron`).
+    Market {
+        /// Preset name, e.g. "ercot-like".
+        preset: String,
+        /// Multiplier on the preset's mean price (parameter).
+        #[serde(default = "one")]
+        price_scale: Param,
+        /// Delivery (transmission and distribution) charge added to every MWh, USD (parameter).
+        #[serde(default = "zero")]
+        delivery_usd_per_mwh: Param,
+    },
+    /// Hourly prices from a CSV file of 8,760 values (one per hour of the year, January 1 00:00 first).
+    Csv {
+        /// Path, relative to the scenario file.
+        path: String,
+        /// Unit of the values.
+        unit: PriceUnit,
+        /// Delivery charge added to every MWh, USD (parameter).
+        #[serde(default = "zero")]
+        delivery_usd_per_mwh: Param,
+    },
+}
+
+/// Unit of prices in a CSV file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PriceUnit {
+    /// USD per MWh.
+    UsdPerMwh,
+    /// USD per kWh.
+    UsdPerKwh,
+}
+
+/// A power purchase agreement.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ppa {
+    /// Strike price, USD per MWh (parameter).
+    pub strike_usd_per_mwh: Param,
+    /// Contracted volume profile.
+    pub volume: PpaVolume,
+    /// Physical delivery or a financial contract for differences.
+    pub settlement: Settlement,
+}
+
+/// PPA volume.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub enum PpaVolume {
+    /// The output of this many MW of solar at the site's solar profile.
+    Solar(f64),
+    /// The output of this many MW of wind at the site's wind profile.
+    Wind(f64),
+    /// A flat block of this many MW every hour.
+    Baseload(f64),
+}
+
+/// PPA settlement.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Settlement {
+    /// The energy is delivered to the site and paid at the strike; surplus hours are sold at market.
+    Physical,
+    /// Virtual (financial): the site buys all its energy from the grid, and the PPA pays
+    /// (market - strike) x volume each hour (negative when the market is below the strike).
+    Virtual,
+}
+
+/// On-site solar or wind.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Renewable {
+    /// Nameplate capacity, MW (parameter).
+    pub mw: Param,
+    /// Capex, USD per kW (parameter), paid at the start.
+    pub capex_usd_per_kw: Param,
+    /// Operations and maintenance, USD per kW-year (parameter).
+    #[serde(default = "zero")]
+    pub om_usd_per_kw_year: Param,
+}
+
+/// On-site battery.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Battery {
+    /// Energy capacity, MWh.
+    pub energy_mwh: f64,
+    /// Power rating, MW.
+    pub power_mw: f64,
+    /// Round-trip efficiency (0..1).
+    pub round_trip_efficiency_frac: f64,
+    /// Capex, USD per kWh of capacity (parameter), paid at the start and at each replacement.
+    pub capex_usd_per_kwh: Param,
+    /// Full cycles before replacement.
+    pub life_cycles: f64,
+    /// Dispatch policy.
+    pub dispatch: BatteryDispatch,
+}
+
+/// How the battery is run.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub enum BatteryDispatch {
+    /// Each day, charge in the cheapest hours and discharge in the dearest when the spread pays
+    /// for the losses and the wear.
+    PriceArbitrage,
+    /// Keep grid import at or below this share of the month's peak without the battery.
+    PeakShaving(f64),
+}
+
+/// On-site gas generation.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Gas {
+    /// Capacity, MW.
+    pub mw: f64,
+    /// Heat rate, Btu per kWh.
+    pub heat_rate_btu_per_kwh: f64,
+    /// Fuel price, USD per MMBtu (parameter).
+    pub fuel_usd_per_mmbtu: Param,
+    /// Variable operations and maintenance, USD per MWh (parameter).
+    #[serde(default = "zero")]
+    pub om_usd_per_mwh: Param,
+    /// Capex, USD per kW (parameter), paid at the start.
+    pub capex_usd_per_kw: Param,
+    /// Islanded (gas carries the load) or grid-parallel (gas runs when cheaper than the grid).
+    pub mode: GasMode,
+}
+
+/// Gas operating mode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum GasMode {
+    /// Gas carries the load up to its capacity every hour; the grid covers the rest.
+    Islanded,
+    /// Gas runs in the hours when its marginal cost is below the grid price.
+    GridParallel,
+}
+
+/// What to do when facility power would exceed the grid interconnect.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PowerCap {
+    /// Commission a node only if the interconnect can carry it at full load on a design-hot hour.
+    #[default]
+    WaitCommissioning,
+    /// Commission every node the halls can hold, and cap power (and throughput) in the hours
+    /// when the facility would draw more than the interconnect.
+    CapNodes,
 }
 
 /// Customer demand.
@@ -679,6 +898,14 @@ pub struct DepreciationLives {
     pub network: f64,
     /// Building, power and cooling.
     pub facility: f64,
+    /// On-site energy assets (solar, wind, battery, gas).
+    #[serde(default = "twenty")]
+    pub energy: f64,
+}
+
+fn twenty() -> f64 {
+    // E: typical accounting life of solar, wind and gas plant; batteries are replaced by cycles.
+    20.0
 }
 
 /// Operating costs other than energy.

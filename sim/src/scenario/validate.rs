@@ -29,9 +29,9 @@ pub fn validate_into(s: &Scenario, catalog: &Catalog, p: &mut Problems) {
     }
     let horizon = s.simulation.horizon();
     check_simulation(s, p);
-    check_site(s, p);
+    check_site(s, catalog, p);
     check_fleet(s, catalog, horizon, p);
-    check_energy(s, p);
+    check_energy(s, catalog, p);
     check_demand(s, catalog, p);
     check_pricing(s, catalog, p);
     check_finance(s, p);
@@ -148,13 +148,32 @@ fn check_simulation(s: &Scenario, p: &mut Problems) {
     }
 }
 
-fn check_site(s: &Scenario, p: &mut Problems) {
+fn check_site(s: &Scenario, catalog: &Catalog, p: &mut Problems) {
     let site = &s.site;
-    match &site.pue {
-        Param::Value(x) if x.is_finite() && *x < 1.0 => {
+    match (&site.pue, &site.cooling) {
+        (Some(Param::Value(x)), None) if x.is_finite() && *x < 1.0 => {
             p.push("site.pue", format!("{x} is below 1.0: facility power cannot be less than IT power"))
         }
-        other => other.check_range("site.pue", 1.0, 5.0, p),
+        (Some(other), None) => other.check_range("site.pue", 1.0, 5.0, p),
+        (None, Some(name)) => {
+            if catalog.cooling_preset(name).is_none() {
+                p.push(
+                    "site.cooling",
+                    format!("unknown cooling preset \"{name}\"; known: {}", Catalog::names(&catalog.cooling, |c| c.name.as_str())),
+                );
+            }
+        }
+        (Some(_), Some(_)) => p.push("site", "give either a cooling preset (`cooling`) or a fixed `pue`, not both"),
+        (None, None) => p.push("site", "give a cooling preset (e.g. `cooling: \"air-economizer\"`) or a fixed `pue`"),
+    }
+    if catalog.climate(&site.climate).is_none() {
+        p.push(
+            "site.climate",
+            format!("unknown climate \"{}\"; known: {}", site.climate, Catalog::names(&catalog.climates, |c| c.name.as_str())),
+        );
+    }
+    if let Some(ic) = &site.interconnect_mw {
+        ic.check_range("site.interconnect_mw", 0.001, 100_000.0, p);
     }
     site.it_overhead_frac.check_range("site.it_overhead_frac", 0.0, 1.0, p);
     site.colocation_rent_usd_per_kw_month.check_range("site.colocation_rent_usd_per_kw_month", 0.0, 10_000.0, p);
@@ -245,11 +264,92 @@ fn check_fleet(s: &Scenario, catalog: &Catalog, horizon: u32, p: &mut Problems) 
     }
 }
 
-fn check_energy(s: &Scenario, p: &mut Problems) {
-    match &s.energy.tariff {
-        Tariff::Flat { price_usd_per_kwh } => {
-            price_usd_per_kwh.check_range("energy.tariff.price_usd_per_kwh", 0.0, 10.0, p)
+fn check_energy(s: &Scenario, catalog: &Catalog, p: &mut Problems) {
+    let e = &s.energy;
+    match &e.tariff {
+        Tariff::Flat { price_usd_per_kwh } => price_usd_per_kwh.check_range("energy.tariff.price_usd_per_kwh", 0.0, 10.0, p),
+        Tariff::TimeOfUse { peak_usd_per_kwh, off_peak_usd_per_kwh, peak_start_hour, peak_end_hour, .. } => {
+            peak_usd_per_kwh.check_range("energy.tariff.peak_usd_per_kwh", 0.0, 10.0, p);
+            off_peak_usd_per_kwh.check_range("energy.tariff.off_peak_usd_per_kwh", 0.0, 10.0, p);
+            if !(*peak_start_hour < 24 && *peak_end_hour <= 24 && peak_start_hour < peak_end_hour) {
+                p.push("energy.tariff", format!("peak hours {peak_start_hour}..{peak_end_hour} must satisfy 0 <= start < end <= 24"));
+            }
         }
+        Tariff::Market { preset, price_scale, delivery_usd_per_mwh } => {
+            if catalog.market(preset).is_none() {
+                p.push(
+                    "energy.tariff.preset",
+                    format!("unknown market preset \"{preset}\"; known: {}", Catalog::names(&catalog.tariffs, |c| c.name.as_str())),
+                );
+            }
+            price_scale.check_range("energy.tariff.price_scale", 0.0, 100.0, p);
+            delivery_usd_per_mwh.check_range("energy.tariff.delivery_usd_per_mwh", 0.0, 1_000.0, p);
+        }
+        Tariff::Csv { delivery_usd_per_mwh, .. } => {
+            delivery_usd_per_mwh.check_range("energy.tariff.delivery_usd_per_mwh", 0.0, 1_000.0, p);
+        }
+    }
+    e.demand_charge_usd_per_kw_month.check_range("energy.demand_charge_usd_per_kw_month", 0.0, 1_000.0, p);
+    e.fixed_usd_per_month.check_range("energy.fixed_usd_per_month", 0.0, 1e9, p);
+    e.carbon_price_usd_per_tco2.check_range("energy.carbon_price_usd_per_tco2", 0.0, 10_000.0, p);
+    if let Some(ppa) = &e.ppa {
+        ppa.strike_usd_per_mwh.check_range("energy.ppa.strike_usd_per_mwh", 0.0, 10_000.0, p);
+        let mw = match ppa.volume {
+            super::PpaVolume::Solar(x) | super::PpaVolume::Wind(x) | super::PpaVolume::Baseload(x) => x,
+        };
+        if !(mw.is_finite() && mw > 0.0 && mw <= 100_000.0) {
+            p.push("energy.ppa.volume", format!("{mw} MW must be > 0 and at most 100000"));
+        }
+    }
+    for (name, r) in [("solar", &e.solar), ("wind", &e.wind)] {
+        if let Some(r) = r {
+            r.mw.check_range(&format!("energy.{name}.mw"), 0.0, 100_000.0, p);
+            r.capex_usd_per_kw.check_range(&format!("energy.{name}.capex_usd_per_kw"), 0.0, 1e5, p);
+            r.om_usd_per_kw_year.check_range(&format!("energy.{name}.om_usd_per_kw_year"), 0.0, 1e4, p);
+        }
+    }
+    if let Some(b) = &e.battery {
+        for (name, v, hi) in [("energy_mwh", b.energy_mwh, 1e6), ("power_mw", b.power_mw, 1e5), ("life_cycles", b.life_cycles, 1e6)] {
+            if !(v.is_finite() && v > 0.0 && v <= hi) {
+                p.push(format!("energy.battery.{name}"), format!("{v} must be > 0 and at most {hi}"));
+            }
+        }
+        if !(b.round_trip_efficiency_frac.is_finite() && b.round_trip_efficiency_frac > 0.0 && b.round_trip_efficiency_frac <= 1.0) {
+            p.push(
+                "energy.battery.round_trip_efficiency_frac",
+                format!("{} must be > 0 and at most 1 (a battery cannot return more than it takes)", b.round_trip_efficiency_frac),
+            );
+        }
+        b.capex_usd_per_kwh.check_range("energy.battery.capex_usd_per_kwh", 0.0, 1e4, p);
+        if let super::BatteryDispatch::PeakShaving(f) = b.dispatch {
+            if !(f.is_finite() && (0.0..=1.0).contains(&f)) {
+                p.push("energy.battery.dispatch.PeakShaving", format!("{f} must be between 0 and 1"));
+            }
+        }
+    }
+    if let Some(g) = &e.gas {
+        if !(g.mw.is_finite() && g.mw > 0.0 && g.mw <= 100_000.0) {
+            p.push("energy.gas.mw", format!("{} must be > 0 and at most 100000", g.mw));
+        }
+        if !(g.heat_rate_btu_per_kwh.is_finite() && (3_412.0..=20_000.0).contains(&g.heat_rate_btu_per_kwh)) {
+            p.push(
+                "energy.gas.heat_rate_btu_per_kwh",
+                format!("{} must be between 3412 (100 % efficient) and 20000", g.heat_rate_btu_per_kwh),
+            );
+        }
+        g.fuel_usd_per_mmbtu.check_range("energy.gas.fuel_usd_per_mmbtu", 0.0, 1_000.0, p);
+        g.om_usd_per_mwh.check_range("energy.gas.om_usd_per_mwh", 0.0, 1_000.0, p);
+        g.capex_usd_per_kw.check_range("energy.gas.capex_usd_per_kw", 0.0, 1e5, p);
+    }
+    if let Some(name) = &s.site.cooling {
+        if let Some(c) = catalog.cooling_preset(name) {
+            for problem in c.check() {
+                p.push(format!("catalog.cooling ({name})"), problem);
+            }
+        }
+    }
+    for (i, t) in s.fleet.iter().enumerate() {
+        t.embodied_tco2_per_gpu.check_range(&format!("fleet[{i}].embodied_tco2_per_gpu"), 0.0, 1_000.0, p);
     }
 }
 

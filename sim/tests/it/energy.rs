@@ -70,3 +70,161 @@ fn replication_energy_matches_brute_force_from_its_power_trace() {
         assert!((row.energy_cost_usd - 80.0 * row.facility_mwh).abs() <= 1e-9 * row.energy_cost_usd);
     }
 }
+
+mod supply {
+    use dcplan_sim::catalog::Catalog;
+    use dcplan_sim::energy::cooling::CoolingPreset;
+    use dcplan_sim::energy::dispatch::{BatterySpec, DispatchState, EnergySpec, Facility, GasSpec, HourFlows, HourIn, PpaSpec, dispatch_month};
+    use dcplan_sim::energy::weather::{HourWeather, WeatherGen};
+    use dcplan_sim::scenario::{BatteryDispatch, GasMode, Settlement};
+    use rand::{Rng, SeedableRng};
+
+    fn spec(facility: Facility) -> EnergySpec {
+        EnergySpec {
+            facility,
+            interconnect_kw: None,
+            ppa: None,
+            solar_kw: 0.0,
+            wind_kw: 0.0,
+            battery: None,
+            gas: None,
+            export: true,
+            carbon_usd_per_t: 0.0,
+            demand_charge_usd_per_kw_month: 0.0,
+            fixed_usd_per_month: 0.0,
+            asset_om_usd_per_month: 0.0,
+            grid_carbon_free_frac: 0.3,
+        }
+    }
+
+    /// A month of hours with random load, weather and prices (some negative).
+    fn hours(seed: u64) -> Vec<HourIn> {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        (0..744)
+            .map(|i| {
+                let u = |rng: &mut rand_chacha::ChaCha8Rng| (rng.next_u64() % 10_000) as f64 / 10_000.0;
+                HourIn {
+                    it_kwh: 5_000.0 + 10_000.0 * u(&mut rng),
+                    capacity_kw: 20_000.0,
+                    revenue_usd: 30_000.0,
+                    weather: HourWeather {
+                        temperature_c: 10.0 + 20.0 * u(&mut rng),
+                        solar_cf: if (6..18).contains(&(i % 24)) { u(&mut rng) } else { 0.0 },
+                        wind_cf: u(&mut rng),
+                        grid_gco2_per_kwh: 350.0,
+                    },
+                    grid_usd_per_kwh: 0.02 + 0.1 * u(&mut rng) - if i % 50 == 0 { 0.05 } else { 0.0 },
+                    market_usd_per_kwh: 0.01 + 0.08 * u(&mut rng),
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn energy_is_conserved_every_hour_and_the_battery_stays_in_bounds() {
+        let air = Catalog::builtin().cooling_preset("air-economizer").expect("preset").clone();
+        for (dispatch, gas_mode, settlement) in [
+            (BatteryDispatch::PriceArbitrage, GasMode::GridParallel, Settlement::Physical),
+            (BatteryDispatch::PeakShaving(0.8), GasMode::Islanded, Settlement::Virtual),
+        ] {
+            let mut s = spec(Facility::Cooling(air.clone()));
+            s.solar_kw = 15_000.0;
+            s.wind_kw = 5_000.0;
+            s.ppa = Some(PpaSpec { strike_usd_per_kwh: 0.05, profile: 0, kw: 10_000.0, settlement });
+            s.battery = Some(BatterySpec {
+                capacity_kwh: 40_000.0,
+                power_kw: 10_000.0,
+                round_trip: 0.85,
+                wear_usd_per_kwh: 0.01,
+                life_cycles: 5_000.0,
+                replacement_usd: 1e6,
+                dispatch: dispatch.clone(),
+            });
+            s.gas = Some(GasSpec { kw: 4_000.0, heat_rate_btu_per_kwh: 7_000.0, marginal_usd_per_kwh: 0.04, mode: gas_mode });
+            let mut state = DispatchState::default();
+            let mut flows: Vec<HourFlows> = Vec::new();
+            let m = dispatch_month(&s, &mut state, &hours(5), Some(&mut flows));
+            assert_eq!(flows.len(), 744);
+            for (i, f) in flows.iter().enumerate() {
+                let supply = f.grid + f.ppa + f.solar + f.wind + f.gas + f.discharge - f.charge;
+                assert!((f.load - supply).abs() <= 1e-9 * f.load, "{dispatch:?} hour {i}: load {} vs supply {supply}", f.load);
+                assert!(f.soc >= -1e-9 && f.soc <= 40_000.0 + 1e-9, "hour {i}: soc {}", f.soc);
+                assert!(f.grid >= 0.0 && f.export >= 0.0 && f.charge >= 0.0 && f.discharge >= 0.0);
+                assert!(f.pue >= 1.0);
+            }
+            assert!(m.discharge_kwh > 0.0 && m.charge_kwh > 0.0, "{dispatch:?}: the battery was used");
+        }
+    }
+
+    #[test]
+    fn the_demand_charge_is_the_monthly_peak_times_the_rate() {
+        let mut s = spec(Facility::FixedPue(1.2));
+        s.demand_charge_usd_per_kw_month = 15.0;
+        let h = hours(9);
+        let m = dispatch_month(&s, &mut DispatchState::default(), &h, None);
+        let peak = h.iter().map(|x| x.it_kwh * 1.2).fold(0.0, f64::max);
+        assert!((m.peak_grid_kw - peak).abs() < 1e-9);
+        assert!((m.demand_charge_usd - 15.0 * peak).abs() < 1e-6);
+        let energy: f64 = h.iter().map(|x| x.it_kwh * 1.2 * x.grid_usd_per_kwh).sum();
+        assert!((m.cost_usd - (energy + 15.0 * peak)).abs() < 1e-6);
+    }
+
+    #[test]
+    fn a_virtual_ppa_settles_market_minus_strike_times_volume() {
+        let mut s = spec(Facility::FixedPue(1.2));
+        s.ppa = Some(PpaSpec { strike_usd_per_kwh: 0.045, profile: 2, kw: 8_000.0, settlement: Settlement::Virtual });
+        let h = hours(3);
+        let with = dispatch_month(&s, &mut DispatchState::default(), &h, None);
+        let without = dispatch_month(&spec(Facility::FixedPue(1.2)), &mut DispatchState::default(), &h, None);
+        let settlement: f64 = h.iter().map(|x| (x.market_usd_per_kwh - 0.045) * 8_000.0).sum();
+        // The buyer receives (market - strike) x volume, so its cost falls by exactly that.
+        assert!((without.cost_usd - with.cost_usd - settlement).abs() < 1e-6, "{} vs {}", without.cost_usd - with.cost_usd, settlement);
+        assert!((with.ppa_usd + settlement).abs() < 1e-6);
+        assert_eq!(with.grid_kwh, without.grid_kwh, "a virtual PPA delivers no energy");
+    }
+
+    #[test]
+    fn the_interconnect_caps_facility_power_and_counts_the_loss() {
+        let mut s = spec(Facility::FixedPue(1.25));
+        s.interconnect_kw = Some(15_000.0);
+        let h = hours(4);
+        let m = dispatch_month(&s, &mut DispatchState::default(), &h, None);
+        let over: Vec<&HourIn> = h.iter().filter(|x| x.it_kwh * 1.25 > 15_000.0).collect();
+        assert!(!over.is_empty());
+        assert_eq!(m.capped_hours, over.len() as f64);
+        let curtailed: f64 = over.iter().map(|x| x.it_kwh - 15_000.0 / 1.25).sum();
+        assert!((m.curtailed_it_kwh - curtailed).abs() < 1e-6);
+        let lost: f64 = over.iter().map(|x| x.revenue_usd * (1.0 - 12_000.0 / x.it_kwh)).sum();
+        assert!((m.revenue_lost_usd - lost).abs() < 1e-6);
+        assert!((m.peak_grid_kw - 15_000.0).abs() < 1e-6);
+    }
+
+    /// Annual PUE of a preset in a climate: a year of hourly weather at a steady 70 % IT load.
+    fn annual_pue(preset: &CoolingPreset, climate: &str) -> f64 {
+        let cat = Catalog::builtin();
+        let mut weather = WeatherGen::new(cat.climate(climate).expect("climate").clone(), None);
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(17);
+        let year = weather.hours(0, 8760, &mut rng);
+        let (it, fac) = year.iter().fold((0.0, 0.0), |(it, fac), w| (it + 700.0, fac + preset.facility_kwh(700.0, 1000.0, w.temperature_c)));
+        fac / it
+    }
+
+    #[test]
+    fn every_cooling_preset_lands_in_its_published_range_in_every_climate() {
+        let cat = Catalog::builtin();
+        for preset in &cat.cooling {
+            for climate in &cat.climates {
+                let pue = annual_pue(preset, &climate.name);
+                let (lo, hi) = preset.range_pue;
+                assert!(pue >= lo && pue <= hi, "{} in {}: annual PUE {pue:.3} outside {lo}-{hi}", preset.name, climate.name);
+                assert!(pue >= 1.0);
+            }
+        }
+        // Air cooling in warm climates sits in the 1.3-1.6 band (SPEC section 4.3).
+        let air = cat.cooling_preset("air-economizer").expect("air");
+        for warm in ["texas", "arizona", "singapore"] {
+            let pue = annual_pue(air, warm);
+            assert!((1.3..=1.6).contains(&pue), "air in {warm}: {pue:.3}");
+        }
+    }
+}

@@ -57,7 +57,9 @@ fn every_bad_fixture_fails_with_its_expected_messages() {
         let text = std::fs::read_to_string(&f).expect("fixture");
         let expected = expectations(&text);
         assert!(!expected.is_empty(), "{} has no `// expect:` line", f.display());
-        let err = match load_str("test.ron", &text) {
+        // Named as a file in the fixture folder, so that CSV inputs resolve beside the fixture.
+        let name = f.with_file_name("test.ron").display().to_string();
+        let err = match load_str(&name, &text) {
             Ok(_) => panic!("{} loaded but should fail", f.display()),
             Err(e) => e,
         };
