@@ -313,6 +313,7 @@ mod tests {
                 SkuOverride { name: "H100-SXM".into(), node_max_kw: Some(11.0), ..Default::default() },
                 SkuOverride { name: "X1".into(), gpu_tdp_w: Some(500.0), ..Default::default() },
             ],
+            ..Default::default()
         };
         let (cat, problems) = Catalog::builtin().with_overrides(&o);
         assert_eq!(cat.sku("H100-SXM").map(|s| s.node_max_kw), Some(11.0));
