@@ -674,3 +674,191 @@ impl Plot for Lines {
         Ok(())
     }
 }
+
+/// Stacked bars by category; positive values stack up from zero, negative values down.
+#[derive(Clone, Debug)]
+pub struct StackedBars {
+    /// File stem.
+    pub name: String,
+    /// Title.
+    pub title: String,
+    /// y-axis label (with unit).
+    pub y_label: String,
+    /// Category labels (x axis).
+    pub categories: Vec<String>,
+    /// `(label, colour, value per category)`.
+    pub series: Vec<(String, RGBColor, Vec<f64>)>,
+    /// y scaling.
+    pub y_format: YFormat,
+}
+
+impl Plot for StackedBars {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn title(&self) -> &str {
+        &self.title
+    }
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        root.fill(&WHITE).map_err(e)?;
+        let k = self.y_format.scale();
+        let n = self.categories.len();
+        let mut up = vec![0.0; n];
+        let mut down = vec![0.0; n];
+        let mut rects = Vec::new();
+        for (si, (_, colour, values)) in self.series.iter().enumerate() {
+            for (i, v) in values.iter().enumerate() {
+                let v = v * k;
+                if !v.is_finite() || v == 0.0 {
+                    continue;
+                }
+                let (a, b) = if v > 0.0 {
+                    up[i] += v;
+                    (up[i] - v, up[i])
+                } else {
+                    down[i] += v;
+                    (down[i] - v, down[i])
+                };
+                rects.push((si, i, a, b, *colour));
+            }
+        }
+        let (y0, y1) = bounds(up.iter().chain(down.iter()).copied().chain(std::iter::once(0.0)));
+        let labels = self.categories.clone();
+        let mut chart = ChartBuilder::on(root)
+            .caption(&self.title, (FONT, 24).into_font())
+            .margin(16)
+            .x_label_area_size(48)
+            .y_label_area_size(72)
+            .build_cartesian_2d(-0.5f64..(n.max(1) as f64 - 0.5), y0..y1)
+            .map_err(e)?;
+        chart
+            .configure_mesh()
+            .y_desc(&self.y_label)
+            .label_style((FONT, 13))
+            .axis_desc_style((FONT, 17))
+            .x_labels(n.max(1))
+            .x_label_formatter(&|v| {
+                let i = v.round();
+                if (v - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < labels.len() { labels[i as usize].clone() } else { String::new() }
+            })
+            .y_label_formatter(&|v| format::tick(*v, y1 - y0))
+            .disable_x_mesh()
+            .light_line_style(WHITE.mix(0.0))
+            .draw()
+            .map_err(e)?;
+        for (si, (label, colour, _)) in self.series.iter().enumerate() {
+            let c = *colour;
+            let mine: Vec<_> = rects.iter().filter(|r| r.0 == si).collect();
+            if mine.is_empty() {
+                continue;
+            }
+            chart
+                .draw_series(mine.iter().map(|(_, i, a, b, c)| {
+                    let x = *i as f64;
+                    Rectangle::new([(x - 0.35, *a), (x + 0.35, *b)], c.filled())
+                }))
+                .map_err(e)?
+                .label(label.clone())
+                .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 18, y + 6)], c.filled()));
+        }
+        chart.draw_series(LineSeries::new([(-0.5, 0.0), (n as f64 - 0.5, 0.0)], BLACK.mix(0.6).stroke_width(1))).map_err(e)?;
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .label_font((FONT, 13))
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.3))
+            .draw()
+            .map_err(e)?;
+        Ok(())
+    }
+}
+
+/// Two quantities over the same x axis with separate y axes (left and right).
+#[derive(Clone, Debug)]
+pub struct DualAxis {
+    /// File stem.
+    pub name: String,
+    /// Title.
+    pub title: String,
+    /// x-axis label.
+    pub x_label: String,
+    /// Left y-axis label.
+    pub left_label: String,
+    /// Right y-axis label.
+    pub right_label: String,
+    /// `(label, colour, points)` on the left axis.
+    pub left: Vec<(String, RGBColor, Vec<(f64, f64)>)>,
+    /// `(label, colour, points)` on the right axis.
+    pub right: Vec<(String, RGBColor, Vec<(f64, f64)>)>,
+}
+
+impl Plot for DualAxis {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn title(&self) -> &str {
+        &self.title
+    }
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        root.fill(&WHITE).map_err(e)?;
+        let all = |s: &Vec<(String, RGBColor, Vec<(f64, f64)>)>| s.iter().flat_map(|(_, _, p)| p.clone()).collect::<Vec<_>>();
+        let (l, r) = (all(&self.left), all(&self.right));
+        let (x0, x1) = bounds(l.iter().chain(&r).map(|p| p.0));
+        let (ly0, ly1) = bounds(l.iter().map(|p| p.1));
+        let (ry0, ry1) = bounds(r.iter().map(|p| p.1));
+        let mut chart = ChartBuilder::on(root)
+            .caption(&self.title, (FONT, 24).into_font())
+            .margin(16)
+            .x_label_area_size(48)
+            .y_label_area_size(64)
+            .right_y_label_area_size(64)
+            .build_cartesian_2d(x0..x1, ly0..ly1)
+            .map_err(e)?
+            .set_secondary_coord(x0..x1, ry0..ry1);
+        chart
+            .configure_mesh()
+            .x_desc(&self.x_label)
+            .y_desc(&self.left_label)
+            .label_style((FONT, 15))
+            .axis_desc_style((FONT, 17))
+            .x_label_formatter(&|v| format::tick(*v, x1 - x0))
+            .y_label_formatter(&|v| format::tick(*v, ly1 - ly0))
+            .light_line_style(WHITE.mix(0.0))
+            .draw()
+            .map_err(e)?;
+        chart
+            .configure_secondary_axes()
+            .y_desc(&self.right_label)
+            .label_style((FONT, 15))
+            .axis_desc_style((FONT, 17))
+            .y_label_formatter(&|v| format!("{v:.2}"))
+            .draw()
+            .map_err(e)?;
+        for (label, colour, points) in &self.left {
+            let c = *colour;
+            chart
+                .draw_series(LineSeries::new(points.iter().copied(), c.stroke_width(2)))
+                .map_err(e)?
+                .label(label.clone())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2)));
+        }
+        for (label, colour, points) in &self.right {
+            let c = *colour;
+            chart
+                .draw_secondary_series(LineSeries::new(points.iter().copied(), c.stroke_width(2)))
+                .map_err(e)?
+                .label(label.clone())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2)));
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .label_font((FONT, 14))
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.3))
+            .draw()
+            .map_err(e)?;
+        Ok(())
+    }
+}

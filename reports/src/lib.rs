@@ -3,7 +3,9 @@
 //! binary.
 
 pub mod charts;
+pub mod compare;
 pub mod doc;
+pub mod figures;
 pub mod format;
 pub mod manifest;
 pub mod output;

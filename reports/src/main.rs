@@ -27,12 +27,39 @@ const EXAMPLES: &str = "Examples:
 enum Command {
     /// Simulate a scenario and write tables, charts and a report.
     Run(RunArgs),
+    /// Run several scenarios with common random numbers and compare them side by side.
+    Compare(CompareArgs),
     /// Validate scenarios and print every problem with its location.
     Check {
         /// Scenario files.
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
     },
+}
+
+#[derive(Debug, clap::Args)]
+struct CompareArgs {
+    /// Scenario files (RON); the first is the baseline for differences.
+    #[arg(required = true, num_args = 1..)]
+    scenarios: Vec<PathBuf>,
+    /// Replications of each scenario (default: the first scenario's).
+    #[arg(short, long)]
+    replications: Option<u32>,
+    /// Master seed shared by every scenario (default: the first scenario's).
+    #[arg(short, long)]
+    seed: Option<u64>,
+    /// Worker threads; 0 uses every core.
+    #[arg(short, long, default_value_t = 0)]
+    threads: usize,
+    /// Output folder (default: out/compare-<names>).
+    #[arg(short, long)]
+    out: Option<PathBuf>,
+    /// Replace the output folder if it exists.
+    #[arg(long)]
+    force: bool,
+    /// Print nothing on success.
+    #[arg(short, long)]
+    quiet: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -77,6 +104,7 @@ fn main() -> ExitCode {
     }));
     let result = match command {
         Command::Run(args) => cmd_run(args),
+        Command::Compare(args) => cmd_compare(args),
         Command::Check { scenarios } => cmd_check(&scenarios),
     };
     match result {
@@ -127,6 +155,42 @@ fn cmd_run(args: RunArgs) -> Result<ExitCode> {
         println!("report: {}", result.dir.join("report.html").display());
     }
     Ok(if result.variant.output.failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+fn cmd_compare(args: CompareArgs) -> Result<ExitCode> {
+    let mut loadeds = Vec::new();
+    let mut failed = false;
+    for p in &args.scenarios {
+        match scenario::load_file(p) {
+            Ok(l) => loadeds.push(l),
+            Err(e) => {
+                eprintln!("error: {e}");
+                failed = true;
+            }
+        }
+    }
+    if failed {
+        return Ok(ExitCode::FAILURE);
+    }
+    let req = RunRequest {
+        replications: args.replications,
+        seed: args.seed,
+        threads: args.threads,
+        out: args.out,
+        force: args.force,
+        quiet: args.quiet,
+        command_line: std::env::args().collect::<Vec<_>>().join(" "),
+        target_ci: None,
+    };
+    let result = pipeline::run_compare(&loadeds, &req).context("comparing the scenarios")?;
+    if !args.quiet {
+        for h in &result.headlines {
+            println!("{h}");
+        }
+        println!("report: {}", result.dir.join("report.html").display());
+    }
+    let any_failed = result.variants.iter().any(|v| !v.output.failures.is_empty());
+    Ok(if any_failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }
 
 fn cmd_check(paths: &[PathBuf]) -> Result<ExitCode> {

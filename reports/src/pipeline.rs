@@ -77,6 +77,10 @@ pub const RUN_FILES: &[&str] = &[
     "payback_cdf.png",
     "debt_service.svg",
     "debt_service.png",
+    "energy_cost_breakdown.svg",
+    "energy_cost_breakdown.png",
+    "pue_temperature.svg",
+    "pue_temperature.png",
     "market.parquet",
 ];
 
@@ -134,13 +138,7 @@ impl Progress {
 
 /// Default output folder for a scenario.
 pub fn default_out(loaded: &LoadedScenario) -> PathBuf {
-    let safe: String = loaded
-        .scenario
-        .name
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' })
-        .collect();
-    crate::output::fresh_path(&Path::new("out").join(safe))
+    crate::output::fresh_path(&Path::new("out").join(safe_name(&loaded.scenario.name)))
 }
 
 /// Run a scenario and write its output folder.
@@ -153,43 +151,14 @@ pub fn run(loaded: &LoadedScenario, req: &RunRequest) -> Result<RunResult> {
     let started = manifest::now_utc();
     let t0 = Instant::now();
     let progress = Progress::new(n, req.quiet, "simulating");
-    let output = match req.target_ci {
-        None => {
-            let config = RunConfig { seed, replications: 0..n, threads: req.threads, options: ReplicationOptions::default() };
-            dcplan_sim::run(loaded, &config, &|| progress.tick())?
-        }
-        Some(target) => {
-            let mut all = dcplan_sim::RunOutput { replications: Vec::new(), failures: Vec::new() };
-            let mut start = 0;
-            while start < n {
-                let end = (start + STOP_BATCH).min(n);
-                let config = RunConfig { seed, replications: start..end, threads: req.threads, options: ReplicationOptions::default() };
-                let part = dcplan_sim::run(loaded, &config, &|| progress.tick())?;
-                all.replications.extend(part.replications);
-                all.failures.extend(part.failures);
-                start = end;
-                if precise_enough(&all.replications, target) {
-                    break;
-                }
-            }
-            all
-        }
-    };
+    let output = simulate(loaded, seed, n, req, &progress)?;
     progress.finish();
     let n = output.replications.len() as u64 + output.failures.len() as u64;
-    if output.replications.is_empty() {
-        let first = output.failures.first().map(|f| format!("replication {} (seed {}): {}", f.index, f.seed, f.message)).unwrap_or_default();
-        anyhow::bail!("every replication failed; the first: {first}");
-    }
     let threads = if req.threads == 0 { rayon::current_num_threads() } else { req.threads };
     let variant = VariantRuns { name: "base".into(), seed, start: loaded.scenario.simulation.start, output };
     let variants = std::slice::from_ref(&variant);
 
-    tables::write_parquet(&mut tables::runs_frame(variants)?, &out.path("runs.parquet"))?;
-    tables::write_parquet(&mut tables::monthly_frame(variants)?, &out.path("monthly.parquet"))?;
-    tables::write_parquet(&mut tables::fleet_frame(variants)?, &out.path("fleet.parquet"))?;
-    tables::write_parquet(&mut tables::market_frame(variants)?, &out.path("market.parquet"))?;
-    tables::write_csv(&mut tables::summary_frame(variants)?, &out.path("summary.csv"))?;
+    write_tables(variants, &out)?;
     std::fs::write(out.path("scenario.ron"), &loaded.source_text).context("writing scenario.ron")?;
     let charts = run_charts(&variant, out.tmp_dir())?;
 
@@ -219,6 +188,167 @@ pub fn run(loaded: &LoadedScenario, req: &RunRequest) -> Result<RunResult> {
     let dir = out.commit()?;
     let discount = report::discount_text(&loaded.scenario);
     Ok(RunResult { dir, headlines: report::headlines(&variant, &discount), variant, wall: t0.elapsed() })
+}
+
+/// Run the replications of one scenario (all of them, or until the stopping rule is met).
+pub fn simulate(loaded: &LoadedScenario, seed: u64, n: u64, req: &RunRequest, progress: &Progress) -> Result<dcplan_sim::RunOutput> {
+    let output = match req.target_ci {
+        None => {
+            let config = RunConfig { seed, replications: 0..n, threads: req.threads, options: ReplicationOptions::default() };
+            dcplan_sim::run(loaded, &config, &|| progress.tick())?
+        }
+        Some(target) => {
+            let mut all = dcplan_sim::RunOutput { replications: Vec::new(), failures: Vec::new() };
+            let mut start = 0;
+            while start < n {
+                let end = (start + STOP_BATCH).min(n);
+                let config = RunConfig { seed, replications: start..end, threads: req.threads, options: ReplicationOptions::default() };
+                let part = dcplan_sim::run(loaded, &config, &|| progress.tick())?;
+                all.replications.extend(part.replications);
+                all.failures.extend(part.failures);
+                start = end;
+                if precise_enough(&all.replications, target) {
+                    break;
+                }
+            }
+            all
+        }
+    };
+    if output.replications.is_empty() {
+        let first = output.failures.first().map(|f| format!("replication {} (seed {}): {}", f.index, f.seed, f.message)).unwrap_or_default();
+        anyhow::bail!("{}: every replication failed; the first: {first}", loaded.file);
+    }
+    Ok(output)
+}
+
+/// Write the result tables of some variants into an output folder.
+pub fn write_tables(variants: &[VariantRuns], out: &OutputDir) -> Result<()> {
+    tables::write_parquet(&mut tables::runs_frame(variants)?, &out.path("runs.parquet"))?;
+    tables::write_parquet(&mut tables::monthly_frame(variants)?, &out.path("monthly.parquet"))?;
+    tables::write_parquet(&mut tables::fleet_frame(variants)?, &out.path("fleet.parquet"))?;
+    tables::write_parquet(&mut tables::market_frame(variants)?, &out.path("market.parquet"))?;
+    tables::write_csv(&mut tables::summary_frame(variants)?, &out.path("summary.csv"))?;
+    Ok(())
+}
+
+/// Files every comparison folder holds.
+pub const COMPARE_FILES: &[&str] = &[
+    "runs.parquet",
+    "monthly.parquet",
+    "summary.csv",
+    "comparison.csv",
+    "manifest.ron",
+    "report.md",
+    "report.html",
+    "energy_cost_breakdown.svg",
+    "energy_cost_breakdown.png",
+    "pue_temperature.svg",
+    "pue_temperature.png",
+    "payback_cdf.svg",
+    "payback_cdf.png",
+    "npv_distribution.svg",
+    "npv_distribution.png",
+];
+
+/// What a comparison produced.
+#[derive(Debug)]
+pub struct CompareResult {
+    /// The output folder.
+    pub dir: PathBuf,
+    /// One headline per variant.
+    pub headlines: Vec<String>,
+    /// The variants.
+    pub variants: Vec<VariantRuns>,
+}
+
+/// Run several scenarios with common random numbers (the same seed and replication indices) and
+/// write a comparison folder.
+pub fn run_compare(loadeds: &[LoadedScenario], req: &RunRequest) -> Result<CompareResult> {
+    let first = loadeds.first().context("compare needs at least one scenario")?;
+    let seed = req.seed.unwrap_or(first.scenario.simulation.seed);
+    let n = req.replications.unwrap_or(first.scenario.simulation.replication_count()) as u64;
+    let target = req.out.clone().unwrap_or_else(|| {
+        let names: Vec<&str> = loadeds.iter().map(|l| l.scenario.name.as_str()).collect();
+        crate::output::fresh_path(&Path::new("out").join(safe_name(&format!("compare-{}", names.join("-vs-")))))
+    });
+    let out = OutputDir::create(&target, req.force)?;
+    let started = manifest::now_utc();
+    let t0 = Instant::now();
+    let progress = Progress::new(n * loadeds.len() as u64, req.quiet, "simulating");
+    let mut variants: Vec<VariantRuns> = Vec::new();
+    for l in loadeds {
+        let output = simulate(l, seed, n, &RunRequest { target_ci: None, ..req.clone() }, &progress)?;
+        let mut name = l.scenario.name.clone();
+        while variants.iter().any(|v| v.name == name) {
+            name.push('\'');
+        }
+        variants.push(VariantRuns { name, seed, start: l.scenario.simulation.start, output });
+    }
+    progress.finish();
+    write_tables(&variants, &out)?;
+    tables::write_csv(&mut crate::compare::comparison_frame(&variants)?, &out.path("comparison.csv"))?;
+    let dir = out.tmp_dir();
+    let charts = vec![
+        charts::render(&crate::figures::energy_breakdown_chart(&variants), dir)?,
+        charts::render(&crate::figures::pue_temperature_chart(&variants), dir)?,
+        charts::render(&payback_cdf_chart(&variants), dir)?,
+        charts::render(&npv_distribution_chart(&variants), dir)?,
+    ];
+    let text: String = loadeds.iter().map(|l| l.source_text.as_str()).collect::<Vec<_>>().join("\n");
+    let mut manifest = Manifest {
+        dcplan_version: manifest::VERSION.to_string(),
+        git_revision: manifest::GIT_REVISION.to_string(),
+        scenario_file: loadeds.iter().map(|l| l.file.as_str()).collect::<Vec<_>>().join(" "),
+        scenario_name: variants.iter().map(|v| v.name.as_str()).collect::<Vec<_>>().join(" vs "),
+        scenario_hash: manifest::hash_bytes(text.as_bytes()),
+        seed,
+        replications: n,
+        replication_range: (0, n),
+        threads: if req.threads == 0 { rayon::current_num_threads() } else { req.threads },
+        command_line: req.command_line.clone(),
+        started_utc: started,
+        wall_time_s: 0.0,
+        failures: variants.iter().flat_map(|v| v.output.failures.iter().map(|f| (f.index, format!("{}: {}", v.name, f.message)))).collect(),
+        files: Vec::new(),
+    };
+    let doc = crate::report::compare_report(loadeds, &variants, &charts, &manifest);
+    std::fs::write(out.path("report.md"), doc.to_markdown()).context("writing report.md")?;
+    std::fs::write(out.path("report.html"), doc.to_html()).context("writing report.html")?;
+    manifest.wall_time_s = t0.elapsed().as_secs_f64();
+    manifest.files = hash_files(out.tmp_dir())?;
+    let text = ron::ser::to_string_pretty(&manifest, ron::ser::PrettyConfig::default()).context("encoding the manifest")?;
+    std::fs::write(out.path("manifest.ron"), text).context("writing manifest.ron")?;
+    let dir = out.commit()?;
+    Ok(CompareResult { dir, headlines: variants.iter().map(crate::compare::headline).collect(), variants })
+}
+
+/// Cumulative distribution of NPV per variant.
+pub fn npv_distribution_chart(variants: &[VariantRuns]) -> charts::Lines {
+    let series = variants
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let mut npv: Vec<f64> = v.kpi("npv_usd").into_iter().flatten().collect();
+            npv.sort_by(f64::total_cmp);
+            let n = npv.len().max(1) as f64;
+            let points = npv.iter().enumerate().map(|(k, x)| (x / 1e6, (k + 1) as f64 / n)).collect();
+            (v.name.clone(), charts::PALETTE[i % charts::PALETTE.len()], points)
+        })
+        .collect();
+    charts::Lines {
+        name: "npv_distribution".into(),
+        title: "Project NPV: share of replications at or below each value".into(),
+        x_label: "NPV ($M)".into(),
+        y_label: "Share of replications (%)".into(),
+        series,
+        x_marks: vec![0.0],
+        y_format: YFormat::Percent,
+        y_range: Some((0.0, 1.0)),
+    }
+}
+
+fn safe_name(s: &str) -> String {
+    s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' }).collect()
 }
 
 /// BLAKE3 hashes of every file in a folder, sorted by name.
@@ -271,6 +401,8 @@ pub fn run_charts(v: &VariantRuns, dir: &Path) -> Result<Vec<RenderedChart>> {
         charts::render(&waterfall_chart(v), dir)?,
         charts::render(&payback_cdf_chart(std::slice::from_ref(v)), dir)?,
         charts::render(&debt_chart(v), dir)?,
+        charts::render(&crate::figures::energy_breakdown_chart(std::slice::from_ref(v)), dir)?,
+        charts::render(&crate::figures::pue_temperature_chart(std::slice::from_ref(v)), dir)?,
     ])
 }
 

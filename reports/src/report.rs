@@ -42,6 +42,10 @@ pub const KEY_KPIS: &[(&str, &str)] = &[
     ("energy_cost_usd", "Energy cost"),
     ("energy_cost_usd_per_mwh", "Energy cost per facility MWh"),
     ("pue", "PUE (facility / IT energy)"),
+    ("tco2", "Emissions (grid location-based and gas), tCO2"),
+    ("cfe_frac", "Carbon-free energy, hourly matched"),
+    ("capped_hours", "Hours with power capped at the interconnect"),
+    ("revenue_lost_to_cap_usd", "Revenue lost to power caps"),
 ];
 
 /// Share of replications whose payback is at most `months` (a missing payback counts as never).
@@ -237,4 +241,45 @@ pub fn run_report(loaded: &LoadedScenario, v: &VariantRuns, charts: &[RenderedCh
         ],
     });
     Doc { title: format!("dcplan report: {}", s.name), blocks }
+}
+
+/// The report of a comparison of scenarios run with common random numbers.
+pub fn compare_report(loadeds: &[LoadedScenario], variants: &[VariantRuns], charts: &[RenderedChart], manifest: &Manifest) -> Doc {
+    let mut blocks = vec![
+        Block::Para(format!(
+            "{} scenarios compared over the same {} replications (seed {}): replication r of every scenario sees the same demand, failures, weather and market prices, so differences come from the scenarios, not from chance.",
+            variants.len(),
+            manifest.replications,
+            manifest.seed
+        )),
+        Block::Heading(1, "Answers".into()),
+        Block::Bullets(variants.iter().map(crate::compare::headline).collect()),
+        Block::Heading(1, "Side by side".into()),
+        crate::compare::side_by_side(variants),
+        Block::Heading(1, "Differences against the first scenario".into()),
+        Block::Para(
+            "Paired differences are taken replication by replication; the unpaired interval, for contrast, is what two independent runs could tell apart."
+                .into(),
+        ),
+        crate::compare::differences(variants),
+        Block::Heading(1, "Charts".into()),
+    ];
+    blocks.extend(charts.iter().map(chart_block));
+    blocks.push(Block::Heading(1, "Inputs".into()));
+    for l in loadeds {
+        blocks.push(Block::Details(format!("{} ({})", l.scenario.name, l.file), vec![Block::Code(l.source_text.clone())]));
+    }
+    blocks.push(Block::Heading(1, "Reproducibility".into()));
+    blocks.push(Block::Table {
+        header: vec!["item".into(), "value".into()],
+        rows: vec![
+            vec!["dcplan version".into(), manifest.dcplan_version.clone()],
+            vec!["git revision".into(), manifest.git_revision.clone()],
+            vec!["scenarios hash".into(), manifest.scenario_hash.clone()],
+            vec!["seed".into(), manifest.seed.to_string()],
+            vec!["replications".into(), manifest.replications.to_string()],
+            vec!["command line".into(), manifest.command_line.clone()],
+        ],
+    });
+    Doc { title: format!("dcplan comparison: {}", variants.iter().map(|v| v.name.as_str()).collect::<Vec<_>>().join(" vs ")), blocks }
 }

@@ -126,3 +126,61 @@ fn a_bad_scenario_stops_run_before_anything_is_written() {
     assert!(text(&o).1.contains("site.pue: 0.9 is below 1.0"));
     assert!(!tmp.path().join("x").exists());
 }
+
+#[test]
+fn comparing_a_scenario_with_itself_gives_exactly_zero_differences() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let tiny = scenario("tiny.ron");
+    let tiny = tiny.to_str().expect("utf-8 path");
+    let o = ok(tmp.path(), &["compare", tiny, tiny, "--out", "c", "-r", "4"]);
+    assert!(text(&o).0.contains("energy"), "{:?}", text(&o));
+    for f in dcplan::pipeline::COMPARE_FILES {
+        assert!(tmp.path().join("c").join(f).exists(), "{f} missing");
+    }
+    let csv = std::fs::read_to_string(tmp.path().join("c/comparison.csv")).expect("comparison.csv");
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().expect("header").split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).expect("column");
+    let (variant, diff, se) = (col("variant"), col("paired_diff_mean"), col("paired_diff_se"));
+    let mut second = 0;
+    for line in lines {
+        let cells: Vec<&str> = line.split(',').collect();
+        if cells[variant] == "tiny'" {
+            second += 1;
+            // Either exactly zero, or empty for a metric no replication has (payback never happens).
+            assert!(cells[diff] == "0.0" || cells[diff].is_empty(), "{line}");
+            assert!(cells[se] == "0.0" || cells[se].is_empty(), "{line}");
+        }
+    }
+    assert!(second >= 8, "the second copy is compared: {second} rows");
+}
+
+#[test]
+fn comparing_different_strategies_gives_a_narrower_paired_interval() {
+    // The same load priced two ways: the paired interval of the energy-cost difference is narrower
+    // than the unpaired one, because the shared demand and weather cancel out.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let tiny = std::fs::read_to_string(scenario("tiny.ron")).expect("tiny");
+    let dearer = tiny.replace("name: \"tiny\",", "name: \"tiny-dear\",").replace("price_usd_per_kwh: 0.0892", "price_usd_per_kwh: 0.12");
+    std::fs::write(tmp.path().join("dear.ron"), dearer).expect("write");
+    let a = scenario("tiny.ron");
+    ok(tmp.path(), &["compare", a.to_str().expect("utf-8"), "dear.ron", "--out", "c", "-r", "8"]);
+    let csv = std::fs::read_to_string(tmp.path().join("c/comparison.csv")).expect("comparison.csv");
+    let header: Vec<String> = csv.lines().next().expect("header").split(',').map(String::from).collect();
+    let col = |name: &str| header.iter().position(|h| h == name).expect("column");
+    let row = csv
+        .lines()
+        .map(|l| l.split(',').map(String::from).collect::<Vec<_>>())
+        .find(|c| c[col("variant")] == "tiny-dear" && c[col("metric")] == "annual_energy_cost_usd")
+        .expect("row");
+    let num = |name: &str| row[col(name)].parse::<f64>().expect("number");
+    assert!(num("paired_diff_mean") > 0.0);
+    let paired_half = num("paired_diff_ci95_hi") - num("paired_diff_mean");
+    let base = csv
+        .lines()
+        .map(|l| l.split(',').map(String::from).collect::<Vec<_>>())
+        .find(|c| c[col("variant")] == "tiny" && c[col("metric")] == "annual_energy_cost_usd")
+        .expect("row");
+    let unpaired_half = 1.959_963_984_540_054 * (base[col("se")].parse::<f64>().expect("se").powi(2) + num("se").powi(2)).sqrt();
+    assert!(paired_half < 0.5 * unpaired_half, "paired {paired_half} vs unpaired {unpaired_half}");
+}
