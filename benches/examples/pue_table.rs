@@ -1,0 +1,26 @@
+//! Annual PUE of every cooling preset in every climate preset, at a steady 70 % IT load, from a
+//! year of hourly weather: `cargo run --release -p dcplan-benches --example pue_table`.
+
+use dcplan_sim::catalog::Catalog;
+use dcplan_sim::energy::weather::WeatherGen;
+use rand::SeedableRng;
+
+fn main() {
+    let cat = Catalog::builtin();
+    print!("{:<16}", "preset");
+    for c in &cat.climates {
+        print!("{:>20}", c.name);
+    }
+    println!("{:>16}", "published");
+    for preset in &cat.cooling {
+        print!("{:<16}", preset.name);
+        for c in &cat.climates {
+            let mut weather = WeatherGen::new(c.clone(), None);
+            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(17);
+            let year = weather.hours(0, 8760, &mut rng);
+            let facility: f64 = year.iter().map(|w| preset.facility_kwh(700.0, 1000.0, w.temperature_c)).sum();
+            print!("{:>20.3}", facility / (700.0 * 8760.0));
+        }
+        println!("{:>9.2}-{:.2}", preset.range_pue.0, preset.range_pue.1);
+    }
+}
