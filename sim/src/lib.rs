@@ -19,6 +19,7 @@ pub mod results;
 pub mod rng;
 pub mod scenario;
 pub mod stats;
+pub mod sweep;
 pub mod time;
 
 pub use montecarlo::{RunConfig, RunOutput, run};

@@ -14,8 +14,47 @@ pub enum SampleMode {
     /// Random, except the listed field paths, which are pinned to the given quantiles.
     Pinned(Vec<(String, f64)>),
     /// Every uncertain input at the given quantile per field path; paths not listed draw at random.
-    /// Used by Latin hypercube sampling, which precomputes one stratified quantile per input.
     Quantiles(Vec<(String, f64)>),
+    /// Every uncertain input at `base`, except the listed paths, pinned to their quantiles
+    /// (one-at-a-time sensitivity).
+    QuantileExcept {
+        /// Quantile of every input not listed.
+        base: f64,
+        /// `(path, quantile)` exceptions.
+        pinned: Vec<(String, f64)>,
+    },
+    /// Latin hypercube sampling over the run's replications.
+    LatinHypercube(std::sync::Arc<LhsPlan>),
+}
+
+/// A Latin hypercube design: for each uncertain input, a random permutation of the `n` strata;
+/// replication `r` draws input `p` uniformly within stratum `perm_p[r]`, so each input covers its
+/// whole distribution evenly across the run while inputs stay independent of one another.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LhsPlan {
+    /// Replications in the run (strata per input).
+    pub n: u64,
+    /// `(path, permutation)` per uncertain input.
+    pub perms: Vec<(String, Vec<u32>)>,
+}
+
+impl LhsPlan {
+    /// A design for `paths` over `n` replications under master seed `seed`.
+    pub fn new(seed: u64, n: u64, paths: &[String]) -> LhsPlan {
+        let perms = paths
+            .iter()
+            .map(|path| {
+                let mut rng = parameter_rng(seed, u64::MAX, path);
+                let mut perm: Vec<u32> = (0..n as u32).collect();
+                for i in (1..perm.len()).rev() {
+                    let j = (rand::Rng::next_u64(&mut rng) % (i as u64 + 1)) as usize;
+                    perm.swap(i, j);
+                }
+                (path.clone(), perm)
+            })
+            .collect();
+        LhsPlan { n, perms }
+    }
 }
 
 /// Draws uncertain inputs for one replication and records what it drew.
@@ -42,12 +81,20 @@ impl Sampler {
             return dist.quantile(0.5);
         }
         let pinned = |list: &Vec<(String, f64)>| list.iter().find(|(p, _)| p == path).map(|(_, q)| *q);
+        let jitter = || open_unit(&mut parameter_rng(self.seed, self.replication, path));
         let u = match &self.mode {
             SampleMode::Random => None,
             SampleMode::Quantile(q) => Some(*q),
             SampleMode::Pinned(list) | SampleMode::Quantiles(list) => pinned(list),
+            SampleMode::QuantileExcept { base, pinned: list } => Some(pinned(list).unwrap_or(*base)),
+            SampleMode::LatinHypercube(plan) => plan
+                .perms
+                .iter()
+                .find(|(p, _)| p == path)
+                .and_then(|(_, perm)| perm.get(self.replication as usize))
+                .map(|stratum| (*stratum as f64 + jitter()) / plan.n as f64),
         }
-        .unwrap_or_else(|| open_unit(&mut parameter_rng(self.seed, self.replication, path)));
+        .unwrap_or_else(jitter);
         let x = dist.quantile(u);
         self.drawn.push((path.to_string(), x));
         x
@@ -56,5 +103,28 @@ impl Sampler {
     /// The values drawn so far, in drawing order.
     pub fn into_drawn(self) -> Vec<(String, f64)> {
         self.drawn
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dist::{Dist, Param};
+
+    #[test]
+    fn latin_hypercube_puts_one_draw_in_each_stratum() {
+        let n = 50;
+        let plan = std::sync::Arc::new(LhsPlan::new(9, n, &["a".to_string(), "b".to_string()]));
+        let p = Param::Dist(Dist::Uniform(0.0, 1.0));
+        for path in ["a", "b"] {
+            let mut strata: Vec<u64> = (0..n)
+                .map(|r| {
+                    let mut s = Sampler::new(9, r, SampleMode::LatinHypercube(plan.clone()));
+                    (s.draw(path, &p) * n as f64).floor() as u64
+                })
+                .collect();
+            strata.sort();
+            assert_eq!(strata, (0..n).collect::<Vec<_>>(), "{path}: every stratum exactly once");
+        }
     }
 }

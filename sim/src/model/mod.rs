@@ -548,3 +548,9 @@ pub fn run_replication(loaded: &LoadedScenario, seed: u64, replication: u64, opt
         hourly: std::mem::take(&mut engine.world.resource_mut::<energy::HourlySample>().0),
     }
 }
+
+/// Field paths of every uncertain input of a scenario (those a replication draws), in drawing order.
+pub fn uncertain_inputs(loaded: &LoadedScenario) -> Vec<String> {
+    let (_, drawn) = build(loaded, 0, 0, &ReplicationOptions::default());
+    drawn.into_iter().map(|(path, _)| path).collect()
+}

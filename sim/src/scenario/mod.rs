@@ -5,6 +5,7 @@
 //! Parsing reports the file, line and column of a syntax error; validation ([`validate`]) reports
 //! every semantic problem at once with its field path.
 
+pub mod ron_text;
 mod schema;
 pub mod validate;
 

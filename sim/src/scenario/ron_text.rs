@@ -1,0 +1,293 @@
+//! Field paths in RON text: find the text of the value at a path such as `fleet[0].gpus`, and
+//! replace (or add) it. Sweeps and searches make their variants this way, so any field, of any
+//! type, can be an axis, and the variant is checked by the same parser and validation as a
+//! scenario written by hand.
+
+/// A byte range of the text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Span {
+    /// First byte.
+    pub start: usize,
+    /// One past the last byte.
+    pub end: usize,
+}
+
+struct Cursor<'a> {
+    b: &'a [u8],
+    i: usize,
+}
+
+impl Cursor<'_> {
+    fn skip_ws(&mut self) {
+        loop {
+            while self.i < self.b.len() && self.b[self.i].is_ascii_whitespace() {
+                self.i += 1;
+            }
+            if self.b[self.i..].starts_with(b"//") {
+                while self.i < self.b.len() && self.b[self.i] != b'\n' {
+                    self.i += 1;
+                }
+            } else if self.b[self.i..].starts_with(b"/*") {
+                self.i += 2;
+                while self.i < self.b.len() && !self.b[self.i..].starts_with(b"*/") {
+                    self.i += 1;
+                }
+                self.i = (self.i + 2).min(self.b.len());
+            } else {
+                return;
+            }
+        }
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+
+    fn ident(&mut self) -> Option<Span> {
+        let start = self.i;
+        while self.i < self.b.len() && (self.b[self.i].is_ascii_alphanumeric() || self.b[self.i] == b'_') {
+            self.i += 1;
+        }
+        (self.i > start).then_some(Span { start, end: self.i })
+    }
+
+    /// Skip one value; returns its span (without surrounding whitespace or comments).
+    fn value(&mut self) -> Result<Span, String> {
+        self.skip_ws();
+        let start = self.i;
+        let mut depth = 0i32;
+        while self.i < self.b.len() {
+            let c = self.b[self.i];
+            match c {
+                b'"' => {
+                    self.i += 1;
+                    while self.i < self.b.len() && self.b[self.i] != b'"' {
+                        if self.b[self.i] == b'\\' {
+                            self.i += 1;
+                        }
+                        self.i += 1;
+                    }
+                    self.i += 1;
+                    continue;
+                }
+                b'/' if self.b[self.i..].starts_with(b"//") || self.b[self.i..].starts_with(b"/*") => {
+                    if depth == 0 {
+                        break;
+                    }
+                    self.skip_ws();
+                    continue;
+                }
+                b'(' | b'[' | b'{' => depth += 1,
+                b')' | b']' | b'}' => {
+                    if depth == 0 {
+                        break;
+                    }
+                    depth -= 1;
+                    if depth == 0 {
+                        self.i += 1;
+                        break;
+                    }
+                }
+                b',' if depth == 0 => break,
+                _ => {}
+            }
+            self.i += 1;
+        }
+        let mut end = self.i;
+        while end > start && self.b[end - 1].is_ascii_whitespace() {
+            end -= 1;
+        }
+        if end == start {
+            return Err(format!("no value at byte {start}"));
+        }
+        Ok(Span { start, end })
+    }
+}
+
+/// The span inside the parentheses of a struct value (`Name(...)` or `(...)`), or of a list.
+fn inner(text: &str, value: Span, open: u8) -> Option<Span> {
+    let b = text.as_bytes();
+    let mut c = Cursor { b, i: value.start };
+    c.ident();
+    c.skip_ws();
+    (c.peek() == Some(open) && value.end > c.i + 1).then_some(Span { start: c.i + 1, end: value.end - 1 })
+}
+
+/// `(key, value)` spans of the fields of a struct body.
+fn fields(text: &str, body: Span) -> Result<Vec<(Span, Span)>, String> {
+    let b = text.as_bytes();
+    let mut c = Cursor { b: &b[..body.end], i: body.start };
+    let mut out = Vec::new();
+    loop {
+        c.skip_ws();
+        if c.i >= body.end {
+            return Ok(out);
+        }
+        let key = c.ident().ok_or_else(|| format!("expected a field name at byte {}", c.i))?;
+        c.skip_ws();
+        if c.peek() != Some(b':') {
+            return Err(format!("expected `:` after `{}`", &text[key.start..key.end]));
+        }
+        c.i += 1;
+        let value = c.value()?;
+        out.push((key, value));
+        c.skip_ws();
+        if c.peek() == Some(b',') {
+            c.i += 1;
+        }
+    }
+}
+
+/// Spans of the items of a list body.
+fn items(text: &str, body: Span) -> Result<Vec<Span>, String> {
+    let b = text.as_bytes();
+    let mut c = Cursor { b: &b[..body.end], i: body.start };
+    let mut out = Vec::new();
+    loop {
+        c.skip_ws();
+        if c.i >= body.end {
+            return Ok(out);
+        }
+        out.push(c.value()?);
+        c.skip_ws();
+        if c.peek() == Some(b',') {
+            c.i += 1;
+        }
+    }
+}
+
+/// Split `a.b[2].c` into `[("a", None), ("b", Some(2)), ("c", None)]`.
+fn segments(path: &str) -> Result<Vec<(&str, Option<usize>)>, String> {
+    path.split('.')
+        .map(|seg| match seg.split_once('[') {
+            None if !seg.is_empty() => Ok((seg, None)),
+            Some((name, rest)) => {
+                let idx = rest.strip_suffix(']').and_then(|n| n.parse::<usize>().ok());
+                idx.map(|i| (name, Some(i))).ok_or_else(|| format!("`{seg}` is not `name` or `name[index]`"))
+            }
+            None => Err("empty segment".into()),
+        })
+        .collect()
+}
+
+/// Where a path leads: the value's span, or, if only its last field is missing, the body of the
+/// struct it belongs in.
+enum Found {
+    Value(Span),
+    MissingField(Span),
+}
+
+fn locate(text: &str, path: &str) -> Result<Found, String> {
+    let b = text.as_bytes();
+    let mut c = Cursor { b, i: 0 };
+    let mut current = c.value()?;
+    let segs = segments(path)?;
+    for (n, (name, index)) in segs.iter().enumerate() {
+        let body = inner(text, current, b'(').ok_or_else(|| format!("`{}` is not a struct", path_prefix(&segs, n)))?;
+        let found = fields(text, body)?.into_iter().find(|(k, _)| &text[k.start..k.end] == *name);
+        let Some((_, value)) = found else {
+            if n + 1 == segs.len() && index.is_none() {
+                return Ok(Found::MissingField(body));
+            }
+            return Err(format!("no field `{name}` in `{}`", path_prefix(&segs, n)));
+        };
+        current = value;
+        if let Some(i) = index {
+            let list = inner(text, current, b'[').ok_or_else(|| format!("`{name}` is not a list"))?;
+            let all = items(text, list)?;
+            current = *all.get(*i).ok_or_else(|| format!("`{name}` has {} items; there is no [{i}]", all.len()))?;
+        }
+    }
+    Ok(Found::Value(current))
+}
+
+fn path_prefix(segs: &[(&str, Option<usize>)], n: usize) -> String {
+    if n == 0 {
+        return "the scenario".into();
+    }
+    segs[..n]
+        .iter()
+        .map(|(s, i)| match i {
+            Some(i) => format!("{s}[{i}]"),
+            None => s.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+/// The text of the value at `path`.
+pub fn get(text: &str, path: &str) -> Result<String, String> {
+    match locate(text, path)? {
+        Found::Value(s) => Ok(text[s.start..s.end].to_string()),
+        Found::MissingField(_) => Err(format!("`{path}` is not written in the scenario")),
+    }
+}
+
+/// The texts of the items of the list at `path`.
+pub fn list(text: &str, path: &str) -> Result<Vec<String>, String> {
+    match locate(text, path)? {
+        Found::Value(s) => {
+            let body = inner(text, s, b'[').ok_or_else(|| format!("`{path}` is not a list"))?;
+            Ok(items(text, body)?.into_iter().map(|s| text[s.start..s.end].to_string()).collect())
+        }
+        Found::MissingField(_) => Err(format!("`{path}` is not written in the scenario")),
+    }
+}
+
+/// The text with the value at `path` replaced by `value`, or the field added to its struct if
+/// it is not written (for fields with defaults). Whether the field exists in the schema is
+/// checked when the result is parsed.
+pub fn set(text: &str, path: &str, value: &str) -> Result<String, String> {
+    match locate(text, path)? {
+        Found::Value(s) => Ok(format!("{}{}{}", &text[..s.start], value, &text[s.end..])),
+        Found::MissingField(body) => {
+            let name = path.rsplit('.').next().unwrap_or(path);
+            let has_fields = !fields(text, body)?.is_empty();
+            let insert = if has_fields { format!("{name}: {value}, ") } else { format!("{name}: {value}") };
+            Ok(format!("{}{}{}", &text[..body.start], insert, &text[body.start..]))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T: &str = r#"Scenario(
+    name: "x", // a comment with ) and , inside
+    fleet: [
+        (name: "a", gpus: 64, sku: "H100-SXM"),
+        (name: "b", gpus: 8, price: Pert(1, 2, 3)),
+    ],
+    energy: (tariff: Flat(price_usd_per_kwh: 0.08), note: "a, (b)"),
+    empty: (),
+)"#;
+
+    #[test]
+    fn finds_and_replaces_values_at_paths() {
+        assert_eq!(get(T, "fleet[1].gpus").as_deref(), Ok("8"));
+        assert_eq!(get(T, "fleet[1].price").as_deref(), Ok("Pert(1, 2, 3)"));
+        assert_eq!(get(T, "energy.tariff.price_usd_per_kwh").as_deref(), Ok("0.08"));
+        assert_eq!(get(T, "energy.note").as_deref(), Ok("\"a, (b)\""));
+        assert_eq!(list(T, "fleet").map(|v| v.len()), Ok(2));
+        let t = set(T, "fleet[0].gpus", "128").expect("set");
+        assert_eq!(get(&t, "fleet[0].gpus").as_deref(), Ok("128"));
+        assert_eq!(get(&t, "fleet[1].gpus").as_deref(), Ok("8"));
+        let t = set(T, "energy.tariff", "Market(preset: \"ercot-like\")").expect("set");
+        assert_eq!(get(&t, "energy.tariff").as_deref(), Ok("Market(preset: \"ercot-like\")"));
+    }
+
+    #[test]
+    fn adds_missing_fields_and_names_bad_paths() {
+        let t = set(T, "fleet[0].order_month", "6").expect("insert");
+        assert_eq!(get(&t, "fleet[0].order_month").as_deref(), Ok("6"));
+        assert_eq!(get(&t, "fleet[0].gpus").as_deref(), Ok("64"));
+        let t = set(T, "empty.a", "1").expect("insert into an empty struct");
+        assert_eq!(get(&t, "empty.a").as_deref(), Ok("1"));
+        assert_eq!(get(T, "fleet[5].gpus").unwrap_err(), "`fleet` has 2 items; there is no [5]");
+        assert_eq!(get(T, "energy.missing").unwrap_err(), "`energy.missing` is not written in the scenario");
+        assert_eq!(get(T, "site.name").unwrap_err(), "no field `site` in `the scenario`");
+        assert_eq!(get(T, "nothing.deeper").unwrap_err(), "no field `nothing` in `the scenario`");
+        assert!(get(T, "fleet[x]").is_err());
+    }
+}

@@ -1,0 +1,120 @@
+//! Sweeps: a scenario's `sweep` axes, each a field path with a list of values, expanded as a
+//! cartesian product into named variants. Each variant is the scenario text with the values put
+//! at their paths, parsed and validated like any scenario, so an unknown path or an unacceptable
+//! value is reported like any other scenario error. All variants run with the same master seed,
+//! so replication r of every variant sees the same demand, failures, weather and prices (common
+//! random numbers).
+
+use crate::scenario::{LoadedScenario, Problem, ScenarioError, Severity, load_str, ron_text};
+
+/// One variant of a sweep.
+#[derive(Clone, Debug)]
+pub struct Variant {
+    /// Name, e.g. `gpus=2048, tariff=grid`.
+    pub name: String,
+    /// The variant's scenario.
+    pub loaded: LoadedScenario,
+    /// `(path, value text)` set in this variant.
+    pub settings: Vec<(String, String)>,
+}
+
+fn invalid(file: &str, path: String, message: String) -> ScenarioError {
+    ScenarioError::Invalid { file: file.to_string(), problems: vec![Problem { path, message, severity: Severity::Error }] }
+}
+
+/// A short label for a value: its text without quotes when short.
+fn label(value: &str, index: usize) -> String {
+    let v = value.trim().trim_matches('"');
+    if v.len() <= 24 && !v.contains('\n') { v.to_string() } else { format!("#{}", index + 1) }
+}
+
+/// Put `settings` into the scenario text and load the result; errors name the settings' paths.
+pub fn apply(base: &LoadedScenario, settings: &[(String, String)], name: &str) -> Result<LoadedScenario, ScenarioError> {
+    let mut text = base.source_text.clone();
+    for (path, value) in settings {
+        text = ron_text::set(&text, path, value).map_err(|e| invalid(&base.file, path.clone(), e))?;
+    }
+    // A variant is a plain scenario.
+    if base.scenario.sweep.is_some() {
+        text = ron_text::set(&text, "sweep", "None").map_err(|e| invalid(&base.file, "sweep".into(), e))?;
+    }
+    load_str(&base.file, &text).map_err(|e| {
+        let paths = settings.iter().map(|(p, _)| p.as_str()).collect::<Vec<_>>().join(", ");
+        let message = match &e {
+            ScenarioError::Syntax { message, .. } => message.clone(),
+            ScenarioError::Invalid { problems, .. } => problems.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("; "),
+            ScenarioError::Io { .. } => e.to_string(),
+        };
+        invalid(&base.file, format!("variant `{name}` ({paths})"), message)
+    })
+}
+
+/// Expand a scenario's sweep into its variants (a scenario without a sweep is one variant, `base`).
+pub fn expand(loaded: &LoadedScenario) -> Result<Vec<Variant>, ScenarioError> {
+    let Some(sweep) = &loaded.scenario.sweep else {
+        return Ok(vec![Variant { name: "base".into(), loaded: loaded.clone(), settings: Vec::new() }]);
+    };
+    let mut axes: Vec<(String, Vec<(String, String)>)> = Vec::new(); // (path, [(label, value)])
+    let mut problems = Vec::new();
+    for (i, axis) in sweep.axes.iter().enumerate() {
+        let values = match ron_text::list(&loaded.source_text, &format!("sweep.axes[{i}].values")) {
+            Ok(v) => v,
+            Err(e) => {
+                problems.push(Problem { path: format!("sweep.axes[{i}].values"), message: e, severity: Severity::Error });
+                continue;
+            }
+        };
+        if values.is_empty() {
+            problems.push(Problem { path: format!("sweep.axes[{i}].values"), message: "needs at least one value".into(), severity: Severity::Error });
+        }
+        if !axis.labels.is_empty() && axis.labels.len() != values.len() {
+            problems.push(Problem {
+                path: format!("sweep.axes[{i}].labels"),
+                message: format!("{} labels for {} values", axis.labels.len(), values.len()),
+                severity: Severity::Error,
+            });
+        }
+        // The path must lead to a field of the scenario (written or not); the parse of each
+        // variant then checks that the field exists in the schema.
+        if let Err(e) = ron_text::set(&loaded.source_text, &axis.path, "0") {
+            problems.push(Problem { path: format!("sweep.axes[{i}].path"), message: format!("`{}`: {e}", axis.path), severity: Severity::Error });
+        }
+        let named = values
+            .iter()
+            .enumerate()
+            .map(|(j, v)| (axis.labels.get(j).cloned().unwrap_or_else(|| label(v, j)), v.clone()))
+            .collect();
+        axes.push((axis.path.clone(), named));
+    }
+    if !problems.is_empty() {
+        return Err(ScenarioError::Invalid { file: loaded.file.clone(), problems });
+    }
+    let total: usize = axes.iter().map(|(_, v)| v.len()).product();
+    if total > 10_000 {
+        return Err(invalid(&loaded.file, "sweep.axes".into(), format!("{total} variants; the limit is 10000")));
+    }
+    let mut variants = Vec::with_capacity(total);
+    for k in 0..total {
+        // Mixed-radix digits, the first axis slowest.
+        let mut rest = k;
+        let mut picks = vec![0usize; axes.len()];
+        for (a, (_, values)) in axes.iter().enumerate().rev() {
+            picks[a] = rest % values.len();
+            rest /= values.len();
+        }
+        let settings: Vec<(String, String)> = axes.iter().zip(&picks).map(|((path, values), &j)| (path.clone(), values[j].1.clone())).collect();
+        let name = axes
+            .iter()
+            .zip(&picks)
+            .map(|((path, values), &j)| {
+                let leaf = path.rsplit('.').next().unwrap_or(path);
+                let leaf = leaf.split('[').next().unwrap_or(leaf);
+                format!("{leaf}={}", values[j].0)
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let v = apply(loaded, &settings, &name)?;
+        variants.push(Variant { name, loaded: v, settings });
+    }
+    Ok(variants)
+}
