@@ -103,14 +103,58 @@ pub fn side_by_side(variants: &[VariantRuns]) -> Block {
     Block::Table { header, rows }
 }
 
+/// One row per variant with the decision metrics (for comparisons of many variants).
+pub fn variant_table(variants: &[VariantRuns]) -> Block {
+    let header = [
+        "variant",
+        "NPV P10",
+        "NPV P50",
+        "NPV P90",
+        "payback P50",
+        "P(payback <= 36 mo)",
+        "P(payback <= 60 mo)",
+        "EBITDA margin P50",
+        "capex P50",
+        "energy $/MWh",
+        "CFE",
+    ]
+    .map(String::from)
+    .to_vec();
+    let rows = variants
+        .iter()
+        .map(|v| {
+            let npv = v.summary("npv_usd");
+            let paybacks = v.kpi("payback_months");
+            vec![
+                v.name.clone(),
+                money(npv.p10),
+                money(npv.p50),
+                money(npv.p90),
+                crate::format::months(dcplan_sim::stats::percentile_never_last(&paybacks, 0.5)),
+                percent(crate::report::prob_payback_within(v, 36.0)),
+                percent(crate::report::prob_payback_within(v, 60.0)),
+                percent(v.summary("ebitda_margin_frac").p50),
+                money(v.summary("capex_usd").p50),
+                by_column("energy_cost_usd_per_mwh", v.summary("energy_cost_usd_per_mwh").mean),
+                percent(v.summary("cfe_frac").mean),
+            ]
+        })
+        .collect();
+    Block::Table { header, rows }
+}
+
+/// Metrics shown in the differences table of comparisons of many variants.
+const KEY_METRICS: &[&str] = &["npv_usd", "payback_months", "ebitda_margin_frac", "annual_energy_cost_usd"];
+
 /// Paired differences of every variant against the first, with 95 % confidence intervals, and
 /// the unpaired interval for contrast.
 pub fn differences(variants: &[VariantRuns]) -> Block {
     let header = ["variant - baseline", "metric", "mean difference", "95 % CI (paired)", "95 % CI (unpaired)"].map(String::from).to_vec();
     let mut rows = Vec::new();
     let Some(base) = variants.first() else { return Block::Table { header, rows } };
+    let many = variants.len() > 4;
     for v in &variants[1..] {
-        for m in METRICS {
+        for m in METRICS.iter().filter(|m| !many || KEY_METRICS.contains(&m.name)) {
             let d = paired(base, v, m);
             let (a, b) = (summarize(&values(base, m)), summarize(&values(v, m)));
             let unpaired = Z95 * (a.se * a.se + b.se * b.se).sqrt();
@@ -178,5 +222,19 @@ pub fn headline(v: &VariantRuns) -> String {
         percent(s("cfe_frac").mean),
         percent(s("ebitda_margin_frac").p50),
         money(s("npv_usd").p50),
+    )
+}
+
+/// A one-line answer for a variant of a sweep.
+pub fn short_headline(v: &VariantRuns) -> String {
+    let npv = v.summary("npv_usd");
+    format!(
+        "{}: NPV P50 {} (P10 {}, P90 {}), payback P50 {}, {} chance of payback within 60 months.",
+        v.name,
+        money(npv.p50),
+        money(npv.p10),
+        money(npv.p90),
+        crate::format::months(dcplan_sim::stats::percentile_never_last(&v.kpi("payback_months"), 0.5)),
+        percent(crate::report::prob_payback_within(v, 60.0)),
     )
 }

@@ -11,4 +11,6 @@ pub mod manifest;
 pub mod output;
 pub mod pipeline;
 pub mod report;
+pub mod shard;
+pub mod study;
 pub mod tables;

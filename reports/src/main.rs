@@ -21,6 +21,12 @@ const EXAMPLES: &str = "Examples:
   dcplan run                                  run the built-in 4,096-GPU H100 scenario
   dcplan run scenarios/medium.ron -r 500      500 replications of a scenario
   dcplan run scenarios/tiny.ron --out /tmp/t  write the output folder to /tmp/t
+  dcplan run scenarios/portfolio.ron          every variant of a sweep, compared
+  dcplan compare scenarios/energy/*.ron       energy strategies on the same simulated load
+  dcplan sensitivity                          tornado charts of the default scenario
+  dcplan optimize                             search the default scenario's decisions
+  dcplan run S.ron --shard 3/16 --out parts/3 one slice of a run, for a cluster
+  dcplan report parts/ --out result           merge the slices into the full outputs
   dcplan check scenarios/*.ron                validate scenarios and list every problem";
 
 #[derive(Debug, Subcommand)]
@@ -29,6 +35,13 @@ enum Command {
     Run(RunArgs),
     /// Run several scenarios with common random numbers and compare them side by side.
     Compare(CompareArgs),
+    /// Merge the part folders of a sharded run into its full outputs.
+    Report(ReportArgs),
+    /// One-at-a-time sensitivity: each uncertain input at P10 and P90, tornado charts.
+    Sensitivity(StudyArgs),
+    /// Search the scenario's `optimize` decision variables for the best P50 NPV under its risk
+    /// constraint.
+    Optimize(StudyArgs),
     /// Validate scenarios and print every problem with its location.
     Check {
         /// Scenario files.
@@ -52,6 +65,47 @@ struct CompareArgs {
     #[arg(short, long, default_value_t = 0)]
     threads: usize,
     /// Output folder (default: out/compare-<names>).
+    #[arg(short, long)]
+    out: Option<PathBuf>,
+    /// Replace the output folder if it exists.
+    #[arg(long)]
+    force: bool,
+    /// Print nothing on success.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+#[derive(Debug, clap::Args)]
+struct ReportArgs {
+    /// Part folders (or folders holding them) written by `dcplan run --shard`.
+    #[arg(required = true, num_args = 1..)]
+    parts: Vec<PathBuf>,
+    /// Output folder (default: out/<scenario name>).
+    #[arg(short, long)]
+    out: Option<PathBuf>,
+    /// Replace the output folder if it exists.
+    #[arg(long)]
+    force: bool,
+    /// Print nothing on success.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+#[derive(Debug, clap::Args)]
+struct StudyArgs {
+    /// Scenario file (RON). Without one, the built-in default scenario is used.
+    scenario: Option<PathBuf>,
+    /// Replications per setting or candidate (default: sensitivity min(scenario's, 100);
+    /// optimize the `optimize.replications` of the scenario).
+    #[arg(short, long)]
+    replications: Option<u32>,
+    /// Master seed (default: the scenario's `simulation.seed`).
+    #[arg(short, long)]
+    seed: Option<u64>,
+    /// Worker threads; 0 uses every core.
+    #[arg(short, long, default_value_t = 0)]
+    threads: usize,
+    /// Output folder (default: out/<scenario name>-sensitivity or -optimize).
     #[arg(short, long)]
     out: Option<PathBuf>,
     /// Replace the output folder if it exists.
@@ -88,6 +142,13 @@ struct RunArgs {
     /// magnitude, e.g. 0.02; --replications is then the maximum.
     #[arg(long, value_name = "SHARE")]
     target_ci: Option<f64>,
+    /// Run only shard I of N of the (variant, replication) pairs and write a part folder
+    /// (default out/<scenario>-parts/part-I-of-N); merge the parts with `dcplan report`.
+    #[arg(long, value_name = "I/N")]
+    shard: Option<dcplan::shard::Shard>,
+    /// With --shard: keep a part folder that is already complete and verified, run otherwise.
+    #[arg(long, requires = "shard")]
+    resume: bool,
 }
 
 fn main() -> ExitCode {
@@ -101,10 +162,15 @@ fn main() -> ExitCode {
         force: false,
         quiet: false,
         target_ci: None,
+        shard: None,
+        resume: false,
     }));
     let result = match command {
         Command::Run(args) => cmd_run(args),
         Command::Compare(args) => cmd_compare(args),
+        Command::Report(args) => cmd_report(args),
+        Command::Sensitivity(args) => cmd_study(args, true),
+        Command::Optimize(args) => cmd_study(args, false),
         Command::Check { scenarios } => cmd_check(&scenarios),
     };
     match result {
@@ -146,15 +212,88 @@ fn cmd_run(args: RunArgs) -> Result<ExitCode> {
         command_line: std::env::args().collect::<Vec<_>>().join(" "),
         target_ci: args.target_ci,
     };
+    if let Some(shard) = args.shard {
+        let outcome = dcplan::shard::run_shard(&loaded, &req, shard, args.resume).context("running the shard")?;
+        return Ok(match outcome {
+            dcplan::shard::ShardOutcome::AlreadyComplete { dir } => {
+                if !args.quiet {
+                    println!("shard {shard}: already complete in {} (verified); nothing to run", dir.display());
+                }
+                ExitCode::SUCCESS
+            }
+            dcplan::shard::ShardOutcome::Written { dir, pairs, failures } => {
+                if !args.quiet {
+                    println!("shard {shard}: pairs {}..{} written to {}", pairs.start, pairs.end, dir.display());
+                }
+                if failures == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+            }
+        });
+    }
     let result = pipeline::run(&loaded, &req).context("running the scenario")?;
+    print_finished(&loaded.scenario.name, &result, args.quiet);
+    Ok(if result.any_failed() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+fn print_finished(name: &str, result: &pipeline::Finished, quiet: bool) {
+    if quiet {
+        return;
+    }
+    let variants = if result.variants.len() > 1 { format!(" ({} variants)", result.variants.len()) } else { String::new() };
+    println!("{name}: {} replications{variants} in {:.1} s", result.replications(), result.wall.as_secs_f64());
+    for h in &result.headlines {
+        println!("  {h}");
+    }
+    println!("report: {}", result.dir.join("report.html").display());
+}
+
+fn cmd_report(args: ReportArgs) -> Result<ExitCode> {
+    let req = RunRequest {
+        replications: None,
+        seed: None,
+        threads: 0,
+        out: args.out,
+        force: args.force,
+        quiet: args.quiet,
+        command_line: std::env::args().collect::<Vec<_>>().join(" "),
+        target_ci: None,
+    };
+    let result = dcplan::shard::merge(&args.parts, &req).context("merging the parts")?;
+    let name = result.variants.first().map(|v| v.name.clone()).unwrap_or_default();
+    print_finished(if result.variants.len() > 1 { "merged sweep" } else { &name }, &result, args.quiet);
+    Ok(if result.any_failed() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+fn cmd_study(args: StudyArgs, sensitivity: bool) -> Result<ExitCode> {
+    let loaded = match load(args.scenario.as_ref()) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let req = RunRequest {
+        replications: args.replications,
+        seed: args.seed,
+        threads: args.threads,
+        out: args.out,
+        force: args.force,
+        quiet: args.quiet,
+        command_line: std::env::args().collect::<Vec<_>>().join(" "),
+        target_ci: None,
+    };
+    let result = if sensitivity {
+        dcplan::study::run_sensitivity(&loaded, &req).context("running the sensitivity study")?
+    } else {
+        dcplan::study::run_optimize(&loaded, &req).context("running the search")?
+    };
     if !args.quiet {
-        println!("{}: {} replications in {:.1} s", loaded.scenario.name, result.variant.output.replications.len(), result.wall.as_secs_f64());
+        println!("{}: done in {:.1} s", loaded.scenario.name, result.wall.as_secs_f64());
         for h in &result.headlines {
             println!("  {h}");
         }
         println!("report: {}", result.dir.join("report.html").display());
     }
-    Ok(if result.variant.output.failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(ExitCode::SUCCESS)
 }
 
 fn cmd_compare(args: CompareArgs) -> Result<ExitCode> {
@@ -189,8 +328,7 @@ fn cmd_compare(args: CompareArgs) -> Result<ExitCode> {
         }
         println!("report: {}", result.dir.join("report.html").display());
     }
-    let any_failed = result.variants.iter().any(|v| !v.output.failures.is_empty());
-    Ok(if any_failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    Ok(if result.any_failed() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }
 
 fn cmd_check(paths: &[PathBuf]) -> Result<ExitCode> {

@@ -11,6 +11,8 @@ use dcplan_sim::{LoadedScenario, RunConfig};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::charts::{self, Bands, FanChart, Histogram, RenderedChart, StackedArea, YFormat};
+use crate::doc::Block;
+use dcplan_sim::sweep;
 use crate::manifest::{self, Manifest};
 use crate::output::OutputDir;
 use crate::report;
@@ -84,17 +86,29 @@ pub const RUN_FILES: &[&str] = &[
     "market.parquet",
 ];
 
-/// What a finished run produced.
+/// What a finished command produced.
 #[derive(Debug)]
-pub struct RunResult {
+pub struct Finished {
     /// The output folder.
     pub dir: PathBuf,
-    /// Results.
-    pub variant: VariantRuns,
+    /// Results, one entry per variant.
+    pub variants: Vec<VariantRuns>,
     /// Headline sentences.
     pub headlines: Vec<String>,
     /// Wall time.
     pub wall: Duration,
+}
+
+impl Finished {
+    /// Replications that finished, over every variant.
+    pub fn replications(&self) -> usize {
+        self.variants.iter().map(|v| v.output.replications.len()).sum()
+    }
+
+    /// Whether any replication failed.
+    pub fn any_failed(&self) -> bool {
+        self.variants.iter().any(|v| !v.output.failures.is_empty())
+    }
 }
 
 /// A progress bar on stderr that appears only after a second, only on a terminal, never when quiet.
@@ -115,6 +129,11 @@ impl Progress {
         );
         bar.set_prefix(what.to_string());
         Progress { bar, start: Instant::now(), shown: Mutex::new(false), enabled: !quiet && std::io::stderr().is_terminal() }
+    }
+
+    /// Add `n` steps to the total (for work whose size is known only as it goes).
+    pub fn add_total(&self, n: u64) {
+        self.bar.inc_length(n);
     }
 
     /// One step done.
@@ -141,60 +160,204 @@ pub fn default_out(loaded: &LoadedScenario) -> PathBuf {
     crate::output::fresh_path(&Path::new("out").join(safe_name(&loaded.scenario.name)))
 }
 
-/// Run a scenario and write its output folder.
-pub fn run(loaded: &LoadedScenario, req: &RunRequest) -> Result<RunResult> {
+/// The variants of a scenario: its sweep's, or the scenario alone.
+pub fn variants_of(loaded: &LoadedScenario) -> Result<Vec<sweep::Variant>> {
+    sweep::expand(loaded).map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// How a run is identified, for manifests and reports.
+pub struct RunInfo<'a> {
+    /// The scenario as given (with its sweep, if any).
+    pub loaded: &'a LoadedScenario,
+    /// Its variants (one, `base`, without a sweep).
+    pub variants: &'a [sweep::Variant],
+    /// Master seed.
+    pub seed: u64,
+    /// Replications per variant.
+    pub n: u64,
+    /// Worker threads used.
+    pub threads: usize,
+    /// The command line.
+    pub command_line: String,
+    /// When the work started (UTC, ISO 8601).
+    pub started_utc: String,
+    /// When the work started.
+    pub t0: Instant,
+}
+
+/// Run a scenario (every variant of its sweep, if it has one) and write its output folder.
+pub fn run(loaded: &LoadedScenario, req: &RunRequest) -> Result<Finished> {
     let seed = req.seed.unwrap_or(loaded.scenario.simulation.seed);
     let n = req.replications.unwrap_or(loaded.scenario.simulation.replication_count()) as u64;
+    let variants = variants_of(loaded)?;
+    if req.target_ci.is_some() && variants.len() > 1 {
+        anyhow::bail!("--target-ci stops a single scenario early; a sweep runs every variant to the same replication count");
+    }
     let target = req.out.clone().unwrap_or_else(|| default_out(loaded));
     // Refuse an existing folder before spending time on the simulation.
     let out = OutputDir::create(&target, req.force)?;
-    let started = manifest::now_utc();
-    let t0 = Instant::now();
-    let progress = Progress::new(n, req.quiet, "simulating");
-    let output = simulate(loaded, seed, n, req, &progress)?;
+    let info = RunInfo {
+        loaded,
+        variants: &variants,
+        seed,
+        n,
+        threads: threads_used(req.threads),
+        command_line: req.command_line.clone(),
+        started_utc: manifest::now_utc(),
+        t0: Instant::now(),
+    };
+    let progress = Progress::new(n * variants.len() as u64, req.quiet, "simulating");
+    let runs = if variants.len() == 1 {
+        vec![VariantRuns { name: variants[0].name.clone(), seed, start: loaded.scenario.simulation.start, output: simulate(loaded, seed, n, req, &progress)? }]
+    } else {
+        simulate_pairs(&variants, seed, n, 0..n * variants.len() as u64, req.threads, &progress)?
+            .into_iter()
+            .map(|(i, output)| VariantRuns { name: variants[i].name.clone(), seed, start: variants[i].loaded.scenario.simulation.start, output })
+            .collect()
+    };
     progress.finish();
-    let n = output.replications.len() as u64 + output.failures.len() as u64;
-    let threads = if req.threads == 0 { rayon::current_num_threads() } else { req.threads };
-    let variant = VariantRuns { name: "base".into(), seed, start: loaded.scenario.simulation.start, output };
-    let variants = std::slice::from_ref(&variant);
+    for v in &runs {
+        if v.output.replications.is_empty() {
+            let first = v.output.failures.first().map(|f| format!("replication {} (seed {}): {}", f.index, f.seed, f.message)).unwrap_or_default();
+            anyhow::bail!("{}: every replication of `{}` failed; the first: {first}", loaded.file, v.name);
+        }
+    }
+    finish(&info, runs, out)
+}
 
-    write_tables(variants, &out)?;
-    std::fs::write(out.path("scenario.ron"), &loaded.source_text).context("writing scenario.ron")?;
-    let charts = run_charts(&variant, out.tmp_dir())?;
+/// Worker threads a request will use.
+pub fn threads_used(requested: usize) -> usize {
+    if requested == 0 { rayon::current_num_threads() } else { requested }
+}
 
+/// Run the (variant, replication) pairs `pairs` of a sweep, variant-major (pair `k` is variant
+/// `k / n`, replication `k % n`), returning the runs of every variant the range touches.
+pub fn simulate_pairs(
+    variants: &[sweep::Variant],
+    seed: u64,
+    n: u64,
+    pairs: std::ops::Range<u64>,
+    threads: usize,
+    progress: &Progress,
+) -> Result<Vec<(usize, dcplan_sim::RunOutput)>> {
+    let mut out = Vec::new();
+    for (i, v) in variants.iter().enumerate() {
+        let lo = pairs.start.max(i as u64 * n);
+        let hi = pairs.end.min((i as u64 + 1) * n);
+        if lo >= hi {
+            continue;
+        }
+        let config = RunConfig {
+            seed,
+            replications: lo - i as u64 * n..hi - i as u64 * n,
+            threads,
+            options: ReplicationOptions::for_run(&v.loaded, seed, n),
+        };
+        out.push((i, dcplan_sim::run(&v.loaded, &config, &|| progress.tick())?));
+    }
+    Ok(out)
+}
+
+/// Write the output folder of finished runs: a run folder for one variant, a comparison folder
+/// for a sweep.
+pub fn finish(info: &RunInfo, runs: Vec<VariantRuns>, out: OutputDir) -> Result<Finished> {
+    let loaded = info.loaded;
     let mut manifest = Manifest {
         dcplan_version: manifest::VERSION.to_string(),
         git_revision: manifest::GIT_REVISION.to_string(),
         scenario_file: loaded.file.clone(),
         scenario_name: loaded.scenario.name.clone(),
         scenario_hash: manifest::hash_bytes(loaded.source_text.as_bytes()),
-        seed,
-        replications: n,
-        replication_range: (0, n),
-        threads,
-        command_line: req.command_line.clone(),
-        started_utc: started,
+        seed: info.seed,
+        replications: info.n,
+        replication_range: (0, info.n),
+        threads: info.threads,
+        command_line: info.command_line.clone(),
+        started_utc: info.started_utc.clone(),
         wall_time_s: 0.0,
-        failures: variant.output.failures.iter().map(|f| (f.index, f.message.clone())).collect(),
+        failures: runs
+            .iter()
+            .flat_map(|v| {
+                let prefix = if runs.len() > 1 { format!("{}: ", v.name) } else { String::new() };
+                v.output.failures.iter().map(move |f| (f.index, format!("{prefix}{}", f.message)))
+            })
+            .collect(),
         files: Vec::new(),
     };
-    let doc = report::run_report(loaded, &variant, &charts, &manifest);
+    write_tables(&runs, &out)?;
+    std::fs::write(out.path("scenario.ron"), &loaded.source_text).context("writing scenario.ron")?;
+    let (doc, headlines) = if runs.len() == 1 {
+        let v = &runs[0];
+        let charts = run_charts(v, out.tmp_dir())?;
+        let discount = report::discount_text(&loaded.scenario);
+        (report::run_report(loaded, v, &charts, &manifest), report::headlines(v, &discount))
+    } else {
+        tables::write_csv(&mut crate::compare::comparison_frame(&runs)?, &out.path("comparison.csv"))?;
+        let charts = comparison_charts(&runs, out.tmp_dir())?;
+        let mut inputs = vec![Block::Table {
+            header: vec!["variant".into(), "settings".into()],
+            rows: info
+                .variants
+                .iter()
+                .map(|v| vec![v.name.clone(), v.settings.iter().map(|(p, x)| format!("{p} = {x}")).collect::<Vec<_>>().join("; ")])
+                .collect(),
+        }];
+        inputs.push(Block::Details(format!("{} ({})", loaded.scenario.name, loaded.file), vec![Block::Code(loaded.source_text.clone())]));
+        let what = format!("{} variants of {}", runs.len(), loaded.scenario.name);
+        (report::compare_report(&what, inputs, &runs, &charts, &manifest), runs.iter().map(crate::compare::short_headline).collect())
+    };
     std::fs::write(out.path("report.md"), doc.to_markdown()).context("writing report.md")?;
     std::fs::write(out.path("report.html"), doc.to_html()).context("writing report.html")?;
-    manifest.wall_time_s = t0.elapsed().as_secs_f64();
+    manifest.wall_time_s = info.t0.elapsed().as_secs_f64();
     manifest.files = hash_files(out.tmp_dir())?;
     let text = ron::ser::to_string_pretty(&manifest, ron::ser::PrettyConfig::default()).context("encoding the manifest")?;
     std::fs::write(out.path("manifest.ron"), text).context("writing manifest.ron")?;
     let dir = out.commit()?;
-    let discount = report::discount_text(&loaded.scenario);
-    Ok(RunResult { dir, headlines: report::headlines(&variant, &discount), variant, wall: t0.elapsed() })
+    Ok(Finished { dir, variants: runs, headlines, wall: info.t0.elapsed() })
+}
+
+/// The charts of a comparison of variants.
+pub fn comparison_charts(variants: &[VariantRuns], dir: &Path) -> Result<Vec<RenderedChart>> {
+    Ok(vec![
+        charts::render(&npv_boxplot(variants), dir)?,
+        charts::render(&payback_boxplot(variants), dir)?,
+        charts::render(&payback_cdf_chart(variants), dir)?,
+        charts::render(&npv_distribution_chart(variants), dir)?,
+        charts::render(&crate::figures::energy_breakdown_chart(variants), dir)?,
+        charts::render(&crate::figures::pue_temperature_chart(variants), dir)?,
+    ])
+}
+
+/// NPV per variant as box plots.
+pub fn npv_boxplot(variants: &[VariantRuns]) -> charts::BoxPlot {
+    charts::BoxPlot {
+        name: "npv_boxplot".into(),
+        title: "Project NPV by variant".into(),
+        y_label: "NPV ($M)".into(),
+        y_format: YFormat::MillionsUsd,
+        groups: variants.iter().map(|v| (v.name.clone(), v.kpi("npv_usd").into_iter().flatten().collect())).collect(),
+        zero_line: true,
+    }
+}
+
+/// Payback per variant as box plots; a payback beyond the horizon is drawn at the horizon.
+pub fn payback_boxplot(variants: &[VariantRuns]) -> charts::BoxPlot {
+    let horizon = variants.iter().flat_map(|v| v.output.replications.iter().map(|r| r.months.len())).max().unwrap_or(0) as f64;
+    charts::BoxPlot {
+        name: "payback_boxplot".into(),
+        title: format!("Payback by variant (no payback within the horizon drawn at {horizon:.0} months)"),
+        y_label: "Payback (months)".into(),
+        y_format: YFormat::Plain,
+        groups: variants.iter().map(|v| (v.name.clone(), v.kpi("payback_months").into_iter().map(|p| p.unwrap_or(horizon)).collect())).collect(),
+        zero_line: false,
+    }
 }
 
 /// Run the replications of one scenario (all of them, or until the stopping rule is met).
 pub fn simulate(loaded: &LoadedScenario, seed: u64, n: u64, req: &RunRequest, progress: &Progress) -> Result<dcplan_sim::RunOutput> {
     let output = match req.target_ci {
         None => {
-            let config = RunConfig { seed, replications: 0..n, threads: req.threads, options: ReplicationOptions::default() };
+            let config = RunConfig { seed, replications: 0..n, threads: req.threads, options: ReplicationOptions::for_run(loaded, seed, n) };
             dcplan_sim::run(loaded, &config, &|| progress.tick())?
         }
         Some(target) => {
@@ -202,7 +365,7 @@ pub fn simulate(loaded: &LoadedScenario, seed: u64, n: u64, req: &RunRequest, pr
             let mut start = 0;
             while start < n {
                 let end = (start + STOP_BATCH).min(n);
-                let config = RunConfig { seed, replications: start..end, threads: req.threads, options: ReplicationOptions::default() };
+                let config = RunConfig { seed, replications: start..end, threads: req.threads, options: ReplicationOptions::for_run(loaded, seed, n) };
                 let part = dcplan_sim::run(loaded, &config, &|| progress.tick())?;
                 all.replications.extend(part.replications);
                 all.failures.extend(part.failures);
@@ -248,22 +411,15 @@ pub const COMPARE_FILES: &[&str] = &[
     "payback_cdf.png",
     "npv_distribution.svg",
     "npv_distribution.png",
+    "npv_boxplot.svg",
+    "npv_boxplot.png",
+    "payback_boxplot.svg",
+    "payback_boxplot.png",
 ];
-
-/// What a comparison produced.
-#[derive(Debug)]
-pub struct CompareResult {
-    /// The output folder.
-    pub dir: PathBuf,
-    /// One headline per variant.
-    pub headlines: Vec<String>,
-    /// The variants.
-    pub variants: Vec<VariantRuns>,
-}
 
 /// Run several scenarios with common random numbers (the same seed and replication indices) and
 /// write a comparison folder.
-pub fn run_compare(loadeds: &[LoadedScenario], req: &RunRequest) -> Result<CompareResult> {
+pub fn run_compare(loadeds: &[LoadedScenario], req: &RunRequest) -> Result<Finished> {
     let first = loadeds.first().context("compare needs at least one scenario")?;
     let seed = req.seed.unwrap_or(first.scenario.simulation.seed);
     let n = req.replications.unwrap_or(first.scenario.simulation.replication_count()) as u64;
@@ -287,13 +443,7 @@ pub fn run_compare(loadeds: &[LoadedScenario], req: &RunRequest) -> Result<Compa
     progress.finish();
     write_tables(&variants, &out)?;
     tables::write_csv(&mut crate::compare::comparison_frame(&variants)?, &out.path("comparison.csv"))?;
-    let dir = out.tmp_dir();
-    let charts = vec![
-        charts::render(&crate::figures::energy_breakdown_chart(&variants), dir)?,
-        charts::render(&crate::figures::pue_temperature_chart(&variants), dir)?,
-        charts::render(&payback_cdf_chart(&variants), dir)?,
-        charts::render(&npv_distribution_chart(&variants), dir)?,
-    ];
+    let charts = comparison_charts(&variants, out.tmp_dir())?;
     let text: String = loadeds.iter().map(|l| l.source_text.as_str()).collect::<Vec<_>>().join("\n");
     let mut manifest = Manifest {
         dcplan_version: manifest::VERSION.to_string(),
@@ -304,14 +454,16 @@ pub fn run_compare(loadeds: &[LoadedScenario], req: &RunRequest) -> Result<Compa
         seed,
         replications: n,
         replication_range: (0, n),
-        threads: if req.threads == 0 { rayon::current_num_threads() } else { req.threads },
+        threads: threads_used(req.threads),
         command_line: req.command_line.clone(),
         started_utc: started,
         wall_time_s: 0.0,
         failures: variants.iter().flat_map(|v| v.output.failures.iter().map(|f| (f.index, format!("{}: {}", v.name, f.message)))).collect(),
         files: Vec::new(),
     };
-    let doc = crate::report::compare_report(loadeds, &variants, &charts, &manifest);
+    let inputs = loadeds.iter().map(|l| Block::Details(format!("{} ({})", l.scenario.name, l.file), vec![Block::Code(l.source_text.clone())])).collect();
+    let what = format!("{} scenarios", variants.len());
+    let doc = crate::report::compare_report(&what, inputs, &variants, &charts, &manifest);
     std::fs::write(out.path("report.md"), doc.to_markdown()).context("writing report.md")?;
     std::fs::write(out.path("report.html"), doc.to_html()).context("writing report.html")?;
     manifest.wall_time_s = t0.elapsed().as_secs_f64();
@@ -319,7 +471,8 @@ pub fn run_compare(loadeds: &[LoadedScenario], req: &RunRequest) -> Result<Compa
     let text = ron::ser::to_string_pretty(&manifest, ron::ser::PrettyConfig::default()).context("encoding the manifest")?;
     std::fs::write(out.path("manifest.ron"), text).context("writing manifest.ron")?;
     let dir = out.commit()?;
-    Ok(CompareResult { dir, headlines: variants.iter().map(crate::compare::headline).collect(), variants })
+    let headlines = variants.iter().map(crate::compare::headline).collect();
+    Ok(Finished { dir, headlines, variants, wall: t0.elapsed() })
 }
 
 /// Cumulative distribution of NPV per variant.
@@ -347,7 +500,7 @@ pub fn npv_distribution_chart(variants: &[VariantRuns]) -> charts::Lines {
     }
 }
 
-fn safe_name(s: &str) -> String {
+pub fn safe_name(s: &str) -> String {
     s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' }).collect()
 }
 

@@ -59,15 +59,7 @@ pub fn prob_payback_within(v: &VariantRuns, months: f64) -> f64 {
 
 /// Payback percentile where "never" sorts after every finite value.
 pub fn payback_percentile(v: &VariantRuns, p: f64) -> Option<f64> {
-    let mut vals: Vec<f64> = v.kpi("payback_months").into_iter().map(|x| x.unwrap_or(f64::INFINITY)).collect();
-    if vals.is_empty() {
-        return None;
-    }
-    vals.sort_by(f64::total_cmp);
-    // Nearest-rank percentile, so that "never" is reported rather than interpolated.
-    let idx = ((p * vals.len() as f64).ceil() as usize).clamp(1, vals.len()) - 1;
-    let x = vals[idx];
-    x.is_finite().then_some(x)
+    dcplan_sim::stats::percentile_never_last(&v.kpi("payback_months"), p)
 }
 
 /// Headline sentences for one variant.
@@ -243,32 +235,34 @@ pub fn run_report(loaded: &LoadedScenario, v: &VariantRuns, charts: &[RenderedCh
     Doc { title: format!("dcplan report: {}", s.name), blocks }
 }
 
-/// The report of a comparison of scenarios run with common random numbers.
-pub fn compare_report(loadeds: &[LoadedScenario], variants: &[VariantRuns], charts: &[RenderedChart], manifest: &Manifest) -> Doc {
+/// The report of a comparison of variants run with common random numbers (the scenarios of
+/// `dcplan compare` or the variants of a sweep). `what` names them ("3 scenarios", "12 variants
+/// of portfolio"); `inputs` describes them.
+pub fn compare_report(what: &str, inputs: Vec<Block>, variants: &[VariantRuns], charts: &[RenderedChart], manifest: &Manifest) -> Doc {
     let mut blocks = vec![
         Block::Para(format!(
-            "{} scenarios compared over the same {} replications (seed {}): replication r of every scenario sees the same demand, failures, weather and market prices, so differences come from the scenarios, not from chance.",
-            variants.len(),
-            manifest.replications,
-            manifest.seed
+            "{what} compared over the same {} replications (seed {}): replication r of every variant sees the same demand, failures, weather and market prices, so differences come from the variants, not from chance.",
+            manifest.replications, manifest.seed
         )),
         Block::Heading(1, "Answers".into()),
-        Block::Bullets(variants.iter().map(crate::compare::headline).collect()),
-        Block::Heading(1, "Side by side".into()),
-        crate::compare::side_by_side(variants),
-        Block::Heading(1, "Differences against the first scenario".into()),
-        Block::Para(
-            "Paired differences are taken replication by replication; the unpaired interval, for contrast, is what two independent runs could tell apart."
-                .into(),
-        ),
-        crate::compare::differences(variants),
-        Block::Heading(1, "Charts".into()),
+        Block::Bullets(variants.iter().map(if variants.len() > 4 { crate::compare::short_headline } else { crate::compare::headline }).collect()),
     ];
+    if variants.len() > 4 {
+        blocks.push(Block::Heading(1, "Variants".into()));
+        blocks.push(crate::compare::variant_table(variants));
+    } else {
+        blocks.push(Block::Heading(1, "Side by side".into()));
+        blocks.push(crate::compare::side_by_side(variants));
+    }
+    blocks.push(Block::Heading(1, format!("Differences against {}", variants.first().map_or("the first", |v| v.name.as_str()))));
+    blocks.push(Block::Para(
+        "Paired differences are taken replication by replication; the unpaired interval, for contrast, is what two independent runs could tell apart.".into(),
+    ));
+    blocks.push(crate::compare::differences(variants));
+    blocks.push(Block::Heading(1, "Charts".into()));
     blocks.extend(charts.iter().map(chart_block));
     blocks.push(Block::Heading(1, "Inputs".into()));
-    for l in loadeds {
-        blocks.push(Block::Details(format!("{} ({})", l.scenario.name, l.file), vec![Block::Code(l.source_text.clone())]));
-    }
+    blocks.extend(inputs);
     blocks.push(Block::Heading(1, "Reproducibility".into()));
     blocks.push(Block::Table {
         header: vec!["item".into(), "value".into()],
@@ -281,5 +275,10 @@ pub fn compare_report(loadeds: &[LoadedScenario], variants: &[VariantRuns], char
             vec!["command line".into(), manifest.command_line.clone()],
         ],
     });
-    Doc { title: format!("dcplan comparison: {}", variants.iter().map(|v| v.name.as_str()).collect::<Vec<_>>().join(" vs ")), blocks }
+    let title = if variants.len() > 4 {
+        format!("dcplan comparison: {what}")
+    } else {
+        format!("dcplan comparison: {}", variants.iter().map(|v| v.name.as_str()).collect::<Vec<_>>().join(" vs "))
+    };
+    Doc { title, blocks }
 }

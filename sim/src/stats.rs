@@ -55,6 +55,20 @@ pub fn percentile_sorted(sorted: &[f64], p: f64) -> f64 {
     }
 }
 
+/// Nearest-rank percentile `p` of values where `None` (an event that never happens, such as a
+/// payback beyond the horizon) sorts after every finite value; `None` when the percentile falls
+/// among those. Nearest rank, so that "never" is reported rather than interpolated.
+pub fn percentile_never_last(values: &[Option<f64>], p: f64) -> Option<f64> {
+    let mut vals: Vec<f64> = values.iter().map(|x| x.unwrap_or(f64::INFINITY)).collect();
+    if vals.is_empty() {
+        return None;
+    }
+    vals.sort_by(f64::total_cmp);
+    let idx = ((p * vals.len() as f64).ceil() as usize).clamp(1, vals.len()) - 1;
+    let x = vals[idx];
+    x.is_finite().then_some(x)
+}
+
 /// Summarise values; `None` entries count in `n_total` only.
 pub fn summarize(values: &[Option<f64>]) -> Summary {
     let mut v: Vec<f64> = values.iter().flatten().copied().filter(|x| x.is_finite()).collect();

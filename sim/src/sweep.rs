@@ -38,6 +38,9 @@ pub fn apply(base: &LoadedScenario, settings: &[(String, String)], name: &str) -
     if base.scenario.sweep.is_some() {
         text = ron_text::set(&text, "sweep", "None").map_err(|e| invalid(&base.file, "sweep".into(), e))?;
     }
+    if base.scenario.optimize.is_some() {
+        text = ron_text::set(&text, "optimize", "None").map_err(|e| invalid(&base.file, "optimize".into(), e))?;
+    }
     load_str(&base.file, &text).map_err(|e| {
         let paths = settings.iter().map(|(p, _)| p.as_str()).collect::<Vec<_>>().join(", ");
         let message = match &e {
@@ -106,15 +109,35 @@ pub fn expand(loaded: &LoadedScenario) -> Result<Vec<Variant>, ScenarioError> {
         let name = axes
             .iter()
             .zip(&picks)
-            .map(|((path, values), &j)| {
+            .zip(&sweep.axes)
+            .map(|(((path, values), &j), axis)| {
+                // A label names the value on its own; a bare value is prefixed by its field.
+                if !axis.labels.is_empty() {
+                    return values[j].0.clone();
+                }
                 let leaf = path.rsplit('.').next().unwrap_or(path);
                 let leaf = leaf.split('[').next().unwrap_or(leaf);
                 format!("{leaf}={}", values[j].0)
             })
             .collect::<Vec<_>>()
             .join(", ");
+        if variants.iter().any(|v: &Variant| v.name == name) {
+            return Err(invalid(&loaded.file, "sweep.axes".into(), format!("two variants are both named `{name}`; give each value a distinct label")));
+        }
         let v = apply(loaded, &settings, &name)?;
         variants.push(Variant { name, loaded: v, settings });
     }
     Ok(variants)
+}
+
+/// Problems of a scenario's `sweep` section (every variant must be a valid scenario).
+pub fn check(loaded: &LoadedScenario) -> Vec<Problem> {
+    if loaded.scenario.sweep.is_none() {
+        return Vec::new();
+    }
+    match expand(loaded) {
+        Ok(_) => Vec::new(),
+        Err(ScenarioError::Invalid { problems, .. }) => problems,
+        Err(e) => vec![Problem { path: "sweep".into(), message: e.to_string(), severity: Severity::Error }],
+    }
 }

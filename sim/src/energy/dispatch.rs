@@ -128,7 +128,7 @@ pub struct HourIn {
 }
 
 /// One hour's flows, kWh (kept for tests and hourly output).
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HourFlows {
     /// Facility load after any cap.
     pub load: f64,

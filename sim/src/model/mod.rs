@@ -28,6 +28,22 @@ pub struct ReplicationOptions {
     pub sample_mode: SampleMode,
 }
 
+impl ReplicationOptions {
+    /// The options of a run of `n` replications of `loaded` under master seed `seed`, as its
+    /// `simulation.sampling` asks: independent draws, or a Latin hypercube design over the `n`
+    /// replications (the same design for every variant of a sweep, so that variants keep common
+    /// random numbers).
+    pub fn for_run(loaded: &LoadedScenario, seed: u64, n: u64) -> ReplicationOptions {
+        let sample_mode = match loaded.scenario.simulation.sampling {
+            crate::scenario::Sampling::Random => SampleMode::Random,
+            crate::scenario::Sampling::LatinHypercube => {
+                SampleMode::LatinHypercube(std::sync::Arc::new(crate::params::LhsPlan::new(seed, n, &uncertain_inputs(loaded))))
+            }
+        };
+        ReplicationOptions { sample_mode }
+    }
+}
+
 /// Assemble the engine of replication `replication` of `loaded` under master seed `seed`.
 /// Returns the engine and the values drawn for uncertain inputs.
 pub fn build(loaded: &LoadedScenario, seed: u64, replication: u64, options: &ReplicationOptions) -> (Engine, Vec<(String, f64)>) {

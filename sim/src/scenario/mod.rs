@@ -219,7 +219,15 @@ pub fn load_str(file: &str, text: &str) -> Result<LoadedScenario, ScenarioError>
         all.extend(warnings);
         return Err(ScenarioError::Invalid { file: file.to_string(), problems: all });
     }
-    Ok(LoadedScenario { file: file.to_string(), scenario, catalog, warnings, source_text: text.to_string(), weather_csv, price_csv })
+    let loaded = LoadedScenario { file: file.to_string(), scenario, catalog, warnings, source_text: text.to_string(), weather_csv, price_csv };
+    // Sweeps and searches make variants of the scenario; each must be valid too.
+    let mut extra = crate::sweep::check(&loaded);
+    extra.extend(crate::optimize::check(&loaded));
+    if extra.iter().any(|p| p.severity == Severity::Error) {
+        extra.extend(loaded.warnings);
+        return Err(ScenarioError::Invalid { file: file.to_string(), problems: extra });
+    }
+    Ok(loaded)
 }
 
 /// Read, parse and validate a scenario file.

@@ -184,6 +184,13 @@ fn locate(text: &str, path: &str) -> Result<Found, String> {
     let segs = segments(path)?;
     for (n, (name, index)) in segs.iter().enumerate() {
         let body = inner(text, current, b'(').ok_or_else(|| format!("`{}` is not a struct", path_prefix(&segs, n)))?;
+        // A number is a position in a tuple or a tuple variant, e.g. `pricing.policy.0` in
+        // `ListRatio(1.0)`.
+        if let Ok(pos) = name.parse::<usize>() {
+            let all = items(text, body)?;
+            current = *all.get(pos).ok_or_else(|| format!("`{}` has {} items; there is no .{pos}", path_prefix(&segs, n), all.len()))?;
+            continue;
+        }
         let found = fields(text, body)?.into_iter().find(|(k, _)| &text[k.start..k.end] == *name);
         let Some((_, value)) = found else {
             if n + 1 == segs.len() && index.is_none() {
@@ -289,5 +296,9 @@ mod tests {
         assert_eq!(get(T, "site.name").unwrap_err(), "no field `site` in `the scenario`");
         assert_eq!(get(T, "nothing.deeper").unwrap_err(), "no field `nothing` in `the scenario`");
         assert!(get(T, "fleet[x]").is_err());
+        assert_eq!(get(T, "fleet[1].price.2").as_deref(), Ok("3"));
+        let t = set(T, "fleet[1].price.0", "1.5").expect("set a tuple item");
+        assert_eq!(get(&t, "fleet[1].price").as_deref(), Ok("Pert(1.5, 2, 3)"));
+        assert!(get(T, "fleet[1].price.3").is_err());
     }
 }

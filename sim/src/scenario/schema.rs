@@ -76,9 +76,6 @@ impl Serialize for RawValue {
 pub struct Sweep {
     /// The axes, the first varying slowest.
     pub axes: Vec<SweepAxis>,
-    /// Draw uncertain inputs by Latin hypercube sampling (stratified) instead of independently.
-    #[serde(default)]
-    pub latin_hypercube: bool,
 }
 
 /// One sweep axis: a field path and the values it takes.
@@ -1057,4 +1054,25 @@ pub struct Simulation {
     pub replications: i64,
     /// Master seed (the command line may override).
     pub seed: u64,
+    /// How uncertain inputs are drawn across replications.
+    #[serde(default, skip_serializing_if = "Sampling::is_random")]
+    pub sampling: Sampling,
+}
+
+/// How the distribution-valued inputs are drawn across replications.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Sampling {
+    /// Independent draws in every replication (plain Monte Carlo).
+    #[default]
+    Random,
+    /// Latin hypercube: each input's range is cut into as many equally likely strata as there
+    /// are replications and every stratum is drawn exactly once, so fewer replications cover
+    /// the inputs evenly.
+    LatinHypercube,
+}
+
+impl Sampling {
+    fn is_random(&self) -> bool {
+        *self == Sampling::Random
+    }
 }

@@ -9,3 +9,4 @@ mod erlang;
 mod finance;
 mod reliability;
 mod scenarios;
+mod sweep;

@@ -1,0 +1,373 @@
+//! Scale-out: a run split into shards, each a deterministic slice of the (variant, replication)
+//! pairs, written as a part folder; parts merged into the full outputs.
+//!
+//! The pairs of a run are numbered variant-major (pair `k` is variant `k / n`, replication
+//! `k % n`, for `n` replications per variant) and shard `i` of `m` takes the contiguous range
+//! `[i * P / m, (i + 1) * P / m)` of the `P` pairs. A replication's results depend only on the
+//! scenario, the master seed and its index, so merging the parts gives exactly the results of a
+//! single-machine run.
+//!
+//! A part folder holds `part.ron` (what it is, with a BLAKE3 checksum of every file),
+//! `scenario.ron` (the exact scenario text), `replications.bin` (the replications, losslessly)
+//! and `runs.parquet` (its rows of the runs table, for inspection). A part whose checksums verify
+//! is complete: `--resume` skips it, and the merge refuses any part that does not verify.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use dcplan_sim::montecarlo::ReplicationFailure;
+use dcplan_sim::{LoadedScenario, Replication, RunOutput};
+use serde::{Deserialize, Serialize};
+
+use crate::manifest;
+use crate::output::OutputDir;
+use crate::pipeline::{self, Finished, Progress, RunInfo, RunRequest};
+use crate::tables::{self, VariantRuns};
+
+/// Version of the part folder layout.
+pub const PART_FORMAT: u32 = 1;
+
+/// Shard `index` of `count` (0-based).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shard {
+    /// 0-based index.
+    pub index: u32,
+    /// Number of shards.
+    pub count: u32,
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+
+    /// `I/N`, e.g. `3/16`, with `0 <= I < N`.
+    fn from_str(s: &str) -> Result<Shard, String> {
+        let (i, n) = s.split_once('/').ok_or_else(|| format!("`{s}` is not I/N (e.g. 0/4)"))?;
+        let index: u32 = i.trim().parse().map_err(|_| format!("`{i}` is not a shard index"))?;
+        let count: u32 = n.trim().parse().map_err(|_| format!("`{n}` is not a shard count"))?;
+        if count == 0 || index >= count {
+            return Err(format!("shard {index}/{count}: the index must be 0 to {}", count.saturating_sub(1)));
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+impl std::fmt::Display for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+/// The pairs of shard `shard` among `total` pairs.
+pub fn pair_range(total: u64, shard: Shard) -> Range<u64> {
+    let (i, m) = (shard.index as u128, shard.count as u128);
+    let t = total as u128;
+    (i * t / m) as u64..((i + 1) * t / m) as u64
+}
+
+/// `part.ron`: what a part folder holds.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PartManifest {
+    /// Layout version ([`PART_FORMAT`]).
+    pub format: u32,
+    /// dcplan version that wrote it.
+    pub dcplan_version: String,
+    /// Git revision of that build.
+    pub git_revision: String,
+    /// Scenario file as given.
+    pub scenario_file: String,
+    /// Scenario name.
+    pub scenario_name: String,
+    /// BLAKE3 hash of the scenario text.
+    pub scenario_hash: String,
+    /// Master seed.
+    pub seed: u64,
+    /// Replications per variant in the whole run.
+    pub replications: u64,
+    /// Variant names, in order.
+    pub variants: Vec<String>,
+    /// Which shard.
+    pub shard: Shard,
+    /// Pairs held (`start..end`, variant-major).
+    pub pairs: (u64, u64),
+    /// Worker threads used.
+    pub threads: usize,
+    /// The command line.
+    pub command_line: String,
+    /// When the shard started (UTC).
+    pub started_utc: String,
+    /// Wall time, seconds.
+    pub wall_time_s: f64,
+    /// Files with their BLAKE3 hashes (every file but `part.ron`).
+    pub files: Vec<(String, String)>,
+}
+
+/// What `replications.bin` holds.
+#[derive(Serialize, Deserialize)]
+struct PartData {
+    /// `(variant index, replication)` in pair order.
+    replications: Vec<(u32, Replication)>,
+    /// `(variant index, failure)`.
+    failures: Vec<(u32, u64, u64, String)>,
+}
+
+/// Default folder of a part: `out/<scenario>-parts/part-<i>-of-<n>`.
+pub fn default_part_dir(loaded: &LoadedScenario, shard: Shard) -> PathBuf {
+    let width = (shard.count.saturating_sub(1)).to_string().len();
+    Path::new("out")
+        .join(format!("{}-parts", pipeline::safe_name(&loaded.scenario.name)))
+        .join(format!("part-{:0width$}-of-{}", shard.index, shard.count))
+}
+
+/// Read and verify a part folder: its manifest parses and every file matches its checksum.
+pub fn verify_part(dir: &Path) -> Result<PartManifest> {
+    let text = std::fs::read_to_string(dir.join("part.ron")).with_context(|| format!("{}: no readable part.ron", dir.display()))?;
+    let part: PartManifest = ron::from_str(&text).with_context(|| format!("{}: part.ron is not a part manifest", dir.display()))?;
+    if part.format != PART_FORMAT {
+        bail!("{}: part format {} (this dcplan reads {PART_FORMAT})", dir.display(), part.format);
+    }
+    for (name, hash) in &part.files {
+        let bytes = std::fs::read(dir.join(name)).with_context(|| format!("{}: missing {name}", dir.display()))?;
+        if manifest::hash_bytes(&bytes) != *hash {
+            bail!("{}: {name} does not match its checksum (the part is damaged or incomplete)", dir.display());
+        }
+    }
+    for name in ["scenario.ron", "replications.bin"] {
+        if !part.files.iter().any(|(f, _)| f == name) {
+            bail!("{}: part.ron lists no {name}", dir.display());
+        }
+    }
+    Ok(part)
+}
+
+/// What running a shard did.
+#[derive(Debug)]
+pub enum ShardOutcome {
+    /// The shard ran and its part folder was written.
+    Written {
+        /// Part folder.
+        dir: PathBuf,
+        /// Pairs run.
+        pairs: Range<u64>,
+        /// Replications that failed.
+        failures: usize,
+    },
+    /// `--resume` found the part complete and verified; nothing ran.
+    AlreadyComplete {
+        /// Part folder.
+        dir: PathBuf,
+    },
+}
+
+/// Run one shard of a scenario and write its part folder. With `resume`, a part folder that
+/// already holds this shard of this scenario, seed and replication count, and verifies, is kept
+/// and nothing runs; one that does not verify is replaced.
+pub fn run_shard(loaded: &LoadedScenario, req: &RunRequest, shard: Shard, resume: bool) -> Result<ShardOutcome> {
+    if req.target_ci.is_some() {
+        bail!("--target-ci cannot be used with --shard: every shard must run its whole slice");
+    }
+    let seed = req.seed.unwrap_or(loaded.scenario.simulation.seed);
+    let n = req.replications.unwrap_or(loaded.scenario.simulation.replication_count()) as u64;
+    let variants = pipeline::variants_of(loaded)?;
+    let names: Vec<String> = variants.iter().map(|v| v.name.clone()).collect();
+    let target = req.out.clone().unwrap_or_else(|| default_part_dir(loaded, shard));
+    let scenario_hash = manifest::hash_bytes(loaded.source_text.as_bytes());
+    let mut force = req.force;
+    if resume && target.exists() {
+        match verify_part(&target) {
+            Ok(p)
+                if p.scenario_hash == scenario_hash
+                    && p.seed == seed
+                    && p.replications == n
+                    && p.shard == shard
+                    && p.variants == names
+                    && p.git_revision == manifest::GIT_REVISION
+                    && p.dcplan_version == manifest::VERSION =>
+            {
+                return Ok(ShardOutcome::AlreadyComplete { dir: target });
+            }
+            Ok(_) => {
+                if !req.quiet {
+                    eprintln!("{}: holds another run (scenario, seed, replications, shard or build differ); running the shard again", target.display());
+                }
+                force = true;
+            }
+            Err(e) => {
+                if !req.quiet {
+                    eprintln!("{e:#}; running the shard again");
+                }
+                force = true;
+            }
+        }
+    }
+    let out = OutputDir::create(&target, force)?;
+    let started_utc = manifest::now_utc();
+    let t0 = Instant::now();
+    let pairs = pair_range(n * variants.len() as u64, shard);
+    let progress = Progress::new(pairs.end - pairs.start, req.quiet, &format!("shard {shard}"));
+    let runs = pipeline::simulate_pairs(&variants, seed, n, pairs.clone(), req.threads, &progress)?;
+    progress.finish();
+    let mut data = PartData { replications: Vec::new(), failures: Vec::new() };
+    let mut as_variants = Vec::new();
+    for (i, output) in runs {
+        data.replications.extend(output.replications.iter().map(|r| (i as u32, r.clone())));
+        data.failures.extend(output.failures.iter().map(|f| (i as u32, f.index, f.seed, f.message.clone())));
+        as_variants.push(VariantRuns { name: names[i].clone(), seed, start: variants[i].loaded.scenario.simulation.start, output });
+    }
+    let failures = data.failures.len();
+    let bytes = bincode::serde::encode_to_vec(&data, bincode::config::standard()).context("encoding the replications")?;
+    std::fs::write(out.path("replications.bin"), bytes).context("writing replications.bin")?;
+    std::fs::write(out.path("scenario.ron"), &loaded.source_text).context("writing scenario.ron")?;
+    tables::write_parquet(&mut tables::runs_frame(&as_variants)?, &out.path("runs.parquet"))?;
+    let part = PartManifest {
+        format: PART_FORMAT,
+        dcplan_version: manifest::VERSION.to_string(),
+        git_revision: manifest::GIT_REVISION.to_string(),
+        scenario_file: loaded.file.clone(),
+        scenario_name: loaded.scenario.name.clone(),
+        scenario_hash,
+        seed,
+        replications: n,
+        variants: names,
+        shard,
+        pairs: (pairs.start, pairs.end),
+        threads: pipeline::threads_used(req.threads),
+        command_line: req.command_line.clone(),
+        started_utc,
+        wall_time_s: t0.elapsed().as_secs_f64(),
+        files: pipeline::hash_files(out.tmp_dir())?,
+    };
+    let text = ron::ser::to_string_pretty(&part, ron::ser::PrettyConfig::default()).context("encoding part.ron")?;
+    std::fs::write(out.path("part.ron"), text).context("writing part.ron")?;
+    let dir = out.commit()?;
+    Ok(ShardOutcome::Written { dir, pairs, failures })
+}
+
+/// Part folders named on the command line: each path is a part folder, or a folder of them.
+pub fn find_parts(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.join("part.ron").exists() {
+            out.push(p.clone());
+            continue;
+        }
+        let mut inner: Vec<PathBuf> = std::fs::read_dir(p)
+            .with_context(|| format!("{}: not a part folder (no part.ron) and not a readable folder", p.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|q| q.join("part.ron").exists())
+            .collect();
+        if inner.is_empty() {
+            bail!("{}: neither a part folder (no part.ron) nor a folder of part folders", p.display());
+        }
+        inner.sort();
+        out.append(&mut inner);
+    }
+    Ok(out)
+}
+
+/// Merge part folders into the full output folder of the run they split, identical in its
+/// results to a single-machine run. Every problem with the set of parts is reported at once.
+pub fn merge(paths: &[PathBuf], req: &RunRequest) -> Result<Finished> {
+    let dirs = find_parts(paths)?;
+    let mut problems = Vec::new();
+    let mut parts: Vec<(PathBuf, PartManifest)> = Vec::new();
+    for d in &dirs {
+        match verify_part(d) {
+            Ok(p) => parts.push((d.clone(), p)),
+            Err(e) => problems.push(format!("{e:#}")),
+        }
+    }
+    let Some((first_dir, first)) = parts.first().cloned() else {
+        bail!("no usable part:\n  {}", problems.join("\n  "));
+    };
+    for (d, p) in &parts[1..] {
+        let same = |what: &str, a: String, b: String, problems: &mut Vec<String>| {
+            if a != b {
+                problems.push(format!("{}: {what} {b} differs from {} in {}", d.display(), a, first_dir.display()));
+            }
+        };
+        same("scenario hash", first.scenario_hash.clone(), p.scenario_hash.clone(), &mut problems);
+        same("seed", first.seed.to_string(), p.seed.to_string(), &mut problems);
+        same("replications", first.replications.to_string(), p.replications.to_string(), &mut problems);
+        same("shard count", first.shard.count.to_string(), p.shard.count.to_string(), &mut problems);
+        same("variants", first.variants.join(", "), p.variants.join(", "), &mut problems);
+        same("dcplan build", format!("{} ({})", first.dcplan_version, first.git_revision), format!("{} ({})", p.dcplan_version, p.git_revision), &mut problems);
+    }
+    // Every shard exactly once.
+    let count = first.shard.count;
+    let mut seen = vec![Vec::new(); count as usize];
+    for (d, p) in &parts {
+        if let Some(slot) = seen.get_mut(p.shard.index as usize) {
+            slot.push(d.display().to_string());
+        }
+    }
+    for (i, dirs) in seen.iter().enumerate() {
+        match dirs.len() {
+            0 => problems.push(format!("shard {i}/{count} is missing")),
+            1 => {}
+            _ => problems.push(format!("shard {i}/{count} is given {} times: {}", dirs.len(), dirs.join(", "))),
+        }
+    }
+    let total = first.replications * first.variants.len() as u64;
+    for (d, p) in &parts {
+        let expect = pair_range(total, p.shard);
+        if (p.pairs.0, p.pairs.1) != (expect.start, expect.end) {
+            problems.push(format!("{}: holds pairs {}..{}, shard {} should hold {}..{}", d.display(), p.pairs.0, p.pairs.1, p.shard, expect.start, expect.end));
+        }
+    }
+    if !problems.is_empty() {
+        bail!("cannot merge {} part(s):\n  {}", dirs.len(), problems.join("\n  "));
+    }
+    let text = std::fs::read_to_string(first_dir.join("scenario.ron")).context("reading scenario.ron")?;
+    let loaded = dcplan_sim::load_str(&first.scenario_file, &text).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let variants = pipeline::variants_of(&loaded)?;
+    let names: Vec<String> = variants.iter().map(|v| v.name.clone()).collect();
+    if names != first.variants {
+        bail!("the scenario's variants ({}) are not those of the parts ({})", names.join(", "), first.variants.join(", "));
+    }
+    // Refuse an existing output folder before reading the bulk of the data.
+    let target = req.out.clone().unwrap_or_else(|| pipeline::default_out(&loaded));
+    let out = OutputDir::create(&target, req.force)?;
+    let mut outputs: Vec<RunOutput> = variants.iter().map(|_| RunOutput { replications: Vec::new(), failures: Vec::new() }).collect();
+    parts.sort_by_key(|(_, p)| p.shard.index);
+    for (d, _) in &parts {
+        let bytes = std::fs::read(d.join("replications.bin")).with_context(|| format!("reading {}", d.join("replications.bin").display()))?;
+        let (data, _): (PartData, usize) = bincode::serde::decode_from_slice(&bytes, bincode::config::standard())
+            .with_context(|| format!("decoding {}", d.join("replications.bin").display()))?;
+        for (v, r) in data.replications {
+            outputs.get_mut(v as usize).with_context(|| format!("{}: variant {v} out of range", d.display()))?.replications.push(r);
+        }
+        for (v, index, seed, message) in data.failures {
+            outputs
+                .get_mut(v as usize)
+                .with_context(|| format!("{}: variant {v} out of range", d.display()))?
+                .failures
+                .push(ReplicationFailure { index, seed, message });
+        }
+    }
+    let mut runs = Vec::new();
+    for (i, mut output) in outputs.into_iter().enumerate() {
+        output.replications.sort_by_key(|r| r.index);
+        output.failures.sort_by_key(|f| f.index);
+        let got = output.replications.len() as u64 + output.failures.len() as u64;
+        if got != first.replications {
+            bail!("variant `{}`: the parts hold {got} replications, expected {}", names[i], first.replications);
+        }
+        if output.replications.is_empty() {
+            bail!("variant `{}`: every replication failed", names[i]);
+        }
+        runs.push(VariantRuns { name: names[i].clone(), seed: first.seed, start: variants[i].loaded.scenario.simulation.start, output });
+    }
+    let info = RunInfo {
+        loaded: &loaded,
+        variants: &variants,
+        seed: first.seed,
+        n: first.replications,
+        threads: pipeline::threads_used(req.threads),
+        command_line: req.command_line.clone(),
+        started_utc: manifest::now_utc(),
+        t0: Instant::now(),
+    };
+    pipeline::finish(&info, runs, out)
+}

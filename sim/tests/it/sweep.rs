@@ -1,0 +1,156 @@
+//! Sweeps, common random numbers across variants, Latin hypercube sampling and search checks.
+
+use dcplan_sim::model::{ReplicationOptions, run_replication};
+use dcplan_sim::scenario::{ScenarioError, ron_text};
+use dcplan_sim::stats::summarize;
+use dcplan_sim::{RunConfig, sweep};
+
+use crate::common::{load, load_text, scenario_path};
+
+fn tiny_text() -> String {
+    std::fs::read_to_string(scenario_path("tiny.ron")).expect("tiny.ron")
+}
+
+fn with(text: &str, path: &str, value: &str) -> String {
+    ron_text::set(text, path, value).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn errors(text: &str) -> Vec<String> {
+    match dcplan_sim::load_str("test.ron", text) {
+        Err(ScenarioError::Invalid { problems, .. }) => problems.iter().map(|p| p.to_string()).collect(),
+        Err(e) => vec![e.to_string()],
+        Ok(_) => Vec::new(),
+    }
+}
+
+#[test]
+fn a_two_axis_sweep_expands_to_the_cartesian_product_with_names() {
+    let text = with(
+        &tiny_text(),
+        "sweep",
+        r#"(axes: [
+            (path: "fleet[0].gpus", values: [32, 64, 128]),
+            (path: "energy.tariff", values: [Flat(price_usd_per_kwh: 0.05), Flat(price_usd_per_kwh: 0.12)], labels: ["cheap", "dear"]),
+        ])"#,
+    );
+    let loaded = load_text(&text);
+    let variants = sweep::expand(&loaded).expect("expand");
+    let names: Vec<&str> = variants.iter().map(|v| v.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["gpus=32, cheap", "gpus=32, dear", "gpus=64, cheap", "gpus=64, dear", "gpus=128, cheap", "gpus=128, dear"]
+    );
+    assert_eq!(variants[4].loaded.scenario.fleet[0].gpus, 128);
+    assert!(variants.iter().all(|v| v.loaded.scenario.sweep.is_none()), "a variant is a plain scenario");
+    assert_eq!(variants[1].settings[1], ("energy.tariff".to_string(), "Flat(price_usd_per_kwh: 0.12)".to_string()));
+}
+
+#[test]
+fn an_unknown_sweep_path_is_an_error_naming_the_path() {
+    let text = with(&tiny_text(), "sweep", r#"(axes: [(path: "fleet[0].gpuz", values: [32, 64])])"#);
+    let errs = errors(&text);
+    assert!(errs.iter().any(|e| e.contains("fleet[0].gpuz") && e.contains("gpuz")), "{errs:?}");
+    let text = with(&tiny_text(), "sweep", r#"(axes: [(path: "fleet[3].gpus", values: [32])])"#);
+    let errs = errors(&text);
+    assert!(errs.iter().any(|e| e.contains("sweep.axes[0].path") && e.contains("no [3]")), "{errs:?}");
+    // A value the field cannot take is reported with the variant.
+    let text = with(&tiny_text(), "sweep", r#"(axes: [(path: "fleet[0].gpus", values: [64, -8])])"#);
+    let errs = errors(&text);
+    assert!(errs.iter().any(|e| e.contains("gpus=-8")), "{errs:?}");
+}
+
+#[test]
+fn identical_variants_give_identical_replications() {
+    let text = with(&tiny_text(), "sweep", r#"(axes: [(path: "fleet[0].gpus", values: [64, 64], labels: ["a", "b"])])"#);
+    let variants = sweep::expand(&load_text(&text)).expect("expand");
+    for r in 0..4 {
+        let a = run_replication(&variants[0].loaded, 7, r, &ReplicationOptions::default());
+        let b = run_replication(&variants[1].loaded, 7, r, &ReplicationOptions::default());
+        // Compared through their exact printed form, as NaN (an undefined DSCR) is not equal to itself.
+        assert!(format!("{a:?}") == format!("{b:?}"), "replication {r} differs between identical variants");
+    }
+}
+
+#[test]
+fn paired_differences_between_variants_are_tighter_than_unpaired() {
+    // Two list prices for the same fleet and demand: the paired difference of NPV removes the
+    // shared noise (demand, market path, PUE draw).
+    let text = with(&tiny_text(), "sweep", r#"(axes: [(path: "pricing.policy", values: [ListRatio(1.0), ListRatio(1.1)])])"#);
+    let variants = sweep::expand(&load_text(&text)).expect("expand");
+    let n = 40;
+    let run = |i: usize| {
+        let config = RunConfig { seed: 11, replications: 0..n, threads: 2, options: ReplicationOptions::default() };
+        dcplan_sim::run(&variants[i].loaded, &config, &|| {}).expect("run").replications
+    };
+    let (a, b) = (run(0), run(1));
+    let npv = |reps: &[dcplan_sim::Replication]| reps.iter().map(|r| Some(r.kpis.npv_usd)).collect::<Vec<_>>();
+    let diffs: Vec<Option<f64>> = a.iter().zip(&b).map(|(x, y)| Some(y.kpis.npv_usd - x.kpis.npv_usd)).collect();
+    let (sa, sb, sd) = (summarize(&npv(&a)), summarize(&npv(&b)), summarize(&diffs));
+    let unpaired_se = (sa.se * sa.se + sb.se * sb.se).sqrt();
+    assert!(sd.se < 0.5 * unpaired_se, "paired se {} vs unpaired {}", sd.se, unpaired_se);
+    assert!(sd.mean.abs() > 0.0, "the list price matters");
+}
+
+#[test]
+fn latin_hypercube_puts_each_input_in_every_stratum() {
+    let text = with(&tiny_text(), "simulation.sampling", "LatinHypercube");
+    let loaded = load_text(&text);
+    let n = 20u64;
+    let options = ReplicationOptions::for_run(&loaded, 5, n);
+    let reps: Vec<_> = (0..n).map(|r| run_replication(&loaded, 5, r, &options)).collect();
+    // PUE is Triangular(1.2, 1.3, 1.4) and the on-demand price Uniform(2.4, 3.5).
+    let strata = |path: &str, cdf: &dyn Fn(f64) -> f64| {
+        let mut s: Vec<u64> = reps
+            .iter()
+            .map(|r| {
+                let x = r.params.iter().find(|(p, _)| p.as_str() == path).unwrap_or_else(|| panic!("{path} drawn")).1;
+                (cdf(x) * n as f64).floor() as u64
+            })
+            .collect();
+        s.sort();
+        s
+    };
+    let uniform = |x: f64| (x - 2.4) / 1.1;
+    let tri = |x: f64| if x <= 1.3 { (x - 1.2).powi(2) / (0.2 * 0.1) } else { 1.0 - (1.4 - x).powi(2) / (0.2 * 0.1) };
+    let all: Vec<u64> = (0..n).collect();
+    assert_eq!(strata("pricing.market[0].on_demand_usd_per_gpu_hour", &uniform), all);
+    assert_eq!(strata("site.pue", &tri), all);
+    // Independent sampling does not stratify (with 20 draws, some stratum is missed or doubled).
+    let random: Vec<_> = (0..n).map(|r| run_replication(&load("tiny.ron"), 5, r, &ReplicationOptions::default())).collect();
+    let mut s: Vec<u64> = random
+        .iter()
+        .map(|r| (uniform(r.params.iter().find(|(p, _)| p.starts_with("pricing.market[0].on_demand")).expect("drawn").1) * n as f64) as u64)
+        .collect();
+    s.sort();
+    assert_ne!(s, all);
+}
+
+#[test]
+fn optimize_sections_are_checked_with_field_paths() {
+    let text = with(
+        &tiny_text(),
+        "optimize",
+        r#"(variables: [
+            (path: "fleet[0].gpus", min: 64, max: 32),
+            (path: "fleet[0].gpuz", min: 8, max: 64, multiple_of: 8),
+            (path: "pricing.policy.0", min: 0.8, max: 1.2, points: 1),
+        ], constraint: (payback_months: 36, probability: 1.5), replications: 1)"#,
+    );
+    let errs = errors(&text).join("\n");
+    for expected in [
+        "optimize.variables[0].max: the range must have min < max",
+        "optimize.variables[1].path: `fleet[0].gpuz`",
+        "optimize.variables[2].points: 1 grid points",
+        "optimize.constraint.probability: 1.5 is not a probability",
+        "optimize.replications: needs at least 2",
+    ] {
+        assert!(errs.contains(expected), "missing `{expected}` in:\n{errs}");
+    }
+    let good = with(
+        &tiny_text(),
+        "optimize",
+        r#"(variables: [(path: "fleet[0].gpus", min: 32, max: 128, multiple_of: 8), (path: "pricing.policy.0", min: 0.8, max: 1.2)])"#,
+    );
+    let good = with(&good, "pricing.policy", "ListRatio(1.0)");
+    assert_eq!(errors(&good), Vec::<String>::new());
+}
