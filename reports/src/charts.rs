@@ -342,6 +342,8 @@ pub struct StackedArea {
     pub x: Vec<f64>,
     /// `(label, colour, values per x)`, bottom first.
     pub series: Vec<(String, RGBColor, Vec<f64>)>,
+    /// `(label, colour, values per x)` drawn as lines over the stack (e.g. revenue over costs).
+    pub lines: Vec<(String, RGBColor, Vec<f64>)>,
     /// y scaling.
     pub y_format: YFormat,
 }
@@ -365,7 +367,8 @@ impl Plot for StackedArea {
             base = top;
         }
         let (x0, x1) = bounds(self.x.iter().copied());
-        let y1 = base.iter().copied().fold(0.0, f64::max).max(1e-9) * 1.08;
+        let line_max = self.lines.iter().flat_map(|(_, _, v)| v.iter().map(|y| y * k)).filter(|y| y.is_finite()).fold(0.0, f64::max);
+        let y1 = base.iter().copied().fold(0.0, f64::max).max(line_max).max(1e-9) * 1.08;
         let mut chart = ChartBuilder::on(root)
             .caption(&self.title, (FONT, 24).into_font())
             .margin(16)
@@ -395,6 +398,15 @@ impl Plot for StackedArea {
                 .map_err(e)?
                 .label(label)
                 .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 18, y + 6)], colour.filled()));
+        }
+        for (label, colour, values) in &self.lines {
+            let colour = *colour;
+            let pts: Vec<(f64, f64)> = self.x.iter().zip(values).filter(|(_, y)| y.is_finite()).map(|(x, y)| (*x, y * k)).collect();
+            chart
+                .draw_series(LineSeries::new(pts, colour.stroke_width(3)))
+                .map_err(e)?
+                .label(label.as_str())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(3)));
         }
         chart
             .configure_series_labels()

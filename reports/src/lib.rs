@@ -14,3 +14,4 @@ pub mod report;
 pub mod shard;
 pub mod study;
 pub mod tables;
+pub mod template;

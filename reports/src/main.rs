@@ -42,6 +42,27 @@ enum Command {
     /// Search the scenario's `optimize` decision variables for the best P50 NPV under its risk
     /// constraint.
     Optimize(StudyArgs),
+    /// Write a commented template scenario to start from (it validates as written).
+    Init {
+        /// Scenario name; the file is NAME.ron (a name ending in .ron is the file path).
+        #[arg(default_value = "my-build")]
+        name: String,
+        /// Replace the file if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Print the built-in catalogs (GPU SKUs, climates, cooling presets, tariffs) with sources.
+    Catalog {
+        /// Only this catalog.
+        #[arg(value_enum)]
+        which: Option<CatalogKind>,
+    },
+    /// Print a shell completion script, e.g. `dcplan completions bash > ~/.local/share/bash-completion/completions/dcplan`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
     /// Validate scenarios and print every problem with its location.
     Check {
         /// Scenario files.
@@ -73,6 +94,19 @@ struct CompareArgs {
     /// Print nothing on success.
     #[arg(short, long)]
     quiet: bool,
+}
+
+/// The built-in catalogs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum CatalogKind {
+    /// GPU SKUs (scenarios/catalog/gpus.ron).
+    Gpus,
+    /// Climates (scenarios/catalog/climates.ron).
+    Climates,
+    /// Cooling presets (scenarios/catalog/cooling.ron).
+    Cooling,
+    /// Wholesale tariff presets (scenarios/catalog/tariffs.ron).
+    Tariffs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -172,6 +206,12 @@ fn main() -> ExitCode {
         Command::Sensitivity(args) => cmd_study(args, true),
         Command::Optimize(args) => cmd_study(args, false),
         Command::Check { scenarios } => cmd_check(&scenarios),
+        Command::Init { name, force } => cmd_init(&name, force),
+        Command::Catalog { which } => cmd_catalog(which),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "dcplan", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
     };
     match result {
         Ok(code) => code,
@@ -193,7 +233,7 @@ fn cmd_run(args: RunArgs) -> Result<ExitCode> {
     let loaded = match load(args.scenario.as_ref()) {
         Ok(l) => l,
         Err(e) => {
-            eprintln!("error: {e}");
+            print_scenario_error(&e);
             return Ok(ExitCode::FAILURE);
         }
     };
@@ -267,7 +307,7 @@ fn cmd_study(args: StudyArgs, sensitivity: bool) -> Result<ExitCode> {
     let loaded = match load(args.scenario.as_ref()) {
         Ok(l) => l,
         Err(e) => {
-            eprintln!("error: {e}");
+            print_scenario_error(&e);
             return Ok(ExitCode::FAILURE);
         }
     };
@@ -303,7 +343,7 @@ fn cmd_compare(args: CompareArgs) -> Result<ExitCode> {
         match scenario::load_file(p) {
             Ok(l) => loadeds.push(l),
             Err(e) => {
-                eprintln!("error: {e}");
+                print_scenario_error(&e);
                 failed = true;
             }
         }
@@ -336,24 +376,115 @@ fn cmd_check(paths: &[PathBuf]) -> Result<ExitCode> {
     for p in paths {
         match scenario::load_file(p) {
             Ok(l) => {
-                println!("{}: ok{}", p.display(), if l.warnings.is_empty() { String::new() } else { format!(" ({} warning(s))", l.warnings.len()) });
+                let extra = if l.warnings.is_empty() { String::new() } else { format!(" ({} warning(s))", l.warnings.len()) };
+                let variants = match &l.scenario.sweep {
+                    Some(_) => dcplan_sim::sweep::expand(&l).map(|v| format!(", {} sweep variants", v.len())).unwrap_or_default(),
+                    None => String::new(),
+                };
+                println!("{}: ok{variants}{extra}", p.display());
                 for w in &l.warnings {
-                    println!("  {w}");
-                }
-            }
-            Err(ScenarioError::Invalid { file, problems }) => {
-                ok = false;
-                let n_err = problems.iter().filter(|p| p.severity == Severity::Error).count();
-                eprintln!("{file}: {n_err} error(s)");
-                for problem in &problems {
-                    eprintln!("  {problem}");
+                    println!("  {}", located(&l.file, &l.source_text, w));
                 }
             }
             Err(e) => {
                 ok = false;
-                eprintln!("{e}");
+                print_scenario_error(&e);
             }
         }
     }
     Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// `file:line:column: path: message`, with the position of the field when it is written.
+fn located(file: &str, text: &str, problem: &scenario::Problem) -> String {
+    match scenario::problem_position(text, &problem.path) {
+        Some((line, column)) => format!("{file}:{line}:{column}: {problem}"),
+        None => format!("{file}: {problem}"),
+    }
+}
+
+/// A hint for a problem message, where one helps.
+fn hint(message: &str) -> Option<&'static str> {
+    let m = message.to_lowercase();
+    if m.contains("sku") && (m.contains("unknown") || m.contains("not a built-in")) {
+        Some("`dcplan catalog` lists the built-in SKUs; a new one goes in `catalog: (gpus: [...])` with every field")
+    } else if (m.contains("climate") || m.contains("cooling") || m.contains("tariff") || m.contains("preset")) && m.contains("unknown") {
+        Some("`dcplan catalog` lists the built-in climates, cooling presets and tariffs")
+    } else if m.contains("sum to") || m.contains("add up") || m.contains("shares") {
+        Some("the shares of a list must add up to 1")
+    } else if m.contains("expected") || m.contains("unexpected") {
+        Some("compare with the commented template that `dcplan init` writes")
+    } else {
+        None
+    }
+}
+
+/// Print a scenario error: every problem with its file, line and column, and a hint where one helps.
+fn print_scenario_error(e: &ScenarioError) {
+    match e {
+        ScenarioError::Invalid { file, problems } => {
+            let text = if file == scenario::DEFAULT_SCENARIO_NAME {
+                scenario::DEFAULT_SCENARIO_RON.to_string()
+            } else {
+                std::fs::read_to_string(file).unwrap_or_default()
+            };
+            let n_err = problems.iter().filter(|p| p.severity == Severity::Error).count();
+            eprintln!("{file}: {n_err} error(s)");
+            for problem in problems {
+                eprintln!("  {}", located(file, &text, problem));
+                if let Some(h) = hint(&problem.message) {
+                    eprintln!("    hint: {h}");
+                }
+            }
+        }
+        ScenarioError::Syntax { message, .. } => {
+            eprintln!("{e}");
+            if let Some(h) = hint(message) {
+                eprintln!("  hint: {h}");
+            }
+        }
+        ScenarioError::Io { .. } => eprintln!("{e}"),
+    }
+}
+
+fn cmd_init(name: &str, force: bool) -> Result<ExitCode> {
+    let (path, name) = match name.strip_suffix(".ron") {
+        Some(stem) => (PathBuf::from(name), PathBuf::from(stem).file_name().map_or("my-build".into(), |n| n.to_string_lossy().into_owned())),
+        None => (PathBuf::from(format!("{name}.ron")), name.to_string()),
+    };
+    if path.exists() && !force {
+        eprintln!("error: {} already exists; pass --force to replace it, or choose another name", path.display());
+        return Ok(ExitCode::FAILURE);
+    }
+    let text = dcplan::template::scenario_template(&name);
+    // The template must validate as written.
+    if let Err(e) = scenario::load_str(&path.display().to_string(), &text) {
+        anyhow::bail!("the template does not validate: {e}");
+    }
+    dcplan::output::write_atomic(&path, text.as_bytes())?;
+    println!("wrote {}", path.display());
+    println!("next: edit it, then `dcplan check {0}` and `dcplan run {0}`", path.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn cmd_catalog(which: Option<CatalogKind>) -> Result<ExitCode> {
+    use dcplan_sim::catalog;
+    let all = [
+        (CatalogKind::Gpus, "GPU SKUs", "scenarios/catalog/gpus.ron", catalog::GPUS_RON),
+        (CatalogKind::Climates, "Climates", "scenarios/catalog/climates.ron", catalog::CLIMATES_RON),
+        (CatalogKind::Cooling, "Cooling presets", "scenarios/catalog/cooling.ron", catalog::COOLING_RON),
+        (CatalogKind::Tariffs, "Wholesale tariff presets (energy.tariff: Market(preset: ...))", "scenarios/catalog/tariffs.ron", catalog::TARIFFS_RON),
+    ];
+    let mut first = true;
+    for (kind, title, file, text) in all {
+        if which.is_some_and(|w| w != kind) {
+            continue;
+        }
+        if !first {
+            println!();
+        }
+        first = false;
+        print!("{}", dcplan::template::catalog_listing(title, file, text));
+    }
+    Ok(ExitCode::SUCCESS)
 }

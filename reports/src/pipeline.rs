@@ -71,6 +71,8 @@ pub const RUN_FILES: &[&str] = &[
     "utilization.png",
     "revenue_by_class.svg",
     "revenue_by_class.png",
+    "revenue_opex.svg",
+    "revenue_opex.png",
     "market_prices.svg",
     "market_prices.png",
     "cash_waterfall.svg",
@@ -549,6 +551,7 @@ pub fn run_charts(v: &VariantRuns, dir: &Path) -> Result<Vec<RenderedChart>> {
         charts::render(&hist, dir)?,
         charts::render(&utilization_chart(v), dir)?,
         charts::render(&revenue_chart(v), dir)?,
+        charts::render(&revenue_opex_chart(v), dir)?,
         charts::render(&price_chart(v), dir)?,
         charts::render(&fleet_chart(v), dir)?,
         charts::render(&waterfall_chart(v), dir)?,
@@ -629,6 +632,7 @@ pub fn debt_chart(v: &VariantRuns) -> StackedArea {
             ("interest".into(), charts::PALETTE[3], mean(|m| m.interest_usd)),
             ("principal".into(), charts::PALETTE[0], mean(|m| m.principal_usd)),
         ],
+        lines: Vec::new(),
         y_format: YFormat::MillionsUsd,
     }
 }
@@ -673,6 +677,33 @@ pub fn revenue_chart(v: &VariantRuns) -> StackedArea {
             ("reserved".into(), charts::PALETTE[0], mean(|m| m.revenue_reserved_usd)),
             ("on demand".into(), charts::PALETTE[1], mean(|m| m.revenue_on_demand_usd)),
             ("spot".into(), charts::PALETTE[2], mean(|m| m.revenue_spot_usd)),
+        ],
+        lines: Vec::new(),
+        y_format: YFormat::MillionsUsd,
+    }
+}
+
+/// Mean monthly operating costs, stacked, with revenue and EBITDA as lines.
+pub fn revenue_opex_chart(v: &VariantRuns) -> StackedArea {
+    let mean = |f: &dyn Fn(&dcplan_sim::MonthRow) -> f64| -> Vec<f64> {
+        monthly_samples(v, f).iter().map(|s| s.iter().sum::<f64>() / s.len().max(1) as f64).collect()
+    };
+    StackedArea {
+        name: "revenue_opex".into(),
+        title: "Monthly revenue and operating costs (mean across replications)".into(),
+        x_label: format!("Month from {}", v.start),
+        y_label: "$M per month".into(),
+        x: months_axis(v),
+        series: vec![
+            ("energy".into(), charts::PALETTE[3], mean(&|m| m.energy_cost_usd)),
+            ("staff".into(), charts::PALETTE[0], mean(&|m| m.staff_usd)),
+            ("maintenance and insurance".into(), charts::PALETTE[4], mean(&|m| m.maintenance_usd + m.insurance_usd)),
+            ("software, transit, SG&A, rent".into(), charts::PALETTE[5], mean(&|m| m.software_usd + m.network_transit_usd + m.sga_usd + m.rent_usd)),
+            ("SLA credits".into(), charts::PALETTE[6], mean(&|m| m.sla_credits_usd)),
+        ],
+        lines: vec![
+            ("revenue".into(), charts::PALETTE[7], mean(&|m| m.revenue_reserved_usd + m.revenue_on_demand_usd + m.revenue_spot_usd)),
+            ("EBITDA".into(), charts::PALETTE[2], mean(&|m| m.ebitda_usd)),
         ],
         y_format: YFormat::MillionsUsd,
     }
@@ -742,6 +773,7 @@ pub fn fleet_chart(v: &VariantRuns) -> StackedArea {
         y_label: "GPUs".into(),
         x: (1..=horizon).map(|m| m as f64).collect(),
         series,
+        lines: Vec::new(),
         y_format: YFormat::Plain,
     }
 }

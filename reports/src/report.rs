@@ -114,6 +114,115 @@ pub fn headlines(v: &VariantRuns, discount_rate: &str) -> Vec<String> {
     ]
 }
 
+/// The executive summary: the answers a founder or investor asks first, in plain words.
+pub fn executive_summary(loaded: &LoadedScenario, v: &VariantRuns) -> String {
+    let horizon = loaded.scenario.simulation.horizon_months;
+    let npv = v.summary("npv_usd");
+    let funding = v.summary("peak_funding_usd");
+    let within = |m: f64| percent(prob_payback_within(v, m));
+    let payback = match payback_percentile(v, 0.5) {
+        Some(m) => format!("P50 payback {}", months(Some(m))),
+        None => format!("P50 payback beyond the {horizon}-month horizon"),
+    };
+    let p_pos = {
+        let vals = v.kpi("npv_usd");
+        vals.iter().flatten().filter(|x| **x >= 0.0).count() as f64 / vals.len().max(1) as f64
+    };
+    let verdict = if npv.p50 >= 0.0 && p_pos >= 0.8 {
+        "The build creates value in most simulated futures."
+    } else if npv.p50 >= 0.0 {
+        "The build creates value in the median case, with a material chance of destroying it."
+    } else if p_pos >= 0.2 {
+        "The build destroys value in the median case; it pays only in the better futures."
+    } else {
+        "The build destroys value in nearly every simulated future; change the plan before committing capital."
+    };
+    format!(
+        "{payback}; {} chance of payback within 36 months ({} within 60); peak funding need {} (P50; P90 {}). Project NPV P50 {} at {}, positive in {} of {} replications. {verdict}",
+        within(36.0),
+        within(60.0),
+        money(funding.p50),
+        money(funding.p90),
+        money(npv.p50),
+        discount_text(&loaded.scenario),
+        percent(p_pos),
+        v.output.replications.len(),
+    )
+}
+
+/// One row of the assumptions table.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Assumption {
+    /// Field path (catalog entries: `catalog gpus H100-SXM.field`).
+    pub path: String,
+    /// Value or distribution as written.
+    pub value: String,
+    /// Source, from the comment on its line.
+    pub source: String,
+}
+
+/// Every input of a scenario with its value or distribution and its source: the values written
+/// in the scenario (source: their comment), the fields left to their defaults, and the catalog
+/// entries the scenario uses (source: the catalog file's comments).
+pub fn assumptions(loaded: &LoadedScenario) -> Vec<Assumption> {
+    use dcplan_sim::scenario::ron_text;
+    let written = ron_text::leaves(&loaded.source_text);
+    let mut rows: Vec<Assumption> = written
+        .iter()
+        .filter(|l| !l.path.starts_with("sweep") && !l.path.starts_with("optimize"))
+        .map(|l| Assumption {
+            path: l.path.clone(),
+            value: l.value.clone(),
+            source: if l.comment.is_empty() { "as written in the scenario".into() } else { l.comment.clone() },
+        })
+        .collect();
+    let config = ron::ser::PrettyConfig::default().extensions(ron::extensions::Extensions::IMPLICIT_SOME);
+    if let Ok(full) = ron::ser::to_string_pretty(&loaded.scenario, config) {
+        for l in ron_text::leaves(&full) {
+            let covered = written.iter().any(|w| l.path == w.path || l.path.starts_with(&format!("{}.", w.path)) || l.path.starts_with(&format!("{}[", w.path)));
+            if !covered && !l.path.starts_with("sweep") && !l.path.starts_with("optimize") && l.value != "None" && l.value != "[]" {
+                rows.push(Assumption { path: l.path, value: l.value, source: "dcplan default (not written in the scenario)".into() });
+            }
+        }
+    }
+    // Catalog entries in use.
+    let s = &loaded.scenario;
+    let mut used: Vec<(&str, &str, String)> = Vec::new(); // (catalog, file text, entry name)
+    for t in &s.fleet {
+        used.push(("gpus", dcplan_sim::catalog::GPUS_RON, t.sku.clone()));
+    }
+    used.push(("climates", dcplan_sim::catalog::CLIMATES_RON, s.site.climate.clone()));
+    if let Some(c) = &s.site.cooling {
+        used.push(("cooling", dcplan_sim::catalog::COOLING_RON, c.clone()));
+    }
+    if let dcplan_sim::scenario::Tariff::Market { preset, .. } = &s.energy.tariff {
+        used.push(("tariffs", dcplan_sim::catalog::TARIFFS_RON, preset.clone()));
+    }
+    used.dedup_by(|a, b| a.0 == b.0 && a.2 == b.2);
+    for (catalog, text, entry) in used {
+        let leaves = ron_text::leaves(text);
+        let Some(index) = leaves.iter().find(|l| l.path.ends_with("].name") && l.value.trim_matches('"') == entry).map(|l| l.path.trim_end_matches(".name").to_string())
+        else {
+            continue;
+        };
+        for l in leaves.iter().filter(|l| l.path.starts_with(&format!("{index}.")) && !l.path.ends_with(".name")) {
+            let field = &l.path[index.len() + 1..];
+            rows.push(Assumption {
+                path: format!("catalog {catalog} {entry}.{field}"),
+                value: l.value.clone(),
+                source: if l.comment.is_empty() { format!("scenarios/catalog/{catalog}.ron") } else { l.comment.clone() },
+            });
+        }
+    }
+    rows
+}
+
+/// The assumptions as a table.
+pub fn assumptions_table(loaded: &LoadedScenario) -> Block {
+    let rows = assumptions(loaded).into_iter().map(|a| vec![a.path, a.value, a.source]).collect();
+    Block::Table { header: vec!["input".into(), "value or distribution".into(), "source".into()], rows }
+}
+
 /// The three margins side by side, named exactly.
 pub fn margin_table(v: &VariantRuns) -> Block {
     let header = ["margin", "what it is", "P10", "P50", "P90", "mean"].map(String::from).to_vec();
@@ -189,7 +298,8 @@ pub fn run_report(loaded: &LoadedScenario, v: &VariantRuns, charts: &[RenderedCh
             v.output.replications.len(),
             manifest.seed
         )),
-        Block::Heading(1, "Answers".into()),
+        Block::Heading(1, "Executive summary".into()),
+        Block::Para(executive_summary(loaded, v)),
         Block::Bullets(headlines(v, &discount_text)),
     ];
     if !v.output.failures.is_empty() {
@@ -213,12 +323,13 @@ pub fn run_report(loaded: &LoadedScenario, v: &VariantRuns, charts: &[RenderedCh
     blocks.push(risk_table(v));
     blocks.push(Block::Heading(1, "Charts".into()));
     blocks.extend(charts.iter().map(chart_block));
-    blocks.push(Block::Heading(1, "Inputs".into()));
+    blocks.push(Block::Heading(1, "Assumptions".into()));
     blocks.push(Block::Para(format!(
-        "The scenario file as run ({}), with the source of every number in its comments. Uncertain inputs are sampled once per replication; their values are in runs.parquet (columns param:...).",
+        "Every input of {} with its value or distribution and its source: the values written in the scenario (sources from their comments; P primary, S secondary, E estimate, D derived), the fields left to dcplan's defaults, and the catalog entries the scenario uses. Uncertain inputs are drawn once per replication; the values drawn are in runs.parquet (columns param:...).",
         loaded.file
     )));
-    blocks.push(Block::Details("Scenario file".into(), vec![Block::Code(loaded.source_text.clone())]));
+    blocks.push(assumptions_table(loaded));
+    blocks.push(Block::Details("Scenario file as run".into(), vec![Block::Code(loaded.source_text.clone())]));
     blocks.push(Block::Heading(1, "Reproducibility".into()));
     blocks.push(Block::Table {
         header: vec!["item".into(), "value".into()],

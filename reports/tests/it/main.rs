@@ -1,5 +1,8 @@
 //! Tests of the real `dcplan` binary, run the way a user runs it.
 
+mod browser;
 mod cli;
+mod cluster;
 mod common;
 mod scale;
+mod snapshot;

@@ -246,6 +246,25 @@ pub fn load_default() -> Result<LoadedScenario, ScenarioError> {
     load_str(DEFAULT_SCENARIO_NAME, DEFAULT_SCENARIO_RON)
 }
 
+/// 1-based line and column in `text` of the value a problem's field path names: the path
+/// itself, or the nearest written field above it (for paths into enum variants or of fields
+/// left to their defaults).
+pub fn problem_position(text: &str, path: &str) -> Option<(usize, usize)> {
+    let mut p = path.split(' ').next().unwrap_or(path).to_string();
+    loop {
+        if p.is_empty() {
+            return None;
+        }
+        if let Some(pos) = ron_text::position(text, &p) {
+            return Some(pos);
+        }
+        match p.rfind(['.', '[']) {
+            Some(i) => p.truncate(i),
+            None => return None,
+        }
+    }
+}
+
 /// 1-based line and column of a byte offset.
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = &text.as_bytes()[..offset.min(text.len())];

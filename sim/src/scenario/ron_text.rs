@@ -256,6 +256,103 @@ pub fn set(text: &str, path: &str, value: &str) -> Result<String, String> {
     }
 }
 
+/// A value written in RON text, with the comment on its line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Leaf {
+    /// Field path, e.g. `fleet[0].gpus` (list items of a top-level list: `[3].name`).
+    pub path: String,
+    /// The value as written, on one line.
+    pub value: String,
+    /// The `//` comment that ends the value's line, or the line the value's struct ends on;
+    /// empty when there is none.
+    pub comment: String,
+}
+
+/// The comment ending the line that holds byte `at`, if that line continues after `at` only
+/// with closing brackets, commas and whitespace before the comment.
+fn line_comment(text: &str, at: usize) -> Option<String> {
+    let rest = &text[at..];
+    let line = rest.split('\n').next().unwrap_or("");
+    let code_end = line.find("//")?;
+    // Anything but punctuation between the value and the comment means the comment belongs to
+    // another value on the same line.
+    if !line[..code_end].chars().all(|c| c.is_whitespace() || c == ',' || c == ')' || c == ']') {
+        return None;
+    }
+    Some(line[code_end + 2..].trim().to_string())
+}
+
+fn is_struct(text: &str, value: Span) -> Option<Span> {
+    let body = inner(text, value, b'(')?;
+    let f = fields(text, body).ok()?;
+    (!f.is_empty()).then_some(body)
+}
+
+fn walk(text: &str, value: Span, path: &str, inherited: &str, out: &mut Vec<Leaf>) {
+    let own = line_comment(text, value.end).unwrap_or_default();
+    let comment = if own.is_empty() { inherited.to_string() } else { own };
+    if let Some(body) = is_struct(text, value) {
+        for (k, v) in fields(text, body).unwrap_or_default() {
+            let name = &text[k.start..k.end];
+            let p = if path.is_empty() { name.to_string() } else { format!("{path}.{name}") };
+            walk(text, v, &p, &comment, out);
+        }
+        return;
+    }
+    if let Some(body) = inner(text, value, b'[') {
+        let list = items(text, body).unwrap_or_default();
+        // Lists of structs are walked item by item; lists of plain values are one leaf.
+        if !list.is_empty() && list.iter().all(|i| is_struct(text, *i).is_some()) {
+            for (i, item) in list.into_iter().enumerate() {
+                walk(text, item, &format!("{path}[{i}]"), &comment, out);
+            }
+            return;
+        }
+    }
+    let raw = &text[value.start..value.end];
+    let mut one_line = String::with_capacity(raw.len());
+    for line in raw.lines() {
+        let code = match line.find("//") {
+            Some(i) if !line[..i].contains('"') => &line[..i],
+            _ => line,
+        };
+        if !one_line.is_empty() && !one_line.ends_with(['(', '[']) {
+            one_line.push(' ');
+        }
+        one_line.push_str(code.trim());
+    }
+    let value = one_line.replace(", ]", "]").replace(", )", ")").replace(",]", "]").replace(",)", ")");
+    out.push(Leaf { path: path.to_string(), value, comment });
+}
+
+/// Every value written in the text with its path and comment, in text order. Structs (and lists
+/// of structs) are walked into; anything else (numbers, strings, distributions, lists of plain
+/// values, enum variants with positional values) is a leaf.
+pub fn leaves(text: &str) -> Vec<Leaf> {
+    let mut c = Cursor { b: text.as_bytes(), i: 0 };
+    // Skip RON attributes such as `#![enable(implicit_some)]`.
+    loop {
+        c.skip_ws();
+        if !text[c.i..].starts_with("#!") {
+            break;
+        }
+        c.i += text[c.i..].find('\n').map_or(text.len() - c.i, |n| n + 1);
+    }
+    let Ok(root) = c.value() else { return Vec::new() };
+    let mut out = Vec::new();
+    walk(text, root, "", "", &mut out);
+    out
+}
+
+/// 1-based line and column of the value at `path`, if it is written in the text.
+pub fn position(text: &str, path: &str) -> Option<(usize, usize)> {
+    let Ok(Found::Value(span)) = locate(text, path) else { return None };
+    let before = &text[..span.start];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    Some((line, column))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -300,5 +397,21 @@ mod tests {
         let t = set(T, "fleet[1].price.0", "1.5").expect("set a tuple item");
         assert_eq!(get(&t, "fleet[1].price").as_deref(), Ok("Pert(1.5, 2, 3)"));
         assert!(get(T, "fleet[1].price.3").is_err());
+    }
+
+    #[test]
+    fn lists_leaves_with_their_comments_and_positions() {
+        let text = "Scenario(\n    name: \"x\", // the name\n    site: (\n        pue: Triangular(1.2, 1.3,\n            1.4), // E: a source\n        phases: [(name: \"a\", it_mw: 2), (name: \"b\", it_mw: 3)], // D: both phases\n    ),\n    tags: [1, 2],\n)";
+        let l = leaves(text);
+        let find = |p: &str| l.iter().find(|x| x.path == p).unwrap_or_else(|| panic!("{p} in {l:?}"));
+        assert_eq!(find("name").comment, "the name");
+        assert_eq!(find("site.pue").value, "Triangular(1.2, 1.3, 1.4)");
+        assert_eq!(find("site.pue").comment, "E: a source");
+        assert_eq!(find("site.phases[1].it_mw").value, "3");
+        assert_eq!(find("site.phases[1].it_mw").comment, "D: both phases");
+        assert_eq!(find("tags").value, "[1, 2]");
+        assert_eq!(find("tags").comment, "");
+        assert_eq!(position(text, "site.pue"), Some((4, 14)));
+        assert_eq!(position(text, "site.phases[1].it_mw"), Some((6, 60)));
     }
 }

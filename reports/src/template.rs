@@ -1,0 +1,90 @@
+//! Text the command line writes for people: the `dcplan init` template and the `dcplan catalog`
+//! listing.
+
+use dcplan_sim::scenario::{DEFAULT_SCENARIO_RON, ron_text};
+
+/// A commented template scenario named `name`: the default scenario (every number with its
+/// source), headed by a guide to the format, with a sweep example to uncomment.
+pub fn scenario_template(name: &str) -> String {
+    let body = &DEFAULT_SCENARIO_RON[DEFAULT_SCENARIO_RON.find("Scenario(").unwrap_or(0)..];
+    let quoted = format!("{name:?}");
+    let body = ron_text::set(body, "name", &quoted).unwrap_or_else(|_| body.to_string());
+    let body = ron_text::set(&body, "description", "\"Describe the build in a sentence: fleet, site, customers\"").unwrap_or(body);
+    let sweep = r#"    // A sweep runs variants of this scenario side by side with common random numbers
+    // (`dcplan run` then writes a comparison). Uncomment to compare three fleet sizes:
+    // sweep: (
+    //     axes: [
+    //         (path: "fleet[0].gpus", values: [2048, 3072, 4096]),
+    //     ],
+    // ),
+"#;
+    let body = match body.find("    simulation: (") {
+        Some(i) => format!("{}{sweep}{}", &body[..i], &body[i..]),
+        None => body,
+    };
+    format!(
+        r#"// {name}: a dcplan scenario.
+//
+// How to edit it:
+// - Units are in field names: _mw, _kw, _usd, _usd_per_gpu_hour, _months, _frac (0.2 = 20 %), _c.
+// - Any number you are unsure of can be a distribution, drawn once per replication:
+//   Fixed(x), Uniform(lo, hi), Triangular(min, mode, max), Normal(mean, sd),
+//   LogNormal(median, p90), Pert(min, mode, max).
+// - Write the source of every number in a comment on its line; the report's assumptions table
+//   shows it. Quality tags: P primary, S secondary, E estimate, D derived.
+// - GPU SKUs, climates, cooling presets and tariffs come from the built-in catalogs:
+//   `dcplan catalog` lists them with their sources.
+// - `dcplan check {name}.ron` lists every problem with its line and column;
+//   `dcplan run {name}.ron` writes the report; `dcplan sensitivity` and `dcplan optimize`
+//   show which inputs matter and which decisions are best (see the optimize section below).
+//
+// The values below are those of the built-in default scenario: 4,096 H100 GPUs in a 6 MW hall in
+// Northern Virginia. Change them to your build.
+{body}"#
+    )
+}
+
+/// A catalog file as a listing: each entry with its fields, values and sources.
+pub fn catalog_listing(title: &str, file: &str, text: &str) -> String {
+    let leaves = ron_text::leaves(text);
+    let mut out = format!("{title} ({file})\n");
+    let mut current = String::new();
+    for l in &leaves {
+        let Some((entry, field)) = l.path.split_once("].") else { continue };
+        if entry != current {
+            current = entry.to_string();
+            let name = leaves.iter().find(|x| x.path == format!("{entry}].name")).map_or("?".into(), |x| x.value.trim_matches('"').to_string());
+            let description = leaves.iter().find(|x| x.path == format!("{entry}].description")).map_or(String::new(), |x| x.value.trim_matches('"').to_string());
+            out.push_str(&format!("\n  {name}: {description}\n"));
+        }
+        if field == "name" || field == "description" {
+            continue;
+        }
+        let source = if l.comment.is_empty() { String::new() } else { format!("  [{}]", l.comment) };
+        out.push_str(&format!("    {field:<34} {:<26}{source}\n", l.value));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_template_validates_and_keeps_the_sources() {
+        let text = scenario_template("acme-build");
+        let loaded = dcplan_sim::load_str("acme-build.ron", &text).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(loaded.scenario.name, "acme-build");
+        assert!(text.contains("// sweep: ("));
+        assert!(text.contains("Cushman & Wakefield"));
+    }
+
+    #[test]
+    fn the_catalog_listing_names_every_entry_with_sources() {
+        let gpus = catalog_listing("GPU SKUs", "gpus.ron", dcplan_sim::catalog::GPUS_RON);
+        for sku in ["H100-SXM", "H200", "B200", "GB200-NVL72", "MI300X"] {
+            assert!(gpus.contains(&format!("\n  {sku}: ")), "{sku} missing:\n{gpus}");
+        }
+        assert!(gpus.contains("node_max_kw") && gpus.contains("NVIDIA DGX H100/H200 user guide"));
+    }
+}
