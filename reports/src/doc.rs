@@ -72,7 +72,7 @@ const CSS: &str = "body{font-family:-apple-system,BlinkMacSystemFont,'Segoe UI',
 main{max-width:1040px;margin:0 auto;padding:24px 32px 64px;background:#fff}\
 h1{font-size:28px;margin:8px 0 16px}h2{font-size:21px;margin:32px 0 8px;border-bottom:1px solid #dde1e6;padding-bottom:4px}h3{font-size:17px;margin:20px 0 6px}\
 p,li{font-size:15px;line-height:1.5}table{border-collapse:collapse;margin:8px 0 16px;font-size:14px}\
-th,td{padding:4px 10px;border-bottom:1px solid #e3e6ea}th{background:#f0f2f5;text-align:right}th:first-child,td:first-child{text-align:left}td{text-align:right;font-variant-numeric:tabular-nums}\
+th,td{padding:4px 10px;border-bottom:1px solid #e3e6ea}th{background:#f0f2f5;text-align:left}td{text-align:left}th.n,td.n{text-align:right;font-variant-numeric:tabular-nums}\
 figure{margin:16px 0}figure svg{max-width:100%;height:auto;border:1px solid #e3e6ea}figcaption{font-size:13px;color:#555}\
 pre{background:#f0f2f5;padding:12px;overflow-x:auto;font-size:12px;line-height:1.4}details{margin:8px 0}summary{cursor:pointer;font-weight:600}";
 
@@ -92,7 +92,8 @@ fn md_block(s: &mut String, b: &Block) {
         }
         Block::Table { header, rows } => {
             let _ = writeln!(s, "| {} |", header.join(" | "));
-            let align: Vec<&str> = (0..header.len()).map(|i| if i == 0 { "---" } else { "---:" }).collect();
+            let numeric = numeric_columns(header.len(), rows);
+            let align: Vec<&str> = numeric.iter().map(|n| if *n { "---:" } else { "---" }).collect();
             let _ = writeln!(s, "| {} |", align.join(" | "));
             for r in rows {
                 let cells: Vec<String> = r.iter().map(|c| c.replace('|', "\\|")).collect();
@@ -115,6 +116,21 @@ fn md_block(s: &mut String, b: &Block) {
     }
 }
 
+/// Whether each column holds numbers (right-aligned): most of its non-empty cells start like a
+/// number or a money amount (`1,234`, `-$3.4M`, `12.5 %`, `n/a`, `never`).
+fn numeric_columns(n: usize, rows: &[Vec<String>]) -> Vec<bool> {
+    let looks_numeric = |c: &str| {
+        let t = c.trim_start_matches(['-', '+', '$']);
+        t.starts_with(|ch: char| ch.is_ascii_digit()) || matches!(c, "n/a" | "never" | "best" | "yes" | "no")
+    };
+    (0..n)
+        .map(|i| {
+            let cells: Vec<&str> = rows.iter().filter_map(|r| r.get(i)).map(|c| c.trim()).filter(|c| !c.is_empty()).collect();
+            i > 0 && !cells.is_empty() && cells.iter().filter(|c| looks_numeric(c)).count() * 2 >= cells.len()
+        })
+        .collect()
+}
+
 fn html_block(s: &mut String, b: &Block) {
     match b {
         Block::Heading(level, text) => {
@@ -131,15 +147,17 @@ fn html_block(s: &mut String, b: &Block) {
             s.push_str("</ul>\n");
         }
         Block::Table { header, rows } => {
+            let numeric = numeric_columns(header.len(), rows);
+            let class = |i: usize| if numeric.get(i).copied().unwrap_or(false) { " class=\"n\"" } else { "" };
             s.push_str("<table>\n<thead><tr>");
-            for h in header {
-                let _ = write!(s, "<th>{}</th>", esc(h));
+            for (i, h) in header.iter().enumerate() {
+                let _ = write!(s, "<th{}>{}</th>", class(i), esc(h));
             }
             s.push_str("</tr></thead>\n<tbody>\n");
             for r in rows {
                 s.push_str("<tr>");
-                for c in r {
-                    let _ = write!(s, "<td>{}</td>", esc(c));
+                for (i, c) in r.iter().enumerate() {
+                    let _ = write!(s, "<td{}>{}</td>", class(i), esc(c));
                 }
                 s.push_str("</tr>\n");
             }
@@ -181,6 +199,6 @@ mod tests {
         assert!(md.contains("| a | b |\n| --- | ---: |\n| x\\|y | 1 |"), "{md}");
         let html = d.to_html();
         assert!(html.contains("<title>T &lt;1&gt;</title>"));
-        assert!(html.contains("<td>x|y</td><td>1</td>"));
+        assert!(html.contains("<td>x|y</td><td class=\"n\">1</td>"));
     }
 }

@@ -290,8 +290,8 @@ pub fn run_report(loaded: &LoadedScenario, v: &VariantRuns, charts: &[RenderedCh
     let discount_text = discount_text(s);
     let mut blocks = vec![
         Block::Para(format!(
-            "{} {} GPUs over {} months from {}; {} replications, seed {}.",
-            if s.description.is_empty() { s.name.clone() } else { s.description.clone() },
+            "{}. {} GPUs over {} months from {}; {} replications, seed {}.",
+            if s.description.is_empty() { s.name.clone() } else { s.description.trim_end_matches('.').to_string() },
             crate::format::thousands(gpus as f64),
             s.simulation.horizon_months,
             s.simulation.start,
@@ -314,6 +314,9 @@ pub fn run_report(loaded: &LoadedScenario, v: &VariantRuns, charts: &[RenderedCh
             .into(),
     ));
     blocks.push(key_table(v));
+    blocks.push(Block::Para(
+        "Where n is below the number of replications, the statistics are over the replications in which the quantity exists: payback over those that pay back within the horizon, DSCR over those with debt. The Risk table gives the probabilities.".into(),
+    ));
     blocks.push(Block::Heading(2, "Margins".into()));
     blocks.push(Block::Para(
         "Published margins differ by which one they mean: CoreWeave reported an adjusted EBITDA margin of 61-65 % in 2024-25 with a GAAP operating margin of 2-4 % and a net margin of -8 % to -24 %. The three margins here are computed from the same ledger.".into(),
