@@ -32,15 +32,19 @@ const EXAMPLES: &str = "Examples:
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Simulate a scenario and write tables, charts and a report.
+    #[command(after_help = "Examples:\n  dcplan run\n  dcplan run scenarios/medium.ron -r 1000 --out out/medium\n  dcplan run scenarios/portfolio.ron                 (a sweep: every variant, compared)\n  dcplan run scenarios/default.ron --target-ci 0.02 -r 5000\n  dcplan run S.ron -r 10000 --shard 3/16 --out parts/3 --resume")]
     Run(RunArgs),
     /// Run several scenarios with common random numbers and compare them side by side.
     Compare(CompareArgs),
     /// Merge the part folders of a sharded run into its full outputs.
+    #[command(after_help = "Examples:\n  dcplan report parts/ --out result        (parts/ holds the part folders)\n  dcplan report parts/p0 parts/p1 parts/p2 parts/p3 --out result")]
     Report(ReportArgs),
     /// One-at-a-time sensitivity: each uncertain input at P10 and P90, tornado charts.
+    #[command(after_help = "Examples:\n  dcplan sensitivity\n  dcplan sensitivity scenarios/large.ron -r 200 --out out/large-tornado")]
     Sensitivity(StudyArgs),
     /// Search the scenario's `optimize` decision variables for the best P50 NPV under its risk
     /// constraint.
+    #[command(after_help = "Examples:\n  dcplan optimize                       (the default scenario's optimize section)\n  dcplan optimize my-build.ron -r 100\n\nThe scenario needs an `optimize` section, e.g.\n  optimize: (\n      variables: [(path: \"fleet[0].gpus\", min: 2048, max: 8192, multiple_of: 256)],\n      constraint: (payback_months: 36, probability: 0.8),\n  ),")]
     Optimize(StudyArgs),
     /// Write a commented template scenario to start from (it validates as written).
     Init {
@@ -71,29 +75,52 @@ enum Command {
     },
 }
 
-#[derive(Debug, clap::Args)]
-struct CompareArgs {
-    /// Scenario files (RON); the first is the baseline for differences.
-    #[arg(required = true, num_args = 1..)]
-    scenarios: Vec<PathBuf>,
-    /// Replications of each scenario (default: the first scenario's).
+/// Options every simulating command takes.
+#[derive(Debug, Default, clap::Args)]
+struct Common {
+    /// Monte Carlo replications (default: the scenario's `simulation.replications`; sensitivity
+    /// uses at most 100 per setting, optimize the scenario's `optimize.replications`).
     #[arg(short, long)]
     replications: Option<u32>,
-    /// Master seed shared by every scenario (default: the first scenario's).
+    /// Master seed (default: the scenario's `simulation.seed`).
     #[arg(short, long)]
     seed: Option<u64>,
-    /// Worker threads; 0 uses every core.
+    /// Worker threads; 0 uses every core. Results do not depend on it.
     #[arg(short, long, default_value_t = 0)]
     threads: usize,
-    /// Output folder (default: out/compare-<names>).
+    /// Output folder (default: under out/, named after the scenario, numbered if it exists).
     #[arg(short, long)]
     out: Option<PathBuf>,
     /// Replace the output folder if it exists.
     #[arg(long)]
     force: bool,
-    /// Print nothing on success.
+    /// Print nothing on success (errors still go to stderr).
     #[arg(short, long)]
     quiet: bool,
+}
+
+impl Common {
+    fn request(self, target_ci: Option<f64>) -> RunRequest {
+        RunRequest {
+            replications: self.replications,
+            seed: self.seed,
+            threads: self.threads,
+            out: self.out,
+            force: self.force,
+            quiet: self.quiet,
+            command_line: std::env::args().collect::<Vec<_>>().join(" "),
+            target_ci,
+        }
+    }
+}
+
+#[derive(Debug, clap::Args)]
+struct CompareArgs {
+    /// Scenario files (RON); the first is the baseline for differences.
+    #[arg(required = true, num_args = 1..)]
+    scenarios: Vec<PathBuf>,
+    #[command(flatten)]
+    common: Common,
 }
 
 /// The built-in catalogs.
@@ -129,49 +156,16 @@ struct ReportArgs {
 struct StudyArgs {
     /// Scenario file (RON). Without one, the built-in default scenario is used.
     scenario: Option<PathBuf>,
-    /// Replications per setting or candidate (default: sensitivity min(scenario's, 100);
-    /// optimize the `optimize.replications` of the scenario).
-    #[arg(short, long)]
-    replications: Option<u32>,
-    /// Master seed (default: the scenario's `simulation.seed`).
-    #[arg(short, long)]
-    seed: Option<u64>,
-    /// Worker threads; 0 uses every core.
-    #[arg(short, long, default_value_t = 0)]
-    threads: usize,
-    /// Output folder (default: out/<scenario name>-sensitivity or -optimize).
-    #[arg(short, long)]
-    out: Option<PathBuf>,
-    /// Replace the output folder if it exists.
-    #[arg(long)]
-    force: bool,
-    /// Print nothing on success.
-    #[arg(short, long)]
-    quiet: bool,
+    #[command(flatten)]
+    common: Common,
 }
 
 #[derive(Debug, clap::Args)]
 struct RunArgs {
     /// Scenario file (RON). Without one, the built-in default scenario runs.
     scenario: Option<PathBuf>,
-    /// Monte Carlo replications (default: the scenario's `simulation.replications`).
-    #[arg(short, long)]
-    replications: Option<u32>,
-    /// Master seed (default: the scenario's `simulation.seed`).
-    #[arg(short, long)]
-    seed: Option<u64>,
-    /// Worker threads; 0 uses every core. Results do not depend on it.
-    #[arg(short, long, default_value_t = 0)]
-    threads: usize,
-    /// Output folder (default: out/<scenario name>, numbered if it exists).
-    #[arg(short, long)]
-    out: Option<PathBuf>,
-    /// Replace the output folder if it exists.
-    #[arg(long)]
-    force: bool,
-    /// Print nothing on success (errors still go to stderr).
-    #[arg(short, long)]
-    quiet: bool,
+    #[command(flatten)]
+    common: Common,
     /// Stop early once the 95 % confidence half-width of mean NPV is within this share of its
     /// magnitude, e.g. 0.02; --replications is then the maximum.
     #[arg(long, value_name = "SHARE")]
@@ -187,18 +181,7 @@ struct RunArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let command = cli.command.unwrap_or(Command::Run(RunArgs {
-        scenario: None,
-        replications: None,
-        seed: None,
-        threads: 0,
-        out: None,
-        force: false,
-        quiet: false,
-        target_ci: None,
-        shard: None,
-        resume: false,
-    }));
+    let command = cli.command.unwrap_or(Command::Run(RunArgs { scenario: None, common: Common::default(), target_ci: None, shard: None, resume: false }));
     let result = match command {
         Command::Run(args) => cmd_run(args),
         Command::Compare(args) => cmd_compare(args),
@@ -237,32 +220,24 @@ fn cmd_run(args: RunArgs) -> Result<ExitCode> {
             return Ok(ExitCode::FAILURE);
         }
     };
-    if !args.quiet {
+    let quiet = args.common.quiet;
+    if !quiet {
         for w in &loaded.warnings {
             eprintln!("{}: {w}", loaded.file);
         }
     }
-    let req = RunRequest {
-        replications: args.replications,
-        seed: args.seed,
-        threads: args.threads,
-        out: args.out,
-        force: args.force,
-        quiet: args.quiet,
-        command_line: std::env::args().collect::<Vec<_>>().join(" "),
-        target_ci: args.target_ci,
-    };
+    let req = args.common.request(args.target_ci);
     if let Some(shard) = args.shard {
         let outcome = dcplan::shard::run_shard(&loaded, &req, shard, args.resume).context("running the shard")?;
         return Ok(match outcome {
             dcplan::shard::ShardOutcome::AlreadyComplete { dir } => {
-                if !args.quiet {
+                if !quiet {
                     println!("shard {shard}: already complete in {} (verified); nothing to run", dir.display());
                 }
                 ExitCode::SUCCESS
             }
             dcplan::shard::ShardOutcome::Written { dir, pairs, failures } => {
-                if !args.quiet {
+                if !quiet {
                     println!("shard {shard}: pairs {}..{} written to {}", pairs.start, pairs.end, dir.display());
                 }
                 if failures == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE }
@@ -270,7 +245,7 @@ fn cmd_run(args: RunArgs) -> Result<ExitCode> {
         });
     }
     let result = pipeline::run(&loaded, &req).context("running the scenario")?;
-    print_finished(&loaded.scenario.name, &result, args.quiet);
+    print_finished(&loaded.scenario.name, &result, quiet);
     Ok(if result.any_failed() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }
 
@@ -287,16 +262,7 @@ fn print_finished(name: &str, result: &pipeline::Finished, quiet: bool) {
 }
 
 fn cmd_report(args: ReportArgs) -> Result<ExitCode> {
-    let req = RunRequest {
-        replications: None,
-        seed: None,
-        threads: 0,
-        out: args.out,
-        force: args.force,
-        quiet: args.quiet,
-        command_line: std::env::args().collect::<Vec<_>>().join(" "),
-        target_ci: None,
-    };
+    let req = Common { out: args.out, force: args.force, quiet: args.quiet, ..Common::default() }.request(None);
     let result = dcplan::shard::merge(&args.parts, &req).context("merging the parts")?;
     let name = result.variants.first().map(|v| v.name.clone()).unwrap_or_default();
     print_finished(if result.variants.len() > 1 { "merged sweep" } else { &name }, &result, args.quiet);
@@ -311,22 +277,14 @@ fn cmd_study(args: StudyArgs, sensitivity: bool) -> Result<ExitCode> {
             return Ok(ExitCode::FAILURE);
         }
     };
-    let req = RunRequest {
-        replications: args.replications,
-        seed: args.seed,
-        threads: args.threads,
-        out: args.out,
-        force: args.force,
-        quiet: args.quiet,
-        command_line: std::env::args().collect::<Vec<_>>().join(" "),
-        target_ci: None,
-    };
+    let quiet = args.common.quiet;
+    let req = args.common.request(None);
     let result = if sensitivity {
         dcplan::study::run_sensitivity(&loaded, &req).context("running the sensitivity study")?
     } else {
         dcplan::study::run_optimize(&loaded, &req).context("running the search")?
     };
-    if !args.quiet {
+    if !quiet {
         println!("{}: done in {:.1} s", loaded.scenario.name, result.wall.as_secs_f64());
         for h in &result.headlines {
             println!("  {h}");
@@ -351,18 +309,10 @@ fn cmd_compare(args: CompareArgs) -> Result<ExitCode> {
     if failed {
         return Ok(ExitCode::FAILURE);
     }
-    let req = RunRequest {
-        replications: args.replications,
-        seed: args.seed,
-        threads: args.threads,
-        out: args.out,
-        force: args.force,
-        quiet: args.quiet,
-        command_line: std::env::args().collect::<Vec<_>>().join(" "),
-        target_ci: None,
-    };
+    let quiet = args.common.quiet;
+    let req = args.common.request(None);
     let result = pipeline::run_compare(&loadeds, &req).context("comparing the scenarios")?;
-    if !args.quiet {
+    if !quiet {
         for h in &result.headlines {
             println!("{h}");
         }

@@ -283,6 +283,26 @@ pub fn discount_text(s: &dcplan_sim::Scenario) -> String {
     if d.is_fixed() { percent(d.quantile(0.5)) } else { format!("a discount rate of {}", d.describe()) }
 }
 
+/// The reproducibility block: what it takes to get the same tables again.
+pub fn reproducibility(manifest: &Manifest, replications: &str) -> Vec<Block> {
+    vec![
+        Block::Heading(1, "Reproducibility".into()),
+        Block::Table {
+            header: vec!["item".into(), "value".into()],
+            rows: vec![
+                vec!["dcplan version".into(), manifest.dcplan_version.clone()],
+                vec!["git revision".into(), manifest.git_revision.clone()],
+                vec!["scenario".into(), manifest.scenario_file.clone()],
+                vec!["scenario hash".into(), manifest.scenario_hash.clone()],
+                vec!["seed".into(), manifest.seed.to_string()],
+                vec![replications.into(), manifest.replications.to_string()],
+                vec!["command line".into(), manifest.command_line.clone()],
+                vec!["started".into(), manifest.started_utc.clone()],
+            ],
+        },
+    ]
+}
+
 /// The whole report of a single-scenario run.
 pub fn run_report(loaded: &LoadedScenario, v: &VariantRuns, charts: &[RenderedChart], manifest: &Manifest) -> Doc {
     let s = &loaded.scenario;
@@ -333,19 +353,7 @@ pub fn run_report(loaded: &LoadedScenario, v: &VariantRuns, charts: &[RenderedCh
     )));
     blocks.push(assumptions_table(loaded));
     blocks.push(Block::Details("Scenario file as run".into(), vec![Block::Code(loaded.source_text.clone())]));
-    blocks.push(Block::Heading(1, "Reproducibility".into()));
-    blocks.push(Block::Table {
-        header: vec!["item".into(), "value".into()],
-        rows: vec![
-            vec!["dcplan version".into(), manifest.dcplan_version.clone()],
-            vec!["git revision".into(), manifest.git_revision.clone()],
-            vec!["scenario hash".into(), manifest.scenario_hash.clone()],
-            vec!["seed".into(), manifest.seed.to_string()],
-            vec!["replications".into(), manifest.replications.to_string()],
-            vec!["command line".into(), manifest.command_line.clone()],
-            vec!["started".into(), manifest.started_utc.clone()],
-        ],
-    });
+    blocks.extend(reproducibility(manifest, "replications"));
     Doc { title: format!("dcplan report: {}", s.name), blocks }
 }
 
@@ -377,18 +385,7 @@ pub fn compare_report(what: &str, inputs: Vec<Block>, variants: &[VariantRuns], 
     blocks.extend(charts.iter().map(chart_block));
     blocks.push(Block::Heading(1, "Inputs".into()));
     blocks.extend(inputs);
-    blocks.push(Block::Heading(1, "Reproducibility".into()));
-    blocks.push(Block::Table {
-        header: vec!["item".into(), "value".into()],
-        rows: vec![
-            vec!["dcplan version".into(), manifest.dcplan_version.clone()],
-            vec!["git revision".into(), manifest.git_revision.clone()],
-            vec!["scenarios hash".into(), manifest.scenario_hash.clone()],
-            vec!["seed".into(), manifest.seed.to_string()],
-            vec!["replications".into(), manifest.replications.to_string()],
-            vec!["command line".into(), manifest.command_line.clone()],
-        ],
-    });
+    blocks.extend(reproducibility(manifest, "replications per variant"));
     let title = if variants.len() > 4 {
         format!("dcplan comparison: {what}")
     } else {

@@ -70,24 +70,6 @@ fn write_doc_and_manifest(out: OutputDir, doc: &Doc, mut manifest: Manifest, t0:
     out.commit()
 }
 
-fn reproducibility(manifest: &Manifest) -> Vec<Block> {
-    vec![
-        Block::Heading(1, "Reproducibility".into()),
-        Block::Table {
-            header: vec!["item".into(), "value".into()],
-            rows: vec![
-                vec!["dcplan version".into(), manifest.dcplan_version.clone()],
-                vec!["git revision".into(), manifest.git_revision.clone()],
-                vec!["scenario".into(), manifest.scenario_file.clone()],
-                vec!["scenario hash".into(), manifest.scenario_hash.clone()],
-                vec!["seed".into(), manifest.seed.to_string()],
-                vec!["replications per setting".into(), manifest.replications.to_string()],
-                vec!["command line".into(), manifest.command_line.clone()],
-                vec!["started".into(), manifest.started_utc.clone()],
-            ],
-        },
-    ]
-}
 
 fn chart_blocks(charts: &[RenderedChart]) -> Vec<Block> {
     charts.iter().map(|c| Block::Chart { title: c.title.clone(), svg: c.svg.clone(), png: format!("{}.png", c.name) }).collect()
@@ -170,41 +152,40 @@ pub fn run_sensitivity(loaded: &LoadedScenario, req: &RunRequest) -> Result<Fini
     tables::write_csv(&mut sensitivity_frame(&rows, base_npv, base_payback)?, &out.path("sensitivity.csv"))?;
     std::fs::write(out.path("scenario.ron"), &loaded.source_text).context("writing scenario.ron")?;
     let label = |x: f64, path: &str| by_column(path, x);
-    let tornado_npv = charts::Tornado {
-        name: "tornado_npv".into(),
-        title: "Sensitivity of P50 NPV: each input at its P10 and P90, the others at P50".into(),
-        x_label: "P50 NPV ($M)".into(),
-        x_format: YFormat::MillionsUsd,
-        base: base_npv,
-        bars: rows
-            .iter()
-            .map(|r| charts::TornadoBar {
-                label: r.input.path.clone(),
-                low_input: label(r.input.low, &r.input.path),
-                high_input: label(r.input.high, &r.input.path),
-                at_low: r.npv.0,
-                at_high: r.npv.1,
-            })
-            .collect(),
-    };
     let never = |p: Option<f64>| p.unwrap_or(horizon);
-    let tornado_payback = charts::Tornado {
-        name: "tornado_payback".into(),
-        title: format!("Sensitivity of P50 payback (no payback within the horizon drawn at {horizon:.0} months)"),
-        x_label: "P50 payback (months)".into(),
-        x_format: YFormat::Plain,
-        base: never(base_payback),
+    let tornado = |name: &str, title: String, x_label: &str, x_format: YFormat, base: f64, at: &dyn Fn(&SensitivityRow) -> (f64, f64)| charts::Tornado {
+        name: name.into(),
+        title,
+        x_label: x_label.into(),
+        x_format,
+        base,
         bars: rows
             .iter()
             .map(|r| charts::TornadoBar {
                 label: r.input.path.clone(),
                 low_input: label(r.input.low, &r.input.path),
                 high_input: label(r.input.high, &r.input.path),
-                at_low: never(r.payback.0),
-                at_high: never(r.payback.1),
+                at_low: at(r).0,
+                at_high: at(r).1,
             })
             .collect(),
     };
+    let tornado_npv = tornado(
+        "tornado_npv",
+        "Sensitivity of P50 NPV: each input at its P10 and P90, the others at P50".into(),
+        "P50 NPV ($M)",
+        YFormat::MillionsUsd,
+        base_npv,
+        &|r| r.npv,
+    );
+    let tornado_payback = tornado(
+        "tornado_payback",
+        format!("Sensitivity of P50 payback (no payback within the horizon drawn at {horizon:.0} months)"),
+        "P50 payback (months)",
+        YFormat::Plain,
+        never(base_payback),
+        &|r| (never(r.payback.0), never(r.payback.1)),
+    );
     let rendered = vec![charts::render(&tornado_npv, out.tmp_dir())?, charts::render(&tornado_payback, out.tmp_dir())?];
 
     let mut sorted: Vec<&SensitivityRow> = rows.iter().collect();
@@ -260,7 +241,7 @@ pub fn run_sensitivity(loaded: &LoadedScenario, req: &RunRequest) -> Result<Fini
             .collect(),
     });
     blocks.push(Block::Details(format!("{} ({})", loaded.scenario.name, loaded.file), vec![Block::Code(loaded.source_text.clone())]));
-    blocks.extend(reproducibility(&manifest));
+    blocks.extend(report::reproducibility(&manifest, "replications per setting"));
     let doc = Doc { title: format!("dcplan sensitivity: {}", loaded.scenario.name), blocks };
     let dir = write_doc_and_manifest(out, &doc, manifest, t0)?;
     Ok(Finished { dir, variants: runs, headlines, wall: t0.elapsed() })
@@ -483,7 +464,7 @@ pub fn run_optimize(loaded: &LoadedScenario, req: &RunRequest) -> Result<Finishe
     ];
     blocks.extend(chart_blocks(&rendered));
     blocks.push(Block::Details(format!("{} ({})", loaded.scenario.name, loaded.file), vec![Block::Code(loaded.source_text.clone())]));
-    blocks.extend(reproducibility(&manifest));
+    blocks.extend(report::reproducibility(&manifest, "replications per candidate"));
     let doc = Doc { title: format!("dcplan optimize: {}", loaded.scenario.name), blocks };
     let dir = write_doc_and_manifest(out, &doc, manifest, t0)?;
     Ok(Finished { dir, variants: Vec::new(), headlines, wall: t0.elapsed() })
