@@ -184,3 +184,55 @@ fn comparing_different_strategies_gives_a_narrower_paired_interval() {
     let unpaired_half = 1.959_963_984_540_054 * (base[col("se")].parse::<f64>().expect("se").powi(2) + num("se").powi(2)).sqrt();
     assert!(paired_half < 0.5 * unpaired_half, "paired {paired_half} vs unpaired {unpaired_half}");
 }
+
+#[test]
+fn check_prints_every_fixture_problem_with_its_position() {
+    let dir = repo().join("sim/tests/fixtures/bad");
+    let mut files: Vec<_> = std::fs::read_dir(&dir).expect("fixtures").map(|e| e.expect("entry").path()).filter(|p| p.extension().is_some_and(|x| x == "ron")).collect();
+    files.sort();
+    assert!(files.len() >= 50);
+    let tmp = tempfile::tempdir().expect("tempdir");
+    for f in files {
+        let text = std::fs::read_to_string(&f).expect("fixture");
+        let o = dcplan(tmp.path(), &["check", f.to_str().expect("utf-8")]);
+        assert!(!o.status.success(), "{} passed check", f.display());
+        let (_, err) = super::common::text(&o);
+        let file = f.display().to_string();
+        for expected in text.lines().filter_map(|l| l.strip_prefix("// expect: ")) {
+            // Expectations name the file `test.ron`; here it is the fixture's own path.
+            let expected = expected.replace("test.ron", &file);
+            assert!(err.contains(&expected), "{}: expected `{expected}` in:\n{err}", f.display());
+        }
+        // Every problem line starts with the file and, where the field is written, line and column.
+        let positioned = err.lines().filter(|l| l.trim_start().starts_with(&format!("{file}:")) && l.trim_start()[file.len() + 1..].starts_with(|c: char| c.is_ascii_digit())).count();
+        assert!(positioned > 0, "{}: no file:line:column in:\n{err}", f.display());
+    }
+}
+
+#[test]
+fn init_writes_a_template_that_validates_and_is_never_overwritten() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let o = ok(tmp.path(), &["init", "acme"]);
+    assert!(text(&o).0.contains("wrote acme.ron"));
+    ok(tmp.path(), &["check", "acme.ron"]);
+    let written = std::fs::read_to_string(tmp.path().join("acme.ron")).expect("acme.ron");
+    assert!(written.contains("name: \"acme\"") && written.contains("// How to edit it:"));
+    std::fs::write(tmp.path().join("acme.ron"), "mine").expect("write");
+    let o = dcplan(tmp.path(), &["init", "acme"]);
+    assert!(!o.status.success() && text(&o).1.contains("already exists"));
+    assert_eq!(std::fs::read_to_string(tmp.path().join("acme.ron")).expect("kept"), "mine");
+}
+
+#[test]
+fn catalog_and_completions_print_what_they_promise() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (out, _) = text(&ok(tmp.path(), &["catalog"]));
+    for name in ["H100-SXM", "GB200-NVL72", "northern-virginia", "singapore", "air-economizer", "immersion", "ercot-like"] {
+        assert!(out.contains(&format!("  {name}: ")), "{name} missing from the catalog listing");
+    }
+    assert!(out.contains("[P: US build cost") || out.contains("(NVIDIA DGX H100/H200 user guide, P)"), "sources are shown");
+    let (only, _) = text(&ok(tmp.path(), &["catalog", "tariffs"]));
+    assert!(only.contains("ercot-like") && !only.contains("H100-SXM"));
+    let (bash, _) = text(&ok(tmp.path(), &["completions", "bash"]));
+    assert!(bash.contains("_dcplan") && bash.contains("sensitivity") && bash.contains("--shard"));
+}
