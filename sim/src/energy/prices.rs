@@ -8,7 +8,7 @@
 use rand::RngExt;
 use serde::{Deserialize, Serialize};
 
-use crate::dist::{normal_quantile, open_unit};
+use crate::dist::{normal_quantile_approx, open_unit};
 use crate::rng::SimRng;
 
 /// A wholesale market preset.
@@ -74,7 +74,7 @@ impl MarketGen {
                 let day = (h / 24) as f64;
                 let hour = h % 24;
                 // Fixed number of draws per hour.
-                let z = normal_quantile(open_unit(rng));
+                let z = normal_quantile_approx(open_unit(rng));
                 let u_spike: f64 = rng.random();
                 let u_neg: f64 = rng.random();
                 let size = -(1.0 - rng.random::<f64>()).ln();

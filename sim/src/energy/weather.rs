@@ -9,7 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::dist::{normal_quantile, open_unit};
+use crate::dist::{normal_quantile_approx, open_unit};
 use crate::rng::SimRng;
 
 /// A climate preset.
@@ -122,8 +122,8 @@ impl WeatherGen {
         for i in 0..n {
             let h = (first_hour_of_year + i) % 8760;
             // One draw per hour for each process, in a fixed order, whatever the inputs.
-            let z_temp = normal_quantile(open_unit(rng));
-            let z_wind = normal_quantile(open_unit(rng));
+            let z_temp = normal_quantile_approx(open_unit(rng));
+            let z_wind = normal_quantile_approx(open_unit(rng));
             let u_cloud = open_unit(rng);
             self.anomaly = phi * self.anomaly + innovation * z_temp;
             let temperature_c = match &self.csv {
