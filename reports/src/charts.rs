@@ -14,6 +14,11 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::format;
 
+/// A labelled, coloured line: `(label, colour, (x, y) points)`.
+pub type Curve = (String, RGBColor, Vec<(f64, f64)>);
+/// A labelled, coloured band: `(label, colour, low, middle, high)` per x.
+pub type BandSeries = (String, RGBColor, Vec<f64>, Vec<f64>, Vec<f64>);
+
 /// Width and height of every chart, pixels.
 pub const SIZE: (u32, u32) = (960, 540);
 /// Font family name registered for charts.
@@ -444,7 +449,7 @@ pub struct MultiFan {
     /// x values.
     pub x: Vec<f64>,
     /// `(label, colour, p10, p50, p90)` per series; a series with empty p10/p90 is drawn as a dashed line.
-    pub series: Vec<(String, RGBColor, Vec<f64>, Vec<f64>, Vec<f64>)>,
+    pub series: Vec<BandSeries>,
     /// y scaling.
     pub y_format: YFormat,
 }
@@ -623,7 +628,7 @@ pub struct Lines {
     /// y-axis label.
     pub y_label: String,
     /// `(label, colour, points)`.
-    pub series: Vec<(String, RGBColor, Vec<(f64, f64)>)>,
+    pub series: Vec<Curve>,
     /// Vertical reference lines at these x values.
     pub x_marks: Vec<f64>,
     /// y scaling.
@@ -801,9 +806,9 @@ pub struct DualAxis {
     /// Right y-axis label.
     pub right_label: String,
     /// `(label, colour, points)` on the left axis.
-    pub left: Vec<(String, RGBColor, Vec<(f64, f64)>)>,
+    pub left: Vec<Curve>,
     /// `(label, colour, points)` on the right axis.
-    pub right: Vec<(String, RGBColor, Vec<(f64, f64)>)>,
+    pub right: Vec<Curve>,
 }
 
 impl Plot for DualAxis {
@@ -815,7 +820,7 @@ impl Plot for DualAxis {
     }
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
         root.fill(&WHITE).map_err(e)?;
-        let all = |s: &Vec<(String, RGBColor, Vec<(f64, f64)>)>| s.iter().flat_map(|(_, _, p)| p.clone()).collect::<Vec<_>>();
+        let all = |s: &Vec<Curve>| s.iter().flat_map(|(_, _, p)| p.clone()).collect::<Vec<_>>();
         let (l, r) = (all(&self.left), all(&self.right));
         let (x0, x1) = bounds(l.iter().chain(&r).map(|p| p.0));
         let (ly0, ly1) = bounds(l.iter().map(|p| p.1));
@@ -1274,7 +1279,7 @@ pub struct Scatter {
     pub y_format: YFormat,
     /// `(label, colour, points)`, drawn as filled circles; non-finite points are skipped.
     #[allow(clippy::type_complexity)]
-    pub series: Vec<(String, RGBColor, Vec<(f64, f64)>)>,
+    pub series: Vec<Curve>,
     /// Points joined, in order of x, by a line (legend "frontier"); empty for none.
     pub frontier: Vec<(f64, f64)>,
     /// A point drawn as a large ring with its label next to it.

@@ -29,7 +29,8 @@ fn mean_sum(v: &VariantRuns, from: usize, to: usize, f: SourceFn) -> f64 {
 
 /// Energy cost by source per calendar year (one variant) or per variant (annual mean).
 pub fn energy_breakdown_chart(variants: &[VariantRuns]) -> StackedBars {
-    let (categories, columns): (Vec<String>, Vec<Box<dyn Fn(SourceFn) -> f64>>) = if variants.len() == 1 {
+    type Column<'a> = Box<dyn Fn(SourceFn) -> f64 + 'a>;
+    let (categories, columns): (Vec<String>, Vec<Column>) = if variants.len() == 1 {
         let v = &variants[0];
         let months = v.output.replications.iter().map(|r| r.months.len()).max().unwrap_or(0);
         let years = months.div_ceil(12);
@@ -65,12 +66,18 @@ pub fn energy_breakdown_chart(variants: &[VariantRuns]) -> StackedBars {
     }
 }
 
-/// Daily outdoor temperature and PUE over the first year (replication 0 of each variant).
-pub fn pue_temperature_chart(variants: &[VariantRuns]) -> DualAxis {
+/// Daily outdoor temperature and PUE over the first year, from the first replication of each
+/// variant that kept its hourly flows; `None` when no replication kept them.
+pub fn pue_temperature_chart(variants: &[VariantRuns]) -> Option<DualAxis> {
+    fn kept(v: &VariantRuns) -> Option<&dcplan_sim::Replication> {
+        v.output.replications.iter().find(|r| !r.hourly.is_empty())
+    }
+    let first = variants.iter().find_map(kept)?;
     let daily = |v: &VariantRuns, f: fn(&dcplan_sim::energy::dispatch::HourFlows) -> (f64, f64)| -> Vec<(f64, f64)> {
-        let Some(r) = v.output.replications.iter().find(|r| !r.hourly.is_empty()) else { return Vec::new() };
+        let Some(r) = kept(v) else { return Vec::new() };
         r.hourly
             .chunks(24)
+            .take(365)
             .enumerate()
             .map(|(d, hours)| {
                 let (num, den) = hours.iter().map(f).fold((0.0, 0.0), |(a, b), (x, y)| (a + x, b + y));
@@ -79,23 +86,24 @@ pub fn pue_temperature_chart(variants: &[VariantRuns]) -> DualAxis {
             .filter(|(_, y)| y.is_finite())
             .collect()
     };
-    let temperature = variants.first().map(|v| daily(v, |h| (h.temperature_c, 1.0))).unwrap_or_default();
+    let temperature = variants.iter().find(|v| kept(v).is_some()).map(|v| daily(v, |h| (h.temperature_c, 1.0))).unwrap_or_default();
     let pue = variants
         .iter()
         .enumerate()
+        .filter(|(_, v)| kept(v).is_some())
         .map(|(i, v)| {
             let label = if variants.len() == 1 { "PUE (daily, right axis)".to_string() } else { format!("{} PUE (right axis)", v.name) };
             // Energy-weighted daily PUE: facility energy / IT energy.
             (label, charts::PALETTE[(i + 1) % charts::PALETTE.len()], daily(v, |h| if h.pue.is_finite() { (h.load, h.load / h.pue) } else { (0.0, 0.0) }))
         })
         .collect();
-    DualAxis {
+    Some(DualAxis {
         name: "pue_temperature".into(),
-        title: "Outdoor temperature and PUE over the first year (replication 0)".into(),
+        title: format!("Outdoor temperature and PUE over the first year (replication {})", first.index),
         x_label: "Day of the simulation".into(),
         left_label: "Temperature (C)".into(),
         right_label: "PUE".into(),
         left: vec![("outdoor temperature (daily mean)".into(), charts::PALETTE[7], temperature)],
         right: pue,
-    }
+    })
 }

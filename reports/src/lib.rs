@@ -10,6 +10,7 @@ pub mod format;
 pub mod manifest;
 pub mod output;
 pub mod pipeline;
+pub mod rebuild;
 pub mod report;
 pub mod shard;
 pub mod study;

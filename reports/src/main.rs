@@ -36,8 +36,9 @@ enum Command {
     Run(RunArgs),
     /// Run several scenarios with common random numbers and compare them side by side.
     Compare(CompareArgs),
-    /// Merge the part folders of a sharded run into its full outputs.
-    #[command(after_help = "Examples:\n  dcplan report parts/ --out result        (parts/ holds the part folders)\n  dcplan report parts/p0 parts/p1 parts/p2 parts/p3 --out result")]
+    /// Merge the part folders of a sharded run into its full outputs, or rebuild the tables,
+    /// charts and report of a finished run folder from its data (no new simulation).
+    #[command(after_help = "Examples:\n  dcplan report parts/ --out result        (parts/ holds the part folders)\n  dcplan report parts/p0 parts/p1 parts/p2 parts/p3 --out result\n  dcplan report out/default-4096-h100 --force    (rebuild a run folder in place)\n  dcplan report out/medium --out out/medium-v2   (rebuild it elsewhere)")]
     Report(ReportArgs),
     /// One-at-a-time sensitivity: each uncertain input at P10 and P90, tornado charts.
     #[command(after_help = "Examples:\n  dcplan sensitivity\n  dcplan sensitivity scenarios/large.ron -r 200 --out out/large-tornado")]
@@ -138,10 +139,12 @@ enum CatalogKind {
 
 #[derive(Debug, clap::Args)]
 struct ReportArgs {
-    /// Part folders (or folders holding them) written by `dcplan run --shard`.
+    /// Part folders (or folders holding them) written by `dcplan run --shard`, or one finished
+    /// run or comparison folder to rebuild.
     #[arg(required = true, num_args = 1..)]
     parts: Vec<PathBuf>,
-    /// Output folder (default: out/<scenario name>).
+    /// Output folder (default: out/<scenario name> for merged parts; the folder itself, with
+    /// --force, for a rebuild).
     #[arg(short, long)]
     out: Option<PathBuf>,
     /// Replace the output folder if it exists.
@@ -263,9 +266,14 @@ fn print_finished(name: &str, result: &pipeline::Finished, quiet: bool) {
 
 fn cmd_report(args: ReportArgs) -> Result<ExitCode> {
     let req = Common { out: args.out, force: args.force, quiet: args.quiet, ..Common::default() }.request(None);
-    let result = dcplan::shard::merge(&args.parts, &req).context("merging the parts")?;
-    let name = result.variants.first().map(|v| v.name.clone()).unwrap_or_default();
-    print_finished(if result.variants.len() > 1 { "merged sweep" } else { &name }, &result, args.quiet);
+    let (result, what) = match dcplan::rebuild::classify(&args.parts)? {
+        dcplan::rebuild::ReportInput::Parts(parts) => (dcplan::shard::merge(&parts, &req).context("merging the parts")?, "merged"),
+        dcplan::rebuild::ReportInput::Run(dir) => {
+            (dcplan::rebuild::rebuild(&dir, &req).with_context(|| format!("rebuilding {}", dir.display()))?, "rebuilt")
+        }
+    };
+    let label = format!("{what} {}", result.dir.display());
+    print_finished(&label, &result, args.quiet);
     Ok(if result.any_failed() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }
 

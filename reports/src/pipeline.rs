@@ -86,6 +86,7 @@ pub const RUN_FILES: &[&str] = &[
     "pue_temperature.svg",
     "pue_temperature.png",
     "market.parquet",
+    "hourly.parquet",
 ];
 
 /// What a finished command produced.
@@ -167,12 +168,26 @@ pub fn variants_of(loaded: &LoadedScenario) -> Result<Vec<sweep::Variant>> {
     sweep::expand(loaded).map_err(|e| anyhow::anyhow!("{e}"))
 }
 
+/// What was run: one scenario (with its sweep's variants, if any), or several compared.
+#[derive(Clone, Copy)]
+pub enum Inputs<'a> {
+    /// One scenario as given and its variants (one, `base`, without a sweep).
+    Scenario(&'a LoadedScenario, &'a [sweep::Variant]),
+    /// Several scenarios compared with common random numbers, in command-line order.
+    Compare(&'a [LoadedScenario]),
+}
+
+/// The scenarios of a comparison folder (`compare.ron`), so that `dcplan report` can rebuild it.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CompareInputs {
+    /// Each scenario's file name as given and its text.
+    pub scenarios: Vec<(String, String)>,
+}
+
 /// How a run is identified, for manifests and reports.
 pub struct RunInfo<'a> {
-    /// The scenario as given (with its sweep, if any).
-    pub loaded: &'a LoadedScenario,
-    /// Its variants (one, `base`, without a sweep).
-    pub variants: &'a [sweep::Variant],
+    /// What was run.
+    pub inputs: Inputs<'a>,
     /// Master seed.
     pub seed: u64,
     /// Replications per variant.
@@ -199,8 +214,7 @@ pub fn run(loaded: &LoadedScenario, req: &RunRequest) -> Result<Finished> {
     // Refuse an existing folder before spending time on the simulation.
     let out = OutputDir::create(&target, req.force)?;
     let info = RunInfo {
-        loaded,
-        variants: &variants,
+        inputs: Inputs::Scenario(loaded, &variants),
         seed,
         n,
         threads: threads_used(req.threads),
@@ -261,15 +275,25 @@ pub fn simulate_pairs(
 }
 
 /// Write the output folder of finished runs: a run folder for one variant, a comparison folder
-/// for a sweep.
+/// for a sweep or for several scenarios compared.
 pub fn finish(info: &RunInfo, runs: Vec<VariantRuns>, out: OutputDir) -> Result<Finished> {
-    let loaded = info.loaded;
-    let mut manifest = Manifest {
+    let (scenario_file, scenario_name, scenario_hash) = match info.inputs {
+        Inputs::Scenario(loaded, _) => (loaded.file.clone(), loaded.scenario.name.clone(), manifest::hash_bytes(loaded.source_text.as_bytes())),
+        Inputs::Compare(loadeds) => {
+            let text: String = loadeds.iter().map(|l| l.source_text.as_str()).collect::<Vec<_>>().join("\n");
+            (
+                loadeds.iter().map(|l| l.file.as_str()).collect::<Vec<_>>().join(" "),
+                runs.iter().map(|v| v.name.as_str()).collect::<Vec<_>>().join(" vs "),
+                manifest::hash_bytes(text.as_bytes()),
+            )
+        }
+    };
+    let manifest = Manifest {
         dcplan_version: manifest::VERSION.to_string(),
         git_revision: manifest::GIT_REVISION.to_string(),
-        scenario_file: loaded.file.clone(),
-        scenario_name: loaded.scenario.name.clone(),
-        scenario_hash: manifest::hash_bytes(loaded.source_text.as_bytes()),
+        scenario_file,
+        scenario_name,
+        scenario_hash,
         seed: info.seed,
         replications: info.n,
         replication_range: (0, info.n),
@@ -287,47 +311,70 @@ pub fn finish(info: &RunInfo, runs: Vec<VariantRuns>, out: OutputDir) -> Result<
         files: Vec::new(),
     };
     write_tables(&runs, &out)?;
-    std::fs::write(out.path("scenario.ron"), &loaded.source_text).context("writing scenario.ron")?;
-    let (doc, headlines) = if runs.len() == 1 {
-        let v = &runs[0];
-        let charts = run_charts(v, out.tmp_dir())?;
-        let discount = report::discount_text(&loaded.scenario);
-        (report::run_report(loaded, v, &charts, &manifest), report::headlines(v, &discount))
-    } else {
-        tables::write_csv(&mut crate::compare::comparison_frame(&runs)?, &out.path("comparison.csv"))?;
-        let charts = comparison_charts(&runs, out.tmp_dir())?;
-        let mut inputs = vec![Block::Table {
-            header: vec!["variant".into(), "settings".into()],
-            rows: info
-                .variants
-                .iter()
-                .map(|v| vec![v.name.clone(), v.settings.iter().map(|(p, x)| format!("{p} = {x}")).collect::<Vec<_>>().join("; ")])
-                .collect(),
-        }];
-        inputs.push(Block::Details(format!("{} ({})", loaded.scenario.name, loaded.file), vec![Block::Code(loaded.source_text.clone())]));
-        let what = format!("{} variants of {}", runs.len(), loaded.scenario.name);
-        (report::compare_report(&what, inputs, &runs, &charts, &manifest), runs.iter().map(crate::compare::short_headline).collect())
+    let (doc, headlines) = match info.inputs {
+        Inputs::Scenario(loaded, _) if runs.len() == 1 => {
+            std::fs::write(out.path("scenario.ron"), &loaded.source_text).context("writing scenario.ron")?;
+            let v = &runs[0];
+            let charts = run_charts(v, out.tmp_dir())?;
+            let discount = report::discount_text(&loaded.scenario);
+            (report::run_report(loaded, v, &charts, &manifest), report::headlines(v, &discount))
+        }
+        Inputs::Scenario(loaded, variants) => {
+            std::fs::write(out.path("scenario.ron"), &loaded.source_text).context("writing scenario.ron")?;
+            tables::write_csv(&mut crate::compare::comparison_frame(&runs)?, &out.path("comparison.csv"))?;
+            let charts = comparison_charts(&runs, out.tmp_dir())?;
+            let mut inputs = vec![Block::Table {
+                header: vec!["variant".into(), "settings".into()],
+                rows: variants
+                    .iter()
+                    .map(|v| vec![v.name.clone(), v.settings.iter().map(|(p, x)| format!("{p} = {x}")).collect::<Vec<_>>().join("; ")])
+                    .collect(),
+            }];
+            inputs.push(Block::Details(format!("{} ({})", loaded.scenario.name, loaded.file), vec![Block::Code(loaded.source_text.clone())]));
+            let what = format!("{} variants of {}", runs.len(), loaded.scenario.name);
+            (report::compare_report(&what, inputs, &runs, &charts, &manifest), runs.iter().map(crate::compare::short_headline).collect())
+        }
+        Inputs::Compare(loadeds) => {
+            let saved = CompareInputs { scenarios: loadeds.iter().map(|l| (l.file.clone(), l.source_text.clone())).collect() };
+            let text = ron::ser::to_string_pretty(&saved, ron::ser::PrettyConfig::default()).context("encoding compare.ron")?;
+            std::fs::write(out.path("compare.ron"), text).context("writing compare.ron")?;
+            tables::write_csv(&mut crate::compare::comparison_frame(&runs)?, &out.path("comparison.csv"))?;
+            let charts = comparison_charts(&runs, out.tmp_dir())?;
+            let inputs =
+                loadeds.iter().map(|l| Block::Details(format!("{} ({})", l.scenario.name, l.file), vec![Block::Code(l.source_text.clone())])).collect();
+            let what = format!("{} scenarios", runs.len());
+            (report::compare_report(&what, inputs, &runs, &charts, &manifest), runs.iter().map(crate::compare::headline).collect())
+        }
     };
+    let dir = write_doc_and_manifest(out, &doc, manifest, info.t0)?;
+    Ok(Finished { dir, variants: runs, headlines, wall: info.t0.elapsed() })
+}
+
+/// Write `report.md`, `report.html` and the manifest (with the wall time so far and the hash of
+/// every file), then move the folder into place.
+pub fn write_doc_and_manifest(out: OutputDir, doc: &crate::doc::Doc, mut manifest: Manifest, t0: Instant) -> Result<PathBuf> {
     std::fs::write(out.path("report.md"), doc.to_markdown()).context("writing report.md")?;
     std::fs::write(out.path("report.html"), doc.to_html()).context("writing report.html")?;
-    manifest.wall_time_s = info.t0.elapsed().as_secs_f64();
+    manifest.wall_time_s = t0.elapsed().as_secs_f64();
     manifest.files = hash_files(out.tmp_dir())?;
     let text = ron::ser::to_string_pretty(&manifest, ron::ser::PrettyConfig::default()).context("encoding the manifest")?;
     std::fs::write(out.path("manifest.ron"), text).context("writing manifest.ron")?;
-    let dir = out.commit()?;
-    Ok(Finished { dir, variants: runs, headlines, wall: info.t0.elapsed() })
+    out.commit()
 }
 
 /// The charts of a comparison of variants.
 pub fn comparison_charts(variants: &[VariantRuns], dir: &Path) -> Result<Vec<RenderedChart>> {
-    Ok(vec![
+    let mut out = vec![
         charts::render(&npv_boxplot(variants), dir)?,
         charts::render(&payback_boxplot(variants), dir)?,
         charts::render(&payback_cdf_chart(variants), dir)?,
         charts::render(&npv_distribution_chart(variants), dir)?,
         charts::render(&crate::figures::energy_breakdown_chart(variants), dir)?,
-        charts::render(&crate::figures::pue_temperature_chart(variants), dir)?,
-    ])
+    ];
+    if let Some(c) = crate::figures::pue_temperature_chart(variants) {
+        out.push(charts::render(&c, dir)?);
+    }
+    Ok(out)
 }
 
 /// NPV per variant as box plots.
@@ -392,6 +439,10 @@ pub fn write_tables(variants: &[VariantRuns], out: &OutputDir) -> Result<()> {
     tables::write_parquet(&mut tables::monthly_frame(variants)?, &out.path("monthly.parquet"))?;
     tables::write_parquet(&mut tables::fleet_frame(variants)?, &out.path("fleet.parquet"))?;
     tables::write_parquet(&mut tables::market_frame(variants)?, &out.path("market.parquet"))?;
+    let mut hourly = tables::hourly_frame(variants)?;
+    if hourly.height() > 0 {
+        tables::write_parquet(&mut hourly, &out.path("hourly.parquet"))?;
+    }
     tables::write_csv(&mut tables::summary_frame(variants)?, &out.path("summary.csv"))?;
     Ok(())
 }
@@ -419,6 +470,19 @@ pub const COMPARE_FILES: &[&str] = &[
     "payback_boxplot.png",
 ];
 
+/// The variant names of compared scenarios: their names, made unique with primes (`a`, `a'`).
+pub fn compare_names(loadeds: &[LoadedScenario]) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for l in loadeds {
+        let mut name = l.scenario.name.clone();
+        while names.contains(&name) {
+            name.push('\'');
+        }
+        names.push(name);
+    }
+    names
+}
+
 /// Run several scenarios with common random numbers (the same seed and replication indices) and
 /// write a comparison folder.
 pub fn run_compare(loadeds: &[LoadedScenario], req: &RunRequest) -> Result<Finished> {
@@ -434,47 +498,21 @@ pub fn run_compare(loadeds: &[LoadedScenario], req: &RunRequest) -> Result<Finis
     let t0 = Instant::now();
     let progress = Progress::new(n * loadeds.len() as u64, req.quiet, "simulating");
     let mut variants: Vec<VariantRuns> = Vec::new();
-    for l in loadeds {
+    for (l, name) in loadeds.iter().zip(compare_names(loadeds)) {
         let output = simulate(l, seed, n, &RunRequest { target_ci: None, ..req.clone() }, &progress)?;
-        let mut name = l.scenario.name.clone();
-        while variants.iter().any(|v| v.name == name) {
-            name.push('\'');
-        }
         variants.push(VariantRuns { name, seed, start: l.scenario.simulation.start, output });
     }
     progress.finish();
-    write_tables(&variants, &out)?;
-    tables::write_csv(&mut crate::compare::comparison_frame(&variants)?, &out.path("comparison.csv"))?;
-    let charts = comparison_charts(&variants, out.tmp_dir())?;
-    let text: String = loadeds.iter().map(|l| l.source_text.as_str()).collect::<Vec<_>>().join("\n");
-    let mut manifest = Manifest {
-        dcplan_version: manifest::VERSION.to_string(),
-        git_revision: manifest::GIT_REVISION.to_string(),
-        scenario_file: loadeds.iter().map(|l| l.file.as_str()).collect::<Vec<_>>().join(" "),
-        scenario_name: variants.iter().map(|v| v.name.as_str()).collect::<Vec<_>>().join(" vs "),
-        scenario_hash: manifest::hash_bytes(text.as_bytes()),
+    let info = RunInfo {
+        inputs: Inputs::Compare(loadeds),
         seed,
-        replications: n,
-        replication_range: (0, n),
+        n,
         threads: threads_used(req.threads),
         command_line: req.command_line.clone(),
         started_utc: started,
-        wall_time_s: 0.0,
-        failures: variants.iter().flat_map(|v| v.output.failures.iter().map(|f| (f.index, format!("{}: {}", v.name, f.message)))).collect(),
-        files: Vec::new(),
+        t0,
     };
-    let inputs = loadeds.iter().map(|l| Block::Details(format!("{} ({})", l.scenario.name, l.file), vec![Block::Code(l.source_text.clone())])).collect();
-    let what = format!("{} scenarios", variants.len());
-    let doc = crate::report::compare_report(&what, inputs, &variants, &charts, &manifest);
-    std::fs::write(out.path("report.md"), doc.to_markdown()).context("writing report.md")?;
-    std::fs::write(out.path("report.html"), doc.to_html()).context("writing report.html")?;
-    manifest.wall_time_s = t0.elapsed().as_secs_f64();
-    manifest.files = hash_files(out.tmp_dir())?;
-    let text = ron::ser::to_string_pretty(&manifest, ron::ser::PrettyConfig::default()).context("encoding the manifest")?;
-    std::fs::write(out.path("manifest.ron"), text).context("writing manifest.ron")?;
-    let dir = out.commit()?;
-    let headlines = variants.iter().map(crate::compare::headline).collect();
-    Ok(Finished { dir, headlines, variants, wall: t0.elapsed() })
+    finish(&info, variants, out)
 }
 
 /// Cumulative distribution of NPV per variant.
@@ -546,7 +584,7 @@ pub fn run_charts(v: &VariantRuns, dir: &Path) -> Result<Vec<RenderedChart>> {
         x_format: YFormat::MillionsUsd,
         markers: vec![("P10".into(), npv.p10), ("P50".into(), npv.p50), ("P90".into(), npv.p90)],
     };
-    Ok(vec![
+    let mut out = vec![
         charts::render(&cash, dir)?,
         charts::render(&hist, dir)?,
         charts::render(&utilization_chart(v), dir)?,
@@ -558,8 +596,11 @@ pub fn run_charts(v: &VariantRuns, dir: &Path) -> Result<Vec<RenderedChart>> {
         charts::render(&payback_cdf_chart(std::slice::from_ref(v)), dir)?,
         charts::render(&debt_chart(v), dir)?,
         charts::render(&crate::figures::energy_breakdown_chart(std::slice::from_ref(v)), dir)?,
-        charts::render(&crate::figures::pue_temperature_chart(std::slice::from_ref(v)), dir)?,
-    ])
+    ];
+    if let Some(c) = crate::figures::pue_temperature_chart(std::slice::from_ref(v)) {
+        out.push(charts::render(&c, dir)?);
+    }
+    Ok(out)
 }
 
 /// The replication whose NPV is the median (nearest rank), for single-path illustrations.

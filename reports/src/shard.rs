@@ -360,8 +360,7 @@ pub fn merge(paths: &[PathBuf], req: &RunRequest) -> Result<Finished> {
         runs.push(VariantRuns { name: names[i].clone(), seed: first.seed, start: variants[i].loaded.scenario.simulation.start, output });
     }
     let info = RunInfo {
-        loaded: &loaded,
-        variants: &variants,
+        inputs: pipeline::Inputs::Scenario(&loaded, &variants),
         seed: first.seed,
         n: first.replications,
         threads: pipeline::threads_used(req.threads),

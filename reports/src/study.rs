@@ -60,15 +60,6 @@ fn manifest_for(loaded: &LoadedScenario, seed: u64, n: u64, req: &RunRequest, st
     }
 }
 
-fn write_doc_and_manifest(out: OutputDir, doc: &Doc, mut manifest: Manifest, t0: Instant) -> Result<std::path::PathBuf> {
-    std::fs::write(out.path("report.md"), doc.to_markdown()).context("writing report.md")?;
-    std::fs::write(out.path("report.html"), doc.to_html()).context("writing report.html")?;
-    manifest.wall_time_s = t0.elapsed().as_secs_f64();
-    manifest.files = pipeline::hash_files(out.tmp_dir())?;
-    let text = ron::ser::to_string_pretty(&manifest, ron::ser::PrettyConfig::default()).context("encoding the manifest")?;
-    std::fs::write(out.path("manifest.ron"), text).context("writing manifest.ron")?;
-    out.commit()
-}
 
 
 fn chart_blocks(charts: &[RenderedChart]) -> Vec<Block> {
@@ -243,7 +234,7 @@ pub fn run_sensitivity(loaded: &LoadedScenario, req: &RunRequest) -> Result<Fini
     blocks.push(Block::Details(format!("{} ({})", loaded.scenario.name, loaded.file), vec![Block::Code(loaded.source_text.clone())]));
     blocks.extend(report::reproducibility(&manifest, "replications per setting"));
     let doc = Doc { title: format!("dcplan sensitivity: {}", loaded.scenario.name), blocks };
-    let dir = write_doc_and_manifest(out, &doc, manifest, t0)?;
+    let dir = pipeline::write_doc_and_manifest(out, &doc, manifest, t0)?;
     Ok(Finished { dir, variants: runs, headlines, wall: t0.elapsed() })
 }
 
@@ -466,7 +457,7 @@ pub fn run_optimize(loaded: &LoadedScenario, req: &RunRequest) -> Result<Finishe
     blocks.push(Block::Details(format!("{} ({})", loaded.scenario.name, loaded.file), vec![Block::Code(loaded.source_text.clone())]));
     blocks.extend(report::reproducibility(&manifest, "replications per candidate"));
     let doc = Doc { title: format!("dcplan optimize: {}", loaded.scenario.name), blocks };
-    let dir = write_doc_and_manifest(out, &doc, manifest, t0)?;
+    let dir = pipeline::write_doc_and_manifest(out, &doc, manifest, t0)?;
     Ok(Finished { dir, variants: Vec::new(), headlines, wall: t0.elapsed() })
 }
 

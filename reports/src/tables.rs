@@ -1,10 +1,12 @@
 //! Results as polars tables: `runs` (one row per variant and replication), `monthly` (one row per
-//! variant, replication and month) and `summary` (statistics per variant and KPI).
+//! variant, replication and month), `fleet`, `market`, `hourly` (the kept replications' hourly
+//! energy flows) and `summary` (statistics per variant and KPI).
 
 use std::fs::File;
 use std::path::Path;
 
 use anyhow::{Context, Result};
+use dcplan_sim::energy::dispatch::HourFlows;
 use dcplan_sim::results::{Kpis, MonthRow};
 use dcplan_sim::stats::{Summary, summarize};
 use dcplan_sim::time::YearMonth;
@@ -95,7 +97,8 @@ pub fn monthly_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
 /// Fleet composition: one row per (variant, replication, month, SKU) with GPUs per state.
 pub fn fleet_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
     use dcplan_sim::model::fleet::GpuState;
-    let rows: Vec<(&VariantRuns, &Replication, &(u32, u16, [u64; dcplan_sim::model::fleet::N_GPU_STATES]))> = variants
+    type FleetRow = (u32, u16, [u64; dcplan_sim::model::fleet::N_GPU_STATES]);
+    let rows: Vec<(&VariantRuns, &Replication, &FleetRow)> = variants
         .iter()
         .flat_map(|v| v.output.replications.iter().flat_map(move |r| r.fleet.iter().map(move |f| (v, r, f))))
         .collect();
@@ -140,6 +143,87 @@ pub fn market_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
         Column::new("market_price_usd_per_gpu_hour".into(), price),
     ];
     DataFrame::new(height, cols).context("building the market table")
+}
+
+macro_rules! hourly_columns {
+    ($($field:ident => $name:literal: $doc:literal,)*) => {
+        /// Flow columns of `hourly.parquet`, with what they hold.
+        pub const HOURLY_COLUMNS: &[(&str, &str)] = &[$(($name, $doc),)*];
+
+        /// An hour's flows in [`HOURLY_COLUMNS`] order.
+        pub fn hourly_values(h: &HourFlows) -> Vec<f64> {
+            vec![$(h.$field,)*]
+        }
+
+        /// The hour whose flows are `values` in [`HOURLY_COLUMNS`] order (missing ones are 0).
+        pub fn hourly_from_values(values: &[f64]) -> HourFlows {
+            let mut it = values.iter().copied();
+            HourFlows { $($field: it.next().unwrap_or(0.0),)* }
+        }
+    };
+}
+
+hourly_columns! {
+    load => "facility_kwh": "facility energy in the hour, after any power cap",
+    grid => "grid_import_kwh": "energy imported from the grid",
+    ppa => "ppa_kwh": "PPA energy used on site",
+    solar => "solar_kwh": "on-site solar used on site",
+    wind => "wind_kwh": "on-site wind used on site",
+    gas => "gas_kwh": "on-site gas generation",
+    discharge => "battery_discharge_kwh": "battery discharge to the site",
+    charge => "battery_charge_kwh": "battery charge, from any source",
+    soc => "battery_soc_kwh": "battery state of charge at the end of the hour",
+    export => "export_kwh": "surplus exported to the grid",
+    temperature_c => "temperature_c": "outdoor dry-bulb temperature, C",
+    pue => "pue": "PUE of the hour (facility / IT energy)",
+}
+
+/// Hourly energy flows of the replications the scenario keeps (`simulation.hourly_replications`):
+/// one row per (variant, replication, hour).
+pub fn hourly_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
+    let mut variant = Vec::new();
+    let mut replication = Vec::new();
+    let mut hour = Vec::new();
+    let mut year_month = Vec::new();
+    let mut day = Vec::new();
+    let mut hour_of_day = Vec::new();
+    let mut flows: Vec<Vec<f64>> = vec![Vec::new(); HOURLY_COLUMNS.len()];
+    for v in variants {
+        for r in v.output.replications.iter().filter(|r| !r.hourly.is_empty()) {
+            let months = r.months.len().max(1) as u32;
+            let calendar = dcplan_sim::time::Calendar::new(v.start, months);
+            let mut m = 0u32;
+            for (h, f) in r.hourly.iter().enumerate() {
+                let h = h as u64;
+                while m + 1 < months && calendar.month_start(m + 1).hour_index() <= h {
+                    m += 1;
+                }
+                let in_month = h - calendar.month_start(m).hour_index();
+                variant.push(v.name.clone());
+                replication.push(r.index);
+                hour.push(h);
+                year_month.push(v.start.plus_months(m).to_string());
+                day.push((in_month / 24 + 1) as u32);
+                hour_of_day.push((in_month % 24) as u32);
+                for (col, x) in flows.iter_mut().zip(hourly_values(f)) {
+                    col.push(x);
+                }
+            }
+        }
+    }
+    let height = variant.len();
+    let mut cols = vec![
+        Column::new("variant".into(), variant),
+        Column::new("replication".into(), replication),
+        Column::new("hour".into(), hour),
+        Column::new("year_month".into(), year_month),
+        Column::new("day".into(), day),
+        Column::new("hour_of_day".into(), hour_of_day),
+    ];
+    for ((name, _), values) in HOURLY_COLUMNS.iter().zip(flows) {
+        cols.push(Column::new((*name).into(), values));
+    }
+    DataFrame::new(height, cols).context("building the hourly table")
 }
 
 /// Statistics per variant and KPI.

@@ -43,10 +43,21 @@ macro_rules! record {
                     _ => None,
                 }
             }
+
+            /// Set a column by name (the inverse of [`Self::get`]: `None` is NaN in a plain
+            /// number); false for an unknown column.
+            pub fn set(&mut self, column: &str, value: Option<f64>) -> bool {
+                match column {
+                    $( stringify!($field) => { self.$field = record!(@from value, $ty); true } )*
+                    _ => false,
+                }
+            }
         }
     };
     (@value $e:expr, f64) => { Some($e) };
     (@value $e:expr, Opt) => { $e };
+    (@from $e:expr, f64) => { $e.unwrap_or(f64::NAN) };
+    (@from $e:expr, Opt) => { $e };
 }
 
 /// An optional number (a KPI that may not exist, such as payback that never happens).
@@ -365,8 +376,37 @@ pub struct Replication {
     pub skus: Vec<String>,
     /// Market price per SKU (outer) and month (inner), USD per GPU-hour.
     pub market_prices: Vec<Vec<f64>>,
-    /// The first year's hourly energy flows (replication 0 only; empty otherwise).
+    /// Hourly energy flows of the first `simulation.hourly_months` months, for the replications
+    /// `simulation.hourly_replications` lists (empty otherwise).
     pub hourly: Vec<crate::energy::dispatch::HourFlows>,
     /// Events the engine handled.
     pub events: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_inverts_get_for_every_column() {
+        let mut k = Kpis::default();
+        for (i, c) in Kpis::COLUMNS.iter().enumerate() {
+            let v = if i % 3 == 0 { None } else { Some(i as f64 + 0.25) };
+            assert!(k.set(c.name, v), "{}", c.name);
+        }
+        let mut again = Kpis::default();
+        for c in Kpis::COLUMNS {
+            again.set(c.name, k.get(c.name));
+        }
+        // Bit patterns, so that a plain number set from `None` (NaN) compares equal to itself.
+        let bits = |k: &Kpis| k.values().iter().map(|v| v.map(f64::to_bits)).collect::<Vec<_>>();
+        assert_eq!(bits(&k), bits(&again));
+        assert!(k.revenue_usd.is_nan() && k.payback_months.is_none() && k.ebitda_usd == 1.25);
+        let mut m = MonthRow::default();
+        for (i, c) in MonthRow::COLUMNS.iter().enumerate() {
+            assert!(m.set(c.name, Some(i as f64 * 1.5)));
+            assert_eq!(m.get(c.name), Some(i as f64 * 1.5));
+        }
+        assert!(!m.set("no_such_column", Some(1.0)));
+    }
 }

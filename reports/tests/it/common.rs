@@ -30,3 +30,25 @@ pub fn ok(cwd: &Path, args: &[&str]) -> Output {
     assert!(o.status.success(), "dcplan {args:?} failed\nstdout:\n{out}\nstderr:\n{err}");
     o
 }
+
+/// tiny.ron with the value at `path` replaced (or added).
+pub fn tiny_with(path: &str, value: &str) -> String {
+    let text = std::fs::read_to_string(scenario("tiny.ron")).expect("tiny.ron");
+    dcplan_sim::scenario::ron_text::set(&text, path, value).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// tiny.ron with a three-variant sweep over the list price, written into `dir`.
+pub fn sweep_scenario(dir: &Path) -> String {
+    let text = tiny_with("sweep", r#"(axes: [(path: "pricing.policy", values: [ListRatio(0.9), ListRatio(1.0), ListRatio(1.2)], labels: ["low", "market", "high"])])"#);
+    let path = dir.join("sweep.ron");
+    std::fs::write(&path, text).expect("write sweep.ron");
+    path.to_str().expect("utf-8").to_string()
+}
+
+/// Require the files to be byte-identical in both folders.
+pub fn same_files(a: &Path, b: &Path, files: &[&str]) {
+    for f in files {
+        let (x, y) = (std::fs::read(a.join(f)).expect("first"), std::fs::read(b.join(f)).expect("second"));
+        assert!(x == y, "{f} differs between {} and {}", a.display(), b.display());
+    }
+}

@@ -4,5 +4,6 @@ mod browser;
 mod cli;
 mod cluster;
 mod common;
+mod rebuild;
 mod scale;
 mod snapshot;

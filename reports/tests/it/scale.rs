@@ -1,35 +1,13 @@
 //! Sweeps, sharded runs and their merge, resume, sensitivity and search, through the binary.
 
-use std::path::Path;
-
 use dcplan::pipeline::COMPARE_FILES;
 use dcplan::study::{OPTIMIZE_FILES, SENSITIVITY_FILES};
 use dcplan::tables::read_parquet;
-use dcplan_sim::scenario::ron_text;
 
-use super::common::{dcplan, ok, scenario, text};
-
-fn tiny_with(path: &str, value: &str) -> String {
-    let text = std::fs::read_to_string(scenario("tiny.ron")).expect("tiny.ron");
-    ron_text::set(&text, path, value).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
-
-/// tiny.ron with a three-variant sweep over the list price.
-fn sweep_scenario(dir: &Path) -> String {
-    let text = tiny_with("sweep", r#"(axes: [(path: "pricing.policy", values: [ListRatio(0.9), ListRatio(1.0), ListRatio(1.2)], labels: ["low", "market", "high"])])"#);
-    let path = dir.join("sweep.ron");
-    std::fs::write(&path, text).expect("write sweep.ron");
-    path.to_str().expect("utf-8").to_string()
-}
+use super::common::{dcplan, ok, same_files, scenario, sweep_scenario, text, tiny_with};
 
 const TABLES: &[&str] = &["runs.parquet", "monthly.parquet", "fleet.parquet", "market.parquet", "summary.csv", "comparison.csv"];
 
-fn same_files(a: &Path, b: &Path, files: &[&str]) {
-    for f in files {
-        let (x, y) = (std::fs::read(a.join(f)).expect("first"), std::fs::read(b.join(f)).expect("second"));
-        assert!(x == y, "{f} differs between {} and {}", a.display(), b.display());
-    }
-}
 
 #[test]
 fn a_sweep_runs_every_variant_and_writes_a_comparison() {
@@ -167,7 +145,7 @@ fn optimize_searches_and_writes_the_best_scenario() {
         r#"(variables: [(path: "fleet[0].gpus", min: 32, max: 96, points: 3, multiple_of: 8), (path: "pricing.policy.0", min: 0.9, max: 1.2, points: 2)],
             constraint: (payback_months: 12, probability: 0.0001), replications: 4, refinements: 1)"#,
     );
-    let text_ = ron_text::set(&text_, "pricing.policy", "ListRatio(1.0)").expect("policy");
+    let text_ = dcplan_sim::scenario::ron_text::set(&text_, "pricing.policy", "ListRatio(1.0)").expect("policy");
     std::fs::write(tmp.path().join("opt.ron"), text_).expect("write");
     let o = dcplan(tmp.path(), &["optimize", "opt.ron", "--out", "o"]);
     let (out, err) = text(&o);

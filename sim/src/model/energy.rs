@@ -58,8 +58,8 @@ pub struct EnergyModel {
     pub state: DispatchState,
     /// Weekday (0 = Monday) of the first simulated day.
     pub first_weekday: u32,
-    /// Keep the first year's hourly flows (for the PUE and temperature chart).
-    pub capture_hours: bool,
+    /// Months from the start whose hourly flows are kept (0: none).
+    pub capture_months: u32,
 }
 
 /// The energy totals of the month just closed.
@@ -73,7 +73,7 @@ impl std::ops::Deref for MonthEnergy {
     }
 }
 
-/// The first year's hourly flows, when captured.
+/// The hourly flows of the first months, when the scenario keeps them for this replication.
 #[derive(Resource, Debug, Default)]
 pub struct HourlySample(pub Vec<HourFlows>);
 
@@ -137,7 +137,7 @@ fn settle_energy(
             market_usd_per_kwh: prices[i].1,
         })
         .collect();
-    let capture = m.capture_hours && clock.month < 12;
+    let capture = clock.month < m.capture_months;
     let mut flows = Vec::new();
     out.0 = dispatch_month(&m.spec, &mut m.state, &hours, capture.then_some(&mut flows));
     if capture {

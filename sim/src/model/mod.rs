@@ -388,7 +388,7 @@ pub fn build(loaded: &LoadedScenario, seed: u64, replication: u64, options: &Rep
         let hours = calendar.hours_in_month(0) as usize;
         engine.world.resource_mut::<Meter>().start_month(SimTime::ZERO, hours);
     }
-    debug_assert!(HOURS_PER_YEAR == 8760);
+    const { assert!(HOURS_PER_YEAR == 8760) };
     (engine, sampler.into_drawn())
 }
 
@@ -512,7 +512,7 @@ fn energy_setup(loaded: &LoadedScenario, seed: u64, replication: u64, sampler: &
         price_rng: stream_rng(seed, replication, Stream::Electricity),
         state: Default::default(),
         first_weekday: first_weekday(s.simulation.start.year, s.simulation.start.month),
-        capture_hours: replication == 0,
+        capture_months: s.simulation.hourly_capture(replication).unwrap_or(0),
     };
     (model, capex)
 }

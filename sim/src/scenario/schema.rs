@@ -405,6 +405,10 @@ impl Tranche {
     }
 }
 
+/// Months of hourly flows kept by default: one year, enough for the seasonal PUE and temperature
+/// chart (8,760 rows per replication).
+pub const DEFAULT_HOURLY_MONTHS: i64 = 12;
+
 impl Simulation {
     /// The horizon in months (validated to be between 1 and 600).
     pub fn horizon(&self) -> u32 {
@@ -414,6 +418,14 @@ impl Simulation {
     /// Replications (validated to be between 1 and the limit).
     pub fn replication_count(&self) -> u32 {
         self.replications.clamp(1, super::validate::MAX_REPLICATIONS as i64) as u32
+    }
+
+    /// Whether replication `index` keeps its hourly flows, and for how many months.
+    pub fn hourly_capture(&self, index: u64) -> Option<u32> {
+        self.hourly_replications
+            .iter()
+            .any(|&r| r >= 0 && r as u64 == index)
+            .then(|| self.hourly_months.unwrap_or(DEFAULT_HOURLY_MONTHS).clamp(1, self.horizon() as i64) as u32)
     }
 }
 
@@ -1057,6 +1069,23 @@ pub struct Simulation {
     /// How uncertain inputs are drawn across replications.
     #[serde(default, skip_serializing_if = "Sampling::is_random")]
     pub sampling: Sampling,
+    /// Replications whose hourly energy flows (load, sources, battery, temperature, PUE) are
+    /// kept and written to `hourly.parquet`; the first of them also draws the PUE and
+    /// temperature chart. Empty: no hourly output and no such chart.
+    #[serde(default = "default_hourly_replications", skip_serializing_if = "is_default_hourly_replications")]
+    pub hourly_replications: Vec<i64>,
+    /// Months of hourly flows kept for those replications, from the start (at most the horizon;
+    /// default: one year, or the horizon if shorter).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hourly_months: Option<i64>,
+}
+
+fn default_hourly_replications() -> Vec<i64> {
+    vec![0]
+}
+
+fn is_default_hourly_replications(v: &[i64]) -> bool {
+    v == [0]
 }
 
 /// How the distribution-valued inputs are drawn across replications.

@@ -10,6 +10,8 @@ use crate::dist::Param;
 pub const MAX_HORIZON_MONTHS: u32 = 600;
 /// Largest number of replications accepted in one run.
 pub const MAX_REPLICATIONS: u32 = 1_000_000;
+/// Most replications that may keep hourly flows (each holds up to 744 rows per month).
+pub const MAX_HOURLY_REPLICATIONS: usize = 100;
 /// Largest number of requests one replication may simulate.
 pub const MAX_REQUESTS: f64 = 2e9;
 /// Largest fleet accepted, in GPUs.
@@ -145,6 +147,24 @@ fn check_simulation(s: &Scenario, p: &mut Problems) {
     }
     if sim.replications < 1 || sim.replications > MAX_REPLICATIONS as i64 {
         p.push("simulation.replications", format!("{} must be between 1 and {MAX_REPLICATIONS}", sim.replications));
+    }
+    for (i, r) in sim.hourly_replications.iter().enumerate() {
+        if *r < 0 || *r >= MAX_REPLICATIONS as i64 {
+            p.push(format!("simulation.hourly_replications[{i}]"), format!("{r} is not a replication index (0 to {})", MAX_REPLICATIONS - 1));
+        } else if sim.hourly_replications[..i].contains(r) {
+            p.push(format!("simulation.hourly_replications[{i}]"), format!("replication {r} is listed twice"));
+        }
+    }
+    if sim.hourly_replications.len() > MAX_HOURLY_REPLICATIONS {
+        p.push(
+            "simulation.hourly_replications",
+            format!("{} replications listed; at most {MAX_HOURLY_REPLICATIONS} keep hourly flows (each keeps up to {} rows)", sim.hourly_replications.len(), MAX_HORIZON_MONTHS * 744),
+        );
+    }
+    if let Some(months) = sim.hourly_months
+        && (months < 1 || months > sim.horizon_months.max(1))
+    {
+        p.push("simulation.hourly_months", format!("{months} must be between 1 and the horizon ({} months)", sim.horizon_months));
     }
 }
 
@@ -341,13 +361,8 @@ fn check_energy(s: &Scenario, catalog: &Catalog, p: &mut Problems) {
         g.om_usd_per_mwh.check_range("energy.gas.om_usd_per_mwh", 0.0, 1_000.0, p);
         g.capex_usd_per_kw.check_range("energy.gas.capex_usd_per_kw", 0.0, 1e5, p);
     }
-    if let Some(name) = &s.site.cooling {
-        if let Some(c) = catalog.cooling_preset(name) {
-            for problem in c.check() {
-                p.push(format!("catalog.cooling ({name})"), problem);
-            }
-        }
-    }
+    // Cooling presets need no check here: the built-in ones are tested valid and a scenario's own
+    // (`catalog.cooling`) are checked, with their index, when they are merged into the catalog.
     for (i, t) in s.fleet.iter().enumerate() {
         t.embodied_tco2_per_gpu.check_range(&format!("fleet[{i}].embodied_tco2_per_gpu"), 0.0, 1_000.0, p);
     }

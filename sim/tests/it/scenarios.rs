@@ -187,3 +187,15 @@ fn mutated_scenarios_never_panic() {
     }
     assert!(loaded_ok > 100, "only {loaded_ok} mutated scenarios loaded; the fuzz test lost its power");
 }
+
+#[test]
+fn a_bad_cooling_preset_is_reported_once_under_its_own_path() {
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bad/cooling_below_one.ron")).expect("fixture");
+    match load_str("test.ron", &text) {
+        Err(ScenarioError::Invalid { problems, .. }) => {
+            let about: Vec<&str> = problems.iter().filter(|p| p.message.contains("-0.1 is negative")).map(|p| p.path.as_str()).collect();
+            assert_eq!(about, ["catalog.cooling[0].electrical_loss_frac"], "{problems:?}");
+        }
+        other => panic!("expected validation problems, got {other:?}"),
+    }
+}
