@@ -1,5 +1,6 @@
-//! Annual PUE of every cooling preset in every climate preset, at a steady 70 % IT load, from a
-//! year of hourly weather: `cargo run --release -p dcplan-benches --example pue_table`.
+//! Annual PUE and water use (WUE, litres per IT kWh) of every cooling preset in every climate
+//! preset, at a steady 70 % IT load, from a year of hourly weather:
+//! `cargo run --release -p dcplan-benches --example pue_table`.
 
 use dcplan_sim::catalog::Catalog;
 use dcplan_sim::energy::weather::WeatherGen;
@@ -7,20 +8,32 @@ use rand::SeedableRng;
 
 fn main() {
     let cat = Catalog::builtin();
-    print!("{:<16}", "preset");
-    for c in &cat.climates {
-        print!("{:>20}", c.name);
-    }
-    println!("{:>16}", "published");
-    for preset in &cat.cooling {
-        print!("{:<16}", preset.name);
+    for (what, wue) in [("annual PUE", false), ("annual WUE, L per IT kWh", true)] {
+        println!("{what}");
+        print!("{:<16}", "preset");
         for c in &cat.climates {
-            let mut weather = WeatherGen::new(c.clone(), None);
-            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(17);
-            let year = weather.hours(0, 8760, &mut rng);
-            let facility: f64 = year.iter().map(|w| preset.facility_kwh(700.0, 1000.0, w.temperature_c)).sum();
-            print!("{:>20.3}", facility / (700.0 * 8760.0));
+            print!("{:>20}", c.name);
         }
-        println!("{:>9.2}-{:.2}", preset.range_pue.0, preset.range_pue.1);
+        println!("{:>16}", if wue { "" } else { "published" });
+        for preset in &cat.cooling {
+            print!("{:<16}", preset.name);
+            for c in &cat.climates {
+                let mut weather = WeatherGen::new(c.clone(), None);
+                let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(17);
+                let year = weather.hours(0, 8760, &mut rng);
+                let value: f64 = if wue {
+                    year.iter().map(|w| preset.water_l_per_kwh(w.temperature_c)).sum::<f64>() / 8760.0
+                } else {
+                    year.iter().map(|w| preset.facility_kwh(700.0, 1000.0, w.temperature_c)).sum::<f64>() / (700.0 * 8760.0)
+                };
+                print!("{:>20.3}", value);
+            }
+            if wue {
+                println!();
+            } else {
+                println!("{:>9.2}-{:.2}", preset.range_pue.0, preset.range_pue.1);
+            }
+        }
+        println!();
     }
 }

@@ -33,6 +33,7 @@ pub const METRICS: &[Metric] = &[
     Metric { name: "annual_tco2", label: "Emissions per year (tCO2)", value: |r| Some(r.kpis.tco2 / years(r)) },
     Metric { name: "cfe_frac", label: "Carbon-free energy (hourly matched)", value: |r| r.kpis.cfe_frac },
     Metric { name: "pue", label: "PUE", value: |r| r.kpis.pue },
+    Metric { name: "wue_l_per_kwh", label: "Water use (L per IT kWh)", value: |r| r.kpis.wue_l_per_kwh },
     Metric { name: "ebitda_margin_frac", label: "EBITDA margin", value: |r| r.kpis.ebitda_margin_frac },
     Metric { name: "npv_usd", label: "Project NPV", value: |r| Some(r.kpis.npv_usd) },
     Metric { name: "payback_months", label: "Payback (months)", value: |r| r.kpis.payback_months },

@@ -9,6 +9,10 @@ use crate::format::{by_column, money, months, percent};
 use crate::manifest::Manifest;
 use crate::tables::VariantRuns;
 
+/// KPIs that exist only when the scenario models them (water needs a cooling preset, not a
+/// fixed PUE); the key table leaves them out otherwise.
+pub const MODELLED_ONLY: &[&str] = &["wue_l_per_kwh", "water_m3"];
+
 /// KPIs shown in the key table, with a plain-language label.
 pub const KEY_KPIS: &[(&str, &str)] = &[
     ("payback_months", "Payback (months until cumulative free cash flow >= 0)"),
@@ -42,6 +46,8 @@ pub const KEY_KPIS: &[(&str, &str)] = &[
     ("energy_cost_usd", "Energy cost"),
     ("energy_cost_usd_per_mwh", "Energy cost per facility MWh"),
     ("pue", "PUE (facility / IT energy)"),
+    ("wue_l_per_kwh", "Water use (WUE), litres per IT kWh"),
+    ("water_m3", "Water used on site by cooling, m3"),
     ("tco2", "Emissions (grid location-based and gas), tCO2"),
     ("cfe_frac", "Carbon-free energy, hourly matched"),
     ("capped_hours", "Hours with power capped at the interconnect"),
@@ -263,6 +269,7 @@ pub fn key_table(v: &VariantRuns) -> Block {
     let header = ["KPI", "mean", "std. error", "P5", "P10", "P50", "P90", "P95", "n"].map(String::from).to_vec();
     let rows = KEY_KPIS
         .iter()
+        .filter(|(name, _)| !MODELLED_ONLY.contains(name) || v.summary(name).n > 0)
         .map(|(name, label)| {
             let s: Summary = v.summary(name);
             let f = |x: f64| by_column(name, x);

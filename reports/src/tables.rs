@@ -176,6 +176,7 @@ hourly_columns! {
     export => "export_kwh": "surplus exported to the grid",
     temperature_c => "temperature_c": "outdoor dry-bulb temperature, C",
     pue => "pue": "PUE of the hour (facility / IT energy)",
+    water_l => "water_l": "water used on site by cooling, litres",
 }
 
 /// Hourly energy flows of the replications the scenario keeps (`simulation.hourly_replications`):

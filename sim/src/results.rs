@@ -140,6 +140,8 @@ record! {
         facility_mwh: f64,
         /// Average PUE (facility / IT energy).
         pue: f64,
+        /// Water used on site by cooling, m3 (NaN when the site has a fixed PUE).
+        water_m3: f64,
         /// Mean outdoor temperature, C.
         temperature_c: f64,
         /// Grid import, MWh.
@@ -294,6 +296,10 @@ record! {
         energy_cost_usd_per_mwh: Opt,
         /// Average PUE over the horizon.
         pue: Opt,
+        /// Water used on site by cooling over the horizon, m3 (none with a fixed PUE).
+        water_m3: Opt,
+        /// Water usage effectiveness: litres of site water per kWh of IT energy (none with a fixed PUE).
+        wue_l_per_kwh: Opt,
         /// Emissions over the horizon (grid, location-based, and gas), tCO2.
         tco2: f64,
         /// Share of facility energy matched hour by hour with carbon-free supply.
@@ -401,7 +407,9 @@ mod tests {
         // Bit patterns, so that a plain number set from `None` (NaN) compares equal to itself.
         let bits = |k: &Kpis| k.values().iter().map(|v| v.map(f64::to_bits)).collect::<Vec<_>>();
         assert_eq!(bits(&k), bits(&again));
-        assert!(k.revenue_usd.is_nan() && k.payback_months.is_none() && k.ebitda_usd == 1.25);
+        assert!(k.revenue_usd.is_nan() && k.ebitda_usd == 1.25, "column 0 was set from None, column 1 from 1.25");
+        let payback = Kpis::COLUMNS.iter().position(|c| c.name == "payback_months").expect("payback column");
+        assert_eq!(k.payback_months, if payback % 3 == 0 { None } else { Some(payback as f64 + 0.25) });
         let mut m = MonthRow::default();
         for (i, c) in MonthRow::COLUMNS.iter().enumerate() {
             assert!(m.set(c.name, Some(i as f64 * 1.5)));

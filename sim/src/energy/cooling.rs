@@ -5,6 +5,11 @@
 //! `mechanical_frac_per_c` per degree above it, capped at `max_cooling_frac`. Every term is
 //! non-negative, so PUE >= 1 whatever the weather or load. The formula is affine in IT power
 //! within an hour, so applying it to an hour's exact IT energy is exact.
+//!
+//! Water (WUE, litres per IT kWh): a preset with evaporative heat rejection uses none up to
+//! `water.above_c` outdoors and `water.l_per_kwh_per_c` more per degree above it, capped at
+//! `water.max_l_per_kwh` (evaporating all the heat takes 3,600 / 2,257 = 1.6 L/kWh, plus
+//! blowdown). Dry presets use no water on site.
 
 use serde::{Deserialize, Serialize};
 
@@ -30,7 +35,29 @@ pub struct CoolingPreset {
     pub max_cooling_frac: f64,
     /// Published range of annual PUE for this technology `(low, high)`.
     pub range_pue: (f64, f64),
+    /// Evaporative heat rejection (cooling towers, adiabatic assist) and the water it uses;
+    /// absent for dry systems (dry coolers, air-cooled chillers), which use no water on site.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub water: Option<Evaporative>,
 }
+
+/// Water use of evaporative cooling: litres per kWh of IT energy, 0 up to `above_c` outdoors,
+/// rising by `l_per_kwh_per_c` per degree above it, capped at `max_l_per_kwh`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Evaporative {
+    /// Outdoor dry-bulb temperature (C) above which evaporation runs.
+    pub above_c: f64,
+    /// Extra water per IT kWh per degree above `above_c`, litres.
+    pub l_per_kwh_per_c: f64,
+    /// Largest water use per IT kWh, litres (all heat rejected by evaporation, plus blowdown).
+    pub max_l_per_kwh: f64,
+}
+
+/// Litres of water evaporated by rejecting one kWh of heat: 3,600 kJ / 2,257 kJ/kg latent heat
+/// of vaporisation of water (engineering identity); with cooling-tower blowdown the total per kWh
+/// is higher, which a preset's `max_l_per_kwh` states.
+pub const EVAPORATION_L_PER_KWH: f64 = 3600.0 / 2257.0;
 
 impl CoolingPreset {
     /// Cooling power per unit IT power at outdoor temperature `t_c`.
@@ -53,6 +80,12 @@ impl CoolingPreset {
         1.0 + self.electrical_loss_frac + self.cooling_frac(t_c) + self.fixed_frac / load_frac
     }
 
+    /// Water used on site per kWh of IT energy at outdoor temperature `t_c`, litres (0 for a
+    /// dry system).
+    pub fn water_l_per_kwh(&self, t_c: f64) -> f64 {
+        self.water.as_ref().map_or(0.0, |w| ((t_c - w.above_c).max(0.0) * w.l_per_kwh_per_c).min(w.max_l_per_kwh))
+    }
+
     /// Problems with the parameters (any that could make PUE fall below 1 or run away).
     pub fn check(&self) -> Vec<String> {
         let mut v = Vec::new();
@@ -71,6 +104,21 @@ impl CoolingPreset {
         }
         if !(-50.0..=60.0).contains(&self.free_cooling_below_c) {
             v.push(format!("free_cooling_below_c: {} is outside -50..60 C", self.free_cooling_below_c));
+        }
+        if let Some(w) = &self.water {
+            if !(-50.0..=60.0).contains(&w.above_c) {
+                v.push(format!("water.above_c: {} is outside -50..60 C", w.above_c));
+            }
+            for (name, x) in [("water.l_per_kwh_per_c", w.l_per_kwh_per_c), ("water.max_l_per_kwh", w.max_l_per_kwh)] {
+                if !x.is_finite() || x < 0.0 {
+                    v.push(format!("{name}: {x} is negative; water use cannot be"));
+                }
+            }
+            // Evaporating all the heat takes about 1.6 L/kWh; blowdown adds a share of that.
+            let most = 2.0 * EVAPORATION_L_PER_KWH;
+            if w.max_l_per_kwh > most {
+                v.push(format!("water.max_l_per_kwh: {} is above {most:.2}, twice the water that evaporating all the heat takes", w.max_l_per_kwh));
+            }
         }
         v
     }

@@ -32,6 +32,15 @@ impl Facility {
             Facility::Cooling(c) => (1.0 + c.electrical_loss_frac + c.cooling_frac(t_c), c.fixed_frac * capacity_kw),
         }
     }
+
+    /// Water used on site per kWh of IT energy at outdoor temperature `t_c`, litres; `None` with
+    /// a fixed PUE, which says nothing about how heat is rejected.
+    pub fn water_l_per_kwh(&self, t_c: f64) -> Option<f64> {
+        match self {
+            Facility::FixedPue(_) => None,
+            Facility::Cooling(c) => Some(c.water_l_per_kwh(t_c)),
+        }
+    }
 }
 
 /// Physical PPA or virtual contract inputs.
@@ -154,6 +163,8 @@ pub struct HourFlows {
     pub temperature_c: f64,
     /// PUE of the hour.
     pub pue: f64,
+    /// Water used on site by cooling, litres (NaN with a fixed PUE).
+    pub water_l: f64,
 }
 
 /// Totals of one month.
@@ -163,6 +174,8 @@ pub struct MonthEnergy {
     pub it_kwh: f64,
     /// Facility energy, kWh.
     pub facility_kwh: f64,
+    /// Water used on site by cooling, litres; NaN when the site has a fixed PUE (no cooling model).
+    pub water_l: f64,
     /// Total energy cost net of export credits, USD.
     pub cost_usd: f64,
     /// Grid energy charges.
@@ -246,6 +259,7 @@ pub fn dispatch_month(spec: &EnergySpec, state: &mut DispatchState, hours: &[Hou
         }
         out.it_kwh += it;
         out.facility_kwh += fac;
+        out.water_l += spec.facility.water_l_per_kwh(h.weather.temperature_c).map_or(f64::NAN, |w| w * it);
         out.temperature_sum_c += h.weather.temperature_c;
         load.push((fac, it));
     }
@@ -297,7 +311,13 @@ pub fn dispatch_month(spec: &EnergySpec, state: &mut DispatchState, hours: &[Hou
     let eta = spec.battery.as_ref().map_or(1.0, |b| b.round_trip.sqrt());
     // Pass 2: hour by hour.
     for (i, (h, (fac, it))) in hours.iter().zip(&load).enumerate() {
-        let mut f = HourFlows { load: *fac, temperature_c: h.weather.temperature_c, pue: if *it > 0.0 { fac / it } else { f64::NAN }, ..HourFlows::default() };
+        let mut f = HourFlows {
+            load: *fac,
+            temperature_c: h.weather.temperature_c,
+            pue: if *it > 0.0 { fac / it } else { f64::NAN },
+            water_l: spec.facility.water_l_per_kwh(h.weather.temperature_c).map_or(f64::NAN, |w| w * it),
+            ..HourFlows::default()
+        };
         let solar = spec.solar_kw * h.weather.solar_cf;
         let wind = spec.wind_kw * h.weather.wind_cf;
         let contracted = ppa_kwh(h);
