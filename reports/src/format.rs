@@ -100,8 +100,22 @@ pub fn by_column(name: &str, x: f64) -> String {
     } else if x.abs() >= 1000.0 {
         thousands(x)
     } else {
-        format!("{x:.3}").trim_end_matches('0').trim_end_matches('.').to_string()
+        significant(x, 3)
     }
+}
+
+/// A number with `digits` significant digits and no trailing zeros: 280.726 -> "281",
+/// 0.000412 -> "0.000412", 0.25 -> "0.25".
+pub fn significant(x: f64, digits: i32) -> String {
+    if !x.is_finite() {
+        return "n/a".into();
+    }
+    if x == 0.0 {
+        return "0".into();
+    }
+    let decimals = (digits - 1 - x.abs().log10().floor() as i32).clamp(0, 12) as usize;
+    let text = format!("{x:.decimals$}");
+    if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.').to_string() } else { text }
 }
 
 #[cfg(test)]
@@ -115,6 +129,12 @@ mod tests {
         assert_eq!(money(412_300_000.0), "$412M");
         assert_eq!(money(1_250_000_000.0), "$1.25B");
         assert_eq!(money(-3_400_000.0), "-$3.4M");
+        assert_eq!(significant(280.726, 3), "281");
+        assert_eq!(significant(0.000_412_3, 3), "0.000412");
+        assert_eq!(significant(0.25, 3), "0.25");
+        assert_eq!(significant(-12.345, 3), "-12.3");
+        assert_eq!(significant(100.0, 3), "100");
+        assert_eq!(by_column("wue_l_per_kwh", 0.000_4), "0.0004");
         assert_eq!(money(950.0), "$950");
         assert_eq!(money(12_000.0), "$12k");
         assert_eq!(percent(0.783), "78.3 %");
