@@ -93,7 +93,7 @@ pub fn by_column(name: &str, x: f64) -> String {
         money(x)
     } else if name.ends_with("_frac") {
         percent(x)
-    } else if name.ends_with("_months") {
+    } else if name.ends_with("_months") && x.abs() < 1000.0 {
         format!("{x:.1}")
     } else if name == "pue" || name.ends_with("_ratio") {
         ratio(x)
@@ -135,6 +135,8 @@ mod tests {
         assert_eq!(significant(-12.345, 3), "-12.3");
         assert_eq!(significant(100.0, 3), "100");
         assert_eq!(by_column("wue_l_per_kwh", 0.000_4), "0.0004");
+        assert_eq!(by_column("inventory_gpu_months", 8214.4), "8,214");
+        assert_eq!(by_column("payback_months", 61.94), "61.9");
         assert_eq!(money(950.0), "$950");
         assert_eq!(money(12_000.0), "$12k");
         assert_eq!(percent(0.783), "78.3 %");
