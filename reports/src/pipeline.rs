@@ -288,6 +288,8 @@ pub fn finish(info: &RunInfo, runs: Vec<VariantRuns>, out: OutputDir) -> Result<
             )
         }
     };
+    // Replications actually run: fewer than asked when a precision target stopped the run early.
+    let n = runs.iter().map(|v| (v.output.replications.len() + v.output.failures.len()) as u64).max().unwrap_or(info.n);
     let manifest = Manifest {
         dcplan_version: manifest::VERSION.to_string(),
         git_revision: manifest::GIT_REVISION.to_string(),
@@ -295,8 +297,8 @@ pub fn finish(info: &RunInfo, runs: Vec<VariantRuns>, out: OutputDir) -> Result<
         scenario_name,
         scenario_hash,
         seed: info.seed,
-        replications: info.n,
-        replication_range: (0, info.n),
+        replications: n,
+        replication_range: (0, n),
         threads: info.threads,
         command_line: info.command_line.clone(),
         started_utc: info.started_utc.clone(),

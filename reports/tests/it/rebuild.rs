@@ -131,3 +131,24 @@ fn hourly_parquet_holds_the_chosen_replications_and_matches_the_monthly_energy()
     ok(tmp.path(), &["report", "n", "--out", "n2", "-q"]);
     same_folder(&tmp.path().join("n"), &tmp.path().join("n2"));
 }
+
+#[test]
+fn a_precision_target_stops_at_the_first_batch_that_meets_it_and_the_manifest_says_so() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let tiny = scenario("tiny.ron");
+    ok(tmp.path(), &["run", tiny.to_str().expect("utf-8"), "--target-ci", "0.3", "-r", "2000", "--out", "t", "-q"]);
+    let runs = read_parquet(&tmp.path().join("t/runs.parquet")).expect("runs");
+    let n = runs.height();
+    let batch = dcplan::pipeline::STOP_BATCH as usize;
+    assert!(n < 2000 && n % batch == 0, "{n} replications");
+    assert_eq!(manifest(&tmp.path().join("t")).replications, n as u64, "the manifest counts the replications run");
+    let npv: Vec<Option<f64>> = runs.column("npv_usd").expect("npv").f64().expect("f64").iter().collect();
+    let precise = |k: usize| {
+        let s = dcplan_sim::stats::summarize(&npv[..k]);
+        dcplan_sim::stats::Z95 * s.se <= 0.3 * s.mean.abs()
+    };
+    assert!(precise(n), "the target is met where the run stopped");
+    assert!(n == batch || !precise(n - batch), "and not one batch earlier");
+    ok(tmp.path(), &["report", "t", "--out", "r", "-q"]);
+    same_folder(&tmp.path().join("t"), &tmp.path().join("r"));
+}
