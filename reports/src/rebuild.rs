@@ -41,9 +41,6 @@ pub fn rebuild(dir: &Path, req: &RunRequest) -> Result<Finished> {
     let t0 = Instant::now();
     let text = std::fs::read_to_string(dir.join("manifest.ron")).with_context(|| format!("reading {}", dir.join("manifest.ron").display()))?;
     let manifest: Manifest = ron::from_str(&text).map_err(|e| anyhow!("{}: {e}", dir.join("manifest.ron").display()))?;
-    if ["sensitivity.csv", "candidates.csv"].iter().any(|f| dir.join(f).exists()) {
-        bail!("{} is a sensitivity or search folder; run `dcplan sensitivity` or `dcplan optimize` again to rebuild it", dir.display());
-    }
     check_hashes(dir, &manifest)?;
     // The scenario(s) the run used, checked against the manifest's hash.
     let compare_file = dir.join("compare.ron");
@@ -321,6 +318,11 @@ pub enum ReportInput {
 
 /// Sort the command line's folders into parts to merge or a run folder to rebuild.
 pub fn classify(paths: &[PathBuf]) -> Result<ReportInput> {
+    for p in paths {
+        if ["sensitivity.csv", "candidates.csv"].iter().any(|f| p.join(f).exists()) {
+            bail!("{} is a sensitivity or search folder; run `dcplan sensitivity` or `dcplan optimize` again to rebuild it", p.display());
+        }
+    }
     let runs: Vec<&PathBuf> = paths.iter().filter(|p| is_run_folder(p)).collect();
     match (runs.len(), paths.len()) {
         (0, _) => Ok(ReportInput::Parts(paths.to_vec())),

@@ -135,6 +135,10 @@ fn sensitivity_writes_tornado_charts_and_a_ranked_table() {
     assert!(cells[5] > cells[3], "NPV at P90 price {} > at P10 {}", cells[5], cells[3]);
     let runs = read_parquet(&tmp.path().join("s/runs.parquet")).expect("runs");
     assert_eq!(runs.height(), 4 * (2 * inputs.len() + 1));
+    // `dcplan report` rebuilds runs, not studies, and says so.
+    let o = dcplan(tmp.path(), &["report", "s", "--out", "r"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).1.contains("is a sensitivity or search folder"), "{}", text(&o).1);
 }
 
 #[test]
