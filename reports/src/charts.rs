@@ -137,6 +137,15 @@ pub enum YFormat {
 }
 
 impl YFormat {
+    /// A value (in the data's own unit) as text for a legend: `-$90.6M`, `12.5 %`, `1.27`.
+    fn text(self, raw: f64) -> String {
+        match self {
+            YFormat::MillionsUsd => format::money(raw),
+            YFormat::Percent => format::percent(raw),
+            YFormat::Plain => format::significant(raw, 3),
+        }
+    }
+
     fn scale(self) -> f64 {
         match self {
             YFormat::MillionsUsd => 1e-6,
@@ -308,8 +317,8 @@ impl Plot for Histogram {
             .map_err(e)?
             .label("replications per bin")
             .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 18, y + 6)], c.mix(0.75).filled()));
-        for (i, (label, x)) in self.markers.iter().enumerate() {
-            let x = x * k;
+        for (i, (label, raw)) in self.markers.iter().enumerate() {
+            let x = raw * k;
             if !x.is_finite() {
                 continue;
             }
@@ -317,7 +326,7 @@ impl Plot for Histogram {
             chart
                 .draw_series(LineSeries::new([(x, 0.0), (x, y_max)], mc.stroke_width(2)))
                 .map_err(e)?
-                .label(format!("{label} = {}", format::tick(x, hi - lo)))
+                .label(format!("{label} = {}", self.x_format.text(*raw)))
                 .legend(move |(px, py)| PathElement::new(vec![(px, py), (px + 18, py)], mc.stroke_width(2)));
         }
         chart
@@ -497,12 +506,13 @@ impl Plot for MultiFan {
                     .collect();
                 chart.draw_series(std::iter::once(Polygon::new(pts, c.mix(0.18).filled()))).map_err(e)?;
                 chart
-                    .draw_series(LineSeries::new(self.x.iter().zip(mid).map(|(x, y)| (*x, y * k)), c.stroke_width(3)))
+                    .draw_series(LineSeries::new(self.x.iter().zip(mid).filter(|(_, y)| y.is_finite()).map(|(x, y)| (*x, y * k)), c.stroke_width(3)))
                     .map_err(e)?
                     .label(format!("{label} (P50, band P10-P90)"))
                     .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(3)));
             } else {
-                let pts: Vec<(f64, f64)> = self.x.iter().zip(mid).map(|(x, y)| (*x, y * k)).collect();
+                // Months without a value (nothing sold yet) are left out, not drawn at the floor.
+                let pts: Vec<(f64, f64)> = self.x.iter().zip(mid).filter(|(_, y)| y.is_finite()).map(|(x, y)| (*x, y * k)).collect();
                 chart
                     .draw_series(DashedLineSeries::new(pts, 8, 5, c.stroke_width(2)))
                     .map_err(e)?

@@ -94,7 +94,7 @@ pub fn by_column(name: &str, x: f64) -> String {
     } else if name.ends_with("_frac") {
         percent(x)
     } else if name.ends_with("_months") && x.abs() < 1000.0 {
-        format!("{x:.1}")
+        if x.fract() == 0.0 { format!("{x:.0}") } else { format!("{x:.1}") }
     } else if name == "pue" || name.ends_with("_ratio") {
         ratio(x)
     } else if x.abs() >= 1000.0 {
@@ -104,8 +104,8 @@ pub fn by_column(name: &str, x: f64) -> String {
     }
 }
 
-/// A number with `digits` significant digits and no trailing zeros: 280.726 -> "281",
-/// 0.000412 -> "0.000412", 0.25 -> "0.25".
+/// A number with `digits` significant digits: 280.726 -> "281", 0.000412 -> "0.000412",
+/// 0.25 -> "0.250" (trailing zeros kept, so a column reads with one precision).
 pub fn significant(x: f64, digits: i32) -> String {
     if !x.is_finite() {
         return "n/a".into();
@@ -114,8 +114,7 @@ pub fn significant(x: f64, digits: i32) -> String {
         return "0".into();
     }
     let decimals = (digits - 1 - x.abs().log10().floor() as i32).clamp(0, 12) as usize;
-    let text = format!("{x:.decimals$}");
-    if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.').to_string() } else { text }
+    format!("{x:.decimals$}")
 }
 
 #[cfg(test)]
@@ -131,12 +130,13 @@ mod tests {
         assert_eq!(money(-3_400_000.0), "-$3.4M");
         assert_eq!(significant(280.726, 3), "281");
         assert_eq!(significant(0.000_412_3, 3), "0.000412");
-        assert_eq!(significant(0.25, 3), "0.25");
+        assert_eq!(significant(0.25, 3), "0.250");
         assert_eq!(significant(-12.345, 3), "-12.3");
         assert_eq!(significant(100.0, 3), "100");
-        assert_eq!(by_column("wue_l_per_kwh", 0.000_4), "0.0004");
+        assert_eq!(by_column("wue_l_per_kwh", 0.000_4), "0.000400");
         assert_eq!(by_column("inventory_gpu_months", 8214.4), "8,214");
         assert_eq!(by_column("payback_months", 61.94), "61.9");
+        assert_eq!(by_column("payback_months", 48.0), "48");
         assert_eq!(money(950.0), "$950");
         assert_eq!(money(12_000.0), "$12k");
         assert_eq!(percent(0.783), "78.3 %");

@@ -644,7 +644,8 @@ pub fn payback_cdf_chart(variants: &[VariantRuns]) -> charts::Lines {
         .map(|(i, v)| {
             let paybacks = v.kpi("payback_months");
             let points = (0..=horizon).map(|m| (m as f64, dcplan_sim::stats::prob_at_most(&paybacks, m as f64).0)).collect();
-            (v.name.clone(), charts::PALETTE[i % charts::PALETTE.len()], points)
+            let label = if variants.len() == 1 { "share of replications paid back".to_string() } else { v.name.clone() };
+            (label, charts::PALETTE[i % charts::PALETTE.len()], points)
         })
         .collect();
     charts::Lines {

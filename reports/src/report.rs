@@ -9,6 +9,9 @@ use crate::format::{by_column, money, months, percent};
 use crate::manifest::Manifest;
 use crate::tables::VariantRuns;
 
+/// KPIs counted in months until an event that may never happen within the horizon.
+pub const NEVER_LAST: &[&str] = &["payback_months", "first_profit_months"];
+
 /// KPIs that exist only when the scenario models them (water needs a cooling preset, not a
 /// fixed PUE); the key table leaves them out otherwise.
 pub const MODELLED_ONLY: &[&str] = &["wue_l_per_kwh", "water_m3"];
@@ -47,7 +50,7 @@ pub const KEY_KPIS: &[(&str, &str)] = &[
     ("energy_cost_usd_per_mwh", "Energy cost per facility MWh"),
     ("pue", "PUE (facility / IT energy)"),
     ("wue_l_per_kwh", "Water use (WUE), litres per IT kWh"),
-    ("water_m3", "Water used on site by cooling, m3"),
+    ("water_m3", "Water used on site by cooling, m³"),
     ("tco2", "Emissions (grid location-based and gas), tCO2"),
     ("cfe_frac", "Carbon-free energy, hourly matched"),
     ("capped_hours", "Hours with power capped at the interconnect"),
@@ -61,6 +64,28 @@ pub fn prob_payback_within(v: &VariantRuns, months: f64) -> f64 {
         return f64::NAN;
     }
     all.iter().filter(|p| p.is_some_and(|m| m <= months)).count() as f64 / all.len() as f64
+}
+
+/// Replications that pay back within `months` (a missing payback counts as never).
+pub fn count_payback_within(v: &VariantRuns, months: f64) -> usize {
+    v.kpi("payback_months").iter().filter(|p| p.is_some_and(|m| m <= months)).count()
+}
+
+/// How many replications pay back within 36 and 60 months and within the horizon, as counts
+/// with their shares, so that a share of 0 % reads as "0 of 200", not as certainty.
+pub fn payback_counts(v: &VariantRuns) -> String {
+    let n = v.output.replications.len();
+    let horizon = v.output.replications.iter().map(|r| r.months.len()).max().unwrap_or(0) as f64;
+    let share = |c: usize| percent(c as f64 / n.max(1) as f64);
+    let mut marks: Vec<f64> = [36.0, 60.0].into_iter().filter(|m| *m < horizon).collect();
+    marks.push(horizon);
+    let mut parts = Vec::new();
+    for m in marks {
+        let c = count_payback_within(v, m);
+        let when = if m == horizon { format!("within the {}-month horizon", horizon as u64) } else { format!("within {m} months") };
+        parts.push(if parts.is_empty() { format!("{when} in {c} of {n} replications ({})", share(c)) } else { format!("{when} in {c} ({})", share(c)) });
+    }
+    if parts.is_empty() { String::new() } else { format!("Payback {}.", parts.join(", ")) }
 }
 
 /// Payback percentile where "never" sorts after every finite value.
@@ -78,15 +103,8 @@ pub fn headlines(v: &VariantRuns, discount_rate: &str) -> Vec<String> {
         let vals = v.kpi("npv_usd");
         vals.iter().flatten().filter(|x| **x < 0.0).count() as f64 / vals.len().max(1) as f64
     };
-    vec![
-        format!(
-            "P50 payback {}; P10 {}, P90 {}. {} chance of payback within 36 months, {} within 60 months.",
-            months(payback_percentile(v, 0.5)),
-            months(payback_percentile(v, 0.1)),
-            months(payback_percentile(v, 0.9)),
-            percent(prob_payback_within(v, 36.0)),
-            percent(prob_payback_within(v, 60.0)),
-        ),
+    let mut out = vec![
+        format!("P50 payback {}; P10 {}, P90 {}. {}", months(payback_percentile(v, 0.5)), months(payback_percentile(v, 0.1)), months(payback_percentile(v, 0.9)), payback_counts(v)),
         format!(
             "Project NPV at {discount_rate}: P50 {} (P10 {}, P90 {}); {} chance that NPV is negative.",
             money(npv.p50),
@@ -117,7 +135,23 @@ pub fn headlines(v: &VariantRuns, discount_rate: &str) -> Vec<String> {
             percent(util.p10),
             percent(util.p90)
         ),
-    ]
+    ];
+    // Financing, where the scenario borrows.
+    let dscr = v.kpi("min_dscr");
+    let with_debt: Vec<f64> = dscr.iter().flatten().copied().collect();
+    if !with_debt.is_empty() {
+        let equity = v.summary("equity_irr_frac");
+        let below = with_debt.iter().filter(|d| **d < 1.0).count() as f64 / with_debt.len() as f64;
+        out.push(format!(
+            "Financing: equity IRR P50 {} (P10 {}, P90 {}); the lowest monthly debt service coverage is P50 {:.2} and falls below 1.0 (cash flow short of debt service) in {} of replications.",
+            percent(equity.p50),
+            percent(equity.p10),
+            percent(equity.p90),
+            v.summary("min_dscr").p50,
+            percent(below)
+        ));
+    }
+    out
 }
 
 /// The executive summary: the answers a founder or investor asks first, in plain words.
@@ -125,7 +159,6 @@ pub fn executive_summary(loaded: &LoadedScenario, v: &VariantRuns) -> String {
     let horizon = loaded.scenario.simulation.horizon_months;
     let npv = v.summary("npv_usd");
     let funding = v.summary("peak_funding_usd");
-    let within = |m: f64| percent(prob_payback_within(v, m));
     let payback = match payback_percentile(v, 0.5) {
         Some(m) => format!("P50 payback {}", months(Some(m))),
         None => format!("P50 payback beyond the {horizon}-month horizon"),
@@ -141,12 +174,11 @@ pub fn executive_summary(loaded: &LoadedScenario, v: &VariantRuns) -> String {
     } else if p_pos >= 0.2 {
         "The build destroys value in the median case; it pays only in the better futures."
     } else {
-        "The build destroys value in nearly every simulated future; change the plan before committing capital."
+        &format!("The build destroys value in {} of the simulated futures; change the plan before committing capital.", percent(1.0 - p_pos))
     };
     format!(
-        "{payback}; {} chance of payback within 36 months ({} within 60); peak funding need {} (P50; P90 {}). Project NPV P50 {} at {}, positive in {} of {} replications. {verdict}",
-        within(36.0),
-        within(60.0),
+        "{payback}. {} Peak funding need {} (P50; P90 {}). Project NPV P50 {} at {}, positive in {} of {} replications. {verdict}",
+        payback_counts(v),
         money(funding.p50),
         money(funding.p90),
         money(npv.p50),
@@ -274,7 +306,16 @@ pub fn key_table(v: &VariantRuns) -> Block {
             let s: Summary = v.summary(name);
             let f = |x: f64| by_column(name, x);
             let n = if s.n < s.n_total { format!("{} of {}", s.n, s.n_total) } else { s.n.to_string() };
-            vec![label.to_string(), f(s.mean), f(s.se), f(s.p5), f(s.p10), f(s.p50), f(s.p90), f(s.p95), n]
+            // Months until something happens: a replication where it never happens is later than
+            // any where it does, so the percentiles are over every replication.
+            let q = |p: f64, within: f64| {
+                if NEVER_LAST.contains(name) {
+                    dcplan_sim::stats::percentile_never_last(&v.kpi(name), p).map_or("never".to_string(), f)
+                } else {
+                    f(within)
+                }
+            };
+            vec![label.to_string(), f(s.mean), f(s.se), q(0.05, s.p5), q(0.1, s.p10), q(0.5, s.p50), q(0.9, s.p90), q(0.95, s.p95), n]
         })
         .collect();
     Block::Table { header, rows }
@@ -337,16 +378,16 @@ pub fn run_report(loaded: &LoadedScenario, v: &VariantRuns, charts: &[RenderedCh
     }
     blocks.push(Block::Heading(1, "Key results".into()));
     blocks.push(Block::Para(
-        "Money in US dollars over the whole horizon. Free cash flow is unlevered and pre-tax (EBITDA - capex); NPV adds the remaining book value of the assets at the end of the horizon when the scenario says so."
+        "Money in US dollars over the whole horizon. Free cash flow is unlevered and pre-tax: EBITDA - capex + resale proceeds + customer prepayments received ahead of the revenue they pay for (less that revenue when it is recognised); NPV adds the remaining book value of the assets at the end of the horizon when the scenario says so."
             .into(),
     ));
     blocks.push(key_table(v));
     blocks.push(Block::Para(
-        "Where n is below the number of replications, the statistics are over the replications in which the quantity exists: payback over those that pay back within the horizon, DSCR over those with debt. The Risk table gives the probabilities.".into(),
+        "Payback percentiles count a replication that never pays back within the horizon as later than any that does (\"never\"); the mean and standard error of payback are over the n replications that pay back. Elsewhere, where n is below the number of replications, the statistics are over the replications in which the quantity exists (DSCR: those with debt). The Risk table gives the probabilities.".into(),
     ));
     blocks.push(Block::Heading(2, "Margins".into()));
     blocks.push(Block::Para(
-        "Published margins differ by which one they mean: CoreWeave reported an adjusted EBITDA margin of 61-65 % in 2024-25 with a GAAP operating margin of 2-4 % and a net margin of -8 % to -24 %. The three margins here are computed from the same ledger.".into(),
+        "Published margins differ by which one they mean: CoreWeave's quarterly releases show an adjusted EBITDA margin of 61-65 % (2024-25) beside a GAAP operating margin of 2-4 % (Q2-Q3 2025) and a net margin of -8 % to -24 % (2025). The three margins here are computed from the same ledger.".into(),
     ));
     blocks.push(margin_table(v));
     blocks.push(Block::Heading(2, "Risk".into()));
@@ -355,7 +396,7 @@ pub fn run_report(loaded: &LoadedScenario, v: &VariantRuns, charts: &[RenderedCh
     blocks.extend(charts.iter().map(chart_block));
     blocks.push(Block::Heading(1, "Assumptions".into()));
     blocks.push(Block::Para(format!(
-        "Every input of {} with its value or distribution and its source: the values written in the scenario (sources from their comments; P primary, S secondary, E estimate, D derived), the fields left to dcplan's defaults, and the catalog entries the scenario uses. Uncertain inputs are drawn once per replication; the values drawn are in runs.parquet (columns param:...).",
+        "Every input of {} with its value or distribution and its source: the values written in the scenario (sources from their comments; P primary, S secondary, E estimate, D derived), the fields left to dcplan's defaults, and the catalog entries the scenario uses. Uncertain inputs are drawn once per replication; the values drawn are in runs.parquet (columns param:...). Distributions are written Uniform(low, high), Triangular(min, mode, max), Pert(min, mode, max), Normal(mean, sd), LogNormal(median, P90), Exponential(mean), Pareto(minimum, shape) and Discrete([(value, weight), ...]); Hours(...) and Months(...) give a duration's unit.",
         loaded.file
     )));
     blocks.push(assumptions_table(loaded));

@@ -51,10 +51,10 @@ fn the_report_renders_in_a_headless_browser() {
 
     // A screenshot of the top of the report is not blank: text and chart colours cover part of it.
     let png = tmp.path().join("shot.png");
-    let shot = headless(&browser, &profile, &[&format!("--screenshot={}", png.display()), "--window-size=1280,2400", &url]);
+    let shot = headless(&browser, &profile, &[&format!("--screenshot={}", png.display()), "--window-size=1280,4000", &url]);
     assert!(shot.status.success() && png.exists(), "{}", String::from_utf8_lossy(&shot.stderr));
     let img = image::open(&png).expect("a PNG").to_rgb8();
-    assert_eq!((img.width(), img.height()), (1280, 2400));
+    assert_eq!((img.width(), img.height()), (1280, 4000));
     let total = (img.width() * img.height()) as f64;
     let non_white = img.pixels().filter(|p| p.0.iter().any(|c| *c < 240)).count() as f64;
     let colourful = img.pixels().filter(|p| p.0.iter().max().unwrap_or(&0) - p.0.iter().min().unwrap_or(&0) > 60).count() as f64;
