@@ -161,10 +161,11 @@ fn check_simulation(s: &Scenario, p: &mut Problems) {
             format!("{} replications listed; at most {MAX_HOURLY_REPLICATIONS} keep hourly flows (each keeps up to {} rows)", sim.hourly_replications.len(), MAX_HORIZON_MONTHS * 744),
         );
     }
-    if let Some(months) = sim.hourly_months
-        && (months < 1 || months > sim.horizon_months.max(1))
-    {
-        p.push("simulation.hourly_months", format!("{months} must be between 1 and the horizon ({} months)", sim.horizon_months));
+    match sim.hourly_months {
+        Some(months) if months < 1 || months > sim.horizon_months.max(1) => {
+            p.push("simulation.hourly_months", format!("{months} must be between 1 and the horizon ({} months)", sim.horizon_months))
+        }
+        _ => {}
     }
 }
 
