@@ -382,7 +382,9 @@ impl Plot for StackedArea {
         }
         let (x0, x1) = bounds(self.x.iter().copied());
         let line_max = self.lines.iter().flat_map(|(_, _, v)| v.iter().map(|y| y * k)).filter(|y| y.is_finite()).fold(0.0, f64::max);
-        let y1 = base.iter().copied().fold(0.0, f64::max).max(line_max).max(1e-9) * 1.08;
+        // Headroom above the data for the legend, one row per entry, so it covers no data.
+        let entries = (layers.len() + self.lines.len()) as f64;
+        let y1 = base.iter().copied().fold(0.0, f64::max).max(line_max).max(1e-9) * (1.08 + 0.055 * entries).min(1.6);
         let mut chart = ChartBuilder::on(root)
             .caption(&self.title, (FONT, 24).into_font())
             .margin(16)
