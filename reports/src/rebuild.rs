@@ -7,7 +7,8 @@
 //! for `dcplan compare`) and `manifest.ron` (seed, replication count, failures and the hash of
 //! every file). Rebuilding reads them back into the replication records the run produced and
 //! writes the folder again: the tables and charts come out byte-identical, and the report
-//! changes only where this build of dcplan draws it differently.
+//! changes only where this build of dcplan draws it differently. A folder from an earlier build
+//! lacks the quantities added since; they are rebuilt as missing.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -160,7 +161,7 @@ fn read_runs(dir: &Path, manifest: &Manifest, names: &[String], starts: &[dcplan
     let replication = u64s(&runs, "replication", "runs.parquet")?;
     let events = u64s(&runs, "events", "runs.parquet")?;
     let kpis: Vec<(&str, Vec<Option<f64>>)> =
-        Kpis::COLUMNS.iter().map(|c| Ok((c.name, f64s(&runs, c.name, "runs.parquet")?))).collect::<Result<_>>()?;
+        Kpis::COLUMNS.iter().map(|c| Ok((c.name, measure(&runs, c.name, "runs.parquet")?))).collect::<Result<_>>()?;
     let params: Vec<(String, Vec<Option<f64>>)> = runs
         .get_column_names()
         .iter()
@@ -199,7 +200,7 @@ fn read_runs(dir: &Path, manifest: &Manifest, names: &[String], starts: &[dcplan
     let columns: Vec<(&str, Vec<Option<f64>>)> = MonthRow::COLUMNS
         .iter()
         .filter(|c| c.name != "month")
-        .map(|c| Ok((c.name, f64s(&monthly, c.name, "monthly.parquet")?)))
+        .map(|c| Ok((c.name, measure(&monthly, c.name, "monthly.parquet")?)))
         .collect::<Result<_>>()?;
     for row in 0..monthly.height() {
         let (v, r) = index.get(&variant[row], replication[row], "monthly.parquet", row)?;
@@ -256,7 +257,7 @@ fn read_runs(dir: &Path, manifest: &Manifest, names: &[String], starts: &[dcplan
         let hourly = read("hourly.parquet")?;
         let (variant, replication) = (strs(&hourly, "variant", "hourly.parquet")?, u64s(&hourly, "replication", "hourly.parquet")?);
         let flows: Vec<Vec<Option<f64>>> =
-            tables::HOURLY_COLUMNS.iter().map(|(c, _)| f64s(&hourly, c, "hourly.parquet")).collect::<Result<_>>()?;
+            tables::HOURLY_COLUMNS.iter().map(|(c, _)| measure(&hourly, c, "hourly.parquet")).collect::<Result<_>>()?;
         for row in 0..hourly.height() {
             let (v, r) = index.get(&variant[row], replication[row], "hourly.parquet", row)?;
             let values: Vec<f64> = flows.iter().map(|c| c[row].unwrap_or(f64::NAN)).collect();
@@ -301,6 +302,16 @@ fn u64s(df: &DataFrame, name: &str, table: &str) -> Result<Vec<u64>> {
         .map_err(|e| anyhow!("{table}: column `{name}`: {e}"))?;
     let c = c.u64().map_err(|e| anyhow!("{table}: column `{name}`: {e}"))?;
     c.iter().enumerate().map(|(row, x)| x.ok_or_else(|| anyhow!("{table} row {row}: `{name}` is empty"))).collect()
+}
+
+/// A measured quantity: a folder written before this build of dcplan measured it has no such
+/// column, and rebuilds with the quantity missing (empty in tables, left out of charts) rather
+/// than failing.
+fn measure(df: &DataFrame, name: &str, table: &str) -> Result<Vec<Option<f64>>> {
+    if df.column(name).is_err() {
+        return Ok(vec![None; df.height()]);
+    }
+    f64s(df, name, table)
 }
 
 fn f64s(df: &DataFrame, name: &str, table: &str) -> Result<Vec<Option<f64>>> {

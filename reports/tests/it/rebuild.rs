@@ -152,3 +152,37 @@ fn a_precision_target_stops_at_the_first_batch_that_meets_it_and_the_manifest_sa
     ok(tmp.path(), &["report", "t", "--out", "r", "-q"]);
     same_folder(&tmp.path().join("t"), &tmp.path().join("r"));
 }
+
+#[test]
+fn a_folder_from_a_build_without_the_water_columns_still_rebuilds() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let tiny = scenario("tiny.ron");
+    ok(tmp.path(), &["run", tiny.to_str().expect("utf-8"), "-r", "3", "--out", "t", "-q"]);
+    ok(tmp.path(), &["run", tiny.to_str().expect("utf-8"), "-r", "3", "--out", "old", "-q"]);
+    // Make `old` look like a folder written before water was measured: no water columns, and a
+    // manifest whose hashes match the files as they are.
+    let old = tmp.path().join("old");
+    let mut m = manifest(&old);
+    for (table, columns) in [("runs.parquet", &["water_m3", "wue_l_per_kwh"][..]), ("monthly.parquet", &["water_m3"][..]), ("hourly.parquet", &["water_l"][..])] {
+        let mut df = read_parquet(&old.join(table)).expect("table");
+        for c in columns {
+            df = df.drop(c).expect("column to drop");
+        }
+        dcplan::tables::write_parquet(&mut df, &old.join(table)).expect("write");
+        let hash = dcplan::manifest::hash_bytes(&std::fs::read(old.join(table)).expect("read"));
+        m.files.iter_mut().find(|(f, _)| f == table).expect("listed").1 = hash;
+    }
+    std::fs::write(old.join("manifest.ron"), ron::ser::to_string_pretty(&m, ron::ser::PrettyConfig::default()).expect("ron")).expect("write");
+    ok(tmp.path(), &["report", "old", "--force", "-q"]);
+    // tiny.ron has a fixed PUE, so water was never measured: the rebuilt folder equals a fresh run.
+    for f in ["runs.parquet", "monthly.parquet", "hourly.parquet", "summary.csv"] {
+        let (a, b) = (std::fs::read(tmp.path().join("t").join(f)).expect("fresh"), std::fs::read(old.join(f)).expect("rebuilt"));
+        assert!(a == b, "{f} differs");
+    }
+    // The reports differ only in the reproducibility block (command line and start time).
+    let body = |dir: &Path| {
+        let text = std::fs::read_to_string(dir.join("report.md")).expect("report");
+        text[..text.find("# Reproducibility").expect("reproducibility block")].to_string()
+    };
+    assert_eq!(body(&tmp.path().join("t")), body(&old));
+}
