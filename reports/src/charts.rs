@@ -8,6 +8,7 @@ use std::sync::Once;
 
 use anyhow::{Result, anyhow};
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -183,6 +184,53 @@ fn bounds(values: impl Iterator<Item = f64>) -> (f64, f64) {
     (lo - pad, hi + pad)
 }
 
+/// An x-y chart in the house style: title, margins, axis descriptions and tick labels sized to
+/// the axis spans, no minor grid.
+fn xy_chart<'a, DB: DrawingBackend>(
+    root: &'a DrawingArea<DB, Shift>,
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    (x0, x1): (f64, f64),
+    (y0, y1): (f64, f64),
+) -> Result<ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>, String> {
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, (FONT, 24).into_font())
+        .margin(16)
+        .x_label_area_size(48)
+        .y_label_area_size(72)
+        .build_cartesian_2d(x0..x1, y0..y1)
+        .map_err(e)?;
+    chart
+        .configure_mesh()
+        .x_desc(x_label)
+        .y_desc(y_label)
+        .label_style((FONT, 15))
+        .axis_desc_style((FONT, 17))
+        .x_label_formatter(&|v| format::tick(*v, x1 - x0))
+        .y_label_formatter(&|v| format::tick(*v, y1 - y0))
+        .light_line_style(WHITE.mix(0.0))
+        .draw()
+        .map_err(e)?;
+    Ok(chart)
+}
+
+/// The legend of the series drawn so far, on a translucent white box at `position`.
+fn draw_legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+    font_size: u32,
+) -> Result<(), String> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .label_font((FONT, font_size))
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.3))
+        .draw()
+        .map_err(e)
+}
+
 impl Plot for FanChart {
     fn name(&self) -> &str {
         &self.name
@@ -200,24 +248,7 @@ impl Plot for FanChart {
             all.push(0.0);
         }
         let (y0, y1) = bounds(all.into_iter());
-        let mut chart = ChartBuilder::on(root)
-            .caption(&self.title, (FONT, 24).into_font())
-            .margin(16)
-            .x_label_area_size(48)
-            .y_label_area_size(72)
-            .build_cartesian_2d(x0..x1, y0..y1)
-            .map_err(e)?;
-        chart
-            .configure_mesh()
-            .x_desc(&self.x_label)
-            .y_desc(&self.y_label)
-            .label_style((FONT, 15))
-            .axis_desc_style((FONT, 17))
-            .x_label_formatter(&|v| format::tick(*v, x1 - x0))
-            .y_label_formatter(&|v| format::tick(*v, y1 - y0))
-            .light_line_style(WHITE.mix(0.0))
-            .draw()
-            .map_err(e)?;
+        let mut chart = xy_chart(root, &self.title, &self.x_label, &self.y_label, (x0, x1), (y0, y1))?;
         let c = PALETTE[0];
         let band = |lo: &[f64], hi: &[f64]| -> Vec<(f64, f64)> {
             b.x.iter().zip(hi).map(|(x, y)| (*x, y * k)).chain(b.x.iter().zip(lo).rev().map(|(x, y)| (*x, y * k))).collect()
@@ -240,14 +271,7 @@ impl Plot for FanChart {
         if self.zero_line && y0 < 0.0 && y1 > 0.0 {
             chart.draw_series(LineSeries::new([(x0, 0.0), (x1, 0.0)], BLACK.mix(0.6).stroke_width(1))).map_err(e)?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .label_font((FONT, 15))
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.3))
-            .draw()
-            .map_err(e)?;
+        draw_legend(&mut chart, SeriesLabelPosition::UpperLeft, 15)?;
         Ok(())
     }
 }
@@ -329,14 +353,7 @@ impl Plot for Histogram {
                 .label(format!("{label} = {}", self.x_format.text(*raw)))
                 .legend(move |(px, py)| PathElement::new(vec![(px, py), (px + 18, py)], mc.stroke_width(2)));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .label_font((FONT, 15))
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.3))
-            .draw()
-            .map_err(e)?;
+        draw_legend(&mut chart, SeriesLabelPosition::UpperRight, 15)?;
         Ok(())
     }
 }
@@ -385,24 +402,7 @@ impl Plot for StackedArea {
         // Headroom above the data for the legend, one row per entry, so it covers no data.
         let entries = (layers.len() + self.lines.len()) as f64;
         let y1 = base.iter().copied().fold(0.0, f64::max).max(line_max).max(1e-9) * (1.08 + 0.055 * entries).min(1.6);
-        let mut chart = ChartBuilder::on(root)
-            .caption(&self.title, (FONT, 24).into_font())
-            .margin(16)
-            .x_label_area_size(48)
-            .y_label_area_size(72)
-            .build_cartesian_2d(x0..x1, 0.0..y1)
-            .map_err(e)?;
-        chart
-            .configure_mesh()
-            .x_desc(&self.x_label)
-            .y_desc(&self.y_label)
-            .label_style((FONT, 15))
-            .axis_desc_style((FONT, 17))
-            .x_label_formatter(&|v| format::tick(*v, x1 - x0))
-            .y_label_formatter(&|v| format::tick(*v, y1))
-            .light_line_style(WHITE.mix(0.0))
-            .draw()
-            .map_err(e)?;
+        let mut chart = xy_chart(root, &self.title, &self.x_label, &self.y_label, (x0, x1), (0.0, y1))?;
         for (label, colour, lo, hi) in layers {
             if hi.iter().zip(&lo).all(|(h, l)| (h - l).abs() < 1e-12) {
                 continue;
@@ -424,14 +424,7 @@ impl Plot for StackedArea {
                 .label(label.as_str())
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(3)));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .label_font((FONT, 14))
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.3))
-            .draw()
-            .map_err(e)?;
+        draw_legend(&mut chart, SeriesLabelPosition::UpperLeft, 14)?;
         Ok(())
     }
 }
@@ -478,24 +471,7 @@ impl Plot for MultiFan {
         let (x0, x1) = bounds(self.x.iter().copied());
         let all = self.series.iter().flat_map(|(_, _, lo, mid, hi)| lo.iter().chain(mid).chain(hi)).map(|v| v * k);
         let (y0, y1) = bounds(all.chain(std::iter::once(0.0)));
-        let mut chart = ChartBuilder::on(root)
-            .caption(&self.title, (FONT, 24).into_font())
-            .margin(16)
-            .x_label_area_size(48)
-            .y_label_area_size(72)
-            .build_cartesian_2d(x0..x1, y0..y1)
-            .map_err(e)?;
-        chart
-            .configure_mesh()
-            .x_desc(&self.x_label)
-            .y_desc(&self.y_label)
-            .label_style((FONT, 15))
-            .axis_desc_style((FONT, 17))
-            .x_label_formatter(&|v| format::tick(*v, x1 - x0))
-            .y_label_formatter(&|v| format::tick(*v, y1 - y0))
-            .light_line_style(WHITE.mix(0.0))
-            .draw()
-            .map_err(e)?;
+        let mut chart = xy_chart(root, &self.title, &self.x_label, &self.y_label, (x0, x1), (y0, y1))?;
         for (label, colour, lo, mid, hi) in &self.series {
             let c = *colour;
             if !lo.is_empty() && !hi.is_empty() {
@@ -522,14 +498,7 @@ impl Plot for MultiFan {
                     .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2)));
             }
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .label_font((FONT, 14))
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.3))
-            .draw()
-            .map_err(e)?;
+        draw_legend(&mut chart, SeriesLabelPosition::UpperRight, 14)?;
         Ok(())
     }
 }
@@ -664,24 +633,7 @@ impl Plot for Lines {
             Some((a, b)) => (a * k, b * k),
             None => bounds(self.series.iter().flat_map(|(_, _, p)| p.iter().map(|(_, y)| y * k))),
         };
-        let mut chart = ChartBuilder::on(root)
-            .caption(&self.title, (FONT, 24).into_font())
-            .margin(16)
-            .x_label_area_size(48)
-            .y_label_area_size(72)
-            .build_cartesian_2d(x0..x1, y0..y1)
-            .map_err(e)?;
-        chart
-            .configure_mesh()
-            .x_desc(&self.x_label)
-            .y_desc(&self.y_label)
-            .label_style((FONT, 15))
-            .axis_desc_style((FONT, 17))
-            .x_label_formatter(&|v| format::tick(*v, x1 - x0))
-            .y_label_formatter(&|v| format::tick(*v, y1 - y0))
-            .light_line_style(WHITE.mix(0.0))
-            .draw()
-            .map_err(e)?;
+        let mut chart = xy_chart(root, &self.title, &self.x_label, &self.y_label, (x0, x1), (y0, y1))?;
         for x in &self.x_marks {
             chart.draw_series(DashedLineSeries::new([(*x, y0), (*x, y1)], 4, 4, BLACK.mix(0.4).stroke_width(1))).map_err(e)?;
         }
@@ -693,14 +645,7 @@ impl Plot for Lines {
                 .label(label.clone())
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(3)));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .label_font((FONT, 14))
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.3))
-            .draw()
-            .map_err(e)?;
+        draw_legend(&mut chart, SeriesLabelPosition::LowerRight, 14)?;
         Ok(())
     }
 }
@@ -792,14 +737,7 @@ impl Plot for StackedBars {
                 .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 18, y + 6)], c.filled()));
         }
         chart.draw_series(LineSeries::new([(-0.5, 0.0), (n as f64 - 0.5, 0.0)], BLACK.mix(0.6).stroke_width(1))).map_err(e)?;
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .label_font((FONT, 13))
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.3))
-            .draw()
-            .map_err(e)?;
+        draw_legend(&mut chart, SeriesLabelPosition::UpperRight, 13)?;
         Ok(())
     }
 }
@@ -881,14 +819,7 @@ impl Plot for DualAxis {
                 .label(label.clone())
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2)));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .label_font((FONT, 14))
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.3))
-            .draw()
-            .map_err(e)?;
+        draw_legend(&mut chart, SeriesLabelPosition::UpperRight, 14)?;
         Ok(())
     }
 }
@@ -1340,24 +1271,7 @@ impl Plot for Scatter {
             series.iter().flat_map(|(_, _, p)| p.iter().copied()).chain(frontier.iter().copied()).chain(highlight.map(|(_, p)| p)).collect();
         let (x0, x1) = bounds(points.iter().map(|p| p.0).chain(x_marks.iter().map(|m| m.1)));
         let (y0, y1) = bounds(points.iter().map(|p| p.1).chain(y_marks.iter().map(|m| m.1)));
-        let mut chart = ChartBuilder::on(root)
-            .caption(&self.title, (FONT, 24).into_font())
-            .margin(16)
-            .x_label_area_size(48)
-            .y_label_area_size(72)
-            .build_cartesian_2d(x0..x1, y0..y1)
-            .map_err(e)?;
-        chart
-            .configure_mesh()
-            .x_desc(&self.x_label)
-            .y_desc(&self.y_label)
-            .label_style((FONT, 15))
-            .axis_desc_style((FONT, 17))
-            .x_label_formatter(&|v| format::tick(*v, x1 - x0))
-            .y_label_formatter(&|v| format::tick(*v, y1 - y0))
-            .light_line_style(WHITE.mix(0.0))
-            .draw()
-            .map_err(e)?;
+        let mut chart = xy_chart(root, &self.title, &self.x_label, &self.y_label, (x0, x1), (y0, y1))?;
         let mark_line = BLACK.mix(0.55).stroke_width(1);
         for (_, x) in &x_marks {
             chart.draw_series(DashedLineSeries::new([(*x, y0), (*x, y1)], 6, 4, mark_line)).map_err(e)?;
@@ -1428,14 +1342,7 @@ impl Plot for Scatter {
             legend = true;
         }
         if legend {
-            chart
-                .configure_series_labels()
-                .position(emptiest_corner(&points, (x0, x1), (y0, y1)))
-                .label_font((FONT, 14))
-                .background_style(WHITE.mix(0.85))
-                .border_style(BLACK.mix(0.3))
-                .draw()
-                .map_err(e)?;
+            draw_legend(&mut chart, emptiest_corner(&points, (x0, x1), (y0, y1)), 14)?;
         }
         Ok(())
     }
