@@ -540,15 +540,16 @@ pub fn wants_spare(plan: &FleetPlan, counters: &FleetCounters, pool: &FreePool, 
     pool.spares(sku) < target
 }
 
-/// Everything commissioning touches.
-struct Commissioning<'a> {
-    plan: &'a FleetPlan,
-    phases: &'a mut Phases,
-    pool: &'a mut FreePool,
-    meter: &'a mut Meter,
-    counters: &'a mut FleetCounters,
-    agenda: &'a mut Agenda,
-    rng: &'a mut SimRng,
+/// Everything commissioning touches, as one system parameter.
+#[derive(bevy_ecs::system::SystemParam)]
+struct Commissioning<'w> {
+    plan: Res<'w, FleetPlan>,
+    phases: ResMut<'w, Phases>,
+    pool: ResMut<'w, FreePool>,
+    meter: ResMut<'w, Meter>,
+    counters: ResMut<'w, FleetCounters>,
+    agenda: ResMut<'w, Agenda>,
+    rng: ResMut<'w, FailureRng>,
 }
 
 impl Commissioning<'_> {
@@ -560,15 +561,16 @@ impl Commissioning<'_> {
         self.counters.commissioned_max_kw += sku.max_kw;
         self.meter.add(Rate::ItKw, sku.idle_kw);
         self.counters.commissioned_nodes[node.sku as usize] += 1;
-        let state = if wants_spare(self.plan, self.counters, self.pool, node.sku) {
+        let state = if wants_spare(&self.plan, &self.counters, &self.pool, node.sku) {
             self.pool.give_spare(node);
             NodeState::Spare
         } else {
             self.pool.give(node);
             NodeState::Idle
         };
-        self.counters.transition(self.meter, node.sku, sku, Some(GpuState::Inventory), state.category());
-        schedule_failure(self.plan, node.sku, e, self.agenda.now(), self.agenda, self.rng);
+        self.counters.transition(&mut self.meter, node.sku, sku, Some(GpuState::Inventory), state.category());
+        let now = self.agenda.now();
+        schedule_failure(&self.plan, node.sku, e, now, &mut self.agenda, &mut self.rng.0);
         state
     }
 }
@@ -582,7 +584,7 @@ fn commission_waiting(c: &mut Commissioning, inventory: &mut Inventory, nodes: &
         if *state != NodeState::Inventory {
             continue;
         }
-        match phase_with_room(c.plan, c.phases, c.counters, c.plan.skus[node.sku as usize].max_kw) {
+        match phase_with_room(&c.plan, &c.phases, &c.counters, c.plan.skus[node.sku as usize].max_kw) {
             Some(p) => {
                 *state = c.commission(&mut node, e, p);
                 any = true;
@@ -591,7 +593,8 @@ fn commission_waiting(c: &mut Commissioning, inventory: &mut Inventory, nodes: &
         }
     }
     if any {
-        c.agenda.schedule(c.agenda.now(), Event::RetryWaiting);
+        let now = c.agenda.now();
+        c.agenda.schedule(now, Event::RetryWaiting);
     }
 }
 
@@ -627,69 +630,39 @@ fn retire_now(
     counters.month.resale_usd += proceeds;
 }
 
-#[expect(clippy::too_many_arguments, reason = "a system's parameters are its declared data access")]
 fn ready_phase(
     plan: Res<FleetPlan>,
-    mut agenda: ResMut<Agenda>,
-    mut phases: ResMut<Phases>,
+    mut c: Commissioning,
     mut inventory: ResMut<Inventory>,
-    mut pool: ResMut<FreePool>,
-    mut meter: ResMut<Meter>,
-    mut counters: ResMut<FleetCounters>,
-    mut rng: ResMut<FailureRng>,
     mut ledger: ResMut<Ledger>,
     mut nodes: Query<(&mut Node, &mut NodeState)>,
 ) {
-    let Event::PhaseReady(i) = agenda.fired() else { unreachable!("ready_phase runs only on PhaseReady") };
+    let Event::PhaseReady(i) = c.agenda.fired() else { unreachable!("ready_phase runs only on PhaseReady") };
     let i = i as usize;
-    phases.ready[i] = true;
-    counters.ready_it_kw += plan.phases[i].it_kw;
+    c.phases.ready[i] = true;
+    c.counters.ready_it_kw += plan.phases[i].it_kw;
     ledger.place_phase_in_service(i);
-    let mut c = Commissioning {
-        plan: &plan,
-        phases: &mut phases,
-        pool: &mut pool,
-        meter: &mut meter,
-        counters: &mut counters,
-        agenda: &mut agenda,
-        rng: &mut rng.0,
-    };
     commission_waiting(&mut c, &mut inventory, &mut nodes);
 }
 
-#[expect(clippy::too_many_arguments, reason = "a system's parameters are its declared data access")]
 fn deliver_tranche(
     plan: Res<FleetPlan>,
     clock: Res<Clock>,
-    mut agenda: ResMut<Agenda>,
-    mut phases: ResMut<Phases>,
+    mut c: Commissioning,
     mut inventory: ResMut<Inventory>,
-    mut pool: ResMut<FreePool>,
-    mut meter: ResMut<Meter>,
-    mut counters: ResMut<FleetCounters>,
-    mut rng: ResMut<FailureRng>,
     mut ledger: ResMut<Ledger>,
     mut commands: Commands,
 ) {
-    let Event::TrancheDelivered(t) = agenda.fired() else { unreachable!("deliver_tranche runs only on TrancheDelivered") };
+    let Event::TrancheDelivered(t) = c.agenda.fired() else { unreachable!("deliver_tranche runs only on TrancheDelivered") };
     let tranche = &plan.tranches[t as usize];
     let sku = &plan.skus[tranche.sku as usize];
     let gpus = tranche.n_nodes as u64 * sku.gpus_per_node as u64;
     ledger.book_capex(AssetClass::GpuServers, gpus as f64 * tranche.price_usd_per_gpu, tranche.n_nodes, t);
     ledger.book_capex(AssetClass::Network, tranche.n_nodes as f64 * tranche.network_usd_per_node, tranche.n_nodes, t);
-    let mut c = Commissioning {
-        plan: &plan,
-        phases: &mut phases,
-        pool: &mut pool,
-        meter: &mut meter,
-        counters: &mut counters,
-        agenda: &mut agenda,
-        rng: &mut rng.0,
-    };
     for _ in 0..tranche.n_nodes {
         let id = NodeId(c.counters.next_node_id);
         c.counters.next_node_id += 1;
-        c.counters.transition(c.meter, tranche.sku, sku, None, GpuState::Inventory);
+        c.counters.transition(&mut c.meter, tranche.sku, sku, None, GpuState::Inventory);
         let e = commands.spawn(id).id();
         let mut node = Node {
             sku: tranche.sku,
@@ -701,7 +674,7 @@ fn deliver_tranche(
         };
         // Room only appears when a phase becomes ready or nodes retire, and waiting nodes were
         // offered it then, so a new node that fits takes no place from a waiting one.
-        let state = match phase_with_room(c.plan, c.phases, c.counters, sku.max_kw) {
+        let state = match phase_with_room(&plan, &c.phases, &c.counters, sku.max_kw) {
             Some(p) => c.commission(&mut node, e, p),
             None => {
                 inventory.0.push(e);
@@ -711,25 +684,20 @@ fn deliver_tranche(
         commands.entity(e).insert((node, state));
     }
     // Waiting requests (anchors, say) get a chance at the new nodes once they exist.
-    c.agenda.schedule(c.agenda.now(), Event::RetryWaiting);
+    let now = c.agenda.now();
+    c.agenda.schedule(now, Event::RetryWaiting);
 }
 
-#[expect(clippy::too_many_arguments, reason = "a system's parameters are its declared data access")]
 fn retire_tranche(
     plan: Res<FleetPlan>,
     clock: Res<Clock>,
-    mut agenda: ResMut<Agenda>,
-    mut phases: ResMut<Phases>,
+    mut c: Commissioning,
     mut inventory: ResMut<Inventory>,
-    mut pool: ResMut<FreePool>,
-    mut meter: ResMut<Meter>,
-    mut counters: ResMut<FleetCounters>,
-    mut rng: ResMut<FailureRng>,
     mut ledger: ResMut<Ledger>,
     mut nodes: Query<(&mut Node, &mut NodeState)>,
     ids: Query<(Entity, &NodeId)>,
 ) {
-    let Event::TrancheRetired(t) = agenda.fired() else { unreachable!("retire_tranche runs only on TrancheRetired") };
+    let Event::TrancheRetired(t) = c.agenda.fired() else { unreachable!("retire_tranche runs only on TrancheRetired") };
     // Visit the tranche's nodes in id order (query order is not part of the contract).
     let mut members: Vec<(NodeId, Entity)> = ids
         .iter()
@@ -742,58 +710,34 @@ fn retire_tranche(
         node.retiring = true;
         match *state {
             NodeState::Idle | NodeState::Spare => {
-                pool.remove(&node);
-                retire_now(&plan, &node, &mut state, clock.month, &mut phases, &mut meter, &mut counters, &mut ledger);
+                c.pool.remove(&node);
+                retire_now(&plan, &node, &mut state, clock.month, &mut c.phases, &mut c.meter, &mut c.counters, &mut ledger);
             }
             NodeState::Inventory => {
                 inventory.0.retain(|x| *x != e);
-                retire_now(&plan, &node, &mut state, clock.month, &mut phases, &mut meter, &mut counters, &mut ledger);
+                retire_now(&plan, &node, &mut state, clock.month, &mut c.phases, &mut c.meter, &mut c.counters, &mut ledger);
             }
             // Busy nodes retire when their contract ends, failed ones after repair.
             NodeState::Busy(_) | NodeState::Down { .. } | NodeState::Retiring | NodeState::Retired => {}
         }
     }
-    let mut c = Commissioning {
-        plan: &plan,
-        phases: &mut phases,
-        pool: &mut pool,
-        meter: &mut meter,
-        counters: &mut counters,
-        agenda: &mut agenda,
-        rng: &mut rng.0,
-    };
     commission_waiting(&mut c, &mut inventory, &mut nodes);
 }
 
-#[expect(clippy::too_many_arguments, reason = "a system's parameters are its declared data access")]
 fn retire_node(
     plan: Res<FleetPlan>,
     clock: Res<Clock>,
-    mut agenda: ResMut<Agenda>,
-    mut phases: ResMut<Phases>,
+    mut c: Commissioning,
     mut inventory: ResMut<Inventory>,
-    mut pool: ResMut<FreePool>,
-    mut meter: ResMut<Meter>,
-    mut counters: ResMut<FleetCounters>,
-    mut rng: ResMut<FailureRng>,
     mut ledger: ResMut<Ledger>,
     mut nodes: Query<(&mut Node, &mut NodeState)>,
 ) {
-    let Event::NodeRetired(e) = agenda.fired() else { unreachable!("retire_node runs only on NodeRetired") };
+    let Event::NodeRetired(e) = c.agenda.fired() else { unreachable!("retire_node runs only on NodeRetired") };
     {
         let (node, mut state) = nodes.get_mut(e).expect("retiring nodes are live");
         debug_assert_eq!(*state, NodeState::Retiring);
-        retire_now(&plan, &node, &mut state, clock.month, &mut phases, &mut meter, &mut counters, &mut ledger);
+        retire_now(&plan, &node, &mut state, clock.month, &mut c.phases, &mut c.meter, &mut c.counters, &mut ledger);
     }
-    let mut c = Commissioning {
-        plan: &plan,
-        phases: &mut phases,
-        pool: &mut pool,
-        meter: &mut meter,
-        counters: &mut counters,
-        agenda: &mut agenda,
-        rng: &mut rng.0,
-    };
     commission_waiting(&mut c, &mut inventory, &mut nodes);
 }
 
