@@ -195,8 +195,16 @@ impl Catalog {
                 problems.push(format!("catalog.cooling[{i}].{field}"), message.to_string());
             }
         }
+        // Each named field of entry `i` of a catalog list must lie in its range.
+        let mut in_ranges = |list: &str, i: usize, fields: &[(&str, f64, f64, f64)]| {
+            for &(field, v, lo, hi) in fields {
+                if !(v.is_finite() && (lo..=hi).contains(&v)) {
+                    problems.push(format!("catalog.{list}[{i}].{field}"), format!("{v} must be between {lo} and {hi}"));
+                }
+            }
+        };
         for (i, c) in overrides.climates.iter().enumerate() {
-            for (field, v, lo, hi) in [
+            in_ranges("climates", i, &[
                 ("annual_mean_c", c.annual_mean_c, -50.0, 50.0),
                 ("seasonal_swing_c", c.seasonal_swing_c, 0.0, 40.0),
                 ("daily_swing_c", c.daily_swing_c, 0.0, 30.0),
@@ -206,14 +214,10 @@ impl Catalog {
                 ("wind_capacity_factor", c.wind_capacity_factor, 0.0, 0.8),
                 ("grid_gco2_per_kwh", c.grid_gco2_per_kwh, 0.0, 2000.0),
                 ("grid_carbon_free_frac", c.grid_carbon_free_frac, 0.0, 1.0),
-            ] {
-                if !(v.is_finite() && (lo..=hi).contains(&v)) {
-                    problems.push(format!("catalog.climates[{i}].{field}"), format!("{v} must be between {lo} and {hi}"));
-                }
-            }
+            ]);
         }
         for (i, t) in overrides.tariffs.iter().enumerate() {
-            for (field, v, lo, hi) in [
+            in_ranges("tariffs", i, &[
                 ("mean_usd_per_mwh", t.mean_usd_per_mwh, 0.0, 10_000.0),
                 ("noise_sd_usd_per_mwh", t.noise_sd_usd_per_mwh, 0.0, 10_000.0),
                 ("noise_persistence_per_hour", t.noise_persistence_per_hour, 0.0, 0.9999),
@@ -221,11 +225,7 @@ impl Catalog {
                 ("spike_mean_usd_per_mwh", t.spike_mean_usd_per_mwh, 0.0, 100_000.0),
                 ("negative_probability_per_hour", t.negative_probability_per_hour, 0.0, 0.4),
                 ("negative_mean_usd_per_mwh", t.negative_mean_usd_per_mwh, 0.0, 10_000.0),
-            ] {
-                if !(v.is_finite() && (lo..=hi).contains(&v)) {
-                    problems.push(format!("catalog.tariffs[{i}].{field}"), format!("{v} must be between {lo} and {hi}"));
-                }
-            }
+            ]);
         }
         (self, problems)
     }
