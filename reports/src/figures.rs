@@ -72,7 +72,7 @@ pub fn pue_temperature_chart(variants: &[VariantRuns]) -> Option<DualAxis> {
     fn kept(v: &VariantRuns) -> Option<&dcplan_sim::Replication> {
         v.output.replications.iter().find(|r| !r.hourly.is_empty())
     }
-    let first = variants.iter().find_map(kept)?;
+    let (first_variant, first) = variants.iter().find_map(|v| kept(v).map(|r| (v, r)))?;
     let daily = |v: &VariantRuns, f: fn(&dcplan_sim::energy::dispatch::HourFlows) -> (f64, f64)| -> Vec<(f64, f64)> {
         let Some(r) = kept(v) else { return Vec::new() };
         r.hourly
@@ -86,7 +86,7 @@ pub fn pue_temperature_chart(variants: &[VariantRuns]) -> Option<DualAxis> {
             .filter(|(_, y)| y.is_finite())
             .collect()
     };
-    let temperature = variants.iter().find(|v| kept(v).is_some()).map(|v| daily(v, |h| (h.temperature_c, 1.0))).unwrap_or_default();
+    let temperature = daily(first_variant, |h| (h.temperature_c, 1.0));
     let pue = variants
         .iter()
         .enumerate()

@@ -313,16 +313,17 @@ pub fn finish(info: &RunInfo, runs: Vec<VariantRuns>, out: OutputDir) -> Result<
         files: Vec::new(),
     };
     write_tables(&runs, &out)?;
+    if let Inputs::Scenario(loaded, _) = info.inputs {
+        std::fs::write(out.path("scenario.ron"), &loaded.source_text).context("writing scenario.ron")?;
+    }
     let (doc, headlines) = match info.inputs {
         Inputs::Scenario(loaded, _) if runs.len() == 1 => {
-            std::fs::write(out.path("scenario.ron"), &loaded.source_text).context("writing scenario.ron")?;
             let v = &runs[0];
             let charts = run_charts(v, out.tmp_dir())?;
             let discount = report::discount_text(&loaded.scenario);
             (report::run_report(loaded, v, &charts, &manifest), report::headlines(v, &discount))
         }
         Inputs::Scenario(loaded, variants) => {
-            std::fs::write(out.path("scenario.ron"), &loaded.source_text).context("writing scenario.ron")?;
             tables::write_csv(&mut crate::compare::comparison_frame(&runs)?, &out.path("comparison.csv"))?;
             let charts = comparison_charts(&runs, out.tmp_dir())?;
             let mut inputs = vec![Block::Table {

@@ -59,11 +59,11 @@ pub const KEY_KPIS: &[(&str, &str)] = &[
 
 /// Share of replications whose payback is at most `months` (a missing payback counts as never).
 pub fn prob_payback_within(v: &VariantRuns, months: f64) -> f64 {
-    let all = v.kpi("payback_months");
-    if all.is_empty() {
+    let n = v.output.replications.len();
+    if n == 0 {
         return f64::NAN;
     }
-    all.iter().filter(|p| p.is_some_and(|m| m <= months)).count() as f64 / all.len() as f64
+    count_payback_within(v, months) as f64 / n as f64
 }
 
 /// Replications that pay back within `months` (a missing payback counts as never).

@@ -259,9 +259,10 @@ pub fn dispatch_month(spec: &EnergySpec, state: &mut DispatchState, hours: &[Hou
         }
         out.it_kwh += it;
         out.facility_kwh += fac;
-        out.water_l += spec.facility.water_l_per_kwh(h.weather.temperature_c).map_or(f64::NAN, |w| w * it);
+        let water = spec.facility.water_l_per_kwh(h.weather.temperature_c).map_or(f64::NAN, |w| w * it);
+        out.water_l += water;
         out.temperature_sum_c += h.weather.temperature_c;
-        load.push((fac, it));
+        load.push((fac, it, water));
     }
     let ppa_kwh = |h: &HourIn| -> f64 {
         spec.ppa.as_ref().map_or(0.0, |p| match p.profile {
@@ -274,7 +275,7 @@ pub fn dispatch_month(spec: &EnergySpec, state: &mut DispatchState, hours: &[Hou
     let net_before: Vec<f64> = hours
         .iter()
         .zip(&load)
-        .map(|(h, (fac, _))| {
+        .map(|(h, (fac, _, _))| {
             let on_site = spec.solar_kw * h.weather.solar_cf + spec.wind_kw * h.weather.wind_cf + if physical { ppa_kwh(h) } else { 0.0 };
             fac - on_site
         })
@@ -310,12 +311,12 @@ pub fn dispatch_month(spec: &EnergySpec, state: &mut DispatchState, hours: &[Hou
     }
     let eta = spec.battery.as_ref().map_or(1.0, |b| b.round_trip.sqrt());
     // Pass 2: hour by hour.
-    for (i, (h, (fac, it))) in hours.iter().zip(&load).enumerate() {
+    for (i, (h, (fac, it, water))) in hours.iter().zip(&load).enumerate() {
         let mut f = HourFlows {
             load: *fac,
             temperature_c: h.weather.temperature_c,
             pue: if *it > 0.0 { fac / it } else { f64::NAN },
-            water_l: spec.facility.water_l_per_kwh(h.weather.temperature_c).map_or(f64::NAN, |w| w * it),
+            water_l: *water,
             ..HourFlows::default()
         };
         let solar = spec.solar_kw * h.weather.solar_cf;
