@@ -190,6 +190,7 @@ fn read_runs(dir: &Path, manifest: &Manifest, names: &[String], starts: &[dcplan
             market_prices: Vec::new(),
             hourly: Vec::new(),
             events: events[row],
+            trace: None,
         });
     }
 

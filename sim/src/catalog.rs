@@ -41,9 +41,11 @@ pub struct Sku {
     pub price_usd_per_gpu: Param,
     /// Throughput relative to an H100 SXM GPU.
     pub relative_throughput: f64,
-    /// Transient failures (reboot, hours) per GPU-year.
+    /// Software and transient interruptions per GPU-year: driver resets, hung jobs, host reboots;
+    /// the node restarts within hours and no part is replaced.
     pub transient_failures_per_gpu_year: f64,
-    /// Permanent failures (parts replaced, days) per GPU-year.
+    /// Hardware failures per GPU-year: a GPU, memory, NIC or board fault that needs a part swap
+    /// (repair in days; a contract on the node moves to a spare if one is free).
     pub permanent_failures_per_gpu_year: f64,
     /// Month of general availability.
     pub release: YearMonth,

@@ -76,9 +76,9 @@ record! {
         available_gpus: f64,
         /// GPUs held as hot spares at month end.
         spare_gpus: f64,
-        /// GPUs down after a transient failure at month end.
+        /// GPUs down, restarting after a software or transient interruption, at month end.
         failed_gpus: f64,
-        /// GPUs in repair after a permanent failure at month end.
+        /// GPUs in repair after a hardware failure at month end.
         in_repair_gpus: f64,
         /// GPUs waiting in inventory for hall power at month end.
         inventory_gpus: f64,
@@ -102,9 +102,9 @@ record! {
         utilization_power_frac: f64,
         /// Average price realised: gross revenue / sold GPU-hours, USD per GPU-hour.
         realized_price_usd_per_gpu_hour: f64,
-        /// Transient failures (reboots) in the month.
+        /// Software and transient interruptions (restart, no part) in the month.
         failures_transient: f64,
-        /// Permanent failures (parts replaced) in the month.
+        /// Hardware failures (part swap, repair in days) in the month.
         failures_permanent: f64,
         /// Contracts moved to a spare when their node failed.
         spare_migrations: f64,
@@ -192,8 +192,11 @@ record! {
         revenue_on_demand_usd: f64,
         /// Revenue from spot capacity.
         revenue_spot_usd: f64,
-        /// SLA credits owed to customers for downtime.
+        /// SLA credits owed to customers for downtime (a share of what the affected contracts were
+        /// billed in the month, by the SLA's availability tiers).
         sla_credits_usd: f64,
+        /// Revenue not billed because contracted GPUs were down (not in the revenue lines).
+        downtime_unbilled_usd: f64,
         /// Prepayments received (cash in advance of service).
         prepayments_usd: f64,
         /// Revenue recognised this month that was paid in advance.
@@ -350,10 +353,12 @@ record! {
         availability_frac: Opt,
         /// GPU-months idle in inventory waiting for hall power.
         inventory_gpu_months: f64,
-        /// Node failures (transient and permanent).
+        /// Node failures (hardware failures and software or transient interruptions).
         failures: f64,
         /// SLA credits owed to customers, USD.
         sla_credits_usd: f64,
+        /// Revenue not billed because contracted GPUs were down, USD.
+        downtime_unbilled_usd: f64,
         /// Proceeds from selling retired servers, USD.
         resale_usd: f64,
         /// Share of requests lost (for capacity or price).
@@ -387,6 +392,19 @@ pub struct Replication {
     pub hourly: Vec<crate::energy::dispatch::HourFlows>,
     /// Events the engine handled.
     pub events: u64,
+    /// The exogenous draws, when [`crate::model::ReplicationOptions::trace`] asked for them (not
+    /// stored in output folders).
+    #[serde(skip)]
+    pub trace: Option<Trace>,
+}
+
+/// The exogenous random draws of a replication: what every variant of a scenario must see alike.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Trace {
+    /// Every arrival: exact time in hours, request kind, size in GPUs, duration in hours.
+    pub arrivals: Vec<crate::model::demand::ArrivalTrace>,
+    /// Every failure: node key (tranche and position), time in seconds, hardware, repair hours.
+    pub failures: Vec<(u64, u64, bool, f64)>,
 }
 
 #[cfg(test)]

@@ -7,11 +7,15 @@
 //! random numbers work. Uncertain scenario inputs draw from a stream keyed by a hash of their
 //! field path, so adding or removing one input does not shift the others.
 
-use rand::SeedableRng;
+use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 /// The generator used everywhere in the simulation.
 pub type SimRng = ChaCha8Rng;
+
+/// A small generator for one keyed sub-stream (one node's failures, one contract's decisions):
+/// PCG with a 128-bit state, 16 bytes, so that every node and contract can own one.
+pub type KeyedRng = rand_pcg::Pcg64Mcg;
 
 /// Independent random streams of a replication, one per subsystem.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -19,7 +23,7 @@ pub type SimRng = ChaCha8Rng;
 pub enum Stream {
     /// Customer request arrivals and their attributes.
     Demand = 1,
-    /// Node failures and repairs.
+    /// Node failures and repairs (one keyed sub-stream per node, see [`KeyedStreams`]).
     Failures = 2,
     /// Hourly weather.
     Weather = 3,
@@ -27,7 +31,8 @@ pub enum Stream {
     Prices = 4,
     /// Uncertain scenario inputs (one sub-stream per field path).
     Parameters = 5,
-    /// Contract renewals and other customer decisions.
+    /// Contract renewals and other customer decisions (one keyed sub-stream per request, see
+    /// [`KeyedStreams`]).
     Customers = 6,
     /// Market regimes (boom, normal, glut).
     Market = 7,
@@ -77,6 +82,36 @@ pub fn parameter_rng(master_seed: u64, replication: u64, path: &str) -> SimRng {
     // Streams below 2^32 belong to subsystems; parameter streams are hashes with the top bit set.
     rng.set_stream(hash_str(path) | (1 << 63));
     rng
+}
+
+/// Keyed sub-streams of one subsystem of a replication.
+///
+/// Processes that belong to one thing (a node's failures and repairs, a contract's renewals)
+/// draw from that thing's own generator, keyed by an identity that does not depend on what the
+/// simulation decided (a node's tranche and position in it, a request's arrival number). What one
+/// node or contract draws then never shifts what another one sees, whatever the capacity,
+/// prices or policies of a variant: this keeps common random numbers between variants.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KeyedStreams {
+    base: u64,
+}
+
+impl KeyedStreams {
+    /// The keyed sub-streams of `stream` in replication `replication` under `master_seed`.
+    pub fn new(master_seed: u64, replication: u64, stream: Stream) -> KeyedStreams {
+        KeyedStreams { base: stream_rng(master_seed, replication, stream).next_u64() }
+    }
+
+    /// The generator of sub-stream `key`.
+    pub fn rng(&self, key: u64) -> KeyedRng {
+        KeyedRng::seed_from_u64(mix64(self.base ^ mix64(key)))
+    }
+
+    /// The generator of draw `n` of sub-stream `key` (one per decision, such as the n-th renewal
+    /// of a contract).
+    pub fn rng_at(&self, key: u64, n: u64) -> KeyedRng {
+        KeyedRng::seed_from_u64(mix64(self.base ^ mix64(key) ^ mix64(n.wrapping_add(0x2545_F491_4F6C_DD1D))))
+    }
 }
 
 #[cfg(test)]

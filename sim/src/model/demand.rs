@@ -23,7 +23,7 @@ use super::fleet::{FleetCounters, FleetPlan, FreePool, GpuState, Node, NodeState
 use super::reliability::settle_contract_sla;
 use crate::dist::Dist;
 use crate::engine::{Agenda, Clock, Engine, Event, EventKind, Meter, Rate, Step};
-use crate::rng::SimRng;
+use crate::rng::{KeyedRng, KeyedStreams, SimRng};
 use crate::scenario::{ContractClass, PricingPolicy, SlaTier};
 use crate::time::{Calendar, HOURS_PER_YEAR, SECONDS_PER_HOUR, SimTime, hours_to_seconds};
 
@@ -54,6 +54,11 @@ pub struct Contract {
     pub renewal_frac: f64,
     /// Share of the contract value paid in advance.
     pub prepay_frac: f64,
+    /// Identity of the request behind the contract, independent of every decision (its arrival
+    /// number, or the anchor's index with the top bit set): the key of its decision stream.
+    pub key: u64,
+    /// Renewals so far (each renewal decision is its own draw of the contract's stream).
+    pub renewals: u32,
     /// GPUs of the contract on failed nodes right now.
     pub down_gpus: u32,
     /// Time up to which downtime has been counted.
@@ -77,6 +82,8 @@ impl Contract {
         generation: 0,
         renewal_frac: 0.0,
         prepay_frac: 0.0,
+        key: 0,
+        renewals: 0,
         down_gpus: 0,
         down_since: SimTime::ZERO,
         down_gpu_hours_month: 0.0,
@@ -193,11 +200,15 @@ impl DemandModel {
         self.base_per_hour * growth * (1.0 + self.season_amplitude.abs()) * self.month_multiplier[m as usize]
     }
 
-    /// The next arrival after `now`, by thinning month by month; None past the horizon.
-    pub fn next_arrival(&self, now: SimTime, rng: &mut SimRng) -> Option<SimTime> {
+    /// The next arrival after `t_hours` (exact hours since the start, in month `m`), by thinning
+    /// month by month: its exact time and month, or None past the horizon.
+    ///
+    /// Times stay exact floats from one arrival to the next; only the event that fires is rounded
+    /// to the engine's whole seconds, so rounding never changes the realised rate.
+    pub fn next_arrival(&self, t_hours: f64, m: u32, rng: &mut SimRng) -> Option<(f64, u32)> {
         let horizon = self.calendar.horizon_months();
-        let mut m = self.calendar.month_of(now);
-        let mut t = now.hours();
+        let mut m = m;
+        let mut t = t_hours;
         loop {
             if m >= horizon {
                 return None;
@@ -217,7 +228,7 @@ impl DemandModel {
             }
             // With a rate constant over the month every candidate is an arrival.
             if self.piecewise_constant() || rng.random::<f64>() * bound <= self.rate_at(t, m) {
-                return Some(SimTime::from_hours(t).max(now));
+                return Some((t, m));
             }
         }
     }
@@ -296,6 +307,8 @@ pub struct DemandCounters {
     pub unmet_revenue_usd: f64,
     /// SLA credits owed to customers, USD.
     pub sla_credits_usd: f64,
+    /// Revenue not billed because contracted GPUs were down, USD.
+    pub downtime_unbilled_usd: f64,
     /// Prepayments received, USD.
     pub prepayments_usd: f64,
 }
@@ -309,6 +322,8 @@ struct Waiting {
     kind: Result<u16, u16>,
     size_gpus: f64,
     duration_s: u64,
+    /// The request's decision key (see [`Contract::key`]).
+    key: u64,
 }
 
 /// Everything the demand systems own in one replication.
@@ -318,14 +333,25 @@ pub struct DemandState {
     pub model: DemandModel,
     /// Prices.
     pub prices: Prices,
-    /// The demand random stream.
+    /// The demand random stream: arrival times and request attributes, nothing else, so that
+    /// every variant sees the same customers.
     pub rng: SimRng,
+    /// Keyed streams of customer decisions (renewals), one per request.
+    pub decisions: KeyedStreams,
+    /// Exact time of the pending arrival, hours since the start, and its month.
+    next_arrival: Option<(f64, u32)>,
+    /// Requests arrived so far (the arrival number is a request's decision key).
+    arrivals_seen: u64,
+    /// Exogenous draws, recorded when asked for (see [`crate::results::Trace`]).
+    pub trace: Option<Vec<ArrivalTrace>>,
     /// Counts of the current month.
     pub counters: DemandCounters,
     /// Current month.
     pub month: u32,
     /// Start of the current month.
     pub month_start: SimTime,
+    /// Hours in the current month (the SLA measurement period).
+    pub month_hours: f64,
     /// SLA credit schedule.
     pub sla_tiers: Vec<SlaTier>,
     /// Contract entities free for reuse (a contract needs a node, so one per delivered node is
@@ -348,12 +374,30 @@ impl DemandState {
     }
 }
 
+/// One arrival as drawn: exact time in hours, request kind, size in GPUs, duration in hours.
+pub type ArrivalTrace = (f64, u16, f64, f64);
+
+/// Key of anchor `i`'s decision stream (arrival numbers never reach the top bit).
+fn anchor_key(i: u16) -> u64 {
+    (1 << 63) | i as u64
+}
+
 /// Add the demand resources and systems and schedule the first arrival and the anchors.
-pub fn install(engine: &mut Engine, model: DemandModel, prices: Prices, sla_tiers: Vec<SlaTier>, n_skus: usize, mut rng: SimRng) {
-    if !model.classes.is_empty() {
-        if let Some(first) = model.next_arrival(SimTime::ZERO, &mut rng) {
-            engine.schedule(first, Event::RequestArrival);
-        }
+#[expect(clippy::too_many_arguments, reason = "the demand model's inputs, each built separately")]
+pub fn install(
+    engine: &mut Engine,
+    model: DemandModel,
+    prices: Prices,
+    sla_tiers: Vec<SlaTier>,
+    n_skus: usize,
+    mut rng: SimRng,
+    decisions: KeyedStreams,
+    trace: bool,
+) {
+    let model_month_hours = model.calendar.hours_in_month(0);
+    let next_arrival = if model.classes.is_empty() { None } else { model.next_arrival(0.0, 0, &mut rng) };
+    if let Some((t, _)) = next_arrival {
+        engine.schedule(SimTime::from_hours(t), Event::RequestArrival);
     }
     for (i, a) in model.anchors.iter().enumerate() {
         if a.sign_month < model.calendar.horizon_months() {
@@ -364,9 +408,14 @@ pub fn install(engine: &mut Engine, model: DemandModel, prices: Prices, sla_tier
         model,
         prices,
         rng,
+        decisions,
+        next_arrival,
+        arrivals_seen: 0,
+        trace: trace.then(Vec::new),
         counters: DemandCounters::default(),
         month: 0,
         month_start: SimTime::ZERO,
+        month_hours: model_month_hours,
         sla_tiers,
         free_contracts: Vec::new(),
         n_contract_slots: 0,
@@ -478,9 +527,13 @@ impl Ctx<'_, '_, '_, '_, '_> {
     fn arrive(&mut self) {
         let now = self.agenda.now();
         let d = &mut *self.d;
-        if let Some(next) = d.model.next_arrival(now, &mut d.rng) {
-            self.agenda.schedule(next, Event::RequestArrival);
+        let Some((t_hours, m)) = d.next_arrival else { unreachable!("an arrival fired with none pending") };
+        d.next_arrival = d.model.next_arrival(t_hours, m, &mut d.rng);
+        if let Some((next, _)) = d.next_arrival {
+            self.agenda.schedule(SimTime::from_hours(next).max(now), Event::RequestArrival);
         }
+        let key = d.arrivals_seen;
+        d.arrivals_seen += 1;
         let u = d.rng.random::<f64>();
         let ci = d.model.cumulative_share.iter().position(|&c| u < c).unwrap_or(d.model.classes.len() - 1);
         let class = &d.model.classes[ci];
@@ -492,6 +545,9 @@ impl Ctx<'_, '_, '_, '_, '_> {
         let class_kind = class.class;
         let first_sku = class.skus.first().copied();
         d.counters.arrived += 1;
+        if let Some(trace) = &mut d.trace {
+            trace.push((t_hours, ci as u16, size_gpus, duration_h));
+        }
         // The customer compares our list price with the market price of its preferred SKU.
         if let (Some(wtp), Some(sku)) = (wtp, first_sku) {
             let util = self.utilization(sku);
@@ -505,7 +561,7 @@ impl Ctx<'_, '_, '_, '_, '_> {
         }
         let id = self.d.next_request_id;
         self.d.next_request_id += 1;
-        let req = Waiting { id, class: class_kind, kind: Ok(ci as u16), size_gpus, duration_s };
+        let req = Waiting { id, class: class_kind, kind: Ok(ci as u16), size_gpus, duration_s, key };
         if self.try_place(&req) {
             return;
         }
@@ -554,6 +610,7 @@ impl Ctx<'_, '_, '_, '_, '_> {
             kind: Err(i),
             size_gpus: a.gpus as f64,
             duration_s: hours_to_seconds(a.duration_hours).max(1),
+            key: anchor_key(i),
         });
         self.place_waiting();
     }
@@ -697,6 +754,8 @@ impl Ctx<'_, '_, '_, '_, '_> {
             generation,
             renewal_frac,
             prepay_frac: if req.class == ContractClass::Reserved { prepay_frac } else { 0.0 },
+            key: req.key,
+            renewals: 0,
             down_gpus: 0,
             down_since: now,
             down_gpu_hours_month: 0.0,
@@ -739,8 +798,11 @@ impl Ctx<'_, '_, '_, '_, '_> {
             && c.renewal_frac > 0.0
             && !c_nodes.0.iter().any(|&n| self.nodes.get(n).is_ok_and(|(node, _)| node.retiring));
         let (sku_idx, kind, renewal_frac) = (c.sku, c.kind, c.renewal_frac);
-        if renewable && self.d.rng.random::<f64>() < renewal_frac {
-            self.renew(e, sku_idx, kind, now);
+        // The decision and the new term come from the contract's own stream, so no variant's
+        // renewals shift any other draw.
+        let mut decision = self.d.decisions.rng_at(c.key, c.renewals as u64);
+        if renewable && decision.random::<f64>() < renewal_frac {
+            self.renew(e, sku_idx, kind, now, &mut decision);
             return;
         }
         if c.class == ContractClass::Reserved {
@@ -751,13 +813,13 @@ impl Ctx<'_, '_, '_, '_, '_> {
     }
 
     /// Renew a term contract at the then-market reserved price for a new term.
-    fn renew(&mut self, e: Entity, sku_idx: u16, kind: Option<u16>, now: SimTime) {
+    fn renew(&mut self, e: Entity, sku_idx: u16, kind: Option<u16>, now: SimTime, decision: &mut KeyedRng) {
         let util = self.utilization(sku_idx);
         let d = &mut *self.d;
         let term_h = match kind {
             Some(k) => {
                 let c = &d.model.classes[k as usize];
-                c.duration.sample(&mut d.rng) * c.duration_unit_hours
+                c.duration.sample(decision) * c.duration_unit_hours
             }
             None => {
                 let (cc, _) = self.contracts.get(e).expect("live");
@@ -766,15 +828,21 @@ impl Ctx<'_, '_, '_, '_, '_> {
         };
         let price = d.prices.price(ContractClass::Reserved, sku_idx, d.month, util);
         let (mut c, _) = self.contracts.get_mut(e).expect("live");
-        d.counters.sla_credits_usd += settle_contract_sla(&mut c, d.month_start, now, &d.sla_tiers);
+        let settled = settle_contract_sla(&mut c, d.month_start, d.month_hours, now, &d.sla_tiers);
+        d.counters.sla_credits_usd += settled.credit_usd;
+        d.counters.downtime_unbilled_usd += settled.unbilled_usd;
+        // Revenue runs on the GPUs that are up; down ones are billed again at the new price
+        // when they are back.
+        let billed = (c.gpus - c.down_gpus) as f64;
         let gpus = c.gpus as f64;
-        self.meter.add(revenue_rate(c.class), (price - c.price_usd_per_gpu_hour) * gpus);
-        self.meter.add(Rate::PrepaidRevenueUsdPerHour, c.prepay_frac * (price - c.price_usd_per_gpu_hour) * gpus);
+        self.meter.add(revenue_rate(c.class), (price - c.price_usd_per_gpu_hour) * billed);
+        self.meter.add(Rate::PrepaidRevenueUsdPerHour, c.prepay_frac * (price - c.price_usd_per_gpu_hour) * billed);
         d.counters.prepayments_usd += c.prepay_frac * price * gpus * term_h;
         c.price_usd_per_gpu_hour = price;
         c.start = now;
         c.end = now.plus(hours_to_seconds(term_h).max(1));
         c.down_since = now;
+        c.renewals += 1;
         let (end, generation) = (c.end, c.generation);
         d.counters.renewals += 1;
         self.agenda.schedule(end, Event::ContractEnd(e, generation));
@@ -785,7 +853,9 @@ impl Ctx<'_, '_, '_, '_, '_> {
         let now = self.agenda.now();
         let d = &mut *self.d;
         let (mut contract, contract_nodes) = self.contracts.get_mut(e).expect("a contract ends once");
-        d.counters.sla_credits_usd += settle_contract_sla(&mut contract, d.month_start, now, &d.sla_tiers);
+        let settled = settle_contract_sla(&mut contract, d.month_start, d.month_hours, now, &d.sla_tiers);
+        d.counters.sla_credits_usd += settled.credit_usd;
+        d.counters.downtime_unbilled_usd += settled.unbilled_usd;
         let sku = &self.plan.skus[contract.sku as usize];
         for &n in &contract_nodes.0 {
             let (node, mut state) = self.nodes.get_mut(n).expect("contract nodes are live");
@@ -805,9 +875,11 @@ impl Ctx<'_, '_, '_, '_, '_> {
                 other => unreachable!("a contract's node is {other:?}"),
             }
         }
-        let gpus = contract.gpus as f64;
+        // GPUs on failed nodes stopped billing when they failed.
+        let gpus = (contract.gpus - contract.down_gpus) as f64;
+        let up_nodes = contract.n_nodes - contract.down_gpus / sku.gpus_per_node;
         self.meter.add(Rate::SoldGpus, -gpus);
-        self.meter.add(Rate::SoldMaxKw, -(contract.n_nodes as f64) * sku.max_kw);
+        self.meter.add(Rate::SoldMaxKw, -(up_nodes as f64) * sku.max_kw);
         self.meter.add(revenue_rate(contract.class), -contract.price_usd_per_gpu_hour * gpus);
         self.meter.add(Rate::PrepaidRevenueUsdPerHour, -contract.prepay_frac * contract.price_usd_per_gpu_hour * gpus);
         d.busy_nodes[contract.sku as usize] -= contract.n_nodes;
@@ -827,6 +899,7 @@ fn reset_counters(agenda: Res<Agenda>, clock: Res<Clock>, mut demand: ResMut<Dem
     demand.counters = DemandCounters::default();
     demand.month_start = agenda.now();
     demand.month = clock.month + 1;
+    demand.month_hours = clock.calendar.hours_in_month((clock.month + 1).min(clock.calendar.horizon_months().saturating_sub(1)));
 }
 
 /// The meter rate that carries revenue of a class.

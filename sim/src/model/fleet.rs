@@ -13,7 +13,7 @@ use rand::RngExt;
 use super::finance::{AssetClass, Ledger};
 use crate::dist::Dist;
 use crate::engine::{Agenda, Clock, Engine, Event, EventKind, Meter, Rate, Step};
-use crate::rng::SimRng;
+use crate::rng::{KeyedRng, KeyedStreams};
 use crate::time::{HOURS_PER_YEAR, SimTime, hours_to_seconds};
 
 /// Stable domain id of a node (delivery order), used wherever order matters.
@@ -27,6 +27,8 @@ pub struct Node {
     pub sku: u16,
     /// Index of the tranche it came in.
     pub tranche: u16,
+    /// Position in its tranche (0-based).
+    pub index: u32,
     /// Slot in its SKU's [`FreePool`] (delivery order within the SKU).
     pub slot: u32,
     /// Hall phase it is commissioned in (`u16::MAX` while in inventory).
@@ -36,6 +38,22 @@ pub struct Node {
     /// The node has reached end of life and retires as soon as it is free.
     pub retiring: bool,
 }
+
+impl Node {
+    /// The node's identity for its random streams: its tranche and position, which do not
+    /// depend on anything the simulation decided.
+    pub fn key(&self) -> u64 {
+        ((self.tranche as u64) << 32) | self.index as u64
+    }
+}
+
+/// A node's own failure and repair stream (see [`crate::rng::KeyedStreams`]).
+#[derive(Component, Clone, Debug)]
+pub struct FailureStream(pub KeyedRng);
+
+/// Every failure as drawn, when asked for: `(node key, time in seconds, hardware, repair hours)`.
+#[derive(Resource, Clone, Debug, Default)]
+pub struct FailureTrace(pub Option<Vec<(u64, u64, bool, f64)>>);
 
 /// What a node is doing.
 #[derive(Component, Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,7 +70,8 @@ pub enum NodeState {
     Down {
         /// The contract waiting for this node, if any.
         contract: Option<Entity>,
-        /// Permanent failure (parts replaced) rather than transient (reboot).
+        /// Hardware failure (parts replaced) rather than a software or transient interruption
+        /// (restart).
         permanent: bool,
     },
     /// End of life reached; leaves service at once (a retire event is pending).
@@ -71,9 +90,9 @@ pub enum GpuState {
     InService,
     /// Hot spare.
     Spare,
-    /// Down after a transient failure.
+    /// Down, restarting after a software or transient interruption.
     Failed,
-    /// Down for repair after a permanent failure.
+    /// Down for repair after a hardware failure.
     InRepair,
     /// Retired.
     Retired,
@@ -137,9 +156,9 @@ pub struct SkuSpec {
     pub idle_kw: f64,
     /// Maximum IT power of a node including overhead, kW.
     pub max_kw: f64,
-    /// Transient failures per node per hour.
+    /// Software and transient interruptions (restart, no part) per node per hour.
     pub transient_per_hour: f64,
-    /// Permanent failures per node per hour.
+    /// Hardware failures (part swap) per node per hour.
     pub permanent_per_hour: f64,
 }
 
@@ -184,12 +203,14 @@ pub struct PhasePlan {
 pub struct ReliabilityPlan {
     /// Failures simulated at all.
     pub failures: bool,
-    /// Transient repair time, hours (drawn per failure).
+    /// Restart time after a software or transient interruption, hours (drawn per failure).
     pub transient_repair_hours: Dist,
-    /// Permanent repair time, hours (drawn per failure).
+    /// Repair time of a hardware failure, hours (drawn per failure).
     pub permanent_repair_hours: Dist,
     /// Share of each SKU's commissioned nodes held as spares.
     pub spares_frac: f64,
+    /// Per-node failure streams of the replication.
+    pub streams: KeyedStreams,
 }
 
 /// The fleet as planned for this replication.
@@ -406,9 +427,9 @@ pub struct Inventory(pub Vec<Entity>);
 /// Events of the current month.
 #[derive(Clone, Debug, Default)]
 pub struct FleetMonth {
-    /// Transient failures.
+    /// Software and transient interruptions.
     pub failures_transient: u64,
-    /// Permanent failures.
+    /// Hardware failures.
     pub failures_permanent: u64,
     /// Contracts moved to a spare when their node failed.
     pub spare_migrations: u64,
@@ -462,10 +483,6 @@ impl FleetCounters {
     }
 }
 
-/// The failure process's random stream.
-#[derive(Resource, Debug)]
-pub struct FailureRng(pub SimRng);
-
 /// Fleet composition at the end of each month: GPUs per SKU and state.
 #[derive(Resource, Clone, Debug, Default)]
 pub struct FleetHistory {
@@ -474,7 +491,7 @@ pub struct FleetHistory {
 }
 
 /// Add the fleet's resources and systems, and schedule phases, deliveries and retirements.
-pub fn install(engine: &mut Engine, plan: FleetPlan, rng: SimRng) {
+pub fn install(engine: &mut Engine, plan: FleetPlan, trace: bool) {
     let calendar = engine.world.resource::<Clock>().calendar.clone();
     for (i, ph) in plan.phases.iter().enumerate() {
         if let Some(m) = ph.ready_month {
@@ -502,7 +519,7 @@ pub fn install(engine: &mut Engine, plan: FleetPlan, rng: SimRng) {
         commissioned_nodes: vec![0; n_skus],
         ..FleetCounters::default()
     });
-    engine.world.insert_resource(FailureRng(rng));
+    engine.world.insert_resource(FailureTrace(trace.then(Vec::new)));
     engine.world.insert_resource(FleetHistory::default());
     engine.world.insert_resource(plan);
     engine.schedule_mut(EventKind::PhaseReady).add_systems(ready_phase.in_set(Step::Fleet));
@@ -522,7 +539,7 @@ fn phase_with_room(plan: &FleetPlan, phases: &Phases, counters: &FleetCounters, 
 }
 
 /// Schedule the next failure of a node that has just entered service.
-pub fn schedule_failure(plan: &FleetPlan, sku: u16, e: Entity, now: SimTime, agenda: &mut Agenda, rng: &mut SimRng) {
+pub fn schedule_failure(plan: &FleetPlan, sku: u16, e: Entity, now: SimTime, agenda: &mut Agenda, rng: &mut KeyedRng) {
     if !plan.reliability.failures {
         return;
     }
@@ -549,12 +566,11 @@ struct Commissioning<'w> {
     meter: ResMut<'w, Meter>,
     counters: ResMut<'w, FleetCounters>,
     agenda: ResMut<'w, Agenda>,
-    rng: ResMut<'w, FailureRng>,
 }
 
 impl Commissioning<'_> {
     /// Put a node into service in `phase`; returns its new state (idle or spare).
-    fn commission(&mut self, node: &mut Node, e: Entity, phase: usize) -> NodeState {
+    fn commission(&mut self, node: &mut Node, stream: &mut FailureStream, e: Entity, phase: usize) -> NodeState {
         let sku = &self.plan.skus[node.sku as usize];
         node.phase = phase as u16;
         self.phases.used_kw[phase] += sku.max_kw;
@@ -570,23 +586,26 @@ impl Commissioning<'_> {
         };
         self.counters.transition(&mut self.meter, node.sku, sku, Some(GpuState::Inventory), state.category());
         let now = self.agenda.now();
-        schedule_failure(&self.plan, node.sku, e, now, &mut self.agenda, &mut self.rng.0);
+        schedule_failure(&self.plan, node.sku, e, now, &mut self.agenda, &mut stream.0);
         state
     }
 }
 
 /// Commission waiting nodes, in delivery order, wherever a ready phase has room.
-fn commission_waiting(c: &mut Commissioning, inventory: &mut Inventory, nodes: &mut Query<(&mut Node, &mut NodeState)>) {
+/// The nodes commissioning and retirement change.
+type FleetNodes<'w, 's> = Query<'w, 's, (&'static mut Node, &'static mut NodeState, &'static mut FailureStream)>;
+
+fn commission_waiting(c: &mut Commissioning, inventory: &mut Inventory, nodes: &mut FleetNodes) {
     let waiting = std::mem::take(&mut inventory.0);
     let mut any = false;
     for e in waiting {
-        let (mut node, mut state) = nodes.get_mut(e).expect("inventory holds live nodes");
+        let (mut node, mut state, mut stream) = nodes.get_mut(e).expect("inventory holds live nodes");
         if *state != NodeState::Inventory {
             continue;
         }
         match phase_with_room(&c.plan, &c.phases, &c.counters, c.plan.skus[node.sku as usize].max_kw) {
             Some(p) => {
-                *state = c.commission(&mut node, e, p);
+                *state = c.commission(&mut node, &mut stream, e, p);
                 any = true;
             }
             None => inventory.0.push(e),
@@ -635,7 +654,7 @@ fn ready_phase(
     mut c: Commissioning,
     mut inventory: ResMut<Inventory>,
     mut ledger: ResMut<Ledger>,
-    mut nodes: Query<(&mut Node, &mut NodeState)>,
+    mut nodes: FleetNodes,
 ) {
     let Event::PhaseReady(i) = c.agenda.fired() else { unreachable!("ready_phase runs only on PhaseReady") };
     let i = i as usize;
@@ -659,7 +678,7 @@ fn deliver_tranche(
     let gpus = tranche.n_nodes as u64 * sku.gpus_per_node as u64;
     ledger.book_capex(AssetClass::GpuServers, gpus as f64 * tranche.price_usd_per_gpu, tranche.n_nodes, t);
     ledger.book_capex(AssetClass::Network, tranche.n_nodes as f64 * tranche.network_usd_per_node, tranche.n_nodes, t);
-    for _ in 0..tranche.n_nodes {
+    for index in 0..tranche.n_nodes {
         let id = NodeId(c.counters.next_node_id);
         c.counters.next_node_id += 1;
         c.counters.transition(&mut c.meter, tranche.sku, sku, None, GpuState::Inventory);
@@ -667,6 +686,7 @@ fn deliver_tranche(
         let mut node = Node {
             sku: tranche.sku,
             tranche: t,
+            index,
             slot: c.pool.register(tranche.sku, e),
             phase: u16::MAX,
             delivered_month: clock.month,
@@ -674,14 +694,15 @@ fn deliver_tranche(
         };
         // Room only appears when a phase becomes ready or nodes retire, and waiting nodes were
         // offered it then, so a new node that fits takes no place from a waiting one.
+        let mut stream = FailureStream(plan.reliability.streams.rng(node.key()));
         let state = match phase_with_room(&plan, &c.phases, &c.counters, sku.max_kw) {
-            Some(p) => c.commission(&mut node, e, p),
+            Some(p) => c.commission(&mut node, &mut stream, e, p),
             None => {
                 inventory.0.push(e);
                 NodeState::Inventory
             }
         };
-        commands.entity(e).insert((node, state));
+        commands.entity(e).insert((node, state, stream));
     }
     // Waiting requests (anchors, say) get a chance at the new nodes once they exist.
     let now = c.agenda.now();
@@ -694,19 +715,19 @@ fn retire_tranche(
     mut c: Commissioning,
     mut inventory: ResMut<Inventory>,
     mut ledger: ResMut<Ledger>,
-    mut nodes: Query<(&mut Node, &mut NodeState)>,
+    mut nodes: FleetNodes,
     ids: Query<(Entity, &NodeId)>,
 ) {
     let Event::TrancheRetired(t) = c.agenda.fired() else { unreachable!("retire_tranche runs only on TrancheRetired") };
     // Visit the tranche's nodes in id order (query order is not part of the contract).
     let mut members: Vec<(NodeId, Entity)> = ids
         .iter()
-        .filter(|(e, _)| nodes.get(*e).is_ok_and(|(n, _)| n.tranche == t))
+        .filter(|(e, _)| nodes.get(*e).is_ok_and(|(n, _, _)| n.tranche == t))
         .map(|(e, id)| (*id, e))
         .collect();
     members.sort();
     for (_, e) in members {
-        let (mut node, mut state) = nodes.get_mut(e).expect("listed above");
+        let (mut node, mut state, _) = nodes.get_mut(e).expect("listed above");
         node.retiring = true;
         match *state {
             NodeState::Idle | NodeState::Spare => {
@@ -730,12 +751,16 @@ fn retire_node(
     mut c: Commissioning,
     mut inventory: ResMut<Inventory>,
     mut ledger: ResMut<Ledger>,
-    mut nodes: Query<(&mut Node, &mut NodeState)>,
+    mut nodes: FleetNodes,
 ) {
     let Event::NodeRetired(e) = c.agenda.fired() else { unreachable!("retire_node runs only on NodeRetired") };
     {
-        let (node, mut state) = nodes.get_mut(e).expect("retiring nodes are live");
-        debug_assert_eq!(*state, NodeState::Retiring);
+        let (node, mut state, _) = nodes.get_mut(e).expect("retiring nodes are live");
+        // Only a node that is leaving retires here: one that failed at the same instant has
+        // already left service and retires after its repair.
+        if *state != NodeState::Retiring {
+            return;
+        }
         retire_now(&plan, &node, &mut state, clock.month, &mut c.phases, &mut c.meter, &mut c.counters, &mut ledger);
     }
     commission_waiting(&mut c, &mut inventory, &mut nodes);

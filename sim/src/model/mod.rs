@@ -17,7 +17,7 @@ use bevy_ecs::prelude::*;
 use crate::engine::{Agenda, Clock, Engine, Event, EventKind, Meter, Step};
 use crate::params::{SampleMode, Sampler};
 use crate::results::Replication;
-use crate::rng::{Stream, stream_rng};
+use crate::rng::{KeyedStreams, Stream, stream_rng};
 use crate::scenario::LoadedScenario;
 use crate::time::{Calendar, HOURS_PER_YEAR, SimTime};
 
@@ -26,6 +26,8 @@ use crate::time::{Calendar, HOURS_PER_YEAR, SimTime};
 pub struct ReplicationOptions {
     /// How uncertain inputs are drawn.
     pub sample_mode: SampleMode,
+    /// Record the exogenous draws (arrivals, failures) in [`Replication::trace`].
+    pub trace: bool,
 }
 
 impl ReplicationOptions {
@@ -40,7 +42,7 @@ impl ReplicationOptions {
                 SampleMode::LatinHypercube(std::sync::Arc::new(crate::params::LhsPlan::new(seed, n, &uncertain_inputs(loaded))))
             }
         };
-        ReplicationOptions { sample_mode }
+        ReplicationOptions { sample_mode, trace: false }
     }
 }
 
@@ -155,6 +157,7 @@ pub fn build(loaded: &LoadedScenario, seed: u64, replication: u64, options: &Rep
         transient_repair_hours: rel.transient_repair_hours.dist(),
         permanent_repair_hours: scale_dist(rel.permanent_repair_days.dist(), 24.0),
         spares_frac: rel.spares_frac,
+        streams: KeyedStreams::new(seed, replication, Stream::Failures),
     };
     let mut plan = fleet::FleetPlan {
         skus,
@@ -376,9 +379,18 @@ pub fn build(loaded: &LoadedScenario, seed: u64, replication: u64, options: &Rep
     };
     let n_tranches = plan.tranches.len();
 
-    fleet::install(&mut engine, plan, stream_rng(seed, replication, Stream::Failures));
+    fleet::install(&mut engine, plan, options.trace);
     reliability::install(&mut engine);
-    demand::install(&mut engine, demand_model, prices, s.reliability.sla.tiers.clone(), n_skus, stream_rng(seed, replication, Stream::Demand));
+    demand::install(
+        &mut engine,
+        demand_model,
+        prices,
+        s.reliability.sla.tiers.clone(),
+        n_skus,
+        stream_rng(seed, replication, Stream::Demand),
+        KeyedStreams::new(seed, replication, Stream::Customers),
+        options.trace,
+    );
     let energy_capex = energy_model.1;
     energy::install(&mut engine, energy_model.0);
     finance::install(&mut engine, finance_model, n_tranches);
@@ -548,6 +560,10 @@ pub fn run_replication(loaded: &LoadedScenario, seed: u64, replication: u64, opt
     }
     let end = engine.world.resource::<Clock>().calendar.end();
     let events = engine.run_until(end);
+    let trace = options.trace.then(|| crate::results::Trace {
+        arrivals: engine.world.resource_mut::<demand::DemandState>().trace.take().unwrap_or_default(),
+        failures: engine.world.resource_mut::<fleet::FailureTrace>().0.take().unwrap_or_default(),
+    });
     let ledger = engine.world.resource::<finance::Ledger>();
     let skus = engine.world.resource::<fleet::FleetPlan>().skus.iter().map(|s| s.name.clone()).collect();
     let history = engine.world.resource::<fleet::FleetHistory>();
@@ -562,6 +578,7 @@ pub fn run_replication(loaded: &LoadedScenario, seed: u64, replication: u64, opt
         skus,
         market_prices,
         hourly: std::mem::take(&mut engine.world.resource_mut::<energy::HourlySample>().0),
+        trace,
     }
 }
 

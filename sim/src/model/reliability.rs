@@ -1,19 +1,35 @@
 //! Node failures, repairs, spares and SLA credits.
 //!
 //! Every commissioned node fails as a Poisson process at its SKU's per-GPU annual rates times its
-//! GPUs (transient and permanent failures together; the kind is drawn in proportion to the two
-//! rates). A transient failure (reboot, driver reset) takes hours to recover, a permanent one
-//! (parts replaced) days. When a node running a contract fails and a spare of the same SKU is
-//! free, the contract moves to the spare at once; otherwise the contract's GPUs on that node are
-//! down until the repair, and the downtime counts against the contract's monthly availability,
-//! which earns SLA credits by the scenario's schedule. A repaired node goes back to its contract
-//! if it still waits for it, else refills the spares, else returns to the free pool.
+//! GPUs. Two kinds are told apart, in proportion to their rates:
+//! * a *hardware* failure (the catalog's `permanent_failures_per_gpu_year`: a GPU, HBM, NIC or
+//!   board fault) needs a part swap and takes days to repair; a contract on the node moves to a
+//!   hot spare of the same SKU at once when one is free;
+//! * a *software or transient* interruption (`transient_failures_per_gpu_year`: a driver reset,
+//!   a hung job, a host reboot) needs no part: the node restarts within hours and its contract
+//!   waits for it; spares are not used.
+//!
+//! GPUs of a contract on a node that is down are not billed: the contract's revenue, sold
+//! GPU-hours and prepaid revenue recognised stop for that node until it is back. On top, the
+//! contract's SLA is measured per calendar month (the usual measurement period of cloud SLAs):
+//! availability is `1 - down GPU-hours / (contract GPUs x hours in the month)`, and the credit is
+//! the scenario's share of what the contract was billed in that month. The two effects are
+//! reported separately (`downtime_unbilled_usd` and `sla_credits_usd`).
+//!
+//! Each node draws its failures and repair times from its own keyed stream
+//! ([`crate::rng::KeyedStreams`], keyed by its tranche and position), so a node's failure history
+//! is the same in every variant in which it is in service at the same time, whatever the other
+//! nodes, the customers or the prices do.
+//!
+//! The node state machine is total: every event is well defined in every state (a failure of a
+//! node that is not in service, or the repair or retirement of a node already gone, does
+//! nothing), whatever order events at the same instant come in.
 
 use bevy_ecs::prelude::*;
 use rand::RngExt;
 
-use super::demand::{Contract, ContractNodes, DemandState};
-use super::fleet::{FailureRng, FleetCounters, FleetPlan, FreePool, Node, NodeState, schedule_failure, wants_spare};
+use super::demand::{Contract, ContractNodes, DemandState, revenue_rate};
+use super::fleet::{FailureStream, FailureTrace, FleetCounters, FleetPlan, FreePool, GpuState, Node, NodeState, schedule_failure, wants_spare};
 use crate::engine::{Agenda, Engine, Event, EventKind, Meter, Rate, Step};
 use crate::scenario::SlaTier;
 use crate::time::{SECONDS_PER_HOUR, SimTime, hours_to_seconds};
@@ -33,25 +49,46 @@ pub fn accrue_downtime(c: &mut Contract, now: SimTime) {
     c.down_since = now;
 }
 
-/// Credit owed for a contract's service between `max(month_start, start)` and `now`, given its
-/// downtime in that window; resets the window.
-pub fn settle_contract_sla(c: &mut Contract, month_start: SimTime, now: SimTime, tiers: &[SlaTier]) -> f64 {
+/// What a contract's downtime cost in one settlement window.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct SlaSettlement {
+    /// SLA credit owed, USD.
+    pub credit_usd: f64,
+    /// Revenue not billed because GPUs were down, USD.
+    pub unbilled_usd: f64,
+}
+
+/// Settle a contract's service between `max(month_start, start)` and `now`, given its downtime
+/// in that window, against the month's SLA (`month_hours` long); resets the window.
+pub fn settle_contract_sla(c: &mut Contract, month_start: SimTime, month_hours: f64, now: SimTime, tiers: &[SlaTier]) -> SlaSettlement {
     accrue_downtime(c, now);
     let from = month_start.max(c.start);
     let hours = now.0.saturating_sub(from.0) as f64 / SECONDS_PER_HOUR as f64;
     let down = std::mem::take(&mut c.down_gpu_hours_month);
-    if down <= 0.0 || hours <= 0.0 {
-        return 0.0;
+    if down <= 0.0 || hours <= 0.0 || c.gpus == 0 {
+        return SlaSettlement::default();
     }
-    let contracted = c.gpus as f64 * hours;
-    let availability = 1.0 - down / contracted;
+    let gpus = c.gpus as f64;
+    // Down GPU-hours cannot exceed the window (the accrual is exact; this guards rounding).
+    let down = down.min(gpus * hours);
+    let availability = 1.0 - down / (gpus * month_hours.max(hours));
     // The lowest threshold the availability falls under decides the credit.
     let credit_frac = tiers
         .iter()
         .filter(|t| availability < t.below_availability_frac)
         .map(|t| t.credit_frac)
         .fold(0.0, f64::max);
-    credit_frac * c.price_usd_per_gpu_hour * contracted
+    let billed = c.price_usd_per_gpu_hour * (gpus * hours - down);
+    SlaSettlement { credit_usd: credit_frac * billed, unbilled_usd: c.price_usd_per_gpu_hour * down }
+}
+
+/// Stop (sign -1) or restart (sign +1) billing one node's GPUs of a contract.
+fn bill_node(meter: &mut Meter, contract: &Contract, gpus: u32, max_kw: f64, sign: f64) {
+    let g = gpus as f64 * sign;
+    meter.add(revenue_rate(contract.class), contract.price_usd_per_gpu_hour * g);
+    meter.add(Rate::PrepaidRevenueUsdPerHour, contract.prepay_frac * contract.price_usd_per_gpu_hour * g);
+    meter.add(Rate::SoldGpus, g);
+    meter.add(Rate::SoldMaxKw, max_kw * sign);
 }
 
 #[expect(clippy::too_many_arguments, reason = "a system's parameters are its declared data access")]
@@ -61,31 +98,28 @@ fn fail_node(
     mut pool: ResMut<FreePool>,
     mut meter: ResMut<Meter>,
     mut counters: ResMut<FleetCounters>,
-    mut rng: ResMut<FailureRng>,
-    mut nodes: Query<(&Node, &mut NodeState)>,
+    mut trace: ResMut<FailureTrace>,
+    mut nodes: Query<(&Node, &mut NodeState, &mut FailureStream)>,
     mut contracts: Query<(&mut Contract, &mut ContractNodes)>,
 ) {
     let Event::NodeFailed(e) = agenda.fired() else { unreachable!("fail_node runs only on NodeFailed") };
     let now = agenda.now();
-    let (node, state) = nodes.get(e).expect("failure events name live nodes");
+    let Ok((node, state, _)) = nodes.get(e) else { return };
     let node = *node;
     let before = *state;
     let sku = &plan.skus[node.sku as usize];
-    let rng = &mut rng.0;
     let contract = match before {
-        // A node that left service meanwhile has nothing left to fail.
-        NodeState::Inventory | NodeState::Down { .. } | NodeState::Retired => return,
+        // A node that is not in service (not yet, or no longer: down, leaving at this instant,
+        // gone) has nothing left to fail.
+        NodeState::Inventory | NodeState::Down { .. } | NodeState::Retiring | NodeState::Retired => return,
         NodeState::Idle | NodeState::Spare => {
             pool.remove(&node);
             meter.add(Rate::ItKw, -sku.idle_kw);
             None
         }
-        NodeState::Retiring => {
-            meter.add(Rate::ItKw, -sku.idle_kw);
-            None
-        }
         NodeState::Busy(c) => Some(c),
     };
+    let rng = &mut nodes.get_mut(e).expect("checked above").2.0;
     let total = sku.transient_per_hour + sku.permanent_per_hour;
     let permanent = rng.random::<f64>() * total < sku.permanent_per_hour;
     let repair_h = if permanent {
@@ -95,11 +129,16 @@ fn fail_node(
         counters.month.failures_transient += 1;
         plan.reliability.transient_repair_hours.sample(rng)
     };
+    if let Some(t) = &mut trace.0 {
+        t.push((node.key(), now.0, permanent, repair_h));
+    }
     let mut waiting_contract = None;
     if let Some(c) = contract {
         let (mut contract, mut c_nodes) = contracts.get_mut(c).expect("busy nodes name live contracts");
         meter.add(Rate::ItKw, -(sku.idle_kw + contract.node_load_kw));
-        match pool.take_spare(node.sku) {
+        // Only a hardware failure moves the contract to a spare; a restart is waited for.
+        let spare = if permanent { pool.take_spare(node.sku) } else { None };
+        match spare {
             Some(spare) => {
                 // The contract moves to the spare at once; the spare already draws idle power.
                 meter.add(Rate::ItKw, contract.node_load_kw);
@@ -107,12 +146,13 @@ fn fail_node(
                     *n = spare;
                 }
                 *nodes.get_mut(spare).expect("spares are live").1 = NodeState::Busy(c);
-                counters.transition(&mut meter, node.sku, sku, Some(super::fleet::GpuState::Spare), super::fleet::GpuState::InService);
+                counters.transition(&mut meter, node.sku, sku, Some(GpuState::Spare), GpuState::InService);
                 counters.month.spare_migrations += 1;
             }
             None => {
                 accrue_downtime(&mut contract, now);
                 contract.down_gpus += sku.gpus_per_node;
+                bill_node(&mut meter, &contract, sku.gpus_per_node, sku.max_kw, -1.0);
                 waiting_contract = Some(c);
             }
         }
@@ -130,15 +170,15 @@ fn repair_node(
     mut pool: ResMut<FreePool>,
     mut meter: ResMut<Meter>,
     mut counters: ResMut<FleetCounters>,
-    mut rng: ResMut<FailureRng>,
-    mut nodes: Query<(&Node, &mut NodeState)>,
+    mut nodes: Query<(&Node, &mut NodeState, &mut FailureStream)>,
     mut contracts: Query<&mut Contract>,
 ) {
     let Event::NodeRepaired(e) = agenda.fired() else { unreachable!("repair_node runs only on NodeRepaired") };
     let now = agenda.now();
-    let (node, mut state) = nodes.get_mut(e).expect("repair events name live nodes");
+    let Ok((node, mut state, mut stream)) = nodes.get_mut(e) else { return };
     let node = *node;
-    let NodeState::Down { contract, .. } = *state else { unreachable!("only failed nodes are repaired") };
+    // Only a node that is down has anything to repair.
+    let NodeState::Down { contract, .. } = *state else { return };
     let sku = &plan.skus[node.sku as usize];
     let before = state.category();
     meter.add(Rate::ItKw, sku.idle_kw);
@@ -149,6 +189,7 @@ fn repair_node(
         accrue_downtime(&mut contract, now);
         contract.down_gpus -= sku.gpus_per_node;
         meter.add(Rate::ItKw, contract.node_load_kw);
+        bill_node(&mut meter, &contract, sku.gpus_per_node, sku.max_kw, 1.0);
         NodeState::Busy(c)
     } else if node.retiring {
         agenda.schedule(now, Event::NodeRetired(e));
@@ -164,20 +205,23 @@ fn repair_node(
     *state = after;
     counters.transition(&mut meter, node.sku, sku, Some(before), after.category());
     if after != NodeState::Retiring {
-        schedule_failure(&plan, node.sku, e, now, &mut agenda, &mut rng.0);
+        schedule_failure(&plan, node.sku, e, now, &mut agenda, &mut stream.0);
     }
 }
 
 /// At month end, settle every running contract's SLA for the month.
 fn settle_sla(agenda: Res<Agenda>, mut demand: ResMut<DemandState>, mut contracts: Query<(Entity, &mut Contract)>) {
     let now = agenda.now();
-    let month_start = demand.month_start;
+    let (month_start, month_hours) = (demand.month_start, demand.month_hours);
     // Sum in entity order so that the float result does not depend on query order.
-    let mut credits: Vec<(Entity, f64)> = contracts
+    let mut settled: Vec<(Entity, SlaSettlement)> = contracts
         .iter_mut()
         .filter(|(_, c)| c.gpus > 0)
-        .map(|(e, mut c)| (e, settle_contract_sla(&mut c, month_start, now, &demand.sla_tiers)))
+        .map(|(e, mut c)| (e, settle_contract_sla(&mut c, month_start, month_hours, now, &demand.sla_tiers)))
         .collect();
-    credits.sort_by_key(|(e, _)| *e);
-    demand.counters.sla_credits_usd += credits.iter().map(|(_, x)| x).sum::<f64>();
+    settled.sort_by_key(|(e, _)| *e);
+    for (_, s) in &settled {
+        demand.counters.sla_credits_usd += s.credit_usd;
+        demand.counters.downtime_unbilled_usd += s.unbilled_usd;
+    }
 }

@@ -180,14 +180,16 @@ pub struct Reliability {
     /// Multiplier on the catalog failure rates (parameter), e.g. `Uniform(0.7, 1.5)`.
     #[serde(default = "one")]
     pub failure_rate_multiplier: Param,
-    /// Time to recover from a transient failure, in hours (drawn per failure).
+    /// Time to restart after a software or transient interruption (the catalog's
+    /// `transient_failures_per_gpu_year`), in hours (drawn per failure).
     #[serde(default = "default_transient_repair")]
     pub transient_repair_hours: Param,
-    /// Time to repair a permanent failure (parts replaced), in days (drawn per failure).
+    /// Time to repair a hardware failure (the catalog's `permanent_failures_per_gpu_year`; a part
+    /// is swapped), in days (drawn per failure).
     #[serde(default = "default_permanent_repair")]
     pub permanent_repair_days: Param,
-    /// Share of each SKU's commissioned nodes held as hot spares; a contract whose node fails
-    /// moves to a spare at once.
+    /// Share of each SKU's commissioned nodes held as hot spares; a contract whose node has a
+    /// hardware failure moves to a spare at once.
     #[serde(default)]
     pub spares_frac: f64,
     /// Credits owed to customers for the GPU time a failure takes from them.

@@ -2,6 +2,7 @@
 
 mod architecture;
 mod common;
+mod crn;
 mod demand;
 mod determinism;
 mod energy;
