@@ -183,3 +183,65 @@ fn spares_take_over_failed_contracts_and_reduce_sla_credits() {
     assert!(migrations > 10.0, "{migrations}");
     assert!(credits_with < 0.5 * credits_without, "{credits_with} vs {credits_without}");
 }
+
+/// Busy one-node reserved contracts on `nodes` nodes (demand far above capacity), with the given
+/// reliability section and catalog failure rates.
+fn busy_fleet(nodes: u32, horizon: u32, reliability: &str, catalog: &str) -> String {
+    let mix = "[(class: Reserved, share_frac: 1.0, size_gpus: 8, duration: Months(12), load_frac: 0.8)]";
+    simple_scenario(nodes, 50.0, mix, horizon)
+        .replace("reliability: (failures: false),", &format!("reliability: {reliability},\n    catalog: (gpus: [{catalog}]),"))
+}
+
+#[test]
+fn gpus_on_failed_nodes_are_not_billed() {
+    // Frequent hardware failures, no spares, no SLA credits: a contract whose node is down pays
+    // nothing for that node until it is back, and its GPUs do not count as sold.
+    let catalog = r#"(name: "H100-SXM", transient_failures_per_gpu_year: 0.5, permanent_failures_per_gpu_year: 2.0)"#;
+    let loaded = load_text(&busy_fleet(20, 12, "(sla: (tiers: []), permanent_repair_days: Fixed(5))", catalog));
+    for r in 0..3 {
+        let rep = run(&loaded, 4, r);
+        for m in &rep.months {
+            assert!(m.sold_gpu_hours <= m.available_gpu_hours + 1e-6, "month {}: sold {} > available {}", m.month, m.sold_gpu_hours, m.available_gpu_hours);
+            assert!(m.utilization_available_frac <= 1.0 + 1e-12);
+            assert_eq!(m.sla_credits_usd, 0.0);
+            // Reserved contracts here pay the market price less the discount: 2.0 x 0.75.
+            assert!((m.revenue_reserved_usd - 1.5 * m.sold_gpu_hours).abs() < 1e-6 * m.revenue_reserved_usd.max(1.0));
+        }
+        let unbilled = total(&rep, |m| m.downtime_unbilled_usd);
+        // Every GPU-hour down while sold is unbilled; with every node sold, that is the down share.
+        let down_gpu_hours = total(&rep, |m| m.commissioned_gpu_hours - m.available_gpu_hours);
+        assert!(unbilled > 0.0);
+        assert!(unbilled <= 1.5 * down_gpu_hours + 1e-6, "{unbilled} vs {}", 1.5 * down_gpu_hours);
+        assert!(unbilled > 0.8 * 1.5 * down_gpu_hours, "{unbilled} vs {}", 1.5 * down_gpu_hours);
+        assert_eq!(rep.kpis.downtime_unbilled_usd, unbilled);
+    }
+}
+
+#[test]
+fn a_short_restart_costs_a_short_job_the_credit_of_a_month_not_the_whole_job() {
+    // One node always busy with day-long on-demand jobs; software interruptions (about 13 a
+    // month) restart in half an hour. The SLA is measured over the month: about 7 hours down out
+    // of a 730-hour month is 99.9 % available for the job that met it, which earns at most the
+    // 10 % tier on what was billed. Measured over a day-long job instead, half an hour down is
+    // 97.9 % and every interrupted job would get the 100 % tier (about 40 % of all revenue here).
+    let mix = "[(class: OnDemand, share_frac: 1.0, size_gpus: 8, duration: Hours(24), load_frac: 0.5)]";
+    let catalog = r#"(name: "H100-SXM", transient_failures_per_gpu_year: 20.0, permanent_failures_per_gpu_year: 0.0)"#;
+    let sla = "(transient_repair_hours: Fixed(0.5), sla: (tiers: [(below_availability_frac: 0.999, credit_frac: 0.1), (below_availability_frac: 0.98, credit_frac: 1.0)]))";
+    let text = simple_scenario(1, 200.0, mix, 24)
+        .replace("reliability: (failures: false),", &format!("reliability: {sla},\n    catalog: (gpus: [{catalog}]),"));
+    let rep = run(&load_text(&text), 2, 0);
+    let credits = total(&rep, |m| m.sla_credits_usd);
+    let billed = total(&rep, |m| m.revenue_on_demand_usd);
+    let failures = total(&rep, |m| m.failures_transient);
+    assert!(failures > 200.0, "{failures}");
+    assert!(credits <= 0.1 * billed + 1e-6, "credits {credits} on {billed} billed");
+}
+
+#[test]
+fn software_interruptions_do_not_use_spares() {
+    // Only a hardware failure moves a contract to a spare; a restart is waited for.
+    let catalog = r#"(name: "H100-SXM", transient_failures_per_gpu_year: 2.0, permanent_failures_per_gpu_year: 0.0)"#;
+    let rep = run(&load_text(&busy_fleet(40, 12, "(spares_frac: 0.2)", catalog)), 3, 0);
+    assert!(total(&rep, |m| m.failures_transient) > 50.0);
+    assert_eq!(total(&rep, |m| m.spare_migrations), 0.0);
+}
