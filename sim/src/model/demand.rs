@@ -679,13 +679,14 @@ impl Ctx<'_, '_, '_, '_, '_> {
                 .iter()
                 .map(|&c| {
                     let (_, nodes) = ctx.contracts.get(c).expect("spot contracts are live");
-                    // Only running nodes come free on preemption; failed ones stay down.
+                    // Only running nodes come free on preemption; failed ones stay down, and
+                    // ones at end of life leave the fleet.
                     nodes
                         .0
                         .iter()
                         .filter(|&&e| {
                             ctx.nodes.get(e).is_ok_and(|(node, state)| {
-                                matches!(state, NodeState::Busy(_)) && phase.is_none_or(|p| node.phase as usize == p)
+                                matches!(state, NodeState::Busy(_)) && !node.retiring && phase.is_none_or(|p| node.phase as usize == p)
                             })
                         })
                         .count()
@@ -707,7 +708,7 @@ impl Ctx<'_, '_, '_, '_, '_> {
                 let (_, nodes) = self.contracts.get(c).expect("live");
                 nodes.0.iter().any(|&e| {
                     self.nodes.get(e).is_ok_and(|(node, state)| {
-                        matches!(state, NodeState::Busy(_)) && (phase == usize::MAX || node.phase as usize == phase)
+                        matches!(state, NodeState::Busy(_)) && !node.retiring && (phase == usize::MAX || node.phase as usize == phase)
                     })
                 })
             });

@@ -10,4 +10,5 @@ mod erlang;
 mod finance;
 mod reliability;
 mod scenarios;
+mod states;
 mod sweep;
