@@ -1061,9 +1061,11 @@ pub struct Opex {
 /// Value of the assets at the end of the horizon.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TerminalValue {
-    /// Nothing: the project is worth only the cash it produced within the horizon.
+    /// Nothing: the project is worth only the cash it produced within the horizon (less the
+    /// deferred revenue still owed at the horizon).
     None,
-    /// The remaining straight-line book value of every asset.
+    /// The remaining straight-line book value of every asset (less the deferred revenue still
+    /// owed at the horizon).
     #[default]
     BookValue,
 }
