@@ -2,9 +2,45 @@
 //!
 //! Conventions: cash flow `i` happens at the end of month `i` (0-based), so it is discounted by
 //! `(1 + r)^((i + 1) / 12)` for an annual rate `r`. IRR is reported as an annual rate.
+//!
+//! Every metric refuses a flow (or rate) that is not a finite number with [`NonFinite`] rather
+//! than turn it into a number: a NaN would otherwise read as payback in 0 months or no funding
+//! need.
+
+/// A cash flow (or the rate) that is not a finite number.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct NonFinite {
+    /// Index of the flow (0-based month), or `None` for the rate.
+    pub month: Option<usize>,
+    /// The value.
+    pub value: f64,
+}
+
+impl std::fmt::Display for NonFinite {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.month {
+            Some(m) => write!(f, "cash flow of month {m} is {}", self.value),
+            None => write!(f, "the rate is {}", self.value),
+        }
+    }
+}
+
+impl std::error::Error for NonFinite {}
+
+/// Check that every flow is finite.
+fn finite(monthly_flows: &[f64]) -> Result<(), NonFinite> {
+    match monthly_flows.iter().position(|x| !x.is_finite()) {
+        Some(i) => Err(NonFinite { month: Some(i), value: monthly_flows[i] }),
+        None => Ok(()),
+    }
+}
 
 /// Net present value of monthly cash flows at annual rate `annual_rate`.
-pub fn npv(annual_rate: f64, monthly_flows: &[f64]) -> f64 {
+pub fn npv(annual_rate: f64, monthly_flows: &[f64]) -> Result<f64, NonFinite> {
+    if !annual_rate.is_finite() {
+        return Err(NonFinite { month: None, value: annual_rate });
+    }
+    finite(monthly_flows)?;
     let monthly = monthly_factor(annual_rate);
     let mut discount = 1.0;
     let mut total = 0.0;
@@ -12,7 +48,7 @@ pub fn npv(annual_rate: f64, monthly_flows: &[f64]) -> f64 {
         discount /= monthly;
         total += cf * discount;
     }
-    total
+    Ok(total)
 }
 
 /// `(1 + r)^(1/12)`.
@@ -33,11 +69,16 @@ fn npv_monthly(m: f64, flows: &[f64]) -> f64 {
 
 /// Internal rate of return (annual) of monthly cash flows.
 ///
-/// Returns `None` when no rate between -99 % and +100,000 % a year makes NPV zero (for example when
+/// Returns `Ok(None)` when no rate between -99 % and +100,000 % a year makes NPV zero (for example when
 /// every flow has the same sign). When the flows change sign several times and NPV has several
 /// roots, the lowest rate at which NPV falls through zero as the rate rises is reported: that is
 /// the rate at which the project, viewed as an investment, stops creating value.
-pub fn irr(monthly_flows: &[f64]) -> Option<f64> {
+pub fn irr(monthly_flows: &[f64]) -> Result<Option<f64>, NonFinite> {
+    finite(monthly_flows)?;
+    Ok(irr_finite(monthly_flows))
+}
+
+fn irr_finite(monthly_flows: &[f64]) -> Option<f64> {
     let has_pos = monthly_flows.iter().any(|&c| c > 0.0);
     let has_neg = monthly_flows.iter().any(|&c| c < 0.0);
     if !(has_pos && has_neg) {
@@ -100,7 +141,8 @@ fn bisect(mut lo: f64, mut hi: f64, flows: &[f64]) -> f64 {
 /// Months until cumulative cash flow recovers: the first month (1-based count of months elapsed)
 /// at whose end the cumulative sum is back at or above zero after having been negative.
 /// `Some(0)` if it is never negative; `None` if it never recovers.
-pub fn payback_months(monthly_flows: &[f64]) -> Option<u32> {
+pub fn payback_months(monthly_flows: &[f64]) -> Result<Option<u32>, NonFinite> {
+    finite(monthly_flows)?;
     let mut cum = 0.0;
     let mut was_negative = false;
     for (i, cf) in monthly_flows.iter().enumerate() {
@@ -108,21 +150,22 @@ pub fn payback_months(monthly_flows: &[f64]) -> Option<u32> {
         if cum < 0.0 {
             was_negative = true;
         } else if was_negative {
-            return Some(i as u32 + 1);
+            return Ok(Some(i as u32 + 1));
         }
     }
-    if was_negative { None } else { Some(0) }
+    Ok(if was_negative { None } else { Some(0) })
 }
 
 /// Largest cumulative deficit (a positive number, or zero).
-pub fn peak_funding(monthly_flows: &[f64]) -> f64 {
+pub fn peak_funding(monthly_flows: &[f64]) -> Result<f64, NonFinite> {
+    finite(monthly_flows)?;
     let mut cum = 0.0;
     let mut worst: f64 = 0.0;
     for cf in monthly_flows {
         cum += cf;
         worst = worst.min(cum);
     }
-    -worst
+    Ok(-worst)
 }
 
 #[cfg(test)]
@@ -133,7 +176,7 @@ mod tests {
     fn npv_of_a_single_flow_after_a_year() {
         let mut flows = vec![0.0; 12];
         flows[11] = 110.0;
-        assert!((npv(0.10, &flows) - 100.0).abs() < 1e-9);
+        assert!((npv(0.10, &flows).unwrap() - 100.0).abs() < 1e-9);
     }
 
     #[test]
@@ -142,7 +185,7 @@ mod tests {
         let flows = vec![1000.0; 60];
         let m = 1.12f64.powf(1.0 / 12.0) - 1.0;
         let closed = 1000.0 * (1.0 - (1.0 + m).powi(-60)) / m;
-        assert!((npv(0.12, &flows) - closed).abs() < 1e-6);
+        assert!((npv(0.12, &flows).unwrap() - closed).abs() < 1e-6);
     }
 
     #[test]
@@ -151,17 +194,17 @@ mod tests {
         let mut flows = vec![0.0; 25];
         flows[0] = -1000.0;
         flows[24] = 1210.0;
-        let r = irr(&flows).expect("has an irr");
+        let r = irr(&flows).unwrap().expect("has an irr");
         assert!((r - 0.10).abs() < 1e-9, "{r}");
-        assert!(npv(r, &flows).abs() < 1e-6);
+        assert!(npv(r, &flows).unwrap().abs() < 1e-6);
     }
 
     #[test]
     fn irr_none_when_flows_never_change_sign() {
-        assert_eq!(irr(&[-5.0, -1.0, -3.0]), None);
-        assert_eq!(irr(&[5.0, 1.0]), None);
+        assert_eq!(irr(&[-5.0, -1.0, -3.0]), Ok(None));
+        assert_eq!(irr(&[5.0, 1.0]), Ok(None));
         // Sign changes but no root: -100, +50, -100 has NPV < 0 at every rate.
-        assert_eq!(irr(&[-100.0, 50.0, -100.0]), None);
+        assert_eq!(irr(&[-100.0, 50.0, -100.0]), Ok(None));
     }
 
     #[test]
@@ -169,7 +212,7 @@ mod tests {
         // Per-month flows -100, +230, -132 have monthly IRRs 10 % and 20 %; NPV rises through zero at
         // 10 % and falls through zero at 20 %.
         let flows = [-100.0, 230.0, -132.0];
-        let r = irr(&flows).expect("has an irr");
+        let r = irr(&flows).unwrap().expect("has an irr");
         let monthly = (1.0 + r).powf(1.0 / 12.0) - 1.0;
         assert!((monthly - 0.20).abs() < 1e-9, "{monthly}");
     }
@@ -177,9 +220,26 @@ mod tests {
     #[test]
     fn payback_and_peak_funding() {
         let flows = [-100.0, 30.0, 30.0, 30.0, 30.0, 30.0];
-        assert_eq!(payback_months(&flows), Some(5));
-        assert_eq!(peak_funding(&flows), 100.0);
-        assert_eq!(payback_months(&[-100.0, 10.0]), None);
-        assert_eq!(payback_months(&[5.0, 10.0]), Some(0));
+        assert_eq!(payback_months(&flows), Ok(Some(5)));
+        assert_eq!(peak_funding(&flows), Ok(100.0));
+        assert_eq!(payback_months(&[-100.0, 10.0]), Ok(None));
+        assert_eq!(payback_months(&[5.0, 10.0]), Ok(Some(0)));
+    }
+
+    #[test]
+    fn every_metric_refuses_a_flow_that_is_not_a_number() {
+        // Without the check a NaN flow reads as payback in 0 months and no funding need.
+        for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            let flows = [-100.0, bad, 80.0, 80.0];
+            let err = NonFinite { month: Some(1), value: bad };
+            assert_eq!(payback_months(&flows).map_err(|e| e.month), Err(err.month));
+            assert_eq!(peak_funding(&flows).map_err(|e| e.month), Err(err.month));
+            assert_eq!(npv(0.1, &flows).map_err(|e| e.month), Err(err.month));
+            assert_eq!(irr(&flows).map_err(|e| e.month), Err(err.month));
+        }
+        let nan_first = [f64::NAN, -100.0, 200.0];
+        assert!(payback_months(&nan_first).is_err() && peak_funding(&nan_first).is_err());
+        assert_eq!(npv(f64::NAN, &[1.0]).map_err(|e| e.month), Err(None));
+        assert_eq!(npv(0.1, &[-1.0, f64::NAN]).unwrap_err().to_string(), "cash flow of month 1 is NaN");
     }
 }

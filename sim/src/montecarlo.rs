@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use rayon::prelude::*;
 
-use crate::model::{ReplicationOptions, run_replication};
+use crate::model::{ReplicationOptions, try_run_replication};
 use crate::results::Replication;
 use crate::scenario::LoadedScenario;
 
@@ -26,14 +26,15 @@ pub struct RunConfig {
     pub options: ReplicationOptions,
 }
 
-/// A replication that broke an internal invariant; the batch goes on without it.
+/// A replication that broke an internal invariant or produced a ledger line that is not a number;
+/// the batch goes on without it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ReplicationFailure {
     /// Replication index.
     pub index: u64,
     /// Master seed (with the index, enough to reproduce it).
     pub seed: u64,
-    /// The panic message.
+    /// Why: the panic message, or the ledger line (and month) that was not a finite number.
     pub message: String,
 }
 
@@ -74,8 +75,10 @@ pub fn run(loaded: &LoadedScenario, config: &RunConfig, progress: &(dyn Fn() + S
             .clone()
             .into_par_iter()
             .map(|r| {
-                let out = catch_unwind(AssertUnwindSafe(|| run_replication(loaded, config.seed, r, &config.options)))
-                    .map_err(|payload| ReplicationFailure { index: r, seed: config.seed, message: panic_message(&payload) });
+                let failure = |message| ReplicationFailure { index: r, seed: config.seed, message };
+                let out = catch_unwind(AssertUnwindSafe(|| try_run_replication(loaded, config.seed, r, &config.options)))
+                    .map_err(|payload| failure(panic_message(&payload)))
+                    .and_then(|result| result.map_err(failure));
                 done.fetch_add(1, Ordering::Relaxed);
                 progress();
                 out

@@ -201,15 +201,18 @@ record! {
         prepayments_usd: f64,
         /// Revenue recognised this month that was paid in advance.
         prepaid_revenue_usd: f64,
+        /// Deferred revenue at month end: prepayments received for service not delivered yet (a
+        /// liability; what is left at the horizon is netted out of the terminal value).
+        deferred_revenue_usd: f64,
         /// Total revenue net of SLA credits.
         revenue_usd: f64,
         /// Electricity cost.
         energy_cost_usd: f64,
         /// Staff cost.
         staff_usd: f64,
-        /// Maintenance cost.
+        /// Maintenance cost (a share of the gross cost of the assets in service).
         maintenance_usd: f64,
-        /// Insurance cost.
+        /// Insurance cost (a share of the gross cost of the assets in service).
         insurance_usd: f64,
         /// Software licences.
         software_usd: f64,
@@ -225,7 +228,8 @@ record! {
         ebitda_usd: f64,
         /// Straight-line depreciation.
         depreciation_usd: f64,
-        /// Resale proceeds minus the book value of what was sold.
+        /// Resale proceeds minus the book value of what was sold (a replaced battery is written
+        /// off at its book value with no proceeds).
         gain_on_sale_usd: f64,
         /// EBITDA - depreciation + gain on sale (operating income).
         ebit_usd: f64,
@@ -247,7 +251,8 @@ record! {
         capex_usd: f64,
         /// Proceeds from selling retired servers.
         resale_usd: f64,
-        /// Unlevered pre-tax free cash flow: EBITDA - capex + resale proceeds.
+        /// Unlevered pre-tax free cash flow: EBITDA + prepayments received - prepaid revenue
+        /// recognised - capex + resale proceeds.
         fcf_usd: f64,
         /// Cumulative free cash flow since the start.
         cumulative_cash_usd: f64,
@@ -259,7 +264,7 @@ record! {
         debt_service_usd: f64,
         /// Debt outstanding at month end.
         debt_outstanding_usd: f64,
-        /// Debt service coverage: (EBITDA - tax) / debt service (NaN without debt service).
+        /// Debt service coverage: CFADS (EBITDA - tax) / debt service (NaN without debt service).
         dscr: f64,
         /// Equity cash flow: FCF + debt drawn - debt service - tax (negative: equity in).
         equity_cash_flow_usd: f64,
@@ -311,7 +316,7 @@ record! {
         capped_hours: f64,
         /// Revenue lost to power caps, USD.
         revenue_lost_to_cap_usd: f64,
-        /// Sum of free cash flows, USD.
+        /// Sum of free cash flows (unlevered, pre-tax), USD.
         fcf_usd: f64,
         /// Months until cumulative free cash flow is back at or above zero (none if never).
         payback_months: Opt,
@@ -321,14 +326,20 @@ record! {
         peak_funding_usd: f64,
         /// Largest cumulative deficit of equity cash flow, USD (the equity the project needs).
         peak_equity_usd: f64,
-        /// Net present value of free cash flows plus terminal value, USD.
+        /// Net present value of free cash flows (unlevered, pre-tax) plus terminal value, USD.
         npv_usd: f64,
-        /// Internal rate of return of the same flows, annual (none if no rate makes NPV zero).
+        /// Internal rate of return of the same flows (pre-tax), annual (none if no rate makes NPV zero).
         irr_frac: Opt,
-        /// IRR of equity cash flows plus equity's terminal value (assets less debt), annual.
+        /// IRR of equity cash flows (after tax and debt service) plus equity's terminal value
+        /// (terminal value less debt), annual.
         equity_irr_frac: Opt,
-        /// Lowest monthly debt service coverage ratio (none without debt).
+        /// Lowest monthly debt service coverage ratio over the repayment period (months with
+        /// scheduled principal; none without).
         min_dscr: Opt,
+        /// Lowest yearly debt service coverage ratio over the repayment period: per 12-month year
+        /// from the start, CFADS / debt service over its months with scheduled principal (none
+        /// without; `finance::dscr_by_year` gives every year's value from the monthly rows).
+        min_annual_dscr: Opt,
         /// Total interest paid, USD.
         interest_usd: f64,
         /// Total income tax, USD.
@@ -365,7 +376,8 @@ record! {
         rejected_frac: Opt,
         /// GPU-hours of unmet demand.
         unmet_gpu_hours: f64,
-        /// Terminal value counted in NPV, USD.
+        /// Terminal value counted in NPV, USD: book value of the assets (under the book-value
+        /// rule) less the deferred revenue left at the horizon.
         terminal_value_usd: f64,
     }
 }

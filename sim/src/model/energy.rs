@@ -144,6 +144,6 @@ fn settle_energy(
         sample.0.extend(flows);
     }
     if out.battery_replacement_usd > 0.0 {
-        ledger.book_energy_capex(out.battery_replacement_usd);
+        ledger.replace_battery(out.battery_replacement_usd);
     }
 }

@@ -5,16 +5,41 @@
 //!   in equal draws over its construction months (or in its ready month). Assets depreciate
 //!   straight line from the month they enter service; a hall under construction is carried at
 //!   cost and depreciates from its ready month.
+//! * The asset register holds what the project owns and uses: delivered servers and network
+//!   until they are sold or retired, hall phases from their ready month, on-site energy assets
+//!   until they are replaced (a replaced battery leaves the register and its remaining book value
+//!   is written off as a loss on disposal). Maintenance and insurance are charged each month on
+//!   the gross cost of the assets in the register, not on cumulative capex.
+//! * Prepayments are deferred revenue: cash received before the service is a liability
+//!   (`deferred_revenue_usd`) that the service recognised later as revenue runs down.
 //! * Free cash flow (`fcf_usd`) is unlevered and pre-tax: EBITDA + prepayments received - revenue
 //!   recognised from earlier prepayments - capex + resale proceeds. Project NPV, project IRR,
-//!   payback and peak funding use it.
+//!   payback and peak funding use it, so they are pre-tax too (taxes appear only in net income,
+//!   equity cash flow, equity IRR and DSCR).
+//! * Terminal value (counted in project NPV, project IRR and equity IRR, not in payback): the
+//!   book value of the assets under `TerminalValue::BookValue` (nothing under `None`) minus the
+//!   deferred revenue left at the horizon, the service customers paid for that the project still
+//!   owes them.
 //! * Debt: each loan draws its loan-to-cost share of the capex it funds in the month the capex
-//!   is paid; interest accrues monthly on the opening balance at `(1 + r)^(1/12) - 1`; after the
-//!   grace months principal is repaid (annuity, linear or bullet) so that the balance reaches zero
-//!   at the end of the tenor, counted from the first draw.
-//! * Taxes: `rate x (EBIT - interest)` each month, after using losses carried forward.
+//!   is paid. `rate_frac` is a nominal annual rate compounded monthly (the usual bank quote):
+//!   interest accrues monthly on the opening balance at `rate_frac / 12`. Counting months from
+//!   the first draw, payments 1 to G (the grace months) are interest only, payments G + 1 to T
+//!   (the tenor) repay principal (annuity: level payments `P r / (1 - (1 + r)^-(T - G))`;
+//!   linear: `P / (T - G)` principal each month; bullet: everything in month T), so the balance
+//!   reaches zero exactly T months after the first draw.
+//! * DSCR = CFADS / debt service with CFADS = EBITDA - tax. The monthly value is in the rows;
+//!   the KPIs take it over the repayment period only (months with scheduled principal): the
+//!   lowest monthly value and the lowest yearly value ([`dscr_by_year`]).
+//! * Taxes: `rate x (EBIT - interest)` each month, after using losses carried forward. Losses of
+//!   the current tax year (12-month years counted from the scenario start) offset profits in
+//!   full; losses of earlier years offset at most `carryforward_cap_frac` of the month's
+//!   remaining taxable income (1.0: no cap; 0.8: the US rule).
 //! * Cash identity, every month: change in cash = FCF + debt drawn - debt service - taxes paid.
 //!   Equity cash flow is the same quantity (negative: equity put in; positive: distributions).
+//! * Every ledger line of a closed month must be a finite number (except DSCR without debt
+//!   service and water under a fixed PUE, which are NaN where they do not exist); the first one
+//!   that is not is recorded and the replication fails naming it and its month, so no KPI is
+//!   ever computed from a NaN.
 
 use bevy_ecs::prelude::*;
 
@@ -52,9 +77,9 @@ pub struct OpexModel {
     pub staff_usd_per_mw_year: f64,
     /// USD per 1,000 installed GPUs per year.
     pub staff_usd_per_1000_gpus_year: f64,
-    /// Fraction of cumulative capex per year.
+    /// Fraction per year of the gross cost of the assets in service.
     pub maintenance_frac_of_capex_per_year: f64,
-    /// Fraction of cumulative capex per year.
+    /// Fraction per year of the gross cost of the assets in service.
     pub insurance_frac_of_capex_per_year: f64,
     /// USD per installed GPU per month.
     pub software_usd_per_gpu_month: f64,
@@ -84,11 +109,11 @@ pub struct LoanPlan {
     pub name: String,
     /// Share of funded capex drawn.
     pub loan_to_cost_frac: f64,
-    /// Monthly interest rate.
+    /// Monthly interest rate: the nominal annual rate divided by 12.
     pub rate_monthly: f64,
-    /// Months from first draw to maturity.
+    /// Months from the first draw to maturity: the number of monthly payments.
     pub tenor_months: u32,
-    /// Interest-only months after the first draw.
+    /// Interest-only payments after the first draw, before principal is repaid.
     pub grace_months: u32,
     /// Repayment profile.
     pub amortization: Amortization,
@@ -120,6 +145,8 @@ pub struct FinanceModel {
     pub tax_rate_frac: f64,
     /// Losses carried forward.
     pub loss_carryforward: bool,
+    /// Share of a month's taxable income that losses of earlier tax years may offset.
+    pub carryforward_cap_frac: f64,
     /// Loans.
     pub loans: Vec<LoanPlan>,
     /// Construction draws per hall phase.
@@ -127,11 +154,13 @@ pub struct FinanceModel {
 }
 
 /// A capex item in the asset register: bought in `first_month`, `units` identical units (nodes of
-/// a tranche, or one facility phase), some of which may have been sold since.
+/// a tranche, or one facility phase), some of which may have been sold or retired since.
 #[derive(Clone, Debug)]
 struct Asset {
     class: AssetClass,
     tranche: Option<u16>,
+    /// A battery, retired from the register when it is replaced.
+    battery: bool,
     cost: f64,
     units: u32,
     units_left: u32,
@@ -155,6 +184,14 @@ impl Asset {
         let per_month = cost / self.life_months;
         let charged = (per_month * age).min(cost);
         (cost - charged).min(per_month)
+    }
+
+    /// Book value of `units` of the units still held at the start of month `m` (before the
+    /// month's depreciation).
+    fn book_value_at_start(&self, m: u32, units: u32) -> f64 {
+        let per_unit = self.cost / self.units as f64;
+        let months_charged = m.saturating_sub(self.first_month) as f64;
+        per_unit * (1.0 - months_charged / self.life_months).max(0.0) * units as f64
     }
 
     /// Book value of the units still held at the end of month `m`.
@@ -185,6 +222,9 @@ struct LoanMonth {
 
 impl Loan {
     /// Close month `m` given the capex the loan funds this month.
+    ///
+    /// Payment `k` falls in month `first draw + k`: payments 1 to G are interest only, payments
+    /// G + 1 to T repay principal, and payment T repays whatever is left.
     fn close(&mut self, m: u32, funded_capex: f64) -> LoanMonth {
         let p = &self.plan;
         let opening = self.balance;
@@ -192,18 +232,18 @@ impl Loan {
         if opening > 0.0 {
             let first = self.first_draw.expect("a balance means a draw");
             out.interest = opening * p.rate_monthly;
-            let k = m - first; // months since the first draw (0 in the month of the first draw)
-            let maturity = p.tenor_months.saturating_sub(1);
-            if k >= maturity {
+            let k = m - first; // the payment number (the first draw opens no balance in its own month)
+            if k >= p.tenor_months {
                 out.principal = opening;
-            } else if k >= p.grace_months {
-                let remaining = (maturity - k + 1) as f64;
+            } else if k > p.grace_months {
+                // Payments left including this one.
+                let remaining = (p.tenor_months - k + 1) as f64;
                 out.principal = match p.amortization {
                     Amortization::Bullet => 0.0,
                     Amortization::Linear => opening / remaining,
                     Amortization::Annuity => {
                         let r = p.rate_monthly;
-                        if r > 0.0 {
+                        if r != 0.0 {
                             let payment = opening * r / (1.0 - (1.0 + r).powf(-remaining));
                             payment - out.interest
                         } else {
@@ -213,10 +253,10 @@ impl Loan {
                 };
             }
         }
-        // Draws: only until maturity.
+        // Draws: only before maturity.
         let open_for_draws = match self.first_draw {
             None => true,
-            Some(first) => m - first < p.tenor_months.saturating_sub(1),
+            Some(first) => m - first < p.tenor_months,
         };
         if open_for_draws && funded_capex > 0.0 && p.loan_to_cost_frac > 0.0 {
             out.drawn = p.loan_to_cost_frac * funded_capex;
@@ -241,10 +281,15 @@ pub struct Ledger {
     month_resale: f64,
     month_gain_on_sale: f64,
     current_month: u32,
-    cumulative_capex: f64,
     cumulative_cash: f64,
     cash: f64,
+    deferred_revenue: f64,
+    /// Tax losses of earlier tax years not used yet.
     loss_pool: f64,
+    /// Tax losses of the current tax year not used yet.
+    loss_current_year: f64,
+    /// The first month with ledger lines that were not finite numbers, and those lines.
+    non_finite: Option<(u32, Vec<(&'static str, f64)>)>,
     phase_in_service: Vec<bool>,
     phase_drawn: Vec<f64>,
     loans: Vec<Loan>,
@@ -272,10 +317,12 @@ impl Ledger {
             month_resale: 0.0,
             month_gain_on_sale: 0.0,
             current_month: 0,
-            cumulative_capex: 0.0,
             cumulative_cash: 0.0,
             cash: 0.0,
+            deferred_revenue: 0.0,
             loss_pool: 0.0,
+            loss_current_year: 0.0,
+            non_finite: None,
             phase_in_service: vec![false; n_phases],
             phase_drawn: vec![0.0; n_phases],
             loans,
@@ -289,18 +336,48 @@ impl Ledger {
         if usd != 0.0 && units > 0 {
             self.month_capex[class.index()] += usd;
             self.month_capex_by_tranche[tranche as usize] += usd;
-            let life_months = self.model.life_months[class.index()];
-            self.pending.push(Asset { class, tranche: Some(tranche), cost: usd, units, units_left: units, first_month: 0, life_months });
+            self.push_pending(class, Some(tranche), false, usd, units);
         }
     }
 
-    /// Book capex for on-site energy assets (or a battery replacement) paid this month.
+    /// An asset bought this month: it enters the register at the month's close.
+    fn push_pending(&mut self, class: AssetClass, tranche: Option<u16>, battery: bool, cost: f64, units: u32) {
+        let life_months = self.model.life_months[class.index()];
+        let first_month = self.current_month;
+        self.pending.push(Asset { class, tranche, battery, cost, units, units_left: units, first_month, life_months });
+    }
+
+    /// Book capex for on-site energy assets other than a battery (solar, wind, gas) paid this month.
     pub fn book_energy_capex(&mut self, usd: f64) {
         if usd > 0.0 {
             self.month_capex[AssetClass::Energy.index()] += usd;
-            let life_months = self.model.life_months[AssetClass::Energy.index()];
-            self.pending.push(Asset { class: AssetClass::Energy, tranche: None, cost: usd, units: 1, units_left: 1, first_month: 0, life_months });
+            self.push_pending(AssetClass::Energy, None, false, usd, 1);
         }
+    }
+
+    /// Book the capex of a battery bought this month.
+    pub fn book_battery_capex(&mut self, usd: f64) {
+        if usd > 0.0 {
+            self.month_capex[AssetClass::Energy.index()] += usd;
+            self.push_pending(AssetClass::Energy, None, true, usd, 1);
+        }
+    }
+
+    /// Replace the battery this month for `usd`: the worn-out battery leaves the register (its
+    /// remaining book value is written off as a loss on disposal, with no proceeds) and the new
+    /// one enters it.
+    pub fn replace_battery(&mut self, usd: f64) {
+        if usd <= 0.0 {
+            return;
+        }
+        let m = self.current_month;
+        let mut written_off = 0.0;
+        for a in self.assets.iter_mut().chain(self.pending.iter_mut()).filter(|a| a.battery && a.units_left > 0) {
+            written_off += a.book_value_at_start(m, a.units_left);
+            a.units_left = 0;
+        }
+        self.month_gain_on_sale -= written_off;
+        self.book_battery_capex(usd);
     }
 
     /// A hall phase enters service: its cost becomes a depreciating asset (the cash went out as
@@ -309,16 +386,7 @@ impl Ledger {
         self.phase_in_service[phase] = true;
         let cost = self.model.phases[phase].cost;
         if cost > 0.0 {
-            let life_months = self.model.life_months[AssetClass::Facility.index()];
-            self.pending.push(Asset {
-                class: AssetClass::Facility,
-                tranche: None,
-                cost,
-                units: 1,
-                units_left: 1,
-                first_month: 0,
-                life_months,
-            });
+            self.push_pending(AssetClass::Facility, None, false, cost, 1);
         }
     }
 
@@ -332,9 +400,7 @@ impl Ledger {
             if a.tranche == Some(tranche) && a.class != AssetClass::Facility && a.units_left >= units {
                 // Book value at the start of this month: this month's depreciation is charged at
                 // close on the units still held, so sold units carry none for the month.
-                let per_unit = a.cost / a.units as f64;
-                let months_charged = m.saturating_sub(a.first_month) as f64;
-                written_off += per_unit * (1.0 - months_charged / a.life_months).max(0.0) * units as f64;
+                written_off += a.book_value_at_start(m, units);
                 a.units_left -= units;
             }
         }
@@ -349,9 +415,30 @@ impl Ledger {
         assets + construction
     }
 
+    /// Gross cost of the assets in service: every asset in the register (units sold, retired or
+    /// replaced have left it; halls under construction are not in it yet).
+    pub fn cost_in_service(&self) -> f64 {
+        self.assets.iter().map(Asset::cost_held).sum()
+    }
+
     /// Debt outstanding now.
     pub fn debt_outstanding(&self) -> f64 {
         self.loans.iter().map(|l| l.balance).sum()
+    }
+
+    /// Deferred revenue now: prepayments received for service not delivered yet.
+    pub fn deferred_revenue(&self) -> f64 {
+        self.deferred_revenue
+    }
+
+    /// Why the ledger cannot give KPIs: the ledger lines of the first closed month that were not
+    /// finite numbers, as `"month M: ledger line LINE is VALUE, ledger line ..."` (in row order,
+    /// so lines computed from the bad one, such as totals, come with it).
+    pub fn non_finite(&self) -> Option<String> {
+        self.non_finite.as_ref().map(|(m, lines)| {
+            let lines: Vec<String> = lines.iter().map(|(line, v)| format!("ledger line {line} is {v}")).collect();
+            format!("month {m}: {}", lines.join(", "))
+        })
     }
 }
 
@@ -396,7 +483,6 @@ fn close_month(
     let capex_total: f64 = capex.iter().sum();
     let n_tranches = l.month_capex_by_tranche.len();
     let by_tranche = std::mem::replace(&mut l.month_capex_by_tranche, vec![0.0; n_tranches]);
-    l.cumulative_capex += capex_total;
     let resale = std::mem::take(&mut l.month_resale);
     let gain_on_sale = std::mem::take(&mut l.month_gain_on_sale);
     l.current_month = m + 1;
@@ -419,8 +505,9 @@ fn close_month(
     let o = &l.model.opex;
     let staff = fleet.ready_it_kw / 1000.0 * o.staff_usd_per_mw_year / months_per_year
         + installed / 1000.0 * o.staff_usd_per_1000_gpus_year / months_per_year;
-    let maintenance = l.cumulative_capex * o.maintenance_frac_of_capex_per_year / months_per_year;
-    let insurance = l.cumulative_capex * o.insurance_frac_of_capex_per_year / months_per_year;
+    let cost_in_service = l.cost_in_service();
+    let maintenance = cost_in_service * o.maintenance_frac_of_capex_per_year / months_per_year;
+    let insurance = cost_in_service * o.insurance_frac_of_capex_per_year / months_per_year;
     let software = installed * o.software_usd_per_gpu_month;
     let transit = installed * o.network_transit_usd_per_gpu_month;
     let sga = revenue * o.sga_frac_of_revenue;
@@ -430,6 +517,7 @@ fn close_month(
     let depreciation: f64 = l.assets.iter().map(|a| a.depreciation(m)).sum();
     let ebit = ebitda - depreciation + gain_on_sale;
     let working_capital = demand.prepayments_usd - prepaid_revenue;
+    l.deferred_revenue += working_capital;
     let fcf = ebitda + working_capital - capex_total + resale;
     l.cumulative_cash += fcf;
     l.price_linked_usd.push(revenue * (1.0 - o.sga_frac_of_revenue) + working_capital);
@@ -450,17 +538,24 @@ fn close_month(
         principal += lm.principal;
         l.loan_balances[i].push(loan.balance);
     }
-    // Taxes with losses carried forward.
+    // Taxes with losses carried forward: the current tax year's losses first, in full, then
+    // earlier years' losses up to the cap.
+    if m % 12 == 0 {
+        l.loss_pool += std::mem::take(&mut l.loss_current_year);
+    }
     let taxable = ebit - interest;
     let tax = if taxable < 0.0 {
         if l.model.loss_carryforward {
-            l.loss_pool += -taxable;
+            l.loss_current_year += -taxable;
         }
         0.0
     } else {
-        let used = l.loss_pool.min(taxable);
-        l.loss_pool -= used;
-        (taxable - used) * l.model.tax_rate_frac
+        let used_current = l.loss_current_year.min(taxable);
+        l.loss_current_year -= used_current;
+        let remaining = taxable - used_current;
+        let used_earlier = l.loss_pool.min(remaining * l.model.carryforward_cap_frac);
+        l.loss_pool -= used_earlier;
+        (remaining - used_earlier) * l.model.tax_rate_frac
     };
     let net_income = ebit - interest - tax;
     let debt_service = interest + principal;
@@ -541,6 +636,7 @@ fn close_month(
         downtime_unbilled_usd: demand.downtime_unbilled_usd,
         prepayments_usd: demand.prepayments_usd,
         prepaid_revenue_usd: prepaid_revenue,
+        deferred_revenue_usd: l.deferred_revenue,
         revenue_usd: revenue,
         energy_cost_usd: energy.cost_usd,
         staff_usd: staff,
@@ -575,18 +671,64 @@ fn close_month(
         cash_usd: l.cash,
         book_value_usd: l.book_value(m),
     };
+    if l.non_finite.is_none() {
+        let bad = non_finite_lines(&row);
+        if !bad.is_empty() {
+            l.non_finite = Some((m, bad));
+        }
+    }
     l.rows.push(row);
 }
 
-/// KPIs of a finished replication.
-pub fn kpis(ledger: &Ledger) -> Kpis {
+/// Month-row lines that are NaN where they do not exist: DSCR in a month without debt service,
+/// water under a fixed PUE (no cooling model).
+const NAN_WHEN_MISSING: &[&str] = &["dscr", "water_m3"];
+
+/// The lines of a month row that are not finite numbers (NaN allowed only in the lines of
+/// [`NAN_WHEN_MISSING`]).
+fn non_finite_lines(row: &MonthRow) -> Vec<(&'static str, f64)> {
+    MonthRow::COLUMNS
+        .iter()
+        .zip(row.values())
+        .filter_map(|(c, v)| {
+            let v = v?;
+            let allowed = v.is_finite() || (v.is_nan() && NAN_WHEN_MISSING.contains(&c.name));
+            (!allowed).then_some((c.name, v))
+        })
+        .collect()
+}
+
+/// Debt service coverage per year of the horizon (12-month years from the scenario start; index
+/// 0 is months 0-11), over the repayment period only: the year's CFADS (EBITDA - tax) over its
+/// debt service, both summed over the year's months with scheduled principal. `None` for a year
+/// without principal repayments (before the grace period ends, or after the debt is repaid).
+pub fn dscr_by_year(rows: &[MonthRow]) -> Vec<Option<f64>> {
+    rows.chunks(12)
+        .map(|year| {
+            let repaying = || year.iter().filter(|r| r.principal_usd > 0.0 && r.debt_service_usd > 0.0);
+            let service: f64 = repaying().map(|r| r.debt_service_usd).sum();
+            let cfads: f64 = repaying().map(|r| r.ebitda_usd - r.tax_usd).sum();
+            (service > 0.0).then(|| cfads / service)
+        })
+        .collect()
+}
+
+/// KPIs of a finished replication, or why there are none: a ledger line that was not a finite
+/// number (see [`Ledger::non_finite`]), or a KPI's cash flows that were not.
+pub fn kpis(ledger: &Ledger) -> Result<Kpis, String> {
+    if let Some(why) = ledger.non_finite() {
+        return Err(why);
+    }
     let rows = &ledger.rows;
     let sum = |f: fn(&MonthRow) -> f64| rows.iter().map(f).sum::<f64>();
     let flows: Vec<f64> = rows.iter().map(|r| r.fcf_usd).collect();
-    let terminal = match ledger.model.terminal_value {
+    // The assets' value less the service customers prepaid that is still owed at the horizon.
+    let deferred = rows.last().map_or(0.0, |r| r.deferred_revenue_usd);
+    let assets = match ledger.model.terminal_value {
         TerminalValue::None => 0.0,
         TerminalValue::BookValue => rows.last().map(|r| r.book_value_usd).unwrap_or(0.0),
     };
+    let terminal = assets - deferred;
     let mut npv_flows = flows.clone();
     if let Some(last) = npv_flows.last_mut() {
         *last += terminal;
@@ -609,18 +751,28 @@ pub fn kpis(ledger: &Ledger) -> Kpis {
     let sold_h = sum(|r| r.sold_gpu_hours);
     let arrived = sum(|r| r.requests_arrived);
     let ratio = |a: f64, b: f64| if b > 0.0 { Some(a / b) } else { None };
-    let npv = metrics::npv(r, &npv_flows);
+    let refuse = |what: &str, e: metrics::NonFinite| format!("{what}: {e}");
+    let npv = metrics::npv(r, &npv_flows).map_err(|e| refuse("project NPV", e))?;
     // Break-even price: every price-proportional cash flow scales with the price level k, the
     // rest does not, so NPV(k) = k NPV(price-linked) - NPV(the rest) and NPV(k*) = 0 at
     // k* = 1 - NPV / NPV(price-linked). The break-even price is the realised price times k*.
-    let npv_linked = metrics::npv(r, &ledger.price_linked_usd);
+    // The deferred revenue netted out of the terminal value is price-linked too.
+    let mut linked = ledger.price_linked_usd.clone();
+    if let Some(last) = linked.last_mut() {
+        *last -= deferred;
+    }
+    let npv_linked = metrics::npv(r, &linked).map_err(|e| refuse("price-linked NPV", e))?;
     let realized = ratio(gross, sold_h);
     let break_even = match (realized, npv_linked > 0.0) {
         (Some(p), true) => Some(p * (1.0 - npv / npv_linked)),
         _ => None,
     };
-    let min_dscr = rows.iter().map(|r| r.dscr).filter(|d| d.is_finite()).fold(None, |acc: Option<f64>, d| Some(acc.map_or(d, |a| a.min(d))));
-    Kpis {
+    // DSCR over the repayment period only: months with scheduled principal.
+    let lowest = |acc: Option<f64>, d: f64| Some(acc.map_or(d, |a: f64| a.min(d)));
+    let min_dscr = rows.iter().filter(|r| r.principal_usd > 0.0).map(|r| r.dscr).filter(|d| d.is_finite()).fold(None, lowest);
+    let min_annual_dscr = dscr_by_year(rows).into_iter().flatten().filter(|d| d.is_finite()).fold(None, lowest);
+    let equity_cash: Vec<f64> = rows.iter().map(|r| r.equity_cash_flow_usd).collect();
+    let kpis = Kpis {
         revenue_usd: revenue,
         ebitda_usd: ebitda,
         ebitda_margin_frac: ratio(ebitda, revenue),
@@ -641,14 +793,15 @@ pub fn kpis(ledger: &Ledger) -> Kpis {
         capped_hours: sum(|r| r.capped_hours),
         revenue_lost_to_cap_usd: sum(|r| r.revenue_lost_to_cap_usd),
         fcf_usd: flows.iter().sum(),
-        payback_months: metrics::payback_months(&flows).map(|m| m as f64),
+        payback_months: metrics::payback_months(&flows).map_err(|e| refuse("payback", e))?.map(|m| m as f64),
         first_profit_months: rows.iter().position(|r| r.net_income_usd > 0.0).map(|m| m as f64 + 1.0),
-        peak_funding_usd: metrics::peak_funding(&flows),
-        peak_equity_usd: metrics::peak_funding(&rows.iter().map(|r| r.equity_cash_flow_usd).collect::<Vec<_>>()),
+        peak_funding_usd: metrics::peak_funding(&flows).map_err(|e| refuse("peak funding", e))?,
+        peak_equity_usd: metrics::peak_funding(&equity_cash).map_err(|e| refuse("peak equity", e))?,
         npv_usd: npv,
-        irr_frac: metrics::irr(&npv_flows),
-        equity_irr_frac: metrics::irr(&equity_flows),
+        irr_frac: metrics::irr(&npv_flows).map_err(|e| refuse("project IRR", e))?,
+        equity_irr_frac: metrics::irr(&equity_flows).map_err(|e| refuse("equity IRR", e))?,
         min_dscr,
+        min_annual_dscr,
         interest_usd: sum(|r| r.interest_usd),
         tax_usd: sum(|r| r.tax_usd),
         all_in_cost_usd_per_gpu_hour: ratio(sum(|r| r.opex_usd + r.depreciation_usd + r.interest_usd), sold_h),
@@ -671,5 +824,132 @@ pub fn kpis(ledger: &Ledger) -> Kpis {
         rejected_frac: ratio(sum(|r| r.requests_rejected + r.requests_priced_out), arrived),
         unmet_gpu_hours: sum(|r| r.unmet_gpu_hours),
         terminal_value_usd: terminal,
+    };
+    // Sums of finite lines are finite unless they overflow; a KPI is never reported as a number
+    // it is not.
+    match Kpis::COLUMNS.iter().zip(kpis.values()).find_map(|(c, v)| v.filter(|v| !v.is_finite()).map(|v| (c.name, v))) {
+        Some((name, v)) => Err(format!("KPI {name} is {v}")),
+        None => Ok(kpis),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The schedule of a loan of `principal` drawn in month 5: `(interest, principal)` per month
+    /// from the month after the draw, until the balance is zero (at most 200 months).
+    fn schedule(amortization: Amortization, rate_annual: f64, tenor: u32, grace: u32, principal: f64) -> Vec<(f64, f64)> {
+        let plan = LoanPlan {
+            name: "l".into(),
+            loan_to_cost_frac: 1.0,
+            rate_monthly: rate_annual / 12.0,
+            tenor_months: tenor,
+            grace_months: grace,
+            amortization,
+            funds: FundedCapex::All,
+        };
+        let mut loan = Loan { plan, balance: 0.0, first_draw: None };
+        let draw = loan.close(5, principal);
+        assert_eq!((draw.drawn, draw.interest, draw.principal), (principal, 0.0, 0.0));
+        let mut out = Vec::new();
+        for m in 6..206 {
+            let lm = loan.close(m, 0.0);
+            out.push((lm.interest, lm.principal));
+            if loan.balance == 0.0 {
+                break;
+            }
+        }
+        out
+    }
+
+    const P: f64 = 1.0e6;
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() < 1e-6
+    }
+
+    #[test]
+    fn an_annuity_makes_t_payments_the_first_g_interest_only() {
+        // 48 payments at 12 % a year (1 % a month), 6 of them interest only: 42 level payments
+        // P r / (1 - (1 + r)^-42).
+        let r = 0.01;
+        let s = schedule(Amortization::Annuity, 0.12, 48, 6, P);
+        assert_eq!(s.len(), 48, "48 payments");
+        let payment = P * r / (1.0 - (1.0 + r).powi(-42));
+        let mut balance = P;
+        for (k, (interest, principal)) in s.iter().enumerate() {
+            let k = k + 1;
+            assert!(close(*interest, balance * r), "payment {k}: interest {interest} on {balance}");
+            if k <= 6 {
+                assert_eq!(*principal, 0.0, "payment {k} is interest only");
+            } else {
+                assert!(close(interest + principal, payment), "payment {k}: {} vs {payment}", interest + principal);
+            }
+            balance -= principal;
+        }
+        assert!(balance.abs() < 1e-6);
+        // Closed form of the balance after the 20th payment (14 level payments made).
+        let after_20 = P * (1.0 + r).powi(14) - payment * ((1.0 + r).powi(14) - 1.0) / r;
+        let paid_20: f64 = s[..20].iter().map(|x| x.1).sum();
+        assert!(close(P - paid_20, after_20));
+    }
+
+    #[test]
+    fn an_annuity_without_grace_or_interest_is_level_too() {
+        let s = schedule(Amortization::Annuity, 0.0, 10, 0, P);
+        assert_eq!(s.len(), 10);
+        assert!(s.iter().all(|(i, p)| *i == 0.0 && close(*p, P / 10.0)));
+    }
+
+    #[test]
+    fn a_linear_loan_repays_equal_principal_after_its_grace_months() {
+        let r = 0.09 / 12.0;
+        let s = schedule(Amortization::Linear, 0.09, 36, 6, P);
+        assert_eq!(s.len(), 36);
+        for (k, (interest, principal)) in s.iter().enumerate() {
+            let k = k + 1;
+            let repaid_before = k.saturating_sub(7) as f64 * P / 30.0;
+            assert!(close(*interest, (P - repaid_before) * r), "payment {k}: interest");
+            let expected = if k <= 6 { 0.0 } else { P / 30.0 };
+            assert!(close(*principal, expected), "payment {k}: principal {principal} vs {expected}");
+        }
+    }
+
+    #[test]
+    fn a_bullet_loan_pays_interest_then_everything_at_maturity() {
+        let r = 0.10 / 12.0;
+        let s = schedule(Amortization::Bullet, 0.10, 24, 3, P);
+        assert_eq!(s.len(), 24);
+        for (k, (interest, principal)) in s.iter().enumerate() {
+            assert!(close(*interest, P * r), "payment {}: interest", k + 1);
+            assert_eq!(*principal, if k + 1 == 24 { P } else { 0.0 }, "payment {}", k + 1);
+        }
+    }
+
+    fn row(principal: f64, service: f64, ebitda: f64, tax: f64) -> MonthRow {
+        MonthRow {
+            principal_usd: principal,
+            debt_service_usd: service,
+            ebitda_usd: ebitda,
+            tax_usd: tax,
+            dscr: if service > 0.0 { (ebitda - tax) / service } else { f64::NAN },
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn dscr_by_year_counts_the_repayment_months_only() {
+        // Year 0: 6 interest-only months with negative EBITDA, then 6 repayment months.
+        // Year 1: repayment. Year 2: no debt.
+        let mut rows: Vec<MonthRow> = (0..6).map(|_| row(0.0, 10.0, -50.0, 0.0)).collect();
+        rows.extend((0..6).map(|_| row(90.0, 100.0, 150.0, 10.0)));
+        rows.extend((0..12).map(|_| row(95.0, 100.0, 130.0, 0.0)));
+        rows.extend((0..12).map(|_| row(0.0, 0.0, 130.0, 0.0)));
+        let years = dscr_by_year(&rows);
+        assert_eq!(years.len(), 3);
+        assert!(close(years[0].expect("repaying"), 1.4));
+        assert!(close(years[1].expect("repaying"), 1.3));
+        assert_eq!(years[2], None);
     }
 }

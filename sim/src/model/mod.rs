@@ -317,7 +317,8 @@ pub fn build(loaded: &LoadedScenario, seed: u64, replication: u64, options: &Rep
             finance::LoanPlan {
                 name: d.name.clone(),
                 loan_to_cost_frac: sampler.draw(&format!("{path}.loan_to_cost_frac"), &d.loan_to_cost_frac),
-                rate_monthly: (1.0 + annual).powf(1.0 / 12.0) - 1.0,
+                // A nominal annual rate compounded monthly, as banks quote loans.
+                rate_monthly: annual / 12.0,
                 tenor_months: d.tenor_months.max(1) as u32,
                 grace_months: d.grace_months.max(0) as u32,
                 amortization: d.amortization,
@@ -374,6 +375,7 @@ pub fn build(loaded: &LoadedScenario, seed: u64, replication: u64, options: &Rep
         terminal_value: f.terminal_value,
         tax_rate_frac: sampler.draw("finance.tax.rate_frac", &f.tax.rate_frac),
         loss_carryforward: f.tax.loss_carryforward,
+        carryforward_cap_frac: f.tax.carryforward_cap_frac,
         loans,
         phases: phase_draws,
     };
@@ -392,9 +394,14 @@ pub fn build(loaded: &LoadedScenario, seed: u64, replication: u64, options: &Rep
         options.trace,
     );
     let energy_capex = energy_model.1;
+    let battery_capex = energy_model.0.spec.battery.as_ref().map_or(0.0, |b| b.replacement_usd);
     energy::install(&mut engine, energy_model.0);
     finance::install(&mut engine, finance_model, n_tranches);
-    engine.world.resource_mut::<finance::Ledger>().book_energy_capex(energy_capex);
+    {
+        let mut ledger = engine.world.resource_mut::<finance::Ledger>();
+        ledger.book_energy_capex(energy_capex);
+        ledger.book_battery_capex(battery_capex);
+    }
     engine.schedule_mut(EventKind::MonthEnd).add_systems(roll_month.in_set(Step::Advance));
     {
         let hours = calendar.hours_in_month(0) as usize;
@@ -404,8 +411,9 @@ pub fn build(loaded: &LoadedScenario, seed: u64, replication: u64, options: &Rep
     (engine, sampler.into_drawn())
 }
 
-/// The energy model of a replication and the capex of its on-site energy assets. When
-/// commissioning waits for power, also sets the fleet's interconnect limit.
+/// The energy model of a replication and the capex of its on-site energy assets other than the
+/// battery (whose capex is its `replacement_usd`). When commissioning waits for power, also sets
+/// the fleet's interconnect limit.
 fn energy_setup(loaded: &LoadedScenario, seed: u64, replication: u64, sampler: &mut Sampler, plan: &mut fleet::FleetPlan) -> (energy::EnergyModel, f64) {
     use crate::energy::dispatch::{BatterySpec, EnergySpec, Facility, GasSpec, PpaSpec};
     use crate::energy::prices::{MarketGen, first_weekday};
@@ -444,7 +452,6 @@ fn energy_setup(loaded: &LoadedScenario, seed: u64, replication: u64, sampler: &
     let battery = e.battery.as_ref().map(|b| {
         let per_kwh = sampler.draw("energy.battery.capex_usd_per_kwh", &b.capex_usd_per_kwh);
         let capacity_kwh = b.energy_mwh * 1000.0;
-        capex += capacity_kwh * per_kwh;
         BatterySpec {
             capacity_kwh,
             power_kw: b.power_mw * 1000.0,
@@ -553,24 +560,47 @@ fn roll_month(agenda: Res<Agenda>, mut clock: ResMut<Clock>, mut meter: ResMut<M
 }
 
 /// Run replication `replication` of `loaded` under master seed `seed` to the end of its horizon.
+///
+/// Panics with the message of [`try_run_replication`] if the replication fails.
 pub fn run_replication(loaded: &LoadedScenario, seed: u64, replication: u64, options: &ReplicationOptions) -> Replication {
-    let (mut engine, params) = build(loaded, seed, replication, options);
+    try_run_replication(loaded, seed, replication, options).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Run replication `replication` of `loaded` under master seed `seed` to the end of its horizon,
+/// or say why it has no results: a ledger line that was not a finite number (with the month, and
+/// the uncertain inputs drawn as non-finite numbers if any), so that no KPI is computed from it.
+pub fn try_run_replication(loaded: &LoadedScenario, seed: u64, replication: u64, options: &ReplicationOptions) -> Result<Replication, String> {
+    let (engine, params) = build(loaded, seed, replication, options);
+    run_built(engine, params, replication)
+}
+
+/// Run an engine made by [`build`] (with the uncertain inputs it drew) to the end of its horizon
+/// and collect its results, as [`try_run_replication`] does.
+pub fn run_built(mut engine: Engine, params: Vec<(String, f64)>, replication: u64) -> Result<Replication, String> {
     if let Err(e) = engine.initialize() {
         panic!("the event schedules are inconsistent: {e}");
     }
     let end = engine.world.resource::<Clock>().calendar.end();
     let events = engine.run_until(end);
-    let trace = options.trace.then(|| crate::results::Trace {
-        arrivals: engine.world.resource_mut::<demand::DemandState>().trace.take().unwrap_or_default(),
-        failures: engine.world.resource_mut::<fleet::FailureTrace>().0.take().unwrap_or_default(),
-    });
+    // The exogenous draws, when the options asked for them (both traces are on together).
+    let arrivals = engine.world.resource_mut::<demand::DemandState>().trace.take();
+    let failures = engine.world.resource_mut::<fleet::FailureTrace>().0.take();
+    let trace = arrivals.zip(failures).map(|(arrivals, failures)| crate::results::Trace { arrivals, failures });
     let ledger = engine.world.resource::<finance::Ledger>();
+    let kpis = finance::kpis(ledger).map_err(|why| {
+        let inputs: Vec<String> = params.iter().filter(|(_, v)| !v.is_finite()).map(|(path, v)| format!("{path} = {v}")).collect();
+        if inputs.is_empty() {
+            format!("not a number in the results: {why}")
+        } else {
+            format!("not a number in the results: {why} (inputs drawn as non-finite numbers: {})", inputs.join(", "))
+        }
+    })?;
     let skus = engine.world.resource::<fleet::FleetPlan>().skus.iter().map(|s| s.name.clone()).collect();
     let history = engine.world.resource::<fleet::FleetHistory>();
     let market_prices = engine.world.resource::<demand::DemandState>().prices.market.clone();
-    Replication {
+    Ok(Replication {
         index: replication,
-        kpis: finance::kpis(ledger),
+        kpis,
         months: ledger.rows.clone(),
         params,
         events,
@@ -579,7 +609,7 @@ pub fn run_replication(loaded: &LoadedScenario, seed: u64, replication: u64, opt
         market_prices,
         hourly: std::mem::take(&mut engine.world.resource_mut::<energy::HourlySample>().0),
         trace,
-    }
+    })
 }
 
 /// Field paths of every uncertain input of a scenario (those a replication draws), in drawing order.

@@ -928,7 +928,9 @@ pub struct Finance {
     pub depreciation_years: DepreciationLives,
     /// Operating costs other than energy.
     pub opex: Opex,
-    /// What the assets are worth at the end of the horizon, counted in NPV (not in payback).
+    /// What the assets are worth at the end of the horizon, counted in NPV (not in payback); the
+    /// deferred revenue left at the horizon (service prepaid but not delivered) is deducted from
+    /// it under either rule.
     #[serde(default)]
     pub terminal_value: TerminalValue,
     /// Income tax.
@@ -939,7 +941,9 @@ pub struct Finance {
     pub debt: Vec<DebtTranche>,
 }
 
-/// Income tax on EBIT - interest, with losses carried forward.
+/// Income tax on EBIT - interest, with losses carried forward. Tax is computed monthly; tax
+/// years are the 12-month years from the scenario start. Only net income, equity cash flow,
+/// equity IRR and DSCR are after tax: project FCF, NPV and IRR are pre-tax.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Tax {
@@ -949,11 +953,16 @@ pub struct Tax {
     /// Losses reduce the taxable income of later months.
     #[serde(default = "yes")]
     pub loss_carryforward: bool,
+    /// Share of a month's taxable income (after the current tax year's own losses) that losses
+    /// carried forward from earlier tax years may offset, 0..1. 1.0 (the default): no cap; 0.8:
+    /// the US rule for losses arising after 2017 (26 U.S.C. 172(a)(2), Tax Cuts and Jobs Act).
+    #[serde(default = "one_f64")]
+    pub carryforward_cap_frac: f64,
 }
 
 impl Default for Tax {
     fn default() -> Self {
-        Tax { rate_frac: zero(), loss_carryforward: true }
+        Tax { rate_frac: zero(), loss_carryforward: true, carryforward_cap_frac: 1.0 }
     }
 }
 
@@ -965,11 +974,14 @@ pub struct DebtTranche {
     pub name: String,
     /// Share of the funded capex that the loan pays (0..1).
     pub loan_to_cost_frac: Param,
-    /// Annual interest rate (parameter).
+    /// Annual interest rate (parameter), a nominal rate compounded monthly as banks quote loans:
+    /// the monthly rate is `rate_frac / 12` (0.12 is 1 % a month, 12.68 % effective a year).
     pub rate_frac: Param,
-    /// Months from the first draw to final repayment.
+    /// Months from the first draw to final repayment: the loan makes this many monthly payments,
+    /// the first in the month after the first draw and the last `tenor_months` months after it.
     pub tenor_months: i64,
-    /// Months after the first draw with interest only.
+    /// The first payments that are interest only; principal is repaid over the remaining
+    /// `tenor_months - grace_months` payments.
     #[serde(default)]
     pub grace_months: i64,
     /// How principal is repaid after the grace period.
@@ -1030,9 +1042,11 @@ pub struct Opex {
     pub staff_usd_per_mw_year: Param,
     /// Operations staff in USD per 1,000 installed GPUs per year (parameter).
     pub staff_usd_per_1000_gpus_year: Param,
-    /// Maintenance per year as a fraction of cumulative capex (parameter).
+    /// Maintenance per year as a fraction of the gross cost of the assets in service (parameter):
+    /// servers and network until sold or retired, halls from their ready month, energy assets
+    /// until replaced.
     pub maintenance_frac_of_capex_per_year: Param,
-    /// Insurance per year as a fraction of cumulative capex (parameter).
+    /// Insurance per year as a fraction of the gross cost of the assets in service (parameter).
     #[serde(default = "zero")]
     pub insurance_frac_of_capex_per_year: Param,
     /// Software licences and tools in USD per installed GPU per month (parameter).
@@ -1049,9 +1063,11 @@ pub struct Opex {
 /// Value of the assets at the end of the horizon.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TerminalValue {
-    /// Nothing: the project is worth only the cash it produced within the horizon.
+    /// Nothing: the project is worth only the cash it produced within the horizon (less the
+    /// deferred revenue still owed at the horizon).
     None,
-    /// The remaining straight-line book value of every asset.
+    /// The remaining straight-line book value of every asset (less the deferred revenue still
+    /// owed at the horizon).
     #[default]
     BookValue,
 }

@@ -616,12 +616,17 @@ fn check_finance(s: &Scenario, p: &mut Problems) {
         ("gpu_servers", f.depreciation_years.gpu_servers),
         ("network", f.depreciation_years.network),
         ("facility", f.depreciation_years.facility),
+        ("energy", f.depreciation_years.energy),
     ] {
         if !(v.is_finite() && v > 0.0 && v <= 100.0) {
             p.push(format!("finance.depreciation_years.{name}"), format!("{v} must be > 0 and at most 100"));
         }
     }
     f.tax.rate_frac.check_range("finance.tax.rate_frac", 0.0, 1.0, p);
+    let cap = f.tax.carryforward_cap_frac;
+    if !(cap.is_finite() && (0.0..=1.0).contains(&cap)) {
+        p.push("finance.tax.carryforward_cap_frac", format!("{cap} must be between 0 and 1 (0.8: the US cap)"));
+    }
     let mut names = HashSet::new();
     for (i, d) in f.debt.iter().enumerate() {
         let path = format!("finance.debt[{i}]");
