@@ -156,7 +156,8 @@ impl Catalog {
         self.gpus.iter().position(|s| s.name == name)
     }
 
-    /// Apply a scenario's overrides; problems are reported with their field paths.
+    /// Apply a scenario's overrides; problems are reported with their field paths
+    /// (`catalog.gpus[i].field` for the override's `i`).
     pub fn with_overrides(mut self, overrides: &CatalogOverrides) -> (Catalog, Problems) {
         let mut problems = Problems::default();
         for (i, o) in overrides.gpus.iter().enumerate() {
@@ -177,8 +178,13 @@ impl Catalog {
                 },
             }
         }
-        for (i, sku) in self.gpus.iter().enumerate() {
-            check_sku(&format!("catalog.gpus[{i}] ({})", sku.name), sku, &mut problems);
+        for (i, o) in overrides.gpus.iter().enumerate() {
+            let path = format!("catalog.gpus[{i}]");
+            if overrides.gpus[..i].iter().any(|e| e.name == o.name) {
+                problems.push(format!("{path}.name"), format!("\"{}\" is overridden twice; give each SKU one entry", o.name));
+            } else if let Some(sku) = self.sku(&o.name) {
+                check_sku(&path, sku, &mut problems);
+            }
         }
         fn replace_or_add<T: Clone>(list: &mut Vec<T>, items: &[T], name: impl Fn(&T) -> &str) {
             for item in items {
@@ -196,39 +202,14 @@ impl Catalog {
                 let (field, message) = problem.split_once(": ").unwrap_or(("", problem.as_str()));
                 problems.push(format!("catalog.cooling[{i}].{field}"), message.to_string());
             }
-        }
-        // Each named field of entry `i` of a catalog list must lie in its range.
-        let mut in_ranges = |list: &str, i: usize, fields: &[(&str, f64, f64, f64)]| {
-            for &(field, v, lo, hi) in fields {
-                if !(v.is_finite() && (lo..=hi).contains(&v)) {
-                    problems.push(format!("catalog.{list}[{i}].{field}"), format!("{v} must be between {lo} and {hi}"));
-                }
+            let (low, high) = c.range_pue;
+            if low.is_finite() && high.is_finite() && low > high {
+                problems.push(format!("catalog.cooling[{i}].range_pue"), format!("({low}, {high}): the low end is above the high end"));
             }
-        };
-        for (i, c) in overrides.climates.iter().enumerate() {
-            in_ranges("climates", i, &[
-                ("annual_mean_c", c.annual_mean_c, -50.0, 50.0),
-                ("seasonal_swing_c", c.seasonal_swing_c, 0.0, 40.0),
-                ("daily_swing_c", c.daily_swing_c, 0.0, 30.0),
-                ("noise_sd_c", c.noise_sd_c, 0.0, 20.0),
-                ("noise_persistence_per_hour", c.noise_persistence_per_hour, 0.0, 0.9999),
-                ("solar_capacity_factor", c.solar_capacity_factor, 0.0, 0.6),
-                ("wind_capacity_factor", c.wind_capacity_factor, 0.0, 0.8),
-                ("grid_gco2_per_kwh", c.grid_gco2_per_kwh, 0.0, 2000.0),
-                ("grid_carbon_free_frac", c.grid_carbon_free_frac, 0.0, 1.0),
-            ]);
         }
-        for (i, t) in overrides.tariffs.iter().enumerate() {
-            in_ranges("tariffs", i, &[
-                ("mean_usd_per_mwh", t.mean_usd_per_mwh, 0.0, 10_000.0),
-                ("noise_sd_usd_per_mwh", t.noise_sd_usd_per_mwh, 0.0, 10_000.0),
-                ("noise_persistence_per_hour", t.noise_persistence_per_hour, 0.0, 0.9999),
-                ("spike_probability_per_hour", t.spike_probability_per_hour, 0.0, 1.0),
-                ("spike_mean_usd_per_mwh", t.spike_mean_usd_per_mwh, 0.0, 100_000.0),
-                ("negative_probability_per_hour", t.negative_probability_per_hour, 0.0, 0.4),
-                ("negative_mean_usd_per_mwh", t.negative_mean_usd_per_mwh, 0.0, 10_000.0),
-            ]);
-        }
+        // Every other number of the overrides (climates, tariffs, the rest of the cooling
+        // presets) against its range.
+        crate::scenario::validate::check_numbers_of(overrides, "catalog", &mut problems);
         (self, problems)
     }
 
@@ -243,14 +224,14 @@ fn check_sku(path: &str, sku: &Sku, problems: &mut Problems) {
         problems.push(format!("{path}.gpus_per_node"), format!("{} must be between 1 and 1024", sku.gpus_per_node));
     }
     let positive = |name: &str, v: f64, hi: f64, problems: &mut Problems| {
-        if !(v.is_finite() && v > 0.0 && v <= hi) {
+        if v.is_finite() && !(v > 0.0 && v <= hi) {
             problems.push(format!("{path}.{name}"), format!("{v} must be > 0 and at most {hi}"));
         }
     };
     positive("gpu_tdp_w", sku.gpu_tdp_w, 10_000.0, problems);
     positive("node_max_kw", sku.node_max_kw, 10_000.0, problems);
     positive("relative_throughput", sku.relative_throughput, 1_000.0, problems);
-    if !(sku.node_idle_kw.is_finite() && sku.node_idle_kw >= 0.0 && sku.node_idle_kw <= sku.node_max_kw) {
+    if sku.node_idle_kw.is_finite() && !(sku.node_idle_kw >= 0.0 && sku.node_idle_kw <= sku.node_max_kw) {
         problems.push(
             format!("{path}.node_idle_kw"),
             format!("{} must be between 0 and node_max_kw ({})", sku.node_idle_kw, sku.node_max_kw),
@@ -260,7 +241,7 @@ fn check_sku(path: &str, sku: &Sku, problems: &mut Problems) {
         ("transient_failures_per_gpu_year", sku.transient_failures_per_gpu_year),
         ("permanent_failures_per_gpu_year", sku.permanent_failures_per_gpu_year),
     ] {
-        if !(v.is_finite() && (0.0..=100.0).contains(&v)) {
+        if v.is_finite() && !(0.0..=100.0).contains(&v) {
             problems.push(format!("{path}.{name}"), format!("{v} must be between 0 and 100 per GPU-year"));
         }
     }

@@ -224,6 +224,13 @@ pub fn check(loaded: &LoadedScenario) -> Vec<Problem> {
             err("optimize.constraint.payback_months".into(), "must be a positive number of months".into());
         }
     }
+    // Every number of the section in its range (those not reported above).
+    let mut numbers = crate::scenario::Problems::default();
+    for q in &problems {
+        numbers.push(q.path.clone(), q.message.clone());
+    }
+    crate::scenario::validate::check_numbers_of(opt, "optimize", &mut numbers);
+    problems.extend(numbers.into_vec().into_iter().skip(problems.len()));
     problems
 }
 

@@ -96,21 +96,29 @@ impl CoolingPreset {
             ("mechanical_frac_per_c", self.mechanical_frac_per_c, 1.0),
             ("max_cooling_frac", self.max_cooling_frac, 5.0),
         ] {
-            if !x.is_finite() || x < 0.0 {
+            if !x.is_finite() {
+                v.push(format!("{name}: {x} is not a finite number"));
+            } else if x < 0.0 {
                 v.push(format!("{name}: {x} is negative, which could make PUE fall below 1"));
             } else if x > hi {
                 v.push(format!("{name}: {x} is above {hi}"));
             }
         }
-        if !(-50.0..=60.0).contains(&self.free_cooling_below_c) {
+        if !self.free_cooling_below_c.is_finite() {
+            v.push(format!("free_cooling_below_c: {} is not a finite number", self.free_cooling_below_c));
+        } else if !(-50.0..=60.0).contains(&self.free_cooling_below_c) {
             v.push(format!("free_cooling_below_c: {} is outside -50..60 C", self.free_cooling_below_c));
         }
         if let Some(w) = &self.water {
-            if !(-50.0..=60.0).contains(&w.above_c) {
+            if !w.above_c.is_finite() {
+                v.push(format!("water.above_c: {} is not a finite number", w.above_c));
+            } else if !(-50.0..=60.0).contains(&w.above_c) {
                 v.push(format!("water.above_c: {} is outside -50..60 C", w.above_c));
             }
             for (name, x) in [("water.l_per_kwh_per_c", w.l_per_kwh_per_c), ("water.max_l_per_kwh", w.max_l_per_kwh)] {
-                if !x.is_finite() || x < 0.0 {
+                if !x.is_finite() {
+                    v.push(format!("{name}: {x} is not a finite number"));
+                } else if x < 0.0 {
                     v.push(format!("{name}: {x} is negative; water use cannot be"));
                 }
             }

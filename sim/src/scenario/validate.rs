@@ -2,9 +2,13 @@
 
 use std::collections::HashSet;
 
+pub mod leaves;
+pub mod ranges;
+
 use super::{ContractClass, Duration, PricingPolicy, Problems, Scenario, Tariff};
-use crate::catalog::Catalog;
-use crate::dist::Param;
+use crate::catalog::{Catalog, Sku};
+use crate::dist::{Param, fmt_num};
+use leaves::LeafValue;
 
 /// Largest horizon accepted, in months (50 years).
 pub const MAX_HORIZON_MONTHS: u32 = 600;
@@ -39,6 +43,57 @@ pub fn validate_into(s: &Scenario, catalog: &Catalog, p: &mut Problems) {
     check_finance(s, p);
     check_reliability(s, p);
     check_lifecycle(s, catalog, p);
+    check_numbers(s, p);
+}
+
+/// Every number of the scenario against its range in [`ranges::RANGES`], except those a check
+/// above has already reported (errors at the same path): so no number reaches the model non-finite or out of range, a
+/// field added to the schema included.
+fn check_numbers(s: &Scenario, p: &mut Problems) {
+    // The search section is checked by `optimize::check` (with its own messages first).
+    let mut s = s.clone();
+    s.optimize = None;
+    check_numbers_of(&s, "", p);
+}
+
+/// [`check_numbers`] for a part of a scenario found at `prefix` (e.g. `catalog`).
+pub fn check_numbers_of<T: serde::Serialize + ?Sized>(value: &T, prefix: &str, p: &mut Problems) {
+    for mut leaf in leaves::number_leaves(value) {
+        if !prefix.is_empty() {
+            let sep = if leaf.path.starts_with('[') { "" } else { "." };
+            leaf.path = format!("{prefix}{sep}{}", leaf.path);
+        }
+        if p.iter().any(|q| q.severity == super::Severity::Error && q.path == leaf.path) {
+            continue;
+        }
+        let range = ranges::range_of(&leaf.path);
+        match (&leaf.value, range) {
+            (LeafValue::Float(x), Some(r)) if !r.contains(*x) => p.push(leaf.path, r.message(*x)),
+            (LeafValue::Int(i), Some(r)) if !r.contains(*i as f64) => p.push(leaf.path, r.message(*i as f64)),
+            (LeafValue::Dist(d), Some(r)) => {
+                let param = Param::Dist(d.clone());
+                if r.draw {
+                    param.check_draw(&leaf.path, r.lo, r.hi, p);
+                } else {
+                    param.check_range(&leaf.path, r.lo, r.hi, p);
+                }
+            }
+            (LeafValue::Float(x), None) if !x.is_finite() => p.push(leaf.path, format!("{} is not a finite number", fmt_num(*x))),
+            (LeafValue::Dist(d), None) => Param::Dist(d.clone()).check_range(&leaf.path, f64::NEG_INFINITY, f64::INFINITY, p),
+            _ => {}
+        }
+    }
+}
+
+/// GPUs per node of a SKU, or None when the catalog entry's count is invalid (reported with
+/// the catalog), so that no check divides by it.
+fn per_node(sku: &Sku) -> Option<i64> {
+    (1..=1024).contains(&sku.gpus_per_node).then_some(sku.gpus_per_node as i64)
+}
+
+/// Total of GPU counts (negative ones count 0), saturating so that absurd counts cannot overflow.
+fn total_gpus<'a>(counts: impl Iterator<Item = &'a i64>) -> u64 {
+    counts.fold(0u64, |sum, &g| sum.saturating_add(g.max(0) as u64))
 }
 
 fn check_reliability(s: &Scenario, p: &mut Problems) {
@@ -46,20 +101,20 @@ fn check_reliability(s: &Scenario, p: &mut Problems) {
     r.failure_rate_multiplier.check_range("reliability.failure_rate_multiplier", 0.0, 100.0, p);
     r.transient_repair_hours.check_draw("reliability.transient_repair_hours", 0.0, 1e4, p);
     r.permanent_repair_days.check_draw("reliability.permanent_repair_days", 0.0, 1e3, p);
-    if !(r.spares_frac.is_finite() && (0.0..=0.5).contains(&r.spares_frac)) {
+    if r.spares_frac.is_finite() && !(0.0..=0.5).contains(&r.spares_frac) {
         p.push("reliability.spares_frac", format!("{} must be between 0 and 0.5", r.spares_frac));
     }
     let mut previous = f64::INFINITY;
     for (i, t) in r.sla.tiers.iter().enumerate() {
         let path = format!("reliability.sla.tiers[{i}]");
-        if !(t.below_availability_frac.is_finite() && t.below_availability_frac > 0.0 && t.below_availability_frac <= 1.0) {
+        if t.below_availability_frac.is_finite() && !(t.below_availability_frac > 0.0 && t.below_availability_frac <= 1.0) {
             p.push(format!("{path}.below_availability_frac"), format!("{} must be in (0, 1]", t.below_availability_frac));
         } else if t.below_availability_frac >= previous {
             p.push(format!("{path}.below_availability_frac"), "tiers must go from the highest availability threshold to the lowest");
         } else {
             previous = t.below_availability_frac;
         }
-        if !(t.credit_frac.is_finite() && (0.0..=1.0).contains(&t.credit_frac)) {
+        if t.credit_frac.is_finite() && !(0.0..=1.0).contains(&t.credit_frac) {
             p.push(format!("{path}.credit_frac"), format!("{} must be between 0 and 1", t.credit_frac));
         }
     }
@@ -74,12 +129,18 @@ fn check_lifecycle(s: &Scenario, catalog: &Catalog, p: &mut Problems) {
         let mut last_age = f64::NEG_INFINITY;
         for (i, (age, frac)) in curve.iter().enumerate() {
             let path = format!("lifecycle.resale_residual_frac_by_age_years[{i}]");
-            if !(age.is_finite() && *age >= 0.0 && *age > last_age) {
-                p.push(path.clone(), format!("age {age} must be >= 0 and above the previous point's age"));
+            if !age.is_finite() {
+                p.push(format!("{path}.0"), format!("age {} is not a finite number", fmt_num(*age)));
+            } else if !(*age >= 0.0 && *age > last_age) {
+                p.push(format!("{path}.0"), format!("age {age} must be >= 0 and above the previous point's age"));
             }
-            last_age = *age;
-            if !(frac.is_finite() && (0.0..=1.0).contains(frac)) {
-                p.push(path, format!("residual fraction {frac} must be between 0 and 1"));
+            if age.is_finite() {
+                last_age = *age;
+            }
+            if !frac.is_finite() {
+                p.push(format!("{path}.1"), format!("residual fraction {} is not a finite number", fmt_num(*frac)));
+            } else if !(0.0..=1.0).contains(frac) {
+                p.push(format!("{path}.1"), format!("residual fraction {frac} must be between 0 and 1"));
             }
         }
     }
@@ -104,7 +165,7 @@ fn check_lifecycle(s: &Scenario, catalog: &Catalog, p: &mut Problems) {
             Some(sku) => {
                 if r.gpus <= 0 || r.gpus > MAX_GPUS as i64 {
                     p.push(format!("{path}.gpus"), format!("{} must be between 1 and {MAX_GPUS}", r.gpus));
-                } else if r.gpus % sku.gpus_per_node as i64 != 0 {
+                } else if per_node(sku).is_some_and(|n| r.gpus % n != 0) {
                     p.push(format!("{path}.gpus"), format!("{} is not a whole number of {}-GPU {} nodes", r.gpus, sku.gpus_per_node, sku.name));
                 }
                 if !s.pricing.market.iter().any(|m| m.sku == r.sku) {
@@ -114,6 +175,7 @@ fn check_lifecycle(s: &Scenario, catalog: &Catalog, p: &mut Problems) {
         }
         if let Some(price) = &r.price_usd_per_gpu {
             price.check_range(&format!("{path}.price_usd_per_gpu"), 0.0, 1e7, p);
+            warn_free_gpus(&format!("{path}.price_usd_per_gpu"), price, p);
         }
         r.network_usd_per_node.check_range(&format!("{path}.network_usd_per_node"), 0.0, 1e8, p);
         check_retire(&format!("{path}.retire_after_months"), r.retire_after_months, p);
@@ -221,7 +283,6 @@ fn check_fleet(s: &Scenario, catalog: &Catalog, horizon: u32, p: &mut Problems) 
         p.push("fleet", "at least one GPU tranche is needed");
     }
     let mut names = HashSet::new();
-    let mut total_gpus: u64 = 0;
     let mut max_it_kw = 0.0;
     for (i, t) in s.fleet.iter().enumerate() {
         let path = format!("fleet[{i}]");
@@ -236,8 +297,7 @@ fn check_fleet(s: &Scenario, catalog: &Catalog, horizon: u32, p: &mut Problems) 
             p.push(format!("{path}.gpus"), format!("{} must be > 0", t.gpus));
         } else if t.gpus > MAX_GPUS as i64 {
             p.push(format!("{path}.gpus"), format!("{} is more than the {MAX_GPUS} GPUs dcplan simulates", t.gpus));
-        } else if let Some(sku) = sku {
-            let per_node = sku.gpus_per_node as i64;
+        } else if let Some((sku, per_node)) = sku.and_then(|sku| per_node(sku).map(|n| (sku, n))) {
             if t.gpus % per_node != 0 {
                 let n = t.gpus / per_node;
                 p.push(
@@ -252,11 +312,15 @@ fn check_fleet(s: &Scenario, catalog: &Catalog, horizon: u32, p: &mut Problems) 
                     ),
                 );
             }
-            max_it_kw += (t.gpus / per_node) as f64 * sku.node_max_kw * (1.0 + s.site.it_overhead_frac.quantile(0.5));
+            let kw = (t.gpus / per_node) as f64 * sku.node_max_kw * (1.0 + s.site.it_overhead_frac.quantile(0.5));
+            if kw.is_finite() {
+                max_it_kw += kw;
+            }
         }
-        total_gpus += t.gpus.max(0) as u64;
         if t.order_month < 0 {
             p.push(format!("{path}.order_month"), format!("{} must be >= 0", t.order_month));
+        } else if t.order_month > MAX_HORIZON_MONTHS as i64 {
+            p.push(format!("{path}.order_month"), format!("{} must be between 0 and {MAX_HORIZON_MONTHS}", t.order_month));
         } else if t.order_month >= horizon as i64 {
             p.warn(
                 format!("{path}.order_month"),
@@ -266,14 +330,16 @@ fn check_fleet(s: &Scenario, catalog: &Catalog, horizon: u32, p: &mut Problems) 
         t.lead_time_months.check_range(&format!("{path}.lead_time_months"), 0.0, 120.0, p);
         if let Some(price) = &t.price_usd_per_gpu {
             price.check_range(&format!("{path}.price_usd_per_gpu"), 0.0, 1e7, p);
+            warn_free_gpus(&format!("{path}.price_usd_per_gpu"), price, p);
         }
         t.network_usd_per_node.check_range(&format!("{path}.network_usd_per_node"), 0.0, 1e8, p);
     }
+    let total_gpus = total_gpus(s.fleet.iter().map(|t| &t.gpus));
     if total_gpus > MAX_GPUS {
         p.push("fleet", format!("{total_gpus} GPUs in all is more than the {MAX_GPUS} dcplan simulates"));
     }
     let phase_kw: f64 = s.site.phases.iter().map(|ph| ph.it_mw.quantile(0.5) * 1000.0).sum();
-    if max_it_kw > 0.0 && phase_kw > 0.0 && max_it_kw > phase_kw * 1.000_001 {
+    if max_it_kw > 0.0 && phase_kw.is_finite() && phase_kw > 0.0 && max_it_kw > phase_kw * 1.000_001 {
         p.warn(
             "fleet",
             format!(
@@ -315,11 +381,15 @@ fn check_energy(s: &Scenario, catalog: &Catalog, p: &mut Problems) {
     e.carbon_price_usd_per_tco2.check_range("energy.carbon_price_usd_per_tco2", 0.0, 10_000.0, p);
     if let Some(ppa) = &e.ppa {
         ppa.strike_usd_per_mwh.check_range("energy.ppa.strike_usd_per_mwh", 0.0, 10_000.0, p);
-        let mw = match ppa.volume {
-            super::PpaVolume::Solar(x) | super::PpaVolume::Wind(x) | super::PpaVolume::Baseload(x) => x,
+        let (kind, mw) = match ppa.volume {
+            super::PpaVolume::Solar(x) => ("Solar", x),
+            super::PpaVolume::Wind(x) => ("Wind", x),
+            super::PpaVolume::Baseload(x) => ("Baseload", x),
         };
-        if !(mw.is_finite() && mw > 0.0 && mw <= 100_000.0) {
-            p.push("energy.ppa.volume", format!("{mw} MW must be > 0 and at most 100000"));
+        if !mw.is_finite() {
+            p.push(format!("energy.ppa.volume.{kind}"), format!("{} MW is not a finite number", fmt_num(mw)));
+        } else if !(mw > 0.0 && mw <= 100_000.0) {
+            p.push(format!("energy.ppa.volume.{kind}"), format!("{mw} MW must be > 0 and at most 100000"));
         }
     }
     for (name, r) in [("solar", &e.solar), ("wind", &e.wind)] {
@@ -331,11 +401,11 @@ fn check_energy(s: &Scenario, catalog: &Catalog, p: &mut Problems) {
     }
     if let Some(b) = &e.battery {
         for (name, v, hi) in [("energy_mwh", b.energy_mwh, 1e6), ("power_mw", b.power_mw, 1e5), ("life_cycles", b.life_cycles, 1e6)] {
-            if !(v.is_finite() && v > 0.0 && v <= hi) {
+            if v.is_finite() && !(v > 0.0 && v <= hi) {
                 p.push(format!("energy.battery.{name}"), format!("{v} must be > 0 and at most {hi}"));
             }
         }
-        if !(b.round_trip_efficiency_frac.is_finite() && b.round_trip_efficiency_frac > 0.0 && b.round_trip_efficiency_frac <= 1.0) {
+        if b.round_trip_efficiency_frac.is_finite() && !(b.round_trip_efficiency_frac > 0.0 && b.round_trip_efficiency_frac <= 1.0) {
             p.push(
                 "energy.battery.round_trip_efficiency_frac",
                 format!("{} must be > 0 and at most 1 (a battery cannot return more than it takes)", b.round_trip_efficiency_frac),
@@ -343,16 +413,16 @@ fn check_energy(s: &Scenario, catalog: &Catalog, p: &mut Problems) {
         }
         b.capex_usd_per_kwh.check_range("energy.battery.capex_usd_per_kwh", 0.0, 1e4, p);
         if let super::BatteryDispatch::PeakShaving(f) = b.dispatch {
-            if !(f.is_finite() && (0.0..=1.0).contains(&f)) {
+            if f.is_finite() && !(0.0..=1.0).contains(&f) {
                 p.push("energy.battery.dispatch.PeakShaving", format!("{f} must be between 0 and 1"));
             }
         }
     }
     if let Some(g) = &e.gas {
-        if !(g.mw.is_finite() && g.mw > 0.0 && g.mw <= 100_000.0) {
+        if g.mw.is_finite() && !(g.mw > 0.0 && g.mw <= 100_000.0) {
             p.push("energy.gas.mw", format!("{} must be > 0 and at most 100000", g.mw));
         }
-        if !(g.heat_rate_btu_per_kwh.is_finite() && (3_412.0..=20_000.0).contains(&g.heat_rate_btu_per_kwh)) {
+        if g.heat_rate_btu_per_kwh.is_finite() && !(3_412.0..=20_000.0).contains(&g.heat_rate_btu_per_kwh) {
             p.push(
                 "energy.gas.heat_rate_btu_per_kwh",
                 format!("{} must be between 3412 (100 % efficient) and 20000", g.heat_rate_btu_per_kwh),
@@ -384,7 +454,7 @@ fn check_demand(s: &Scenario, catalog: &Catalog, p: &mut Problems) {
         );
     }
     if let Some(season) = &d.seasonality {
-        if !(season.amplitude_frac.is_finite() && (0.0..1.0).contains(&season.amplitude_frac)) {
+        if season.amplitude_frac.is_finite() && !(0.0..1.0).contains(&season.amplitude_frac) {
             p.push("demand.seasonality.amplitude_frac", format!("{} must be at least 0 and below 1", season.amplitude_frac));
         }
         if !(1..=12).contains(&season.peak_month) {
@@ -401,11 +471,11 @@ fn check_demand(s: &Scenario, catalog: &Catalog, p: &mut Problems) {
     if !d.mix.is_empty() && (sum - 1.0).abs() > 1e-6 {
         p.push("demand.mix", format!("fractions sum to {} (share_frac must sum to 1)", round6(sum)));
     }
-    let fleet_gpus: u64 = s.fleet.iter().map(|t| t.gpus.max(0) as u64).sum();
+    let fleet_gpus = total_gpus(s.fleet.iter().map(|t| &t.gpus));
     let fleet_skus: HashSet<&str> = s.fleet.iter().map(|t| t.sku.as_str()).chain(s.lifecycle.refresh.iter().map(|r| r.sku.as_str())).collect();
     for (i, c) in d.mix.iter().enumerate() {
         let path = format!("demand.mix[{i}]");
-        if !(c.share_frac.is_finite() && (0.0..=1.0).contains(&c.share_frac)) {
+        if c.share_frac.is_finite() && !(0.0..=1.0).contains(&c.share_frac) {
             p.push(format!("{path}.share_frac"), format!("{} must be between 0 and 1", c.share_frac));
         }
         c.size_gpus.check_draw(&format!("{path}.size_gpus"), 1.0, MAX_GPUS as f64, p);
@@ -465,19 +535,24 @@ fn check_demand(s: &Scenario, catalog: &Catalog, p: &mut Problems) {
                 }
                 if a.gpus <= 0 || a.gpus > MAX_GPUS as i64 {
                     p.push(format!("{path}.gpus"), format!("{} must be between 1 and {MAX_GPUS}", a.gpus));
-                } else if a.gpus % sku.gpus_per_node as i64 != 0 {
+                } else if per_node(sku).is_some_and(|n| a.gpus % n != 0) {
                     p.push(format!("{path}.gpus"), format!("{} is not a whole number of {}-GPU {} nodes", a.gpus, sku.gpus_per_node, sku.name));
                 }
             }
         }
         if a.sign_month < 0 {
             p.push(format!("{path}.sign_month"), format!("{} must be >= 0", a.sign_month));
+        } else if a.sign_month > MAX_HORIZON_MONTHS as i64 {
+            p.push(format!("{path}.sign_month"), format!("{} must be between 0 and {MAX_HORIZON_MONTHS}", a.sign_month));
         } else if a.sign_month >= s.simulation.horizon() as i64 {
             p.warn(format!("{path}.sign_month"), format!("{} is at or after the end of the horizon: the contract never starts", a.sign_month));
         }
         let (dur, unit) = a.duration.param_and_unit();
         dur.check_range(&format!("{path}.duration"), 1.0 / 3600.0 / unit, 1e6 / unit, p);
         a.price_usd_per_gpu_hour.check_range(&format!("{path}.price_usd_per_gpu_hour"), 0.0, 1_000.0, p);
+        if a.price_usd_per_gpu_hour.quantile(0.99) == 0.0 {
+            p.warn(format!("{path}.price_usd_per_gpu_hour"), "a price of 0: the contract earns nothing for the capacity it holds");
+        }
         a.load_frac.check_range(&format!("{path}.load_frac"), 0.0, 1.0, p);
         a.prepay_frac.check_range(&format!("{path}.prepay_frac"), 0.0, 1.0, p);
         a.renewal_frac.check_range(&format!("{path}.renewal_frac"), 0.0, 1.0, p);
@@ -509,7 +584,7 @@ fn check_regimes(r: &super::Regimes, p: &mut Problems) {
             p.push(format!("{path}.name"), format!("\"{}\" is used by an earlier regime", st.name));
         }
         for (name, v) in [("demand_multiplier", st.demand_multiplier), ("price_multiplier", st.price_multiplier)] {
-            if !(v.is_finite() && v > 0.0 && v <= 100.0) {
+            if v.is_finite() && !(v > 0.0 && v <= 100.0) {
                 p.push(format!("{path}.{name}"), format!("{v} must be > 0 and at most 100"));
             }
         }
@@ -527,11 +602,19 @@ fn check_regimes(r: &super::Regimes, p: &mut Problems) {
         if row.len() != n {
             p.push(path.clone(), format!("needs {n} probabilities, one per regime; found {}", row.len()));
         }
-        if row.iter().any(|x| !(x.is_finite() && *x >= 0.0)) {
-            p.push(path.clone(), "probabilities must be >= 0");
+        let mut bad = false;
+        for (j, x) in row.iter().enumerate() {
+            if !x.is_finite() {
+                p.push(format!("{path}[{j}]"), format!("{} is not a finite number", fmt_num(*x)));
+            } else if !(0.0..=1.0).contains(x) {
+                p.push(format!("{path}[{j}]"), format!("{x} must be a probability between 0 and 1"));
+            } else {
+                continue;
+            }
+            bad = true;
         }
         let sum: f64 = row.iter().sum();
-        if (sum - 1.0).abs() > 1e-6 {
+        if !bad && (sum - 1.0).abs() > 1e-6 {
             p.push(path, format!("probabilities sum to {} (each row must sum to 1)", round6(sum)));
         }
     }
@@ -540,8 +623,8 @@ fn check_regimes(r: &super::Regimes, p: &mut Problems) {
         if !known(&f.state) {
             p.push(format!("{path}.state"), format!("no regime named \"{}\" (regimes: {list})", f.state));
         }
-        if f.from_month < 0 || f.to_month <= f.from_month {
-            p.push(path, format!("months {}..{} must satisfy 0 <= from_month < to_month", f.from_month, f.to_month));
+        if f.from_month < 0 || f.to_month <= f.from_month || f.to_month > MAX_HORIZON_MONTHS as i64 {
+            p.push(path, format!("months {}..{} must satisfy 0 <= from_month < to_month <= {MAX_HORIZON_MONTHS}", f.from_month, f.to_month));
         }
     }
 }
@@ -558,10 +641,10 @@ fn check_pricing(s: &Scenario, catalog: &Catalog, p: &mut Problems) {
         }
         m.on_demand_usd_per_gpu_hour.check_range(&format!("{path}.on_demand_usd_per_gpu_hour"), 0.0, 1_000.0, p);
         m.decline_per_year_frac.check_range(&format!("{path}.decline_per_year_frac"), -1.0, 0.95, p);
-        if !(m.volatility_per_month.is_finite() && (0.0..=2.0).contains(&m.volatility_per_month)) {
+        if m.volatility_per_month.is_finite() && !(0.0..=2.0).contains(&m.volatility_per_month) {
             p.push(format!("{path}.volatility_per_month"), format!("{} must be between 0 and 2", m.volatility_per_month));
         }
-        if !(m.shock_half_life_months.is_finite() && m.shock_half_life_months > 0.0 && m.shock_half_life_months <= 1200.0) {
+        if m.shock_half_life_months.is_finite() && !(m.shock_half_life_months > 0.0 && m.shock_half_life_months <= 1200.0) {
             p.push(format!("{path}.shock_half_life_months"), format!("{} must be > 0 and at most 1200", m.shock_half_life_months));
         }
         if let Some(g) = &m.next_generation {
@@ -575,25 +658,25 @@ fn check_pricing(s: &Scenario, catalog: &Catalog, p: &mut Problems) {
         }
     }
     s.pricing.reserved_discount_frac.check_range("pricing.reserved_discount_frac", 0.0, 0.99, p);
-    if !(s.pricing.price_scale.is_finite() && s.pricing.price_scale > 0.0 && s.pricing.price_scale <= 100.0) {
+    if s.pricing.price_scale.is_finite() && !(s.pricing.price_scale > 0.0 && s.pricing.price_scale <= 100.0) {
         p.push("pricing.price_scale", format!("{} must be > 0 and at most 100", s.pricing.price_scale));
     }
     s.pricing.spot_discount_frac.check_range("pricing.spot_discount_frac", 0.0, 0.99, p);
     match &s.pricing.policy {
         PricingPolicy::ListRatio(r) => {
-            if !(r.is_finite() && *r > 0.0 && *r <= 10.0) {
+            if r.is_finite() && !(*r > 0.0 && *r <= 10.0) {
                 p.push("pricing.policy.ListRatio", format!("{r} must be > 0 and at most 10"));
             }
         }
         PricingPolicy::Dynamic { low_utilization_frac, discount_frac, high_utilization_frac, premium_frac } => {
-            let path = "pricing.policy.Dynamic";
+            let path = "pricing.policy";
             for (name, v, hi) in [
                 ("low_utilization_frac", *low_utilization_frac, 1.0),
                 ("high_utilization_frac", *high_utilization_frac, 1.0),
                 ("discount_frac", *discount_frac, 0.99),
                 ("premium_frac", *premium_frac, 10.0),
             ] {
-                if !(v.is_finite() && (0.0..=hi).contains(&v)) {
+                if v.is_finite() && !(0.0..=hi).contains(&v) {
                     p.push(format!("{path}.{name}"), format!("{v} must be between 0 and {hi}"));
                 }
             }
@@ -606,11 +689,14 @@ fn check_pricing(s: &Scenario, catalog: &Catalog, p: &mut Problems) {
 
 fn check_finance(s: &Scenario, p: &mut Problems) {
     let f = &s.finance;
-    match &f.discount_rate_frac {
-        Param::Value(x) if *x <= -1.0 => {
-            p.push("finance.discount_rate_frac", format!("{x} must be greater than -1"))
-        }
-        other => other.check_range("finance.discount_rate_frac", -0.99, 1.0, p),
+    let before = p.len();
+    f.discount_rate_frac.check_range("finance.discount_rate_frac", -0.1, 1.0, p);
+    if p.len() == before && f.discount_rate_frac.quantile(0.01) < 0.0 {
+        let verb = if f.discount_rate_frac.is_fixed() { "is" } else { "can be" };
+        p.warn(
+            "finance.discount_rate_frac",
+            format!("{} {verb} negative: later cash would count for more than cash today", f.discount_rate_frac.describe()),
+        );
     }
     for (name, v) in [
         ("gpu_servers", f.depreciation_years.gpu_servers),
@@ -618,7 +704,9 @@ fn check_finance(s: &Scenario, p: &mut Problems) {
         ("facility", f.depreciation_years.facility),
         ("energy", f.depreciation_years.energy),
     ] {
-        if !(v.is_finite() && v > 0.0 && v <= 100.0) {
+        if !v.is_finite() {
+            p.push(format!("finance.depreciation_years.{name}"), format!("{} is not a finite number", fmt_num(v)));
+        } else if !(v > 0.0 && v <= 100.0) {
             p.push(format!("finance.depreciation_years.{name}"), format!("{v} must be > 0 and at most 100"));
         }
     }
@@ -667,6 +755,13 @@ fn check_finance(s: &Scenario, p: &mut Problems) {
     o.software_usd_per_gpu_month.check_range("finance.opex.software_usd_per_gpu_month", 0.0, 1e6, p);
     o.network_transit_usd_per_gpu_month.check_range("finance.opex.network_transit_usd_per_gpu_month", 0.0, 1e6, p);
     o.sga_frac_of_revenue.check_range("finance.opex.sga_frac_of_revenue", 0.0, 1.0, p);
+}
+
+/// A warning for GPUs that cost nothing (owned already, or donated, but more often a typo).
+fn warn_free_gpus(path: &str, price: &Param, p: &mut Problems) {
+    if price.quantile(0.99) == 0.0 && p.iter().all(|q| q.path != path) {
+        p.warn(path, "a price of 0 per GPU: the servers add no capex and no depreciation");
+    }
 }
 
 fn round6(x: f64) -> f64 {

@@ -110,6 +110,9 @@ fn questionable_inputs_give_warnings_not_errors() {
         ("gpus: 64, network", "gpus: 64, order_month: 40, network", "fleet[0].order_month: 40 is at or after the end of the horizon"),
         ("size_gpus: 16", "size_gpus: 128", "demand.mix[0].size_gpus: every request (128 GPUs or more) is larger than the whole fleet (64 GPUs)"),
         ("it_mw: 0.1", "it_mw: 0.05", "fleet: the fleet needs up to 0.1 MW of IT power but the hall phases provide 0.1 MW"),
+        ("gpus: 64, network", "gpus: 64, price_usd_per_gpu: 0, network", "fleet[0].price_usd_per_gpu: a price of 0 per GPU: the servers add no capex"),
+        ("discount_rate_frac: 0.12", "discount_rate_frac: -0.02", "finance.discount_rate_frac: -0.02 is negative: later cash would count for more"),
+        ("discount_rate_frac: 0.12", "discount_rate_frac: Uniform(-0.05, 0.1)", "finance.discount_rate_frac: Uniform(-0.05, 0.1) can be negative"),
     ];
     for (from, to, expected) in cases {
         let text = tiny.replacen(from, to, 1);
