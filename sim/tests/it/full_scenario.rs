@@ -149,7 +149,7 @@ pub fn full() -> Scenario {
                 sga_frac_of_revenue: v(0.05),
             },
             terminal_value: TerminalValue::BookValue,
-            tax: Tax { rate_frac: v(0.21), loss_carryforward: true },
+            tax: Tax { rate_frac: v(0.21), loss_carryforward: true, carryforward_cap_frac: 0.8 },
             debt: vec![DebtTranche {
                 name: "gpu-loan".into(),
                 loan_to_cost_frac: v(0.5),

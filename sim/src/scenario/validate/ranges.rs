@@ -183,6 +183,7 @@ pub const RANGES: &[FieldRange] = &[
     closed("finance.opex.network_transit_usd_per_gpu_month", 0.0, 1e6),
     closed("finance.opex.sga_frac_of_revenue", 0.0, 1.0),
     closed("finance.tax.rate_frac", 0.0, 1.0),
+    closed("finance.tax.carryforward_cap_frac", 0.0, 1.0),
     closed("finance.debt[*].loan_to_cost_frac", 0.0, 1.0),
     closed("finance.debt[*].rate_frac", -0.05, 1.0),
     closed("finance.debt[*].tenor_months", 1.0, H),
