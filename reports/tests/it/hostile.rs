@@ -220,12 +220,48 @@ fn a_rebuild_of_damaged_tables_with_matching_hashes_reports_the_file() {
             restore();
         }
     }
+    // Valid tables with damaged contents: rows cut, values out of range, rows reordered.
+    use polars::prelude::*;
+    let edits: Vec<(&str, Box<dyn Fn(DataFrame) -> DataFrame>)> = vec![
+        ("monthly.parquet", Box::new(|df: DataFrame| df.slice(0, df.height() / 2 + 1))),
+        ("market.parquet", Box::new(|df: DataFrame| df.slice(1, df.height() - 1))),
+        ("fleet.parquet", Box::new(|df: DataFrame| df.slice(3, df.height() - 7))),
+        ("runs.parquet", Box::new(|df: DataFrame| df.slice(1, df.height() - 1))),
+        ("market.parquet", Box::new(|df: DataFrame| df.reverse())),
+        ("monthly.parquet", Box::new(|df: DataFrame| df.reverse())),
+        ("fleet.parquet", Box::new(|mut df: DataFrame| {
+            let months = Column::new("month".into(), vec![4_000_000_000u32; df.height()]);
+            df.with_column(months).expect("column");
+            df
+        })),
+        ("monthly.parquet", Box::new(|mut df: DataFrame| {
+            let months = Column::new("month".into(), vec![u32::MAX; df.height()]);
+            df.with_column(months).expect("column");
+            df
+        })),
+        ("runs.parquet", Box::new(|mut df: DataFrame| {
+            let reps = Column::new("replication".into(), vec![u64::MAX; df.height()]);
+            df.with_column(reps).expect("column");
+            df
+        })),
+    ];
+    for (k, (file, edit)) in edits.iter().enumerate() {
+        let df = dcplan::tables::read_parquet(&run.join(file)).expect("read");
+        dcplan::tables::write_parquet(&mut edit(df), &run.join(file)).expect("write");
+        rehash(&run, file);
+        let out = format!("e-{k}");
+        let o = dcplan(tmp.path(), &["report", "run", "--out", &out, "-q"]);
+        let (_, err) = text(&o);
+        assert!(!err.contains("panicked"), "{file} edit {k}: {err}");
+        tried += 1;
+        restore();
+    }
     // Another table's bytes in place of runs.parquet: a valid file of the wrong shape.
     std::fs::copy(run.join("fleet.parquet"), run.join("runs.parquet")).expect("copy");
     rehash(&run, "runs.parquet");
     let err = fails(tmp.path(), &["report", "run", "--out", "wrong-shape"]);
     assert!(err.contains("runs.parquet"), "{err}");
-    assert_eq!(tried, 16);
+    assert_eq!(tried, 25);
 }
 
 #[test]
