@@ -60,7 +60,7 @@ fn parse_threads(s: &str) -> Result<usize, String> {
 fn parse_target_ci(s: &str) -> Result<f64, String> {
     let x: f64 = s.trim().parse().map_err(|_| format!("`{s}` is not a number"))?;
     if !(x.is_finite() && x > 0.0 && x < 1.0) {
-        return Err(format!("{x} must be a share above 0 and below 1, e.g. 0.02"));
+        return Err(format!("{} must be a share above 0 and below 1, e.g. 0.02", s.trim().chars().take(24).collect::<String>()));
     }
     Ok(x)
 }

@@ -370,6 +370,11 @@ pub fn classify(paths: &[PathBuf]) -> Result<ReportInput> {
             );
         }
     }
+    for p in paths {
+        if p.join("manifest.ron").is_file() && !p.join("part.ron").exists() && !is_run_folder(p) {
+            bail!("{}: has a manifest.ron, but its runs.parquet or monthly.parquet is missing or not a regular file", p.display());
+        }
+    }
     let runs: Vec<&PathBuf> = paths.iter().filter(|p| is_run_folder(p)).collect();
     match (runs.len(), paths.len()) {
         (0, _) => Ok(ReportInput::Parts(paths.to_vec())),

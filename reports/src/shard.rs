@@ -218,7 +218,8 @@ pub fn run_shard(loaded: &LoadedScenario, req: &RunRequest, shard: Shard, resume
                 replace = replace.max_with(Replace::Part);
             }
             Err(e) => {
-                if !req.quiet {
+                // A folder without a part manifest is not a part: the refusal below says so.
+                if !req.quiet && target.join("part.ron").is_file() {
                     eprintln!("{}; running the shard again", output::clean_for_terminal(&format!("{e:#}")));
                 }
                 replace = replace.max_with(Replace::Part);
