@@ -482,6 +482,21 @@ mod tests {
         assert!(other_host.exists() && live.exists());
     }
 
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[test]
+    fn folders_are_exchanged_atomically() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+        fs::create_dir(&a).expect("mkdir");
+        fs::create_dir(&b).expect("mkdir");
+        fs::write(a.join("x"), "a").expect("write");
+        fs::write(b.join("x"), "b").expect("write");
+        // tmpfs and ext4, where tests run, have the exchange.
+        assert!(exchange(&a, &b).expect("exchange"));
+        assert_eq!(fs::read_to_string(a.join("x")).expect("read"), "b");
+        assert_eq!(fs::read_to_string(b.join("x")).expect("read"), "a");
+    }
+
     #[test]
     fn an_abandoned_write_leaves_nothing() {
         let dir = tempfile::tempdir().expect("tempdir");

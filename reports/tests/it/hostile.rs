@@ -376,6 +376,18 @@ fn runs_too_large_for_the_machine_are_refused_before_they_start() {
         let (success, err) = run_within(tmp.path(), &args, Duration::from_secs(30)).unwrap_or_else(|| panic!("{args:?} started the run"));
         assert!(!success && err.contains(expect) && err.contains("--yes"), "{args:?}: {err}");
     }
+    // Hourly rows are budgeted per run: each of 40 variants alone keeps 4.4e5 rows, all 40 too many.
+    let values: Vec<String> = (0..40).map(|i| format!("ListRatio({:.2})", 0.8 + 0.01 * i as f64)).collect();
+    let labels: Vec<String> = (0..40).map(|i| format!("\"v{i}\"")).collect();
+    let s = tiny_with("simulation.horizon_months", "600");
+    let s = dcplan_sim::scenario::ron_text::set(&s, "simulation.hourly_months", "600").expect("set");
+    let one = write("one.ron", s.clone());
+    let axes = format!("(axes: [(path: \"pricing.policy\", values: [{}], labels: [{}])])", values.join(", "), labels.join(", "));
+    let many = write("many.ron", dcplan_sim::scenario::ron_text::set(&s, "sweep", &axes).expect("set"));
+    let (success, err) = run_within(tmp.path(), &["run", &many, "-r", "2"], Duration::from_secs(30)).expect("refused at once");
+    assert!(!success && err.contains("hourly rows over all its variants"), "{err}");
+    let o = dcplan(tmp.path(), &["check", &one]);
+    assert!(o.status.success(), "{:?}", text(&o));
     // The overrides: a tiny run under a generous limit, and --yes past a small one.
     ok(tmp.path(), &["run", &t, "-r", "2", "--max-memory", "64G", "--out", "a", "-q"]);
     ok(tmp.path(), &["run", &t, "-r", "2", "--max-memory", "1K", "--yes", "--out", "b", "-q"]);
