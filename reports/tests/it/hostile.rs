@@ -222,7 +222,8 @@ fn a_rebuild_of_damaged_tables_with_matching_hashes_reports_the_file() {
     }
     // Valid tables with damaged contents: rows cut, values out of range, rows reordered.
     use polars::prelude::*;
-    let edits: Vec<(&str, Box<dyn Fn(DataFrame) -> DataFrame>)> = vec![
+    type Edit = Box<dyn Fn(DataFrame) -> DataFrame>;
+    let edits: Vec<(&str, Edit)> = vec![
         ("monthly.parquet", Box::new(|df: DataFrame| df.slice(0, df.height() / 2 + 1))),
         ("market.parquet", Box::new(|df: DataFrame| df.slice(1, df.height() - 1))),
         ("fleet.parquet", Box::new(|df: DataFrame| df.slice(3, df.height() - 7))),
