@@ -174,7 +174,8 @@ struct Common {
     /// Output folder (default: under out/, named after the scenario, numbered if it exists).
     #[arg(short, long)]
     out: Option<PathBuf>,
-    /// Replace the output folder if it exists.
+    /// Replace the output folder if it exists and dcplan wrote it (never another folder, nor the
+    /// current folder or its ancestors); files you added to it are kept.
     #[arg(long)]
     force: bool,
     /// Print nothing on success (errors still go to stderr).
@@ -238,7 +239,7 @@ struct ReportArgs {
     /// --force, for a rebuild).
     #[arg(short, long)]
     out: Option<PathBuf>,
-    /// Replace the output folder if it exists.
+    /// Replace the output folder if it exists and dcplan wrote it; files you added to it are kept.
     #[arg(long)]
     force: bool,
     /// Print nothing on success.
@@ -268,7 +269,8 @@ struct RunArgs {
     /// (default out/<scenario>-parts/part-I-of-N); merge the parts with `dcplan report`.
     #[arg(long, value_name = "I/N")]
     shard: Option<dcplan::shard::Shard>,
-    /// With --shard: keep a part folder that is already complete and verified, run otherwise.
+    /// With --shard: keep a part folder that is already complete and verified, run otherwise
+    /// (replacing only a part folder, never another folder).
     #[arg(long, requires = "shard")]
     resume: bool,
 }

@@ -178,7 +178,8 @@ pub enum ShardOutcome {
 
 /// Run one shard of a scenario and write its part folder. With `resume`, a part folder that
 /// already holds this shard of this scenario, seed and replication count, and verifies, is kept
-/// and nothing runs; one that does not verify is replaced.
+/// and nothing runs; a part folder that does not verify is replaced, and any other folder (a
+/// user's, a finished run) is refused unless `--force` and dcplan wrote it.
 pub fn run_shard(loaded: &LoadedScenario, req: &RunRequest, shard: Shard, resume: bool) -> Result<ShardOutcome> {
     if req.target_ci.is_some() {
         bail!("--target-ci cannot be used with --shard: every shard must run its whole slice");
