@@ -1,5 +1,6 @@
 //! The `dcplan` command line: parses arguments, dispatches, maps errors to an exit code.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -7,6 +8,87 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use dcplan::pipeline::{self, RunRequest};
 use dcplan_sim::scenario::{self, LoadedScenario, ScenarioError, Severity};
+use dcplan_sim::scenario::validate::MAX_REPLICATIONS;
+
+/// Print a line on standard output, with control characters made harmless; a closed pipe (the
+/// reader, e.g. `head`, has had enough) ends the program quietly.
+macro_rules! outln {
+    () => { say("\n") };
+    ($($arg:tt)*) => { say(&format!("{}\n", format_args!($($arg)*))) };
+}
+
+/// Print a line on standard error, with control characters made harmless.
+macro_rules! errln {
+    ($($arg:tt)*) => { eprintln!("{}", dcplan::output::clean_for_terminal(&format!($($arg)*))) };
+}
+
+/// Write text to standard output; a closed pipe ends the program quietly (exit 0), as ripgrep does.
+fn say(text: &str) {
+    write_stdout(dcplan::output::clean_for_terminal(text).as_bytes());
+}
+
+fn write_stdout(bytes: &[u8]) {
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(bytes).and_then(|_| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: writing to standard output: {e}");
+        std::process::exit(1);
+    }
+}
+
+/// Most worker threads a command may ask for (results do not depend on the count).
+const MAX_THREADS: usize = 1024;
+
+fn parse_replications(s: &str) -> Result<u32, String> {
+    let n: i64 = s.trim().parse().map_err(|_| format!("`{s}` is not a whole number"))?;
+    if n < 1 || n > MAX_REPLICATIONS as i64 {
+        return Err(format!("{n} must be between 1 and {MAX_REPLICATIONS}"));
+    }
+    Ok(n as u32)
+}
+
+fn parse_threads(s: &str) -> Result<usize, String> {
+    let n: i64 = s.trim().parse().map_err(|_| format!("`{s}` is not a whole number"))?;
+    if n < 0 || n > MAX_THREADS as i64 {
+        return Err(format!("{n} must be between 0 (one per core) and {MAX_THREADS}"));
+    }
+    Ok(n as usize)
+}
+
+fn parse_target_ci(s: &str) -> Result<f64, String> {
+    let x: f64 = s.trim().parse().map_err(|_| format!("`{s}` is not a number"))?;
+    if !(x.is_finite() && x > 0.0 && x < 1.0) {
+        return Err(format!("{} must be a share above 0 and below 1, e.g. 0.02", s.trim().chars().take(24).collect::<String>()));
+    }
+    Ok(x)
+}
+
+/// A memory size: bytes, or with a unit K, M, G or T (powers of 1024; `B`/`iB` may follow).
+fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let upper = t.to_ascii_uppercase();
+    let digits = upper.trim_end_matches('B').trim_end_matches('I');
+    let (num, unit) = match digits.find(|c: char| !(c.is_ascii_digit() || c == '.')) {
+        Some(i) => (&digits[..i], digits[i..].trim()),
+        None => (digits, ""),
+    };
+    let k: f64 = match unit {
+        "" => 1.0,
+        "K" => 1024.0,
+        "M" => 1024.0 * 1024.0,
+        "G" => 1024.0 * 1024.0 * 1024.0,
+        "T" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
+        _ => return Err(format!("`{t}` is not a size (e.g. 8G, 512M)")),
+    };
+    let x: f64 = num.parse().map_err(|_| format!("`{t}` is not a size (e.g. 8G, 512M)"))?;
+    let bytes = x * k;
+    if !(bytes.is_finite() && bytes >= 1.0 && bytes <= 1u64.wrapping_shl(60) as f64) {
+        return Err(format!("`{t}` must be between 1 byte and 1024P"));
+    }
+    Ok(bytes as u64)
+}
 
 /// Data-center capacity planning for GPU clouds: what a fleet, in a building, on a power supply,
 /// with a demand and a financing, will earn, as distributions.
@@ -81,23 +163,31 @@ enum Command {
 struct Common {
     /// Monte Carlo replications (default: the scenario's `simulation.replications`; sensitivity
     /// uses at most 100 per setting, optimize the scenario's `optimize.replications`).
-    #[arg(short, long)]
+    #[arg(short, long, value_parser = parse_replications)]
     replications: Option<u32>,
     /// Master seed (default: the scenario's `simulation.seed`).
     #[arg(short, long)]
     seed: Option<u64>,
     /// Worker threads; 0 uses every core. Results do not depend on it.
-    #[arg(short, long, default_value_t = 0)]
+    #[arg(short, long, default_value_t = 0, value_parser = parse_threads)]
     threads: usize,
     /// Output folder (default: under out/, named after the scenario, numbered if it exists).
     #[arg(short, long)]
     out: Option<PathBuf>,
-    /// Replace the output folder if it exists.
+    /// Replace the output folder if it exists and dcplan wrote it (never another folder, nor the
+    /// current folder or its ancestors); files you added to it are kept.
     #[arg(long)]
     force: bool,
     /// Print nothing on success (errors still go to stderr).
     #[arg(short, long)]
     quiet: bool,
+    /// Memory the run may use, e.g. 8G (default: the machine's memory); a run estimated to need
+    /// more is refused before it starts.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    max_memory: Option<u64>,
+    /// Run even when the estimate says the run needs more memory or time than allowed.
+    #[arg(long)]
+    yes: bool,
 }
 
 impl Common {
@@ -111,6 +201,8 @@ impl Common {
             quiet: self.quiet,
             command_line: std::env::args().collect::<Vec<_>>().join(" "),
             target_ci,
+            max_memory: self.max_memory,
+            yes: self.yes,
         }
     }
 }
@@ -147,7 +239,7 @@ struct ReportArgs {
     /// --force, for a rebuild).
     #[arg(short, long)]
     out: Option<PathBuf>,
-    /// Replace the output folder if it exists.
+    /// Replace the output folder if it exists and dcplan wrote it; files you added to it are kept.
     #[arg(long)]
     force: bool,
     /// Print nothing on success.
@@ -171,13 +263,14 @@ struct RunArgs {
     common: Common,
     /// Stop early once the 95 % confidence half-width of mean NPV is within this share of its
     /// magnitude, e.g. 0.02; --replications is then the maximum.
-    #[arg(long, value_name = "SHARE")]
+    #[arg(long, value_name = "SHARE", value_parser = parse_target_ci)]
     target_ci: Option<f64>,
     /// Run only shard I of N of the (variant, replication) pairs and write a part folder
     /// (default out/<scenario>-parts/part-I-of-N); merge the parts with `dcplan report`.
     #[arg(long, value_name = "I/N")]
     shard: Option<dcplan::shard::Shard>,
-    /// With --shard: keep a part folder that is already complete and verified, run otherwise.
+    /// With --shard: keep a part folder that is already complete and verified, run otherwise
+    /// (replacing only a part folder, never another folder).
     #[arg(long, requires = "shard")]
     resume: bool,
 }
@@ -195,14 +288,16 @@ fn main() -> ExitCode {
         Command::Init { name, force } => cmd_init(&name, force),
         Command::Catalog { which } => cmd_catalog(which),
         Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "dcplan", &mut std::io::stdout());
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "dcplan", &mut script);
+            write_stdout(&script);
             Ok(ExitCode::SUCCESS)
         }
     };
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            errln!("error: {e:#}");
             ExitCode::FAILURE
         }
     }
@@ -226,7 +321,7 @@ fn cmd_run(args: RunArgs) -> Result<ExitCode> {
     let quiet = args.common.quiet;
     if !quiet {
         for w in &loaded.warnings {
-            eprintln!("{}: {w}", loaded.file);
+            errln!("{}: {w}", loaded.file);
         }
     }
     let req = args.common.request(args.target_ci);
@@ -235,13 +330,13 @@ fn cmd_run(args: RunArgs) -> Result<ExitCode> {
         return Ok(match outcome {
             dcplan::shard::ShardOutcome::AlreadyComplete { dir } => {
                 if !quiet {
-                    println!("shard {shard}: already complete in {} (verified); nothing to run", dir.display());
+                    outln!("shard {shard}: already complete in {} (verified); nothing to run", dir.display());
                 }
                 ExitCode::SUCCESS
             }
             dcplan::shard::ShardOutcome::Written { dir, pairs, failures } => {
                 if !quiet {
-                    println!("shard {shard}: pairs {}..{} written to {}", pairs.start, pairs.end, dir.display());
+                    outln!("shard {shard}: pairs {}..{} written to {}", pairs.start, pairs.end, dir.display());
                 }
                 if failures == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE }
             }
@@ -257,11 +352,11 @@ fn print_finished(name: &str, result: &pipeline::Finished, quiet: bool) {
         return;
     }
     let variants = if result.variants.len() > 1 { format!(" ({} variants)", result.variants.len()) } else { String::new() };
-    println!("{name}: {} replications{variants} in {:.1} s", result.replications(), result.wall.as_secs_f64());
+    outln!("{name}: {} replications{variants} in {:.1} s", result.replications(), result.wall.as_secs_f64());
     for h in &result.headlines {
-        println!("  {h}");
+        outln!("  {h}");
     }
-    println!("report: {}", result.dir.join("report.html").display());
+    outln!("report: {}", result.dir.join("report.html").display());
 }
 
 fn cmd_report(args: ReportArgs) -> Result<ExitCode> {
@@ -287,17 +382,21 @@ fn cmd_study(args: StudyArgs, sensitivity: bool) -> Result<ExitCode> {
     };
     let quiet = args.common.quiet;
     let req = args.common.request(None);
+    // A study runs the scenario many times over; one run of it must fit at least.
+    let full = loaded.scenario.simulation.replication_count();
+    let n = req.replications.unwrap_or(if sensitivity { full.min(dcplan::study::SENSITIVITY_REPLICATIONS) } else { full }) as u64;
+    pipeline::check_budget(&[&loaded], n, &req)?;
     let result = if sensitivity {
         dcplan::study::run_sensitivity(&loaded, &req).context("running the sensitivity study")?
     } else {
         dcplan::study::run_optimize(&loaded, &req).context("running the search")?
     };
     if !quiet {
-        println!("{}: done in {:.1} s", loaded.scenario.name, result.wall.as_secs_f64());
+        outln!("{}: done in {:.1} s", loaded.scenario.name, result.wall.as_secs_f64());
         for h in &result.headlines {
-            println!("  {h}");
+            outln!("  {h}");
         }
-        println!("report: {}", result.dir.join("report.html").display());
+        outln!("report: {}", result.dir.join("report.html").display());
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -322,9 +421,9 @@ fn cmd_compare(args: CompareArgs) -> Result<ExitCode> {
     let result = pipeline::run_compare(&loadeds, &req).context("comparing the scenarios")?;
     if !quiet {
         for h in &result.headlines {
-            println!("{h}");
+            outln!("{h}");
         }
-        println!("report: {}", result.dir.join("report.html").display());
+        outln!("report: {}", result.dir.join("report.html").display());
     }
     Ok(if result.any_failed() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }
@@ -339,9 +438,9 @@ fn cmd_check(paths: &[PathBuf]) -> Result<ExitCode> {
                     Some(_) => dcplan_sim::sweep::expand(&l).map(|v| format!(", {} sweep variants", v.len())).unwrap_or_default(),
                     None => String::new(),
                 };
-                println!("{}: ok{variants}{extra}", p.display());
+                outln!("{}: ok{variants}{extra}", p.display());
                 for w in &l.warnings {
-                    println!("  {}", located(&l.file, &l.source_text, w));
+                    outln!("  {}", located(&l.file, &l.source_text, w));
                 }
             }
             Err(e) => {
@@ -384,24 +483,26 @@ fn print_scenario_error(e: &ScenarioError) {
             let text = if file == scenario::DEFAULT_SCENARIO_NAME {
                 scenario::DEFAULT_SCENARIO_RON.to_string()
             } else {
-                std::fs::read_to_string(file).unwrap_or_default()
+                scenario::read_regular_file(std::path::Path::new(file), scenario::MAX_SCENARIO_BYTES)
+                    .map(|b| String::from_utf8_lossy(&b).into_owned())
+                    .unwrap_or_default()
             };
             let n_err = problems.iter().filter(|p| p.severity == Severity::Error).count();
-            eprintln!("{file}: {n_err} error(s)");
+            errln!("{file}: {n_err} error(s)");
             for problem in problems {
-                eprintln!("  {}", located(file, &text, problem));
+                errln!("  {}", located(file, &text, problem));
                 if let Some(h) = hint(&problem.message) {
-                    eprintln!("    hint: {h}");
+                    errln!("    hint: {h}");
                 }
             }
         }
         ScenarioError::Syntax { message, .. } => {
-            eprintln!("{e}");
+            errln!("{e}");
             if let Some(h) = hint(message) {
-                eprintln!("  hint: {h}");
+                errln!("  hint: {h}");
             }
         }
-        ScenarioError::Io { .. } => eprintln!("{e}"),
+        ScenarioError::Io { .. } => errln!("{e}"),
     }
 }
 
@@ -411,7 +512,7 @@ fn cmd_init(name: &str, force: bool) -> Result<ExitCode> {
         None => (PathBuf::from(format!("{name}.ron")), name.to_string()),
     };
     if path.exists() && !force {
-        eprintln!("error: {} already exists; pass --force to replace it, or choose another name", path.display());
+        errln!("error: {} already exists; pass --force to replace it, or choose another name", path.display());
         return Ok(ExitCode::FAILURE);
     }
     let text = dcplan::template::scenario_template(&name);
@@ -420,8 +521,8 @@ fn cmd_init(name: &str, force: bool) -> Result<ExitCode> {
         anyhow::bail!("the template does not validate: {e}");
     }
     dcplan::output::write_atomic(&path, text.as_bytes())?;
-    println!("wrote {}", path.display());
-    println!("next: edit it, then `dcplan check {0}` and `dcplan run {0}`", path.display());
+    outln!("wrote {}", path.display());
+    outln!("next: edit it, then `dcplan check {0}` and `dcplan run {0}`", path.display());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -439,10 +540,10 @@ fn cmd_catalog(which: Option<CatalogKind>) -> Result<ExitCode> {
             continue;
         }
         if !first {
-            println!();
+            outln!();
         }
         first = false;
-        print!("{}", dcplan::template::catalog_listing(title, file, text));
+        say(&dcplan::template::catalog_listing(title, file, text));
     }
     Ok(ExitCode::SUCCESS)
 }

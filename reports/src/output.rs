@@ -1,37 +1,91 @@
 //! Output folders written atomically: everything goes into a hidden temporary folder beside the
-//! target, which is renamed into place only when complete. An existing folder is replaced only
-//! when the caller says so (`--force`), and then also by rename, so a reader never sees a half
-//! written folder and a failed run leaves the old one untouched.
+//! target, which is moved into place only when complete, so a reader never sees a half written
+//! folder and a failed run leaves the old one untouched.
+//!
+//! Nothing dcplan did not write is ever deleted:
+//! - An existing folder is replaced only when the caller says so (`--force`, or `--resume` for a
+//!   part folder), only when dcplan wrote it (it holds a `manifest.ron` or `part.ron` that reads
+//!   as one), and never when it is the current folder or one of its ancestors.
+//! - Files and folders in it that its manifest does not list (the user's additions) are carried
+//!   into the new folder (hard links where the file system allows, copies otherwise).
+//! - The replacement is an atomic exchange of the two folders where the OS has one (Linux
+//!   `renameat2(RENAME_EXCHANGE)`): the target is never missing, whenever the process dies.
+//!   Elsewhere the old folder is first moved aside to a hidden `.NAME.old-*` folder, which the
+//!   next dcplan writing beside it puts back if the new one never arrived.
+//! - Temporary names carry the process id and host name (`.NAME.tmp-PID-N-HOST`); a temporary
+//!   folder left by a process of this host that no longer runs (a killed run) is removed by the
+//!   next dcplan writing beside it. Folders of processes on other hosts (a shared file system)
+//!   are left alone.
 
 use std::fs;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
+
+/// Largest text file (manifest, part manifest, scenario) dcplan reads from a folder.
+pub const MAX_TEXT_BYTES: u64 = 256 << 20;
+/// Largest data file (`replications.bin`, a table) dcplan reads from a folder.
+pub const MAX_DATA_BYTES: u64 = 64 << 30;
 
 /// A folder being written.
 #[derive(Debug)]
 pub struct OutputDir {
     target: PathBuf,
     tmp: PathBuf,
-    force: bool,
+    replace: Replace,
     committed: bool,
 }
 
-impl OutputDir {
-    /// Start writing `target`. Fails if it exists and `force` is false.
-    pub fn create(target: &Path, force: bool) -> Result<OutputDir> {
-        if target.exists() && !force {
-            bail!(
-                "output folder {} already exists; pass --force to replace it, or --out to write elsewhere",
-                target.display()
-            );
+/// Whether an existing folder may be replaced.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Replace {
+    /// Never (no `--force`).
+    Never,
+    /// A folder dcplan wrote (`--force`).
+    Output,
+    /// Only a part folder of a sharded run (`--resume`).
+    Part,
+}
+
+impl Replace {
+    /// The more permissive of two rules.
+    pub fn max_with(self, other: Replace) -> Replace {
+        match (self, other) {
+            (Replace::Output, _) | (_, Replace::Output) => Replace::Output,
+            (Replace::Part, _) | (_, Replace::Part) => Replace::Part,
+            _ => Replace::Never,
         }
+    }
+}
+
+impl OutputDir {
+    /// Start writing `target`. Fails if it exists and `force` is false, or if it may not be
+    /// replaced (see the module documentation).
+    pub fn create(target: &Path, force: bool) -> Result<OutputDir> {
+        Self::create_with(target, if force { Replace::Output } else { Replace::Never })
+    }
+
+    /// Start writing `target`, replacing an existing folder as `replace` allows.
+    pub fn create_with(target: &Path, replace: Replace) -> Result<OutputDir> {
         let parent = parent_of(target);
-        fs::create_dir_all(&parent).with_context(|| format!("creating {}", parent.display()))?;
         let name = file_name(target);
-        let tmp = parent.join(format!(".{name}.tmp-{}-{}", std::process::id(), unique_suffix()));
+        if parent.is_dir() {
+            clean_stale(&parent);
+        }
+        if exists(target) {
+            if replace == Replace::Never {
+                bail!(
+                    "output folder {} already exists; pass --force to replace it, or --out to write elsewhere",
+                    target.display()
+                );
+            }
+            replaceable(target, replace)?;
+        }
+        fs::create_dir_all(&parent).with_context(|| format!("creating {}", parent.display()))?;
+        let tmp = parent.join(hidden_name(&name, "tmp"));
         fs::create_dir(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
-        Ok(OutputDir { target: target.to_path_buf(), tmp, force, committed: false })
+        Ok(OutputDir { target: target.to_path_buf(), tmp, replace, committed: false })
     }
 
     /// Path of a file inside the folder being written.
@@ -51,23 +105,58 @@ impl OutputDir {
 
     /// Move the finished folder into place.
     pub fn commit(mut self) -> Result<PathBuf> {
-        if self.target.exists() {
-            if !self.force {
+        if exists(&self.target) {
+            if self.replace == Replace::Never {
                 bail!("output folder {} appeared while writing; nothing was replaced", self.target.display());
             }
-            let old = parent_of(&self.target).join(format!(".{}.old-{}-{}", file_name(&self.target), std::process::id(), unique_suffix()));
-            fs::rename(&self.target, &old).with_context(|| format!("moving the old {} aside", self.target.display()))?;
-            if let Err(e) = fs::rename(&self.tmp, &self.target) {
-                // Put the old folder back so nothing is lost.
-                let _ = fs::rename(&old, &self.target);
-                return Err(e).with_context(|| format!("moving the new output into {}", self.target.display()));
+            // Checked again: the folder may have changed since the run started.
+            let keep = replaceable(&self.target, self.replace)?;
+            for entry in &keep {
+                let (from, to) = (self.target.join(entry), self.tmp.join(entry));
+                if exists(&to) {
+                    bail!(
+                        "{} was not written by dcplan and the new output has a file of that name; move it away and run again (nothing was replaced)",
+                        from.display()
+                    );
+                }
+                carry(&from, &to).with_context(|| format!("keeping {} in the new folder", from.display()))?;
             }
-            fs::remove_dir_all(&old).with_context(|| format!("removing the replaced {}", old.display()))?;
+            self.swap()?;
+            if !keep.is_empty() {
+                eprintln!(
+                    "{}: kept {} item(s) dcplan did not write: {}",
+                    self.target.display(),
+                    keep.len(),
+                    keep.iter().map(|k| clean_for_terminal(k)).collect::<Vec<_>>().join(", ")
+                );
+            }
         } else {
             fs::rename(&self.tmp, &self.target).with_context(|| format!("moving the output into {}", self.target.display()))?;
         }
         self.committed = true;
         Ok(self.target.clone())
+    }
+
+    /// Put the new folder at the target and remove the old one.
+    fn swap(&self) -> Result<()> {
+        match exchange(&self.tmp, &self.target) {
+            Ok(true) => {
+                // The temporary name now holds the old folder.
+                fs::remove_dir_all(&self.tmp).with_context(|| format!("removing the replaced folder (now {})", self.tmp.display()))?;
+                return Ok(());
+            }
+            Ok(false) => {}
+            Err(e) => return Err(e).with_context(|| format!("exchanging the new output with {}", self.target.display())),
+        }
+        // No atomic exchange here: move the old folder aside under a name the next run recognises.
+        let old = parent_of(&self.target).join(hidden_name(&file_name(&self.target), "old"));
+        fs::rename(&self.target, &old).with_context(|| format!("moving the old {} aside", self.target.display()))?;
+        if let Err(e) = fs::rename(&self.tmp, &self.target) {
+            // Put the old folder back so nothing is lost.
+            let _ = fs::rename(&old, &self.target);
+            return Err(e).with_context(|| format!("moving the new output into {}", self.target.display()));
+        }
+        fs::remove_dir_all(&old).with_context(|| format!("removing the replaced {}", old.display()))
     }
 }
 
@@ -79,23 +168,224 @@ impl Drop for OutputDir {
     }
 }
 
+/// Whether a path exists (a dangling symbolic link counts: it is something in the way).
+fn exists(p: &Path) -> bool {
+    fs::symlink_metadata(p).is_ok()
+}
+
+/// Check that `target` may be replaced; returns the entries in it that dcplan did not write.
+fn replaceable(target: &Path, replace: Replace) -> Result<Vec<String>> {
+    let shown = target.display();
+    let meta = fs::symlink_metadata(target).with_context(|| format!("reading {shown}"))?;
+    if !meta.is_dir() {
+        bail!("{shown} exists and is not a folder dcplan wrote (it is not a folder); it is left alone: choose another --out");
+    }
+    if let (Ok(t), Ok(cwd)) = (fs::canonicalize(target), std::env::current_dir().and_then(fs::canonicalize)) {
+        if cwd.starts_with(&t) {
+            bail!("{shown} is the current folder or one of its ancestors; dcplan never replaces it: choose another --out");
+        }
+    }
+    let written = written_by_dcplan(target, replace);
+    let Some(written) = written else {
+        let what = match replace {
+            Replace::Part => "a part folder (no readable part.ron)",
+            _ => "an output folder dcplan wrote (no readable manifest.ron or part.ron)",
+        };
+        bail!("{shown} exists and is not {what}; it is left alone: move it away or choose another --out");
+    };
+    let mut keep = Vec::new();
+    for entry in fs::read_dir(target).with_context(|| format!("listing {shown}"))? {
+        let name = entry?.file_name().to_string_lossy().into_owned();
+        if !written.contains(&name) {
+            keep.push(name);
+        }
+    }
+    keep.sort();
+    Ok(keep)
+}
+
+/// The files dcplan wrote in `dir` by its manifest (or part manifest), or `None` when it holds
+/// neither in a readable form.
+fn written_by_dcplan(dir: &Path, replace: Replace) -> Option<Vec<String>> {
+    let read = |f: &str| read_text(&dir.join(f), MAX_TEXT_BYTES).ok();
+    if let Some(part) = read("part.ron").and_then(|t| ron::from_str::<crate::shard::PartManifest>(&t).ok()) {
+        let mut files: Vec<String> = part.files.into_iter().map(|(f, _)| f).collect();
+        files.push("part.ron".into());
+        return Some(files);
+    }
+    if replace == Replace::Part {
+        return None;
+    }
+    let manifest: crate::manifest::Manifest = ron::from_str(&read("manifest.ron")?).ok()?;
+    let mut files: Vec<String> = manifest.files.into_iter().map(|(f, _)| f).collect();
+    files.push("manifest.ron".into());
+    Some(files)
+}
+
+/// Hard-link (or copy) a file or folder tree.
+fn carry(from: &Path, to: &Path) -> std::io::Result<()> {
+    let meta = fs::symlink_metadata(from)?;
+    if meta.is_dir() {
+        fs::create_dir(to)?;
+        for entry in fs::read_dir(from)? {
+            let entry = entry?;
+            carry(&entry.path(), &to.join(entry.file_name()))?;
+        }
+        Ok(())
+    } else if meta.file_type().is_symlink() {
+        let link = fs::read_link(from)?;
+        symlink(&link, to)
+    } else if fs::hard_link(from, to).is_ok() {
+        Ok(())
+    } else {
+        fs::copy(from, to).map(|_| ())
+    }
+}
+
+#[cfg(unix)]
+fn symlink(link: &Path, to: &Path) -> std::io::Result<()> {
+    std::os::unix::fs::symlink(link, to)
+}
+
+#[cfg(not(unix))]
+fn symlink(_link: &Path, to: &Path) -> std::io::Result<()> {
+    Err(std::io::Error::other(format!("cannot recreate the link {}", to.display())))
+}
+
+/// Atomically exchange two folders; `Ok(false)` where the OS or file system has no exchange.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn exchange(a: &Path, b: &Path) -> Result<bool> {
+    use rustix::fs::{CWD, RenameFlags, renameat_with};
+    match renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE) {
+        Ok(()) => Ok(true),
+        Err(e) if e == rustix::io::Errno::INVAL || e == rustix::io::Errno::NOSYS || e == rustix::io::Errno::OPNOTSUPP => Ok(false),
+        Err(e) => Err(std::io::Error::from(e).into()),
+    }
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn exchange(_a: &Path, _b: &Path) -> Result<bool> {
+    Ok(false)
+}
+
+/// This host's name, as used in temporary names (letters, digits, `-`, `_`, `.`).
+fn host() -> String {
+    #[cfg(unix)]
+    let name = rustix::system::uname().nodename().to_string_lossy().into_owned();
+    #[cfg(not(unix))]
+    let name = std::env::var("COMPUTERNAME").unwrap_or_default();
+    let name: String = name.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')).take(64).collect();
+    if name.is_empty() { "host".into() } else { name }
+}
+
+/// Whether a process of this host runs (or may run: an unknown answer counts as running).
+fn process_runs(pid: u32) -> bool {
+    #[cfg(unix)]
+    {
+        let Some(p) = i32::try_from(pid).ok().and_then(rustix::process::Pid::from_raw) else {
+            return true;
+        };
+        !matches!(rustix::process::test_kill_process(p), Err(e) if e == rustix::io::Errno::SRCH)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = pid;
+        true
+    }
+}
+
+/// `.NAME.KIND-PID-N-HOST`.
+fn hidden_name(name: &str, kind: &str) -> String {
+    format!(".{name}.{kind}-{}-{}-{}", std::process::id(), unique_suffix(), host())
+}
+
+/// A hidden name written by [`hidden_name`]: `(NAME, KIND, PID, HOST)`.
+fn parse_hidden(file: &str) -> Option<(&str, &str, u32, &str)> {
+    let rest = file.strip_prefix('.')?;
+    let (name, kind, tail) = ["tmp", "old"].iter().filter_map(|k| rest.rsplit_once(&format!(".{k}-")).map(|(n, t)| (n, *k, t))).next()?;
+    let mut fields = tail.splitn(3, '-');
+    let pid: u32 = fields.next()?.parse().ok()?;
+    fields.next()?.parse::<u128>().ok()?;
+    let host = fields.next()?;
+    Some((name, kind, pid, host))
+}
+
+/// Remove what killed dcplan processes of this host left in `dir`: temporary folders and files,
+/// and folders set aside during a replacement (put back where the new folder never arrived).
+pub fn clean_stale(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else { return };
+    let me = host();
+    for entry in entries.flatten() {
+        let file = entry.file_name().to_string_lossy().into_owned();
+        let Some((name, kind, pid, host)) = parse_hidden(&file) else { continue };
+        if host != me || pid == std::process::id() || process_runs(pid) {
+            continue;
+        }
+        let path = entry.path();
+        let target = dir.join(name);
+        if kind == "old" && !exists(&target) && fs::rename(&path, &target).is_ok() {
+            eprintln!("{}: put back from {} (a replacement was interrupted)", target.display(), clean_for_terminal(&file));
+            continue;
+        }
+        let _ = if path.is_dir() { fs::remove_dir_all(&path) } else { fs::remove_file(&path) };
+    }
+}
+
 /// Write a file atomically (temporary file, then rename).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let parent = parent_of(path);
-    let tmp = parent.join(format!(".{}.tmp-{}-{}", file_name(path), std::process::id(), unique_suffix()));
+    let tmp = parent.join(hidden_name(&file_name(path), "tmp"));
     fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
     fs::rename(&tmp, path).with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))
 }
 
+/// Fail unless `path` is a regular file of at most `limit` bytes; returns its size.
+pub fn require_regular(path: &Path, limit: u64) -> Result<u64> {
+    let shown = path.display();
+    let meta = fs::metadata(path).with_context(|| format!("{shown}: cannot read it"))?;
+    if !meta.is_file() {
+        bail!("{shown}: not a regular file (a folder, device or pipe); dcplan reads only regular files");
+    }
+    if meta.len() > limit {
+        bail!("{shown}: {} bytes is more than the {} bytes dcplan reads from such a file", meta.len(), limit);
+    }
+    Ok(meta.len())
+}
+
+/// Read a regular file of at most `limit` bytes (never a device, FIFO or folder).
+pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>> {
+    let shown = path.display();
+    let len = require_regular(path, limit)?;
+    let meta_len = len;
+    let mut bytes = Vec::with_capacity(meta_len as usize);
+    fs::File::open(path)
+        .and_then(|f| f.take(limit + 1).read_to_end(&mut bytes))
+        .with_context(|| format!("{shown}: cannot read it"))?;
+    if bytes.len() as u64 > limit {
+        bail!("{shown}: more than the {limit} bytes dcplan reads from such a file");
+    }
+    Ok(bytes)
+}
+
+/// Read a regular UTF-8 text file of at most `limit` bytes.
+pub fn read_text(path: &Path, limit: u64) -> Result<String> {
+    String::from_utf8(read_limited(path, limit)?).map_err(|_| anyhow::anyhow!("{}: not UTF-8 text", path.display()))
+}
+
+/// Text with control characters (escape sequences included) replaced, safe to print to a terminal.
+pub fn clean_for_terminal(s: &str) -> String {
+    s.chars().map(|c| if c.is_control() && c != '\n' && c != '\t' { '\u{fffd}' } else { c }).collect()
+}
+
 /// The first of `base`, `base-2`, `base-3`, ... that does not exist.
 pub fn fresh_path(base: &Path) -> PathBuf {
-    if !base.exists() {
+    if !exists(base) {
         return base.to_path_buf();
     }
     let name = file_name(base);
     (2u32..)
         .map(|i| parent_of(base).join(format!("{name}-{i}")))
-        .find(|p| !p.exists())
+        .find(|p| !exists(p))
         .expect("some suffix is free")
 }
 
@@ -118,12 +408,35 @@ fn unique_suffix() -> u128 {
 mod tests {
     use super::*;
 
+    /// A folder that reads as a dcplan output holding `old.txt`.
+    fn fake_output(target: &Path) {
+        fs::create_dir(target).expect("mkdir");
+        fs::write(target.join("old.txt"), "old").expect("write");
+        let m = crate::manifest::Manifest {
+            dcplan_version: "0".into(),
+            git_revision: "x".into(),
+            scenario_file: "s.ron".into(),
+            scenario_name: "s".into(),
+            scenario_hash: String::new(),
+            seed: 1,
+            replications: 1,
+            replication_range: (0, 1),
+            threads: 1,
+            command_line: String::new(),
+            started_utc: String::new(),
+            wall_time_s: 0.0,
+            failures: Vec::new(),
+            files: vec![("old.txt".into(), String::new())],
+        };
+        fs::write(target.join("manifest.ron"), ron::to_string(&m).expect("ron")).expect("write");
+    }
+
     #[test]
     fn existing_folder_is_kept_without_force_and_replaced_with_it() {
         let dir = tempfile::tempdir().expect("tempdir");
         let target = dir.path().join("out");
-        fs::create_dir(&target).expect("mkdir");
-        fs::write(target.join("old.txt"), "old").expect("write");
+        fake_output(&target);
+        fs::write(target.join("notes.txt"), "mine").expect("write");
         assert!(OutputDir::create(&target, false).is_err());
         assert!(target.join("old.txt").exists());
 
@@ -132,9 +445,56 @@ mod tests {
         out.commit().expect("commit");
         assert!(target.join("new.txt").exists());
         assert!(!target.join("old.txt").exists());
+        assert_eq!(fs::read_to_string(target.join("notes.txt")).expect("kept"), "mine");
         // No temporary folders are left behind.
         let leftovers: Vec<_> = fs::read_dir(dir.path()).expect("read").filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().starts_with('.')).collect();
         assert!(leftovers.is_empty());
+    }
+
+    #[test]
+    fn a_folder_dcplan_did_not_write_is_never_replaced() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let target = dir.path().join("mine");
+        fs::create_dir(&target).expect("mkdir");
+        fs::write(target.join("manifest.ron"), "not a dcplan manifest").expect("write");
+        let e = OutputDir::create(&target, true).expect_err("refused");
+        assert!(format!("{e:#}").contains("not an output folder dcplan wrote"), "{e:#}");
+        assert!(target.join("manifest.ron").exists());
+    }
+
+    #[test]
+    fn stale_temporary_folders_of_ended_processes_are_removed_and_set_aside_folders_put_back() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        // A pid above the kernel's largest (4,194,304) runs nowhere.
+        let dead = 4_999_999;
+        let h = host();
+        let tmp = dir.path().join(format!(".a.tmp-{dead}-1-{h}"));
+        let old = dir.path().join(format!(".b.old-{dead}-1-{h}"));
+        let other_host = dir.path().join(format!(".c.tmp-{dead}-1-{h}x"));
+        let live = dir.path().join(format!(".d.tmp-{}-1-{h}", std::process::id()));
+        for d in [&tmp, &old, &other_host, &live] {
+            fs::create_dir(d).expect("mkdir");
+        }
+        fs::write(old.join("x"), "x").expect("write");
+        clean_stale(dir.path());
+        assert!(!tmp.exists());
+        assert_eq!(fs::read_to_string(dir.path().join("b/x")).expect("put back"), "x");
+        assert!(other_host.exists() && live.exists());
+    }
+
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[test]
+    fn folders_are_exchanged_atomically() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+        fs::create_dir(&a).expect("mkdir");
+        fs::create_dir(&b).expect("mkdir");
+        fs::write(a.join("x"), "a").expect("write");
+        fs::write(b.join("x"), "b").expect("write");
+        // tmpfs and ext4, where tests run, have the exchange.
+        assert!(exchange(&a, &b).expect("exchange"));
+        assert_eq!(fs::read_to_string(a.join("x")).expect("read"), "b");
+        assert_eq!(fs::read_to_string(b.join("x")).expect("read"), "a");
     }
 
     #[test]
@@ -156,5 +516,15 @@ mod tests {
         assert_eq!(fresh_path(&base), base);
         fs::create_dir(&base).expect("mkdir");
         assert_eq!(fresh_path(&base), dir.path().join("run-2"));
+    }
+
+    #[test]
+    fn devices_and_oversized_files_are_not_read() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let e = read_limited(Path::new("/dev/zero"), 1024).expect_err("device");
+        assert!(format!("{e:#}").contains("not a regular file"), "{e:#}");
+        fs::write(dir.path().join("big"), vec![b'x'; 2048]).expect("write");
+        let e = read_limited(&dir.path().join("big"), 1024).expect_err("too big");
+        assert!(format!("{e:#}").contains("1024 bytes"), "{e:#}");
     }
 }

@@ -21,7 +21,7 @@ use dcplan_sim::{Replication, RunOutput};
 use polars::prelude::DataFrame;
 
 use crate::manifest::{self, Manifest};
-use crate::output::OutputDir;
+use crate::output::{self, OutputDir};
 use crate::pipeline::{self, CompareInputs, Finished, Inputs, RunInfo, RunRequest};
 use crate::tables::{self, PARAM_PREFIX, VariantRuns};
 
@@ -40,13 +40,16 @@ const DATA_FILES: &[(&str, bool)] =
 /// `req.force`). Every problem with the folder is reported at once.
 pub fn rebuild(dir: &Path, req: &RunRequest) -> Result<Finished> {
     let t0 = Instant::now();
-    let text = std::fs::read_to_string(dir.join("manifest.ron")).with_context(|| format!("reading {}", dir.join("manifest.ron").display()))?;
-    let manifest: Manifest = ron::from_str(&text).map_err(|e| anyhow!("{}: {e}", dir.join("manifest.ron").display()))?;
+    let text = output::read_text(&dir.join("manifest.ron"), output::MAX_TEXT_BYTES).with_context(|| format!("reading {}", dir.join("manifest.ron").display()))?;
+    let manifest: Manifest = ron::from_str(&text).map_err(|e| anyhow!("{}: not a dcplan manifest: {e}", dir.join("manifest.ron").display()))?;
+    if manifest.replications == 0 || manifest.replications > dcplan_sim::scenario::validate::MAX_REPLICATIONS as u64 {
+        bail!("{}: records {} replications, not a run dcplan makes", dir.join("manifest.ron").display(), manifest.replications);
+    }
     check_hashes(dir, &manifest)?;
     // The scenario(s) the run used, checked against the manifest's hash.
     let compare_file = dir.join("compare.ron");
     let (loadeds, text_hash) = if compare_file.exists() {
-        let text = std::fs::read_to_string(&compare_file).with_context(|| format!("reading {}", compare_file.display()))?;
+        let text = output::read_text(&compare_file, output::MAX_TEXT_BYTES).with_context(|| format!("reading {}", compare_file.display()))?;
         let inputs: CompareInputs = ron::from_str(&text).map_err(|e| anyhow!("{}: {e}", compare_file.display()))?;
         let mut loadeds = Vec::new();
         for (file, text) in &inputs.scenarios {
@@ -56,7 +59,7 @@ pub fn rebuild(dir: &Path, req: &RunRequest) -> Result<Finished> {
         (loadeds, manifest::hash_bytes(joined.join("\n").as_bytes()))
     } else {
         let path = dir.join("scenario.ron");
-        let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+        let text = output::read_text(&path, output::MAX_TEXT_BYTES).with_context(|| format!("reading {}", path.display()))?;
         let loaded = dcplan_sim::load_str(&manifest.scenario_file, &text)
             .map_err(|e| anyhow!("{}: the scenario no longer loads in this build of dcplan:\n{e}", path.display()))?;
         let hash = manifest::hash_bytes(text.as_bytes());
@@ -109,7 +112,7 @@ fn check_hashes(dir: &Path, manifest: &Manifest) -> Result<()> {
         let required = DATA_FILES.iter().any(|(g, r)| *g == f && *r);
         match (recorded.get(f), path.exists()) {
             (Some(h), true) => {
-                let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+                let bytes = output::read_limited(&path, output::MAX_DATA_BYTES).with_context(|| format!("reading {}", path.display()))?;
                 let got = manifest::hash_bytes(&bytes);
                 if got != *h {
                     problems.push(format!("{}: changed since the run (hash {got}, the manifest records {h})", path.display()));
@@ -142,7 +145,7 @@ impl Index {
 }
 
 fn read_runs(dir: &Path, manifest: &Manifest, names: &[String], starts: &[dcplan_sim::time::YearMonth]) -> Result<Vec<VariantRuns>> {
-    let read = |f: &str| tables::read_parquet(&dir.join(f));
+    let read = |f: &str| read_table(&dir.join(f));
     let runs = read("runs.parquet")?;
     let mut out: Vec<VariantRuns> = names
         .iter()
@@ -289,7 +292,31 @@ fn read_runs(dir: &Path, manifest: &Manifest, names: &[String], starts: &[dcplan
 }
 
 fn column<'a>(df: &'a DataFrame, name: &str, table: &str) -> Result<&'a polars::prelude::Column> {
-    df.column(name).map_err(|_| anyhow!("{table}: no column `{name}` (written by another version of dcplan?)"))
+    let c = df.column(name).map_err(|_| anyhow!("{table}: no column `{name}` (written by another version of dcplan?)"))?;
+    if c.len() != df.height() {
+        bail!("{table}: column `{name}` has {} rows, the table {} (the file is damaged)", c.len(), df.height());
+    }
+    Ok(c)
+}
+
+/// Read a table of a run folder: a regular file that polars reads without failing or panicking,
+/// whose columns all have the table's height.
+fn read_table(path: &Path) -> Result<DataFrame> {
+    output::require_regular(path, output::MAX_DATA_BYTES)?;
+    let quiet = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let read = std::panic::catch_unwind(|| tables::read_parquet(path));
+    std::panic::set_hook(quiet);
+    let df = match read {
+        Ok(df) => df?,
+        Err(_) => bail!("{}: damaged (the parquet reader failed on its bytes)", path.display()),
+    };
+    for c in df.columns() {
+        if c.len() != df.height() {
+            bail!("{}: column `{}` has {} rows, the table {} (the file is damaged)", path.display(), c.name(), c.len(), df.height());
+        }
+    }
+    Ok(df)
 }
 
 fn strs(df: &DataFrame, name: &str, table: &str) -> Result<Vec<String>> {
@@ -333,6 +360,20 @@ pub fn classify(paths: &[PathBuf]) -> Result<ReportInput> {
     for p in paths {
         if ["sensitivity.csv", "candidates.csv"].iter().any(|f| p.join(f).exists()) {
             bail!("{} is a sensitivity or search folder; run `dcplan sensitivity` or `dcplan optimize` again to rebuild it", p.display());
+        }
+    }
+    for p in paths {
+        let looks_like_a_run = ["runs.parquet", "monthly.parquet", "report.html", "summary.csv"].iter().any(|f| p.join(f).exists());
+        if looks_like_a_run && !p.join("manifest.ron").is_file() && !p.join("part.ron").exists() {
+            bail!(
+                "{}: manifest.ron is missing, so the folder cannot be rebuilt (the manifest records the run's seed, replications and the checksum of every file)",
+                p.display()
+            );
+        }
+    }
+    for p in paths {
+        if p.join("manifest.ron").is_file() && !p.join("part.ron").exists() && !is_run_folder(p) {
+            bail!("{}: has a manifest.ron, but its runs.parquet or monthly.parquet is missing or not a regular file", p.display());
         }
     }
     let runs: Vec<&PathBuf> = paths.iter().filter(|p| is_run_folder(p)).collect();

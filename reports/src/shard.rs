@@ -22,12 +22,15 @@ use dcplan_sim::{LoadedScenario, Replication, RunOutput};
 use serde::{Deserialize, Serialize};
 
 use crate::manifest;
-use crate::output::OutputDir;
+use crate::output::{self, OutputDir, Replace};
 use crate::pipeline::{self, Finished, Progress, RunInfo, RunRequest};
 use crate::tables::{self, VariantRuns};
 
 /// Version of the part folder layout.
 pub const PART_FORMAT: u32 = 1;
+
+/// Most shards a run may be split into.
+pub const MAX_SHARDS: u32 = 1_000_000;
 
 /// Shard `index` of `count` (0-based).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -46,6 +49,9 @@ impl std::str::FromStr for Shard {
         let (i, n) = s.split_once('/').ok_or_else(|| format!("`{s}` is not I/N (e.g. 0/4)"))?;
         let index: u32 = i.trim().parse().map_err(|_| format!("`{i}` is not a shard index"))?;
         let count: u32 = n.trim().parse().map_err(|_| format!("`{n}` is not a shard count"))?;
+        if count > MAX_SHARDS {
+            return Err(format!("{count} shards is more than the {MAX_SHARDS} dcplan splits a run into"));
+        }
         if count == 0 || index >= count {
             return Err(format!("shard {index}/{count}: the index must be 0 to {}", count.saturating_sub(1)));
         }
@@ -122,13 +128,23 @@ pub fn default_part_dir(loaded: &LoadedScenario, shard: Shard) -> PathBuf {
 
 /// Read and verify a part folder: its manifest parses and every file matches its checksum.
 pub fn verify_part(dir: &Path) -> Result<PartManifest> {
-    let text = std::fs::read_to_string(dir.join("part.ron")).with_context(|| format!("{}: no readable part.ron", dir.display()))?;
+    let text = output::read_text(&dir.join("part.ron"), output::MAX_TEXT_BYTES).with_context(|| format!("{}: no readable part.ron", dir.display()))?;
     let part: PartManifest = ron::from_str(&text).with_context(|| format!("{}: part.ron is not a part manifest", dir.display()))?;
     if part.format != PART_FORMAT {
         bail!("{}: part format {} (this dcplan reads {PART_FORMAT})", dir.display(), part.format);
     }
+    let max_reps = dcplan_sim::scenario::validate::MAX_REPLICATIONS as u64;
+    if part.shard.count == 0 || part.shard.count > MAX_SHARDS || part.shard.index >= part.shard.count {
+        bail!("{}: part.ron names shard {}, which is not a shard (0 <= index < count <= {MAX_SHARDS})", dir.display(), part.shard);
+    }
+    if part.replications == 0 || part.replications > max_reps || part.variants.is_empty() || part.variants.len() > 100_000 {
+        bail!("{}: part.ron records {} replications of {} variants, not a run dcplan makes", dir.display(), part.replications, part.variants.len());
+    }
     for (name, hash) in &part.files {
-        let bytes = std::fs::read(dir.join(name)).with_context(|| format!("{}: missing {name}", dir.display()))?;
+        if name.contains(['/', '\\']) || name.starts_with('.') {
+            bail!("{}: part.ron lists `{}`, which is not a file name of a part", dir.display(), output::clean_for_terminal(name));
+        }
+        let bytes = output::read_limited(&dir.join(name), output::MAX_DATA_BYTES).with_context(|| format!("{}: missing {name}", dir.display()))?;
         if manifest::hash_bytes(&bytes) != *hash {
             bail!("{}: {name} does not match its checksum (the part is damaged or incomplete)", dir.display());
         }
@@ -162,7 +178,8 @@ pub enum ShardOutcome {
 
 /// Run one shard of a scenario and write its part folder. With `resume`, a part folder that
 /// already holds this shard of this scenario, seed and replication count, and verifies, is kept
-/// and nothing runs; one that does not verify is replaced.
+/// and nothing runs; a part folder that does not verify is replaced, and any other folder (a
+/// user's, a finished run) is refused unless `--force` and dcplan wrote it.
 pub fn run_shard(loaded: &LoadedScenario, req: &RunRequest, shard: Shard, resume: bool) -> Result<ShardOutcome> {
     if req.target_ci.is_some() {
         bail!("--target-ci cannot be used with --shard: every shard must run its whole slice");
@@ -173,8 +190,13 @@ pub fn run_shard(loaded: &LoadedScenario, req: &RunRequest, shard: Shard, resume
     let names: Vec<String> = variants.iter().map(|v| v.name.clone()).collect();
     let target = req.out.clone().unwrap_or_else(|| default_part_dir(loaded, shard));
     let scenario_hash = manifest::hash_bytes(loaded.source_text.as_bytes());
-    let mut force = req.force;
-    if resume && target.exists() {
+    // What killed shards of this host left beside the part (before --resume looks at it).
+    if let Some(parent) = target.parent().filter(|p| p.is_dir()) {
+        output::clean_stale(parent);
+    }
+    // Without --force, --resume replaces only a part folder (a damaged one, or another run's).
+    let mut replace = if req.force { Replace::Output } else { Replace::Never };
+    if resume && std::fs::symlink_metadata(&target).is_ok() {
         match verify_part(&target) {
             Ok(p)
                 if p.scenario_hash == scenario_hash
@@ -189,19 +211,26 @@ pub fn run_shard(loaded: &LoadedScenario, req: &RunRequest, shard: Shard, resume
             }
             Ok(_) => {
                 if !req.quiet {
-                    eprintln!("{}: holds another run (scenario, seed, replications, shard or build differ); running the shard again", target.display());
+                    eprintln!(
+                        "{}: holds another run (scenario, seed, replications, shard or build differ); running the shard again",
+                        output::clean_for_terminal(&target.display().to_string())
+                    );
                 }
-                force = true;
+                replace = replace.max_with(Replace::Part);
             }
             Err(e) => {
-                if !req.quiet {
-                    eprintln!("{e:#}; running the shard again");
+                // A folder without a part manifest is not a part: the refusal below says so.
+                if !req.quiet && target.join("part.ron").is_file() {
+                    eprintln!("{}; running the shard again", output::clean_for_terminal(&format!("{e:#}")));
                 }
-                force = true;
+                replace = replace.max_with(Replace::Part);
             }
         }
     }
-    let out = OutputDir::create(&target, force)?;
+    // The shard's share of the run: its pairs, spread over the variants.
+    let share = pair_range(n * variants.len() as u64, shard);
+    pipeline::check_budget(&variants.iter().map(|v| &v.loaded).collect::<Vec<_>>(), (share.end - share.start).div_ceil(variants.len().max(1) as u64), req)?;
+    let out = OutputDir::create_with(&target, replace)?;
     let started_utc = manifest::now_utc();
     let t0 = Instant::now();
     let pairs = pair_range(n * variants.len() as u64, shard);
@@ -254,11 +283,14 @@ pub fn find_parts(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
         }
         let mut inner: Vec<PathBuf> = std::fs::read_dir(p)
             .with_context(|| format!("{}: not a part folder (no part.ron) and not a readable folder", p.display()))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter_map(|e| e.ok())
+            // Hidden entries are temporary folders of running or killed shards, never parts.
+            .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+            .map(|e| e.path())
             .filter(|q| q.join("part.ron").exists())
             .collect();
         if inner.is_empty() {
-            bail!("{}: neither a part folder (no part.ron) nor a folder of part folders", p.display());
+            bail!("{}: neither a run folder (no manifest.ron), a part folder (no part.ron), nor a folder of part folders", p.display());
         }
         inner.sort();
         out.append(&mut inner);
@@ -331,10 +363,31 @@ pub fn merge(paths: &[PathBuf], req: &RunRequest) -> Result<Finished> {
     let out = OutputDir::create(&target, req.force)?;
     let mut outputs: Vec<RunOutput> = variants.iter().map(|_| RunOutput { replications: Vec::new(), failures: Vec::new() }).collect();
     parts.sort_by_key(|(_, p)| p.shard.index);
-    for (d, _) in &parts {
-        let bytes = std::fs::read(d.join("replications.bin")).with_context(|| format!("reading {}", d.join("replications.bin").display()))?;
+    let n = first.replications;
+    for (d, p) in &parts {
+        let bytes = output::read_limited(&d.join("replications.bin"), output::MAX_DATA_BYTES)
+            .with_context(|| format!("reading {}", d.join("replications.bin").display()))?;
         let (data, _): (PartData, usize) = bincode::serde::decode_from_slice(&bytes, bincode::config::standard())
             .with_context(|| format!("decoding {}", d.join("replications.bin").display()))?;
+        // Every pair of the shard's range exactly once, and no other.
+        let range = p.pairs.0..p.pairs.1;
+        let mut seen = vec![false; (range.end - range.start) as usize];
+        let pairs = data.replications.iter().map(|(v, r)| (*v, r.index)).chain(data.failures.iter().map(|(v, i, _, _)| (*v, *i)));
+        for (v, index) in pairs {
+            let pair = (v as u64).checked_mul(n).and_then(|k| k.checked_add(index)).filter(|k| index < n && range.contains(k));
+            let Some(pair) = pair else {
+                bail!("{}: holds replication {index} of variant {v}, which is not in shard {} (pairs {}..{})", d.display(), p.shard, range.start, range.end);
+            };
+            let slot = &mut seen[(pair - range.start) as usize];
+            if *slot {
+                bail!("{}: holds replication {index} of variant {v} twice", d.display());
+            }
+            *slot = true;
+        }
+        if let Some(missing) = seen.iter().position(|s| !s) {
+            let pair = range.start + missing as u64;
+            bail!("{}: lacks replication {} of variant {} (shard {})", d.display(), pair % n.max(1), pair / n.max(1), p.shard);
+        }
         for (v, r) in data.replications {
             outputs.get_mut(v as usize).with_context(|| format!("{}: variant {v} out of range", d.display()))?.replications.push(r);
         }

@@ -49,9 +49,15 @@ fn an_existing_output_folder_is_never_overwritten_without_force() {
     let (_, err) = text(&o);
     assert!(err.contains("already exists") && err.contains("--force"), "{err}");
     assert_eq!(std::fs::read_to_string(tmp.path().join("t/keep.txt")).expect("kept"), "precious");
-    ok(tmp.path(), &["run", tiny, "--out", "t", "-r", "2", "--force", "--quiet"]);
-    assert!(!tmp.path().join("t/keep.txt").exists());
-    assert!(tmp.path().join("t/report.html").exists());
+    // Nor with it: dcplan did not write the folder.
+    let o = dcplan(tmp.path(), &["run", tiny, "--out", "t", "-r", "2", "--force", "--quiet"]);
+    assert!(!o.status.success());
+    assert_eq!(std::fs::read_to_string(tmp.path().join("t/keep.txt")).expect("kept"), "precious");
+    // A folder dcplan wrote is replaced with --force.
+    ok(tmp.path(), &["run", tiny, "--out", "u", "-r", "2", "--quiet"]);
+    let before = std::fs::read(tmp.path().join("u/manifest.ron")).expect("manifest");
+    ok(tmp.path(), &["run", tiny, "--out", "u", "-r", "3", "--force", "--quiet"]);
+    assert_ne!(std::fs::read(tmp.path().join("u/manifest.ron")).expect("manifest"), before);
 }
 
 #[test]

@@ -164,7 +164,14 @@ pub fn parse_hourly_csv(text: &str, lo: f64, hi: f64, what: &str) -> Result<Vec<
             }
             Ok(v) => values.push(v),
             Err(_) if i == 0 && values.is_empty() => continue, // header
-            Err(_) => return Err(format!("line {}: \"{field}\" is not a number", i + 1)),
+            Err(_) => {
+                // A short cut of the token only: the file may be anything the user can read.
+                let mut cut: String = field.chars().take(12).map(|c| if c.is_control() { '\u{fffd}' } else { c }).collect();
+                if field.chars().count() > 12 {
+                    cut.push('…');
+                }
+                return Err(format!("line {}: \"{cut}\" is not a number", i + 1));
+            }
         }
     }
     if values.len() != 8760 {

@@ -5,6 +5,7 @@
 //! Parsing reports the file, line and column of a syntax error; validation ([`validate`]) reports
 //! every semantic problem at once with its field path.
 
+pub mod budget;
 pub mod ron_text;
 mod schema;
 pub mod validate;
@@ -172,11 +173,67 @@ pub struct LoadedScenario {
     pub price_csv: Option<Vec<f64>>,
 }
 
+/// Largest scenario file dcplan reads.
+pub const MAX_SCENARIO_BYTES: u64 = 16 << 20;
+/// Largest CSV input (a year of hourly values) dcplan reads.
+pub const MAX_CSV_BYTES: u64 = 16 << 20;
+
+/// Read a regular file of at most `limit` bytes: never a device, pipe or folder (which could
+/// block or never end), never more than the limit (which the message names).
+pub fn read_regular_file(path: &std::path::Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::{Error, ErrorKind, Read};
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(Error::new(ErrorKind::InvalidInput, "not a regular file (a folder, device or pipe); dcplan reads only regular files"));
+    }
+    let too_big = || Error::new(ErrorKind::InvalidData, format!("larger than the {limit} bytes dcplan reads from such a file"));
+    if meta.len() > limit {
+        return Err(too_big());
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    std::fs::File::open(path)?.take(limit + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(too_big());
+    }
+    Ok(bytes)
+}
+
+/// Where a CSV input named in a scenario lies: relative to the scenario's folder, inside it
+/// (no absolute path, no `..`), so that a scenario cannot read arbitrary files.
+fn input_path(base: &std::path::Path, rel: &str) -> Result<std::path::PathBuf, String> {
+    use std::path::Component;
+    let p = std::path::Path::new(rel);
+    if rel.is_empty() || !p.components().all(|c| matches!(c, Component::Normal(_) | Component::CurDir)) {
+        return Err(format!(
+            "`{}` must be a path relative to the scenario's folder, inside it (no absolute path, no `..`)",
+            short(rel)
+        ));
+    }
+    Ok(base.join(p))
+}
+
+/// A user-given string, cut to a few characters and without control characters, for messages.
+fn short(s: &str) -> String {
+    let mut out: String = s.chars().take(60).map(|c| if c.is_control() { '\u{fffd}' } else { c }).collect();
+    if s.chars().count() > 60 {
+        out.push('…');
+    }
+    out
+}
+
 /// Read the CSV inputs a scenario names, relative to `base`; problems name the field.
 fn read_inputs(s: &Scenario, base: &std::path::Path, problems: &mut Problems) -> (Option<Vec<f64>>, Option<Vec<f64>>) {
     let read = |field: &str, rel: &str, lo: f64, hi: f64, what: &str, problems: &mut Problems| -> Option<Vec<f64>> {
-        let path = base.join(rel);
-        match std::fs::read_to_string(&path) {
+        let path = match input_path(base, rel) {
+            Ok(p) => p,
+            Err(msg) => {
+                problems.push(field, msg);
+                return None;
+            }
+        };
+        let text = read_regular_file(&path, MAX_CSV_BYTES)
+            .and_then(|b| String::from_utf8(b).map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text")));
+        match text {
             Err(e) => {
                 problems.push(field, format!("cannot read {}: {e}", path.display()));
                 None
@@ -233,7 +290,7 @@ pub fn load_str(file: &str, text: &str) -> Result<LoadedScenario, ScenarioError>
 /// Read, parse and validate a scenario file.
 pub fn load_file(path: &std::path::Path) -> Result<LoadedScenario, ScenarioError> {
     let file = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| ScenarioError::Io { file: file.clone(), source })?;
+    let bytes = read_regular_file(path, MAX_SCENARIO_BYTES).map_err(|source| ScenarioError::Io { file: file.clone(), source })?;
     let text = String::from_utf8(bytes).map_err(|e| {
         let (line, column) = line_col(&String::from_utf8_lossy(e.as_bytes()), e.utf8_error().valid_up_to());
         ScenarioError::Syntax { file: file.clone(), line, column, message: "the file is not valid UTF-8 text".into() }
