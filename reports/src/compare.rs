@@ -5,7 +5,7 @@
 //! the spread of either variant.
 
 use anyhow::{Context, Result};
-use dcplan_sim::stats::{Summary, Z95, percentile_sorted, summarize};
+use dcplan_sim::stats::{Summary, Z95, is_never_last, percentile_sorted, summarize, summarize_kpi};
 use polars::prelude::{Column, DataFrame};
 
 use crate::doc::Block;
@@ -45,7 +45,15 @@ pub fn values(v: &VariantRuns, m: &Metric) -> Vec<Option<f64>> {
     v.output.replications.iter().map(|r| (m.value)(r)).collect()
 }
 
-/// Paired differences `b - a`, replication by replication (matched by replication index).
+/// Summary of a metric across the replications of a variant (a time until an event that may
+/// never happen counts "never" as later than any month).
+pub fn summary(v: &VariantRuns, m: &Metric) -> Summary {
+    summarize_kpi(m.name, &values(v, m))
+}
+
+/// Paired differences `b - a`, replication by replication (matched by replication index). For a
+/// time until an event that may never happen, a replication where either variant never reaches
+/// it has no difference, and the mean difference exists only when there is none such.
 pub fn paired(a: &VariantRuns, b: &VariantRuns, m: &Metric) -> Summary {
     let diffs: Vec<Option<f64>> = b
         .output
@@ -56,7 +64,7 @@ pub fn paired(a: &VariantRuns, b: &VariantRuns, m: &Metric) -> Summary {
             Some((m.value)(rb)? - (m.value)(ra)?)
         })
         .collect();
-    summarize(&diffs)
+    summarize_kpi(m.name, &diffs)
 }
 
 /// Yearly energy cost of every full replication-year, for P50 and P95 of annual cost.
@@ -83,8 +91,8 @@ pub fn side_by_side(variants: &[VariantRuns]) -> Block {
         .map(|m| {
             let mut row = vec![m.label.to_string()];
             for v in variants {
-                let s = summarize(&values(v, m));
-                row.push(by_column(m.name, s.mean));
+                let s = summary(v, m);
+                row.push(mean_text(m.name, &s));
                 row.push(by_column(m.name, s.p50));
             }
             row
@@ -157,11 +165,17 @@ pub fn differences(variants: &[VariantRuns]) -> Block {
     for v in &variants[1..] {
         for m in METRICS.iter().filter(|m| !many || KEY_METRICS.contains(&m.name)) {
             let d = paired(base, v, m);
-            let (a, b) = (summarize(&values(base, m)), summarize(&values(v, m)));
+            let (a, b) = (summary(base, m), summary(v, m));
             let unpaired = Z95 * (a.se * a.se + b.se * b.se).sqrt();
             let f = |x: f64| by_column(m.name, x);
+            let label = format!("{} - {}", v.name, base.name);
+            if d.n_never > 0 {
+                let never = format!("not defined: {} of {} replications never reach it in one of the two", d.n_never, d.n_total);
+                rows.push(vec![label, m.label.to_string(), never, String::new(), String::new()]);
+                continue;
+            }
             rows.push(vec![
-                format!("{} - {}", v.name, base.name),
+                label,
                 m.label.to_string(),
                 f(d.mean),
                 format!("{} to {}", f(d.ci95_lo), f(d.ci95_hi)),
@@ -172,24 +186,38 @@ pub fn differences(variants: &[VariantRuns]) -> Block {
     Block::Table { header, rows }
 }
 
+/// The mean of a metric as table text: for a time until an event that some replications never
+/// reach, what share never does instead of a mean over the others.
+pub fn mean_text(name: &str, s: &Summary) -> String {
+    if is_never_last(name) && s.n_never > 0 {
+        format!("n/a (never in {})", percent(s.share_never()))
+    } else {
+        by_column(name, s.mean)
+    }
+}
+
 /// The comparison as a table: one row per (variant, metric) with the statistics and the paired
-/// difference against the first variant.
+/// difference against the first variant. A time until an event that may never happen (payback)
+/// has `share_never` (the share of replications where it never happens within the horizon),
+/// `never` where its P50 or P95 falls among those, and no mean, standard error or paired
+/// difference unless every replication (of both variants, for the difference) reaches it.
 pub fn comparison_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
     let mut variant = Vec::new();
     let mut metric = Vec::new();
-    let mut cols: [Vec<Option<f64>>; 8] = Default::default();
+    let mut share_never = Vec::new();
+    let mut cols: [Vec<Option<f64>>; 6] = Default::default();
+    let mut ranks: [Vec<Option<String>>; 2] = Default::default();
     let some = |x: f64| x.is_finite().then_some(x);
     for v in variants {
         for m in METRICS {
-            let s = summarize(&values(v, m));
+            let s = summary(v, m);
             let d = variants.first().map(|base| paired(base, v, m));
             variant.push(v.name.clone());
             metric.push(m.name.to_string());
+            share_never.push(crate::tables::share_never_cell(m.name, &s));
             let row = [
                 s.mean,
                 s.se,
-                s.p50,
-                s.p95,
                 d.as_ref().map_or(f64::NAN, |d| d.mean),
                 d.as_ref().map_or(f64::NAN, |d| d.se),
                 d.as_ref().map_or(f64::NAN, |d| d.ci95_lo),
@@ -198,14 +226,26 @@ pub fn comparison_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
             for (c, x) in cols.iter_mut().zip(row) {
                 c.push(some(x));
             }
+            ranks[0].push(crate::tables::stat_cell(s.p50));
+            ranks[1].push(crate::tables::stat_cell(s.p95));
         }
     }
     let height = variant.len();
-    let names = ["mean", "se", "p50", "p95", "paired_diff_mean", "paired_diff_se", "paired_diff_ci95_lo", "paired_diff_ci95_hi"];
-    let mut columns = vec![Column::new("variant".into(), variant), Column::new("metric".into(), metric)];
-    for (name, c) in names.iter().zip(cols) {
-        columns.push(Column::new((*name).into(), c));
-    }
+    let [mean, se, diff_mean, diff_se, diff_lo, diff_hi] = cols;
+    let [p50, p95] = ranks;
+    let columns = vec![
+        Column::new("variant".into(), variant),
+        Column::new("metric".into(), metric),
+        Column::new("share_never".into(), share_never),
+        Column::new("mean".into(), mean),
+        Column::new("se".into(), se),
+        Column::new("p50".into(), p50),
+        Column::new("p95".into(), p95),
+        Column::new("paired_diff_mean".into(), diff_mean),
+        Column::new("paired_diff_se".into(), diff_se),
+        Column::new("paired_diff_ci95_lo".into(), diff_lo),
+        Column::new("paired_diff_ci95_hi".into(), diff_hi),
+    ];
     DataFrame::new(height, columns).context("building the comparison table")
 }
 
@@ -238,4 +278,43 @@ pub fn short_headline(v: &VariantRuns) -> String {
         crate::format::months(dcplan_sim::stats::percentile_never_last(&v.kpi("payback_months"), 0.5)),
         percent(crate::report::prob_payback_within(v, 60.0)),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tables::tests::{csv_rows, mostly_never, with_paybacks};
+
+    #[test]
+    fn comparison_says_never_where_most_replications_never_pay_back() {
+        let base = with_paybacks("base", &mostly_never());
+        let all = with_paybacks("all", &[Some(20.0); 10]);
+        let (header, rows) = csv_rows(&mut comparison_frame(&[base, all]).expect("comparison"));
+        let col = |name: &str| header.iter().position(|h| h == name).unwrap_or_else(|| panic!("column {name} in {header:?}"));
+        let row = |variant: &str| rows.iter().find(|r| r[col("variant")] == variant && r[col("metric")] == "payback_months").expect("payback row");
+        let b = row("base");
+        assert_eq!((b[col("p50")].as_str(), b[col("p95")].as_str(), b[col("share_never")].as_str()), ("never", "never", "0.7"));
+        assert_eq!((b[col("mean")].as_str(), b[col("se")].as_str()), ("", ""), "no mean over the 3 that pay back");
+        let a = row("all");
+        assert_eq!((a[col("p50")].as_str(), a[col("share_never")].as_str(), a[col("mean")].as_str()), ("20.0", "0.0", "20.0"));
+        // Against a baseline that mostly never pays back, the paired difference does not exist.
+        assert_eq!((a[col("paired_diff_mean")].as_str(), a[col("paired_diff_ci95_lo")].as_str()), ("", ""));
+        let npv = rows.iter().find(|r| r[col("variant")] == "all" && r[col("metric")] == "npv_usd").expect("npv row");
+        assert_eq!((npv[col("share_never")].as_str(), npv[col("paired_diff_mean")].as_str()), ("", "0.0"));
+    }
+
+    #[test]
+    fn report_tables_read_never_for_payback() {
+        let v = with_paybacks("base", &mostly_never());
+        let Block::Table { rows, .. } = variant_table(std::slice::from_ref(&v)) else { panic!("a table") };
+        assert_eq!(rows[0][4], "never");
+        let Block::Table { rows, .. } = side_by_side(std::slice::from_ref(&v)) else { panic!("a table") };
+        let payback = rows.iter().find(|r| r[0] == "Payback (months)").expect("payback row");
+        assert_eq!(payback[1..], ["n/a (never in 70.0 %)".to_string(), "never".to_string()]);
+        let Block::Table { rows, .. } = crate::report::key_table(&v) else { panic!("a table") };
+        let payback = rows.iter().find(|r| r[0].starts_with("Payback")).expect("payback row");
+        assert_eq!(payback[1], "n/a (never in 70.0 %)");
+        assert_eq!(payback[5], "never", "P50: {payback:?}");
+        assert_eq!(payback[8], "10 (never in 7)");
+    }
 }

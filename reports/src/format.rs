@@ -83,9 +83,13 @@ pub fn tick(v: f64, span: f64) -> String {
     }
 }
 
-/// Format a value by the unit implied by its column name.
+/// Format a value by the unit implied by its column name. An infinite number of months is an
+/// event that never happens within the horizon (a percentile of payback among the replications
+/// that never pay back): `never`.
 pub fn by_column(name: &str, x: f64) -> String {
-    if !x.is_finite() {
+    if x == f64::INFINITY && name.ends_with("_months") {
+        "never".into()
+    } else if !x.is_finite() {
         "n/a".into()
     } else if name.ends_with("_usd_per_mwh") || name.ends_with("_usd_per_gpu_hour") {
         format!("${x:.2}")
@@ -137,6 +141,9 @@ mod tests {
         assert_eq!(by_column("inventory_gpu_months", 8214.4), "8,214");
         assert_eq!(by_column("payback_months", 61.94), "61.9");
         assert_eq!(by_column("payback_months", 48.0), "48");
+        assert_eq!(by_column("payback_months", f64::INFINITY), "never");
+        assert_eq!(by_column("payback_months", f64::NAN), "n/a");
+        assert_eq!(by_column("npv_usd", f64::INFINITY), "n/a");
         assert_eq!(money(950.0), "$950");
         assert_eq!(money(12_000.0), "$12k");
         assert_eq!(percent(0.783), "78.3 %");

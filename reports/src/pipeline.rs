@@ -436,7 +436,8 @@ pub fn finish(info: &RunInfo, runs: Vec<VariantRuns>, out: OutputDir) -> Result<
             }];
             inputs.push(Block::Details(format!("{} ({})", loaded.scenario.name, loaded.file), vec![Block::Code(loaded.source_text.clone())]));
             let what = format!("{} variants of {}", runs.len(), loaded.scenario.name);
-            (report::compare_report(&what, inputs, &runs, &charts, &manifest), runs.iter().map(crate::compare::short_headline).collect())
+            let scenarios: Vec<&dcplan_sim::Scenario> = variants.iter().map(|v| &v.loaded.scenario).collect();
+            (report::compare_report(&what, inputs, &scenarios, &runs, &charts, &manifest), runs.iter().map(crate::compare::short_headline).collect())
         }
         Inputs::Compare(loadeds) => {
             let saved = CompareInputs { scenarios: loadeds.iter().map(|l| (l.file.clone(), l.source_text.clone())).collect() };
@@ -447,7 +448,8 @@ pub fn finish(info: &RunInfo, runs: Vec<VariantRuns>, out: OutputDir) -> Result<
             let inputs =
                 loadeds.iter().map(|l| Block::Details(format!("{} ({})", l.scenario.name, l.file), vec![Block::Code(l.source_text.clone())])).collect();
             let what = format!("{} scenarios", runs.len());
-            (report::compare_report(&what, inputs, &runs, &charts, &manifest), runs.iter().map(crate::compare::headline).collect())
+            let scenarios: Vec<&dcplan_sim::Scenario> = loadeds.iter().map(|l| &l.scenario).collect();
+            (report::compare_report(&what, inputs, &scenarios, &runs, &charts, &manifest), runs.iter().map(crate::compare::headline).collect())
         }
     };
     let dir = write_doc_and_manifest(out, &doc, manifest, info.t0)?;

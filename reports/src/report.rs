@@ -5,12 +5,12 @@ use dcplan_sim::stats::Summary;
 
 use crate::charts::RenderedChart;
 use crate::doc::{Block, Doc};
-use crate::format::{by_column, money, months, percent};
+use crate::format::{by_column, money, months, percent, price};
 use crate::manifest::Manifest;
 use crate::tables::VariantRuns;
 
 /// KPIs counted in months until an event that may never happen within the horizon.
-pub const NEVER_LAST: &[&str] = &["payback_months", "first_profit_months"];
+pub use dcplan_sim::stats::NEVER_LAST;
 
 /// KPIs that exist only when the scenario models them (water needs a cooling preset, not a
 /// fixed PUE); the key table leaves them out otherwise.
@@ -20,13 +20,13 @@ pub const MODELLED_ONLY: &[&str] = &["wue_l_per_kwh", "water_m3"];
 pub const KEY_KPIS: &[(&str, &str)] = &[
     ("payback_months", "Payback (months until cumulative free cash flow >= 0)"),
     ("first_profit_months", "Months to the first month of positive net income (accounting profit)"),
-    ("npv_usd", "Project NPV (free cash flow + terminal value)"),
-    ("irr_frac", "Project IRR (annual)"),
-    ("equity_irr_frac", "Equity IRR (annual)"),
+    ("npv_usd", "Project NPV (unlevered, pre-tax free cash flow + terminal value)"),
+    ("irr_frac", "Project IRR (unlevered, pre-tax; annual)"),
+    ("equity_irr_frac", "Equity IRR (after debt service and taxes; annual)"),
     ("peak_funding_usd", "Peak funding need (debt and equity)"),
     ("peak_equity_usd", "Peak equity need"),
     ("min_dscr", "Lowest monthly debt service coverage"),
-    ("break_even_price_usd_per_gpu_hour", "Break-even price per sold GPU-hour (NPV = 0)"),
+    ("break_even_price_usd_per_gpu_hour", "Break-even price per sold GPU-hour (NPV = 0; demand assumed not to react to price)"),
     ("all_in_cost_usd_per_gpu_hour", "All-in cost per sold GPU-hour (opex + depreciation + interest)"),
     ("revenue_usd", "Revenue over the horizon"),
     ("ebitda_usd", "EBITDA over the horizon"),
@@ -106,7 +106,7 @@ pub fn headlines(v: &VariantRuns, discount_rate: &str) -> Vec<String> {
     let mut out = vec![
         format!("P50 payback {}; P10 {}, P90 {}. {}", months(payback_percentile(v, 0.5)), months(payback_percentile(v, 0.1)), months(payback_percentile(v, 0.9)), payback_counts(v)),
         format!(
-            "Project NPV at {discount_rate}: P50 {} (P10 {}, P90 {}); {} chance that NPV is negative.",
+            "Project NPV at {discount_rate} (unlevered and pre-tax): P50 {} (P10 {}, P90 {}); {} chance that NPV is negative.",
             money(npv.p50),
             money(npv.p10),
             money(npv.p90),
@@ -117,8 +117,11 @@ pub fn headlines(v: &VariantRuns, discount_rate: &str) -> Vec<String> {
             let be = v.summary("break_even_price_usd_per_gpu_hour");
             let cost = v.summary("all_in_cost_usd_per_gpu_hour");
             format!(
-                "Break-even price (NPV = 0): P50 ${:.2} per sold GPU-hour (P10 ${:.2}, P90 ${:.2}); all-in cost P50 ${:.2}.",
-                be.p50, be.p10, be.p90, cost.p50
+                "Break-even price (NPV = 0): P50 {} per sold GPU-hour (P10 {}, P90 {}); all-in cost P50 {}. {BREAK_EVEN_NOTE}",
+                price(be.p50),
+                price(be.p10),
+                price(be.p90),
+                price(cost.p50)
             )
         },
         format!(
@@ -143,7 +146,7 @@ pub fn headlines(v: &VariantRuns, discount_rate: &str) -> Vec<String> {
         let equity = v.summary("equity_irr_frac");
         let below = with_debt.iter().filter(|d| **d < 1.0).count() as f64 / with_debt.len() as f64;
         out.push(format!(
-            "Financing: equity IRR P50 {} (P10 {}, P90 {}); the lowest monthly debt service coverage is P50 {:.2} and falls below 1.0 (cash flow short of debt service) in {} of replications.",
+            "Financing: equity IRR (after debt service and taxes) P50 {} (P10 {}, P90 {}); the lowest monthly debt service coverage is P50 {:.2} and falls below 1.0 (cash flow short of debt service) in {} of replications.",
             percent(equity.p50),
             percent(equity.p10),
             percent(equity.p90),
@@ -152,6 +155,58 @@ pub fn headlines(v: &VariantRuns, discount_rate: &str) -> Vec<String> {
         ));
     }
     out
+}
+
+/// What project free cash flow, NPV and IRR and equity IRR are (the conventions of
+/// `dcplan_sim::model::finance`).
+pub const FINANCE_NOTE: &str = "Project free cash flow, NPV and IRR are unlevered and pre-tax: free cash flow is EBITDA - capex + resale proceeds + customer prepayments received ahead of the revenue they pay for (less that revenue when it is recognised), before any debt flows and before income tax; NPV discounts it at the scenario's discount rate and adds the remaining book value of the assets at the end of the horizon when the scenario says so; IRR is the rate that makes the same flows' NPV zero. Equity IRR is after debt service and taxes: it is the IRR of equity cash flow (free cash flow + debt drawn - interest and principal paid - income tax paid) plus, at the end, the terminal value less the debt still outstanding.";
+
+/// How a quantity that may never happen is summarised.
+pub const NEVER_NOTE: &str = "Payback and the first month of positive net income count a replication that never reaches them within the horizon as later than any that does: their percentiles are over every replication (nearest rank) and read \"never\" where they fall among those replications; n says in how many replications they never happen (summary.csv: column share_never). Their mean and standard error are given only when every replication reaches them (n/a otherwise), because a mean over only the replications that pay back would flatter the build. Elsewhere, where n is below the number of replications, the statistics are over the replications in which the quantity exists (DSCR: those with debt). The Risk table gives the probabilities.";
+
+/// What the break-even price assumes.
+pub const BREAK_EVEN_NOTE: &str = "The break-even price assumes demand does not react to price: the same GPU-hours are sold at every price level, so it is the price that would be needed, not a price the market would necessarily pay.";
+
+/// Where the energy model simplifies, for the scenarios given: the battery's foresight (when a
+/// scenario has a battery) and the hourly demand-charge peak (when one has a demand charge).
+pub fn energy_notes(scenarios: &[&dcplan_sim::Scenario]) -> Vec<String> {
+    use dcplan_sim::scenario::BatteryDispatch;
+    let mut notes = Vec::new();
+    let batteries: Vec<&BatteryDispatch> = scenarios.iter().filter_map(|s| s.energy.battery.as_ref().map(|b| &b.dispatch)).collect();
+    if batteries.iter().any(|d| matches!(d, BatteryDispatch::PriceArbitrage)) {
+        notes.push("Battery dispatch knows each day's hourly grid prices in advance: arbitrage charges in the day's cheapest hours and discharges in its dearest with perfect foresight, so its savings are an upper bound for a battery run on forecasts.".into());
+    }
+    if batteries.iter().any(|d| matches!(d, BatteryDispatch::PeakShaving(_))) {
+        notes.push("Battery dispatch knows the month's load in advance: peak shaving aims at a share of the month's peak grid draw without the battery, known from the start of the month, so the demand charges it saves are an upper bound for a battery run on forecasts.".into());
+    }
+    let demand_charge = scenarios.iter().any(|s| {
+        let d = &s.energy.demand_charge_usd_per_kw_month;
+        !(d.is_fixed() && d.quantile(0.5) == 0.0)
+    });
+    if demand_charge {
+        notes.push("Demand charges are billed on the month's highest hourly average grid draw, not on the 15-minute interval peak most tariffs meter, so they are somewhat understated where the load swings within an hour.".into());
+    }
+    if notes.is_empty() {
+        notes.push("Energy cost is the grid energy bought hour by hour at the tariff, plus fixed charges and any on-site supply, with no battery and no demand charge in this scenario.".into());
+    }
+    notes
+}
+
+/// Energy cost of one variant: the totals over the horizon and per MWh across replications.
+pub fn energy_table(v: &VariantRuns) -> Block {
+    let header = ["quantity", "P10", "P50", "P90", "mean"].map(String::from).to_vec();
+    let total = |f: fn(&dcplan_sim::results::MonthRow) -> f64| -> Vec<Option<f64>> {
+        v.output.replications.iter().map(|r| Some(r.months.iter().map(f).sum::<f64>())).collect()
+    };
+    let rows: Vec<(&str, &str, Summary)> = vec![
+        ("Energy cost over the horizon", "energy_cost_usd", v.summary("energy_cost_usd")),
+        ("Energy cost per facility MWh", "energy_cost_usd_per_mwh", v.summary("energy_cost_usd_per_mwh")),
+        ("Grid energy charges", "grid_energy_usd", dcplan_sim::stats::summarize(&total(|m| m.grid_energy_usd))),
+        ("Demand charges", "demand_charge_usd", dcplan_sim::stats::summarize(&total(|m| m.demand_charge_usd))),
+        ("Facility energy, MWh", "energy_mwh", v.summary("energy_mwh")),
+    ];
+    let rows = rows.into_iter().map(|(label, name, s)| vec![label.to_string(), by_column(name, s.p10), by_column(name, s.p50), by_column(name, s.p90), by_column(name, s.mean)]).collect();
+    Block::Table { header, rows }
 }
 
 /// The executive summary: the answers a founder or investor asks first, in plain words.
@@ -177,7 +232,7 @@ pub fn executive_summary(loaded: &LoadedScenario, v: &VariantRuns) -> String {
         &format!("The build destroys value in {} of the simulated futures; change the plan before committing capital.", percent(1.0 - p_pos))
     };
     format!(
-        "{payback}. {} Peak funding need {} (P50; P90 {}). Project NPV P50 {} at {}, positive in {} of {} replications. {verdict}",
+        "{payback}. {} Peak funding need {} (P50; P90 {}). Project NPV (unlevered, pre-tax) P50 {} at {}, positive in {} of {} replications. {verdict}",
         payback_counts(v),
         money(funding.p50),
         money(funding.p90),
@@ -303,19 +358,20 @@ pub fn key_table(v: &VariantRuns) -> Block {
         .iter()
         .filter(|(name, _)| !MODELLED_ONLY.contains(name) || v.summary(name).n > 0)
         .map(|(name, label)| {
+            // A time until an event that may never happen is summarised over every replication,
+            // "never" later than any month (`never` in a percentile); it has no mean unless every
+            // replication reaches it.
             let s: Summary = v.summary(name);
             let f = |x: f64| by_column(name, x);
-            let n = if s.n < s.n_total { format!("{} of {}", s.n, s.n_total) } else { s.n.to_string() };
-            // Months until something happens: a replication where it never happens is later than
-            // any where it does, so the percentiles are over every replication.
-            let q = |p: f64, within: f64| {
-                if NEVER_LAST.contains(name) {
-                    dcplan_sim::stats::percentile_never_last(&v.kpi(name), p).map_or("never".to_string(), f)
-                } else {
-                    f(within)
-                }
+            let n = if dcplan_sim::stats::is_never_last(name) {
+                format!("{} (never in {})", s.n_total, s.n_never)
+            } else if s.n < s.n_total {
+                format!("{} of {}", s.n, s.n_total)
+            } else {
+                s.n.to_string()
             };
-            vec![label.to_string(), f(s.mean), f(s.se), q(0.05, s.p5), q(0.1, s.p10), q(0.5, s.p50), q(0.9, s.p90), q(0.95, s.p95), n]
+            let (mean, se) = if s.n_never > 0 { (crate::compare::mean_text(name, &s), "n/a".to_string()) } else { (f(s.mean), f(s.se)) };
+            vec![label.to_string(), mean, se, f(s.p5), f(s.p10), f(s.p50), f(s.p90), f(s.p95), n]
         })
         .collect();
     Block::Table { header, rows }
@@ -377,14 +433,9 @@ pub fn run_report(loaded: &LoadedScenario, v: &VariantRuns, charts: &[RenderedCh
         )));
     }
     blocks.push(Block::Heading(1, "Key results".into()));
-    blocks.push(Block::Para(
-        "Money in US dollars over the whole horizon. Free cash flow is unlevered and pre-tax: EBITDA - capex + resale proceeds + customer prepayments received ahead of the revenue they pay for (less that revenue when it is recognised); NPV adds the remaining book value of the assets at the end of the horizon when the scenario says so."
-            .into(),
-    ));
+    blocks.push(Block::Para(format!("Money in US dollars over the whole horizon. {FINANCE_NOTE}")));
     blocks.push(key_table(v));
-    blocks.push(Block::Para(
-        "Payback percentiles count a replication that never pays back within the horizon as later than any that does (\"never\"); the mean and standard error of payback are over the n replications that pay back. Elsewhere, where n is below the number of replications, the statistics are over the replications in which the quantity exists (DSCR: those with debt). The Risk table gives the probabilities.".into(),
-    ));
+    blocks.push(Block::Para(NEVER_NOTE.into()));
     blocks.push(Block::Heading(2, "Margins".into()));
     blocks.push(Block::Para(
         "Published margins differ by which one they mean: CoreWeave's quarterly releases show an adjusted EBITDA margin of 61-65 % (2024-25) beside a GAAP operating margin of 2-4 % (Q2-Q3 2025) and a net margin of -8 % to -24 % (2025). The three margins here are computed from the same ledger.".into(),
@@ -392,6 +443,9 @@ pub fn run_report(loaded: &LoadedScenario, v: &VariantRuns, charts: &[RenderedCh
     blocks.push(margin_table(v));
     blocks.push(Block::Heading(2, "Risk".into()));
     blocks.push(risk_table(v));
+    blocks.push(Block::Heading(2, "Energy cost".into()));
+    blocks.push(energy_table(v));
+    blocks.push(Block::Bullets(energy_notes(std::slice::from_ref(&&loaded.scenario))));
     blocks.push(Block::Heading(1, "Charts".into()));
     blocks.extend(charts.iter().map(chart_block));
     blocks.push(Block::Heading(1, "Assumptions".into()));
@@ -408,7 +462,14 @@ pub fn run_report(loaded: &LoadedScenario, v: &VariantRuns, charts: &[RenderedCh
 /// The report of a comparison of variants run with common random numbers (the scenarios of
 /// `dcplan compare` or the variants of a sweep). `what` names them ("3 scenarios", "12 variants
 /// of portfolio"); `inputs` describes them.
-pub fn compare_report(what: &str, inputs: Vec<Block>, variants: &[VariantRuns], charts: &[RenderedChart], manifest: &Manifest) -> Doc {
+pub fn compare_report(
+    what: &str,
+    inputs: Vec<Block>,
+    scenarios: &[&dcplan_sim::Scenario],
+    variants: &[VariantRuns],
+    charts: &[RenderedChart],
+    manifest: &Manifest,
+) -> Doc {
     let mut blocks = vec![
         Block::Para(format!(
             "{what} compared over the same {} replications (seed {}): replication r of every variant sees the same demand, failures, weather and market prices, so differences come from the variants, not from chance.",
@@ -424,6 +485,10 @@ pub fn compare_report(what: &str, inputs: Vec<Block>, variants: &[VariantRuns], 
         blocks.push(Block::Heading(1, "Side by side".into()));
         blocks.push(crate::compare::side_by_side(variants));
     }
+    blocks.push(Block::Para(format!(
+        "Project NPV is unlevered and pre-tax (free cash flow before debt flows and income tax, discounted, plus the terminal value where the scenario counts one). Payback counts a replication that never pays back within the horizon as later than any that does: its percentiles read \"never\" where they fall among those, and it has no mean unless every replication pays back. {}",
+        energy_notes(scenarios).join(" ")
+    )));
     blocks.push(Block::Heading(1, format!("Differences against {}", variants.first().map_or("the first", |v| v.name.as_str()))));
     blocks.push(Block::Para(
         "Paired differences are taken replication by replication; the unpaired interval, for contrast, is what two independent runs could tell apart.".into(),
@@ -440,4 +505,44 @@ pub fn compare_report(what: &str, inputs: Vec<Block>, variants: &[VariantRuns], 
         format!("dcplan comparison: {}", variants.iter().map(|v| v.name.as_str()).collect::<Vec<_>>().join(" vs "))
     };
     Doc { title, blocks }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tiny_with_energy(energy: &str) -> dcplan_sim::Scenario {
+        let text = include_str!("../../scenarios/tiny.ron");
+        let text = dcplan_sim::scenario::ron_text::set(text, "energy", energy).expect("energy");
+        dcplan_sim::load_str("tiny.ron", &text).expect("a valid scenario").scenario
+    }
+
+    #[test]
+    fn energy_notes_say_where_the_energy_model_simplifies() {
+        let battery = |dispatch: &str| {
+            format!("(tariff: Flat(price_usd_per_kwh: 0.09), demand_charge_usd_per_kw_month: 6, battery: (energy_mwh: 0.2, power_mw: 0.05, round_trip_efficiency_frac: 0.86, capex_usd_per_kwh: 165, life_cycles: 6000, dispatch: {dispatch}))")
+        };
+        let arbitrage = tiny_with_energy(&battery("PriceArbitrage"));
+        let notes = energy_notes(&[&arbitrage]).join(" ");
+        assert!(notes.contains("knows each day's hourly grid prices in advance"), "{notes}");
+        assert!(notes.contains("not on the 15-minute interval peak"), "{notes}");
+        assert!(!notes.contains("month's load in advance"), "{notes}");
+        let shaving = tiny_with_energy(&battery("PeakShaving(0.8)"));
+        let notes = energy_notes(&[&shaving]).join(" ");
+        assert!(notes.contains("knows the month's load in advance"), "{notes}");
+        // Without a battery or a demand charge there is nothing of either to qualify.
+        let plain = tiny_with_energy("(tariff: Flat(price_usd_per_kwh: 0.09))");
+        let notes = energy_notes(&[&plain]).join(" ");
+        assert!(!notes.contains("Battery") && !notes.contains("15-minute"), "{notes}");
+        // A comparison names what any of its scenarios needs.
+        let notes = energy_notes(&[&plain, &shaving]).join(" ");
+        assert!(notes.contains("month's load in advance") && notes.contains("15-minute"), "{notes}");
+    }
+
+    #[test]
+    fn finance_notes_state_the_conventions_of_the_ledger() {
+        assert!(FINANCE_NOTE.contains("Project free cash flow, NPV and IRR are unlevered and pre-tax"));
+        assert!(FINANCE_NOTE.contains("Equity IRR is after debt service and taxes"));
+        assert!(BREAK_EVEN_NOTE.contains("assumes demand does not react to price"));
+    }
 }

@@ -238,8 +238,13 @@ pub fn run_sensitivity(loaded: &LoadedScenario, req: &RunRequest) -> Result<Fini
     Ok(Finished { dir, variants: runs, headlines, wall: t0.elapsed() })
 }
 
+/// The sensitivity table; a P50 payback that falls among the replications that never pay back
+/// within the horizon reads `never`.
 fn sensitivity_frame(rows: &[SensitivityRow], base_npv: f64, base_payback: Option<f64>) -> Result<DataFrame> {
     let col = |name: &str, f: &dyn Fn(&SensitivityRow) -> Option<f64>| Column::new(name.into(), rows.iter().map(f).collect::<Vec<Option<f64>>>());
+    let months = |name: &str, f: &dyn Fn(&SensitivityRow) -> Option<f64>| {
+        Column::new(name.into(), rows.iter().map(|r| tables::months_cell(f(r))).collect::<Vec<Option<String>>>())
+    };
     let columns = vec![
         Column::new("input".into(), rows.iter().map(|r| r.input.path.clone()).collect::<Vec<_>>()),
         col("value_p10", &|r| Some(r.input.low)),
@@ -249,9 +254,9 @@ fn sensitivity_frame(rows: &[SensitivityRow], base_npv: f64, base_payback: Optio
         col("npv_p50_usd_base", &|_| Some(base_npv)),
         col("npv_p50_usd_at_p90", &|r| Some(r.npv.1)),
         col("npv_swing_usd", &|r| Some((r.npv.1 - r.npv.0).abs())),
-        col("payback_p50_months_at_p10", &|r| r.payback.0),
-        col("payback_p50_months_base", &|_| base_payback),
-        col("payback_p50_months_at_p90", &|r| r.payback.1),
+        months("payback_p50_months_at_p10", &|r| r.payback.0),
+        months("payback_p50_months_base", &|_| base_payback),
+        months("payback_p50_months_at_p90", &|r| r.payback.1),
     ];
     DataFrame::new(rows.len(), columns).context("building the sensitivity table")
 }
@@ -315,7 +320,8 @@ pub fn run_optimize(loaded: &LoadedScenario, req: &RunRequest) -> Result<Finishe
         &opt,
         |values: &[f64]| -> Result<Score> {
             let name = optimize::name(&opt, values);
-            let candidate = dcplan_sim::sweep::apply(loaded, &optimize::settings(&opt, values), &name).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let source = |_: &str| format!("set by dcplan optimize: candidate {name}");
+            let candidate = dcplan_sim::sweep::apply(loaded, &optimize::settings(&opt, values), &name, &source).map_err(|e| anyhow::anyhow!("{e}"))?;
             let config = RunConfig { seed, replications: 0..n, threads: req.threads, options: dcplan_sim::model::ReplicationOptions::for_run(&candidate, seed, n) };
             let output = run_all(&candidate, &config, &progress, &format!("candidate {name}"))?;
             let v = VariantRuns { name: name.clone(), seed, start: candidate.scenario.simulation.start, output };
@@ -350,7 +356,7 @@ pub fn run_optimize(loaded: &LoadedScenario, req: &RunRequest) -> Result<Finishe
     // Files.
     tables::write_csv(&mut candidates_frame(&opt, &results, &front)?, &out.path("candidates.csv"))?;
     std::fs::write(out.path("scenario.ron"), &loaded.source_text).context("writing scenario.ron")?;
-    let best_text = best_scenario_text(loaded, &opt, &results[best_i])?;
+    let best_text = best_scenario_text(loaded, &opt, &results[best_i], results.len())?;
     std::fs::write(out.path("best.ron"), &best_text).context("writing best.ron")?;
     let (x_label, x_mark) = match &constraint {
         Some(c) => (format!("P(payback within {:.0} months) (%)", c.payback_months), vec![(format!("required {}", percent(c.probability)), c.probability)]),
@@ -461,11 +467,31 @@ pub fn run_optimize(loaded: &LoadedScenario, req: &RunRequest) -> Result<Finishe
     Ok(Finished { dir, variants: Vec::new(), headlines, wall: t0.elapsed() })
 }
 
-/// The scenario text of a candidate, without the `optimize` section, headed by a comment.
-fn best_scenario_text(loaded: &LoadedScenario, opt: &dcplan_sim::scenario::Optimize, c: &CandidateResult) -> Result<String> {
+/// The scenario text of a candidate, without the `optimize` section, headed by a comment. Each
+/// value the search set gets a comment saying so (with how the candidate scored) in place of the
+/// comment of the value it replaced, so that `dcplan run best.ron` names the search as its source.
+fn best_scenario_text(
+    loaded: &LoadedScenario,
+    opt: &dcplan_sim::scenario::Optimize,
+    c: &CandidateResult,
+    candidates: usize,
+) -> Result<String> {
+    let score = &c.explored.score;
+    let how = match &opt.constraint {
+        None => format!("best candidate of {candidates} (P50 NPV {})", money(score.objective)),
+        Some(k) => {
+            let p = format!("P(payback within {:.0} months) {}, required {}", k.payback_months, percent(score.probability), percent(k.probability));
+            if score.feasible {
+                format!("best feasible candidate of {candidates} (P50 NPV {}; {p})", money(score.objective))
+            } else {
+                format!("no candidate of {candidates} is feasible; the closest (P50 NPV {}; {p})", money(score.objective))
+            }
+        }
+    };
+    let source = format!("set by dcplan optimize: {how}");
     let mut text = loaded.source_text.clone();
     for (path, value) in optimize::settings(opt, &c.explored.values) {
-        text = dcplan_sim::scenario::ron_text::set(&text, &path, &value).map_err(|e| anyhow::anyhow!("{path}: {e}"))?;
+        text = dcplan_sim::scenario::ron_text::set_with_source(&text, &path, &value, &source).map_err(|e| anyhow::anyhow!("{path}: {e}"))?;
     }
     text = dcplan_sim::scenario::ron_text::set(&text, "optimize", "None").map_err(|e| anyhow::anyhow!("optimize: {e}"))?;
     Ok(format!("// The best candidate found by `dcplan optimize` on {}: {}.\n{text}", loaded.file, c.name))
@@ -486,7 +512,7 @@ fn candidates_frame(opt: &dcplan_sim::scenario::Optimize, results: &[CandidateRe
     columns.push(Column::new("constraint_probability".into(), f(&|r| Some(r.explored.score.probability))));
     columns.push(Column::new("feasible".into(), results.iter().map(|r| r.explored.score.feasible).collect::<Vec<bool>>()));
     columns.push(Column::new("on_frontier".into(), (0..results.len()).map(|i| front.contains(&i)).collect::<Vec<bool>>()));
-    columns.push(Column::new("payback_p50_months".into(), f(&|r| r.payback_p50)));
+    columns.push(Column::new("payback_p50_months".into(), results.iter().map(|r| tables::months_cell(r.payback_p50)).collect::<Vec<Option<String>>>()));
     columns.push(Column::new("ebitda_margin_p50_frac".into(), f(&|r| Some(r.ebitda_margin_p50))));
     columns.push(Column::new("capex_p50_usd".into(), f(&|r| Some(r.capex_p50))));
     DataFrame::new(results.len(), columns).context("building the candidates table")

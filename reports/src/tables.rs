@@ -8,7 +8,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use dcplan_sim::energy::dispatch::HourFlows;
 use dcplan_sim::results::{Kpis, MonthRow};
-use dcplan_sim::stats::{Summary, summarize};
+use dcplan_sim::stats::{Summary, summarize_kpi};
 use dcplan_sim::time::YearMonth;
 use dcplan_sim::{Replication, RunOutput};
 use polars::prelude::{Column, CsvWriter, DataFrame, ParquetCompression, ParquetReader, ParquetWriter, SerReader, SerWriter};
@@ -32,9 +32,10 @@ impl VariantRuns {
         self.output.replications.iter().map(|r| r.kpis.get(name)).collect()
     }
 
-    /// Summary statistics of one KPI.
+    /// Summary statistics of one KPI; a quantity that may never happen (payback) counts "never"
+    /// as later than any month ([`summarize_kpi`]).
     pub fn summary(&self, name: &str) -> Summary {
-        summarize(&self.kpi(name))
+        summarize_kpi(name, &self.kpi(name))
     }
 }
 
@@ -227,13 +228,22 @@ pub fn hourly_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
     DataFrame::new(height, cols).context("building the hourly table")
 }
 
-/// Statistics per variant and KPI.
+/// Statistics per variant and KPI: `n`, `n_total`, `share_never`, the moments
+/// ([`MOMENT_STATS`]) and the rank statistics ([`RANK_STATS`]), then the risk rows.
+///
+/// For a quantity that may never happen ([`dcplan_sim::stats::NEVER_LAST`]: payback, first
+/// profitable month), `share_never` is the share of replications where it never happens within
+/// the horizon, a rank statistic that falls among them reads `never`, and the moments are empty
+/// unless every replication reaches it. Elsewhere `share_never` is empty and the statistics are
+/// over the `n` replications where the quantity exists.
 pub fn summary_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
     let mut variant = Vec::new();
     let mut kpi = Vec::new();
-    let mut stats: Vec<Vec<f64>> = vec![Vec::new(); SUMMARY_STATS.len()];
+    let mut moments: Vec<Vec<Option<f64>>> = vec![Vec::new(); MOMENT_STATS.len()];
+    let mut ranks: Vec<Vec<Option<String>>> = vec![Vec::new(); RANK_STATS.len()];
     let mut n = Vec::new();
     let mut n_total = Vec::new();
+    let mut share_never = Vec::new();
     for v in variants {
         for c in Kpis::COLUMNS {
             let s = v.summary(c.name);
@@ -241,8 +251,13 @@ pub fn summary_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
             kpi.push(c.name.to_string());
             n.push(s.n as u64);
             n_total.push(s.n_total as u64);
-            for (i, (_, f)) in SUMMARY_STATS.iter().enumerate() {
-                stats[i].push(f(&s));
+            share_never.push(share_never_cell(c.name, &s));
+            for (col, (_, f)) in moments.iter_mut().zip(MOMENT_STATS) {
+                let x = f(&s);
+                col.push(x.is_finite().then_some(x));
+            }
+            for (col, (_, f)) in ranks.iter_mut().zip(RANK_STATS) {
+                col.push(stat_cell(f(&s)));
             }
         }
     }
@@ -252,15 +267,47 @@ pub fn summary_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
         Column::new("kpi".into(), kpi),
         Column::new("n".into(), n),
         Column::new("n_total".into(), n_total),
+        Column::new("share_never".into(), share_never),
     ];
-    for ((name, _), values) in SUMMARY_STATS.iter().zip(stats) {
-        let values: Vec<Option<f64>> = values.into_iter().map(|x| x.is_finite().then_some(x)).collect();
+    for ((name, _), values) in MOMENT_STATS.iter().zip(moments) {
+        cols.push(Column::new((*name).into(), values));
+    }
+    for ((name, _), values) in RANK_STATS.iter().zip(ranks) {
         cols.push(Column::new((*name).into(), values));
     }
     let mut df = DataFrame::new(height, cols).context("building the summary table")?;
     df.vstack_mut(&risk_frame(variants)?).context("adding the risk rows")?;
     Ok(df)
 }
+
+/// The `share_never` cell of a quantity: the share of replications where it never happens,
+/// for a quantity that may never happen; empty for any other.
+pub fn share_never_cell(name: &str, s: &Summary) -> Option<f64> {
+    let share = s.share_never();
+    (dcplan_sim::stats::is_never_last(name) && share.is_finite()).then_some(share)
+}
+
+/// A rank statistic as a table cell: the number as polars writes a float, `never` where the
+/// statistic falls among the replications where the event never happens (infinity), empty
+/// where it does not exist.
+pub fn stat_cell(x: f64) -> Option<String> {
+    if x == f64::INFINITY {
+        Some(NEVER.into())
+    } else if x.is_finite() {
+        Some(zmij::Buffer::new().format(x).to_string())
+    } else {
+        None
+    }
+}
+
+/// A time until an event as a table cell: the number, or `never` (`None`: the event never
+/// happens within the horizon).
+pub fn months_cell(x: Option<f64>) -> Option<String> {
+    stat_cell(x.unwrap_or(f64::INFINITY))
+}
+
+/// What a cell says where an event never happens within the horizon.
+pub const NEVER: &str = "never";
 
 /// Risk statistics as rows shaped like the summary (`mean` holds the probability or CVaR, `se`
 /// its standard error where one exists).
@@ -286,6 +333,7 @@ pub fn risk_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
         Column::new("kpi".into(), kpi),
         Column::new("n".into(), n.clone()),
         Column::new("n_total".into(), n),
+        Column::new("share_never".into(), vec![None::<f64>; height]),
         Column::new("mean".into(), mean.clone()),
         Column::new("se".into(), se.clone()),
     ];
@@ -293,8 +341,11 @@ pub fn risk_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
     let hi: Vec<Option<f64>> = mean.iter().zip(&se).map(|(m, e)| Some(m.unwrap_or(f64::NAN) + dcplan_sim::stats::Z95 * (*e)?)).collect();
     cols.push(Column::new("ci95_lo".into(), lo));
     cols.push(Column::new("ci95_hi".into(), hi));
-    for (name, _) in SUMMARY_STATS.iter().skip(4) {
+    for (name, _) in MOMENT_STATS.iter().skip(4) {
         cols.push(Column::new((*name).into(), vec![None::<f64>; height]));
+    }
+    for (name, _) in RANK_STATS {
+        cols.push(Column::new((*name).into(), vec![None::<String>; height]));
     }
     DataFrame::new(height, cols).context("building the risk table")
 }
@@ -316,13 +367,18 @@ pub fn risk_rows(v: &VariantRuns) -> Vec<(String, (f64, f64))> {
 
 type StatFn = fn(&Summary) -> f64;
 
-/// Statistic columns of the summary table.
-pub const SUMMARY_STATS: &[(&str, StatFn)] = &[
+/// Moment columns of the summary table (numbers; empty where they do not exist, and for a
+/// quantity that may never happen unless every replication reaches it).
+pub const MOMENT_STATS: &[(&str, StatFn)] = &[
     ("mean", |s| s.mean),
     ("se", |s| s.se),
     ("ci95_lo", |s| s.ci95_lo),
     ("ci95_hi", |s| s.ci95_hi),
     ("sd", |s| s.sd),
+];
+
+/// Rank statistic columns of the summary table (a number, or `never`).
+pub const RANK_STATS: &[(&str, StatFn)] = &[
     ("min", |s| s.min),
     ("p5", |s| s.p5),
     ("p10", |s| s.p10),
@@ -355,4 +411,80 @@ pub fn write_csv(df: &mut DataFrame, path: &Path) -> Result<()> {
 pub fn read_parquet(path: &Path) -> Result<DataFrame> {
     let file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
     ParquetReader::new(file).finish().with_context(|| format!("reading {}", path.display()))
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A variant whose replications have the given paybacks (`None`: never within the horizon).
+    pub(crate) fn with_paybacks(name: &str, paybacks: &[Option<f64>]) -> VariantRuns {
+        let replications = paybacks
+            .iter()
+            .enumerate()
+            .map(|(i, p)| Replication {
+                index: i as u64,
+                kpis: Kpis { payback_months: *p, npv_usd: i as f64, ..Kpis::default() },
+                months: Vec::new(),
+                params: Vec::new(),
+                fleet: Vec::new(),
+                skus: Vec::new(),
+                market_prices: Vec::new(),
+                hourly: Vec::new(),
+                events: 0,
+            })
+            .collect();
+        VariantRuns {
+            name: name.into(),
+            seed: 1,
+            start: YearMonth { year: 2027, month: 1 },
+            output: RunOutput { replications, failures: Vec::new() },
+        }
+    }
+
+    /// The CSV text of a frame, as a header and rows of cells.
+    pub(crate) fn csv_rows(df: &mut DataFrame) -> (Vec<String>, Vec<Vec<String>>) {
+        let mut buf = Vec::new();
+        CsvWriter::new(&mut buf).include_header(true).finish(df).expect("csv");
+        let text = String::from_utf8(buf).expect("utf-8");
+        let mut lines = text.lines().map(|l| l.split(',').map(String::from).collect::<Vec<_>>());
+        (lines.next().expect("header"), lines.collect())
+    }
+
+    /// 7 of 10 replications never pay back, the 3 that do at 40, 50 and 63 months.
+    pub(crate) fn mostly_never() -> Vec<Option<f64>> {
+        let mut p = vec![Some(63.0), None, Some(40.0), None, None, Some(50.0), None];
+        p.extend([None; 3]);
+        p
+    }
+
+    #[test]
+    fn summary_says_never_where_most_replications_never_pay_back() {
+        let (header, rows) = csv_rows(&mut summary_frame(&[with_paybacks("base", &mostly_never())]).expect("summary"));
+        let col = |name: &str| header.iter().position(|h| h == name).unwrap_or_else(|| panic!("column {name} in {header:?}"));
+        let row = rows.iter().find(|r| r[col("kpi")] == "payback_months").expect("payback row");
+        assert_eq!(row[col("p50")], "never", "{row:?}");
+        assert_eq!(row[col("share_never")], "0.7");
+        assert_eq!((row[col("n")].as_str(), row[col("n_total")].as_str()), ("3", "10"));
+        // Nearest rank with never last: P10 is the first of ten, P25 the third, P95 and max never.
+        assert_eq!((row[col("min")].as_str(), row[col("p10")].as_str(), row[col("p25")].as_str()), ("40.0", "40.0", "63.0"));
+        assert_eq!((row[col("p75")].as_str(), row[col("p95")].as_str(), row[col("max")].as_str()), ("never", "never", "never"));
+        // No mean over only the replications that pay back.
+        for stat in ["mean", "se", "ci95_lo", "ci95_hi", "sd"] {
+            assert_eq!(row[col(stat)], "", "{stat}: {row:?}");
+        }
+        // Quantities that always exist have no share_never and plain numbers.
+        let npv = rows.iter().find(|r| r[col("kpi")] == "npv_usd").expect("npv row");
+        assert_eq!((npv[col("share_never")].as_str(), npv[col("p50")].as_str(), npv[col("mean")].as_str()), ("", "4.5", "4.5"));
+        let risk = rows.iter().find(|r| r[col("kpi")] == "p_payback_within_60_months").expect("risk row");
+        assert_eq!((risk[col("mean")].as_str(), risk[col("p50")].as_str()), ("0.2", ""), "40 and 50 months are within 60, 63 is not");
+    }
+
+    #[test]
+    fn summary_of_a_payback_every_replication_reaches_has_its_mean() {
+        let (header, rows) = csv_rows(&mut summary_frame(&[with_paybacks("base", &[Some(30.0), Some(40.0), Some(50.0), Some(60.0)])]).expect("summary"));
+        let col = |name: &str| header.iter().position(|h| h == name).expect("column");
+        let row = rows.iter().find(|r| r[col("kpi")] == "payback_months").expect("payback row");
+        assert_eq!((row[col("share_never")].as_str(), row[col("mean")].as_str(), row[col("p50")].as_str()), ("0.0", "45.0", "40.0"));
+    }
 }

@@ -17,8 +17,9 @@ use crate::sweep;
 pub struct Score {
     /// The objective (P50 NPV, USD); larger is better.
     pub objective: f64,
-    /// Estimated probability that the constraint's event happens (e.g. payback within N months);
-    /// 1 when the search has no constraint.
+    /// Estimated probability that the constraint's event happens (e.g. payback within N months,
+    /// a replication that never pays back counting as not within); 1 when the search has no
+    /// constraint.
     pub probability: f64,
     /// Whether the candidate meets the constraint.
     pub feasible: bool,
@@ -194,7 +195,8 @@ pub fn check(loaded: &LoadedScenario) -> Vec<Problem> {
         if v.min < v.max && v.min.is_finite() && v.max.is_finite() {
             for x in [v.min, v.max] {
                 let x = snap(v, x);
-                if let Err(e) = sweep::apply(loaded, &[(v.path.clone(), number_text(x))], &format!("{}={}", v.path, number_text(x))) {
+                let name = format!("{}={}", v.path, number_text(x));
+                if let Err(e) = sweep::apply(loaded, &[(v.path.clone(), number_text(x))], &name, &|_| format!("set by dcplan optimize: bound check {name}")) {
                     let message = match e {
                         crate::scenario::ScenarioError::Invalid { problems, .. } => {
                             problems.iter().map(|p| p.message.clone()).collect::<Vec<_>>().join("; ")

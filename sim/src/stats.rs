@@ -35,6 +35,27 @@ pub struct Summary {
     pub p95: f64,
     /// Maximum.
     pub max: f64,
+    /// Replications where the event never happens within the horizon (quantities summarised with
+    /// [`summarize_never_last`]; 0 otherwise).
+    pub n_never: usize,
+}
+
+impl Summary {
+    /// Share of replications where the event never happens within the horizon (0 for a quantity
+    /// that always exists; NaN without replications).
+    pub fn share_never(&self) -> f64 {
+        if self.n_total == 0 { f64::NAN } else { self.n_never as f64 / self.n_total as f64 }
+    }
+}
+
+/// KPIs counted in months until an event that may never happen within the horizon. Their
+/// percentiles count "never" as later than any month ([`summarize_never_last`]) in every table,
+/// chart and report.
+pub const NEVER_LAST: &[&str] = &["payback_months", "first_profit_months"];
+
+/// Whether a KPI is counted until an event that may never happen (see [`NEVER_LAST`]).
+pub fn is_never_last(name: &str) -> bool {
+    NEVER_LAST.contains(&name)
 }
 
 /// z for a two-sided 95 % interval.
@@ -57,7 +78,9 @@ pub fn percentile_sorted(sorted: &[f64], p: f64) -> f64 {
 
 /// Nearest-rank percentile `p` of values where `None` (an event that never happens, such as a
 /// payback beyond the horizon) sorts after every finite value; `None` when the percentile falls
-/// among those. Nearest rank, so that "never" is reported rather than interpolated.
+/// among those. Nearest rank (Hyndman and Fan type 1, NumPy's `inverted_cdf`: the smallest value
+/// with at least a share `p` of replications at or below it), so that "never" is reported rather
+/// than interpolated.
 pub fn percentile_never_last(values: &[Option<f64>], p: f64) -> Option<f64> {
     let mut vals: Vec<f64> = values.iter().map(|x| x.unwrap_or(f64::INFINITY)).collect();
     if vals.is_empty() {
@@ -67,6 +90,51 @@ pub fn percentile_never_last(values: &[Option<f64>], p: f64) -> Option<f64> {
     let idx = ((p * vals.len() as f64).ceil() as usize).clamp(1, vals.len()) - 1;
     let x = vals[idx];
     x.is_finite().then_some(x)
+}
+
+/// Summarise a KPI by its definition: a quantity that may never happen (see [`NEVER_LAST`]) with
+/// [`summarize_never_last`], any other with [`summarize`].
+pub fn summarize_kpi(name: &str, values: &[Option<f64>]) -> Summary {
+    if is_never_last(name) { summarize_never_last(values) } else { summarize(values) }
+}
+
+/// Summarise a time until an event that may never happen; `None` means it never happens within
+/// the horizon. Percentiles, minimum and maximum count "never" as later than any month and are
+/// nearest-rank ([`percentile_never_last`]); a percentile that falls among the replications that
+/// never reach the event is `f64::INFINITY` ("never"). The mean, standard deviation, standard
+/// error and confidence interval exist only when every replication reaches the event (NaN
+/// otherwise): a mean over only those that do would say nothing about those that do not.
+pub fn summarize_never_last(values: &[Option<f64>]) -> Summary {
+    let reached = summarize(values);
+    let n_never = values.iter().filter(|v| !v.is_some_and(f64::is_finite)).count();
+    let q = |p: f64| {
+        if values.is_empty() {
+            f64::NAN
+        } else {
+            percentile_never_last(values, p).unwrap_or(f64::INFINITY)
+        }
+    };
+    let undefined = n_never > 0;
+    let moment = |x: f64| if undefined { f64::NAN } else { x };
+    Summary {
+        n: reached.n,
+        n_total: values.len(),
+        mean: moment(reached.mean),
+        sd: moment(reached.sd),
+        se: moment(reached.se),
+        ci95_lo: moment(reached.ci95_lo),
+        ci95_hi: moment(reached.ci95_hi),
+        min: q(0.0),
+        p5: q(0.05),
+        p10: q(0.10),
+        p25: q(0.25),
+        p50: q(0.50),
+        p75: q(0.75),
+        p90: q(0.90),
+        p95: q(0.95),
+        max: q(1.0),
+        n_never,
+    }
 }
 
 /// Summarise values; `None` entries count in `n_total` only.
@@ -95,6 +163,7 @@ pub fn summarize(values: &[Option<f64>]) -> Summary {
         p90: q(0.90),
         p95: q(0.95),
         max: v.last().copied().unwrap_or(f64::NAN),
+        n_never: 0,
     }
 }
 
@@ -108,6 +177,34 @@ mod tests {
         assert_eq!(percentile_sorted(&v, 0.5), 3.0);
         assert!((percentile_sorted(&v, 0.9) - 7.6).abs() < 1e-12);
         assert!((percentile_sorted(&v, 0.1) - 1.4).abs() < 1e-12);
+    }
+
+    #[test]
+    fn never_last_summary_counts_never_as_later_than_any_month() {
+        // 7 of 10 replications never pay back: the median is "never", not the median of the 3.
+        let mut v = vec![Some(40.0), Some(63.0), Some(50.0)];
+        v.extend([None; 7]);
+        let s = summarize_never_last(&v);
+        assert_eq!((s.n, s.n_total, s.n_never), (3, 10, 7));
+        assert!((s.share_never() - 0.7).abs() < 1e-12);
+        assert_eq!(s.p50, f64::INFINITY);
+        assert_eq!(s.max, f64::INFINITY);
+        // Nearest rank (NumPy `inverted_cdf`): P10 is the 1st of 10, P25 the 3rd, P30 the 3rd.
+        assert_eq!((s.min, s.p5, s.p10, s.p25), (40.0, 40.0, 40.0, 63.0));
+        assert_eq!(percentile_never_last(&v, 0.3), Some(63.0));
+        assert_eq!(percentile_never_last(&v, 0.31), None);
+        // No mean over only the replications that pay back.
+        assert!(s.mean.is_nan() && s.se.is_nan() && s.sd.is_nan() && s.ci95_lo.is_nan());
+        // The plain summary of the same values is what a table printed before: P50 over the three.
+        assert_eq!(summarize(&v).p50, 50.0);
+        // When every replication reaches the event, the mean exists.
+        let all = summarize_never_last(&[Some(10.0), Some(20.0), Some(30.0), Some(40.0)]);
+        assert_eq!((all.n_never, all.mean, all.p50, all.max), (0, 25.0, 20.0, 40.0));
+        assert_eq!(all.share_never(), 0.0);
+        // By name: payback is never-last, NPV is not.
+        assert_eq!(summarize_kpi("payback_months", &v).p50, f64::INFINITY);
+        assert_eq!(summarize_kpi("npv_usd", &v).p50, 50.0);
+        assert!(summarize_never_last(&[]).p50.is_nan());
     }
 
     #[test]

@@ -29,10 +29,13 @@ fn label(value: &str, index: usize) -> String {
 }
 
 /// Put `settings` into the scenario text and load the result; errors name the settings' paths.
-pub fn apply(base: &LoadedScenario, settings: &[(String, String)], name: &str) -> Result<LoadedScenario, ScenarioError> {
+/// Each value written gets `source(path)` as its comment, in place of the comment of the value
+/// it replaces (which described that value, not this one), so the variant's assumptions table
+/// says where the value came from.
+pub fn apply(base: &LoadedScenario, settings: &[(String, String)], name: &str, source: &dyn Fn(&str) -> String) -> Result<LoadedScenario, ScenarioError> {
     let mut text = base.source_text.clone();
     for (path, value) in settings {
-        text = ron_text::set(&text, path, value).map_err(|e| invalid(&base.file, path.clone(), e))?;
+        text = ron_text::set_with_source(&text, path, value, &source(path)).map_err(|e| invalid(&base.file, path.clone(), e))?;
     }
     // A variant is a plain scenario.
     if base.scenario.sweep.is_some() {
@@ -124,7 +127,12 @@ pub fn expand(loaded: &LoadedScenario) -> Result<Vec<Variant>, ScenarioError> {
         if variants.iter().any(|v: &Variant| v.name == name) {
             return Err(invalid(&loaded.file, "sweep.axes".into(), format!("two variants are both named `{name}`; give each value a distinct label")));
         }
-        let v = apply(loaded, &settings, &name)?;
+        let labels: Vec<(&str, &str)> = axes.iter().zip(&picks).map(|((path, values), &j)| (path.as_str(), values[j].0.as_str())).collect();
+        let source = |path: &str| {
+            let label = labels.iter().find(|(p, _)| *p == path).map_or("", |(_, l)| l);
+            format!("sweep axis {path} ({label})")
+        };
+        let v = apply(loaded, &settings, &name, &source)?;
         variants.push(Variant { name, loaded: v, settings });
     }
     Ok(variants)

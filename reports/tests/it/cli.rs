@@ -28,13 +28,48 @@ fn run_writes_every_output_file() {
     let monthly = read_parquet(&tmp.path().join("t/monthly.parquet")).expect("monthly");
     assert_eq!(monthly.height(), 6 * 12);
     let summary = std::fs::read_to_string(tmp.path().join("t/summary.csv")).expect("summary");
-    assert!(summary.lines().next().expect("header").starts_with("variant,kpi,n,n_total,mean,se,ci95_lo,ci95_hi"));
+    assert!(summary.lines().next().expect("header").starts_with("variant,kpi,n,n_total,share_never,mean,se,ci95_lo,ci95_hi"));
     let manifest = std::fs::read_to_string(tmp.path().join("t/manifest.ron")).expect("manifest");
     assert!(manifest.contains("seed: 7") && manifest.contains("scenario_hash: \"blake3:"));
     // No temporary folders are left beside the output.
     let names: Vec<String> =
         std::fs::read_dir(tmp.path()).expect("list").map(|e| e.expect("entry").file_name().to_string_lossy().into_owned()).collect();
     assert_eq!(names, ["t"]);
+}
+
+#[test]
+fn tables_and_report_agree_that_payback_never_happens_and_the_report_says_where_the_model_simplifies() {
+    // Twelve months never pay back the build: every file must say "never", none a number.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let text = super::common::tiny_with(
+        "energy",
+        "(tariff: Flat(price_usd_per_kwh: 0.09), demand_charge_usd_per_kw_month: 6, battery: (energy_mwh: 0.2, power_mw: 0.05, round_trip_efficiency_frac: 0.86, capex_usd_per_kwh: 165, life_cycles: 6000, dispatch: PriceArbitrage))",
+    );
+    std::fs::write(tmp.path().join("b.ron"), text).expect("write");
+    ok(tmp.path(), &["run", "b.ron", "--out", "t", "-r", "4", "-q"]);
+    let summary = std::fs::read_to_string(tmp.path().join("t/summary.csv")).expect("summary");
+    let header: Vec<&str> = summary.lines().next().expect("header").split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).expect("column");
+    let row: Vec<&str> = summary.lines().find(|l| l.contains(",payback_months,")).expect("payback row").split(',').collect();
+    assert_eq!((row[col("p50")], row[col("p10")], row[col("share_never")], row[col("mean")]), ("never", "never", "1.0", ""), "{row:?}");
+    let report = std::fs::read_to_string(tmp.path().join("t/report.md")).expect("report.md");
+    let key = report.lines().find(|l| l.starts_with("| Payback (months")).expect("payback row of the key table");
+    assert!(key.contains("| never |") && key.contains("4 (never in 4)"), "{key}");
+    assert!(report.contains("P50 payback beyond the 12-month horizon"), "executive summary");
+    for statement in [
+        "Battery dispatch knows each day's hourly grid prices in advance",
+        "Demand charges are billed on the month's highest hourly average grid draw, not on the 15-minute interval peak",
+        "The break-even price assumes demand does not react to price",
+        "Project free cash flow, NPV and IRR are unlevered and pre-tax",
+        "Equity IRR is after debt service and taxes",
+        "Project NPV (unlevered, pre-tax free cash flow + terminal value)",
+    ] {
+        assert!(report.contains(statement), "the report says: {statement}");
+    }
+    // The energy notes stand under the energy cost numbers.
+    let energy = report.find("## Energy cost").expect("energy cost section");
+    let battery = report.find("Battery dispatch knows").expect("battery note");
+    assert!(battery > energy && report[energy..battery].contains("Demand charges |"), "the notes follow the energy table");
 }
 
 #[test]

@@ -32,7 +32,7 @@ fn a_sweep_runs_every_variant_and_writes_a_comparison() {
     let diff = csv
         .lines()
         .find(|l| l.starts_with("high,npv_usd,"))
-        .and_then(|l| l.split(',').nth(6))
+        .and_then(|l| l.split(',').nth(csv.lines().next()?.split(',').position(|h| h == "paired_diff_mean")?))
         .and_then(|x| x.parse::<f64>().ok())
         .expect("paired difference of NPV for `high`");
     assert!(diff != 0.0, "the list price changes NPV");
@@ -164,6 +164,21 @@ fn optimize_searches_and_writes_the_best_scenario() {
     let best = std::fs::read_to_string(tmp.path().join("o/best.ron")).expect("best");
     assert!(best.contains("optimize: None"));
     ok(tmp.path(), &["check", "o/best.ron"]);
+    // Each value the search set names the search as its source, not the comment of the value it
+    // replaced; the report of best.ron shows that source.
+    let before = dcplan_sim::scenario::ron_text::leaves(&std::fs::read_to_string(tmp.path().join("opt.ron")).expect("opt.ron"));
+    let after = dcplan_sim::scenario::ron_text::leaves(&best);
+    let comment = |leaves: &[dcplan_sim::scenario::ron_text::Leaf], path: &str| leaves.iter().find(|l| l.path == path).map(|l| l.comment.clone()).unwrap_or_else(|| panic!("{path}"));
+    assert!(!comment(&before, "fleet[0].gpus").is_empty(), "tiny.ron comments its fleet line");
+    for path in ["fleet[0].gpus", "pricing.policy"] {
+        let c = comment(&after, path);
+        assert!(c.starts_with("set by dcplan optimize: ") && c.contains(" candidate") && c.contains("P50 NPV"), "{path}: {c}");
+    }
+    assert_eq!(comment(&after, "fleet[0].network_usd_per_node"), comment(&before, "fleet[0].network_usd_per_node"));
+    ok(tmp.path(), &["run", "o/best.ron", "-r", "2", "--out", "b", "-q"]);
+    let report = std::fs::read_to_string(tmp.path().join("b/report.md")).expect("report");
+    let row = report.lines().find(|l| l.starts_with("| fleet[0].gpus |")).expect("assumption row");
+    assert!(row.contains("set by dcplan optimize") && !row.contains(&comment(&before, "fleet[0].gpus")), "{row}");
     // A scenario without decision variables is refused with a hint.
     let o = dcplan(tmp.path(), &["optimize", scenario("tiny.ron").to_str().expect("utf-8"), "--out", "x"]);
     assert!(!o.status.success() && text(&o).1.contains("no `optimize` section"));

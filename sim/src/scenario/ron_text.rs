@@ -256,6 +256,75 @@ pub fn set(text: &str, path: &str, value: &str) -> Result<String, String> {
     }
 }
 
+/// Like [`set`], and the value gets `source` as its line comment, the comment the report's
+/// assumptions table shows as its source, in place of the comment of the value it replaces:
+/// a comment that ends the value's line is replaced; where other fields or closing brackets
+/// follow the value on its line (their comment is theirs, or their struct's), the line is broken
+/// after the value so that they keep it; a field that is not written is added on a line of its
+/// own. A position in a tuple variant (`pricing.policy.0` in `ListRatio(1.0)`) is not a value
+/// of its own in the assumptions table, so the comment goes to the value it belongs to
+/// (`pricing.policy`). `source` is written on one line.
+pub fn set_with_source(text: &str, path: &str, value: &str, source: &str) -> Result<String, String> {
+    let source = source.split_whitespace().collect::<Vec<_>>().join(" ");
+    match locate(text, path)? {
+        Found::Value(s) => {
+            let replaced = format!("{}{}{}", &text[..s.start], value, &text[s.end..]);
+            let mut owner = path;
+            while let Some((parent, last)) = owner.rsplit_once('.') {
+                if last.parse::<usize>().is_err() {
+                    break;
+                }
+                owner = parent;
+            }
+            let (start, end) = if owner == path {
+                (s.start, s.start + value.len())
+            } else {
+                match locate(&replaced, owner)? {
+                    Found::Value(o) => (o.start, o.end),
+                    Found::MissingField(_) => return Err(format!("`{owner}` is not written in the scenario")),
+                }
+            };
+            Ok(comment_after(&replaced, start, end, &source))
+        }
+        Found::MissingField(body) => {
+            let name = path.rsplit('.').next().unwrap_or(path);
+            let line_end = text[body.start..].find('\n').map_or(text.len(), |i| body.start + i);
+            let indent = format!("{}    ", indentation(text, body.start));
+            let rest = text[body.start..line_end].trim_start();
+            let field = format!("{name}: {value}, // {source}");
+            if rest.is_empty() || rest.starts_with("//") {
+                // Nothing (or a comment) follows the opening bracket: a line of its own after it.
+                Ok(format!("{}\n{indent}{field}{}", &text[..line_end], &text[line_end..]))
+            } else {
+                Ok(format!("{}\n{indent}{field}\n{indent}{}", &text[..body.start], &text[body.start..].trim_start()))
+            }
+        }
+    }
+}
+
+/// The leading whitespace of the line that holds byte `at`.
+fn indentation(text: &str, at: usize) -> &str {
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let line = &text[line_start..];
+    &line[..line.len() - line.trim_start_matches([' ', '\t']).len()]
+}
+
+/// Give the value at `start..end` the line comment `source` (see [`set_with_source`]).
+fn comment_after(text: &str, start: usize, end: usize, source: &str) -> String {
+    let line_end = text[end..].find('\n').map_or(text.len(), |i| end + i);
+    let rest = &text[end..line_end];
+    let after_ws = rest.trim_start();
+    // The comma that ends the value stays with it.
+    let cut = end + (rest.len() - after_ws.len()) + usize::from(after_ws.starts_with(','));
+    let tail = text[cut..line_end].trim_start();
+    if tail.is_empty() || tail.starts_with("//") {
+        // The comment on the line (if any) is the replaced value's own.
+        format!("{} // {source}{}", &text[..cut], &text[line_end..])
+    } else {
+        format!("{} // {source}\n{}{}", &text[..cut], indentation(text, start), &text[cut..].trim_start())
+    }
+}
+
 /// A value written in RON text, with the comment on its line.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Leaf {
@@ -397,6 +466,44 @@ mod tests {
         let t = set(T, "fleet[1].price.0", "1.5").expect("set a tuple item");
         assert_eq!(get(&t, "fleet[1].price").as_deref(), Ok("Pert(1.5, 2, 3)"));
         assert!(get(T, "fleet[1].price.3").is_err());
+    }
+
+    #[test]
+    fn a_value_set_with_its_source_replaces_the_old_comment() {
+        let text = "Scenario(\n    fleet: [\n        (\n            name: \"a\",\n            gpus: 4096, // the build: 512 eight-GPU servers\n        ),\n        (name: \"b\", gpus: 8, sku: \"H100-SXM\", price: Pert(1, 2, 3)), // P: tranche b\n    ],\n    energy: (tariff: Flat(price_usd_per_kwh: 0.0892)), // P: Virginia\n    site: (name: \"x\"), // E: the site\n    empty: (), // nothing\n)";
+        let source = |l: &[Leaf], p: &str| l.iter().find(|x| x.path == p).map(|x| (x.value.clone(), x.comment.clone())).unwrap_or_else(|| panic!("{p} in {l:?}"));
+        let before = leaves(text);
+        assert_eq!(source(&before, "fleet[0].gpus").1, "the build: 512 eight-GPU servers");
+        // Plain `set` keeps the stale comment: the reason for `set_with_source`.
+        assert_eq!(source(&leaves(&set(text, "fleet[0].gpus", "3584").expect("set")), "fleet[0].gpus").1, "the build: 512 eight-GPU servers");
+        let mut t = text.to_string();
+        for (path, value) in [
+            ("fleet[0].gpus", "3584"),
+            ("fleet[1].gpus", "16"),
+            ("energy.tariff.price_usd_per_kwh", "0.1"),
+            ("site.pue", "1.3"),
+            ("empty.a", "1"),
+            ("energy.tariff.price_usd_per_kwh", "0.11"),
+            ("fleet[1].price.1", "2.5"),
+        ] {
+            t = set_with_source(&t, path, value, &format!("set by a test:\n{path}")).expect(path);
+        }
+        let after = leaves(&t);
+        assert_eq!(source(&after, "fleet[0].gpus"), ("3584".into(), "set by a test: fleet[0].gpus".into()));
+        assert_eq!(source(&after, "fleet[1].gpus"), ("16".into(), "set by a test: fleet[1].gpus".into()));
+        // Set twice: the second source replaces the first.
+        assert_eq!(source(&after, "energy.tariff.price_usd_per_kwh"), ("0.11".into(), "set by a test: energy.tariff.price_usd_per_kwh".into()));
+        // A tuple position: the distribution it belongs to carries the source.
+        assert_eq!(source(&after, "fleet[1].price"), ("Pert(1, 2.5, 3)".into(), "set by a test: fleet[1].price.1".into()));
+        assert_eq!(source(&after, "site.pue"), ("1.3".into(), "set by a test: site.pue".into()));
+        assert_eq!(source(&after, "empty.a"), ("1".into(), "set by a test: empty.a".into()));
+        // The values around keep their own sources.
+        assert_eq!(source(&after, "fleet[0].name").1, "");
+        assert_eq!(source(&after, "fleet[1].name").1, "P: tranche b");
+        assert_eq!(source(&after, "fleet[1].sku"), ("\"H100-SXM\"".into(), "P: tranche b".into()));
+        assert_eq!(source(&after, "site.name").1, "E: the site");
+        assert!(!t.contains("512 eight-GPU"), "{t}");
+        assert_eq!(after.len(), before.len() + 1, "site.pue added, empty.a in place of the empty struct: {t}");
     }
 
     #[test]

@@ -46,6 +46,33 @@ fn a_two_axis_sweep_expands_to_the_cartesian_product_with_names() {
 }
 
 #[test]
+fn a_variant_names_the_sweep_as_the_source_of_each_value_it_sets() {
+    let text = with(
+        &tiny_text(),
+        "sweep",
+        r#"(axes: [
+            (path: "fleet[0].gpus", values: [32, 128]),
+            (path: "energy.tariff", values: [Flat(price_usd_per_kwh: 0.05), Flat(price_usd_per_kwh: 0.12)], labels: ["cheap", "dear"]),
+        ])"#,
+    );
+    let base = ron_text::leaves(&text);
+    let comment = |leaves: &[ron_text::Leaf], path: &str| leaves.iter().find(|l| l.path == path).map(|l| l.comment.clone()).unwrap_or_else(|| panic!("{path}"));
+    let old_gpus = comment(&base, "fleet[0].gpus");
+    let old_price = comment(&base, "energy.tariff.price_usd_per_kwh");
+    assert!(!old_gpus.is_empty() && !old_price.is_empty(), "tiny.ron comments its fleet and tariff");
+    let variants = sweep::expand(&load_text(&text)).expect("expand");
+    let v = &variants[3];
+    assert_eq!(v.name, "gpus=128, dear");
+    let leaves = ron_text::leaves(&v.loaded.source_text);
+    assert_eq!(comment(&leaves, "fleet[0].gpus"), "sweep axis fleet[0].gpus (128)");
+    assert_eq!(comment(&leaves, "energy.tariff.price_usd_per_kwh"), "sweep axis energy.tariff (dear)");
+    // The fields next to them keep their own sources.
+    assert_eq!(comment(&leaves, "fleet[0].network_usd_per_node"), comment(&base, "fleet[0].network_usd_per_node"));
+    assert_eq!(comment(&leaves, "fleet[0].sku"), comment(&base, "fleet[0].sku"));
+    assert_eq!(v.loaded.scenario.fleet[0].gpus, 128);
+}
+
+#[test]
 fn an_unknown_sweep_path_is_an_error_naming_the_path() {
     let text = with(&tiny_text(), "sweep", r#"(axes: [(path: "fleet[0].gpuz", values: [32, 64])])"#);
     let errs = errors(&text);
