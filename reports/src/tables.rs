@@ -432,6 +432,7 @@ pub(crate) mod tests {
                 market_prices: Vec::new(),
                 hourly: Vec::new(),
                 events: 0,
+                trace: None,
             })
             .collect();
         VariantRuns {
