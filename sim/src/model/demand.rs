@@ -798,13 +798,15 @@ impl Ctx<'_, '_, '_, '_, '_> {
         let renewable = c.class == ContractClass::Reserved
             && c.renewal_frac > 0.0
             && !c_nodes.0.iter().any(|&n| self.nodes.get(n).is_ok_and(|(node, _)| node.retiring));
-        let (sku_idx, kind, renewal_frac) = (c.sku, c.kind, c.renewal_frac);
-        // The decision and the new term come from the contract's own stream, so no variant's
-        // renewals shift any other draw.
-        let mut decision = self.d.decisions.rng_at(c.key, c.renewals as u64);
-        if renewable && decision.random::<f64>() < renewal_frac {
-            self.renew(e, sku_idx, kind, now, &mut decision);
-            return;
+        let (sku_idx, kind, renewal_frac, key, renewals) = (c.sku, c.kind, c.renewal_frac, c.key, c.renewals);
+        if renewable {
+            // The decision and the new term come from the contract's own stream, so no
+            // variant's renewals shift any other draw.
+            let mut decision = self.d.decisions.rng_at(key, renewals as u64);
+            if decision.random::<f64>() < renewal_frac {
+                self.renew(e, sku_idx, kind, now, &mut decision);
+                return;
+            }
         }
         if c.class == ContractClass::Reserved {
             self.d.counters.churned += 1;
