@@ -54,6 +54,19 @@ pub fn simple_scenario(nodes: u32, arrivals_per_day: f64, mix: &str, horizon_mon
     )
 }
 
+/// `text` (a [`simple_scenario`] of 4 H100 nodes) with its H100s replaced at 12 months by 2 B200
+/// nodes (16 GPUs at $50k), and a B200 market price.
+pub fn with_b200_refresh(text: &str) -> String {
+    text.replace(
+        "pricing: (market: [(sku: \"H100-SXM\", on_demand_usd_per_gpu_hour: 2.0)]",
+        "pricing: (market: [(sku: \"H100-SXM\", on_demand_usd_per_gpu_hour: 2.0), (sku: \"B200\", on_demand_usd_per_gpu_hour: 5.0)]",
+    )
+    .replace(
+        "reliability: (failures: false),",
+        "reliability: (failures: false),\n    lifecycle: (refresh: [(name: \"b200\", replaces: \"t\", at_age_months: 12, sku: \"B200\", gpus: 16, price_usd_per_gpu: 50000)]),",
+    )
+}
+
 /// A mix of one-node on-demand requests with exponential durations of `mean_hours`.
 pub fn one_node_mix(mean_hours: f64) -> String {
     format!("[(class: OnDemand, share_frac: 1.0, size_gpus: 8, duration: Hours(Exponential({mean_hours})), load_frac: 0.5)]")

@@ -209,15 +209,7 @@ fn with_maintenance(text: String) -> String {
 fn maintenance_and_insurance_follow_the_assets_in_service_through_a_refresh() {
     // 4 H100 nodes replaced at 12 months by 2 B200 nodes: from month 12 the H100s are gone and
     // cost neither maintenance nor insurance.
-    let text = with_maintenance(simple_scenario(4, 0.0, &super::common::one_node_mix(24.0), 24))
-        .replace(
-            "pricing: (market: [(sku: \"H100-SXM\", on_demand_usd_per_gpu_hour: 2.0)]",
-            "pricing: (market: [(sku: \"H100-SXM\", on_demand_usd_per_gpu_hour: 2.0), (sku: \"B200\", on_demand_usd_per_gpu_hour: 5.0)]",
-        )
-        .replace(
-            "reliability: (failures: false),",
-            "reliability: (failures: false),\n    lifecycle: (refresh: [(name: \"b200\", replaces: \"t\", at_age_months: 12, sku: \"B200\", gpus: 16, price_usd_per_gpu: 50000)]),",
-        );
+    let text = super::common::with_b200_refresh(&with_maintenance(simple_scenario(4, 0.0, &super::common::one_node_mix(24.0), 24)));
     let rep = run(&load_text(&text), 1, 0);
     let hall = 0.5 * 10e6;
     let h100 = 32.0 * 30_000.0 + 4.0 * 40_000.0;

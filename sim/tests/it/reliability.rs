@@ -139,15 +139,7 @@ fn book_value_falls_straight_line_and_resale_lands_in_the_month_of_sale() {
 #[test]
 fn a_refresh_replaces_a_tranche_at_its_age() {
     // 4 H100 nodes replaced at 12 months by 2 B200 nodes; the hall has room for both fleets.
-    let text = simple_scenario(4, 0.0, &one_node_mix(24.0), 24)
-        .replace(
-            "pricing: (market: [(sku: \"H100-SXM\", on_demand_usd_per_gpu_hour: 2.0)]",
-            "pricing: (market: [(sku: \"H100-SXM\", on_demand_usd_per_gpu_hour: 2.0), (sku: \"B200\", on_demand_usd_per_gpu_hour: 5.0)]",
-        )
-        .replace(
-            "reliability: (failures: false),",
-            "reliability: (failures: false),\n    lifecycle: (refresh: [(name: \"b200\", replaces: \"t\", at_age_months: 12, sku: \"B200\", gpus: 16, price_usd_per_gpu: 50000)]),",
-        );
+    let text = super::common::with_b200_refresh(&simple_scenario(4, 0.0, &one_node_mix(24.0), 24));
     let rep = run(&load_text(&text), 1, 0);
     assert_eq!(rep.months[11].installed_gpus, 32.0);
     assert_eq!(rep.months[12].installed_gpus, 16.0);
