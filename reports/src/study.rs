@@ -381,7 +381,14 @@ pub fn run_optimize(loaded: &LoadedScenario, req: &RunRequest) -> Result<Finishe
         y_format: YFormat::MillionsUsd,
         series,
         frontier: front_points,
-        highlight: Some((format!("best: {}", results[best_i].name), point(&results[best_i]))),
+        highlight: Some((
+            if results[best_i].explored.score.feasible {
+                format!("best: {}", results[best_i].name)
+            } else {
+                format!("closest, none feasible: {}", results[best_i].name)
+            },
+            point(&results[best_i]),
+        )),
         x_marks: x_mark,
         y_marks: vec![("NPV 0".into(), 0.0)],
     };

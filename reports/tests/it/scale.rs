@@ -142,6 +142,24 @@ fn sensitivity_writes_tornado_charts_and_a_ranked_table() {
 }
 
 #[test]
+fn optimize_never_calls_a_candidate_best_when_none_meets_the_constraint() {
+    // Payback within one month is out of reach for every candidate: the chart marks the closest
+    // candidate as such, not as the best.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let text_ = tiny_with(
+        "optimize",
+        r#"(variables: [(path: "fleet[0].gpus", min: 32, max: 96, points: 2, multiple_of: 8)],
+            constraint: (payback_months: 1, probability: 0.99), replications: 2, refinements: 0)"#,
+    );
+    std::fs::write(tmp.path().join("opt.ron"), text_).expect("write");
+    let o = dcplan(tmp.path(), &["optimize", "opt.ron", "--out", "o"]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}{err}");
+    let svg = std::fs::read_to_string(tmp.path().join("o/frontier.svg")).expect("frontier.svg");
+    assert!(svg.contains("closest, none feasible") && !svg.contains("best:"), "the frontier chart's highlight label");
+}
+
+#[test]
 fn optimize_searches_and_writes_the_best_scenario() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let text_ = tiny_with(
