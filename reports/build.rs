@@ -19,7 +19,10 @@ fn main() {
         .filter(|o| o.status.success())
         .map(|o| !o.stdout.is_empty())
         .unwrap_or(false);
-    println!("cargo:rustc-env=DCPLAN_GIT_REVISION={rev}{}", if dirty { "-dirty" } else { "" });
+    println!(
+        "cargo:rustc-env=DCPLAN_GIT_REVISION={rev}{}",
+        if dirty { "-dirty" } else { "" }
+    );
     println!("cargo:rerun-if-changed=../.git/HEAD");
     println!("cargo:rerun-if-changed=../.git/index");
 }

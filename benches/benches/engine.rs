@@ -18,7 +18,9 @@ fn engine(c: &mut Criterion) {
     let mut g = c.benchmark_group("engine");
     g.throughput(Throughput::Elements(EVENTS));
     g.sample_size(10);
-    g.bench_function("bare_heap", |b| b.iter(|| synthetic::bare_heap(EVENTS, PENDING)));
+    g.bench_function("bare_heap", |b| {
+        b.iter(|| synthetic::bare_heap(EVENTS, PENDING))
+    });
     for (name, batched) in [("schedule_per_event", false), ("batched", true)] {
         g.bench_function(name, |b| {
             b.iter_batched(
@@ -44,7 +46,9 @@ fn engine(c: &mut Criterion) {
     let mut g = c.benchmark_group("replication");
     g.throughput(Throughput::Elements(events));
     g.sample_size(10);
-    g.bench_function("reference_10k_events", |b| b.iter(|| run_replication(&loaded, 1, 0, &ReplicationOptions::default())));
+    g.bench_function("reference_10k_events", |b| {
+        b.iter(|| run_replication(&loaded, 1, 0, &ReplicationOptions::default()))
+    });
     g.finish();
 }
 

@@ -3,7 +3,10 @@
 //!
 //! `cargo bench -p dcplan-benches --bench memory` prints one line per horizon.
 
-#![expect(unsafe_code, reason = "a counting global allocator is the way to measure heap use")]
+#![expect(
+    unsafe_code,
+    reason = "a counting global allocator is the way to measure heap use"
+)]
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -36,14 +39,23 @@ static ALLOC: Counting = Counting;
 fn main() {
     // `cargo bench` passes `--bench`; nothing else is accepted.
     println!("peak heap of one replication of benches/scenarios/reference-10k.ron by horizon");
-    println!("{:>8} {:>12} {:>14} {:>16}", "months", "events", "peak heap MB", "of which results");
+    println!(
+        "{:>8} {:>12} {:>14} {:>16}",
+        "months", "events", "peak heap MB", "of which results"
+    );
     for months in [12u32, 24, 48, 96, 192] {
-        let loaded = dcplan_benches::load_with_horizon("benches/scenarios/reference-10k.ron", months);
+        let loaded =
+            dcplan_benches::load_with_horizon("benches/scenarios/reference-10k.ron", months);
         let base = CURRENT.load(Ordering::Relaxed);
         PEAK.store(base, Ordering::Relaxed);
         let rep = run_replication(&loaded, 1, 0, &ReplicationOptions::default());
         let peak = PEAK.load(Ordering::Relaxed) - base;
         let results = rep.months.len() * std::mem::size_of::<dcplan_sim::MonthRow>();
-        println!("{months:>8} {:>12} {:>14.2} {:>16.3}", rep.events, peak as f64 / 1e6, results as f64 / 1e6);
+        println!(
+            "{months:>8} {:>12} {:>14.2} {:>16.3}",
+            rep.events,
+            peak as f64 / 1e6,
+            results as f64 / 1e6
+        );
     }
 }

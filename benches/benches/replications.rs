@@ -6,7 +6,12 @@ use dcplan_sim::model::{ReplicationOptions, run_replication};
 use dcplan_sim::{LoadedScenario, RunConfig};
 
 fn monte_carlo(loaded: &LoadedScenario, n: u64, threads: usize) {
-    let config = RunConfig { seed: 1, replications: 0..n, threads, options: ReplicationOptions::default() };
+    let config = RunConfig {
+        seed: 1,
+        replications: 0..n,
+        threads,
+        options: ReplicationOptions::default(),
+    };
     let out = dcplan_sim::run(loaded, &config, &|| {}).expect("runs");
     assert_eq!(out.replications.len() as u64, n);
 }
@@ -27,7 +32,8 @@ fn replications(c: &mut Criterion) {
     let mut g = c.benchmark_group("scaling_horizon");
     g.sample_size(10);
     for months in [12u32, 24, 48, 96] {
-        let loaded = dcplan_benches::load_with_horizon("benches/scenarios/reference-10k.ron", months);
+        let loaded =
+            dcplan_benches::load_with_horizon("benches/scenarios/reference-10k.ron", months);
         g.throughput(Throughput::Elements(months as u64));
         g.bench_with_input(BenchmarkId::from_parameter(months), &loaded, |b, l| {
             b.iter(|| run_replication(l, 1, 0, &ReplicationOptions::default()))
@@ -40,9 +46,11 @@ fn replications(c: &mut Criterion) {
     for scale in [1u32, 2, 4] {
         let loaded = dcplan_benches::load_scaled("benches/scenarios/reference-10k.ron", 12, scale);
         g.throughput(Throughput::Elements(scale as u64 * 10_240));
-        g.bench_with_input(BenchmarkId::from_parameter(scale * 10_240), &loaded, |b, l| {
-            b.iter(|| run_replication(l, 1, 0, &ReplicationOptions::default()))
-        });
+        g.bench_with_input(
+            BenchmarkId::from_parameter(scale * 10_240),
+            &loaded,
+            |b, l| b.iter(|| run_replication(l, 1, 0, &ReplicationOptions::default())),
+        );
     }
     g.finish();
 }

@@ -7,14 +7,21 @@ use dcplan_sim::model::{ReplicationOptions, run_replication};
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let path = args.next().unwrap_or_else(|| "benches/scenarios/reference-10k.ron".into());
+    let path = args
+        .next()
+        .unwrap_or_else(|| "benches/scenarios/reference-10k.ron".into());
     let n: u64 = args.next().and_then(|s| s.parse().ok()).unwrap_or(2);
-    let loaded = dcplan_sim::load_file(std::path::Path::new(&path)).unwrap_or_else(|e| panic!("{e}"));
+    let loaded =
+        dcplan_sim::load_file(std::path::Path::new(&path)).unwrap_or_else(|e| panic!("{e}"));
     let t = Instant::now();
     let mut events = 0;
     for r in 0..n {
         events += run_replication(&loaded, 1, r, &ReplicationOptions::default()).events;
     }
     let s = t.elapsed().as_secs_f64();
-    println!("{n} replications, {events} events in {s:.2} s: {:.2} M events/s, {:.3} s per replication", events as f64 / s / 1e6, s / n as f64);
+    println!(
+        "{n} replications, {events} events in {s:.2} s: {:.2} M events/s, {:.3} s per replication",
+        events as f64 / s / 1e6,
+        s / n as f64
+    );
 }

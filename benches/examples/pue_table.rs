@@ -22,9 +22,15 @@ fn main() {
                 let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(17);
                 let year = weather.hours(0, 8760, &mut rng);
                 let value: f64 = if wue {
-                    year.iter().map(|w| preset.water_l_per_kwh(w.temperature_c)).sum::<f64>() / 8760.0
+                    year.iter()
+                        .map(|w| preset.water_l_per_kwh(w.temperature_c))
+                        .sum::<f64>()
+                        / 8760.0
                 } else {
-                    year.iter().map(|w| preset.facility_kwh(700.0, 1000.0, w.temperature_c)).sum::<f64>() / (700.0 * 8760.0)
+                    year.iter()
+                        .map(|w| preset.facility_kwh(700.0, 1000.0, w.temperature_c))
+                        .sum::<f64>()
+                        / (700.0 * 8760.0)
                 };
                 print!("{:>20.3}", value);
             }

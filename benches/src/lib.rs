@@ -6,7 +6,9 @@ use dcplan_sim::LoadedScenario;
 
 /// Path of a file relative to the repository root.
 pub fn repo_path(rel: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join(rel)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(rel)
 }
 
 /// Load a scenario by path relative to the repository root, panicking with the full error.
@@ -17,9 +19,15 @@ pub fn load(rel: &str) -> LoadedScenario {
 /// Load scenario text with `horizon_months` replaced (for scaling benchmarks).
 pub fn load_with_horizon(rel: &str, horizon_months: u32) -> LoadedScenario {
     let text = std::fs::read_to_string(repo_path(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"));
-    let re_start = text.find("horizon_months:").expect("scenario has horizon_months");
+    let re_start = text
+        .find("horizon_months:")
+        .expect("scenario has horizon_months");
     let end = text[re_start..].find(',').expect("field ends with a comma") + re_start;
-    let text = format!("{}horizon_months: {horizon_months}{}", &text[..re_start], &text[end..]);
+    let text = format!(
+        "{}horizon_months: {horizon_months}{}",
+        &text[..re_start],
+        &text[end..]
+    );
     dcplan_sim::load_str(rel, &text).unwrap_or_else(|e| panic!("{e}"))
 }
 
@@ -63,7 +71,10 @@ pub mod synthetic {
             let d = next_delay(&mut toy.state);
             meter.set(Rate::ItKw, (d % 100) as f64);
             agenda.schedule(now.plus(d), Event::RequestArrival);
-            if agenda.take_next_if(|e| e == Event::RequestArrival).is_none() {
+            if agenda
+                .take_next_if(|e| e == Event::RequestArrival)
+                .is_none()
+            {
                 break;
             }
             meter.advance(agenda.now());
@@ -72,10 +83,22 @@ pub mod synthetic {
 
     /// An engine with `pending` events in flight, a year long; `batched` picks the handler.
     pub fn engine(pending: u64, batched: bool) -> Engine {
-        let calendar = Calendar::new(YearMonth { year: 2027, month: 1 }, 12);
+        let calendar = Calendar::new(
+            YearMonth {
+                year: 2027,
+                month: 1,
+            },
+            12,
+        );
         let mut engine = Engine::new(calendar);
-        engine.world.insert_resource(Toy { state: 0x9E37_79B9_7F4A_7C15, handled: 0 });
-        engine.world.resource_mut::<Meter>().start_month(SimTime::ZERO, 8_760);
+        engine.world.insert_resource(Toy {
+            state: 0x9E37_79B9_7F4A_7C15,
+            handled: 0,
+        });
+        engine
+            .world
+            .resource_mut::<Meter>()
+            .start_month(SimTime::ZERO, 8_760);
         let s = engine.schedule_mut(EventKind::RequestArrival);
         if batched {
             s.add_systems(handle_batch.in_set(Step::Demand));
@@ -93,7 +116,8 @@ pub mod synthetic {
     pub fn bare_heap(events: u64, pending: u64) -> u64 {
         use std::cmp::Reverse;
         use std::collections::BinaryHeap;
-        let mut heap: BinaryHeap<Reverse<(u64, u64)>> = (0..pending).map(|i| Reverse((i, i))).collect();
+        let mut heap: BinaryHeap<Reverse<(u64, u64)>> =
+            (0..pending).map(|i| Reverse((i, i))).collect();
         let mut state = 0x9E37_79B9_7F4A_7C15u64;
         let mut seq = pending;
         let mut power = 0.0f64;
@@ -118,10 +142,18 @@ pub fn load_scaled(rel: &str, horizon_months: u32, scale: u32) -> LoadedScenario
     let loaded = load_with_horizon(rel, horizon_months);
     let mut text = loaded.source_text.clone();
     for t in &loaded.scenario.fleet {
-        text = text.replacen(&format!("gpus: {}", t.gpus), &format!("gpus: {}", t.gpus * scale as i64), 1);
+        text = text.replacen(
+            &format!("gpus: {}", t.gpus),
+            &format!("gpus: {}", t.gpus * scale as i64),
+            1,
+        );
     }
     let arrivals = loaded.scenario.demand.arrivals_per_day.quantile(0.5);
-    text = text.replacen(&format!("arrivals_per_day: {arrivals}"), &format!("arrivals_per_day: {}", arrivals * scale as f64), 1);
+    text = text.replacen(
+        &format!("arrivals_per_day: {arrivals}"),
+        &format!("arrivals_per_day: {}", arrivals * scale as f64),
+        1,
+    );
     text = text.replacen("it_mw: 15.0", &format!("it_mw: {}", 15.0 * scale as f64), 1);
     dcplan_sim::load_str(rel, &text).unwrap_or_else(|e| panic!("{e}"))
 }

@@ -74,17 +74,25 @@ pub fn render<P: Plot>(plot: &P, dir: &Path) -> Result<RenderedChart> {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
-        plot.draw(&root).map_err(|e| anyhow!("drawing {} (svg): {e}", plot.name()))?;
-        root.present().map_err(|e| anyhow!("finishing {} (svg): {e}", plot.name()))?;
+        plot.draw(&root)
+            .map_err(|e| anyhow!("drawing {} (svg): {e}", plot.name()))?;
+        root.present()
+            .map_err(|e| anyhow!("finishing {} (svg): {e}", plot.name()))?;
     }
     std::fs::write(dir.join(format!("{}.svg", plot.name())), &svg)?;
     let png = dir.join(format!("{}.png", plot.name()));
     {
         let root = BitMapBackend::new(&png, SIZE).into_drawing_area();
-        plot.draw(&root).map_err(|e| anyhow!("drawing {} (png): {e}", plot.name()))?;
-        root.present().map_err(|e| anyhow!("writing {}: {e}", png.display()))?;
+        plot.draw(&root)
+            .map_err(|e| anyhow!("drawing {} (png): {e}", plot.name()))?;
+        root.present()
+            .map_err(|e| anyhow!("writing {}: {e}", png.display()))?;
     }
-    Ok(RenderedChart { name: plot.name().to_string(), title: plot.title().to_string(), svg })
+    Ok(RenderedChart {
+        name: plot.name().to_string(),
+        title: plot.title().to_string(),
+        svg,
+    })
 }
 
 fn e<E: std::fmt::Display>(err: E) -> String {
@@ -111,7 +119,10 @@ pub struct Bands {
 impl Bands {
     /// Percentile bands from per-x samples (`samples[i]` holds every replication's value at `x[i]`).
     pub fn from_samples(x: Vec<f64>, samples: &[Vec<f64>]) -> Bands {
-        let mut b = Bands { x, ..Bands::default() };
+        let mut b = Bands {
+            x,
+            ..Bands::default()
+        };
         for s in samples {
             let mut v: Vec<f64> = s.iter().copied().filter(|x| x.is_finite()).collect();
             v.sort_by(f64::total_cmp);
@@ -176,7 +187,11 @@ pub struct FanChart {
 }
 
 fn bounds(values: impl Iterator<Item = f64>) -> (f64, f64) {
-    let (lo, hi) = values.filter(|v| v.is_finite()).fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
+    let (lo, hi) = values
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+            (a.min(v), b.max(v))
+        });
     if !lo.is_finite() {
         return (0.0, 1.0);
     }
@@ -248,28 +263,57 @@ impl Plot for FanChart {
             all.push(0.0);
         }
         let (y0, y1) = bounds(all.into_iter());
-        let mut chart = xy_chart(root, &self.title, &self.x_label, &self.y_label, (x0, x1), (y0, y1))?;
+        let mut chart = xy_chart(
+            root,
+            &self.title,
+            &self.x_label,
+            &self.y_label,
+            (x0, x1),
+            (y0, y1),
+        )?;
         let c = PALETTE[0];
         let band = |lo: &[f64], hi: &[f64]| -> Vec<(f64, f64)> {
-            b.x.iter().zip(hi).map(|(x, y)| (*x, y * k)).chain(b.x.iter().zip(lo).rev().map(|(x, y)| (*x, y * k))).collect()
+            b.x.iter()
+                .zip(hi)
+                .map(|(x, y)| (*x, y * k))
+                .chain(b.x.iter().zip(lo).rev().map(|(x, y)| (*x, y * k)))
+                .collect()
         };
         chart
-            .draw_series(std::iter::once(Polygon::new(band(&b.p5, &b.p95), c.mix(0.18).filled())))
+            .draw_series(std::iter::once(Polygon::new(
+                band(&b.p5, &b.p95),
+                c.mix(0.18).filled(),
+            )))
             .map_err(e)?
             .label("P5-P95")
-            .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 18, y + 6)], c.mix(0.18).filled()));
+            .legend(move |(x, y)| {
+                Rectangle::new([(x, y - 6), (x + 18, y + 6)], c.mix(0.18).filled())
+            });
         chart
-            .draw_series(std::iter::once(Polygon::new(band(&b.p25, &b.p75), c.mix(0.40).filled())))
+            .draw_series(std::iter::once(Polygon::new(
+                band(&b.p25, &b.p75),
+                c.mix(0.40).filled(),
+            )))
             .map_err(e)?
             .label("P25-P75")
-            .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 18, y + 6)], c.mix(0.40).filled()));
+            .legend(move |(x, y)| {
+                Rectangle::new([(x, y - 6), (x + 18, y + 6)], c.mix(0.40).filled())
+            });
         chart
-            .draw_series(LineSeries::new(b.x.iter().zip(&b.p50).map(|(x, y)| (*x, y * k)), c.stroke_width(3)))
+            .draw_series(LineSeries::new(
+                b.x.iter().zip(&b.p50).map(|(x, y)| (*x, y * k)),
+                c.stroke_width(3),
+            ))
             .map_err(e)?
             .label("P50 (median)")
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(3)));
         if self.zero_line && y0 < 0.0 && y1 > 0.0 {
-            chart.draw_series(LineSeries::new([(x0, 0.0), (x1, 0.0)], BLACK.mix(0.6).stroke_width(1))).map_err(e)?;
+            chart
+                .draw_series(LineSeries::new(
+                    [(x0, 0.0), (x1, 0.0)],
+                    BLACK.mix(0.6).stroke_width(1),
+                ))
+                .map_err(e)?;
         }
         draw_legend(&mut chart, SeriesLabelPosition::UpperLeft, 15)?;
         Ok(())
@@ -303,7 +347,12 @@ impl Plot for Histogram {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
         root.fill(&WHITE).map_err(e)?;
         let k = self.x_format.scale();
-        let v: Vec<f64> = self.values.iter().map(|x| x * k).filter(|x| x.is_finite()).collect();
+        let v: Vec<f64> = self
+            .values
+            .iter()
+            .map(|x| x * k)
+            .filter(|x| x.is_finite())
+            .collect();
         let (lo, hi) = bounds(v.iter().copied());
         let n_bins = ((v.len() as f64).sqrt().ceil() as usize).clamp(5, 40);
         let width = (hi - lo) / n_bins as f64;
@@ -336,11 +385,16 @@ impl Plot for Histogram {
         chart
             .draw_series(counts.iter().enumerate().map(|(i, &n)| {
                 let x0 = lo + i as f64 * width;
-                Rectangle::new([(x0 + width * 0.04, 0.0), (x0 + width * 0.96, n as f64)], c.mix(0.75).filled())
+                Rectangle::new(
+                    [(x0 + width * 0.04, 0.0), (x0 + width * 0.96, n as f64)],
+                    c.mix(0.75).filled(),
+                )
             }))
             .map_err(e)?
             .label("replications per bin")
-            .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 18, y + 6)], c.mix(0.75).filled()));
+            .legend(move |(x, y)| {
+                Rectangle::new([(x, y - 6), (x + 18, y + 6)], c.mix(0.75).filled())
+            });
         for (i, (label, raw)) in self.markers.iter().enumerate() {
             let x = raw * k;
             if !x.is_finite() {
@@ -351,7 +405,9 @@ impl Plot for Histogram {
                 .draw_series(LineSeries::new([(x, 0.0), (x, y_max)], mc.stroke_width(2)))
                 .map_err(e)?
                 .label(format!("{label} = {}", self.x_format.text(*raw)))
-                .legend(move |(px, py)| PathElement::new(vec![(px, py), (px + 18, py)], mc.stroke_width(2)));
+                .legend(move |(px, py)| {
+                    PathElement::new(vec![(px, py), (px + 18, py)], mc.stroke_width(2))
+                });
         }
         draw_legend(&mut chart, SeriesLabelPosition::UpperRight, 15)?;
         Ok(())
@@ -398,31 +454,64 @@ impl Plot for StackedArea {
             base = top;
         }
         let (x0, x1) = bounds(self.x.iter().copied());
-        let line_max = self.lines.iter().flat_map(|(_, _, v)| v.iter().map(|y| y * k)).filter(|y| y.is_finite()).fold(0.0, f64::max);
+        let line_max = self
+            .lines
+            .iter()
+            .flat_map(|(_, _, v)| v.iter().map(|y| y * k))
+            .filter(|y| y.is_finite())
+            .fold(0.0, f64::max);
         // Headroom above the data for the legend, one row per entry, so it covers no data.
         let entries = (layers.len() + self.lines.len()) as f64;
-        let y1 = base.iter().copied().fold(0.0, f64::max).max(line_max).max(1e-9) * (1.08 + 0.055 * entries).min(1.6);
-        let mut chart = xy_chart(root, &self.title, &self.x_label, &self.y_label, (x0, x1), (0.0, y1))?;
+        let y1 = base
+            .iter()
+            .copied()
+            .fold(0.0, f64::max)
+            .max(line_max)
+            .max(1e-9)
+            * (1.08 + 0.055 * entries).min(1.6);
+        let mut chart = xy_chart(
+            root,
+            &self.title,
+            &self.x_label,
+            &self.y_label,
+            (x0, x1),
+            (0.0, y1),
+        )?;
         for (label, colour, lo, hi) in layers {
             if hi.iter().zip(&lo).all(|(h, l)| (h - l).abs() < 1e-12) {
                 continue;
             }
-            let pts: Vec<(f64, f64)> =
-                self.x.iter().zip(&hi).map(|(x, y)| (*x, *y)).chain(self.x.iter().zip(&lo).rev().map(|(x, y)| (*x, *y))).collect();
+            let pts: Vec<(f64, f64)> = self
+                .x
+                .iter()
+                .zip(&hi)
+                .map(|(x, y)| (*x, *y))
+                .chain(self.x.iter().zip(&lo).rev().map(|(x, y)| (*x, *y)))
+                .collect();
             chart
                 .draw_series(std::iter::once(Polygon::new(pts, colour.filled())))
                 .map_err(e)?
                 .label(label)
-                .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 18, y + 6)], colour.filled()));
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 6), (x + 18, y + 6)], colour.filled())
+                });
         }
         for (label, colour, values) in &self.lines {
             let colour = *colour;
-            let pts: Vec<(f64, f64)> = self.x.iter().zip(values).filter(|(_, y)| y.is_finite()).map(|(x, y)| (*x, y * k)).collect();
+            let pts: Vec<(f64, f64)> = self
+                .x
+                .iter()
+                .zip(values)
+                .filter(|(_, y)| y.is_finite())
+                .map(|(x, y)| (*x, y * k))
+                .collect();
             chart
                 .draw_series(LineSeries::new(pts, colour.stroke_width(3)))
                 .map_err(e)?
                 .label(label.as_str())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(3)));
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(3))
+                });
         }
         draw_legend(&mut chart, SeriesLabelPosition::UpperLeft, 14)?;
         Ok(())
@@ -433,7 +522,11 @@ impl Plot for StackedArea {
 pub fn shade(c: RGBColor, t: f64) -> RGBColor {
     let f = |v: u8| -> u8 {
         let v = v as f64;
-        let out = if t >= 0.0 { v + (255.0 - v) * t } else { v * (1.0 + t) };
+        let out = if t >= 0.0 {
+            v + (255.0 - v) * t
+        } else {
+            v * (1.0 + t)
+        };
         out.round().clamp(0.0, 255.0) as u8
     };
     RGBColor(f(c.0), f(c.1), f(c.2))
@@ -469,9 +562,20 @@ impl Plot for MultiFan {
         root.fill(&WHITE).map_err(e)?;
         let k = self.y_format.scale();
         let (x0, x1) = bounds(self.x.iter().copied());
-        let all = self.series.iter().flat_map(|(_, _, lo, mid, hi)| lo.iter().chain(mid).chain(hi)).map(|v| v * k);
+        let all = self
+            .series
+            .iter()
+            .flat_map(|(_, _, lo, mid, hi)| lo.iter().chain(mid).chain(hi))
+            .map(|v| v * k);
         let (y0, y1) = bounds(all.chain(std::iter::once(0.0)));
-        let mut chart = xy_chart(root, &self.title, &self.x_label, &self.y_label, (x0, x1), (y0, y1))?;
+        let mut chart = xy_chart(
+            root,
+            &self.title,
+            &self.x_label,
+            &self.y_label,
+            (x0, x1),
+            (y0, y1),
+        )?;
         for (label, colour, lo, mid, hi) in &self.series {
             let c = *colour;
             if !lo.is_empty() && !hi.is_empty() {
@@ -482,20 +586,39 @@ impl Plot for MultiFan {
                     .map(|(x, y)| (*x, y * k))
                     .chain(self.x.iter().zip(lo).rev().map(|(x, y)| (*x, y * k)))
                     .collect();
-                chart.draw_series(std::iter::once(Polygon::new(pts, c.mix(0.18).filled()))).map_err(e)?;
                 chart
-                    .draw_series(LineSeries::new(self.x.iter().zip(mid).filter(|(_, y)| y.is_finite()).map(|(x, y)| (*x, y * k)), c.stroke_width(3)))
+                    .draw_series(std::iter::once(Polygon::new(pts, c.mix(0.18).filled())))
+                    .map_err(e)?;
+                chart
+                    .draw_series(LineSeries::new(
+                        self.x
+                            .iter()
+                            .zip(mid)
+                            .filter(|(_, y)| y.is_finite())
+                            .map(|(x, y)| (*x, y * k)),
+                        c.stroke_width(3),
+                    ))
                     .map_err(e)?
                     .label(format!("{label} (P50, band P10-P90)"))
-                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(3)));
+                    .legend(move |(x, y)| {
+                        PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(3))
+                    });
             } else {
                 // Months without a value (nothing sold yet) are left out, not drawn at the floor.
-                let pts: Vec<(f64, f64)> = self.x.iter().zip(mid).filter(|(_, y)| y.is_finite()).map(|(x, y)| (*x, y * k)).collect();
+                let pts: Vec<(f64, f64)> = self
+                    .x
+                    .iter()
+                    .zip(mid)
+                    .filter(|(_, y)| y.is_finite())
+                    .map(|(x, y)| (*x, y * k))
+                    .collect();
                 chart
                     .draw_series(DashedLineSeries::new(pts, 8, 5, c.stroke_width(2)))
                     .map_err(e)?
                     .label(label.clone())
-                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2)));
+                    .legend(move |(x, y)| {
+                        PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2))
+                    });
             }
         }
         draw_legend(&mut chart, SeriesLabelPosition::UpperRight, 14)?;
@@ -554,7 +677,11 @@ impl Plot for Waterfall {
                 running += v;
             }
         }
-        let (y0, y1) = bounds(bars.iter().flat_map(|(_, a, b, _)| [*a, *b]).chain(std::iter::once(0.0)));
+        let (y0, y1) = bounds(
+            bars.iter()
+                .flat_map(|(_, a, b, _)| [*a, *b])
+                .chain(std::iter::once(0.0)),
+        );
         let n = bars.len();
         let labels: Vec<String> = bars.iter().map(|(l, ..)| l.clone()).collect();
         let mut chart = ChartBuilder::on(root)
@@ -572,7 +699,11 @@ impl Plot for Waterfall {
             .x_labels(n)
             .x_label_formatter(&|v| {
                 let i = v.round();
-                if (v - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < labels.len() { labels[i as usize].clone() } else { String::new() }
+                if (v - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < labels.len() {
+                    labels[i as usize].clone()
+                } else {
+                    String::new()
+                }
             })
             .y_label_formatter(&|v| format::tick(*v, y1 - y0))
             .disable_x_mesh()
@@ -589,10 +720,18 @@ impl Plot for Waterfall {
                     PALETTE[3]
                 };
                 let x = i as f64;
-                Rectangle::new([(x - 0.35, a.min(*b)), (x + 0.35, a.max(*b))], colour.filled())
+                Rectangle::new(
+                    [(x - 0.35, a.min(*b)), (x + 0.35, a.max(*b))],
+                    colour.filled(),
+                )
             }))
             .map_err(e)?;
-        chart.draw_series(LineSeries::new([(-0.5, 0.0), (n as f64 - 0.5, 0.0)], BLACK.mix(0.6).stroke_width(1))).map_err(e)?;
+        chart
+            .draw_series(LineSeries::new(
+                [(-0.5, 0.0), (n as f64 - 0.5, 0.0)],
+                BLACK.mix(0.6).stroke_width(1),
+            ))
+            .map_err(e)?;
         Ok(())
     }
 }
@@ -628,22 +767,49 @@ impl Plot for Lines {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
         root.fill(&WHITE).map_err(e)?;
         let k = self.y_format.scale();
-        let (x0, x1) = bounds(self.series.iter().flat_map(|(_, _, p)| p.iter().map(|(x, _)| *x)));
+        let (x0, x1) = bounds(
+            self.series
+                .iter()
+                .flat_map(|(_, _, p)| p.iter().map(|(x, _)| *x)),
+        );
         let (y0, y1) = match self.y_range {
             Some((a, b)) => (a * k, b * k),
-            None => bounds(self.series.iter().flat_map(|(_, _, p)| p.iter().map(|(_, y)| y * k))),
+            None => bounds(
+                self.series
+                    .iter()
+                    .flat_map(|(_, _, p)| p.iter().map(|(_, y)| y * k)),
+            ),
         };
-        let mut chart = xy_chart(root, &self.title, &self.x_label, &self.y_label, (x0, x1), (y0, y1))?;
+        let mut chart = xy_chart(
+            root,
+            &self.title,
+            &self.x_label,
+            &self.y_label,
+            (x0, x1),
+            (y0, y1),
+        )?;
         for x in &self.x_marks {
-            chart.draw_series(DashedLineSeries::new([(*x, y0), (*x, y1)], 4, 4, BLACK.mix(0.4).stroke_width(1))).map_err(e)?;
+            chart
+                .draw_series(DashedLineSeries::new(
+                    [(*x, y0), (*x, y1)],
+                    4,
+                    4,
+                    BLACK.mix(0.4).stroke_width(1),
+                ))
+                .map_err(e)?;
         }
         for (label, colour, points) in &self.series {
             let c = *colour;
             chart
-                .draw_series(LineSeries::new(points.iter().map(|(x, y)| (*x, y * k)), c.stroke_width(3)))
+                .draw_series(LineSeries::new(
+                    points.iter().map(|(x, y)| (*x, y * k)),
+                    c.stroke_width(3),
+                ))
                 .map_err(e)?
                 .label(label.clone())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(3)));
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(3))
+                });
         }
         draw_legend(&mut chart, SeriesLabelPosition::LowerRight, 14)?;
         Ok(())
@@ -697,7 +863,12 @@ impl Plot for StackedBars {
                 rects.push((si, i, a, b, *colour));
             }
         }
-        let (y0, y1) = bounds(up.iter().chain(down.iter()).copied().chain(std::iter::once(0.0)));
+        let (y0, y1) = bounds(
+            up.iter()
+                .chain(down.iter())
+                .copied()
+                .chain(std::iter::once(0.0)),
+        );
         let labels = self.categories.clone();
         let mut chart = ChartBuilder::on(root)
             .caption(&self.title, (FONT, 24).into_font())
@@ -714,7 +885,11 @@ impl Plot for StackedBars {
             .x_labels(n.max(1))
             .x_label_formatter(&|v| {
                 let i = v.round();
-                if (v - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < labels.len() { labels[i as usize].clone() } else { String::new() }
+                if (v - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < labels.len() {
+                    labels[i as usize].clone()
+                } else {
+                    String::new()
+                }
             })
             .y_label_formatter(&|v| format::tick(*v, y1 - y0))
             .disable_x_mesh()
@@ -736,7 +911,12 @@ impl Plot for StackedBars {
                 .label(label.clone())
                 .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 18, y + 6)], c.filled()));
         }
-        chart.draw_series(LineSeries::new([(-0.5, 0.0), (n as f64 - 0.5, 0.0)], BLACK.mix(0.6).stroke_width(1))).map_err(e)?;
+        chart
+            .draw_series(LineSeries::new(
+                [(-0.5, 0.0), (n as f64 - 0.5, 0.0)],
+                BLACK.mix(0.6).stroke_width(1),
+            ))
+            .map_err(e)?;
         draw_legend(&mut chart, SeriesLabelPosition::UpperRight, 13)?;
         Ok(())
     }
@@ -809,7 +989,9 @@ impl Plot for DualAxis {
                 .draw_series(LineSeries::new(points.iter().copied(), c.stroke_width(2)))
                 .map_err(e)?
                 .label(label.clone())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2)));
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2))
+                });
         }
         for (label, colour, points) in &self.right {
             let c = *colour;
@@ -817,7 +999,9 @@ impl Plot for DualAxis {
                 .draw_secondary_series(LineSeries::new(points.iter().copied(), c.stroke_width(2)))
                 .map_err(e)?
                 .label(label.clone())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2)));
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2))
+                });
         }
         draw_legend(&mut chart, SeriesLabelPosition::UpperRight, 14)?;
         Ok(())
@@ -825,13 +1009,22 @@ impl Plot for DualAxis {
 }
 
 /// Pixel size of `text` at `size` on `area`.
-fn text_size<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, text: &str, size: u32) -> Result<(u32, u32), String> {
+fn text_size<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    text: &str,
+    size: u32,
+) -> Result<(u32, u32), String> {
     let style: TextStyle = (FONT, size).into_font().into();
     area.estimate_text_size(text, &style).map_err(e)
 }
 
 /// Category labels shortened with an ellipsis to at most `max_px` pixels; returns them and the widest width.
-fn fit_labels<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, labels: &[String], size: u32, max_px: u32) -> Result<(Vec<String>, u32), String> {
+fn fit_labels<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    labels: &[String],
+    size: u32,
+    max_px: u32,
+) -> Result<(Vec<String>, u32), String> {
     let mut out = Vec::with_capacity(labels.len());
     let mut widest = 0;
     for label in labels {
@@ -902,38 +1095,77 @@ fn title_and_key_line<DB: DrawingBackend>(
     const GAP: i32 = 6;
     const SPACING: i32 = 26;
     const LINE_H: i32 = 22;
-    let body = root.margin(16, 16, 16, 16).titled(title, (FONT, 24).into_font()).map_err(e)?;
-    let widths: Vec<i32> = keys.iter().map(|(_, label)| text_size(&body, label, SIZE).map(|(w, _)| w as i32)).collect::<Result<_, _>>()?;
-    let total: i32 = widths.iter().map(|w| KEY_W + GAP + w).sum::<i32>() + SPACING * (keys.len() as i32 - 1).max(0);
+    let body = root
+        .margin(16, 16, 16, 16)
+        .titled(title, (FONT, 24).into_font())
+        .map_err(e)?;
+    let widths: Vec<i32> = keys
+        .iter()
+        .map(|(_, label)| text_size(&body, label, SIZE).map(|(w, _)| w as i32))
+        .collect::<Result<_, _>>()?;
+    let total: i32 = widths.iter().map(|w| KEY_W + GAP + w).sum::<i32>()
+        + SPACING * (keys.len() as i32 - 1).max(0);
     let mut x = (body.dim_in_pixel().0 as i32 - total).max(0) / 2;
     let y = LINE_H / 2 - 2;
     let style = TextStyle::from((FONT, SIZE).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
     for ((key, label), w) in keys.iter().zip(&widths) {
         match *key {
             Key::Box(fill, line) => {
-                body.draw(&Rectangle::new([(x, y - 6), (x + KEY_W, y + 6)], fill.filled())).map_err(e)?;
-                body.draw(&Rectangle::new([(x, y - 6), (x + KEY_W, y + 6)], line.stroke_width(1))).map_err(e)?;
+                body.draw(&Rectangle::new(
+                    [(x, y - 6), (x + KEY_W, y + 6)],
+                    fill.filled(),
+                ))
+                .map_err(e)?;
+                body.draw(&Rectangle::new(
+                    [(x, y - 6), (x + KEY_W, y + 6)],
+                    line.stroke_width(1),
+                ))
+                .map_err(e)?;
             }
-            Key::VLine(c, width) => {
-                body.draw(&PathElement::new(vec![(x + KEY_W / 2, y - 7), (x + KEY_W / 2, y + 7)], c.stroke_width(width))).map_err(e)?
-            }
+            Key::VLine(c, width) => body
+                .draw(&PathElement::new(
+                    vec![(x + KEY_W / 2, y - 7), (x + KEY_W / 2, y + 7)],
+                    c.stroke_width(width),
+                ))
+                .map_err(e)?,
             Key::Whisker(c) => {
-                body.draw(&PathElement::new(vec![(x, y), (x + KEY_W, y)], c.stroke_width(1))).map_err(e)?;
-                body.draw(&PathElement::new(vec![(x, y - 4), (x, y + 4)], c.stroke_width(1))).map_err(e)?;
-                body.draw(&PathElement::new(vec![(x + KEY_W, y - 4), (x + KEY_W, y + 4)], c.stroke_width(1))).map_err(e)?;
+                body.draw(&PathElement::new(
+                    vec![(x, y), (x + KEY_W, y)],
+                    c.stroke_width(1),
+                ))
+                .map_err(e)?;
+                body.draw(&PathElement::new(
+                    vec![(x, y - 4), (x, y + 4)],
+                    c.stroke_width(1),
+                ))
+                .map_err(e)?;
+                body.draw(&PathElement::new(
+                    vec![(x + KEY_W, y - 4), (x + KEY_W, y + 4)],
+                    c.stroke_width(1),
+                ))
+                .map_err(e)?;
             }
             Key::Diamond(c) => {
                 let m = x + KEY_W / 2;
-                body.draw(&Polygon::new(vec![(m, y - 6), (m + 6, y), (m, y + 6), (m - 6, y)], c.filled())).map_err(e)?;
+                body.draw(&Polygon::new(
+                    vec![(m, y - 6), (m + 6, y), (m, y + 6), (m - 6, y)],
+                    c.filled(),
+                ))
+                .map_err(e)?;
             }
         }
-        body.draw_text(label, &style, (x + KEY_W + GAP, y)).map_err(e)?;
+        body.draw_text(label, &style, (x + KEY_W + GAP, y))
+            .map_err(e)?;
         x += KEY_W + GAP + w + SPACING;
     }
     Ok(body.margin(LINE_H + 4, 0, 0, 0))
 }
 
-type Chart2d<'a, DB> = ChartContext<'a, DB, Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>>;
+type Chart2d<'a, DB> = ChartContext<
+    'a,
+    DB,
+    Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+>;
 
 /// A chart with numbers along x and one row per category along y, the first category at the top
 /// (row `i` sits at y = `labels.len() - 1 - i`). Draws the mesh; the caller draws the rows.
@@ -992,13 +1224,24 @@ struct BoxStats {
 
 impl BoxStats {
     fn of(values: &[f64], k: f64) -> Option<BoxStats> {
-        let mut v: Vec<f64> = values.iter().map(|x| x * k).filter(|x| x.is_finite()).collect();
+        let mut v: Vec<f64> = values
+            .iter()
+            .map(|x| x * k)
+            .filter(|x| x.is_finite())
+            .collect();
         if v.is_empty() {
             return None;
         }
         v.sort_by(f64::total_cmp);
         let q = |p| dcplan_sim::stats::percentile_sorted(&v, p);
-        Some(BoxStats { p10: q(0.10), p25: q(0.25), p50: q(0.50), p75: q(0.75), p90: q(0.90), mean: v.iter().sum::<f64>() / v.len() as f64 })
+        Some(BoxStats {
+            p10: q(0.10),
+            p25: q(0.25),
+            p50: q(0.50),
+            p75: q(0.75),
+            p90: q(0.90),
+            mean: v.iter().sum::<f64>() / v.len() as f64,
+        })
     }
 }
 
@@ -1032,8 +1275,16 @@ impl Plot for BoxPlot {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
         root.fill(&WHITE).map_err(e)?;
         let k = self.y_format.scale();
-        let stats: Vec<Option<BoxStats>> = self.groups.iter().map(|(_, v)| BoxStats::of(v, k)).collect();
-        let mut all: Vec<f64> = stats.iter().flatten().flat_map(|s| [s.p10, s.p90, s.mean]).collect();
+        let stats: Vec<Option<BoxStats>> = self
+            .groups
+            .iter()
+            .map(|(_, v)| BoxStats::of(v, k))
+            .collect();
+        let mut all: Vec<f64> = stats
+            .iter()
+            .flatten()
+            .flat_map(|s| [s.p10, s.p90, s.mean])
+            .collect();
         if self.zero_line {
             all.push(0.0);
         }
@@ -1050,9 +1301,18 @@ impl Plot for BoxPlot {
         let n = labels.len();
         let mut chart = category_rows_chart(&body, &labels, (x0, x1), &self.y_label)?;
         if self.zero_line && x0 < 0.0 && x1 > 0.0 {
-            chart.draw_series(LineSeries::new([(0.0, -0.5), (0.0, n.max(1) as f64 - 0.5)], BLACK.mix(0.6).stroke_width(1))).map_err(e)?;
+            chart
+                .draw_series(LineSeries::new(
+                    [(0.0, -0.5), (0.0, n.max(1) as f64 - 0.5)],
+                    BLACK.mix(0.6).stroke_width(1),
+                ))
+                .map_err(e)?;
         }
-        let rows: Vec<(f64, BoxStats)> = stats.iter().enumerate().filter_map(|(i, s)| s.map(|s| ((n - 1 - i) as f64, s))).collect();
+        let rows: Vec<(f64, BoxStats)> = stats
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| s.map(|s| ((n - 1 - i) as f64, s)))
+            .collect();
         // Box half-height in rows, at most 22 px; whisker caps half that.
         let px = row_px(&chart, n);
         let h = 0.32f64.min(22.0 / px);
@@ -1063,18 +1323,39 @@ impl Plot for BoxPlot {
                 [
                     PathElement::new(vec![(s.p10, y), (s.p25, y)], whisker.stroke_width(1)),
                     PathElement::new(vec![(s.p75, y), (s.p90, y)], whisker.stroke_width(1)),
-                    PathElement::new(vec![(s.p10, y - cap), (s.p10, y + cap)], whisker.stroke_width(1)),
-                    PathElement::new(vec![(s.p90, y - cap), (s.p90, y + cap)], whisker.stroke_width(1)),
+                    PathElement::new(
+                        vec![(s.p10, y - cap), (s.p10, y + cap)],
+                        whisker.stroke_width(1),
+                    ),
+                    PathElement::new(
+                        vec![(s.p90, y - cap), (s.p90, y + cap)],
+                        whisker.stroke_width(1),
+                    ),
                 ]
             }))
             .map_err(e)?;
-        chart.draw_series(rows.iter().map(|(y, s)| Rectangle::new([(s.p25, y - h), (s.p75, y + h)], c.mix(0.45).filled()))).map_err(e)?;
-        chart.draw_series(rows.iter().map(|(y, s)| Rectangle::new([(s.p25, y - h), (s.p75, y + h)], c.stroke_width(1)))).map_err(e)?;
-        chart.draw_series(rows.iter().map(|(y, s)| PathElement::new(vec![(s.p50, y - h), (s.p50, y + h)], BLACK.stroke_width(3)))).map_err(e)?;
+        chart
+            .draw_series(rows.iter().map(|(y, s)| {
+                Rectangle::new([(s.p25, y - h), (s.p75, y + h)], c.mix(0.45).filled())
+            }))
+            .map_err(e)?;
         chart
             .draw_series(
-                rows.iter().map(|(y, s)| EmptyElement::at((s.mean, *y)) + Polygon::new(vec![(0, -d), (d, 0), (0, d), (-d, 0)], mean_c.filled())),
+                rows.iter().map(|(y, s)| {
+                    Rectangle::new([(s.p25, y - h), (s.p75, y + h)], c.stroke_width(1))
+                }),
             )
+            .map_err(e)?;
+        chart
+            .draw_series(rows.iter().map(|(y, s)| {
+                PathElement::new(vec![(s.p50, y - h), (s.p50, y + h)], BLACK.stroke_width(3))
+            }))
+            .map_err(e)?;
+        chart
+            .draw_series(rows.iter().map(|(y, s)| {
+                EmptyElement::at((s.mean, *y))
+                    + Polygon::new(vec![(0, -d), (d, 0), (0, d), (-d, 0)], mean_c.filled())
+            }))
             .map_err(e)?;
         Ok(())
     }
@@ -1137,7 +1418,11 @@ impl Tornado {
         bars.sort_by(|a, b| b.swing(self.base).total_cmp(&a.swing(self.base)));
         let n = bars.len();
         bars.truncate(TORNADO_MAX_BARS);
-        let title = if n > TORNADO_MAX_BARS { format!("{} ({TORNADO_MAX_BARS} largest of {n})", self.title) } else { self.title.clone() };
+        let title = if n > TORNADO_MAX_BARS {
+            format!("{} ({TORNADO_MAX_BARS} largest of {n})", self.title)
+        } else {
+            self.title.clone()
+        };
         (bars, title)
     }
 }
@@ -1155,7 +1440,11 @@ impl Plot for Tornado {
         let base = self.base * k;
         let (bars, title) = self.shown();
         let n = bars.len();
-        let (lo, hi) = bounds(bars.iter().flat_map(|b| [b.at_low * k, b.at_high * k]).chain(std::iter::once(base)));
+        let (lo, hi) = bounds(
+            bars.iter()
+                .flat_map(|b| [b.at_low * k, b.at_high * k])
+                .chain(std::iter::once(base)),
+        );
         // Room for the input values written past the bar ends.
         let pad = (hi - lo) * 0.12;
         let (x0, x1) = (lo - pad, hi + pad);
@@ -1175,30 +1464,57 @@ impl Plot for Tornado {
         let mut chart = category_rows_chart(&body, &labels, (x0, x1), &self.x_label)?;
         let full = 0.36f64.min(18.0 / row_px(&chart, n));
         let text_colour = BLACK.mix(0.85);
-        let text_style = |anchor: HPos| TextStyle::from((FONT, 13).into_font()).color(&text_colour).pos(Pos::new(anchor, VPos::Center));
+        let text_style = |anchor: HPos| {
+            TextStyle::from((FONT, 13).into_font())
+                .color(&text_colour)
+                .pos(Pos::new(anchor, VPos::Center))
+        };
         if base.is_finite() {
             for (i, b) in bars.iter().enumerate() {
                 let y = (n - 1 - i) as f64;
-                let mut ends: Vec<(f64, RGBColor, &str)> =
-                    [(b.at_low * k, low_c, b.low_input.as_str()), (b.at_high * k, high_c, b.high_input.as_str())]
-                        .into_iter()
-                        .filter(|(v, ..)| v.is_finite())
-                        .collect();
+                let mut ends: Vec<(f64, RGBColor, &str)> = [
+                    (b.at_low * k, low_c, b.low_input.as_str()),
+                    (b.at_high * k, high_c, b.high_input.as_str()),
+                ]
+                .into_iter()
+                .filter(|(v, ..)| v.is_finite())
+                .collect();
                 // The longer bar first, so a shorter one on the same side stays visible on top of it.
                 ends.sort_by(|a, b| (b.0 - base).abs().total_cmp(&(a.0 - base).abs()));
                 let first_side = ends.first().map(|(v, ..)| *v >= base);
                 for (j, (v, c, text)) in ends.iter().enumerate() {
-                    let h = if j > 0 && first_side == Some(*v >= base) { full * 0.55 } else { full };
-                    chart.draw_series(std::iter::once(Rectangle::new([(base, y - h), (*v, y + h)], c.filled()))).map_err(e)?;
+                    let h = if j > 0 && first_side == Some(*v >= base) {
+                        full * 0.55
+                    } else {
+                        full
+                    };
+                    chart
+                        .draw_series(std::iter::once(Rectangle::new(
+                            [(base, y - h), (*v, y + h)],
+                            c.filled(),
+                        )))
+                        .map_err(e)?;
                     if !text.is_empty() {
-                        let (dx, anchor) = if *v >= base { (5, HPos::Left) } else { (-5, HPos::Right) };
+                        let (dx, anchor) = if *v >= base {
+                            (5, HPos::Left)
+                        } else {
+                            (-5, HPos::Right)
+                        };
                         chart
-                            .draw_series(std::iter::once(EmptyElement::at((*v, y)) + Text::new(text.to_string(), (dx, 0), text_style(anchor))))
+                            .draw_series(std::iter::once(
+                                EmptyElement::at((*v, y))
+                                    + Text::new(text.to_string(), (dx, 0), text_style(anchor)),
+                            ))
                             .map_err(e)?;
                     }
                 }
             }
-            chart.draw_series(LineSeries::new([(base, -0.5), (base, n.max(1) as f64 - 0.5)], BLACK.stroke_width(2))).map_err(e)?;
+            chart
+                .draw_series(LineSeries::new(
+                    [(base, -0.5), (base, n.max(1) as f64 - 0.5)],
+                    BLACK.stroke_width(2),
+                ))
+                .map_err(e)?;
         }
         Ok(())
     }
@@ -1234,10 +1550,20 @@ pub struct Scatter {
 }
 
 /// The legend corner of a chart spanning `x` by `y` with the fewest of `points` near it.
-fn emptiest_corner(points: &[(f64, f64)], (x0, x1): (f64, f64), (y0, y1): (f64, f64)) -> SeriesLabelPosition {
+fn emptiest_corner(
+    points: &[(f64, f64)],
+    (x0, x1): (f64, f64),
+    (y0, y1): (f64, f64),
+) -> SeriesLabelPosition {
     let (fx, fy) = ((x1 - x0) * 0.4, (y1 - y0) * 0.35);
     let count = |left: bool, top: bool| {
-        points.iter().filter(|(x, y)| (if left { *x <= x0 + fx } else { *x >= x1 - fx }) && (if top { *y >= y1 - fy } else { *y <= y0 + fy })).count()
+        points
+            .iter()
+            .filter(|(x, y)| {
+                (if left { *x <= x0 + fx } else { *x >= x1 - fx })
+                    && (if top { *y >= y1 - fy } else { *y <= y0 + fy })
+            })
+            .count()
     };
     let corners = [
         (count(true, true), SeriesLabelPosition::UpperLeft),
@@ -1245,7 +1571,11 @@ fn emptiest_corner(points: &[(f64, f64)], (x0, x1): (f64, f64), (y0, y1): (f64, 
         (count(false, false), SeriesLabelPosition::LowerRight),
         (count(true, false), SeriesLabelPosition::LowerLeft),
     ];
-    corners.into_iter().min_by_key(|(n, _)| *n).map(|(_, p)| p).unwrap_or(SeriesLabelPosition::UpperRight)
+    corners
+        .into_iter()
+        .min_by_key(|(n, _)| *n)
+        .map(|(_, p)| p)
+        .unwrap_or(SeriesLabelPosition::UpperRight)
 }
 
 impl Plot for Scatter {
@@ -1260,24 +1590,82 @@ impl Plot for Scatter {
         let (kx, ky) = (self.x_format.scale(), self.y_format.scale());
         let scale = |(x, y): (f64, f64)| (x * kx, y * ky);
         let finite = |p: &(f64, f64)| p.0.is_finite() && p.1.is_finite();
-        let series: Vec<_> =
-            self.series.iter().map(|(l, c, p)| (l.as_str(), *c, p.iter().copied().map(scale).filter(finite).collect::<Vec<(f64, f64)>>())).collect();
-        let mut frontier: Vec<(f64, f64)> = self.frontier.iter().copied().map(scale).filter(finite).collect();
+        let series: Vec<_> = self
+            .series
+            .iter()
+            .map(|(l, c, p)| {
+                (
+                    l.as_str(),
+                    *c,
+                    p.iter()
+                        .copied()
+                        .map(scale)
+                        .filter(finite)
+                        .collect::<Vec<(f64, f64)>>(),
+                )
+            })
+            .collect();
+        let mut frontier: Vec<(f64, f64)> = self
+            .frontier
+            .iter()
+            .copied()
+            .map(scale)
+            .filter(finite)
+            .collect();
         frontier.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let highlight = self.highlight.as_ref().map(|(l, p)| (l.as_str(), scale(*p))).filter(|(_, p)| finite(p));
-        let x_marks: Vec<(&str, f64)> = self.x_marks.iter().map(|(l, x)| (l.as_str(), x * kx)).filter(|(_, x)| x.is_finite()).collect();
-        let y_marks: Vec<(&str, f64)> = self.y_marks.iter().map(|(l, y)| (l.as_str(), y * ky)).filter(|(_, y)| y.is_finite()).collect();
-        let points: Vec<(f64, f64)> =
-            series.iter().flat_map(|(_, _, p)| p.iter().copied()).chain(frontier.iter().copied()).chain(highlight.map(|(_, p)| p)).collect();
-        let (x0, x1) = bounds(points.iter().map(|p| p.0).chain(x_marks.iter().map(|m| m.1)));
-        let (y0, y1) = bounds(points.iter().map(|p| p.1).chain(y_marks.iter().map(|m| m.1)));
-        let mut chart = xy_chart(root, &self.title, &self.x_label, &self.y_label, (x0, x1), (y0, y1))?;
+        let highlight = self
+            .highlight
+            .as_ref()
+            .map(|(l, p)| (l.as_str(), scale(*p)))
+            .filter(|(_, p)| finite(p));
+        let x_marks: Vec<(&str, f64)> = self
+            .x_marks
+            .iter()
+            .map(|(l, x)| (l.as_str(), x * kx))
+            .filter(|(_, x)| x.is_finite())
+            .collect();
+        let y_marks: Vec<(&str, f64)> = self
+            .y_marks
+            .iter()
+            .map(|(l, y)| (l.as_str(), y * ky))
+            .filter(|(_, y)| y.is_finite())
+            .collect();
+        let points: Vec<(f64, f64)> = series
+            .iter()
+            .flat_map(|(_, _, p)| p.iter().copied())
+            .chain(frontier.iter().copied())
+            .chain(highlight.map(|(_, p)| p))
+            .collect();
+        let (x0, x1) = bounds(
+            points
+                .iter()
+                .map(|p| p.0)
+                .chain(x_marks.iter().map(|m| m.1)),
+        );
+        let (y0, y1) = bounds(
+            points
+                .iter()
+                .map(|p| p.1)
+                .chain(y_marks.iter().map(|m| m.1)),
+        );
+        let mut chart = xy_chart(
+            root,
+            &self.title,
+            &self.x_label,
+            &self.y_label,
+            (x0, x1),
+            (y0, y1),
+        )?;
         let mark_line = BLACK.mix(0.55).stroke_width(1);
         for (_, x) in &x_marks {
-            chart.draw_series(DashedLineSeries::new([(*x, y0), (*x, y1)], 6, 4, mark_line)).map_err(e)?;
+            chart
+                .draw_series(DashedLineSeries::new([(*x, y0), (*x, y1)], 6, 4, mark_line))
+                .map_err(e)?;
         }
         for (_, y) in &y_marks {
-            chart.draw_series(DashedLineSeries::new([(x0, *y), (x1, *y)], 6, 4, mark_line)).map_err(e)?;
+            chart
+                .draw_series(DashedLineSeries::new([(x0, *y), (x1, *y)], 6, 4, mark_line))
+                .map_err(e)?;
         }
         let mut legend = false;
         for (label, c, pts) in &series {
@@ -1292,10 +1680,15 @@ impl Plot for Scatter {
         if !frontier.is_empty() {
             let fc = PALETTE[7];
             chart
-                .draw_series(LineSeries::new(frontier.iter().copied(), fc.stroke_width(2)))
+                .draw_series(LineSeries::new(
+                    frontier.iter().copied(),
+                    fc.stroke_width(2),
+                ))
                 .map_err(e)?
                 .label("frontier")
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], fc.stroke_width(2)));
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], fc.stroke_width(2))
+                });
             legend = true;
         }
         // Reference-line labels over the points, on a light backdrop.
@@ -1304,31 +1697,49 @@ impl Plot for Scatter {
         for (label, x) in &x_marks {
             let (at, pos) = ((5, 5), Pos::new(HPos::Left, VPos::Top));
             let size = text_size(root, label, 13)?;
-            let style = TextStyle::from((FONT, 13).into_font()).color(&mark_colour).pos(pos);
+            let style = TextStyle::from((FONT, 13).into_font())
+                .color(&mark_colour)
+                .pos(pos);
             chart
                 .draw_series(std::iter::once(
-                    EmptyElement::at((*x, y1)) + Rectangle::new(text_box(at, pos, size), backdrop) + Text::new(label.to_string(), at, style),
+                    EmptyElement::at((*x, y1))
+                        + Rectangle::new(text_box(at, pos, size), backdrop)
+                        + Text::new(label.to_string(), at, style),
                 ))
                 .map_err(e)?;
         }
         for (label, y) in &y_marks {
             let (at, pos) = ((-5, -4), Pos::new(HPos::Right, VPos::Bottom));
             let size = text_size(root, label, 13)?;
-            let style = TextStyle::from((FONT, 13).into_font()).color(&mark_colour).pos(pos);
+            let style = TextStyle::from((FONT, 13).into_font())
+                .color(&mark_colour)
+                .pos(pos);
             chart
                 .draw_series(std::iter::once(
-                    EmptyElement::at((x1, *y)) + Rectangle::new(text_box(at, pos, size), backdrop) + Text::new(label.to_string(), at, style),
+                    EmptyElement::at((x1, *y))
+                        + Rectangle::new(text_box(at, pos, size), backdrop)
+                        + Text::new(label.to_string(), at, style),
                 ))
                 .map_err(e)?;
         }
         if let Some((label, p)) = highlight {
             let hc = PALETTE[3];
             // The label goes towards the middle of the chart, so it stays inside.
-            let (dx, h) = if p.0 > (x0 + x1) / 2.0 { (-14, HPos::Right) } else { (14, HPos::Left) };
-            let (dy, v) = if p.1 > (y0 + y1) / 2.0 { (12, VPos::Top) } else { (-12, VPos::Bottom) };
+            let (dx, h) = if p.0 > (x0 + x1) / 2.0 {
+                (-14, HPos::Right)
+            } else {
+                (14, HPos::Left)
+            };
+            let (dy, v) = if p.1 > (y0 + y1) / 2.0 {
+                (12, VPos::Top)
+            } else {
+                (-12, VPos::Bottom)
+            };
             let pos = Pos::new(h, v);
             let size = text_size(root, label, 15)?;
-            let style = TextStyle::from((FONT, 15, FontStyle::Bold).into_font()).color(&hc).pos(pos);
+            let style = TextStyle::from((FONT, 15, FontStyle::Bold).into_font())
+                .color(&hc)
+                .pos(pos);
             chart
                 .draw_series(std::iter::once(
                     EmptyElement::at(p)
@@ -1356,7 +1767,8 @@ mod tests {
     fn temp_dir(tag: &str) -> std::path::PathBuf {
         static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let i = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!("dcplan-charts-{}-{i}-{tag}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("dcplan-charts-{}-{i}-{tag}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         dir
@@ -1368,7 +1780,12 @@ mod tests {
         let chart = render(plot, &dir).unwrap();
         let svg = std::fs::read_to_string(dir.join(format!("{}.svg", plot.name()))).unwrap();
         assert_eq!(svg, chart.svg);
-        assert!(std::fs::metadata(dir.join(format!("{}.png", plot.name()))).unwrap().len() > 1000);
+        assert!(
+            std::fs::metadata(dir.join(format!("{}.png", plot.name())))
+                .unwrap()
+                .len()
+                > 1000
+        );
         std::fs::remove_dir_all(&dir).unwrap();
         svg
     }
@@ -1396,7 +1813,9 @@ mod tests {
 
     /// The y position of the `<text>` element whose content is exactly `text`.
     fn text_y(svg: &str, text: &str) -> f64 {
-        let end = svg.find(&format!(">\n{text}\n</text>")).unwrap_or_else(|| panic!("no text {text}"));
+        let end = svg
+            .find(&format!(">\n{text}\n</text>"))
+            .unwrap_or_else(|| panic!("no text {text}"));
         let start = svg[..end].rfind("<text").unwrap();
         let tag = &svg[start..end];
         let y = tag.find(" y=\"").unwrap() + 4;
@@ -1405,9 +1824,15 @@ mod tests {
 
     #[test]
     fn box_stats_ignore_nan_and_scale() {
-        let v: Vec<f64> = (1..=11).map(f64::from).chain([f64::NAN, f64::INFINITY]).collect();
+        let v: Vec<f64> = (1..=11)
+            .map(f64::from)
+            .chain([f64::NAN, f64::INFINITY])
+            .collect();
         let s = BoxStats::of(&v, 2.0).unwrap();
-        assert_eq!((s.p10, s.p25, s.p50, s.p75, s.p90, s.mean), (4.0, 7.0, 12.0, 17.0, 20.0, 12.0));
+        assert_eq!(
+            (s.p10, s.p25, s.p50, s.p75, s.p90, s.mean),
+            (4.0, 7.0, 12.0, 17.0, 20.0, 12.0)
+        );
         assert_eq!(BoxStats::of(&[f64::NAN], 1.0), None);
         assert_eq!(BoxStats::of(&[], 1.0), None);
     }
@@ -1425,15 +1850,25 @@ mod tests {
 
     #[test]
     fn box_plot_draws_one_box_per_group_with_values() {
-        let spread = |c: f64| (0..200).map(|i| (c + (i as f64 - 100.0) * 0.01 * c.abs()) * 1e6).collect::<Vec<f64>>();
+        let spread = |c: f64| {
+            (0..200)
+                .map(|i| (c + (i as f64 - 100.0) * 0.01 * c.abs()) * 1e6)
+                .collect::<Vec<f64>>()
+        };
         let mut with_nan = spread(-40.0);
         with_nan.push(f64::NAN);
         let groups = vec![
-            ("gpus=2048, energy=solar, reserved=0.6".to_string(), spread(120.0)),
+            (
+                "gpus=2048, energy=solar, reserved=0.6".to_string(),
+                spread(120.0),
+            ),
             ("gpus=1024, energy=grid, reserved=0.4".to_string(), with_nan),
             ("no runs".to_string(), vec![]),
             ("only NaN".to_string(), vec![f64::NAN]),
-            ("gpus=512, energy=grid, reserved=0.0".to_string(), spread(30.0)),
+            (
+                "gpus=512, energy=grid, reserved=0.0".to_string(),
+                spread(30.0),
+            ),
         ];
         let svg = render_checked(&box_plot(groups.clone()));
         assert!(svg.contains("NPV by variant"));
@@ -1458,7 +1893,16 @@ mod tests {
     fn box_plot_labels_every_group_up_to_24() {
         for n in 1..=24 {
             let groups: Vec<(String, Vec<f64>)> = (0..n)
-                .map(|i| (format!("gpus={}, energy=solar, reserved=0.{}", 256 * (i + 1), i % 10), vec![i as f64, 2.0 * i as f64 + 1.0]))
+                .map(|i| {
+                    (
+                        format!(
+                            "gpus={}, energy=solar, reserved=0.{}",
+                            256 * (i + 1),
+                            i % 10
+                        ),
+                        vec![i as f64, 2.0 * i as f64 + 1.0],
+                    )
+                })
                 .collect();
             let mut plot = box_plot(groups.clone());
             plot.y_format = YFormat::Plain;
@@ -1483,7 +1927,10 @@ mod tests {
         let svg = render_checked(&box_plot(vec![]));
         assert!(svg.contains("NPV by variant"));
         assert_eq!(count(&svg, "<polygon"), 1);
-        let svg = render_checked(&box_plot(vec![("a".into(), vec![]), ("b".into(), vec![f64::NAN])]));
+        let svg = render_checked(&box_plot(vec![
+            ("a".into(), vec![]),
+            ("b".into(), vec![f64::NAN]),
+        ]));
         assert!(has_text(&svg, "a") && has_text(&svg, "b"));
         assert_eq!(count(&svg, "<rect"), 1 + 2);
     }
@@ -1512,8 +1959,15 @@ mod tests {
     #[test]
     fn tornado_sorts_by_swing_and_keeps_the_15_largest() {
         // Swings 1..=20 $M in a shuffled order.
-        let order = [7, 19, 3, 12, 0, 15, 9, 1, 18, 5, 11, 2, 14, 8, 17, 4, 10, 13, 6, 16];
-        let t = tornado(order.iter().map(|&i| bar(i, (i + 1) as f64 * 1e6)).collect());
+        let order = [
+            7, 19, 3, 12, 0, 15, 9, 1, 18, 5, 11, 2, 14, 8, 17, 4, 10, 13, 6, 16,
+        ];
+        let t = tornado(
+            order
+                .iter()
+                .map(|&i| bar(i, (i + 1) as f64 * 1e6))
+                .collect(),
+        );
         let (shown, title) = t.shown();
         assert_eq!(title, "NPV sensitivity (15 largest of 20)");
         let labels: Vec<&str> = shown.iter().map(|b| b.label.as_str()).collect();
@@ -1522,7 +1976,11 @@ mod tests {
 
         let svg = render_checked(&t);
         assert!(svg.contains("NPV sensitivity (15 largest of 20)"));
-        assert!(svg.contains("input at P10") && svg.contains("input at P90") && svg.contains("base (all inputs at P50)"));
+        assert!(
+            svg.contains("input at P10")
+                && svg.contains("input at P90")
+                && svg.contains("base (all inputs at P50)")
+        );
         for i in 5..20 {
             assert!(has_text(&svg, &format!("input {i:02}")));
             assert!(has_text(&svg, &format!("${:.2}", 1.0 + i as f64 * 0.1)));
@@ -1548,7 +2006,10 @@ mod tests {
         let t = tornado(vec![b, c, a]);
         let (shown, title) = t.shown();
         assert_eq!(title, "NPV sensitivity");
-        assert_eq!(shown.iter().map(|b| b.label.as_str()).collect::<Vec<_>>(), ["input 00", "input 02", "input 01"]);
+        assert_eq!(
+            shown.iter().map(|b| b.label.as_str()).collect::<Vec<_>>(),
+            ["input 00", "input 02", "input 01"]
+        );
         let svg = render_checked(&t);
         assert!(has_text(&svg, "input 01"));
         // Background, two key boxes with outlines, then one bar for input 00, none for 01, two for 02.
@@ -1566,8 +2027,12 @@ mod tests {
     }
 
     fn scatter() -> Scatter {
-        let a: Vec<(f64, f64)> = (0..10).map(|i| (i as f64 * 10e6, 0.05 + i as f64 * 0.01)).collect();
-        let mut b: Vec<(f64, f64)> = (0..5).map(|i| (i as f64 * 15e6 + 5e6, 0.04 + i as f64 * 0.02)).collect();
+        let a: Vec<(f64, f64)> = (0..10)
+            .map(|i| (i as f64 * 10e6, 0.05 + i as f64 * 0.01))
+            .collect();
+        let mut b: Vec<(f64, f64)> = (0..5)
+            .map(|i| (i as f64 * 15e6 + 5e6, 0.04 + i as f64 * 0.02))
+            .collect();
         b.push((f64::NAN, 0.1));
         Scatter {
             name: "test_scatter".into(),
@@ -1576,7 +2041,10 @@ mod tests {
             y_label: "P(loss) (%)".into(),
             x_format: YFormat::MillionsUsd,
             y_format: YFormat::Percent,
-            series: vec![("solar".into(), PALETTE[1], a), ("grid".into(), PALETTE[0], b)],
+            series: vec![
+                ("solar".into(), PALETTE[1], a),
+                ("grid".into(), PALETTE[0], b),
+            ],
             frontier: vec![(90e6, 0.14), (0.0, 0.05), (65e6, 0.12)],
             highlight: Some(("chosen plan".into(), (65e6, 0.12))),
             x_marks: vec![("NPV target".into(), 50e6)],
@@ -1588,7 +2056,15 @@ mod tests {
     fn scatter_draws_points_frontier_highlight_and_marks() {
         let svg = render_checked(&scatter());
         assert!(svg.contains("Risk against return"));
-        for text in ["solar", "grid", "frontier", "chosen plan", "NPV target", "risk limit 10 %", "P50 NPV ($M)"] {
+        for text in [
+            "solar",
+            "grid",
+            "frontier",
+            "chosen plan",
+            "NPV target",
+            "risk limit 10 %",
+            "P50 NPV ($M)",
+        ] {
             assert!(has_text(&svg, text), "missing {text}");
         }
         // 15 finite points, the highlight ring, and legend markers for 2 series and the highlight.
@@ -1610,7 +2086,10 @@ mod tests {
         assert_eq!(count(&svg, "<circle"), 0);
         // Background only: no empty legend box.
         assert_eq!(count(&svg, "<rect"), 1);
-        s.series = vec![("empty".into(), PALETTE[0], vec![]), ("nan".into(), PALETTE[1], vec![(f64::NAN, f64::NAN)])];
+        s.series = vec![
+            ("empty".into(), PALETTE[0], vec![]),
+            ("nan".into(), PALETTE[1], vec![(f64::NAN, f64::NAN)]),
+        ];
         s.highlight = Some(("nowhere".into(), (f64::NAN, 1.0)));
         let svg = render_checked(&s);
         assert_eq!(count(&svg, "<circle"), 2);
@@ -1618,8 +2097,17 @@ mod tests {
 
     #[test]
     fn legend_goes_to_the_emptiest_corner() {
-        let pts: Vec<(f64, f64)> = (0..10).map(|i| (9.0 + i as f64 * 0.1, 9.0 + i as f64 * 0.1)).chain([(0.5, 0.5), (9.5, 0.5)]).collect();
-        assert!(matches!(emptiest_corner(&pts, (0.0, 10.0), (0.0, 10.0)), SeriesLabelPosition::UpperLeft));
-        assert!(matches!(emptiest_corner(&[], (0.0, 1.0), (0.0, 1.0)), SeriesLabelPosition::UpperLeft));
+        let pts: Vec<(f64, f64)> = (0..10)
+            .map(|i| (9.0 + i as f64 * 0.1, 9.0 + i as f64 * 0.1))
+            .chain([(0.5, 0.5), (9.5, 0.5)])
+            .collect();
+        assert!(matches!(
+            emptiest_corner(&pts, (0.0, 10.0), (0.0, 10.0)),
+            SeriesLabelPosition::UpperLeft
+        ));
+        assert!(matches!(
+            emptiest_corner(&[], (0.0, 1.0), (0.0, 1.0)),
+            SeriesLabelPosition::UpperLeft
+        ));
     }
 }

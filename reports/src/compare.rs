@@ -28,16 +28,56 @@ fn years(r: &dcplan_sim::Replication) -> f64 {
 
 /// The metrics of a comparison.
 pub const METRICS: &[Metric] = &[
-    Metric { name: "energy_cost_usd_per_mwh", label: "Energy cost per facility MWh", value: |r| r.kpis.energy_cost_usd_per_mwh },
-    Metric { name: "annual_energy_cost_usd", label: "Energy cost per year", value: |r| Some(r.kpis.energy_cost_usd / years(r)) },
-    Metric { name: "annual_tco2", label: "Emissions per year (tCO2)", value: |r| Some(r.kpis.tco2 / years(r)) },
-    Metric { name: "cfe_frac", label: "Carbon-free energy (hourly matched)", value: |r| r.kpis.cfe_frac },
-    Metric { name: "pue", label: "PUE", value: |r| r.kpis.pue },
-    Metric { name: "wue_l_per_kwh", label: "Water use (L per IT kWh)", value: |r| r.kpis.wue_l_per_kwh },
-    Metric { name: "ebitda_margin_frac", label: "EBITDA margin", value: |r| r.kpis.ebitda_margin_frac },
-    Metric { name: "npv_usd", label: "Project NPV", value: |r| Some(r.kpis.npv_usd) },
-    Metric { name: "payback_months", label: "Payback (months)", value: |r| r.kpis.payback_months },
-    Metric { name: "capex_usd", label: "Capex", value: |r| Some(r.kpis.capex_usd) },
+    Metric {
+        name: "energy_cost_usd_per_mwh",
+        label: "Energy cost per facility MWh",
+        value: |r| r.kpis.energy_cost_usd_per_mwh,
+    },
+    Metric {
+        name: "annual_energy_cost_usd",
+        label: "Energy cost per year",
+        value: |r| Some(r.kpis.energy_cost_usd / years(r)),
+    },
+    Metric {
+        name: "annual_tco2",
+        label: "Emissions per year (tCO2)",
+        value: |r| Some(r.kpis.tco2 / years(r)),
+    },
+    Metric {
+        name: "cfe_frac",
+        label: "Carbon-free energy (hourly matched)",
+        value: |r| r.kpis.cfe_frac,
+    },
+    Metric {
+        name: "pue",
+        label: "PUE",
+        value: |r| r.kpis.pue,
+    },
+    Metric {
+        name: "wue_l_per_kwh",
+        label: "Water use (L per IT kWh)",
+        value: |r| r.kpis.wue_l_per_kwh,
+    },
+    Metric {
+        name: "ebitda_margin_frac",
+        label: "EBITDA margin",
+        value: |r| r.kpis.ebitda_margin_frac,
+    },
+    Metric {
+        name: "npv_usd",
+        label: "Project NPV",
+        value: |r| Some(r.kpis.npv_usd),
+    },
+    Metric {
+        name: "payback_months",
+        label: "Payback (months)",
+        value: |r| r.kpis.payback_months,
+    },
+    Metric {
+        name: "capex_usd",
+        label: "Capex",
+        value: |r| Some(r.kpis.capex_usd),
+    },
 ];
 
 /// Values of a metric for every replication of a variant.
@@ -60,7 +100,11 @@ pub fn paired(a: &VariantRuns, b: &VariantRuns, m: &Metric) -> Summary {
         .replications
         .iter()
         .map(|rb| {
-            let ra = a.output.replications.iter().find(|ra| ra.index == rb.index)?;
+            let ra = a
+                .output
+                .replications
+                .iter()
+                .find(|ra| ra.index == rb.index)?;
             Some((m.value)(rb)? - (m.value)(ra)?)
         })
         .collect();
@@ -73,7 +117,12 @@ pub fn annual_energy_costs(v: &VariantRuns) -> Vec<f64> {
         .output
         .replications
         .iter()
-        .flat_map(|r| r.months.chunks_exact(12).map(|y| y.iter().map(|m| m.energy_cost_usd).sum::<f64>()).collect::<Vec<_>>())
+        .flat_map(|r| {
+            r.months
+                .chunks_exact(12)
+                .map(|y| y.iter().map(|m| m.energy_cost_usd).sum::<f64>())
+                .collect::<Vec<_>>()
+        })
         .collect();
     out.sort_by(f64::total_cmp);
     out
@@ -144,7 +193,10 @@ pub fn variant_table(variants: &[VariantRuns]) -> Block {
                 percent(crate::report::prob_payback_within(v, 60.0)),
                 percent(v.summary("ebitda_margin_frac").p50),
                 money(v.summary("capex_usd").p50),
-                by_column("energy_cost_usd_per_mwh", v.summary("energy_cost_usd_per_mwh").mean),
+                by_column(
+                    "energy_cost_usd_per_mwh",
+                    v.summary("energy_cost_usd_per_mwh").mean,
+                ),
                 percent(v.summary("cfe_frac").mean),
             ]
         })
@@ -153,25 +205,52 @@ pub fn variant_table(variants: &[VariantRuns]) -> Block {
 }
 
 /// Metrics shown in the differences table of comparisons of many variants.
-const KEY_METRICS: &[&str] = &["npv_usd", "payback_months", "ebitda_margin_frac", "annual_energy_cost_usd"];
+const KEY_METRICS: &[&str] = &[
+    "npv_usd",
+    "payback_months",
+    "ebitda_margin_frac",
+    "annual_energy_cost_usd",
+];
 
 /// Paired differences of every variant against the first, with 95 % confidence intervals, and
 /// the unpaired interval for contrast.
 pub fn differences(variants: &[VariantRuns]) -> Block {
-    let header = ["variant - baseline", "metric", "mean difference", "95 % CI (paired)", "95 % CI (unpaired)"].map(String::from).to_vec();
+    let header = [
+        "variant - baseline",
+        "metric",
+        "mean difference",
+        "95 % CI (paired)",
+        "95 % CI (unpaired)",
+    ]
+    .map(String::from)
+    .to_vec();
     let mut rows = Vec::new();
-    let Some(base) = variants.first() else { return Block::Table { header, rows } };
+    let Some(base) = variants.first() else {
+        return Block::Table { header, rows };
+    };
     let many = variants.len() > 4;
     for v in &variants[1..] {
-        for m in METRICS.iter().filter(|m| !many || KEY_METRICS.contains(&m.name)) {
+        for m in METRICS
+            .iter()
+            .filter(|m| !many || KEY_METRICS.contains(&m.name))
+        {
             let d = paired(base, v, m);
             let (a, b) = (summary(base, m), summary(v, m));
             let unpaired = Z95 * (a.se * a.se + b.se * b.se).sqrt();
             let f = |x: f64| by_column(m.name, x);
             let label = format!("{} - {}", v.name, base.name);
             if d.n_never > 0 {
-                let never = format!("not defined: {} of {} replications never reach it in one of the two", d.n_never, d.n_total);
-                rows.push(vec![label, m.label.to_string(), never, String::new(), String::new()]);
+                let never = format!(
+                    "not defined: {} of {} replications never reach it in one of the two",
+                    d.n_never, d.n_total
+                );
+                rows.push(vec![
+                    label,
+                    m.label.to_string(),
+                    never,
+                    String::new(),
+                    String::new(),
+                ]);
                 continue;
             }
             rows.push(vec![
@@ -179,7 +258,11 @@ pub fn differences(variants: &[VariantRuns]) -> Block {
                 m.label.to_string(),
                 f(d.mean),
                 format!("{} to {}", f(d.ci95_lo), f(d.ci95_hi)),
-                format!("{} to {}", f(b.mean - a.mean - unpaired), f(b.mean - a.mean + unpaired)),
+                format!(
+                    "{} to {}",
+                    f(b.mean - a.mean - unpaired),
+                    f(b.mean - a.mean + unpaired)
+                ),
             ]);
         }
     }
@@ -275,7 +358,10 @@ pub fn short_headline(v: &VariantRuns) -> String {
         money(npv.p50),
         money(npv.p10),
         money(npv.p90),
-        crate::format::months(dcplan_sim::stats::percentile_never_last(&v.kpi("payback_months"), 0.5)),
+        crate::format::months(dcplan_sim::stats::percentile_never_last(
+            &v.kpi("payback_months"),
+            0.5
+        )),
         percent(crate::report::prob_payback_within(v, 60.0)),
     )
 }
@@ -290,29 +376,86 @@ mod tests {
         let base = with_paybacks("base", &mostly_never());
         let all = with_paybacks("all", &[Some(20.0); 10]);
         let (header, rows) = csv_rows(&mut comparison_frame(&[base, all]).expect("comparison"));
-        let col = |name: &str| header.iter().position(|h| h == name).unwrap_or_else(|| panic!("column {name} in {header:?}"));
-        let row = |variant: &str| rows.iter().find(|r| r[col("variant")] == variant && r[col("metric")] == "payback_months").expect("payback row");
+        let col = |name: &str| {
+            header
+                .iter()
+                .position(|h| h == name)
+                .unwrap_or_else(|| panic!("column {name} in {header:?}"))
+        };
+        let row = |variant: &str| {
+            rows.iter()
+                .find(|r| r[col("variant")] == variant && r[col("metric")] == "payback_months")
+                .expect("payback row")
+        };
         let b = row("base");
-        assert_eq!((b[col("p50")].as_str(), b[col("p95")].as_str(), b[col("share_never")].as_str()), ("never", "never", "0.7"));
-        assert_eq!((b[col("mean")].as_str(), b[col("se")].as_str()), ("", ""), "no mean over the 3 that pay back");
+        assert_eq!(
+            (
+                b[col("p50")].as_str(),
+                b[col("p95")].as_str(),
+                b[col("share_never")].as_str()
+            ),
+            ("never", "never", "0.7")
+        );
+        assert_eq!(
+            (b[col("mean")].as_str(), b[col("se")].as_str()),
+            ("", ""),
+            "no mean over the 3 that pay back"
+        );
         let a = row("all");
-        assert_eq!((a[col("p50")].as_str(), a[col("share_never")].as_str(), a[col("mean")].as_str()), ("20.0", "0.0", "20.0"));
+        assert_eq!(
+            (
+                a[col("p50")].as_str(),
+                a[col("share_never")].as_str(),
+                a[col("mean")].as_str()
+            ),
+            ("20.0", "0.0", "20.0")
+        );
         // Against a baseline that mostly never pays back, the paired difference does not exist.
-        assert_eq!((a[col("paired_diff_mean")].as_str(), a[col("paired_diff_ci95_lo")].as_str()), ("", ""));
-        let npv = rows.iter().find(|r| r[col("variant")] == "all" && r[col("metric")] == "npv_usd").expect("npv row");
-        assert_eq!((npv[col("share_never")].as_str(), npv[col("paired_diff_mean")].as_str()), ("", "0.0"));
+        assert_eq!(
+            (
+                a[col("paired_diff_mean")].as_str(),
+                a[col("paired_diff_ci95_lo")].as_str()
+            ),
+            ("", "")
+        );
+        let npv = rows
+            .iter()
+            .find(|r| r[col("variant")] == "all" && r[col("metric")] == "npv_usd")
+            .expect("npv row");
+        assert_eq!(
+            (
+                npv[col("share_never")].as_str(),
+                npv[col("paired_diff_mean")].as_str()
+            ),
+            ("", "0.0")
+        );
     }
 
     #[test]
     fn report_tables_read_never_for_payback() {
         let v = with_paybacks("base", &mostly_never());
-        let Block::Table { rows, .. } = variant_table(std::slice::from_ref(&v)) else { panic!("a table") };
+        let Block::Table { rows, .. } = variant_table(std::slice::from_ref(&v)) else {
+            panic!("a table")
+        };
         assert_eq!(rows[0][4], "never");
-        let Block::Table { rows, .. } = side_by_side(std::slice::from_ref(&v)) else { panic!("a table") };
-        let payback = rows.iter().find(|r| r[0] == "Payback (months)").expect("payback row");
-        assert_eq!(payback[1..], ["n/a (never in 70.0 %)".to_string(), "never".to_string()]);
-        let Block::Table { rows, .. } = crate::report::key_table(&v) else { panic!("a table") };
-        let payback = rows.iter().find(|r| r[0].starts_with("Payback")).expect("payback row");
+        let Block::Table { rows, .. } = side_by_side(std::slice::from_ref(&v)) else {
+            panic!("a table")
+        };
+        let payback = rows
+            .iter()
+            .find(|r| r[0] == "Payback (months)")
+            .expect("payback row");
+        assert_eq!(
+            payback[1..],
+            ["n/a (never in 70.0 %)".to_string(), "never".to_string()]
+        );
+        let Block::Table { rows, .. } = crate::report::key_table(&v) else {
+            panic!("a table")
+        };
+        let payback = rows
+            .iter()
+            .find(|r| r[0].starts_with("Payback"))
+            .expect("payback row");
         assert_eq!(payback[1], "n/a (never in 70.0 %)");
         assert_eq!(payback[5], "never", "P50: {payback:?}");
         assert_eq!(payback[8], "10 (never in 7)");

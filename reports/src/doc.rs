@@ -93,7 +93,10 @@ fn md_block(s: &mut String, b: &Block) {
         Block::Table { header, rows } => {
             let _ = writeln!(s, "| {} |", header.join(" | "));
             let numeric = numeric_columns(header.len(), rows);
-            let align: Vec<&str> = numeric.iter().map(|n| if *n { "---:" } else { "---" }).collect();
+            let align: Vec<&str> = numeric
+                .iter()
+                .map(|n| if *n { "---:" } else { "---" })
+                .collect();
             let _ = writeln!(s, "| {} |", align.join(" | "));
             for r in rows {
                 let cells: Vec<String> = r.iter().map(|c| c.replace('|', "\\|")).collect();
@@ -121,12 +124,20 @@ fn md_block(s: &mut String, b: &Block) {
 fn numeric_columns(n: usize, rows: &[Vec<String>]) -> Vec<bool> {
     let looks_numeric = |c: &str| {
         let t = c.trim_start_matches(['-', '+', '$']);
-        t.starts_with(|ch: char| ch.is_ascii_digit()) || matches!(c, "n/a" | "never" | "best" | "yes" | "no")
+        t.starts_with(|ch: char| ch.is_ascii_digit())
+            || matches!(c, "n/a" | "never" | "best" | "yes" | "no")
     };
     (0..n)
         .map(|i| {
-            let cells: Vec<&str> = rows.iter().filter_map(|r| r.get(i)).map(|c| c.trim()).filter(|c| !c.is_empty()).collect();
-            i > 0 && !cells.is_empty() && cells.iter().filter(|c| looks_numeric(c)).count() * 2 >= cells.len()
+            let cells: Vec<&str> = rows
+                .iter()
+                .filter_map(|r| r.get(i))
+                .map(|c| c.trim())
+                .filter(|c| !c.is_empty())
+                .collect();
+            i > 0
+                && !cells.is_empty()
+                && cells.iter().filter(|c| looks_numeric(c)).count() * 2 >= cells.len()
         })
         .collect()
 }
@@ -148,7 +159,13 @@ fn html_block(s: &mut String, b: &Block) {
         }
         Block::Table { header, rows } => {
             let numeric = numeric_columns(header.len(), rows);
-            let class = |i: usize| if numeric.get(i).copied().unwrap_or(false) { " class=\"n\"" } else { "" };
+            let class = |i: usize| {
+                if numeric.get(i).copied().unwrap_or(false) {
+                    " class=\"n\""
+                } else {
+                    ""
+                }
+            };
             s.push_str("<table>\n<thead><tr>");
             for (i, h) in header.iter().enumerate() {
                 let _ = write!(s, "<th{}>{}</th>", class(i), esc(h));
@@ -164,8 +181,14 @@ fn html_block(s: &mut String, b: &Block) {
             s.push_str("</tbody>\n</table>\n");
         }
         Block::Chart { title, svg, .. } => {
-            let svg = svg.trim_start_matches("<?xml version=\"1.0\" encoding=\"UTF-8\"?>").trim();
-            let _ = writeln!(s, "<figure>\n{svg}\n<figcaption>{}</figcaption>\n</figure>", esc(title));
+            let svg = svg
+                .trim_start_matches("<?xml version=\"1.0\" encoding=\"UTF-8\"?>")
+                .trim();
+            let _ = writeln!(
+                s,
+                "<figure>\n{svg}\n<figcaption>{}</figcaption>\n</figure>",
+                esc(title)
+            );
         }
         Block::Code(text) => {
             let _ = writeln!(s, "<pre>{}</pre>", esc(text));
@@ -182,7 +205,10 @@ fn html_block(s: &mut String, b: &Block) {
 
 /// Escape text for HTML.
 pub fn esc(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 #[cfg(test)]
@@ -193,10 +219,16 @@ mod tests {
     fn renders_tables_in_both_formats() {
         let d = Doc {
             title: "T <1>".into(),
-            blocks: vec![Block::Table { header: vec!["a".into(), "b".into()], rows: vec![vec!["x|y".into(), "1".into()]] }],
+            blocks: vec![Block::Table {
+                header: vec!["a".into(), "b".into()],
+                rows: vec![vec!["x|y".into(), "1".into()]],
+            }],
         };
         let md = d.to_markdown();
-        assert!(md.contains("| a | b |\n| --- | ---: |\n| x\\|y | 1 |"), "{md}");
+        assert!(
+            md.contains("| a | b |\n| --- | ---: |\n| x\\|y | 1 |"),
+            "{md}"
+        );
         let html = d.to_html();
         assert!(html.contains("<title>T &lt;1&gt;</title>"));
         assert!(html.contains("<td>x|y</td><td class=\"n\">1</td>"));

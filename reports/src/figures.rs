@@ -24,7 +24,17 @@ fn mean_sum(v: &VariantRuns, from: usize, to: usize, f: SourceFn) -> f64 {
     if reps.is_empty() {
         return 0.0;
     }
-    reps.iter().map(|r| r.months.iter().skip(from).take(to - from).map(f).sum::<f64>()).sum::<f64>() / reps.len() as f64
+    reps.iter()
+        .map(|r| {
+            r.months
+                .iter()
+                .skip(from)
+                .take(to - from)
+                .map(f)
+                .sum::<f64>()
+        })
+        .sum::<f64>()
+        / reps.len() as f64
 }
 
 /// Energy cost by source per calendar year (one variant) or per variant (annual mean).
@@ -32,11 +42,22 @@ pub fn energy_breakdown_chart(variants: &[VariantRuns]) -> StackedBars {
     type Column<'a> = Box<dyn Fn(SourceFn) -> f64 + 'a>;
     let (categories, columns): (Vec<String>, Vec<Column>) = if variants.len() == 1 {
         let v = &variants[0];
-        let months = v.output.replications.iter().map(|r| r.months.len()).max().unwrap_or(0);
+        let months = v
+            .output
+            .replications
+            .iter()
+            .map(|r| r.months.len())
+            .max()
+            .unwrap_or(0);
         let years = months.div_ceil(12);
         (
             (0..years).map(|y| format!("year {}", y + 1)).collect(),
-            (0..years).map(|y| Box::new(move |f| mean_sum(v, y * 12, ((y + 1) * 12).min(months), f)) as Box<dyn Fn(SourceFn) -> f64>).collect(),
+            (0..years)
+                .map(|y| {
+                    Box::new(move |f| mean_sum(v, y * 12, ((y + 1) * 12).min(months), f))
+                        as Box<dyn Fn(SourceFn) -> f64>
+                })
+                .collect(),
         )
     } else {
         (
@@ -44,8 +65,16 @@ pub fn energy_breakdown_chart(variants: &[VariantRuns]) -> StackedBars {
             variants
                 .iter()
                 .map(|v| {
-                    let months = v.output.replications.iter().map(|r| r.months.len()).max().unwrap_or(0).max(1);
-                    Box::new(move |f| mean_sum(v, 0, months, f) * 12.0 / months as f64) as Box<dyn Fn(SourceFn) -> f64>
+                    let months = v
+                        .output
+                        .replications
+                        .iter()
+                        .map(|r| r.months.len())
+                        .max()
+                        .unwrap_or(0)
+                        .max(1);
+                    Box::new(move |f| mean_sum(v, 0, months, f) * 12.0 / months as f64)
+                        as Box<dyn Fn(SourceFn) -> f64>
                 })
                 .collect(),
         )
@@ -53,12 +82,22 @@ pub fn energy_breakdown_chart(variants: &[VariantRuns]) -> StackedBars {
     let series = ENERGY_SOURCES
         .iter()
         .enumerate()
-        .map(|(i, (label, f))| (label.to_string(), charts::PALETTE[i % charts::PALETTE.len()], columns.iter().map(|c| c(*f)).collect()))
+        .map(|(i, (label, f))| {
+            (
+                label.to_string(),
+                charts::PALETTE[i % charts::PALETTE.len()],
+                columns.iter().map(|c| c(*f)).collect(),
+            )
+        })
         .filter(|(_, _, v): &(String, _, Vec<f64>)| v.iter().any(|x| x.abs() > 0.0))
         .collect();
     StackedBars {
         name: "energy_cost_breakdown".into(),
-        title: if variants.len() == 1 { "Energy cost by source and year (mean)".into() } else { "Annual energy cost by source (mean)".into() },
+        title: if variants.len() == 1 {
+            "Energy cost by source and year (mean)".into()
+        } else {
+            "Annual energy cost by source (mean)".into()
+        },
         y_label: "$M".into(),
         categories,
         series,
@@ -73,14 +112,19 @@ pub fn pue_temperature_chart(variants: &[VariantRuns]) -> Option<DualAxis> {
         v.output.replications.iter().find(|r| !r.hourly.is_empty())
     }
     let (first_variant, first) = variants.iter().find_map(|v| kept(v).map(|r| (v, r)))?;
-    let daily = |v: &VariantRuns, f: fn(&dcplan_sim::energy::dispatch::HourFlows) -> (f64, f64)| -> Vec<(f64, f64)> {
+    let daily = |v: &VariantRuns,
+                 f: fn(&dcplan_sim::energy::dispatch::HourFlows) -> (f64, f64)|
+     -> Vec<(f64, f64)> {
         let Some(r) = kept(v) else { return Vec::new() };
         r.hourly
             .chunks(24)
             .take(365)
             .enumerate()
             .map(|(d, hours)| {
-                let (num, den) = hours.iter().map(f).fold((0.0, 0.0), |(a, b), (x, y)| (a + x, b + y));
+                let (num, den) = hours
+                    .iter()
+                    .map(f)
+                    .fold((0.0, 0.0), |(a, b), (x, y)| (a + x, b + y));
                 (d as f64 + 1.0, if den > 0.0 { num / den } else { f64::NAN })
             })
             .filter(|(_, y)| y.is_finite())
@@ -92,18 +136,39 @@ pub fn pue_temperature_chart(variants: &[VariantRuns]) -> Option<DualAxis> {
         .enumerate()
         .filter(|(_, v)| kept(v).is_some())
         .map(|(i, v)| {
-            let label = if variants.len() == 1 { "PUE (daily, right axis)".to_string() } else { format!("{} PUE (right axis)", v.name) };
+            let label = if variants.len() == 1 {
+                "PUE (daily, right axis)".to_string()
+            } else {
+                format!("{} PUE (right axis)", v.name)
+            };
             // Energy-weighted daily PUE: facility energy / IT energy.
-            (label, charts::PALETTE[(i + 1) % charts::PALETTE.len()], daily(v, |h| if h.pue.is_finite() { (h.load, h.load / h.pue) } else { (0.0, 0.0) }))
+            (
+                label,
+                charts::PALETTE[(i + 1) % charts::PALETTE.len()],
+                daily(v, |h| {
+                    if h.pue.is_finite() {
+                        (h.load, h.load / h.pue)
+                    } else {
+                        (0.0, 0.0)
+                    }
+                }),
+            )
         })
         .collect();
     Some(DualAxis {
         name: "pue_temperature".into(),
-        title: format!("Outdoor temperature and PUE over the first year (replication {})", first.index),
+        title: format!(
+            "Outdoor temperature and PUE over the first year (replication {})",
+            first.index
+        ),
         x_label: "Day of the simulation".into(),
         left_label: "Temperature (C)".into(),
         right_label: "PUE".into(),
-        left: vec![("outdoor temperature (daily mean)".into(), charts::PALETTE[7], temperature)],
+        left: vec![(
+            "outdoor temperature (daily mean)".into(),
+            charts::PALETTE[7],
+            temperature,
+        )],
         right: pue,
     })
 }

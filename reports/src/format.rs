@@ -14,7 +14,11 @@ pub fn thousands(x: f64) -> String {
         }
         out.push(c);
     }
-    if neg && out != "0" { format!("-{out}") } else { out }
+    if neg && out != "0" {
+        format!("-{out}")
+    } else {
+        out
+    }
 }
 
 /// Money with a scale suffix: `$412M`, `$1.25B`, `-$3.4M`, `$950k`, `$12`.
@@ -45,17 +49,29 @@ fn sig3(v: f64) -> String {
     } else {
         format!("{v:.2}")
     };
-    if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s }
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
 }
 
 /// Price with cents: `$2.95`.
 pub fn price(x: f64) -> String {
-    if x.is_finite() { format!("${x:.2}") } else { "n/a".into() }
+    if x.is_finite() {
+        format!("${x:.2}")
+    } else {
+        "n/a".into()
+    }
 }
 
 /// A fraction as a percentage: `0.783` -> `78.3 %`.
 pub fn percent(x: f64) -> String {
-    if x.is_finite() { format!("{:.1} %", x * 100.0) } else { "n/a".into() }
+    if x.is_finite() {
+        format!("{:.1} %", x * 100.0)
+    } else {
+        "n/a".into()
+    }
 }
 
 /// A number of months: `31 months`, or `never` for a missing value.
@@ -68,7 +84,11 @@ pub fn months(x: Option<f64>) -> String {
 
 /// A plain ratio with two decimals: `1.18`.
 pub fn ratio(x: f64) -> String {
-    if x.is_finite() { format!("{x:.2}") } else { "n/a".into() }
+    if x.is_finite() {
+        format!("{x:.2}")
+    } else {
+        "n/a".into()
+    }
 }
 
 /// An axis tick label: thousands separators, with as many decimals as the axis span needs.
@@ -79,7 +99,15 @@ pub fn tick(v: f64, span: f64) -> String {
         thousands(v)
     } else {
         let s = format!("{:.*}", decimals, v);
-        if s.starts_with('-') && s.trim_start_matches('-').chars().all(|c| c == '0' || c == '.') { s[1..].to_string() } else { s }
+        if s.starts_with('-')
+            && s.trim_start_matches('-')
+                .chars()
+                .all(|c| c == '0' || c == '.')
+        {
+            s[1..].to_string()
+        } else {
+            s
+        }
     }
 }
 
@@ -98,7 +126,11 @@ pub fn by_column(name: &str, x: f64) -> String {
     } else if name.ends_with("_frac") {
         percent(x)
     } else if name.ends_with("_months") && x.abs() < 1000.0 {
-        if x.fract() == 0.0 { format!("{x:.0}") } else { format!("{x:.1}") }
+        if x.fract() == 0.0 {
+            format!("{x:.0}")
+        } else {
+            format!("{x:.1}")
+        }
     } else if name == "pue" || name.ends_with("_ratio") {
         ratio(x)
     } else if x.abs() >= 1000.0 {

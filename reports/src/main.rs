@@ -7,8 +7,8 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use dcplan::pipeline::{self, RunRequest};
-use dcplan_sim::scenario::{self, LoadedScenario, ScenarioError, Severity};
 use dcplan_sim::scenario::validate::MAX_REPLICATIONS;
+use dcplan_sim::scenario::{self, LoadedScenario, ScenarioError, Severity};
 
 /// Print a line on standard output, with control characters made harmless; a closed pipe (the
 /// reader, e.g. `head`, has had enough) ends the program quietly.
@@ -42,7 +42,10 @@ fn write_stdout(bytes: &[u8]) {
 const MAX_THREADS: usize = 1024;
 
 fn parse_replications(s: &str) -> Result<u32, String> {
-    let n: i64 = s.trim().parse().map_err(|_| format!("`{s}` is not a whole number"))?;
+    let n: i64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a whole number"))?;
     if n < 1 || n > MAX_REPLICATIONS as i64 {
         return Err(format!("{n} must be between 1 and {MAX_REPLICATIONS}"));
     }
@@ -50,17 +53,28 @@ fn parse_replications(s: &str) -> Result<u32, String> {
 }
 
 fn parse_threads(s: &str) -> Result<usize, String> {
-    let n: i64 = s.trim().parse().map_err(|_| format!("`{s}` is not a whole number"))?;
+    let n: i64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a whole number"))?;
     if n < 0 || n > MAX_THREADS as i64 {
-        return Err(format!("{n} must be between 0 (one per core) and {MAX_THREADS}"));
+        return Err(format!(
+            "{n} must be between 0 (one per core) and {MAX_THREADS}"
+        ));
     }
     Ok(n as usize)
 }
 
 fn parse_target_ci(s: &str) -> Result<f64, String> {
-    let x: f64 = s.trim().parse().map_err(|_| format!("`{s}` is not a number"))?;
+    let x: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number"))?;
     if !(x.is_finite() && x > 0.0 && x < 1.0) {
-        return Err(format!("{} must be a share above 0 and below 1, e.g. 0.02", s.trim().chars().take(24).collect::<String>()));
+        return Err(format!(
+            "{} must be a share above 0 and below 1, e.g. 0.02",
+            s.trim().chars().take(24).collect::<String>()
+        ));
     }
     Ok(x)
 }
@@ -82,7 +96,9 @@ fn parse_size(s: &str) -> Result<u64, String> {
         "T" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
         _ => return Err(format!("`{t}` is not a size (e.g. 8G, 512M)")),
     };
-    let x: f64 = num.parse().map_err(|_| format!("`{t}` is not a size (e.g. 8G, 512M)"))?;
+    let x: f64 = num
+        .parse()
+        .map_err(|_| format!("`{t}` is not a size (e.g. 8G, 512M)"))?;
     let bytes = x * k;
     if !(bytes.is_finite() && bytes >= 1.0 && bytes <= 1u64.wrapping_shl(60) as f64) {
         return Err(format!("`{t}` must be between 1 byte and 1024P"));
@@ -114,20 +130,28 @@ const EXAMPLES: &str = "Examples:
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Simulate a scenario and write tables, charts and a report.
-    #[command(after_help = "Examples:\n  dcplan run\n  dcplan run scenarios/medium.ron -r 1000 --out out/medium\n  dcplan run scenarios/portfolio.ron                 (a sweep: every variant, compared)\n  dcplan run scenarios/default.ron --target-ci 0.02 -r 5000\n  dcplan run S.ron -r 10000 --shard 3/16 --out parts/3 --resume")]
+    #[command(
+        after_help = "Examples:\n  dcplan run\n  dcplan run scenarios/medium.ron -r 1000 --out out/medium\n  dcplan run scenarios/portfolio.ron                 (a sweep: every variant, compared)\n  dcplan run scenarios/default.ron --target-ci 0.02 -r 5000\n  dcplan run S.ron -r 10000 --shard 3/16 --out parts/3 --resume"
+    )]
     Run(RunArgs),
     /// Run several scenarios with common random numbers and compare them side by side.
     Compare(CompareArgs),
     /// Merge the part folders of a sharded run into its full outputs, or rebuild the tables,
     /// charts and report of a finished run folder from its data (no new simulation).
-    #[command(after_help = "Examples:\n  dcplan report parts/ --out result        (parts/ holds the part folders)\n  dcplan report parts/p0 parts/p1 parts/p2 parts/p3 --out result\n  dcplan report out/default-4096-h100 --force    (rebuild a run folder in place)\n  dcplan report out/medium --out out/medium-v2   (rebuild it elsewhere)")]
+    #[command(
+        after_help = "Examples:\n  dcplan report parts/ --out result        (parts/ holds the part folders)\n  dcplan report parts/p0 parts/p1 parts/p2 parts/p3 --out result\n  dcplan report out/default-4096-h100 --force    (rebuild a run folder in place)\n  dcplan report out/medium --out out/medium-v2   (rebuild it elsewhere)"
+    )]
     Report(ReportArgs),
     /// One-at-a-time sensitivity: each uncertain input at P10 and P90, tornado charts.
-    #[command(after_help = "Examples:\n  dcplan sensitivity\n  dcplan sensitivity scenarios/large.ron -r 200 --out out/large-tornado")]
+    #[command(
+        after_help = "Examples:\n  dcplan sensitivity\n  dcplan sensitivity scenarios/large.ron -r 200 --out out/large-tornado"
+    )]
     Sensitivity(StudyArgs),
     /// Search the scenario's `optimize` decision variables for the best P50 NPV under its risk
     /// constraint.
-    #[command(after_help = "Examples:\n  dcplan optimize                       (the default scenario's optimize section)\n  dcplan optimize my-build.ron -r 100\n\nThe scenario needs an `optimize` section, e.g.\n  optimize: (\n      variables: [(path: \"fleet[0].gpus\", min: 2048, max: 8192, multiple_of: 256)],\n      constraint: (payback_months: 36, probability: 0.8),\n  ),")]
+    #[command(
+        after_help = "Examples:\n  dcplan optimize                       (the default scenario's optimize section)\n  dcplan optimize my-build.ron -r 100\n\nThe scenario needs an `optimize` section, e.g.\n  optimize: (\n      variables: [(path: \"fleet[0].gpus\", min: 2048, max: 8192, multiple_of: 256)],\n      constraint: (payback_months: 36, probability: 0.8),\n  ),"
+    )]
     Optimize(StudyArgs),
     /// Write a commented template scenario to start from (it validates as written).
     Init {
@@ -277,7 +301,13 @@ struct RunArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let command = cli.command.unwrap_or(Command::Run(RunArgs { scenario: None, common: Common::default(), target_ci: None, shard: None, resume: false }));
+    let command = cli.command.unwrap_or(Command::Run(RunArgs {
+        scenario: None,
+        common: Common::default(),
+        target_ci: None,
+        shard: None,
+        resume: false,
+    }));
     let result = match command {
         Command::Run(args) => cmd_run(args),
         Command::Compare(args) => cmd_compare(args),
@@ -289,7 +319,12 @@ fn main() -> ExitCode {
         Command::Catalog { which } => cmd_catalog(which),
         Command::Completions { shell } => {
             let mut script = Vec::new();
-            clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "dcplan", &mut script);
+            clap_complete::generate(
+                shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "dcplan",
+                &mut script,
+            );
             write_stdout(&script);
             Ok(ExitCode::SUCCESS)
         }
@@ -326,33 +361,62 @@ fn cmd_run(args: RunArgs) -> Result<ExitCode> {
     }
     let req = args.common.request(args.target_ci);
     if let Some(shard) = args.shard {
-        let outcome = dcplan::shard::run_shard(&loaded, &req, shard, args.resume).context("running the shard")?;
+        let outcome = dcplan::shard::run_shard(&loaded, &req, shard, args.resume)
+            .context("running the shard")?;
         return Ok(match outcome {
             dcplan::shard::ShardOutcome::AlreadyComplete { dir } => {
                 if !quiet {
-                    outln!("shard {shard}: already complete in {} (verified); nothing to run", dir.display());
+                    outln!(
+                        "shard {shard}: already complete in {} (verified); nothing to run",
+                        dir.display()
+                    );
                 }
                 ExitCode::SUCCESS
             }
-            dcplan::shard::ShardOutcome::Written { dir, pairs, failures } => {
+            dcplan::shard::ShardOutcome::Written {
+                dir,
+                pairs,
+                failures,
+            } => {
                 if !quiet {
-                    outln!("shard {shard}: pairs {}..{} written to {}", pairs.start, pairs.end, dir.display());
+                    outln!(
+                        "shard {shard}: pairs {}..{} written to {}",
+                        pairs.start,
+                        pairs.end,
+                        dir.display()
+                    );
                 }
-                if failures == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+                if failures == 0 {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::FAILURE
+                }
             }
         });
     }
     let result = pipeline::run(&loaded, &req).context("running the scenario")?;
     print_finished(&loaded.scenario.name, &result, quiet);
-    Ok(if result.any_failed() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    Ok(if result.any_failed() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn print_finished(name: &str, result: &pipeline::Finished, quiet: bool) {
     if quiet {
         return;
     }
-    let variants = if result.variants.len() > 1 { format!(" ({} variants)", result.variants.len()) } else { String::new() };
-    outln!("{name}: {} replications{variants} in {:.1} s", result.replications(), result.wall.as_secs_f64());
+    let variants = if result.variants.len() > 1 {
+        format!(" ({} variants)", result.variants.len())
+    } else {
+        String::new()
+    };
+    outln!(
+        "{name}: {} replications{variants} in {:.1} s",
+        result.replications(),
+        result.wall.as_secs_f64()
+    );
     for h in &result.headlines {
         outln!("  {h}");
     }
@@ -360,16 +424,31 @@ fn print_finished(name: &str, result: &pipeline::Finished, quiet: bool) {
 }
 
 fn cmd_report(args: ReportArgs) -> Result<ExitCode> {
-    let req = Common { out: args.out, force: args.force, quiet: args.quiet, ..Common::default() }.request(None);
+    let req = Common {
+        out: args.out,
+        force: args.force,
+        quiet: args.quiet,
+        ..Common::default()
+    }
+    .request(None);
     let (result, what) = match dcplan::rebuild::classify(&args.parts)? {
-        dcplan::rebuild::ReportInput::Parts(parts) => (dcplan::shard::merge(&parts, &req).context("merging the parts")?, "merged"),
-        dcplan::rebuild::ReportInput::Run(dir) => {
-            (dcplan::rebuild::rebuild(&dir, &req).with_context(|| format!("rebuilding {}", dir.display()))?, "rebuilt")
-        }
+        dcplan::rebuild::ReportInput::Parts(parts) => (
+            dcplan::shard::merge(&parts, &req).context("merging the parts")?,
+            "merged",
+        ),
+        dcplan::rebuild::ReportInput::Run(dir) => (
+            dcplan::rebuild::rebuild(&dir, &req)
+                .with_context(|| format!("rebuilding {}", dir.display()))?,
+            "rebuilt",
+        ),
     };
     let label = format!("{what} {}", result.dir.display());
     print_finished(&label, &result, args.quiet);
-    Ok(if result.any_failed() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    Ok(if result.any_failed() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn cmd_study(args: StudyArgs, sensitivity: bool) -> Result<ExitCode> {
@@ -384,7 +463,11 @@ fn cmd_study(args: StudyArgs, sensitivity: bool) -> Result<ExitCode> {
     let req = args.common.request(None);
     // A study runs the scenario many times over; one run of it must fit at least.
     let full = loaded.scenario.simulation.replication_count();
-    let n = req.replications.unwrap_or(if sensitivity { full.min(dcplan::study::SENSITIVITY_REPLICATIONS) } else { full }) as u64;
+    let n = req.replications.unwrap_or(if sensitivity {
+        full.min(dcplan::study::SENSITIVITY_REPLICATIONS)
+    } else {
+        full
+    }) as u64;
     pipeline::check_budget(&[&loaded], n, &req)?;
     let result = if sensitivity {
         dcplan::study::run_sensitivity(&loaded, &req).context("running the sensitivity study")?
@@ -392,7 +475,11 @@ fn cmd_study(args: StudyArgs, sensitivity: bool) -> Result<ExitCode> {
         dcplan::study::run_optimize(&loaded, &req).context("running the search")?
     };
     if !quiet {
-        outln!("{}: done in {:.1} s", loaded.scenario.name, result.wall.as_secs_f64());
+        outln!(
+            "{}: done in {:.1} s",
+            loaded.scenario.name,
+            result.wall.as_secs_f64()
+        );
         for h in &result.headlines {
             outln!("  {h}");
         }
@@ -425,7 +512,11 @@ fn cmd_compare(args: CompareArgs) -> Result<ExitCode> {
         }
         outln!("report: {}", result.dir.join("report.html").display());
     }
-    Ok(if result.any_failed() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    Ok(if result.any_failed() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn cmd_check(paths: &[PathBuf]) -> Result<ExitCode> {
@@ -433,9 +524,15 @@ fn cmd_check(paths: &[PathBuf]) -> Result<ExitCode> {
     for p in paths {
         match scenario::load_file(p) {
             Ok(l) => {
-                let extra = if l.warnings.is_empty() { String::new() } else { format!(" ({} warning(s))", l.warnings.len()) };
+                let extra = if l.warnings.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({} warning(s))", l.warnings.len())
+                };
                 let variants = match &l.scenario.sweep {
-                    Some(_) => dcplan_sim::sweep::expand(&l).map(|v| format!(", {} sweep variants", v.len())).unwrap_or_default(),
+                    Some(_) => dcplan_sim::sweep::expand(&l)
+                        .map(|v| format!(", {} sweep variants", v.len()))
+                        .unwrap_or_default(),
                     None => String::new(),
                 };
                 outln!("{}: ok{variants}{extra}", p.display());
@@ -449,7 +546,11 @@ fn cmd_check(paths: &[PathBuf]) -> Result<ExitCode> {
             }
         }
     }
-    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 /// `file:line:column: path: message`, with the position of the field when it is written.
@@ -464,8 +565,15 @@ fn located(file: &str, text: &str, problem: &scenario::Problem) -> String {
 fn hint(message: &str) -> Option<&'static str> {
     let m = message.to_lowercase();
     if m.contains("sku") && (m.contains("unknown") || m.contains("not a built-in")) {
-        Some("`dcplan catalog` lists the built-in SKUs; a new one goes in `catalog: (gpus: [...])` with every field")
-    } else if (m.contains("climate") || m.contains("cooling") || m.contains("tariff") || m.contains("preset")) && m.contains("unknown") {
+        Some(
+            "`dcplan catalog` lists the built-in SKUs; a new one goes in `catalog: (gpus: [...])` with every field",
+        )
+    } else if (m.contains("climate")
+        || m.contains("cooling")
+        || m.contains("tariff")
+        || m.contains("preset"))
+        && m.contains("unknown")
+    {
         Some("`dcplan catalog` lists the built-in climates, cooling presets and tariffs")
     } else if m.contains("sum to") || m.contains("add up") || m.contains("shares") {
         Some("the shares of a list must add up to 1")
@@ -483,11 +591,17 @@ fn print_scenario_error(e: &ScenarioError) {
             let text = if file == scenario::DEFAULT_SCENARIO_NAME {
                 scenario::DEFAULT_SCENARIO_RON.to_string()
             } else {
-                scenario::read_regular_file(std::path::Path::new(file), scenario::MAX_SCENARIO_BYTES)
-                    .map(|b| String::from_utf8_lossy(&b).into_owned())
-                    .unwrap_or_default()
+                scenario::read_regular_file(
+                    std::path::Path::new(file),
+                    scenario::MAX_SCENARIO_BYTES,
+                )
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_default()
             };
-            let n_err = problems.iter().filter(|p| p.severity == Severity::Error).count();
+            let n_err = problems
+                .iter()
+                .filter(|p| p.severity == Severity::Error)
+                .count();
             errln!("{file}: {n_err} error(s)");
             for problem in problems {
                 errln!("  {}", located(file, &text, problem));
@@ -508,11 +622,19 @@ fn print_scenario_error(e: &ScenarioError) {
 
 fn cmd_init(name: &str, force: bool) -> Result<ExitCode> {
     let (path, name) = match name.strip_suffix(".ron") {
-        Some(stem) => (PathBuf::from(name), PathBuf::from(stem).file_name().map_or("my-build".into(), |n| n.to_string_lossy().into_owned())),
+        Some(stem) => (
+            PathBuf::from(name),
+            PathBuf::from(stem)
+                .file_name()
+                .map_or("my-build".into(), |n| n.to_string_lossy().into_owned()),
+        ),
         None => (PathBuf::from(format!("{name}.ron")), name.to_string()),
     };
     if path.exists() && !force {
-        errln!("error: {} already exists; pass --force to replace it, or choose another name", path.display());
+        errln!(
+            "error: {} already exists; pass --force to replace it, or choose another name",
+            path.display()
+        );
         return Ok(ExitCode::FAILURE);
     }
     let text = dcplan::template::scenario_template(&name);
@@ -522,17 +644,40 @@ fn cmd_init(name: &str, force: bool) -> Result<ExitCode> {
     }
     dcplan::output::write_atomic(&path, text.as_bytes())?;
     outln!("wrote {}", path.display());
-    outln!("next: edit it, then `dcplan check {0}` and `dcplan run {0}`", path.display());
+    outln!(
+        "next: edit it, then `dcplan check {0}` and `dcplan run {0}`",
+        path.display()
+    );
     Ok(ExitCode::SUCCESS)
 }
 
 fn cmd_catalog(which: Option<CatalogKind>) -> Result<ExitCode> {
     use dcplan_sim::catalog;
     let all = [
-        (CatalogKind::Gpus, "GPU SKUs", "scenarios/catalog/gpus.ron", catalog::GPUS_RON),
-        (CatalogKind::Climates, "Climates", "scenarios/catalog/climates.ron", catalog::CLIMATES_RON),
-        (CatalogKind::Cooling, "Cooling presets", "scenarios/catalog/cooling.ron", catalog::COOLING_RON),
-        (CatalogKind::Tariffs, "Wholesale tariff presets (energy.tariff: Market(preset: ...))", "scenarios/catalog/tariffs.ron", catalog::TARIFFS_RON),
+        (
+            CatalogKind::Gpus,
+            "GPU SKUs",
+            "scenarios/catalog/gpus.ron",
+            catalog::GPUS_RON,
+        ),
+        (
+            CatalogKind::Climates,
+            "Climates",
+            "scenarios/catalog/climates.ron",
+            catalog::CLIMATES_RON,
+        ),
+        (
+            CatalogKind::Cooling,
+            "Cooling presets",
+            "scenarios/catalog/cooling.ron",
+            catalog::COOLING_RON,
+        ),
+        (
+            CatalogKind::Tariffs,
+            "Wholesale tariff presets (energy.tariff: Market(preset: ...))",
+            "scenarios/catalog/tariffs.ron",
+            catalog::TARIFFS_RON,
+        ),
     ];
     let mut first = true;
     for (kind, title, file, text) in all {

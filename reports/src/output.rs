@@ -63,7 +63,14 @@ impl OutputDir {
     /// Start writing `target`. Fails if it exists and `force` is false, or if it may not be
     /// replaced (see the module documentation).
     pub fn create(target: &Path, force: bool) -> Result<OutputDir> {
-        Self::create_with(target, if force { Replace::Output } else { Replace::Never })
+        Self::create_with(
+            target,
+            if force {
+                Replace::Output
+            } else {
+                Replace::Never
+            },
+        )
     }
 
     /// Start writing `target`, replacing an existing folder as `replace` allows.
@@ -85,7 +92,12 @@ impl OutputDir {
         fs::create_dir_all(&parent).with_context(|| format!("creating {}", parent.display()))?;
         let tmp = parent.join(hidden_name(&name, "tmp"));
         fs::create_dir(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
-        Ok(OutputDir { target: target.to_path_buf(), tmp, replace, committed: false })
+        Ok(OutputDir {
+            target: target.to_path_buf(),
+            tmp,
+            replace,
+            committed: false,
+        })
     }
 
     /// Path of a file inside the folder being written.
@@ -107,7 +119,10 @@ impl OutputDir {
     pub fn commit(mut self) -> Result<PathBuf> {
         if exists(&self.target) {
             if self.replace == Replace::Never {
-                bail!("output folder {} appeared while writing; nothing was replaced", self.target.display());
+                bail!(
+                    "output folder {} appeared while writing; nothing was replaced",
+                    self.target.display()
+                );
             }
             // Checked again: the folder may have changed since the run started.
             let keep = replaceable(&self.target, self.replace)?;
@@ -119,7 +134,8 @@ impl OutputDir {
                         from.display()
                     );
                 }
-                carry(&from, &to).with_context(|| format!("keeping {} in the new folder", from.display()))?;
+                carry(&from, &to)
+                    .with_context(|| format!("keeping {} in the new folder", from.display()))?;
             }
             self.swap()?;
             if !keep.is_empty() {
@@ -127,11 +143,15 @@ impl OutputDir {
                     "{}: kept {} item(s) dcplan did not write: {}",
                     self.target.display(),
                     keep.len(),
-                    keep.iter().map(|k| clean_for_terminal(k)).collect::<Vec<_>>().join(", ")
+                    keep.iter()
+                        .map(|k| clean_for_terminal(k))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 );
             }
         } else {
-            fs::rename(&self.tmp, &self.target).with_context(|| format!("moving the output into {}", self.target.display()))?;
+            fs::rename(&self.tmp, &self.target)
+                .with_context(|| format!("moving the output into {}", self.target.display()))?;
         }
         self.committed = true;
         Ok(self.target.clone())
@@ -142,19 +162,27 @@ impl OutputDir {
         match exchange(&self.tmp, &self.target) {
             Ok(true) => {
                 // The temporary name now holds the old folder.
-                fs::remove_dir_all(&self.tmp).with_context(|| format!("removing the replaced folder (now {})", self.tmp.display()))?;
+                fs::remove_dir_all(&self.tmp).with_context(|| {
+                    format!("removing the replaced folder (now {})", self.tmp.display())
+                })?;
                 return Ok(());
             }
             Ok(false) => {}
-            Err(e) => return Err(e).with_context(|| format!("exchanging the new output with {}", self.target.display())),
+            Err(e) => {
+                return Err(e).with_context(|| {
+                    format!("exchanging the new output with {}", self.target.display())
+                });
+            }
         }
         // No atomic exchange here: move the old folder aside under a name the next run recognises.
         let old = parent_of(&self.target).join(hidden_name(&file_name(&self.target), "old"));
-        fs::rename(&self.target, &old).with_context(|| format!("moving the old {} aside", self.target.display()))?;
+        fs::rename(&self.target, &old)
+            .with_context(|| format!("moving the old {} aside", self.target.display()))?;
         if let Err(e) = fs::rename(&self.tmp, &self.target) {
             // Put the old folder back so nothing is lost.
             let _ = fs::rename(&old, &self.target);
-            return Err(e).with_context(|| format!("moving the new output into {}", self.target.display()));
+            return Err(e)
+                .with_context(|| format!("moving the new output into {}", self.target.display()));
         }
         fs::remove_dir_all(&old).with_context(|| format!("removing the replaced {}", old.display()))
     }
@@ -178,11 +206,18 @@ fn replaceable(target: &Path, replace: Replace) -> Result<Vec<String>> {
     let shown = target.display();
     let meta = fs::symlink_metadata(target).with_context(|| format!("reading {shown}"))?;
     if !meta.is_dir() {
-        bail!("{shown} exists and is not a folder dcplan wrote (it is not a folder); it is left alone: choose another --out");
+        bail!(
+            "{shown} exists and is not a folder dcplan wrote (it is not a folder); it is left alone: choose another --out"
+        );
     }
-    if let (Ok(t), Ok(cwd)) = (fs::canonicalize(target), std::env::current_dir().and_then(fs::canonicalize)) {
+    if let (Ok(t), Ok(cwd)) = (
+        fs::canonicalize(target),
+        std::env::current_dir().and_then(fs::canonicalize),
+    ) {
         if cwd.starts_with(&t) {
-            bail!("{shown} is the current folder or one of its ancestors; dcplan never replaces it: choose another --out");
+            bail!(
+                "{shown} is the current folder or one of its ancestors; dcplan never replaces it: choose another --out"
+            );
         }
     }
     let written = written_by_dcplan(target, replace);
@@ -191,7 +226,9 @@ fn replaceable(target: &Path, replace: Replace) -> Result<Vec<String>> {
             Replace::Part => "a part folder (no readable part.ron)",
             _ => "an output folder dcplan wrote (no readable manifest.ron or part.ron)",
         };
-        bail!("{shown} exists and is not {what}; it is left alone: move it away or choose another --out");
+        bail!(
+            "{shown} exists and is not {what}; it is left alone: move it away or choose another --out"
+        );
     };
     let mut keep = Vec::new();
     for entry in fs::read_dir(target).with_context(|| format!("listing {shown}"))? {
@@ -208,7 +245,9 @@ fn replaceable(target: &Path, replace: Replace) -> Result<Vec<String>> {
 /// neither in a readable form.
 fn written_by_dcplan(dir: &Path, replace: Replace) -> Option<Vec<String>> {
     let read = |f: &str| read_text(&dir.join(f), MAX_TEXT_BYTES).ok();
-    if let Some(part) = read("part.ron").and_then(|t| ron::from_str::<crate::shard::PartManifest>(&t).ok()) {
+    if let Some(part) =
+        read("part.ron").and_then(|t| ron::from_str::<crate::shard::PartManifest>(&t).ok())
+    {
         let mut files: Vec<String> = part.files.into_iter().map(|(f, _)| f).collect();
         files.push("part.ron".into());
         return Some(files);
@@ -249,7 +288,10 @@ fn symlink(link: &Path, to: &Path) -> std::io::Result<()> {
 
 #[cfg(not(unix))]
 fn symlink(_link: &Path, to: &Path) -> std::io::Result<()> {
-    Err(std::io::Error::other(format!("cannot recreate the link {}", to.display())))
+    Err(std::io::Error::other(format!(
+        "cannot recreate the link {}",
+        to.display()
+    )))
 }
 
 /// Atomically exchange two folders; `Ok(false)` where the OS or file system has no exchange.
@@ -258,7 +300,13 @@ fn exchange(a: &Path, b: &Path) -> Result<bool> {
     use rustix::fs::{CWD, RenameFlags, renameat_with};
     match renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE) {
         Ok(()) => Ok(true),
-        Err(e) if e == rustix::io::Errno::INVAL || e == rustix::io::Errno::NOSYS || e == rustix::io::Errno::OPNOTSUPP => Ok(false),
+        Err(e)
+            if e == rustix::io::Errno::INVAL
+                || e == rustix::io::Errno::NOSYS
+                || e == rustix::io::Errno::OPNOTSUPP =>
+        {
+            Ok(false)
+        }
         Err(e) => Err(std::io::Error::from(e).into()),
     }
 }
@@ -271,10 +319,17 @@ fn exchange(_a: &Path, _b: &Path) -> Result<bool> {
 /// This host's name, as used in temporary names (letters, digits, `-`, `_`, `.`).
 fn host() -> String {
     #[cfg(unix)]
-    let name = rustix::system::uname().nodename().to_string_lossy().into_owned();
+    let name = rustix::system::uname()
+        .nodename()
+        .to_string_lossy()
+        .into_owned();
     #[cfg(not(unix))]
     let name = std::env::var("COMPUTERNAME").unwrap_or_default();
-    let name: String = name.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')).take(64).collect();
+    let name: String = name
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        .take(64)
+        .collect();
     if name.is_empty() { "host".into() } else { name }
 }
 
@@ -282,7 +337,10 @@ fn host() -> String {
 fn process_runs(pid: u32) -> bool {
     #[cfg(unix)]
     {
-        let Some(p) = i32::try_from(pid).ok().and_then(rustix::process::Pid::from_raw) else {
+        let Some(p) = i32::try_from(pid)
+            .ok()
+            .and_then(rustix::process::Pid::from_raw)
+        else {
             return true;
         };
         !matches!(rustix::process::test_kill_process(p), Err(e) if e == rustix::io::Errno::SRCH)
@@ -296,13 +354,21 @@ fn process_runs(pid: u32) -> bool {
 
 /// `.NAME.KIND-PID-N-HOST`.
 fn hidden_name(name: &str, kind: &str) -> String {
-    format!(".{name}.{kind}-{}-{}-{}", std::process::id(), unique_suffix(), host())
+    format!(
+        ".{name}.{kind}-{}-{}-{}",
+        std::process::id(),
+        unique_suffix(),
+        host()
+    )
 }
 
 /// A hidden name written by [`hidden_name`]: `(NAME, KIND, PID, HOST)`.
 fn parse_hidden(file: &str) -> Option<(&str, &str, u32, &str)> {
     let rest = file.strip_prefix('.')?;
-    let (name, kind, tail) = ["tmp", "old"].iter().filter_map(|k| rest.rsplit_once(&format!(".{k}-")).map(|(n, t)| (n, *k, t))).next()?;
+    let (name, kind, tail) = ["tmp", "old"]
+        .iter()
+        .filter_map(|k| rest.rsplit_once(&format!(".{k}-")).map(|(n, t)| (n, *k, t)))
+        .next()?;
     let mut fields = tail.splitn(3, '-');
     let pid: u32 = fields.next()?.parse().ok()?;
     fields.next()?.parse::<u128>().ok()?;
@@ -313,21 +379,33 @@ fn parse_hidden(file: &str) -> Option<(&str, &str, u32, &str)> {
 /// Remove what killed dcplan processes of this host left in `dir`: temporary folders and files,
 /// and folders set aside during a replacement (put back where the new folder never arrived).
 pub fn clean_stale(dir: &Path) {
-    let Ok(entries) = fs::read_dir(dir) else { return };
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
     let me = host();
     for entry in entries.flatten() {
         let file = entry.file_name().to_string_lossy().into_owned();
-        let Some((name, kind, pid, host)) = parse_hidden(&file) else { continue };
+        let Some((name, kind, pid, host)) = parse_hidden(&file) else {
+            continue;
+        };
         if host != me || pid == std::process::id() || process_runs(pid) {
             continue;
         }
         let path = entry.path();
         let target = dir.join(name);
         if kind == "old" && !exists(&target) && fs::rename(&path, &target).is_ok() {
-            eprintln!("{}: put back from {} (a replacement was interrupted)", target.display(), clean_for_terminal(&file));
+            eprintln!(
+                "{}: put back from {} (a replacement was interrupted)",
+                target.display(),
+                clean_for_terminal(&file)
+            );
             continue;
         }
-        let _ = if path.is_dir() { fs::remove_dir_all(&path) } else { fs::remove_file(&path) };
+        let _ = if path.is_dir() {
+            fs::remove_dir_all(&path)
+        } else {
+            fs::remove_file(&path)
+        };
     }
 }
 
@@ -336,7 +414,8 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let parent = parent_of(path);
     let tmp = parent.join(hidden_name(&file_name(path), "tmp"));
     fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
-    fs::rename(&tmp, path).with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))
+    fs::rename(&tmp, path)
+        .with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))
 }
 
 /// Fail unless `path` is a regular file of at most `limit` bytes; returns its size.
@@ -344,10 +423,16 @@ pub fn require_regular(path: &Path, limit: u64) -> Result<u64> {
     let shown = path.display();
     let meta = fs::metadata(path).with_context(|| format!("{shown}: cannot read it"))?;
     if !meta.is_file() {
-        bail!("{shown}: not a regular file (a folder, device or pipe); dcplan reads only regular files");
+        bail!(
+            "{shown}: not a regular file (a folder, device or pipe); dcplan reads only regular files"
+        );
     }
     if meta.len() > limit {
-        bail!("{shown}: {} bytes is more than the {} bytes dcplan reads from such a file", meta.len(), limit);
+        bail!(
+            "{shown}: {} bytes is more than the {} bytes dcplan reads from such a file",
+            meta.len(),
+            limit
+        );
     }
     Ok(meta.len())
 }
@@ -369,12 +454,21 @@ pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>> {
 
 /// Read a regular UTF-8 text file of at most `limit` bytes.
 pub fn read_text(path: &Path, limit: u64) -> Result<String> {
-    String::from_utf8(read_limited(path, limit)?).map_err(|_| anyhow::anyhow!("{}: not UTF-8 text", path.display()))
+    String::from_utf8(read_limited(path, limit)?)
+        .map_err(|_| anyhow::anyhow!("{}: not UTF-8 text", path.display()))
 }
 
 /// Text with control characters (escape sequences included) replaced, safe to print to a terminal.
 pub fn clean_for_terminal(s: &str) -> String {
-    s.chars().map(|c| if c.is_control() && c != '\n' && c != '\t' { '\u{fffd}' } else { c }).collect()
+    s.chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' && c != '\t' {
+                '\u{fffd}'
+            } else {
+                c
+            }
+        })
+        .collect()
 }
 
 /// The first of `base`, `base-2`, `base-3`, ... that does not exist.
@@ -397,11 +491,16 @@ fn parent_of(p: &Path) -> PathBuf {
 }
 
 fn file_name(p: &Path) -> String {
-    p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into())
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".into())
 }
 
 fn unique_suffix() -> u128 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -428,7 +527,11 @@ mod tests {
             failures: Vec::new(),
             files: vec![("old.txt".into(), String::new())],
         };
-        fs::write(target.join("manifest.ron"), ron::to_string(&m).expect("ron")).expect("write");
+        fs::write(
+            target.join("manifest.ron"),
+            ron::to_string(&m).expect("ron"),
+        )
+        .expect("write");
     }
 
     #[test]
@@ -445,9 +548,16 @@ mod tests {
         out.commit().expect("commit");
         assert!(target.join("new.txt").exists());
         assert!(!target.join("old.txt").exists());
-        assert_eq!(fs::read_to_string(target.join("notes.txt")).expect("kept"), "mine");
+        assert_eq!(
+            fs::read_to_string(target.join("notes.txt")).expect("kept"),
+            "mine"
+        );
         // No temporary folders are left behind.
-        let leftovers: Vec<_> = fs::read_dir(dir.path()).expect("read").filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().starts_with('.')).collect();
+        let leftovers: Vec<_> = fs::read_dir(dir.path())
+            .expect("read")
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
+            .collect();
         assert!(leftovers.is_empty());
     }
 
@@ -458,7 +568,10 @@ mod tests {
         fs::create_dir(&target).expect("mkdir");
         fs::write(target.join("manifest.ron"), "not a dcplan manifest").expect("write");
         let e = OutputDir::create(&target, true).expect_err("refused");
-        assert!(format!("{e:#}").contains("not an output folder dcplan wrote"), "{e:#}");
+        assert!(
+            format!("{e:#}").contains("not an output folder dcplan wrote"),
+            "{e:#}"
+        );
         assert!(target.join("manifest.ron").exists());
     }
 
@@ -471,14 +584,19 @@ mod tests {
         let tmp = dir.path().join(format!(".a.tmp-{dead}-1-{h}"));
         let old = dir.path().join(format!(".b.old-{dead}-1-{h}"));
         let other_host = dir.path().join(format!(".c.tmp-{dead}-1-{h}x"));
-        let live = dir.path().join(format!(".d.tmp-{}-1-{h}", std::process::id()));
+        let live = dir
+            .path()
+            .join(format!(".d.tmp-{}-1-{h}", std::process::id()));
         for d in [&tmp, &old, &other_host, &live] {
             fs::create_dir(d).expect("mkdir");
         }
         fs::write(old.join("x"), "x").expect("write");
         clean_stale(dir.path());
         assert!(!tmp.exists());
-        assert_eq!(fs::read_to_string(dir.path().join("b/x")).expect("put back"), "x");
+        assert_eq!(
+            fs::read_to_string(dir.path().join("b/x")).expect("put back"),
+            "x"
+        );
         assert!(other_host.exists() && live.exists());
     }
 

@@ -28,51 +28,103 @@ use crate::tables::{self, PARAM_PREFIX, VariantRuns};
 /// Whether `dir` is a finished run or comparison folder (not a part folder of a sharded run, not
 /// a study).
 pub fn is_run_folder(dir: &Path) -> bool {
-    dir.join("manifest.ron").is_file() && dir.join("runs.parquet").is_file() && dir.join("monthly.parquet").is_file() && !dir.join("part.ron").exists()
+    dir.join("manifest.ron").is_file()
+        && dir.join("runs.parquet").is_file()
+        && dir.join("monthly.parquet").is_file()
+        && !dir.join("part.ron").exists()
 }
 
 /// Tables a run folder must hold, and whether each is required (`hourly.parquet` exists only when
 /// some replication kept hourly flows).
-const DATA_FILES: &[(&str, bool)] =
-    &[("runs.parquet", true), ("monthly.parquet", true), ("fleet.parquet", true), ("market.parquet", true), ("hourly.parquet", false)];
+const DATA_FILES: &[(&str, bool)] = &[
+    ("runs.parquet", true),
+    ("monthly.parquet", true),
+    ("fleet.parquet", true),
+    ("market.parquet", true),
+    ("hourly.parquet", false),
+];
 
 /// Rebuild the run folder `dir` into `req.out` (default: `dir` itself, which then needs
 /// `req.force`). Every problem with the folder is reported at once.
 pub fn rebuild(dir: &Path, req: &RunRequest) -> Result<Finished> {
     let t0 = Instant::now();
-    let text = output::read_text(&dir.join("manifest.ron"), output::MAX_TEXT_BYTES).with_context(|| format!("reading {}", dir.join("manifest.ron").display()))?;
-    let manifest: Manifest = ron::from_str(&text).map_err(|e| anyhow!("{}: not a dcplan manifest: {e}", dir.join("manifest.ron").display()))?;
-    if manifest.replications == 0 || manifest.replications > dcplan_sim::scenario::validate::MAX_REPLICATIONS as u64 {
-        bail!("{}: records {} replications, not a run dcplan makes", dir.join("manifest.ron").display(), manifest.replications);
+    let text = output::read_text(&dir.join("manifest.ron"), output::MAX_TEXT_BYTES)
+        .with_context(|| format!("reading {}", dir.join("manifest.ron").display()))?;
+    let manifest: Manifest = ron::from_str(&text).map_err(|e| {
+        anyhow!(
+            "{}: not a dcplan manifest: {e}",
+            dir.join("manifest.ron").display()
+        )
+    })?;
+    if manifest.replications == 0
+        || manifest.replications > dcplan_sim::scenario::validate::MAX_REPLICATIONS as u64
+    {
+        bail!(
+            "{}: records {} replications, not a run dcplan makes",
+            dir.join("manifest.ron").display(),
+            manifest.replications
+        );
     }
     check_hashes(dir, &manifest)?;
     // The scenario(s) the run used, checked against the manifest's hash.
     let compare_file = dir.join("compare.ron");
     let (loadeds, text_hash) = if compare_file.exists() {
-        let text = output::read_text(&compare_file, output::MAX_TEXT_BYTES).with_context(|| format!("reading {}", compare_file.display()))?;
-        let inputs: CompareInputs = ron::from_str(&text).map_err(|e| anyhow!("{}: {e}", compare_file.display()))?;
+        let text = output::read_text(&compare_file, output::MAX_TEXT_BYTES)
+            .with_context(|| format!("reading {}", compare_file.display()))?;
+        let inputs: CompareInputs =
+            ron::from_str(&text).map_err(|e| anyhow!("{}: {e}", compare_file.display()))?;
         let mut loadeds = Vec::new();
         for (file, text) in &inputs.scenarios {
-            loadeds.push(dcplan_sim::load_str(file, text).map_err(|e| anyhow!("{}: a scenario no longer loads:\n{e}", compare_file.display()))?);
+            loadeds.push(dcplan_sim::load_str(file, text).map_err(|e| {
+                anyhow!(
+                    "{}: a scenario no longer loads:\n{e}",
+                    compare_file.display()
+                )
+            })?);
         }
         let joined: Vec<&str> = inputs.scenarios.iter().map(|(_, t)| t.as_str()).collect();
         (loadeds, manifest::hash_bytes(joined.join("\n").as_bytes()))
     } else {
         let path = dir.join("scenario.ron");
-        let text = output::read_text(&path, output::MAX_TEXT_BYTES).with_context(|| format!("reading {}", path.display()))?;
-        let loaded = dcplan_sim::load_str(&manifest.scenario_file, &text)
-            .map_err(|e| anyhow!("{}: the scenario no longer loads in this build of dcplan:\n{e}", path.display()))?;
+        let text = output::read_text(&path, output::MAX_TEXT_BYTES)
+            .with_context(|| format!("reading {}", path.display()))?;
+        let loaded = dcplan_sim::load_str(&manifest.scenario_file, &text).map_err(|e| {
+            anyhow!(
+                "{}: the scenario no longer loads in this build of dcplan:\n{e}",
+                path.display()
+            )
+        })?;
         let hash = manifest::hash_bytes(text.as_bytes());
         (vec![loaded], hash)
     };
     if text_hash != manifest.scenario_hash {
-        bail!("{}: the scenario text hashes to {text_hash}, the manifest records {}", dir.display(), manifest.scenario_hash);
+        bail!(
+            "{}: the scenario text hashes to {text_hash}, the manifest records {}",
+            dir.display(),
+            manifest.scenario_hash
+        );
     }
-    let sweep_variants = if compare_file.exists() { Vec::new() } else { pipeline::variants_of(&loadeds[0])? };
-    let (names, starts): (Vec<String>, Vec<_>) = if compare_file.exists() {
-        (pipeline::compare_names(&loadeds), loadeds.iter().map(|l| l.scenario.simulation.start).collect())
+    let sweep_variants = if compare_file.exists() {
+        Vec::new()
     } else {
-        (sweep_variants.iter().map(|v| v.name.clone()).collect(), sweep_variants.iter().map(|v| v.loaded.scenario.simulation.start).collect())
+        pipeline::variants_of(&loadeds[0])?
+    };
+    let (names, starts): (Vec<String>, Vec<_>) = if compare_file.exists() {
+        (
+            pipeline::compare_names(&loadeds),
+            loadeds
+                .iter()
+                .map(|l| l.scenario.simulation.start)
+                .collect(),
+        )
+    } else {
+        (
+            sweep_variants.iter().map(|v| v.name.clone()).collect(),
+            sweep_variants
+                .iter()
+                .map(|v| v.loaded.scenario.simulation.start)
+                .collect(),
+        )
     };
     // Refuse the output folder before reading the bulk of the data.
     let target = req.out.clone().unwrap_or_else(|| dir.to_path_buf());
@@ -88,7 +140,11 @@ pub fn rebuild(dir: &Path, req: &RunRequest) -> Result<Finished> {
         v.output.replications.sort_by_key(|r| r.index);
         v.output.failures.sort_by_key(|f| f.index);
     }
-    let inputs = if compare_file.exists() { Inputs::Compare(&loadeds) } else { Inputs::Scenario(&loadeds[0], &sweep_variants) };
+    let inputs = if compare_file.exists() {
+        Inputs::Compare(&loadeds)
+    } else {
+        Inputs::Scenario(&loadeds[0], &sweep_variants)
+    };
     let info = RunInfo {
         inputs,
         seed: manifest.seed,
@@ -104,7 +160,11 @@ pub fn rebuild(dir: &Path, req: &RunRequest) -> Result<Finished> {
 /// Every data file the manifest lists must still have its recorded hash.
 fn check_hashes(dir: &Path, manifest: &Manifest) -> Result<()> {
     let mut problems = Vec::new();
-    let recorded: HashMap<&str, &str> = manifest.files.iter().map(|(f, h)| (f.as_str(), h.as_str())).collect();
+    let recorded: HashMap<&str, &str> = manifest
+        .files
+        .iter()
+        .map(|(f, h)| (f.as_str(), h.as_str()))
+        .collect();
     let mut data: Vec<&str> = DATA_FILES.iter().map(|(f, _)| *f).collect();
     data.extend(["scenario.ron", "compare.ron"]);
     for f in data {
@@ -112,20 +172,33 @@ fn check_hashes(dir: &Path, manifest: &Manifest) -> Result<()> {
         let required = DATA_FILES.iter().any(|(g, r)| *g == f && *r);
         match (recorded.get(f), path.exists()) {
             (Some(h), true) => {
-                let bytes = output::read_limited(&path, output::MAX_DATA_BYTES).with_context(|| format!("reading {}", path.display()))?;
+                let bytes = output::read_limited(&path, output::MAX_DATA_BYTES)
+                    .with_context(|| format!("reading {}", path.display()))?;
                 let got = manifest::hash_bytes(&bytes);
                 if got != *h {
-                    problems.push(format!("{}: changed since the run (hash {got}, the manifest records {h})", path.display()));
+                    problems.push(format!(
+                        "{}: changed since the run (hash {got}, the manifest records {h})",
+                        path.display()
+                    ));
                 }
             }
-            (Some(_), false) => problems.push(format!("{}: missing (the manifest lists it)", path.display())),
-            (None, true) => problems.push(format!("{}: not listed in the manifest", path.display())),
+            (Some(_), false) => problems.push(format!(
+                "{}: missing (the manifest lists it)",
+                path.display()
+            )),
+            (None, true) => {
+                problems.push(format!("{}: not listed in the manifest", path.display()))
+            }
             (None, false) if required => problems.push(format!("{}: missing", path.display())),
             (None, false) => {}
         }
     }
     if !problems.is_empty() {
-        bail!("cannot rebuild {}:\n  {}", dir.display(), problems.join("\n  "));
+        bail!(
+            "cannot rebuild {}:\n  {}",
+            dir.display(),
+            problems.join("\n  ")
+        );
     }
     Ok(())
 }
@@ -137,14 +210,31 @@ struct Index {
 }
 
 impl Index {
-    fn get(&self, variant: &str, replication: u64, table: &str, row: usize) -> Result<(usize, usize)> {
-        let v = *self.variants.get(variant).ok_or_else(|| anyhow!("{table} row {row}: variant `{variant}` is not in runs.parquet"))?;
-        let r = *self.reps[v].get(&replication).ok_or_else(|| anyhow!("{table} row {row}: replication {replication} of `{variant}` is not in runs.parquet"))?;
+    fn get(
+        &self,
+        variant: &str,
+        replication: u64,
+        table: &str,
+        row: usize,
+    ) -> Result<(usize, usize)> {
+        let v = *self.variants.get(variant).ok_or_else(|| {
+            anyhow!("{table} row {row}: variant `{variant}` is not in runs.parquet")
+        })?;
+        let r = *self.reps[v].get(&replication).ok_or_else(|| {
+            anyhow!(
+                "{table} row {row}: replication {replication} of `{variant}` is not in runs.parquet"
+            )
+        })?;
         Ok((v, r))
     }
 }
 
-fn read_runs(dir: &Path, manifest: &Manifest, names: &[String], starts: &[dcplan_sim::time::YearMonth]) -> Result<Vec<VariantRuns>> {
+fn read_runs(
+    dir: &Path,
+    manifest: &Manifest,
+    names: &[String],
+    starts: &[dcplan_sim::time::YearMonth],
+) -> Result<Vec<VariantRuns>> {
     let read = |f: &str| read_table(&dir.join(f));
     let runs = read("runs.parquet")?;
     let mut out: Vec<VariantRuns> = names
@@ -154,26 +244,45 @@ fn read_runs(dir: &Path, manifest: &Manifest, names: &[String], starts: &[dcplan
             name: name.clone(),
             seed: manifest.seed,
             start: *start,
-            output: RunOutput { replications: Vec::new(), failures: Vec::new() },
+            output: RunOutput {
+                replications: Vec::new(),
+                failures: Vec::new(),
+            },
         })
         .collect();
-    let mut index = Index { variants: names.iter().enumerate().map(|(i, n)| (n.clone(), i)).collect(), reps: vec![HashMap::new(); names.len()] };
+    let mut index = Index {
+        variants: names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.clone(), i))
+            .collect(),
+        reps: vec![HashMap::new(); names.len()],
+    };
 
     // runs.parquet: KPIs, sampled inputs and event counts.
     let variant = strs(&runs, "variant", "runs.parquet")?;
     let replication = u64s(&runs, "replication", "runs.parquet")?;
     let events = u64s(&runs, "events", "runs.parquet")?;
-    let kpis: Vec<(&str, Vec<Option<f64>>)> =
-        Kpis::COLUMNS.iter().map(|c| Ok((c.name, measure(&runs, c.name, "runs.parquet")?))).collect::<Result<_>>()?;
+    let kpis: Vec<(&str, Vec<Option<f64>>)> = Kpis::COLUMNS
+        .iter()
+        .map(|c| Ok((c.name, measure(&runs, c.name, "runs.parquet")?)))
+        .collect::<Result<_>>()?;
     let params: Vec<(String, Vec<Option<f64>>)> = runs
         .get_column_names()
         .iter()
-        .filter_map(|c| c.strip_prefix(PARAM_PREFIX).map(|p| (p.to_string(), c.to_string())))
+        .filter_map(|c| {
+            c.strip_prefix(PARAM_PREFIX)
+                .map(|p| (p.to_string(), c.to_string()))
+        })
         .map(|(p, c)| Ok((p, f64s(&runs, &c, "runs.parquet")?)))
         .collect::<Result<_>>()?;
     for row in 0..runs.height() {
         let v = *index.variants.get(&variant[row]).ok_or_else(|| {
-            anyhow!("runs.parquet row {row}: variant `{}` is not one of the scenario's ({})", variant[row], names.join(", "))
+            anyhow!(
+                "runs.parquet row {row}: variant `{}` is not one of the scenario's ({})",
+                variant[row],
+                names.join(", ")
+            )
         })?;
         let mut k = Kpis::default();
         for (name, values) in &kpis {
@@ -181,13 +290,20 @@ fn read_runs(dir: &Path, manifest: &Manifest, names: &[String], starts: &[dcplan
         }
         let reps = &mut out[v].output.replications;
         if index.reps[v].insert(replication[row], reps.len()).is_some() {
-            bail!("runs.parquet row {row}: replication {} of `{}` appears twice", replication[row], variant[row]);
+            bail!(
+                "runs.parquet row {row}: replication {} of `{}` appears twice",
+                replication[row],
+                variant[row]
+            );
         }
         reps.push(Replication {
             index: replication[row],
             kpis: k,
             months: Vec::new(),
-            params: params.iter().filter_map(|(p, values)| values[row].map(|x| (p.clone(), x))).collect(),
+            params: params
+                .iter()
+                .filter_map(|(p, values)| values[row].map(|x| (p.clone(), x)))
+                .collect(),
             fleet: Vec::new(),
             skus: Vec::new(),
             market_prices: Vec::new(),
@@ -199,7 +315,10 @@ fn read_runs(dir: &Path, manifest: &Manifest, names: &[String], starts: &[dcplan
 
     // monthly.parquet: one row per month, in month order within a replication.
     let monthly = read("monthly.parquet")?;
-    let (variant, replication) = (strs(&monthly, "variant", "monthly.parquet")?, u64s(&monthly, "replication", "monthly.parquet")?);
+    let (variant, replication) = (
+        strs(&monthly, "variant", "monthly.parquet")?,
+        u64s(&monthly, "replication", "monthly.parquet")?,
+    );
     let month = u64s(&monthly, "month", "monthly.parquet")?;
     let columns: Vec<(&str, Vec<Option<f64>>)> = MonthRow::COLUMNS
         .iter()
@@ -208,7 +327,10 @@ fn read_runs(dir: &Path, manifest: &Manifest, names: &[String], starts: &[dcplan
         .collect::<Result<_>>()?;
     for row in 0..monthly.height() {
         let (v, r) = index.get(&variant[row], replication[row], "monthly.parquet", row)?;
-        let mut m = MonthRow { month: month[row] as f64, ..MonthRow::default() };
+        let mut m = MonthRow {
+            month: month[row] as f64,
+            ..MonthRow::default()
+        };
         for (name, values) in &columns {
             m.set(name, values[row]);
         }
@@ -217,8 +339,14 @@ fn read_runs(dir: &Path, manifest: &Manifest, names: &[String], starts: &[dcplan
 
     // market.parquet: the SKU order of a replication is the order of its price paths.
     let market = read("market.parquet")?;
-    let (variant, replication) = (strs(&market, "variant", "market.parquet")?, u64s(&market, "replication", "market.parquet")?);
-    let (month, sku) = (u64s(&market, "month", "market.parquet")?, strs(&market, "sku", "market.parquet")?);
+    let (variant, replication) = (
+        strs(&market, "variant", "market.parquet")?,
+        u64s(&market, "replication", "market.parquet")?,
+    );
+    let (month, sku) = (
+        u64s(&market, "month", "market.parquet")?,
+        strs(&market, "sku", "market.parquet")?,
+    );
     let price = f64s(&market, "market_price_usd_per_gpu_hour", "market.parquet")?;
     for row in 0..market.height() {
         let (v, r) = index.get(&variant[row], replication[row], "market.parquet", row)?;
@@ -227,14 +355,23 @@ fn read_runs(dir: &Path, manifest: &Manifest, names: &[String], starts: &[dcplan
             rep.skus.push(sku[row].clone());
             rep.market_prices.push(Vec::new());
         }
-        rep.market_prices.last_mut().expect("pushed above").push(price[row].unwrap_or(f64::NAN));
+        rep.market_prices
+            .last_mut()
+            .expect("pushed above")
+            .push(price[row].unwrap_or(f64::NAN));
     }
 
     // fleet.parquet: GPUs per state, by SKU.
     use dcplan_sim::model::fleet::{GpuState, N_GPU_STATES};
     let fleet = read("fleet.parquet")?;
-    let (variant, replication) = (strs(&fleet, "variant", "fleet.parquet")?, u64s(&fleet, "replication", "fleet.parquet")?);
-    let (month, sku) = (u64s(&fleet, "month", "fleet.parquet")?, strs(&fleet, "sku", "fleet.parquet")?);
+    let (variant, replication) = (
+        strs(&fleet, "variant", "fleet.parquet")?,
+        u64s(&fleet, "replication", "fleet.parquet")?,
+    );
+    let (month, sku) = (
+        u64s(&fleet, "month", "fleet.parquet")?,
+        strs(&fleet, "sku", "fleet.parquet")?,
+    );
     let states: Vec<Vec<u64>> = GpuState::ALL
         .iter()
         .map(|s| u64s(&fleet, &format!("{}_gpus", s.label()), "fleet.parquet"))
@@ -259,13 +396,20 @@ fn read_runs(dir: &Path, manifest: &Manifest, names: &[String], starts: &[dcplan
     // hourly.parquet: the replications that kept hourly flows.
     if dir.join("hourly.parquet").exists() {
         let hourly = read("hourly.parquet")?;
-        let (variant, replication) = (strs(&hourly, "variant", "hourly.parquet")?, u64s(&hourly, "replication", "hourly.parquet")?);
-        let flows: Vec<Vec<Option<f64>>> =
-            tables::HOURLY_COLUMNS.iter().map(|(c, _)| measure(&hourly, c, "hourly.parquet")).collect::<Result<_>>()?;
+        let (variant, replication) = (
+            strs(&hourly, "variant", "hourly.parquet")?,
+            u64s(&hourly, "replication", "hourly.parquet")?,
+        );
+        let flows: Vec<Vec<Option<f64>>> = tables::HOURLY_COLUMNS
+            .iter()
+            .map(|(c, _)| measure(&hourly, c, "hourly.parquet"))
+            .collect::<Result<_>>()?;
         for row in 0..hourly.height() {
             let (v, r) = index.get(&variant[row], replication[row], "hourly.parquet", row)?;
             let values: Vec<f64> = flows.iter().map(|c| c[row].unwrap_or(f64::NAN)).collect();
-            out[v].output.replications[r].hourly.push(tables::hourly_from_values(&values));
+            out[v].output.replications[r]
+                .hourly
+                .push(tables::hourly_from_values(&values));
         }
     }
 
@@ -275,26 +419,42 @@ fn read_runs(dir: &Path, manifest: &Manifest, names: &[String], starts: &[dcplan
             let v = names
                 .iter()
                 .position(|n| message.starts_with(&format!("{n}: ")))
-                .ok_or_else(|| anyhow!("manifest.ron: failure of replication {i} names no variant: {message}"))?;
+                .ok_or_else(|| {
+                    anyhow!("manifest.ron: failure of replication {i} names no variant: {message}")
+                })?;
             (v, message[names[v].len() + 2..].to_string())
         } else {
             (0, message.clone())
         };
-        out[v].output.failures.push(ReplicationFailure { index: *i, seed: manifest.seed, message });
+        out[v].output.failures.push(ReplicationFailure {
+            index: *i,
+            seed: manifest.seed,
+            message,
+        });
     }
     for v in &out {
         let got = v.output.replications.len() as u64 + v.output.failures.len() as u64;
         if got != manifest.replications {
-            bail!("variant `{}`: the folder holds {got} replications, the manifest records {}", v.name, manifest.replications);
+            bail!(
+                "variant `{}`: the folder holds {got} replications, the manifest records {}",
+                v.name,
+                manifest.replications
+            );
         }
     }
     Ok(out)
 }
 
 fn column<'a>(df: &'a DataFrame, name: &str, table: &str) -> Result<&'a polars::prelude::Column> {
-    let c = df.column(name).map_err(|_| anyhow!("{table}: no column `{name}` (written by another version of dcplan?)"))?;
+    let c = df.column(name).map_err(|_| {
+        anyhow!("{table}: no column `{name}` (written by another version of dcplan?)")
+    })?;
     if c.len() != df.height() {
-        bail!("{table}: column `{name}` has {} rows, the table {} (the file is damaged)", c.len(), df.height());
+        bail!(
+            "{table}: column `{name}` has {} rows, the table {} (the file is damaged)",
+            c.len(),
+            df.height()
+        );
     }
     Ok(c)
 }
@@ -309,27 +469,49 @@ fn read_table(path: &Path) -> Result<DataFrame> {
     std::panic::set_hook(quiet);
     let df = match read {
         Ok(df) => df?,
-        Err(_) => bail!("{}: damaged (the parquet reader failed on its bytes)", path.display()),
+        Err(_) => bail!(
+            "{}: damaged (the parquet reader failed on its bytes)",
+            path.display()
+        ),
     };
     for c in df.columns() {
         if c.len() != df.height() {
-            bail!("{}: column `{}` has {} rows, the table {} (the file is damaged)", path.display(), c.name(), c.len(), df.height());
+            bail!(
+                "{}: column `{}` has {} rows, the table {} (the file is damaged)",
+                path.display(),
+                c.name(),
+                c.len(),
+                df.height()
+            );
         }
     }
     Ok(df)
 }
 
 fn strs(df: &DataFrame, name: &str, table: &str) -> Result<Vec<String>> {
-    let c = column(df, name, table)?.str().map_err(|e| anyhow!("{table}: column `{name}`: {e}"))?;
-    c.iter().enumerate().map(|(row, x)| x.map(str::to_string).ok_or_else(|| anyhow!("{table} row {row}: `{name}` is empty"))).collect()
+    let c = column(df, name, table)?
+        .str()
+        .map_err(|e| anyhow!("{table}: column `{name}`: {e}"))?;
+    c.iter()
+        .enumerate()
+        .map(|(row, x)| {
+            x.map(str::to_string)
+                .ok_or_else(|| anyhow!("{table} row {row}: `{name}` is empty"))
+        })
+        .collect()
 }
 
 fn u64s(df: &DataFrame, name: &str, table: &str) -> Result<Vec<u64>> {
     let c = column(df, name, table)?
         .cast(&polars::prelude::DataType::UInt64)
         .map_err(|e| anyhow!("{table}: column `{name}`: {e}"))?;
-    let c = c.u64().map_err(|e| anyhow!("{table}: column `{name}`: {e}"))?;
-    c.iter().enumerate().map(|(row, x)| x.ok_or_else(|| anyhow!("{table} row {row}: `{name}` is empty"))).collect()
+    let c = c
+        .u64()
+        .map_err(|e| anyhow!("{table}: column `{name}`: {e}"))?;
+    c.iter()
+        .enumerate()
+        .map(|(row, x)| x.ok_or_else(|| anyhow!("{table} row {row}: `{name}` is empty")))
+        .collect()
 }
 
 /// A measured quantity: a folder written before this build of dcplan measured it has no such
@@ -343,7 +525,9 @@ fn measure(df: &DataFrame, name: &str, table: &str) -> Result<Vec<Option<f64>>> 
 }
 
 fn f64s(df: &DataFrame, name: &str, table: &str) -> Result<Vec<Option<f64>>> {
-    let c = column(df, name, table)?.f64().map_err(|e| anyhow!("{table}: column `{name}`: {e}"))?;
+    let c = column(df, name, table)?
+        .f64()
+        .map_err(|e| anyhow!("{table}: column `{name}`: {e}"))?;
     Ok(c.iter().collect())
 }
 
@@ -358,12 +542,25 @@ pub enum ReportInput {
 /// Sort the command line's folders into parts to merge or a run folder to rebuild.
 pub fn classify(paths: &[PathBuf]) -> Result<ReportInput> {
     for p in paths {
-        if ["sensitivity.csv", "candidates.csv"].iter().any(|f| p.join(f).exists()) {
-            bail!("{} is a sensitivity or search folder; run `dcplan sensitivity` or `dcplan optimize` again to rebuild it", p.display());
+        if ["sensitivity.csv", "candidates.csv"]
+            .iter()
+            .any(|f| p.join(f).exists())
+        {
+            bail!(
+                "{} is a sensitivity or search folder; run `dcplan sensitivity` or `dcplan optimize` again to rebuild it",
+                p.display()
+            );
         }
     }
     for p in paths {
-        let looks_like_a_run = ["runs.parquet", "monthly.parquet", "report.html", "summary.csv"].iter().any(|f| p.join(f).exists());
+        let looks_like_a_run = [
+            "runs.parquet",
+            "monthly.parquet",
+            "report.html",
+            "summary.csv",
+        ]
+        .iter()
+        .any(|f| p.join(f).exists());
         if looks_like_a_run && !p.join("manifest.ron").is_file() && !p.join("part.ron").exists() {
             bail!(
                 "{}: manifest.ron is missing, so the folder cannot be rebuilt (the manifest records the run's seed, replications and the checksum of every file)",
@@ -373,7 +570,10 @@ pub fn classify(paths: &[PathBuf]) -> Result<ReportInput> {
     }
     for p in paths {
         if p.join("manifest.ron").is_file() && !p.join("part.ron").exists() && !is_run_folder(p) {
-            bail!("{}: has a manifest.ron, but its runs.parquet or monthly.parquet is missing or not a regular file", p.display());
+            bail!(
+                "{}: has a manifest.ron, but its runs.parquet or monthly.parquet is missing or not a regular file",
+                p.display()
+            );
         }
     }
     let runs: Vec<&PathBuf> = paths.iter().filter(|p| is_run_folder(p)).collect();

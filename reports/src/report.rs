@@ -18,34 +18,88 @@ pub const MODELLED_ONLY: &[&str] = &["wue_l_per_kwh", "water_m3"];
 
 /// KPIs shown in the key table, with a plain-language label.
 pub const KEY_KPIS: &[(&str, &str)] = &[
-    ("payback_months", "Payback (months until cumulative free cash flow >= 0)"),
-    ("first_profit_months", "Months to the first month of positive net income (accounting profit)"),
-    ("npv_usd", "Project NPV (unlevered, pre-tax free cash flow + terminal value)"),
+    (
+        "payback_months",
+        "Payback (months until cumulative free cash flow >= 0)",
+    ),
+    (
+        "first_profit_months",
+        "Months to the first month of positive net income (accounting profit)",
+    ),
+    (
+        "npv_usd",
+        "Project NPV (unlevered, pre-tax free cash flow + terminal value)",
+    ),
     ("irr_frac", "Project IRR (unlevered, pre-tax; annual)"),
-    ("equity_irr_frac", "Equity IRR (after debt service and taxes; annual)"),
+    (
+        "equity_irr_frac",
+        "Equity IRR (after debt service and taxes; annual)",
+    ),
     ("peak_funding_usd", "Peak funding need (debt and equity)"),
     ("peak_equity_usd", "Peak equity need"),
-    ("min_dscr", "Lowest monthly debt service coverage (over the repayment period)"),
-    ("min_annual_dscr", "Lowest yearly debt service coverage (over the repayment period)"),
-    ("break_even_price_usd_per_gpu_hour", "Break-even price per sold GPU-hour (NPV = 0; demand assumed not to react to price)"),
-    ("all_in_cost_usd_per_gpu_hour", "All-in cost per sold GPU-hour (opex + depreciation + interest)"),
+    (
+        "min_dscr",
+        "Lowest monthly debt service coverage (over the repayment period)",
+    ),
+    (
+        "min_annual_dscr",
+        "Lowest yearly debt service coverage (over the repayment period)",
+    ),
+    (
+        "break_even_price_usd_per_gpu_hour",
+        "Break-even price per sold GPU-hour (NPV = 0; demand assumed not to react to price)",
+    ),
+    (
+        "all_in_cost_usd_per_gpu_hour",
+        "All-in cost per sold GPU-hour (opex + depreciation + interest)",
+    ),
     ("revenue_usd", "Revenue over the horizon"),
     ("ebitda_usd", "EBITDA over the horizon"),
     ("ebitda_margin_frac", "EBITDA margin"),
     ("operating_margin_frac", "Operating (EBIT) margin"),
     ("net_margin_frac", "Net margin"),
     ("capex_usd", "Capex"),
-    ("utilization_frac", "Utilization (sold / installed GPU-hours)"),
-    ("utilization_available_frac", "Utilization (sold / available GPU-hours)"),
-    ("utilization_power_frac", "Utilization, power-weighted (sold / available node max power-hours)"),
-    ("realized_price_usd_per_gpu_hour", "Average realised price per sold GPU-hour"),
-    ("revenue_reserved_frac", "Share of revenue from term contracts"),
-    ("unmet_revenue_usd", "Revenue of demand turned away (capacity or price)"),
-    ("availability_frac", "Availability (available / commissioned GPU-hours)"),
+    (
+        "utilization_frac",
+        "Utilization (sold / installed GPU-hours)",
+    ),
+    (
+        "utilization_available_frac",
+        "Utilization (sold / available GPU-hours)",
+    ),
+    (
+        "utilization_power_frac",
+        "Utilization, power-weighted (sold / available node max power-hours)",
+    ),
+    (
+        "realized_price_usd_per_gpu_hour",
+        "Average realised price per sold GPU-hour",
+    ),
+    (
+        "revenue_reserved_frac",
+        "Share of revenue from term contracts",
+    ),
+    (
+        "unmet_revenue_usd",
+        "Revenue of demand turned away (capacity or price)",
+    ),
+    (
+        "availability_frac",
+        "Availability (available / commissioned GPU-hours)",
+    ),
     ("rejected_frac", "Requests rejected for lack of capacity"),
-    ("failures", "Node failures over the horizon (hardware and software)"),
-    ("downtime_unbilled_usd", "Revenue not billed while sold GPUs were down"),
-    ("sla_credits_usd", "SLA credits paid (on top, by monthly availability)"),
+    (
+        "failures",
+        "Node failures over the horizon (hardware and software)",
+    ),
+    (
+        "downtime_unbilled_usd",
+        "Revenue not billed while sold GPUs were down",
+    ),
+    (
+        "sla_credits_usd",
+        "SLA credits paid (on top, by monthly availability)",
+    ),
     ("inventory_gpu_months", "GPU-months idle in inventory"),
     ("resale_usd", "Resale proceeds of retired servers"),
     ("energy_cost_usd", "Energy cost"),
@@ -55,7 +109,10 @@ pub const KEY_KPIS: &[(&str, &str)] = &[
     ("water_m3", "Water used on site by cooling, m³"),
     ("tco2", "Emissions (grid location-based and gas), tCO2"),
     ("cfe_frac", "Carbon-free energy, hourly matched"),
-    ("capped_hours", "Hours with power capped at the interconnect"),
+    (
+        "capped_hours",
+        "Hours with power capped at the interconnect",
+    ),
     ("revenue_lost_to_cap_usd", "Revenue lost to power caps"),
 ];
 
@@ -70,24 +127,45 @@ pub fn prob_payback_within(v: &VariantRuns, months: f64) -> f64 {
 
 /// Replications that pay back within `months` (a missing payback counts as never).
 pub fn count_payback_within(v: &VariantRuns, months: f64) -> usize {
-    v.kpi("payback_months").iter().filter(|p| p.is_some_and(|m| m <= months)).count()
+    v.kpi("payback_months")
+        .iter()
+        .filter(|p| p.is_some_and(|m| m <= months))
+        .count()
 }
 
 /// How many replications pay back within 36 and 60 months and within the horizon, as counts
 /// with their shares, so that a share of 0 % reads as "0 of 200", not as certainty.
 pub fn payback_counts(v: &VariantRuns) -> String {
     let n = v.output.replications.len();
-    let horizon = v.output.replications.iter().map(|r| r.months.len()).max().unwrap_or(0) as f64;
+    let horizon = v
+        .output
+        .replications
+        .iter()
+        .map(|r| r.months.len())
+        .max()
+        .unwrap_or(0) as f64;
     let share = |c: usize| percent(c as f64 / n.max(1) as f64);
     let mut marks: Vec<f64> = [36.0, 60.0].into_iter().filter(|m| *m < horizon).collect();
     marks.push(horizon);
     let mut parts = Vec::new();
     for m in marks {
         let c = count_payback_within(v, m);
-        let when = if m == horizon { format!("within the {}-month horizon", horizon as u64) } else { format!("within {m} months") };
-        parts.push(if parts.is_empty() { format!("{when} in {c} of {n} replications ({})", share(c)) } else { format!("{when} in {c} ({})", share(c)) });
+        let when = if m == horizon {
+            format!("within the {}-month horizon", horizon as u64)
+        } else {
+            format!("within {m} months")
+        };
+        parts.push(if parts.is_empty() {
+            format!("{when} in {c} of {n} replications ({})", share(c))
+        } else {
+            format!("{when} in {c} ({})", share(c))
+        });
     }
-    if parts.is_empty() { String::new() } else { format!("Payback {}.", parts.join(", ")) }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("Payback {}.", parts.join(", "))
+    }
 }
 
 /// Payback percentile where "never" sorts after every finite value.
@@ -106,7 +184,13 @@ pub fn headlines(v: &VariantRuns, discount_rate: &str) -> Vec<String> {
         vals.iter().flatten().filter(|x| **x < 0.0).count() as f64 / vals.len().max(1) as f64
     };
     let mut out = vec![
-        format!("P50 payback {}; P10 {}, P90 {}. {}", months(payback_percentile(v, 0.5)), months(payback_percentile(v, 0.1)), months(payback_percentile(v, 0.9)), payback_counts(v)),
+        format!(
+            "P50 payback {}; P10 {}, P90 {}. {}",
+            months(payback_percentile(v, 0.5)),
+            months(payback_percentile(v, 0.1)),
+            months(payback_percentile(v, 0.9)),
+            payback_counts(v)
+        ),
         format!(
             "Project NPV at {discount_rate} (unlevered and pre-tax): P50 {} (P10 {}, P90 {}); {} chance that NPV is negative.",
             money(npv.p50),
@@ -114,7 +198,11 @@ pub fn headlines(v: &VariantRuns, discount_rate: &str) -> Vec<String> {
             money(npv.p90),
             percent(p_neg)
         ),
-        format!("Peak funding need: P50 {}, P90 {}.", money(funding.p50), money(funding.p90)),
+        format!(
+            "Peak funding need: P50 {}, P90 {}.",
+            money(funding.p50),
+            money(funding.p90)
+        ),
         {
             let be = v.summary("break_even_price_usd_per_gpu_hour");
             let cost = v.summary("all_in_cost_usd_per_gpu_hour");
@@ -174,11 +262,20 @@ pub const BREAK_EVEN_NOTE: &str = "The break-even price assumes demand does not 
 pub fn energy_notes(scenarios: &[&dcplan_sim::Scenario]) -> Vec<String> {
     use dcplan_sim::scenario::BatteryDispatch;
     let mut notes = Vec::new();
-    let batteries: Vec<&BatteryDispatch> = scenarios.iter().filter_map(|s| s.energy.battery.as_ref().map(|b| &b.dispatch)).collect();
-    if batteries.iter().any(|d| matches!(d, BatteryDispatch::PriceArbitrage)) {
+    let batteries: Vec<&BatteryDispatch> = scenarios
+        .iter()
+        .filter_map(|s| s.energy.battery.as_ref().map(|b| &b.dispatch))
+        .collect();
+    if batteries
+        .iter()
+        .any(|d| matches!(d, BatteryDispatch::PriceArbitrage))
+    {
         notes.push("Battery dispatch knows each day's hourly grid prices in advance: arbitrage charges in the day's cheapest hours and discharges in its dearest with perfect foresight, so its savings are an upper bound for a battery run on forecasts.".into());
     }
-    if batteries.iter().any(|d| matches!(d, BatteryDispatch::PeakShaving(_))) {
+    if batteries
+        .iter()
+        .any(|d| matches!(d, BatteryDispatch::PeakShaving(_)))
+    {
         notes.push("Battery dispatch knows the month's load in advance: peak shaving aims at a share of the month's peak grid draw without the battery, known from the start of the month, so the demand charges it saves are an upper bound for a battery run on forecasts.".into());
     }
     let demand_charge = scenarios.iter().any(|s| {
@@ -196,18 +293,55 @@ pub fn energy_notes(scenarios: &[&dcplan_sim::Scenario]) -> Vec<String> {
 
 /// Energy cost of one variant: the totals over the horizon and per MWh across replications.
 pub fn energy_table(v: &VariantRuns) -> Block {
-    let header = ["quantity", "P10", "P50", "P90", "mean"].map(String::from).to_vec();
+    let header = ["quantity", "P10", "P50", "P90", "mean"]
+        .map(String::from)
+        .to_vec();
     let total = |f: fn(&dcplan_sim::results::MonthRow) -> f64| -> Vec<Option<f64>> {
-        v.output.replications.iter().map(|r| Some(r.months.iter().map(f).sum::<f64>())).collect()
+        v.output
+            .replications
+            .iter()
+            .map(|r| Some(r.months.iter().map(f).sum::<f64>()))
+            .collect()
     };
     let rows: Vec<(&str, &str, Summary)> = vec![
-        ("Energy cost over the horizon", "energy_cost_usd", v.summary("energy_cost_usd")),
-        ("Energy cost per facility MWh", "energy_cost_usd_per_mwh", v.summary("energy_cost_usd_per_mwh")),
-        ("Grid energy charges", "grid_energy_usd", dcplan_sim::stats::summarize(&total(|m| m.grid_energy_usd))),
-        ("Demand charges", "demand_charge_usd", dcplan_sim::stats::summarize(&total(|m| m.demand_charge_usd))),
-        ("Facility energy, MWh", "energy_mwh", v.summary("energy_mwh")),
+        (
+            "Energy cost over the horizon",
+            "energy_cost_usd",
+            v.summary("energy_cost_usd"),
+        ),
+        (
+            "Energy cost per facility MWh",
+            "energy_cost_usd_per_mwh",
+            v.summary("energy_cost_usd_per_mwh"),
+        ),
+        (
+            "Grid energy charges",
+            "grid_energy_usd",
+            dcplan_sim::stats::summarize(&total(|m| m.grid_energy_usd)),
+        ),
+        (
+            "Demand charges",
+            "demand_charge_usd",
+            dcplan_sim::stats::summarize(&total(|m| m.demand_charge_usd)),
+        ),
+        (
+            "Facility energy, MWh",
+            "energy_mwh",
+            v.summary("energy_mwh"),
+        ),
     ];
-    let rows = rows.into_iter().map(|(label, name, s)| vec![label.to_string(), by_column(name, s.p10), by_column(name, s.p50), by_column(name, s.p90), by_column(name, s.mean)]).collect();
+    let rows = rows
+        .into_iter()
+        .map(|(label, name, s)| {
+            vec![
+                label.to_string(),
+                by_column(name, s.p10),
+                by_column(name, s.p50),
+                by_column(name, s.p90),
+                by_column(name, s.mean),
+            ]
+        })
+        .collect();
     Block::Table { header, rows }
 }
 
@@ -231,7 +365,10 @@ pub fn executive_summary(loaded: &LoadedScenario, v: &VariantRuns) -> String {
     } else if p_pos >= 0.2 {
         "The build destroys value in the median case; it pays only in the better futures."
     } else {
-        &format!("The build destroys value in {} of the simulated futures; change the plan before committing capital.", percent(1.0 - p_pos))
+        &format!(
+            "The build destroys value in {} of the simulated futures; change the plan before committing capital.",
+            percent(1.0 - p_pos)
+        )
     };
     format!(
         "{payback}. {} Peak funding need {} (P50; P90 {}). Project NPV (unlevered, pre-tax) P50 {} at {}, positive in {} of {} replications. {verdict}",
@@ -268,15 +405,33 @@ pub fn assumptions(loaded: &LoadedScenario) -> Vec<Assumption> {
         .map(|l| Assumption {
             path: l.path.clone(),
             value: l.value.clone(),
-            source: if l.comment.is_empty() { "as written in the scenario".into() } else { l.comment.clone() },
+            source: if l.comment.is_empty() {
+                "as written in the scenario".into()
+            } else {
+                l.comment.clone()
+            },
         })
         .collect();
-    let config = ron::ser::PrettyConfig::default().extensions(ron::extensions::Extensions::IMPLICIT_SOME);
+    let config =
+        ron::ser::PrettyConfig::default().extensions(ron::extensions::Extensions::IMPLICIT_SOME);
     if let Ok(full) = ron::ser::to_string_pretty(&loaded.scenario, config) {
         for l in ron_text::leaves(&full) {
-            let covered = written.iter().any(|w| l.path == w.path || l.path.starts_with(&format!("{}.", w.path)) || l.path.starts_with(&format!("{}[", w.path)));
-            if !covered && !l.path.starts_with("sweep") && !l.path.starts_with("optimize") && l.value != "None" && l.value != "[]" {
-                rows.push(Assumption { path: l.path, value: l.value, source: "dcplan default (not written in the scenario)".into() });
+            let covered = written.iter().any(|w| {
+                l.path == w.path
+                    || l.path.starts_with(&format!("{}.", w.path))
+                    || l.path.starts_with(&format!("{}[", w.path))
+            });
+            if !covered
+                && !l.path.starts_with("sweep")
+                && !l.path.starts_with("optimize")
+                && l.value != "None"
+                && l.value != "[]"
+            {
+                rows.push(Assumption {
+                    path: l.path,
+                    value: l.value,
+                    source: "dcplan default (not written in the scenario)".into(),
+                });
             }
         }
     }
@@ -286,7 +441,11 @@ pub fn assumptions(loaded: &LoadedScenario) -> Vec<Assumption> {
     for t in &s.fleet {
         used.push(("gpus", dcplan_sim::catalog::GPUS_RON, t.sku.clone()));
     }
-    used.push(("climates", dcplan_sim::catalog::CLIMATES_RON, s.site.climate.clone()));
+    used.push((
+        "climates",
+        dcplan_sim::catalog::CLIMATES_RON,
+        s.site.climate.clone(),
+    ));
     if let Some(c) = &s.site.cooling {
         used.push(("cooling", dcplan_sim::catalog::COOLING_RON, c.clone()));
     }
@@ -296,16 +455,26 @@ pub fn assumptions(loaded: &LoadedScenario) -> Vec<Assumption> {
     used.dedup_by(|a, b| a.0 == b.0 && a.2 == b.2);
     for (catalog, text, entry) in used {
         let leaves = ron_text::leaves(text);
-        let Some(index) = leaves.iter().find(|l| l.path.ends_with("].name") && l.value.trim_matches('"') == entry).map(|l| l.path.trim_end_matches(".name").to_string())
+        let Some(index) = leaves
+            .iter()
+            .find(|l| l.path.ends_with("].name") && l.value.trim_matches('"') == entry)
+            .map(|l| l.path.trim_end_matches(".name").to_string())
         else {
             continue;
         };
-        for l in leaves.iter().filter(|l| l.path.starts_with(&format!("{index}.")) && !l.path.ends_with(".name")) {
+        for l in leaves
+            .iter()
+            .filter(|l| l.path.starts_with(&format!("{index}.")) && !l.path.ends_with(".name"))
+        {
             let field = &l.path[index.len() + 1..];
             rows.push(Assumption {
                 path: format!("catalog {catalog} {entry}.{field}"),
                 value: l.value.clone(),
-                source: if l.comment.is_empty() { format!("scenarios/catalog/{catalog}.ron") } else { l.comment.clone() },
+                source: if l.comment.is_empty() {
+                    format!("scenarios/catalog/{catalog}.ron")
+                } else {
+                    l.comment.clone()
+                },
             });
         }
     }
@@ -314,22 +483,53 @@ pub fn assumptions(loaded: &LoadedScenario) -> Vec<Assumption> {
 
 /// The assumptions as a table.
 pub fn assumptions_table(loaded: &LoadedScenario) -> Block {
-    let rows = assumptions(loaded).into_iter().map(|a| vec![a.path, a.value, a.source]).collect();
-    Block::Table { header: vec!["input".into(), "value or distribution".into(), "source".into()], rows }
+    let rows = assumptions(loaded)
+        .into_iter()
+        .map(|a| vec![a.path, a.value, a.source])
+        .collect();
+    Block::Table {
+        header: vec![
+            "input".into(),
+            "value or distribution".into(),
+            "source".into(),
+        ],
+        rows,
+    }
 }
 
 /// The three margins side by side, named exactly.
 pub fn margin_table(v: &VariantRuns) -> Block {
-    let header = ["margin", "what it is", "P10", "P50", "P90", "mean"].map(String::from).to_vec();
+    let header = ["margin", "what it is", "P10", "P50", "P90", "mean"]
+        .map(String::from)
+        .to_vec();
     let rows = [
-        ("EBITDA margin", "(revenue - operating costs) / revenue", "ebitda_margin_frac"),
-        ("Operating margin", "EBIT / revenue: also after depreciation and gains on resale", "operating_margin_frac"),
-        ("Net margin", "net income / revenue: also after interest and tax", "net_margin_frac"),
+        (
+            "EBITDA margin",
+            "(revenue - operating costs) / revenue",
+            "ebitda_margin_frac",
+        ),
+        (
+            "Operating margin",
+            "EBIT / revenue: also after depreciation and gains on resale",
+            "operating_margin_frac",
+        ),
+        (
+            "Net margin",
+            "net income / revenue: also after interest and tax",
+            "net_margin_frac",
+        ),
     ]
     .iter()
     .map(|(name, what, kpi)| {
         let s = v.summary(kpi);
-        vec![name.to_string(), what.to_string(), percent(s.p10), percent(s.p50), percent(s.p90), percent(s.mean)]
+        vec![
+            name.to_string(),
+            what.to_string(),
+            percent(s.p10),
+            percent(s.p50),
+            percent(s.p90),
+            percent(s.mean),
+        ]
     })
     .collect();
     Block::Table { header, rows }
@@ -337,16 +537,35 @@ pub fn margin_table(v: &VariantRuns) -> Block {
 
 /// Risk statistics of one variant.
 pub fn risk_table(v: &VariantRuns) -> Block {
-    let header = ["statistic", "value", "std. error"].map(String::from).to_vec();
+    let header = ["statistic", "value", "std. error"]
+        .map(String::from)
+        .to_vec();
     let rows = crate::tables::risk_rows(v)
         .into_iter()
         .map(|(name, (x, se))| {
             let label = match name.as_str() {
                 "p_npv_negative" => "Probability that NPV < 0".to_string(),
-                "cvar5_npv_usd" => "CVaR 5 % of NPV (mean of the worst 5 % of replications)".to_string(),
-                other => other.strip_prefix("p_payback_within_").and_then(|m| m.strip_suffix("_months")).map(|m| format!("Probability of payback within {m} months")).unwrap_or(other.to_string()),
+                "cvar5_npv_usd" => {
+                    "CVaR 5 % of NPV (mean of the worst 5 % of replications)".to_string()
+                }
+                other => other
+                    .strip_prefix("p_payback_within_")
+                    .and_then(|m| m.strip_suffix("_months"))
+                    .map(|m| format!("Probability of payback within {m} months"))
+                    .unwrap_or(other.to_string()),
             };
-            let (value, err) = if name.ends_with("_usd") { (money(x), String::new()) } else { (percent(x), if se.is_finite() { percent(se) } else { String::new() }) };
+            let (value, err) = if name.ends_with("_usd") {
+                (money(x), String::new())
+            } else {
+                (
+                    percent(x),
+                    if se.is_finite() {
+                        percent(se)
+                    } else {
+                        String::new()
+                    },
+                )
+            };
             vec![label, value, err]
         })
         .collect();
@@ -355,7 +574,19 @@ pub fn risk_table(v: &VariantRuns) -> Block {
 
 /// The key risk table of one variant: mean +- standard error and percentiles for each key KPI.
 pub fn key_table(v: &VariantRuns) -> Block {
-    let header = ["KPI", "mean", "std. error", "P5", "P10", "P50", "P90", "P95", "n"].map(String::from).to_vec();
+    let header = [
+        "KPI",
+        "mean",
+        "std. error",
+        "P5",
+        "P10",
+        "P50",
+        "P90",
+        "P95",
+        "n",
+    ]
+    .map(String::from)
+    .to_vec();
     let rows = KEY_KPIS
         .iter()
         .filter(|(name, _)| !MODELLED_ONLY.contains(name) || v.summary(name).n > 0)
@@ -372,21 +603,43 @@ pub fn key_table(v: &VariantRuns) -> Block {
             } else {
                 s.n.to_string()
             };
-            let (mean, se) = if s.n_never > 0 { (crate::compare::mean_text(name, &s), "n/a".to_string()) } else { (f(s.mean), f(s.se)) };
-            vec![label.to_string(), mean, se, f(s.p5), f(s.p10), f(s.p50), f(s.p90), f(s.p95), n]
+            let (mean, se) = if s.n_never > 0 {
+                (crate::compare::mean_text(name, &s), "n/a".to_string())
+            } else {
+                (f(s.mean), f(s.se))
+            };
+            vec![
+                label.to_string(),
+                mean,
+                se,
+                f(s.p5),
+                f(s.p10),
+                f(s.p50),
+                f(s.p90),
+                f(s.p95),
+                n,
+            ]
         })
         .collect();
     Block::Table { header, rows }
 }
 
 fn chart_block(c: &RenderedChart) -> Block {
-    Block::Chart { title: c.title.clone(), svg: c.svg.clone(), png: format!("{}.png", c.name) }
+    Block::Chart {
+        title: c.title.clone(),
+        svg: c.svg.clone(),
+        png: format!("{}.png", c.name),
+    }
 }
 
 /// The discount rate in words: `12.0 %`, or the distribution when it is uncertain.
 pub fn discount_text(s: &dcplan_sim::Scenario) -> String {
     let d = &s.finance.discount_rate_frac;
-    if d.is_fixed() { percent(d.quantile(0.5)) } else { format!("a discount rate of {}", d.describe()) }
+    if d.is_fixed() {
+        percent(d.quantile(0.5))
+    } else {
+        format!("a discount rate of {}", d.describe())
+    }
 }
 
 /// The reproducibility block: what it takes to get the same tables again.
@@ -410,14 +663,23 @@ pub fn reproducibility(manifest: &Manifest, replications: &str) -> Vec<Block> {
 }
 
 /// The whole report of a single-scenario run.
-pub fn run_report(loaded: &LoadedScenario, v: &VariantRuns, charts: &[RenderedChart], manifest: &Manifest) -> Doc {
+pub fn run_report(
+    loaded: &LoadedScenario,
+    v: &VariantRuns,
+    charts: &[RenderedChart],
+    manifest: &Manifest,
+) -> Doc {
     let s = &loaded.scenario;
     let gpus: u64 = s.fleet.iter().map(|t| t.gpus as u64).sum();
     let discount_text = discount_text(s);
     let mut blocks = vec![
         Block::Para(format!(
             "{}. {} GPUs over {} months from {}; {} replications, seed {}.",
-            if s.description.is_empty() { s.name.clone() } else { s.description.trim_end_matches('.').to_string() },
+            if s.description.is_empty() {
+                s.name.clone()
+            } else {
+                s.description.trim_end_matches('.').to_string()
+            },
             crate::format::thousands(gpus as f64),
             s.simulation.horizon_months,
             s.simulation.start,
@@ -435,7 +697,9 @@ pub fn run_report(loaded: &LoadedScenario, v: &VariantRuns, charts: &[RenderedCh
         )));
     }
     blocks.push(Block::Heading(1, "Key results".into()));
-    blocks.push(Block::Para(format!("Money in US dollars over the whole horizon. {FINANCE_NOTE}")));
+    blocks.push(Block::Para(format!(
+        "Money in US dollars over the whole horizon. {FINANCE_NOTE}"
+    )));
     blocks.push(key_table(v));
     blocks.push(Block::Para(NEVER_NOTE.into()));
     blocks.push(Block::Heading(2, "Margins".into()));
@@ -447,7 +711,9 @@ pub fn run_report(loaded: &LoadedScenario, v: &VariantRuns, charts: &[RenderedCh
     blocks.push(risk_table(v));
     blocks.push(Block::Heading(2, "Energy cost".into()));
     blocks.push(energy_table(v));
-    blocks.push(Block::Bullets(energy_notes(std::slice::from_ref(&&loaded.scenario))));
+    blocks.push(Block::Bullets(energy_notes(std::slice::from_ref(
+        &&loaded.scenario,
+    ))));
     blocks.push(Block::Heading(1, "Charts".into()));
     blocks.extend(charts.iter().map(chart_block));
     blocks.push(Block::Heading(1, "Assumptions".into()));
@@ -456,9 +722,15 @@ pub fn run_report(loaded: &LoadedScenario, v: &VariantRuns, charts: &[RenderedCh
         loaded.file
     )));
     blocks.push(assumptions_table(loaded));
-    blocks.push(Block::Details("Scenario file as run".into(), vec![Block::Code(loaded.source_text.clone())]));
+    blocks.push(Block::Details(
+        "Scenario file as run".into(),
+        vec![Block::Code(loaded.source_text.clone())],
+    ));
     blocks.extend(reproducibility(manifest, "replications"));
-    Doc { title: format!("dcplan report: {}", s.name), blocks }
+    Doc {
+        title: format!("dcplan report: {}", s.name),
+        blocks,
+    }
 }
 
 /// The report of a comparison of variants run with common random numbers (the scenarios of
@@ -478,7 +750,16 @@ pub fn compare_report(
             manifest.replications, manifest.seed
         )),
         Block::Heading(1, "Answers".into()),
-        Block::Bullets(variants.iter().map(if variants.len() > 4 { crate::compare::short_headline } else { crate::compare::headline }).collect()),
+        Block::Bullets(
+            variants
+                .iter()
+                .map(if variants.len() > 4 {
+                    crate::compare::short_headline
+                } else {
+                    crate::compare::headline
+                })
+                .collect(),
+        ),
     ];
     if variants.len() > 4 {
         blocks.push(Block::Heading(1, "Variants".into()));
@@ -491,7 +772,13 @@ pub fn compare_report(
         "Project NPV is unlevered and pre-tax (free cash flow before debt flows and income tax, discounted, plus the terminal value where the scenario counts one). Payback counts a replication that never pays back within the horizon as later than any that does: its percentiles read \"never\" where they fall among those, and it has no mean unless every replication pays back. {}",
         energy_notes(scenarios).join(" ")
     )));
-    blocks.push(Block::Heading(1, format!("Differences against {}", variants.first().map_or("the first", |v| v.name.as_str()))));
+    blocks.push(Block::Heading(
+        1,
+        format!(
+            "Differences against {}",
+            variants.first().map_or("the first", |v| v.name.as_str())
+        ),
+    ));
     blocks.push(Block::Para(
         "Paired differences are taken replication by replication; the unpaired interval, for contrast, is what two independent runs could tell apart.".into(),
     ));
@@ -504,7 +791,14 @@ pub fn compare_report(
     let title = if variants.len() > 4 {
         format!("dcplan comparison: {what}")
     } else {
-        format!("dcplan comparison: {}", variants.iter().map(|v| v.name.as_str()).collect::<Vec<_>>().join(" vs "))
+        format!(
+            "dcplan comparison: {}",
+            variants
+                .iter()
+                .map(|v| v.name.as_str())
+                .collect::<Vec<_>>()
+                .join(" vs ")
+        )
     };
     Doc { title, blocks }
 }
@@ -516,34 +810,55 @@ mod tests {
     fn tiny_with_energy(energy: &str) -> dcplan_sim::Scenario {
         let text = include_str!("../../scenarios/tiny.ron");
         let text = dcplan_sim::scenario::ron_text::set(text, "energy", energy).expect("energy");
-        dcplan_sim::load_str("tiny.ron", &text).expect("a valid scenario").scenario
+        dcplan_sim::load_str("tiny.ron", &text)
+            .expect("a valid scenario")
+            .scenario
     }
 
     #[test]
     fn energy_notes_say_where_the_energy_model_simplifies() {
         let battery = |dispatch: &str| {
-            format!("(tariff: Flat(price_usd_per_kwh: 0.09), demand_charge_usd_per_kw_month: 6, battery: (energy_mwh: 0.2, power_mw: 0.05, round_trip_efficiency_frac: 0.86, capex_usd_per_kwh: 165, life_cycles: 6000, dispatch: {dispatch}))")
+            format!(
+                "(tariff: Flat(price_usd_per_kwh: 0.09), demand_charge_usd_per_kw_month: 6, battery: (energy_mwh: 0.2, power_mw: 0.05, round_trip_efficiency_frac: 0.86, capex_usd_per_kwh: 165, life_cycles: 6000, dispatch: {dispatch}))"
+            )
         };
         let arbitrage = tiny_with_energy(&battery("PriceArbitrage"));
         let notes = energy_notes(&[&arbitrage]).join(" ");
-        assert!(notes.contains("knows each day's hourly grid prices in advance"), "{notes}");
-        assert!(notes.contains("not on the 15-minute interval peak"), "{notes}");
+        assert!(
+            notes.contains("knows each day's hourly grid prices in advance"),
+            "{notes}"
+        );
+        assert!(
+            notes.contains("not on the 15-minute interval peak"),
+            "{notes}"
+        );
         assert!(!notes.contains("month's load in advance"), "{notes}");
         let shaving = tiny_with_energy(&battery("PeakShaving(0.8)"));
         let notes = energy_notes(&[&shaving]).join(" ");
-        assert!(notes.contains("knows the month's load in advance"), "{notes}");
+        assert!(
+            notes.contains("knows the month's load in advance"),
+            "{notes}"
+        );
         // Without a battery or a demand charge there is nothing of either to qualify.
         let plain = tiny_with_energy("(tariff: Flat(price_usd_per_kwh: 0.09))");
         let notes = energy_notes(&[&plain]).join(" ");
-        assert!(!notes.contains("Battery") && !notes.contains("15-minute"), "{notes}");
+        assert!(
+            !notes.contains("Battery") && !notes.contains("15-minute"),
+            "{notes}"
+        );
         // A comparison names what any of its scenarios needs.
         let notes = energy_notes(&[&plain, &shaving]).join(" ");
-        assert!(notes.contains("month's load in advance") && notes.contains("15-minute"), "{notes}");
+        assert!(
+            notes.contains("month's load in advance") && notes.contains("15-minute"),
+            "{notes}"
+        );
     }
 
     #[test]
     fn finance_notes_state_the_conventions_of_the_ledger() {
-        assert!(FINANCE_NOTE.contains("Project free cash flow, NPV and IRR are unlevered and pre-tax"));
+        assert!(
+            FINANCE_NOTE.contains("Project free cash flow, NPV and IRR are unlevered and pre-tax")
+        );
         assert!(FINANCE_NOTE.contains("Equity IRR is after debt service and taxes"));
         assert!(BREAK_EVEN_NOTE.contains("assumes demand does not react to price"));
     }

@@ -46,14 +46,27 @@ impl std::str::FromStr for Shard {
 
     /// `I/N`, e.g. `3/16`, with `0 <= I < N`.
     fn from_str(s: &str) -> Result<Shard, String> {
-        let (i, n) = s.split_once('/').ok_or_else(|| format!("`{s}` is not I/N (e.g. 0/4)"))?;
-        let index: u32 = i.trim().parse().map_err(|_| format!("`{i}` is not a shard index"))?;
-        let count: u32 = n.trim().parse().map_err(|_| format!("`{n}` is not a shard count"))?;
+        let (i, n) = s
+            .split_once('/')
+            .ok_or_else(|| format!("`{s}` is not I/N (e.g. 0/4)"))?;
+        let index: u32 = i
+            .trim()
+            .parse()
+            .map_err(|_| format!("`{i}` is not a shard index"))?;
+        let count: u32 = n
+            .trim()
+            .parse()
+            .map_err(|_| format!("`{n}` is not a shard count"))?;
         if count > MAX_SHARDS {
-            return Err(format!("{count} shards is more than the {MAX_SHARDS} dcplan splits a run into"));
+            return Err(format!(
+                "{count} shards is more than the {MAX_SHARDS} dcplan splits a run into"
+            ));
         }
         if count == 0 || index >= count {
-            return Err(format!("shard {index}/{count}: the index must be 0 to {}", count.saturating_sub(1)));
+            return Err(format!(
+                "shard {index}/{count}: the index must be 0 to {}",
+                count.saturating_sub(1)
+            ));
         }
         Ok(Shard { index, count })
     }
@@ -122,31 +135,64 @@ struct PartData {
 pub fn default_part_dir(loaded: &LoadedScenario, shard: Shard) -> PathBuf {
     let width = (shard.count.saturating_sub(1)).to_string().len();
     Path::new("out")
-        .join(format!("{}-parts", pipeline::safe_name(&loaded.scenario.name)))
+        .join(format!(
+            "{}-parts",
+            pipeline::safe_name(&loaded.scenario.name)
+        ))
         .join(format!("part-{:0width$}-of-{}", shard.index, shard.count))
 }
 
 /// Read and verify a part folder: its manifest parses and every file matches its checksum.
 pub fn verify_part(dir: &Path) -> Result<PartManifest> {
-    let text = output::read_text(&dir.join("part.ron"), output::MAX_TEXT_BYTES).with_context(|| format!("{}: no readable part.ron", dir.display()))?;
-    let part: PartManifest = ron::from_str(&text).with_context(|| format!("{}: part.ron is not a part manifest", dir.display()))?;
+    let text = output::read_text(&dir.join("part.ron"), output::MAX_TEXT_BYTES)
+        .with_context(|| format!("{}: no readable part.ron", dir.display()))?;
+    let part: PartManifest = ron::from_str(&text)
+        .with_context(|| format!("{}: part.ron is not a part manifest", dir.display()))?;
     if part.format != PART_FORMAT {
-        bail!("{}: part format {} (this dcplan reads {PART_FORMAT})", dir.display(), part.format);
+        bail!(
+            "{}: part format {} (this dcplan reads {PART_FORMAT})",
+            dir.display(),
+            part.format
+        );
     }
     let max_reps = dcplan_sim::scenario::validate::MAX_REPLICATIONS as u64;
-    if part.shard.count == 0 || part.shard.count > MAX_SHARDS || part.shard.index >= part.shard.count {
-        bail!("{}: part.ron names shard {}, which is not a shard (0 <= index < count <= {MAX_SHARDS})", dir.display(), part.shard);
+    if part.shard.count == 0
+        || part.shard.count > MAX_SHARDS
+        || part.shard.index >= part.shard.count
+    {
+        bail!(
+            "{}: part.ron names shard {}, which is not a shard (0 <= index < count <= {MAX_SHARDS})",
+            dir.display(),
+            part.shard
+        );
     }
-    if part.replications == 0 || part.replications > max_reps || part.variants.is_empty() || part.variants.len() > 100_000 {
-        bail!("{}: part.ron records {} replications of {} variants, not a run dcplan makes", dir.display(), part.replications, part.variants.len());
+    if part.replications == 0
+        || part.replications > max_reps
+        || part.variants.is_empty()
+        || part.variants.len() > 100_000
+    {
+        bail!(
+            "{}: part.ron records {} replications of {} variants, not a run dcplan makes",
+            dir.display(),
+            part.replications,
+            part.variants.len()
+        );
     }
     for (name, hash) in &part.files {
         if name.contains(['/', '\\']) || name.starts_with('.') {
-            bail!("{}: part.ron lists `{}`, which is not a file name of a part", dir.display(), output::clean_for_terminal(name));
+            bail!(
+                "{}: part.ron lists `{}`, which is not a file name of a part",
+                dir.display(),
+                output::clean_for_terminal(name)
+            );
         }
-        let bytes = output::read_limited(&dir.join(name), output::MAX_DATA_BYTES).with_context(|| format!("{}: missing {name}", dir.display()))?;
+        let bytes = output::read_limited(&dir.join(name), output::MAX_DATA_BYTES)
+            .with_context(|| format!("{}: missing {name}", dir.display()))?;
         if manifest::hash_bytes(&bytes) != *hash {
-            bail!("{}: {name} does not match its checksum (the part is damaged or incomplete)", dir.display());
+            bail!(
+                "{}: {name} does not match its checksum (the part is damaged or incomplete)",
+                dir.display()
+            );
         }
     }
     for name in ["scenario.ron", "replications.bin"] {
@@ -180,22 +226,36 @@ pub enum ShardOutcome {
 /// already holds this shard of this scenario, seed and replication count, and verifies, is kept
 /// and nothing runs; a part folder that does not verify is replaced, and any other folder (a
 /// user's, a finished run) is refused unless `--force` and dcplan wrote it.
-pub fn run_shard(loaded: &LoadedScenario, req: &RunRequest, shard: Shard, resume: bool) -> Result<ShardOutcome> {
+pub fn run_shard(
+    loaded: &LoadedScenario,
+    req: &RunRequest,
+    shard: Shard,
+    resume: bool,
+) -> Result<ShardOutcome> {
     if req.target_ci.is_some() {
         bail!("--target-ci cannot be used with --shard: every shard must run its whole slice");
     }
     let seed = req.seed.unwrap_or(loaded.scenario.simulation.seed);
-    let n = req.replications.unwrap_or(loaded.scenario.simulation.replication_count()) as u64;
+    let n = req
+        .replications
+        .unwrap_or(loaded.scenario.simulation.replication_count()) as u64;
     let variants = pipeline::variants_of(loaded)?;
     let names: Vec<String> = variants.iter().map(|v| v.name.clone()).collect();
-    let target = req.out.clone().unwrap_or_else(|| default_part_dir(loaded, shard));
+    let target = req
+        .out
+        .clone()
+        .unwrap_or_else(|| default_part_dir(loaded, shard));
     let scenario_hash = manifest::hash_bytes(loaded.source_text.as_bytes());
     // What killed shards of this host left beside the part (before --resume looks at it).
     if let Some(parent) = target.parent().filter(|p| p.is_dir()) {
         output::clean_stale(parent);
     }
     // Without --force, --resume replaces only a part folder (a damaged one, or another run's).
-    let mut replace = if req.force { Replace::Output } else { Replace::Never };
+    let mut replace = if req.force {
+        Replace::Output
+    } else {
+        Replace::Never
+    };
     if resume && std::fs::symlink_metadata(&target).is_ok() {
         match verify_part(&target) {
             Ok(p)
@@ -221,7 +281,10 @@ pub fn run_shard(loaded: &LoadedScenario, req: &RunRequest, shard: Shard, resume
             Err(e) => {
                 // A folder without a part manifest is not a part: the refusal below says so.
                 if !req.quiet && target.join("part.ron").is_file() {
-                    eprintln!("{}; running the shard again", output::clean_for_terminal(&format!("{e:#}")));
+                    eprintln!(
+                        "{}; running the shard again",
+                        output::clean_for_terminal(&format!("{e:#}"))
+                    );
                 }
                 replace = replace.max_with(Replace::Part);
             }
@@ -229,26 +292,53 @@ pub fn run_shard(loaded: &LoadedScenario, req: &RunRequest, shard: Shard, resume
     }
     // The shard's share of the run: its pairs, spread over the variants.
     let share = pair_range(n * variants.len() as u64, shard);
-    pipeline::check_budget(&variants.iter().map(|v| &v.loaded).collect::<Vec<_>>(), (share.end - share.start).div_ceil(variants.len().max(1) as u64), req)?;
+    pipeline::check_budget(
+        &variants.iter().map(|v| &v.loaded).collect::<Vec<_>>(),
+        (share.end - share.start).div_ceil(variants.len().max(1) as u64),
+        req,
+    )?;
     let out = OutputDir::create_with(&target, replace)?;
     let started_utc = manifest::now_utc();
     let t0 = Instant::now();
     let pairs = pair_range(n * variants.len() as u64, shard);
-    let progress = Progress::new(pairs.end - pairs.start, req.quiet, &format!("shard {shard}"));
+    let progress = Progress::new(
+        pairs.end - pairs.start,
+        req.quiet,
+        &format!("shard {shard}"),
+    );
     let runs = pipeline::simulate_pairs(&variants, seed, n, pairs.clone(), req.threads, &progress)?;
     progress.finish();
-    let mut data = PartData { replications: Vec::new(), failures: Vec::new() };
+    let mut data = PartData {
+        replications: Vec::new(),
+        failures: Vec::new(),
+    };
     let mut as_variants = Vec::new();
     for (i, output) in runs {
-        data.replications.extend(output.replications.iter().map(|r| (i as u32, r.clone())));
-        data.failures.extend(output.failures.iter().map(|f| (i as u32, f.index, f.seed, f.message.clone())));
-        as_variants.push(VariantRuns { name: names[i].clone(), seed, start: variants[i].loaded.scenario.simulation.start, output });
+        data.replications
+            .extend(output.replications.iter().map(|r| (i as u32, r.clone())));
+        data.failures.extend(
+            output
+                .failures
+                .iter()
+                .map(|f| (i as u32, f.index, f.seed, f.message.clone())),
+        );
+        as_variants.push(VariantRuns {
+            name: names[i].clone(),
+            seed,
+            start: variants[i].loaded.scenario.simulation.start,
+            output,
+        });
     }
     let failures = data.failures.len();
-    let bytes = bincode::serde::encode_to_vec(&data, bincode::config::standard()).context("encoding the replications")?;
+    let bytes = bincode::serde::encode_to_vec(&data, bincode::config::standard())
+        .context("encoding the replications")?;
     std::fs::write(out.path("replications.bin"), bytes).context("writing replications.bin")?;
-    std::fs::write(out.path("scenario.ron"), &loaded.source_text).context("writing scenario.ron")?;
-    tables::write_parquet(&mut tables::runs_frame(&as_variants)?, &out.path("runs.parquet"))?;
+    std::fs::write(out.path("scenario.ron"), &loaded.source_text)
+        .context("writing scenario.ron")?;
+    tables::write_parquet(
+        &mut tables::runs_frame(&as_variants)?,
+        &out.path("runs.parquet"),
+    )?;
     let part = PartManifest {
         format: PART_FORMAT,
         dcplan_version: manifest::VERSION.to_string(),
@@ -267,10 +357,15 @@ pub fn run_shard(loaded: &LoadedScenario, req: &RunRequest, shard: Shard, resume
         wall_time_s: t0.elapsed().as_secs_f64(),
         files: pipeline::hash_files(out.tmp_dir())?,
     };
-    let text = ron::ser::to_string_pretty(&part, ron::ser::PrettyConfig::default()).context("encoding part.ron")?;
+    let text = ron::ser::to_string_pretty(&part, ron::ser::PrettyConfig::default())
+        .context("encoding part.ron")?;
     std::fs::write(out.path("part.ron"), text).context("writing part.ron")?;
     let dir = out.commit()?;
-    Ok(ShardOutcome::Written { dir, pairs, failures })
+    Ok(ShardOutcome::Written {
+        dir,
+        pairs,
+        failures,
+    })
 }
 
 /// Part folders named on the command line: each path is a part folder, or a folder of them.
@@ -282,7 +377,12 @@ pub fn find_parts(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
             continue;
         }
         let mut inner: Vec<PathBuf> = std::fs::read_dir(p)
-            .with_context(|| format!("{}: not a part folder (no part.ron) and not a readable folder", p.display()))?
+            .with_context(|| {
+                format!(
+                    "{}: not a part folder (no part.ron) and not a readable folder",
+                    p.display()
+                )
+            })?
             .filter_map(|e| e.ok())
             // Hidden entries are temporary folders of running or killed shards, never parts.
             .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
@@ -290,7 +390,10 @@ pub fn find_parts(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
             .filter(|q| q.join("part.ron").exists())
             .collect();
         if inner.is_empty() {
-            bail!("{}: neither a run folder (no manifest.ron), a part folder (no part.ron), nor a folder of part folders", p.display());
+            bail!(
+                "{}: neither a run folder (no manifest.ron), a part folder (no part.ron), nor a folder of part folders",
+                p.display()
+            );
         }
         inner.sort();
         out.append(&mut inner);
@@ -316,15 +419,50 @@ pub fn merge(paths: &[PathBuf], req: &RunRequest) -> Result<Finished> {
     for (d, p) in &parts[1..] {
         let same = |what: &str, a: String, b: String, problems: &mut Vec<String>| {
             if a != b {
-                problems.push(format!("{}: {what} {b} differs from {} in {}", d.display(), a, first_dir.display()));
+                problems.push(format!(
+                    "{}: {what} {b} differs from {} in {}",
+                    d.display(),
+                    a,
+                    first_dir.display()
+                ));
             }
         };
-        same("scenario hash", first.scenario_hash.clone(), p.scenario_hash.clone(), &mut problems);
-        same("seed", first.seed.to_string(), p.seed.to_string(), &mut problems);
-        same("replications", first.replications.to_string(), p.replications.to_string(), &mut problems);
-        same("shard count", first.shard.count.to_string(), p.shard.count.to_string(), &mut problems);
-        same("variants", first.variants.join(", "), p.variants.join(", "), &mut problems);
-        same("dcplan build", format!("{} ({})", first.dcplan_version, first.git_revision), format!("{} ({})", p.dcplan_version, p.git_revision), &mut problems);
+        same(
+            "scenario hash",
+            first.scenario_hash.clone(),
+            p.scenario_hash.clone(),
+            &mut problems,
+        );
+        same(
+            "seed",
+            first.seed.to_string(),
+            p.seed.to_string(),
+            &mut problems,
+        );
+        same(
+            "replications",
+            first.replications.to_string(),
+            p.replications.to_string(),
+            &mut problems,
+        );
+        same(
+            "shard count",
+            first.shard.count.to_string(),
+            p.shard.count.to_string(),
+            &mut problems,
+        );
+        same(
+            "variants",
+            first.variants.join(", "),
+            p.variants.join(", "),
+            &mut problems,
+        );
+        same(
+            "dcplan build",
+            format!("{} ({})", first.dcplan_version, first.git_revision),
+            format!("{} ({})", p.dcplan_version, p.git_revision),
+            &mut problems,
+        );
     }
     // Every shard exactly once.
     let count = first.shard.count;
@@ -338,65 +476,127 @@ pub fn merge(paths: &[PathBuf], req: &RunRequest) -> Result<Finished> {
         match dirs.len() {
             0 => problems.push(format!("shard {i}/{count} is missing")),
             1 => {}
-            _ => problems.push(format!("shard {i}/{count} is given {} times: {}", dirs.len(), dirs.join(", "))),
+            _ => problems.push(format!(
+                "shard {i}/{count} is given {} times: {}",
+                dirs.len(),
+                dirs.join(", ")
+            )),
         }
     }
     let total = first.replications * first.variants.len() as u64;
     for (d, p) in &parts {
         let expect = pair_range(total, p.shard);
         if (p.pairs.0, p.pairs.1) != (expect.start, expect.end) {
-            problems.push(format!("{}: holds pairs {}..{}, shard {} should hold {}..{}", d.display(), p.pairs.0, p.pairs.1, p.shard, expect.start, expect.end));
+            problems.push(format!(
+                "{}: holds pairs {}..{}, shard {} should hold {}..{}",
+                d.display(),
+                p.pairs.0,
+                p.pairs.1,
+                p.shard,
+                expect.start,
+                expect.end
+            ));
         }
     }
     if !problems.is_empty() {
-        bail!("cannot merge {} part(s):\n  {}", dirs.len(), problems.join("\n  "));
+        bail!(
+            "cannot merge {} part(s):\n  {}",
+            dirs.len(),
+            problems.join("\n  ")
+        );
     }
-    let text = std::fs::read_to_string(first_dir.join("scenario.ron")).context("reading scenario.ron")?;
-    let loaded = dcplan_sim::load_str(&first.scenario_file, &text).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let text =
+        std::fs::read_to_string(first_dir.join("scenario.ron")).context("reading scenario.ron")?;
+    let loaded =
+        dcplan_sim::load_str(&first.scenario_file, &text).map_err(|e| anyhow::anyhow!("{e}"))?;
     let variants = pipeline::variants_of(&loaded)?;
     let names: Vec<String> = variants.iter().map(|v| v.name.clone()).collect();
     if names != first.variants {
-        bail!("the scenario's variants ({}) are not those of the parts ({})", names.join(", "), first.variants.join(", "));
+        bail!(
+            "the scenario's variants ({}) are not those of the parts ({})",
+            names.join(", "),
+            first.variants.join(", ")
+        );
     }
     // Refuse an existing output folder before reading the bulk of the data.
-    let target = req.out.clone().unwrap_or_else(|| pipeline::default_out(&loaded));
+    let target = req
+        .out
+        .clone()
+        .unwrap_or_else(|| pipeline::default_out(&loaded));
     let out = OutputDir::create(&target, req.force)?;
-    let mut outputs: Vec<RunOutput> = variants.iter().map(|_| RunOutput { replications: Vec::new(), failures: Vec::new() }).collect();
+    let mut outputs: Vec<RunOutput> = variants
+        .iter()
+        .map(|_| RunOutput {
+            replications: Vec::new(),
+            failures: Vec::new(),
+        })
+        .collect();
     parts.sort_by_key(|(_, p)| p.shard.index);
     let n = first.replications;
     for (d, p) in &parts {
         let bytes = output::read_limited(&d.join("replications.bin"), output::MAX_DATA_BYTES)
             .with_context(|| format!("reading {}", d.join("replications.bin").display()))?;
-        let (data, _): (PartData, usize) = bincode::serde::decode_from_slice(&bytes, bincode::config::standard())
-            .with_context(|| format!("decoding {}", d.join("replications.bin").display()))?;
+        let (data, _): (PartData, usize) =
+            bincode::serde::decode_from_slice(&bytes, bincode::config::standard())
+                .with_context(|| format!("decoding {}", d.join("replications.bin").display()))?;
         // Every pair of the shard's range exactly once, and no other.
         let range = p.pairs.0..p.pairs.1;
         let mut seen = vec![false; (range.end - range.start) as usize];
-        let pairs = data.replications.iter().map(|(v, r)| (*v, r.index)).chain(data.failures.iter().map(|(v, i, _, _)| (*v, *i)));
+        let pairs = data
+            .replications
+            .iter()
+            .map(|(v, r)| (*v, r.index))
+            .chain(data.failures.iter().map(|(v, i, _, _)| (*v, *i)));
         for (v, index) in pairs {
-            let pair = (v as u64).checked_mul(n).and_then(|k| k.checked_add(index)).filter(|k| index < n && range.contains(k));
+            let pair = (v as u64)
+                .checked_mul(n)
+                .and_then(|k| k.checked_add(index))
+                .filter(|k| index < n && range.contains(k));
             let Some(pair) = pair else {
-                bail!("{}: holds replication {index} of variant {v}, which is not in shard {} (pairs {}..{})", d.display(), p.shard, range.start, range.end);
+                bail!(
+                    "{}: holds replication {index} of variant {v}, which is not in shard {} (pairs {}..{})",
+                    d.display(),
+                    p.shard,
+                    range.start,
+                    range.end
+                );
             };
             let slot = &mut seen[(pair - range.start) as usize];
             if *slot {
-                bail!("{}: holds replication {index} of variant {v} twice", d.display());
+                bail!(
+                    "{}: holds replication {index} of variant {v} twice",
+                    d.display()
+                );
             }
             *slot = true;
         }
         if let Some(missing) = seen.iter().position(|s| !s) {
             let pair = range.start + missing as u64;
-            bail!("{}: lacks replication {} of variant {} (shard {})", d.display(), pair % n.max(1), pair / n.max(1), p.shard);
+            bail!(
+                "{}: lacks replication {} of variant {} (shard {})",
+                d.display(),
+                pair % n.max(1),
+                pair / n.max(1),
+                p.shard
+            );
         }
         for (v, r) in data.replications {
-            outputs.get_mut(v as usize).with_context(|| format!("{}: variant {v} out of range", d.display()))?.replications.push(r);
+            outputs
+                .get_mut(v as usize)
+                .with_context(|| format!("{}: variant {v} out of range", d.display()))?
+                .replications
+                .push(r);
         }
         for (v, index, seed, message) in data.failures {
             outputs
                 .get_mut(v as usize)
                 .with_context(|| format!("{}: variant {v} out of range", d.display()))?
                 .failures
-                .push(ReplicationFailure { index, seed, message });
+                .push(ReplicationFailure {
+                    index,
+                    seed,
+                    message,
+                });
         }
     }
     let mut runs = Vec::new();
@@ -405,12 +605,21 @@ pub fn merge(paths: &[PathBuf], req: &RunRequest) -> Result<Finished> {
         output.failures.sort_by_key(|f| f.index);
         let got = output.replications.len() as u64 + output.failures.len() as u64;
         if got != first.replications {
-            bail!("variant `{}`: the parts hold {got} replications, expected {}", names[i], first.replications);
+            bail!(
+                "variant `{}`: the parts hold {got} replications, expected {}",
+                names[i],
+                first.replications
+            );
         }
         if output.replications.is_empty() {
             bail!("variant `{}`: every replication failed", names[i]);
         }
-        runs.push(VariantRuns { name: names[i].clone(), seed: first.seed, start: variants[i].loaded.scenario.simulation.start, output });
+        runs.push(VariantRuns {
+            name: names[i].clone(),
+            seed: first.seed,
+            start: variants[i].loaded.scenario.simulation.start,
+            output,
+        });
     }
     let info = RunInfo {
         inputs: pipeline::Inputs::Scenario(&loaded, &variants),

@@ -38,10 +38,24 @@ pub const SENSITIVITY_FILES: &[&str] = &[
 ];
 
 /// Files an optimize folder holds.
-pub const OPTIMIZE_FILES: &[&str] =
-    &["candidates.csv", "best.ron", "manifest.ron", "scenario.ron", "report.md", "report.html", "frontier.svg", "frontier.png"];
+pub const OPTIMIZE_FILES: &[&str] = &[
+    "candidates.csv",
+    "best.ron",
+    "manifest.ron",
+    "scenario.ron",
+    "report.md",
+    "report.html",
+    "frontier.svg",
+    "frontier.png",
+];
 
-fn manifest_for(loaded: &LoadedScenario, seed: u64, n: u64, req: &RunRequest, started: String) -> Manifest {
+fn manifest_for(
+    loaded: &LoadedScenario,
+    seed: u64,
+    n: u64,
+    req: &RunRequest,
+    started: String,
+) -> Manifest {
     Manifest {
         dcplan_version: manifest::VERSION.to_string(),
         git_revision: manifest::GIT_REVISION.to_string(),
@@ -60,17 +74,34 @@ fn manifest_for(loaded: &LoadedScenario, seed: u64, n: u64, req: &RunRequest, st
     }
 }
 
-
-
 fn chart_blocks(charts: &[RenderedChart]) -> Vec<Block> {
-    charts.iter().map(|c| Block::Chart { title: c.title.clone(), svg: c.svg.clone(), png: format!("{}.png", c.name) }).collect()
+    charts
+        .iter()
+        .map(|c| Block::Chart {
+            title: c.title.clone(),
+            svg: c.svg.clone(),
+            png: format!("{}.png", c.name),
+        })
+        .collect()
 }
 
-fn run_all(loaded: &LoadedScenario, config: &RunConfig, progress: &Progress, what: &str) -> Result<RunOutput> {
+fn run_all(
+    loaded: &LoadedScenario,
+    config: &RunConfig,
+    progress: &Progress,
+    what: &str,
+) -> Result<RunOutput> {
     let output = dcplan_sim::run(loaded, config, &|| progress.tick())?;
     if output.replications.is_empty() {
-        let first = output.failures.first().map(|f| format!("replication {} (seed {}): {}", f.index, f.seed, f.message)).unwrap_or_default();
-        bail!("{}: every replication of {what} failed; the first: {first}", loaded.file);
+        let first = output
+            .failures
+            .first()
+            .map(|f| format!("replication {} (seed {}): {}", f.index, f.seed, f.message))
+            .unwrap_or_default();
+        bail!(
+            "{}: every replication of {what} failed; the first: {first}",
+            loaded.file
+        );
     }
     Ok(output)
 }
@@ -97,22 +128,42 @@ fn p50_payback(v: &VariantRuns) -> Option<f64> {
 /// Run a one-at-a-time sensitivity study and write its folder.
 pub fn run_sensitivity(loaded: &LoadedScenario, req: &RunRequest) -> Result<Finished> {
     if loaded.scenario.sweep.is_some() {
-        bail!("{}: sensitivity runs one scenario; remove the `sweep` section or run a variant", loaded.file);
+        bail!(
+            "{}: sensitivity runs one scenario; remove the `sweep` section or run a variant",
+            loaded.file
+        );
     }
     let seed = req.seed.unwrap_or(loaded.scenario.simulation.seed);
-    let n = req.replications.unwrap_or_else(|| loaded.scenario.simulation.replication_count().min(SENSITIVITY_REPLICATIONS)) as u64;
+    let n = req.replications.unwrap_or_else(|| {
+        loaded
+            .scenario
+            .simulation
+            .replication_count()
+            .min(SENSITIVITY_REPLICATIONS)
+    }) as u64;
     let inputs = sensitivity::inputs(loaded);
     if inputs.is_empty() {
-        bail!("{}: no input is uncertain (every number is fixed), so there is nothing to vary", loaded.file);
+        bail!(
+            "{}: no input is uncertain (every number is fixed), so there is nothing to vary",
+            loaded.file
+        );
     }
     let target = req.out.clone().unwrap_or_else(|| {
-        crate::output::fresh_path(&Path::new("out").join(format!("{}-sensitivity", pipeline::safe_name(&loaded.scenario.name))))
+        crate::output::fresh_path(&Path::new("out").join(format!(
+            "{}-sensitivity",
+            pipeline::safe_name(&loaded.scenario.name)
+        )))
     });
     let out = OutputDir::create(&target, req.force)?;
     let started = manifest::now_utc();
     let t0 = Instant::now();
     let progress = Progress::new(n * (2 * inputs.len() as u64 + 1), req.quiet, "sensitivity");
-    let config = |pinned: Option<(&str, f64)>| RunConfig { seed, replications: 0..n, threads: req.threads, options: sensitivity::options(pinned) };
+    let config = |pinned: Option<(&str, f64)>| RunConfig {
+        seed,
+        replications: 0..n,
+        threads: req.threads,
+        options: sensitivity::options(pinned),
+    };
     let start = loaded.scenario.simulation.start;
     let mut runs = vec![VariantRuns {
         name: "base (all inputs at P50)".into(),
@@ -122,10 +173,30 @@ pub fn run_sensitivity(loaded: &LoadedScenario, req: &RunRequest) -> Result<Fini
     }];
     let mut rows = Vec::new();
     for input in &inputs {
-        let low = run_all(loaded, &config(Some((&input.path, sensitivity::LOW))), &progress, &format!("{} at P10", input.path))?;
-        let high = run_all(loaded, &config(Some((&input.path, sensitivity::HIGH))), &progress, &format!("{} at P90", input.path))?;
-        let low = VariantRuns { name: format!("{} at P10", input.path), seed, start, output: low };
-        let high = VariantRuns { name: format!("{} at P90", input.path), seed, start, output: high };
+        let low = run_all(
+            loaded,
+            &config(Some((&input.path, sensitivity::LOW))),
+            &progress,
+            &format!("{} at P10", input.path),
+        )?;
+        let high = run_all(
+            loaded,
+            &config(Some((&input.path, sensitivity::HIGH))),
+            &progress,
+            &format!("{} at P90", input.path),
+        )?;
+        let low = VariantRuns {
+            name: format!("{} at P10", input.path),
+            seed,
+            start,
+            output: low,
+        };
+        let high = VariantRuns {
+            name: format!("{} at P90", input.path),
+            seed,
+            start,
+            output: high,
+        };
         rows.push(SensitivityRow {
             input: input.clone(),
             npv: (p50_npv(&low), p50_npv(&high)),
@@ -140,11 +211,20 @@ pub fn run_sensitivity(loaded: &LoadedScenario, req: &RunRequest) -> Result<Fini
     let horizon = loaded.scenario.simulation.horizon_months as f64;
 
     tables::write_parquet(&mut tables::runs_frame(&runs)?, &out.path("runs.parquet"))?;
-    tables::write_csv(&mut sensitivity_frame(&rows, base_npv, base_payback)?, &out.path("sensitivity.csv"))?;
-    std::fs::write(out.path("scenario.ron"), &loaded.source_text).context("writing scenario.ron")?;
+    tables::write_csv(
+        &mut sensitivity_frame(&rows, base_npv, base_payback)?,
+        &out.path("sensitivity.csv"),
+    )?;
+    std::fs::write(out.path("scenario.ron"), &loaded.source_text)
+        .context("writing scenario.ron")?;
     let label = |x: f64, path: &str| by_column(path, x);
     let never = |p: Option<f64>| p.unwrap_or(horizon);
-    let tornado = |name: &str, title: String, x_label: &str, x_format: YFormat, base: f64, at: &dyn Fn(&SensitivityRow) -> (f64, f64)| charts::Tornado {
+    let tornado = |name: &str,
+                   title: String,
+                   x_label: &str,
+                   x_format: YFormat,
+                   base: f64,
+                   at: &dyn Fn(&SensitivityRow) -> (f64, f64)| charts::Tornado {
         name: name.into(),
         title,
         x_label: x_label.into(),
@@ -171,16 +251,25 @@ pub fn run_sensitivity(loaded: &LoadedScenario, req: &RunRequest) -> Result<Fini
     );
     let tornado_payback = tornado(
         "tornado_payback",
-        format!("Sensitivity of P50 payback (no payback within the horizon drawn at {horizon:.0} months)"),
+        format!(
+            "Sensitivity of P50 payback (no payback within the horizon drawn at {horizon:.0} months)"
+        ),
         "P50 payback (months)",
         YFormat::Plain,
         never(base_payback),
         &|r| (never(r.payback.0), never(r.payback.1)),
     );
-    let rendered = vec![charts::render(&tornado_npv, out.tmp_dir())?, charts::render(&tornado_payback, out.tmp_dir())?];
+    let rendered = vec![
+        charts::render(&tornado_npv, out.tmp_dir())?,
+        charts::render(&tornado_payback, out.tmp_dir())?,
+    ];
 
     let mut sorted: Vec<&SensitivityRow> = rows.iter().collect();
-    sorted.sort_by(|a, b| (b.npv.1 - b.npv.0).abs().total_cmp(&(a.npv.1 - a.npv.0).abs()));
+    sorted.sort_by(|a, b| {
+        (b.npv.1 - b.npv.0)
+            .abs()
+            .total_cmp(&(a.npv.1 - a.npv.0).abs())
+    });
     let manifest = manifest_for(loaded, seed, n, req, started);
     let mut headlines = vec![format!(
         "With every uncertain input at its median: P50 NPV {}, P50 payback {}.",
@@ -211,9 +300,19 @@ pub fn run_sensitivity(loaded: &LoadedScenario, req: &RunRequest) -> Result<Fini
     blocks.extend(chart_blocks(&rendered));
     blocks.push(Block::Heading(1, "Inputs ranked by NPV swing".into()));
     blocks.push(Block::Table {
-        header: ["input", "P10 value", "P50 value", "P90 value", "P50 NPV at P10", "P50 NPV at P90", "NPV swing", "P50 payback at P10", "P50 payback at P90"]
-            .map(String::from)
-            .to_vec(),
+        header: [
+            "input",
+            "P10 value",
+            "P50 value",
+            "P90 value",
+            "P50 NPV at P10",
+            "P50 NPV at P90",
+            "NPV swing",
+            "P50 payback at P10",
+            "P50 payback at P90",
+        ]
+        .map(String::from)
+        .to_vec(),
         rows: sorted
             .iter()
             .map(|r| {
@@ -231,22 +330,55 @@ pub fn run_sensitivity(loaded: &LoadedScenario, req: &RunRequest) -> Result<Fini
             })
             .collect(),
     });
-    blocks.push(Block::Details(format!("{} ({})", loaded.scenario.name, loaded.file), vec![Block::Code(loaded.source_text.clone())]));
-    blocks.extend(report::reproducibility(&manifest, "replications per setting"));
-    let doc = Doc { title: format!("dcplan sensitivity: {}", loaded.scenario.name), blocks };
+    blocks.push(Block::Details(
+        format!("{} ({})", loaded.scenario.name, loaded.file),
+        vec![Block::Code(loaded.source_text.clone())],
+    ));
+    blocks.extend(report::reproducibility(
+        &manifest,
+        "replications per setting",
+    ));
+    let doc = Doc {
+        title: format!("dcplan sensitivity: {}", loaded.scenario.name),
+        blocks,
+    };
     let dir = pipeline::write_doc_and_manifest(out, &doc, manifest, t0)?;
-    Ok(Finished { dir, variants: runs, headlines, wall: t0.elapsed() })
+    Ok(Finished {
+        dir,
+        variants: runs,
+        headlines,
+        wall: t0.elapsed(),
+    })
 }
 
 /// The sensitivity table; a P50 payback that falls among the replications that never pay back
 /// within the horizon reads `never`.
-fn sensitivity_frame(rows: &[SensitivityRow], base_npv: f64, base_payback: Option<f64>) -> Result<DataFrame> {
-    let col = |name: &str, f: &dyn Fn(&SensitivityRow) -> Option<f64>| Column::new(name.into(), rows.iter().map(f).collect::<Vec<Option<f64>>>());
+fn sensitivity_frame(
+    rows: &[SensitivityRow],
+    base_npv: f64,
+    base_payback: Option<f64>,
+) -> Result<DataFrame> {
+    let col = |name: &str, f: &dyn Fn(&SensitivityRow) -> Option<f64>| {
+        Column::new(
+            name.into(),
+            rows.iter().map(f).collect::<Vec<Option<f64>>>(),
+        )
+    };
     let months = |name: &str, f: &dyn Fn(&SensitivityRow) -> Option<f64>| {
-        Column::new(name.into(), rows.iter().map(|r| tables::months_cell(f(r))).collect::<Vec<Option<String>>>())
+        Column::new(
+            name.into(),
+            rows.iter()
+                .map(|r| tables::months_cell(f(r)))
+                .collect::<Vec<Option<String>>>(),
+        )
     };
     let columns = vec![
-        Column::new("input".into(), rows.iter().map(|r| r.input.path.clone()).collect::<Vec<_>>()),
+        Column::new(
+            "input".into(),
+            rows.iter()
+                .map(|r| r.input.path.clone())
+                .collect::<Vec<_>>(),
+        ),
         col("value_p10", &|r| Some(r.input.low)),
         col("value_p50", &|r| Some(r.input.base)),
         col("value_p90", &|r| Some(r.input.high)),
@@ -288,7 +420,9 @@ pub fn frontier(cands: &[CandidateResult]) -> Vec<usize> {
             let a = &cands[i].explored.score;
             !cands.iter().any(|c| {
                 let b = &c.explored.score;
-                b.objective >= a.objective && b.probability >= a.probability && (b.objective > a.objective || b.probability > a.probability)
+                b.objective >= a.objective
+                    && b.probability >= a.probability
+                    && (b.objective > a.objective || b.probability > a.probability)
             })
         })
         .collect()
@@ -303,12 +437,18 @@ pub fn run_optimize(loaded: &LoadedScenario, req: &RunRequest) -> Result<Finishe
         );
     };
     if loaded.scenario.sweep.is_some() {
-        bail!("{}: optimize searches one scenario; remove the `sweep` section", loaded.file);
+        bail!(
+            "{}: optimize searches one scenario; remove the `sweep` section",
+            loaded.file
+        );
     }
     let seed = req.seed.unwrap_or(loaded.scenario.simulation.seed);
     let n = req.replications.unwrap_or(opt.replications) as u64;
     let target = req.out.clone().unwrap_or_else(|| {
-        crate::output::fresh_path(&Path::new("out").join(format!("{}-optimize", pipeline::safe_name(&loaded.scenario.name))))
+        crate::output::fresh_path(&Path::new("out").join(format!(
+            "{}-optimize",
+            pipeline::safe_name(&loaded.scenario.name)
+        )))
     });
     let out = OutputDir::create(&target, req.force)?;
     let started = manifest::now_utc();
@@ -321,19 +461,43 @@ pub fn run_optimize(loaded: &LoadedScenario, req: &RunRequest) -> Result<Finishe
         |values: &[f64]| -> Result<Score> {
             let name = optimize::name(&opt, values);
             let source = |_: &str| format!("set by dcplan optimize: candidate {name}");
-            let candidate = dcplan_sim::sweep::apply(loaded, &optimize::settings(&opt, values), &name, &source).map_err(|e| anyhow::anyhow!("{e}"))?;
-            let config = RunConfig { seed, replications: 0..n, threads: req.threads, options: dcplan_sim::model::ReplicationOptions::for_run(&candidate, seed, n) };
+            let candidate =
+                dcplan_sim::sweep::apply(loaded, &optimize::settings(&opt, values), &name, &source)
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let config = RunConfig {
+                seed,
+                replications: 0..n,
+                threads: req.threads,
+                options: dcplan_sim::model::ReplicationOptions::for_run(&candidate, seed, n),
+            };
             let output = run_all(&candidate, &config, &progress, &format!("candidate {name}"))?;
-            let v = VariantRuns { name: name.clone(), seed, start: candidate.scenario.simulation.start, output };
+            let v = VariantRuns {
+                name: name.clone(),
+                seed,
+                start: candidate.scenario.simulation.start,
+                output,
+            };
             let npv = v.summary("npv_usd");
-            let probability = constraint.as_ref().map_or(1.0, |c| report::prob_payback_within(&v, c.payback_months));
-            let score = Score { objective: npv.p50, probability, feasible: constraint.as_ref().is_none_or(|c| probability >= c.probability) };
+            let probability = constraint
+                .as_ref()
+                .map_or(1.0, |c| report::prob_payback_within(&v, c.payback_months));
+            let score = Score {
+                objective: npv.p50,
+                probability,
+                feasible: constraint
+                    .as_ref()
+                    .is_none_or(|c| probability >= c.probability),
+            };
             let mut per_rep = vec![f64::NAN; n as usize];
             for r in &v.output.replications {
                 per_rep[r.index as usize] = r.kpis.npv_usd;
             }
             results.push(CandidateResult {
-                explored: Explored { values: values.to_vec(), round: 0, score: score.clone() },
+                explored: Explored {
+                    values: values.to_vec(),
+                    round: 0,
+                    score: score.clone(),
+                },
                 name,
                 npv: per_rep,
                 npv_p10_p90: (npv.p10, npv.p90),
@@ -350,24 +514,52 @@ pub fn run_optimize(loaded: &LoadedScenario, req: &RunRequest) -> Result<Finishe
         r.explored.round = e.round;
     }
     let best = optimize::best(&explored).context("the search evaluated no candidate")?;
-    let best_i = explored.iter().position(|e| std::ptr::eq(e, best)).unwrap_or(0);
+    let best_i = explored
+        .iter()
+        .position(|e| std::ptr::eq(e, best))
+        .unwrap_or(0);
     let front = frontier(&results);
 
     // Files.
-    tables::write_csv(&mut candidates_frame(&opt, &results, &front)?, &out.path("candidates.csv"))?;
-    std::fs::write(out.path("scenario.ron"), &loaded.source_text).context("writing scenario.ron")?;
+    tables::write_csv(
+        &mut candidates_frame(&opt, &results, &front)?,
+        &out.path("candidates.csv"),
+    )?;
+    std::fs::write(out.path("scenario.ron"), &loaded.source_text)
+        .context("writing scenario.ron")?;
     let best_text = best_scenario_text(loaded, &opt, &results[best_i], results.len())?;
     std::fs::write(out.path("best.ron"), &best_text).context("writing best.ron")?;
     let (x_label, x_mark) = match &constraint {
-        Some(c) => (format!("P(payback within {:.0} months) (%)", c.payback_months), vec![(format!("required {}", percent(c.probability)), c.probability)]),
-        None => ("Share of replications (no constraint) (%)".to_string(), Vec::new()),
+        Some(c) => (
+            format!("P(payback within {:.0} months) (%)", c.payback_months),
+            vec![(
+                format!("required {}", percent(c.probability)),
+                c.probability,
+            )],
+        ),
+        None => (
+            "Share of replications (no constraint) (%)".to_string(),
+            Vec::new(),
+        ),
     };
     let point = |c: &CandidateResult| (c.explored.score.probability, c.explored.score.objective);
     let rounds = results.iter().map(|r| r.explored.round).max().unwrap_or(0);
     let series = (0..=rounds)
         .map(|k| {
-            let label = if k == 0 { "first grid".to_string() } else { format!("refinement {k}") };
-            (label, charts::PALETTE[k as usize % charts::PALETTE.len()], results.iter().filter(|r| r.explored.round == k).map(point).collect())
+            let label = if k == 0 {
+                "first grid".to_string()
+            } else {
+                format!("refinement {k}")
+            };
+            (
+                label,
+                charts::PALETTE[k as usize % charts::PALETTE.len()],
+                results
+                    .iter()
+                    .filter(|r| r.explored.round == k)
+                    .map(point)
+                    .collect(),
+            )
         })
         .collect();
     let mut front_points: Vec<(f64, f64)> = front.iter().map(|&i| point(&results[i])).collect();
@@ -400,7 +592,13 @@ pub fn run_optimize(loaded: &LoadedScenario, req: &RunRequest) -> Result<Finishe
     let feasible_count = results.iter().filter(|r| r.explored.score.feasible).count();
     let constraint_text = constraint
         .as_ref()
-        .map(|c| format!("P(payback within {:.0} months) >= {}", c.payback_months, percent(c.probability)))
+        .map(|c| {
+            format!(
+                "P(payback within {:.0} months) >= {}",
+                c.payback_months,
+                percent(c.probability)
+            )
+        })
         .unwrap_or_else(|| "no risk constraint".into());
     let mut headlines = vec![if b.explored.score.feasible {
         format!(
@@ -423,19 +621,49 @@ pub fn run_optimize(loaded: &LoadedScenario, req: &RunRequest) -> Result<Finishe
     let mut ranked: Vec<usize> = (0..results.len()).collect();
     ranked.sort_by(|&i, &j| {
         let (a, b) = (&results[i].explored.score, &results[j].explored.score);
-        b.feasible.cmp(&a.feasible).then(b.objective.total_cmp(&a.objective))
+        b.feasible
+            .cmp(&a.feasible)
+            .then(b.objective.total_cmp(&a.objective))
     });
     let mut header = vec!["candidate".to_string()];
-    header.extend(["round", "P50 NPV", "P10 NPV", "P90 NPV", "mean NPV - best (95 % CI, paired)", "P(constraint)", "meets", "P50 payback", "EBITDA margin P50", "capex P50"].map(String::from));
+    header.extend(
+        [
+            "round",
+            "P50 NPV",
+            "P10 NPV",
+            "P90 NPV",
+            "mean NPV - best (95 % CI, paired)",
+            "P(constraint)",
+            "meets",
+            "P50 payback",
+            "EBITDA margin P50",
+            "capex P50",
+        ]
+        .map(String::from),
+    );
     let best_npv = &results[best_i].npv;
     let table_rows: Vec<Vec<String>> = ranked
         .iter()
         .take(10)
         .map(|&i| {
             let c = &results[i];
-            let diffs: Vec<Option<f64>> = c.npv.iter().zip(best_npv).map(|(a, b)| (a.is_finite() && b.is_finite()).then_some(a - b)).collect();
+            let diffs: Vec<Option<f64>> = c
+                .npv
+                .iter()
+                .zip(best_npv)
+                .map(|(a, b)| (a.is_finite() && b.is_finite()).then_some(a - b))
+                .collect();
             let d = summarize(&diffs);
-            let diff_text = if i == best_i { "best".into() } else { format!("{} ({} to {})", money(d.mean), money(d.mean - Z95 * d.se), money(d.mean + Z95 * d.se)) };
+            let diff_text = if i == best_i {
+                "best".into()
+            } else {
+                format!(
+                    "{} ({} to {})",
+                    money(d.mean),
+                    money(d.mean - Z95 * d.se),
+                    money(d.mean + Z95 * d.se)
+                )
+            };
             vec![
                 c.name.clone(),
                 c.explored.round.to_string(),
@@ -444,7 +672,11 @@ pub fn run_optimize(loaded: &LoadedScenario, req: &RunRequest) -> Result<Finishe
                 money(c.npv_p10_p90.1),
                 diff_text,
                 percent(c.explored.score.probability),
-                if c.explored.score.feasible { "yes".into() } else { "no".into() },
+                if c.explored.score.feasible {
+                    "yes".into()
+                } else {
+                    "no".into()
+                },
                 months(c.payback_p50),
                 percent(c.ebitda_margin_p50),
                 money(c.capex_p50),
@@ -467,11 +699,25 @@ pub fn run_optimize(loaded: &LoadedScenario, req: &RunRequest) -> Result<Finishe
         Block::Heading(1, "Charts".into()),
     ];
     blocks.extend(chart_blocks(&rendered));
-    blocks.push(Block::Details(format!("{} ({})", loaded.scenario.name, loaded.file), vec![Block::Code(loaded.source_text.clone())]));
-    blocks.extend(report::reproducibility(&manifest, "replications per candidate"));
-    let doc = Doc { title: format!("dcplan optimize: {}", loaded.scenario.name), blocks };
+    blocks.push(Block::Details(
+        format!("{} ({})", loaded.scenario.name, loaded.file),
+        vec![Block::Code(loaded.source_text.clone())],
+    ));
+    blocks.extend(report::reproducibility(
+        &manifest,
+        "replications per candidate",
+    ));
+    let doc = Doc {
+        title: format!("dcplan optimize: {}", loaded.scenario.name),
+        blocks,
+    };
     let dir = pipeline::write_doc_and_manifest(out, &doc, manifest, t0)?;
-    Ok(Finished { dir, variants: Vec::new(), headlines, wall: t0.elapsed() })
+    Ok(Finished {
+        dir,
+        variants: Vec::new(),
+        headlines,
+        wall: t0.elapsed(),
+    })
 }
 
 /// The scenario text of a candidate, without the `optimize` section, headed by a comment. Each
@@ -485,42 +731,117 @@ fn best_scenario_text(
 ) -> Result<String> {
     let score = &c.explored.score;
     let how = match &opt.constraint {
-        None => format!("best candidate of {candidates} (P50 NPV {})", money(score.objective)),
+        None => format!(
+            "best candidate of {candidates} (P50 NPV {})",
+            money(score.objective)
+        ),
         Some(k) => {
-            let p = format!("P(payback within {:.0} months) {}, required {}", k.payback_months, percent(score.probability), percent(k.probability));
+            let p = format!(
+                "P(payback within {:.0} months) {}, required {}",
+                k.payback_months,
+                percent(score.probability),
+                percent(k.probability)
+            );
             if score.feasible {
-                format!("best feasible candidate of {candidates} (P50 NPV {}; {p})", money(score.objective))
+                format!(
+                    "best feasible candidate of {candidates} (P50 NPV {}; {p})",
+                    money(score.objective)
+                )
             } else {
-                format!("no candidate of {candidates} is feasible; the closest (P50 NPV {}; {p})", money(score.objective))
+                format!(
+                    "no candidate of {candidates} is feasible; the closest (P50 NPV {}; {p})",
+                    money(score.objective)
+                )
             }
         }
     };
     let source = format!("set by dcplan optimize: {how}");
     let mut text = loaded.source_text.clone();
     for (path, value) in optimize::settings(opt, &c.explored.values) {
-        text = dcplan_sim::scenario::ron_text::set_with_source(&text, &path, &value, &source).map_err(|e| anyhow::anyhow!("{path}: {e}"))?;
+        text = dcplan_sim::scenario::ron_text::set_with_source(&text, &path, &value, &source)
+            .map_err(|e| anyhow::anyhow!("{path}: {e}"))?;
     }
-    text = dcplan_sim::scenario::ron_text::set(&text, "optimize", "None").map_err(|e| anyhow::anyhow!("optimize: {e}"))?;
-    Ok(format!("// The best candidate found by `dcplan optimize` on {}: {}.\n{text}", loaded.file, c.name))
+    text = dcplan_sim::scenario::ron_text::set(&text, "optimize", "None")
+        .map_err(|e| anyhow::anyhow!("optimize: {e}"))?;
+    Ok(format!(
+        "// The best candidate found by `dcplan optimize` on {}: {}.\n{text}",
+        loaded.file, c.name
+    ))
 }
 
-fn candidates_frame(opt: &dcplan_sim::scenario::Optimize, results: &[CandidateResult], front: &[usize]) -> Result<DataFrame> {
+fn candidates_frame(
+    opt: &dcplan_sim::scenario::Optimize,
+    results: &[CandidateResult],
+    front: &[usize],
+) -> Result<DataFrame> {
     let mut columns = vec![
-        Column::new("candidate".into(), results.iter().map(|r| r.name.clone()).collect::<Vec<_>>()),
-        Column::new("round".into(), results.iter().map(|r| r.explored.round).collect::<Vec<u32>>()),
+        Column::new(
+            "candidate".into(),
+            results.iter().map(|r| r.name.clone()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "round".into(),
+            results
+                .iter()
+                .map(|r| r.explored.round)
+                .collect::<Vec<u32>>(),
+        ),
     ];
     for (k, v) in opt.variables.iter().enumerate() {
-        columns.push(Column::new(v.path.as_str().into(), results.iter().map(|r| r.explored.values[k]).collect::<Vec<f64>>()));
+        columns.push(Column::new(
+            v.path.as_str().into(),
+            results
+                .iter()
+                .map(|r| r.explored.values[k])
+                .collect::<Vec<f64>>(),
+        ));
     }
-    let f = |g: &dyn Fn(&CandidateResult) -> Option<f64>| results.iter().map(g).collect::<Vec<Option<f64>>>();
-    columns.push(Column::new("npv_p50_usd".into(), f(&|r| Some(r.explored.score.objective))));
-    columns.push(Column::new("npv_p10_usd".into(), f(&|r| Some(r.npv_p10_p90.0))));
-    columns.push(Column::new("npv_p90_usd".into(), f(&|r| Some(r.npv_p10_p90.1))));
-    columns.push(Column::new("constraint_probability".into(), f(&|r| Some(r.explored.score.probability))));
-    columns.push(Column::new("feasible".into(), results.iter().map(|r| r.explored.score.feasible).collect::<Vec<bool>>()));
-    columns.push(Column::new("on_frontier".into(), (0..results.len()).map(|i| front.contains(&i)).collect::<Vec<bool>>()));
-    columns.push(Column::new("payback_p50_months".into(), results.iter().map(|r| tables::months_cell(r.payback_p50)).collect::<Vec<Option<String>>>()));
-    columns.push(Column::new("ebitda_margin_p50_frac".into(), f(&|r| Some(r.ebitda_margin_p50))));
-    columns.push(Column::new("capex_p50_usd".into(), f(&|r| Some(r.capex_p50))));
+    let f = |g: &dyn Fn(&CandidateResult) -> Option<f64>| {
+        results.iter().map(g).collect::<Vec<Option<f64>>>()
+    };
+    columns.push(Column::new(
+        "npv_p50_usd".into(),
+        f(&|r| Some(r.explored.score.objective)),
+    ));
+    columns.push(Column::new(
+        "npv_p10_usd".into(),
+        f(&|r| Some(r.npv_p10_p90.0)),
+    ));
+    columns.push(Column::new(
+        "npv_p90_usd".into(),
+        f(&|r| Some(r.npv_p10_p90.1)),
+    ));
+    columns.push(Column::new(
+        "constraint_probability".into(),
+        f(&|r| Some(r.explored.score.probability)),
+    ));
+    columns.push(Column::new(
+        "feasible".into(),
+        results
+            .iter()
+            .map(|r| r.explored.score.feasible)
+            .collect::<Vec<bool>>(),
+    ));
+    columns.push(Column::new(
+        "on_frontier".into(),
+        (0..results.len())
+            .map(|i| front.contains(&i))
+            .collect::<Vec<bool>>(),
+    ));
+    columns.push(Column::new(
+        "payback_p50_months".into(),
+        results
+            .iter()
+            .map(|r| tables::months_cell(r.payback_p50))
+            .collect::<Vec<Option<String>>>(),
+    ));
+    columns.push(Column::new(
+        "ebitda_margin_p50_frac".into(),
+        f(&|r| Some(r.ebitda_margin_p50)),
+    ));
+    columns.push(Column::new(
+        "capex_p50_usd".into(),
+        f(&|r| Some(r.capex_p50)),
+    ));
     DataFrame::new(results.len(), columns).context("building the candidates table")
 }

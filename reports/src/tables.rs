@@ -11,7 +11,10 @@ use dcplan_sim::results::{Kpis, MonthRow};
 use dcplan_sim::stats::{Summary, summarize_kpi};
 use dcplan_sim::time::YearMonth;
 use dcplan_sim::{Replication, RunOutput};
-use polars::prelude::{Column, CsvWriter, DataFrame, ParquetCompression, ParquetReader, ParquetWriter, SerReader, SerWriter};
+use polars::prelude::{
+    Column, CsvWriter, DataFrame, ParquetCompression, ParquetReader, ParquetWriter, SerReader,
+    SerWriter,
+};
 
 /// The runs of one variant of a scenario.
 #[derive(Clone, Debug)]
@@ -29,7 +32,11 @@ pub struct VariantRuns {
 impl VariantRuns {
     /// Values of one KPI across replications.
     pub fn kpi(&self, name: &str) -> Vec<Option<f64>> {
-        self.output.replications.iter().map(|r| r.kpis.get(name)).collect()
+        self.output
+            .replications
+            .iter()
+            .map(|r| r.kpis.get(name))
+            .collect()
     }
 
     /// Summary statistics of one KPI; a quantity that may never happen (payback) counts "never"
@@ -44,13 +51,29 @@ pub const PARAM_PREFIX: &str = "param:";
 
 /// One row per (variant, replication) with every KPI and the sampled inputs.
 pub fn runs_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
-    let reps: Vec<(&VariantRuns, &Replication)> =
-        variants.iter().flat_map(|v| v.output.replications.iter().map(move |r| (v, r))).collect();
+    let reps: Vec<(&VariantRuns, &Replication)> = variants
+        .iter()
+        .flat_map(|v| v.output.replications.iter().map(move |r| (v, r)))
+        .collect();
     let mut cols: Vec<Column> = vec![
-        Column::new("variant".into(), reps.iter().map(|(v, _)| v.name.as_str()).collect::<Vec<_>>()),
-        Column::new("replication".into(), reps.iter().map(|(_, r)| r.index).collect::<Vec<u64>>()),
-        Column::new("seed".into(), reps.iter().map(|(v, _)| v.seed).collect::<Vec<u64>>()),
-        Column::new("events".into(), reps.iter().map(|(_, r)| r.events).collect::<Vec<u64>>()),
+        Column::new(
+            "variant".into(),
+            reps.iter()
+                .map(|(v, _)| v.name.as_str())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "replication".into(),
+            reps.iter().map(|(_, r)| r.index).collect::<Vec<u64>>(),
+        ),
+        Column::new(
+            "seed".into(),
+            reps.iter().map(|(v, _)| v.seed).collect::<Vec<u64>>(),
+        ),
+        Column::new(
+            "events".into(),
+            reps.iter().map(|(_, r)| r.events).collect::<Vec<u64>>(),
+        ),
     ];
     for (i, c) in Kpis::COLUMNS.iter().enumerate() {
         let values: Vec<Option<f64>> = reps.iter().map(|(_, r)| r.kpis.values()[i]).collect();
@@ -66,8 +89,10 @@ pub fn runs_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
         }
     }
     for p in paths {
-        let values: Vec<Option<f64>> =
-            reps.iter().map(|(_, r)| r.params.iter().find(|(q, _)| q == p).map(|(_, v)| *v)).collect();
+        let values: Vec<Option<f64>> = reps
+            .iter()
+            .map(|(_, r)| r.params.iter().find(|(q, _)| q == p).map(|(_, v)| *v))
+            .collect();
         cols.push(Column::new(format!("{PARAM_PREFIX}{p}").into(), values));
     }
     DataFrame::new(reps.len(), cols).context("building the runs table")
@@ -77,19 +102,42 @@ pub fn runs_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
 pub fn monthly_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
     let rows: Vec<(&VariantRuns, &Replication, &MonthRow)> = variants
         .iter()
-        .flat_map(|v| v.output.replications.iter().flat_map(move |r| r.months.iter().map(move |m| (v, r, m))))
+        .flat_map(|v| {
+            v.output
+                .replications
+                .iter()
+                .flat_map(move |r| r.months.iter().map(move |m| (v, r, m)))
+        })
         .collect();
     let mut cols: Vec<Column> = vec![
-        Column::new("variant".into(), rows.iter().map(|(v, _, _)| v.name.as_str()).collect::<Vec<_>>()),
-        Column::new("replication".into(), rows.iter().map(|(_, r, _)| r.index).collect::<Vec<u64>>()),
-        Column::new("month".into(), rows.iter().map(|(_, _, m)| m.month as u32).collect::<Vec<u32>>()),
+        Column::new(
+            "variant".into(),
+            rows.iter()
+                .map(|(v, _, _)| v.name.as_str())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "replication".into(),
+            rows.iter().map(|(_, r, _)| r.index).collect::<Vec<u64>>(),
+        ),
+        Column::new(
+            "month".into(),
+            rows.iter()
+                .map(|(_, _, m)| m.month as u32)
+                .collect::<Vec<u32>>(),
+        ),
         Column::new(
             "year_month".into(),
-            rows.iter().map(|(v, _, m)| v.start.plus_months(m.month as u32).to_string()).collect::<Vec<String>>(),
+            rows.iter()
+                .map(|(v, _, m)| v.start.plus_months(m.month as u32).to_string())
+                .collect::<Vec<String>>(),
         ),
     ];
     for c in MonthRow::COLUMNS.iter().filter(|c| c.name != "month") {
-        let values: Vec<f64> = rows.iter().map(|(_, _, m)| m.get(c.name).unwrap_or(f64::NAN)).collect();
+        let values: Vec<f64> = rows
+            .iter()
+            .map(|(_, _, m)| m.get(c.name).unwrap_or(f64::NAN))
+            .collect();
         cols.push(Column::new(c.name.into(), values));
     }
     DataFrame::new(rows.len(), cols).context("building the monthly table")
@@ -101,16 +149,42 @@ pub fn fleet_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
     type FleetRow = (u32, u16, [u64; dcplan_sim::model::fleet::N_GPU_STATES]);
     let rows: Vec<(&VariantRuns, &Replication, &FleetRow)> = variants
         .iter()
-        .flat_map(|v| v.output.replications.iter().flat_map(move |r| r.fleet.iter().map(move |f| (v, r, f))))
+        .flat_map(|v| {
+            v.output
+                .replications
+                .iter()
+                .flat_map(move |r| r.fleet.iter().map(move |f| (v, r, f)))
+        })
         .collect();
     let mut cols: Vec<Column> = vec![
-        Column::new("variant".into(), rows.iter().map(|(v, _, _)| v.name.as_str()).collect::<Vec<_>>()),
-        Column::new("replication".into(), rows.iter().map(|(_, r, _)| r.index).collect::<Vec<u64>>()),
-        Column::new("month".into(), rows.iter().map(|(_, _, f)| f.0).collect::<Vec<u32>>()),
-        Column::new("sku".into(), rows.iter().map(|(_, r, f)| r.skus[f.1 as usize].as_str()).collect::<Vec<_>>()),
+        Column::new(
+            "variant".into(),
+            rows.iter()
+                .map(|(v, _, _)| v.name.as_str())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "replication".into(),
+            rows.iter().map(|(_, r, _)| r.index).collect::<Vec<u64>>(),
+        ),
+        Column::new(
+            "month".into(),
+            rows.iter().map(|(_, _, f)| f.0).collect::<Vec<u32>>(),
+        ),
+        Column::new(
+            "sku".into(),
+            rows.iter()
+                .map(|(_, r, f)| r.skus[f.1 as usize].as_str())
+                .collect::<Vec<_>>(),
+        ),
     ];
     for s in GpuState::ALL {
-        cols.push(Column::new(format!("{}_gpus", s.label()).into(), rows.iter().map(|(_, _, f)| f.2[s as usize]).collect::<Vec<u64>>()));
+        cols.push(Column::new(
+            format!("{}_gpus", s.label()).into(),
+            rows.iter()
+                .map(|(_, _, f)| f.2[s as usize])
+                .collect::<Vec<u64>>(),
+        ));
     }
     DataFrame::new(rows.len(), cols).context("building the fleet table")
 }
@@ -191,7 +265,12 @@ pub fn hourly_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
     let mut hour_of_day = Vec::new();
     let mut flows: Vec<Vec<f64>> = vec![Vec::new(); HOURLY_COLUMNS.len()];
     for v in variants {
-        for r in v.output.replications.iter().filter(|r| !r.hourly.is_empty()) {
+        for r in v
+            .output
+            .replications
+            .iter()
+            .filter(|r| !r.hourly.is_empty())
+        {
             let months = r.months.len().max(1) as u32;
             let calendar = dcplan_sim::time::Calendar::new(v.start, months);
             let mut m = 0u32;
@@ -276,7 +355,8 @@ pub fn summary_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
         cols.push(Column::new((*name).into(), values));
     }
     let mut df = DataFrame::new(height, cols).context("building the summary table")?;
-    df.vstack_mut(&risk_frame(variants)?).context("adding the risk rows")?;
+    df.vstack_mut(&risk_frame(variants)?)
+        .context("adding the risk rows")?;
     Ok(df)
 }
 
@@ -337,8 +417,16 @@ pub fn risk_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
         Column::new("mean".into(), mean.clone()),
         Column::new("se".into(), se.clone()),
     ];
-    let lo: Vec<Option<f64>> = mean.iter().zip(&se).map(|(m, e)| Some(m.unwrap_or(f64::NAN) - dcplan_sim::stats::Z95 * (*e)?)).collect();
-    let hi: Vec<Option<f64>> = mean.iter().zip(&se).map(|(m, e)| Some(m.unwrap_or(f64::NAN) + dcplan_sim::stats::Z95 * (*e)?)).collect();
+    let lo: Vec<Option<f64>> = mean
+        .iter()
+        .zip(&se)
+        .map(|(m, e)| Some(m.unwrap_or(f64::NAN) - dcplan_sim::stats::Z95 * (*e)?))
+        .collect();
+    let hi: Vec<Option<f64>> = mean
+        .iter()
+        .zip(&se)
+        .map(|(m, e)| Some(m.unwrap_or(f64::NAN) + dcplan_sim::stats::Z95 * (*e)?))
+        .collect();
     cols.push(Column::new("ci95_lo".into(), lo));
     cols.push(Column::new("ci95_hi".into(), hi));
     for (name, _) in MOMENT_STATS.iter().skip(4) {
@@ -358,8 +446,15 @@ pub fn risk_rows(v: &VariantRuns) -> Vec<(String, (f64, f64))> {
     use dcplan_sim::stats::{cvar_low, prob_at_most, prob_below};
     let payback = v.kpi("payback_months");
     let npv = v.kpi("npv_usd");
-    let mut rows: Vec<(String, (f64, f64))> =
-        PAYBACK_MONTHS.iter().map(|m| (format!("p_payback_within_{m}_months"), prob_at_most(&payback, *m as f64))).collect();
+    let mut rows: Vec<(String, (f64, f64))> = PAYBACK_MONTHS
+        .iter()
+        .map(|m| {
+            (
+                format!("p_payback_within_{m}_months"),
+                prob_at_most(&payback, *m as f64),
+            )
+        })
+        .collect();
     rows.push(("p_npv_negative".into(), prob_below(&npv, 0.0)));
     rows.push(("cvar5_npv_usd".into(), (cvar_low(&npv, 0.05), f64::NAN)));
     rows
@@ -403,14 +498,19 @@ pub fn write_parquet(df: &mut DataFrame, path: &Path) -> Result<()> {
 /// Write a frame as CSV with a header.
 pub fn write_csv(df: &mut DataFrame, path: &Path) -> Result<()> {
     let mut file = File::create(path).with_context(|| format!("creating {}", path.display()))?;
-    CsvWriter::new(&mut file).include_header(true).finish(df).with_context(|| format!("writing {}", path.display()))?;
+    CsvWriter::new(&mut file)
+        .include_header(true)
+        .finish(df)
+        .with_context(|| format!("writing {}", path.display()))?;
     Ok(())
 }
 
 /// Read a Parquet file.
 pub fn read_parquet(path: &Path) -> Result<DataFrame> {
     let file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
-    ParquetReader::new(file).finish().with_context(|| format!("reading {}", path.display()))
+    ParquetReader::new(file)
+        .finish()
+        .with_context(|| format!("reading {}", path.display()))
 }
 
 #[cfg(test)]
@@ -424,7 +524,11 @@ pub(crate) mod tests {
             .enumerate()
             .map(|(i, p)| Replication {
                 index: i as u64,
-                kpis: Kpis { payback_months: *p, npv_usd: i as f64, ..Kpis::default() },
+                kpis: Kpis {
+                    payback_months: *p,
+                    npv_usd: i as f64,
+                    ..Kpis::default()
+                },
                 months: Vec::new(),
                 params: Vec::new(),
                 fleet: Vec::new(),
@@ -438,17 +542,28 @@ pub(crate) mod tests {
         VariantRuns {
             name: name.into(),
             seed: 1,
-            start: YearMonth { year: 2027, month: 1 },
-            output: RunOutput { replications, failures: Vec::new() },
+            start: YearMonth {
+                year: 2027,
+                month: 1,
+            },
+            output: RunOutput {
+                replications,
+                failures: Vec::new(),
+            },
         }
     }
 
     /// The CSV text of a frame, as a header and rows of cells.
     pub(crate) fn csv_rows(df: &mut DataFrame) -> (Vec<String>, Vec<Vec<String>>) {
         let mut buf = Vec::new();
-        CsvWriter::new(&mut buf).include_header(true).finish(df).expect("csv");
+        CsvWriter::new(&mut buf)
+            .include_header(true)
+            .finish(df)
+            .expect("csv");
         let text = String::from_utf8(buf).expect("utf-8");
-        let mut lines = text.lines().map(|l| l.split(',').map(String::from).collect::<Vec<_>>());
+        let mut lines = text
+            .lines()
+            .map(|l| l.split(',').map(String::from).collect::<Vec<_>>());
         (lines.next().expect("header"), lines.collect())
     }
 
@@ -461,31 +576,91 @@ pub(crate) mod tests {
 
     #[test]
     fn summary_says_never_where_most_replications_never_pay_back() {
-        let (header, rows) = csv_rows(&mut summary_frame(&[with_paybacks("base", &mostly_never())]).expect("summary"));
-        let col = |name: &str| header.iter().position(|h| h == name).unwrap_or_else(|| panic!("column {name} in {header:?}"));
-        let row = rows.iter().find(|r| r[col("kpi")] == "payback_months").expect("payback row");
+        let (header, rows) = csv_rows(
+            &mut summary_frame(&[with_paybacks("base", &mostly_never())]).expect("summary"),
+        );
+        let col = |name: &str| {
+            header
+                .iter()
+                .position(|h| h == name)
+                .unwrap_or_else(|| panic!("column {name} in {header:?}"))
+        };
+        let row = rows
+            .iter()
+            .find(|r| r[col("kpi")] == "payback_months")
+            .expect("payback row");
         assert_eq!(row[col("p50")], "never", "{row:?}");
         assert_eq!(row[col("share_never")], "0.7");
-        assert_eq!((row[col("n")].as_str(), row[col("n_total")].as_str()), ("3", "10"));
+        assert_eq!(
+            (row[col("n")].as_str(), row[col("n_total")].as_str()),
+            ("3", "10")
+        );
         // Nearest rank with never last: P10 is the first of ten, P25 the third, P95 and max never.
-        assert_eq!((row[col("min")].as_str(), row[col("p10")].as_str(), row[col("p25")].as_str()), ("40.0", "40.0", "63.0"));
-        assert_eq!((row[col("p75")].as_str(), row[col("p95")].as_str(), row[col("max")].as_str()), ("never", "never", "never"));
+        assert_eq!(
+            (
+                row[col("min")].as_str(),
+                row[col("p10")].as_str(),
+                row[col("p25")].as_str()
+            ),
+            ("40.0", "40.0", "63.0")
+        );
+        assert_eq!(
+            (
+                row[col("p75")].as_str(),
+                row[col("p95")].as_str(),
+                row[col("max")].as_str()
+            ),
+            ("never", "never", "never")
+        );
         // No mean over only the replications that pay back.
         for stat in ["mean", "se", "ci95_lo", "ci95_hi", "sd"] {
             assert_eq!(row[col(stat)], "", "{stat}: {row:?}");
         }
         // Quantities that always exist have no share_never and plain numbers.
-        let npv = rows.iter().find(|r| r[col("kpi")] == "npv_usd").expect("npv row");
-        assert_eq!((npv[col("share_never")].as_str(), npv[col("p50")].as_str(), npv[col("mean")].as_str()), ("", "4.5", "4.5"));
-        let risk = rows.iter().find(|r| r[col("kpi")] == "p_payback_within_60_months").expect("risk row");
-        assert_eq!((risk[col("mean")].as_str(), risk[col("p50")].as_str()), ("0.2", ""), "40 and 50 months are within 60, 63 is not");
+        let npv = rows
+            .iter()
+            .find(|r| r[col("kpi")] == "npv_usd")
+            .expect("npv row");
+        assert_eq!(
+            (
+                npv[col("share_never")].as_str(),
+                npv[col("p50")].as_str(),
+                npv[col("mean")].as_str()
+            ),
+            ("", "4.5", "4.5")
+        );
+        let risk = rows
+            .iter()
+            .find(|r| r[col("kpi")] == "p_payback_within_60_months")
+            .expect("risk row");
+        assert_eq!(
+            (risk[col("mean")].as_str(), risk[col("p50")].as_str()),
+            ("0.2", ""),
+            "40 and 50 months are within 60, 63 is not"
+        );
     }
 
     #[test]
     fn summary_of_a_payback_every_replication_reaches_has_its_mean() {
-        let (header, rows) = csv_rows(&mut summary_frame(&[with_paybacks("base", &[Some(30.0), Some(40.0), Some(50.0), Some(60.0)])]).expect("summary"));
+        let (header, rows) = csv_rows(
+            &mut summary_frame(&[with_paybacks(
+                "base",
+                &[Some(30.0), Some(40.0), Some(50.0), Some(60.0)],
+            )])
+            .expect("summary"),
+        );
         let col = |name: &str| header.iter().position(|h| h == name).expect("column");
-        let row = rows.iter().find(|r| r[col("kpi")] == "payback_months").expect("payback row");
-        assert_eq!((row[col("share_never")].as_str(), row[col("mean")].as_str(), row[col("p50")].as_str()), ("0.0", "45.0", "40.0"));
+        let row = rows
+            .iter()
+            .find(|r| r[col("kpi")] == "payback_months")
+            .expect("payback row");
+        assert_eq!(
+            (
+                row[col("share_never")].as_str(),
+                row[col("mean")].as_str(),
+                row[col("p50")].as_str()
+            ),
+            ("0.0", "45.0", "40.0")
+        );
     }
 }

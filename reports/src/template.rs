@@ -9,7 +9,12 @@ pub fn scenario_template(name: &str) -> String {
     let body = &DEFAULT_SCENARIO_RON[DEFAULT_SCENARIO_RON.find("Scenario(").unwrap_or(0)..];
     let quoted = format!("{name:?}");
     let body = ron_text::set(body, "name", &quoted).unwrap_or_else(|_| body.to_string());
-    let body = ron_text::set(&body, "description", "\"Describe the build in a sentence: fleet, site, customers\"").unwrap_or(body);
+    let body = ron_text::set(
+        &body,
+        "description",
+        "\"Describe the build in a sentence: fleet, site, customers\"",
+    )
+    .unwrap_or(body);
     let sweep = r#"    // A sweep runs variants of this scenario side by side with common random numbers
     // (`dcplan run` then writes a comparison). Uncomment to compare three fleet sizes:
     // sweep: (
@@ -50,17 +55,29 @@ pub fn catalog_listing(title: &str, file: &str, text: &str) -> String {
     let mut out = format!("{title} ({file})\n");
     let mut current = String::new();
     for l in &leaves {
-        let Some((entry, field)) = l.path.split_once("].") else { continue };
+        let Some((entry, field)) = l.path.split_once("].") else {
+            continue;
+        };
         if entry != current {
             current = entry.to_string();
-            let name = leaves.iter().find(|x| x.path == format!("{entry}].name")).map_or("?".into(), |x| x.value.trim_matches('"').to_string());
-            let description = leaves.iter().find(|x| x.path == format!("{entry}].description")).map_or(String::new(), |x| x.value.trim_matches('"').to_string());
+            let name = leaves
+                .iter()
+                .find(|x| x.path == format!("{entry}].name"))
+                .map_or("?".into(), |x| x.value.trim_matches('"').to_string());
+            let description = leaves
+                .iter()
+                .find(|x| x.path == format!("{entry}].description"))
+                .map_or(String::new(), |x| x.value.trim_matches('"').to_string());
             out.push_str(&format!("\n  {name}: {description}\n"));
         }
         if field == "name" || field == "description" {
             continue;
         }
-        let source = if l.comment.is_empty() { String::new() } else { format!("  [{}]", l.comment) };
+        let source = if l.comment.is_empty() {
+            String::new()
+        } else {
+            format!("  [{}]", l.comment)
+        };
         out.push_str(&format!("    {field:<34} {:<26}{source}\n", l.value));
     }
     out
@@ -73,7 +90,8 @@ mod tests {
     #[test]
     fn the_template_validates_and_keeps_the_sources() {
         let text = scenario_template("acme-build");
-        let loaded = dcplan_sim::load_str("acme-build.ron", &text).unwrap_or_else(|e| panic!("{e}"));
+        let loaded =
+            dcplan_sim::load_str("acme-build.ron", &text).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(loaded.scenario.name, "acme-build");
         assert!(text.contains("// sweep: ("));
         assert!(text.contains("Cushman & Wakefield"));
@@ -83,7 +101,10 @@ mod tests {
     fn the_catalog_listing_names_every_entry_with_sources() {
         let gpus = catalog_listing("GPU SKUs", "gpus.ron", dcplan_sim::catalog::GPUS_RON);
         for sku in ["H100-SXM", "H200", "B200", "GB200-NVL72", "MI300X"] {
-            assert!(gpus.contains(&format!("\n  {sku}: ")), "{sku} missing:\n{gpus}");
+            assert!(
+                gpus.contains(&format!("\n  {sku}: ")),
+                "{sku} missing:\n{gpus}"
+            );
         }
         assert!(gpus.contains("node_max_kw") && gpus.contains("NVIDIA DGX H100/H200 user guide"));
     }

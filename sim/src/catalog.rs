@@ -116,7 +116,8 @@ impl Catalog {
     /// The built-in catalog.
     pub fn builtin() -> Catalog {
         fn load<T: serde::de::DeserializeOwned>(file: &str, text: &str) -> T {
-            parse_ron(file, text).unwrap_or_else(|e| panic!("the built-in catalog {file} is broken: {e}"))
+            parse_ron(file, text)
+                .unwrap_or_else(|e| panic!("the built-in catalog {file} is broken: {e}"))
         }
         Catalog {
             gpus: load("scenarios/catalog/gpus.ron", GPUS_RON),
@@ -181,7 +182,13 @@ impl Catalog {
         for (i, o) in overrides.gpus.iter().enumerate() {
             let path = format!("catalog.gpus[{i}]");
             if overrides.gpus[..i].iter().any(|e| e.name == o.name) {
-                problems.push(format!("{path}.name"), format!("\"{}\" is overridden twice; give each SKU one entry", o.name));
+                problems.push(
+                    format!("{path}.name"),
+                    format!(
+                        "\"{}\" is overridden twice; give each SKU one entry",
+                        o.name
+                    ),
+                );
             } else if let Some(sku) = self.sku(&o.name) {
                 check_sku(&path, sku, &mut problems);
             }
@@ -204,7 +211,10 @@ impl Catalog {
             }
             let (low, high) = c.range_pue;
             if low.is_finite() && high.is_finite() && low > high {
-                problems.push(format!("catalog.cooling[{i}].range_pue"), format!("({low}, {high}): the low end is above the high end"));
+                problems.push(
+                    format!("catalog.cooling[{i}].range_pue"),
+                    format!("({low}, {high}): the low end is above the high end"),
+                );
             }
         }
         // Every other number of the overrides (climates, tariffs, the rest of the cooling
@@ -215,39 +225,72 @@ impl Catalog {
 
     /// Names of all SKUs, comma separated (for messages).
     pub fn sku_names(&self) -> String {
-        self.gpus.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")
+        self.gpus
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
 fn check_sku(path: &str, sku: &Sku, problems: &mut Problems) {
     if sku.gpus_per_node == 0 || sku.gpus_per_node > 1024 {
-        problems.push(format!("{path}.gpus_per_node"), format!("{} must be between 1 and 1024", sku.gpus_per_node));
+        problems.push(
+            format!("{path}.gpus_per_node"),
+            format!("{} must be between 1 and 1024", sku.gpus_per_node),
+        );
     }
     let positive = |name: &str, v: f64, hi: f64, problems: &mut Problems| {
         if v.is_finite() && !(v > 0.0 && v <= hi) {
-            problems.push(format!("{path}.{name}"), format!("{v} must be > 0 and at most {hi}"));
+            problems.push(
+                format!("{path}.{name}"),
+                format!("{v} must be > 0 and at most {hi}"),
+            );
         }
     };
     positive("gpu_tdp_w", sku.gpu_tdp_w, 10_000.0, problems);
     positive("node_max_kw", sku.node_max_kw, 10_000.0, problems);
-    positive("relative_throughput", sku.relative_throughput, 1_000.0, problems);
-    if sku.node_idle_kw.is_finite() && !(sku.node_idle_kw >= 0.0 && sku.node_idle_kw <= sku.node_max_kw) {
+    positive(
+        "relative_throughput",
+        sku.relative_throughput,
+        1_000.0,
+        problems,
+    );
+    if sku.node_idle_kw.is_finite()
+        && !(sku.node_idle_kw >= 0.0 && sku.node_idle_kw <= sku.node_max_kw)
+    {
         problems.push(
             format!("{path}.node_idle_kw"),
-            format!("{} must be between 0 and node_max_kw ({})", sku.node_idle_kw, sku.node_max_kw),
+            format!(
+                "{} must be between 0 and node_max_kw ({})",
+                sku.node_idle_kw, sku.node_max_kw
+            ),
         );
     }
     for (name, v) in [
-        ("transient_failures_per_gpu_year", sku.transient_failures_per_gpu_year),
-        ("permanent_failures_per_gpu_year", sku.permanent_failures_per_gpu_year),
+        (
+            "transient_failures_per_gpu_year",
+            sku.transient_failures_per_gpu_year,
+        ),
+        (
+            "permanent_failures_per_gpu_year",
+            sku.permanent_failures_per_gpu_year,
+        ),
     ] {
         if v.is_finite() && !(0.0..=100.0).contains(&v) {
-            problems.push(format!("{path}.{name}"), format!("{v} must be between 0 and 100 per GPU-year"));
+            problems.push(
+                format!("{path}.{name}"),
+                format!("{v} must be between 0 and 100 per GPU-year"),
+            );
         }
     }
-    sku.price_usd_per_gpu.check_range(&format!("{path}.price_usd_per_gpu"), 0.0, 1e8, problems);
+    sku.price_usd_per_gpu
+        .check_range(&format!("{path}.price_usd_per_gpu"), 0.0, 1e8, problems);
     if !(1..=12).contains(&sku.release.month) {
-        problems.push(format!("{path}.release.month"), format!("{} is not a month (1-12)", sku.release.month));
+        problems.push(
+            format!("{path}.release.month"),
+            format!("{} is not a month (1-12)", sku.release.month),
+        );
     }
 }
 
@@ -267,11 +310,23 @@ mod tests {
 
     #[test]
     fn every_catalog_number_has_a_source_comment() {
-        for (file, text) in [("gpus", GPUS_RON), ("climates", CLIMATES_RON), ("cooling", COOLING_RON), ("tariffs", TARIFFS_RON)] {
+        for (file, text) in [
+            ("gpus", GPUS_RON),
+            ("climates", CLIMATES_RON),
+            ("cooling", COOLING_RON),
+            ("tariffs", TARIFFS_RON),
+        ] {
             for (i, line) in text.lines().enumerate() {
                 let code = line.split("//").next().unwrap_or("");
-                if code.chars().any(|c| c.is_ascii_digit()) && !code.contains("name:") && !code.contains("description:") {
-                    assert!(line.contains("//"), "{file} line {} has a number without a source: {line}", i + 1);
+                if code.chars().any(|c| c.is_ascii_digit())
+                    && !code.contains("name:")
+                    && !code.contains("description:")
+                {
+                    assert!(
+                        line.contains("//"),
+                        "{file} line {} has a number without a source: {line}",
+                        i + 1
+                    );
                 }
             }
         }
@@ -293,8 +348,16 @@ mod tests {
     fn overrides_change_fields_and_new_skus_need_every_field() {
         let o = CatalogOverrides {
             gpus: vec![
-                SkuOverride { name: "H100-SXM".into(), node_max_kw: Some(11.0), ..Default::default() },
-                SkuOverride { name: "X1".into(), gpu_tdp_w: Some(500.0), ..Default::default() },
+                SkuOverride {
+                    name: "H100-SXM".into(),
+                    node_max_kw: Some(11.0),
+                    ..Default::default()
+                },
+                SkuOverride {
+                    name: "X1".into(),
+                    gpu_tdp_w: Some(500.0),
+                    ..Default::default()
+                },
             ],
             ..Default::default()
         };
@@ -303,6 +366,10 @@ mod tests {
         let v: Vec<_> = problems.iter().collect();
         assert_eq!(v.len(), 1);
         assert_eq!(v[0].path, "catalog.gpus[1]");
-        assert!(v[0].message.contains("missing: description, gpus_per_node"), "{}", v[0].message);
+        assert!(
+            v[0].message.contains("missing: description, gpus_per_node"),
+            "{}",
+            v[0].message
+        );
     }
 }

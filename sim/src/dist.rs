@@ -114,7 +114,15 @@ impl Param {
         if problems.iter().all(|p| p.path != path) {
             let median = self.quantile(0.5);
             if median > hi {
-                problems.push(path, format!("{}: the median {} is above the maximum {}", self.describe(), fmt_num(median), fmt_num(hi)));
+                problems.push(
+                    path,
+                    format!(
+                        "{}: the median {} is above the maximum {}",
+                        self.describe(),
+                        fmt_num(median),
+                        fmt_num(hi)
+                    ),
+                );
             }
         }
     }
@@ -132,9 +140,15 @@ fn check_value(path: &str, x: f64, lo: f64, hi: f64, problems: &mut Problems) {
     if !x.is_finite() {
         problems.push(path, format!("{} is not a finite number", fmt_num(x)));
     } else if x < lo {
-        problems.push(path, format!("{} is below the minimum {}", fmt_num(x), fmt_num(lo)));
+        problems.push(
+            path,
+            format!("{} is below the minimum {}", fmt_num(x), fmt_num(lo)),
+        );
     } else if x > hi {
-        problems.push(path, format!("{} is above the maximum {}", fmt_num(x), fmt_num(hi)));
+        problems.push(
+            path,
+            format!("{} is above the maximum {}", fmt_num(x), fmt_num(hi)),
+        );
     }
 }
 
@@ -144,7 +158,11 @@ pub fn fmt_num(x: f64) -> String {
         format!("{}", x as i64)
     } else {
         let s = format!("{x}");
-        if s.len() > 12 { format!("{x:.6}").trim_end_matches('0').to_string() } else { s }
+        if s.len() > 12 {
+            format!("{x:.6}").trim_end_matches('0').to_string()
+        } else {
+            s
+        }
     }
 }
 
@@ -202,7 +220,11 @@ impl Dist {
             Dist::Pert(a, c, b) => (a + 4.0 * c + b) / 6.0,
             Dist::Exponential(mean) => *mean,
             Dist::Pareto(min, shape) => {
-                if *shape > 1.0 { min * shape / (shape - 1.0) } else { f64::INFINITY }
+                if *shape > 1.0 {
+                    min * shape / (shape - 1.0)
+                } else {
+                    f64::INFINITY
+                }
             }
             Dist::Discrete(items) => {
                 let total: f64 = items.iter().map(|(_, w)| w).sum();
@@ -221,9 +243,11 @@ impl Dist {
             Dist::LogNormal(..) => (0.0, f64::INFINITY),
             Dist::Exponential(_) => (0.0, f64::INFINITY),
             Dist::Pareto(min, _) => (*min, f64::INFINITY),
-            Dist::Discrete(items) => items.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), (v, _)| {
-                (lo.min(*v), hi.max(*v))
-            }),
+            Dist::Discrete(items) => items
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), (v, _)| {
+                    (lo.min(*v), hi.max(*v))
+                }),
         }
     }
 
@@ -236,23 +260,54 @@ impl Dist {
         }
         let (s_lo, s_hi) = self.support();
         if s_lo < lo {
-            let what = if s_lo.is_infinite() { "is unbounded below".to_string() } else { format!("can go down to {}", fmt_num(s_lo)) };
-            problems.push(path, format!("{} {what}, below the minimum {}", self.describe(), fmt_num(lo)));
+            let what = if s_lo.is_infinite() {
+                "is unbounded below".to_string()
+            } else {
+                format!("can go down to {}", fmt_num(s_lo))
+            };
+            problems.push(
+                path,
+                format!(
+                    "{} {what}, below the minimum {}",
+                    self.describe(),
+                    fmt_num(lo)
+                ),
+            );
         } else if s_hi > hi {
-            let what = if s_hi.is_infinite() { "is unbounded above".to_string() } else { format!("can reach {}", fmt_num(s_hi)) };
-            problems.push(path, format!("{} {what}, above the maximum {}", self.describe(), fmt_num(hi)));
+            let what = if s_hi.is_infinite() {
+                "is unbounded above".to_string()
+            } else {
+                format!("can reach {}", fmt_num(s_hi))
+            };
+            problems.push(
+                path,
+                format!(
+                    "{} {what}, above the maximum {}",
+                    self.describe(),
+                    fmt_num(hi)
+                ),
+            );
         }
     }
 
     fn check_shape(&self, path: &str, problems: &mut Problems) {
         let nums: Vec<f64> = match self {
             Dist::Fixed(x) | Dist::Exponential(x) => vec![*x],
-            Dist::Uniform(a, b) | Dist::Normal(a, b) | Dist::LogNormal(a, b) | Dist::Pareto(a, b) => vec![*a, *b],
+            Dist::Uniform(a, b)
+            | Dist::Normal(a, b)
+            | Dist::LogNormal(a, b)
+            | Dist::Pareto(a, b) => vec![*a, *b],
             Dist::Triangular(a, c, b) | Dist::Pert(a, c, b) => vec![*a, *c, *b],
             Dist::Discrete(items) => items.iter().flat_map(|(v, w)| [*v, *w]).collect(),
         };
         if nums.iter().any(|x| !x.is_finite()) {
-            problems.push(path, format!("{} has a parameter that is not a finite number", self.describe()));
+            problems.push(
+                path,
+                format!(
+                    "{} has a parameter that is not a finite number",
+                    self.describe()
+                ),
+            );
             return;
         }
         match self {
@@ -260,13 +315,19 @@ impl Dist {
             Dist::Uniform(lo, hi) if lo > hi => {
                 problems.push(path, format!("{}: lo must not exceed hi", self.describe()))
             }
-            Dist::Triangular(a, c, b) | Dist::Pert(a, c, b) if !(a <= c && c <= b && a < b) => problems.push(
-                path,
-                format!("{}: needs min <= mode <= max with min < max", self.describe()),
-            ),
-            Dist::Normal(_, sd) if *sd < 0.0 => {
-                problems.push(path, format!("{}: the standard deviation must be >= 0", self.describe()))
+            Dist::Triangular(a, c, b) | Dist::Pert(a, c, b) if !(a <= c && c <= b && a < b) => {
+                problems.push(
+                    path,
+                    format!(
+                        "{}: needs min <= mode <= max with min < max",
+                        self.describe()
+                    ),
+                )
             }
+            Dist::Normal(_, sd) if *sd < 0.0 => problems.push(
+                path,
+                format!("{}: the standard deviation must be >= 0", self.describe()),
+            ),
             Dist::LogNormal(median, p90) if !(*median > 0.0 && p90 >= median) => problems.push(
                 path,
                 format!("{}: needs median > 0 and p90 >= median", self.describe()),
@@ -281,8 +342,16 @@ impl Dist {
             Dist::Discrete(items) => {
                 if items.is_empty() {
                     problems.push(path, "Discrete([]) needs at least one (value, weight) pair");
-                } else if items.iter().any(|(_, w)| *w < 0.0) || items.iter().map(|(_, w)| w).sum::<f64>() <= 0.0 {
-                    problems.push(path, format!("{}: weights must be >= 0 with a positive sum", self.describe()));
+                } else if items.iter().any(|(_, w)| *w < 0.0)
+                    || items.iter().map(|(_, w)| w).sum::<f64>() <= 0.0
+                {
+                    problems.push(
+                        path,
+                        format!(
+                            "{}: weights must be >= 0 with a positive sum",
+                            self.describe()
+                        ),
+                    );
                 }
             }
             _ => {}
@@ -303,7 +372,11 @@ impl Dist {
             Dist::Pareto(m, s) => format!("Pareto({}, {})", f(*m), f(*s)),
             Dist::Discrete(items) => format!(
                 "Discrete([{}])",
-                items.iter().map(|(v, w)| format!("({}, {})", f(*v), f(*w))).collect::<Vec<_>>().join(", ")
+                items
+                    .iter()
+                    .map(|(v, w)| format!("({}, {})", f(*v), f(*w)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         }
     }
@@ -565,7 +638,10 @@ mod tests {
         assert!((normal_quantile(0.001) + 3.090_232_306_167_813_5).abs() < 1e-10);
         for p in [1e-6, 0.001, 0.02, 0.3, 0.5, 0.77, 0.99, 1.0 - 1e-6] {
             let (exact, approx) = (normal_quantile(p), normal_quantile_approx(p));
-            assert!((exact - approx).abs() <= 1.2e-9 * exact.abs().max(1e-3) + 1e-12, "p = {p}: {exact} vs {approx}");
+            assert!(
+                (exact - approx).abs() <= 1.2e-9 * exact.abs().max(1e-3) + 1e-12,
+                "p = {p}: {exact} vs {approx}"
+            );
         }
     }
 
@@ -589,7 +665,10 @@ mod tests {
         // Mean of inverse-CDF samples on a fine grid equals the PERT mean.
         let d = Dist::Pert(10.0, 12.0, 20.0);
         let n = 20_000;
-        let m: f64 = (0..n).map(|i| d.quantile((i as f64 + 0.5) / n as f64)).sum::<f64>() / n as f64;
+        let m: f64 = (0..n)
+            .map(|i| d.quantile((i as f64 + 0.5) / n as f64))
+            .sum::<f64>()
+            / n as f64;
         assert!((m - d.mean()).abs() < 1e-3, "{m} vs {}", d.mean());
         // Symmetric PERT has its median at the mode.
         assert!((Dist::Pert(0.0, 5.0, 10.0).quantile(0.5) - 5.0).abs() < 1e-9);
@@ -612,7 +691,11 @@ mod tests {
             let mean = xs.iter().sum::<f64>() / n as f64;
             let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
             let se = (var / n as f64).sqrt();
-            assert!((mean - d.mean()).abs() < 4.0 * se, "{d:?}: {mean} vs {} (se {se})", d.mean());
+            assert!(
+                (mean - d.mean()).abs() < 4.0 * se,
+                "{d:?}: {mean} vs {} (se {se})",
+                d.mean()
+            );
         }
     }
 

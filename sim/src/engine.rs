@@ -22,7 +22,6 @@
 //! Together these give: same binary + same scenario + same seed = bit-identical results, whatever
 //! the number of threads running other replications.
 
-
 use bevy_ecs::prelude::*;
 use bevy_ecs::schedule::{
     LogLevel, ScheduleBuildSettings, ScheduleLabel, SingleThreadedExecutor, SystemSet,
@@ -174,7 +173,14 @@ pub struct Agenda {
 
 impl Default for Agenda {
     fn default() -> Self {
-        Agenda { heap: EventQueue::default(), next_seq: 0, now: SimTime::ZERO, fired: Event::MonthEnd, until: SimTime::ZERO, handled: 0 }
+        Agenda {
+            heap: EventQueue::default(),
+            next_seq: 0,
+            now: SimTime::ZERO,
+            fired: Event::MonthEnd,
+            until: SimTime::ZERO,
+            handled: 0,
+        }
     }
 }
 
@@ -343,7 +349,9 @@ impl Meter {
         let channels = [
             r[Rate::ItKw as usize],
             r[Rate::CommissionedMaxKw as usize],
-            r[Rate::RevenueReservedUsdPerHour as usize] + r[Rate::RevenueOnDemandUsdPerHour as usize] + r[Rate::RevenueSpotUsdPerHour as usize],
+            r[Rate::RevenueReservedUsdPerHour as usize]
+                + r[Rate::RevenueOnDemandUsdPerHour as usize]
+                + r[Rate::RevenueSpotUsdPerHour as usize],
         ];
         if channels.iter().any(|c| *c != 0.0) {
             let mut from = self.last.0;
@@ -429,7 +437,9 @@ pub struct Engine {
 
 impl std::fmt::Debug for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Engine").field("events_handled", &self.events_handled()).finish_non_exhaustive()
+        f.debug_struct("Engine")
+            .field("events_handled", &self.events_handled())
+            .finish_non_exhaustive()
     }
 }
 
@@ -449,7 +459,17 @@ impl Engine {
                     ambiguity_detection: LogLevel::Error,
                     ..ScheduleBuildSettings::default()
                 });
-                s.configure_sets((Step::Fleet, Step::Demand, Step::Energy, Step::Finance, Step::Record, Step::Advance).chain());
+                s.configure_sets(
+                    (
+                        Step::Fleet,
+                        Step::Demand,
+                        Step::Energy,
+                        Step::Finance,
+                        Step::Record,
+                        Step::Advance,
+                    )
+                        .chain(),
+                );
                 s
             })
             .collect();
@@ -464,7 +484,8 @@ impl Engine {
     /// Build every schedule; fails if two systems could run in an undefined order.
     pub fn initialize(&mut self) -> Result<(), String> {
         for s in &mut self.schedules {
-            s.initialize(&mut self.world).map_err(|e| e.to_string(s.graph(), &self.world))?;
+            s.initialize(&mut self.world)
+                .map_err(|e| e.to_string(s.graph(), &self.world))?;
         }
         Ok(())
     }
@@ -494,7 +515,10 @@ impl Engine {
             };
             (agenda.now, event.kind())
         };
-        self.world.resource_mut::<Meter>().bypass_change_detection().advance(time);
+        self.world
+            .resource_mut::<Meter>()
+            .bypass_change_detection()
+            .advance(time);
         self.schedules[kind as usize].run(&mut self.world);
         self.world.clear_trackers();
         true
@@ -554,14 +578,28 @@ mod tests {
 
     #[test]
     fn ambiguous_systems_are_an_error() {
-        let mut e = Engine::new(Calendar::new(YearMonth { year: 2027, month: 1 }, 1));
+        let mut e = Engine::new(Calendar::new(
+            YearMonth {
+                year: 2027,
+                month: 1,
+            },
+            1,
+        ));
         e.world.insert_resource(Count::default());
-        e.schedule_mut(EventKind::RequestArrival).add_systems((touch_a, touch_b).in_set(Step::Demand));
+        e.schedule_mut(EventKind::RequestArrival)
+            .add_systems((touch_a, touch_b).in_set(Step::Demand));
         assert!(e.initialize().is_err());
 
-        let mut e = Engine::new(Calendar::new(YearMonth { year: 2027, month: 1 }, 1));
+        let mut e = Engine::new(Calendar::new(
+            YearMonth {
+                year: 2027,
+                month: 1,
+            },
+            1,
+        ));
         e.world.insert_resource(Count::default());
-        e.schedule_mut(EventKind::RequestArrival).add_systems((touch_a.in_set(Step::Fleet), touch_b.in_set(Step::Demand)));
+        e.schedule_mut(EventKind::RequestArrival)
+            .add_systems((touch_a.in_set(Step::Fleet), touch_b.in_set(Step::Demand)));
         e.initialize().expect("ordered by step");
         e.schedule(SimTime(1), Event::RequestArrival);
         e.schedule(SimTime(2), Event::RequestArrival);

@@ -30,7 +30,10 @@ impl std::error::Error for NonFinite {}
 /// Check that every flow is finite.
 fn finite(monthly_flows: &[f64]) -> Result<(), NonFinite> {
     match monthly_flows.iter().position(|x| !x.is_finite()) {
-        Some(i) => Err(NonFinite { month: Some(i), value: monthly_flows[i] }),
+        Some(i) => Err(NonFinite {
+            month: Some(i),
+            value: monthly_flows[i],
+        }),
         None => Ok(()),
     }
 }
@@ -38,7 +41,10 @@ fn finite(monthly_flows: &[f64]) -> Result<(), NonFinite> {
 /// Net present value of monthly cash flows at annual rate `annual_rate`.
 pub fn npv(annual_rate: f64, monthly_flows: &[f64]) -> Result<f64, NonFinite> {
     if !annual_rate.is_finite() {
-        return Err(NonFinite { month: None, value: annual_rate });
+        return Err(NonFinite {
+            month: None,
+            value: annual_rate,
+        });
     }
     finite(monthly_flows)?;
     let monthly = monthly_factor(annual_rate);
@@ -231,7 +237,10 @@ mod tests {
         // Without the check a NaN flow reads as payback in 0 months and no funding need.
         for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
             let flows = [-100.0, bad, 80.0, 80.0];
-            let err = NonFinite { month: Some(1), value: bad };
+            let err = NonFinite {
+                month: Some(1),
+                value: bad,
+            };
             assert_eq!(payback_months(&flows).map_err(|e| e.month), Err(err.month));
             assert_eq!(peak_funding(&flows).map_err(|e| e.month), Err(err.month));
             assert_eq!(npv(0.1, &flows).map_err(|e| e.month), Err(err.month));
@@ -240,6 +249,9 @@ mod tests {
         let nan_first = [f64::NAN, -100.0, 200.0];
         assert!(payback_months(&nan_first).is_err() && peak_funding(&nan_first).is_err());
         assert_eq!(npv(f64::NAN, &[1.0]).map_err(|e| e.month), Err(None));
-        assert_eq!(npv(0.1, &[-1.0, f64::NAN]).unwrap_err().to_string(), "cash flow of month 1 is NaN");
+        assert_eq!(
+            npv(0.1, &[-1.0, f64::NAN]).unwrap_err().to_string(),
+            "cash flow of month 1 is NaN"
+        );
     }
 }

@@ -62,12 +62,19 @@ pub enum RunError {
 
 /// Run the replications of `config` on a pool of `config.threads` threads.
 /// `progress` is called once per finished replication (from worker threads).
-pub fn run(loaded: &LoadedScenario, config: &RunConfig, progress: &(dyn Fn() + Sync)) -> Result<RunOutput, RunError> {
+pub fn run(
+    loaded: &LoadedScenario,
+    config: &RunConfig,
+    progress: &(dyn Fn() + Sync),
+) -> Result<RunOutput, RunError> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(config.threads)
         .thread_name(|i| format!("dcplan-worker-{i}"))
         .build()
-        .map_err(|e| RunError::ThreadPool { threads: config.threads, message: e.to_string() })?;
+        .map_err(|e| RunError::ThreadPool {
+            threads: config.threads,
+            message: e.to_string(),
+        })?;
     let done = AtomicU64::new(0);
     let results: Vec<Result<Replication, ReplicationFailure>> = pool.install(|| {
         config
@@ -75,17 +82,26 @@ pub fn run(loaded: &LoadedScenario, config: &RunConfig, progress: &(dyn Fn() + S
             .clone()
             .into_par_iter()
             .map(|r| {
-                let failure = |message| ReplicationFailure { index: r, seed: config.seed, message };
-                let out = catch_unwind(AssertUnwindSafe(|| try_run_replication(loaded, config.seed, r, &config.options)))
-                    .map_err(|payload| failure(panic_message(&payload)))
-                    .and_then(|result| result.map_err(failure));
+                let failure = |message| ReplicationFailure {
+                    index: r,
+                    seed: config.seed,
+                    message,
+                };
+                let out = catch_unwind(AssertUnwindSafe(|| {
+                    try_run_replication(loaded, config.seed, r, &config.options)
+                }))
+                .map_err(|payload| failure(panic_message(&payload)))
+                .and_then(|result| result.map_err(failure));
                 done.fetch_add(1, Ordering::Relaxed);
                 progress();
                 out
             })
             .collect()
     });
-    let mut output = RunOutput { replications: Vec::with_capacity(results.len()), failures: Vec::new() };
+    let mut output = RunOutput {
+        replications: Vec::with_capacity(results.len()),
+        failures: Vec::new(),
+    };
     for r in results {
         match r {
             Ok(rep) => output.replications.push(rep),

@@ -37,15 +37,30 @@ pub struct Explored {
 }
 
 fn round_to(x: f64, multiple: f64) -> f64 {
-    if multiple > 0.0 { (x / multiple).round() * multiple } else { x }
+    if multiple > 0.0 {
+        (x / multiple).round() * multiple
+    } else {
+        x
+    }
 }
 
 /// Clamp to `[min, max]`, rounding to the variable's multiple while staying in range (without a
 /// multiple, to a millionth of the range, so that values print short: 1.1625, not 1.1624999999999999).
 fn snap(v: &crate::scenario::DecisionVariable, x: f64) -> f64 {
     let fine = 10f64.powf(((v.max - v.min).abs().max(1e-12)).log10().floor() - 6.0);
-    let x = round_to(x.clamp(v.min, v.max), if v.multiple_of > 0.0 { v.multiple_of } else { fine });
-    let x = if v.multiple_of > 0.0 { x } else { format!("{x:.12}").parse().unwrap_or(x) };
+    let x = round_to(
+        x.clamp(v.min, v.max),
+        if v.multiple_of > 0.0 {
+            v.multiple_of
+        } else {
+            fine
+        },
+    );
+    let x = if v.multiple_of > 0.0 {
+        x
+    } else {
+        format!("{x:.12}").parse().unwrap_or(x)
+    };
     if x < v.min - 1e-9 {
         x + v.multiple_of
     } else if x > v.max + 1e-9 {
@@ -57,12 +72,20 @@ fn snap(v: &crate::scenario::DecisionVariable, x: f64) -> f64 {
 
 /// Value text for a number: integers without a decimal point (so integer fields accept them).
 pub fn number_text(x: f64) -> String {
-    if x.fract() == 0.0 && x.abs() < 1e15 { format!("{}", x as i64) } else { format!("{x}") }
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{}", x as i64)
+    } else {
+        format!("{x}")
+    }
 }
 
 /// The `(path, value)` settings of a candidate.
 pub fn settings(opt: &Optimize, values: &[f64]) -> Vec<(String, String)> {
-    opt.variables.iter().zip(values).map(|(v, x)| (v.path.clone(), number_text(*x))).collect()
+    opt.variables
+        .iter()
+        .zip(values)
+        .map(|(v, x)| (v.path.clone(), number_text(*x)))
+        .collect()
 }
 
 /// A short name for a variable: its last field, with the one before it when another variable
@@ -73,21 +96,52 @@ pub fn short_path(opt: &Optimize, path: &str) -> String {
         let parts: Vec<&str> = p.split('.').collect();
         parts[parts.len().saturating_sub(k)..].join(".")
     };
-    let last = |p: &str| p.rsplit('.').next().unwrap_or(p).split('[').next().unwrap_or("").to_string();
-    let positional = path.rsplit('.').next().is_some_and(|l| l.parse::<usize>().is_ok());
-    let clash = opt.variables.iter().filter(|v| last(&v.path) == last(path)).count() > 1;
-    if positional || clash { tail(path, 2) } else { last(path) }
+    let last = |p: &str| {
+        p.rsplit('.')
+            .next()
+            .unwrap_or(p)
+            .split('[')
+            .next()
+            .unwrap_or("")
+            .to_string()
+    };
+    let positional = path
+        .rsplit('.')
+        .next()
+        .is_some_and(|l| l.parse::<usize>().is_ok());
+    let clash = opt
+        .variables
+        .iter()
+        .filter(|v| last(&v.path) == last(path))
+        .count()
+        > 1;
+    if positional || clash {
+        tail(path, 2)
+    } else {
+        last(path)
+    }
 }
 
 /// A short name for a candidate, e.g. `gpus=4096, policy.0=1.1`.
 pub fn name(opt: &Optimize, values: &[f64]) -> String {
-    opt.variables.iter().zip(values).map(|(v, x)| format!("{}={}", short_path(opt, &v.path), number_text(*x))).collect::<Vec<_>>().join(", ")
+    opt.variables
+        .iter()
+        .zip(values)
+        .map(|(v, x)| format!("{}={}", short_path(opt, &v.path), number_text(*x)))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn cartesian(axes: &[Vec<f64>]) -> Vec<Vec<f64>> {
     let mut out = vec![Vec::new()];
     for axis in axes {
-        out = out.iter().flat_map(|prefix| axis.iter().map(move |x| [prefix.as_slice(), &[*x]].concat())).collect();
+        out = out
+            .iter()
+            .flat_map(|prefix| {
+                axis.iter()
+                    .map(move |x| [prefix.as_slice(), &[*x]].concat())
+            })
+            .collect();
     }
     out
 }
@@ -105,7 +159,11 @@ pub fn first_grid(opt: &Optimize) -> Vec<Vec<f64>> {
         .iter()
         .map(|v| {
             let k = v.points.max(2);
-            dedup((0..k).map(|i| snap(v, v.min + (v.max - v.min) * i as f64 / (k - 1) as f64)).collect())
+            dedup(
+                (0..k)
+                    .map(|i| snap(v, v.min + (v.max - v.min) * i as f64 / (k - 1) as f64))
+                    .collect(),
+            )
         })
         .collect();
     cartesian(&axes)
@@ -129,7 +187,17 @@ pub fn refined_grid(opt: &Optimize, centre: &[f64], round: u32) -> Vec<Vec<f64>>
 /// The best candidate: the feasible one with the largest objective; when none is feasible, the
 /// one closest to meeting the constraint (largest probability, then objective).
 pub fn best(explored: &[Explored]) -> Option<&Explored> {
-    let key = |e: &&Explored| (e.score.feasible, if e.score.feasible { 0.0 } else { e.score.probability }, e.score.objective);
+    let key = |e: &&Explored| {
+        (
+            e.score.feasible,
+            if e.score.feasible {
+                0.0
+            } else {
+                e.score.probability
+            },
+            e.score.objective,
+        )
+    };
     explored.iter().max_by(|a, b| {
         let (fa, pa, oa) = key(a);
         let (fb, pb, ob) = key(b);
@@ -148,17 +216,27 @@ pub fn search<E>(
     let mut round_points = first_grid(opt);
     for round in 0..=opt.refinements {
         if round > 0 {
-            let Some(centre) = best(&explored).map(|e| e.values.clone()) else { break };
+            let Some(centre) = best(&explored).map(|e| e.values.clone()) else {
+                break;
+            };
             round_points = refined_grid(opt, &centre, round);
         }
         let new: Vec<Vec<f64>> = round_points
             .into_iter()
-            .filter(|p| !explored.iter().any(|e| e.values.iter().zip(p).all(|(a, b)| (a - b).abs() < 1e-9)))
+            .filter(|p| {
+                !explored
+                    .iter()
+                    .any(|e| e.values.iter().zip(p).all(|(a, b)| (a - b).abs() < 1e-9))
+            })
             .collect();
         on_round(round, new.len());
         for values in new {
             let score = evaluate(&values)?;
-            explored.push(Explored { values, round, score });
+            explored.push(Explored {
+                values,
+                round,
+                score,
+            });
         }
         round_points = Vec::new();
     }
@@ -168,62 +246,118 @@ pub fn search<E>(
 /// Problems of a scenario's `optimize` section: bounds, grid sizes, the constraint, and whether
 /// each variable's path takes its smallest and largest values.
 pub fn check(loaded: &LoadedScenario) -> Vec<Problem> {
-    let Some(opt) = &loaded.scenario.optimize else { return Vec::new() };
+    let Some(opt) = &loaded.scenario.optimize else {
+        return Vec::new();
+    };
     let mut problems = Vec::new();
-    let mut err = |path: String, message: String| problems.push(Problem { path, message, severity: Severity::Error });
+    let mut err = |path: String, message: String| {
+        problems.push(Problem {
+            path,
+            message,
+            severity: Severity::Error,
+        })
+    };
     if opt.variables.is_empty() {
-        err("optimize.variables".into(), "needs at least one decision variable".into());
+        err(
+            "optimize.variables".into(),
+            "needs at least one decision variable".into(),
+        );
     }
     let mut grid = 1u64;
     for (i, v) in opt.variables.iter().enumerate() {
         let at = format!("optimize.variables[{i}]");
         if !(v.min.is_finite() && v.max.is_finite() && v.min < v.max) {
-            err(format!("{at}.max"), format!("the range must have min < max (min {}, max {})", v.min, v.max));
+            err(
+                format!("{at}.max"),
+                format!(
+                    "the range must have min < max (min {}, max {})",
+                    v.min, v.max
+                ),
+            );
         }
         if v.points < 2 || v.points > 50 {
-            err(format!("{at}.points"), format!("{} grid points; use 2 to 50", v.points));
+            err(
+                format!("{at}.points"),
+                format!("{} grid points; use 2 to 50", v.points),
+            );
         }
         if !(v.multiple_of >= 0.0 && v.multiple_of.is_finite()) {
-            err(format!("{at}.multiple_of"), "must be 0 or a positive number".into());
+            err(
+                format!("{at}.multiple_of"),
+                "must be 0 or a positive number".into(),
+            );
         } else if v.multiple_of > 0.0 && v.min < v.max && round_to(v.max, v.multiple_of) < v.min {
-            err(format!("{at}.multiple_of"), format!("no multiple of {} lies between {} and {}", v.multiple_of, v.min, v.max));
+            err(
+                format!("{at}.multiple_of"),
+                format!(
+                    "no multiple of {} lies between {} and {}",
+                    v.multiple_of, v.min, v.max
+                ),
+            );
         }
         if opt.variables[..i].iter().any(|o| o.path == v.path) {
-            err(format!("{at}.path"), format!("`{}` is already a decision variable", v.path));
+            err(
+                format!("{at}.path"),
+                format!("`{}` is already a decision variable", v.path),
+            );
         }
         grid = grid.saturating_mul(v.points.max(1) as u64);
         if v.min < v.max && v.min.is_finite() && v.max.is_finite() {
             for x in [v.min, v.max] {
                 let x = snap(v, x);
                 let name = format!("{}={}", v.path, number_text(x));
-                if let Err(e) = sweep::apply(loaded, &[(v.path.clone(), number_text(x))], &name, &|_| format!("set by dcplan optimize: bound check {name}")) {
+                if let Err(e) =
+                    sweep::apply(loaded, &[(v.path.clone(), number_text(x))], &name, &|_| {
+                        format!("set by dcplan optimize: bound check {name}")
+                    })
+                {
                     let message = match e {
-                        crate::scenario::ScenarioError::Invalid { problems, .. } => {
-                            problems.iter().map(|p| p.message.clone()).collect::<Vec<_>>().join("; ")
-                        }
+                        crate::scenario::ScenarioError::Invalid { problems, .. } => problems
+                            .iter()
+                            .map(|p| p.message.clone())
+                            .collect::<Vec<_>>()
+                            .join("; "),
                         other => other.to_string(),
                     };
-                    err(format!("{at}.path"), format!("`{}` = {}: {message}", v.path, number_text(x)));
+                    err(
+                        format!("{at}.path"),
+                        format!("`{}` = {}: {message}", v.path, number_text(x)),
+                    );
                     break;
                 }
             }
         }
     }
     if grid > 2000 {
-        err("optimize.variables".into(), format!("the first grid has {grid} candidates; at most 2000"));
+        err(
+            "optimize.variables".into(),
+            format!("the first grid has {grid} candidates; at most 2000"),
+        );
     }
     if opt.replications < 2 {
-        err("optimize.replications".into(), "needs at least 2 replications per candidate".into());
+        err(
+            "optimize.replications".into(),
+            "needs at least 2 replications per candidate".into(),
+        );
     }
     if opt.refinements > 10 {
-        err("optimize.refinements".into(), format!("{} rounds; at most 10", opt.refinements));
+        err(
+            "optimize.refinements".into(),
+            format!("{} rounds; at most 10", opt.refinements),
+        );
     }
     if let Some(c) = &opt.constraint {
         if !(c.probability > 0.0 && c.probability <= 1.0) {
-            err("optimize.constraint.probability".into(), format!("{} is not a probability in (0, 1]", c.probability));
+            err(
+                "optimize.constraint.probability".into(),
+                format!("{} is not a probability in (0, 1]", c.probability),
+            );
         }
         if !(c.payback_months > 0.0 && c.payback_months.is_finite()) {
-            err("optimize.constraint.payback_months".into(), "must be a positive number of months".into());
+            err(
+                "optimize.constraint.payback_months".into(),
+                "must be a positive number of months".into(),
+            );
         }
     }
     // Every number of the section in its range (those not reported above).
@@ -242,19 +376,39 @@ mod tests {
     use crate::scenario::{DecisionVariable, PaybackConstraint};
 
     fn var(path: &str, min: f64, max: f64, points: u32, multiple_of: f64) -> DecisionVariable {
-        DecisionVariable { path: path.into(), min, max, points, multiple_of }
+        DecisionVariable {
+            path: path.into(),
+            min,
+            max,
+            points,
+            multiple_of,
+        }
     }
 
     fn opt(variables: Vec<DecisionVariable>, refinements: u32) -> Optimize {
-        Optimize { variables, constraint: Some(PaybackConstraint { payback_months: 36.0, probability: 0.8 }), replications: 10, refinements }
+        Optimize {
+            variables,
+            constraint: Some(PaybackConstraint {
+                payback_months: 36.0,
+                probability: 0.8,
+            }),
+            replications: 10,
+            refinements,
+        }
     }
 
     #[test]
     fn grids_respect_bounds_and_multiples() {
-        let o = opt(vec![var("a", 1000.0, 9000.0, 3, 8.0), var("b", 0.0, 1.0, 5, 0.0)], 2);
+        let o = opt(
+            vec![var("a", 1000.0, 9000.0, 3, 8.0), var("b", 0.0, 1.0, 5, 0.0)],
+            2,
+        );
         let g = first_grid(&o);
         assert_eq!(g.len(), 15);
-        assert!(g.iter().all(|p| p[0] % 8.0 == 0.0 && (1000.0..=9000.0).contains(&p[0])));
+        assert!(
+            g.iter()
+                .all(|p| p[0] % 8.0 == 0.0 && (1000.0..=9000.0).contains(&p[0]))
+        );
         assert!(g.contains(&vec![5000.0, 0.25]));
         let r = refined_grid(&o, &[1000.0, 1.0], 1);
         // At the corner only two values per axis remain in bounds.
@@ -266,22 +420,37 @@ mod tests {
     #[test]
     fn refinement_finds_the_peak_of_a_smooth_objective() {
         // Peak at a = 6100 (nearest multiple of 8: 6104), b = 0.3; constraint: a <= 7000.
-        let o = opt(vec![var("a", 1000.0, 9000.0, 5, 8.0), var("b", 0.0, 1.0, 5, 0.0)], 4);
+        let o = opt(
+            vec![var("a", 1000.0, 9000.0, 5, 8.0), var("b", 0.0, 1.0, 5, 0.0)],
+            4,
+        );
         let mut calls = 0;
         let explored = search(
             &o,
             |p: &[f64]| -> Result<Score, ()> {
                 calls += 1;
                 let objective = -((p[0] - 6100.0) / 1000.0).powi(2) - ((p[1] - 0.3) * 4.0).powi(2);
-                Ok(Score { objective, probability: if p[0] <= 7000.0 { 0.9 } else { 0.5 }, feasible: p[0] <= 7000.0 })
+                Ok(Score {
+                    objective,
+                    probability: if p[0] <= 7000.0 { 0.9 } else { 0.5 },
+                    feasible: p[0] <= 7000.0,
+                })
             },
             |_, _| {},
         )
         .expect("search");
         assert_eq!(calls, explored.len(), "each candidate is evaluated once");
         let b = best(&explored).expect("a best candidate");
-        assert!((b.values[0] - 6100.0).abs() <= 2000.0 / 16.0, "a = {}", b.values[0]);
-        assert!((b.values[1] - 0.3).abs() <= 0.25 / 16.0 + 1e-9, "b = {}", b.values[1]);
+        assert!(
+            (b.values[0] - 6100.0).abs() <= 2000.0 / 16.0,
+            "a = {}",
+            b.values[0]
+        );
+        assert!(
+            (b.values[1] - 0.3).abs() <= 0.25 / 16.0 + 1e-9,
+            "b = {}",
+            b.values[1]
+        );
         assert!(b.score.feasible);
         // The grid alone would stop at a = 7000, b = 0.25.
         assert!(explored.iter().filter(|e| e.round == 0).count() == 25);
@@ -292,7 +461,13 @@ mod tests {
         let o = opt(vec![var("a", 0.0, 100.0, 3, 0.0)], 1);
         let explored = search(
             &o,
-            |p: &[f64]| -> Result<Score, ()> { Ok(Score { objective: p[0], probability: 1.0 - p[0] / 100.0, feasible: false }) },
+            |p: &[f64]| -> Result<Score, ()> {
+                Ok(Score {
+                    objective: p[0],
+                    probability: 1.0 - p[0] / 100.0,
+                    feasible: false,
+                })
+            },
             |_, _| {},
         )
         .expect("search");
@@ -301,8 +476,18 @@ mod tests {
 
     #[test]
     fn names_tell_variables_apart() {
-        let o = opt(vec![var("fleet[0].gpus", 8.0, 64.0, 2, 8.0), var("demand.anchors[0].gpus", 8.0, 64.0, 2, 8.0), var("pricing.policy.0", 0.9, 1.3, 5, 0.0)], 1);
-        assert_eq!(name(&o, &[16.0, 8.0, 1.1]), "fleet[0].gpus=16, anchors[0].gpus=8, policy.0=1.1");
+        let o = opt(
+            vec![
+                var("fleet[0].gpus", 8.0, 64.0, 2, 8.0),
+                var("demand.anchors[0].gpus", 8.0, 64.0, 2, 8.0),
+                var("pricing.policy.0", 0.9, 1.3, 5, 0.0),
+            ],
+            1,
+        );
+        assert_eq!(
+            name(&o, &[16.0, 8.0, 1.1]),
+            "fleet[0].gpus=16, anchors[0].gpus=8, policy.0=1.1"
+        );
         // Refined values print short.
         let r = refined_grid(&o, &[16.0, 8.0, 1.2], 1);
         assert!(r.iter().any(|p| number_text(p[2]) == "1.25"), "{r:?}");

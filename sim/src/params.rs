@@ -69,7 +69,12 @@ pub struct Sampler {
 impl Sampler {
     /// A sampler for replication `replication` of master seed `seed`.
     pub fn new(seed: u64, replication: u64, mode: SampleMode) -> Sampler {
-        Sampler { seed, replication, mode, drawn: Vec::new() }
+        Sampler {
+            seed,
+            replication,
+            mode,
+            drawn: Vec::new(),
+        }
     }
 
     /// The value of input `path` in this replication.
@@ -80,13 +85,16 @@ impl Sampler {
         if param.is_fixed() {
             return dist.quantile(0.5);
         }
-        let pinned = |list: &Vec<(String, f64)>| list.iter().find(|(p, _)| p == path).map(|(_, q)| *q);
+        let pinned =
+            |list: &Vec<(String, f64)>| list.iter().find(|(p, _)| p == path).map(|(_, q)| *q);
         let jitter = || open_unit(&mut parameter_rng(self.seed, self.replication, path));
         let u = match &self.mode {
             SampleMode::Random => None,
             SampleMode::Quantile(q) => Some(*q),
             SampleMode::Pinned(list) | SampleMode::Quantiles(list) => pinned(list),
-            SampleMode::QuantileExcept { base, pinned: list } => Some(pinned(list).unwrap_or(*base)),
+            SampleMode::QuantileExcept { base, pinned: list } => {
+                Some(pinned(list).unwrap_or(*base))
+            }
             SampleMode::LatinHypercube(plan) => plan
                 .perms
                 .iter()
@@ -124,7 +132,11 @@ mod tests {
                 })
                 .collect();
             strata.sort();
-            assert_eq!(strata, (0..n).collect::<Vec<_>>(), "{path}: every stratum exactly once");
+            assert_eq!(
+                strata,
+                (0..n).collect::<Vec<_>>(),
+                "{path}: every stratum exactly once"
+            );
         }
     }
 }

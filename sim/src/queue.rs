@@ -135,7 +135,10 @@ impl<T: Copy> EventQueue<T> {
     #[inline]
     pub fn push(&mut self, key: u128, value: T) {
         let b = bucket_of(key);
-        assert!(b >= self.current, "an event was scheduled before the current time");
+        assert!(
+            b >= self.current,
+            "an event was scheduled before the current time"
+        );
         if b == self.current {
             self.head.push(key, value);
         } else if b < self.current + RING {
@@ -160,7 +163,11 @@ impl<T: Copy> EventQueue<T> {
         } else {
             (1..=words).find_map(|i| {
                 let w = (w0 + i) % words;
-                let bits = if w == w0 { self.occupied[w] & !(!0u64 << b0) } else { self.occupied[w] };
+                let bits = if w == w0 {
+                    self.occupied[w] & !(!0u64 << b0)
+                } else {
+                    self.occupied[w]
+                };
                 (bits != 0).then(|| w * 64 + bits.trailing_zeros() as usize)
             })
         }?;
@@ -196,7 +203,11 @@ impl<T: Copy> EventQueue<T> {
             items.clear();
             self.ring[slot] = items;
         }
-        while self.overflow.peek_key().is_some_and(|k| bucket_of(k) == next) {
+        while self
+            .overflow
+            .peek_key()
+            .is_some_and(|k| bucket_of(k) == next)
+        {
             let (k, v) = self.overflow.pop().expect("peeked");
             self.head.push(k, v);
         }

@@ -427,7 +427,11 @@ mod tests {
     fn set_inverts_get_for_every_column() {
         let mut k = Kpis::default();
         for (i, c) in Kpis::COLUMNS.iter().enumerate() {
-            let v = if i % 3 == 0 { None } else { Some(i as f64 + 0.25) };
+            let v = if i % 3 == 0 {
+                None
+            } else {
+                Some(i as f64 + 0.25)
+            };
             assert!(k.set(c.name, v), "{}", c.name);
         }
         let mut again = Kpis::default();
@@ -435,11 +439,29 @@ mod tests {
             again.set(c.name, k.get(c.name));
         }
         // Bit patterns, so that a plain number set from `None` (NaN) compares equal to itself.
-        let bits = |k: &Kpis| k.values().iter().map(|v| v.map(f64::to_bits)).collect::<Vec<_>>();
+        let bits = |k: &Kpis| {
+            k.values()
+                .iter()
+                .map(|v| v.map(f64::to_bits))
+                .collect::<Vec<_>>()
+        };
         assert_eq!(bits(&k), bits(&again));
-        assert!(k.revenue_usd.is_nan() && k.ebitda_usd == 1.25, "column 0 was set from None, column 1 from 1.25");
-        let payback = Kpis::COLUMNS.iter().position(|c| c.name == "payback_months").expect("payback column");
-        assert_eq!(k.payback_months, if payback % 3 == 0 { None } else { Some(payback as f64 + 0.25) });
+        assert!(
+            k.revenue_usd.is_nan() && k.ebitda_usd == 1.25,
+            "column 0 was set from None, column 1 from 1.25"
+        );
+        let payback = Kpis::COLUMNS
+            .iter()
+            .position(|c| c.name == "payback_months")
+            .expect("payback column");
+        assert_eq!(
+            k.payback_months,
+            if payback % 3 == 0 {
+                None
+            } else {
+                Some(payback as f64 + 0.25)
+            }
+        );
         let mut m = MonthRow::default();
         for (i, c) in MonthRow::COLUMNS.iter().enumerate() {
             assert!(m.set(c.name, Some(i as f64 * 1.5)));

@@ -99,7 +99,9 @@ pub struct KeyedStreams {
 impl KeyedStreams {
     /// The keyed sub-streams of `stream` in replication `replication` under `master_seed`.
     pub fn new(master_seed: u64, replication: u64, stream: Stream) -> KeyedStreams {
-        KeyedStreams { base: stream_rng(master_seed, replication, stream).next_u64() }
+        KeyedStreams {
+            base: stream_rng(master_seed, replication, stream).next_u64(),
+        }
     }
 
     /// The generator of sub-stream `key`.
@@ -110,7 +112,9 @@ impl KeyedStreams {
     /// The generator of draw `n` of sub-stream `key` (one per decision, such as the n-th renewal
     /// of a contract).
     pub fn rng_at(&self, key: u64, n: u64) -> KeyedRng {
-        KeyedRng::seed_from_u64(mix64(self.base ^ mix64(key) ^ mix64(n.wrapping_add(0x2545_F491_4F6C_DD1D))))
+        KeyedRng::seed_from_u64(mix64(
+            self.base ^ mix64(key) ^ mix64(n.wrapping_add(0x2545_F491_4F6C_DD1D)),
+        ))
     }
 }
 
@@ -128,7 +132,10 @@ mod tests {
         let d = stream_rng(43, 3, Stream::Demand).next_u64();
         assert_eq!(a1, a2);
         assert!(a1 != b && a1 != c && a1 != d);
-        assert_ne!(parameter_rng(1, 0, "site.pue").next_u64(), parameter_rng(1, 0, "site.it_mw").next_u64());
+        assert_ne!(
+            parameter_rng(1, 0, "site.pue").next_u64(),
+            parameter_rng(1, 0, "site.it_mw").next_u64()
+        );
     }
 
     #[test]

@@ -32,19 +32,42 @@ pub struct Input {
 /// quantile).
 pub fn options(pinned: Option<(&str, f64)>) -> ReplicationOptions {
     ReplicationOptions {
-        sample_mode: SampleMode::QuantileExcept { base: BASE, pinned: pinned.map(|(p, q)| vec![(p.to_string(), q)]).unwrap_or_default() },
+        sample_mode: SampleMode::QuantileExcept {
+            base: BASE,
+            pinned: pinned
+                .map(|(p, q)| vec![(p.to_string(), q)])
+                .unwrap_or_default(),
+        },
         trace: false,
     }
 }
 
 /// The uncertain inputs of a scenario with their P10, P50 and P90 values, in drawing order.
 pub fn inputs(loaded: &LoadedScenario) -> Vec<Input> {
-    let at = |q: f64| build(loaded, 0, 0, &ReplicationOptions { sample_mode: SampleMode::Quantile(q), trace: false }).1;
+    let at = |q: f64| {
+        build(
+            loaded,
+            0,
+            0,
+            &ReplicationOptions {
+                sample_mode: SampleMode::Quantile(q),
+                trace: false,
+            },
+        )
+        .1
+    };
     let (low, base, high) = (at(LOW), at(BASE), at(HIGH));
     base.into_iter()
         .map(|(path, b)| {
-            let find = |list: &[(String, f64)]| list.iter().find(|(p, _)| *p == path).map_or(b, |(_, x)| *x);
-            Input { low: find(&low), high: find(&high), base: b, path }
+            let find = |list: &[(String, f64)]| {
+                list.iter().find(|(p, _)| *p == path).map_or(b, |(_, x)| *x)
+            };
+            Input {
+                low: find(&low),
+                high: find(&high),
+                base: b,
+                path,
+            }
         })
         .collect()
 }

@@ -44,7 +44,11 @@ impl Summary {
     /// Share of replications where the event never happens within the horizon (0 for a quantity
     /// that always exists; NaN without replications).
     pub fn share_never(&self) -> f64 {
-        if self.n_total == 0 { f64::NAN } else { self.n_never as f64 / self.n_total as f64 }
+        if self.n_total == 0 {
+            f64::NAN
+        } else {
+            self.n_never as f64 / self.n_total as f64
+        }
     }
 }
 
@@ -95,7 +99,11 @@ pub fn percentile_never_last(values: &[Option<f64>], p: f64) -> Option<f64> {
 /// Summarise a KPI by its definition: a quantity that may never happen (see [`NEVER_LAST`]) with
 /// [`summarize_never_last`], any other with [`summarize`].
 pub fn summarize_kpi(name: &str, values: &[Option<f64>]) -> Summary {
-    if is_never_last(name) { summarize_never_last(values) } else { summarize(values) }
+    if is_never_last(name) {
+        summarize_never_last(values)
+    } else {
+        summarize(values)
+    }
 }
 
 /// Summarise a time until an event that may never happen; `None` means it never happens within
@@ -106,7 +114,10 @@ pub fn summarize_kpi(name: &str, values: &[Option<f64>]) -> Summary {
 /// otherwise): a mean over only those that do would say nothing about those that do not.
 pub fn summarize_never_last(values: &[Option<f64>]) -> Summary {
     let reached = summarize(values);
-    let n_never = values.iter().filter(|v| !v.is_some_and(f64::is_finite)).count();
+    let n_never = values
+        .iter()
+        .filter(|v| !v.is_some_and(f64::is_finite))
+        .count();
     let q = |p: f64| {
         if values.is_empty() {
             f64::NAN
@@ -139,12 +150,29 @@ pub fn summarize_never_last(values: &[Option<f64>]) -> Summary {
 
 /// Summarise values; `None` entries count in `n_total` only.
 pub fn summarize(values: &[Option<f64>]) -> Summary {
-    let mut v: Vec<f64> = values.iter().flatten().copied().filter(|x| x.is_finite()).collect();
+    let mut v: Vec<f64> = values
+        .iter()
+        .flatten()
+        .copied()
+        .filter(|x| x.is_finite())
+        .collect();
     v.sort_by(f64::total_cmp);
     let n = v.len();
-    let mean = if n > 0 { v.iter().sum::<f64>() / n as f64 } else { f64::NAN };
-    let sd = if n > 1 { (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt() } else { 0.0 };
-    let se = if n > 0 { sd / (n as f64).sqrt() } else { f64::NAN };
+    let mean = if n > 0 {
+        v.iter().sum::<f64>() / n as f64
+    } else {
+        f64::NAN
+    };
+    let sd = if n > 1 {
+        (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt()
+    } else {
+        0.0
+    };
+    let se = if n > 0 {
+        sd / (n as f64).sqrt()
+    } else {
+        f64::NAN
+    };
     let q = |p| percentile_sorted(&v, p);
     Summary {
         n,
@@ -199,7 +227,10 @@ mod tests {
         assert_eq!(summarize(&v).p50, 50.0);
         // When every replication reaches the event, the mean exists.
         let all = summarize_never_last(&[Some(10.0), Some(20.0), Some(30.0), Some(40.0)]);
-        assert_eq!((all.n_never, all.mean, all.p50, all.max), (0, 25.0, 20.0, 40.0));
+        assert_eq!(
+            (all.n_never, all.mean, all.p50, all.max),
+            (0, 25.0, 20.0, 40.0)
+        );
         assert_eq!(all.share_never(), 0.0);
         // By name: payback is never-last, NPV is not.
         assert_eq!(summarize_kpi("payback_months", &v).p50, f64::INFINITY);
@@ -241,7 +272,12 @@ pub fn prob_below(values: &[Option<f64>], x: f64) -> (f64, f64) {
 /// Conditional value at risk: the mean of the worst `alpha` share of values (the lowest ones),
 /// e.g. `cvar_low(npvs, 0.05)` is the CVaR5 of NPV.
 pub fn cvar_low(values: &[Option<f64>], alpha: f64) -> f64 {
-    let mut v: Vec<f64> = values.iter().flatten().copied().filter(|x| x.is_finite()).collect();
+    let mut v: Vec<f64> = values
+        .iter()
+        .flatten()
+        .copied()
+        .filter(|x| x.is_finite())
+        .collect();
     if v.is_empty() {
         return f64::NAN;
     }

@@ -19,36 +19,63 @@ pub struct Variant {
 }
 
 fn invalid(file: &str, path: String, message: String) -> ScenarioError {
-    ScenarioError::Invalid { file: file.to_string(), problems: vec![Problem { path, message, severity: Severity::Error }] }
+    ScenarioError::Invalid {
+        file: file.to_string(),
+        problems: vec![Problem {
+            path,
+            message,
+            severity: Severity::Error,
+        }],
+    }
 }
 
 /// A short label for a value: its text without quotes when short.
 fn label(value: &str, index: usize) -> String {
     let v = value.trim().trim_matches('"');
-    if v.len() <= 24 && !v.contains('\n') { v.to_string() } else { format!("#{}", index + 1) }
+    if v.len() <= 24 && !v.contains('\n') {
+        v.to_string()
+    } else {
+        format!("#{}", index + 1)
+    }
 }
 
 /// Put `settings` into the scenario text and load the result; errors name the settings' paths.
 /// Each value written gets `source(path)` as its comment, in place of the comment of the value
 /// it replaces (which described that value, not this one), so the variant's assumptions table
 /// says where the value came from.
-pub fn apply(base: &LoadedScenario, settings: &[(String, String)], name: &str, source: &dyn Fn(&str) -> String) -> Result<LoadedScenario, ScenarioError> {
+pub fn apply(
+    base: &LoadedScenario,
+    settings: &[(String, String)],
+    name: &str,
+    source: &dyn Fn(&str) -> String,
+) -> Result<LoadedScenario, ScenarioError> {
     let mut text = base.source_text.clone();
     for (path, value) in settings {
-        text = ron_text::set_with_source(&text, path, value, &source(path)).map_err(|e| invalid(&base.file, path.clone(), e))?;
+        text = ron_text::set_with_source(&text, path, value, &source(path))
+            .map_err(|e| invalid(&base.file, path.clone(), e))?;
     }
     // A variant is a plain scenario.
     if base.scenario.sweep.is_some() {
-        text = ron_text::set(&text, "sweep", "None").map_err(|e| invalid(&base.file, "sweep".into(), e))?;
+        text = ron_text::set(&text, "sweep", "None")
+            .map_err(|e| invalid(&base.file, "sweep".into(), e))?;
     }
     if base.scenario.optimize.is_some() {
-        text = ron_text::set(&text, "optimize", "None").map_err(|e| invalid(&base.file, "optimize".into(), e))?;
+        text = ron_text::set(&text, "optimize", "None")
+            .map_err(|e| invalid(&base.file, "optimize".into(), e))?;
     }
     load_str(&base.file, &text).map_err(|e| {
-        let paths = settings.iter().map(|(p, _)| p.as_str()).collect::<Vec<_>>().join(", ");
+        let paths = settings
+            .iter()
+            .map(|(p, _)| p.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
         let message = match &e {
             ScenarioError::Syntax { message, .. } => message.clone(),
-            ScenarioError::Invalid { problems, .. } => problems.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("; "),
+            ScenarioError::Invalid { problems, .. } => problems
+                .iter()
+                .map(|p| p.to_string())
+                .collect::<Vec<_>>()
+                .join("; "),
             ScenarioError::Io { .. } => e.to_string(),
         };
         invalid(&base.file, format!("variant `{name}` ({paths})"), message)
@@ -58,7 +85,11 @@ pub fn apply(base: &LoadedScenario, settings: &[(String, String)], name: &str, s
 /// Expand a scenario's sweep into its variants (a scenario without a sweep is one variant, `base`).
 pub fn expand(loaded: &LoadedScenario) -> Result<Vec<Variant>, ScenarioError> {
     let Some(sweep) = &loaded.scenario.sweep else {
-        return Ok(vec![Variant { name: "base".into(), loaded: loaded.clone(), settings: Vec::new() }]);
+        return Ok(vec![Variant {
+            name: "base".into(),
+            loaded: loaded.clone(),
+            settings: Vec::new(),
+        }]);
     };
     let mut axes: Vec<(String, Vec<(String, String)>)> = Vec::new(); // (path, [(label, value)])
     let mut problems = Vec::new();
@@ -66,12 +97,20 @@ pub fn expand(loaded: &LoadedScenario) -> Result<Vec<Variant>, ScenarioError> {
         let values = match ron_text::list(&loaded.source_text, &format!("sweep.axes[{i}].values")) {
             Ok(v) => v,
             Err(e) => {
-                problems.push(Problem { path: format!("sweep.axes[{i}].values"), message: e, severity: Severity::Error });
+                problems.push(Problem {
+                    path: format!("sweep.axes[{i}].values"),
+                    message: e,
+                    severity: Severity::Error,
+                });
                 continue;
             }
         };
         if values.is_empty() {
-            problems.push(Problem { path: format!("sweep.axes[{i}].values"), message: "needs at least one value".into(), severity: Severity::Error });
+            problems.push(Problem {
+                path: format!("sweep.axes[{i}].values"),
+                message: "needs at least one value".into(),
+                severity: Severity::Error,
+            });
         }
         if !axis.labels.is_empty() && axis.labels.len() != values.len() {
             problems.push(Problem {
@@ -83,21 +122,37 @@ pub fn expand(loaded: &LoadedScenario) -> Result<Vec<Variant>, ScenarioError> {
         // The path must lead to a field of the scenario (written or not); the parse of each
         // variant then checks that the field exists in the schema.
         if let Err(e) = ron_text::set(&loaded.source_text, &axis.path, "0") {
-            problems.push(Problem { path: format!("sweep.axes[{i}].path"), message: format!("`{}`: {e}", axis.path), severity: Severity::Error });
+            problems.push(Problem {
+                path: format!("sweep.axes[{i}].path"),
+                message: format!("`{}`: {e}", axis.path),
+                severity: Severity::Error,
+            });
         }
         let named = values
             .iter()
             .enumerate()
-            .map(|(j, v)| (axis.labels.get(j).cloned().unwrap_or_else(|| label(v, j)), v.clone()))
+            .map(|(j, v)| {
+                (
+                    axis.labels.get(j).cloned().unwrap_or_else(|| label(v, j)),
+                    v.clone(),
+                )
+            })
             .collect();
         axes.push((axis.path.clone(), named));
     }
     if !problems.is_empty() {
-        return Err(ScenarioError::Invalid { file: loaded.file.clone(), problems });
+        return Err(ScenarioError::Invalid {
+            file: loaded.file.clone(),
+            problems,
+        });
     }
     let total: usize = axes.iter().map(|(_, v)| v.len()).product();
     if total > 10_000 {
-        return Err(invalid(&loaded.file, "sweep.axes".into(), format!("{total} variants; the limit is 10000")));
+        return Err(invalid(
+            &loaded.file,
+            "sweep.axes".into(),
+            format!("{total} variants; the limit is 10000"),
+        ));
     }
     let mut variants = Vec::with_capacity(total);
     for k in 0..total {
@@ -108,7 +163,11 @@ pub fn expand(loaded: &LoadedScenario) -> Result<Vec<Variant>, ScenarioError> {
             picks[a] = rest % values.len();
             rest /= values.len();
         }
-        let settings: Vec<(String, String)> = axes.iter().zip(&picks).map(|((path, values), &j)| (path.clone(), values[j].1.clone())).collect();
+        let settings: Vec<(String, String)> = axes
+            .iter()
+            .zip(&picks)
+            .map(|((path, values), &j)| (path.clone(), values[j].1.clone()))
+            .collect();
         let name = axes
             .iter()
             .zip(&picks)
@@ -125,15 +184,30 @@ pub fn expand(loaded: &LoadedScenario) -> Result<Vec<Variant>, ScenarioError> {
             .collect::<Vec<_>>()
             .join(", ");
         if variants.iter().any(|v: &Variant| v.name == name) {
-            return Err(invalid(&loaded.file, "sweep.axes".into(), format!("two variants are both named `{name}`; give each value a distinct label")));
+            return Err(invalid(
+                &loaded.file,
+                "sweep.axes".into(),
+                format!("two variants are both named `{name}`; give each value a distinct label"),
+            ));
         }
-        let labels: Vec<(&str, &str)> = axes.iter().zip(&picks).map(|((path, values), &j)| (path.as_str(), values[j].0.as_str())).collect();
+        let labels: Vec<(&str, &str)> = axes
+            .iter()
+            .zip(&picks)
+            .map(|((path, values), &j)| (path.as_str(), values[j].0.as_str()))
+            .collect();
         let source = |path: &str| {
-            let label = labels.iter().find(|(p, _)| *p == path).map_or("", |(_, l)| l);
+            let label = labels
+                .iter()
+                .find(|(p, _)| *p == path)
+                .map_or("", |(_, l)| l);
             format!("sweep axis {path} ({label})")
         };
         let v = apply(loaded, &settings, &name, &source)?;
-        variants.push(Variant { name, loaded: v, settings });
+        variants.push(Variant {
+            name,
+            loaded: v,
+            settings,
+        });
     }
     Ok(variants)
 }
@@ -146,6 +220,10 @@ pub fn check(loaded: &LoadedScenario) -> Vec<Problem> {
     match expand(loaded) {
         Ok(_) => Vec::new(),
         Err(ScenarioError::Invalid { problems, .. }) => problems,
-        Err(e) => vec![Problem { path: "sweep".into(), message: e.to_string(), severity: Severity::Error }],
+        Err(e) => vec![Problem {
+            path: "sweep".into(),
+            message: e.to_string(),
+            severity: Severity::Error,
+        }],
     }
 }

@@ -69,7 +69,10 @@ impl YearMonth {
     /// The month `offset` months after this one.
     pub fn plus_months(self, offset: u32) -> YearMonth {
         let idx = self.month as i64 - 1 + offset as i64;
-        YearMonth { year: self.year + (idx / 12) as i32, month: (idx % 12) as u32 + 1 }
+        YearMonth {
+            year: self.year + (idx / 12) as i32,
+            month: (idx % 12) as u32 + 1,
+        }
     }
 
     /// Months from `self` to `later` (negative if `later` is earlier).
@@ -104,7 +107,10 @@ impl Calendar {
             t += DAYS_IN_MONTH[(cal.month - 1) as usize] * 24 * SECONDS_PER_HOUR;
             month_starts.push(SimTime(t));
         }
-        Calendar { start, month_starts }
+        Calendar {
+            start,
+            month_starts,
+        }
     }
 
     /// Number of months simulated.
@@ -114,7 +120,10 @@ impl Calendar {
 
     /// The end of the simulated horizon.
     pub fn end(&self) -> SimTime {
-        *self.month_starts.last().expect("calendar has at least its start")
+        *self
+            .month_starts
+            .last()
+            .expect("calendar has at least its start")
     }
 
     /// Start of month `m` (month `horizon_months` is the end of the horizon).
@@ -131,7 +140,9 @@ impl Calendar {
     pub fn month_of(&self, t: SimTime) -> u32 {
         match self.month_starts.binary_search(&t) {
             Ok(i) => (i as u32).min(self.horizon_months().saturating_sub(1)),
-            Err(i) => (i as u32).saturating_sub(1).min(self.horizon_months().saturating_sub(1)),
+            Err(i) => (i as u32)
+                .saturating_sub(1)
+                .min(self.horizon_months().saturating_sub(1)),
         }
     }
 
@@ -142,7 +153,10 @@ impl Calendar {
 
     /// Hour of the calendar year (0..8760) at which the simulation starts, used to align hourly profiles.
     pub fn start_hour_of_year(&self) -> u64 {
-        DAYS_IN_MONTH[..(self.start.month - 1) as usize].iter().sum::<u64>() * 24
+        DAYS_IN_MONTH[..(self.start.month - 1) as usize]
+            .iter()
+            .sum::<u64>()
+            * 24
     }
 
     /// Hour of the calendar year (0..8760) of simulation hour `h`.
@@ -158,25 +172,49 @@ mod tests {
     #[test]
     fn a_year_of_months_is_8760_hours() {
         for start_month in 1..=12 {
-            let cal = Calendar::new(YearMonth { year: 2027, month: start_month }, 12);
+            let cal = Calendar::new(
+                YearMonth {
+                    year: 2027,
+                    month: start_month,
+                },
+                12,
+            );
             assert_eq!(cal.end().0, HOURS_PER_YEAR * SECONDS_PER_HOUR);
         }
     }
 
     #[test]
     fn month_of_finds_the_containing_month() {
-        let cal = Calendar::new(YearMonth { year: 2027, month: 1 }, 24);
+        let cal = Calendar::new(
+            YearMonth {
+                year: 2027,
+                month: 1,
+            },
+            24,
+        );
         assert_eq!(cal.month_of(SimTime(0)), 0);
         assert_eq!(cal.month_of(SimTime(31 * 24 * 3600 - 1)), 0);
         assert_eq!(cal.month_of(SimTime(31 * 24 * 3600)), 1);
         assert_eq!(cal.month_of(cal.end()), 23);
-        assert_eq!(cal.year_month(13), YearMonth { year: 2028, month: 2 });
+        assert_eq!(
+            cal.year_month(13),
+            YearMonth {
+                year: 2028,
+                month: 2
+            }
+        );
         assert_eq!(cal.hours_in_month(1), 28.0 * 24.0);
     }
 
     #[test]
     fn hour_of_year_wraps() {
-        let cal = Calendar::new(YearMonth { year: 2027, month: 3 }, 12);
+        let cal = Calendar::new(
+            YearMonth {
+                year: 2027,
+                month: 3,
+            },
+            12,
+        );
         assert_eq!(cal.start_hour_of_year(), (31 + 28) * 24);
         assert_eq!(cal.hour_of_year(HOURS_PER_YEAR), cal.hour_of_year(0));
     }

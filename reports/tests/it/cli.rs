@@ -9,12 +9,24 @@ use super::common::{dcplan, ok, repo, scenario, text};
 fn run_writes_every_output_file() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let tiny = scenario("tiny.ron");
-    let o = ok(tmp.path(), &["run", tiny.to_str().expect("utf-8 path"), "--out", "t", "--replications", "6"]);
+    let o = ok(
+        tmp.path(),
+        &[
+            "run",
+            tiny.to_str().expect("utf-8 path"),
+            "--out",
+            "t",
+            "--replications",
+            "6",
+        ],
+    );
     let (stdout, _) = text(&o);
     assert!(stdout.contains("P50 payback"), "{stdout}");
     for f in RUN_FILES {
         let p = tmp.path().join("t").join(f);
-        let len = std::fs::metadata(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display())).len();
+        let len = std::fs::metadata(&p)
+            .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+            .len();
         assert!(len > 0, "{f} is empty");
     }
     // The HTML report is self-contained: charts inline, nothing fetched from elsewhere.
@@ -28,17 +40,26 @@ fn run_writes_every_output_file() {
     let monthly = read_parquet(&tmp.path().join("t/monthly.parquet")).expect("monthly");
     assert_eq!(monthly.height(), 6 * 12);
     let summary = std::fs::read_to_string(tmp.path().join("t/summary.csv")).expect("summary");
-    assert!(summary.lines().next().expect("header").starts_with("variant,kpi,n,n_total,share_never,mean,se,ci95_lo,ci95_hi"));
+    assert!(
+        summary
+            .lines()
+            .next()
+            .expect("header")
+            .starts_with("variant,kpi,n,n_total,share_never,mean,se,ci95_lo,ci95_hi")
+    );
     let manifest = std::fs::read_to_string(tmp.path().join("t/manifest.ron")).expect("manifest");
     assert!(manifest.contains("seed: 7") && manifest.contains("scenario_hash: \"blake3:"));
     // No temporary folders are left beside the output.
-    let names: Vec<String> =
-        std::fs::read_dir(tmp.path()).expect("list").map(|e| e.expect("entry").file_name().to_string_lossy().into_owned()).collect();
+    let names: Vec<String> = std::fs::read_dir(tmp.path())
+        .expect("list")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
     assert_eq!(names, ["t"]);
 }
 
 #[test]
-fn tables_and_report_agree_that_payback_never_happens_and_the_report_says_where_the_model_simplifies() {
+fn tables_and_report_agree_that_payback_never_happens_and_the_report_says_where_the_model_simplifies()
+ {
     // Twelve months never pay back the build: every file must say "never", none a number.
     let tmp = tempfile::tempdir().expect("tempdir");
     let text = super::common::tiny_with(
@@ -50,12 +71,35 @@ fn tables_and_report_agree_that_payback_never_happens_and_the_report_says_where_
     let summary = std::fs::read_to_string(tmp.path().join("t/summary.csv")).expect("summary");
     let header: Vec<&str> = summary.lines().next().expect("header").split(',').collect();
     let col = |name: &str| header.iter().position(|h| *h == name).expect("column");
-    let row: Vec<&str> = summary.lines().find(|l| l.contains(",payback_months,")).expect("payback row").split(',').collect();
-    assert_eq!((row[col("p50")], row[col("p10")], row[col("share_never")], row[col("mean")]), ("never", "never", "1.0", ""), "{row:?}");
+    let row: Vec<&str> = summary
+        .lines()
+        .find(|l| l.contains(",payback_months,"))
+        .expect("payback row")
+        .split(',')
+        .collect();
+    assert_eq!(
+        (
+            row[col("p50")],
+            row[col("p10")],
+            row[col("share_never")],
+            row[col("mean")]
+        ),
+        ("never", "never", "1.0", ""),
+        "{row:?}"
+    );
     let report = std::fs::read_to_string(tmp.path().join("t/report.md")).expect("report.md");
-    let key = report.lines().find(|l| l.starts_with("| Payback (months")).expect("payback row of the key table");
-    assert!(key.contains("| never |") && key.contains("4 (never in 4)"), "{key}");
-    assert!(report.contains("P50 payback beyond the 12-month horizon"), "executive summary");
+    let key = report
+        .lines()
+        .find(|l| l.starts_with("| Payback (months"))
+        .expect("payback row of the key table");
+    assert!(
+        key.contains("| never |") && key.contains("4 (never in 4)"),
+        "{key}"
+    );
+    assert!(
+        report.contains("P50 payback beyond the 12-month horizon"),
+        "executive summary"
+    );
     for statement in [
         "Battery dispatch knows each day's hourly grid prices in advance",
         "Demand charges are billed on the month's highest hourly average grid draw, not on the 15-minute interval peak",
@@ -69,7 +113,10 @@ fn tables_and_report_agree_that_payback_never_happens_and_the_report_says_where_
     // The energy notes stand under the energy cost numbers.
     let energy = report.find("## Energy cost").expect("energy cost section");
     let battery = report.find("Battery dispatch knows").expect("battery note");
-    assert!(battery > energy && report[energy..battery].contains("Demand charges |"), "the notes follow the energy table");
+    assert!(
+        battery > energy && report[energy..battery].contains("Demand charges |"),
+        "the notes follow the energy table"
+    );
 }
 
 #[test]
@@ -82,17 +129,38 @@ fn an_existing_output_folder_is_never_overwritten_without_force() {
     let o = dcplan(tmp.path(), &["run", tiny, "--out", "t", "-r", "2"]);
     assert!(!o.status.success());
     let (_, err) = text(&o);
-    assert!(err.contains("already exists") && err.contains("--force"), "{err}");
-    assert_eq!(std::fs::read_to_string(tmp.path().join("t/keep.txt")).expect("kept"), "precious");
+    assert!(
+        err.contains("already exists") && err.contains("--force"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(tmp.path().join("t/keep.txt")).expect("kept"),
+        "precious"
+    );
     // Nor with it: dcplan did not write the folder.
-    let o = dcplan(tmp.path(), &["run", tiny, "--out", "t", "-r", "2", "--force", "--quiet"]);
+    let o = dcplan(
+        tmp.path(),
+        &["run", tiny, "--out", "t", "-r", "2", "--force", "--quiet"],
+    );
     assert!(!o.status.success());
-    assert_eq!(std::fs::read_to_string(tmp.path().join("t/keep.txt")).expect("kept"), "precious");
+    assert_eq!(
+        std::fs::read_to_string(tmp.path().join("t/keep.txt")).expect("kept"),
+        "precious"
+    );
     // A folder dcplan wrote is replaced with --force.
-    ok(tmp.path(), &["run", tiny, "--out", "u", "-r", "2", "--quiet"]);
+    ok(
+        tmp.path(),
+        &["run", tiny, "--out", "u", "-r", "2", "--quiet"],
+    );
     let before = std::fs::read(tmp.path().join("u/manifest.ron")).expect("manifest");
-    ok(tmp.path(), &["run", tiny, "--out", "u", "-r", "3", "--force", "--quiet"]);
-    assert_ne!(std::fs::read(tmp.path().join("u/manifest.ron")).expect("manifest"), before);
+    ok(
+        tmp.path(),
+        &["run", tiny, "--out", "u", "-r", "3", "--force", "--quiet"],
+    );
+    assert_ne!(
+        std::fs::read(tmp.path().join("u/manifest.ron")).expect("manifest"),
+        before
+    );
 }
 
 #[test]
@@ -110,7 +178,18 @@ fn without_out_a_fresh_folder_is_chosen() {
 fn quiet_prints_nothing_on_success() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let tiny = scenario("tiny.ron");
-    let o = ok(tmp.path(), &["run", tiny.to_str().expect("utf-8 path"), "--out", "q", "-r", "2", "--quiet"]);
+    let o = ok(
+        tmp.path(),
+        &[
+            "run",
+            tiny.to_str().expect("utf-8 path"),
+            "--out",
+            "q",
+            "-r",
+            "2",
+            "--quiet",
+        ],
+    );
     assert!(o.stdout.is_empty() && o.stderr.is_empty(), "{:?}", text(&o));
 }
 
@@ -119,15 +198,66 @@ fn results_do_not_depend_on_threads_and_repeat_with_the_seed() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let tiny = scenario("tiny.ron");
     let tiny = tiny.to_str().expect("utf-8 path");
-    ok(tmp.path(), &["run", tiny, "--out", "a", "-r", "8", "--seed", "3", "--threads", "1", "-q"]);
-    ok(tmp.path(), &["run", tiny, "--out", "b", "-r", "8", "--seed", "3", "--threads", "2", "-q"]);
-    ok(tmp.path(), &["run", tiny, "--out", "c", "-r", "8", "--seed", "4", "--threads", "2", "-q"]);
+    ok(
+        tmp.path(),
+        &[
+            "run",
+            tiny,
+            "--out",
+            "a",
+            "-r",
+            "8",
+            "--seed",
+            "3",
+            "--threads",
+            "1",
+            "-q",
+        ],
+    );
+    ok(
+        tmp.path(),
+        &[
+            "run",
+            tiny,
+            "--out",
+            "b",
+            "-r",
+            "8",
+            "--seed",
+            "3",
+            "--threads",
+            "2",
+            "-q",
+        ],
+    );
+    ok(
+        tmp.path(),
+        &[
+            "run",
+            tiny,
+            "--out",
+            "c",
+            "-r",
+            "8",
+            "--seed",
+            "4",
+            "--threads",
+            "2",
+            "-q",
+        ],
+    );
     for table in ["runs.parquet", "monthly.parquet"] {
         let a = read_parquet(&tmp.path().join("a").join(table)).expect("a");
         let b = read_parquet(&tmp.path().join("b").join(table)).expect("b");
         let c = read_parquet(&tmp.path().join("c").join(table)).expect("c");
-        assert!(a.equals_missing(&b), "{table} differs between --threads 1 and 2");
-        assert!(!a.equals_missing(&c), "{table} is the same for different seeds");
+        assert!(
+            a.equals_missing(&b),
+            "{table} differs between --threads 1 and 2"
+        );
+        assert!(
+            !a.equals_missing(&c),
+            "{table} is the same for different seeds"
+        );
     }
     // Byte-identical too.
     let bytes = |d: &str| std::fs::read(tmp.path().join(d).join("runs.parquet")).expect("read");
@@ -142,12 +272,21 @@ fn check_lists_problems_and_fails_on_bad_input() {
     assert_eq!(o.status.code(), Some(1));
     let (_, err) = text(&o);
     assert!(err.contains("3 error(s)"), "{err}");
-    assert!(err.contains("site.pue: 0.5 is below 1.0") && err.contains("fleet[0].gpus: 0 must be > 0"), "{err}");
+    assert!(
+        err.contains("site.pue: 0.5 is below 1.0") && err.contains("fleet[0].gpus: 0 must be > 0"),
+        "{err}"
+    );
 
     let syntax = repo().join("sim/tests/fixtures/bad/syntax_missing_comma.ron");
     let o = dcplan(tmp.path(), &["check", syntax.to_str().expect("utf-8 path")]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(text(&o).1.contains("syntax_missing_comma.ron:8:9: expected comma"), "{:?}", text(&o));
+    assert!(
+        text(&o)
+            .1
+            .contains("syntax_missing_comma.ron:8:9: expected comma"),
+        "{:?}",
+        text(&o)
+    );
 
     let good = scenario("tiny.ron");
     let o = ok(tmp.path(), &["check", good.to_str().expect("utf-8 path")]);
@@ -155,14 +294,23 @@ fn check_lists_problems_and_fails_on_bad_input() {
 
     let o = dcplan(tmp.path(), &["check", "does-not-exist.ron"]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(text(&o).1.contains("does-not-exist.ron: cannot read the file"), "{:?}", text(&o));
+    assert!(
+        text(&o)
+            .1
+            .contains("does-not-exist.ron: cannot read the file"),
+        "{:?}",
+        text(&o)
+    );
 }
 
 #[test]
 fn a_bad_scenario_stops_run_before_anything_is_written() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let bad = repo().join("sim/tests/fixtures/bad/pue_below_one.ron");
-    let o = dcplan(tmp.path(), &["run", bad.to_str().expect("utf-8 path"), "--out", "x"]);
+    let o = dcplan(
+        tmp.path(),
+        &["run", bad.to_str().expect("utf-8 path"), "--out", "x"],
+    );
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o).1.contains("site.pue: 0.9 is below 1.0"));
     assert!(!tmp.path().join("x").exists());
@@ -173,7 +321,10 @@ fn comparing_a_scenario_with_itself_gives_exactly_zero_differences() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let tiny = scenario("tiny.ron");
     let tiny = tiny.to_str().expect("utf-8 path");
-    let o = ok(tmp.path(), &["compare", tiny, tiny, "--out", "c", "-r", "4"]);
+    let o = ok(
+        tmp.path(),
+        &["compare", tiny, tiny, "--out", "c", "-r", "4"],
+    );
     assert!(text(&o).0.contains("energy"), "{:?}", text(&o));
     for f in dcplan::pipeline::COMPARE_FILES {
         assert!(tmp.path().join("c").join(f).exists(), "{f} missing");
@@ -182,7 +333,11 @@ fn comparing_a_scenario_with_itself_gives_exactly_zero_differences() {
     let mut lines = csv.lines();
     let header: Vec<&str> = lines.next().expect("header").split(',').collect();
     let col = |name: &str| header.iter().position(|h| *h == name).expect("column");
-    let (variant, diff, se) = (col("variant"), col("paired_diff_mean"), col("paired_diff_se"));
+    let (variant, diff, se) = (
+        col("variant"),
+        col("paired_diff_mean"),
+        col("paired_diff_se"),
+    );
     let mut second = 0;
     for line in lines {
         let cells: Vec<&str> = line.split(',').collect();
@@ -202,12 +357,31 @@ fn comparing_different_strategies_gives_a_narrower_paired_interval() {
     // than the unpaired one, because the shared demand and weather cancel out.
     let tmp = tempfile::tempdir().expect("tempdir");
     let tiny = std::fs::read_to_string(scenario("tiny.ron")).expect("tiny");
-    let dearer = tiny.replace("name: \"tiny\",", "name: \"tiny-dear\",").replace("price_usd_per_kwh: 0.0892", "price_usd_per_kwh: 0.12");
+    let dearer = tiny
+        .replace("name: \"tiny\",", "name: \"tiny-dear\",")
+        .replace("price_usd_per_kwh: 0.0892", "price_usd_per_kwh: 0.12");
     std::fs::write(tmp.path().join("dear.ron"), dearer).expect("write");
     let a = scenario("tiny.ron");
-    ok(tmp.path(), &["compare", a.to_str().expect("utf-8"), "dear.ron", "--out", "c", "-r", "8"]);
+    ok(
+        tmp.path(),
+        &[
+            "compare",
+            a.to_str().expect("utf-8"),
+            "dear.ron",
+            "--out",
+            "c",
+            "-r",
+            "8",
+        ],
+    );
     let csv = std::fs::read_to_string(tmp.path().join("c/comparison.csv")).expect("comparison.csv");
-    let header: Vec<String> = csv.lines().next().expect("header").split(',').map(String::from).collect();
+    let header: Vec<String> = csv
+        .lines()
+        .next()
+        .expect("header")
+        .split(',')
+        .map(String::from)
+        .collect();
     let col = |name: &str| header.iter().position(|h| h == name).expect("column");
     let row = csv
         .lines()
@@ -222,14 +396,22 @@ fn comparing_different_strategies_gives_a_narrower_paired_interval() {
         .map(|l| l.split(',').map(String::from).collect::<Vec<_>>())
         .find(|c| c[col("variant")] == "tiny" && c[col("metric")] == "annual_energy_cost_usd")
         .expect("row");
-    let unpaired_half = 1.959_963_984_540_054 * (base[col("se")].parse::<f64>().expect("se").powi(2) + num("se").powi(2)).sqrt();
-    assert!(paired_half < 0.5 * unpaired_half, "paired {paired_half} vs unpaired {unpaired_half}");
+    let unpaired_half = 1.959_963_984_540_054
+        * (base[col("se")].parse::<f64>().expect("se").powi(2) + num("se").powi(2)).sqrt();
+    assert!(
+        paired_half < 0.5 * unpaired_half,
+        "paired {paired_half} vs unpaired {unpaired_half}"
+    );
 }
 
 #[test]
 fn check_prints_every_fixture_problem_with_its_position() {
     let dir = repo().join("sim/tests/fixtures/bad");
-    let mut files: Vec<_> = std::fs::read_dir(&dir).expect("fixtures").map(|e| e.expect("entry").path()).filter(|p| p.extension().is_some_and(|x| x == "ron")).collect();
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("fixtures")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "ron"))
+        .collect();
     files.sort();
     assert!(files.len() >= 50);
     let tmp = tempfile::tempdir().expect("tempdir");
@@ -242,11 +424,25 @@ fn check_prints_every_fixture_problem_with_its_position() {
         for expected in text.lines().filter_map(|l| l.strip_prefix("// expect: ")) {
             // Expectations name the file `test.ron`; here it is the fixture's own path.
             let expected = expected.replace("test.ron", &file);
-            assert!(err.contains(&expected), "{}: expected `{expected}` in:\n{err}", f.display());
+            assert!(
+                err.contains(&expected),
+                "{}: expected `{expected}` in:\n{err}",
+                f.display()
+            );
         }
         // Every problem line starts with the file and, where the field is written, line and column.
-        let positioned = err.lines().filter(|l| l.trim_start().starts_with(&format!("{file}:")) && l.trim_start()[file.len() + 1..].starts_with(|c: char| c.is_ascii_digit())).count();
-        assert!(positioned > 0, "{}: no file:line:column in:\n{err}", f.display());
+        let positioned = err
+            .lines()
+            .filter(|l| {
+                l.trim_start().starts_with(&format!("{file}:"))
+                    && l.trim_start()[file.len() + 1..].starts_with(|c: char| c.is_ascii_digit())
+            })
+            .count();
+        assert!(
+            positioned > 0,
+            "{}: no file:line:column in:\n{err}",
+            f.display()
+        );
     }
 }
 
@@ -261,17 +457,34 @@ fn init_writes_a_template_that_validates_and_is_never_overwritten() {
     std::fs::write(tmp.path().join("acme.ron"), "mine").expect("write");
     let o = dcplan(tmp.path(), &["init", "acme"]);
     assert!(!o.status.success() && text(&o).1.contains("already exists"));
-    assert_eq!(std::fs::read_to_string(tmp.path().join("acme.ron")).expect("kept"), "mine");
+    assert_eq!(
+        std::fs::read_to_string(tmp.path().join("acme.ron")).expect("kept"),
+        "mine"
+    );
 }
 
 #[test]
 fn catalog_and_completions_print_what_they_promise() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let (out, _) = text(&ok(tmp.path(), &["catalog"]));
-    for name in ["H100-SXM", "GB200-NVL72", "northern-virginia", "singapore", "air-economizer", "immersion", "ercot-like"] {
-        assert!(out.contains(&format!("  {name}: ")), "{name} missing from the catalog listing");
+    for name in [
+        "H100-SXM",
+        "GB200-NVL72",
+        "northern-virginia",
+        "singapore",
+        "air-economizer",
+        "immersion",
+        "ercot-like",
+    ] {
+        assert!(
+            out.contains(&format!("  {name}: ")),
+            "{name} missing from the catalog listing"
+        );
     }
-    assert!(out.contains("[P: US build cost") || out.contains("(NVIDIA DGX H100/H200 user guide, P)"), "sources are shown");
+    assert!(
+        out.contains("[P: US build cost") || out.contains("(NVIDIA DGX H100/H200 user guide, P)"),
+        "sources are shown"
+    );
     let (only, _) = text(&ok(tmp.path(), &["catalog", "tariffs"]));
     assert!(only.contains("ercot-like") && !only.contains("H100-SXM"));
     let (bash, _) = text(&ok(tmp.path(), &["completions", "bash"]));

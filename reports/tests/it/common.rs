@@ -15,31 +15,45 @@ pub fn scenario(name: &str) -> PathBuf {
 
 /// Run `dcplan` with `args` in `cwd`.
 pub fn dcplan(cwd: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dcplan")).args(args).current_dir(cwd).output().expect("the dcplan binary runs")
+    Command::new(env!("CARGO_BIN_EXE_dcplan"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("the dcplan binary runs")
 }
 
 /// Standard output and error as text.
 pub fn text(o: &Output) -> (String, String) {
-    (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
 }
 
 /// Run and require success.
 pub fn ok(cwd: &Path, args: &[&str]) -> Output {
     let o = dcplan(cwd, args);
     let (out, err) = text(&o);
-    assert!(o.status.success(), "dcplan {args:?} failed\nstdout:\n{out}\nstderr:\n{err}");
+    assert!(
+        o.status.success(),
+        "dcplan {args:?} failed\nstdout:\n{out}\nstderr:\n{err}"
+    );
     o
 }
 
 /// tiny.ron with the value at `path` replaced (or added).
 pub fn tiny_with(path: &str, value: &str) -> String {
     let text = std::fs::read_to_string(scenario("tiny.ron")).expect("tiny.ron");
-    dcplan_sim::scenario::ron_text::set(&text, path, value).unwrap_or_else(|e| panic!("{path}: {e}"))
+    dcplan_sim::scenario::ron_text::set(&text, path, value)
+        .unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
 /// tiny.ron with a three-variant sweep over the list price, written into `dir`.
 pub fn sweep_scenario(dir: &Path) -> String {
-    let text = tiny_with("sweep", r#"(axes: [(path: "pricing.policy", values: [ListRatio(0.9), ListRatio(1.0), ListRatio(1.2)], labels: ["low", "market", "high"])])"#);
+    let text = tiny_with(
+        "sweep",
+        r#"(axes: [(path: "pricing.policy", values: [ListRatio(0.9), ListRatio(1.0), ListRatio(1.2)], labels: ["low", "market", "high"])])"#,
+    );
     let path = dir.join("sweep.ron");
     std::fs::write(&path, text).expect("write sweep.ron");
     path.to_str().expect("utf-8").to_string()
@@ -48,7 +62,15 @@ pub fn sweep_scenario(dir: &Path) -> String {
 /// Require the files to be byte-identical in both folders.
 pub fn same_files(a: &Path, b: &Path, files: &[&str]) {
     for f in files {
-        let (x, y) = (std::fs::read(a.join(f)).expect("first"), std::fs::read(b.join(f)).expect("second"));
-        assert!(x == y, "{f} differs between {} and {}", a.display(), b.display());
+        let (x, y) = (
+            std::fs::read(a.join(f)).expect("first"),
+            std::fs::read(b.join(f)).expect("second"),
+        );
+        assert!(
+            x == y,
+            "{f} differs between {} and {}",
+            a.display(),
+            b.display()
+        );
     }
 }

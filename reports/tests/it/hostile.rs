@@ -13,22 +13,35 @@ use dcplan::shard::PartManifest;
 use super::common::{dcplan, ok, scenario, text, tiny_with};
 
 fn tiny() -> String {
-    scenario("tiny.ron").to_str().expect("utf-8 path").to_string()
+    scenario("tiny.ron")
+        .to_str()
+        .expect("utf-8 path")
+        .to_string()
 }
 
 /// Run, require failure, return stderr; no panic message in it.
 fn fails(cwd: &Path, args: &[&str]) -> String {
     let o = dcplan(cwd, args);
     let (out, err) = text(&o);
-    assert!(!o.status.success(), "dcplan {args:?} succeeded\nstdout:\n{out}\nstderr:\n{err}");
-    assert!(!err.contains("panicked") && !out.contains("panicked"), "dcplan {args:?} panicked:\n{err}");
+    assert!(
+        !o.status.success(),
+        "dcplan {args:?} succeeded\nstdout:\n{out}\nstderr:\n{err}"
+    );
+    assert!(
+        !err.contains("panicked") && !out.contains("panicked"),
+        "dcplan {args:?} panicked:\n{err}"
+    );
     err
 }
 
 /// This host's name as dcplan writes it into temporary names.
 fn host() -> String {
     let name = std::fs::read_to_string("/proc/sys/kernel/hostname").expect("host name");
-    name.trim().chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')).take(64).collect()
+    name.trim()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        .take(64)
+        .collect()
 }
 
 /// A process id no process has (above Linux's largest, 4,194,304).
@@ -41,17 +54,40 @@ fn force_replaces_only_a_folder_dcplan_wrote_and_keeps_what_the_user_added() {
     // A user folder, even with a file named manifest.ron, is never replaced.
     std::fs::create_dir(tmp.path().join("mine")).expect("mkdir");
     std::fs::write(tmp.path().join("mine/manifest.ron"), "my own notes").expect("write");
-    let err = fails(tmp.path(), &["run", &t, "--out", "mine", "-r", "2", "--force"]);
-    assert!(err.contains("not an output folder dcplan wrote") && err.contains("left alone"), "{err}");
-    assert_eq!(std::fs::read_to_string(tmp.path().join("mine/manifest.ron")).expect("kept"), "my own notes");
+    let err = fails(
+        tmp.path(),
+        &["run", &t, "--out", "mine", "-r", "2", "--force"],
+    );
+    assert!(
+        err.contains("not an output folder dcplan wrote") && err.contains("left alone"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(tmp.path().join("mine/manifest.ron")).expect("kept"),
+        "my own notes"
+    );
 
     // The current folder (and so its ancestors) is never replaced, even when dcplan wrote it.
     ok(tmp.path(), &["run", &t, "--out", "run", "-r", "2", "-q"]);
     let run = tmp.path().join("run");
-    let err = fails(&run, &["run", &t, "--out", run.to_str().expect("utf-8"), "-r", "2", "--force"]);
+    let err = fails(
+        &run,
+        &[
+            "run",
+            &t,
+            "--out",
+            run.to_str().expect("utf-8"),
+            "-r",
+            "2",
+            "--force",
+        ],
+    );
     assert!(err.contains("current folder"), "{err}");
     let err = fails(&run, &["run", &t, "--out", "..", "-r", "2", "--force"]);
-    assert!(err.contains("current folder") || err.contains("not an output folder"), "{err}");
+    assert!(
+        err.contains("current folder") || err.contains("not an output folder"),
+        "{err}"
+    );
     assert!(run.join("report.html").exists() && tmp.path().join("mine/manifest.ron").exists());
 
     // A dcplan folder is replaced; the files the user added are kept, no hidden folder is left.
@@ -59,12 +95,27 @@ fn force_replaces_only_a_folder_dcplan_wrote_and_keeps_what_the_user_added() {
     std::fs::create_dir(run.join("extra")).expect("mkdir");
     std::fs::write(run.join("extra/a.txt"), "a").expect("write");
     let before = std::fs::read_to_string(run.join("manifest.ron")).expect("manifest");
-    let o = ok(tmp.path(), &["run", &t, "--out", "run", "-r", "3", "--force"]);
+    let o = ok(
+        tmp.path(),
+        &["run", &t, "--out", "run", "-r", "3", "--force"],
+    );
     let (_, err) = text(&o);
-    assert!(err.contains("kept 2 item(s)") && err.contains("notes.txt"), "{err}");
-    assert_ne!(std::fs::read_to_string(run.join("manifest.ron")).expect("manifest"), before);
-    assert_eq!(std::fs::read_to_string(run.join("notes.txt")).expect("kept"), "mine");
-    assert_eq!(std::fs::read_to_string(run.join("extra/a.txt")).expect("kept"), "a");
+    assert!(
+        err.contains("kept 2 item(s)") && err.contains("notes.txt"),
+        "{err}"
+    );
+    assert_ne!(
+        std::fs::read_to_string(run.join("manifest.ron")).expect("manifest"),
+        before
+    );
+    assert_eq!(
+        std::fs::read_to_string(run.join("notes.txt")).expect("kept"),
+        "mine"
+    );
+    assert_eq!(
+        std::fs::read_to_string(run.join("extra/a.txt")).expect("kept"),
+        "a"
+    );
     let hidden: Vec<String> = std::fs::read_dir(tmp.path())
         .expect("list")
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
@@ -79,19 +130,40 @@ fn resume_replaces_only_a_part_folder() {
     let t = tiny();
     std::fs::create_dir(tmp.path().join("mine")).expect("mkdir");
     std::fs::write(tmp.path().join("mine/data.csv"), "1,2").expect("write");
-    let err = fails(tmp.path(), &["run", &t, "-r", "4", "--shard", "0/2", "--resume", "--out", "mine"]);
+    let err = fails(
+        tmp.path(),
+        &[
+            "run", &t, "-r", "4", "--shard", "0/2", "--resume", "--out", "mine",
+        ],
+    );
     assert!(err.contains("not a part folder"), "{err}");
     assert!(tmp.path().join("mine/data.csv").exists());
 
-    ok(tmp.path(), &["run", &t, "--out", "finished", "-r", "4", "-q"]);
-    let err = fails(tmp.path(), &["run", &t, "-r", "4", "--shard", "0/2", "--resume", "--out", "finished"]);
+    ok(
+        tmp.path(),
+        &["run", &t, "--out", "finished", "-r", "4", "-q"],
+    );
+    let err = fails(
+        tmp.path(),
+        &[
+            "run", &t, "-r", "4", "--shard", "0/2", "--resume", "--out", "finished",
+        ],
+    );
     assert!(err.contains("not a part folder"), "{err}");
     assert!(tmp.path().join("finished/report.html").exists());
 
     // A damaged part is replaced.
-    ok(tmp.path(), &["run", &t, "-r", "4", "--shard", "0/2", "--out", "p0", "-q"]);
+    ok(
+        tmp.path(),
+        &["run", &t, "-r", "4", "--shard", "0/2", "--out", "p0", "-q"],
+    );
     std::fs::write(tmp.path().join("p0/runs.parquet"), "damaged").expect("write");
-    ok(tmp.path(), &["run", &t, "-r", "4", "--shard", "0/2", "--resume", "--out", "p0", "-q"]);
+    ok(
+        tmp.path(),
+        &[
+            "run", &t, "-r", "4", "--shard", "0/2", "--resume", "--out", "p0", "-q",
+        ],
+    );
     assert!(dcplan::shard::verify_part(&tmp.path().join("p0")).is_ok());
 }
 
@@ -99,21 +171,48 @@ fn resume_replaces_only_a_part_folder() {
 fn a_killed_shard_leaves_nothing_that_counts_as_a_part_and_its_folder_is_cleaned_up() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let t = tiny();
-    ok(tmp.path(), &["run", &t, "-r", "4", "--shard", "0/2", "--out", "parts/p0", "-q"]);
-    ok(tmp.path(), &["run", &t, "-r", "4", "--shard", "1/2", "--out", "parts/p1", "-q"]);
+    ok(
+        tmp.path(),
+        &[
+            "run", &t, "-r", "4", "--shard", "0/2", "--out", "parts/p0", "-q",
+        ],
+    );
+    ok(
+        tmp.path(),
+        &[
+            "run", &t, "-r", "4", "--shard", "1/2", "--out", "parts/p1", "-q",
+        ],
+    );
     // A shard killed just before moving its finished folder into place.
-    let stale = tmp.path().join(format!("parts/.p0.tmp-{DEAD_PID}-1-{}", host()));
+    let stale = tmp
+        .path()
+        .join(format!("parts/.p0.tmp-{DEAD_PID}-1-{}", host()));
     std::fs::create_dir(&stale).expect("mkdir");
-    for f in ["part.ron", "scenario.ron", "replications.bin", "runs.parquet"] {
+    for f in [
+        "part.ron",
+        "scenario.ron",
+        "replications.bin",
+        "runs.parquet",
+    ] {
         std::fs::copy(tmp.path().join("parts/p0").join(f), stale.join(f)).expect("copy");
     }
     // Another host's temporary folder (a shared file system) is not touched.
-    let foreign = tmp.path().join(format!("parts/.p1.tmp-{DEAD_PID}-1-{}-elsewhere", host()));
+    let foreign = tmp
+        .path()
+        .join(format!("parts/.p1.tmp-{DEAD_PID}-1-{}-elsewhere", host()));
     std::fs::create_dir(&foreign).expect("mkdir");
     ok(tmp.path(), &["report", "parts", "--out", "merged", "-q"]);
-    assert!(stale.exists(), "merging reads the parts and removes nothing");
+    assert!(
+        stale.exists(),
+        "merging reads the parts and removes nothing"
+    );
     // The next shard writing beside it removes the dead process's folder.
-    ok(tmp.path(), &["run", &t, "-r", "4", "--shard", "0/2", "--resume", "--out", "parts/p0", "-q"]);
+    ok(
+        tmp.path(),
+        &[
+            "run", &t, "-r", "4", "--shard", "0/2", "--resume", "--out", "parts/p0", "-q",
+        ],
+    );
     assert!(!stale.exists());
     assert!(foreign.exists());
 }
@@ -133,15 +232,26 @@ fn an_interrupted_replacement_is_put_back() {
 }
 
 fn read_part(dir: &Path) -> PartManifest {
-    ron::from_str(&std::fs::read_to_string(dir.join("part.ron")).expect("part.ron")).expect("part manifest")
+    ron::from_str(&std::fs::read_to_string(dir.join("part.ron")).expect("part.ron"))
+        .expect("part manifest")
 }
 
 #[test]
 fn a_merge_refuses_a_part_holding_another_shards_replications() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let t = tiny();
-    ok(tmp.path(), &["run", &t, "-r", "6", "--shard", "0/2", "--out", "parts/p0", "-q"]);
-    ok(tmp.path(), &["run", &t, "-r", "6", "--shard", "1/2", "--out", "parts/p1", "-q"]);
+    ok(
+        tmp.path(),
+        &[
+            "run", &t, "-r", "6", "--shard", "0/2", "--out", "parts/p0", "-q",
+        ],
+    );
+    ok(
+        tmp.path(),
+        &[
+            "run", &t, "-r", "6", "--shard", "1/2", "--out", "parts/p1", "-q",
+        ],
+    );
     // p1's replications swapped for p0's, its checksum recomputed: replications 0,1,2,0,1,2.
     let bytes = std::fs::read(tmp.path().join("parts/p0/replications.bin")).expect("read");
     std::fs::write(tmp.path().join("parts/p1/replications.bin"), &bytes).expect("write");
@@ -151,31 +261,49 @@ fn a_merge_refuses_a_part_holding_another_shards_replications() {
             *h = hash_bytes(&bytes);
         }
     }
-    std::fs::write(tmp.path().join("parts/p1/part.ron"), ron::to_string(&part).expect("ron")).expect("write");
+    std::fs::write(
+        tmp.path().join("parts/p1/part.ron"),
+        ron::to_string(&part).expect("ron"),
+    )
+    .expect("write");
     let err = fails(tmp.path(), &["report", "parts", "--out", "merged"]);
-    assert!(err.contains("replication 0 of variant 0") && err.contains("not in shard 1/2"), "{err}");
+    assert!(
+        err.contains("replication 0 of variant 0") && err.contains("not in shard 1/2"),
+        "{err}"
+    );
     assert!(!tmp.path().join("merged").exists());
 }
 
 fn rehash(dir: &Path, file: &str) {
     let path = dir.join("manifest.ron");
-    let mut m: Manifest = ron::from_str(&std::fs::read_to_string(&path).expect("manifest")).expect("manifest");
+    let mut m: Manifest =
+        ron::from_str(&std::fs::read_to_string(&path).expect("manifest")).expect("manifest");
     let bytes = std::fs::read(dir.join(file)).expect("read");
     for (f, h) in &mut m.files {
         if f == file {
             *h = hash_bytes(&bytes);
         }
     }
-    std::fs::write(&path, ron::ser::to_string_pretty(&m, ron::ser::PrettyConfig::default()).expect("ron")).expect("write");
+    std::fs::write(
+        &path,
+        ron::ser::to_string_pretty(&m, ron::ser::PrettyConfig::default()).expect("ron"),
+    )
+    .expect("write");
 }
 
 #[test]
 fn an_in_place_rebuild_keeps_the_users_files_and_a_missing_manifest_is_named() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    ok(tmp.path(), &["run", &tiny(), "--out", "run", "-r", "2", "-q"]);
+    ok(
+        tmp.path(),
+        &["run", &tiny(), "--out", "run", "-r", "2", "-q"],
+    );
     std::fs::write(tmp.path().join("run/notes.txt"), "mine").expect("write");
     ok(tmp.path(), &["report", "run", "--force", "-q"]);
-    assert_eq!(std::fs::read_to_string(tmp.path().join("run/notes.txt")).expect("kept"), "mine");
+    assert_eq!(
+        std::fs::read_to_string(tmp.path().join("run/notes.txt")).expect("kept"),
+        "mine"
+    );
     assert!(tmp.path().join("run/report.html").exists());
 
     std::fs::remove_file(tmp.path().join("run/manifest.ron")).expect("rm");
@@ -186,12 +314,21 @@ fn an_in_place_rebuild_keeps_the_users_files_and_a_missing_manifest_is_named() {
 #[test]
 fn a_rebuild_of_damaged_tables_with_matching_hashes_reports_the_file() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    ok(tmp.path(), &["run", &tiny(), "--out", "run", "-r", "3", "-q"]);
+    ok(
+        tmp.path(),
+        &["run", &tiny(), "--out", "run", "-r", "3", "-q"],
+    );
     let run = tmp.path().join("run");
-    let pristine: Vec<(String, Vec<u8>)> = ["runs.parquet", "monthly.parquet", "fleet.parquet", "market.parquet", "manifest.ron"]
-        .iter()
-        .map(|f| (f.to_string(), std::fs::read(run.join(f)).expect("read")))
-        .collect();
+    let pristine: Vec<(String, Vec<u8>)> = [
+        "runs.parquet",
+        "monthly.parquet",
+        "fleet.parquet",
+        "market.parquet",
+        "manifest.ron",
+    ]
+    .iter()
+    .map(|f| (f.to_string(), std::fs::read(run.join(f)).expect("read")))
+    .collect();
     let restore = || {
         for (f, b) in &pristine {
             std::fs::write(run.join(f), b).expect("restore");
@@ -203,8 +340,28 @@ fn a_rebuild_of_damaged_tables_with_matching_hashes_reports_the_file() {
         let damaged: Vec<Vec<u8>> = vec![
             bytes[..n / 2].to_vec(),
             b"PAR1 not a table PAR1".to_vec(),
-            bytes.iter().enumerate().map(|(i, b)| if i > 8 && i < n - 8 && i % 97 == 0 { b ^ 0x5a } else { *b }).collect(),
-            bytes.iter().enumerate().map(|(i, b)| if i > n / 3 && i < n / 3 + 64 { 0xff } else { *b }).collect(),
+            bytes
+                .iter()
+                .enumerate()
+                .map(|(i, b)| {
+                    if i > 8 && i < n - 8 && i % 97 == 0 {
+                        b ^ 0x5a
+                    } else {
+                        *b
+                    }
+                })
+                .collect(),
+            bytes
+                .iter()
+                .enumerate()
+                .map(|(i, b)| {
+                    if i > n / 3 && i < n / 3 + 64 {
+                        0xff
+                    } else {
+                        *b
+                    }
+                })
+                .collect(),
         ];
         for (k, d) in damaged.iter().enumerate() {
             std::fs::write(run.join(file), d).expect("write");
@@ -214,7 +371,10 @@ fn a_rebuild_of_damaged_tables_with_matching_hashes_reports_the_file() {
             let (_, err) = text(&o);
             assert!(!err.contains("panicked"), "{file} damage {k}: {err}");
             if !o.status.success() {
-                assert!(err.contains(file.as_str()), "{file} damage {k} is not named: {err}");
+                assert!(
+                    err.contains(file.as_str()),
+                    "{file} damage {k} is not named: {err}"
+                );
             }
             tried += 1;
             restore();
@@ -224,27 +384,48 @@ fn a_rebuild_of_damaged_tables_with_matching_hashes_reports_the_file() {
     use polars::prelude::*;
     type Edit = Box<dyn Fn(DataFrame) -> DataFrame>;
     let edits: Vec<(&str, Edit)> = vec![
-        ("monthly.parquet", Box::new(|df: DataFrame| df.slice(0, df.height() / 2 + 1))),
-        ("market.parquet", Box::new(|df: DataFrame| df.slice(1, df.height() - 1))),
-        ("fleet.parquet", Box::new(|df: DataFrame| df.slice(3, df.height() - 7))),
-        ("runs.parquet", Box::new(|df: DataFrame| df.slice(1, df.height() - 1))),
+        (
+            "monthly.parquet",
+            Box::new(|df: DataFrame| df.slice(0, df.height() / 2 + 1)),
+        ),
+        (
+            "market.parquet",
+            Box::new(|df: DataFrame| df.slice(1, df.height() - 1)),
+        ),
+        (
+            "fleet.parquet",
+            Box::new(|df: DataFrame| df.slice(3, df.height() - 7)),
+        ),
+        (
+            "runs.parquet",
+            Box::new(|df: DataFrame| df.slice(1, df.height() - 1)),
+        ),
         ("market.parquet", Box::new(|df: DataFrame| df.reverse())),
         ("monthly.parquet", Box::new(|df: DataFrame| df.reverse())),
-        ("fleet.parquet", Box::new(|mut df: DataFrame| {
-            let months = Column::new("month".into(), vec![4_000_000_000u32; df.height()]);
-            df.with_column(months).expect("column");
-            df
-        })),
-        ("monthly.parquet", Box::new(|mut df: DataFrame| {
-            let months = Column::new("month".into(), vec![u32::MAX; df.height()]);
-            df.with_column(months).expect("column");
-            df
-        })),
-        ("runs.parquet", Box::new(|mut df: DataFrame| {
-            let reps = Column::new("replication".into(), vec![u64::MAX; df.height()]);
-            df.with_column(reps).expect("column");
-            df
-        })),
+        (
+            "fleet.parquet",
+            Box::new(|mut df: DataFrame| {
+                let months = Column::new("month".into(), vec![4_000_000_000u32; df.height()]);
+                df.with_column(months).expect("column");
+                df
+            }),
+        ),
+        (
+            "monthly.parquet",
+            Box::new(|mut df: DataFrame| {
+                let months = Column::new("month".into(), vec![u32::MAX; df.height()]);
+                df.with_column(months).expect("column");
+                df
+            }),
+        ),
+        (
+            "runs.parquet",
+            Box::new(|mut df: DataFrame| {
+                let reps = Column::new("replication".into(), vec![u64::MAX; df.height()]);
+                df.with_column(reps).expect("column");
+                df
+            }),
+        ),
     ];
     for (k, (file, edit)) in edits.iter().enumerate() {
         let df = dcplan::tables::read_parquet(&run.join(file)).expect("read");
@@ -273,10 +454,22 @@ fn command_line_values_have_the_scenario_limits() {
         (vec!["-r", "4294967295"], "must be between 1 and 1000000"),
         (vec!["-r", "0"], "0 must be between 1 and 1000000"),
         (vec!["-r=-5"], "must be between 1 and 1000000"),
-        (vec!["-t", "100000"], "must be between 0 (one per core) and 1024"),
-        (vec!["--target-ci", "NaN"], "must be a share above 0 and below 1"),
-        (vec!["--target-ci=-1"], "must be a share above 0 and below 1"),
-        (vec!["--target-ci", "inf"], "must be a share above 0 and below 1"),
+        (
+            vec!["-t", "100000"],
+            "must be between 0 (one per core) and 1024",
+        ),
+        (
+            vec!["--target-ci", "NaN"],
+            "must be a share above 0 and below 1",
+        ),
+        (
+            vec!["--target-ci=-1"],
+            "must be a share above 0 and below 1",
+        ),
+        (
+            vec!["--target-ci", "inf"],
+            "must be a share above 0 and below 1",
+        ),
         (vec!["--max-memory", "lots"], "is not a size"),
         (vec!["--shard", "0/4294967295"], "shards is more than"),
     ] {
@@ -301,7 +494,8 @@ fn run_within(cwd: &Path, args: &[&str], limit: Duration) -> Option<(bool, Strin
     loop {
         if let Some(status) = child.try_wait().expect("wait") {
             let mut err = String::new();
-            std::io::Read::read_to_string(&mut child.stderr.take().expect("stderr"), &mut err).expect("read");
+            std::io::Read::read_to_string(&mut child.stderr.take().expect("stderr"), &mut err)
+                .expect("read");
             return Some((status.success(), err));
         }
         if t0.elapsed() > limit {
@@ -317,10 +511,20 @@ fn run_within(cwd: &Path, args: &[&str], limit: Duration) -> Option<(bool, Strin
 fn devices_pipes_and_oversized_files_are_refused_at_once() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let fifo = tmp.path().join("fifo.ron");
-    assert!(Command::new("mkfifo").arg(&fifo).status().expect("mkfifo").success());
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .expect("mkfifo")
+            .success()
+    );
     std::fs::write(tmp.path().join("huge.ron"), vec![b' '; 17 << 20]).expect("write");
     std::os::unix::fs::symlink("/dev/zero", tmp.path().join("zero.csv")).expect("symlink");
-    std::fs::write(tmp.path().join("w.ron"), tiny_with("site.weather_csv", "\"zero.csv\"")).expect("write");
+    std::fs::write(
+        tmp.path().join("w.ron"),
+        tiny_with("site.weather_csv", "\"zero.csv\""),
+    )
+    .expect("write");
     let fifo = fifo.to_str().expect("utf-8").to_string();
     for (args, expect) in [
         (vec!["check", "/dev/zero"], "not a regular file"),
@@ -330,22 +534,52 @@ fn devices_pipes_and_oversized_files_are_refused_at_once() {
         (vec!["check", "w.ron"], "not a regular file"),
         (vec!["report", "/dev/zero"], "/dev/zero"),
     ] {
-        let (success, err) = run_within(tmp.path(), &args, Duration::from_secs(20)).unwrap_or_else(|| panic!("{args:?} hung"));
-        assert!(!success && err.contains(expect) && !err.contains("panicked"), "{args:?}: {err}");
+        let (success, err) = run_within(tmp.path(), &args, Duration::from_secs(20))
+            .unwrap_or_else(|| panic!("{args:?} hung"));
+        assert!(
+            !success && err.contains(expect) && !err.contains("panicked"),
+            "{args:?}: {err}"
+        );
     }
 }
 
 #[test]
 fn csv_inputs_stay_in_the_scenarios_folder_and_errors_do_not_echo_them() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    std::fs::write(tmp.path().join("abs.ron"), tiny_with("site.weather_csv", "\"/etc/passwd\"")).expect("write");
-    std::fs::write(tmp.path().join("up.ron"), tiny_with("site.weather_csv", "\"../../etc/passwd\"")).expect("write");
-    std::fs::write(tmp.path().join("secret.csv"), "temperature\nhunter2-is-the-password-of-root\n").expect("write");
-    std::fs::write(tmp.path().join("s.ron"), tiny_with("site.weather_csv", "\"secret.csv\"")).expect("write");
-    for (file, expect) in [("abs.ron", "relative to the scenario's folder"), ("up.ron", "relative to the scenario's folder"), ("s.ron", "line 2")] {
+    std::fs::write(
+        tmp.path().join("abs.ron"),
+        tiny_with("site.weather_csv", "\"/etc/passwd\""),
+    )
+    .expect("write");
+    std::fs::write(
+        tmp.path().join("up.ron"),
+        tiny_with("site.weather_csv", "\"../../etc/passwd\""),
+    )
+    .expect("write");
+    std::fs::write(
+        tmp.path().join("secret.csv"),
+        "temperature\nhunter2-is-the-password-of-root\n",
+    )
+    .expect("write");
+    std::fs::write(
+        tmp.path().join("s.ron"),
+        tiny_with("site.weather_csv", "\"secret.csv\""),
+    )
+    .expect("write");
+    for (file, expect) in [
+        ("abs.ron", "relative to the scenario's folder"),
+        ("up.ron", "relative to the scenario's folder"),
+        ("s.ron", "line 2"),
+    ] {
         let err = fails(tmp.path(), &["check", file]);
-        assert!(err.contains("site.weather_csv") && err.contains(expect), "{file}: {err}");
-        assert!(!err.contains("root:") && !err.contains("password-of-root"), "{file} echoes the file: {err}");
+        assert!(
+            err.contains("site.weather_csv") && err.contains(expect),
+            "{file}: {err}"
+        );
+        assert!(
+            !err.contains("root:") && !err.contains("password-of-root"),
+            "{file} echoes the file: {err}"
+        );
     }
 }
 
@@ -361,48 +595,134 @@ fn runs_too_large_for_the_machine_are_refused_before_they_start() {
     let hourly = {
         let s = tiny_with("simulation.horizon_months", "600");
         let list: Vec<String> = (0..100).map(|i| i.to_string()).collect();
-        let s = dcplan_sim::scenario::ron_text::set(&s, "simulation.hourly_replications", &format!("[{}]", list.join(", "))).expect("set");
-        write("hourly.ron", dcplan_sim::scenario::ron_text::set(&s, "simulation.hourly_months", "600").expect("set"))
+        let s = dcplan_sim::scenario::ron_text::set(
+            &s,
+            "simulation.hourly_replications",
+            &format!("[{}]", list.join(", ")),
+        )
+        .expect("set");
+        write(
+            "hourly.ron",
+            dcplan_sim::scenario::ron_text::set(&s, "simulation.hourly_months", "600")
+                .expect("set"),
+        )
     };
     let busy = write("busy.ron", tiny_with("demand.arrivals_per_day", "5000000"));
     for (args, expect) in [
         (vec!["run", long.as_str(), "-r", "1000000"], "of memory"),
         (vec!["run", hourly.as_str(), "-r", "100"], "hourly rows"),
-        (vec!["run", busy.as_str(), "-r", "100", "-t", "1"], "would take an estimated"),
-        (vec!["run", t.as_str(), "-r", "2", "--max-memory", "1K"], "more than the 1.0 KiB --max-memory allows"),
-        (vec!["run", long.as_str(), "-r", "1000000", "--shard", "0/2"], "of memory"),
-        (vec!["sensitivity", long.as_str(), "-r", "1000000"], "of memory"),
-        (vec!["compare", long.as_str(), t.as_str(), "-r", "1000000"], "of memory"),
+        (
+            vec!["run", busy.as_str(), "-r", "100", "-t", "1"],
+            "would take an estimated",
+        ),
+        (
+            vec!["run", t.as_str(), "-r", "2", "--max-memory", "1K"],
+            "more than the 1.0 KiB --max-memory allows",
+        ),
+        (
+            vec!["run", long.as_str(), "-r", "1000000", "--shard", "0/2"],
+            "of memory",
+        ),
+        (
+            vec!["sensitivity", long.as_str(), "-r", "1000000"],
+            "of memory",
+        ),
+        (
+            vec!["compare", long.as_str(), t.as_str(), "-r", "1000000"],
+            "of memory",
+        ),
     ] {
-        let (success, err) = run_within(tmp.path(), &args, Duration::from_secs(30)).unwrap_or_else(|| panic!("{args:?} started the run"));
-        assert!(!success && err.contains(expect) && err.contains("--yes"), "{args:?}: {err}");
+        let (success, err) = run_within(tmp.path(), &args, Duration::from_secs(30))
+            .unwrap_or_else(|| panic!("{args:?} started the run"));
+        assert!(
+            !success && err.contains(expect) && err.contains("--yes"),
+            "{args:?}: {err}"
+        );
     }
     // Hourly rows are budgeted per run: each of 40 variants alone keeps 4.4e5 rows, all 40 too many.
-    let values: Vec<String> = (0..40).map(|i| format!("ListRatio({:.2})", 0.8 + 0.01 * i as f64)).collect();
+    let values: Vec<String> = (0..40)
+        .map(|i| format!("ListRatio({:.2})", 0.8 + 0.01 * i as f64))
+        .collect();
     let labels: Vec<String> = (0..40).map(|i| format!("\"v{i}\"")).collect();
     let s = tiny_with("simulation.horizon_months", "600");
-    let s = dcplan_sim::scenario::ron_text::set(&s, "simulation.hourly_months", "600").expect("set");
+    let s =
+        dcplan_sim::scenario::ron_text::set(&s, "simulation.hourly_months", "600").expect("set");
     let one = write("one.ron", s.clone());
-    let axes = format!("(axes: [(path: \"pricing.policy\", values: [{}], labels: [{}])])", values.join(", "), labels.join(", "));
-    let many = write("many.ron", dcplan_sim::scenario::ron_text::set(&s, "sweep", &axes).expect("set"));
-    let (success, err) = run_within(tmp.path(), &["run", &many, "-r", "2"], Duration::from_secs(30)).expect("refused at once");
-    assert!(!success && err.contains("hourly rows over all its variants"), "{err}");
+    let axes = format!(
+        "(axes: [(path: \"pricing.policy\", values: [{}], labels: [{}])])",
+        values.join(", "),
+        labels.join(", ")
+    );
+    let many = write(
+        "many.ron",
+        dcplan_sim::scenario::ron_text::set(&s, "sweep", &axes).expect("set"),
+    );
+    let (success, err) = run_within(
+        tmp.path(),
+        &["run", &many, "-r", "2"],
+        Duration::from_secs(30),
+    )
+    .expect("refused at once");
+    assert!(
+        !success && err.contains("hourly rows over all its variants"),
+        "{err}"
+    );
     let o = dcplan(tmp.path(), &["check", &one]);
     assert!(o.status.success(), "{:?}", text(&o));
     // The overrides: a tiny run under a generous limit, and --yes past a small one.
-    ok(tmp.path(), &["run", &t, "-r", "2", "--max-memory", "64G", "--out", "a", "-q"]);
-    ok(tmp.path(), &["run", &t, "-r", "2", "--max-memory", "1K", "--yes", "--out", "b", "-q"]);
+    ok(
+        tmp.path(),
+        &[
+            "run",
+            &t,
+            "-r",
+            "2",
+            "--max-memory",
+            "64G",
+            "--out",
+            "a",
+            "-q",
+        ],
+    );
+    ok(
+        tmp.path(),
+        &[
+            "run",
+            &t,
+            "-r",
+            "2",
+            "--max-memory",
+            "1K",
+            "--yes",
+            "--out",
+            "b",
+            "-q",
+        ],
+    );
 }
 
 #[test]
 fn a_closed_pipe_ends_the_output_quietly() {
-    for args in [vec!["catalog"], vec!["completions", "zsh"], vec!["catalog", "gpus"]] {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_dcplan")).args(&args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn");
+    for args in [
+        vec!["catalog"],
+        vec!["completions", "zsh"],
+        vec!["catalog", "gpus"],
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_dcplan"))
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
         // The reader goes away before reading anything, as `| head -0` would.
         drop(child.stdout.take());
         let out = child.wait_with_output().expect("wait");
         let err = String::from_utf8_lossy(&out.stderr);
-        assert!(out.status.success() && err.is_empty(), "{args:?}: {:?} {err}", out.status);
+        assert!(
+            out.status.success() && err.is_empty(),
+            "{args:?}: {:?} {err}",
+            out.status
+        );
     }
 }
 
@@ -415,10 +735,17 @@ fn control_characters_in_names_never_reach_the_terminal() {
     std::fs::write(tmp.path().join("evil.ron"), &s).expect("write");
     let o = ok(tmp.path(), &["run", "evil.ron", "-r", "2", "--out", "e"]);
     let (out, err) = text(&o);
-    assert!(out.contains("owned") && !out.contains('\u{1b}') && !out.contains('\u{7}'), "{out:?}");
+    assert!(
+        out.contains("owned") && !out.contains('\u{1b}') && !out.contains('\u{7}'),
+        "{out:?}"
+    );
     assert!(!err.contains('\u{1b}'), "{err:?}");
     // A scenario error quoting the name is cleaned too.
-    std::fs::write(tmp.path().join("bad.ron"), s.replace("replications: 8", "replications: 0")).expect("write");
+    std::fs::write(
+        tmp.path().join("bad.ron"),
+        s.replace("replications: 8", "replications: 0"),
+    )
+    .expect("write");
     let err = fails(tmp.path(), &["check", "bad.ron"]);
     assert!(!err.contains('\u{1b}'), "{err:?}");
 }

@@ -69,7 +69,8 @@ impl CoolingPreset {
     /// Facility energy of an hour with `it_kwh` of IT energy, `capacity_kw` of commissioned IT
     /// capacity and outdoor temperature `t_c`.
     pub fn facility_kwh(&self, it_kwh: f64, capacity_kw: f64, t_c: f64) -> f64 {
-        it_kwh * (1.0 + self.electrical_loss_frac + self.cooling_frac(t_c)) + self.fixed_frac * capacity_kw
+        it_kwh * (1.0 + self.electrical_loss_frac + self.cooling_frac(t_c))
+            + self.fixed_frac * capacity_kw
     }
 
     /// PUE at a temperature and an IT load fraction (IT power / capacity).
@@ -83,7 +84,9 @@ impl CoolingPreset {
     /// Water used on site per kWh of IT energy at outdoor temperature `t_c`, litres (0 for a
     /// dry system).
     pub fn water_l_per_kwh(&self, t_c: f64) -> f64 {
-        self.water.as_ref().map_or(0.0, |w| ((t_c - w.above_c).max(0.0) * w.l_per_kwh_per_c).min(w.max_l_per_kwh))
+        self.water.as_ref().map_or(0.0, |w| {
+            ((t_c - w.above_c).max(0.0) * w.l_per_kwh_per_c).min(w.max_l_per_kwh)
+        })
     }
 
     /// Problems with the parameters (any that could make PUE fall below 1 or run away).
@@ -99,23 +102,37 @@ impl CoolingPreset {
             if !x.is_finite() {
                 v.push(format!("{name}: {x} is not a finite number"));
             } else if x < 0.0 {
-                v.push(format!("{name}: {x} is negative, which could make PUE fall below 1"));
+                v.push(format!(
+                    "{name}: {x} is negative, which could make PUE fall below 1"
+                ));
             } else if x > hi {
                 v.push(format!("{name}: {x} is above {hi}"));
             }
         }
         if !self.free_cooling_below_c.is_finite() {
-            v.push(format!("free_cooling_below_c: {} is not a finite number", self.free_cooling_below_c));
+            v.push(format!(
+                "free_cooling_below_c: {} is not a finite number",
+                self.free_cooling_below_c
+            ));
         } else if !(-50.0..=60.0).contains(&self.free_cooling_below_c) {
-            v.push(format!("free_cooling_below_c: {} is outside -50..60 C", self.free_cooling_below_c));
+            v.push(format!(
+                "free_cooling_below_c: {} is outside -50..60 C",
+                self.free_cooling_below_c
+            ));
         }
         if let Some(w) = &self.water {
             if !w.above_c.is_finite() {
-                v.push(format!("water.above_c: {} is not a finite number", w.above_c));
+                v.push(format!(
+                    "water.above_c: {} is not a finite number",
+                    w.above_c
+                ));
             } else if !(-50.0..=60.0).contains(&w.above_c) {
                 v.push(format!("water.above_c: {} is outside -50..60 C", w.above_c));
             }
-            for (name, x) in [("water.l_per_kwh_per_c", w.l_per_kwh_per_c), ("water.max_l_per_kwh", w.max_l_per_kwh)] {
+            for (name, x) in [
+                ("water.l_per_kwh_per_c", w.l_per_kwh_per_c),
+                ("water.max_l_per_kwh", w.max_l_per_kwh),
+            ] {
                 if !x.is_finite() {
                     v.push(format!("{name}: {x} is not a finite number"));
                 } else if x < 0.0 {

@@ -29,7 +29,10 @@ impl Facility {
     pub fn split(&self, capacity_kw: f64, t_c: f64) -> (f64, f64) {
         match self {
             Facility::FixedPue(p) => (*p, 0.0),
-            Facility::Cooling(c) => (1.0 + c.electrical_loss_frac + c.cooling_frac(t_c), c.fixed_frac * capacity_kw),
+            Facility::Cooling(c) => (
+                1.0 + c.electrical_loss_frac + c.cooling_frac(t_c),
+                c.fixed_frac * capacity_kw,
+            ),
         }
     }
 
@@ -238,8 +241,16 @@ pub struct DispatchState {
 }
 
 /// Dispatch one month. `flows`, if given, receives every hour's flows.
-pub fn dispatch_month(spec: &EnergySpec, state: &mut DispatchState, hours: &[HourIn], mut flows: Option<&mut Vec<HourFlows>>) -> MonthEnergy {
-    let mut out = MonthEnergy { hours: hours.len() as f64, ..MonthEnergy::default() };
+pub fn dispatch_month(
+    spec: &EnergySpec,
+    state: &mut DispatchState,
+    hours: &[HourIn],
+    mut flows: Option<&mut Vec<HourFlows>>,
+) -> MonthEnergy {
+    let mut out = MonthEnergy {
+        hours: hours.len() as f64,
+        ..MonthEnergy::default()
+    };
     // Pass 1: load after caps, and net load before the battery (for peak shaving and arbitrage).
     let mut load = Vec::with_capacity(hours.len());
     for h in hours {
@@ -259,7 +270,10 @@ pub fn dispatch_month(spec: &EnergySpec, state: &mut DispatchState, hours: &[Hou
         }
         out.it_kwh += it;
         out.facility_kwh += fac;
-        let water = spec.facility.water_l_per_kwh(h.weather.temperature_c).map_or(f64::NAN, |w| w * it);
+        let water = spec
+            .facility
+            .water_l_per_kwh(h.weather.temperature_c)
+            .map_or(f64::NAN, |w| w * it);
         out.water_l += water;
         out.temperature_sum_c += h.weather.temperature_c;
         load.push((fac, it, water));
@@ -271,12 +285,17 @@ pub fn dispatch_month(spec: &EnergySpec, state: &mut DispatchState, hours: &[Hou
             _ => p.kw,
         })
     };
-    let physical = spec.ppa.as_ref().is_some_and(|p| p.settlement == Settlement::Physical);
+    let physical = spec
+        .ppa
+        .as_ref()
+        .is_some_and(|p| p.settlement == Settlement::Physical);
     let net_before: Vec<f64> = hours
         .iter()
         .zip(&load)
         .map(|(h, (fac, _, _))| {
-            let on_site = spec.solar_kw * h.weather.solar_cf + spec.wind_kw * h.weather.wind_cf + if physical { ppa_kwh(h) } else { 0.0 };
+            let on_site = spec.solar_kw * h.weather.solar_cf
+                + spec.wind_kw * h.weather.wind_cf
+                + if physical { ppa_kwh(h) } else { 0.0 };
             fac - on_site
         })
         .collect();
@@ -290,12 +309,18 @@ pub fn dispatch_month(spec: &EnergySpec, state: &mut DispatchState, hours: &[Hou
                 for day in hours.chunks(24).enumerate().map(|(d, c)| (d * 24, c.len())) {
                     let (start, len) = day;
                     let mut idx: Vec<usize> = (start..start + len).collect();
-                    idx.sort_by(|&a, &c| hours[a].grid_usd_per_kwh.total_cmp(&hours[c].grid_usd_per_kwh).then(a.cmp(&c)));
+                    idx.sort_by(|&a, &c| {
+                        hours[a]
+                            .grid_usd_per_kwh
+                            .total_cmp(&hours[c].grid_usd_per_kwh)
+                            .then(a.cmp(&c))
+                    });
                     let k = k.min(len / 2);
                     for j in 0..k {
                         let cheap = idx[j];
                         let dear = idx[len - 1 - j];
-                        let gain = hours[dear].grid_usd_per_kwh * b.round_trip - hours[cheap].grid_usd_per_kwh;
+                        let gain = hours[dear].grid_usd_per_kwh * b.round_trip
+                            - hours[cheap].grid_usd_per_kwh;
                         if gain > b.wear_usd_per_kwh {
                             intent[cheap] = 1;
                             intent[dear] = -1;
@@ -339,7 +364,11 @@ pub fn dispatch_month(spec: &EnergySpec, state: &mut DispatchState, hours: &[Hou
             if c > 0.0 {
                 // Attribute the charge to the surplus sources: the energy was generated, so count it as used.
                 let mut left = c;
-                for (used, generated) in [(&mut f.solar, solar), (&mut f.wind, wind), (&mut f.ppa, ppa_phys)] {
+                for (used, generated) in [
+                    (&mut f.solar, solar),
+                    (&mut f.wind, wind),
+                    (&mut f.ppa, ppa_phys),
+                ] {
                     let extra = (generated - *used).min(left);
                     *used += extra;
                     left -= extra;
@@ -366,10 +395,14 @@ pub fn dispatch_month(spec: &EnergySpec, state: &mut DispatchState, hours: &[Hou
             } else {
                 let grid_charge = match b.dispatch {
                     BatteryDispatch::PriceArbitrage if intent[i] > 0 => headroom,
-                    BatteryDispatch::PeakShaving(_) if shave_target.is_finite() => (shave_target - need).max(0.0).min(headroom),
+                    BatteryDispatch::PeakShaving(_) if shave_target.is_finite() => {
+                        (shave_target - need).max(0.0).min(headroom)
+                    }
                     _ => 0.0,
                 };
-                let c = grid_charge.min((b.capacity_kwh - state.soc_kwh) / eta).max(0.0);
+                let c = grid_charge
+                    .min((b.capacity_kwh - state.soc_kwh) / eta)
+                    .max(0.0);
                 f.charge += c;
                 state.soc_kwh += c * eta;
                 need += c; // drawn from the grid below
@@ -427,7 +460,12 @@ pub fn dispatch_month(spec: &EnergySpec, state: &mut DispatchState, hours: &[Hou
     out.carbon_usd = out.tco2 * spec.carbon_usd_per_t;
     out.demand_charge_usd = out.peak_grid_kw * spec.demand_charge_usd_per_kw_month;
     out.fixed_usd = spec.fixed_usd_per_month + spec.asset_om_usd_per_month;
-    out.cost_usd = out.grid_energy_usd + out.demand_charge_usd + out.fixed_usd + out.ppa_usd + out.gas_usd + out.carbon_usd
+    out.cost_usd = out.grid_energy_usd
+        + out.demand_charge_usd
+        + out.fixed_usd
+        + out.ppa_usd
+        + out.gas_usd
+        + out.carbon_usd
         - out.export_credit_usd;
     out
 }

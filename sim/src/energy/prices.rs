@@ -60,7 +60,11 @@ pub struct MarketGen {
 impl MarketGen {
     /// A generator; `scale` multiplies the preset's price level.
     pub fn new(preset: MarketPreset, scale: f64) -> MarketGen {
-        MarketGen { preset, scale, deviation: 0.0 }
+        MarketGen {
+            preset,
+            scale,
+            deviation: 0.0,
+        }
     }
 
     /// `n` hourly prices (USD per MWh) from hour of year `first_hour_of_year`.
@@ -80,7 +84,9 @@ impl MarketGen {
                 let size = -(1.0 - rng.random::<f64>()).ln();
                 self.deviation = phi * self.deviation + innovation * z;
                 let base = p.mean_usd_per_mwh
-                    * (1.0 + p.seasonal_amplitude_frac * (TWO_PI * (day - p.peak_day_of_year) / 365.0).cos()
+                    * (1.0
+                        + p.seasonal_amplitude_frac
+                            * (TWO_PI * (day - p.peak_day_of_year) / 365.0).cos()
                         + p.daily_amplitude_frac * daily_shape(hour));
                 let midday = if (9..16).contains(&hour) { 2.5 } else { 0.4 };
                 let price = if u_neg < p.negative_probability_per_hour * midday {

@@ -103,7 +103,14 @@ impl WeatherGen {
     pub fn new(climate: Climate, csv: Option<Vec<f64>>) -> WeatherGen {
         let solar_scale = climate.solar_capacity_factor / solar_shape_mean();
         let wind = climate.wind_capacity_factor;
-        WeatherGen { climate, anomaly: 0.0, wind, cloud: 1.0, solar_scale, csv }
+        WeatherGen {
+            climate,
+            anomaly: 0.0,
+            wind,
+            cloud: 1.0,
+            solar_scale,
+            csv,
+        }
     }
 
     /// The climate.
@@ -112,7 +119,12 @@ impl WeatherGen {
     }
 
     /// Generate `n` consecutive hours starting at hour of year `first_hour_of_year`.
-    pub fn hours(&mut self, first_hour_of_year: usize, n: usize, rng: &mut SimRng) -> Vec<HourWeather> {
+    pub fn hours(
+        &mut self,
+        first_hour_of_year: usize,
+        n: usize,
+        rng: &mut SimRng,
+    ) -> Vec<HourWeather> {
         let c = &self.climate;
         let phi = c.noise_persistence_per_hour.clamp(0.0, 0.9999);
         let innovation = c.noise_sd_c * (1.0 - phi * phi).sqrt();
@@ -134,13 +146,15 @@ impl WeatherGen {
                 // A new day's cloudiness, mean 1.
                 self.cloud = 0.5 + u_cloud;
             }
-            self.wind = wind_phi * self.wind + (1.0 - wind_phi) * c.wind_capacity_factor + wind_sd * z_wind;
+            self.wind =
+                wind_phi * self.wind + (1.0 - wind_phi) * c.wind_capacity_factor + wind_sd * z_wind;
             let hour = (h % 24) as f64;
             out.push(HourWeather {
                 temperature_c,
                 solar_cf: (solar_shape(h) * self.solar_scale * self.cloud).clamp(0.0, 1.0),
                 wind_cf: self.wind.clamp(0.0, 1.0),
-                grid_gco2_per_kwh: c.grid_gco2_per_kwh * (1.0 + 0.08 * (TWO_PI * (hour - 19.0) / 24.0).cos()),
+                grid_gco2_per_kwh: c.grid_gco2_per_kwh
+                    * (1.0 + 0.08 * (TWO_PI * (hour - 19.0) / 24.0).cos()),
             });
         }
         out
@@ -160,13 +174,20 @@ pub fn parse_hourly_csv(text: &str, lo: f64, hi: f64, what: &str) -> Result<Vec<
         match field.parse::<f64>() {
             Ok(v) if v.is_nan() => return Err(format!("line {}: NaN is not a {what}", i + 1)),
             Ok(v) if !(lo..=hi).contains(&v) => {
-                return Err(format!("line {}: {v} is outside {lo}..{hi}, not a plausible {what}", i + 1));
+                return Err(format!(
+                    "line {}: {v} is outside {lo}..{hi}, not a plausible {what}",
+                    i + 1
+                ));
             }
             Ok(v) => values.push(v),
             Err(_) if i == 0 && values.is_empty() => continue, // header
             Err(_) => {
                 // A short cut of the token only: the file may be anything the user can read.
-                let mut cut: String = field.chars().take(12).map(|c| if c.is_control() { '\u{fffd}' } else { c }).collect();
+                let mut cut: String = field
+                    .chars()
+                    .take(12)
+                    .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+                    .collect();
                 if field.chars().count() > 12 {
                     cut.push('…');
                 }
@@ -175,7 +196,10 @@ pub fn parse_hourly_csv(text: &str, lo: f64, hi: f64, what: &str) -> Result<Vec<
         }
     }
     if values.len() != 8760 {
-        return Err(format!("{} values; one per hour of the year (8,760) are needed", values.len()));
+        return Err(format!(
+            "{} values; one per hour of the year (8,760) are needed",
+            values.len()
+        ));
     }
     Ok(values)
 }
@@ -216,12 +240,26 @@ mod tests {
         for _ in 0..8760 {
             good.push_str("12.5\n");
         }
-        assert_eq!(parse_hourly_csv(&good, -60.0, 60.0, "temperature").map(|v| v.len()), Ok(8760));
+        assert_eq!(
+            parse_hourly_csv(&good, -60.0, 60.0, "temperature").map(|v| v.len()),
+            Ok(8760)
+        );
         let short: String = good.lines().take(8760).collect::<Vec<_>>().join("\n");
-        assert!(parse_hourly_csv(&short, -60.0, 60.0, "temperature").unwrap_err().contains("8759 values"));
+        assert!(
+            parse_hourly_csv(&short, -60.0, 60.0, "temperature")
+                .unwrap_err()
+                .contains("8759 values")
+        );
         let nan = good.replacen("12.5", "NaN", 1);
-        assert_eq!(parse_hourly_csv(&nan, -60.0, 60.0, "temperature").unwrap_err(), "line 2: NaN is not a temperature");
+        assert_eq!(
+            parse_hourly_csv(&nan, -60.0, 60.0, "temperature").unwrap_err(),
+            "line 2: NaN is not a temperature"
+        );
         let kelvin = good.replacen("12.5", "285.6", 1);
-        assert!(parse_hourly_csv(&kelvin, -60.0, 60.0, "temperature").unwrap_err().contains("line 2: 285.6 is outside"));
+        assert!(
+            parse_hourly_csv(&kelvin, -60.0, 60.0, "temperature")
+                .unwrap_err()
+                .contains("line 2: 285.6 is outside")
+        );
     }
 }

@@ -172,7 +172,9 @@ pub struct DemandModel {
 impl DemandModel {
     /// Precompute the monthly rate bounds used by thinning.
     pub fn prepare(mut self) -> DemandModel {
-        self.bounds = (0..self.calendar.horizon_months()).map(|m| self.month_bound(m)).collect();
+        self.bounds = (0..self.calendar.horizon_months())
+            .map(|m| self.month_bound(m))
+            .collect();
         self
     }
 
@@ -183,7 +185,9 @@ impl DemandModel {
 
     fn growth_and_season(&self, hours: f64) -> f64 {
         let years = hours / HOURS_PER_YEAR as f64;
-        let season = 1.0 + self.season_amplitude * (2.0 * std::f64::consts::PI * (years - self.season_peak_years)).cos();
+        let season = 1.0
+            + self.season_amplitude
+                * (2.0 * std::f64::consts::PI * (years - self.season_peak_years)).cos();
         self.base_per_hour * (self.growth_ln_per_year * years).exp() * season
     }
 
@@ -196,8 +200,13 @@ impl DemandModel {
     fn month_bound(&self, m: u32) -> f64 {
         let t0 = self.calendar.month_start(m).hours() / HOURS_PER_YEAR as f64;
         let t1 = self.calendar.month_start(m + 1).hours() / HOURS_PER_YEAR as f64;
-        let growth = (self.growth_ln_per_year * t0).exp().max((self.growth_ln_per_year * t1).exp());
-        self.base_per_hour * growth * (1.0 + self.season_amplitude.abs()) * self.month_multiplier[m as usize]
+        let growth = (self.growth_ln_per_year * t0)
+            .exp()
+            .max((self.growth_ln_per_year * t1).exp());
+        self.base_per_hour
+            * growth
+            * (1.0 + self.season_amplitude.abs())
+            * self.month_multiplier[m as usize]
     }
 
     /// The next arrival after `t_hours` (exact hours since the start, in month `m`), by thinning
@@ -264,7 +273,12 @@ impl Prices {
         let market = self.market(sku, m);
         let list = match &self.policy {
             PricingPolicy::ListRatio(r) => market * r,
-            PricingPolicy::Dynamic { low_utilization_frac, discount_frac, high_utilization_frac, premium_frac } => {
+            PricingPolicy::Dynamic {
+                low_utilization_frac,
+                discount_frac,
+                high_utilization_frac,
+                premium_frac,
+            } => {
                 if util < *low_utilization_frac {
                     market * (1.0 - discount_frac)
                 } else if util > *high_utilization_frac {
@@ -383,7 +397,10 @@ fn anchor_key(i: u16) -> u64 {
 }
 
 /// Add the demand resources and systems and schedule the first arrival and the anchors.
-#[expect(clippy::too_many_arguments, reason = "the demand model's inputs, each built separately")]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the demand model's inputs, each built separately"
+)]
 pub fn install(
     engine: &mut Engine,
     model: DemandModel,
@@ -395,13 +412,20 @@ pub fn install(
     trace: bool,
 ) {
     let model_month_hours = model.calendar.hours_in_month(0);
-    let next_arrival = if model.classes.is_empty() { None } else { model.next_arrival(0.0, 0, &mut rng) };
+    let next_arrival = if model.classes.is_empty() {
+        None
+    } else {
+        model.next_arrival(0.0, 0, &mut rng)
+    };
     if let Some((t, _)) = next_arrival {
         engine.schedule(SimTime::from_hours(t), Event::RequestArrival);
     }
     for (i, a) in model.anchors.iter().enumerate() {
         if a.sign_month < model.calendar.horizon_months() {
-            engine.schedule(model.calendar.month_start(a.sign_month), Event::AnchorSigned(i as u16));
+            engine.schedule(
+                model.calendar.month_start(a.sign_month),
+                Event::AnchorSigned(i as u16),
+            );
         }
     }
     engine.world.insert_resource(DemandState {
@@ -425,20 +449,38 @@ pub fn install(
         busy_nodes: vec![0; n_skus],
         scratch: Vec::new(),
     });
-    for kind in [EventKind::RequestArrival, EventKind::ContractEnd, EventKind::PatienceExpired, EventKind::RetryWaiting, EventKind::AnchorSigned] {
-        engine.schedule_mut(kind).add_systems(handle_demand_events.in_set(Step::Demand));
+    for kind in [
+        EventKind::RequestArrival,
+        EventKind::ContractEnd,
+        EventKind::PatienceExpired,
+        EventKind::RetryWaiting,
+        EventKind::AnchorSigned,
+    ] {
+        engine
+            .schedule_mut(kind)
+            .add_systems(handle_demand_events.in_set(Step::Demand));
     }
-    engine.schedule_mut(EventKind::TrancheDelivered).add_systems(provision_contract_slots.in_set(Step::Demand));
-    engine.schedule_mut(EventKind::MonthEnd).add_systems(reset_counters.in_set(Step::Record));
+    engine
+        .schedule_mut(EventKind::TrancheDelivered)
+        .add_systems(provision_contract_slots.in_set(Step::Demand));
+    engine
+        .schedule_mut(EventKind::MonthEnd)
+        .add_systems(reset_counters.in_set(Step::Record));
 }
 
 /// A contract needs at least one node, so there are never more contracts than delivered nodes:
 /// one contract entity per delivered node is spawned when nodes arrive, and contract entities are
 /// reused afterwards. Request handling then never spawns, which lets it run many events in one
 /// schedule run.
-fn provision_contract_slots(counters: Res<FleetCounters>, mut demand: ResMut<DemandState>, mut commands: Commands) {
+fn provision_contract_slots(
+    counters: Res<FleetCounters>,
+    mut demand: ResMut<DemandState>,
+    mut commands: Commands,
+) {
     while demand.n_contract_slots < counters.next_node_id as usize {
-        let e = commands.spawn((Contract::EMPTY, ContractNodes(Vec::new()))).id();
+        let e = commands
+            .spawn((Contract::EMPTY, ContractNodes(Vec::new())))
+            .id();
         demand.free_contracts.push(e);
         demand.n_contract_slots += 1;
     }
@@ -448,7 +490,11 @@ fn provision_contract_slots(counters: Res<FleetCounters>, mut demand: ResMut<Dem
 fn is_demand_event(e: Event) -> bool {
     matches!(
         e,
-        Event::RequestArrival | Event::ContractEnd(..) | Event::PatienceExpired(_) | Event::RetryWaiting | Event::AnchorSigned(_)
+        Event::RequestArrival
+            | Event::ContractEnd(..)
+            | Event::PatienceExpired(_)
+            | Event::RetryWaiting
+            | Event::AnchorSigned(_)
     )
 }
 
@@ -469,7 +515,10 @@ struct Ctx<'a, 'w1, 's1, 'w2, 's2> {
 
 /// Handle arrivals, contract ends, patience expiries, retries and anchor signings, and then every
 /// following event of those kinds in the same schedule run (see [`Agenda::take_next_if`]).
-#[expect(clippy::too_many_arguments, reason = "a system's parameters are its declared data access")]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "a system's parameters are its declared data access"
+)]
 fn handle_demand_events(
     plan: Res<FleetPlan>,
     fleet: Res<FleetCounters>,
@@ -520,28 +569,43 @@ impl Ctx<'_, '_, '_, '_, '_> {
         if available == 0 {
             return 1.0;
         }
-        let busy = self.d.busy_nodes[sku as usize] as f64 * self.plan.skus[sku as usize].gpus_per_node as f64;
+        let busy = self.d.busy_nodes[sku as usize] as f64
+            * self.plan.skus[sku as usize].gpus_per_node as f64;
         busy / available as f64
     }
 
     fn arrive(&mut self) {
         let now = self.agenda.now();
         let d = &mut *self.d;
-        let Some((t_hours, m)) = d.next_arrival else { unreachable!("an arrival fired with none pending") };
+        let Some((t_hours, m)) = d.next_arrival else {
+            unreachable!("an arrival fired with none pending")
+        };
         d.next_arrival = d.model.next_arrival(t_hours, m, &mut d.rng);
         if let Some((next, _)) = d.next_arrival {
-            self.agenda.schedule(SimTime::from_hours(next).max(now), Event::RequestArrival);
+            self.agenda
+                .schedule(SimTime::from_hours(next).max(now), Event::RequestArrival);
         }
         let key = d.arrivals_seen;
         d.arrivals_seen += 1;
         let u = d.rng.random::<f64>();
-        let ci = d.model.cumulative_share.iter().position(|&c| u < c).unwrap_or(d.model.classes.len() - 1);
+        let ci = d
+            .model
+            .cumulative_share
+            .iter()
+            .position(|&c| u < c)
+            .unwrap_or(d.model.classes.len() - 1);
         let class = &d.model.classes[ci];
         let size_gpus = class.size_gpus.sample(&mut d.rng).max(1.0).ceil();
         let duration_h = class.duration.sample(&mut d.rng) * class.duration_unit_hours;
         let duration_s = hours_to_seconds(duration_h).max(1);
-        let wtp = class.max_price_ratio.as_ref().map(|dist| dist.sample(&mut d.rng));
-        let patience = class.patience_hours.as_ref().map(|dist| dist.sample(&mut d.rng));
+        let wtp = class
+            .max_price_ratio
+            .as_ref()
+            .map(|dist| dist.sample(&mut d.rng));
+        let patience = class
+            .patience_hours
+            .as_ref()
+            .map(|dist| dist.sample(&mut d.rng));
         let class_kind = class.class;
         let first_sku = class.skus.first().copied();
         d.counters.arrived += 1;
@@ -561,7 +625,14 @@ impl Ctx<'_, '_, '_, '_, '_> {
         }
         let id = self.d.next_request_id;
         self.d.next_request_id += 1;
-        let req = Waiting { id, class: class_kind, kind: Ok(ci as u16), size_gpus, duration_s, key };
+        let req = Waiting {
+            id,
+            class: class_kind,
+            kind: Ok(ci as u16),
+            size_gpus,
+            duration_s,
+            key,
+        };
         if self.try_place(&req) {
             return;
         }
@@ -589,7 +660,9 @@ impl Ctx<'_, '_, '_, '_, '_> {
     }
 
     fn expire(&mut self, id: u64) {
-        let Some(pos) = self.d.waiting.iter().position(|w| w.id == id) else { return };
+        let Some(pos) = self.d.waiting.iter().position(|w| w.id == id) else {
+            return;
+        };
         let w = self.d.waiting.remove(pos);
         self.d.counters.rejected += 1;
         self.d.counters.rejected_by_class[w.class.index()] += 1;
@@ -601,7 +674,8 @@ impl Ctx<'_, '_, '_, '_, '_> {
     fn sign_anchor(&mut self, i: u16) {
         let a = self.d.model.anchors[i as usize].clone();
         // The prepayment is cash at signing; the revenue comes as the service runs.
-        self.d.counters.prepayments_usd += a.prepay_frac * a.price_usd_per_gpu_hour * a.gpus as f64 * a.duration_hours;
+        self.d.counters.prepayments_usd +=
+            a.prepay_frac * a.price_usd_per_gpu_hour * a.gpus as f64 * a.duration_hours;
         let id = self.d.next_request_id;
         self.d.next_request_id += 1;
         self.d.waiting.push(Waiting {
@@ -617,13 +691,19 @@ impl Ctx<'_, '_, '_, '_, '_> {
 
     /// Try to place waiting requests, highest class first, oldest first.
     fn place_waiting(&mut self) {
-        if self.d.waiting.is_empty() || (0..self.plan.skus.len() as u16).all(|s| self.pool.free(s) == 0 && self.d.spot[s as usize].is_empty()) {
+        if self.d.waiting.is_empty()
+            || (0..self.plan.skus.len() as u16)
+                .all(|s| self.pool.free(s) == 0 && self.d.spot[s as usize].is_empty())
+        {
             return;
         }
-        let mut order: Vec<(ContractClass, u64)> = self.d.waiting.iter().map(|w| (w.class, w.id)).collect();
+        let mut order: Vec<(ContractClass, u64)> =
+            self.d.waiting.iter().map(|w| (w.class, w.id)).collect();
         order.sort();
         for (_, id) in order {
-            let Some(pos) = self.d.waiting.iter().position(|w| w.id == id) else { continue };
+            let Some(pos) = self.d.waiting.iter().position(|w| w.id == id) else {
+                continue;
+            };
             let w = self.d.waiting[pos].clone();
             if self.try_place(&w) {
                 self.d.waiting.remove(pos);
@@ -660,7 +740,13 @@ impl Ctx<'_, '_, '_, '_, '_> {
 
     /// Take `n` nodes of `sku` into the scratch buffer, preempting spot contracts if the class
     /// ranks above spot and that frees enough.
-    fn take_nodes(&mut self, sku: u16, n: usize, single_cluster: bool, class: ContractClass) -> bool {
+    fn take_nodes(
+        &mut self,
+        sku: u16,
+        n: usize,
+        single_cluster: bool,
+        class: ContractClass,
+    ) -> bool {
         self.d.scratch.clear();
         let phases = self.pool.n_phases();
         if single_cluster {
@@ -686,7 +772,9 @@ impl Ctx<'_, '_, '_, '_, '_> {
                         .iter()
                         .filter(|&&e| {
                             ctx.nodes.get(e).is_ok_and(|(node, state)| {
-                                matches!(state, NodeState::Busy(_)) && !node.retiring && phase.is_none_or(|p| node.phase as usize == p)
+                                matches!(state, NodeState::Busy(_))
+                                    && !node.retiring
+                                    && phase.is_none_or(|p| node.phase as usize == p)
                             })
                         })
                         .count()
@@ -701,24 +789,38 @@ impl Ctx<'_, '_, '_, '_, '_> {
             return false;
         };
         let Some(phase) = target else { return false };
-        let enough = |ctx: &Self| if phase == usize::MAX { ctx.pool.free(sku) >= n } else { ctx.pool.free_in(sku, phase) >= n };
+        let enough = |ctx: &Self| {
+            if phase == usize::MAX {
+                ctx.pool.free(sku) >= n
+            } else {
+                ctx.pool.free_in(sku, phase) >= n
+            }
+        };
         // Preempt the newest spot contracts first (they have run the least).
         while !enough(self) {
             let victim = self.d.spot[sku as usize].iter().rev().copied().find(|&c| {
                 let (_, nodes) = self.contracts.get(c).expect("live");
                 nodes.0.iter().any(|&e| {
                     self.nodes.get(e).is_ok_and(|(node, state)| {
-                        matches!(state, NodeState::Busy(_)) && !node.retiring && (phase == usize::MAX || node.phase as usize == phase)
+                        matches!(state, NodeState::Busy(_))
+                            && !node.retiring
+                            && (phase == usize::MAX || node.phase as usize == phase)
                     })
                 })
             });
             // The count above includes only nodes preemption frees, so a victim always exists.
-            let Some(victim) = victim else { unreachable!("spot nodes were counted that preemption cannot free") };
+            let Some(victim) = victim else {
+                unreachable!("spot nodes were counted that preemption cannot free")
+            };
             self.finish(victim);
             self.d.counters.preemptions += 1;
         }
         self.d.scratch.clear();
-        if phase == usize::MAX { self.pool.take(sku, n, &mut self.d.scratch) } else { self.pool.take_in(sku, phase, n, &mut self.d.scratch) }
+        if phase == usize::MAX {
+            self.pool.take(sku, n, &mut self.d.scratch)
+        } else {
+            self.pool.take_in(sku, phase, n, &mut self.d.scratch)
+        }
     }
 
     /// Start a contract on the nodes in the scratch buffer.
@@ -730,17 +832,35 @@ impl Ctx<'_, '_, '_, '_, '_> {
         let (load_frac, price, renewal_frac, prepay_frac, kind) = match req.kind {
             Ok(k) => {
                 let c = &d.model.classes[k as usize];
-                (c.load_frac, d.prices.price(req.class, sku_idx, d.month, util), c.renewal_frac, c.prepay_frac, Some(k))
+                (
+                    c.load_frac,
+                    d.prices.price(req.class, sku_idx, d.month, util),
+                    c.renewal_frac,
+                    c.prepay_frac,
+                    Some(k),
+                )
             }
             Err(a) => {
                 let a = &d.model.anchors[a as usize];
-                (a.load_frac, a.price_usd_per_gpu_hour, a.renewal_frac, a.prepay_frac, None)
+                (
+                    a.load_frac,
+                    a.price_usd_per_gpu_hour,
+                    a.renewal_frac,
+                    a.prepay_frac,
+                    None,
+                )
             }
         };
         let gpus = n as u32 * sku.gpus_per_node;
         let node_load_kw = (sku.max_kw - sku.idle_kw) * load_frac;
-        let entity = d.free_contracts.pop().expect("there are never more contracts than nodes");
-        let (mut c, mut c_nodes) = self.contracts.get_mut(entity).expect("contract entities stay alive");
+        let entity = d
+            .free_contracts
+            .pop()
+            .expect("there are never more contracts than nodes");
+        let (mut c, mut c_nodes) = self
+            .contracts
+            .get_mut(entity)
+            .expect("contract entities stay alive");
         let generation = c.generation.wrapping_add(1);
         *c = Contract {
             class: req.class,
@@ -754,7 +874,11 @@ impl Ctx<'_, '_, '_, '_, '_> {
             end: now.plus(req.duration_s),
             generation,
             renewal_frac,
-            prepay_frac: if req.class == ContractClass::Reserved { prepay_frac } else { 0.0 },
+            prepay_frac: if req.class == ContractClass::Reserved {
+                prepay_frac
+            } else {
+                0.0
+            },
             key: req.key,
             renewals: 0,
             down_gpus: 0,
@@ -771,7 +895,10 @@ impl Ctx<'_, '_, '_, '_, '_> {
         if req.kind.is_ok() {
             d.counters.prepayments_usd += c.prepay_frac * price * gpus as f64 * hours;
         }
-        self.meter.add(Rate::PrepaidRevenueUsdPerHour, c.prepay_frac * price * gpus as f64);
+        self.meter.add(
+            Rate::PrepaidRevenueUsdPerHour,
+            c.prepay_frac * price * gpus as f64,
+        );
         self.meter.add(Rate::ItKw, n as f64 * node_load_kw);
         self.meter.add(Rate::SoldGpus, gpus as f64);
         self.meter.add(Rate::SoldMaxKw, n as f64 * sku.max_kw);
@@ -780,7 +907,8 @@ impl Ctx<'_, '_, '_, '_, '_> {
         if req.class == ContractClass::Spot {
             d.spot[sku_idx as usize].push(entity);
         }
-        self.agenda.schedule(c.end, Event::ContractEnd(entity, generation));
+        self.agenda
+            .schedule(c.end, Event::ContractEnd(entity, generation));
         d.counters.placed += 1;
     }
 
@@ -797,8 +925,12 @@ impl Ctx<'_, '_, '_, '_, '_> {
         let (c, c_nodes) = self.contracts.get(e).expect("live");
         let renewable = c.class == ContractClass::Reserved
             && c.renewal_frac > 0.0
-            && !c_nodes.0.iter().any(|&n| self.nodes.get(n).is_ok_and(|(node, _)| node.retiring));
-        let (sku_idx, kind, renewal_frac, key, renewals) = (c.sku, c.kind, c.renewal_frac, c.key, c.renewals);
+            && !c_nodes
+                .0
+                .iter()
+                .any(|&n| self.nodes.get(n).is_ok_and(|(node, _)| node.retiring));
+        let (sku_idx, kind, renewal_frac, key, renewals) =
+            (c.sku, c.kind, c.renewal_frac, c.key, c.renewals);
         if renewable {
             // The decision and the new term come from the contract's own stream, so no
             // variant's renewals shift any other draw.
@@ -816,7 +948,14 @@ impl Ctx<'_, '_, '_, '_, '_> {
     }
 
     /// Renew a term contract at the then-market reserved price for a new term.
-    fn renew(&mut self, e: Entity, sku_idx: u16, kind: Option<u16>, now: SimTime, decision: &mut KeyedRng) {
+    fn renew(
+        &mut self,
+        e: Entity,
+        sku_idx: u16,
+        kind: Option<u16>,
+        now: SimTime,
+        decision: &mut KeyedRng,
+    ) {
         let util = self.utilization(sku_idx);
         let d = &mut *self.d;
         let term_h = match kind {
@@ -829,7 +968,9 @@ impl Ctx<'_, '_, '_, '_, '_> {
                 (cc.end.0 - cc.start.0) as f64 / SECONDS_PER_HOUR as f64
             }
         };
-        let price = d.prices.price(ContractClass::Reserved, sku_idx, d.month, util);
+        let price = d
+            .prices
+            .price(ContractClass::Reserved, sku_idx, d.month, util);
         let (mut c, _) = self.contracts.get_mut(e).expect("live");
         let settled = settle_contract_sla(&mut c, d.month_start, d.month_hours, now, &d.sla_tiers);
         d.counters.sla_credits_usd += settled.credit_usd;
@@ -838,8 +979,14 @@ impl Ctx<'_, '_, '_, '_, '_> {
         // when they are back.
         let billed = (c.gpus - c.down_gpus) as f64;
         let gpus = c.gpus as f64;
-        self.meter.add(revenue_rate(c.class), (price - c.price_usd_per_gpu_hour) * billed);
-        self.meter.add(Rate::PrepaidRevenueUsdPerHour, c.prepay_frac * (price - c.price_usd_per_gpu_hour) * billed);
+        self.meter.add(
+            revenue_rate(c.class),
+            (price - c.price_usd_per_gpu_hour) * billed,
+        );
+        self.meter.add(
+            Rate::PrepaidRevenueUsdPerHour,
+            c.prepay_frac * (price - c.price_usd_per_gpu_hour) * billed,
+        );
         d.counters.prepayments_usd += c.prepay_frac * price * gpus * term_h;
         c.price_usd_per_gpu_hour = price;
         c.start = now;
@@ -855,8 +1002,15 @@ impl Ctx<'_, '_, '_, '_, '_> {
     fn finish(&mut self, e: Entity) {
         let now = self.agenda.now();
         let d = &mut *self.d;
-        let (mut contract, contract_nodes) = self.contracts.get_mut(e).expect("a contract ends once");
-        let settled = settle_contract_sla(&mut contract, d.month_start, d.month_hours, now, &d.sla_tiers);
+        let (mut contract, contract_nodes) =
+            self.contracts.get_mut(e).expect("a contract ends once");
+        let settled = settle_contract_sla(
+            &mut contract,
+            d.month_start,
+            d.month_hours,
+            now,
+            &d.sla_tiers,
+        );
         d.counters.sla_credits_usd += settled.credit_usd;
         d.counters.downtime_unbilled_usd += settled.unbilled_usd;
         let sku = &self.plan.skus[contract.sku as usize];
@@ -874,7 +1028,12 @@ impl Ctx<'_, '_, '_, '_, '_> {
                     }
                 }
                 // A failed node no longer waits for this contract; its repair returns it to the pool.
-                NodeState::Down { permanent, .. } => *state = NodeState::Down { contract: None, permanent },
+                NodeState::Down { permanent, .. } => {
+                    *state = NodeState::Down {
+                        contract: None,
+                        permanent,
+                    }
+                }
                 other => unreachable!("a contract's node is {other:?}"),
             }
         }
@@ -882,9 +1041,16 @@ impl Ctx<'_, '_, '_, '_, '_> {
         let gpus = (contract.gpus - contract.down_gpus) as f64;
         let up_nodes = contract.n_nodes - contract.down_gpus / sku.gpus_per_node;
         self.meter.add(Rate::SoldGpus, -gpus);
-        self.meter.add(Rate::SoldMaxKw, -(up_nodes as f64) * sku.max_kw);
-        self.meter.add(revenue_rate(contract.class), -contract.price_usd_per_gpu_hour * gpus);
-        self.meter.add(Rate::PrepaidRevenueUsdPerHour, -contract.prepay_frac * contract.price_usd_per_gpu_hour * gpus);
+        self.meter
+            .add(Rate::SoldMaxKw, -(up_nodes as f64) * sku.max_kw);
+        self.meter.add(
+            revenue_rate(contract.class),
+            -contract.price_usd_per_gpu_hour * gpus,
+        );
+        self.meter.add(
+            Rate::PrepaidRevenueUsdPerHour,
+            -contract.prepay_frac * contract.price_usd_per_gpu_hour * gpus,
+        );
         d.busy_nodes[contract.sku as usize] -= contract.n_nodes;
         if contract.class == ContractClass::Spot {
             let list = &mut d.spot[contract.sku as usize];
@@ -893,7 +1059,10 @@ impl Ctx<'_, '_, '_, '_, '_> {
             }
         }
         let generation = contract.generation;
-        *contract = Contract { generation, ..Contract::EMPTY };
+        *contract = Contract {
+            generation,
+            ..Contract::EMPTY
+        };
         d.free_contracts.push(e);
     }
 }
@@ -902,7 +1071,9 @@ fn reset_counters(agenda: Res<Agenda>, clock: Res<Clock>, mut demand: ResMut<Dem
     demand.counters = DemandCounters::default();
     demand.month_start = agenda.now();
     demand.month = clock.month + 1;
-    demand.month_hours = clock.calendar.hours_in_month((clock.month + 1).min(clock.calendar.horizon_months().saturating_sub(1)));
+    demand.month_hours = clock
+        .calendar
+        .hours_in_month((clock.month + 1).min(clock.calendar.horizon_months().saturating_sub(1)));
 }
 
 /// The meter rate that carries revenue of a class.

@@ -82,26 +82,45 @@ pub fn install(engine: &mut Engine, model: EnergyModel) {
     engine.world.insert_resource(model);
     engine.world.insert_resource(MonthEnergy::default());
     engine.world.insert_resource(HourlySample::default());
-    engine.schedule_mut(EventKind::MonthEnd).add_systems(settle_energy.in_set(Step::Energy));
+    engine
+        .schedule_mut(EventKind::MonthEnd)
+        .add_systems(settle_energy.in_set(Step::Energy));
 }
 
 /// Grid and market prices (USD per kWh) of the month's hours.
-fn month_prices(model: &mut EnergyModel, calendar: &Calendar, first_hour: u64, n: usize) -> Vec<(f64, f64)> {
+fn month_prices(
+    model: &mut EnergyModel,
+    calendar: &Calendar,
+    first_hour: u64,
+    n: usize,
+) -> Vec<(f64, f64)> {
     let first_hoy = calendar.hour_of_year(first_hour);
     match &mut model.tariff {
         TariffModel::Flat(p) => vec![(*p, *p); n],
-        TariffModel::TimeOfUse { peak, off_peak, start, end, weekdays_only } => (0..n)
+        TariffModel::TimeOfUse {
+            peak,
+            off_peak,
+            start,
+            end,
+            weekdays_only,
+        } => (0..n)
             .map(|i| {
                 let h = first_hour + i as u64;
                 let hour = (h % 24) as u32;
                 let working = !*weekdays_only || weekday(model.first_weekday, h / 24) < 5;
-                let p = if working && hour >= *start && hour < *end { *peak } else { *off_peak };
+                let p = if working && hour >= *start && hour < *end {
+                    *peak
+                } else {
+                    *off_peak
+                };
                 (p, p)
             })
             .collect(),
-        TariffModel::Market(market, delivery) => {
-            market.hours(first_hoy, n, &mut model.price_rng).into_iter().map(|mwh| (mwh / 1000.0 + *delivery, mwh / 1000.0)).collect()
-        }
+        TariffModel::Market(market, delivery) => market
+            .hours(first_hoy, n, &mut model.price_rng)
+            .into_iter()
+            .map(|mwh| (mwh / 1000.0 + *delivery, mwh / 1000.0))
+            .collect(),
         TariffModel::Hourly(values, delivery) => (0..n)
             .map(|i| {
                 let p = values[(first_hoy + i) % 8760];
@@ -123,7 +142,11 @@ fn settle_energy(
     let first_hour = meter.month_first_hour();
     let it = meter.hour_channel(0);
     let n = it.len();
-    let weather = m.weather.hours(clock.calendar.hour_of_year(first_hour), n, &mut m.weather_rng);
+    let weather = m.weather.hours(
+        clock.calendar.hour_of_year(first_hour),
+        n,
+        &mut m.weather_rng,
+    );
     let prices = month_prices(m, &clock.calendar, first_hour, n);
     let capacity = meter.hour_channel(1);
     let revenue = meter.hour_channel(2);

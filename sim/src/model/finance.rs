@@ -306,7 +306,15 @@ impl Ledger {
     /// An empty ledger.
     pub fn new(model: FinanceModel, horizon_months: u32, n_tranches: usize) -> Ledger {
         let n_phases = model.phases.len();
-        let loans = model.loans.iter().map(|p| Loan { plan: p.clone(), balance: 0.0, first_draw: None }).collect();
+        let loans = model
+            .loans
+            .iter()
+            .map(|p| Loan {
+                plan: p.clone(),
+                balance: 0.0,
+                first_draw: None,
+            })
+            .collect();
         Ledger {
             loan_balances: vec![Vec::with_capacity(horizon_months as usize); model.loans.len()],
             model,
@@ -341,10 +349,26 @@ impl Ledger {
     }
 
     /// An asset bought this month: it enters the register at the month's close.
-    fn push_pending(&mut self, class: AssetClass, tranche: Option<u16>, battery: bool, cost: f64, units: u32) {
+    fn push_pending(
+        &mut self,
+        class: AssetClass,
+        tranche: Option<u16>,
+        battery: bool,
+        cost: f64,
+        units: u32,
+    ) {
         let life_months = self.model.life_months[class.index()];
         let first_month = self.current_month;
-        self.pending.push(Asset { class, tranche, battery, cost, units, units_left: units, first_month, life_months });
+        self.pending.push(Asset {
+            class,
+            tranche,
+            battery,
+            cost,
+            units,
+            units_left: units,
+            first_month,
+            life_months,
+        });
     }
 
     /// Book capex for on-site energy assets other than a battery (solar, wind, gas) paid this month.
@@ -372,7 +396,12 @@ impl Ledger {
         }
         let m = self.current_month;
         let mut written_off = 0.0;
-        for a in self.assets.iter_mut().chain(self.pending.iter_mut()).filter(|a| a.battery && a.units_left > 0) {
+        for a in self
+            .assets
+            .iter_mut()
+            .chain(self.pending.iter_mut())
+            .filter(|a| a.battery && a.units_left > 0)
+        {
             written_off += a.book_value_at_start(m, a.units_left);
             a.units_left = 0;
         }
@@ -397,7 +426,10 @@ impl Ledger {
         let m = self.current_month;
         let mut written_off = 0.0;
         for a in self.assets.iter_mut().chain(self.pending.iter_mut()) {
-            if a.tranche == Some(tranche) && a.class != AssetClass::Facility && a.units_left >= units {
+            if a.tranche == Some(tranche)
+                && a.class != AssetClass::Facility
+                && a.units_left >= units
+            {
                 // Book value at the start of this month: this month's depreciation is charged at
                 // close on the units still held, so sold units carry none for the month.
                 written_off += a.book_value_at_start(m, units);
@@ -410,8 +442,13 @@ impl Ledger {
     /// Book value at the end of month `m`: assets in service plus halls under construction at cost.
     fn book_value(&self, m: u32) -> f64 {
         let assets: f64 = self.assets.iter().map(|a| a.book_value(m)).sum();
-        let construction: f64 =
-            self.phase_drawn.iter().zip(&self.phase_in_service).filter(|(_, s)| !**s).map(|(d, _)| d).sum();
+        let construction: f64 = self
+            .phase_drawn
+            .iter()
+            .zip(&self.phase_in_service)
+            .filter(|(_, s)| !**s)
+            .map(|(d, _)| d)
+            .sum();
         assets + construction
     }
 
@@ -436,7 +473,10 @@ impl Ledger {
     /// so lines computed from the bad one, such as totals, come with it).
     pub fn non_finite(&self) -> Option<String> {
         self.non_finite.as_ref().map(|(m, lines)| {
-            let lines: Vec<String> = lines.iter().map(|(line, v)| format!("ledger line {line} is {v}")).collect();
+            let lines: Vec<String> = lines
+                .iter()
+                .map(|(line, v)| format!("ledger line {line} is {v}"))
+                .collect();
             format!("month {m}: {}", lines.join(", "))
         })
     }
@@ -445,8 +485,12 @@ impl Ledger {
 /// Add the ledger and its month-end systems.
 pub fn install(engine: &mut Engine, model: FinanceModel, n_tranches: usize) {
     let horizon = engine.world.resource::<Clock>().calendar.horizon_months();
-    engine.world.insert_resource(Ledger::new(model, horizon, n_tranches));
-    engine.schedule_mut(EventKind::MonthEnd).add_systems(close_month.in_set(Step::Finance));
+    engine
+        .world
+        .insert_resource(Ledger::new(model, horizon, n_tranches));
+    engine
+        .schedule_mut(EventKind::MonthEnd)
+        .add_systems(close_month.in_set(Step::Finance));
 }
 
 fn close_month(
@@ -520,7 +564,8 @@ fn close_month(
     l.deferred_revenue += working_capital;
     let fcf = ebitda + working_capital - capex_total + resale;
     l.cumulative_cash += fcf;
-    l.price_linked_usd.push(revenue * (1.0 - o.sga_frac_of_revenue) + working_capital);
+    l.price_linked_usd
+        .push(revenue * (1.0 - o.sga_frac_of_revenue) + working_capital);
 
     // Debt.
     let mut drawn = 0.0;
@@ -585,7 +630,10 @@ fn close_month(
         inventory_gpu_hours: installed_h - commissioned_h,
         utilization_frac: ratio(sold_h, installed_h),
         utilization_available_frac: ratio(sold_h, available_h),
-        utilization_power_frac: ratio(meter.month_total(Rate::SoldMaxKw), meter.month_total(Rate::AvailableMaxKw)),
+        utilization_power_frac: ratio(
+            meter.month_total(Rate::SoldMaxKw),
+            meter.month_total(Rate::AvailableMaxKw),
+        ),
         realized_price_usd_per_gpu_hour: ratio(gross_revenue, sold_h),
         failures_transient: fleet.month.failures_transient as f64,
         failures_permanent: fleet.month.failures_permanent as f64,
@@ -666,7 +714,11 @@ fn close_month(
         principal_usd: principal,
         debt_service_usd: debt_service,
         debt_outstanding_usd: l.loans.iter().map(|x| x.balance).sum(),
-        dscr: if debt_service > 0.0 { cfads / debt_service } else { f64::NAN },
+        dscr: if debt_service > 0.0 {
+            cfads / debt_service
+        } else {
+            f64::NAN
+        },
         equity_cash_flow_usd: equity_cf,
         cash_usd: l.cash,
         book_value_usd: l.book_value(m),
@@ -705,7 +757,10 @@ fn non_finite_lines(row: &MonthRow) -> Vec<(&'static str, f64)> {
 pub fn dscr_by_year(rows: &[MonthRow]) -> Vec<Option<f64>> {
     rows.chunks(12)
         .map(|year| {
-            let repaying = || year.iter().filter(|r| r.principal_usd > 0.0 && r.debt_service_usd > 0.0);
+            let repaying = || {
+                year.iter()
+                    .filter(|r| r.principal_usd > 0.0 && r.debt_service_usd > 0.0)
+            };
             let service: f64 = repaying().map(|r| r.debt_service_usd).sum();
             let cfads: f64 = repaying().map(|r| r.ebitda_usd - r.tax_usd).sum();
             (service > 0.0).then(|| cfads / service)
@@ -769,8 +824,17 @@ pub fn kpis(ledger: &Ledger) -> Result<Kpis, String> {
     };
     // DSCR over the repayment period only: months with scheduled principal.
     let lowest = |acc: Option<f64>, d: f64| Some(acc.map_or(d, |a: f64| a.min(d)));
-    let min_dscr = rows.iter().filter(|r| r.principal_usd > 0.0).map(|r| r.dscr).filter(|d| d.is_finite()).fold(None, lowest);
-    let min_annual_dscr = dscr_by_year(rows).into_iter().flatten().filter(|d| d.is_finite()).fold(None, lowest);
+    let min_dscr = rows
+        .iter()
+        .filter(|r| r.principal_usd > 0.0)
+        .map(|r| r.dscr)
+        .filter(|d| d.is_finite())
+        .fold(None, lowest);
+    let min_annual_dscr = dscr_by_year(rows)
+        .into_iter()
+        .flatten()
+        .filter(|d| d.is_finite())
+        .fold(None, lowest);
     let equity_cash: Vec<f64> = rows.iter().map(|r| r.equity_cash_flow_usd).collect();
     let kpis = Kpis {
         revenue_usd: revenue,
@@ -789,14 +853,23 @@ pub fn kpis(ledger: &Ledger) -> Result<Kpis, String> {
         water_m3: Some(sum(|r| r.water_m3)).filter(|w| w.is_finite()),
         wue_l_per_kwh: ratio(sum(|r| r.water_m3), it_mwh).filter(|w| w.is_finite()),
         tco2: sum(|r| r.tco2),
-        cfe_frac: ratio(rows.iter().map(|r| r.cfe_frac * r.facility_mwh).sum(), facility_mwh),
+        cfe_frac: ratio(
+            rows.iter().map(|r| r.cfe_frac * r.facility_mwh).sum(),
+            facility_mwh,
+        ),
         capped_hours: sum(|r| r.capped_hours),
         revenue_lost_to_cap_usd: sum(|r| r.revenue_lost_to_cap_usd),
         fcf_usd: flows.iter().sum(),
-        payback_months: metrics::payback_months(&flows).map_err(|e| refuse("payback", e))?.map(|m| m as f64),
-        first_profit_months: rows.iter().position(|r| r.net_income_usd > 0.0).map(|m| m as f64 + 1.0),
+        payback_months: metrics::payback_months(&flows)
+            .map_err(|e| refuse("payback", e))?
+            .map(|m| m as f64),
+        first_profit_months: rows
+            .iter()
+            .position(|r| r.net_income_usd > 0.0)
+            .map(|m| m as f64 + 1.0),
         peak_funding_usd: metrics::peak_funding(&flows).map_err(|e| refuse("peak funding", e))?,
-        peak_equity_usd: metrics::peak_funding(&equity_cash).map_err(|e| refuse("peak equity", e))?,
+        peak_equity_usd: metrics::peak_funding(&equity_cash)
+            .map_err(|e| refuse("peak equity", e))?,
         npv_usd: npv,
         irr_frac: metrics::irr(&npv_flows).map_err(|e| refuse("project IRR", e))?,
         equity_irr_frac: metrics::irr(&equity_flows).map_err(|e| refuse("equity IRR", e))?,
@@ -804,30 +877,47 @@ pub fn kpis(ledger: &Ledger) -> Result<Kpis, String> {
         min_annual_dscr,
         interest_usd: sum(|r| r.interest_usd),
         tax_usd: sum(|r| r.tax_usd),
-        all_in_cost_usd_per_gpu_hour: ratio(sum(|r| r.opex_usd + r.depreciation_usd + r.interest_usd), sold_h),
+        all_in_cost_usd_per_gpu_hour: ratio(
+            sum(|r| r.opex_usd + r.depreciation_usd + r.interest_usd),
+            sold_h,
+        ),
         break_even_price_usd_per_gpu_hour: break_even,
         utilization_frac: ratio(sold_h, installed_h),
         utilization_available_frac: ratio(sold_h, sum(|r| r.available_gpu_hours)),
         utilization_power_frac: {
-            let num: f64 = rows.iter().map(|r| r.utilization_power_frac * r.available_gpu_hours).sum();
+            let num: f64 = rows
+                .iter()
+                .map(|r| r.utilization_power_frac * r.available_gpu_hours)
+                .sum();
             ratio(num, sum(|r| r.available_gpu_hours))
         },
         realized_price_usd_per_gpu_hour: realized,
         revenue_reserved_frac: ratio(sum(|r| r.revenue_reserved_usd), gross),
         unmet_revenue_usd: sum(|r| r.unmet_revenue_usd),
-        availability_frac: ratio(sum(|r| r.available_gpu_hours), sum(|r| r.commissioned_gpu_hours)),
-        inventory_gpu_months: sum(|r| r.inventory_gpu_hours) / crate::scenario::Duration::HOURS_PER_MONTH,
+        availability_frac: ratio(
+            sum(|r| r.available_gpu_hours),
+            sum(|r| r.commissioned_gpu_hours),
+        ),
+        inventory_gpu_months: sum(|r| r.inventory_gpu_hours)
+            / crate::scenario::Duration::HOURS_PER_MONTH,
         failures: sum(|r| r.failures_transient + r.failures_permanent),
         sla_credits_usd: sum(|r| r.sla_credits_usd),
         downtime_unbilled_usd: sum(|r| r.downtime_unbilled_usd),
         resale_usd: sum(|r| r.resale_usd),
-        rejected_frac: ratio(sum(|r| r.requests_rejected + r.requests_priced_out), arrived),
+        rejected_frac: ratio(
+            sum(|r| r.requests_rejected + r.requests_priced_out),
+            arrived,
+        ),
         unmet_gpu_hours: sum(|r| r.unmet_gpu_hours),
         terminal_value_usd: terminal,
     };
     // Sums of finite lines are finite unless they overflow; a KPI is never reported as a number
     // it is not.
-    match Kpis::COLUMNS.iter().zip(kpis.values()).find_map(|(c, v)| v.filter(|v| !v.is_finite()).map(|v| (c.name, v))) {
+    match Kpis::COLUMNS
+        .iter()
+        .zip(kpis.values())
+        .find_map(|(c, v)| v.filter(|v| !v.is_finite()).map(|v| (c.name, v)))
+    {
         Some((name, v)) => Err(format!("KPI {name} is {v}")),
         None => Ok(kpis),
     }
@@ -839,7 +929,13 @@ mod tests {
 
     /// The schedule of a loan of `principal` drawn in month 5: `(interest, principal)` per month
     /// from the month after the draw, until the balance is zero (at most 200 months).
-    fn schedule(amortization: Amortization, rate_annual: f64, tenor: u32, grace: u32, principal: f64) -> Vec<(f64, f64)> {
+    fn schedule(
+        amortization: Amortization,
+        rate_annual: f64,
+        tenor: u32,
+        grace: u32,
+        principal: f64,
+    ) -> Vec<(f64, f64)> {
         let plan = LoanPlan {
             name: "l".into(),
             loan_to_cost_frac: 1.0,
@@ -849,9 +945,16 @@ mod tests {
             amortization,
             funds: FundedCapex::All,
         };
-        let mut loan = Loan { plan, balance: 0.0, first_draw: None };
+        let mut loan = Loan {
+            plan,
+            balance: 0.0,
+            first_draw: None,
+        };
         let draw = loan.close(5, principal);
-        assert_eq!((draw.drawn, draw.interest, draw.principal), (principal, 0.0, 0.0));
+        assert_eq!(
+            (draw.drawn, draw.interest, draw.principal),
+            (principal, 0.0, 0.0)
+        );
         let mut out = Vec::new();
         for m in 6..206 {
             let lm = loan.close(m, 0.0);
@@ -880,11 +983,18 @@ mod tests {
         let mut balance = P;
         for (k, (interest, principal)) in s.iter().enumerate() {
             let k = k + 1;
-            assert!(close(*interest, balance * r), "payment {k}: interest {interest} on {balance}");
+            assert!(
+                close(*interest, balance * r),
+                "payment {k}: interest {interest} on {balance}"
+            );
             if k <= 6 {
                 assert_eq!(*principal, 0.0, "payment {k} is interest only");
             } else {
-                assert!(close(interest + principal, payment), "payment {k}: {} vs {payment}", interest + principal);
+                assert!(
+                    close(interest + principal, payment),
+                    "payment {k}: {} vs {payment}",
+                    interest + principal
+                );
             }
             balance -= principal;
         }
@@ -910,9 +1020,15 @@ mod tests {
         for (k, (interest, principal)) in s.iter().enumerate() {
             let k = k + 1;
             let repaid_before = k.saturating_sub(7) as f64 * P / 30.0;
-            assert!(close(*interest, (P - repaid_before) * r), "payment {k}: interest");
+            assert!(
+                close(*interest, (P - repaid_before) * r),
+                "payment {k}: interest"
+            );
             let expected = if k <= 6 { 0.0 } else { P / 30.0 };
-            assert!(close(*principal, expected), "payment {k}: principal {principal} vs {expected}");
+            assert!(
+                close(*principal, expected),
+                "payment {k}: principal {principal} vs {expected}"
+            );
         }
     }
 
@@ -923,7 +1039,12 @@ mod tests {
         assert_eq!(s.len(), 24);
         for (k, (interest, principal)) in s.iter().enumerate() {
             assert!(close(*interest, P * r), "payment {}: interest", k + 1);
-            assert_eq!(*principal, if k + 1 == 24 { P } else { 0.0 }, "payment {}", k + 1);
+            assert_eq!(
+                *principal,
+                if k + 1 == 24 { P } else { 0.0 },
+                "payment {}",
+                k + 1
+            );
         }
     }
 
@@ -933,7 +1054,11 @@ mod tests {
             debt_service_usd: service,
             ebitda_usd: ebitda,
             tax_usd: tax,
-            dscr: if service > 0.0 { (ebitda - tax) / service } else { f64::NAN },
+            dscr: if service > 0.0 {
+                (ebitda - tax) / service
+            } else {
+                f64::NAN
+            },
             ..Default::default()
         }
     }

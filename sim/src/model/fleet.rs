@@ -103,8 +103,14 @@ pub const N_GPU_STATES: usize = 6;
 
 impl GpuState {
     /// Every state, in reporting order.
-    pub const ALL: [GpuState; N_GPU_STATES] =
-        [GpuState::Inventory, GpuState::InService, GpuState::Spare, GpuState::Failed, GpuState::InRepair, GpuState::Retired];
+    pub const ALL: [GpuState; N_GPU_STATES] = [
+        GpuState::Inventory,
+        GpuState::InService,
+        GpuState::Spare,
+        GpuState::Failed,
+        GpuState::InRepair,
+        GpuState::Retired,
+    ];
 
     /// Lower-case name used in tables.
     pub fn label(self) -> &'static str {
@@ -138,8 +144,12 @@ impl NodeState {
             NodeState::Inventory => GpuState::Inventory,
             NodeState::Idle | NodeState::Busy(_) | NodeState::Retiring => GpuState::InService,
             NodeState::Spare => GpuState::Spare,
-            NodeState::Down { permanent: false, .. } => GpuState::Failed,
-            NodeState::Down { permanent: true, .. } => GpuState::InRepair,
+            NodeState::Down {
+                permanent: false, ..
+            } => GpuState::Failed,
+            NodeState::Down {
+                permanent: true, ..
+            } => GpuState::InRepair,
             NodeState::Retired => GpuState::Retired,
         }
     }
@@ -234,7 +244,9 @@ pub struct FleetPlan {
 impl FleetPlan {
     /// Residual share of the purchase price at `age_years` (linear interpolation, flat outside).
     pub fn residual_frac(&self, age_years: f64) -> f64 {
-        let Some(curve) = &self.resale_by_age_years else { return 0.0 };
+        let Some(curve) = &self.resale_by_age_years else {
+            return 0.0;
+        };
         match curve.iter().position(|(a, _)| *a > age_years) {
             None => curve.last().map(|(_, f)| *f).unwrap_or(0.0),
             Some(0) => curve[0].1,
@@ -279,7 +291,10 @@ impl SlotSet {
 
     fn insert(&mut self, slot: usize) {
         let w = slot / 64;
-        debug_assert!(self.words[w] & (1 << (slot % 64)) == 0, "slot {slot} added twice");
+        debug_assert!(
+            self.words[w] & (1 << (slot % 64)) == 0,
+            "slot {slot} added twice"
+        );
         self.words[w] |= 1 << (slot % 64);
         self.summary[w / 64] |= 1 << (w % 64);
         self.count += 1;
@@ -319,8 +334,13 @@ struct SkuPool {
 impl FreePool {
     /// An empty pool for `n_skus` SKUs in `n_phases` hall phases.
     pub fn new(n_skus: usize, n_phases: usize) -> FreePool {
-        let sku = SkuPool { free: vec![SlotSet::default(); n_phases], ..SkuPool::default() };
-        FreePool { skus: vec![sku; n_skus] }
+        let sku = SkuPool {
+            free: vec![SlotSet::default(); n_phases],
+            ..SkuPool::default()
+        };
+        FreePool {
+            skus: vec![sku; n_skus],
+        }
     }
 
     /// Register a delivered node (neither free nor spare yet); returns its slot.
@@ -406,7 +426,9 @@ impl FreePool {
 
     /// Mark a node spare.
     pub fn give_spare(&mut self, node: &Node) {
-        self.skus[node.sku as usize].spare.insert(node.slot as usize);
+        self.skus[node.sku as usize]
+            .spare
+            .insert(node.slot as usize);
     }
 
     /// Remove a node from the free or spare set (whichever holds it).
@@ -463,16 +485,38 @@ impl FleetCounters {
     }
 
     /// Move `gpus` GPUs of a SKU between states, keeping the meter's GPU rates in step.
-    pub fn transition(&mut self, meter: &mut Meter, sku_idx: u16, sku: &SkuSpec, from: Option<GpuState>, to: GpuState) {
+    pub fn transition(
+        &mut self,
+        meter: &mut Meter,
+        sku_idx: u16,
+        sku: &SkuSpec,
+        from: Option<GpuState>,
+        to: GpuState,
+    ) {
         let gpus = sku.gpus_per_node;
         let g = gpus as f64;
         let counts = &mut self.gpus[sku_idx as usize];
         let mut apply = |state: GpuState, sign: f64| {
-            meter.add(Rate::InstalledGpus, sign * g * state.installed() as u8 as f64);
-            meter.add(Rate::CommissionedGpus, sign * g * state.commissioned() as u8 as f64);
-            meter.add(Rate::AvailableGpus, sign * g * state.available() as u8 as f64);
-            meter.add(Rate::AvailableMaxKw, sign * sku.max_kw * state.available() as u8 as f64);
-            meter.add(Rate::CommissionedMaxKw, sign * sku.max_kw * state.commissioned() as u8 as f64);
+            meter.add(
+                Rate::InstalledGpus,
+                sign * g * state.installed() as u8 as f64,
+            );
+            meter.add(
+                Rate::CommissionedGpus,
+                sign * g * state.commissioned() as u8 as f64,
+            );
+            meter.add(
+                Rate::AvailableGpus,
+                sign * g * state.available() as u8 as f64,
+            );
+            meter.add(
+                Rate::AvailableMaxKw,
+                sign * sku.max_kw * state.available() as u8 as f64,
+            );
+            meter.add(
+                Rate::CommissionedMaxKw,
+                sign * sku.max_kw * state.commissioned() as u8 as f64,
+            );
         };
         if let Some(from) = from {
             counts[from as usize] -= gpus as u64;
@@ -511,35 +555,69 @@ pub fn install(engine: &mut Engine, plan: FleetPlan, trace: bool) {
     }
     let n_phases = plan.phases.len();
     let n_skus = plan.skus.len();
-    engine.world.insert_resource(FreePool::new(n_skus, n_phases));
-    engine.world.insert_resource(Phases { ready: vec![false; n_phases], used_kw: vec![0.0; n_phases] });
+    engine
+        .world
+        .insert_resource(FreePool::new(n_skus, n_phases));
+    engine.world.insert_resource(Phases {
+        ready: vec![false; n_phases],
+        used_kw: vec![0.0; n_phases],
+    });
     engine.world.insert_resource(Inventory::default());
     engine.world.insert_resource(FleetCounters {
         gpus: vec![[0; N_GPU_STATES]; n_skus],
         commissioned_nodes: vec![0; n_skus],
         ..FleetCounters::default()
     });
-    engine.world.insert_resource(FailureTrace(trace.then(Vec::new)));
+    engine
+        .world
+        .insert_resource(FailureTrace(trace.then(Vec::new)));
     engine.world.insert_resource(FleetHistory::default());
     engine.world.insert_resource(plan);
-    engine.schedule_mut(EventKind::PhaseReady).add_systems(ready_phase.in_set(Step::Fleet));
-    engine.schedule_mut(EventKind::TrancheDelivered).add_systems(deliver_tranche.in_set(Step::Fleet));
-    engine.schedule_mut(EventKind::TrancheRetired).add_systems(retire_tranche.in_set(Step::Fleet));
-    engine.schedule_mut(EventKind::NodeRetired).add_systems(retire_node.in_set(Step::Fleet));
-    engine.schedule_mut(EventKind::MonthEnd).add_systems(record_fleet.in_set(Step::Record));
+    engine
+        .schedule_mut(EventKind::PhaseReady)
+        .add_systems(ready_phase.in_set(Step::Fleet));
+    engine
+        .schedule_mut(EventKind::TrancheDelivered)
+        .add_systems(deliver_tranche.in_set(Step::Fleet));
+    engine
+        .schedule_mut(EventKind::TrancheRetired)
+        .add_systems(retire_tranche.in_set(Step::Fleet));
+    engine
+        .schedule_mut(EventKind::NodeRetired)
+        .add_systems(retire_node.in_set(Step::Fleet));
+    engine
+        .schedule_mut(EventKind::MonthEnd)
+        .add_systems(record_fleet.in_set(Step::Record));
 }
 
 /// Find a ready phase with room for `kw` more (and interconnect room, when commissioning waits
 /// for power); phases are tried in scenario order.
-fn phase_with_room(plan: &FleetPlan, phases: &Phases, counters: &FleetCounters, kw: f64) -> Option<usize> {
-    if plan.max_it_kw.is_some_and(|max| counters.commissioned_max_kw + kw > max * (1.0 + 1e-12)) {
+fn phase_with_room(
+    plan: &FleetPlan,
+    phases: &Phases,
+    counters: &FleetCounters,
+    kw: f64,
+) -> Option<usize> {
+    if plan
+        .max_it_kw
+        .is_some_and(|max| counters.commissioned_max_kw + kw > max * (1.0 + 1e-12))
+    {
         return None;
     }
-    (0..plan.phases.len()).find(|&i| phases.ready[i] && phases.used_kw[i] + kw <= plan.phases[i].it_kw * (1.0 + 1e-12))
+    (0..plan.phases.len()).find(|&i| {
+        phases.ready[i] && phases.used_kw[i] + kw <= plan.phases[i].it_kw * (1.0 + 1e-12)
+    })
 }
 
 /// Schedule the next failure of a node that has just entered service.
-pub fn schedule_failure(plan: &FleetPlan, sku: u16, e: Entity, now: SimTime, agenda: &mut Agenda, rng: &mut KeyedRng) {
+pub fn schedule_failure(
+    plan: &FleetPlan,
+    sku: u16,
+    e: Entity,
+    now: SimTime,
+    agenda: &mut Agenda,
+    rng: &mut KeyedRng,
+) {
     if !plan.reliability.failures {
         return;
     }
@@ -553,7 +631,8 @@ pub fn schedule_failure(plan: &FleetPlan, sku: u16, e: Entity, now: SimTime, age
 
 /// Whether a SKU is short of spares.
 pub fn wants_spare(plan: &FleetPlan, counters: &FleetCounters, pool: &FreePool, sku: u16) -> bool {
-    let target = (plan.reliability.spares_frac * counters.commissioned_nodes[sku as usize] as f64).floor() as usize;
+    let target = (plan.reliability.spares_frac * counters.commissioned_nodes[sku as usize] as f64)
+        .floor() as usize;
     pool.spares(sku) < target
 }
 
@@ -570,7 +649,13 @@ struct Commissioning<'w> {
 
 impl Commissioning<'_> {
     /// Put a node into service in `phase`; returns its new state (idle or spare).
-    fn commission(&mut self, node: &mut Node, stream: &mut FailureStream, e: Entity, phase: usize) -> NodeState {
+    fn commission(
+        &mut self,
+        node: &mut Node,
+        stream: &mut FailureStream,
+        e: Entity,
+        phase: usize,
+    ) -> NodeState {
         let sku = &self.plan.skus[node.sku as usize];
         node.phase = phase as u16;
         self.phases.used_kw[phase] += sku.max_kw;
@@ -584,26 +669,53 @@ impl Commissioning<'_> {
             self.pool.give(node);
             NodeState::Idle
         };
-        self.counters.transition(&mut self.meter, node.sku, sku, Some(GpuState::Inventory), state.category());
+        self.counters.transition(
+            &mut self.meter,
+            node.sku,
+            sku,
+            Some(GpuState::Inventory),
+            state.category(),
+        );
         let now = self.agenda.now();
-        schedule_failure(&self.plan, node.sku, e, now, &mut self.agenda, &mut stream.0);
+        schedule_failure(
+            &self.plan,
+            node.sku,
+            e,
+            now,
+            &mut self.agenda,
+            &mut stream.0,
+        );
         state
     }
 }
 
 /// Commission waiting nodes, in delivery order, wherever a ready phase has room.
 /// The nodes commissioning and retirement change.
-type FleetNodes<'w, 's> = Query<'w, 's, (&'static mut Node, &'static mut NodeState, &'static mut FailureStream)>;
+type FleetNodes<'w, 's> = Query<
+    'w,
+    's,
+    (
+        &'static mut Node,
+        &'static mut NodeState,
+        &'static mut FailureStream,
+    ),
+>;
 
 fn commission_waiting(c: &mut Commissioning, inventory: &mut Inventory, nodes: &mut FleetNodes) {
     let waiting = std::mem::take(&mut inventory.0);
     let mut any = false;
     for e in waiting {
-        let (mut node, mut state, mut stream) = nodes.get_mut(e).expect("inventory holds live nodes");
+        let (mut node, mut state, mut stream) =
+            nodes.get_mut(e).expect("inventory holds live nodes");
         if *state != NodeState::Inventory {
             continue;
         }
-        match phase_with_room(&c.plan, &c.phases, &c.counters, c.plan.skus[node.sku as usize].max_kw) {
+        match phase_with_room(
+            &c.plan,
+            &c.phases,
+            &c.counters,
+            c.plan.skus[node.sku as usize].max_kw,
+        ) {
             Some(p) => {
                 *state = c.commission(&mut node, &mut stream, e, p);
                 any = true;
@@ -618,7 +730,10 @@ fn commission_waiting(c: &mut Commissioning, inventory: &mut Inventory, nodes: &
 }
 
 /// Take a node out of the fleet for good: free its phase room, stop its power, sell it.
-#[expect(clippy::too_many_arguments, reason = "retirement touches every fleet ledger")]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "retirement touches every fleet ledger"
+)]
 fn retire_now(
     plan: &FleetPlan,
     node: &Node,
@@ -643,7 +758,8 @@ fn retire_now(
     *state = NodeState::Retired;
     let tranche = &plan.tranches[node.tranche as usize];
     let age_years = (now_month - node.delivered_month) as f64 / 12.0;
-    let proceeds = tranche.price_usd_per_gpu * sku.gpus_per_node as f64 * plan.residual_frac(age_years);
+    let proceeds =
+        tranche.price_usd_per_gpu * sku.gpus_per_node as f64 * plan.residual_frac(age_years);
     ledger.dispose(node.tranche, 1, proceeds);
     counters.month.retired_gpus += sku.gpus_per_node as u64;
     counters.month.resale_usd += proceeds;
@@ -656,7 +772,9 @@ fn ready_phase(
     mut ledger: ResMut<Ledger>,
     mut nodes: FleetNodes,
 ) {
-    let Event::PhaseReady(i) = c.agenda.fired() else { unreachable!("ready_phase runs only on PhaseReady") };
+    let Event::PhaseReady(i) = c.agenda.fired() else {
+        unreachable!("ready_phase runs only on PhaseReady")
+    };
     let i = i as usize;
     c.phases.ready[i] = true;
     c.counters.ready_it_kw += plan.phases[i].it_kw;
@@ -672,16 +790,29 @@ fn deliver_tranche(
     mut ledger: ResMut<Ledger>,
     mut commands: Commands,
 ) {
-    let Event::TrancheDelivered(t) = c.agenda.fired() else { unreachable!("deliver_tranche runs only on TrancheDelivered") };
+    let Event::TrancheDelivered(t) = c.agenda.fired() else {
+        unreachable!("deliver_tranche runs only on TrancheDelivered")
+    };
     let tranche = &plan.tranches[t as usize];
     let sku = &plan.skus[tranche.sku as usize];
     let gpus = tranche.n_nodes as u64 * sku.gpus_per_node as u64;
-    ledger.book_capex(AssetClass::GpuServers, gpus as f64 * tranche.price_usd_per_gpu, tranche.n_nodes, t);
-    ledger.book_capex(AssetClass::Network, tranche.n_nodes as f64 * tranche.network_usd_per_node, tranche.n_nodes, t);
+    ledger.book_capex(
+        AssetClass::GpuServers,
+        gpus as f64 * tranche.price_usd_per_gpu,
+        tranche.n_nodes,
+        t,
+    );
+    ledger.book_capex(
+        AssetClass::Network,
+        tranche.n_nodes as f64 * tranche.network_usd_per_node,
+        tranche.n_nodes,
+        t,
+    );
     for index in 0..tranche.n_nodes {
         let id = NodeId(c.counters.next_node_id);
         c.counters.next_node_id += 1;
-        c.counters.transition(&mut c.meter, tranche.sku, sku, None, GpuState::Inventory);
+        c.counters
+            .transition(&mut c.meter, tranche.sku, sku, None, GpuState::Inventory);
         let e = commands.spawn(id).id();
         let mut node = Node {
             sku: tranche.sku,
@@ -718,7 +849,9 @@ fn retire_tranche(
     mut nodes: FleetNodes,
     ids: Query<(Entity, &NodeId)>,
 ) {
-    let Event::TrancheRetired(t) = c.agenda.fired() else { unreachable!("retire_tranche runs only on TrancheRetired") };
+    let Event::TrancheRetired(t) = c.agenda.fired() else {
+        unreachable!("retire_tranche runs only on TrancheRetired")
+    };
     // Visit the tranche's nodes in id order (query order is not part of the contract).
     let mut members: Vec<(NodeId, Entity)> = ids
         .iter()
@@ -732,14 +865,35 @@ fn retire_tranche(
         match *state {
             NodeState::Idle | NodeState::Spare => {
                 c.pool.remove(&node);
-                retire_now(&plan, &node, &mut state, clock.month, &mut c.phases, &mut c.meter, &mut c.counters, &mut ledger);
+                retire_now(
+                    &plan,
+                    &node,
+                    &mut state,
+                    clock.month,
+                    &mut c.phases,
+                    &mut c.meter,
+                    &mut c.counters,
+                    &mut ledger,
+                );
             }
             NodeState::Inventory => {
                 inventory.0.retain(|x| *x != e);
-                retire_now(&plan, &node, &mut state, clock.month, &mut c.phases, &mut c.meter, &mut c.counters, &mut ledger);
+                retire_now(
+                    &plan,
+                    &node,
+                    &mut state,
+                    clock.month,
+                    &mut c.phases,
+                    &mut c.meter,
+                    &mut c.counters,
+                    &mut ledger,
+                );
             }
             // Busy nodes retire when their contract ends, failed ones after repair.
-            NodeState::Busy(_) | NodeState::Down { .. } | NodeState::Retiring | NodeState::Retired => {}
+            NodeState::Busy(_)
+            | NodeState::Down { .. }
+            | NodeState::Retiring
+            | NodeState::Retired => {}
         }
     }
     commission_waiting(&mut c, &mut inventory, &mut nodes);
@@ -753,7 +907,9 @@ fn retire_node(
     mut ledger: ResMut<Ledger>,
     mut nodes: FleetNodes,
 ) {
-    let Event::NodeRetired(e) = c.agenda.fired() else { unreachable!("retire_node runs only on NodeRetired") };
+    let Event::NodeRetired(e) = c.agenda.fired() else {
+        unreachable!("retire_node runs only on NodeRetired")
+    };
     {
         let (node, mut state, _) = nodes.get_mut(e).expect("retiring nodes are live");
         // Only a node that is leaving retires here: one that failed at the same instant has
@@ -761,12 +917,25 @@ fn retire_node(
         if *state != NodeState::Retiring {
             return;
         }
-        retire_now(&plan, &node, &mut state, clock.month, &mut c.phases, &mut c.meter, &mut c.counters, &mut ledger);
+        retire_now(
+            &plan,
+            &node,
+            &mut state,
+            clock.month,
+            &mut c.phases,
+            &mut c.meter,
+            &mut c.counters,
+            &mut ledger,
+        );
     }
     commission_waiting(&mut c, &mut inventory, &mut nodes);
 }
 
-fn record_fleet(clock: Res<Clock>, mut counters: ResMut<FleetCounters>, mut history: ResMut<FleetHistory>) {
+fn record_fleet(
+    clock: Res<Clock>,
+    mut counters: ResMut<FleetCounters>,
+    mut history: ResMut<FleetHistory>,
+) {
     for (sku, g) in counters.gpus.iter().enumerate() {
         history.rows.push((clock.month, sku as u16, *g));
     }

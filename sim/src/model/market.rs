@@ -54,9 +54,17 @@ pub struct MarketPaths {
 }
 
 /// Draw the regime path: a Markov chain, overridden in forced months.
-pub fn regime_path(spec: Option<&RegimeSpec>, months: u32, rng: &mut SimRng) -> (Vec<u8>, Vec<f64>, Vec<f64>) {
+pub fn regime_path(
+    spec: Option<&RegimeSpec>,
+    months: u32,
+    rng: &mut SimRng,
+) -> (Vec<u8>, Vec<f64>, Vec<f64>) {
     let Some(spec) = spec else {
-        return (vec![0; months as usize], vec![1.0; months as usize], vec![1.0; months as usize]);
+        return (
+            vec![0; months as usize],
+            vec![1.0; months as usize],
+            vec![1.0; months as usize],
+        );
     };
     let mut state = spec.initial;
     let mut regime = Vec::with_capacity(months as usize);
@@ -80,14 +88,24 @@ pub fn regime_path(spec: Option<&RegimeSpec>, months: u32, rng: &mut SimRng) -> 
         }
         regime.push(state as u8);
     }
-    let demand = regime.iter().map(|s| spec.demand_multiplier[*s as usize]).collect();
-    let price = regime.iter().map(|s| spec.price_multiplier[*s as usize]).collect();
+    let demand = regime
+        .iter()
+        .map(|s| spec.demand_multiplier[*s as usize])
+        .collect();
+    let price = regime
+        .iter()
+        .map(|s| spec.price_multiplier[*s as usize])
+        .collect();
     (regime, demand, price)
 }
 
 /// Draw one SKU's monthly price path.
 pub fn price_path(spec: &PriceSpec, price_multiplier: &[f64], rng: &mut SimRng) -> Vec<f64> {
-    let phi = if spec.shock_half_life_months > 0.0 { 0.5f64.powf(1.0 / spec.shock_half_life_months) } else { 0.0 };
+    let phi = if spec.shock_half_life_months > 0.0 {
+        0.5f64.powf(1.0 / spec.shock_half_life_months)
+    } else {
+        0.0
+    };
     let trend = (1.0 - spec.decline_per_year_frac).max(1e-9).ln() / 12.0;
     let mut x = 0.0;
     let mut out = Vec::with_capacity(price_multiplier.len());
@@ -95,7 +113,8 @@ pub fn price_path(spec: &PriceSpec, price_multiplier: &[f64], rng: &mut SimRng) 
         if m > 0 {
             x = phi * x + spec.volatility_per_month * normal_quantile(open_unit(rng));
         }
-        let mut log_p = spec.start_usd_per_gpu_hour.max(1e-12).ln() + trend * m as f64 + x + mult.ln();
+        let mut log_p =
+            spec.start_usd_per_gpu_hour.max(1e-12).ln() + trend * m as f64 + x + mult.ln();
         if let Some((at, drop)) = spec.step {
             if m as f64 >= at.floor() {
                 log_p += (1.0 - drop).max(1e-9).ln();
@@ -121,7 +140,11 @@ mod tests {
             shock_half_life_months: 6.0,
             step: None,
         };
-        assert!(price_path(&spec, &[1.0; 24], &mut rng).iter().all(|p| (p - 2.5).abs() < 1e-12));
+        assert!(
+            price_path(&spec, &[1.0; 24], &mut rng)
+                .iter()
+                .all(|p| (p - 2.5).abs() < 1e-12)
+        );
     }
 
     #[test]

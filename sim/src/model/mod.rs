@@ -39,16 +39,28 @@ impl ReplicationOptions {
         let sample_mode = match loaded.scenario.simulation.sampling {
             crate::scenario::Sampling::Random => SampleMode::Random,
             crate::scenario::Sampling::LatinHypercube => {
-                SampleMode::LatinHypercube(std::sync::Arc::new(crate::params::LhsPlan::new(seed, n, &uncertain_inputs(loaded))))
+                SampleMode::LatinHypercube(std::sync::Arc::new(crate::params::LhsPlan::new(
+                    seed,
+                    n,
+                    &uncertain_inputs(loaded),
+                )))
             }
         };
-        ReplicationOptions { sample_mode, trace: false }
+        ReplicationOptions {
+            sample_mode,
+            trace: false,
+        }
     }
 }
 
 /// Assemble the engine of replication `replication` of `loaded` under master seed `seed`.
 /// Returns the engine and the values drawn for uncertain inputs.
-pub fn build(loaded: &LoadedScenario, seed: u64, replication: u64, options: &ReplicationOptions) -> (Engine, Vec<(String, f64)>) {
+pub fn build(
+    loaded: &LoadedScenario,
+    seed: u64,
+    replication: u64,
+    options: &ReplicationOptions,
+) -> (Engine, Vec<(String, f64)>) {
     let s = &loaded.scenario;
     let catalog = &loaded.catalog;
     let mut sampler = Sampler::new(seed, replication, options.sample_mode.clone());
@@ -65,14 +77,22 @@ pub fn build(loaded: &LoadedScenario, seed: u64, replication: u64, options: &Rep
     // Fleet: SKUs in order of first use by the fleet.
     let overhead = 1.0 + sampler.draw("site.it_overhead_frac", &s.site.it_overhead_frac);
     let mut sku_names: Vec<&str> = Vec::new();
-    for name in s.fleet.iter().map(|t| &t.sku).chain(s.lifecycle.refresh.iter().map(|r| &r.sku)) {
+    for name in s
+        .fleet
+        .iter()
+        .map(|t| &t.sku)
+        .chain(s.lifecycle.refresh.iter().map(|r| &r.sku))
+    {
         if !sku_names.contains(&name.as_str()) {
             sku_names.push(name);
         }
     }
     let sku_index = |name: &str| sku_names.iter().position(|n| *n == name).map(|i| i as u16);
     let rel = &s.reliability;
-    let rate_multiplier = sampler.draw("reliability.failure_rate_multiplier", &rel.failure_rate_multiplier);
+    let rate_multiplier = sampler.draw(
+        "reliability.failure_rate_multiplier",
+        &rel.failure_rate_multiplier,
+    );
     let skus: Vec<fleet::SkuSpec> = sku_names
         .iter()
         .map(|name| {
@@ -82,14 +102,26 @@ pub fn build(loaded: &LoadedScenario, seed: u64, replication: u64, options: &Rep
                 gpus_per_node: c.gpus_per_node,
                 idle_kw: c.node_idle_kw * overhead,
                 max_kw: c.node_max_kw * overhead,
-                transient_per_hour: fleet::per_node_per_hour(c.transient_failures_per_gpu_year, c.gpus_per_node, rate_multiplier),
-                permanent_per_hour: fleet::per_node_per_hour(c.permanent_failures_per_gpu_year, c.gpus_per_node, rate_multiplier),
+                transient_per_hour: fleet::per_node_per_hour(
+                    c.transient_failures_per_gpu_year,
+                    c.gpus_per_node,
+                    rate_multiplier,
+                ),
+                permanent_per_hour: fleet::per_node_per_hour(
+                    c.permanent_failures_per_gpu_year,
+                    c.gpus_per_node,
+                    rate_multiplier,
+                ),
             }
         })
         .collect();
     let month_in_horizon = |m: f64| -> Option<u32> {
         let m = m.max(0.0).floor();
-        if m < horizon as f64 { Some(m as u32) } else { None }
+        if m < horizon as f64 {
+            Some(m as u32)
+        } else {
+            None
+        }
     };
     let phases = s
         .site
@@ -99,7 +131,10 @@ pub fn build(loaded: &LoadedScenario, seed: u64, replication: u64, options: &Rep
         .map(|(i, ph)| {
             let it_mw = sampler.draw(&format!("site.phases[{i}].it_mw"), &ph.it_mw);
             let ready = sampler.draw(&format!("site.phases[{i}].ready_month"), &ph.ready_month);
-            let capex = sampler.draw(&format!("site.phases[{i}].capex_usd_per_mw"), &ph.capex_usd_per_mw);
+            let capex = sampler.draw(
+                &format!("site.phases[{i}].capex_usd_per_mw"),
+                &ph.capex_usd_per_mw,
+            );
             fleet::PhasePlan {
                 name: ph.name.clone(),
                 it_kw: it_mw * 1000.0,
@@ -116,37 +151,66 @@ pub fn build(loaded: &LoadedScenario, seed: u64, replication: u64, options: &Rep
         .map(|(i, t)| {
             let sku = catalog.sku(&t.sku).expect("validated SKU");
             let lead = sampler.draw(&format!("fleet[{i}].lead_time_months"), &t.lead_time_months);
-            let price_param = t.price_usd_per_gpu.as_ref().unwrap_or(&sku.price_usd_per_gpu);
+            let price_param = t
+                .price_usd_per_gpu
+                .as_ref()
+                .unwrap_or(&sku.price_usd_per_gpu);
             let price = sampler.draw(&format!("fleet[{i}].price_usd_per_gpu"), price_param);
-            let network = sampler.draw(&format!("fleet[{i}].network_usd_per_node"), &t.network_usd_per_node);
+            let network = sampler.draw(
+                &format!("fleet[{i}].network_usd_per_node"),
+                &t.network_usd_per_node,
+            );
             let delivery_month = month_in_horizon(t.order_month as f64 + lead.round());
             fleet::TranchePlan {
                 name: t.name.clone(),
                 sku: sku_index(&t.sku).expect("listed above"),
                 n_nodes: t.gpu_count() / sku.gpus_per_node,
                 delivery_month,
-                retire_month: t.retire_after_months.zip(delivery_month).and_then(|(a, d)| month_in_horizon((d as i64 + a) as f64)),
+                retire_month: t
+                    .retire_after_months
+                    .zip(delivery_month)
+                    .and_then(|(a, d)| month_in_horizon((d as i64 + a) as f64)),
                 price_usd_per_gpu: price,
                 network_usd_per_node: network,
-                embodied_tco2_per_gpu: sampler.draw(&format!("fleet[{i}].embodied_tco2_per_gpu"), &t.embodied_tco2_per_gpu),
+                embodied_tco2_per_gpu: sampler.draw(
+                    &format!("fleet[{i}].embodied_tco2_per_gpu"),
+                    &t.embodied_tco2_per_gpu,
+                ),
             }
         })
         .collect();
     // Refresh: the replaced tranche retires at the given age and the new one arrives then.
     for (i, r) in s.lifecycle.refresh.iter().enumerate() {
         let sku = catalog.sku(&r.sku).expect("validated SKU");
-        let price_param = r.price_usd_per_gpu.as_ref().unwrap_or(&sku.price_usd_per_gpu);
-        let price = sampler.draw(&format!("lifecycle.refresh[{i}].price_usd_per_gpu"), price_param);
-        let network = sampler.draw(&format!("lifecycle.refresh[{i}].network_usd_per_node"), &r.network_usd_per_node);
-        let old = tranches.iter().position(|t| t.name == r.replaces).expect("validated reference");
-        let swap = tranches[old].delivery_month.and_then(|d| month_in_horizon((d as i64 + r.at_age_months) as f64));
+        let price_param = r
+            .price_usd_per_gpu
+            .as_ref()
+            .unwrap_or(&sku.price_usd_per_gpu);
+        let price = sampler.draw(
+            &format!("lifecycle.refresh[{i}].price_usd_per_gpu"),
+            price_param,
+        );
+        let network = sampler.draw(
+            &format!("lifecycle.refresh[{i}].network_usd_per_node"),
+            &r.network_usd_per_node,
+        );
+        let old = tranches
+            .iter()
+            .position(|t| t.name == r.replaces)
+            .expect("validated reference");
+        let swap = tranches[old]
+            .delivery_month
+            .and_then(|d| month_in_horizon((d as i64 + r.at_age_months) as f64));
         tranches[old].retire_month = swap;
         tranches.push(fleet::TranchePlan {
             name: r.name.clone(),
             sku: sku_index(&r.sku).expect("listed above"),
             n_nodes: (r.gpus.max(0) as u32) / sku.gpus_per_node,
             delivery_month: swap,
-            retire_month: r.retire_after_months.zip(swap).and_then(|(a, d)| month_in_horizon((d as i64 + a) as f64)),
+            retire_month: r
+                .retire_after_months
+                .zip(swap)
+                .and_then(|(a, d)| month_in_horizon((d as i64 + a) as f64)),
             price_usd_per_gpu: price,
             network_usd_per_node: network,
             embodied_tco2_per_gpu: 0.0,
@@ -171,30 +235,51 @@ pub fn build(loaded: &LoadedScenario, seed: u64, replication: u64, options: &Rep
     // Market regimes and prices.
     let n_skus = plan.skus.len();
     let regime_spec = s.demand.regimes.as_ref().map(|r| {
-        let index = |name: &str| r.states.iter().position(|st| st.name == name).expect("validated regime name");
+        let index = |name: &str| {
+            r.states
+                .iter()
+                .position(|st| st.name == name)
+                .expect("validated regime name")
+        };
         market::RegimeSpec {
             demand_multiplier: r.states.iter().map(|st| st.demand_multiplier).collect(),
             price_multiplier: r.states.iter().map(|st| st.price_multiplier).collect(),
             initial: index(&r.initial),
             transitions: r.monthly_transitions.clone(),
-            forced: r.forced.iter().map(|f| (f.from_month, f.to_month, index(&f.state))).collect(),
+            forced: r
+                .forced
+                .iter()
+                .map(|f| (f.from_month, f.to_month, index(&f.state)))
+                .collect(),
         }
     });
-    let (_regime, demand_multiplier, price_multiplier) =
-        market::regime_path(regime_spec.as_ref(), horizon, &mut stream_rng(seed, replication, Stream::Market));
+    let (_regime, demand_multiplier, price_multiplier) = market::regime_path(
+        regime_spec.as_ref(),
+        horizon,
+        &mut stream_rng(seed, replication, Stream::Market),
+    );
     let mut price_rng = stream_rng(seed, replication, Stream::Prices);
     let mut market_paths = vec![vec![0.0; horizon as usize]; n_skus];
     for (i, m) in s.pricing.market.iter().enumerate() {
         let path = format!("pricing.market[{i}]");
         let spec = market::PriceSpec {
-            start_usd_per_gpu_hour: sampler.draw(&format!("{path}.on_demand_usd_per_gpu_hour"), &m.on_demand_usd_per_gpu_hour),
-            decline_per_year_frac: sampler.draw(&format!("{path}.decline_per_year_frac"), &m.decline_per_year_frac),
+            start_usd_per_gpu_hour: sampler.draw(
+                &format!("{path}.on_demand_usd_per_gpu_hour"),
+                &m.on_demand_usd_per_gpu_hour,
+            ),
+            decline_per_year_frac: sampler.draw(
+                &format!("{path}.decline_per_year_frac"),
+                &m.decline_per_year_frac,
+            ),
             volatility_per_month: m.volatility_per_month,
             shock_half_life_months: m.shock_half_life_months,
             step: m.next_generation.as_ref().map(|g| {
                 (
                     sampler.draw(&format!("{path}.next_generation.month"), &g.month),
-                    sampler.draw(&format!("{path}.next_generation.price_drop_frac"), &g.price_drop_frac),
+                    sampler.draw(
+                        &format!("{path}.next_generation.price_drop_frac"),
+                        &g.price_drop_frac,
+                    ),
                 )
             }),
         };
@@ -209,8 +294,12 @@ pub fn build(loaded: &LoadedScenario, seed: u64, replication: u64, options: &Rep
     }
     let prices = demand::Prices {
         market: market_paths,
-        reserved_discount_frac: sampler.draw("pricing.reserved_discount_frac", &s.pricing.reserved_discount_frac),
-        spot_discount_frac: sampler.draw("pricing.spot_discount_frac", &s.pricing.spot_discount_frac),
+        reserved_discount_frac: sampler.draw(
+            "pricing.reserved_discount_frac",
+            &s.pricing.reserved_discount_frac,
+        ),
+        spot_discount_frac: sampler
+            .draw("pricing.spot_discount_frac", &s.pricing.spot_discount_frac),
         policy: s.pricing.policy.clone(),
     };
 
@@ -242,9 +331,14 @@ pub fn build(loaded: &LoadedScenario, seed: u64, replication: u64, options: &Rep
                 load_frac: sampler.draw(&format!("demand.mix[{i}].load_frac"), &c.load_frac),
                 single_cluster: c.single_cluster,
                 max_price_ratio: c.max_price_ratio.as_ref().map(|p| p.dist()),
-                renewal_frac: sampler.draw(&format!("demand.mix[{i}].renewal_frac"), &c.renewal_frac),
+                renewal_frac: sampler
+                    .draw(&format!("demand.mix[{i}].renewal_frac"), &c.renewal_frac),
                 prepay_frac: sampler.draw(&format!("demand.mix[{i}].prepay_frac"), &c.prepay_frac),
-                patience_hours: d.patience.iter().find(|p| p.class == c.class).map(|p| p.hours.dist()),
+                patience_hours: d
+                    .patience
+                    .iter()
+                    .find(|p| p.class == c.class)
+                    .map(|p| p.hours.dist()),
             }
         })
         .collect();
@@ -262,7 +356,10 @@ pub fn build(loaded: &LoadedScenario, seed: u64, replication: u64, options: &Rep
                 sku: sku_index(&a.sku)?,
                 gpus: a.gpus.max(0) as u32,
                 duration_hours: sampler.draw(&format!("{path}.duration"), dur) * unit,
-                price_usd_per_gpu_hour: sampler.draw(&format!("{path}.price_usd_per_gpu_hour"), &a.price_usd_per_gpu_hour) * s.pricing.price_scale,
+                price_usd_per_gpu_hour: sampler.draw(
+                    &format!("{path}.price_usd_per_gpu_hour"),
+                    &a.price_usd_per_gpu_hour,
+                ) * s.pricing.price_scale,
                 load_frac: sampler.draw(&format!("{path}.load_frac"), &a.load_frac),
                 single_cluster: a.single_cluster,
                 prepay_frac: sampler.draw(&format!("{path}.prepay_frac"), &a.prepay_frac),
@@ -273,7 +370,8 @@ pub fn build(loaded: &LoadedScenario, seed: u64, replication: u64, options: &Rep
         .collect();
     let (amplitude, peak_years) = match &d.seasonality {
         Some(season) => {
-            let offset = (season.peak_month as i64 - s.simulation.start.month as i64).rem_euclid(12) as f64;
+            let offset =
+                (season.peak_month as i64 - s.simulation.start.month as i64).rem_euclid(12) as f64;
             (season.amplitude_frac, (offset + 0.5) / 12.0)
         }
         None => (0.0, 0.0),
@@ -298,14 +396,36 @@ pub fn build(loaded: &LoadedScenario, seed: u64, replication: u64, options: &Rep
     let f = &s.finance;
     let o = &f.opex;
     let opex = finance::OpexModel {
-        staff_usd_per_mw_year: sampler.draw("finance.opex.staff_usd_per_mw_year", &o.staff_usd_per_mw_year),
-        staff_usd_per_1000_gpus_year: sampler.draw("finance.opex.staff_usd_per_1000_gpus_year", &o.staff_usd_per_1000_gpus_year),
-        maintenance_frac_of_capex_per_year: sampler.draw("finance.opex.maintenance_frac_of_capex_per_year", &o.maintenance_frac_of_capex_per_year),
-        insurance_frac_of_capex_per_year: sampler.draw("finance.opex.insurance_frac_of_capex_per_year", &o.insurance_frac_of_capex_per_year),
-        software_usd_per_gpu_month: sampler.draw("finance.opex.software_usd_per_gpu_month", &o.software_usd_per_gpu_month),
-        network_transit_usd_per_gpu_month: sampler.draw("finance.opex.network_transit_usd_per_gpu_month", &o.network_transit_usd_per_gpu_month),
-        sga_frac_of_revenue: sampler.draw("finance.opex.sga_frac_of_revenue", &o.sga_frac_of_revenue),
-        rent_usd_per_kw_month: sampler.draw("site.colocation_rent_usd_per_kw_month", &s.site.colocation_rent_usd_per_kw_month),
+        staff_usd_per_mw_year: sampler.draw(
+            "finance.opex.staff_usd_per_mw_year",
+            &o.staff_usd_per_mw_year,
+        ),
+        staff_usd_per_1000_gpus_year: sampler.draw(
+            "finance.opex.staff_usd_per_1000_gpus_year",
+            &o.staff_usd_per_1000_gpus_year,
+        ),
+        maintenance_frac_of_capex_per_year: sampler.draw(
+            "finance.opex.maintenance_frac_of_capex_per_year",
+            &o.maintenance_frac_of_capex_per_year,
+        ),
+        insurance_frac_of_capex_per_year: sampler.draw(
+            "finance.opex.insurance_frac_of_capex_per_year",
+            &o.insurance_frac_of_capex_per_year,
+        ),
+        software_usd_per_gpu_month: sampler.draw(
+            "finance.opex.software_usd_per_gpu_month",
+            &o.software_usd_per_gpu_month,
+        ),
+        network_transit_usd_per_gpu_month: sampler.draw(
+            "finance.opex.network_transit_usd_per_gpu_month",
+            &o.network_transit_usd_per_gpu_month,
+        ),
+        sga_frac_of_revenue: sampler
+            .draw("finance.opex.sga_frac_of_revenue", &o.sga_frac_of_revenue),
+        rent_usd_per_kw_month: sampler.draw(
+            "site.colocation_rent_usd_per_kw_month",
+            &s.site.colocation_rent_usd_per_kw_month,
+        ),
     };
     let loans = f
         .debt
@@ -316,7 +436,8 @@ pub fn build(loaded: &LoadedScenario, seed: u64, replication: u64, options: &Rep
             let annual = sampler.draw(&format!("{path}.rate_frac"), &d.rate_frac);
             finance::LoanPlan {
                 name: d.name.clone(),
-                loan_to_cost_frac: sampler.draw(&format!("{path}.loan_to_cost_frac"), &d.loan_to_cost_frac),
+                loan_to_cost_frac: sampler
+                    .draw(&format!("{path}.loan_to_cost_frac"), &d.loan_to_cost_frac),
                 // A nominal annual rate compounded monthly, as banks quote loans.
                 rate_monthly: annual / 12.0,
                 tenor_months: d.tenor_months.max(1) as u32,
@@ -347,7 +468,11 @@ pub fn build(loaded: &LoadedScenario, seed: u64, replication: u64, options: &Rep
             // fall before month 0 are paid in month 0; nothing is paid after the horizon.
             let ready = pp.ready_month_raw;
             let n = ph.construction_months.max(0);
-            let months: Vec<i64> = if n == 0 { vec![ready] } else { (ready - n..ready).collect() };
+            let months: Vec<i64> = if n == 0 {
+                vec![ready]
+            } else {
+                (ready - n..ready).collect()
+            };
             let per = pp.capex_usd / months.len() as f64;
             let mut draws: Vec<(u32, f64)> = Vec::new();
             for m in months {
@@ -360,7 +485,10 @@ pub fn build(loaded: &LoadedScenario, seed: u64, replication: u64, options: &Rep
                     _ => draws.push((m as u32, per)),
                 }
             }
-            finance::PhaseDraws { draws, cost: pp.capex_usd }
+            finance::PhaseDraws {
+                draws,
+                cost: pp.capex_usd,
+            }
         })
         .collect();
     let finance_model = finance::FinanceModel {
@@ -394,7 +522,12 @@ pub fn build(loaded: &LoadedScenario, seed: u64, replication: u64, options: &Rep
         options.trace,
     );
     let energy_capex = energy_model.1;
-    let battery_capex = energy_model.0.spec.battery.as_ref().map_or(0.0, |b| b.replacement_usd);
+    let battery_capex = energy_model
+        .0
+        .spec
+        .battery
+        .as_ref()
+        .map_or(0.0, |b| b.replacement_usd);
     energy::install(&mut engine, energy_model.0);
     finance::install(&mut engine, finance_model, n_tranches);
     {
@@ -402,10 +535,15 @@ pub fn build(loaded: &LoadedScenario, seed: u64, replication: u64, options: &Rep
         ledger.book_energy_capex(energy_capex);
         ledger.book_battery_capex(battery_capex);
     }
-    engine.schedule_mut(EventKind::MonthEnd).add_systems(roll_month.in_set(Step::Advance));
+    engine
+        .schedule_mut(EventKind::MonthEnd)
+        .add_systems(roll_month.in_set(Step::Advance));
     {
         let hours = calendar.hours_in_month(0) as usize;
-        engine.world.resource_mut::<Meter>().start_month(SimTime::ZERO, hours);
+        engine
+            .world
+            .resource_mut::<Meter>()
+            .start_month(SimTime::ZERO, hours);
     }
     const { assert!(HOURS_PER_YEAR == 8760) };
     (engine, sampler.into_drawn())
@@ -414,39 +552,71 @@ pub fn build(loaded: &LoadedScenario, seed: u64, replication: u64, options: &Rep
 /// The energy model of a replication and the capex of its on-site energy assets other than the
 /// battery (whose capex is its `replacement_usd`). When commissioning waits for power, also sets
 /// the fleet's interconnect limit.
-fn energy_setup(loaded: &LoadedScenario, seed: u64, replication: u64, sampler: &mut Sampler, plan: &mut fleet::FleetPlan) -> (energy::EnergyModel, f64) {
+fn energy_setup(
+    loaded: &LoadedScenario,
+    seed: u64,
+    replication: u64,
+    sampler: &mut Sampler,
+    plan: &mut fleet::FleetPlan,
+) -> (energy::EnergyModel, f64) {
     use crate::energy::dispatch::{BatterySpec, EnergySpec, Facility, GasSpec, PpaSpec};
     use crate::energy::prices::{MarketGen, first_weekday};
     use crate::energy::weather::WeatherGen;
-    use crate::scenario::{PpaVolume, PowerCap};
+    use crate::scenario::{PowerCap, PpaVolume};
     let s = &loaded.scenario;
     let catalog = &loaded.catalog;
     let e = &s.energy;
-    let climate = catalog.climate(&s.site.climate).expect("validated climate").clone();
+    let climate = catalog
+        .climate(&s.site.climate)
+        .expect("validated climate")
+        .clone();
     let facility = match (&s.site.pue, &s.site.cooling) {
         (Some(p), _) => Facility::FixedPue(sampler.draw("site.pue", p)),
-        (None, Some(name)) => Facility::Cooling(catalog.cooling_preset(name).expect("validated preset").clone()),
+        (None, Some(name)) => Facility::Cooling(
+            catalog
+                .cooling_preset(name)
+                .expect("validated preset")
+                .clone(),
+        ),
         (None, None) => unreachable!("validation requires a cooling preset or a PUE"),
     };
-    let interconnect_kw = s.site.interconnect_mw.as_ref().map(|p| sampler.draw("site.interconnect_mw", p) * 1000.0);
+    let interconnect_kw = s
+        .site
+        .interconnect_mw
+        .as_ref()
+        .map(|p| sampler.draw("site.interconnect_mw", p) * 1000.0);
     if let (Some(limit), PowerCap::WaitCommissioning) = (interconnect_kw, s.site.power_cap) {
         // A design-hot hour: the preset's warmest hour plus two standard deviations of weather.
         let design_c = match &loaded.weather_csv {
             Some(v) => v.iter().copied().fold(f64::NEG_INFINITY, f64::max),
-            None => climate.annual_mean_c + climate.seasonal_swing_c + climate.daily_swing_c + 2.0 * climate.noise_sd_c,
+            None => {
+                climate.annual_mean_c
+                    + climate.seasonal_swing_c
+                    + climate.daily_swing_c
+                    + 2.0 * climate.noise_sd_c
+            }
         };
         let (k, fixed_per_kw) = facility.split(1.0, design_c);
         plan.max_it_kw = Some(limit / (k + fixed_per_kw));
     }
     let mut capex = 0.0;
     let mut om_month = 0.0;
-    let mut renewable = |name: &str, r: &Option<crate::scenario::Renewable>, sampler: &mut Sampler| -> f64 {
-        let Some(r) = r else { return 0.0 };
-        let kw = sampler.draw(&format!("energy.{name}.mw"), &r.mw) * 1000.0;
-        capex += kw * sampler.draw(&format!("energy.{name}.capex_usd_per_kw"), &r.capex_usd_per_kw);
-        om_month += kw * sampler.draw(&format!("energy.{name}.om_usd_per_kw_year"), &r.om_usd_per_kw_year) / 12.0;
-        kw
-    };
+    let mut renewable =
+        |name: &str, r: &Option<crate::scenario::Renewable>, sampler: &mut Sampler| -> f64 {
+            let Some(r) = r else { return 0.0 };
+            let kw = sampler.draw(&format!("energy.{name}.mw"), &r.mw) * 1000.0;
+            capex += kw
+                * sampler.draw(
+                    &format!("energy.{name}.capex_usd_per_kw"),
+                    &r.capex_usd_per_kw,
+                );
+            om_month +=
+                kw * sampler.draw(
+                    &format!("energy.{name}.om_usd_per_kw_year"),
+                    &r.om_usd_per_kw_year,
+                ) / 12.0;
+            kw
+        };
     let solar_kw = renewable("solar", &e.solar, sampler);
     let wind_kw = renewable("wind", &e.wind, sampler);
     let battery = e.battery.as_ref().map(|b| {
@@ -480,30 +650,46 @@ fn energy_setup(loaded: &LoadedScenario, seed: u64, replication: u64, sampler: &
             PpaVolume::Baseload(mw) => (2, mw),
         };
         PpaSpec {
-            strike_usd_per_kwh: sampler.draw("energy.ppa.strike_usd_per_mwh", &p.strike_usd_per_mwh) / 1000.0,
+            strike_usd_per_kwh: sampler
+                .draw("energy.ppa.strike_usd_per_mwh", &p.strike_usd_per_mwh)
+                / 1000.0,
             profile,
             kw: mw * 1000.0,
             settlement: p.settlement,
         }
     });
     let tariff = match &e.tariff {
-        crate::scenario::Tariff::Flat { price_usd_per_kwh } => {
-            energy::TariffModel::Flat(sampler.draw("energy.tariff.price_usd_per_kwh", price_usd_per_kwh))
-        }
-        crate::scenario::Tariff::TimeOfUse { peak_usd_per_kwh, off_peak_usd_per_kwh, peak_start_hour, peak_end_hour, weekdays_only } => {
-            energy::TariffModel::TimeOfUse {
-                peak: sampler.draw("energy.tariff.peak_usd_per_kwh", peak_usd_per_kwh),
-                off_peak: sampler.draw("energy.tariff.off_peak_usd_per_kwh", off_peak_usd_per_kwh),
-                start: *peak_start_hour,
-                end: *peak_end_hour,
-                weekdays_only: *weekdays_only,
-            }
-        }
-        crate::scenario::Tariff::Market { preset, price_scale, delivery_usd_per_mwh } => energy::TariffModel::Market(
-            MarketGen::new(catalog.market(preset).expect("validated preset").clone(), sampler.draw("energy.tariff.price_scale", price_scale)),
+        crate::scenario::Tariff::Flat { price_usd_per_kwh } => energy::TariffModel::Flat(
+            sampler.draw("energy.tariff.price_usd_per_kwh", price_usd_per_kwh),
+        ),
+        crate::scenario::Tariff::TimeOfUse {
+            peak_usd_per_kwh,
+            off_peak_usd_per_kwh,
+            peak_start_hour,
+            peak_end_hour,
+            weekdays_only,
+        } => energy::TariffModel::TimeOfUse {
+            peak: sampler.draw("energy.tariff.peak_usd_per_kwh", peak_usd_per_kwh),
+            off_peak: sampler.draw("energy.tariff.off_peak_usd_per_kwh", off_peak_usd_per_kwh),
+            start: *peak_start_hour,
+            end: *peak_end_hour,
+            weekdays_only: *weekdays_only,
+        },
+        crate::scenario::Tariff::Market {
+            preset,
+            price_scale,
+            delivery_usd_per_mwh,
+        } => energy::TariffModel::Market(
+            MarketGen::new(
+                catalog.market(preset).expect("validated preset").clone(),
+                sampler.draw("energy.tariff.price_scale", price_scale),
+            ),
             sampler.draw("energy.tariff.delivery_usd_per_mwh", delivery_usd_per_mwh) / 1000.0,
         ),
-        crate::scenario::Tariff::Csv { delivery_usd_per_mwh, .. } => energy::TariffModel::Hourly(
+        crate::scenario::Tariff::Csv {
+            delivery_usd_per_mwh,
+            ..
+        } => energy::TariffModel::Hourly(
             loaded.price_csv.clone().expect("read at load time"),
             sampler.draw("energy.tariff.delivery_usd_per_mwh", delivery_usd_per_mwh) / 1000.0,
         ),
@@ -517,8 +703,14 @@ fn energy_setup(loaded: &LoadedScenario, seed: u64, replication: u64, sampler: &
         battery,
         gas,
         export: e.export,
-        carbon_usd_per_t: sampler.draw("energy.carbon_price_usd_per_tco2", &e.carbon_price_usd_per_tco2),
-        demand_charge_usd_per_kw_month: sampler.draw("energy.demand_charge_usd_per_kw_month", &e.demand_charge_usd_per_kw_month),
+        carbon_usd_per_t: sampler.draw(
+            "energy.carbon_price_usd_per_tco2",
+            &e.carbon_price_usd_per_tco2,
+        ),
+        demand_charge_usd_per_kw_month: sampler.draw(
+            "energy.demand_charge_usd_per_kw_month",
+            &e.demand_charge_usd_per_kw_month,
+        ),
         fixed_usd_per_month: sampler.draw("energy.fixed_usd_per_month", &e.fixed_usd_per_month),
         asset_om_usd_per_month: om_month,
         grid_carbon_free_frac: climate.grid_carbon_free_frac,
@@ -548,7 +740,9 @@ fn scale_dist(d: crate::dist::Dist, k: f64) -> crate::dist::Dist {
         Dist::Pert(a, c, b) => Dist::Pert(a * k, c * k, b * k),
         Dist::Exponential(m) => Dist::Exponential(m * k),
         Dist::Pareto(m, shape) => Dist::Pareto(m * k, shape),
-        Dist::Discrete(items) => Dist::Discrete(items.into_iter().map(|(v, w)| (v * k, w)).collect()),
+        Dist::Discrete(items) => {
+            Dist::Discrete(items.into_iter().map(|(v, w)| (v * k, w)).collect())
+        }
     }
 }
 
@@ -562,42 +756,80 @@ fn roll_month(agenda: Res<Agenda>, mut clock: ResMut<Clock>, mut meter: ResMut<M
 /// Run replication `replication` of `loaded` under master seed `seed` to the end of its horizon.
 ///
 /// Panics with the message of [`try_run_replication`] if the replication fails.
-pub fn run_replication(loaded: &LoadedScenario, seed: u64, replication: u64, options: &ReplicationOptions) -> Replication {
+pub fn run_replication(
+    loaded: &LoadedScenario,
+    seed: u64,
+    replication: u64,
+    options: &ReplicationOptions,
+) -> Replication {
     try_run_replication(loaded, seed, replication, options).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Run replication `replication` of `loaded` under master seed `seed` to the end of its horizon,
 /// or say why it has no results: a ledger line that was not a finite number (with the month, and
 /// the uncertain inputs drawn as non-finite numbers if any), so that no KPI is computed from it.
-pub fn try_run_replication(loaded: &LoadedScenario, seed: u64, replication: u64, options: &ReplicationOptions) -> Result<Replication, String> {
+pub fn try_run_replication(
+    loaded: &LoadedScenario,
+    seed: u64,
+    replication: u64,
+    options: &ReplicationOptions,
+) -> Result<Replication, String> {
     let (engine, params) = build(loaded, seed, replication, options);
     run_built(engine, params, replication)
 }
 
 /// Run an engine made by [`build`] (with the uncertain inputs it drew) to the end of its horizon
 /// and collect its results, as [`try_run_replication`] does.
-pub fn run_built(mut engine: Engine, params: Vec<(String, f64)>, replication: u64) -> Result<Replication, String> {
+pub fn run_built(
+    mut engine: Engine,
+    params: Vec<(String, f64)>,
+    replication: u64,
+) -> Result<Replication, String> {
     if let Err(e) = engine.initialize() {
         panic!("the event schedules are inconsistent: {e}");
     }
     let end = engine.world.resource::<Clock>().calendar.end();
     let events = engine.run_until(end);
     // The exogenous draws, when the options asked for them (both traces are on together).
-    let arrivals = engine.world.resource_mut::<demand::DemandState>().trace.take();
+    let arrivals = engine
+        .world
+        .resource_mut::<demand::DemandState>()
+        .trace
+        .take();
     let failures = engine.world.resource_mut::<fleet::FailureTrace>().0.take();
-    let trace = arrivals.zip(failures).map(|(arrivals, failures)| crate::results::Trace { arrivals, failures });
+    let trace = arrivals
+        .zip(failures)
+        .map(|(arrivals, failures)| crate::results::Trace { arrivals, failures });
     let ledger = engine.world.resource::<finance::Ledger>();
     let kpis = finance::kpis(ledger).map_err(|why| {
-        let inputs: Vec<String> = params.iter().filter(|(_, v)| !v.is_finite()).map(|(path, v)| format!("{path} = {v}")).collect();
+        let inputs: Vec<String> = params
+            .iter()
+            .filter(|(_, v)| !v.is_finite())
+            .map(|(path, v)| format!("{path} = {v}"))
+            .collect();
         if inputs.is_empty() {
             format!("not a number in the results: {why}")
         } else {
-            format!("not a number in the results: {why} (inputs drawn as non-finite numbers: {})", inputs.join(", "))
+            format!(
+                "not a number in the results: {why} (inputs drawn as non-finite numbers: {})",
+                inputs.join(", ")
+            )
         }
     })?;
-    let skus = engine.world.resource::<fleet::FleetPlan>().skus.iter().map(|s| s.name.clone()).collect();
+    let skus = engine
+        .world
+        .resource::<fleet::FleetPlan>()
+        .skus
+        .iter()
+        .map(|s| s.name.clone())
+        .collect();
     let history = engine.world.resource::<fleet::FleetHistory>();
-    let market_prices = engine.world.resource::<demand::DemandState>().prices.market.clone();
+    let market_prices = engine
+        .world
+        .resource::<demand::DemandState>()
+        .prices
+        .market
+        .clone();
     Ok(Replication {
         index: replication,
         kpis,

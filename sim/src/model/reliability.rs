@@ -29,22 +29,32 @@ use bevy_ecs::prelude::*;
 use rand::RngExt;
 
 use super::demand::{Contract, ContractNodes, DemandState, revenue_rate};
-use super::fleet::{FailureStream, FailureTrace, FleetCounters, FleetPlan, FreePool, GpuState, Node, NodeState, schedule_failure, wants_spare};
+use super::fleet::{
+    FailureStream, FailureTrace, FleetCounters, FleetPlan, FreePool, GpuState, Node, NodeState,
+    schedule_failure, wants_spare,
+};
 use crate::engine::{Agenda, Engine, Event, EventKind, Meter, Rate, Step};
 use crate::scenario::SlaTier;
 use crate::time::{SECONDS_PER_HOUR, SimTime, hours_to_seconds};
 
 /// Add the failure and repair systems.
 pub fn install(engine: &mut Engine) {
-    engine.schedule_mut(EventKind::NodeFailed).add_systems(fail_node.in_set(Step::Fleet));
-    engine.schedule_mut(EventKind::NodeRepaired).add_systems(repair_node.in_set(Step::Fleet));
-    engine.schedule_mut(EventKind::MonthEnd).add_systems(settle_sla.in_set(Step::Demand));
+    engine
+        .schedule_mut(EventKind::NodeFailed)
+        .add_systems(fail_node.in_set(Step::Fleet));
+    engine
+        .schedule_mut(EventKind::NodeRepaired)
+        .add_systems(repair_node.in_set(Step::Fleet));
+    engine
+        .schedule_mut(EventKind::MonthEnd)
+        .add_systems(settle_sla.in_set(Step::Demand));
 }
 
 /// Bring a contract's downtime up to `now`.
 pub fn accrue_downtime(c: &mut Contract, now: SimTime) {
     if c.down_gpus > 0 && now > c.down_since {
-        c.down_gpu_hours_month += c.down_gpus as f64 * (now.0 - c.down_since.0) as f64 / SECONDS_PER_HOUR as f64;
+        c.down_gpu_hours_month +=
+            c.down_gpus as f64 * (now.0 - c.down_since.0) as f64 / SECONDS_PER_HOUR as f64;
     }
     c.down_since = now;
 }
@@ -60,7 +70,13 @@ pub struct SlaSettlement {
 
 /// Settle a contract's service between `max(month_start, start)` and `now`, given its downtime
 /// in that window, against the month's SLA (`month_hours` long); resets the window.
-pub fn settle_contract_sla(c: &mut Contract, month_start: SimTime, month_hours: f64, now: SimTime, tiers: &[SlaTier]) -> SlaSettlement {
+pub fn settle_contract_sla(
+    c: &mut Contract,
+    month_start: SimTime,
+    month_hours: f64,
+    now: SimTime,
+    tiers: &[SlaTier],
+) -> SlaSettlement {
     accrue_downtime(c, now);
     let from = month_start.max(c.start);
     let hours = now.0.saturating_sub(from.0) as f64 / SECONDS_PER_HOUR as f64;
@@ -79,19 +95,31 @@ pub fn settle_contract_sla(c: &mut Contract, month_start: SimTime, month_hours: 
         .map(|t| t.credit_frac)
         .fold(0.0, f64::max);
     let billed = c.price_usd_per_gpu_hour * (gpus * hours - down);
-    SlaSettlement { credit_usd: credit_frac * billed, unbilled_usd: c.price_usd_per_gpu_hour * down }
+    SlaSettlement {
+        credit_usd: credit_frac * billed,
+        unbilled_usd: c.price_usd_per_gpu_hour * down,
+    }
 }
 
 /// Stop (sign -1) or restart (sign +1) billing one node's GPUs of a contract.
 fn bill_node(meter: &mut Meter, contract: &Contract, gpus: u32, max_kw: f64, sign: f64) {
     let g = gpus as f64 * sign;
-    meter.add(revenue_rate(contract.class), contract.price_usd_per_gpu_hour * g);
-    meter.add(Rate::PrepaidRevenueUsdPerHour, contract.prepay_frac * contract.price_usd_per_gpu_hour * g);
+    meter.add(
+        revenue_rate(contract.class),
+        contract.price_usd_per_gpu_hour * g,
+    );
+    meter.add(
+        Rate::PrepaidRevenueUsdPerHour,
+        contract.prepay_frac * contract.price_usd_per_gpu_hour * g,
+    );
     meter.add(Rate::SoldGpus, g);
     meter.add(Rate::SoldMaxKw, max_kw * sign);
 }
 
-#[expect(clippy::too_many_arguments, reason = "a system's parameters are its declared data access")]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "a system's parameters are its declared data access"
+)]
 fn fail_node(
     plan: Res<FleetPlan>,
     mut agenda: ResMut<Agenda>,
@@ -102,16 +130,23 @@ fn fail_node(
     mut nodes: Query<(&Node, &mut NodeState, &mut FailureStream)>,
     mut contracts: Query<(&mut Contract, &mut ContractNodes)>,
 ) {
-    let Event::NodeFailed(e) = agenda.fired() else { unreachable!("fail_node runs only on NodeFailed") };
+    let Event::NodeFailed(e) = agenda.fired() else {
+        unreachable!("fail_node runs only on NodeFailed")
+    };
     let now = agenda.now();
-    let Ok((node, state, _)) = nodes.get(e) else { return };
+    let Ok((node, state, _)) = nodes.get(e) else {
+        return;
+    };
     let node = *node;
     let before = *state;
     let sku = &plan.skus[node.sku as usize];
     let contract = match before {
         // A node that is not in service (not yet, or no longer: down, leaving at this instant,
         // gone) has nothing left to fail.
-        NodeState::Inventory | NodeState::Down { .. } | NodeState::Retiring | NodeState::Retired => return,
+        NodeState::Inventory
+        | NodeState::Down { .. }
+        | NodeState::Retiring
+        | NodeState::Retired => return,
         NodeState::Idle | NodeState::Spare => {
             pool.remove(&node);
             meter.add(Rate::ItKw, -sku.idle_kw);
@@ -134,10 +169,16 @@ fn fail_node(
     }
     let mut waiting_contract = None;
     if let Some(c) = contract {
-        let (mut contract, mut c_nodes) = contracts.get_mut(c).expect("busy nodes name live contracts");
+        let (mut contract, mut c_nodes) = contracts
+            .get_mut(c)
+            .expect("busy nodes name live contracts");
         meter.add(Rate::ItKw, -(sku.idle_kw + contract.node_load_kw));
         // Only a hardware failure moves the contract to a spare; a restart is waited for.
-        let spare = if permanent { pool.take_spare(node.sku) } else { None };
+        let spare = if permanent {
+            pool.take_spare(node.sku)
+        } else {
+            None
+        };
         match spare {
             Some(spare) => {
                 // The contract moves to the spare at once; the spare already draws idle power.
@@ -146,7 +187,13 @@ fn fail_node(
                     *n = spare;
                 }
                 *nodes.get_mut(spare).expect("spares are live").1 = NodeState::Busy(c);
-                counters.transition(&mut meter, node.sku, sku, Some(GpuState::Spare), GpuState::InService);
+                counters.transition(
+                    &mut meter,
+                    node.sku,
+                    sku,
+                    Some(GpuState::Spare),
+                    GpuState::InService,
+                );
                 counters.month.spare_migrations += 1;
             }
             None => {
@@ -157,13 +204,28 @@ fn fail_node(
             }
         }
     }
-    let after = NodeState::Down { contract: waiting_contract, permanent };
-    counters.transition(&mut meter, node.sku, sku, Some(before.category()), after.category());
+    let after = NodeState::Down {
+        contract: waiting_contract,
+        permanent,
+    };
+    counters.transition(
+        &mut meter,
+        node.sku,
+        sku,
+        Some(before.category()),
+        after.category(),
+    );
     *nodes.get_mut(e).expect("live").1 = after;
-    agenda.schedule(now.plus(hours_to_seconds(repair_h).max(1)), Event::NodeRepaired(e));
+    agenda.schedule(
+        now.plus(hours_to_seconds(repair_h).max(1)),
+        Event::NodeRepaired(e),
+    );
 }
 
-#[expect(clippy::too_many_arguments, reason = "a system's parameters are its declared data access")]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "a system's parameters are its declared data access"
+)]
 fn repair_node(
     plan: Res<FleetPlan>,
     mut agenda: ResMut<Agenda>,
@@ -173,12 +235,18 @@ fn repair_node(
     mut nodes: Query<(&Node, &mut NodeState, &mut FailureStream)>,
     mut contracts: Query<&mut Contract>,
 ) {
-    let Event::NodeRepaired(e) = agenda.fired() else { unreachable!("repair_node runs only on NodeRepaired") };
+    let Event::NodeRepaired(e) = agenda.fired() else {
+        unreachable!("repair_node runs only on NodeRepaired")
+    };
     let now = agenda.now();
-    let Ok((node, mut state, mut stream)) = nodes.get_mut(e) else { return };
+    let Ok((node, mut state, mut stream)) = nodes.get_mut(e) else {
+        return;
+    };
     let node = *node;
     // Only a node that is down has anything to repair.
-    let NodeState::Down { contract, .. } = *state else { return };
+    let NodeState::Down { contract, .. } = *state else {
+        return;
+    };
     let sku = &plan.skus[node.sku as usize];
     let before = state.category();
     meter.add(Rate::ItKw, sku.idle_kw);
@@ -210,14 +278,23 @@ fn repair_node(
 }
 
 /// At month end, settle every running contract's SLA for the month.
-fn settle_sla(agenda: Res<Agenda>, mut demand: ResMut<DemandState>, mut contracts: Query<(Entity, &mut Contract)>) {
+fn settle_sla(
+    agenda: Res<Agenda>,
+    mut demand: ResMut<DemandState>,
+    mut contracts: Query<(Entity, &mut Contract)>,
+) {
     let now = agenda.now();
     let (month_start, month_hours) = (demand.month_start, demand.month_hours);
     // Sum in entity order so that the float result does not depend on query order.
     let mut settled: Vec<(Entity, SlaSettlement)> = contracts
         .iter_mut()
         .filter(|(_, c)| c.gpus > 0)
-        .map(|(e, mut c)| (e, settle_contract_sla(&mut c, month_start, month_hours, now, &demand.sla_tiers)))
+        .map(|(e, mut c)| {
+            (
+                e,
+                settle_contract_sla(&mut c, month_start, month_hours, now, &demand.sla_tiers),
+            )
+        })
         .collect();
     settled.sort_by_key(|(e, _)| *e);
     for (_, s) in &settled {

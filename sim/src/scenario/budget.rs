@@ -81,24 +81,50 @@ pub fn estimate(s: &Scenario, catalog: &Catalog, replications: u64) -> Estimate 
     // Mean growth factor over the horizon: (G^T - 1) / (T ln G), 1 without growth.
     let g = s.demand.growth_per_year_frac.mean().clamp(-0.99, 100.0);
     let ln = (1.0 + g).ln();
-    let growth = if ln.abs() * years < 1e-9 { 1.0 } else { ((ln * years).min(700.0).exp() - 1.0) / (ln * years) };
+    let growth = if ln.abs() * years < 1e-9 {
+        1.0
+    } else {
+        ((ln * years).min(700.0).exp() - 1.0) / (ln * years)
+    };
     let requests = (s.demand.arrivals_per_day.mean().max(0.0) * days * growth).min(1e15);
     let nodes: f64 = s
         .fleet
         .iter()
-        .map(|t| t.gpus.max(0) as f64 / catalog.sku(&t.sku).map_or(DEFAULT_GPUS_PER_NODE, |k| k.gpus_per_node.max(1) as f64))
+        .map(|t| {
+            t.gpus.max(0) as f64
+                / catalog
+                    .sku(&t.sku)
+                    .map_or(DEFAULT_GPUS_PER_NODE, |k| k.gpus_per_node.max(1) as f64)
+        })
         .sum();
     // Failures and repairs: a few per node-year at most; the hourly energy step runs every hour.
     let events_per_replication = requests * 2.0 + nodes * years * 4.0 + months * HOURS_PER_MONTH;
-    let hourly_months = s.simulation.hourly_months.unwrap_or(12).clamp(1, s.simulation.horizon() as i64) as f64;
-    let hourly_reps = s.simulation.hourly_replications.iter().filter(|&&r| r >= 0 && (r as u64) < replications).count() as f64;
+    let hourly_months = s
+        .simulation
+        .hourly_months
+        .unwrap_or(12)
+        .clamp(1, s.simulation.horizon() as i64) as f64;
+    let hourly_reps = s
+        .simulation
+        .hourly_replications
+        .iter()
+        .filter(|&&r| r >= 0 && (r as u64) < replications)
+        .count() as f64;
     let hourly_rows = hourly_reps * hourly_months * HOURS_PER_MONTH;
     let skus = s.fleet.len().max(1) as f64;
-    let result_bytes = replications as f64 * months * MONTH_BYTES * skus.sqrt() + hourly_rows * HOUR_BYTES;
+    let result_bytes =
+        replications as f64 * months * MONTH_BYTES * skus.sqrt() + hourly_rows * HOUR_BYTES;
     // Requests in flight: those that arrive within a typical job's length (a month, generously).
     let in_flight = (s.demand.arrivals_per_day.mean().max(0.0) * 30.0 * growth.max(1.0)).min(1e12);
-    let live_bytes = nodes * NODE_BYTES + in_flight * REQUEST_BYTES + months * MONTH_BYTES * skus.sqrt();
-    Estimate { replications: replications as f64, events_per_replication, result_bytes, hourly_rows, live_bytes }
+    let live_bytes =
+        nodes * NODE_BYTES + in_flight * REQUEST_BYTES + months * MONTH_BYTES * skus.sqrt();
+    Estimate {
+        replications: replications as f64,
+        events_per_replication,
+        result_bytes,
+        hourly_rows,
+        live_bytes,
+    }
 }
 
 #[cfg(test)]
@@ -109,14 +135,33 @@ mod tests {
     /// wildly so (which would refuse reasonable runs).
     #[test]
     fn events_are_estimated_from_above_within_a_factor() {
-        for text in [crate::scenario::DEFAULT_SCENARIO_RON, include_str!("../../../scenarios/tiny.ron")] {
+        for text in [
+            crate::scenario::DEFAULT_SCENARIO_RON,
+            include_str!("../../../scenarios/tiny.ron"),
+        ] {
             let l = crate::scenario::load_str("s.ron", text).expect("loads");
-            let config = crate::RunConfig { seed: 1, replications: 0..2, threads: 1, options: crate::model::ReplicationOptions::for_run(&l, 1, 2) };
+            let config = crate::RunConfig {
+                seed: 1,
+                replications: 0..2,
+                threads: 1,
+                options: crate::model::ReplicationOptions::for_run(&l, 1, 2),
+            };
             let out = crate::run(&l, &config, &|| ()).expect("runs");
-            let events = out.replications.iter().map(|r| r.events).max().expect("ran") as f64;
+            let events = out
+                .replications
+                .iter()
+                .map(|r| r.events)
+                .max()
+                .expect("ran") as f64;
             let e = estimate(&l.scenario, &l.catalog, 2);
-            eprintln!("{}: {events} events, estimated {:.0}", l.scenario.name, e.events_per_replication);
-            assert!(e.events_per_replication >= events && e.events_per_replication <= 20.0 * events, "{events} vs {e:?}");
+            eprintln!(
+                "{}: {events} events, estimated {:.0}",
+                l.scenario.name, e.events_per_replication
+            );
+            assert!(
+                e.events_per_replication >= events && e.events_per_replication <= 20.0 * events,
+                "{events} vs {e:?}"
+            );
         }
     }
 

@@ -59,12 +59,20 @@ pub struct Problems(Vec<Problem>);
 impl Problems {
     /// Record an error at `path`.
     pub fn push(&mut self, path: impl Into<String>, message: impl Into<String>) {
-        self.0.push(Problem { path: path.into(), message: message.into(), severity: Severity::Error });
+        self.0.push(Problem {
+            path: path.into(),
+            message: message.into(),
+            severity: Severity::Error,
+        });
     }
 
     /// Record a warning at `path`.
     pub fn warn(&mut self, path: impl Into<String>, message: impl Into<String>) {
-        self.0.push(Problem { path: path.into(), message: message.into(), severity: Severity::Warning });
+        self.0.push(Problem {
+            path: path.into(),
+            message: message.into(),
+            severity: Severity::Warning,
+        });
     }
 
     /// Number of problems (errors and warnings).
@@ -133,13 +141,18 @@ pub fn ron_options() -> ron::Options {
 }
 
 /// Parse RON text into `T`, mapping errors to [`ScenarioError::Syntax`] with line and column.
-pub fn parse_ron<T: serde::de::DeserializeOwned>(file: &str, text: &str) -> Result<T, ScenarioError> {
-    ron_options().from_str::<T>(text).map_err(|e| ScenarioError::Syntax {
-        file: file.to_string(),
-        line: e.span.start.line,
-        column: e.span.start.col,
-        message: describe_ron_error(&e.code),
-    })
+pub fn parse_ron<T: serde::de::DeserializeOwned>(
+    file: &str,
+    text: &str,
+) -> Result<T, ScenarioError> {
+    ron_options()
+        .from_str::<T>(text)
+        .map_err(|e| ScenarioError::Syntax {
+            file: file.to_string(),
+            line: e.span.start.line,
+            column: e.span.start.col,
+            message: describe_ron_error(&e.code),
+        })
 }
 
 fn describe_ron_error(code: &ron::Error) -> String {
@@ -147,7 +160,9 @@ fn describe_ron_error(code: &ron::Error) -> String {
     // ron's messages start with a capital and sometimes end with a period; ours do not.
     let mut s = text.trim_end_matches('.').to_string();
     if let Some(first) = s.get(0..1) {
-        if s.get(1..2).is_some_and(|c| c.chars().all(|c| c.is_lowercase() || c == ' ')) {
+        if s.get(1..2)
+            .is_some_and(|c| c.chars().all(|c| c.is_lowercase() || c == ' '))
+        {
             s = first.to_lowercase() + &s[1..];
         }
     }
@@ -184,14 +199,24 @@ pub fn read_regular_file(path: &std::path::Path, limit: u64) -> std::io::Result<
     use std::io::{Error, ErrorKind, Read};
     let meta = std::fs::metadata(path)?;
     if !meta.is_file() {
-        return Err(Error::new(ErrorKind::InvalidInput, "not a regular file (a folder, device or pipe); dcplan reads only regular files"));
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            "not a regular file (a folder, device or pipe); dcplan reads only regular files",
+        ));
     }
-    let too_big = || Error::new(ErrorKind::InvalidData, format!("larger than the {limit} bytes dcplan reads from such a file"));
+    let too_big = || {
+        Error::new(
+            ErrorKind::InvalidData,
+            format!("larger than the {limit} bytes dcplan reads from such a file"),
+        )
+    };
     if meta.len() > limit {
         return Err(too_big());
     }
     let mut bytes = Vec::with_capacity(meta.len() as usize);
-    std::fs::File::open(path)?.take(limit + 1).read_to_end(&mut bytes)?;
+    std::fs::File::open(path)?
+        .take(limit + 1)
+        .read_to_end(&mut bytes)?;
     if bytes.len() as u64 > limit {
         return Err(too_big());
     }
@@ -203,7 +228,11 @@ pub fn read_regular_file(path: &std::path::Path, limit: u64) -> std::io::Result<
 fn input_path(base: &std::path::Path, rel: &str) -> Result<std::path::PathBuf, String> {
     use std::path::Component;
     let p = std::path::Path::new(rel);
-    if rel.is_empty() || !p.components().all(|c| matches!(c, Component::Normal(_) | Component::CurDir)) {
+    if rel.is_empty()
+        || !p
+            .components()
+            .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
+    {
         return Err(format!(
             "`{}` must be a path relative to the scenario's folder, inside it (no absolute path, no `..`)",
             short(rel)
@@ -214,7 +243,11 @@ fn input_path(base: &std::path::Path, rel: &str) -> Result<std::path::PathBuf, S
 
 /// A user-given string, cut to a few characters and without control characters, for messages.
 fn short(s: &str) -> String {
-    let mut out: String = s.chars().take(60).map(|c| if c.is_control() { '\u{fffd}' } else { c }).collect();
+    let mut out: String = s
+        .chars()
+        .take(60)
+        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+        .collect();
     if s.chars().count() > 60 {
         out.push('…');
     }
@@ -222,8 +255,18 @@ fn short(s: &str) -> String {
 }
 
 /// Read the CSV inputs a scenario names, relative to `base`; problems name the field.
-fn read_inputs(s: &Scenario, base: &std::path::Path, problems: &mut Problems) -> (Option<Vec<f64>>, Option<Vec<f64>>) {
-    let read = |field: &str, rel: &str, lo: f64, hi: f64, what: &str, problems: &mut Problems| -> Option<Vec<f64>> {
+fn read_inputs(
+    s: &Scenario,
+    base: &std::path::Path,
+    problems: &mut Problems,
+) -> (Option<Vec<f64>>, Option<Vec<f64>>) {
+    let read = |field: &str,
+                rel: &str,
+                lo: f64,
+                hi: f64,
+                what: &str,
+                problems: &mut Problems|
+     -> Option<Vec<f64>> {
         let path = match input_path(base, rel) {
             Ok(p) => p,
             Err(msg) => {
@@ -231,8 +274,10 @@ fn read_inputs(s: &Scenario, base: &std::path::Path, problems: &mut Problems) ->
                 return None;
             }
         };
-        let text = read_regular_file(&path, MAX_CSV_BYTES)
-            .and_then(|b| String::from_utf8(b).map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text")));
+        let text = read_regular_file(&path, MAX_CSV_BYTES).and_then(|b| {
+            String::from_utf8(b)
+                .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"))
+        });
         match text {
             Err(e) => {
                 problems.push(field, format!("cannot read {}: {e}", path.display()));
@@ -247,14 +292,24 @@ fn read_inputs(s: &Scenario, base: &std::path::Path, problems: &mut Problems) ->
             },
         }
     };
-    let weather = s.site.weather_csv.as_deref().and_then(|rel| read("site.weather_csv", rel, -60.0, 60.0, "temperature in C", problems));
+    let weather = s.site.weather_csv.as_deref().and_then(|rel| {
+        read(
+            "site.weather_csv",
+            rel,
+            -60.0,
+            60.0,
+            "temperature in C",
+            problems,
+        )
+    });
     let prices = match &s.energy.tariff {
         Tariff::Csv { path, unit, .. } => {
             let (lo, hi, k) = match unit {
                 PriceUnit::UsdPerMwh => (-10_000.0, 100_000.0, 1e-3),
                 PriceUnit::UsdPerKwh => (-10.0, 100.0, 1.0),
             };
-            read("energy.tariff.path", path, lo, hi, "price", problems).map(|v| v.into_iter().map(|x| x * k).collect())
+            read("energy.tariff.path", path, lo, hi, "price", problems)
+                .map(|v| v.into_iter().map(|x| x * k).collect())
         }
         _ => None,
     };
@@ -267,22 +322,40 @@ pub fn load_str(file: &str, text: &str) -> Result<LoadedScenario, ScenarioError>
     let scenario: Scenario = parse_ron(file, text)?;
     let (catalog, mut problems) = Catalog::builtin().with_overrides(&scenario.catalog);
     validate::validate_into(&scenario, &catalog, &mut problems);
-    let base = std::path::Path::new(file).parent().unwrap_or(std::path::Path::new("."));
+    let base = std::path::Path::new(file)
+        .parent()
+        .unwrap_or(std::path::Path::new("."));
     let (weather_csv, price_csv) = read_inputs(&scenario, base, &mut problems);
-    let (errors, warnings): (Vec<Problem>, Vec<Problem>) =
-        problems.into_vec().into_iter().partition(|p| p.severity == Severity::Error);
+    let (errors, warnings): (Vec<Problem>, Vec<Problem>) = problems
+        .into_vec()
+        .into_iter()
+        .partition(|p| p.severity == Severity::Error);
     if !errors.is_empty() {
         let mut all = errors;
         all.extend(warnings);
-        return Err(ScenarioError::Invalid { file: file.to_string(), problems: all });
+        return Err(ScenarioError::Invalid {
+            file: file.to_string(),
+            problems: all,
+        });
     }
-    let loaded = LoadedScenario { file: file.to_string(), scenario, catalog, warnings, source_text: text.to_string(), weather_csv, price_csv };
+    let loaded = LoadedScenario {
+        file: file.to_string(),
+        scenario,
+        catalog,
+        warnings,
+        source_text: text.to_string(),
+        weather_csv,
+        price_csv,
+    };
     // Sweeps and searches make variants of the scenario; each must be valid too.
     let mut extra = crate::sweep::check(&loaded);
     extra.extend(crate::optimize::check(&loaded));
     if extra.iter().any(|p| p.severity == Severity::Error) {
         extra.extend(loaded.warnings);
-        return Err(ScenarioError::Invalid { file: file.to_string(), problems: extra });
+        return Err(ScenarioError::Invalid {
+            file: file.to_string(),
+            problems: extra,
+        });
     }
     Ok(loaded)
 }
@@ -290,10 +363,22 @@ pub fn load_str(file: &str, text: &str) -> Result<LoadedScenario, ScenarioError>
 /// Read, parse and validate a scenario file.
 pub fn load_file(path: &std::path::Path) -> Result<LoadedScenario, ScenarioError> {
     let file = path.display().to_string();
-    let bytes = read_regular_file(path, MAX_SCENARIO_BYTES).map_err(|source| ScenarioError::Io { file: file.clone(), source })?;
+    let bytes =
+        read_regular_file(path, MAX_SCENARIO_BYTES).map_err(|source| ScenarioError::Io {
+            file: file.clone(),
+            source,
+        })?;
     let text = String::from_utf8(bytes).map_err(|e| {
-        let (line, column) = line_col(&String::from_utf8_lossy(e.as_bytes()), e.utf8_error().valid_up_to());
-        ScenarioError::Syntax { file: file.clone(), line, column, message: "the file is not valid UTF-8 text".into() }
+        let (line, column) = line_col(
+            &String::from_utf8_lossy(e.as_bytes()),
+            e.utf8_error().valid_up_to(),
+        );
+        ScenarioError::Syntax {
+            file: file.clone(),
+            line,
+            column,
+            message: "the file is not valid UTF-8 text".into(),
+        }
     })?;
     load_str(&file, &text)
 }

@@ -45,7 +45,9 @@ impl Cursor<'_> {
 
     fn ident(&mut self) -> Option<Span> {
         let start = self.i;
-        while self.i < self.b.len() && (self.b[self.i].is_ascii_alphanumeric() || self.b[self.i] == b'_') {
+        while self.i < self.b.len()
+            && (self.b[self.i].is_ascii_alphanumeric() || self.b[self.i] == b'_')
+        {
             self.i += 1;
         }
         (self.i > start).then_some(Span { start, end: self.i })
@@ -70,7 +72,9 @@ impl Cursor<'_> {
                     self.i += 1;
                     continue;
                 }
-                b'/' if self.b[self.i..].starts_with(b"//") || self.b[self.i..].starts_with(b"/*") => {
+                b'/' if self.b[self.i..].starts_with(b"//")
+                    || self.b[self.i..].starts_with(b"/*") =>
+                {
                     if depth == 0 {
                         break;
                     }
@@ -110,23 +114,34 @@ fn inner(text: &str, value: Span, open: u8) -> Option<Span> {
     let mut c = Cursor { b, i: value.start };
     c.ident();
     c.skip_ws();
-    (c.peek() == Some(open) && value.end > c.i + 1).then_some(Span { start: c.i + 1, end: value.end - 1 })
+    (c.peek() == Some(open) && value.end > c.i + 1).then_some(Span {
+        start: c.i + 1,
+        end: value.end - 1,
+    })
 }
 
 /// `(key, value)` spans of the fields of a struct body.
 fn fields(text: &str, body: Span) -> Result<Vec<(Span, Span)>, String> {
     let b = text.as_bytes();
-    let mut c = Cursor { b: &b[..body.end], i: body.start };
+    let mut c = Cursor {
+        b: &b[..body.end],
+        i: body.start,
+    };
     let mut out = Vec::new();
     loop {
         c.skip_ws();
         if c.i >= body.end {
             return Ok(out);
         }
-        let key = c.ident().ok_or_else(|| format!("expected a field name at byte {}", c.i))?;
+        let key = c
+            .ident()
+            .ok_or_else(|| format!("expected a field name at byte {}", c.i))?;
         c.skip_ws();
         if c.peek() != Some(b':') {
-            return Err(format!("expected `:` after `{}`", &text[key.start..key.end]));
+            return Err(format!(
+                "expected `:` after `{}`",
+                &text[key.start..key.end]
+            ));
         }
         c.i += 1;
         let value = c.value()?;
@@ -141,7 +156,10 @@ fn fields(text: &str, body: Span) -> Result<Vec<(Span, Span)>, String> {
 /// Spans of the items of a list body.
 fn items(text: &str, body: Span) -> Result<Vec<Span>, String> {
     let b = text.as_bytes();
-    let mut c = Cursor { b: &b[..body.end], i: body.start };
+    let mut c = Cursor {
+        b: &b[..body.end],
+        i: body.start,
+    };
     let mut out = Vec::new();
     loop {
         c.skip_ws();
@@ -163,7 +181,8 @@ fn segments(path: &str) -> Result<Vec<(&str, Option<usize>)>, String> {
             None if !seg.is_empty() => Ok((seg, None)),
             Some((name, rest)) => {
                 let idx = rest.strip_suffix(']').and_then(|n| n.parse::<usize>().ok());
-                idx.map(|i| (name, Some(i))).ok_or_else(|| format!("`{seg}` is not `name` or `name[index]`"))
+                idx.map(|i| (name, Some(i)))
+                    .ok_or_else(|| format!("`{seg}` is not `name` or `name[index]`"))
             }
             None => Err("empty segment".into()),
         })
@@ -183,15 +202,24 @@ fn locate(text: &str, path: &str) -> Result<Found, String> {
     let mut current = c.value()?;
     let segs = segments(path)?;
     for (n, (name, index)) in segs.iter().enumerate() {
-        let body = inner(text, current, b'(').ok_or_else(|| format!("`{}` is not a struct", path_prefix(&segs, n)))?;
+        let body = inner(text, current, b'(')
+            .ok_or_else(|| format!("`{}` is not a struct", path_prefix(&segs, n)))?;
         // A number is a position in a tuple or a tuple variant, e.g. `pricing.policy.0` in
         // `ListRatio(1.0)`.
         if let Ok(pos) = name.parse::<usize>() {
             let all = items(text, body)?;
-            current = *all.get(pos).ok_or_else(|| format!("`{}` has {} items; there is no .{pos}", path_prefix(&segs, n), all.len()))?;
+            current = *all.get(pos).ok_or_else(|| {
+                format!(
+                    "`{}` has {} items; there is no .{pos}",
+                    path_prefix(&segs, n),
+                    all.len()
+                )
+            })?;
             continue;
         }
-        let found = fields(text, body)?.into_iter().find(|(k, _)| &text[k.start..k.end] == *name);
+        let found = fields(text, body)?
+            .into_iter()
+            .find(|(k, _)| &text[k.start..k.end] == *name);
         let Some((_, value)) = found else {
             if n + 1 == segs.len() && index.is_none() {
                 return Ok(Found::MissingField(body));
@@ -200,9 +228,12 @@ fn locate(text: &str, path: &str) -> Result<Found, String> {
         };
         current = value;
         if let Some(i) = index {
-            let list = inner(text, current, b'[').ok_or_else(|| format!("`{name}` is not a list"))?;
+            let list =
+                inner(text, current, b'[').ok_or_else(|| format!("`{name}` is not a list"))?;
             let all = items(text, list)?;
-            current = *all.get(*i).ok_or_else(|| format!("`{name}` has {} items; there is no [{i}]", all.len()))?;
+            current = *all
+                .get(*i)
+                .ok_or_else(|| format!("`{name}` has {} items; there is no [{i}]", all.len()))?;
         }
     }
     Ok(Found::Value(current))
@@ -235,7 +266,10 @@ pub fn list(text: &str, path: &str) -> Result<Vec<String>, String> {
     match locate(text, path)? {
         Found::Value(s) => {
             let body = inner(text, s, b'[').ok_or_else(|| format!("`{path}` is not a list"))?;
-            Ok(items(text, body)?.into_iter().map(|s| text[s.start..s.end].to_string()).collect())
+            Ok(items(text, body)?
+                .into_iter()
+                .map(|s| text[s.start..s.end].to_string())
+                .collect())
         }
         Found::MissingField(_) => Err(format!("`{path}` is not written in the scenario")),
     }
@@ -250,8 +284,17 @@ pub fn set(text: &str, path: &str, value: &str) -> Result<String, String> {
         Found::MissingField(body) => {
             let name = path.rsplit('.').next().unwrap_or(path);
             let has_fields = !fields(text, body)?.is_empty();
-            let insert = if has_fields { format!("{name}: {value}, ") } else { format!("{name}: {value}") };
-            Ok(format!("{}{}{}", &text[..body.start], insert, &text[body.start..]))
+            let insert = if has_fields {
+                format!("{name}: {value}, ")
+            } else {
+                format!("{name}: {value}")
+            };
+            Ok(format!(
+                "{}{}{}",
+                &text[..body.start],
+                insert,
+                &text[body.start..]
+            ))
         }
     }
 }
@@ -264,7 +307,12 @@ pub fn set(text: &str, path: &str, value: &str) -> Result<String, String> {
 /// own. A position in a tuple variant (`pricing.policy.0` in `ListRatio(1.0)`) is not a value
 /// of its own in the assumptions table, so the comment goes to the value it belongs to
 /// (`pricing.policy`). `source` is written on one line.
-pub fn set_with_source(text: &str, path: &str, value: &str, source: &str) -> Result<String, String> {
+pub fn set_with_source(
+    text: &str,
+    path: &str,
+    value: &str,
+    source: &str,
+) -> Result<String, String> {
     let source = source.split_whitespace().collect::<Vec<_>>().join(" ");
     match locate(text, path)? {
         Found::Value(s) => {
@@ -281,22 +329,34 @@ pub fn set_with_source(text: &str, path: &str, value: &str, source: &str) -> Res
             } else {
                 match locate(&replaced, owner)? {
                     Found::Value(o) => (o.start, o.end),
-                    Found::MissingField(_) => return Err(format!("`{owner}` is not written in the scenario")),
+                    Found::MissingField(_) => {
+                        return Err(format!("`{owner}` is not written in the scenario"));
+                    }
                 }
             };
             Ok(comment_after(&replaced, start, end, &source))
         }
         Found::MissingField(body) => {
             let name = path.rsplit('.').next().unwrap_or(path);
-            let line_end = text[body.start..].find('\n').map_or(text.len(), |i| body.start + i);
+            let line_end = text[body.start..]
+                .find('\n')
+                .map_or(text.len(), |i| body.start + i);
             let indent = format!("{}    ", indentation(text, body.start));
             let rest = text[body.start..line_end].trim_start();
             let field = format!("{name}: {value}, // {source}");
             if rest.is_empty() || rest.starts_with("//") {
                 // Nothing (or a comment) follows the opening bracket: a line of its own after it.
-                Ok(format!("{}\n{indent}{field}{}", &text[..line_end], &text[line_end..]))
+                Ok(format!(
+                    "{}\n{indent}{field}{}",
+                    &text[..line_end],
+                    &text[line_end..]
+                ))
             } else {
-                Ok(format!("{}\n{indent}{field}\n{indent}{}", &text[..body.start], &text[body.start..].trim_start()))
+                Ok(format!(
+                    "{}\n{indent}{field}\n{indent}{}",
+                    &text[..body.start],
+                    &text[body.start..].trim_start()
+                ))
             }
         }
     }
@@ -321,7 +381,12 @@ fn comment_after(text: &str, start: usize, end: usize, source: &str) -> String {
         // The comment on the line (if any) is the replaced value's own.
         format!("{} // {source}{}", &text[..cut], &text[line_end..])
     } else {
-        format!("{} // {source}\n{}{}", &text[..cut], indentation(text, start), &text[cut..].trim_start())
+        format!(
+            "{} // {source}\n{}{}",
+            &text[..cut],
+            indentation(text, start),
+            &text[cut..].trim_start()
+        )
     }
 }
 
@@ -345,7 +410,10 @@ fn line_comment(text: &str, at: usize) -> Option<String> {
     let code_end = line.find("//")?;
     // Anything but punctuation between the value and the comment means the comment belongs to
     // another value on the same line.
-    if !line[..code_end].chars().all(|c| c.is_whitespace() || c == ',' || c == ')' || c == ']') {
+    if !line[..code_end]
+        .chars()
+        .all(|c| c.is_whitespace() || c == ',' || c == ')' || c == ']')
+    {
         return None;
     }
     Some(line[code_end + 2..].trim().to_string())
@@ -359,11 +427,19 @@ fn is_struct(text: &str, value: Span) -> Option<Span> {
 
 fn walk(text: &str, value: Span, path: &str, inherited: &str, out: &mut Vec<Leaf>) {
     let own = line_comment(text, value.end).unwrap_or_default();
-    let comment = if own.is_empty() { inherited.to_string() } else { own };
+    let comment = if own.is_empty() {
+        inherited.to_string()
+    } else {
+        own
+    };
     if let Some(body) = is_struct(text, value) {
         for (k, v) in fields(text, body).unwrap_or_default() {
             let name = &text[k.start..k.end];
-            let p = if path.is_empty() { name.to_string() } else { format!("{path}.{name}") };
+            let p = if path.is_empty() {
+                name.to_string()
+            } else {
+                format!("{path}.{name}")
+            };
             walk(text, v, &p, &comment, out);
         }
         return;
@@ -390,15 +466,26 @@ fn walk(text: &str, value: Span, path: &str, inherited: &str, out: &mut Vec<Leaf
         }
         one_line.push_str(code.trim());
     }
-    let value = one_line.replace(", ]", "]").replace(", )", ")").replace(",]", "]").replace(",)", ")");
-    out.push(Leaf { path: path.to_string(), value, comment });
+    let value = one_line
+        .replace(", ]", "]")
+        .replace(", )", ")")
+        .replace(",]", "]")
+        .replace(",)", ")");
+    out.push(Leaf {
+        path: path.to_string(),
+        value,
+        comment,
+    });
 }
 
 /// Every value written in the text with its path and comment, in text order. Structs (and lists
 /// of structs) are walked into; anything else (numbers, strings, distributions, lists of plain
 /// values, enum variants with positional values) is a leaf.
 pub fn leaves(text: &str) -> Vec<Leaf> {
-    let mut c = Cursor { b: text.as_bytes(), i: 0 };
+    let mut c = Cursor {
+        b: text.as_bytes(),
+        i: 0,
+    };
     // Skip RON attributes such as `#![enable(implicit_some)]`.
     loop {
         c.skip_ws();
@@ -407,7 +494,9 @@ pub fn leaves(text: &str) -> Vec<Leaf> {
         }
         c.i += text[c.i..].find('\n').map_or(text.len() - c.i, |n| n + 1);
     }
-    let Ok(root) = c.value() else { return Vec::new() };
+    let Ok(root) = c.value() else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     walk(text, root, "", "", &mut out);
     out
@@ -415,7 +504,9 @@ pub fn leaves(text: &str) -> Vec<Leaf> {
 
 /// 1-based line and column of the value at `path`, if it is written in the text.
 pub fn position(text: &str, path: &str) -> Option<(usize, usize)> {
-    let Ok(Found::Value(span)) = locate(text, path) else { return None };
+    let Ok(Found::Value(span)) = locate(text, path) else {
+        return None;
+    };
     let before = &text[..span.start];
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
@@ -440,14 +531,20 @@ mod tests {
     fn finds_and_replaces_values_at_paths() {
         assert_eq!(get(T, "fleet[1].gpus").as_deref(), Ok("8"));
         assert_eq!(get(T, "fleet[1].price").as_deref(), Ok("Pert(1, 2, 3)"));
-        assert_eq!(get(T, "energy.tariff.price_usd_per_kwh").as_deref(), Ok("0.08"));
+        assert_eq!(
+            get(T, "energy.tariff.price_usd_per_kwh").as_deref(),
+            Ok("0.08")
+        );
         assert_eq!(get(T, "energy.note").as_deref(), Ok("\"a, (b)\""));
         assert_eq!(list(T, "fleet").map(|v| v.len()), Ok(2));
         let t = set(T, "fleet[0].gpus", "128").expect("set");
         assert_eq!(get(&t, "fleet[0].gpus").as_deref(), Ok("128"));
         assert_eq!(get(&t, "fleet[1].gpus").as_deref(), Ok("8"));
         let t = set(T, "energy.tariff", "Market(preset: \"ercot-like\")").expect("set");
-        assert_eq!(get(&t, "energy.tariff").as_deref(), Ok("Market(preset: \"ercot-like\")"));
+        assert_eq!(
+            get(&t, "energy.tariff").as_deref(),
+            Ok("Market(preset: \"ercot-like\")")
+        );
     }
 
     #[test]
@@ -457,10 +554,22 @@ mod tests {
         assert_eq!(get(&t, "fleet[0].gpus").as_deref(), Ok("64"));
         let t = set(T, "empty.a", "1").expect("insert into an empty struct");
         assert_eq!(get(&t, "empty.a").as_deref(), Ok("1"));
-        assert_eq!(get(T, "fleet[5].gpus").unwrap_err(), "`fleet` has 2 items; there is no [5]");
-        assert_eq!(get(T, "energy.missing").unwrap_err(), "`energy.missing` is not written in the scenario");
-        assert_eq!(get(T, "site.name").unwrap_err(), "no field `site` in `the scenario`");
-        assert_eq!(get(T, "nothing.deeper").unwrap_err(), "no field `nothing` in `the scenario`");
+        assert_eq!(
+            get(T, "fleet[5].gpus").unwrap_err(),
+            "`fleet` has 2 items; there is no [5]"
+        );
+        assert_eq!(
+            get(T, "energy.missing").unwrap_err(),
+            "`energy.missing` is not written in the scenario"
+        );
+        assert_eq!(
+            get(T, "site.name").unwrap_err(),
+            "no field `site` in `the scenario`"
+        );
+        assert_eq!(
+            get(T, "nothing.deeper").unwrap_err(),
+            "no field `nothing` in `the scenario`"
+        );
         assert!(get(T, "fleet[x]").is_err());
         assert_eq!(get(T, "fleet[1].price.2").as_deref(), Ok("3"));
         let t = set(T, "fleet[1].price.0", "1.5").expect("set a tuple item");
@@ -471,11 +580,26 @@ mod tests {
     #[test]
     fn a_value_set_with_its_source_replaces_the_old_comment() {
         let text = "Scenario(\n    fleet: [\n        (\n            name: \"a\",\n            gpus: 4096, // the build: 512 eight-GPU servers\n        ),\n        (name: \"b\", gpus: 8, sku: \"H100-SXM\", price: Pert(1, 2, 3)), // P: tranche b\n    ],\n    energy: (tariff: Flat(price_usd_per_kwh: 0.0892)), // P: Virginia\n    site: (name: \"x\"), // E: the site\n    empty: (), // nothing\n)";
-        let source = |l: &[Leaf], p: &str| l.iter().find(|x| x.path == p).map(|x| (x.value.clone(), x.comment.clone())).unwrap_or_else(|| panic!("{p} in {l:?}"));
+        let source = |l: &[Leaf], p: &str| {
+            l.iter()
+                .find(|x| x.path == p)
+                .map(|x| (x.value.clone(), x.comment.clone()))
+                .unwrap_or_else(|| panic!("{p} in {l:?}"))
+        };
         let before = leaves(text);
-        assert_eq!(source(&before, "fleet[0].gpus").1, "the build: 512 eight-GPU servers");
+        assert_eq!(
+            source(&before, "fleet[0].gpus").1,
+            "the build: 512 eight-GPU servers"
+        );
         // Plain `set` keeps the stale comment: the reason for `set_with_source`.
-        assert_eq!(source(&leaves(&set(text, "fleet[0].gpus", "3584").expect("set")), "fleet[0].gpus").1, "the build: 512 eight-GPU servers");
+        assert_eq!(
+            source(
+                &leaves(&set(text, "fleet[0].gpus", "3584").expect("set")),
+                "fleet[0].gpus"
+            )
+            .1,
+            "the build: 512 eight-GPU servers"
+        );
         let mut t = text.to_string();
         for (path, value) in [
             ("fleet[0].gpus", "3584"),
@@ -489,28 +613,63 @@ mod tests {
             t = set_with_source(&t, path, value, &format!("set by a test:\n{path}")).expect(path);
         }
         let after = leaves(&t);
-        assert_eq!(source(&after, "fleet[0].gpus"), ("3584".into(), "set by a test: fleet[0].gpus".into()));
-        assert_eq!(source(&after, "fleet[1].gpus"), ("16".into(), "set by a test: fleet[1].gpus".into()));
+        assert_eq!(
+            source(&after, "fleet[0].gpus"),
+            ("3584".into(), "set by a test: fleet[0].gpus".into())
+        );
+        assert_eq!(
+            source(&after, "fleet[1].gpus"),
+            ("16".into(), "set by a test: fleet[1].gpus".into())
+        );
         // Set twice: the second source replaces the first.
-        assert_eq!(source(&after, "energy.tariff.price_usd_per_kwh"), ("0.11".into(), "set by a test: energy.tariff.price_usd_per_kwh".into()));
+        assert_eq!(
+            source(&after, "energy.tariff.price_usd_per_kwh"),
+            (
+                "0.11".into(),
+                "set by a test: energy.tariff.price_usd_per_kwh".into()
+            )
+        );
         // A tuple position: the distribution it belongs to carries the source.
-        assert_eq!(source(&after, "fleet[1].price"), ("Pert(1, 2.5, 3)".into(), "set by a test: fleet[1].price.1".into()));
-        assert_eq!(source(&after, "site.pue"), ("1.3".into(), "set by a test: site.pue".into()));
-        assert_eq!(source(&after, "empty.a"), ("1".into(), "set by a test: empty.a".into()));
+        assert_eq!(
+            source(&after, "fleet[1].price"),
+            (
+                "Pert(1, 2.5, 3)".into(),
+                "set by a test: fleet[1].price.1".into()
+            )
+        );
+        assert_eq!(
+            source(&after, "site.pue"),
+            ("1.3".into(), "set by a test: site.pue".into())
+        );
+        assert_eq!(
+            source(&after, "empty.a"),
+            ("1".into(), "set by a test: empty.a".into())
+        );
         // The values around keep their own sources.
         assert_eq!(source(&after, "fleet[0].name").1, "");
         assert_eq!(source(&after, "fleet[1].name").1, "P: tranche b");
-        assert_eq!(source(&after, "fleet[1].sku"), ("\"H100-SXM\"".into(), "P: tranche b".into()));
+        assert_eq!(
+            source(&after, "fleet[1].sku"),
+            ("\"H100-SXM\"".into(), "P: tranche b".into())
+        );
         assert_eq!(source(&after, "site.name").1, "E: the site");
         assert!(!t.contains("512 eight-GPU"), "{t}");
-        assert_eq!(after.len(), before.len() + 1, "site.pue added, empty.a in place of the empty struct: {t}");
+        assert_eq!(
+            after.len(),
+            before.len() + 1,
+            "site.pue added, empty.a in place of the empty struct: {t}"
+        );
     }
 
     #[test]
     fn lists_leaves_with_their_comments_and_positions() {
         let text = "Scenario(\n    name: \"x\", // the name\n    site: (\n        pue: Triangular(1.2, 1.3,\n            1.4), // E: a source\n        phases: [(name: \"a\", it_mw: 2), (name: \"b\", it_mw: 3)], // D: both phases\n    ),\n    tags: [1, 2],\n)";
         let l = leaves(text);
-        let find = |p: &str| l.iter().find(|x| x.path == p).unwrap_or_else(|| panic!("{p} in {l:?}"));
+        let find = |p: &str| {
+            l.iter()
+                .find(|x| x.path == p)
+                .unwrap_or_else(|| panic!("{p} in {l:?}"))
+        };
         assert_eq!(find("name").comment, "the name");
         assert_eq!(find("site.pue").value, "Triangular(1.2, 1.3, 1.4)");
         assert_eq!(find("site.pue").comment, "E: a source");

@@ -225,9 +225,18 @@ impl Default for Sla {
         // availability, 30 % below 99.0 %, 100 % below 95.0 %.
         Sla {
             tiers: vec![
-                SlaTier { below_availability_frac: 0.995, credit_frac: 0.10 },
-                SlaTier { below_availability_frac: 0.99, credit_frac: 0.30 },
-                SlaTier { below_availability_frac: 0.95, credit_frac: 1.0 },
+                SlaTier {
+                    below_availability_frac: 0.995,
+                    credit_frac: 0.10,
+                },
+                SlaTier {
+                    below_availability_frac: 0.99,
+                    credit_frac: 0.30,
+                },
+                SlaTier {
+                    below_availability_frac: 0.95,
+                    credit_frac: 1.0,
+                },
             ],
         }
     }
@@ -303,7 +312,10 @@ pub struct CatalogOverrides {
 impl CatalogOverrides {
     /// True when the scenario changes nothing.
     pub fn is_empty(&self) -> bool {
-        self.gpus.is_empty() && self.climates.is_empty() && self.cooling.is_empty() && self.tariffs.is_empty()
+        self.gpus.is_empty()
+            && self.climates.is_empty()
+            && self.cooling.is_empty()
+            && self.tariffs.is_empty()
     }
 }
 
@@ -414,12 +426,14 @@ pub const DEFAULT_HOURLY_MONTHS: i64 = 12;
 impl Simulation {
     /// The horizon in months (validated to be between 1 and 600).
     pub fn horizon(&self) -> u32 {
-        self.horizon_months.clamp(1, super::validate::MAX_HORIZON_MONTHS as i64) as u32
+        self.horizon_months
+            .clamp(1, super::validate::MAX_HORIZON_MONTHS as i64) as u32
     }
 
     /// Replications (validated to be between 1 and the limit).
     pub fn replication_count(&self) -> u32 {
-        self.replications.clamp(1, super::validate::MAX_REPLICATIONS as i64) as u32
+        self.replications
+            .clamp(1, super::validate::MAX_REPLICATIONS as i64) as u32
     }
 
     /// Whether replication `index` keeps its hourly flows, and for how many months.
@@ -427,7 +441,11 @@ impl Simulation {
         self.hourly_replications
             .iter()
             .any(|&r| r >= 0 && r as u64 == index)
-            .then(|| self.hourly_months.unwrap_or(DEFAULT_HOURLY_MONTHS).clamp(1, self.horizon() as i64) as u32)
+            .then(|| {
+                self.hourly_months
+                    .unwrap_or(DEFAULT_HOURLY_MONTHS)
+                    .clamp(1, self.horizon() as i64) as u32
+            })
     }
 }
 
@@ -722,7 +740,11 @@ pub enum ContractClass {
 
 impl ContractClass {
     /// Every class, in priority order.
-    pub const ALL: [ContractClass; 3] = [ContractClass::Reserved, ContractClass::OnDemand, ContractClass::Spot];
+    pub const ALL: [ContractClass; 3] = [
+        ContractClass::Reserved,
+        ContractClass::OnDemand,
+        ContractClass::Spot,
+    ];
 
     /// Lower-case name used in tables.
     pub fn label(self) -> &'static str {
@@ -962,7 +984,11 @@ pub struct Tax {
 
 impl Default for Tax {
     fn default() -> Self {
-        Tax { rate_frac: zero(), loss_carryforward: true, carryforward_cap_frac: 1.0 }
+        Tax {
+            rate_frac: zero(),
+            loss_carryforward: true,
+            carryforward_cap_frac: 1.0,
+        }
     }
 }
 
@@ -1090,7 +1116,10 @@ pub struct Simulation {
     /// Replications whose hourly energy flows (load, sources, battery, temperature, PUE) are
     /// kept and written to `hourly.parquet`; the first of them also draws the PUE and
     /// temperature chart. Empty: no hourly output and no such chart.
-    #[serde(default = "default_hourly_replications", skip_serializing_if = "is_default_hourly_replications")]
+    #[serde(
+        default = "default_hourly_replications",
+        skip_serializing_if = "is_default_hourly_replications"
+    )]
     pub hourly_replications: Vec<i64>,
     /// Months of hourly flows kept for those replications, from the start (at most the horizon;
     /// default: one year, or the horizon if shorter).

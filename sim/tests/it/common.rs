@@ -33,7 +33,12 @@ pub fn run(loaded: &LoadedScenario, seed: u64, replication: u64) -> Replication 
 
 /// A one-SKU scenario with a single hall ready at month 0 and one request class, for model tests.
 /// `mix` is the RON of the demand mix list; `extra_fleet` is appended to the fleet list.
-pub fn simple_scenario(nodes: u32, arrivals_per_day: f64, mix: &str, horizon_months: u32) -> String {
+pub fn simple_scenario(
+    nodes: u32,
+    arrivals_per_day: f64,
+    mix: &str,
+    horizon_months: u32,
+) -> String {
     format!(
         r#"Scenario(
     name: "test",
@@ -69,7 +74,9 @@ pub fn with_b200_refresh(text: &str) -> String {
 
 /// A mix of one-node on-demand requests with exponential durations of `mean_hours`.
 pub fn one_node_mix(mean_hours: f64) -> String {
-    format!("[(class: OnDemand, share_frac: 1.0, size_gpus: 8, duration: Hours(Exponential({mean_hours})), load_frac: 0.5)]")
+    format!(
+        "[(class: OnDemand, share_frac: 1.0, size_gpus: 8, duration: Hours(Exponential({mean_hours})), load_frac: 0.5)]"
+    )
 }
 
 /// Mean and standard error of a sample.

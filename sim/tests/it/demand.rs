@@ -4,9 +4,17 @@
 use super::common::{load_text, mean_se, run, simple_scenario};
 
 /// A one-class scenario on `nodes` nodes with extra demand fields spliced in.
-fn scenario(nodes: u32, arrivals_per_day: f64, mix: &str, horizon: u32, demand_extra: &str) -> String {
-    simple_scenario(nodes, arrivals_per_day, mix, horizon)
-        .replace(&format!("demand: (arrivals_per_day: {arrivals_per_day},"), &format!("demand: (arrivals_per_day: {arrivals_per_day}, {demand_extra}"))
+fn scenario(
+    nodes: u32,
+    arrivals_per_day: f64,
+    mix: &str,
+    horizon: u32,
+    demand_extra: &str,
+) -> String {
+    simple_scenario(nodes, arrivals_per_day, mix, horizon).replace(
+        &format!("demand: (arrivals_per_day: {arrivals_per_day},"),
+        &format!("demand: (arrivals_per_day: {arrivals_per_day}, {demand_extra}"),
+    )
 }
 
 const ONE_NODE_DAY: &str = "[(class: OnDemand, share_frac: 1.0, size_gpus: 8, duration: Hours(Exponential(24)), load_frac: 0.5)]";
@@ -14,14 +22,19 @@ const ONE_NODE_DAY: &str = "[(class: OnDemand, share_frac: 1.0, size_gpus: 8, du
 /// Expected arrivals: the integral of the rate, by the midpoint rule on 1-minute steps.
 fn expected_arrivals(loaded: &dcplan_sim::LoadedScenario, months: u32) -> f64 {
     let (mut engine, _) = dcplan_sim::model::build(loaded, 1, 0, &Default::default());
-    let d = engine.world.resource_mut::<dcplan_sim::model::demand::DemandState>();
+    let d = engine
+        .world
+        .resource_mut::<dcplan_sim::model::demand::DemandState>();
     let cal = &d.model.calendar;
     let mut total = 0.0;
     for m in 0..months {
         let (a, b) = (cal.month_start(m).hours(), cal.month_start(m + 1).hours());
         let steps = ((b - a) * 60.0) as usize;
         let h = (b - a) / steps as f64;
-        total += (0..steps).map(|i| d.model.rate_at(a + (i as f64 + 0.5) * h, m)).sum::<f64>() * h;
+        total += (0..steps)
+            .map(|i| d.model.rate_at(a + (i as f64 + 0.5) * h, m))
+            .sum::<f64>()
+            * h;
     }
     total
 }
@@ -29,10 +42,22 @@ fn expected_arrivals(loaded: &dcplan_sim::LoadedScenario, months: u32) -> f64 {
 fn check_arrivals(extra: &str) {
     let loaded = load_text(&scenario(4, 50.0, ONE_NODE_DAY, 24, extra));
     let expected = expected_arrivals(&loaded, 24);
-    let observed: f64 = (0..6).map(|r| run(&loaded, 11, r).months.iter().map(|m| m.requests_arrived).sum::<f64>()).sum::<f64>() / 6.0;
+    let observed: f64 = (0..6)
+        .map(|r| {
+            run(&loaded, 11, r)
+                .months
+                .iter()
+                .map(|m| m.requests_arrived)
+                .sum::<f64>()
+        })
+        .sum::<f64>()
+        / 6.0;
     // Each replication's count is Poisson with mean `expected`; the mean of 6 has variance expected / 6.
     let se = (expected / 6.0).sqrt();
-    assert!((observed - expected).abs() < 4.0 * se, "{extra}: observed {observed}, expected {expected} +- {se}");
+    assert!(
+        (observed - expected).abs() < 4.0 * se,
+        "{extra}: observed {observed}, expected {expected} +- {se}"
+    );
 }
 
 #[test]
@@ -62,7 +87,10 @@ fn arrivals_follow_regimes() {
     // standard error of the daily rate is sqrt(rate / days).
     let daily = |months: &[usize], rate: f64| {
         let count: f64 = months.iter().map(|&m| rep.months[m].requests_arrived).sum();
-        let days: f64 = months.iter().map(|&m| cal.hours_in_month(m as u32) / 24.0).sum();
+        let days: f64 = months
+            .iter()
+            .map(|&m| cal.hours_in_month(m as u32) / 24.0)
+            .sum();
         (count / days, (rate / days).sqrt())
     };
     let normal_months: Vec<usize> = (0..6).chain(18..24).collect();
@@ -85,27 +113,43 @@ fn littles_law_holds_for_on_demand_work() {
     let in_use: Vec<f64> = (0..12)
         .map(|r| {
             let rep = run(&loaded, 5, r);
-            assert_eq!(rep.months.iter().map(|m| m.requests_rejected).sum::<f64>(), 0.0);
+            assert_eq!(
+                rep.months.iter().map(|m| m.requests_rejected).sum::<f64>(),
+                0.0
+            );
             let sold: f64 = rep.months[2..].iter().map(|m| m.sold_gpu_hours).sum();
-            let hours: f64 = rep.months[2..].iter().map(|m| m.installed_gpu_hours / 1600.0).sum();
+            let hours: f64 = rep.months[2..]
+                .iter()
+                .map(|m| m.installed_gpu_hours / 1600.0)
+                .sum();
             sold / hours
         })
         .collect();
     let (mean, se) = mean_se(&in_use);
-    assert!((mean - expected).abs() < 4.0 * se, "GPUs in use {mean} +- {se}, Little's law {expected}");
+    assert!(
+        (mean - expected).abs() < 4.0 * se,
+        "GPUs in use {mean} +- {se}, Little's law {expected}"
+    );
 }
 
 #[test]
 fn no_capacity_limit_rejects_nothing_and_no_capacity_rejects_everything() {
     let big = run(&load_text(&scenario(500, 30.0, ONE_NODE_DAY, 6, "")), 1, 0);
     assert!(big.months.iter().map(|m| m.requests_arrived).sum::<f64>() > 1000.0);
-    assert_eq!(big.months.iter().map(|m| m.requests_rejected).sum::<f64>(), 0.0);
+    assert_eq!(
+        big.months.iter().map(|m| m.requests_rejected).sum::<f64>(),
+        0.0
+    );
     // The only hall is never ready: no node is ever commissioned.
-    let none = scenario(10, 30.0, ONE_NODE_DAY, 6, "").replace("it_mw: 1000.0,", "it_mw: 1000.0, ready_month: 100,");
+    let none = scenario(10, 30.0, ONE_NODE_DAY, 6, "")
+        .replace("it_mw: 1000.0,", "it_mw: 1000.0, ready_month: 100,");
     let none = run(&load_text(&none), 1, 0);
     let arrived: f64 = none.months.iter().map(|m| m.requests_arrived).sum();
     assert!(arrived > 1000.0);
-    assert_eq!(none.months.iter().map(|m| m.requests_rejected).sum::<f64>(), arrived);
+    assert_eq!(
+        none.months.iter().map(|m| m.requests_rejected).sum::<f64>(),
+        arrived
+    );
     assert_eq!(none.kpis.revenue_usd, 0.0);
 }
 
@@ -119,7 +163,10 @@ fn spot_is_preempted_before_higher_classes_are_rejected() {
         let rep = run(&loaded, 7, r);
         let sum = |f: fn(&dcplan_sim::MonthRow) -> f64| rep.months.iter().map(f).sum::<f64>();
         assert!(sum(|m| m.preemptions) > 10.0, "spot was preempted");
-        assert!(sum(|m| m.requests_rejected_spot) > 100.0, "spot fills the fleet");
+        assert!(
+            sum(|m| m.requests_rejected_spot) > 100.0,
+            "spot fills the fleet"
+        );
         // On-demand alone offers about 2 nodes of load on 10: Erlang-B blocking is about 4e-6,
         // so with preemption no on-demand request is lost.
         assert_eq!(sum(|m| m.requests_rejected_on_demand), 0.0);
@@ -130,7 +177,8 @@ fn spot_is_preempted_before_higher_classes_are_rejected() {
 #[test]
 fn a_reserved_price_stays_at_signing_while_the_market_falls() {
     // The market falls 50 % a year with shocks; one reserved contract on both nodes for 2 years.
-    let mix = "[(class: Reserved, share_frac: 1.0, size_gpus: 16, duration: Months(24), load_frac: 0.8)]";
+    let mix =
+        "[(class: Reserved, share_frac: 1.0, size_gpus: 16, duration: Months(24), load_frac: 0.8)]";
     let text = scenario(2, 20.0, mix, 18, "").replace(
         "(sku: \"H100-SXM\", on_demand_usd_per_gpu_hour: 2.0)",
         "(sku: \"H100-SXM\", on_demand_usd_per_gpu_hour: 2.0, decline_per_year_frac: 0.5, volatility_per_month: 0.1)",
@@ -138,10 +186,20 @@ fn a_reserved_price_stays_at_signing_while_the_market_falls() {
     let rep = run(&load_text(&text), 9, 0);
     let signed = 2.0 * (1.0 - 0.25);
     for m in &rep.months[1..] {
-        assert!((m.realized_price_usd_per_gpu_hour - signed).abs() < 1e-9, "month {}: {}", m.month, m.realized_price_usd_per_gpu_hour);
+        assert!(
+            (m.realized_price_usd_per_gpu_hour - signed).abs() < 1e-9,
+            "month {}: {}",
+            m.month,
+            m.realized_price_usd_per_gpu_hour
+        );
     }
     let market = &rep.market_prices[0];
-    assert!(market[17] < 0.6 * market[0], "the market moved: {} -> {}", market[0], market[17]);
+    assert!(
+        market[17] < 0.6 * market[0],
+        "the market moved: {} -> {}",
+        market[0],
+        market[17]
+    );
 }
 
 #[test]
@@ -155,23 +213,33 @@ fn term_contracts_renew_at_the_then_market_price() {
     let rep = run(&load_text(&text), 9, 0);
     let renewals: f64 = rep.months.iter().map(|m| m.renewals).sum();
     assert!(renewals >= 3.0, "{renewals}");
-    assert_eq!(rep.months.iter().map(|m| m.churned_contracts).sum::<f64>(), 0.0);
+    assert_eq!(
+        rep.months.iter().map(|m| m.churned_contracts).sum::<f64>(),
+        0.0
+    );
     // Later months bill less per GPU-hour than the first: each renewal re-prices to the market.
-    assert!(rep.months[11].realized_price_usd_per_gpu_hour < 0.8 * rep.months[1].realized_price_usd_per_gpu_hour);
+    assert!(
+        rep.months[11].realized_price_usd_per_gpu_hour
+            < 0.8 * rep.months[1].realized_price_usd_per_gpu_hour
+    );
 }
 
 #[test]
 fn anchors_wait_for_capacity_and_prepay_at_signing() {
     // A 12-month anchor for both nodes signed at month 0; the hall is ready at month 2.
     let anchor = r#"anchors: [(name: "lab", sku: "H100-SXM", gpus: 16, duration: Months(12), price_usd_per_gpu_hour: 1.8, load_frac: 0.9, prepay_frac: 0.25)],"#;
-    let text = scenario(2, 0.0, ONE_NODE_DAY, 12, anchor).replace("it_mw: 1000.0,", "it_mw: 1000.0, ready_month: 2,");
+    let text = scenario(2, 0.0, ONE_NODE_DAY, 12, anchor)
+        .replace("it_mw: 1000.0,", "it_mw: 1000.0, ready_month: 2,");
     let rep = run(&load_text(&text), 1, 0);
     let value = 1.8 * 16.0 * 12.0 * 730.0;
     assert!((rep.months[0].prepayments_usd - 0.25 * value).abs() < 1e-6);
     assert_eq!(rep.months[1].sold_gpu_hours, 0.0);
     assert!(rep.months[2].sold_gpu_hours > 0.0);
     assert!((rep.months[3].revenue_reserved_usd - 1.8 * rep.months[3].sold_gpu_hours).abs() < 1e-6);
-    assert!((rep.months[3].prepaid_revenue_usd - 0.25 * rep.months[3].revenue_reserved_usd).abs() < 1e-6);
+    assert!(
+        (rep.months[3].prepaid_revenue_usd - 0.25 * rep.months[3].revenue_reserved_usd).abs()
+            < 1e-6
+    );
 }
 
 #[test]
@@ -182,9 +250,16 @@ fn arrivals_keep_their_rate_at_high_rates() {
     // standard errors; at 200,000 a day, 24 %).
     let loaded = load_text(&scenario(1, 48_000.0, ONE_NODE_DAY, 1, ""));
     let expected = expected_arrivals(&loaded, 1);
-    let observed: f64 = run(&loaded, 3, 0).months.iter().map(|m| m.requests_arrived).sum();
+    let observed: f64 = run(&loaded, 3, 0)
+        .months
+        .iter()
+        .map(|m| m.requests_arrived)
+        .sum();
     let se = expected.sqrt();
-    assert!((observed - expected).abs() < 4.0 * se, "observed {observed}, expected {expected} +- {se}");
+    assert!(
+        (observed - expected).abs() < 4.0 * se,
+        "observed {observed}, expected {expected} +- {se}"
+    );
 }
 
 #[test]
@@ -194,14 +269,23 @@ fn the_arrival_process_is_exact_at_the_highest_rate_validation_allows() {
     // n-th arrival at a Gamma(n, rate) time: mean n / rate, standard error sqrt(n) / rate.
     let loaded = load_text(&scenario(1, 1e7, ONE_NODE_DAY, 1, ""));
     let (mut engine, _) = dcplan_sim::model::build(&loaded, 1, 0, &Default::default());
-    let d = engine.world.resource_mut::<dcplan_sim::model::demand::DemandState>();
+    let d = engine
+        .world
+        .resource_mut::<dcplan_sim::model::demand::DemandState>();
     let rate_per_hour = 1e7 / 24.0;
     let mut rng = dcplan_sim::rng::stream_rng(1, 0, dcplan_sim::rng::Stream::Demand);
     let n = 1_000_000;
     let mut at = (0.0, 0);
     for _ in 0..n {
-        at = d.model.next_arrival(at.0, at.1, &mut rng).expect("within the month");
+        at = d
+            .model
+            .next_arrival(at.0, at.1, &mut rng)
+            .expect("within the month");
     }
     let (mean, se) = (n as f64 / rate_per_hour, (n as f64).sqrt() / rate_per_hour);
-    assert!((at.0 - mean).abs() < 4.0 * se, "arrival {n} at {} h, expected {mean} +- {se}", at.0);
+    assert!(
+        (at.0 - mean).abs() < 4.0 * se,
+        "arrival {n} at {} h, expected {mean} +- {se}",
+        at.0
+    );
 }

@@ -8,7 +8,12 @@ use super::common::load;
 /// Every number of a replication as raw bits, so that equality means bit-identical.
 fn bits(r: &Replication) -> Vec<u64> {
     let mut v: Vec<u64> = vec![r.index, r.events];
-    v.extend(r.kpis.values().iter().map(|x| x.map_or(u64::MAX, f64::to_bits)));
+    v.extend(
+        r.kpis
+            .values()
+            .iter()
+            .map(|x| x.map_or(u64::MAX, f64::to_bits)),
+    );
     for m in &r.months {
         v.extend(m.values().iter().map(|x| x.map_or(u64::MAX, f64::to_bits)));
     }
@@ -18,7 +23,12 @@ fn bits(r: &Replication) -> Vec<u64> {
 
 fn run_with(threads: usize, seed: u64, reps: std::ops::Range<u64>) -> Vec<Vec<u64>> {
     let loaded = load("tiny.ron");
-    let config = RunConfig { seed, replications: reps, threads, options: ReplicationOptions::default() };
+    let config = RunConfig {
+        seed,
+        replications: reps,
+        threads,
+        options: ReplicationOptions::default(),
+    };
     let out = dcplan_sim::run(&loaded, &config, &|| {}).expect("runs");
     assert!(out.failures.is_empty());
     out.replications.iter().map(bits).collect()

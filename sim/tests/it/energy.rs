@@ -41,7 +41,10 @@ fn meter_hourly_energy_matches_brute_force_for_random_steps() {
     for h in 0..hours {
         let exact = meter.hour_it_kwh()[h as usize];
         let brute = brute_force_hour(&segments, h);
-        assert!((exact - brute).abs() <= 1e-9 * brute.abs().max(1e-300), "hour {h}: {exact} vs {brute}");
+        assert!(
+            (exact - brute).abs() <= 1e-9 * brute.abs().max(1e-300),
+            "hour {h}: {exact} vs {brute}"
+        );
     }
 }
 
@@ -56,7 +59,12 @@ fn replication_energy_matches_brute_force_from_its_power_trace() {
     let cal = dcplan_sim::time::Calendar::new(calendar, 4);
     let events = engine.run_until(cal.end());
     assert!(events > 10_000, "{events} events");
-    let segments = engine.world.resource::<Meter>().trace().expect("tracing").to_vec();
+    let segments = engine
+        .world
+        .resource::<Meter>()
+        .trace()
+        .expect("tracing")
+        .to_vec();
     let rows = engine.world.resource::<Ledger>().rows.clone();
     assert_eq!(rows.len(), 4);
     for (m, row) in rows.iter().enumerate() {
@@ -64,17 +72,27 @@ fn replication_energy_matches_brute_force_from_its_power_trace() {
         let h1 = cal.month_start(m as u32 + 1).hour_index();
         let it_kwh: f64 = (h0..h1).map(|h| brute_force_hour(&segments, h)).sum();
         let rel = (row.it_mwh * 1000.0 - it_kwh).abs() / it_kwh;
-        assert!(rel < 1e-9, "month {m}: {} MWh vs brute force {} MWh", row.it_mwh, it_kwh / 1000.0);
+        assert!(
+            rel < 1e-9,
+            "month {m}: {} MWh vs brute force {} MWh",
+            row.it_mwh,
+            it_kwh / 1000.0
+        );
         // Fixed PUE 1.25 and a flat 0.08 USD/kWh tariff.
         assert!((row.facility_mwh - 1.25 * row.it_mwh).abs() <= 1e-9 * row.facility_mwh);
-        assert!((row.energy_cost_usd - 80.0 * row.facility_mwh).abs() <= 1e-9 * row.energy_cost_usd);
+        assert!(
+            (row.energy_cost_usd - 80.0 * row.facility_mwh).abs() <= 1e-9 * row.energy_cost_usd
+        );
     }
 }
 
 mod supply {
     use dcplan_sim::catalog::Catalog;
     use dcplan_sim::energy::cooling::CoolingPreset;
-    use dcplan_sim::energy::dispatch::{BatterySpec, DispatchState, EnergySpec, Facility, GasSpec, HourFlows, HourIn, PpaSpec, dispatch_month};
+    use dcplan_sim::energy::dispatch::{
+        BatterySpec, DispatchState, EnergySpec, Facility, GasSpec, HourFlows, HourIn, PpaSpec,
+        dispatch_month,
+    };
     use dcplan_sim::energy::weather::{HourWeather, WeatherGen};
     use dcplan_sim::scenario::{BatteryDispatch, GasMode, Settlement};
     use rand::{Rng, SeedableRng};
@@ -102,18 +120,24 @@ mod supply {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
         (0..744)
             .map(|i| {
-                let u = |rng: &mut rand_chacha::ChaCha8Rng| (rng.next_u64() % 10_000) as f64 / 10_000.0;
+                let u =
+                    |rng: &mut rand_chacha::ChaCha8Rng| (rng.next_u64() % 10_000) as f64 / 10_000.0;
                 HourIn {
                     it_kwh: 5_000.0 + 10_000.0 * u(&mut rng),
                     capacity_kw: 20_000.0,
                     revenue_usd: 30_000.0,
                     weather: HourWeather {
                         temperature_c: 10.0 + 20.0 * u(&mut rng),
-                        solar_cf: if (6..18).contains(&(i % 24)) { u(&mut rng) } else { 0.0 },
+                        solar_cf: if (6..18).contains(&(i % 24)) {
+                            u(&mut rng)
+                        } else {
+                            0.0
+                        },
                         wind_cf: u(&mut rng),
                         grid_gco2_per_kwh: 350.0,
                     },
-                    grid_usd_per_kwh: 0.02 + 0.1 * u(&mut rng) - if i % 50 == 0 { 0.05 } else { 0.0 },
+                    grid_usd_per_kwh: 0.02 + 0.1 * u(&mut rng)
+                        - if i % 50 == 0 { 0.05 } else { 0.0 },
                     market_usd_per_kwh: 0.01 + 0.08 * u(&mut rng),
                 }
             })
@@ -122,15 +146,31 @@ mod supply {
 
     #[test]
     fn energy_is_conserved_every_hour_and_the_battery_stays_in_bounds() {
-        let air = Catalog::builtin().cooling_preset("air-economizer").expect("preset").clone();
+        let air = Catalog::builtin()
+            .cooling_preset("air-economizer")
+            .expect("preset")
+            .clone();
         for (dispatch, gas_mode, settlement) in [
-            (BatteryDispatch::PriceArbitrage, GasMode::GridParallel, Settlement::Physical),
-            (BatteryDispatch::PeakShaving(0.8), GasMode::Islanded, Settlement::Virtual),
+            (
+                BatteryDispatch::PriceArbitrage,
+                GasMode::GridParallel,
+                Settlement::Physical,
+            ),
+            (
+                BatteryDispatch::PeakShaving(0.8),
+                GasMode::Islanded,
+                Settlement::Virtual,
+            ),
         ] {
             let mut s = spec(Facility::Cooling(air.clone()));
             s.solar_kw = 15_000.0;
             s.wind_kw = 5_000.0;
-            s.ppa = Some(PpaSpec { strike_usd_per_kwh: 0.05, profile: 0, kw: 10_000.0, settlement });
+            s.ppa = Some(PpaSpec {
+                strike_usd_per_kwh: 0.05,
+                profile: 0,
+                kw: 10_000.0,
+                settlement,
+            });
             s.battery = Some(BatterySpec {
                 capacity_kwh: 40_000.0,
                 power_kw: 10_000.0,
@@ -140,19 +180,35 @@ mod supply {
                 replacement_usd: 1e6,
                 dispatch: dispatch.clone(),
             });
-            s.gas = Some(GasSpec { kw: 4_000.0, heat_rate_btu_per_kwh: 7_000.0, marginal_usd_per_kwh: 0.04, mode: gas_mode });
+            s.gas = Some(GasSpec {
+                kw: 4_000.0,
+                heat_rate_btu_per_kwh: 7_000.0,
+                marginal_usd_per_kwh: 0.04,
+                mode: gas_mode,
+            });
             let mut state = DispatchState::default();
             let mut flows: Vec<HourFlows> = Vec::new();
             let m = dispatch_month(&s, &mut state, &hours(5), Some(&mut flows));
             assert_eq!(flows.len(), 744);
             for (i, f) in flows.iter().enumerate() {
                 let supply = f.grid + f.ppa + f.solar + f.wind + f.gas + f.discharge - f.charge;
-                assert!((f.load - supply).abs() <= 1e-9 * f.load, "{dispatch:?} hour {i}: load {} vs supply {supply}", f.load);
-                assert!(f.soc >= -1e-9 && f.soc <= 40_000.0 + 1e-9, "hour {i}: soc {}", f.soc);
+                assert!(
+                    (f.load - supply).abs() <= 1e-9 * f.load,
+                    "{dispatch:?} hour {i}: load {} vs supply {supply}",
+                    f.load
+                );
+                assert!(
+                    f.soc >= -1e-9 && f.soc <= 40_000.0 + 1e-9,
+                    "hour {i}: soc {}",
+                    f.soc
+                );
                 assert!(f.grid >= 0.0 && f.export >= 0.0 && f.charge >= 0.0 && f.discharge >= 0.0);
                 assert!(f.pue >= 1.0);
             }
-            assert!(m.discharge_kwh > 0.0 && m.charge_kwh > 0.0, "{dispatch:?}: the battery was used");
+            assert!(
+                m.discharge_kwh > 0.0 && m.charge_kwh > 0.0,
+                "{dispatch:?}: the battery was used"
+            );
         }
     }
 
@@ -172,15 +228,36 @@ mod supply {
     #[test]
     fn a_virtual_ppa_settles_market_minus_strike_times_volume() {
         let mut s = spec(Facility::FixedPue(1.2));
-        s.ppa = Some(PpaSpec { strike_usd_per_kwh: 0.045, profile: 2, kw: 8_000.0, settlement: Settlement::Virtual });
+        s.ppa = Some(PpaSpec {
+            strike_usd_per_kwh: 0.045,
+            profile: 2,
+            kw: 8_000.0,
+            settlement: Settlement::Virtual,
+        });
         let h = hours(3);
         let with = dispatch_month(&s, &mut DispatchState::default(), &h, None);
-        let without = dispatch_month(&spec(Facility::FixedPue(1.2)), &mut DispatchState::default(), &h, None);
-        let settlement: f64 = h.iter().map(|x| (x.market_usd_per_kwh - 0.045) * 8_000.0).sum();
+        let without = dispatch_month(
+            &spec(Facility::FixedPue(1.2)),
+            &mut DispatchState::default(),
+            &h,
+            None,
+        );
+        let settlement: f64 = h
+            .iter()
+            .map(|x| (x.market_usd_per_kwh - 0.045) * 8_000.0)
+            .sum();
         // The buyer receives (market - strike) x volume, so its cost falls by exactly that.
-        assert!((without.cost_usd - with.cost_usd - settlement).abs() < 1e-6, "{} vs {}", without.cost_usd - with.cost_usd, settlement);
+        assert!(
+            (without.cost_usd - with.cost_usd - settlement).abs() < 1e-6,
+            "{} vs {}",
+            without.cost_usd - with.cost_usd,
+            settlement
+        );
         assert!((with.ppa_usd + settlement).abs() < 1e-6);
-        assert_eq!(with.grid_kwh, without.grid_kwh, "a virtual PPA delivers no energy");
+        assert_eq!(
+            with.grid_kwh, without.grid_kwh,
+            "a virtual PPA delivers no energy"
+        );
     }
 
     #[test]
@@ -194,7 +271,10 @@ mod supply {
         assert_eq!(m.capped_hours, over.len() as f64);
         let curtailed: f64 = over.iter().map(|x| x.it_kwh - 15_000.0 / 1.25).sum();
         assert!((m.curtailed_it_kwh - curtailed).abs() < 1e-6);
-        let lost: f64 = over.iter().map(|x| x.revenue_usd * (1.0 - 12_000.0 / x.it_kwh)).sum();
+        let lost: f64 = over
+            .iter()
+            .map(|x| x.revenue_usd * (1.0 - 12_000.0 / x.it_kwh))
+            .sum();
         assert!((m.revenue_lost_usd - lost).abs() < 1e-6);
         assert!((m.peak_grid_kw - 15_000.0).abs() < 1e-6);
     }
@@ -205,7 +285,12 @@ mod supply {
         let mut weather = WeatherGen::new(cat.climate(climate).expect("climate").clone(), None);
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(17);
         let year = weather.hours(0, 8760, &mut rng);
-        let (it, fac) = year.iter().fold((0.0, 0.0), |(it, fac), w| (it + 700.0, fac + preset.facility_kwh(700.0, 1000.0, w.temperature_c)));
+        let (it, fac) = year.iter().fold((0.0, 0.0), |(it, fac), w| {
+            (
+                it + 700.0,
+                fac + preset.facility_kwh(700.0, 1000.0, w.temperature_c),
+            )
+        });
         fac / it
     }
 
@@ -216,7 +301,12 @@ mod supply {
             for climate in &cat.climates {
                 let pue = annual_pue(preset, &climate.name);
                 let (lo, hi) = preset.range_pue;
-                assert!(pue >= lo && pue <= hi, "{} in {}: annual PUE {pue:.3} outside {lo}-{hi}", preset.name, climate.name);
+                assert!(
+                    pue >= lo && pue <= hi,
+                    "{} in {}: annual PUE {pue:.3} outside {lo}-{hi}",
+                    preset.name,
+                    climate.name
+                );
                 assert!(pue >= 1.0);
             }
         }
@@ -233,7 +323,12 @@ mod supply {
         let cat = Catalog::builtin();
         let mut weather = WeatherGen::new(cat.climate(climate).expect("climate").clone(), None);
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(17);
-        weather.hours(0, 8760, &mut rng).iter().map(|w| preset.water_l_per_kwh(w.temperature_c)).sum::<f64>() / 8760.0
+        weather
+            .hours(0, 8760, &mut rng)
+            .iter()
+            .map(|w| preset.water_l_per_kwh(w.temperature_c))
+            .sum::<f64>()
+            / 8760.0
     }
 
     #[test]
@@ -241,18 +336,37 @@ mod supply {
         let cat = Catalog::builtin();
         for dry in ["direct-liquid", "immersion"] {
             let p = cat.cooling_preset(dry).expect("preset");
-            assert!(cat.climates.iter().all(|c| annual_wue(p, &c.name) == 0.0), "{dry} uses dry coolers");
+            assert!(
+                cat.climates.iter().all(|c| annual_wue(p, &c.name) == 0.0),
+                "{dry} uses dry coolers"
+            );
         }
         let air = cat.cooling_preset("air-economizer").expect("air");
         let w = air.water.as_ref().expect("evaporative assist");
-        assert_eq!(air.water_l_per_kwh(w.above_c - 5.0), 0.0, "no evaporation in cool hours");
+        assert_eq!(
+            air.water_l_per_kwh(w.above_c - 5.0),
+            0.0,
+            "no evaporation in cool hours"
+        );
         assert!((air.water_l_per_kwh(w.above_c + 2.0) - 2.0 * w.l_per_kwh_per_c).abs() < 1e-12);
         assert_eq!(air.water_l_per_kwh(200.0), w.max_l_per_kwh, "capped");
         // Evaporating all the heat takes 1.6 L/kWh; the cap adds blowdown to that, no more than double.
-        assert!(w.max_l_per_kwh >= dcplan_sim::energy::cooling::EVAPORATION_L_PER_KWH && w.max_l_per_kwh <= 2.0 * 1.6);
+        assert!(
+            w.max_l_per_kwh >= dcplan_sim::energy::cooling::EVAPORATION_L_PER_KWH
+                && w.max_l_per_kwh <= 2.0 * 1.6
+        );
         // Warmer climates use more water; temperate Northern Virginia lands within half of Meta's
         // published fleet WUE of 0.26 L/kWh (2023 sustainability report).
-        let by_climate: Vec<f64> = ["nordics", "northern-virginia", "texas", "arizona", "singapore"].iter().map(|c| annual_wue(air, c)).collect();
+        let by_climate: Vec<f64> = [
+            "nordics",
+            "northern-virginia",
+            "texas",
+            "arizona",
+            "singapore",
+        ]
+        .iter()
+        .map(|c| annual_wue(air, c))
+        .collect();
         assert!(by_climate.windows(2).all(|p| p[0] < p[1]), "{by_climate:?}");
         assert!((0.13..=0.39).contains(&by_climate[1]), "{by_climate:?}");
     }
@@ -262,7 +376,10 @@ mod supply {
 fn monthly_water_is_the_sum_of_the_hours_and_a_fixed_pue_reports_none() {
     let loaded = dcplan_sim::load_default().expect("default scenario");
     let r = dcplan_sim::model::run_replication(&loaded, 5, 0, &ReplicationOptions::default());
-    let air = loaded.catalog.cooling_preset("air-economizer").expect("air");
+    let air = loaded
+        .catalog
+        .cooling_preset("air-economizer")
+        .expect("air");
     assert_eq!(r.hourly.len(), 8760, "replication 0 keeps a year of hours");
     let cal = dcplan_sim::time::Calendar::new(loaded.scenario.simulation.start, 12);
     let mut start = 0;
@@ -272,11 +389,18 @@ fn monthly_water_is_the_sum_of_the_hours_and_a_fixed_pue_reports_none() {
         start += n;
         let litres: f64 = month.iter().map(|h| h.water_l).sum();
         let want = r.months[m].water_m3 * 1000.0;
-        assert!((litres - want).abs() <= 1e-9 * want.max(1.0), "month {m}: {litres} L hourly vs {want} L monthly");
+        assert!(
+            (litres - want).abs() <= 1e-9 * want.max(1.0),
+            "month {m}: {litres} L hourly vs {want} L monthly"
+        );
         for h in month.iter().filter(|h| h.load > 0.0) {
             // Water follows the hour's IT energy (facility / PUE) and outdoor temperature.
             let expect = air.water_l_per_kwh(h.temperature_c) * h.load / h.pue;
-            assert!((h.water_l - expect).abs() <= 1e-9 * expect.max(1e-9), "{} vs {expect}", h.water_l);
+            assert!(
+                (h.water_l - expect).abs() <= 1e-9 * expect.max(1e-9),
+                "{} vs {expect}",
+                h.water_l
+            );
         }
     }
     let total: f64 = r.months.iter().map(|m| m.water_m3).sum();

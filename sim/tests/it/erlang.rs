@@ -20,7 +20,12 @@ fn check_blocking(nodes: u32, offered_load: f64, replications: u64) {
     let mean_hours = 24.0;
     // Offered load A = arrival rate x mean holding time; arrivals per day = A / mean days.
     let arrivals_per_day = offered_load * 24.0 / mean_hours;
-    let loaded = load_text(&simple_scenario(nodes, arrivals_per_day, &one_node_mix(mean_hours), 13));
+    let loaded = load_text(&simple_scenario(
+        nodes,
+        arrivals_per_day,
+        &one_node_mix(mean_hours),
+        13,
+    ));
     // One blocking fraction per replication, skipping the first month (the system starts empty),
     // so the replications are independent and the standard error is honest despite correlation
     // between requests inside a replication.
@@ -40,7 +45,10 @@ fn check_blocking(nodes: u32, offered_load: f64, replications: u64) {
         "c = {nodes}, A = {offered_load}: simulated blocking {mean:.5} +- {se:.5}, Erlang-B {expected:.5}"
     );
     // The test has power: the standard error is small relative to the blocking itself.
-    assert!(se < 0.1 * expected, "standard error {se} too large to test anything");
+    assert!(
+        se < 0.1 * expected,
+        "standard error {se} too large to test anything"
+    );
 }
 
 #[test]

@@ -10,8 +10,13 @@ use super::common::{load_text, run, simple_scenario};
 fn capex_depreciation_and_cash_without_demand() {
     // 2 nodes of 8 GPUs at $30k per GPU and $40k network per node; a 1,000 MW hall at $10M/MW
     // would dwarf everything, so use the ledger's own numbers: no demand, no opex inputs.
-    let text = simple_scenario(2, 0.0, "[(class: OnDemand, share_frac: 1.0, size_gpus: 8, duration: Hours(1), load_frac: 0.5)]", 24)
-        .replace("it_mw: 1000.0", "it_mw: 0.5");
+    let text = simple_scenario(
+        2,
+        0.0,
+        "[(class: OnDemand, share_frac: 1.0, size_gpus: 8, duration: Hours(1), load_frac: 0.5)]",
+        24,
+    )
+    .replace("it_mw: 1000.0", "it_mw: 0.5");
     let loaded = load_text(&text);
     let rep = run(&loaded, 1, 0);
     let gpu_capex = 16.0 * 30_000.0;
@@ -24,11 +29,18 @@ fn capex_depreciation_and_cash_without_demand() {
     // Straight line: servers over 60 months, network over 48, facility over 240.
     let dep = gpu_capex / 60.0 + network_capex / 48.0 + facility_capex / 240.0;
     for m in &rep.months {
-        assert!((m.depreciation_usd - dep).abs() < 1e-6, "month {}: {}", m.month, m.depreciation_usd);
+        assert!(
+            (m.depreciation_usd - dep).abs() < 1e-6,
+            "month {}: {}",
+            m.month,
+            m.depreciation_usd
+        );
         assert_eq!(m.revenue_usd, 0.0);
     }
     // Book value after 24 months.
-    let book = gpu_capex * (1.0 - 24.0 / 60.0) + network_capex * (1.0 - 24.0 / 48.0) + facility_capex * (1.0 - 24.0 / 240.0);
+    let book = gpu_capex * (1.0 - 24.0 / 60.0)
+        + network_capex * (1.0 - 24.0 / 48.0)
+        + facility_capex * (1.0 - 24.0 / 240.0);
     let last = rep.months.last().expect("24 months");
     assert!((last.book_value_usd - book).abs() < 1e-6);
     // Cash is capex plus energy of idle nodes; NPV adds the book value as terminal value.
@@ -45,13 +57,18 @@ fn capex_depreciation_and_cash_without_demand() {
 #[test]
 fn revenue_of_a_reserved_contract_is_price_times_gpu_hours() {
     // One reserved contract of 2 nodes for 3 months arrives almost surely in the first hours.
-    let mix = "[(class: Reserved, share_frac: 1.0, size_gpus: 16, duration: Months(3), load_frac: 1.0)]";
+    let mix =
+        "[(class: Reserved, share_frac: 1.0, size_gpus: 16, duration: Months(3), load_frac: 1.0)]";
     let loaded = load_text(&simple_scenario(2, 50.0, mix, 2));
     let rep = run(&loaded, 3, 0);
     let m0 = &rep.months[0];
     // Reserved price is 2.0 x (1 - 0.25) = 1.5 per GPU-hour; 16 GPUs sold for every hour after placement.
     assert!((m0.revenue_reserved_usd - 1.5 * m0.sold_gpu_hours).abs() < 1e-6);
-    assert!(m0.sold_gpu_hours > 16.0 * (744.0 - 2.0), "{}", m0.sold_gpu_hours);
+    assert!(
+        m0.sold_gpu_hours > 16.0 * (744.0 - 2.0),
+        "{}",
+        m0.sold_gpu_hours
+    );
     assert!((rep.months[1].sold_gpu_hours - 16.0 * 672.0).abs() < 1e-6);
     assert_eq!(m0.revenue_on_demand_usd, 0.0);
 }
@@ -94,24 +111,52 @@ fn the_ledger_identities_hold_every_month() {
     let mut cash = 0.0;
     let mut debt = 0.0;
     for r in &rep.months {
-        let fcf = r.ebitda_usd + r.prepayments_usd - r.prepaid_revenue_usd - r.capex_usd + r.resale_usd;
+        let fcf =
+            r.ebitda_usd + r.prepayments_usd - r.prepaid_revenue_usd - r.capex_usd + r.resale_usd;
         assert!((r.fcf_usd - fcf).abs() < tol(fcf), "month {}: fcf", r.month);
         let change = r.fcf_usd + r.debt_drawn_usd - r.debt_service_usd - r.tax_usd;
-        assert!((r.cash_usd - (cash + change)).abs() < tol(r.cash_usd), "month {}: cash", r.month);
+        assert!(
+            (r.cash_usd - (cash + change)).abs() < tol(r.cash_usd),
+            "month {}: cash",
+            r.month
+        );
         cash = r.cash_usd;
-        assert!((r.debt_service_usd - (r.interest_usd + r.principal_usd)).abs() < tol(r.debt_service_usd));
-        assert!((r.debt_outstanding_usd - (debt + r.debt_drawn_usd - r.principal_usd)).abs() < tol(r.debt_outstanding_usd), "month {}: debt", r.month);
+        assert!(
+            (r.debt_service_usd - (r.interest_usd + r.principal_usd)).abs()
+                < tol(r.debt_service_usd)
+        );
+        assert!(
+            (r.debt_outstanding_usd - (debt + r.debt_drawn_usd - r.principal_usd)).abs()
+                < tol(r.debt_outstanding_usd),
+            "month {}: debt",
+            r.month
+        );
         debt = r.debt_outstanding_usd;
-        assert!((r.net_income_usd - (r.ebit_usd - r.interest_usd - r.tax_usd)).abs() < tol(r.net_income_usd));
-        assert!((r.ebit_usd - (r.ebitda_usd - r.depreciation_usd + r.gain_on_sale_usd)).abs() < tol(r.ebit_usd));
+        assert!(
+            (r.net_income_usd - (r.ebit_usd - r.interest_usd - r.tax_usd)).abs()
+                < tol(r.net_income_usd)
+        );
+        assert!(
+            (r.ebit_usd - (r.ebitda_usd - r.depreciation_usd + r.gain_on_sale_usd)).abs()
+                < tol(r.ebit_usd)
+        );
         assert!((r.ebitda_usd - (r.revenue_usd - r.opex_usd)).abs() < tol(r.ebitda_usd));
     }
     // Both loans were used and the facility was paid in six construction draws.
-    assert!(rep.months.iter().filter(|r| r.capex_facility_usd > 0.0).count() == 6);
+    assert!(
+        rep.months
+            .iter()
+            .filter(|r| r.capex_facility_usd > 0.0)
+            .count()
+            == 6
+    );
     assert!(rep.months.iter().map(|r| r.debt_drawn_usd).sum::<f64>() > 0.0);
     let k = &rep.kpis;
     assert!(k.min_dscr.is_some() && k.equity_irr_frac.is_some());
-    assert!(k.ebitda_margin_frac > k.operating_margin_frac && k.operating_margin_frac > k.net_margin_frac);
+    assert!(
+        k.ebitda_margin_frac > k.operating_margin_frac
+            && k.operating_margin_frac > k.net_margin_frac
+    );
 }
 
 #[test]
@@ -123,9 +168,15 @@ fn each_loan_is_repaid_exactly_at_its_tenor() {
     let ledger = engine.world.resource::<Ledger>();
     for (loan, tenor) in ledger.loan_balances.iter().zip([30usize, 40]) {
         // T monthly payments after the month of the first draw: the last one T months after it.
-        let first = loan.iter().position(|b| *b > 0.0).expect("the loan was drawn");
+        let first = loan
+            .iter()
+            .position(|b| *b > 0.0)
+            .expect("the loan was drawn");
         let maturity = first + tenor;
-        assert!(loan[maturity - 1] > 0.0, "still owed the month before maturity");
+        assert!(
+            loan[maturity - 1] > 0.0,
+            "still owed the month before maturity"
+        );
         assert_eq!(loan[maturity], 0.0, "repaid at maturity");
         assert!(loan[maturity..].iter().all(|b| *b == 0.0));
     }
@@ -138,7 +189,10 @@ fn an_annuity_pays_level_instalments_after_its_grace_period() {
     // 0 with a 70 % loan at 12 %/yr (nominal, compounded monthly: 1 % a month) over 24 monthly
     // payments, the first 4 of them interest only, the other 20 level.
     let text = financed_scenario(1.0)
-        .replace("tenor_months: 30, grace_months: 3", "tenor_months: 24, grace_months: 4")
+        .replace(
+            "tenor_months: 30, grace_months: 3",
+            "tenor_months: 24, grace_months: 4",
+        )
         .replace("rate_frac: 0.1,", "rate_frac: 0.12,")
         .replace("retire_after_months: 36", "retire_after_months: 60")
         .replace("gpus: 160", "gpus: 16");
@@ -148,17 +202,44 @@ fn an_annuity_pays_level_instalments_after_its_grace_period() {
     let principal = 0.7 * (16.0 * 30_000.0 + 2.0 * 40_000.0);
     let payment = principal * r / (1.0 - (1.0 + r).powi(-20));
     // The hall loan is linear; isolate the GPU loan by subtracting the hall loan's service.
-    let hall_only = run(&load_text(&text.replace("financing: \"gpu-loan\",", "")), 4, 0);
-    let gpu_service: Vec<f64> = rep.months.iter().zip(&hall_only.months).map(|(a, b)| a.debt_service_usd - b.debt_service_usd).collect();
-    let first = rep.months.iter().position(|m| m.debt_drawn_usd - hall_only.months[m.month as usize].debt_drawn_usd > 0.0).expect("drawn");
-    assert!(gpu_service[first].abs() < 1e-9, "nothing is owed in the month of the draw");
+    let hall_only = run(
+        &load_text(&text.replace("financing: \"gpu-loan\",", "")),
+        4,
+        0,
+    );
+    let gpu_service: Vec<f64> = rep
+        .months
+        .iter()
+        .zip(&hall_only.months)
+        .map(|(a, b)| a.debt_service_usd - b.debt_service_usd)
+        .collect();
+    let first = rep
+        .months
+        .iter()
+        .position(|m| m.debt_drawn_usd - hall_only.months[m.month as usize].debt_drawn_usd > 0.0)
+        .expect("drawn");
+    assert!(
+        gpu_service[first].abs() < 1e-9,
+        "nothing is owed in the month of the draw"
+    );
     for k in 1..=4 {
-        assert!((gpu_service[first + k] - principal * r).abs() < 1e-6, "payment {k}: interest only, {}", gpu_service[first + k]);
+        assert!(
+            (gpu_service[first + k] - principal * r).abs() < 1e-6,
+            "payment {k}: interest only, {}",
+            gpu_service[first + k]
+        );
     }
     for k in 5..=24 {
-        assert!((gpu_service[first + k] - payment).abs() < 1e-6, "payment {k}: level payment {} vs {payment}", gpu_service[first + k]);
+        assert!(
+            (gpu_service[first + k] - payment).abs() < 1e-6,
+            "payment {k}: level payment {} vs {payment}",
+            gpu_service[first + k]
+        );
     }
-    assert!(gpu_service[first + 25].abs() < 1e-9, "repaid after 24 payments");
+    assert!(
+        gpu_service[first + 25].abs() < 1e-9,
+        "repaid after 24 payments"
+    );
 }
 
 #[test]
@@ -178,22 +259,46 @@ fn losses_are_carried_forward_against_later_profits() {
             used_pool |= used > 0.0;
             0.25 * (taxable - used)
         };
-        assert!((r.tax_usd - expected).abs() < 1e-6, "month {}: tax {} vs {expected}", r.month, r.tax_usd);
+        assert!(
+            (r.tax_usd - expected).abs() < 1e-6,
+            "month {}: tax {} vs {expected}",
+            r.month,
+            r.tax_usd
+        );
     }
-    assert!(used_pool, "the scenario must have a loss followed by a profit");
+    assert!(
+        used_pool,
+        "the scenario must have a loss followed by a profit"
+    );
     assert!(rep.kpis.tax_usd > 0.0);
 }
 
 #[test]
 fn running_at_the_break_even_price_gives_zero_npv() {
     let base = run(&load_text(&financed_scenario(1.0)), 4, 0);
-    let break_even = base.kpis.break_even_price_usd_per_gpu_hour.expect("has a break-even price");
-    let realized = base.kpis.realized_price_usd_per_gpu_hour.expect("sold something");
+    let break_even = base
+        .kpis
+        .break_even_price_usd_per_gpu_hour
+        .expect("has a break-even price");
+    let realized = base
+        .kpis
+        .realized_price_usd_per_gpu_hour
+        .expect("sold something");
     let scale = break_even / realized;
-    assert!((scale - 1.0).abs() > 0.05, "the test needs NPV away from zero at the base price: scale {scale}");
+    assert!(
+        (scale - 1.0).abs() > 0.05,
+        "the test needs NPV away from zero at the base price: scale {scale}"
+    );
     let at = run(&load_text(&financed_scenario(scale)), 4, 0);
-    assert!(at.kpis.npv_usd.abs() < 1e-6 * base.kpis.capex_usd, "NPV at the break-even price: {}", at.kpis.npv_usd);
-    assert!((at.kpis.realized_price_usd_per_gpu_hour.expect("sold") - break_even).abs() < 1e-9 * break_even);
+    assert!(
+        at.kpis.npv_usd.abs() < 1e-6 * base.kpis.capex_usd,
+        "NPV at the break-even price: {}",
+        at.kpis.npv_usd
+    );
+    assert!(
+        (at.kpis.realized_price_usd_per_gpu_hour.expect("sold") - break_even).abs()
+            < 1e-9 * break_even
+    );
 }
 
 /// `simple_scenario` with maintenance at 12 % and insurance at 6 % of the assets' cost a year
@@ -209,17 +314,39 @@ fn with_maintenance(text: String) -> String {
 fn maintenance_and_insurance_follow_the_assets_in_service_through_a_refresh() {
     // 4 H100 nodes replaced at 12 months by 2 B200 nodes: from month 12 the H100s are gone and
     // cost neither maintenance nor insurance.
-    let text = super::common::with_b200_refresh(&with_maintenance(simple_scenario(4, 0.0, &super::common::one_node_mix(24.0), 24)));
+    let text = super::common::with_b200_refresh(&with_maintenance(simple_scenario(
+        4,
+        0.0,
+        &super::common::one_node_mix(24.0),
+        24,
+    )));
     let rep = run(&load_text(&text), 1, 0);
     let hall = 0.5 * 10e6;
     let h100 = 32.0 * 30_000.0 + 4.0 * 40_000.0;
     let b200 = rep.months[12].capex_gpu_usd + rep.months[12].capex_network_usd;
-    assert_eq!(rep.months[12].retired_gpus, 32.0, "the refresh happens in month 12");
+    assert_eq!(
+        rep.months[12].retired_gpus, 32.0,
+        "the refresh happens in month 12"
+    );
     assert!(b200 >= 16.0 * 50_000.0);
     for m in &rep.months {
-        let in_service = if m.month < 12.0 { hall + h100 } else { hall + b200 };
-        assert!((m.maintenance_usd - 0.01 * in_service).abs() < 1e-6, "month {}: maintenance {} vs {}", m.month, m.maintenance_usd, 0.01 * in_service);
-        assert!((m.insurance_usd - 0.005 * in_service).abs() < 1e-6, "month {}: insurance", m.month);
+        let in_service = if m.month < 12.0 {
+            hall + h100
+        } else {
+            hall + b200
+        };
+        assert!(
+            (m.maintenance_usd - 0.01 * in_service).abs() < 1e-6,
+            "month {}: maintenance {} vs {}",
+            m.month,
+            m.maintenance_usd,
+            0.01 * in_service
+        );
+        assert!(
+            (m.insurance_usd - 0.005 * in_service).abs() < 1e-6,
+            "month {}: insurance",
+            m.month
+        );
     }
     // Cumulative capex would still include the H100s.
     let cumulative: f64 = rep.months.iter().map(|m| m.capex_usd).sum();
@@ -243,38 +370,73 @@ fn a_replaced_battery_leaves_the_asset_register() {
         );
     let rep = run(&load_text(&text), 1, 0);
     let battery = battery_kwh * per_kwh;
-    let replaced: Vec<usize> = rep.months.iter().enumerate().filter(|(i, m)| *i > 0 && m.capex_energy_usd > 0.0).map(|(i, _)| i).collect();
-    assert!(replaced.len() >= 3, "the battery must wear out several times: {replaced:?}");
+    let replaced: Vec<usize> = rep
+        .months
+        .iter()
+        .enumerate()
+        .filter(|(i, m)| *i > 0 && m.capex_energy_usd > 0.0)
+        .map(|(i, _)| i)
+        .collect();
+    assert!(
+        replaced.len() >= 3,
+        "the battery must wear out several times: {replaced:?}"
+    );
     let life = 20.0 * 12.0;
     let servers = 160.0 * 30_000.0 + 20.0 * 40_000.0;
     let hall = 0.5 * 10e6;
     let mut bought = 0;
     for (i, m) in rep.months.iter().enumerate() {
         if replaced.contains(&i) {
-            assert!((m.capex_energy_usd - battery).abs() < 1e-6, "month {i}: one battery bought");
+            assert!(
+                (m.capex_energy_usd - battery).abs() < 1e-6,
+                "month {i}: one battery bought"
+            );
             // The old battery's book value at the start of the month is written off.
             let book = battery * (1.0 - (i - bought) as f64 / life);
-            assert!((m.gain_on_sale_usd + book).abs() < 1e-6, "month {i}: write-off {} vs {book}", m.gain_on_sale_usd);
+            assert!(
+                (m.gain_on_sale_usd + book).abs() < 1e-6,
+                "month {i}: write-off {} vs {book}",
+                m.gain_on_sale_usd
+            );
             bought = i;
         } else {
             assert_eq!(m.gain_on_sale_usd, 0.0, "month {i}");
         }
         // One battery in the register at any time.
-        let expected_dep = 160.0 * 30_000.0 / 60.0 + 20.0 * 40_000.0 / 48.0 + hall / 240.0 + battery / life;
-        assert!((m.depreciation_usd - expected_dep).abs() < 1e-6, "month {i}: depreciation {} vs {expected_dep}", m.depreciation_usd);
-        assert!((m.maintenance_usd - 0.01 * (servers + hall + battery)).abs() < 1e-6, "month {i}: maintenance");
+        let expected_dep =
+            160.0 * 30_000.0 / 60.0 + 20.0 * 40_000.0 / 48.0 + hall / 240.0 + battery / life;
+        assert!(
+            (m.depreciation_usd - expected_dep).abs() < 1e-6,
+            "month {i}: depreciation {} vs {expected_dep}",
+            m.depreciation_usd
+        );
+        assert!(
+            (m.maintenance_usd - 0.01 * (servers + hall + battery)).abs() < 1e-6,
+            "month {i}: maintenance"
+        );
     }
     let last = rep.months.last().expect("months");
     let n = rep.months.len() - 1;
-    let book = 160.0 * 30_000.0 * (1.0 - 24.0 / 60.0) + 20.0 * 40_000.0 * (1.0 - 24.0 / 48.0) + hall * (1.0 - 24.0 / 240.0) + battery * (1.0 - (n + 1 - bought) as f64 / life);
-    assert!((last.book_value_usd - book).abs() < 1e-6, "book value {} vs {book}", last.book_value_usd);
+    let book = 160.0 * 30_000.0 * (1.0 - 24.0 / 60.0)
+        + 20.0 * 40_000.0 * (1.0 - 24.0 / 48.0)
+        + hall * (1.0 - 24.0 / 240.0)
+        + battery * (1.0 - (n + 1 - bought) as f64 / life);
+    assert!(
+        (last.book_value_usd - book).abs() < 1e-6,
+        "book value {} vs {book}",
+        last.book_value_usd
+    );
 }
 
 #[test]
 fn prepaid_service_beyond_the_horizon_is_deferred_revenue_not_free_value() {
     // One reserved contract of both nodes for 24 months, fully prepaid, in a 12-month horizon:
     // half the prepayment is service still owed at the horizon.
-    let mix = |prepay: f64| format!("[(class: Reserved, share_frac: 1.0, size_gpus: 16, duration: Months(24), load_frac: 1.0, prepay_frac: {prepay})]");
+    let mix = |prepay: f64| {
+        format!(
+            "[(class: Reserved, share_frac: 1.0, size_gpus: 16, duration: Months(24), load_frac: 1.0, prepay_frac: {prepay})]"
+        )
+    };
     let prepaid = run(&load_text(&simple_scenario(2, 50.0, &mix(1.0), 12)), 3, 0);
     let monthly = run(&load_text(&simple_scenario(2, 50.0, &mix(0.0), 12)), 3, 0);
     let received: f64 = prepaid.months.iter().map(|m| m.prepayments_usd).sum();
@@ -284,43 +446,82 @@ fn prepaid_service_beyond_the_horizon_is_deferred_revenue_not_free_value() {
     let mut deferred = 0.0;
     for m in &prepaid.months {
         deferred += m.prepayments_usd - m.prepaid_revenue_usd;
-        assert!((m.deferred_revenue_usd - deferred).abs() < 1e-6 * received, "month {}", m.month);
+        assert!(
+            (m.deferred_revenue_usd - deferred).abs() < 1e-6 * received,
+            "month {}",
+            m.month
+        );
     }
     assert!((last.deferred_revenue_usd - (received - recognised)).abs() < 1e-6 * received);
-    assert!(last.deferred_revenue_usd > 0.45 * received && last.deferred_revenue_usd < 0.55 * received, "half is owed: {} of {received}", last.deferred_revenue_usd);
+    assert!(
+        last.deferred_revenue_usd > 0.45 * received && last.deferred_revenue_usd < 0.55 * received,
+        "half is owed: {} of {received}",
+        last.deferred_revenue_usd
+    );
     // The terminal value nets it out, and NPV uses that terminal value.
-    assert!((prepaid.kpis.terminal_value_usd - (last.book_value_usd - last.deferred_revenue_usd)).abs() < 1e-6 * received);
+    assert!(
+        (prepaid.kpis.terminal_value_usd - (last.book_value_usd - last.deferred_revenue_usd)).abs()
+            < 1e-6 * received
+    );
     let mut flows: Vec<f64> = prepaid.months.iter().map(|m| m.fcf_usd).collect();
     *flows.last_mut().expect("months") += prepaid.kpis.terminal_value_usd;
     assert!((prepaid.kpis.npv_usd - npv(0.1, &flows).expect("finite")).abs() < 1e-6 * received);
     // Prepaying gains only the time value of holding the cash (at most a year at 10 % on the
     // whole prepayment), not the undelivered half of the prepayment.
     let gain = prepaid.kpis.npv_usd - monthly.kpis.npv_usd;
-    assert!(gain > 0.0 && gain < 0.1 * received, "NPV gain from prepaying {gain} of a prepayment of {received}");
+    assert!(
+        gain > 0.0 && gain < 0.1 * received,
+        "NPV gain from prepaying {gain} of a prepayment of {received}"
+    );
 }
 
 #[test]
 fn minimum_dscr_is_taken_over_the_repayment_period() {
     use dcplan_sim::model::finance::dscr_by_year;
     let rep = run(&load_text(&financed_scenario(1.0)), 4, 0);
-    let repaying: Vec<f64> = rep.months.iter().filter(|m| m.principal_usd > 0.0).map(|m| m.dscr).collect();
-    let all: Vec<f64> = rep.months.iter().map(|m| m.dscr).filter(|d| d.is_finite()).collect();
+    let repaying: Vec<f64> = rep
+        .months
+        .iter()
+        .filter(|m| m.principal_usd > 0.0)
+        .map(|m| m.dscr)
+        .collect();
+    let all: Vec<f64> = rep
+        .months
+        .iter()
+        .map(|m| m.dscr)
+        .filter(|d| d.is_finite())
+        .collect();
     let min = |v: &[f64]| v.iter().copied().fold(f64::INFINITY, f64::min);
     assert!(!repaying.is_empty());
     assert_eq!(rep.kpis.min_dscr, Some(min(&repaying)));
     // Grace months during the ramp-up are lower (negative cash flow) and do not count.
-    assert!(min(&all) < min(&repaying), "the test needs a grace period below the repayment months: {} vs {}", min(&all), min(&repaying));
+    assert!(
+        min(&all) < min(&repaying),
+        "the test needs a grace period below the repayment months: {} vs {}",
+        min(&all),
+        min(&repaying)
+    );
     let years = dscr_by_year(&rep.months);
     assert_eq!(years.len(), 4);
-    let lowest = years.iter().flatten().copied().fold(f64::INFINITY, f64::min);
+    let lowest = years
+        .iter()
+        .flatten()
+        .copied()
+        .fold(f64::INFINITY, f64::min);
     assert_eq!(rep.kpis.min_annual_dscr, Some(lowest));
     // Each year's value is its repayment months' CFADS over their debt service.
     for (y, value) in years.iter().enumerate() {
-        let months: Vec<_> = rep.months[y * 12..(y + 1) * 12].iter().filter(|m| m.principal_usd > 0.0).collect();
+        let months: Vec<_> = rep.months[y * 12..(y + 1) * 12]
+            .iter()
+            .filter(|m| m.principal_usd > 0.0)
+            .collect();
         let service: f64 = months.iter().map(|m| m.debt_service_usd).sum();
         let cfads: f64 = months.iter().map(|m| m.ebitda_usd - m.tax_usd).sum();
         match value {
-            Some(v) => assert!((v - cfads / service).abs() < 1e-12 * v.abs().max(1.0), "year {y}"),
+            Some(v) => assert!(
+                (v - cfads / service).abs() < 1e-12 * v.abs().max(1.0),
+                "year {y}"
+            ),
             None => assert!(months.is_empty(), "year {y}"),
         }
     }
@@ -330,7 +531,10 @@ fn minimum_dscr_is_taken_over_the_repayment_period() {
 fn losses_from_earlier_years_offset_at_most_the_capped_share_of_taxable_income() {
     // The US rule: losses carried into a later tax year offset at most 80 % of taxable income;
     // losses of the same year offset in full.
-    let text = financed_scenario(1.5).replace("tax: (rate_frac: 0.25),", "tax: (rate_frac: 0.25, carryforward_cap_frac: 0.8),");
+    let text = financed_scenario(1.5).replace(
+        "tax: (rate_frac: 0.25),",
+        "tax: (rate_frac: 0.25, carryforward_cap_frac: 0.8),",
+    );
     let capped = run(&load_text(&text), 4, 0);
     let free = run(&load_text(&financed_scenario(1.5)), 4, 0);
     let (mut earlier, mut current) = (0.0, 0.0);
@@ -353,9 +557,17 @@ fn losses_from_earlier_years_offset_at_most_the_capped_share_of_taxable_income()
             earlier -= used_earlier;
             0.25 * (remaining - used_earlier)
         };
-        assert!((r.tax_usd - expected).abs() < 1e-6, "month {}: tax {} vs {expected}", r.month, r.tax_usd);
+        assert!(
+            (r.tax_usd - expected).abs() < 1e-6,
+            "month {}: tax {} vs {expected}",
+            r.month,
+            r.tax_usd
+        );
     }
-    assert!(cap_bound, "the scenario must have earlier losses larger than the cap allows");
+    assert!(
+        cap_bound,
+        "the scenario must have earlier losses larger than the cap allows"
+    );
     // The cap brings tax forward: never less paid so far, and more at some month end.
     let (mut paid_capped, mut paid_free, mut earlier_tax) = (0.0, 0.0, false);
     for (c, f) in capped.months.iter().zip(&free.months) {
@@ -367,8 +579,12 @@ fn losses_from_earlier_years_offset_at_most_the_capped_share_of_taxable_income()
     assert!(earlier_tax);
     // Pre-tax project metrics do not depend on tax; after-tax ones do.
     assert_eq!(capped.kpis.npv_usd, free.kpis.npv_usd);
-    let equity_irr = |r: &dcplan_sim::Replication| r.kpis.equity_irr_frac.expect("equity has an IRR");
-    assert!(equity_irr(&capped) < equity_irr(&free), "tax paid earlier lowers the equity IRR");
+    let equity_irr =
+        |r: &dcplan_sim::Replication| r.kpis.equity_irr_frac.expect("equity has an IRR");
+    assert!(
+        equity_irr(&capped) < equity_irr(&free),
+        "tax paid earlier lowers the equity IRR"
+    );
 }
 
 #[test]
@@ -378,17 +594,29 @@ fn a_ledger_line_that_is_not_a_number_fails_the_replication_naming_it() {
     let loaded = load_text(&financed_scenario(1.0));
     let (mut engine, params) = build(&loaded, 4, 0, &Default::default());
     // A server purchase whose price is not a number, booked in month 0.
-    engine.world.resource_mut::<Ledger>().book_capex(AssetClass::GpuServers, f64::NAN, 1, 0);
+    engine
+        .world
+        .resource_mut::<Ledger>()
+        .book_capex(AssetClass::GpuServers, f64::NAN, 1, 0);
     let err = run_built(engine, params, 0).expect_err("no results from a NaN");
-    assert!(err.starts_with("not a number in the results: month 0: "), "{err}");
+    assert!(
+        err.starts_with("not a number in the results: month 0: "),
+        "{err}"
+    );
     assert!(err.contains("ledger line capex_gpu_usd is NaN"), "{err}");
     // Without that check the KPIs would have been numbers; the ledger refuses them too.
     let (mut engine, _) = build(&loaded, 4, 0, &Default::default());
-    engine.world.resource_mut::<Ledger>().book_capex(AssetClass::Network, f64::INFINITY, 1, 0);
+    engine
+        .world
+        .resource_mut::<Ledger>()
+        .book_capex(AssetClass::Network, f64::INFINITY, 1, 0);
     engine.initialize().expect("schedules build");
     engine.run_until(dcplan_sim::time::Calendar::new(loaded.scenario.simulation.start, 48).end());
     let ledger = engine.world.resource::<Ledger>();
     let why = ledger.non_finite().expect("a line is not finite");
-    assert!(why.starts_with("month 0: ") && why.contains("ledger line capex_network_usd is inf"), "{why}");
+    assert!(
+        why.starts_with("month 0: ") && why.contains("ledger line capex_network_usd is inf"),
+        "{why}"
+    );
     assert!(kpis(ledger).is_err());
 }

@@ -28,7 +28,13 @@ pub fn full() -> Scenario {
             interconnect_mw: Some(v(50.0)),
             power_cap: PowerCap::WaitCommissioning,
             it_overhead_frac: v(0.05),
-            phases: vec![Phase { name: "a".into(), it_mw: v(2.0), ready_month: v(0.0), capex_usd_per_mw: v(10e6), construction_months: 6 }],
+            phases: vec![Phase {
+                name: "a".into(),
+                it_mw: v(2.0),
+                ready_month: v(0.0),
+                capex_usd_per_mw: v(10e6),
+                construction_months: 6,
+            }],
             colocation_rent_usd_per_kw_month: v(10.0),
         },
         fleet: vec![Tranche {
@@ -44,12 +50,26 @@ pub fn full() -> Scenario {
             embodied_tco2_per_gpu: v(1.5),
         }],
         energy: Energy {
-            tariff: Tariff::Flat { price_usd_per_kwh: v(0.08) },
+            tariff: Tariff::Flat {
+                price_usd_per_kwh: v(0.08),
+            },
             demand_charge_usd_per_kw_month: v(10.0),
             fixed_usd_per_month: v(1000.0),
-            ppa: Some(Ppa { strike_usd_per_mwh: v(60.0), volume: PpaVolume::Solar(1.0), settlement: Settlement::Physical }),
-            solar: Some(Renewable { mw: v(1.0), capex_usd_per_kw: v(1000.0), om_usd_per_kw_year: v(20.0) }),
-            wind: Some(Renewable { mw: v(1.0), capex_usd_per_kw: v(1500.0), om_usd_per_kw_year: v(40.0) }),
+            ppa: Some(Ppa {
+                strike_usd_per_mwh: v(60.0),
+                volume: PpaVolume::Solar(1.0),
+                settlement: Settlement::Physical,
+            }),
+            solar: Some(Renewable {
+                mw: v(1.0),
+                capex_usd_per_kw: v(1000.0),
+                om_usd_per_kw_year: v(20.0),
+            }),
+            wind: Some(Renewable {
+                mw: v(1.0),
+                capex_usd_per_kw: v(1500.0),
+                om_usd_per_kw_year: v(40.0),
+            }),
             battery: Some(Battery {
                 energy_mwh: 2.0,
                 power_mw: 1.0,
@@ -72,15 +92,30 @@ pub fn full() -> Scenario {
         demand: Demand {
             arrivals_per_day: v(4.0),
             growth_per_year_frac: v(0.1),
-            seasonality: Some(Seasonality { amplitude_frac: 0.1, peak_month: 6 }),
+            seasonality: Some(Seasonality {
+                amplitude_frac: 0.1,
+                peak_month: 6,
+            }),
             regimes: Some(Regimes {
                 states: vec![
-                    RegimeState { name: "normal".into(), demand_multiplier: 1.0, price_multiplier: 1.0 },
-                    RegimeState { name: "glut".into(), demand_multiplier: 0.5, price_multiplier: 0.7 },
+                    RegimeState {
+                        name: "normal".into(),
+                        demand_multiplier: 1.0,
+                        price_multiplier: 1.0,
+                    },
+                    RegimeState {
+                        name: "glut".into(),
+                        demand_multiplier: 0.5,
+                        price_multiplier: 0.7,
+                    },
                 ],
                 initial: "normal".into(),
                 monthly_transitions: vec![vec![0.9, 0.1], vec![0.2, 0.8]],
-                forced: vec![ForcedRegime { from_month: 2, to_month: 4, state: "glut".into() }],
+                forced: vec![ForcedRegime {
+                    from_month: 2,
+                    to_month: 4,
+                    state: "glut".into(),
+                }],
             }),
             mix: vec![
                 RequestClass {
@@ -108,7 +143,10 @@ pub fn full() -> Scenario {
                     prepay_frac: v(0.0),
                 },
             ],
-            patience: vec![Patience { class: ContractClass::OnDemand, hours: v(12.0) }],
+            patience: vec![Patience {
+                class: ContractClass::OnDemand,
+                hours: v(12.0),
+            }],
             anchors: vec![Anchor {
                 name: "anchor".into(),
                 sku: "H100-SXM".into(),
@@ -129,7 +167,10 @@ pub fn full() -> Scenario {
                 decline_per_year_frac: v(0.2),
                 volatility_per_month: 0.05,
                 shock_half_life_months: 6.0,
-                next_generation: Some(GenerationStep { month: v(6.0), price_drop_frac: v(0.2) }),
+                next_generation: Some(GenerationStep {
+                    month: v(6.0),
+                    price_drop_frac: v(0.2),
+                }),
             }],
             reserved_discount_frac: v(0.2),
             spot_discount_frac: v(0.5),
@@ -138,7 +179,12 @@ pub fn full() -> Scenario {
         },
         finance: Finance {
             discount_rate_frac: v(0.1),
-            depreciation_years: DepreciationLives { gpu_servers: 5.0, network: 5.0, facility: 20.0, energy: 20.0 },
+            depreciation_years: DepreciationLives {
+                gpu_servers: 5.0,
+                network: 5.0,
+                facility: 20.0,
+                energy: 20.0,
+            },
             opex: Opex {
                 staff_usd_per_mw_year: v(100_000.0),
                 staff_usd_per_1000_gpus_year: v(100_000.0),
@@ -149,7 +195,11 @@ pub fn full() -> Scenario {
                 sga_frac_of_revenue: v(0.05),
             },
             terminal_value: TerminalValue::BookValue,
-            tax: Tax { rate_frac: v(0.21), loss_carryforward: true, carryforward_cap_frac: 0.8 },
+            tax: Tax {
+                rate_frac: v(0.21),
+                loss_carryforward: true,
+                carryforward_cap_frac: 0.8,
+            },
             debt: vec![DebtTranche {
                 name: "gpu-loan".into(),
                 loan_to_cost_frac: v(0.5),
@@ -161,7 +211,10 @@ pub fn full() -> Scenario {
             }],
         },
         simulation: Simulation {
-            start: YearMonth { year: 2027, month: 1 },
+            start: YearMonth {
+                year: 2027,
+                month: 1,
+            },
             horizon_months: 12,
             replications: 4,
             seed: 7,
@@ -181,7 +234,10 @@ pub fn full() -> Scenario {
                 relative_throughput: Some(1.0),
                 transient_failures_per_gpu_year: Some(0.13),
                 permanent_failures_per_gpu_year: Some(0.04),
-                release: Some(YearMonth { year: 2022, month: 10 }),
+                release: Some(YearMonth {
+                    year: 2022,
+                    month: 10,
+                }),
                 liquid_cooled_only: Some(false),
             }],
             climates: vec![Climate {
@@ -208,7 +264,11 @@ pub fn full() -> Scenario {
                 mechanical_frac_per_c: 0.02,
                 max_cooling_frac: 0.5,
                 range_pue: (1.15, 1.6),
-                water: Some(Evaporative { above_c: 12.0, l_per_kwh_per_c: 0.05, max_l_per_kwh: 1.8 }),
+                water: Some(Evaporative {
+                    above_c: 12.0,
+                    l_per_kwh_per_c: 0.05,
+                    max_l_per_kwh: 1.8,
+                }),
             }],
             tariffs: vec![MarketPreset {
                 name: "test-market".into(),
@@ -231,7 +291,12 @@ pub fn full() -> Scenario {
             transient_repair_hours: v(2.0),
             permanent_repair_days: v(4.0),
             spares_frac: 0.05,
-            sla: Sla { tiers: vec![SlaTier { below_availability_frac: 0.99, credit_frac: 0.1 }] },
+            sla: Sla {
+                tiers: vec![SlaTier {
+                    below_availability_frac: 0.99,
+                    credit_frac: 0.1,
+                }],
+            },
         },
         lifecycle: Lifecycle {
             resale_residual_frac_by_age_years: Some(vec![(0.0, 1.0), (3.0, 0.4)]),
@@ -248,8 +313,17 @@ pub fn full() -> Scenario {
         },
         sweep: None,
         optimize: Some(Optimize {
-            variables: vec![DecisionVariable { path: "fleet[0].gpus".into(), min: 16.0, max: 64.0, points: 2, multiple_of: 8.0 }],
-            constraint: Some(PaybackConstraint { payback_months: 36.0, probability: 0.5 }),
+            variables: vec![DecisionVariable {
+                path: "fleet[0].gpus".into(),
+                min: 16.0,
+                max: 64.0,
+                points: 2,
+                multiple_of: 8.0,
+            }],
+            constraint: Some(PaybackConstraint {
+                payback_months: 36.0,
+                probability: 0.5,
+            }),
             replications: 4,
             refinements: 1,
         }),
@@ -261,8 +335,19 @@ pub fn variants() -> Vec<Scenario> {
     let base = full();
     let mut out = vec![base.clone()];
     let mut s = base.clone();
-    s.energy.tariff = Tariff::TimeOfUse { peak_usd_per_kwh: v(0.12), off_peak_usd_per_kwh: v(0.06), peak_start_hour: 14, peak_end_hour: 20, weekdays_only: true };
-    s.pricing.policy = PricingPolicy::Dynamic { low_utilization_frac: 0.5, discount_frac: 0.1, high_utilization_frac: 0.9, premium_frac: 0.1 };
+    s.energy.tariff = Tariff::TimeOfUse {
+        peak_usd_per_kwh: v(0.12),
+        off_peak_usd_per_kwh: v(0.06),
+        peak_start_hour: 14,
+        peak_end_hour: 20,
+        weekdays_only: true,
+    };
+    s.pricing.policy = PricingPolicy::Dynamic {
+        low_utilization_frac: 0.5,
+        discount_frac: 0.1,
+        high_utilization_frac: 0.9,
+        premium_frac: 0.1,
+    };
     if let Some(p) = &mut s.energy.ppa {
         p.volume = PpaVolume::Wind(1.0);
     }
@@ -272,21 +357,33 @@ pub fn variants() -> Vec<Scenario> {
     s.demand.anchors[0].duration = Duration::Hours(v(4000.0));
     out.push(s);
     let mut s = base.clone();
-    s.energy.tariff = Tariff::Market { preset: "test-market".into(), price_scale: v(1.0), delivery_usd_per_mwh: v(20.0) };
+    s.energy.tariff = Tariff::Market {
+        preset: "test-market".into(),
+        price_scale: v(1.0),
+        delivery_usd_per_mwh: v(20.0),
+    };
     if let Some(p) = &mut s.energy.ppa {
         p.volume = PpaVolume::Baseload(1.0);
     }
     out.push(s);
     let mut s = base;
-    s.energy.tariff = Tariff::Csv { path: "prices.csv".into(), unit: PriceUnit::UsdPerMwh, delivery_usd_per_mwh: v(20.0) };
+    s.energy.tariff = Tariff::Csv {
+        path: "prices.csv".into(),
+        unit: PriceUnit::UsdPerMwh,
+        delivery_usd_per_mwh: v(20.0),
+    };
     out.push(s);
     out
 }
 
 /// RON text of a scenario, as a user could write it (`Some` left out).
 pub fn to_ron(s: &Scenario) -> String {
-    let config = ron::ser::PrettyConfig::new().extensions(ron::extensions::Extensions::IMPLICIT_SOME);
+    let config =
+        ron::ser::PrettyConfig::new().extensions(ron::extensions::Extensions::IMPLICIT_SOME);
     let text = ron::ser::to_string_pretty(s, config).expect("a scenario serializes");
     // The parser enables implicit `Some` itself.
-    text.lines().filter(|l| !l.starts_with("#![")).collect::<Vec<_>>().join("\n")
+    text.lines()
+        .filter(|l| !l.starts_with("#!["))
+        .collect::<Vec<_>>()
+        .join("\n")
 }

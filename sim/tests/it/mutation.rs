@@ -21,8 +21,26 @@ use super::ranges::set_path;
 
 /// Values put in place of a number.
 const BOUNDARY: &[&str] = &[
-    "0", "-0", "1", "-1", "0.5", "-2.5", "1e-300", "1e300", "-1e300", "NaN", "inf", "-inf", "4294967296", "-4294967296",
-    "9223372036854775807", "18446744073709551616", "1e15", "12", "600", "601",
+    "0",
+    "-0",
+    "1",
+    "-1",
+    "0.5",
+    "-2.5",
+    "1e-300",
+    "1e300",
+    "-1e300",
+    "NaN",
+    "inf",
+    "-inf",
+    "4294967296",
+    "-4294967296",
+    "9223372036854775807",
+    "18446744073709551616",
+    "1e15",
+    "12",
+    "600",
+    "601",
 ];
 
 /// A place in a shipped scenario where a number is written: its text path, the field path
@@ -57,25 +75,41 @@ fn sources() -> Vec<Source> {
             let loaded = dcplan_sim::load_file(&f).unwrap_or_else(|e| panic!("{e}"));
             let mut sites = Vec::new();
             for leaf in number_leaves(&loaded.scenario) {
-                if ron_text::get(&text, &leaf.text_path).is_err() && !leaf.text_path.contains("][") {
+                if ron_text::get(&text, &leaf.text_path).is_err() && !leaf.text_path.contains("][")
+                {
                     continue; // a default, not written in the file
                 }
                 match &leaf.value {
                     LeafValue::Dist(d) => {
                         let n = match d {
                             Dist::Fixed(_) | Dist::Exponential(_) => 1,
-                            Dist::Uniform(..) | Dist::Normal(..) | Dist::LogNormal(..) | Dist::Pareto(..) => 2,
+                            Dist::Uniform(..)
+                            | Dist::Normal(..)
+                            | Dist::LogNormal(..)
+                            | Dist::Pareto(..) => 2,
                             Dist::Triangular(..) | Dist::Pert(..) => 3,
                             Dist::Discrete(_) => 0,
                         };
                         for i in 0..n {
-                            sites.push(Site { text_path: format!("{}.{i}", leaf.text_path), path: leaf.path.clone(), dist_param: true });
+                            sites.push(Site {
+                                text_path: format!("{}.{i}", leaf.text_path),
+                                path: leaf.path.clone(),
+                                dist_param: true,
+                            });
                         }
                     }
-                    _ => sites.push(Site { text_path: leaf.text_path.clone(), path: leaf.path.clone(), dist_param: false }),
+                    _ => sites.push(Site {
+                        text_path: leaf.text_path.clone(),
+                        path: leaf.path.clone(),
+                        dist_param: false,
+                    }),
                 }
             }
-            Source { file: f.display().to_string(), text, sites }
+            Source {
+                file: f.display().to_string(),
+                text,
+                sites,
+            }
         })
         .collect()
 }
@@ -89,7 +123,12 @@ fn tokens(text: &str) -> Vec<&str> {
         let start = i;
         let c = b[i];
         if c.is_ascii_alphanumeric() || c == b'_' || c == b'.' || c == b'-' || c == b'+' {
-            while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] == b'.' || ((b[i] == b'-' || b[i] == b'+') && (i == start || b[i - 1] == b'e'))) {
+            while i < b.len()
+                && (b[i].is_ascii_alphanumeric()
+                    || b[i] == b'_'
+                    || b[i] == b'.'
+                    || ((b[i] == b'-' || b[i] == b'+') && (i == start || b[i - 1] == b'e')))
+            {
                 i += 1;
             }
         } else if c == b'"' {
@@ -139,8 +178,12 @@ struct Tally {
 /// Whether `value` lies outside the range of the field at `path` (a value that does not parse as
 /// a number is not counted).
 fn outside_range(path: &str, value: &str, dist_param: bool) -> bool {
-    let Some(r) = range_of(path) else { return false };
-    let Ok(x) = value.parse::<f64>() else { return false };
+    let Some(r) = range_of(path) else {
+        return false;
+    };
+    let Ok(x) = value.parse::<f64>() else {
+        return false;
+    };
     if !x.is_finite() {
         return true;
     }
@@ -155,7 +198,11 @@ fn outside_range(path: &str, value: &str, dist_param: bool) -> bool {
 fn run_first_month(loaded: &LoadedScenario) {
     let (mut engine, _) = build(loaded, 1, 0, &ReplicationOptions::default());
     engine.initialize().expect("consistent schedules");
-    let month = engine.world.resource::<dcplan_sim::engine::Clock>().calendar.month_start(1);
+    let month = engine
+        .world
+        .resource::<dcplan_sim::engine::Clock>()
+        .calendar
+        .month_start(1);
     engine.run_until(month);
 }
 
@@ -175,8 +222,12 @@ fn mutated_shipped_scenarios_never_panic_and_every_out_of_range_value_is_reporte
             0..=3 => {
                 let site = &src.sites[rng.next_u32() as usize % src.sites.len()];
                 let value = BOUNDARY[rng.next_u32() as usize % BOUNDARY.len()];
-                let t = set_path(&src.text, &site.text_path, value).unwrap_or_else(|e| panic!("{}: {}: {e}", src.file, site.text_path));
-                (t, Some((site.path.clone(), value.to_string(), site.dist_param)))
+                let t = set_path(&src.text, &site.text_path, value)
+                    .unwrap_or_else(|e| panic!("{}: {}: {e}", src.file, site.text_path));
+                (
+                    t,
+                    Some((site.path.clone(), value.to_string(), site.dist_param)),
+                )
             }
             _ => {
                 let toks = tokens(&src.text);
@@ -186,7 +237,13 @@ fn mutated_shipped_scenarios_never_panic_and_every_out_of_range_value_is_reporte
                 match kind {
                     4 | 5 => {
                         // Any number token (also in lists and distributions) replaced.
-                        let nums: Vec<usize> = code.iter().copied().filter(|&i| toks[i].starts_with(|c: char| c.is_ascii_digit() || c == '-')).collect();
+                        let nums: Vec<usize> = code
+                            .iter()
+                            .copied()
+                            .filter(|&i| {
+                                toks[i].starts_with(|c: char| c.is_ascii_digit() || c == '-')
+                            })
+                            .collect();
                         let i = nums[rng.next_u32() as usize % nums.len()];
                         out[i] = BOUNDARY[rng.next_u32() as usize % BOUNDARY.len()].to_string();
                     }
@@ -197,7 +254,10 @@ fn mutated_shipped_scenarios_never_panic_and_every_out_of_range_value_is_reporte
                         let fields: Vec<usize> = code
                             .iter()
                             .copied()
-                            .filter(|&i| toks[i].starts_with(|c: char| c.is_ascii_lowercase()) && toks.get(i + 1) == Some(&":"))
+                            .filter(|&i| {
+                                toks[i].starts_with(|c: char| c.is_ascii_lowercase())
+                                    && toks.get(i + 1) == Some(&":")
+                            })
                             .collect();
                         let i = fields[rng.next_u32() as usize % fields.len()];
                         let other = toks[fields[rng.next_u32() as usize % fields.len()]];
@@ -216,16 +276,22 @@ fn mutated_shipped_scenarios_never_panic_and_every_out_of_range_value_is_reporte
         let result = catch_unwind(AssertUnwindSafe(|| load_str(&src.file, &text)));
         let took = t0.elapsed();
         if took > Duration::from_secs(5) {
-            tally.hangs.push(format!("case {case}: loading took {took:?}"));
+            tally
+                .hangs
+                .push(format!("case {case}: loading took {took:?}"));
         }
         let result = match result {
             Ok(r) => r,
             Err(_) => {
-                tally.panics.push(format!("case {case}: the loader panicked on:\n{text}"));
+                tally
+                    .panics
+                    .push(format!("case {case}: the loader panicked on:\n{text}"));
                 continue;
             }
         };
-        let outside = target.as_ref().filter(|(path, value, dist)| outside_range(path, value, *dist));
+        let outside = target
+            .as_ref()
+            .filter(|(path, value, dist)| outside_range(path, value, *dist));
         if outside.is_some() {
             tally.out_of_range_injected += 1;
         }
@@ -233,7 +299,9 @@ fn mutated_shipped_scenarios_never_panic_and_every_out_of_range_value_is_reporte
             Err(ScenarioError::Syntax { line, column, .. }) => {
                 tally.syntax_errors += 1;
                 if line == 0 || column == 0 {
-                    tally.unclean_errors.push(format!("case {case}: a syntax error without a position"));
+                    tally
+                        .unclean_errors
+                        .push(format!("case {case}: a syntax error without a position"));
                 }
                 if outside.is_some() {
                     tally.out_of_range_reported += 1; // not of the field's type
@@ -241,14 +309,21 @@ fn mutated_shipped_scenarios_never_panic_and_every_out_of_range_value_is_reporte
             }
             Err(ScenarioError::Invalid { problems, .. }) => {
                 tally.invalid_with_paths += 1;
-                if let Some(p) = problems.iter().find(|p| p.path.is_empty() || p.message.is_empty()) {
-                    tally.unclean_errors.push(format!("case {case}: a problem without a path or message: {p:?}"));
+                if let Some(p) = problems
+                    .iter()
+                    .find(|p| p.path.is_empty() || p.message.is_empty())
+                {
+                    tally.unclean_errors.push(format!(
+                        "case {case}: a problem without a path or message: {p:?}"
+                    ));
                 }
                 if let Some((path, value, _)) = outside {
                     if problems.iter().any(|p| &p.path == path) {
                         tally.out_of_range_reported += 1;
                     } else {
-                        tally.absurd_accepted.push(format!("case {case}: {path} = {value} not reported in {problems:?}"));
+                        tally.absurd_accepted.push(format!(
+                            "case {case}: {path} = {value} not reported in {problems:?}"
+                        ));
                     }
                 }
             }
@@ -262,27 +337,50 @@ fn mutated_shipped_scenarios_never_panic_and_every_out_of_range_value_is_reporte
                     if loaded.warnings.iter().any(|w| &w.path == path) {
                         tally.out_of_range_reported += 1;
                     } else {
-                        tally.absurd_accepted.push(format!("case {case}: {path} = {value} accepted without a word"));
+                        tally.absurd_accepted.push(format!(
+                            "case {case}: {path} = {value} accepted without a word"
+                        ));
                     }
                 }
                 let t0 = Instant::now();
                 if catch_unwind(AssertUnwindSafe(|| run_first_month(&loaded))).is_err() {
-                    tally.panics.push(format!("case {case}: the first month panicked on:\n{text}"));
+                    tally
+                        .panics
+                        .push(format!("case {case}: the first month panicked on:\n{text}"));
                 }
                 tally.engines_run += 1;
                 let took = t0.elapsed();
                 if took > Duration::from_secs(20) {
-                    tally.hangs.push(format!("case {case}: the first month took {took:?}"));
+                    tally
+                        .hangs
+                        .push(format!("case {case}: the first month took {took:?}"));
                 }
             }
         }
     }
     println!("{tally:#?}\nin {:?}", started.elapsed());
-    assert!(tally.panics.is_empty(), "{} panics:\n{}", tally.panics.len(), tally.panics.join("\n\n"));
+    assert!(
+        tally.panics.is_empty(),
+        "{} panics:\n{}",
+        tally.panics.len(),
+        tally.panics.join("\n\n")
+    );
     assert!(tally.hangs.is_empty(), "{:?}", tally.hangs);
-    assert!(tally.absurd_accepted.is_empty(), "{} out-of-range values not reported:\n{}", tally.absurd_accepted.len(), tally.absurd_accepted.join("\n"));
-    assert!(tally.unclean_errors.is_empty(), "{:?}", tally.unclean_errors);
+    assert!(
+        tally.absurd_accepted.is_empty(),
+        "{} out-of-range values not reported:\n{}",
+        tally.absurd_accepted.len(),
+        tally.absurd_accepted.join("\n")
+    );
+    assert!(
+        tally.unclean_errors.is_empty(),
+        "{:?}",
+        tally.unclean_errors
+    );
     assert_eq!(tally.inputs, cases);
     // The edits must reach validation and the model, not only the parser.
-    assert!(tally.invalid_with_paths > 300 && tally.loaded > 120 && tally.out_of_range_injected > 300, "{tally:#?}");
+    assert!(
+        tally.invalid_with_paths > 300 && tally.loaded > 120 && tally.out_of_range_injected > 300,
+        "{tally:#?}"
+    );
 }

@@ -12,14 +12,20 @@ use super::full_scenario::{to_ron, variants};
 
 /// `ron_text::set`, also for an item of a list inside a list (`rows[1][0]`).
 pub fn set_path(text: &str, path: &str, value: &str) -> Result<String, String> {
-    let Some(split) = path.rfind("][") else { return ron_text::set(text, path, value) };
+    let Some(split) = path.rfind("][") else {
+        return ron_text::set(text, path, value);
+    };
     let (outer, inner) = (&path[..split + 1], &path[split + 2..path.len() - 1]);
     let index: usize = inner.parse().map_err(|_| format!("bad index in {path}"))?;
     let items = ron_text::list(text, outer)?;
     if index >= items.len() {
         return Err(format!("{outer} has {} items", items.len()));
     }
-    let rebuilt: Vec<&str> = items.iter().enumerate().map(|(i, x)| if i == index { value } else { x.as_str() }).collect();
+    let rebuilt: Vec<&str> = items
+        .iter()
+        .enumerate()
+        .map(|(i, x)| if i == index { value } else { x.as_str() })
+        .collect();
     ron_text::set(text, outer, &format!("[{}]", rebuilt.join(", ")))
 }
 
@@ -43,20 +49,38 @@ fn all_leaves() -> Vec<(String, NumberLeaf)> {
 fn every_number_in_the_schema_has_a_range_and_every_range_a_field() {
     let leaves = all_leaves();
     assert!(leaves.len() > 150, "only {} numbers found", leaves.len());
-    let missing: Vec<&str> = leaves.iter().filter(|(_, l)| range_of(&l.path).is_none()).map(|(_, l)| l.path.as_str()).collect();
-    assert!(missing.is_empty(), "numbers without a range in validate::ranges::RANGES: {missing:?}");
+    let missing: Vec<&str> = leaves
+        .iter()
+        .filter(|(_, l)| range_of(&l.path).is_none())
+        .map(|(_, l)| l.path.as_str())
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "numbers without a range in validate::ranges::RANGES: {missing:?}"
+    );
     let used: BTreeSet<String> = leaves.iter().map(|(_, l)| pattern_of(&l.path)).collect();
-    let stale: Vec<&str> = RANGES.iter().map(|r| r.pattern).filter(|p| !used.contains(*p)).collect();
-    assert!(stale.is_empty(), "ranges for fields the schema does not have: {stale:?}");
+    let stale: Vec<&str> = RANGES
+        .iter()
+        .map(|r| r.pattern)
+        .filter(|p| !used.contains(*p))
+        .collect();
+    assert!(
+        stale.is_empty(),
+        "ranges for fields the schema does not have: {stale:?}"
+    );
 }
 
 /// Error paths of loading `text` (empty when it loads), or None for a syntax error.
 fn error_paths(text: &str) -> Option<Vec<String>> {
     match load_str("test.ron", text) {
         Ok(_) => Some(Vec::new()),
-        Err(ScenarioError::Invalid { problems, .. }) => {
-            Some(problems.into_iter().filter(|p| p.severity == Severity::Error).map(|p| format!("{}: {}", p.path, p.message)).collect())
-        }
+        Err(ScenarioError::Invalid { problems, .. }) => Some(
+            problems
+                .into_iter()
+                .filter(|p| p.severity == Severity::Error)
+                .map(|p| format!("{}: {}", p.path, p.message))
+                .collect(),
+        ),
         Err(ScenarioError::Syntax { .. }) => None,
         Err(e) => panic!("{e}"),
     }
@@ -67,12 +91,20 @@ fn is_int(l: &NumberLeaf) -> bool {
 }
 
 fn num_text(x: f64, int: bool) -> String {
-    if int { format!("{}", x as i128) } else { format!("{x:?}") }
+    if int {
+        format!("{}", x as i128)
+    } else {
+        format!("{x:?}")
+    }
 }
 
 /// Values just outside a range, written for the field's type.
 fn outside(r: &FieldRange, int: bool) -> Vec<String> {
-    let step = if int { 1.0 } else { (r.hi - r.lo).abs().max(1e-9) * 1e-3 };
+    let step = if int {
+        1.0
+    } else {
+        (r.hi - r.lo).abs().max(1e-9) * 1e-3
+    };
     let mut v = Vec::new();
     v.push(num_text(if r.lo_open { r.lo } else { r.lo - step }, int));
     v.push(num_text(if r.hi_open { r.hi } else { r.hi + step }, int));
@@ -86,9 +118,20 @@ fn outside(r: &FieldRange, int: bool) -> Vec<String> {
         v.extend(["NaN", "inf", "-inf", "1e300", "-1e300"].map(String::from));
         // Distributions, for the fields that are parameters (a syntax error for the others).
         v.push(format!("Uniform({}, NaN)", num_text(r.lo, false)));
-        v.push(format!("Normal({}, -1.0)", num_text(0.5 * (r.lo + r.hi), false)));
-        v.push(format!("LogNormal({}, {})", num_text(r.hi.abs().max(1.0), false), num_text(r.hi.abs().max(1.0) / 2.0, false)));
-        v.push(format!("Uniform({}, {})", num_text(r.lo - step - 1.0, false), num_text(r.hi, false)));
+        v.push(format!(
+            "Normal({}, -1.0)",
+            num_text(0.5 * (r.lo + r.hi), false)
+        ));
+        v.push(format!(
+            "LogNormal({}, {})",
+            num_text(r.hi.abs().max(1.0), false),
+            num_text(r.hi.abs().max(1.0) / 2.0, false)
+        ));
+        v.push(format!(
+            "Uniform({}, {})",
+            num_text(r.lo - step - 1.0, false),
+            num_text(r.hi, false)
+        ));
     }
     v
 }
@@ -99,36 +142,39 @@ fn inside(r: &FieldRange, int: bool) -> Vec<String> {
         return vec![num_text(r.lo, int), u64::MAX.to_string()];
     }
     let step = if int { 1.0 } else { (r.hi - r.lo).abs() * 1e-6 };
-    vec![num_text(if r.lo_open { r.lo + step } else { r.lo }, int), num_text(if r.hi_open { r.hi - step } else { r.hi }, int)]
+    vec![
+        num_text(if r.lo_open { r.lo + step } else { r.lo }, int),
+        num_text(if r.hi_open { r.hi - step } else { r.hi }, int),
+    ]
 }
 
 /// Fields whose ends depend on another field of the full scenario, so that an end of the
 /// range alone is refused at the field's own path (by a check that relates the two).
 const LINKED: &[&str] = &[
-    "catalog.gpus[*].node_idle_kw",          // at most node_max_kw
-    "finance.debt[*].grace_months",          // below the tenor
-    "simulation.hourly_months",              // at most the horizon
-    "optimize.variables[*].min",             // below max, and the values must be valid fleet sizes
-    "optimize.variables[*].max",             // above min, likewise
-    "optimize.variables[*].multiple_of",     // a multiple must lie between min and max
-    "optimize.variables[*].points",          // the grid of points times the other variables
+    "catalog.gpus[*].node_idle_kw",      // at most node_max_kw
+    "finance.debt[*].grace_months",      // below the tenor
+    "simulation.hourly_months",          // at most the horizon
+    "optimize.variables[*].min",         // below max, and the values must be valid fleet sizes
+    "optimize.variables[*].max",         // above min, likewise
+    "optimize.variables[*].multiple_of", // a multiple must lie between min and max
+    "optimize.variables[*].points",      // the grid of points times the other variables
     "reliability.sla.tiers[*].below_availability_frac", // tiers ordered
     "lifecycle.resale_residual_frac_by_age_years[*].0", // ages increasing
-    "demand.regimes.forced[*].from_month",   // below to_month
-    "demand.regimes.forced[*].to_month",     // above from_month
-    "energy.tariff.peak_start_hour",         // below peak_end_hour
-    "energy.tariff.peak_end_hour",           // above peak_start_hour
-    "pricing.policy.low_utilization_frac",   // at most high_utilization_frac
-    "pricing.policy.high_utilization_frac",  // at least low_utilization_frac
-    "catalog.cooling[*].range_pue.0",        // at most the high end
-    "catalog.cooling[*].range_pue.1",        // at least the low end
+    "demand.regimes.forced[*].from_month", // below to_month
+    "demand.regimes.forced[*].to_month", // above from_month
+    "energy.tariff.peak_start_hour",     // below peak_end_hour
+    "energy.tariff.peak_end_hour",       // above peak_start_hour
+    "pricing.policy.low_utilization_frac", // at most high_utilization_frac
+    "pricing.policy.high_utilization_frac", // at least low_utilization_frac
+    "catalog.cooling[*].range_pue.0",    // at most the high end
+    "catalog.cooling[*].range_pue.1",    // at least the low end
     "demand.regimes.monthly_transitions[*][*]", // rows sum to 1
-    "demand.mix[*].share_frac",              // shares sum to 1
-    "fleet[*].gpus",                         // whole nodes of the SKU
-    "demand.anchors[*].gpus",                // whole nodes of the SKU
-    "lifecycle.refresh[*].gpus",             // whole nodes of the SKU
-    "demand.arrivals_per_day",               // requests over the horizon are capped
-    "simulation.hourly_replications[*]",     // each replication once
+    "demand.mix[*].share_frac",          // shares sum to 1
+    "fleet[*].gpus",                     // whole nodes of the SKU
+    "demand.anchors[*].gpus",            // whole nodes of the SKU
+    "lifecycle.refresh[*].gpus",         // whole nodes of the SKU
+    "demand.arrivals_per_day",           // requests over the horizon are capped
+    "simulation.hourly_replications[*]", // each replication once
 ];
 
 #[test]
@@ -137,17 +183,29 @@ fn every_number_outside_its_range_is_refused_at_its_path_and_its_ends_are_accept
     let mut refused = 0;
     let mut failures = Vec::new();
     for (text, leaf) in &leaves {
-        let Some(r) = range_of(&leaf.path) else { continue };
+        let Some(r) = range_of(&leaf.path) else {
+            continue;
+        };
         if matches!(leaf.value, LeafValue::Dist(_)) && !leaf.text_path.is_empty() {
             // A distribution-valued field: its parameters are tested through the plain values.
         }
         let int = is_int(leaf);
         for value in outside(r, int) {
-            let t = set_path(text, &leaf.text_path, &value).unwrap_or_else(|e| panic!("{}: {e}", leaf.text_path));
+            let t = set_path(text, &leaf.text_path, &value)
+                .unwrap_or_else(|e| panic!("{}: {e}", leaf.text_path));
             match error_paths(&t) {
                 None => refused += 1, // not even the right type: a syntax error with its position
-                Some(errors) if errors.iter().any(|e| e.starts_with(&format!("{}: ", leaf.path))) => refused += 1,
-                Some(errors) => failures.push(format!("{} = {value}: accepted (errors: {errors:?})", leaf.path)),
+                Some(errors)
+                    if errors
+                        .iter()
+                        .any(|e| e.starts_with(&format!("{}: ", leaf.path))) =>
+                {
+                    refused += 1
+                }
+                Some(errors) => failures.push(format!(
+                    "{} = {value}: accepted (errors: {errors:?})",
+                    leaf.path
+                )),
             }
         }
         if LINKED.contains(&pattern_of(&leaf.path).as_str()) {
@@ -158,14 +216,25 @@ fn every_number_outside_its_range_is_refused_at_its_path_and_its_ends_are_accept
             match error_paths(&t) {
                 None => failures.push(format!("{} = {value}: syntax error", leaf.path)),
                 Some(errors) => {
-                    if let Some(e) = errors.iter().find(|e| e.starts_with(&format!("{}: ", leaf.path))) {
-                        failures.push(format!("{} = {value} (an end of its range) refused: {e}", leaf.path));
+                    if let Some(e) = errors
+                        .iter()
+                        .find(|e| e.starts_with(&format!("{}: ", leaf.path)))
+                    {
+                        failures.push(format!(
+                            "{} = {value} (an end of its range) refused: {e}",
+                            leaf.path
+                        ));
                     }
                 }
             }
         }
     }
-    assert!(failures.is_empty(), "{} problems:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} problems:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     assert!(refused > 1000, "only {refused} refusals");
 }
 

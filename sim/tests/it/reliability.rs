@@ -8,8 +8,10 @@ use super::common::{load_text, mean_se, one_node_mix, run, simple_scenario};
 
 /// A scenario of `nodes` H100 nodes with no demand, the given reliability section and catalog overrides.
 fn idle_fleet(nodes: u32, horizon: u32, reliability: &str, catalog: &str) -> String {
-    simple_scenario(nodes, 0.0, &one_node_mix(24.0), horizon)
-        .replace("reliability: (failures: false),", &format!("reliability: {reliability},\n    catalog: (gpus: [{catalog}]),"))
+    simple_scenario(nodes, 0.0, &one_node_mix(24.0), horizon).replace(
+        "reliability: (failures: false),",
+        &format!("reliability: {reliability},\n    catalog: (gpus: [{catalog}]),"),
+    )
 }
 
 fn total(rep: &Replication, f: impl Fn(&dcplan_sim::MonthRow) -> f64) -> f64 {
@@ -24,9 +26,15 @@ fn failure_counts_match_the_configured_rates() {
     // standard error is the square root of the expected count.
     let loaded = load_text(&idle_fleet(2000, 24, "()", ""));
     let sku = loaded.catalog.sku("H100-SXM").expect("catalog SKU");
-    let (software, hardware) = (sku.transient_failures_per_gpu_year, sku.permanent_failures_per_gpu_year);
+    let (software, hardware) = (
+        sku.transient_failures_per_gpu_year,
+        sku.permanent_failures_per_gpu_year,
+    );
     // Of all unexpected interruptions (about 0.173 per GPU-year), 78 % are hardware.
-    assert!((hardware / (software + hardware) - 0.78).abs() < 0.01 && (software + hardware - 0.173).abs() < 0.001);
+    assert!(
+        (hardware / (software + hardware) - 0.78).abs() < 0.01
+            && (software + hardware - 0.173).abs() < 0.001
+    );
     let rep = run(&loaded, 5, 0);
     let node_hours_up = total(&rep, |m| m.available_gpu_hours) / 8.0;
     for (observed, per_gpu_year) in [
@@ -36,7 +44,10 @@ fn failure_counts_match_the_configured_rates() {
         let expected = node_hours_up * per_gpu_year * 8.0 / 8760.0;
         let se = expected.sqrt();
         assert!(expected > 1000.0, "{expected}");
-        assert!((observed - expected).abs() < 4.0 * se, "observed {observed}, expected {expected} +- {se}");
+        assert!(
+            (observed - expected).abs() < 4.0 * se,
+            "observed {observed}, expected {expected} +- {se}"
+        );
     }
 }
 
@@ -54,13 +65,19 @@ fn availability_matches_the_alternating_renewal_formula() {
     let shares: Vec<f64> = (0..16)
         .map(|r| {
             let rep = run(&loaded, 9, r);
-            let commissioned: f64 = rep.months[6..].iter().map(|m| m.commissioned_gpu_hours).sum();
+            let commissioned: f64 = rep.months[6..]
+                .iter()
+                .map(|m| m.commissioned_gpu_hours)
+                .sum();
             let available: f64 = rep.months[6..].iter().map(|m| m.available_gpu_hours).sum();
             1.0 - available / commissioned
         })
         .collect();
     let (mean, se) = mean_se(&shares);
-    assert!((mean - expected).abs() < 4.0 * se, "down share {mean} +- {se}, expected {expected}");
+    assert!(
+        (mean - expected).abs() < 4.0 * se,
+        "down share {mean} +- {se}, expected {expected}"
+    );
     assert!(se < 0.02 * expected, "standard error {se} too large");
 }
 
@@ -97,7 +114,13 @@ fn nodes_never_exceed_a_phases_power_room() {
         assert_eq!(m.inventory_gpus, 56.0);
     }
     assert_eq!(rep.months[4].commissioned_gpus, 80.0);
-    let cal = Calendar::new(dcplan_sim::time::YearMonth { year: 2027, month: 1 }, 8);
+    let cal = Calendar::new(
+        dcplan_sim::time::YearMonth {
+            year: 2027,
+            month: 1,
+        },
+        8,
+    );
     let hours_0_to_4: f64 = (0..4).map(|m| cal.hours_in_month(m)).sum();
     assert!((total(&rep, |m| m.inventory_gpu_hours) - 56.0 * hours_0_to_4).abs() < 1e-6);
 }
@@ -117,14 +140,23 @@ fn book_value_falls_straight_line_and_resale_lands_in_the_month_of_sale() {
     // Before the sale: straight line over 60, 48 and 240 months.
     for m in [0usize, 11, 23] {
         let age = (m + 1) as f64;
-        let book = servers * (1.0 - age / 60.0) + network * (1.0 - age / 48.0) + facility * (1.0 - age / 240.0);
-        assert!((rep.months[m].book_value_usd - book).abs() < 1e-6, "month {m}");
+        let book = servers * (1.0 - age / 60.0)
+            + network * (1.0 - age / 48.0)
+            + facility * (1.0 - age / 240.0);
+        assert!(
+            (rep.months[m].book_value_usd - book).abs() < 1e-6,
+            "month {m}"
+        );
     }
     // The sale in month 24: proceeds 60 % of the server price; servers and network leave the books.
     let proceeds = servers * 0.6;
     for (m, row) in rep.months.iter().enumerate() {
         let expected = if m == 24 { proceeds } else { 0.0 };
-        assert!((row.resale_usd - expected).abs() < 1e-6, "month {m}: {}", row.resale_usd);
+        assert!(
+            (row.resale_usd - expected).abs() < 1e-6,
+            "month {m}: {}",
+            row.resale_usd
+        );
     }
     let sold = &rep.months[24];
     assert_eq!(sold.retired_gpus, 16.0);
@@ -145,8 +177,18 @@ fn a_refresh_replaces_a_tranche_at_its_age() {
     assert_eq!(rep.months[12].installed_gpus, 16.0);
     assert_eq!(rep.months[12].retired_gpus, 32.0);
     assert_eq!(rep.months[12].capex_gpu_usd, 16.0 * 50_000.0);
-    let b200 = rep.skus.iter().position(|s| s == "B200").expect("B200 in the fleet") as u16;
-    let in_service = |month: u32| rep.fleet.iter().find(|(m, s, _)| *m == month && *s == b200).map(|(_, _, g)| g[1]).unwrap_or(0);
+    let b200 = rep
+        .skus
+        .iter()
+        .position(|s| s == "B200")
+        .expect("B200 in the fleet") as u16;
+    let in_service = |month: u32| {
+        rep.fleet
+            .iter()
+            .find(|(m, s, _)| *m == month && *s == b200)
+            .map(|(_, _, g)| g[1])
+            .unwrap_or(0)
+    };
     assert_eq!(in_service(11), 0);
     assert_eq!(in_service(12), 16);
 }
@@ -155,11 +197,14 @@ fn a_refresh_replaces_a_tranche_at_its_age() {
 fn spares_take_over_failed_contracts_and_reduce_sla_credits() {
     // Busy one-node reserved contracts on 40 nodes, frequent permanent failures; with 20 % spares
     // most failures move the contract to a spare, without spares each failure costs SLA credits.
-    let mix = "[(class: Reserved, share_frac: 1.0, size_gpus: 8, duration: Months(12), load_frac: 0.8)]";
+    let mix =
+        "[(class: Reserved, share_frac: 1.0, size_gpus: 8, duration: Months(12), load_frac: 0.8)]";
     let catalog = r#"(name: "H100-SXM", transient_failures_per_gpu_year: 0.0, permanent_failures_per_gpu_year: 0.5)"#;
     let with = |spares: f64| {
-        simple_scenario(40, 20.0, mix, 12)
-            .replace("reliability: (failures: false),", &format!("reliability: (spares_frac: {spares}),\n    catalog: (gpus: [{catalog}]),"))
+        simple_scenario(40, 20.0, mix, 12).replace(
+            "reliability: (failures: false),",
+            &format!("reliability: (spares_frac: {spares}),\n    catalog: (gpus: [{catalog}]),"),
+        )
     };
     let (mut credits_without, mut credits_with, mut migrations) = (0.0, 0.0, 0.0);
     for r in 0..4 {
@@ -169,19 +214,29 @@ fn spares_take_over_failed_contracts_and_reduce_sla_credits() {
         credits_with += some.kpis.sla_credits_usd;
         migrations += total(&some, |m| m.spare_migrations);
         assert_eq!(total(&none, |m| m.spare_migrations), 0.0);
-        assert!(some.months.iter().all(|m| m.spare_gpus <= 0.2 * m.commissioned_gpus + 1e-9));
+        assert!(
+            some.months
+                .iter()
+                .all(|m| m.spare_gpus <= 0.2 * m.commissioned_gpus + 1e-9)
+        );
     }
     assert!(credits_without > 0.0);
     assert!(migrations > 10.0, "{migrations}");
-    assert!(credits_with < 0.5 * credits_without, "{credits_with} vs {credits_without}");
+    assert!(
+        credits_with < 0.5 * credits_without,
+        "{credits_with} vs {credits_without}"
+    );
 }
 
 /// Busy one-node reserved contracts on `nodes` nodes (demand far above capacity), with the given
 /// reliability section and catalog failure rates.
 fn busy_fleet(nodes: u32, horizon: u32, reliability: &str, catalog: &str) -> String {
-    let mix = "[(class: Reserved, share_frac: 1.0, size_gpus: 8, duration: Months(12), load_frac: 0.8)]";
-    simple_scenario(nodes, 50.0, mix, horizon)
-        .replace("reliability: (failures: false),", &format!("reliability: {reliability},\n    catalog: (gpus: [{catalog}]),"))
+    let mix =
+        "[(class: Reserved, share_frac: 1.0, size_gpus: 8, duration: Months(12), load_frac: 0.8)]";
+    simple_scenario(nodes, 50.0, mix, horizon).replace(
+        "reliability: (failures: false),",
+        &format!("reliability: {reliability},\n    catalog: (gpus: [{catalog}]),"),
+    )
 }
 
 #[test]
@@ -189,22 +244,44 @@ fn gpus_on_failed_nodes_are_not_billed() {
     // Frequent hardware failures, no spares, no SLA credits: a contract whose node is down pays
     // nothing for that node until it is back, and its GPUs do not count as sold.
     let catalog = r#"(name: "H100-SXM", transient_failures_per_gpu_year: 0.5, permanent_failures_per_gpu_year: 2.0)"#;
-    let loaded = load_text(&busy_fleet(20, 12, "(sla: (tiers: []), permanent_repair_days: Fixed(5))", catalog));
+    let loaded = load_text(&busy_fleet(
+        20,
+        12,
+        "(sla: (tiers: []), permanent_repair_days: Fixed(5))",
+        catalog,
+    ));
     for r in 0..3 {
         let rep = run(&loaded, 4, r);
         for m in &rep.months {
-            assert!(m.sold_gpu_hours <= m.available_gpu_hours + 1e-6, "month {}: sold {} > available {}", m.month, m.sold_gpu_hours, m.available_gpu_hours);
+            assert!(
+                m.sold_gpu_hours <= m.available_gpu_hours + 1e-6,
+                "month {}: sold {} > available {}",
+                m.month,
+                m.sold_gpu_hours,
+                m.available_gpu_hours
+            );
             assert!(m.utilization_available_frac <= 1.0 + 1e-12);
             assert_eq!(m.sla_credits_usd, 0.0);
             // Reserved contracts here pay the market price less the discount: 2.0 x 0.75.
-            assert!((m.revenue_reserved_usd - 1.5 * m.sold_gpu_hours).abs() < 1e-6 * m.revenue_reserved_usd.max(1.0));
+            assert!(
+                (m.revenue_reserved_usd - 1.5 * m.sold_gpu_hours).abs()
+                    < 1e-6 * m.revenue_reserved_usd.max(1.0)
+            );
         }
         let unbilled = total(&rep, |m| m.downtime_unbilled_usd);
         // Every GPU-hour down while sold is unbilled; with every node sold, that is the down share.
         let down_gpu_hours = total(&rep, |m| m.commissioned_gpu_hours - m.available_gpu_hours);
         assert!(unbilled > 0.0);
-        assert!(unbilled <= 1.5 * down_gpu_hours + 1e-6, "{unbilled} vs {}", 1.5 * down_gpu_hours);
-        assert!(unbilled > 0.8 * 1.5 * down_gpu_hours, "{unbilled} vs {}", 1.5 * down_gpu_hours);
+        assert!(
+            unbilled <= 1.5 * down_gpu_hours + 1e-6,
+            "{unbilled} vs {}",
+            1.5 * down_gpu_hours
+        );
+        assert!(
+            unbilled > 0.8 * 1.5 * down_gpu_hours,
+            "{unbilled} vs {}",
+            1.5 * down_gpu_hours
+        );
         assert_eq!(rep.kpis.downtime_unbilled_usd, unbilled);
     }
 }
@@ -216,24 +293,34 @@ fn a_short_restart_costs_a_short_job_the_credit_of_a_month_not_the_whole_job() {
     // of a 730-hour month is 99.9 % available for the job that met it, which earns at most the
     // 10 % tier on what was billed. Measured over a day-long job instead, half an hour down is
     // 97.9 % and every interrupted job would get the 100 % tier (about 40 % of all revenue here).
-    let mix = "[(class: OnDemand, share_frac: 1.0, size_gpus: 8, duration: Hours(24), load_frac: 0.5)]";
+    let mix =
+        "[(class: OnDemand, share_frac: 1.0, size_gpus: 8, duration: Hours(24), load_frac: 0.5)]";
     let catalog = r#"(name: "H100-SXM", transient_failures_per_gpu_year: 20.0, permanent_failures_per_gpu_year: 0.0)"#;
     let sla = "(transient_repair_hours: Fixed(0.5), sla: (tiers: [(below_availability_frac: 0.999, credit_frac: 0.1), (below_availability_frac: 0.98, credit_frac: 1.0)]))";
-    let text = simple_scenario(1, 200.0, mix, 24)
-        .replace("reliability: (failures: false),", &format!("reliability: {sla},\n    catalog: (gpus: [{catalog}]),"));
+    let text = simple_scenario(1, 200.0, mix, 24).replace(
+        "reliability: (failures: false),",
+        &format!("reliability: {sla},\n    catalog: (gpus: [{catalog}]),"),
+    );
     let rep = run(&load_text(&text), 2, 0);
     let credits = total(&rep, |m| m.sla_credits_usd);
     let billed = total(&rep, |m| m.revenue_on_demand_usd);
     let failures = total(&rep, |m| m.failures_transient);
     assert!(failures > 200.0, "{failures}");
-    assert!(credits <= 0.1 * billed + 1e-6, "credits {credits} on {billed} billed");
+    assert!(
+        credits <= 0.1 * billed + 1e-6,
+        "credits {credits} on {billed} billed"
+    );
 }
 
 #[test]
 fn software_interruptions_do_not_use_spares() {
     // Only a hardware failure moves a contract to a spare; a restart is waited for.
     let catalog = r#"(name: "H100-SXM", transient_failures_per_gpu_year: 2.0, permanent_failures_per_gpu_year: 0.0)"#;
-    let rep = run(&load_text(&busy_fleet(40, 12, "(spares_frac: 0.2)", catalog)), 3, 0);
+    let rep = run(
+        &load_text(&busy_fleet(40, 12, "(spares_frac: 0.2)", catalog)),
+        3,
+        0,
+    );
     assert!(total(&rep, |m| m.failures_transient) > 50.0);
     assert_eq!(total(&rep, |m| m.spare_migrations), 0.0);
 }

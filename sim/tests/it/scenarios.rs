@@ -34,7 +34,8 @@ fn every_shipped_scenario_validates() {
 #[test]
 fn the_builtin_default_scenario_is_the_file_in_scenarios() {
     let builtin = dcplan_sim::load_default().unwrap_or_else(|e| panic!("{e}"));
-    let file = std::fs::read_to_string(repo_root().join("scenarios/default.ron")).expect("default.ron");
+    let file =
+        std::fs::read_to_string(repo_root().join("scenarios/default.ron")).expect("default.ron");
     assert_eq!(builtin.source_text, file);
     let gpus: i64 = builtin.scenario.fleet.iter().map(|t| t.gpus).sum();
     assert_eq!(gpus, 4096);
@@ -46,7 +47,10 @@ fn fixtures() -> Vec<PathBuf> {
 
 /// The `// expect: ...` lines of a fixture.
 pub fn expectations(text: &str) -> Vec<String> {
-    text.lines().filter_map(|l| l.strip_prefix("// expect: ")).map(str::to_string).collect()
+    text.lines()
+        .filter_map(|l| l.strip_prefix("// expect: "))
+        .map(str::to_string)
+        .collect()
 }
 
 #[test]
@@ -56,7 +60,11 @@ fn every_bad_fixture_fails_with_its_expected_messages() {
     for f in files {
         let text = std::fs::read_to_string(&f).expect("fixture");
         let expected = expectations(&text);
-        assert!(!expected.is_empty(), "{} has no `// expect:` line", f.display());
+        assert!(
+            !expected.is_empty(),
+            "{} has no `// expect:` line",
+            f.display()
+        );
         // Named as a file in the fixture folder, so that CSV inputs resolve beside the fixture.
         let name = f.with_file_name("test.ron").display().to_string();
         let err = match load_str(&name, &text) {
@@ -65,16 +73,26 @@ fn every_bad_fixture_fails_with_its_expected_messages() {
         };
         let message = err.to_string();
         for e in &expected {
-            assert!(message.contains(e.as_str()), "{}: expected `{e}` in:\n{message}", f.display());
+            assert!(
+                message.contains(e.as_str()),
+                "{}: expected `{e}` in:\n{message}",
+                f.display()
+            );
         }
         let name = f.file_name().expect("name").to_string_lossy().into_owned();
         match &err {
             ScenarioError::Syntax { line, column, .. } => {
-                assert!(name.starts_with("syntax_"), "{name}: unexpected syntax error: {message}");
+                assert!(
+                    name.starts_with("syntax_"),
+                    "{name}: unexpected syntax error: {message}"
+                );
                 assert!(*line > 0 && *column > 0);
             }
             ScenarioError::Invalid { problems, .. } => {
-                assert!(!name.starts_with("syntax_"), "{name}: expected a syntax error: {message}");
+                assert!(
+                    !name.starts_with("syntax_"),
+                    "{name}: expected a syntax error: {message}"
+                );
                 assert!(problems.iter().any(|p| p.severity == Severity::Error));
             }
             ScenarioError::Io { .. } => panic!("{name}: {message}"),
@@ -86,7 +104,9 @@ fn every_bad_fixture_fails_with_its_expected_messages() {
 fn syntax_errors_point_at_the_line_and_column() {
     let text = "Scenario(\n    name: \"x\",\n    site: (name: \"s\" pue: 1.2),\n)";
     match load_str("x.ron", text) {
-        Err(ScenarioError::Syntax { file, line, column, .. }) => {
+        Err(ScenarioError::Syntax {
+            file, line, column, ..
+        }) => {
             assert_eq!(file, "x.ron");
             assert_eq!((line, column), (3, 22), "points at `pue`");
         }
@@ -96,9 +116,14 @@ fn syntax_errors_point_at_the_line_and_column() {
 
 #[test]
 fn every_problem_is_reported_at_once() {
-    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bad/many_problems.ron")).expect("fixture");
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bad/many_problems.ron"),
+    )
+    .expect("fixture");
     match load_str("test.ron", &text) {
-        Err(ScenarioError::Invalid { problems, .. }) => assert!(problems.len() >= 3, "{problems:?}"),
+        Err(ScenarioError::Invalid { problems, .. }) => {
+            assert!(problems.len() >= 3, "{problems:?}")
+        }
         other => panic!("expected validation problems, got {other:?}"),
     }
 }
@@ -107,19 +132,46 @@ fn every_problem_is_reported_at_once() {
 fn questionable_inputs_give_warnings_not_errors() {
     let tiny = std::fs::read_to_string(repo_root().join("scenarios/tiny.ron")).expect("tiny");
     let cases = [
-        ("gpus: 64, network", "gpus: 64, order_month: 40, network", "fleet[0].order_month: 40 is at or after the end of the horizon"),
-        ("size_gpus: 16", "size_gpus: 128", "demand.mix[0].size_gpus: every request (128 GPUs or more) is larger than the whole fleet (64 GPUs)"),
-        ("it_mw: 0.1", "it_mw: 0.05", "fleet: the fleet needs up to 0.1 MW of IT power but the hall phases provide 0.1 MW"),
-        ("gpus: 64, network", "gpus: 64, price_usd_per_gpu: 0, network", "fleet[0].price_usd_per_gpu: a price of 0 per GPU: the servers add no capex"),
-        ("discount_rate_frac: 0.12", "discount_rate_frac: -0.02", "finance.discount_rate_frac: -0.02 is negative: later cash would count for more"),
-        ("discount_rate_frac: 0.12", "discount_rate_frac: Uniform(-0.05, 0.1)", "finance.discount_rate_frac: Uniform(-0.05, 0.1) can be negative"),
+        (
+            "gpus: 64, network",
+            "gpus: 64, order_month: 40, network",
+            "fleet[0].order_month: 40 is at or after the end of the horizon",
+        ),
+        (
+            "size_gpus: 16",
+            "size_gpus: 128",
+            "demand.mix[0].size_gpus: every request (128 GPUs or more) is larger than the whole fleet (64 GPUs)",
+        ),
+        (
+            "it_mw: 0.1",
+            "it_mw: 0.05",
+            "fleet: the fleet needs up to 0.1 MW of IT power but the hall phases provide 0.1 MW",
+        ),
+        (
+            "gpus: 64, network",
+            "gpus: 64, price_usd_per_gpu: 0, network",
+            "fleet[0].price_usd_per_gpu: a price of 0 per GPU: the servers add no capex",
+        ),
+        (
+            "discount_rate_frac: 0.12",
+            "discount_rate_frac: -0.02",
+            "finance.discount_rate_frac: -0.02 is negative: later cash would count for more",
+        ),
+        (
+            "discount_rate_frac: 0.12",
+            "discount_rate_frac: Uniform(-0.05, 0.1)",
+            "finance.discount_rate_frac: Uniform(-0.05, 0.1) can be negative",
+        ),
     ];
     for (from, to, expected) in cases {
         let text = tiny.replacen(from, to, 1);
         let loaded = load_str("test.ron", &text).unwrap_or_else(|e| panic!("{e}"));
         let warnings: Vec<String> = loaded.warnings.iter().map(|w| w.to_string()).collect();
         assert!(
-            warnings.iter().any(|w| w.starts_with("warning: ") && w.contains(&expected[..expected.len().min(60)])),
+            warnings
+                .iter()
+                .any(|w| w.starts_with("warning: ")
+                    && w.contains(&expected[..expected.len().min(60)])),
             "expected `{expected}` in {warnings:?}"
         );
         // A warned scenario still runs.
@@ -138,8 +190,23 @@ fn mutated_scenarios_never_panic() {
     ];
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(2026);
     let replacements = [
-        "0", "-1", "1e308", "-1e308", "NaN", "inf", "4294967296", "18446744073709551616", "0.5", "\"\"", "()", "[]",
-        "Uniform(5, 1)", "Discrete([])", "Pareto(1, 0.1)", "LogNormal(1, 1)", "Exponential(1e-9)",
+        "0",
+        "-1",
+        "1e308",
+        "-1e308",
+        "NaN",
+        "inf",
+        "4294967296",
+        "18446744073709551616",
+        "0.5",
+        "\"\"",
+        "()",
+        "[]",
+        "Uniform(5, 1)",
+        "Discrete([])",
+        "Pareto(1, 0.1)",
+        "LogNormal(1, 1)",
+        "Exponential(1e-9)",
     ];
     let mut loaded_ok = 0;
     for i in 0..1000 {
@@ -148,7 +215,13 @@ fn mutated_scenarios_never_panic() {
         match rng.next_u32() % 4 {
             0 => {
                 // Replace a number with an odd value.
-                let starts: Vec<usize> = (1..t.len()).filter(|&k| t[k].is_ascii_digit() && !t[k - 1].is_ascii_alphanumeric() && t[k - 1] != '.').collect();
+                let starts: Vec<usize> = (1..t.len())
+                    .filter(|&k| {
+                        t[k].is_ascii_digit()
+                            && !t[k - 1].is_ascii_alphanumeric()
+                            && t[k - 1] != '.'
+                    })
+                    .collect();
                 let k = starts[rng.next_u32() as usize % starts.len()];
                 let mut end = k;
                 while end < t.len() && (t[end].is_ascii_alphanumeric() || t[end] == '.') {
@@ -181,23 +254,38 @@ fn mutated_scenarios_never_panic() {
         loaded_ok += 1;
         // Run only cheap scenarios (the limits in validation bound the expensive ones).
         let s = &loaded.scenario;
-        let requests = s.demand.arrivals_per_day.quantile(0.99) * s.simulation.horizon_months as f64 * 30.5;
+        let requests =
+            s.demand.arrivals_per_day.quantile(0.99) * s.simulation.horizon_months as f64 * 30.5;
         let gpus: i64 = s.fleet.iter().map(|t| t.gpus).sum();
         if requests < 20_000.0 && gpus < 20_000 && s.simulation.horizon_months <= 24 {
             let ran = std::panic::catch_unwind(|| run(&loaded, 1, 0));
             assert!(ran.is_ok(), "a replication panicked on:\n{text}");
         }
     }
-    assert!(loaded_ok > 100, "only {loaded_ok} mutated scenarios loaded; the fuzz test lost its power");
+    assert!(
+        loaded_ok > 100,
+        "only {loaded_ok} mutated scenarios loaded; the fuzz test lost its power"
+    );
 }
 
 #[test]
 fn a_bad_cooling_preset_is_reported_once_under_its_own_path() {
-    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bad/cooling_below_one.ron")).expect("fixture");
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bad/cooling_below_one.ron"),
+    )
+    .expect("fixture");
     match load_str("test.ron", &text) {
         Err(ScenarioError::Invalid { problems, .. }) => {
-            let about: Vec<&str> = problems.iter().filter(|p| p.message.contains("-0.1 is negative")).map(|p| p.path.as_str()).collect();
-            assert_eq!(about, ["catalog.cooling[0].electrical_loss_frac"], "{problems:?}");
+            let about: Vec<&str> = problems
+                .iter()
+                .filter(|p| p.message.contains("-0.1 is negative"))
+                .map(|p| p.path.as_str())
+                .collect();
+            assert_eq!(
+                about,
+                ["catalog.cooling[0].electrical_loss_frac"],
+                "{problems:?}"
+            );
         }
         other => panic!("expected validation problems, got {other:?}"),
     }

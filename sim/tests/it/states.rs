@@ -47,7 +47,10 @@ fn check_books(engine: &mut Engine) {
         counted[node.sku as usize][state.category() as usize] += 8;
     }
     let counters = engine.world.resource::<FleetCounters>();
-    assert_eq!(counters.gpus, counted, "GPU counts by state drifted from the nodes' states");
+    assert_eq!(
+        counters.gpus, counted,
+        "GPU counts by state drifted from the nodes' states"
+    );
     // A contract's GPUs on failed nodes never exceed its GPUs.
     let mut c = engine.world.query::<&Contract>();
     for contract in c.iter(&engine.world) {
@@ -86,7 +89,11 @@ fn a_node_failing_as_it_starts_retiring_retires_after_its_repair() {
     check_books(&mut engine);
     // The first tranche is gone by the end.
     let mut q = engine.world.query::<(&Node, &NodeState)>();
-    assert!(q.iter(&engine.world).filter(|(n, _)| n.tranche == 0).all(|(_, s)| *s == NodeState::Retired));
+    assert!(
+        q.iter(&engine.world)
+            .filter(|(n, _)| n.tranche == 0)
+            .all(|(_, s)| *s == NodeState::Retired)
+    );
 }
 
 #[test]
@@ -105,8 +112,14 @@ fn every_event_in_every_state_keeps_the_books() {
         let list = nodes(&mut engine);
         assert!(!list.is_empty());
         // Inject at or after the next pending event, so that nothing lands in the past.
-        let first = engine.world.resource_mut::<Agenda>().peek_time().expect("pending events");
-        let mut instants: Vec<SimTime> = (0..30).map(|_| SimTime(first.0 + rng.random_range(0..end.0 - first.0))).collect();
+        let first = engine
+            .world
+            .resource_mut::<Agenda>()
+            .peek_time()
+            .expect("pending events");
+        let mut instants: Vec<SimTime> = (0..30)
+            .map(|_| SimTime(first.0 + rng.random_range(0..end.0 - first.0)))
+            .collect();
         instants.sort();
         for &at in &instants {
             for _ in 0..10 {

@@ -17,7 +17,9 @@ fn with(text: &str, path: &str, value: &str) -> String {
 
 fn errors(text: &str) -> Vec<String> {
     match dcplan_sim::load_str("test.ron", text) {
-        Err(ScenarioError::Invalid { problems, .. }) => problems.iter().map(|p| p.to_string()).collect(),
+        Err(ScenarioError::Invalid { problems, .. }) => {
+            problems.iter().map(|p| p.to_string()).collect()
+        }
         Err(e) => vec![e.to_string()],
         Ok(_) => Vec::new(),
     }
@@ -38,11 +40,27 @@ fn a_two_axis_sweep_expands_to_the_cartesian_product_with_names() {
     let names: Vec<&str> = variants.iter().map(|v| v.name.as_str()).collect();
     assert_eq!(
         names,
-        ["gpus=32, cheap", "gpus=32, dear", "gpus=64, cheap", "gpus=64, dear", "gpus=128, cheap", "gpus=128, dear"]
+        [
+            "gpus=32, cheap",
+            "gpus=32, dear",
+            "gpus=64, cheap",
+            "gpus=64, dear",
+            "gpus=128, cheap",
+            "gpus=128, dear"
+        ]
     );
     assert_eq!(variants[4].loaded.scenario.fleet[0].gpus, 128);
-    assert!(variants.iter().all(|v| v.loaded.scenario.sweep.is_none()), "a variant is a plain scenario");
-    assert_eq!(variants[1].settings[1], ("energy.tariff".to_string(), "Flat(price_usd_per_kwh: 0.12)".to_string()));
+    assert!(
+        variants.iter().all(|v| v.loaded.scenario.sweep.is_none()),
+        "a variant is a plain scenario"
+    );
+    assert_eq!(
+        variants[1].settings[1],
+        (
+            "energy.tariff".to_string(),
+            "Flat(price_usd_per_kwh: 0.12)".to_string()
+        )
+    );
 }
 
 #[test]
@@ -56,45 +74,93 @@ fn a_variant_names_the_sweep_as_the_source_of_each_value_it_sets() {
         ])"#,
     );
     let base = ron_text::leaves(&text);
-    let comment = |leaves: &[ron_text::Leaf], path: &str| leaves.iter().find(|l| l.path == path).map(|l| l.comment.clone()).unwrap_or_else(|| panic!("{path}"));
+    let comment = |leaves: &[ron_text::Leaf], path: &str| {
+        leaves
+            .iter()
+            .find(|l| l.path == path)
+            .map(|l| l.comment.clone())
+            .unwrap_or_else(|| panic!("{path}"))
+    };
     let old_gpus = comment(&base, "fleet[0].gpus");
     let old_price = comment(&base, "energy.tariff.price_usd_per_kwh");
-    assert!(!old_gpus.is_empty() && !old_price.is_empty(), "tiny.ron comments its fleet and tariff");
+    assert!(
+        !old_gpus.is_empty() && !old_price.is_empty(),
+        "tiny.ron comments its fleet and tariff"
+    );
     let variants = sweep::expand(&load_text(&text)).expect("expand");
     let v = &variants[3];
     assert_eq!(v.name, "gpus=128, dear");
     let leaves = ron_text::leaves(&v.loaded.source_text);
-    assert_eq!(comment(&leaves, "fleet[0].gpus"), "sweep axis fleet[0].gpus (128)");
-    assert_eq!(comment(&leaves, "energy.tariff.price_usd_per_kwh"), "sweep axis energy.tariff (dear)");
+    assert_eq!(
+        comment(&leaves, "fleet[0].gpus"),
+        "sweep axis fleet[0].gpus (128)"
+    );
+    assert_eq!(
+        comment(&leaves, "energy.tariff.price_usd_per_kwh"),
+        "sweep axis energy.tariff (dear)"
+    );
     // The fields next to them keep their own sources.
-    assert_eq!(comment(&leaves, "fleet[0].network_usd_per_node"), comment(&base, "fleet[0].network_usd_per_node"));
-    assert_eq!(comment(&leaves, "fleet[0].sku"), comment(&base, "fleet[0].sku"));
+    assert_eq!(
+        comment(&leaves, "fleet[0].network_usd_per_node"),
+        comment(&base, "fleet[0].network_usd_per_node")
+    );
+    assert_eq!(
+        comment(&leaves, "fleet[0].sku"),
+        comment(&base, "fleet[0].sku")
+    );
     assert_eq!(v.loaded.scenario.fleet[0].gpus, 128);
 }
 
 #[test]
 fn an_unknown_sweep_path_is_an_error_naming_the_path() {
-    let text = with(&tiny_text(), "sweep", r#"(axes: [(path: "fleet[0].gpuz", values: [32, 64])])"#);
+    let text = with(
+        &tiny_text(),
+        "sweep",
+        r#"(axes: [(path: "fleet[0].gpuz", values: [32, 64])])"#,
+    );
     let errs = errors(&text);
-    assert!(errs.iter().any(|e| e.contains("fleet[0].gpuz") && e.contains("gpuz")), "{errs:?}");
-    let text = with(&tiny_text(), "sweep", r#"(axes: [(path: "fleet[3].gpus", values: [32])])"#);
+    assert!(
+        errs.iter()
+            .any(|e| e.contains("fleet[0].gpuz") && e.contains("gpuz")),
+        "{errs:?}"
+    );
+    let text = with(
+        &tiny_text(),
+        "sweep",
+        r#"(axes: [(path: "fleet[3].gpus", values: [32])])"#,
+    );
     let errs = errors(&text);
-    assert!(errs.iter().any(|e| e.contains("sweep.axes[0].path") && e.contains("no [3]")), "{errs:?}");
+    assert!(
+        errs.iter()
+            .any(|e| e.contains("sweep.axes[0].path") && e.contains("no [3]")),
+        "{errs:?}"
+    );
     // A value the field cannot take is reported with the variant.
-    let text = with(&tiny_text(), "sweep", r#"(axes: [(path: "fleet[0].gpus", values: [64, -8])])"#);
+    let text = with(
+        &tiny_text(),
+        "sweep",
+        r#"(axes: [(path: "fleet[0].gpus", values: [64, -8])])"#,
+    );
     let errs = errors(&text);
     assert!(errs.iter().any(|e| e.contains("gpus=-8")), "{errs:?}");
 }
 
 #[test]
 fn identical_variants_give_identical_replications() {
-    let text = with(&tiny_text(), "sweep", r#"(axes: [(path: "fleet[0].gpus", values: [64, 64], labels: ["a", "b"])])"#);
+    let text = with(
+        &tiny_text(),
+        "sweep",
+        r#"(axes: [(path: "fleet[0].gpus", values: [64, 64], labels: ["a", "b"])])"#,
+    );
     let variants = sweep::expand(&load_text(&text)).expect("expand");
     for r in 0..4 {
         let a = run_replication(&variants[0].loaded, 7, r, &ReplicationOptions::default());
         let b = run_replication(&variants[1].loaded, 7, r, &ReplicationOptions::default());
         // Compared through their exact printed form, as NaN (an undefined DSCR) is not equal to itself.
-        assert!(format!("{a:?}") == format!("{b:?}"), "replication {r} differs between identical variants");
+        assert!(
+            format!("{a:?}") == format!("{b:?}"),
+            "replication {r} differs between identical variants"
+        );
     }
 }
 
@@ -102,19 +168,43 @@ fn identical_variants_give_identical_replications() {
 fn paired_differences_between_variants_are_tighter_than_unpaired() {
     // Two list prices for the same fleet and demand: the paired difference of NPV removes the
     // shared noise (demand, market path, PUE draw).
-    let text = with(&tiny_text(), "sweep", r#"(axes: [(path: "pricing.policy", values: [ListRatio(1.0), ListRatio(1.1)])])"#);
+    let text = with(
+        &tiny_text(),
+        "sweep",
+        r#"(axes: [(path: "pricing.policy", values: [ListRatio(1.0), ListRatio(1.1)])])"#,
+    );
     let variants = sweep::expand(&load_text(&text)).expect("expand");
     let n = 40;
     let run = |i: usize| {
-        let config = RunConfig { seed: 11, replications: 0..n, threads: 2, options: ReplicationOptions::default() };
-        dcplan_sim::run(&variants[i].loaded, &config, &|| {}).expect("run").replications
+        let config = RunConfig {
+            seed: 11,
+            replications: 0..n,
+            threads: 2,
+            options: ReplicationOptions::default(),
+        };
+        dcplan_sim::run(&variants[i].loaded, &config, &|| {})
+            .expect("run")
+            .replications
     };
     let (a, b) = (run(0), run(1));
-    let npv = |reps: &[dcplan_sim::Replication]| reps.iter().map(|r| Some(r.kpis.npv_usd)).collect::<Vec<_>>();
-    let diffs: Vec<Option<f64>> = a.iter().zip(&b).map(|(x, y)| Some(y.kpis.npv_usd - x.kpis.npv_usd)).collect();
+    let npv = |reps: &[dcplan_sim::Replication]| {
+        reps.iter()
+            .map(|r| Some(r.kpis.npv_usd))
+            .collect::<Vec<_>>()
+    };
+    let diffs: Vec<Option<f64>> = a
+        .iter()
+        .zip(&b)
+        .map(|(x, y)| Some(y.kpis.npv_usd - x.kpis.npv_usd))
+        .collect();
     let (sa, sb, sd) = (summarize(&npv(&a)), summarize(&npv(&b)), summarize(&diffs));
     let unpaired_se = (sa.se * sa.se + sb.se * sb.se).sqrt();
-    assert!(sd.se < 0.5 * unpaired_se, "paired se {} vs unpaired {}", sd.se, unpaired_se);
+    assert!(
+        sd.se < 0.5 * unpaired_se,
+        "paired se {} vs unpaired {}",
+        sd.se,
+        unpaired_se
+    );
     assert!(sd.mean.abs() > 0.0, "the list price matters");
 }
 
@@ -124,13 +214,20 @@ fn latin_hypercube_puts_each_input_in_every_stratum() {
     let loaded = load_text(&text);
     let n = 20u64;
     let options = ReplicationOptions::for_run(&loaded, 5, n);
-    let reps: Vec<_> = (0..n).map(|r| run_replication(&loaded, 5, r, &options)).collect();
+    let reps: Vec<_> = (0..n)
+        .map(|r| run_replication(&loaded, 5, r, &options))
+        .collect();
     // PUE is Triangular(1.2, 1.3, 1.4) and the on-demand price Uniform(2.4, 3.5).
     let strata = |path: &str, cdf: &dyn Fn(f64) -> f64| {
         let mut s: Vec<u64> = reps
             .iter()
             .map(|r| {
-                let x = r.params.iter().find(|(p, _)| p.as_str() == path).unwrap_or_else(|| panic!("{path} drawn")).1;
+                let x = r
+                    .params
+                    .iter()
+                    .find(|(p, _)| p.as_str() == path)
+                    .unwrap_or_else(|| panic!("{path} drawn"))
+                    .1;
                 (cdf(x) * n as f64).floor() as u64
             })
             .collect();
@@ -138,15 +235,34 @@ fn latin_hypercube_puts_each_input_in_every_stratum() {
         s
     };
     let uniform = |x: f64| (x - 2.4) / 1.1;
-    let tri = |x: f64| if x <= 1.3 { (x - 1.2).powi(2) / (0.2 * 0.1) } else { 1.0 - (1.4 - x).powi(2) / (0.2 * 0.1) };
+    let tri = |x: f64| {
+        if x <= 1.3 {
+            (x - 1.2).powi(2) / (0.2 * 0.1)
+        } else {
+            1.0 - (1.4 - x).powi(2) / (0.2 * 0.1)
+        }
+    };
     let all: Vec<u64> = (0..n).collect();
-    assert_eq!(strata("pricing.market[0].on_demand_usd_per_gpu_hour", &uniform), all);
+    assert_eq!(
+        strata("pricing.market[0].on_demand_usd_per_gpu_hour", &uniform),
+        all
+    );
     assert_eq!(strata("site.pue", &tri), all);
     // Independent sampling does not stratify (with 20 draws, some stratum is missed or doubled).
-    let random: Vec<_> = (0..n).map(|r| run_replication(&load("tiny.ron"), 5, r, &ReplicationOptions::default())).collect();
+    let random: Vec<_> = (0..n)
+        .map(|r| run_replication(&load("tiny.ron"), 5, r, &ReplicationOptions::default()))
+        .collect();
     let mut s: Vec<u64> = random
         .iter()
-        .map(|r| (uniform(r.params.iter().find(|(p, _)| p.starts_with("pricing.market[0].on_demand")).expect("drawn").1) * n as f64) as u64)
+        .map(|r| {
+            (uniform(
+                r.params
+                    .iter()
+                    .find(|(p, _)| p.starts_with("pricing.market[0].on_demand"))
+                    .expect("drawn")
+                    .1,
+            ) * n as f64) as u64
+        })
         .collect();
     s.sort();
     assert_ne!(s, all);

@@ -67,16 +67,29 @@ struct Walker {
 
 impl Walker {
     fn path(&self, text: bool) -> String {
-        let s: String = self.stack.iter().map(|(d, t)| if text { t.as_str() } else { d.as_str() }).collect();
+        let s: String = self
+            .stack
+            .iter()
+            .map(|(d, t)| if text { t.as_str() } else { d.as_str() })
+            .collect();
         s.strip_prefix('.').map(str::to_string).unwrap_or(s)
     }
 
     fn push(&mut self, value: LeafValue) {
         let (path, text_path) = (self.path(false), self.path(true));
-        self.out.push(NumberLeaf { path, text_path, value });
+        self.out.push(NumberLeaf {
+            path,
+            text_path,
+            value,
+        });
     }
 
-    fn nested<T: Serialize + ?Sized>(&mut self, display: String, text: String, value: &T) -> Result<(), WalkError> {
+    fn nested<T: Serialize + ?Sized>(
+        &mut self,
+        display: String,
+        text: String,
+        value: &T,
+    ) -> Result<(), WalkError> {
         self.stack.push((display, text));
         let r = value.serialize(&mut *self);
         self.stack.pop();
@@ -107,7 +120,11 @@ fn dist_from(variant: &str, v: &[f64]) -> Dist {
         "Pert" => Dist::Pert(at(0), at(1), at(2)),
         "Exponential" => Dist::Exponential(at(0)),
         "Pareto" => Dist::Pareto(at(0), at(1)),
-        _ => Dist::Discrete(v.chunks(2).map(|c| (c[0], c.get(1).copied().unwrap_or(f64::NAN))).collect()),
+        _ => Dist::Discrete(
+            v.chunks(2)
+                .map(|c| (c[0], c.get(1).copied().unwrap_or(f64::NAN)))
+                .collect(),
+        ),
     }
 }
 
@@ -132,11 +149,19 @@ impl<'a> Compound<'a> {
             nums.extend(Walker::floats(value));
             return Ok(());
         }
-        let seg = if self.list { format!("[{i}]") } else { format!(".{i}") };
+        let seg = if self.list {
+            format!("[{i}]")
+        } else {
+            format!(".{i}")
+        };
         self.w.nested(seg.clone(), seg, value)
     }
 
-    fn field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), WalkError> {
+    fn field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), WalkError> {
         self.w.nested(format!(".{key}"), format!(".{key}"), value)
     }
 
@@ -171,10 +196,6 @@ walk_elements!(
     SerializeTupleVariant::serialize_field
 );
 
-
-
-
-
 impl ser::SerializeMap for Compound<'_> {
     type Ok = ();
     type Error = WalkError;
@@ -192,7 +213,11 @@ impl ser::SerializeMap for Compound<'_> {
 impl ser::SerializeStruct for Compound<'_> {
     type Ok = ();
     type Error = WalkError;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), WalkError> {
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), WalkError> {
         self.field(key, value)
     }
     fn end(self) -> Result<(), WalkError> {
@@ -203,7 +228,11 @@ impl ser::SerializeStruct for Compound<'_> {
 impl ser::SerializeStructVariant for Compound<'_> {
     type Ok = ();
     type Error = WalkError;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), WalkError> {
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), WalkError> {
         self.field(key, value)
     }
     fn end(self) -> Result<(), WalkError> {
@@ -279,10 +308,19 @@ impl<'a> ser::Serializer for &'a mut Walker {
     fn serialize_unit_struct(self, _: &'static str) -> Result<(), WalkError> {
         Ok(())
     }
-    fn serialize_unit_variant(self, _: &'static str, _: u32, _: &'static str) -> Result<(), WalkError> {
+    fn serialize_unit_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+    ) -> Result<(), WalkError> {
         Ok(())
     }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, value: &T) -> Result<(), WalkError> {
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        value: &T,
+    ) -> Result<(), WalkError> {
         value.serialize(self)
     }
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
@@ -300,25 +338,72 @@ impl<'a> ser::Serializer for &'a mut Walker {
         self.nested(format!(".{variant}"), ".0".into(), value)
     }
     fn serialize_seq(self, _: Option<usize>) -> Result<Compound<'a>, WalkError> {
-        Ok(Compound { w: self, index: 0, dist: None, list: true })
+        Ok(Compound {
+            w: self,
+            index: 0,
+            dist: None,
+            list: true,
+        })
     }
     fn serialize_tuple(self, _: usize) -> Result<Compound<'a>, WalkError> {
-        Ok(Compound { w: self, index: 0, dist: None, list: false })
+        Ok(Compound {
+            w: self,
+            index: 0,
+            dist: None,
+            list: false,
+        })
     }
     fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<Compound<'a>, WalkError> {
-        Ok(Compound { w: self, index: 0, dist: None, list: false })
+        Ok(Compound {
+            w: self,
+            index: 0,
+            dist: None,
+            list: false,
+        })
     }
-    fn serialize_tuple_variant(self, name: &'static str, _: u32, variant: &'static str, _: usize) -> Result<Compound<'a>, WalkError> {
+    fn serialize_tuple_variant(
+        self,
+        name: &'static str,
+        _: u32,
+        variant: &'static str,
+        _: usize,
+    ) -> Result<Compound<'a>, WalkError> {
         let dist = (name == DIST).then(|| (variant, Vec::new()));
-        Ok(Compound { w: self, index: 0, dist, list: false })
+        Ok(Compound {
+            w: self,
+            index: 0,
+            dist,
+            list: false,
+        })
     }
     fn serialize_map(self, _: Option<usize>) -> Result<Compound<'a>, WalkError> {
-        Ok(Compound { w: self, index: 0, dist: None, list: true })
+        Ok(Compound {
+            w: self,
+            index: 0,
+            dist: None,
+            list: true,
+        })
     }
     fn serialize_struct(self, _: &'static str, _: usize) -> Result<Compound<'a>, WalkError> {
-        Ok(Compound { w: self, index: 0, dist: None, list: false })
+        Ok(Compound {
+            w: self,
+            index: 0,
+            dist: None,
+            list: false,
+        })
     }
-    fn serialize_struct_variant(self, _: &'static str, _: u32, _: &'static str, _: usize) -> Result<Compound<'a>, WalkError> {
-        Ok(Compound { w: self, index: 0, dist: None, list: false })
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Compound<'a>, WalkError> {
+        Ok(Compound {
+            w: self,
+            index: 0,
+            dist: None,
+            list: false,
+        })
     }
 }

@@ -32,8 +32,16 @@ impl FieldRange {
     /// Whether a plain number is accepted.
     pub fn contains(&self, x: f64) -> bool {
         x.is_finite()
-            && if self.lo_open { x > self.lo } else { x >= self.lo }
-            && if self.hi_open { x < self.hi } else { x <= self.hi }
+            && if self.lo_open {
+                x > self.lo
+            } else {
+                x >= self.lo
+            }
+            && if self.hi_open {
+                x < self.hi
+            } else {
+                x <= self.hi
+            }
     }
 
     /// Why `x` is not accepted, in the words of a problem message.
@@ -52,22 +60,50 @@ impl FieldRange {
 }
 
 const fn closed(pattern: &'static str, lo: f64, hi: f64) -> FieldRange {
-    FieldRange { pattern, lo, hi, lo_open: false, hi_open: false, draw: false }
+    FieldRange {
+        pattern,
+        lo,
+        hi,
+        lo_open: false,
+        hi_open: false,
+        draw: false,
+    }
 }
 
 /// Above `lo` (which is not accepted), at most `hi`.
 const fn positive(pattern: &'static str, lo: f64, hi: f64) -> FieldRange {
-    FieldRange { pattern, lo, hi, lo_open: true, hi_open: false, draw: false }
+    FieldRange {
+        pattern,
+        lo,
+        hi,
+        lo_open: true,
+        hi_open: false,
+        draw: false,
+    }
 }
 
 /// At least `lo`, below `hi` (which is not accepted).
 const fn below(pattern: &'static str, lo: f64, hi: f64) -> FieldRange {
-    FieldRange { pattern, lo, hi, lo_open: false, hi_open: true, draw: false }
+    FieldRange {
+        pattern,
+        lo,
+        hi,
+        lo_open: false,
+        hi_open: true,
+        draw: false,
+    }
 }
 
 /// A per-event draw (see [`FieldRange::draw`]).
 const fn draw(pattern: &'static str, lo: f64, hi: f64, lo_open: bool) -> FieldRange {
-    FieldRange { pattern, lo, hi, lo_open, hi_open: false, draw: true }
+    FieldRange {
+        pattern,
+        lo,
+        hi,
+        lo_open,
+        hi_open: false,
+        draw: true,
+    }
 }
 
 const H: f64 = MAX_HORIZON_MONTHS as f64;
@@ -140,7 +176,12 @@ pub const RANGES: &[FieldRange] = &[
     closed("demand.mix[*].share_frac", 0.0, 1.0),
     draw("demand.mix[*].size_gpus", 1.0, GPUS, false),
     draw("demand.mix[*].duration.Hours", 0.0, 1e6, true),
-    draw("demand.mix[*].duration.Months", 0.0, 1e6 / HOURS_PER_MONTH, true),
+    draw(
+        "demand.mix[*].duration.Months",
+        0.0,
+        1e6 / HOURS_PER_MONTH,
+        true,
+    ),
     closed("demand.mix[*].load_frac", 0.0, 1.0),
     draw("demand.mix[*].max_price_ratio", 0.0, 100.0, false),
     closed("demand.mix[*].renewal_frac", 0.0, 1.0),
@@ -149,7 +190,11 @@ pub const RANGES: &[FieldRange] = &[
     closed("demand.anchors[*].gpus", 1.0, GPUS),
     closed("demand.anchors[*].sign_month", 0.0, H),
     closed("demand.anchors[*].duration.Hours", 1.0 / 3600.0, 1e6),
-    closed("demand.anchors[*].duration.Months", 1.0 / 3600.0 / HOURS_PER_MONTH, 1e6 / HOURS_PER_MONTH),
+    closed(
+        "demand.anchors[*].duration.Months",
+        1.0 / 3600.0 / HOURS_PER_MONTH,
+        1e6 / HOURS_PER_MONTH,
+    ),
     closed("demand.anchors[*].price_usd_per_gpu_hour", 0.0, 1_000.0),
     closed("demand.anchors[*].load_frac", 0.0, 1.0),
     closed("demand.anchors[*].prepay_frac", 0.0, 1.0),
@@ -160,7 +205,11 @@ pub const RANGES: &[FieldRange] = &[
     closed("pricing.market[*].volatility_per_month", 0.0, 2.0),
     positive("pricing.market[*].shock_half_life_months", 0.0, 1_200.0),
     closed("pricing.market[*].next_generation.month", 0.0, H),
-    closed("pricing.market[*].next_generation.price_drop_frac", 0.0, 0.95),
+    closed(
+        "pricing.market[*].next_generation.price_drop_frac",
+        0.0,
+        0.95,
+    ),
     closed("pricing.reserved_discount_frac", 0.0, 0.99),
     closed("pricing.spot_discount_frac", 0.0, 0.99),
     positive("pricing.policy.ListRatio", 0.0, 10.0),
@@ -194,7 +243,11 @@ pub const RANGES: &[FieldRange] = &[
     closed("simulation.horizon_months", 1.0, H),
     closed("simulation.replications", 1.0, MAX_REPLICATIONS as f64),
     closed("simulation.seed", 0.0, u64::MAX as f64),
-    below("simulation.hourly_replications[*]", 0.0, MAX_REPLICATIONS as f64),
+    below(
+        "simulation.hourly_replications[*]",
+        0.0,
+        MAX_REPLICATIONS as f64,
+    ),
     closed("simulation.hourly_months", 1.0, H),
     // catalog overrides
     closed("catalog.gpus[*].gpus_per_node", 1.0, 1024.0),
@@ -203,15 +256,27 @@ pub const RANGES: &[FieldRange] = &[
     closed("catalog.gpus[*].node_idle_kw", 0.0, 10_000.0),
     closed("catalog.gpus[*].price_usd_per_gpu", 0.0, 1e8),
     positive("catalog.gpus[*].relative_throughput", 0.0, 1_000.0),
-    closed("catalog.gpus[*].transient_failures_per_gpu_year", 0.0, 100.0),
-    closed("catalog.gpus[*].permanent_failures_per_gpu_year", 0.0, 100.0),
+    closed(
+        "catalog.gpus[*].transient_failures_per_gpu_year",
+        0.0,
+        100.0,
+    ),
+    closed(
+        "catalog.gpus[*].permanent_failures_per_gpu_year",
+        0.0,
+        100.0,
+    ),
     closed("catalog.gpus[*].release.year", 1900.0, 3000.0),
     closed("catalog.gpus[*].release.month", 1.0, 12.0),
     closed("catalog.climates[*].annual_mean_c", -50.0, 50.0),
     closed("catalog.climates[*].seasonal_swing_c", 0.0, 40.0),
     closed("catalog.climates[*].daily_swing_c", 0.0, 30.0),
     closed("catalog.climates[*].noise_sd_c", 0.0, 20.0),
-    closed("catalog.climates[*].noise_persistence_per_hour", 0.0, 0.9999),
+    closed(
+        "catalog.climates[*].noise_persistence_per_hour",
+        0.0,
+        0.9999,
+    ),
     below("catalog.climates[*].warmest_day_of_year", 0.0, 365.0),
     closed("catalog.climates[*].solar_capacity_factor", 0.0, 0.6),
     closed("catalog.climates[*].wind_capacity_factor", 0.0, 0.8),
@@ -227,7 +292,11 @@ pub const RANGES: &[FieldRange] = &[
     closed("catalog.cooling[*].range_pue.1", 1.0, 5.0),
     closed("catalog.cooling[*].water.above_c", -50.0, 60.0),
     closed("catalog.cooling[*].water.l_per_kwh_per_c", 0.0, 10.0),
-    closed("catalog.cooling[*].water.max_l_per_kwh", 0.0, 2.0 * EVAPORATION_L_PER_KWH),
+    closed(
+        "catalog.cooling[*].water.max_l_per_kwh",
+        0.0,
+        2.0 * EVAPORATION_L_PER_KWH,
+    ),
     closed("catalog.tariffs[*].mean_usd_per_mwh", 0.0, 10_000.0),
     closed("catalog.tariffs[*].seasonal_amplitude_frac", 0.0, 1.0),
     below("catalog.tariffs[*].peak_day_of_year", 0.0, 365.0),
@@ -237,7 +306,11 @@ pub const RANGES: &[FieldRange] = &[
     closed("catalog.tariffs[*].spike_probability_per_hour", 0.0, 1.0),
     closed("catalog.tariffs[*].spike_mean_usd_per_mwh", 0.0, 100_000.0),
     closed("catalog.tariffs[*].negative_probability_per_hour", 0.0, 0.4),
-    closed("catalog.tariffs[*].negative_mean_usd_per_mwh", 0.0, 10_000.0),
+    closed(
+        "catalog.tariffs[*].negative_mean_usd_per_mwh",
+        0.0,
+        10_000.0,
+    ),
     // reliability
     closed("reliability.failure_rate_multiplier", 0.0, 100.0),
     draw("reliability.transient_repair_hours", 0.0, 1e4, false),
@@ -246,7 +319,11 @@ pub const RANGES: &[FieldRange] = &[
     positive("reliability.sla.tiers[*].below_availability_frac", 0.0, 1.0),
     closed("reliability.sla.tiers[*].credit_frac", 0.0, 1.0),
     // lifecycle
-    closed("lifecycle.resale_residual_frac_by_age_years[*].0", 0.0, 100.0),
+    closed(
+        "lifecycle.resale_residual_frac_by_age_years[*].0",
+        0.0,
+        100.0,
+    ),
     closed("lifecycle.resale_residual_frac_by_age_years[*].1", 0.0, 1.0),
     closed("lifecycle.refresh[*].at_age_months", 1.0, H),
     closed("lifecycle.refresh[*].gpus", 1.0, GPUS),
@@ -285,7 +362,10 @@ pub fn pattern_of(path: &str) -> String {
 /// The range of the field at a concrete path such as `fleet[2].gpus`.
 pub fn range_of(path: &str) -> Option<&'static FieldRange> {
     static TABLE: OnceLock<HashMap<&'static str, &'static FieldRange>> = OnceLock::new();
-    TABLE.get_or_init(|| RANGES.iter().map(|r| (r.pattern, r)).collect()).get(pattern_of(path).as_str()).copied()
+    TABLE
+        .get_or_init(|| RANGES.iter().map(|r| (r.pattern, r)).collect())
+        .get(pattern_of(path).as_str())
+        .copied()
 }
 
 #[cfg(test)]
@@ -294,8 +374,14 @@ mod tests {
 
     #[test]
     fn patterns_replace_indices_and_find_their_ranges() {
-        assert_eq!(pattern_of("demand.regimes.monthly_transitions[1][12]"), "demand.regimes.monthly_transitions[*][*]");
-        assert_eq!(range_of("fleet[3].gpus").map(|r| r.hi), Some(MAX_GPUS as f64));
+        assert_eq!(
+            pattern_of("demand.regimes.monthly_transitions[1][12]"),
+            "demand.regimes.monthly_transitions[*][*]"
+        );
+        assert_eq!(
+            range_of("fleet[3].gpus").map(|r| r.hi),
+            Some(MAX_GPUS as f64)
+        );
         assert!(range_of("fleet[3].nothing").is_none());
         let mut patterns: Vec<&str> = RANGES.iter().map(|r| r.pattern).collect();
         patterns.sort();
@@ -312,7 +398,10 @@ mod tests {
         let r = closed("x", 0.0, 1.0);
         assert_eq!(r.message(f64::NAN), "NaN is not a finite number");
         assert_eq!(r.message(-1.0), "-1 must be between 0 and 1");
-        assert_eq!(positive("x", 0.0, 5.0).message(0.0), "0 must be > 0 and at most 5");
+        assert_eq!(
+            positive("x", 0.0, 5.0).message(0.0),
+            "0 must be > 0 and at most 5"
+        );
         assert!(!positive("x", 0.0, 5.0).contains(0.0) && positive("x", 0.0, 5.0).contains(5.0));
         assert!(!below("x", 0.0, 365.0).contains(365.0));
     }
