@@ -472,7 +472,8 @@ pub fn normal_cdf(x: f64) -> f64 {
     0.5 * erfc(-x / std::f64::consts::SQRT_2)
 }
 
-/// Complementary error function (W. J. Cody's rational Chebyshev approximations, relative error < 1e-15).
+/// Complementary error function: the Taylor series of erf below 2, a Lentz continued fraction
+/// above (relative error below 1e-15 against 40-digit values, `sim/tests/it/special.rs`).
 pub fn erfc(x: f64) -> f64 {
     // For numerical work we use the well-known continued-fraction/series split on |x|.
     let z = x.abs();
