@@ -282,7 +282,7 @@ fn a_precision_target_stops_at_the_first_batch_that_meets_it_and_the_manifest_sa
     let runs = read_parquet(&tmp.path().join("t/runs.parquet")).expect("runs");
     let n = runs.height();
     let batch = dcplan::pipeline::STOP_BATCH as usize;
-    assert!(n < 2000 && n % batch == 0, "{n} replications");
+    assert!(n < 2000 && n.is_multiple_of(batch), "{n} replications");
     assert_eq!(
         manifest(&tmp.path().join("t")).replications,
         n as u64,

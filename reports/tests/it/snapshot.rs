@@ -1,11 +1,38 @@
-//! Snapshot of the Markdown report of `scenarios/tiny.ron` with a fixed seed: any change to the
-//! numbers, tables or wording shows up as a diff. Lines that name the build, the time or the
-//! command line are masked. After an intended change, rewrite the snapshot with
-//! `DCPLAN_UPDATE_SNAPSHOTS=1 cargo test -p dcplan --test it snapshot` and review the diff.
+//! Snapshots of `scenarios/tiny.ron` at a fixed seed (insta): the Markdown report, and a digest of
+//! every table. Any change to the numbers, tables or wording fails them; lines that name the
+//! build, the time or the command line are masked.
+//!
+//! After a change of results made on purpose, review and accept the new snapshots:
+//! `INSTA_UPDATE=always cargo test -p dcplan --test it snapshot` (or `cargo insta review`), then
+//! commit the `.snap` files with the change that explains them.
+
+use std::path::{Path, PathBuf};
+
+use polars::prelude::{CsvWriter, ParquetReader, SerReader, SerWriter};
 
 use super::common::{ok, repo};
 
-const SNAPSHOT: &str = "reports/tests/snapshots/tiny-report.md";
+/// Run tiny.ron with 8 replications, seed 7, into a temporary folder.
+fn tiny_run(tmp: &Path) -> PathBuf {
+    let out = tmp.join("t");
+    ok(
+        &repo(),
+        &[
+            "run",
+            "scenarios/tiny.ron",
+            "-r",
+            "8",
+            "-s",
+            "7",
+            "-t",
+            "2",
+            "--out",
+            out.to_str().expect("utf-8"),
+            "-q",
+        ],
+    );
+    out
+}
 
 fn masked(report: &str) -> String {
     report
@@ -26,48 +53,36 @@ fn masked(report: &str) -> String {
 #[test]
 fn the_tiny_report_matches_its_snapshot() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let out = tmp.path().join("t");
-    ok(
-        &repo(),
-        &[
-            "run",
-            "scenarios/tiny.ron",
-            "-r",
-            "8",
-            "-s",
-            "7",
-            "-t",
-            "2",
-            "--out",
-            out.to_str().expect("utf-8"),
-            "-q",
-        ],
-    );
-    let got = masked(&std::fs::read_to_string(out.join("report.md")).expect("report.md"));
-    let path = repo().join(SNAPSHOT);
-    if std::env::var("DCPLAN_UPDATE_SNAPSHOTS").is_ok_and(|v| v == "1") {
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        std::fs::write(&path, &got).expect("write snapshot");
-        return;
-    }
-    let want = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e}; create it with DCPLAN_UPDATE_SNAPSHOTS=1",
-            path.display()
-        )
-    });
-    if got != want {
-        let first = got
-            .lines()
-            .zip(want.lines())
-            .position(|(a, b)| a != b)
-            .unwrap_or(got.lines().count().min(want.lines().count()));
-        let line = |t: &str| t.lines().nth(first).unwrap_or("(end of file)").to_string();
-        panic!(
-            "report.md differs from {SNAPSHOT} from line {}:\n  got:  {}\n  want: {}\n(rewrite with DCPLAN_UPDATE_SNAPSHOTS=1 after an intended change)",
-            first + 1,
-            line(&got),
-            line(&want)
+    let out = tiny_run(tmp.path());
+    let report = masked(&std::fs::read_to_string(out.join("report.md")).expect("report.md"));
+    insta::assert_snapshot!("tiny-report", report);
+}
+
+/// The pinned results digest: for each table of the run, its shape and the BLAKE3 hash of its
+/// content written as CSV (so that a new parquet writer version does not change it, but any
+/// changed number, row or column does).
+#[test]
+fn the_tiny_tables_match_their_digest() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tiny_run(tmp.path());
+    let mut digest = String::new();
+    for table in ["runs", "monthly", "fleet", "market", "hourly"] {
+        let file = std::fs::File::open(out.join(format!("{table}.parquet"))).expect(table);
+        let mut frame = ParquetReader::new(file).finish().expect(table);
+        let mut csv = Vec::new();
+        CsvWriter::new(&mut csv).finish(&mut frame).expect(table);
+        digest += &format!(
+            "{table}.parquet: {} rows x {} columns, blake3 {}\n",
+            frame.height(),
+            frame.width(),
+            blake3::hash(&csv)
         );
     }
+    let summary = std::fs::read(out.join("summary.csv")).expect("summary.csv");
+    digest += &format!(
+        "summary.csv: {} lines, blake3 {}\n",
+        summary.iter().filter(|&&b| b == b'\n').count(),
+        blake3::hash(&summary)
+    );
+    insta::assert_snapshot!("tiny-tables-digest", digest);
 }

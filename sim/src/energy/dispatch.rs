@@ -257,16 +257,17 @@ pub fn dispatch_month(
         let (k, fixed) = spec.facility.split(h.capacity_kw, h.weather.temperature_c);
         let mut it = h.it_kwh;
         let mut fac = it * k + fixed;
-        if let Some(limit) = spec.interconnect_kw {
-            if fac > limit && it > 0.0 {
-                let it_allowed = ((limit - fixed) / k).clamp(0.0, it);
-                let f = 1.0 - it_allowed / it;
-                out.capped_hours += 1.0;
-                out.curtailed_it_kwh += it - it_allowed;
-                out.revenue_lost_usd += h.revenue_usd * f;
-                it = it_allowed;
-                fac = it * k + fixed;
-            }
+        if let Some(limit) = spec.interconnect_kw
+            && fac > limit
+            && it > 0.0
+        {
+            let it_allowed = ((limit - fixed) / k).clamp(0.0, it);
+            let f = 1.0 - it_allowed / it;
+            out.capped_hours += 1.0;
+            out.curtailed_it_kwh += it - it_allowed;
+            out.revenue_lost_usd += h.revenue_usd * f;
+            it = it_allowed;
+            fac = it * k + fixed;
         }
         out.it_kwh += it;
         out.facility_kwh += fac;

@@ -142,7 +142,7 @@ impl WeatherGen {
                 Some(values) => values[h],
                 None => mean_temperature(c, h) + self.anomaly,
             };
-            if h % 24 == 0 {
+            if h.is_multiple_of(24) {
                 // A new day's cloudiness, mean 1.
                 self.cloud = 0.5 + u_cloud;
             }

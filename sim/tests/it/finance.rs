@@ -540,7 +540,7 @@ fn losses_from_earlier_years_offset_at_most_the_capped_share_of_taxable_income()
     let (mut earlier, mut current) = (0.0, 0.0);
     let mut cap_bound = false;
     for r in &capped.months {
-        if r.month as u32 % 12 == 0 {
+        if (r.month as u32).is_multiple_of(12) {
             earlier += current;
             current = 0.0;
         }

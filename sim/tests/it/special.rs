@@ -7,6 +7,9 @@
 //! to about 2e-14), the tolerance against statrs is statrs's own error, and 40-digit values
 //! (mpmath, `mp.dps = 40`) pin dcplan's function much tighter.
 
+// The 40-digit reference values are written with more digits than an f64 holds, as computed.
+#![allow(clippy::excessive_precision)]
+
 use dcplan_sim::dist::{
     beta_cdf, erfc, ln_gamma, normal_cdf, normal_quantile, normal_quantile_approx,
 };
