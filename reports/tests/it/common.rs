@@ -4,17 +4,17 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// The repository root.
-pub fn repo() -> PathBuf {
+pub(crate) fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
 /// Path of a scenario under `scenarios/`.
-pub fn scenario(name: &str) -> PathBuf {
+pub(crate) fn scenario(name: &str) -> PathBuf {
     repo().join("scenarios").join(name)
 }
 
 /// Run `dcplan` with `args` in `cwd`.
-pub fn dcplan(cwd: &Path, args: &[&str]) -> Output {
+pub(crate) fn dcplan(cwd: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_dcplan"))
         .args(args)
         .current_dir(cwd)
@@ -23,7 +23,7 @@ pub fn dcplan(cwd: &Path, args: &[&str]) -> Output {
 }
 
 /// Standard output and error as text.
-pub fn text(o: &Output) -> (String, String) {
+pub(crate) fn text(o: &Output) -> (String, String) {
     (
         String::from_utf8_lossy(&o.stdout).into_owned(),
         String::from_utf8_lossy(&o.stderr).into_owned(),
@@ -31,7 +31,7 @@ pub fn text(o: &Output) -> (String, String) {
 }
 
 /// Run and require success.
-pub fn ok(cwd: &Path, args: &[&str]) -> Output {
+pub(crate) fn ok(cwd: &Path, args: &[&str]) -> Output {
     let o = dcplan(cwd, args);
     let (out, err) = text(&o);
     assert!(
@@ -42,14 +42,14 @@ pub fn ok(cwd: &Path, args: &[&str]) -> Output {
 }
 
 /// tiny.ron with the value at `path` replaced (or added).
-pub fn tiny_with(path: &str, value: &str) -> String {
+pub(crate) fn tiny_with(path: &str, value: &str) -> String {
     let text = std::fs::read_to_string(scenario("tiny.ron")).expect("tiny.ron");
     dcplan_sim::scenario::ron_text::set(&text, path, value)
         .unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
 /// tiny.ron with a three-variant sweep over the list price, written into `dir`.
-pub fn sweep_scenario(dir: &Path) -> String {
+pub(crate) fn sweep_scenario(dir: &Path) -> String {
     let text = tiny_with(
         "sweep",
         r#"(axes: [(path: "pricing.policy", values: [ListRatio(0.9), ListRatio(1.0), ListRatio(1.2)], labels: ["low", "market", "high"])])"#,
@@ -60,7 +60,7 @@ pub fn sweep_scenario(dir: &Path) -> String {
 }
 
 /// Require the files to be byte-identical in both folders.
-pub fn same_files(a: &Path, b: &Path, files: &[&str]) {
+pub(crate) fn same_files(a: &Path, b: &Path, files: &[&str]) {
     for f in files {
         let (x, y) = (
             std::fs::read(a.join(f)).expect("first"),

@@ -7,33 +7,33 @@ use dcplan_sim::scenario::LoadedScenario;
 use dcplan_sim::{Replication, load_str};
 
 /// The repository root.
-pub fn repo_root() -> PathBuf {
+pub(crate) fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
 /// Path of a file under the repository's `scenarios/` folder.
-pub fn scenario_path(name: &str) -> PathBuf {
+pub(crate) fn scenario_path(name: &str) -> PathBuf {
     repo_root().join("scenarios").join(name)
 }
 
 /// Load a scenario from `scenarios/`, panicking with the full error if it does not load.
-pub fn load(name: &str) -> LoadedScenario {
+pub(crate) fn load(name: &str) -> LoadedScenario {
     dcplan_sim::load_file(&scenario_path(name)).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Load scenario text, panicking with the full error if it does not load.
-pub fn load_text(text: &str) -> LoadedScenario {
+pub(crate) fn load_text(text: &str) -> LoadedScenario {
     load_str("test.ron", text).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Run one replication with default options.
-pub fn run(loaded: &LoadedScenario, seed: u64, replication: u64) -> Replication {
+pub(crate) fn run(loaded: &LoadedScenario, seed: u64, replication: u64) -> Replication {
     run_replication(loaded, seed, replication, &ReplicationOptions::default())
 }
 
 /// A one-SKU scenario with a single hall ready at month 0 and one request class, for model tests.
 /// `mix` is the RON of the demand mix list; `extra_fleet` is appended to the fleet list.
-pub fn simple_scenario(
+pub(crate) fn simple_scenario(
     nodes: u32,
     arrivals_per_day: f64,
     mix: &str,
@@ -61,7 +61,7 @@ pub fn simple_scenario(
 
 /// `text` (a [`simple_scenario`] of 4 H100 nodes) with its H100s replaced at 12 months by 2 B200
 /// nodes (16 GPUs at $50k), and a B200 market price.
-pub fn with_b200_refresh(text: &str) -> String {
+pub(crate) fn with_b200_refresh(text: &str) -> String {
     text.replace(
         "pricing: (market: [(sku: \"H100-SXM\", on_demand_usd_per_gpu_hour: 2.0)]",
         "pricing: (market: [(sku: \"H100-SXM\", on_demand_usd_per_gpu_hour: 2.0), (sku: \"B200\", on_demand_usd_per_gpu_hour: 5.0)]",
@@ -73,14 +73,14 @@ pub fn with_b200_refresh(text: &str) -> String {
 }
 
 /// A mix of one-node on-demand requests with exponential durations of `mean_hours`.
-pub fn one_node_mix(mean_hours: f64) -> String {
+pub(crate) fn one_node_mix(mean_hours: f64) -> String {
     format!(
         "[(class: OnDemand, share_frac: 1.0, size_gpus: 8, duration: Hours(Exponential({mean_hours})), load_frac: 0.5)]"
     )
 }
 
 /// Mean and standard error of a sample.
-pub fn mean_se(xs: &[f64]) -> (f64, f64) {
+pub(crate) fn mean_se(xs: &[f64]) -> (f64, f64) {
     let n = xs.len() as f64;
     let mean = xs.iter().sum::<f64>() / n;
     let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);

@@ -15,7 +15,7 @@ fn v(x: f64) -> Param {
 }
 
 /// A valid scenario with every optional section present (cooling by a fixed PUE, no sweep).
-pub fn full() -> Scenario {
+pub(crate) fn full() -> Scenario {
     Scenario {
         name: "full".into(),
         description: "every section".into(),
@@ -331,7 +331,7 @@ pub fn full() -> Scenario {
 }
 
 /// The full scenario and copies with the other variants of every enum that carries numbers.
-pub fn variants() -> Vec<Scenario> {
+pub(crate) fn variants() -> Vec<Scenario> {
     let base = full();
     let mut out = vec![base.clone()];
     let mut s = base.clone();
@@ -377,7 +377,7 @@ pub fn variants() -> Vec<Scenario> {
 }
 
 /// RON text of a scenario, as a user could write it (`Some` left out).
-pub fn to_ron(s: &Scenario) -> String {
+pub(crate) fn to_ron(s: &Scenario) -> String {
     let config =
         ron::ser::PrettyConfig::new().extensions(ron::extensions::Extensions::IMPLICIT_SOME);
     let text = ron::ser::to_string_pretty(s, config).expect("a scenario serializes");

@@ -11,7 +11,7 @@ use dcplan_sim::{ScenarioError, load_str};
 use super::full_scenario::{to_ron, variants};
 
 /// `ron_text::set`, also for an item of a list inside a list (`rows[1][0]`).
-pub fn set_path(text: &str, path: &str, value: &str) -> Result<String, String> {
+pub(crate) fn set_path(text: &str, path: &str, value: &str) -> Result<String, String> {
     let Some(split) = path.rfind("][") else {
         return ron_text::set(text, path, value);
     };

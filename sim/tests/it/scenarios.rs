@@ -46,7 +46,7 @@ fn fixtures() -> Vec<PathBuf> {
 }
 
 /// The `// expect: ...` lines of a fixture.
-pub fn expectations(text: &str) -> Vec<String> {
+pub(crate) fn expectations(text: &str) -> Vec<String> {
     text.lines()
         .filter_map(|l| l.strip_prefix("// expect: "))
         .map(str::to_string)
