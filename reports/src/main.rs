@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
-use dcplan::pipeline::{self, RunRequest};
+use dcplan::commands::run::{self, RunRequest};
 use dcplan_sim::scenario::validate::MAX_REPLICATIONS;
 use dcplan_sim::scenario::{self, LoadedScenario, ScenarioError, Severity};
 
@@ -19,12 +19,12 @@ macro_rules! outln {
 
 /// Print a line on standard error, with control characters made harmless.
 macro_rules! errln {
-    ($($arg:tt)*) => { eprintln!("{}", dcplan::output::clean_for_terminal(&format!($($arg)*))) };
+    ($($arg:tt)*) => { eprintln!("{}", dcplan::store::output::clean_for_terminal(&format!($($arg)*))) };
 }
 
 /// Write text to standard output; a closed pipe ends the program quietly (exit 0), as ripgrep does.
 fn say(text: &str) {
-    write_stdout(dcplan::output::clean_for_terminal(text).as_bytes());
+    write_stdout(dcplan::store::output::clean_for_terminal(text).as_bytes());
 }
 
 fn write_stdout(bytes: &[u8]) {
@@ -292,7 +292,7 @@ struct RunArgs {
     /// Run only shard I of N of the (variant, replication) pairs and write a part folder
     /// (default out/<scenario>-parts/part-I-of-N); merge the parts with `dcplan report`.
     #[arg(long, value_name = "I/N")]
-    shard: Option<dcplan::shard::Shard>,
+    shard: Option<dcplan::commands::shard::Shard>,
     /// With --shard: keep a part folder that is already complete and verified, run otherwise
     /// (replacing only a part folder, never another folder).
     #[arg(long, requires = "shard")]
@@ -361,10 +361,10 @@ fn cmd_run(args: RunArgs) -> Result<ExitCode> {
     }
     let req = args.common.request(args.target_ci);
     if let Some(shard) = args.shard {
-        let outcome = dcplan::shard::run_shard(&loaded, &req, shard, args.resume)
+        let outcome = dcplan::commands::shard::run_shard(&loaded, &req, shard, args.resume)
             .context("running the shard")?;
         return Ok(match outcome {
-            dcplan::shard::ShardOutcome::AlreadyComplete { dir } => {
+            dcplan::commands::shard::ShardOutcome::AlreadyComplete { dir } => {
                 if !quiet {
                     outln!(
                         "shard {shard}: already complete in {} (verified); nothing to run",
@@ -373,7 +373,7 @@ fn cmd_run(args: RunArgs) -> Result<ExitCode> {
                 }
                 ExitCode::SUCCESS
             }
-            dcplan::shard::ShardOutcome::Written {
+            dcplan::commands::shard::ShardOutcome::Written {
                 dir,
                 pairs,
                 failures,
@@ -394,7 +394,7 @@ fn cmd_run(args: RunArgs) -> Result<ExitCode> {
             }
         });
     }
-    let result = pipeline::run(&loaded, &req).context("running the scenario")?;
+    let result = run::run(&loaded, &req).context("running the scenario")?;
     print_finished(&loaded.scenario.name, &result, quiet);
     Ok(if result.any_failed() {
         ExitCode::FAILURE
@@ -403,7 +403,7 @@ fn cmd_run(args: RunArgs) -> Result<ExitCode> {
     })
 }
 
-fn print_finished(name: &str, result: &pipeline::Finished, quiet: bool) {
+fn print_finished(name: &str, result: &run::Finished, quiet: bool) {
     if quiet {
         return;
     }
@@ -431,13 +431,13 @@ fn cmd_report(args: ReportArgs) -> Result<ExitCode> {
         ..Common::default()
     }
     .request(None);
-    let (result, what) = match dcplan::rebuild::classify(&args.parts)? {
-        dcplan::rebuild::ReportInput::Parts(parts) => (
-            dcplan::shard::merge(&parts, &req).context("merging the parts")?,
+    let (result, what) = match dcplan::commands::rebuild::classify(&args.parts)? {
+        dcplan::commands::rebuild::ReportInput::Parts(parts) => (
+            dcplan::commands::shard::merge(&parts, &req).context("merging the parts")?,
             "merged",
         ),
-        dcplan::rebuild::ReportInput::Run(dir) => (
-            dcplan::rebuild::rebuild(&dir, &req)
+        dcplan::commands::rebuild::ReportInput::Run(dir) => (
+            dcplan::commands::rebuild::rebuild(&dir, &req)
                 .with_context(|| format!("rebuilding {}", dir.display()))?,
             "rebuilt",
         ),
@@ -464,15 +464,16 @@ fn cmd_study(args: StudyArgs, sensitivity: bool) -> Result<ExitCode> {
     // A study runs the scenario many times over; one run of it must fit at least.
     let full = loaded.scenario.simulation.replication_count();
     let n = req.replications.unwrap_or(if sensitivity {
-        full.min(dcplan::study::SENSITIVITY_REPLICATIONS)
+        full.min(dcplan::commands::sensitivity::SENSITIVITY_REPLICATIONS)
     } else {
         full
     }) as u64;
-    pipeline::check_budget(&[&loaded], n, &req)?;
+    run::check_budget(&[&loaded], n, &req)?;
     let result = if sensitivity {
-        dcplan::study::run_sensitivity(&loaded, &req).context("running the sensitivity study")?
+        dcplan::commands::sensitivity::run_sensitivity(&loaded, &req)
+            .context("running the sensitivity study")?
     } else {
-        dcplan::study::run_optimize(&loaded, &req).context("running the search")?
+        dcplan::commands::sensitivity::run_optimize(&loaded, &req).context("running the search")?
     };
     if !quiet {
         outln!(
@@ -505,7 +506,7 @@ fn cmd_compare(args: CompareArgs) -> Result<ExitCode> {
     }
     let quiet = args.common.quiet;
     let req = args.common.request(None);
-    let result = pipeline::run_compare(&loadeds, &req).context("comparing the scenarios")?;
+    let result = run::run_compare(&loadeds, &req).context("comparing the scenarios")?;
     if !quiet {
         for h in &result.headlines {
             outln!("{h}");
@@ -637,12 +638,12 @@ fn cmd_init(name: &str, force: bool) -> Result<ExitCode> {
         );
         return Ok(ExitCode::FAILURE);
     }
-    let text = dcplan::template::scenario_template(&name);
+    let text = dcplan::commands::init::scenario_template(&name);
     // The template must validate as written.
     if let Err(e) = scenario::load_str(&path.display().to_string(), &text) {
         anyhow::bail!("the template does not validate: {e}");
     }
-    dcplan::output::write_atomic(&path, text.as_bytes())?;
+    dcplan::store::output::write_atomic(&path, text.as_bytes())?;
     outln!("wrote {}", path.display());
     outln!(
         "next: edit it, then `dcplan check {0}` and `dcplan run {0}`",
@@ -688,7 +689,7 @@ fn cmd_catalog(which: Option<CatalogKind>) -> Result<ExitCode> {
             outln!();
         }
         first = false;
-        say(&dcplan::template::catalog_listing(title, file, text));
+        say(&dcplan::commands::init::catalog_listing(title, file, text));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -11,14 +11,14 @@ use dcplan_sim::stats::{Z95, percentile_never_last, summarize};
 use dcplan_sim::{LoadedScenario, RunConfig, RunOutput};
 use polars::prelude::{Column, DataFrame};
 
-use crate::charts::{self, RenderedChart, YFormat};
-use crate::doc::{Block, Doc};
-use crate::format::{by_column, money, months, percent};
-use crate::manifest::{self, Manifest};
-use crate::output::OutputDir;
-use crate::pipeline::{self, Finished, Progress, RunRequest};
-use crate::report;
-use crate::tables::{self, VariantRuns};
+use crate::commands::run::{self, Finished, Progress, RunRequest};
+use crate::render::charts::{self, RenderedChart, YFormat};
+use crate::render::doc::{Block, Doc};
+use crate::render::format::{by_column, money, months, percent};
+use crate::render::report;
+use crate::render::tables::{self, VariantRuns};
+use crate::store::manifest::{self, Manifest};
+use crate::store::output::OutputDir;
 
 /// Replications per setting when neither the command line nor the scenario says otherwise.
 pub const SENSITIVITY_REPLICATIONS: u32 = 100;
@@ -65,7 +65,7 @@ fn manifest_for(
         seed,
         replications: n,
         replication_range: (0, n),
-        threads: pipeline::threads_used(req.threads),
+        threads: run::threads_used(req.threads),
         command_line: req.command_line.clone(),
         started_utc: started,
         wall_time_s: 0.0,
@@ -149,9 +149,9 @@ pub fn run_sensitivity(loaded: &LoadedScenario, req: &RunRequest) -> Result<Fini
         );
     }
     let target = req.out.clone().unwrap_or_else(|| {
-        crate::output::fresh_path(&Path::new("out").join(format!(
+        crate::store::output::fresh_path(&Path::new("out").join(format!(
             "{}-sensitivity",
-            pipeline::safe_name(&loaded.scenario.name)
+            run::safe_name(&loaded.scenario.name)
         )))
     });
     let out = OutputDir::create(&target, req.force)?;
@@ -342,7 +342,7 @@ pub fn run_sensitivity(loaded: &LoadedScenario, req: &RunRequest) -> Result<Fini
         title: format!("dcplan sensitivity: {}", loaded.scenario.name),
         blocks,
     };
-    let dir = pipeline::write_doc_and_manifest(out, &doc, manifest, t0)?;
+    let dir = run::write_doc_and_manifest(out, &doc, manifest, t0)?;
     Ok(Finished {
         dir,
         variants: runs,
@@ -445,9 +445,9 @@ pub fn run_optimize(loaded: &LoadedScenario, req: &RunRequest) -> Result<Finishe
     let seed = req.seed.unwrap_or(loaded.scenario.simulation.seed);
     let n = req.replications.unwrap_or(opt.replications) as u64;
     let target = req.out.clone().unwrap_or_else(|| {
-        crate::output::fresh_path(&Path::new("out").join(format!(
+        crate::store::output::fresh_path(&Path::new("out").join(format!(
             "{}-optimize",
-            pipeline::safe_name(&loaded.scenario.name)
+            run::safe_name(&loaded.scenario.name)
         )))
     });
     let out = OutputDir::create(&target, req.force)?;
@@ -711,7 +711,7 @@ pub fn run_optimize(loaded: &LoadedScenario, req: &RunRequest) -> Result<Finishe
         title: format!("dcplan optimize: {}", loaded.scenario.name),
         blocks,
     };
-    let dir = pipeline::write_doc_and_manifest(out, &doc, manifest, t0)?;
+    let dir = run::write_doc_and_manifest(out, &doc, manifest, t0)?;
     Ok(Finished {
         dir,
         variants: Vec::new(),

@@ -10,12 +10,14 @@ use dcplan_sim::model::ReplicationOptions;
 use dcplan_sim::{LoadedScenario, RunConfig};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::charts::{self, Bands, FanChart, Histogram, RenderedChart, StackedArea, YFormat};
-use crate::doc::Block;
-use crate::manifest::{self, Manifest};
-use crate::output::OutputDir;
-use crate::report;
-use crate::tables::{self, VariantRuns};
+use crate::render::charts::{
+    self, Bands, FanChart, Histogram, RenderedChart, StackedArea, YFormat,
+};
+use crate::render::doc::Block;
+use crate::render::report;
+use crate::render::tables::{self, VariantRuns};
+use crate::store::manifest::{self, Manifest};
+use crate::store::output::OutputDir;
 use dcplan_sim::sweep;
 
 /// A run request from the command line.
@@ -293,7 +295,7 @@ impl Progress {
 
 /// Default output folder for a scenario.
 pub fn default_out(loaded: &LoadedScenario) -> PathBuf {
-    crate::output::fresh_path(&Path::new("out").join(safe_name(&loaded.scenario.name)))
+    crate::store::output::fresh_path(&Path::new("out").join(safe_name(&loaded.scenario.name)))
 }
 
 /// The variants of a scenario: its sweep's, or the scenario alone.
@@ -527,7 +529,7 @@ pub fn finish(info: &RunInfo, runs: Vec<VariantRuns>, out: OutputDir) -> Result<
         }
         Inputs::Scenario(loaded, variants) => {
             tables::write_csv(
-                &mut crate::compare::comparison_frame(&runs)?,
+                &mut crate::render::comparison::comparison_frame(&runs)?,
                 &out.path("comparison.csv"),
             )?;
             let charts = comparison_charts(&runs, out.tmp_dir())?;
@@ -556,7 +558,9 @@ pub fn finish(info: &RunInfo, runs: Vec<VariantRuns>, out: OutputDir) -> Result<
                 variants.iter().map(|v| &v.loaded.scenario).collect();
             (
                 report::compare_report(&what, inputs, &scenarios, &runs, &charts, &manifest),
-                runs.iter().map(crate::compare::short_headline).collect(),
+                runs.iter()
+                    .map(crate::render::comparison::short_headline)
+                    .collect(),
             )
         }
         Inputs::Compare(loadeds) => {
@@ -570,7 +574,7 @@ pub fn finish(info: &RunInfo, runs: Vec<VariantRuns>, out: OutputDir) -> Result<
                 .context("encoding compare.ron")?;
             std::fs::write(out.path("compare.ron"), text).context("writing compare.ron")?;
             tables::write_csv(
-                &mut crate::compare::comparison_frame(&runs)?,
+                &mut crate::render::comparison::comparison_frame(&runs)?,
                 &out.path("comparison.csv"),
             )?;
             let charts = comparison_charts(&runs, out.tmp_dir())?;
@@ -588,7 +592,9 @@ pub fn finish(info: &RunInfo, runs: Vec<VariantRuns>, out: OutputDir) -> Result<
                 loadeds.iter().map(|l| &l.scenario).collect();
             (
                 report::compare_report(&what, inputs, &scenarios, &runs, &charts, &manifest),
-                runs.iter().map(crate::compare::headline).collect(),
+                runs.iter()
+                    .map(crate::render::comparison::headline)
+                    .collect(),
             )
         }
     };
@@ -605,7 +611,7 @@ pub fn finish(info: &RunInfo, runs: Vec<VariantRuns>, out: OutputDir) -> Result<
 /// every file), then move the folder into place.
 pub fn write_doc_and_manifest(
     out: OutputDir,
-    doc: &crate::doc::Doc,
+    doc: &crate::render::doc::Doc,
     mut manifest: Manifest,
     t0: Instant,
 ) -> Result<PathBuf> {
@@ -626,9 +632,12 @@ pub fn comparison_charts(variants: &[VariantRuns], dir: &Path) -> Result<Vec<Ren
         charts::render(&payback_boxplot(variants), dir)?,
         charts::render(&payback_cdf_chart(variants), dir)?,
         charts::render(&npv_distribution_chart(variants), dir)?,
-        charts::render(&crate::figures::energy_breakdown_chart(variants), dir)?,
+        charts::render(
+            &crate::render::charts::energy::energy_breakdown_chart(variants),
+            dir,
+        )?,
     ];
-    if let Some(c) = crate::figures::pue_temperature_chart(variants) {
+    if let Some(c) = crate::render::charts::energy::pue_temperature_chart(variants) {
         out.push(charts::render(&c, dir)?);
     }
     Ok(out)
@@ -819,7 +828,7 @@ pub fn run_compare(loadeds: &[LoadedScenario], req: &RunRequest) -> Result<Finis
         .unwrap_or(first.scenario.simulation.replication_count()) as u64;
     let target = req.out.clone().unwrap_or_else(|| {
         let names: Vec<&str> = loadeds.iter().map(|l| l.scenario.name.as_str()).collect();
-        crate::output::fresh_path(
+        crate::store::output::fresh_path(
             &Path::new("out").join(safe_name(&format!("compare-{}", names.join("-vs-")))),
         )
     });
@@ -967,11 +976,11 @@ pub fn run_charts(v: &VariantRuns, dir: &Path) -> Result<Vec<RenderedChart>> {
         charts::render(&payback_cdf_chart(std::slice::from_ref(v)), dir)?,
         charts::render(&debt_chart(v), dir)?,
         charts::render(
-            &crate::figures::energy_breakdown_chart(std::slice::from_ref(v)),
+            &crate::render::charts::energy::energy_breakdown_chart(std::slice::from_ref(v)),
             dir,
         )?,
     ];
-    if let Some(c) = crate::figures::pue_temperature_chart(std::slice::from_ref(v)) {
+    if let Some(c) = crate::render::charts::energy::pue_temperature_chart(std::slice::from_ref(v)) {
         out.push(charts::render(&c, dir)?);
     }
     Ok(out)

@@ -13,7 +13,9 @@ use plotters::prelude::*;
 use plotters::style::FontStyle;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::format;
+use crate::render::format;
+
+pub mod energy;
 
 /// A labelled, coloured line: `(label, colour, (x, y) points)`.
 pub type Curve = (String, RGBColor, Vec<(f64, f64)>);

@@ -3,11 +3,11 @@
 use dcplan_sim::LoadedScenario;
 use dcplan_sim::stats::Summary;
 
-use crate::charts::RenderedChart;
-use crate::doc::{Block, Doc};
-use crate::format::{by_column, money, months, percent, price};
-use crate::manifest::Manifest;
-use crate::tables::VariantRuns;
+use crate::render::charts::RenderedChart;
+use crate::render::doc::{Block, Doc};
+use crate::render::format::{by_column, money, months, percent, price};
+use crate::render::tables::VariantRuns;
+use crate::store::manifest::Manifest;
 
 /// KPIs counted in months until an event that may never happen within the horizon.
 pub use dcplan_sim::stats::NEVER_LAST;
@@ -540,7 +540,7 @@ pub fn risk_table(v: &VariantRuns) -> Block {
     let header = ["statistic", "value", "std. error"]
         .map(String::from)
         .to_vec();
-    let rows = crate::tables::risk_rows(v)
+    let rows = crate::render::tables::risk_rows(v)
         .into_iter()
         .map(|(name, (x, se))| {
             let label = match name.as_str() {
@@ -604,7 +604,10 @@ pub fn key_table(v: &VariantRuns) -> Block {
                 s.n.to_string()
             };
             let (mean, se) = if s.n_never > 0 {
-                (crate::compare::mean_text(name, &s), "n/a".to_string())
+                (
+                    crate::render::comparison::mean_text(name, &s),
+                    "n/a".to_string(),
+                )
             } else {
                 (f(s.mean), f(s.se))
             };
@@ -680,7 +683,7 @@ pub fn run_report(
             } else {
                 s.description.trim_end_matches('.').to_string()
             },
-            crate::format::thousands(gpus as f64),
+            crate::render::format::thousands(gpus as f64),
             s.simulation.horizon_months,
             s.simulation.start,
             v.output.replications.len(),
@@ -754,19 +757,19 @@ pub fn compare_report(
             variants
                 .iter()
                 .map(if variants.len() > 4 {
-                    crate::compare::short_headline
+                    crate::render::comparison::short_headline
                 } else {
-                    crate::compare::headline
+                    crate::render::comparison::headline
                 })
                 .collect(),
         ),
     ];
     if variants.len() > 4 {
         blocks.push(Block::Heading(1, "Variants".into()));
-        blocks.push(crate::compare::variant_table(variants));
+        blocks.push(crate::render::comparison::variant_table(variants));
     } else {
         blocks.push(Block::Heading(1, "Side by side".into()));
-        blocks.push(crate::compare::side_by_side(variants));
+        blocks.push(crate::render::comparison::side_by_side(variants));
     }
     blocks.push(Block::Para(format!(
         "Project NPV is unlevered and pre-tax (free cash flow before debt flows and income tax, discounted, plus the terminal value where the scenario counts one). Payback counts a replication that never pays back within the horizon as later than any that does: its percentiles read \"never\" where they fall among those, and it has no mean unless every replication pays back. {}",
@@ -782,7 +785,7 @@ pub fn compare_report(
     blocks.push(Block::Para(
         "Paired differences are taken replication by replication; the unpaired interval, for contrast, is what two independent runs could tell apart.".into(),
     ));
-    blocks.push(crate::compare::differences(variants));
+    blocks.push(crate::render::comparison::differences(variants));
     blocks.push(Block::Heading(1, "Charts".into()));
     blocks.extend(charts.iter().map(chart_block));
     blocks.push(Block::Heading(1, "Inputs".into()));
@@ -808,7 +811,7 @@ mod tests {
     use super::*;
 
     fn tiny_with_energy(energy: &str) -> dcplan_sim::Scenario {
-        let text = include_str!("../../scenarios/tiny.ron");
+        let text = include_str!("../../../scenarios/tiny.ron");
         let text = dcplan_sim::scenario::ron_text::set(text, "energy", energy).expect("energy");
         dcplan_sim::load_str("tiny.ron", &text)
             .expect("a valid scenario")

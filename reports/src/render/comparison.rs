@@ -8,9 +8,9 @@ use anyhow::{Context, Result};
 use dcplan_sim::stats::{Summary, Z95, is_never_last, percentile_sorted, summarize, summarize_kpi};
 use polars::prelude::{Column, DataFrame};
 
-use crate::doc::Block;
-use crate::format::{by_column, money, percent};
-use crate::tables::VariantRuns;
+use crate::render::doc::Block;
+use crate::render::format::{by_column, money, percent};
+use crate::render::tables::VariantRuns;
 
 /// A metric compared across variants: a per-replication value.
 pub struct Metric {
@@ -188,9 +188,11 @@ pub fn variant_table(variants: &[VariantRuns]) -> Block {
                 money(npv.p10),
                 money(npv.p50),
                 money(npv.p90),
-                crate::format::months(dcplan_sim::stats::percentile_never_last(&paybacks, 0.5)),
-                percent(crate::report::prob_payback_within(v, 36.0)),
-                percent(crate::report::prob_payback_within(v, 60.0)),
+                crate::render::format::months(dcplan_sim::stats::percentile_never_last(
+                    &paybacks, 0.5,
+                )),
+                percent(crate::render::report::prob_payback_within(v, 36.0)),
+                percent(crate::render::report::prob_payback_within(v, 60.0)),
                 percent(v.summary("ebitda_margin_frac").p50),
                 money(v.summary("capex_usd").p50),
                 by_column(
@@ -297,7 +299,7 @@ pub fn comparison_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
             let d = variants.first().map(|base| paired(base, v, m));
             variant.push(v.name.clone());
             metric.push(m.name.to_string());
-            share_never.push(crate::tables::share_never_cell(m.name, &s));
+            share_never.push(crate::render::tables::share_never_cell(m.name, &s));
             let row = [
                 s.mean,
                 s.se,
@@ -309,8 +311,8 @@ pub fn comparison_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
             for (c, x) in cols.iter_mut().zip(row) {
                 c.push(some(x));
             }
-            ranks[0].push(crate::tables::stat_cell(s.p50));
-            ranks[1].push(crate::tables::stat_cell(s.p95));
+            ranks[0].push(crate::render::tables::stat_cell(s.p50));
+            ranks[1].push(crate::render::tables::stat_cell(s.p95));
         }
     }
     let height = variant.len();
@@ -358,18 +360,18 @@ pub fn short_headline(v: &VariantRuns) -> String {
         money(npv.p50),
         money(npv.p10),
         money(npv.p90),
-        crate::format::months(dcplan_sim::stats::percentile_never_last(
+        crate::render::format::months(dcplan_sim::stats::percentile_never_last(
             &v.kpi("payback_months"),
             0.5
         )),
-        percent(crate::report::prob_payback_within(v, 60.0)),
+        percent(crate::render::report::prob_payback_within(v, 60.0)),
     )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tables::tests::{csv_rows, mostly_never, with_paybacks};
+    use crate::render::tables::tests::{csv_rows, mostly_never, with_paybacks};
 
     #[test]
     fn comparison_says_never_where_most_replications_never_pay_back() {
@@ -449,7 +451,7 @@ mod tests {
             payback[1..],
             ["n/a (never in 70.0 %)".to_string(), "never".to_string()]
         );
-        let Block::Table { rows, .. } = crate::report::key_table(&v) else {
+        let Block::Table { rows, .. } = crate::render::report::key_table(&v) else {
             panic!("a table")
         };
         let payback = rows

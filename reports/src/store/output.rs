@@ -245,8 +245,8 @@ fn replaceable(target: &Path, replace: Replace) -> Result<Vec<String>> {
 /// neither in a readable form.
 fn written_by_dcplan(dir: &Path, replace: Replace) -> Option<Vec<String>> {
     let read = |f: &str| read_text(&dir.join(f), MAX_TEXT_BYTES).ok();
-    if let Some(part) =
-        read("part.ron").and_then(|t| ron::from_str::<crate::shard::PartManifest>(&t).ok())
+    if let Some(part) = read("part.ron")
+        .and_then(|t| ron::from_str::<crate::commands::shard::PartManifest>(&t).ok())
     {
         let mut files: Vec<String> = part.files.into_iter().map(|(f, _)| f).collect();
         files.push("part.ron".into());
@@ -255,7 +255,7 @@ fn written_by_dcplan(dir: &Path, replace: Replace) -> Option<Vec<String>> {
     if replace == Replace::Part {
         return None;
     }
-    let manifest: crate::manifest::Manifest = ron::from_str(&read("manifest.ron")?).ok()?;
+    let manifest: crate::store::manifest::Manifest = ron::from_str(&read("manifest.ron")?).ok()?;
     let mut files: Vec<String> = manifest.files.into_iter().map(|(f, _)| f).collect();
     files.push("manifest.ron".into());
     Some(files)
@@ -511,7 +511,7 @@ mod tests {
     fn fake_output(target: &Path) {
         fs::create_dir(target).expect("mkdir");
         fs::write(target.join("old.txt"), "old").expect("write");
-        let m = crate::manifest::Manifest {
+        let m = crate::store::manifest::Manifest {
             dcplan_version: "0".into(),
             git_revision: "x".into(),
             scenario_file: "s.ron".into(),

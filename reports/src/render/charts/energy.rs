@@ -2,8 +2,8 @@
 
 use dcplan_sim::MonthRow;
 
-use crate::charts::{self, DualAxis, StackedBars, YFormat};
-use crate::tables::VariantRuns;
+use crate::render::charts::{self, DualAxis, StackedBars, YFormat};
+use crate::render::tables::VariantRuns;
 
 type SourceFn = fn(&MonthRow) -> f64;
 

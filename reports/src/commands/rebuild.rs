@@ -20,10 +20,10 @@ use dcplan_sim::results::{Kpis, MonthRow};
 use dcplan_sim::{Replication, RunOutput};
 use polars::prelude::DataFrame;
 
-use crate::manifest::{self, Manifest};
-use crate::output::{self, OutputDir};
-use crate::pipeline::{self, CompareInputs, Finished, Inputs, RunInfo, RunRequest};
-use crate::tables::{self, PARAM_PREFIX, VariantRuns};
+use crate::commands::run::{self, CompareInputs, Finished, Inputs, RunInfo, RunRequest};
+use crate::render::tables::{self, PARAM_PREFIX, VariantRuns};
+use crate::store::manifest::{self, Manifest};
+use crate::store::output::{self, OutputDir};
 
 /// Whether `dir` is a finished run or comparison folder (not a part folder of a sharded run, not
 /// a study).
@@ -107,11 +107,11 @@ pub fn rebuild(dir: &Path, req: &RunRequest) -> Result<Finished> {
     let sweep_variants = if compare_file.exists() {
         Vec::new()
     } else {
-        pipeline::variants_of(&loadeds[0])?
+        run::variants_of(&loadeds[0])?
     };
     let (names, starts): (Vec<String>, Vec<_>) = if compare_file.exists() {
         (
-            pipeline::compare_names(&loadeds),
+            run::compare_names(&loadeds),
             loadeds
                 .iter()
                 .map(|l| l.scenario.simulation.start)
@@ -154,7 +154,7 @@ pub fn rebuild(dir: &Path, req: &RunRequest) -> Result<Finished> {
         started_utc: manifest.started_utc.clone(),
         t0,
     };
-    pipeline::finish(&info, runs, out)
+    run::finish(&info, runs, out)
 }
 
 /// Every data file the manifest lists must still have its recorded hash.

@@ -21,10 +21,10 @@ use dcplan_sim::montecarlo::ReplicationFailure;
 use dcplan_sim::{LoadedScenario, Replication, RunOutput};
 use serde::{Deserialize, Serialize};
 
-use crate::manifest;
-use crate::output::{self, OutputDir, Replace};
-use crate::pipeline::{self, Finished, Progress, RunInfo, RunRequest};
-use crate::tables::{self, VariantRuns};
+use crate::commands::run::{self, Finished, Progress, RunInfo, RunRequest};
+use crate::render::tables::{self, VariantRuns};
+use crate::store::manifest;
+use crate::store::output::{self, OutputDir, Replace};
 
 /// Version of the part folder layout.
 pub const PART_FORMAT: u32 = 1;
@@ -135,10 +135,7 @@ struct PartData {
 pub fn default_part_dir(loaded: &LoadedScenario, shard: Shard) -> PathBuf {
     let width = (shard.count.saturating_sub(1)).to_string().len();
     Path::new("out")
-        .join(format!(
-            "{}-parts",
-            pipeline::safe_name(&loaded.scenario.name)
-        ))
+        .join(format!("{}-parts", run::safe_name(&loaded.scenario.name)))
         .join(format!("part-{:0width$}-of-{}", shard.index, shard.count))
 }
 
@@ -239,7 +236,7 @@ pub fn run_shard(
     let n = req
         .replications
         .unwrap_or(loaded.scenario.simulation.replication_count()) as u64;
-    let variants = pipeline::variants_of(loaded)?;
+    let variants = run::variants_of(loaded)?;
     let names: Vec<String> = variants.iter().map(|v| v.name.clone()).collect();
     let target = req
         .out
@@ -292,7 +289,7 @@ pub fn run_shard(
     }
     // The shard's share of the run: its pairs, spread over the variants.
     let share = pair_range(n * variants.len() as u64, shard);
-    pipeline::check_budget(
+    run::check_budget(
         &variants.iter().map(|v| &v.loaded).collect::<Vec<_>>(),
         (share.end - share.start).div_ceil(variants.len().max(1) as u64),
         req,
@@ -306,7 +303,7 @@ pub fn run_shard(
         req.quiet,
         &format!("shard {shard}"),
     );
-    let runs = pipeline::simulate_pairs(&variants, seed, n, pairs.clone(), req.threads, &progress)?;
+    let runs = run::simulate_pairs(&variants, seed, n, pairs.clone(), req.threads, &progress)?;
     progress.finish();
     let mut data = PartData {
         replications: Vec::new(),
@@ -351,11 +348,11 @@ pub fn run_shard(
         variants: names,
         shard,
         pairs: (pairs.start, pairs.end),
-        threads: pipeline::threads_used(req.threads),
+        threads: run::threads_used(req.threads),
         command_line: req.command_line.clone(),
         started_utc,
         wall_time_s: t0.elapsed().as_secs_f64(),
-        files: pipeline::hash_files(out.tmp_dir())?,
+        files: run::hash_files(out.tmp_dir())?,
     };
     let text = ron::ser::to_string_pretty(&part, ron::ser::PrettyConfig::default())
         .context("encoding part.ron")?;
@@ -509,7 +506,7 @@ pub fn merge(paths: &[PathBuf], req: &RunRequest) -> Result<Finished> {
         std::fs::read_to_string(first_dir.join("scenario.ron")).context("reading scenario.ron")?;
     let loaded =
         dcplan_sim::load_str(&first.scenario_file, &text).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let variants = pipeline::variants_of(&loaded)?;
+    let variants = run::variants_of(&loaded)?;
     let names: Vec<String> = variants.iter().map(|v| v.name.clone()).collect();
     if names != first.variants {
         bail!(
@@ -519,10 +516,7 @@ pub fn merge(paths: &[PathBuf], req: &RunRequest) -> Result<Finished> {
         );
     }
     // Refuse an existing output folder before reading the bulk of the data.
-    let target = req
-        .out
-        .clone()
-        .unwrap_or_else(|| pipeline::default_out(&loaded));
+    let target = req.out.clone().unwrap_or_else(|| run::default_out(&loaded));
     let out = OutputDir::create(&target, req.force)?;
     let mut outputs: Vec<RunOutput> = variants
         .iter()
@@ -622,13 +616,13 @@ pub fn merge(paths: &[PathBuf], req: &RunRequest) -> Result<Finished> {
         });
     }
     let info = RunInfo {
-        inputs: pipeline::Inputs::Scenario(&loaded, &variants),
+        inputs: run::Inputs::Scenario(&loaded, &variants),
         seed: first.seed,
         n: first.replications,
-        threads: pipeline::threads_used(req.threads),
+        threads: run::threads_used(req.threads),
         command_line: req.command_line.clone(),
         started_utc: manifest::now_utc(),
         t0: Instant::now(),
     };
-    pipeline::finish(&info, runs, out)
+    run::finish(&info, runs, out)
 }

@@ -1,0 +1,4 @@
+//! Storage: atomic output folders and manifests.
+
+pub mod manifest;
+pub mod output;
