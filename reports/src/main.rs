@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
-use dcplan::commands::run::{self, RunRequest};
+use dcplan::commands::job::{self, RunRequest};
 use dcplan_sim::scenario::validate::MAX_REPLICATIONS;
 use dcplan_sim::scenario::{self, LoadedScenario, ScenarioError, Severity};
 
@@ -292,7 +292,7 @@ struct RunArgs {
     /// Run only shard I of N of the (variant, replication) pairs and write a part folder
     /// (default out/<scenario>-parts/part-I-of-N); merge the parts with `dcplan report`.
     #[arg(long, value_name = "I/N")]
-    shard: Option<dcplan::commands::shard::Shard>,
+    shard: Option<dcplan::store::parts::Shard>,
     /// With --shard: keep a part folder that is already complete and verified, run otherwise
     /// (replacing only a part folder, never another folder).
     #[arg(long, requires = "shard")]
@@ -394,7 +394,7 @@ fn cmd_run(args: RunArgs) -> Result<ExitCode> {
             }
         });
     }
-    let result = run::run(&loaded, &req).context("running the scenario")?;
+    let result = dcplan::commands::run::run(&loaded, &req).context("running the scenario")?;
     print_finished(&loaded.scenario.name, &result, quiet);
     Ok(if result.any_failed() {
         ExitCode::FAILURE
@@ -403,7 +403,7 @@ fn cmd_run(args: RunArgs) -> Result<ExitCode> {
     })
 }
 
-fn print_finished(name: &str, result: &run::Finished, quiet: bool) {
+fn print_finished(name: &str, result: &job::Finished, quiet: bool) {
     if quiet {
         return;
     }
@@ -468,12 +468,12 @@ fn cmd_study(args: StudyArgs, sensitivity: bool) -> Result<ExitCode> {
     } else {
         full
     }) as u64;
-    run::check_budget(&[&loaded], n, &req)?;
+    dcplan::commands::budget::check_budget(&[&loaded], n, &req)?;
     let result = if sensitivity {
         dcplan::commands::sensitivity::run_sensitivity(&loaded, &req)
             .context("running the sensitivity study")?
     } else {
-        dcplan::commands::sensitivity::run_optimize(&loaded, &req).context("running the search")?
+        dcplan::commands::optimize::run_optimize(&loaded, &req).context("running the search")?
     };
     if !quiet {
         outln!(
@@ -506,7 +506,8 @@ fn cmd_compare(args: CompareArgs) -> Result<ExitCode> {
     }
     let quiet = args.common.quiet;
     let req = args.common.request(None);
-    let result = run::run_compare(&loadeds, &req).context("comparing the scenarios")?;
+    let result = dcplan::commands::compare::run_compare(&loadeds, &req)
+        .context("comparing the scenarios")?;
     if !quiet {
         for h in &result.headlines {
             outln!("{h}");

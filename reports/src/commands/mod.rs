@@ -1,6 +1,11 @@
-//! The subcommands: each runs its work inside one job envelope and writes one output folder.
+//! The subcommands: each runs its work inside one job envelope ([`job`]) and writes one output
+//! folder.
 
+pub mod budget;
+pub mod compare;
 pub mod init;
+pub mod job;
+pub mod optimize;
 pub mod rebuild;
 pub mod run;
 pub mod sensitivity;

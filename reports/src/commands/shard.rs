@@ -1,204 +1,23 @@
-//! Scale-out: a run split into shards, each a deterministic slice of the (variant, replication)
-//! pairs, written as a part folder; parts merged into the full outputs.
-//!
-//! The pairs of a run are numbered variant-major (pair `k` is variant `k / n`, replication
-//! `k % n`, for `n` replications per variant) and shard `i` of `m` takes the contiguous range
-//! `[i * P / m, (i + 1) * P / m)` of the `P` pairs. A replication's results depend only on the
-//! scenario, the master seed and its index, so merging the parts gives exactly the results of a
-//! single-machine run.
-//!
-//! A part folder holds `part.ron` (what it is, with a BLAKE3 checksum of every file),
-//! `scenario.ron` (the exact scenario text), `replications.bin` (the replications, losslessly)
-//! and `runs.parquet` (its rows of the runs table, for inspection). A part whose checksums verify
-//! is complete: `--resume` skips it, and the merge refuses any part that does not verify.
+//! `dcplan run --shard I/N` (one slice of a run written as a part folder) and the merge of part
+//! folders by `dcplan report`; the part folders themselves are in [`crate::store::parts`].
 
 use std::ops::Range;
-use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use dcplan_sim::montecarlo::ReplicationFailure;
-use dcplan_sim::{LoadedScenario, Replication, RunOutput};
-use serde::{Deserialize, Serialize};
+use dcplan_sim::{LoadedScenario, RunOutput};
 
-use crate::commands::run::{self, Finished, Progress, RunInfo, RunRequest};
+use crate::commands::budget::check_budget;
+use crate::commands::job::{Finished, Job, RunRequest, threads_used};
+use crate::commands::run::{self, RunInfo};
 use crate::render::tables::{self, VariantRuns};
 use crate::store::manifest;
-use crate::store::output::{self, OutputDir, Replace};
-
-/// Version of the part folder layout.
-pub const PART_FORMAT: u32 = 1;
-
-/// Most shards a run may be split into.
-pub const MAX_SHARDS: u32 = 1_000_000;
-
-/// Shard `index` of `count` (0-based).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Shard {
-    /// 0-based index.
-    pub index: u32,
-    /// Number of shards.
-    pub count: u32,
-}
-
-impl std::str::FromStr for Shard {
-    type Err = String;
-
-    /// `I/N`, e.g. `3/16`, with `0 <= I < N`.
-    fn from_str(s: &str) -> Result<Shard, String> {
-        let (i, n) = s
-            .split_once('/')
-            .ok_or_else(|| format!("`{s}` is not I/N (e.g. 0/4)"))?;
-        let index: u32 = i
-            .trim()
-            .parse()
-            .map_err(|_| format!("`{i}` is not a shard index"))?;
-        let count: u32 = n
-            .trim()
-            .parse()
-            .map_err(|_| format!("`{n}` is not a shard count"))?;
-        if count > MAX_SHARDS {
-            return Err(format!(
-                "{count} shards is more than the {MAX_SHARDS} dcplan splits a run into"
-            ));
-        }
-        if count == 0 || index >= count {
-            return Err(format!(
-                "shard {index}/{count}: the index must be 0 to {}",
-                count.saturating_sub(1)
-            ));
-        }
-        Ok(Shard { index, count })
-    }
-}
-
-impl std::fmt::Display for Shard {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}/{}", self.index, self.count)
-    }
-}
-
-/// The pairs of shard `shard` among `total` pairs.
-pub fn pair_range(total: u64, shard: Shard) -> Range<u64> {
-    let (i, m) = (shard.index as u128, shard.count as u128);
-    let t = total as u128;
-    (i * t / m) as u64..((i + 1) * t / m) as u64
-}
-
-/// `part.ron`: what a part folder holds.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct PartManifest {
-    /// Layout version ([`PART_FORMAT`]).
-    pub format: u32,
-    /// dcplan version that wrote it.
-    pub dcplan_version: String,
-    /// Git revision of that build.
-    pub git_revision: String,
-    /// Scenario file as given.
-    pub scenario_file: String,
-    /// Scenario name.
-    pub scenario_name: String,
-    /// BLAKE3 hash of the scenario text.
-    pub scenario_hash: String,
-    /// Master seed.
-    pub seed: u64,
-    /// Replications per variant in the whole run.
-    pub replications: u64,
-    /// Variant names, in order.
-    pub variants: Vec<String>,
-    /// Which shard.
-    pub shard: Shard,
-    /// Pairs held (`start..end`, variant-major).
-    pub pairs: (u64, u64),
-    /// Worker threads used.
-    pub threads: usize,
-    /// The command line.
-    pub command_line: String,
-    /// When the shard started (UTC).
-    pub started_utc: String,
-    /// Wall time, seconds.
-    pub wall_time_s: f64,
-    /// Files with their BLAKE3 hashes (every file but `part.ron`).
-    pub files: Vec<(String, String)>,
-}
-
-/// What `replications.bin` holds.
-#[derive(Serialize, Deserialize)]
-struct PartData {
-    /// `(variant index, replication)` in pair order.
-    replications: Vec<(u32, Replication)>,
-    /// `(variant index, failure)`.
-    failures: Vec<(u32, u64, u64, String)>,
-}
-
-/// Default folder of a part: `out/<scenario>-parts/part-<i>-of-<n>`.
-pub fn default_part_dir(loaded: &LoadedScenario, shard: Shard) -> PathBuf {
-    let width = (shard.count.saturating_sub(1)).to_string().len();
-    Path::new("out")
-        .join(format!("{}-parts", run::safe_name(&loaded.scenario.name)))
-        .join(format!("part-{:0width$}-of-{}", shard.index, shard.count))
-}
-
-/// Read and verify a part folder: its manifest parses and every file matches its checksum.
-pub fn verify_part(dir: &Path) -> Result<PartManifest> {
-    let text = output::read_text(&dir.join("part.ron"), output::MAX_TEXT_BYTES)
-        .with_context(|| format!("{}: no readable part.ron", dir.display()))?;
-    let part: PartManifest = ron::from_str(&text)
-        .with_context(|| format!("{}: part.ron is not a part manifest", dir.display()))?;
-    if part.format != PART_FORMAT {
-        bail!(
-            "{}: part format {} (this dcplan reads {PART_FORMAT})",
-            dir.display(),
-            part.format
-        );
-    }
-    let max_reps = dcplan_sim::scenario::validate::MAX_REPLICATIONS as u64;
-    if part.shard.count == 0
-        || part.shard.count > MAX_SHARDS
-        || part.shard.index >= part.shard.count
-    {
-        bail!(
-            "{}: part.ron names shard {}, which is not a shard (0 <= index < count <= {MAX_SHARDS})",
-            dir.display(),
-            part.shard
-        );
-    }
-    if part.replications == 0
-        || part.replications > max_reps
-        || part.variants.is_empty()
-        || part.variants.len() > 100_000
-    {
-        bail!(
-            "{}: part.ron records {} replications of {} variants, not a run dcplan makes",
-            dir.display(),
-            part.replications,
-            part.variants.len()
-        );
-    }
-    for (name, hash) in &part.files {
-        if name.contains(['/', '\\']) || name.starts_with('.') {
-            bail!(
-                "{}: part.ron lists `{}`, which is not a file name of a part",
-                dir.display(),
-                output::clean_for_terminal(name)
-            );
-        }
-        let bytes = output::read_limited(&dir.join(name), output::MAX_DATA_BYTES)
-            .with_context(|| format!("{}: missing {name}", dir.display()))?;
-        if manifest::hash_bytes(&bytes) != *hash {
-            bail!(
-                "{}: {name} does not match its checksum (the part is damaged or incomplete)",
-                dir.display()
-            );
-        }
-    }
-    for name in ["scenario.ron", "replications.bin"] {
-        if !part.files.iter().any(|(f, _)| f == name) {
-            bail!("{}: part.ron lists no {name}", dir.display());
-        }
-    }
-    Ok(part)
-}
+use crate::store::output::{self, Replace};
+use crate::store::parts::{
+    PART_FORMAT, PartData, PartManifest, Shard, default_part_dir, find_parts, pair_range,
+    verify_part,
+};
 
 /// What running a shard did.
 #[derive(Debug)]
@@ -289,22 +108,28 @@ pub fn run_shard(
     }
     // The shard's share of the run: its pairs, spread over the variants.
     let share = pair_range(n * variants.len() as u64, shard);
-    run::check_budget(
+    check_budget(
         &variants.iter().map(|v| &v.loaded).collect::<Vec<_>>(),
         (share.end - share.start).div_ceil(variants.len().max(1) as u64),
         req,
     )?;
-    let out = OutputDir::create_with(&target, replace)?;
-    let started_utc = manifest::now_utc();
-    let t0 = Instant::now();
     let pairs = pair_range(n * variants.len() as u64, shard);
-    let progress = Progress::new(
-        pairs.end - pairs.start,
+    let job = Job::create_with(
+        &target,
+        replace,
         req.quiet,
+        pairs.end - pairs.start,
         &format!("shard {shard}"),
-    );
-    let runs = run::simulate_pairs(&variants, seed, n, pairs.clone(), req.threads, &progress)?;
-    progress.finish();
+    )?;
+    let runs = run::simulate_pairs(
+        &variants,
+        seed,
+        n,
+        pairs.clone(),
+        req.threads,
+        &job.progress,
+    )?;
+    job.progress.finish();
     let mut data = PartData {
         replications: Vec::new(),
         failures: Vec::new(),
@@ -329,12 +154,11 @@ pub fn run_shard(
     let failures = data.failures.len();
     let bytes = bincode::serde::encode_to_vec(&data, bincode::config::standard())
         .context("encoding the replications")?;
-    std::fs::write(out.path("replications.bin"), bytes).context("writing replications.bin")?;
-    std::fs::write(out.path("scenario.ron"), &loaded.source_text)
-        .context("writing scenario.ron")?;
+    job.write("replications.bin", bytes)?;
+    job.write("scenario.ron", &loaded.source_text)?;
     tables::write_parquet(
         &mut tables::runs_frame(&as_variants)?,
-        &out.path("runs.parquet"),
+        &job.path("runs.parquet"),
     )?;
     let part = PartManifest {
         format: PART_FORMAT,
@@ -348,54 +172,21 @@ pub fn run_shard(
         variants: names,
         shard,
         pairs: (pairs.start, pairs.end),
-        threads: run::threads_used(req.threads),
+        threads: threads_used(req.threads),
         command_line: req.command_line.clone(),
-        started_utc,
-        wall_time_s: t0.elapsed().as_secs_f64(),
-        files: run::hash_files(out.tmp_dir())?,
+        started_utc: job.started_utc.clone(),
+        wall_time_s: job.t0.elapsed().as_secs_f64(),
+        files: manifest::hash_files(job.dir())?,
     };
     let text = ron::ser::to_string_pretty(&part, ron::ser::PrettyConfig::default())
         .context("encoding part.ron")?;
-    std::fs::write(out.path("part.ron"), text).context("writing part.ron")?;
-    let dir = out.commit()?;
+    job.write("part.ron", text)?;
+    let dir = job.commit()?;
     Ok(ShardOutcome::Written {
         dir,
         pairs,
         failures,
     })
-}
-
-/// Part folders named on the command line: each path is a part folder, or a folder of them.
-pub fn find_parts(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
-    let mut out = Vec::new();
-    for p in paths {
-        if p.join("part.ron").exists() {
-            out.push(p.clone());
-            continue;
-        }
-        let mut inner: Vec<PathBuf> = std::fs::read_dir(p)
-            .with_context(|| {
-                format!(
-                    "{}: not a part folder (no part.ron) and not a readable folder",
-                    p.display()
-                )
-            })?
-            .filter_map(|e| e.ok())
-            // Hidden entries are temporary folders of running or killed shards, never parts.
-            .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
-            .map(|e| e.path())
-            .filter(|q| q.join("part.ron").exists())
-            .collect();
-        if inner.is_empty() {
-            bail!(
-                "{}: neither a run folder (no manifest.ron), a part folder (no part.ron), nor a folder of part folders",
-                p.display()
-            );
-        }
-        inner.sort();
-        out.append(&mut inner);
-    }
-    Ok(out)
 }
 
 /// Merge part folders into the full output folder of the run they split, identical in its
@@ -517,7 +308,7 @@ pub fn merge(paths: &[PathBuf], req: &RunRequest) -> Result<Finished> {
     }
     // Refuse an existing output folder before reading the bulk of the data.
     let target = req.out.clone().unwrap_or_else(|| run::default_out(&loaded));
-    let out = OutputDir::create(&target, req.force)?;
+    let job = Job::create(&target, req.force, true, 0, "merging")?;
     let mut outputs: Vec<RunOutput> = variants
         .iter()
         .map(|_| RunOutput {
@@ -615,14 +406,16 @@ pub fn merge(paths: &[PathBuf], req: &RunRequest) -> Result<Finished> {
             output,
         });
     }
+    // The merged folder's clock starts once the parts are read.
+    let mut job = job;
+    job.started_utc = manifest::now_utc();
+    job.t0 = std::time::Instant::now();
     let info = RunInfo {
         inputs: run::Inputs::Scenario(&loaded, &variants),
         seed: first.seed,
         n: first.replications,
-        threads: run::threads_used(req.threads),
+        threads: threads_used(req.threads),
         command_line: req.command_line.clone(),
-        started_utc: manifest::now_utc(),
-        t0: Instant::now(),
     };
-    run::finish(&info, runs, out)
+    run::finish(&info, runs, job)
 }

@@ -1,5 +1,8 @@
 //! `manifest.ron`: what was run, how, and with which result files.
 
+use std::path::Path;
+
+use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
 /// Version of the dcplan binary.
@@ -87,4 +90,21 @@ mod tests {
         assert_eq!(iso8601(951_782_400), "2000-02-29T00:00:00Z");
         assert_eq!(iso8601(1_795_556_501), "2026-11-24T21:41:41Z");
     }
+}
+
+/// BLAKE3 hashes of every file in a folder, sorted by name.
+pub fn hash_files(dir: &Path) -> Result<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).with_context(|| format!("listing {}", dir.display()))? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name == "manifest.ron" || !entry.file_type()?.is_file() {
+            continue;
+        }
+        let bytes = std::fs::read(entry.path())
+            .with_context(|| format!("reading {}", entry.path().display()))?;
+        out.push((name, hash_bytes(&bytes)));
+    }
+    out.sort();
+    Ok(out)
 }

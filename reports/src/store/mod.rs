@@ -1,4 +1,6 @@
-//! Storage: atomic output folders and manifests.
+//! Storage: atomic output folders, manifests and the part folders of a sharded run.
 
 pub mod manifest;
 pub mod output;
+pub mod parts;
+pub mod run_folder;

@@ -245,8 +245,8 @@ fn replaceable(target: &Path, replace: Replace) -> Result<Vec<String>> {
 /// neither in a readable form.
 fn written_by_dcplan(dir: &Path, replace: Replace) -> Option<Vec<String>> {
     let read = |f: &str| read_text(&dir.join(f), MAX_TEXT_BYTES).ok();
-    if let Some(part) = read("part.ron")
-        .and_then(|t| ron::from_str::<crate::commands::shard::PartManifest>(&t).ok())
+    if let Some(part) =
+        read("part.ron").and_then(|t| ron::from_str::<crate::store::parts::PartManifest>(&t).ok())
     {
         let mut files: Vec<String> = part.files.into_iter().map(|(f, _)| f).collect();
         files.push("part.ron".into());

@@ -7,8 +7,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use dcplan::commands::shard::PartManifest;
 use dcplan::store::manifest::{Manifest, hash_bytes};
+use dcplan::store::parts::PartManifest;
 
 use super::common::{dcplan, ok, scenario, text, tiny_with};
 
@@ -164,7 +164,7 @@ fn resume_replaces_only_a_part_folder() {
             "run", &t, "-r", "4", "--shard", "0/2", "--resume", "--out", "p0", "-q",
         ],
     );
-    assert!(dcplan::commands::shard::verify_part(&tmp.path().join("p0")).is_ok());
+    assert!(dcplan::store::parts::verify_part(&tmp.path().join("p0")).is_ok());
 }
 
 #[test]

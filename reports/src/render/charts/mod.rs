@@ -13,9 +13,14 @@ use plotters::prelude::*;
 use plotters::style::FontStyle;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use crate::render::charts;
 use crate::render::format;
+use crate::render::tables::VariantRuns;
 
 pub mod energy;
+pub mod fleet;
+pub mod money;
+pub mod risk;
 
 /// A labelled, coloured line: `(label, colour, (x, y) points)`.
 pub type Curve = (String, RGBColor, Vec<(f64, f64)>);
@@ -2112,4 +2117,85 @@ mod tests {
             SeriesLabelPosition::UpperLeft
         ));
     }
+}
+
+// The chart sets of the folders.
+
+/// Report blocks of rendered charts (the SVG inline, the PNG beside it).
+pub(crate) fn blocks(charts: &[RenderedChart]) -> Vec<crate::render::doc::Block> {
+    charts
+        .iter()
+        .map(|c| crate::render::doc::Block::Chart {
+            title: c.title.clone(),
+            svg: c.svg.clone(),
+            png: format!("{}.png", c.name),
+        })
+        .collect()
+}
+
+/// The charts of a single-variant run.
+pub fn run_charts(v: &VariantRuns, dir: &Path) -> Result<Vec<RenderedChart>> {
+    let mut out = vec![
+        charts::render(&money::cash_chart(v), dir)?,
+        charts::render(&risk::npv_histogram(v), dir)?,
+        charts::render(&fleet::utilization_chart(v), dir)?,
+        charts::render(&money::revenue_chart(v), dir)?,
+        charts::render(&money::revenue_opex_chart(v), dir)?,
+        charts::render(&money::price_chart(v), dir)?,
+        charts::render(&fleet::fleet_chart(v), dir)?,
+        charts::render(&money::waterfall_chart(v), dir)?,
+        charts::render(&risk::payback_cdf_chart(std::slice::from_ref(v)), dir)?,
+        charts::render(&money::debt_chart(v), dir)?,
+        charts::render(
+            &energy::energy_breakdown_chart(std::slice::from_ref(v)),
+            dir,
+        )?,
+    ];
+    if let Some(c) = energy::pue_temperature_chart(std::slice::from_ref(v)) {
+        out.push(charts::render(&c, dir)?);
+    }
+    Ok(out)
+}
+
+/// The charts of a comparison of variants.
+pub fn comparison_charts(variants: &[VariantRuns], dir: &Path) -> Result<Vec<RenderedChart>> {
+    let mut out = vec![
+        charts::render(&risk::npv_boxplot(variants), dir)?,
+        charts::render(&risk::payback_boxplot(variants), dir)?,
+        charts::render(&risk::payback_cdf_chart(variants), dir)?,
+        charts::render(&risk::npv_distribution_chart(variants), dir)?,
+        charts::render(&energy::energy_breakdown_chart(variants), dir)?,
+    ];
+    if let Some(c) = energy::pue_temperature_chart(variants) {
+        out.push(charts::render(&c, dir)?);
+    }
+    Ok(out)
+}
+
+/// Per-month samples (one value per replication) of a monthly column.
+pub(crate) fn monthly_samples(
+    v: &VariantRuns,
+    f: impl Fn(&dcplan_sim::MonthRow) -> f64,
+) -> Vec<Vec<f64>> {
+    let reps = &v.output.replications;
+    let horizon = reps.iter().map(|r| r.months.len()).max().unwrap_or(0);
+    (0..horizon)
+        .map(|m| {
+            reps.iter()
+                .filter_map(|r| r.months.get(m).map(&f))
+                .collect()
+        })
+        .collect()
+}
+
+/// Month numbers 1..=horizon, the x axis of monthly charts.
+pub(crate) fn months_axis(v: &VariantRuns) -> Vec<f64> {
+    let horizon = v
+        .output
+        .replications
+        .iter()
+        .map(|r| r.months.len())
+        .max()
+        .unwrap_or(0);
+    (1..=horizon).map(|m| m as f64).collect()
 }
