@@ -5,6 +5,12 @@ use crate::render::charts::{
     self, Bands, FanChart, StackedArea, YFormat, monthly_samples, months_axis,
 };
 use crate::render::tables::VariantRuns;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::style::*;
+use super::{Plot, e};
+use crate::render::format;
 
 /// Cumulative free cash flow across replications (P10 to P90 bands around the median).
 pub(crate) fn cash_chart(v: &VariantRuns) -> FanChart {
@@ -262,5 +268,102 @@ pub fn debt_chart(v: &VariantRuns) -> StackedArea {
         ],
         lines: Vec::new(),
         y_format: YFormat::MillionsUsd,
+    }
+}
+
+/// A cash-flow waterfall: each step adds to (or takes from) a running total; total steps are
+/// drawn from zero.
+#[derive(Clone, Debug)]
+pub struct Waterfall {
+    /// File stem.
+    pub name: String,
+    /// Title.
+    pub title: String,
+    /// y-axis label (with unit).
+    pub y_label: String,
+    /// `(label, value, is_total)`.
+    pub steps: Vec<(String, f64, bool)>,
+    /// y scaling.
+    pub y_format: YFormat,
+}
+
+impl Plot for Waterfall {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn title(&self) -> &str {
+        &self.title
+    }
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        root.fill(&WHITE).map_err(e)?;
+        let k = self.y_format.scale();
+        let mut running = 0.0;
+        let mut bars = Vec::new();
+        for (label, value, total) in &self.steps {
+            let v = value * k;
+            if *total {
+                bars.push((label.clone(), 0.0, v, *total));
+                running = v;
+            } else {
+                bars.push((label.clone(), running, running + v, *total));
+                running += v;
+            }
+        }
+        let (y0, y1) = bounds(
+            bars.iter()
+                .flat_map(|(_, a, b, _)| [*a, *b])
+                .chain(std::iter::once(0.0)),
+        );
+        let n = bars.len();
+        let labels: Vec<String> = bars.iter().map(|(l, ..)| l.clone()).collect();
+        let mut chart = ChartBuilder::on(root)
+            .caption(&self.title, (FONT, 24).into_font())
+            .margin(16)
+            .x_label_area_size(48)
+            .y_label_area_size(72)
+            .build_cartesian_2d(-0.5f64..(n as f64 - 0.5), y0..y1)
+            .map_err(e)?;
+        chart
+            .configure_mesh()
+            .y_desc(&self.y_label)
+            .label_style((FONT, 13))
+            .axis_desc_style((FONT, 17))
+            .x_labels(n)
+            .x_label_formatter(&|v| {
+                let i = v.round();
+                if (v - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < labels.len() {
+                    labels[i as usize].clone()
+                } else {
+                    String::new()
+                }
+            })
+            .y_label_formatter(&|v| format::tick(*v, y1 - y0))
+            .disable_x_mesh()
+            .light_line_style(WHITE.mix(0.0))
+            .draw()
+            .map_err(e)?;
+        chart
+            .draw_series(bars.iter().enumerate().map(|(i, (_, a, b, total))| {
+                let colour = if *total {
+                    PALETTE[0]
+                } else if b >= a {
+                    PALETTE[2]
+                } else {
+                    PALETTE[3]
+                };
+                let x = i as f64;
+                Rectangle::new(
+                    [(x - 0.35, a.min(*b)), (x + 0.35, a.max(*b))],
+                    colour.filled(),
+                )
+            }))
+            .map_err(e)?;
+        chart
+            .draw_series(LineSeries::new(
+                [(-0.5, 0.0), (n as f64 - 0.5, 0.0)],
+                BLACK.mix(0.6).stroke_width(1),
+            ))
+            .map_err(e)?;
+        Ok(())
     }
 }
