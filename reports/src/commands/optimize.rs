@@ -8,7 +8,7 @@ use dcplan_sim::stats::{Z95, summarize};
 use dcplan_sim::{LoadedScenario, RunConfig};
 use polars::prelude::{Column, DataFrame};
 
-use crate::commands::job::{Finished, Job, RunRequest, run_all, safe_name};
+use crate::commands::job::{Finished, Job, Progress, RunRequest, run_all, safe_name};
 use crate::commands::sensitivity::p50_payback;
 use crate::render::charts::{self, YFormat};
 use crate::render::doc::{Block, Doc};
@@ -91,52 +91,9 @@ pub fn run_optimize(loaded: &LoadedScenario, req: &RunRequest) -> Result<Finishe
     let explored = optimize::search(
         &opt,
         |values: &[f64]| -> Result<Score> {
-            let name = optimize::name(&opt, values);
-            let source = |_: &str| format!("set by dcplan optimize: candidate {name}");
-            let candidate =
-                dcplan_sim::sweep::apply(loaded, &optimize::settings(&opt, values), &name, &source)
-                    .map_err(|e| anyhow::anyhow!("{e}"))?;
-            let config = RunConfig {
-                seed,
-                replications: 0..n,
-                threads: req.threads,
-                options: dcplan_sim::model::ReplicationOptions::for_run(&candidate, seed, n),
-            };
-            let output = run_all(&candidate, &config, progress, &format!("candidate {name}"))?;
-            let v = VariantRuns {
-                name: name.clone(),
-                seed,
-                start: candidate.scenario.simulation.start,
-                output,
-            };
-            let npv = v.summary("npv_usd");
-            let probability = constraint
-                .as_ref()
-                .map_or(1.0, |c| report::prob_payback_within(&v, c.payback_months));
-            let score = Score {
-                objective: npv.p50,
-                probability,
-                feasible: constraint
-                    .as_ref()
-                    .is_none_or(|c| probability >= c.probability),
-            };
-            let mut per_rep = vec![f64::NAN; n as usize];
-            for r in &v.output.replications {
-                per_rep[r.index as usize] = r.kpis.npv_usd;
-            }
-            results.push(CandidateResult {
-                explored: Explored {
-                    values: values.to_vec(),
-                    round: 0,
-                    score: score.clone(),
-                },
-                name,
-                npv: per_rep,
-                npv_p10_p90: (npv.p10, npv.p90),
-                payback_p50: p50_payback(&v),
-                ebitda_margin_p50: v.summary("ebitda_margin_frac").p50,
-                capex_p50: v.summary("capex_usd").p50,
-            });
+            let c = evaluate(loaded, &opt, values, (seed, n), req, progress)?;
+            let score = c.explored.score.clone();
+            results.push(c);
             Ok(score)
         },
         |_, new| progress.add_total(new as u64 * n),
@@ -160,188 +117,21 @@ pub fn run_optimize(loaded: &LoadedScenario, req: &RunRequest) -> Result<Finishe
     job.write("scenario.ron", &loaded.source_text)?;
     let best_text = best_scenario_text(loaded, &opt, &results[best_i], results.len())?;
     job.write("best.ron", &best_text)?;
-    let (x_label, x_mark) = match &constraint {
-        Some(c) => (
-            format!("P(payback within {:.0} months) (%)", c.payback_months),
-            vec![(
-                format!("required {}", percent(c.probability)),
-                c.probability,
-            )],
-        ),
-        None => (
-            "Share of replications (no constraint) (%)".to_string(),
-            Vec::new(),
-        ),
-    };
-    let point = |c: &CandidateResult| (c.explored.score.probability, c.explored.score.objective);
-    let rounds = results.iter().map(|r| r.explored.round).max().unwrap_or(0);
-    let series = (0..=rounds)
-        .map(|k| {
-            let label = if k == 0 {
-                "first grid".to_string()
-            } else {
-                format!("refinement {k}")
-            };
-            (
-                label,
-                charts::PALETTE[k as usize % charts::PALETTE.len()],
-                results
-                    .iter()
-                    .filter(|r| r.explored.round == k)
-                    .map(point)
-                    .collect(),
-            )
-        })
-        .collect();
-    let mut front_points: Vec<(f64, f64)> = front.iter().map(|&i| point(&results[i])).collect();
-    front_points.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let chart = charts::Scatter {
-        name: "frontier".into(),
-        title: "Candidates explored: P50 NPV against the risk constraint".into(),
-        x_label,
-        y_label: "P50 NPV ($M)".into(),
-        x_format: YFormat::Percent,
-        y_format: YFormat::MillionsUsd,
-        series,
-        frontier: front_points,
-        highlight: Some((
-            if results[best_i].explored.score.feasible {
-                format!("best: {}", results[best_i].name)
-            } else {
-                format!("closest, none feasible: {}", results[best_i].name)
-            },
-            point(&results[best_i]),
-        )),
-        x_marks: x_mark,
-        y_marks: vec![("NPV 0".into(), 0.0)],
-    };
+    let chart = frontier_chart(&results, &front, best_i, &constraint);
     let rendered = vec![charts::render(&chart, job.dir())?];
 
     // Report.
     let manifest = job.scenario_manifest(loaded, seed, n, req);
-    let b = &results[best_i];
-    let feasible_count = results.iter().filter(|r| r.explored.score.feasible).count();
-    let constraint_text = constraint
-        .as_ref()
-        .map(|c| {
-            format!(
-                "P(payback within {:.0} months) >= {}",
-                c.payback_months,
-                percent(c.probability)
-            )
-        })
-        .unwrap_or_else(|| "no risk constraint".into());
-    let mut headlines = vec![if b.explored.score.feasible {
-        format!(
-            "Best candidate meeting {constraint_text}: {} with P50 NPV {} (P10 {}, P90 {}) and P50 payback {}.",
-            b.name,
-            money(b.explored.score.objective),
-            money(b.npv_p10_p90.0),
-            money(b.npv_p10_p90.1),
-            months(b.payback_p50)
-        )
-    } else {
-        format!(
-            "No candidate meets {constraint_text}; the closest is {} with a probability of {} and P50 NPV {}.",
-            b.name,
-            percent(b.explored.score.probability),
-            money(b.explored.score.objective)
-        )
-    }];
-    headlines.push(format!("{} candidates evaluated ({} rounds), {feasible_count} meet the constraint; {} on the frontier.", results.len(), rounds + 1, front.len()));
-    let mut ranked: Vec<usize> = (0..results.len()).collect();
-    ranked.sort_by(|&i, &j| {
-        let (a, b) = (&results[i].explored.score, &results[j].explored.score);
-        b.feasible
-            .cmp(&a.feasible)
-            .then(b.objective.total_cmp(&a.objective))
-    });
-    let mut header = vec!["candidate".to_string()];
-    header.extend(
-        [
-            "round",
-            "P50 NPV",
-            "P10 NPV",
-            "P90 NPV",
-            "mean NPV - best (95 % CI, paired)",
-            "P(constraint)",
-            "meets",
-            "P50 payback",
-            "EBITDA margin P50",
-            "capex P50",
-        ]
-        .map(String::from),
-    );
-    let best_npv = &results[best_i].npv;
-    let table_rows: Vec<Vec<String>> = ranked
-        .iter()
-        .take(10)
-        .map(|&i| {
-            let c = &results[i];
-            let diffs: Vec<Option<f64>> = c
-                .npv
-                .iter()
-                .zip(best_npv)
-                .map(|(a, b)| (a.is_finite() && b.is_finite()).then_some(a - b))
-                .collect();
-            let d = summarize(&diffs);
-            let diff_text = if i == best_i {
-                "best".into()
-            } else {
-                format!(
-                    "{} ({} to {})",
-                    money(d.mean),
-                    money(d.mean - Z95 * d.se),
-                    money(d.mean + Z95 * d.se)
-                )
-            };
-            vec![
-                c.name.clone(),
-                c.explored.round.to_string(),
-                money(c.explored.score.objective),
-                money(c.npv_p10_p90.0),
-                money(c.npv_p10_p90.1),
-                diff_text,
-                percent(c.explored.score.probability),
-                if c.explored.score.feasible {
-                    "yes".into()
-                } else {
-                    "no".into()
-                },
-                months(c.payback_p50),
-                percent(c.ebitda_margin_p50),
-                money(c.capex_p50),
-            ]
-        })
-        .collect();
-    let mut blocks = vec![
-        Block::Para(format!(
-            "Search of {} over {}: a grid of {} candidates, then {} refinement round(s) on a grid of half the step around the best so far. Every candidate runs the same {n} replications (seed {seed}), so candidates are compared on the same demand, failures, weather and prices. Objective: P50 NPV; constraint: {constraint_text}.",
-            loaded.scenario.name,
-            opt.variables.iter().map(|v| format!("{} in [{}, {}]", v.path, optimize::number_text(v.min), optimize::number_text(v.max))).collect::<Vec<_>>().join(", "),
-            optimize::first_grid(&opt).len(),
-            opt.refinements
-        )),
-        Block::Heading(1, "Answers".into()),
-        Block::Bullets(headlines.clone()),
-        Block::Para("The best candidate's scenario is written to best.ron in this folder; `dcplan run best.ron` gives its full report. A paired NPV interval that includes zero means the candidate cannot be told apart from the best with this many replications.".into()),
-        Block::Heading(1, "Best candidates".into()),
-        Block::Table { header, rows: table_rows },
-        Block::Heading(1, "Charts".into()),
-    ];
-    blocks.extend(charts::blocks(&rendered));
-    blocks.push(Block::Details(
-        format!("{} ({})", loaded.scenario.name, loaded.file),
-        vec![Block::Code(loaded.source_text.clone())],
-    ));
-    blocks.extend(report::reproducibility(
+    let (doc, headlines) = optimize_doc(
+        loaded,
+        &opt,
+        &results,
+        best_i,
+        &front,
+        &rendered,
         &manifest,
-        "replications per candidate",
-    ));
-    let doc = Doc {
-        title: format!("dcplan optimize: {}", loaded.scenario.name),
-        blocks,
-    };
+        (seed, n),
+    );
     job.finish(&doc, manifest, Vec::new(), headlines)
 }
 
@@ -470,4 +260,266 @@ fn candidates_frame(
         f(&|r| Some(r.capex_p50)),
     ));
     DataFrame::new(results.len(), columns).context("building the candidates table")
+}
+
+/// Run one candidate of the search and score it.
+fn evaluate(
+    loaded: &LoadedScenario,
+    opt: &dcplan_sim::scenario::Optimize,
+    values: &[f64],
+    (seed, n): (u64, u64),
+    req: &RunRequest,
+    progress: &Progress,
+) -> Result<CandidateResult> {
+    let constraint = &opt.constraint;
+    let name = optimize::name(opt, values);
+    let source = |_: &str| format!("set by dcplan optimize: candidate {name}");
+    let candidate =
+        dcplan_sim::sweep::apply(loaded, &optimize::settings(opt, values), &name, &source)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let config = RunConfig {
+        seed,
+        replications: 0..n,
+        threads: req.threads,
+        options: dcplan_sim::model::ReplicationOptions::for_run(&candidate, seed, n),
+    };
+    let output = run_all(&candidate, &config, progress, &format!("candidate {name}"))?;
+    let v = VariantRuns {
+        name: name.clone(),
+        seed,
+        start: candidate.scenario.simulation.start,
+        output,
+    };
+    let npv = v.summary("npv_usd");
+    let probability = constraint
+        .as_ref()
+        .map_or(1.0, |c| report::prob_payback_within(&v, c.payback_months));
+    let score = Score {
+        objective: npv.p50,
+        probability,
+        feasible: constraint
+            .as_ref()
+            .is_none_or(|c| probability >= c.probability),
+    };
+    let mut per_rep = vec![f64::NAN; n as usize];
+    for r in &v.output.replications {
+        per_rep[r.index as usize] = r.kpis.npv_usd;
+    }
+    Ok(CandidateResult {
+        explored: Explored {
+            values: values.to_vec(),
+            round: 0,
+            score: score.clone(),
+        },
+        name,
+        npv: per_rep,
+        npv_p10_p90: (npv.p10, npv.p90),
+        payback_p50: p50_payback(&v),
+        ebitda_margin_p50: v.summary("ebitda_margin_frac").p50,
+        capex_p50: v.summary("capex_usd").p50,
+    })
+}
+
+/// The frontier chart: every candidate by round, the frontier and the best (or closest) one.
+fn frontier_chart(
+    results: &[CandidateResult],
+    front: &[usize],
+    best_i: usize,
+    constraint: &Option<dcplan_sim::scenario::PaybackConstraint>,
+) -> charts::Scatter {
+    let (x_label, x_mark) = match &constraint {
+        Some(c) => (
+            format!("P(payback within {:.0} months) (%)", c.payback_months),
+            vec![(
+                format!("required {}", percent(c.probability)),
+                c.probability,
+            )],
+        ),
+        None => (
+            "Share of replications (no constraint) (%)".to_string(),
+            Vec::new(),
+        ),
+    };
+    let point = |c: &CandidateResult| (c.explored.score.probability, c.explored.score.objective);
+    let rounds = results.iter().map(|r| r.explored.round).max().unwrap_or(0);
+    let series = (0..=rounds)
+        .map(|k| {
+            let label = if k == 0 {
+                "first grid".to_string()
+            } else {
+                format!("refinement {k}")
+            };
+            (
+                label,
+                charts::PALETTE[k as usize % charts::PALETTE.len()],
+                results
+                    .iter()
+                    .filter(|r| r.explored.round == k)
+                    .map(point)
+                    .collect(),
+            )
+        })
+        .collect();
+    let mut front_points: Vec<(f64, f64)> = front.iter().map(|&i| point(&results[i])).collect();
+    front_points.sort_by(|a, b| a.0.total_cmp(&b.0));
+    charts::Scatter {
+        name: "frontier".into(),
+        title: "Candidates explored: P50 NPV against the risk constraint".into(),
+        x_label,
+        y_label: "P50 NPV ($M)".into(),
+        x_format: YFormat::Percent,
+        y_format: YFormat::MillionsUsd,
+        series,
+        frontier: front_points,
+        highlight: Some((
+            if results[best_i].explored.score.feasible {
+                format!("best: {}", results[best_i].name)
+            } else {
+                format!("closest, none feasible: {}", results[best_i].name)
+            },
+            point(&results[best_i]),
+        )),
+        x_marks: x_mark,
+        y_marks: vec![("NPV 0".into(), 0.0)],
+    }
+}
+
+/// The report of a search and its headlines.
+#[allow(clippy::too_many_arguments)]
+fn optimize_doc(
+    loaded: &LoadedScenario,
+    opt: &dcplan_sim::scenario::Optimize,
+    results: &[CandidateResult],
+    best_i: usize,
+    front: &[usize],
+    rendered: &[charts::RenderedChart],
+    manifest: &crate::store::manifest::Manifest,
+    (seed, n): (u64, u64),
+) -> (Doc, Vec<String>) {
+    let constraint = &opt.constraint;
+    let rounds = results.iter().map(|r| r.explored.round).max().unwrap_or(0);
+    let b = &results[best_i];
+    let feasible_count = results.iter().filter(|r| r.explored.score.feasible).count();
+    let constraint_text = constraint
+        .as_ref()
+        .map(|c| {
+            format!(
+                "P(payback within {:.0} months) >= {}",
+                c.payback_months,
+                percent(c.probability)
+            )
+        })
+        .unwrap_or_else(|| "no risk constraint".into());
+    let mut headlines = vec![if b.explored.score.feasible {
+        format!(
+            "Best candidate meeting {constraint_text}: {} with P50 NPV {} (P10 {}, P90 {}) and P50 payback {}.",
+            b.name,
+            money(b.explored.score.objective),
+            money(b.npv_p10_p90.0),
+            money(b.npv_p10_p90.1),
+            months(b.payback_p50)
+        )
+    } else {
+        format!(
+            "No candidate meets {constraint_text}; the closest is {} with a probability of {} and P50 NPV {}.",
+            b.name,
+            percent(b.explored.score.probability),
+            money(b.explored.score.objective)
+        )
+    }];
+    headlines.push(format!("{} candidates evaluated ({} rounds), {feasible_count} meet the constraint; {} on the frontier.", results.len(), rounds + 1, front.len()));
+    let mut ranked: Vec<usize> = (0..results.len()).collect();
+    ranked.sort_by(|&i, &j| {
+        let (a, b) = (&results[i].explored.score, &results[j].explored.score);
+        b.feasible
+            .cmp(&a.feasible)
+            .then(b.objective.total_cmp(&a.objective))
+    });
+    let mut header = vec!["candidate".to_string()];
+    header.extend(
+        [
+            "round",
+            "P50 NPV",
+            "P10 NPV",
+            "P90 NPV",
+            "mean NPV - best (95 % CI, paired)",
+            "P(constraint)",
+            "meets",
+            "P50 payback",
+            "EBITDA margin P50",
+            "capex P50",
+        ]
+        .map(String::from),
+    );
+    let best_npv = &results[best_i].npv;
+    let table_rows: Vec<Vec<String>> = ranked
+        .iter()
+        .take(10)
+        .map(|&i| {
+            let c = &results[i];
+            let diffs: Vec<Option<f64>> = c
+                .npv
+                .iter()
+                .zip(best_npv)
+                .map(|(a, b)| (a.is_finite() && b.is_finite()).then_some(a - b))
+                .collect();
+            let d = summarize(&diffs);
+            let diff_text = if i == best_i {
+                "best".into()
+            } else {
+                format!(
+                    "{} ({} to {})",
+                    money(d.mean),
+                    money(d.mean - Z95 * d.se),
+                    money(d.mean + Z95 * d.se)
+                )
+            };
+            vec![
+                c.name.clone(),
+                c.explored.round.to_string(),
+                money(c.explored.score.objective),
+                money(c.npv_p10_p90.0),
+                money(c.npv_p10_p90.1),
+                diff_text,
+                percent(c.explored.score.probability),
+                if c.explored.score.feasible {
+                    "yes".into()
+                } else {
+                    "no".into()
+                },
+                months(c.payback_p50),
+                percent(c.ebitda_margin_p50),
+                money(c.capex_p50),
+            ]
+        })
+        .collect();
+    let mut blocks = vec![
+        Block::Para(format!(
+            "Search of {} over {}: a grid of {} candidates, then {} refinement round(s) on a grid of half the step around the best so far. Every candidate runs the same {n} replications (seed {seed}), so candidates are compared on the same demand, failures, weather and prices. Objective: P50 NPV; constraint: {constraint_text}.",
+            loaded.scenario.name,
+            opt.variables.iter().map(|v| format!("{} in [{}, {}]", v.path, optimize::number_text(v.min), optimize::number_text(v.max))).collect::<Vec<_>>().join(", "),
+            optimize::first_grid(&opt).len(),
+            opt.refinements
+        )),
+        Block::Heading(1, "Answers".into()),
+        Block::Bullets(headlines.clone()),
+        Block::Para("The best candidate's scenario is written to best.ron in this folder; `dcplan run best.ron` gives its full report. A paired NPV interval that includes zero means the candidate cannot be told apart from the best with this many replications.".into()),
+        Block::Heading(1, "Best candidates".into()),
+        Block::Table { header, rows: table_rows },
+        Block::Heading(1, "Charts".into()),
+    ];
+    blocks.extend(charts::blocks(rendered));
+    blocks.push(Block::Details(
+        format!("{} ({})", loaded.scenario.name, loaded.file),
+        vec![Block::Code(loaded.source_text.clone())],
+    ));
+    blocks.extend(report::reproducibility(
+        manifest,
+        "replications per candidate",
+    ));
+    let doc = Doc {
+        title: format!("dcplan optimize: {}", loaded.scenario.name),
+        blocks,
+    };
+    (doc, headlines)
 }

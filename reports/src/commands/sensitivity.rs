@@ -10,11 +10,12 @@ use dcplan_sim::{LoadedScenario, RunConfig};
 use polars::prelude::{Column, DataFrame};
 
 use crate::commands::job::{Finished, Job, RunRequest, run_all, safe_name};
-use crate::render::charts::{self, YFormat};
+use crate::render::charts::{self, RenderedChart, YFormat};
 use crate::render::doc::{Block, Doc};
 use crate::render::format::{by_column, money, months};
 use crate::render::report;
 use crate::render::tables::{self, VariantRuns};
+use crate::store::manifest::Manifest;
 
 /// Replications per setting when neither the command line nor the scenario says otherwise.
 pub const SENSITIVITY_REPLICATIONS: u32 = 100;
@@ -148,131 +149,16 @@ pub fn run_sensitivity(loaded: &LoadedScenario, req: &RunRequest) -> Result<Fini
         &job.path("sensitivity.csv"),
     )?;
     job.write("scenario.ron", &loaded.source_text)?;
-    let label = |x: f64, path: &str| by_column(path, x);
-    let never = |p: Option<f64>| p.unwrap_or(horizon);
-    let tornado = |name: &str,
-                   title: String,
-                   x_label: &str,
-                   x_format: YFormat,
-                   base: f64,
-                   at: &dyn Fn(&SensitivityRow) -> (f64, f64)| charts::Tornado {
-        name: name.into(),
-        title,
-        x_label: x_label.into(),
-        x_format,
-        base,
-        bars: rows
-            .iter()
-            .map(|r| charts::TornadoBar {
-                label: r.input.path.clone(),
-                low_input: label(r.input.low, &r.input.path),
-                high_input: label(r.input.high, &r.input.path),
-                at_low: at(r).0,
-                at_high: at(r).1,
-            })
-            .collect(),
-    };
-    let tornado_npv = tornado(
-        "tornado_npv",
-        "Sensitivity of P50 NPV: each input at its P10 and P90, the others at P50".into(),
-        "P50 NPV ($M)",
-        YFormat::MillionsUsd,
-        base_npv,
-        &|r| r.npv,
-    );
-    let tornado_payback = tornado(
-        "tornado_payback",
-        format!(
-            "Sensitivity of P50 payback (no payback within the horizon drawn at {horizon:.0} months)"
-        ),
-        "P50 payback (months)",
-        YFormat::Plain,
-        never(base_payback),
-        &|r| (never(r.payback.0), never(r.payback.1)),
-    );
-    let rendered = vec![
-        charts::render(&tornado_npv, job.dir())?,
-        charts::render(&tornado_payback, job.dir())?,
-    ];
-
-    let mut sorted: Vec<&SensitivityRow> = rows.iter().collect();
-    sorted.sort_by(|a, b| {
-        (b.npv.1 - b.npv.0)
-            .abs()
-            .total_cmp(&(a.npv.1 - a.npv.0).abs())
-    });
+    let rendered = tornado_charts(&rows, (base_npv, base_payback), horizon, job.dir())?;
     let manifest = job.scenario_manifest(loaded, seed, n, req);
-    let mut headlines = vec![format!(
-        "With every uncertain input at its median: P50 NPV {}, P50 payback {}.",
-        money(base_npv),
-        months(base_payback)
-    )];
-    for r in sorted.iter().take(3) {
-        headlines.push(format!(
-            "{}: from {} to {} moves P50 NPV from {} to {} (swing {}).",
-            r.input.path,
-            label(r.input.low, &r.input.path),
-            label(r.input.high, &r.input.path),
-            money(r.npv.0),
-            money(r.npv.1),
-            money((r.npv.1 - r.npv.0).abs())
-        ));
-    }
-    let mut blocks = vec![
-        Block::Para(format!(
-            "One-at-a-time sensitivity of {}: every uncertain input at its median, then each of the {} uncertain inputs in turn at its P10 and at its P90 with the others at their medians. Each setting runs the same {n} replications (seed {seed}), so demand, failures, weather and market shocks are the same in every setting and a swing is the effect of the input alone.",
-            loaded.scenario.name,
-            inputs.len()
-        )),
-        Block::Heading(1, "Answers".into()),
-        Block::Bullets(headlines.clone()),
-        Block::Heading(1, "Charts".into()),
-    ];
-    blocks.extend(charts::blocks(&rendered));
-    blocks.push(Block::Heading(1, "Inputs ranked by NPV swing".into()));
-    blocks.push(Block::Table {
-        header: [
-            "input",
-            "P10 value",
-            "P50 value",
-            "P90 value",
-            "P50 NPV at P10",
-            "P50 NPV at P90",
-            "NPV swing",
-            "P50 payback at P10",
-            "P50 payback at P90",
-        ]
-        .map(String::from)
-        .to_vec(),
-        rows: sorted
-            .iter()
-            .map(|r| {
-                vec![
-                    r.input.path.clone(),
-                    label(r.input.low, &r.input.path),
-                    label(r.input.base, &r.input.path),
-                    label(r.input.high, &r.input.path),
-                    money(r.npv.0),
-                    money(r.npv.1),
-                    money((r.npv.1 - r.npv.0).abs()),
-                    months(r.payback.0),
-                    months(r.payback.1),
-                ]
-            })
-            .collect(),
-    });
-    blocks.push(Block::Details(
-        format!("{} ({})", loaded.scenario.name, loaded.file),
-        vec![Block::Code(loaded.source_text.clone())],
-    ));
-    blocks.extend(report::reproducibility(
+    let (doc, headlines) = sensitivity_doc(
+        loaded,
+        &rows,
+        (base_npv, base_payback),
+        &rendered,
         &manifest,
-        "replications per setting",
-    ));
-    let doc = Doc {
-        title: format!("dcplan sensitivity: {}", loaded.scenario.name),
-        blocks,
-    };
+        (seed, n),
+    );
     job.finish(&doc, manifest, runs, headlines)
 }
 
@@ -316,4 +202,149 @@ fn sensitivity_frame(
         months("payback_p50_months_at_p90", &|r| r.payback.1),
     ];
     DataFrame::new(rows.len(), columns).context("building the sensitivity table")
+}
+
+/// The two tornado charts (P50 NPV and P50 payback), rendered into `dir`.
+fn tornado_charts(
+    rows: &[SensitivityRow],
+    (base_npv, base_payback): (f64, Option<f64>),
+    horizon: f64,
+    dir: &Path,
+) -> Result<Vec<RenderedChart>> {
+    let label = |x: f64, path: &str| by_column(path, x);
+    let never = |p: Option<f64>| p.unwrap_or(horizon);
+    let tornado = |name: &str,
+                   title: String,
+                   x_label: &str,
+                   x_format: YFormat,
+                   base: f64,
+                   at: &dyn Fn(&SensitivityRow) -> (f64, f64)| charts::Tornado {
+        name: name.into(),
+        title,
+        x_label: x_label.into(),
+        x_format,
+        base,
+        bars: rows
+            .iter()
+            .map(|r| charts::TornadoBar {
+                label: r.input.path.clone(),
+                low_input: label(r.input.low, &r.input.path),
+                high_input: label(r.input.high, &r.input.path),
+                at_low: at(r).0,
+                at_high: at(r).1,
+            })
+            .collect(),
+    };
+    let tornado_npv = tornado(
+        "tornado_npv",
+        "Sensitivity of P50 NPV: each input at its P10 and P90, the others at P50".into(),
+        "P50 NPV ($M)",
+        YFormat::MillionsUsd,
+        base_npv,
+        &|r| r.npv,
+    );
+    let tornado_payback = tornado(
+        "tornado_payback",
+        format!(
+            "Sensitivity of P50 payback (no payback within the horizon drawn at {horizon:.0} months)"
+        ),
+        "P50 payback (months)",
+        YFormat::Plain,
+        never(base_payback),
+        &|r| (never(r.payback.0), never(r.payback.1)),
+    );
+    Ok(vec![
+        charts::render(&tornado_npv, dir)?,
+        charts::render(&tornado_payback, dir)?,
+    ])
+}
+
+/// The report of a sensitivity study and its headlines.
+fn sensitivity_doc(
+    loaded: &LoadedScenario,
+    rows: &[SensitivityRow],
+    (base_npv, base_payback): (f64, Option<f64>),
+    rendered: &[RenderedChart],
+    manifest: &Manifest,
+    (seed, n): (u64, u64),
+) -> (Doc, Vec<String>) {
+    let label = |x: f64, path: &str| by_column(path, x);
+    let mut sorted: Vec<&SensitivityRow> = rows.iter().collect();
+    sorted.sort_by(|a, b| {
+        (b.npv.1 - b.npv.0)
+            .abs()
+            .total_cmp(&(a.npv.1 - a.npv.0).abs())
+    });
+    let mut headlines = vec![format!(
+        "With every uncertain input at its median: P50 NPV {}, P50 payback {}.",
+        money(base_npv),
+        months(base_payback)
+    )];
+    for r in sorted.iter().take(3) {
+        headlines.push(format!(
+            "{}: from {} to {} moves P50 NPV from {} to {} (swing {}).",
+            r.input.path,
+            label(r.input.low, &r.input.path),
+            label(r.input.high, &r.input.path),
+            money(r.npv.0),
+            money(r.npv.1),
+            money((r.npv.1 - r.npv.0).abs())
+        ));
+    }
+    let mut blocks = vec![
+        Block::Para(format!(
+            "One-at-a-time sensitivity of {}: every uncertain input at its median, then each of the {} uncertain inputs in turn at its P10 and at its P90 with the others at their medians. Each setting runs the same {n} replications (seed {seed}), so demand, failures, weather and market shocks are the same in every setting and a swing is the effect of the input alone.",
+            loaded.scenario.name,
+            rows.len()
+        )),
+        Block::Heading(1, "Answers".into()),
+        Block::Bullets(headlines.clone()),
+        Block::Heading(1, "Charts".into()),
+    ];
+    blocks.extend(charts::blocks(rendered));
+    blocks.push(Block::Heading(1, "Inputs ranked by NPV swing".into()));
+    blocks.push(Block::Table {
+        header: [
+            "input",
+            "P10 value",
+            "P50 value",
+            "P90 value",
+            "P50 NPV at P10",
+            "P50 NPV at P90",
+            "NPV swing",
+            "P50 payback at P10",
+            "P50 payback at P90",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows: sorted
+            .iter()
+            .map(|r| {
+                vec![
+                    r.input.path.clone(),
+                    label(r.input.low, &r.input.path),
+                    label(r.input.base, &r.input.path),
+                    label(r.input.high, &r.input.path),
+                    money(r.npv.0),
+                    money(r.npv.1),
+                    money((r.npv.1 - r.npv.0).abs()),
+                    months(r.payback.0),
+                    months(r.payback.1),
+                ]
+            })
+            .collect(),
+    });
+    blocks.push(Block::Details(
+        format!("{} ({})", loaded.scenario.name, loaded.file),
+        vec![Block::Code(loaded.source_text.clone())],
+    ));
+    blocks.extend(report::reproducibility(
+        manifest,
+        "replications per setting",
+    ));
+    let doc = Doc {
+        title: format!("dcplan sensitivity: {}", loaded.scenario.name),
+        blocks,
+    };
+    (doc, headlines)
 }

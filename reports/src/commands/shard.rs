@@ -2,7 +2,7 @@
 //! folders by `dcplan report`; the part folders themselves are in [`crate::store::parts`].
 
 use std::ops::Range;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use dcplan_sim::montecarlo::ReplicationFailure;
@@ -192,6 +192,75 @@ pub fn run_shard(
 /// Merge part folders into the full output folder of the run they split, identical in its
 /// results to a single-machine run. Every problem with the set of parts is reported at once.
 pub fn merge(paths: &[PathBuf], req: &RunRequest) -> Result<Finished> {
+    let mut parts = checked_parts(paths)?;
+    let (first_dir, first) = parts[0].clone();
+    let text =
+        std::fs::read_to_string(first_dir.join("scenario.ron")).context("reading scenario.ron")?;
+    let loaded =
+        dcplan_sim::load_str(&first.scenario_file, &text).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let variants = run::variants_of(&loaded)?;
+    let names: Vec<String> = variants.iter().map(|v| v.name.clone()).collect();
+    if names != first.variants {
+        bail!(
+            "the scenario's variants ({}) are not those of the parts ({})",
+            names.join(", "),
+            first.variants.join(", ")
+        );
+    }
+    // Refuse an existing output folder before reading the bulk of the data.
+    let target = req.out.clone().unwrap_or_else(|| run::default_out(&loaded));
+    let job = Job::create(&target, req.force, true, 0, "merging")?;
+    let mut outputs: Vec<RunOutput> = variants
+        .iter()
+        .map(|_| RunOutput {
+            replications: Vec::new(),
+            failures: Vec::new(),
+        })
+        .collect();
+    let n = first.replications;
+    parts.sort_by_key(|(_, p)| p.shard.index);
+    for (d, p) in &parts {
+        read_part(d, p, n, &mut outputs)?;
+    }
+    let mut runs = Vec::new();
+    for (i, mut output) in outputs.into_iter().enumerate() {
+        output.replications.sort_by_key(|r| r.index);
+        output.failures.sort_by_key(|f| f.index);
+        let got = output.replications.len() as u64 + output.failures.len() as u64;
+        if got != first.replications {
+            bail!(
+                "variant `{}`: the parts hold {got} replications, expected {}",
+                names[i],
+                first.replications
+            );
+        }
+        if output.replications.is_empty() {
+            bail!("variant `{}`: every replication failed", names[i]);
+        }
+        runs.push(VariantRuns {
+            name: names[i].clone(),
+            seed: first.seed,
+            start: variants[i].loaded.scenario.simulation.start,
+            output,
+        });
+    }
+    // The merged folder's clock starts once the parts are read.
+    let mut job = job;
+    job.started_utc = manifest::now_utc();
+    job.t0 = std::time::Instant::now();
+    let info = RunInfo {
+        inputs: run::Inputs::Scenario(&loaded, &variants),
+        seed: first.seed,
+        n: first.replications,
+        threads: threads_used(req.threads),
+        command_line: req.command_line.clone(),
+    };
+    run::finish(&info, runs, job)
+}
+
+/// The part folders named on the command line, verified and checked to be the shards of one
+/// run, each exactly once, in the order given; every problem with the set is reported at once.
+fn checked_parts(paths: &[PathBuf]) -> Result<Vec<(PathBuf, PartManifest)>> {
     let dirs = find_parts(paths)?;
     let mut problems = Vec::new();
     let mut parts: Vec<(PathBuf, PartManifest)> = Vec::new();
@@ -293,129 +362,75 @@ pub fn merge(paths: &[PathBuf], req: &RunRequest) -> Result<Finished> {
             problems.join("\n  ")
         );
     }
-    let text =
-        std::fs::read_to_string(first_dir.join("scenario.ron")).context("reading scenario.ron")?;
-    let loaded =
-        dcplan_sim::load_str(&first.scenario_file, &text).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let variants = run::variants_of(&loaded)?;
-    let names: Vec<String> = variants.iter().map(|v| v.name.clone()).collect();
-    if names != first.variants {
+    Ok(parts)
+}
+
+/// Read the replications of part `d` (shard manifest `p`, `n` replications per variant) into
+/// `outputs`, checking that it holds every pair of its range exactly once.
+fn read_part(d: &Path, p: &PartManifest, n: u64, outputs: &mut [RunOutput]) -> Result<()> {
+    let bytes = output::read_limited(&d.join("replications.bin"), output::MAX_DATA_BYTES)
+        .with_context(|| format!("reading {}", d.join("replications.bin").display()))?;
+    let (data, _): (PartData, usize) =
+        bincode::serde::decode_from_slice(&bytes, bincode::config::standard())
+            .with_context(|| format!("decoding {}", d.join("replications.bin").display()))?;
+    // Every pair of the shard's range exactly once, and no other.
+    let range = p.pairs.0..p.pairs.1;
+    let mut seen = vec![false; (range.end - range.start) as usize];
+    let pairs = data
+        .replications
+        .iter()
+        .map(|(v, r)| (*v, r.index))
+        .chain(data.failures.iter().map(|(v, i, _, _)| (*v, *i)));
+    for (v, index) in pairs {
+        let pair = (v as u64)
+            .checked_mul(n)
+            .and_then(|k| k.checked_add(index))
+            .filter(|k| index < n && range.contains(k));
+        let Some(pair) = pair else {
+            bail!(
+                "{}: holds replication {index} of variant {v}, which is not in shard {} (pairs {}..{})",
+                d.display(),
+                p.shard,
+                range.start,
+                range.end
+            );
+        };
+        let slot = &mut seen[(pair - range.start) as usize];
+        if *slot {
+            bail!(
+                "{}: holds replication {index} of variant {v} twice",
+                d.display()
+            );
+        }
+        *slot = true;
+    }
+    if let Some(missing) = seen.iter().position(|s| !s) {
+        let pair = range.start + missing as u64;
         bail!(
-            "the scenario's variants ({}) are not those of the parts ({})",
-            names.join(", "),
-            first.variants.join(", ")
+            "{}: lacks replication {} of variant {} (shard {})",
+            d.display(),
+            pair % n.max(1),
+            pair / n.max(1),
+            p.shard
         );
     }
-    // Refuse an existing output folder before reading the bulk of the data.
-    let target = req.out.clone().unwrap_or_else(|| run::default_out(&loaded));
-    let job = Job::create(&target, req.force, true, 0, "merging")?;
-    let mut outputs: Vec<RunOutput> = variants
-        .iter()
-        .map(|_| RunOutput {
-            replications: Vec::new(),
-            failures: Vec::new(),
-        })
-        .collect();
-    parts.sort_by_key(|(_, p)| p.shard.index);
-    let n = first.replications;
-    for (d, p) in &parts {
-        let bytes = output::read_limited(&d.join("replications.bin"), output::MAX_DATA_BYTES)
-            .with_context(|| format!("reading {}", d.join("replications.bin").display()))?;
-        let (data, _): (PartData, usize) =
-            bincode::serde::decode_from_slice(&bytes, bincode::config::standard())
-                .with_context(|| format!("decoding {}", d.join("replications.bin").display()))?;
-        // Every pair of the shard's range exactly once, and no other.
-        let range = p.pairs.0..p.pairs.1;
-        let mut seen = vec![false; (range.end - range.start) as usize];
-        let pairs = data
+    for (v, r) in data.replications {
+        outputs
+            .get_mut(v as usize)
+            .with_context(|| format!("{}: variant {v} out of range", d.display()))?
             .replications
-            .iter()
-            .map(|(v, r)| (*v, r.index))
-            .chain(data.failures.iter().map(|(v, i, _, _)| (*v, *i)));
-        for (v, index) in pairs {
-            let pair = (v as u64)
-                .checked_mul(n)
-                .and_then(|k| k.checked_add(index))
-                .filter(|k| index < n && range.contains(k));
-            let Some(pair) = pair else {
-                bail!(
-                    "{}: holds replication {index} of variant {v}, which is not in shard {} (pairs {}..{})",
-                    d.display(),
-                    p.shard,
-                    range.start,
-                    range.end
-                );
-            };
-            let slot = &mut seen[(pair - range.start) as usize];
-            if *slot {
-                bail!(
-                    "{}: holds replication {index} of variant {v} twice",
-                    d.display()
-                );
-            }
-            *slot = true;
-        }
-        if let Some(missing) = seen.iter().position(|s| !s) {
-            let pair = range.start + missing as u64;
-            bail!(
-                "{}: lacks replication {} of variant {} (shard {})",
-                d.display(),
-                pair % n.max(1),
-                pair / n.max(1),
-                p.shard
-            );
-        }
-        for (v, r) in data.replications {
-            outputs
-                .get_mut(v as usize)
-                .with_context(|| format!("{}: variant {v} out of range", d.display()))?
-                .replications
-                .push(r);
-        }
-        for (v, index, seed, message) in data.failures {
-            outputs
-                .get_mut(v as usize)
-                .with_context(|| format!("{}: variant {v} out of range", d.display()))?
-                .failures
-                .push(ReplicationFailure {
-                    index,
-                    seed,
-                    message,
-                });
-        }
+            .push(r);
     }
-    let mut runs = Vec::new();
-    for (i, mut output) in outputs.into_iter().enumerate() {
-        output.replications.sort_by_key(|r| r.index);
-        output.failures.sort_by_key(|f| f.index);
-        let got = output.replications.len() as u64 + output.failures.len() as u64;
-        if got != first.replications {
-            bail!(
-                "variant `{}`: the parts hold {got} replications, expected {}",
-                names[i],
-                first.replications
-            );
-        }
-        if output.replications.is_empty() {
-            bail!("variant `{}`: every replication failed", names[i]);
-        }
-        runs.push(VariantRuns {
-            name: names[i].clone(),
-            seed: first.seed,
-            start: variants[i].loaded.scenario.simulation.start,
-            output,
-        });
+    for (v, index, seed, message) in data.failures {
+        outputs
+            .get_mut(v as usize)
+            .with_context(|| format!("{}: variant {v} out of range", d.display()))?
+            .failures
+            .push(ReplicationFailure {
+                index,
+                seed,
+                message,
+            });
     }
-    // The merged folder's clock starts once the parts are read.
-    let mut job = job;
-    job.started_utc = manifest::now_utc();
-    job.t0 = std::time::Instant::now();
-    let info = RunInfo {
-        inputs: run::Inputs::Scenario(&loaded, &variants),
-        seed: first.seed,
-        n: first.replications,
-        threads: threads_used(req.threads),
-        command_line: req.command_line.clone(),
-    };
-    run::finish(&info, runs, job)
+    Ok(())
 }

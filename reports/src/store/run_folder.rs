@@ -113,7 +113,6 @@ pub(crate) fn read_runs(
     starts: &[dcplan_sim::time::YearMonth],
 ) -> Result<Vec<VariantRuns>> {
     let read = |f: &str| read_table(&dir.join(f));
-    let runs = read("runs.parquet")?;
     let mut out: Vec<VariantRuns> = names
         .iter()
         .zip(starts)
@@ -136,13 +135,40 @@ pub(crate) fn read_runs(
         reps: vec![HashMap::new(); names.len()],
     };
 
-    // runs.parquet: KPIs, sampled inputs and event counts.
-    let variant = strs(&runs, "variant", "runs.parquet")?;
-    let replication = u64s(&runs, "replication", "runs.parquet")?;
-    let events = u64s(&runs, "events", "runs.parquet")?;
+    read_runs_table(&read("runs.parquet")?, names, &mut index, &mut out)?;
+    read_monthly(&read("monthly.parquet")?, &index, &mut out)?;
+    read_market(&read("market.parquet")?, &index, &mut out)?;
+    read_fleet(&read("fleet.parquet")?, &index, &mut out)?;
+    if dir.join("hourly.parquet").exists() {
+        read_hourly(&read("hourly.parquet")?, &index, &mut out)?;
+    }
+    read_failures(manifest, names, &mut out)?;
+    for v in &out {
+        let got = v.output.replications.len() as u64 + v.output.failures.len() as u64;
+        if got != manifest.replications {
+            bail!(
+                "variant `{}`: the folder holds {got} replications, the manifest records {}",
+                v.name,
+                manifest.replications
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// runs.parquet: KPIs, sampled inputs and event counts; fills the index.
+fn read_runs_table(
+    runs: &DataFrame,
+    names: &[String],
+    index: &mut Index,
+    out: &mut [VariantRuns],
+) -> Result<()> {
+    let variant = strs(runs, "variant", "runs.parquet")?;
+    let replication = u64s(runs, "replication", "runs.parquet")?;
+    let events = u64s(runs, "events", "runs.parquet")?;
     let kpis: Vec<(&str, Vec<Option<f64>>)> = Kpis::COLUMNS
         .iter()
-        .map(|c| Ok((c.name, measure(&runs, c.name, "runs.parquet")?)))
+        .map(|c| Ok((c.name, measure(runs, c.name, "runs.parquet")?)))
         .collect::<Result<_>>()?;
     let params: Vec<(String, Vec<Option<f64>>)> = runs
         .get_column_names()
@@ -151,7 +177,7 @@ pub(crate) fn read_runs(
             c.strip_prefix(PARAM_PREFIX)
                 .map(|p| (p.to_string(), c.to_string()))
         })
-        .map(|(p, c)| Ok((p, f64s(&runs, &c, "runs.parquet")?)))
+        .map(|(p, c)| Ok((p, f64s(runs, &c, "runs.parquet")?)))
         .collect::<Result<_>>()?;
     for row in 0..runs.height() {
         let v = *index.variants.get(&variant[row]).ok_or_else(|| {
@@ -189,18 +215,20 @@ pub(crate) fn read_runs(
             trace: None,
         });
     }
+    Ok(())
+}
 
-    // monthly.parquet: one row per month, in month order within a replication.
-    let monthly = read("monthly.parquet")?;
+/// monthly.parquet: one row per month, in month order within a replication.
+fn read_monthly(monthly: &DataFrame, index: &Index, out: &mut [VariantRuns]) -> Result<()> {
     let (variant, replication) = (
-        strs(&monthly, "variant", "monthly.parquet")?,
-        u64s(&monthly, "replication", "monthly.parquet")?,
+        strs(monthly, "variant", "monthly.parquet")?,
+        u64s(monthly, "replication", "monthly.parquet")?,
     );
-    let month = u64s(&monthly, "month", "monthly.parquet")?;
+    let month = u64s(monthly, "month", "monthly.parquet")?;
     let columns: Vec<(&str, Vec<Option<f64>>)> = MonthRow::COLUMNS
         .iter()
         .filter(|c| c.name != "month")
-        .map(|c| Ok((c.name, measure(&monthly, c.name, "monthly.parquet")?)))
+        .map(|c| Ok((c.name, measure(monthly, c.name, "monthly.parquet")?)))
         .collect::<Result<_>>()?;
     for row in 0..monthly.height() {
         let (v, r) = index.get(&variant[row], replication[row], "monthly.parquet", row)?;
@@ -213,18 +241,20 @@ pub(crate) fn read_runs(
         }
         out[v].output.replications[r].months.push(m);
     }
+    Ok(())
+}
 
-    // market.parquet: the SKU order of a replication is the order of its price paths.
-    let market = read("market.parquet")?;
+/// market.parquet: the SKU order of a replication is the order of its price paths.
+fn read_market(market: &DataFrame, index: &Index, out: &mut [VariantRuns]) -> Result<()> {
     let (variant, replication) = (
-        strs(&market, "variant", "market.parquet")?,
-        u64s(&market, "replication", "market.parquet")?,
+        strs(market, "variant", "market.parquet")?,
+        u64s(market, "replication", "market.parquet")?,
     );
     let (month, sku) = (
-        u64s(&market, "month", "market.parquet")?,
-        strs(&market, "sku", "market.parquet")?,
+        u64s(market, "month", "market.parquet")?,
+        strs(market, "sku", "market.parquet")?,
     );
-    let price = f64s(&market, "market_price_usd_per_gpu_hour", "market.parquet")?;
+    let price = f64s(market, "market_price_usd_per_gpu_hour", "market.parquet")?;
     for row in 0..market.height() {
         let (v, r) = index.get(&variant[row], replication[row], "market.parquet", row)?;
         let rep = &mut out[v].output.replications[r];
@@ -237,21 +267,23 @@ pub(crate) fn read_runs(
             .expect("pushed above")
             .push(price[row].unwrap_or(f64::NAN));
     }
+    Ok(())
+}
 
-    // fleet.parquet: GPUs per state, by SKU.
+/// fleet.parquet: GPUs per state, by SKU.
+fn read_fleet(fleet: &DataFrame, index: &Index, out: &mut [VariantRuns]) -> Result<()> {
     use dcplan_sim::model::fleet::{GpuState, N_GPU_STATES};
-    let fleet = read("fleet.parquet")?;
     let (variant, replication) = (
-        strs(&fleet, "variant", "fleet.parquet")?,
-        u64s(&fleet, "replication", "fleet.parquet")?,
+        strs(fleet, "variant", "fleet.parquet")?,
+        u64s(fleet, "replication", "fleet.parquet")?,
     );
     let (month, sku) = (
-        u64s(&fleet, "month", "fleet.parquet")?,
-        strs(&fleet, "sku", "fleet.parquet")?,
+        u64s(fleet, "month", "fleet.parquet")?,
+        strs(fleet, "sku", "fleet.parquet")?,
     );
     let states: Vec<Vec<u64>> = GpuState::ALL
         .iter()
-        .map(|s| u64s(&fleet, &format!("{}_gpus", s.label()), "fleet.parquet"))
+        .map(|s| u64s(fleet, &format!("{}_gpus", s.label()), "fleet.parquet"))
         .collect::<Result<_>>()?;
     for row in 0..fleet.height() {
         let (v, r) = index.get(&variant[row], replication[row], "fleet.parquet", row)?;
@@ -269,28 +301,31 @@ pub(crate) fn read_runs(
         }
         rep.fleet.push((month[row] as u32, k as u16, gpus));
     }
+    Ok(())
+}
 
-    // hourly.parquet: the replications that kept hourly flows.
-    if dir.join("hourly.parquet").exists() {
-        let hourly = read("hourly.parquet")?;
-        let (variant, replication) = (
-            strs(&hourly, "variant", "hourly.parquet")?,
-            u64s(&hourly, "replication", "hourly.parquet")?,
-        );
-        let flows: Vec<Vec<Option<f64>>> = tables::HOURLY_COLUMNS
-            .iter()
-            .map(|(c, _)| measure(&hourly, c, "hourly.parquet"))
-            .collect::<Result<_>>()?;
-        for row in 0..hourly.height() {
-            let (v, r) = index.get(&variant[row], replication[row], "hourly.parquet", row)?;
-            let values: Vec<f64> = flows.iter().map(|c| c[row].unwrap_or(f64::NAN)).collect();
-            out[v].output.replications[r]
-                .hourly
-                .push(tables::hourly_from_values(&values));
-        }
+/// hourly.parquet: the replications that kept hourly flows.
+fn read_hourly(hourly: &DataFrame, index: &Index, out: &mut [VariantRuns]) -> Result<()> {
+    let (variant, replication) = (
+        strs(hourly, "variant", "hourly.parquet")?,
+        u64s(hourly, "replication", "hourly.parquet")?,
+    );
+    let flows: Vec<Vec<Option<f64>>> = tables::HOURLY_COLUMNS
+        .iter()
+        .map(|(c, _)| measure(hourly, c, "hourly.parquet"))
+        .collect::<Result<_>>()?;
+    for row in 0..hourly.height() {
+        let (v, r) = index.get(&variant[row], replication[row], "hourly.parquet", row)?;
+        let values: Vec<f64> = flows.iter().map(|c| c[row].unwrap_or(f64::NAN)).collect();
+        out[v].output.replications[r]
+            .hourly
+            .push(tables::hourly_from_values(&values));
     }
+    Ok(())
+}
 
-    // Failed replications, from the manifest (prefixed with the variant name when there are several).
+/// Failed replications, from the manifest (prefixed with the variant name when there are several).
+fn read_failures(manifest: &Manifest, names: &[String], out: &mut [VariantRuns]) -> Result<()> {
     for (i, message) in &manifest.failures {
         let (v, message) = if out.len() > 1 {
             let v = names
@@ -309,17 +344,7 @@ pub(crate) fn read_runs(
             message,
         });
     }
-    for v in &out {
-        let got = v.output.replications.len() as u64 + v.output.failures.len() as u64;
-        if got != manifest.replications {
-            bail!(
-                "variant `{}`: the folder holds {got} replications, the manifest records {}",
-                v.name,
-                manifest.replications
-            );
-        }
-    }
-    Ok(out)
+    Ok(())
 }
 
 fn column<'a>(df: &'a DataFrame, name: &str, table: &str) -> Result<&'a polars::prelude::Column> {

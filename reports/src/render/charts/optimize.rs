@@ -180,36 +180,8 @@ impl Plot for Scatter {
             legend = true;
         }
         // Reference-line labels over the points, on a light backdrop.
-        let mark_colour = BLACK.mix(0.8);
+        draw_mark_labels(root, &mut chart, &x_marks, &y_marks, (x1, y1))?;
         let backdrop = WHITE.mix(0.85).filled();
-        for (label, x) in &x_marks {
-            let (at, pos) = ((5, 5), Pos::new(HPos::Left, VPos::Top));
-            let size = text_size(root, label, 13)?;
-            let style = TextStyle::from((FONT, 13).into_font())
-                .color(&mark_colour)
-                .pos(pos);
-            chart
-                .draw_series(std::iter::once(
-                    EmptyElement::at((*x, y1))
-                        + Rectangle::new(text_box(at, pos, size), backdrop)
-                        + Text::new(label.to_string(), at, style),
-                ))
-                .map_err(e)?;
-        }
-        for (label, y) in &y_marks {
-            let (at, pos) = ((-5, -4), Pos::new(HPos::Right, VPos::Bottom));
-            let size = text_size(root, label, 13)?;
-            let style = TextStyle::from((FONT, 13).into_font())
-                .color(&mark_colour)
-                .pos(pos);
-            chart
-                .draw_series(std::iter::once(
-                    EmptyElement::at((x1, *y))
-                        + Rectangle::new(text_box(at, pos, size), backdrop)
-                        + Text::new(label.to_string(), at, style),
-                ))
-                .map_err(e)?;
-        }
         if let Some((label, p)) = highlight {
             let hc = PALETTE[3];
             // The label goes towards the middle of the chart, so it stays inside.
@@ -245,6 +217,48 @@ impl Plot for Scatter {
         }
         Ok(())
     }
+}
+
+/// The labels of the reference lines, over the points on a light backdrop: those of the x
+/// marks at the top of their lines, those of the y marks at the right end of theirs.
+fn draw_mark_labels<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    chart: &mut Chart2d<'_, DB>,
+    x_marks: &[(&str, f64)],
+    y_marks: &[(&str, f64)],
+    (x1, y1): (f64, f64),
+) -> Result<(), String> {
+    let mark_colour = BLACK.mix(0.8);
+    let backdrop = WHITE.mix(0.85).filled();
+    for (label, x) in x_marks {
+        let (at, pos) = ((5, 5), Pos::new(HPos::Left, VPos::Top));
+        let size = text_size(root, label, 13)?;
+        let style = TextStyle::from((FONT, 13).into_font())
+            .color(&mark_colour)
+            .pos(pos);
+        chart
+            .draw_series(std::iter::once(
+                EmptyElement::at((*x, y1))
+                    + Rectangle::new(text_box(at, pos, size), backdrop)
+                    + Text::new(label.to_string(), at, style),
+            ))
+            .map_err(e)?;
+    }
+    for (label, y) in y_marks {
+        let (at, pos) = ((-5, -4), Pos::new(HPos::Right, VPos::Bottom));
+        let size = text_size(root, label, 13)?;
+        let style = TextStyle::from((FONT, 13).into_font())
+            .color(&mark_colour)
+            .pos(pos);
+        chart
+            .draw_series(std::iter::once(
+                EmptyElement::at((x1, *y))
+                    + Rectangle::new(text_box(at, pos, size), backdrop)
+                    + Text::new(label.to_string(), at, style),
+            ))
+            .map_err(e)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
