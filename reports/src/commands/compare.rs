@@ -1,14 +1,49 @@
 //! `dcplan compare`: several scenarios run with common random numbers into one comparison folder.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use dcplan_sim::LoadedScenario;
+use dcplan_sim::scenario;
 
 use crate::commands::budget::check_budget;
+use crate::commands::check::print_scenario_error;
+use crate::commands::console::outln;
 use crate::commands::job::{Finished, Job, RunRequest, safe_name, threads_used};
 use crate::commands::run::{Inputs, RunInfo, finish, simulate};
 use crate::render::tables::VariantRuns;
+
+/// `dcplan compare`: load every scenario (reporting every one that does not load), then compare.
+pub fn main(paths: &[PathBuf], req: RunRequest) -> Result<ExitCode> {
+    let mut loadeds = Vec::new();
+    let mut failed = false;
+    for p in paths {
+        match scenario::load_file(p) {
+            Ok(l) => loadeds.push(l),
+            Err(e) => {
+                print_scenario_error(&e);
+                failed = true;
+            }
+        }
+    }
+    if failed {
+        return Ok(ExitCode::FAILURE);
+    }
+    let quiet = req.quiet;
+    let result = run_compare(&loadeds, &req).context("comparing the scenarios")?;
+    if !quiet {
+        for h in &result.headlines {
+            outln!("{h}");
+        }
+        outln!("report: {}", result.dir.join("report.html").display());
+    }
+    Ok(if result.any_failed() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
 
 /// Files every comparison folder holds.
 pub const COMPARE_FILES: &[&str] = &[

@@ -1,7 +1,44 @@
-//! Text the command line writes for people: the `dcplan init` template and the `dcplan catalog`
-//! listing.
+//! `dcplan init`: a commented template scenario to start from; also the `dcplan catalog` listing.
 
-use dcplan_sim::scenario::{DEFAULT_SCENARIO_RON, ron_text};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use dcplan_sim::scenario::{self, DEFAULT_SCENARIO_RON, ron_text};
+
+use crate::commands::console::{errln, outln};
+
+/// `dcplan init`: write the template as NAME.ron (or the path NAME when it ends in `.ron`).
+pub fn main(name: &str, force: bool) -> Result<ExitCode> {
+    let (path, name) = match name.strip_suffix(".ron") {
+        Some(stem) => (
+            PathBuf::from(name),
+            PathBuf::from(stem)
+                .file_name()
+                .map_or("my-build".into(), |n| n.to_string_lossy().into_owned()),
+        ),
+        None => (PathBuf::from(format!("{name}.ron")), name.to_string()),
+    };
+    if path.exists() && !force {
+        errln!(
+            "error: {} already exists; pass --force to replace it, or choose another name",
+            path.display()
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    let text = scenario_template(&name);
+    // The template must validate as written.
+    if let Err(e) = scenario::load_str(&path.display().to_string(), &text) {
+        anyhow::bail!("the template does not validate: {e}");
+    }
+    crate::store::output::write_atomic(&path, text.as_bytes())?;
+    outln!("wrote {}", path.display());
+    outln!(
+        "next: edit it, then `dcplan check {0}` and `dcplan run {0}`",
+        path.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
 
 /// A commented template scenario named `name`: the default scenario (every number with its
 /// source), headed by a guide to the format, with a sweep example to uncomment.

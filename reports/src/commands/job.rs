@@ -11,6 +11,7 @@ use anyhow::{Context, Result};
 use dcplan_sim::{LoadedScenario, RunConfig, RunOutput};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::commands::console::outln;
 use crate::render::doc::Doc;
 use crate::render::tables::VariantRuns;
 use crate::store::manifest::{self, Manifest};
@@ -324,4 +325,25 @@ pub fn safe_name(s: &str) -> String {
             }
         })
         .collect()
+}
+
+/// Print what a run produced: replications, wall time, headlines and where the report is.
+pub(crate) fn print_finished(name: &str, result: &Finished, quiet: bool) {
+    if quiet {
+        return;
+    }
+    let variants = if result.variants.len() > 1 {
+        format!(" ({} variants)", result.variants.len())
+    } else {
+        String::new()
+    };
+    outln!(
+        "{name}: {} replications{variants} in {:.1} s",
+        result.replications(),
+        result.wall.as_secs_f64()
+    );
+    for h in &result.headlines {
+        outln!("  {h}");
+    }
+    outln!("report: {}", result.dir.join("report.html").display());
 }

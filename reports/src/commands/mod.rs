@@ -2,7 +2,10 @@
 //! folder.
 
 pub mod budget;
+pub mod catalog;
+pub mod check;
 pub mod compare;
+pub mod console;
 pub mod init;
 pub mod job;
 pub mod optimize;

@@ -1,6 +1,7 @@
 //! `dcplan optimize`: a search over the scenario's decision variables under a risk constraint.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use dcplan_sim::optimize::{self, Explored, Score};
@@ -15,6 +16,11 @@ use crate::render::doc::{Block, Doc};
 use crate::render::format::{money, months, percent};
 use crate::render::report;
 use crate::render::tables::{self, VariantRuns};
+
+/// `dcplan optimize`.
+pub fn main(scenario: Option<&PathBuf>, req: RunRequest) -> Result<ExitCode> {
+    crate::commands::sensitivity::study(scenario, req, false)
+}
 
 /// Files an optimize folder holds.
 pub const OPTIMIZE_FILES: &[&str] = &[

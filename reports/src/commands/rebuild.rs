@@ -13,14 +13,37 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use std::process::ExitCode;
+
 use anyhow::{Context, Result, anyhow, bail};
 
 use crate::commands::compare::compare_names;
-use crate::commands::job::{Finished, Job, RunRequest};
+use crate::commands::job::{Finished, Job, RunRequest, print_finished};
 use crate::commands::run::{self, CompareInputs, Inputs, RunInfo};
 use crate::store::manifest::{self, Manifest};
 use crate::store::output::{self, OutputDir};
 use crate::store::run_folder::{check_hashes, is_run_folder, read_runs};
+
+/// `dcplan report`: merge part folders, or rebuild one finished run folder.
+pub fn main(parts: &[PathBuf], req: RunRequest) -> Result<ExitCode> {
+    let (result, what) = match classify(parts)? {
+        ReportInput::Parts(parts) => (
+            crate::commands::shard::merge(&parts, &req).context("merging the parts")?,
+            "merged",
+        ),
+        ReportInput::Run(dir) => (
+            rebuild(&dir, &req).with_context(|| format!("rebuilding {}", dir.display()))?,
+            "rebuilt",
+        ),
+    };
+    let label = format!("{what} {}", result.dir.display());
+    print_finished(&label, &result, req.quiet);
+    Ok(if result.any_failed() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
 
 /// Rebuild the run folder `dir` into `req.out` (default: `dir` itself, which then needs
 /// `req.force`). Every problem with the folder is reported at once.

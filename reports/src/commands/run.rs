@@ -1,6 +1,8 @@
 //! `dcplan run`: from a loaded scenario (and its sweep's variants) to a finished run or
 //! comparison folder.
 
+use std::process::ExitCode;
+
 use anyhow::{Context, Result};
 use dcplan_sim::model::ReplicationOptions;
 use dcplan_sim::sweep;
@@ -8,14 +10,80 @@ use dcplan_sim::{LoadedScenario, RunConfig};
 use std::path::{Path, PathBuf};
 
 use crate::commands::budget::check_budget;
+use crate::commands::check::{load, print_scenario_error};
+use crate::commands::console::{errln, outln};
 use crate::commands::job::{
-    Finished, Job, Progress, RunRequest, require_some, safe_name, threads_used,
+    Finished, Job, Progress, RunRequest, print_finished, require_some, safe_name, threads_used,
 };
 use crate::render::charts;
 use crate::render::doc::Block;
 use crate::render::report;
 use crate::render::tables::{self, VariantRuns};
 use crate::store::manifest::{self, Manifest};
+use crate::store::parts::Shard;
+
+/// `dcplan run`: one scenario (or its sweep), or one shard of it with `shard`.
+pub fn main(
+    scenario: Option<&PathBuf>,
+    req: RunRequest,
+    shard: Option<Shard>,
+    resume: bool,
+) -> Result<ExitCode> {
+    let loaded = match load(scenario) {
+        Ok(l) => l,
+        Err(e) => {
+            print_scenario_error(&e);
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let quiet = req.quiet;
+    if !quiet {
+        for w in &loaded.warnings {
+            errln!("{}: {w}", loaded.file);
+        }
+    }
+    if let Some(shard) = shard {
+        let outcome = crate::commands::shard::run_shard(&loaded, &req, shard, resume)
+            .context("running the shard")?;
+        return Ok(match outcome {
+            crate::commands::shard::ShardOutcome::AlreadyComplete { dir } => {
+                if !quiet {
+                    outln!(
+                        "shard {shard}: already complete in {} (verified); nothing to run",
+                        dir.display()
+                    );
+                }
+                ExitCode::SUCCESS
+            }
+            crate::commands::shard::ShardOutcome::Written {
+                dir,
+                pairs,
+                failures,
+            } => {
+                if !quiet {
+                    outln!(
+                        "shard {shard}: pairs {}..{} written to {}",
+                        pairs.start,
+                        pairs.end,
+                        dir.display()
+                    );
+                }
+                if failures == 0 {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::FAILURE
+                }
+            }
+        });
+    }
+    let result = run(&loaded, &req).context("running the scenario")?;
+    print_finished(&loaded.scenario.name, &result, quiet);
+    Ok(if result.any_failed() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
 
 /// Replications run between checks of the stopping rule (fixed, so that where a run stops does
 /// not depend on the thread count).

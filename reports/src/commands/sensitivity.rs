@@ -1,7 +1,8 @@
 //! `dcplan sensitivity`: one-at-a-time low/high runs of every uncertain input, with tornado
 //! charts.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use dcplan_sim::sensitivity;
@@ -9,6 +10,8 @@ use dcplan_sim::stats::percentile_never_last;
 use dcplan_sim::{LoadedScenario, RunConfig};
 use polars::prelude::{Column, DataFrame};
 
+use crate::commands::check::{load, print_scenario_error};
+use crate::commands::console::outln;
 use crate::commands::job::{Finished, Job, RunRequest, run_all, safe_name};
 use crate::render::charts::{self, RenderedChart, YFormat};
 use crate::render::doc::{Block, Doc};
@@ -16,6 +19,53 @@ use crate::render::format::{by_column, money, months};
 use crate::render::report;
 use crate::render::tables::{self, VariantRuns};
 use crate::store::manifest::Manifest;
+
+/// `dcplan sensitivity`.
+pub fn main(scenario: Option<&PathBuf>, req: RunRequest) -> Result<ExitCode> {
+    study(scenario, req, true)
+}
+
+/// `dcplan sensitivity` (`sensitivity`) or `dcplan optimize`: load, check the budget, run the
+/// study, print its headlines.
+pub(crate) fn study(
+    scenario: Option<&PathBuf>,
+    req: RunRequest,
+    sensitivity: bool,
+) -> Result<ExitCode> {
+    let loaded = match load(scenario) {
+        Ok(l) => l,
+        Err(e) => {
+            print_scenario_error(&e);
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let quiet = req.quiet;
+    // A study runs the scenario many times over; one run of it must fit at least.
+    let full = loaded.scenario.simulation.replication_count();
+    let n = req.replications.unwrap_or(if sensitivity {
+        full.min(SENSITIVITY_REPLICATIONS)
+    } else {
+        full
+    }) as u64;
+    crate::commands::budget::check_budget(&[&loaded], n, &req)?;
+    let result = if sensitivity {
+        run_sensitivity(&loaded, &req).context("running the sensitivity study")?
+    } else {
+        crate::commands::optimize::run_optimize(&loaded, &req).context("running the search")?
+    };
+    if !quiet {
+        outln!(
+            "{}: done in {:.1} s",
+            loaded.scenario.name,
+            result.wall.as_secs_f64()
+        );
+        for h in &result.headlines {
+            outln!("  {h}");
+        }
+        outln!("report: {}", result.dir.join("report.html").display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
 
 /// Replications per setting when neither the command line nor the scenario says otherwise.
 pub const SENSITIVITY_REPLICATIONS: u32 = 100;
