@@ -6,16 +6,16 @@ use dcplan_sim::LoadedScenario;
 use crate::commands::job::{RunRequest, threads_used};
 
 /// Longest estimated run started without `--yes`, seconds (a day).
-pub const MAX_SECONDS_WITHOUT_YES: f64 = 86_400.0;
+pub(crate) const MAX_SECONDS_WITHOUT_YES: f64 = 86_400.0;
 /// Estimated runs longer than this print their estimate first, seconds.
-pub const ANNOUNCE_SECONDS: f64 = 60.0;
+pub(crate) const ANNOUNCE_SECONDS: f64 = 60.0;
 /// Most hourly rows one run keeps, over every variant: 100 replications for ten years.
-pub const MAX_HOURLY_ROWS_PER_RUN: f64 = 100.0 * 120.0 * 744.0;
+pub(crate) const MAX_HOURLY_ROWS_PER_RUN: f64 = 100.0 * 120.0 * 744.0;
 
 /// The memory this process may use: the machine's (`MemTotal` of `/proc/meminfo`), or its
 /// control group's limit where that is lower (a batch scheduler's allocation). `None` where
 /// neither can be read.
-pub fn memory_limit() -> Option<u64> {
+pub(crate) fn memory_limit() -> Option<u64> {
     let total = std::fs::read_to_string("/proc/meminfo").ok().and_then(|t| {
         t.lines()
             .find_map(|l| l.strip_prefix("MemTotal:"))
@@ -61,7 +61,7 @@ fn duration_text(secs: f64) -> String {
 /// scenarios) will take, and refuse before anything runs what exceeds the memory (`--max-memory`
 /// or the machine's), a day of computing or [`MAX_HOURLY_ROWS_PER_RUN`] hourly rows, unless
 /// `--yes`; print the estimate of a long run.
-pub fn check_budget(scenarios: &[&LoadedScenario], n: u64, req: &RunRequest) -> Result<()> {
+pub(crate) fn check_budget(scenarios: &[&LoadedScenario], n: u64, req: &RunRequest) -> Result<()> {
     let est = scenarios
         .iter()
         .map(|l| dcplan_sim::scenario::budget::estimate(&l.scenario, &l.catalog, n))

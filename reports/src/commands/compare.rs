@@ -69,7 +69,7 @@ pub const COMPARE_FILES: &[&str] = &[
 ];
 
 /// The variant names of compared scenarios: their names, made unique with primes (`a`, `a'`).
-pub fn compare_names(loadeds: &[LoadedScenario]) -> Vec<String> {
+pub(crate) fn compare_names(loadeds: &[LoadedScenario]) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
     for l in loadeds {
         let mut name = l.scenario.name.clone();
@@ -83,7 +83,7 @@ pub fn compare_names(loadeds: &[LoadedScenario]) -> Vec<String> {
 
 /// Run several scenarios with common random numbers (the same seed and replication indices) and
 /// write a comparison folder.
-pub fn run_compare(loadeds: &[LoadedScenario], req: &RunRequest) -> Result<Finished> {
+pub(crate) fn run_compare(loadeds: &[LoadedScenario], req: &RunRequest) -> Result<Finished> {
     let first = loadeds
         .first()
         .context("compare needs at least one scenario")?;

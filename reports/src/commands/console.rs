@@ -19,7 +19,7 @@ macro_rules! errln {
 pub(crate) use {errln, outln};
 
 /// Write text to standard output; a closed pipe ends the program quietly (exit 0), as ripgrep does.
-pub fn say(text: &str) {
+pub(crate) fn say(text: &str) {
     write_stdout(crate::store::output::clean_for_terminal(text).as_bytes());
 }
 

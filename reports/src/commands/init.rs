@@ -42,7 +42,7 @@ pub fn main(name: &str, force: bool) -> Result<ExitCode> {
 
 /// A commented template scenario named `name`: the default scenario (every number with its
 /// source), headed by a guide to the format, with a sweep example to uncomment.
-pub fn scenario_template(name: &str) -> String {
+pub(crate) fn scenario_template(name: &str) -> String {
     let body = &DEFAULT_SCENARIO_RON[DEFAULT_SCENARIO_RON.find("Scenario(").unwrap_or(0)..];
     let quoted = format!("{name:?}");
     let body = ron_text::set(body, "name", &quoted).unwrap_or_else(|_| body.to_string());
@@ -87,7 +87,7 @@ pub fn scenario_template(name: &str) -> String {
 }
 
 /// A catalog file as a listing: each entry with its fields, values and sources.
-pub fn catalog_listing(title: &str, file: &str, text: &str) -> String {
+pub(crate) fn catalog_listing(title: &str, file: &str, text: &str) -> String {
     let leaves = ron_text::leaves(text);
     let mut out = format!("{title} ({file})\n");
     let mut current = String::new();

@@ -45,7 +45,7 @@ pub struct RunRequest {
 
 /// What a finished command produced.
 #[derive(Debug)]
-pub struct Finished {
+pub(crate) struct Finished {
     /// The output folder.
     pub dir: PathBuf,
     /// Results, one entry per variant.
@@ -58,7 +58,7 @@ pub struct Finished {
 
 impl Finished {
     /// Replications that finished, over every variant.
-    pub fn replications(&self) -> usize {
+    pub(crate) fn replications(&self) -> usize {
         self.variants
             .iter()
             .map(|v| v.output.replications.len())
@@ -66,13 +66,13 @@ impl Finished {
     }
 
     /// Whether any replication failed.
-    pub fn any_failed(&self) -> bool {
+    pub(crate) fn any_failed(&self) -> bool {
         self.variants.iter().any(|v| !v.output.failures.is_empty())
     }
 }
 
 /// A progress bar on stderr that appears only after a second, only on a terminal, never when quiet.
-pub struct Progress {
+pub(crate) struct Progress {
     bar: ProgressBar,
     start: Instant,
     shown: Mutex<bool>,
@@ -81,7 +81,7 @@ pub struct Progress {
 
 impl Progress {
     /// A bar for `total` steps.
-    pub fn new(total: u64, quiet: bool, what: &str) -> Progress {
+    pub(crate) fn new(total: u64, quiet: bool, what: &str) -> Progress {
         let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
         bar.set_style(
             ProgressStyle::with_template(
@@ -99,12 +99,12 @@ impl Progress {
     }
 
     /// Add `n` steps to the total (for work whose size is known only as it goes).
-    pub fn add_total(&self, n: u64) {
+    pub(crate) fn add_total(&self, n: u64) {
         self.bar.inc_length(n);
     }
 
     /// One step done.
-    pub fn tick(&self) {
+    pub(crate) fn tick(&self) {
         self.bar.inc(1);
         if self.enabled && self.start.elapsed() > Duration::from_secs(1) {
             if let Ok(mut shown) = self.shown.lock() {
@@ -117,7 +117,7 @@ impl Progress {
     }
 
     /// Remove the bar.
-    pub fn finish(&self) {
+    pub(crate) fn finish(&self) {
         self.bar.finish_and_clear();
     }
 }
@@ -306,7 +306,7 @@ pub(crate) fn run_all(
 }
 
 /// Worker threads a request will use.
-pub fn threads_used(requested: usize) -> usize {
+pub(crate) fn threads_used(requested: usize) -> usize {
     if requested == 0 {
         rayon::current_num_threads()
     } else {
@@ -315,7 +315,7 @@ pub fn threads_used(requested: usize) -> usize {
 }
 
 /// A file or folder name made of the characters of `s` that are safe everywhere (others become `-`).
-pub fn safe_name(s: &str) -> String {
+pub(crate) fn safe_name(s: &str) -> String {
     s.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '-' || c == '_' {

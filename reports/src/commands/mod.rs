@@ -1,7 +1,7 @@
 //! The subcommands: each runs its work inside one job envelope ([`job`]) and writes one output
 //! folder.
 
-pub mod budget;
+pub(crate) mod budget;
 pub mod catalog;
 pub mod check;
 pub mod compare;
@@ -12,4 +12,4 @@ pub mod optimize;
 pub mod rebuild;
 pub mod run;
 pub mod sensitivity;
-pub mod shard;
+pub(crate) mod shard;

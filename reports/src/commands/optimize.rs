@@ -36,7 +36,7 @@ pub const OPTIMIZE_FILES: &[&str] = &[
 
 /// One candidate of a search with what it scored.
 #[derive(Clone, Debug)]
-pub struct CandidateResult {
+pub(crate) struct CandidateResult {
     /// The candidate.
     pub explored: Explored,
     /// Name, e.g. `gpus=4096, policy.0=1.1`.
@@ -55,7 +55,7 @@ pub struct CandidateResult {
 
 /// Candidates on the frontier: none of them is beaten on both P50 NPV and the constraint's
 /// probability by another candidate.
-pub fn frontier(cands: &[CandidateResult]) -> Vec<usize> {
+pub(crate) fn frontier(cands: &[CandidateResult]) -> Vec<usize> {
     (0..cands.len())
         .filter(|&i| {
             let a = &cands[i].explored.score;
@@ -70,7 +70,7 @@ pub fn frontier(cands: &[CandidateResult]) -> Vec<usize> {
 }
 
 /// Search the scenario's decision variables and write the optimize folder.
-pub fn run_optimize(loaded: &LoadedScenario, req: &RunRequest) -> Result<Finished> {
+pub(crate) fn run_optimize(loaded: &LoadedScenario, req: &RunRequest) -> Result<Finished> {
     let Some(opt) = loaded.scenario.optimize.clone() else {
         bail!(
             "{}: the scenario has no `optimize` section; add one with decision variables, e.g. optimize: (variables: [(path: \"fleet[0].gpus\", min: 2048, max: 8192, multiple_of: 8)])",
@@ -504,7 +504,7 @@ fn optimize_doc(
             "Search of {} over {}: a grid of {} candidates, then {} refinement round(s) on a grid of half the step around the best so far. Every candidate runs the same {n} replications (seed {seed}), so candidates are compared on the same demand, failures, weather and prices. Objective: P50 NPV; constraint: {constraint_text}.",
             loaded.scenario.name,
             opt.variables.iter().map(|v| format!("{} in [{}, {}]", v.path, optimize::number_text(v.min), optimize::number_text(v.max))).collect::<Vec<_>>().join(", "),
-            optimize::first_grid(&opt).len(),
+            optimize::first_grid(opt).len(),
             opt.refinements
         )),
         Block::Heading(1, "Answers".into()),

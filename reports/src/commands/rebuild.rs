@@ -47,7 +47,7 @@ pub fn main(parts: &[PathBuf], req: RunRequest) -> Result<ExitCode> {
 
 /// Rebuild the run folder `dir` into `req.out` (default: `dir` itself, which then needs
 /// `req.force`). Every problem with the folder is reported at once.
-pub fn rebuild(dir: &Path, req: &RunRequest) -> Result<Finished> {
+pub(crate) fn rebuild(dir: &Path, req: &RunRequest) -> Result<Finished> {
     let t0 = Instant::now();
     let text = output::read_text(&dir.join("manifest.ron"), output::MAX_TEXT_BYTES)
         .with_context(|| format!("reading {}", dir.join("manifest.ron").display()))?;
@@ -161,7 +161,7 @@ pub fn rebuild(dir: &Path, req: &RunRequest) -> Result<Finished> {
 }
 
 /// The folders `dcplan report` was given: part folders to merge, or one run folder to rebuild.
-pub enum ReportInput {
+pub(crate) enum ReportInput {
     /// Part folders (or folders of them) of a sharded run.
     Parts(Vec<PathBuf>),
     /// A finished run or comparison folder.
@@ -169,7 +169,7 @@ pub enum ReportInput {
 }
 
 /// Sort the command line's folders into parts to merge or a run folder to rebuild.
-pub fn classify(paths: &[PathBuf]) -> Result<ReportInput> {
+pub(crate) fn classify(paths: &[PathBuf]) -> Result<ReportInput> {
     for p in paths {
         if ["sensitivity.csv", "candidates.csv"]
             .iter()

@@ -90,7 +90,7 @@ pub fn main(
 pub const STOP_BATCH: u64 = 32;
 
 /// Whether the mean NPV of the replications so far is known to the target precision.
-pub fn precise_enough(reps: &[dcplan_sim::Replication], target: f64) -> bool {
+pub(crate) fn precise_enough(reps: &[dcplan_sim::Replication], target: f64) -> bool {
     let npv: Vec<Option<f64>> = reps.iter().map(|r| Some(r.kpis.npv_usd)).collect();
     let s = dcplan_sim::stats::summarize(&npv);
     s.n >= 2 && dcplan_sim::stats::Z95 * s.se <= target * s.mean.abs()
@@ -135,18 +135,18 @@ pub const RUN_FILES: &[&str] = &[
 ];
 
 /// Default output folder for a scenario.
-pub fn default_out(loaded: &LoadedScenario) -> PathBuf {
+pub(crate) fn default_out(loaded: &LoadedScenario) -> PathBuf {
     crate::store::output::fresh_path(&Path::new("out").join(safe_name(&loaded.scenario.name)))
 }
 
 /// The variants of a scenario: its sweep's, or the scenario alone.
-pub fn variants_of(loaded: &LoadedScenario) -> Result<Vec<sweep::Variant>> {
+pub(crate) fn variants_of(loaded: &LoadedScenario) -> Result<Vec<sweep::Variant>> {
     sweep::expand(loaded).map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 /// What was run: one scenario (with its sweep's variants, if any), or several compared.
 #[derive(Clone, Copy)]
-pub enum Inputs<'a> {
+pub(crate) enum Inputs<'a> {
     /// One scenario as given and its variants (one, `base`, without a sweep).
     Scenario(&'a LoadedScenario, &'a [sweep::Variant]),
     /// Several scenarios compared with common random numbers, in command-line order.
@@ -155,13 +155,13 @@ pub enum Inputs<'a> {
 
 /// The scenarios of a comparison folder (`compare.ron`), so that `dcplan report` can rebuild it.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct CompareInputs {
+pub(crate) struct CompareInputs {
     /// Each scenario's file name as given and its text.
     pub scenarios: Vec<(String, String)>,
 }
 
 /// How a run is identified, for manifests and reports.
-pub struct RunInfo<'a> {
+pub(crate) struct RunInfo<'a> {
     /// What was run.
     pub inputs: Inputs<'a>,
     /// Master seed.
@@ -175,7 +175,7 @@ pub struct RunInfo<'a> {
 }
 
 /// Run a scenario (every variant of its sweep, if it has one) and write its output folder.
-pub fn run(loaded: &LoadedScenario, req: &RunRequest) -> Result<Finished> {
+pub(crate) fn run(loaded: &LoadedScenario, req: &RunRequest) -> Result<Finished> {
     let seed = req.seed.unwrap_or(loaded.scenario.simulation.seed);
     let n = req
         .replications
@@ -242,7 +242,7 @@ pub fn run(loaded: &LoadedScenario, req: &RunRequest) -> Result<Finished> {
 
 /// Run the (variant, replication) pairs `pairs` of a sweep, variant-major (pair `k` is variant
 /// `k / n`, replication `k % n`), returning the runs of every variant the range touches.
-pub fn simulate_pairs(
+pub(crate) fn simulate_pairs(
     variants: &[sweep::Variant],
     seed: u64,
     n: u64,
@@ -437,7 +437,7 @@ fn compare_doc(
 }
 
 /// Run the replications of one scenario (all of them, or until the stopping rule is met).
-pub fn simulate(
+pub(crate) fn simulate(
     loaded: &LoadedScenario,
     seed: u64,
     n: u64,

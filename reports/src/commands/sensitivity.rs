@@ -68,7 +68,7 @@ pub(crate) fn study(
 }
 
 /// Replications per setting when neither the command line nor the scenario says otherwise.
-pub const SENSITIVITY_REPLICATIONS: u32 = 100;
+pub(crate) const SENSITIVITY_REPLICATIONS: u32 = 100;
 
 /// Files a sensitivity folder holds.
 pub const SENSITIVITY_FILES: &[&str] = &[
@@ -86,7 +86,7 @@ pub const SENSITIVITY_FILES: &[&str] = &[
 
 /// One row of a sensitivity study.
 #[derive(Clone, Debug)]
-pub struct SensitivityRow {
+pub(crate) struct SensitivityRow {
     /// The input and its three values.
     pub input: sensitivity::Input,
     /// P50 NPV with the input at P10 and at P90.
@@ -106,7 +106,7 @@ pub(crate) fn p50_payback(v: &VariantRuns) -> Option<f64> {
 }
 
 /// Run a one-at-a-time sensitivity study and write its folder.
-pub fn run_sensitivity(loaded: &LoadedScenario, req: &RunRequest) -> Result<Finished> {
+pub(crate) fn run_sensitivity(loaded: &LoadedScenario, req: &RunRequest) -> Result<Finished> {
     if loaded.scenario.sweep.is_some() {
         bail!(
             "{}: sensitivity runs one scenario; remove the `sweep` section or run a variant",

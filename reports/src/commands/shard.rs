@@ -21,7 +21,7 @@ use crate::store::parts::{
 
 /// What running a shard did.
 #[derive(Debug)]
-pub enum ShardOutcome {
+pub(crate) enum ShardOutcome {
     /// The shard ran and its part folder was written.
     Written {
         /// Part folder.
@@ -42,7 +42,7 @@ pub enum ShardOutcome {
 /// already holds this shard of this scenario, seed and replication count, and verifies, is kept
 /// and nothing runs; a part folder that does not verify is replaced, and any other folder (a
 /// user's, a finished run) is refused unless `--force` and dcplan wrote it.
-pub fn run_shard(
+pub(crate) fn run_shard(
     loaded: &LoadedScenario,
     req: &RunRequest,
     shard: Shard,
@@ -191,7 +191,7 @@ pub fn run_shard(
 
 /// Merge part folders into the full output folder of the run they split, identical in its
 /// results to a single-machine run. Every problem with the set of parts is reported at once.
-pub fn merge(paths: &[PathBuf], req: &RunRequest) -> Result<Finished> {
+pub(crate) fn merge(paths: &[PathBuf], req: &RunRequest) -> Result<Finished> {
     let mut parts = checked_parts(paths)?;
     let (first_dir, first) = parts[0].clone();
     let text =

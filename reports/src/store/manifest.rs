@@ -6,9 +6,9 @@ use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
 /// Version of the dcplan binary.
-pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+pub(crate) const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// Git revision the binary was built from (`unknown` outside a git checkout).
-pub const GIT_REVISION: &str = env!("DCPLAN_GIT_REVISION");
+pub(crate) const GIT_REVISION: &str = env!("DCPLAN_GIT_REVISION");
 
 /// Everything needed to reproduce and check a run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -49,7 +49,7 @@ pub fn hash_bytes(bytes: &[u8]) -> String {
 }
 
 /// Current UTC time as ISO 8601 (`2026-11-24T21:41:41Z`).
-pub fn now_utc() -> String {
+pub(crate) fn now_utc() -> String {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
@@ -58,7 +58,7 @@ pub fn now_utc() -> String {
 }
 
 /// Format seconds since the Unix epoch as ISO 8601 UTC.
-pub fn iso8601(secs: u64) -> String {
+pub(crate) fn iso8601(secs: u64) -> String {
     let days = (secs / 86_400) as i64;
     let rem = secs % 86_400;
     // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
@@ -80,20 +80,8 @@ pub fn iso8601(secs: u64) -> String {
     )
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn iso8601_known_dates() {
-        assert_eq!(iso8601(0), "1970-01-01T00:00:00Z");
-        assert_eq!(iso8601(951_782_400), "2000-02-29T00:00:00Z");
-        assert_eq!(iso8601(1_795_556_501), "2026-11-24T21:41:41Z");
-    }
-}
-
 /// BLAKE3 hashes of every file in a folder, sorted by name.
-pub fn hash_files(dir: &Path) -> Result<Vec<(String, String)>> {
+pub(crate) fn hash_files(dir: &Path) -> Result<Vec<(String, String)>> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dir).with_context(|| format!("listing {}", dir.display()))? {
         let entry = entry?;
@@ -107,4 +95,16 @@ pub fn hash_files(dir: &Path) -> Result<Vec<(String, String)>> {
     }
     out.sort();
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso8601_known_dates() {
+        assert_eq!(iso8601(0), "1970-01-01T00:00:00Z");
+        assert_eq!(iso8601(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(iso8601(1_795_556_501), "2026-11-24T21:41:41Z");
+    }
 }

@@ -3,4 +3,4 @@
 pub mod manifest;
 pub mod output;
 pub mod parts;
-pub mod run_folder;
+pub(crate) mod run_folder;

@@ -24,10 +24,10 @@ use crate::store::manifest;
 use crate::store::output;
 
 /// Version of the part folder layout.
-pub const PART_FORMAT: u32 = 1;
+pub(crate) const PART_FORMAT: u32 = 1;
 
 /// Most shards a run may be split into.
-pub const MAX_SHARDS: u32 = 1_000_000;
+pub(crate) const MAX_SHARDS: u32 = 1_000_000;
 
 /// Shard `index` of `count` (0-based).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -76,7 +76,7 @@ impl std::fmt::Display for Shard {
 }
 
 /// The pairs of shard `shard` among `total` pairs.
-pub fn pair_range(total: u64, shard: Shard) -> Range<u64> {
+pub(crate) fn pair_range(total: u64, shard: Shard) -> Range<u64> {
     let (i, m) = (shard.index as u128, shard.count as u128);
     let t = total as u128;
     (i * t / m) as u64..((i + 1) * t / m) as u64
@@ -129,7 +129,7 @@ pub(crate) struct PartData {
 }
 
 /// Default folder of a part: `out/<scenario>-parts/part-<i>-of-<n>`.
-pub fn default_part_dir(loaded: &LoadedScenario, shard: Shard) -> PathBuf {
+pub(crate) fn default_part_dir(loaded: &LoadedScenario, shard: Shard) -> PathBuf {
     let width = (shard.count.saturating_sub(1)).to_string().len();
     Path::new("out")
         .join(format!("{}-parts", safe_name(&loaded.scenario.name)))
@@ -198,7 +198,7 @@ pub fn verify_part(dir: &Path) -> Result<PartManifest> {
 }
 
 /// Part folders named on the command line: each path is a part folder, or a folder of them.
-pub fn find_parts(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
+pub(crate) fn find_parts(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for p in paths {
         if p.join("part.ron").exists() {

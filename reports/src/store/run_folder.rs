@@ -16,7 +16,7 @@ use crate::store::output;
 
 /// Whether `dir` is a finished run or comparison folder (not a part folder of a sharded run, not
 /// a study).
-pub fn is_run_folder(dir: &Path) -> bool {
+pub(crate) fn is_run_folder(dir: &Path) -> bool {
     dir.join("manifest.ron").is_file()
         && dir.join("runs.parquet").is_file()
         && dir.join("monthly.parquet").is_file()

@@ -9,7 +9,7 @@ use crate::render::format;
 
 /// A stacked area chart: each series is stacked on the ones before it.
 #[derive(Clone, Debug)]
-pub struct StackedArea {
+pub(crate) struct StackedArea {
     /// File stem.
     pub name: String,
     /// Title.
@@ -113,7 +113,7 @@ impl Plot for StackedArea {
 
 /// Stacked bars by category; positive values stack up from zero, negative values down.
 #[derive(Clone, Debug)]
-pub struct StackedBars {
+pub(crate) struct StackedBars {
     /// File stem.
     pub name: String,
     /// Title.

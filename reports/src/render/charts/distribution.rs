@@ -9,7 +9,7 @@ use crate::render::format;
 
 /// A histogram with percentile markers.
 #[derive(Clone, Debug)]
-pub struct Histogram {
+pub(crate) struct Histogram {
     /// File stem.
     pub name: String,
     /// Title.
@@ -139,7 +139,7 @@ impl BoxStats {
 /// spans P25-P75, a black line marks the median, whiskers reach P10 and P90, and a diamond marks
 /// the mean. A key under the title says so.
 #[derive(Clone, Debug)]
-pub struct BoxPlot {
+pub(crate) struct BoxPlot {
     /// File stem.
     pub name: String,
     /// Title.

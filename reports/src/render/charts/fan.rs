@@ -8,7 +8,7 @@ use super::{BandSeries, Plot, e};
 
 /// Percentile bands of a quantity over time.
 #[derive(Clone, Debug, Default)]
-pub struct Bands {
+pub(crate) struct Bands {
     /// x values (e.g. month index).
     pub x: Vec<f64>,
     /// 5th percentile per x.
@@ -25,7 +25,7 @@ pub struct Bands {
 
 impl Bands {
     /// Percentile bands from per-x samples (`samples[i]` holds every replication's value at `x[i]`).
-    pub fn from_samples(x: Vec<f64>, samples: &[Vec<f64>]) -> Bands {
+    pub(crate) fn from_samples(x: Vec<f64>, samples: &[Vec<f64>]) -> Bands {
         let mut b = Bands {
             x,
             ..Bands::default()
@@ -46,7 +46,7 @@ impl Bands {
 
 /// A fan chart: P5-P95 and P25-P75 bands with the median line.
 #[derive(Clone, Debug)]
-pub struct FanChart {
+pub(crate) struct FanChart {
     /// File stem.
     pub name: String,
     /// Title.
@@ -139,7 +139,7 @@ impl Plot for FanChart {
 
 /// Several quantities over time, each as a P10-P90 band with its median line.
 #[derive(Clone, Debug)]
-pub struct MultiFan {
+pub(crate) struct MultiFan {
     /// File stem.
     pub name: String,
     /// Title.
@@ -232,7 +232,7 @@ impl Plot for MultiFan {
 }
 
 /// P10, P50 and P90 of per-x samples.
-pub fn p10_p50_p90(samples: &[Vec<f64>]) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+pub(crate) fn p10_p50_p90(samples: &[Vec<f64>]) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
     let mut out = (Vec::new(), Vec::new(), Vec::new());
     for s in samples {
         let mut v: Vec<f64> = s.iter().copied().filter(|x| x.is_finite()).collect();

@@ -6,7 +6,7 @@ use crate::render::charts::{
 use crate::render::tables::VariantRuns;
 
 /// Utilization over time: sold / installed GPU-hours (fan) and sold / available (median).
-pub fn utilization_chart(v: &VariantRuns) -> charts::FanChart {
+pub(crate) fn utilization_chart(v: &VariantRuns) -> charts::FanChart {
     FanChart {
         name: "utilization".into(),
         title: "Utilization (sold / installed GPU-hours)".into(),
@@ -19,7 +19,7 @@ pub fn utilization_chart(v: &VariantRuns) -> charts::FanChart {
 }
 
 /// Mean GPUs per SKU and state over time, stacked.
-pub fn fleet_chart(v: &VariantRuns) -> StackedArea {
+pub(crate) fn fleet_chart(v: &VariantRuns) -> StackedArea {
     use dcplan_sim::model::fleet::GpuState;
     let reps = &v.output.replications;
     let horizon = reps.iter().map(|r| r.months.len()).max().unwrap_or(0);

@@ -9,7 +9,7 @@ use crate::render::format;
 
 /// Lines over a numeric axis, with optional vertical reference lines.
 #[derive(Clone, Debug)]
-pub struct Lines {
+pub(crate) struct Lines {
     /// File stem.
     pub name: String,
     /// Title.
@@ -89,7 +89,7 @@ impl Plot for Lines {
 
 /// Two quantities over the same x axis with separate y axes (left and right).
 #[derive(Clone, Debug)]
-pub struct DualAxis {
+pub(crate) struct DualAxis {
     /// File stem.
     pub name: String,
     /// Title.

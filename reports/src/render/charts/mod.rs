@@ -15,32 +15,32 @@ use style::register_fonts;
 
 mod area;
 mod distribution;
-pub mod energy;
+pub(crate) mod energy;
 mod fan;
-pub mod fleet;
+pub(crate) mod fleet;
 mod lines;
-pub mod money;
-pub mod optimize;
-pub mod risk;
-pub mod sensitivity;
+pub(crate) mod money;
+pub(crate) mod optimize;
+pub(crate) mod risk;
+pub(crate) mod sensitivity;
 mod style;
 
-pub use area::{StackedArea, StackedBars};
-pub use distribution::{BoxPlot, Histogram};
-pub use fan::{Bands, FanChart, MultiFan, p10_p50_p90};
-pub use lines::{DualAxis, Lines};
-pub use money::Waterfall;
-pub use optimize::Scatter;
-pub use sensitivity::{TORNADO_MAX_BARS, Tornado, TornadoBar};
-pub use style::{FONT, PALETTE, SIZE, YFormat, shade};
+pub(crate) use area::{StackedArea, StackedBars};
+pub(crate) use distribution::{BoxPlot, Histogram};
+pub(crate) use fan::{Bands, FanChart, MultiFan, p10_p50_p90};
+pub(crate) use lines::{DualAxis, Lines};
+pub(crate) use money::Waterfall;
+pub(crate) use optimize::Scatter;
+pub(crate) use sensitivity::{Tornado, TornadoBar};
+pub(crate) use style::{PALETTE, SIZE, YFormat, shade};
 
 /// A labelled, coloured line: `(label, colour, (x, y) points)`.
-pub type Curve = (String, RGBColor, Vec<(f64, f64)>);
+pub(crate) type Curve = (String, RGBColor, Vec<(f64, f64)>);
 /// A labelled, coloured band: `(label, colour, low, middle, high)` per x.
-pub type BandSeries = (String, RGBColor, Vec<f64>, Vec<f64>, Vec<f64>);
+pub(crate) type BandSeries = (String, RGBColor, Vec<f64>, Vec<f64>, Vec<f64>);
 
 /// A chart that can draw itself on any plotters backend.
-pub trait Plot {
+pub(crate) trait Plot {
     /// File stem, e.g. `cumulative_cash`.
     fn name(&self) -> &str;
     /// Chart title.
@@ -51,7 +51,7 @@ pub trait Plot {
 
 /// A rendered chart.
 #[derive(Clone, Debug)]
-pub struct RenderedChart {
+pub(crate) struct RenderedChart {
     /// File stem.
     pub name: String,
     /// Title.
@@ -61,7 +61,7 @@ pub struct RenderedChart {
 }
 
 /// Render a chart to `<dir>/<name>.svg` and `<dir>/<name>.png`.
-pub fn render<P: Plot>(plot: &P, dir: &Path) -> Result<RenderedChart> {
+pub(crate) fn render<P: Plot>(plot: &P, dir: &Path) -> Result<RenderedChart> {
     register_fonts();
     let mut svg = String::new();
     {
@@ -106,7 +106,7 @@ pub(crate) fn blocks(charts: &[RenderedChart]) -> Vec<crate::render::doc::Block>
 }
 
 /// The charts of a single-variant run.
-pub fn run_charts(v: &VariantRuns, dir: &Path) -> Result<Vec<RenderedChart>> {
+pub(crate) fn run_charts(v: &VariantRuns, dir: &Path) -> Result<Vec<RenderedChart>> {
     let mut out = vec![
         charts::render(&money::cash_chart(v), dir)?,
         charts::render(&risk::npv_histogram(v), dir)?,
@@ -130,7 +130,10 @@ pub fn run_charts(v: &VariantRuns, dir: &Path) -> Result<Vec<RenderedChart>> {
 }
 
 /// The charts of a comparison of variants.
-pub fn comparison_charts(variants: &[VariantRuns], dir: &Path) -> Result<Vec<RenderedChart>> {
+pub(crate) fn comparison_charts(
+    variants: &[VariantRuns],
+    dir: &Path,
+) -> Result<Vec<RenderedChart>> {
     let mut out = vec![
         charts::render(&risk::npv_boxplot(variants), dir)?,
         charts::render(&risk::payback_boxplot(variants), dir)?,

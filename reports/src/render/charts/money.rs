@@ -35,7 +35,7 @@ pub(crate) fn cash_chart(v: &VariantRuns) -> FanChart {
 }
 
 /// The replication whose NPV is the median (nearest rank), for single-path illustrations.
-pub fn median_replication(v: &VariantRuns) -> Option<&dcplan_sim::Replication> {
+pub(crate) fn median_replication(v: &VariantRuns) -> Option<&dcplan_sim::Replication> {
     let mut reps: Vec<&dcplan_sim::Replication> = v.output.replications.iter().collect();
     reps.sort_by(|a, b| {
         a.kpis
@@ -47,7 +47,7 @@ pub fn median_replication(v: &VariantRuns) -> Option<&dcplan_sim::Replication> {
 }
 
 /// Revenue to free cash flow over the horizon, for the median-NPV replication.
-pub fn waterfall_chart(v: &VariantRuns) -> charts::Waterfall {
+pub(crate) fn waterfall_chart(v: &VariantRuns) -> charts::Waterfall {
     let mut steps = Vec::new();
     let mut title = "Cash-flow waterfall over the horizon".to_string();
     if let Some(r) = median_replication(v) {
@@ -98,7 +98,7 @@ pub fn waterfall_chart(v: &VariantRuns) -> charts::Waterfall {
 }
 
 /// Mean monthly revenue by contract class, stacked.
-pub fn revenue_chart(v: &VariantRuns) -> StackedArea {
+pub(crate) fn revenue_chart(v: &VariantRuns) -> StackedArea {
     let mean = |f: fn(&dcplan_sim::MonthRow) -> f64| -> Vec<f64> {
         monthly_samples(v, f)
             .iter()
@@ -134,7 +134,7 @@ pub fn revenue_chart(v: &VariantRuns) -> StackedArea {
 }
 
 /// Mean monthly operating costs, stacked, with revenue and EBITDA as lines.
-pub fn revenue_opex_chart(v: &VariantRuns) -> StackedArea {
+pub(crate) fn revenue_opex_chart(v: &VariantRuns) -> StackedArea {
     let mean = |f: &dyn Fn(&dcplan_sim::MonthRow) -> f64| -> Vec<f64> {
         monthly_samples(v, f)
             .iter()
@@ -183,7 +183,7 @@ pub fn revenue_opex_chart(v: &VariantRuns) -> StackedArea {
 }
 
 /// Market price paths per SKU (P10/P50/P90) against the realised average price.
-pub fn price_chart(v: &VariantRuns) -> charts::MultiFan {
+pub(crate) fn price_chart(v: &VariantRuns) -> charts::MultiFan {
     let reps = &v.output.replications;
     let skus: Vec<String> = reps.first().map(|r| r.skus.clone()).unwrap_or_default();
     let horizon = reps.iter().map(|r| r.months.len()).max().unwrap_or(0);
@@ -232,7 +232,7 @@ pub fn price_chart(v: &VariantRuns) -> charts::MultiFan {
 }
 
 /// Mean monthly interest and principal.
-pub fn debt_chart(v: &VariantRuns) -> StackedArea {
+pub(crate) fn debt_chart(v: &VariantRuns) -> StackedArea {
     let mean = |f: fn(&dcplan_sim::MonthRow) -> f64| -> Vec<f64> {
         monthly_samples(v, f)
             .iter()
@@ -274,7 +274,7 @@ pub fn debt_chart(v: &VariantRuns) -> StackedArea {
 /// A cash-flow waterfall: each step adds to (or takes from) a running total; total steps are
 /// drawn from zero.
 #[derive(Clone, Debug)]
-pub struct Waterfall {
+pub(crate) struct Waterfall {
     /// File stem.
     pub name: String,
     /// Title.

@@ -11,7 +11,7 @@ use super::{Curve, Plot, e};
 /// Points per series, with an optional frontier line, one highlighted point and dashed reference
 /// lines (e.g. constraint thresholds).
 #[derive(Clone, Debug)]
-pub struct Scatter {
+pub(crate) struct Scatter {
     /// File stem.
     pub name: String,
     /// Title.

@@ -21,7 +21,7 @@ pub(crate) fn npv_histogram(v: &VariantRuns) -> Histogram {
 }
 
 /// NPV per variant as box plots.
-pub fn npv_boxplot(variants: &[VariantRuns]) -> charts::BoxPlot {
+pub(crate) fn npv_boxplot(variants: &[VariantRuns]) -> charts::BoxPlot {
     charts::BoxPlot {
         name: "npv_boxplot".into(),
         title: "Project NPV by variant".into(),
@@ -41,7 +41,7 @@ pub fn npv_boxplot(variants: &[VariantRuns]) -> charts::BoxPlot {
 }
 
 /// Payback per variant as box plots; a payback beyond the horizon is drawn at the horizon.
-pub fn payback_boxplot(variants: &[VariantRuns]) -> charts::BoxPlot {
+pub(crate) fn payback_boxplot(variants: &[VariantRuns]) -> charts::BoxPlot {
     let horizon = variants
         .iter()
         .flat_map(|v| v.output.replications.iter().map(|r| r.months.len()))
@@ -71,7 +71,7 @@ pub fn payback_boxplot(variants: &[VariantRuns]) -> charts::BoxPlot {
 }
 
 /// Probability of payback within m months, per variant.
-pub fn payback_cdf_chart(variants: &[VariantRuns]) -> charts::Lines {
+pub(crate) fn payback_cdf_chart(variants: &[VariantRuns]) -> charts::Lines {
     let horizon = variants
         .iter()
         .flat_map(|v| v.output.replications.iter().map(|r| r.months.len()))
@@ -111,7 +111,7 @@ pub fn payback_cdf_chart(variants: &[VariantRuns]) -> charts::Lines {
 }
 
 /// Cumulative distribution of NPV per variant.
-pub fn npv_distribution_chart(variants: &[VariantRuns]) -> charts::Lines {
+pub(crate) fn npv_distribution_chart(variants: &[VariantRuns]) -> charts::Lines {
     let series = variants
         .iter()
         .enumerate()

@@ -11,7 +11,7 @@ use crate::render::format;
 /// One input's effect in a [`Tornado`] chart: the output with this input at its P10 and at its P90,
 /// every other input at its P50.
 #[derive(Clone, Debug)]
-pub struct TornadoBar {
+pub(crate) struct TornadoBar {
     /// Input name.
     pub label: String,
     /// The input's low value as text, e.g. `$1.80`, written at the end of its bar (may be empty).
@@ -39,7 +39,7 @@ impl TornadoBar {
 /// A tornado chart: one horizontal row per input, largest swing at the top, with bars from the base
 /// output to the output at the input's P10 and at its P90.
 #[derive(Clone, Debug)]
-pub struct Tornado {
+pub(crate) struct Tornado {
     /// File stem.
     pub name: String,
     /// Title (a suffix is added on the chart when bars are left out).
@@ -56,7 +56,7 @@ pub struct Tornado {
 }
 
 /// The most bars a [`Tornado`] chart shows.
-pub const TORNADO_MAX_BARS: usize = 15;
+pub(crate) const TORNADO_MAX_BARS: usize = 15;
 
 impl Tornado {
     /// The bars drawn, largest swing first, and the title with a suffix if some were left out.

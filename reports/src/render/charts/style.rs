@@ -13,12 +13,12 @@ use super::e;
 use crate::render::format;
 
 /// Width and height of every chart, pixels.
-pub const SIZE: (u32, u32) = (960, 540);
+pub(crate) const SIZE: (u32, u32) = (960, 540);
 /// Font family name registered for charts.
-pub const FONT: &str = "sans-serif";
+pub(crate) const FONT: &str = "sans-serif";
 
 /// Series colours (colour-blind-safe palette, Okabe and Ito).
-pub const PALETTE: [RGBColor; 8] = [
+pub(crate) const PALETTE: [RGBColor; 8] = [
     RGBColor(0, 114, 178),
     RGBColor(230, 159, 0),
     RGBColor(0, 158, 115),
@@ -41,7 +41,7 @@ pub(crate) fn register_fonts() {
 
 /// How the y axis of a chart is labelled.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum YFormat {
+pub(crate) enum YFormat {
     /// Money in $M (values are USD).
     MillionsUsd,
     /// A fraction shown in percent.
@@ -130,7 +130,7 @@ pub(crate) fn draw_legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
 }
 
 /// A lighter or darker shade of a colour (`t` in -1..1; positive is lighter).
-pub fn shade(c: RGBColor, t: f64) -> RGBColor {
+pub(crate) fn shade(c: RGBColor, t: f64) -> RGBColor {
     let f = |v: u8| -> u8 {
         let v = v as f64;
         let out = if t >= 0.0 {
