@@ -1,4 +1,4 @@
-//! `dcplan init`: a commented template scenario to start from; also the `dcplan catalog` listing.
+//! `dcplan init`: a commented template scenario to start from.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -86,40 +86,6 @@ pub(crate) fn scenario_template(name: &str) -> String {
     )
 }
 
-/// A catalog file as a listing: each entry with its fields, values and sources.
-pub(crate) fn catalog_listing(title: &str, file: &str, text: &str) -> String {
-    let leaves = ron_text::leaves(text);
-    let mut out = format!("{title} ({file})\n");
-    let mut current = String::new();
-    for l in &leaves {
-        let Some((entry, field)) = l.path.split_once("].") else {
-            continue;
-        };
-        if entry != current {
-            current = entry.to_string();
-            let name = leaves
-                .iter()
-                .find(|x| x.path == format!("{entry}].name"))
-                .map_or("?".into(), |x| x.value.trim_matches('"').to_string());
-            let description = leaves
-                .iter()
-                .find(|x| x.path == format!("{entry}].description"))
-                .map_or(String::new(), |x| x.value.trim_matches('"').to_string());
-            out.push_str(&format!("\n  {name}: {description}\n"));
-        }
-        if field == "name" || field == "description" {
-            continue;
-        }
-        let source = if l.comment.is_empty() {
-            String::new()
-        } else {
-            format!("  [{}]", l.comment)
-        };
-        out.push_str(&format!("    {field:<34} {:<26}{source}\n", l.value));
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,17 +98,5 @@ mod tests {
         assert_eq!(loaded.scenario.name, "acme-build");
         assert!(text.contains("// sweep: ("));
         assert!(text.contains("Cushman & Wakefield"));
-    }
-
-    #[test]
-    fn the_catalog_listing_names_every_entry_with_sources() {
-        let gpus = catalog_listing("GPU SKUs", "gpus.ron", dcplan_sim::catalog::GPUS_RON);
-        for sku in ["H100-SXM", "H200", "B200", "GB200-NVL72", "MI300X"] {
-            assert!(
-                gpus.contains(&format!("\n  {sku}: ")),
-                "{sku} missing:\n{gpus}"
-            );
-        }
-        assert!(gpus.contains("node_max_kw") && gpus.contains("NVIDIA DGX H100/H200 user guide"));
     }
 }

@@ -87,6 +87,7 @@ pub(crate) fn render<P: Plot>(plot: &P, dir: &Path) -> Result<RenderedChart> {
     })
 }
 
+/// A drawing error as text.
 pub(crate) fn e<E: std::fmt::Display>(err: E) -> String {
     err.to_string()
 }
@@ -220,6 +221,7 @@ pub(crate) mod test_support {
         svg
     }
 
+    /// How often `tag` occurs in the SVG.
     pub(crate) fn count(svg: &str, tag: &str) -> usize {
         svg.matches(tag).count()
     }

@@ -31,6 +31,7 @@ pub(crate) const PALETTE: [RGBColor; 8] = [
 
 static FONTS: Once = Once::new();
 
+/// Register the embedded DejaVu Sans with plotters (once per process).
 pub(crate) fn register_fonts() {
     FONTS.call_once(|| {
         // The embedded fonts are valid TrueType files; a failure here would be a build defect.
@@ -60,6 +61,7 @@ impl YFormat {
         }
     }
 
+    /// The factor raw values are multiplied by before drawing (1e-6 for millions, 100 for percent).
     pub(crate) fn scale(self) -> f64 {
         match self {
             YFormat::MillionsUsd => 1e-6,
@@ -69,6 +71,7 @@ impl YFormat {
     }
 }
 
+/// The span of the finite values padded by 5 % for an axis; (0, 1) when there are none.
 pub(crate) fn bounds(values: impl Iterator<Item = f64>) -> (f64, f64) {
     let (lo, hi) = values
         .filter(|v| v.is_finite())
@@ -296,6 +299,7 @@ pub(crate) fn title_and_key_line<DB: DrawingBackend>(
     Ok(body.margin(LINE_H + 4, 0, 0, 0))
 }
 
+/// A chart with numeric x and y axes.
 pub(crate) type Chart2d<'a, DB> = ChartContext<
     'a,
     DB,
