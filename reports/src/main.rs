@@ -1,42 +1,13 @@
-//! The `dcplan` command line: parses arguments, dispatches, maps errors to an exit code.
+//! The `dcplan` command line: parses arguments and dispatches to the commands of the library
+//! (`dcplan::commands`), which do the work and print; maps errors to an exit code.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
-use dcplan::pipeline::{self, RunRequest};
+use dcplan::commands::{self, catalog::CatalogKind, job::RunRequest};
+use dcplan::store::output::clean_for_terminal;
 use dcplan_sim::scenario::validate::MAX_REPLICATIONS;
-use dcplan_sim::scenario::{self, LoadedScenario, ScenarioError, Severity};
-
-/// Print a line on standard output, with control characters made harmless; a closed pipe (the
-/// reader, e.g. `head`, has had enough) ends the program quietly.
-macro_rules! outln {
-    () => { say("\n") };
-    ($($arg:tt)*) => { say(&format!("{}\n", format_args!($($arg)*))) };
-}
-
-/// Print a line on standard error, with control characters made harmless.
-macro_rules! errln {
-    ($($arg:tt)*) => { eprintln!("{}", dcplan::output::clean_for_terminal(&format!($($arg)*))) };
-}
-
-/// Write text to standard output; a closed pipe ends the program quietly (exit 0), as ripgrep does.
-fn say(text: &str) {
-    write_stdout(dcplan::output::clean_for_terminal(text).as_bytes());
-}
-
-fn write_stdout(bytes: &[u8]) {
-    let mut out = std::io::stdout().lock();
-    if let Err(e) = out.write_all(bytes).and_then(|_| out.flush()) {
-        if e.kind() == std::io::ErrorKind::BrokenPipe {
-            std::process::exit(0);
-        }
-        eprintln!("error: writing to standard output: {e}");
-        std::process::exit(1);
-    }
-}
 
 /// Most worker threads a command may ask for (results do not depend on the count).
 const MAX_THREADS: usize = 1024;
@@ -240,19 +211,6 @@ struct CompareArgs {
     common: Common,
 }
 
-/// The built-in catalogs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-enum CatalogKind {
-    /// GPU SKUs (scenarios/catalog/gpus.ron).
-    Gpus,
-    /// Climates (scenarios/catalog/climates.ron).
-    Climates,
-    /// Cooling presets (scenarios/catalog/cooling.ron).
-    Cooling,
-    /// Wholesale tariff presets (scenarios/catalog/tariffs.ron).
-    Tariffs,
-}
-
 #[derive(Debug, clap::Args)]
 struct ReportArgs {
     /// Part folders (or folders holding them) written by `dcplan run --shard`, or one finished
@@ -292,7 +250,7 @@ struct RunArgs {
     /// Run only shard I of N of the (variant, replication) pairs and write a part folder
     /// (default out/<scenario>-parts/part-I-of-N); merge the parts with `dcplan report`.
     #[arg(long, value_name = "I/N")]
-    shard: Option<dcplan::shard::Shard>,
+    shard: Option<dcplan::store::parts::Shard>,
     /// With --shard: keep a part folder that is already complete and verified, run otherwise
     /// (replacing only a part folder, never another folder).
     #[arg(long, requires = "shard")]
@@ -309,14 +267,32 @@ fn main() -> ExitCode {
         resume: false,
     }));
     let result = match command {
-        Command::Run(args) => cmd_run(args),
-        Command::Compare(args) => cmd_compare(args),
-        Command::Report(args) => cmd_report(args),
-        Command::Sensitivity(args) => cmd_study(args, true),
-        Command::Optimize(args) => cmd_study(args, false),
-        Command::Check { scenarios } => cmd_check(&scenarios),
-        Command::Init { name, force } => cmd_init(&name, force),
-        Command::Catalog { which } => cmd_catalog(which),
+        Command::Run(args) => {
+            let req = args.common.request(args.target_ci);
+            commands::run::main(args.scenario.as_ref(), req, args.shard, args.resume)
+        }
+        Command::Compare(args) => {
+            commands::compare::main(&args.scenarios, args.common.request(None))
+        }
+        Command::Report(args) => {
+            let req = Common {
+                out: args.out,
+                force: args.force,
+                quiet: args.quiet,
+                ..Common::default()
+            }
+            .request(None);
+            commands::rebuild::main(&args.parts, req)
+        }
+        Command::Sensitivity(args) => {
+            commands::sensitivity::main(args.scenario.as_ref(), args.common.request(None))
+        }
+        Command::Optimize(args) => {
+            commands::optimize::main(args.scenario.as_ref(), args.common.request(None))
+        }
+        Command::Check { scenarios } => commands::check::main(&scenarios),
+        Command::Init { name, force } => commands::init::main(&name, force),
+        Command::Catalog { which } => commands::catalog::main(which),
         Command::Completions { shell } => {
             let mut script = Vec::new();
             clap_complete::generate(
@@ -325,370 +301,15 @@ fn main() -> ExitCode {
                 "dcplan",
                 &mut script,
             );
-            write_stdout(&script);
+            commands::console::write_stdout(&script);
             Ok(ExitCode::SUCCESS)
         }
     };
     match result {
         Ok(code) => code,
         Err(e) => {
-            errln!("error: {e:#}");
+            eprintln!("{}", clean_for_terminal(&format!("error: {e:#}")));
             ExitCode::FAILURE
         }
     }
-}
-
-fn load(path: Option<&PathBuf>) -> Result<LoadedScenario, ScenarioError> {
-    match path {
-        Some(p) => scenario::load_file(p),
-        None => scenario::load_default(),
-    }
-}
-
-fn cmd_run(args: RunArgs) -> Result<ExitCode> {
-    let loaded = match load(args.scenario.as_ref()) {
-        Ok(l) => l,
-        Err(e) => {
-            print_scenario_error(&e);
-            return Ok(ExitCode::FAILURE);
-        }
-    };
-    let quiet = args.common.quiet;
-    if !quiet {
-        for w in &loaded.warnings {
-            errln!("{}: {w}", loaded.file);
-        }
-    }
-    let req = args.common.request(args.target_ci);
-    if let Some(shard) = args.shard {
-        let outcome = dcplan::shard::run_shard(&loaded, &req, shard, args.resume)
-            .context("running the shard")?;
-        return Ok(match outcome {
-            dcplan::shard::ShardOutcome::AlreadyComplete { dir } => {
-                if !quiet {
-                    outln!(
-                        "shard {shard}: already complete in {} (verified); nothing to run",
-                        dir.display()
-                    );
-                }
-                ExitCode::SUCCESS
-            }
-            dcplan::shard::ShardOutcome::Written {
-                dir,
-                pairs,
-                failures,
-            } => {
-                if !quiet {
-                    outln!(
-                        "shard {shard}: pairs {}..{} written to {}",
-                        pairs.start,
-                        pairs.end,
-                        dir.display()
-                    );
-                }
-                if failures == 0 {
-                    ExitCode::SUCCESS
-                } else {
-                    ExitCode::FAILURE
-                }
-            }
-        });
-    }
-    let result = pipeline::run(&loaded, &req).context("running the scenario")?;
-    print_finished(&loaded.scenario.name, &result, quiet);
-    Ok(if result.any_failed() {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
-    })
-}
-
-fn print_finished(name: &str, result: &pipeline::Finished, quiet: bool) {
-    if quiet {
-        return;
-    }
-    let variants = if result.variants.len() > 1 {
-        format!(" ({} variants)", result.variants.len())
-    } else {
-        String::new()
-    };
-    outln!(
-        "{name}: {} replications{variants} in {:.1} s",
-        result.replications(),
-        result.wall.as_secs_f64()
-    );
-    for h in &result.headlines {
-        outln!("  {h}");
-    }
-    outln!("report: {}", result.dir.join("report.html").display());
-}
-
-fn cmd_report(args: ReportArgs) -> Result<ExitCode> {
-    let req = Common {
-        out: args.out,
-        force: args.force,
-        quiet: args.quiet,
-        ..Common::default()
-    }
-    .request(None);
-    let (result, what) = match dcplan::rebuild::classify(&args.parts)? {
-        dcplan::rebuild::ReportInput::Parts(parts) => (
-            dcplan::shard::merge(&parts, &req).context("merging the parts")?,
-            "merged",
-        ),
-        dcplan::rebuild::ReportInput::Run(dir) => (
-            dcplan::rebuild::rebuild(&dir, &req)
-                .with_context(|| format!("rebuilding {}", dir.display()))?,
-            "rebuilt",
-        ),
-    };
-    let label = format!("{what} {}", result.dir.display());
-    print_finished(&label, &result, args.quiet);
-    Ok(if result.any_failed() {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
-    })
-}
-
-fn cmd_study(args: StudyArgs, sensitivity: bool) -> Result<ExitCode> {
-    let loaded = match load(args.scenario.as_ref()) {
-        Ok(l) => l,
-        Err(e) => {
-            print_scenario_error(&e);
-            return Ok(ExitCode::FAILURE);
-        }
-    };
-    let quiet = args.common.quiet;
-    let req = args.common.request(None);
-    // A study runs the scenario many times over; one run of it must fit at least.
-    let full = loaded.scenario.simulation.replication_count();
-    let n = req.replications.unwrap_or(if sensitivity {
-        full.min(dcplan::study::SENSITIVITY_REPLICATIONS)
-    } else {
-        full
-    }) as u64;
-    pipeline::check_budget(&[&loaded], n, &req)?;
-    let result = if sensitivity {
-        dcplan::study::run_sensitivity(&loaded, &req).context("running the sensitivity study")?
-    } else {
-        dcplan::study::run_optimize(&loaded, &req).context("running the search")?
-    };
-    if !quiet {
-        outln!(
-            "{}: done in {:.1} s",
-            loaded.scenario.name,
-            result.wall.as_secs_f64()
-        );
-        for h in &result.headlines {
-            outln!("  {h}");
-        }
-        outln!("report: {}", result.dir.join("report.html").display());
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-fn cmd_compare(args: CompareArgs) -> Result<ExitCode> {
-    let mut loadeds = Vec::new();
-    let mut failed = false;
-    for p in &args.scenarios {
-        match scenario::load_file(p) {
-            Ok(l) => loadeds.push(l),
-            Err(e) => {
-                print_scenario_error(&e);
-                failed = true;
-            }
-        }
-    }
-    if failed {
-        return Ok(ExitCode::FAILURE);
-    }
-    let quiet = args.common.quiet;
-    let req = args.common.request(None);
-    let result = pipeline::run_compare(&loadeds, &req).context("comparing the scenarios")?;
-    if !quiet {
-        for h in &result.headlines {
-            outln!("{h}");
-        }
-        outln!("report: {}", result.dir.join("report.html").display());
-    }
-    Ok(if result.any_failed() {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
-    })
-}
-
-fn cmd_check(paths: &[PathBuf]) -> Result<ExitCode> {
-    let mut ok = true;
-    for p in paths {
-        match scenario::load_file(p) {
-            Ok(l) => {
-                let extra = if l.warnings.is_empty() {
-                    String::new()
-                } else {
-                    format!(" ({} warning(s))", l.warnings.len())
-                };
-                let variants = match &l.scenario.sweep {
-                    Some(_) => dcplan_sim::sweep::expand(&l)
-                        .map(|v| format!(", {} sweep variants", v.len()))
-                        .unwrap_or_default(),
-                    None => String::new(),
-                };
-                outln!("{}: ok{variants}{extra}", p.display());
-                for w in &l.warnings {
-                    outln!("  {}", located(&l.file, &l.source_text, w));
-                }
-            }
-            Err(e) => {
-                ok = false;
-                print_scenario_error(&e);
-            }
-        }
-    }
-    Ok(if ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
-}
-
-/// `file:line:column: path: message`, with the position of the field when it is written.
-fn located(file: &str, text: &str, problem: &scenario::Problem) -> String {
-    match scenario::problem_position(text, &problem.path) {
-        Some((line, column)) => format!("{file}:{line}:{column}: {problem}"),
-        None => format!("{file}: {problem}"),
-    }
-}
-
-/// A hint for a problem message, where one helps.
-fn hint(message: &str) -> Option<&'static str> {
-    let m = message.to_lowercase();
-    if m.contains("sku") && (m.contains("unknown") || m.contains("not a built-in")) {
-        Some(
-            "`dcplan catalog` lists the built-in SKUs; a new one goes in `catalog: (gpus: [...])` with every field",
-        )
-    } else if (m.contains("climate")
-        || m.contains("cooling")
-        || m.contains("tariff")
-        || m.contains("preset"))
-        && m.contains("unknown")
-    {
-        Some("`dcplan catalog` lists the built-in climates, cooling presets and tariffs")
-    } else if m.contains("sum to") || m.contains("add up") || m.contains("shares") {
-        Some("the shares of a list must add up to 1")
-    } else if m.contains("expected") || m.contains("unexpected") {
-        Some("compare with the commented template that `dcplan init` writes")
-    } else {
-        None
-    }
-}
-
-/// Print a scenario error: every problem with its file, line and column, and a hint where one helps.
-fn print_scenario_error(e: &ScenarioError) {
-    match e {
-        ScenarioError::Invalid { file, problems } => {
-            let text = if file == scenario::DEFAULT_SCENARIO_NAME {
-                scenario::DEFAULT_SCENARIO_RON.to_string()
-            } else {
-                scenario::read_regular_file(
-                    std::path::Path::new(file),
-                    scenario::MAX_SCENARIO_BYTES,
-                )
-                .map(|b| String::from_utf8_lossy(&b).into_owned())
-                .unwrap_or_default()
-            };
-            let n_err = problems
-                .iter()
-                .filter(|p| p.severity == Severity::Error)
-                .count();
-            errln!("{file}: {n_err} error(s)");
-            for problem in problems {
-                errln!("  {}", located(file, &text, problem));
-                if let Some(h) = hint(&problem.message) {
-                    errln!("    hint: {h}");
-                }
-            }
-        }
-        ScenarioError::Syntax { message, .. } => {
-            errln!("{e}");
-            if let Some(h) = hint(message) {
-                errln!("  hint: {h}");
-            }
-        }
-        ScenarioError::Io { .. } => errln!("{e}"),
-    }
-}
-
-fn cmd_init(name: &str, force: bool) -> Result<ExitCode> {
-    let (path, name) = match name.strip_suffix(".ron") {
-        Some(stem) => (
-            PathBuf::from(name),
-            PathBuf::from(stem)
-                .file_name()
-                .map_or("my-build".into(), |n| n.to_string_lossy().into_owned()),
-        ),
-        None => (PathBuf::from(format!("{name}.ron")), name.to_string()),
-    };
-    if path.exists() && !force {
-        errln!(
-            "error: {} already exists; pass --force to replace it, or choose another name",
-            path.display()
-        );
-        return Ok(ExitCode::FAILURE);
-    }
-    let text = dcplan::template::scenario_template(&name);
-    // The template must validate as written.
-    if let Err(e) = scenario::load_str(&path.display().to_string(), &text) {
-        anyhow::bail!("the template does not validate: {e}");
-    }
-    dcplan::output::write_atomic(&path, text.as_bytes())?;
-    outln!("wrote {}", path.display());
-    outln!(
-        "next: edit it, then `dcplan check {0}` and `dcplan run {0}`",
-        path.display()
-    );
-    Ok(ExitCode::SUCCESS)
-}
-
-fn cmd_catalog(which: Option<CatalogKind>) -> Result<ExitCode> {
-    use dcplan_sim::catalog;
-    let all = [
-        (
-            CatalogKind::Gpus,
-            "GPU SKUs",
-            "scenarios/catalog/gpus.ron",
-            catalog::GPUS_RON,
-        ),
-        (
-            CatalogKind::Climates,
-            "Climates",
-            "scenarios/catalog/climates.ron",
-            catalog::CLIMATES_RON,
-        ),
-        (
-            CatalogKind::Cooling,
-            "Cooling presets",
-            "scenarios/catalog/cooling.ron",
-            catalog::COOLING_RON,
-        ),
-        (
-            CatalogKind::Tariffs,
-            "Wholesale tariff presets (energy.tariff: Market(preset: ...))",
-            "scenarios/catalog/tariffs.ron",
-            catalog::TARIFFS_RON,
-        ),
-    ];
-    let mut first = true;
-    for (kind, title, file, text) in all {
-        if which.is_some_and(|w| w != kind) {
-            continue;
-        }
-        if !first {
-            outln!();
-        }
-        first = false;
-        say(&dcplan::template::catalog_listing(title, file, text));
-    }
-    Ok(ExitCode::SUCCESS)
 }

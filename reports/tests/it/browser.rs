@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use dcplan::pipeline::RUN_FILES;
+use dcplan::commands::run::RUN_FILES;
 
 use super::common::{ok, scenario};
 

@@ -1,7 +1,7 @@
 //! The command line end to end on `scenarios/tiny.ron`.
 
-use dcplan::pipeline::RUN_FILES;
-use dcplan::tables::read_parquet;
+use dcplan::commands::run::RUN_FILES;
+use dcplan::render::tables::read_parquet;
 
 use super::common::{dcplan, ok, repo, scenario, text};
 
@@ -326,7 +326,7 @@ fn comparing_a_scenario_with_itself_gives_exactly_zero_differences() {
         &["compare", tiny, tiny, "--out", "c", "-r", "4"],
     );
     assert!(text(&o).0.contains("energy"), "{:?}", text(&o));
-    for f in dcplan::pipeline::COMPARE_FILES {
+    for f in dcplan::commands::compare::COMPARE_FILES {
         assert!(tmp.path().join("c").join(f).exists(), "{f} missing");
     }
     let csv = std::fs::read_to_string(tmp.path().join("c/comparison.csv")).expect("comparison.csv");

@@ -7,8 +7,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use dcplan::manifest::{Manifest, hash_bytes};
-use dcplan::shard::PartManifest;
+use dcplan::store::manifest::{Manifest, hash_bytes};
+use dcplan::store::parts::PartManifest;
 
 use super::common::{dcplan, ok, scenario, text, tiny_with};
 
@@ -164,7 +164,7 @@ fn resume_replaces_only_a_part_folder() {
             "run", &t, "-r", "4", "--shard", "0/2", "--resume", "--out", "p0", "-q",
         ],
     );
-    assert!(dcplan::shard::verify_part(&tmp.path().join("p0")).is_ok());
+    assert!(dcplan::store::parts::verify_part(&tmp.path().join("p0")).is_ok());
 }
 
 #[test]
@@ -428,8 +428,8 @@ fn a_rebuild_of_damaged_tables_with_matching_hashes_reports_the_file() {
         ),
     ];
     for (k, (file, edit)) in edits.iter().enumerate() {
-        let df = dcplan::tables::read_parquet(&run.join(file)).expect("read");
-        dcplan::tables::write_parquet(&mut edit(df), &run.join(file)).expect("write");
+        let df = dcplan::render::tables::read_parquet(&run.join(file)).expect("read");
+        dcplan::render::tables::write_parquet(&mut edit(df), &run.join(file)).expect("write");
         rehash(&run, file);
         let out = format!("e-{k}");
         let o = dcplan(tmp.path(), &["report", "run", "--out", &out, "-q"]);

@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
-use dcplan::manifest::Manifest;
-use dcplan::tables::read_parquet;
+use dcplan::render::tables::read_parquet;
+use dcplan::store::manifest::Manifest;
 
 use super::common::{dcplan, ok, same_files, scenario, sweep_scenario, text, tiny_with};
 
@@ -281,7 +281,7 @@ fn a_precision_target_stops_at_the_first_batch_that_meets_it_and_the_manifest_sa
     );
     let runs = read_parquet(&tmp.path().join("t/runs.parquet")).expect("runs");
     let n = runs.height();
-    let batch = dcplan::pipeline::STOP_BATCH as usize;
+    let batch = dcplan::commands::run::STOP_BATCH as usize;
     assert!(n < 2000 && n.is_multiple_of(batch), "{n} replications");
     assert_eq!(
         manifest(&tmp.path().join("t")).replications,
@@ -349,8 +349,9 @@ fn a_folder_from_a_build_without_the_water_columns_still_rebuilds() {
         for c in columns {
             df = df.drop(c).expect("column to drop");
         }
-        dcplan::tables::write_parquet(&mut df, &old.join(table)).expect("write");
-        let hash = dcplan::manifest::hash_bytes(&std::fs::read(old.join(table)).expect("read"));
+        dcplan::render::tables::write_parquet(&mut df, &old.join(table)).expect("write");
+        let hash =
+            dcplan::store::manifest::hash_bytes(&std::fs::read(old.join(table)).expect("read"));
         m.files
             .iter_mut()
             .find(|(f, _)| f == table)

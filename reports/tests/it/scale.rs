@@ -1,8 +1,9 @@
 //! Sweeps, sharded runs and their merge, resume, sensitivity and search, through the binary.
 
-use dcplan::pipeline::COMPARE_FILES;
-use dcplan::study::{OPTIMIZE_FILES, SENSITIVITY_FILES};
-use dcplan::tables::read_parquet;
+use dcplan::commands::compare::COMPARE_FILES;
+use dcplan::commands::optimize::OPTIMIZE_FILES;
+use dcplan::commands::sensitivity::SENSITIVITY_FILES;
+use dcplan::render::tables::read_parquet;
 
 use super::common::{dcplan, ok, same_files, scenario, sweep_scenario, text, tiny_with};
 

@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 /// A block of a document.
 #[derive(Clone, Debug)]
-pub enum Block {
+pub(crate) enum Block {
     /// A heading of level 1-3.
     Heading(u8, String),
     /// A paragraph of plain text.
@@ -35,7 +35,7 @@ pub enum Block {
 
 /// A document.
 #[derive(Clone, Debug, Default)]
-pub struct Doc {
+pub(crate) struct Doc {
     /// Title.
     pub title: String,
     /// Blocks in order.
@@ -44,7 +44,7 @@ pub struct Doc {
 
 impl Doc {
     /// Render as Markdown.
-    pub fn to_markdown(&self) -> String {
+    pub(crate) fn to_markdown(&self) -> String {
         let mut s = format!("# {}\n\n", self.title);
         for b in &self.blocks {
             md_block(&mut s, b);
@@ -53,7 +53,7 @@ impl Doc {
     }
 
     /// Render as one self-contained HTML page (styles and charts inline, no external resources).
-    pub fn to_html(&self) -> String {
+    pub(crate) fn to_html(&self) -> String {
         let mut body = String::new();
         for b in &self.blocks {
             html_block(&mut body, b);
@@ -204,7 +204,7 @@ fn html_block(s: &mut String, b: &Block) {
 }
 
 /// Escape text for HTML.
-pub fn esc(text: &str) -> String {
+pub(crate) fn esc(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

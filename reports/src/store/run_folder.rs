@@ -1,18 +1,8 @@
-//! `dcplan report RUN_DIR`: rebuild the tables, charts and report of a finished run folder from
-//! the data it holds, without simulating again.
-//!
-//! A run or comparison folder holds every number its report draws: `runs.parquet` (KPIs, sampled
-//! inputs, event counts), `monthly.parquet`, `fleet.parquet`, `market.parquet`, `hourly.parquet`
-//! (the replications that kept hourly flows), the scenario text (`scenario.ron`, or `compare.ron`
-//! for `dcplan compare`) and `manifest.ron` (seed, replication count, failures and the hash of
-//! every file). Rebuilding reads them back into the replication records the run produced and
-//! writes the folder again: the tables and charts come out byte-identical, and the report
-//! changes only where this build of dcplan draws it differently. A folder from an earlier build
-//! lacks the quantities added since; they are rebuilt as missing.
+//! The tables of a finished run or comparison folder read back into the replication records the
+//! run produced (for `dcplan report RUN_DIR`), after checking them against the manifest's hashes.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::path::Path;
 
 use anyhow::{Context, Result, anyhow, bail};
 use dcplan_sim::montecarlo::ReplicationFailure;
@@ -20,14 +10,13 @@ use dcplan_sim::results::{Kpis, MonthRow};
 use dcplan_sim::{Replication, RunOutput};
 use polars::prelude::DataFrame;
 
-use crate::manifest::{self, Manifest};
-use crate::output::{self, OutputDir};
-use crate::pipeline::{self, CompareInputs, Finished, Inputs, RunInfo, RunRequest};
-use crate::tables::{self, PARAM_PREFIX, VariantRuns};
+use crate::render::tables::{self, PARAM_PREFIX, VariantRuns};
+use crate::store::manifest::{self, Manifest};
+use crate::store::output;
 
 /// Whether `dir` is a finished run or comparison folder (not a part folder of a sharded run, not
 /// a study).
-pub fn is_run_folder(dir: &Path) -> bool {
+pub(crate) fn is_run_folder(dir: &Path) -> bool {
     dir.join("manifest.ron").is_file()
         && dir.join("runs.parquet").is_file()
         && dir.join("monthly.parquet").is_file()
@@ -44,121 +33,8 @@ const DATA_FILES: &[(&str, bool)] = &[
     ("hourly.parquet", false),
 ];
 
-/// Rebuild the run folder `dir` into `req.out` (default: `dir` itself, which then needs
-/// `req.force`). Every problem with the folder is reported at once.
-pub fn rebuild(dir: &Path, req: &RunRequest) -> Result<Finished> {
-    let t0 = Instant::now();
-    let text = output::read_text(&dir.join("manifest.ron"), output::MAX_TEXT_BYTES)
-        .with_context(|| format!("reading {}", dir.join("manifest.ron").display()))?;
-    let manifest: Manifest = ron::from_str(&text).map_err(|e| {
-        anyhow!(
-            "{}: not a dcplan manifest: {e}",
-            dir.join("manifest.ron").display()
-        )
-    })?;
-    if manifest.replications == 0
-        || manifest.replications > dcplan_sim::scenario::validate::MAX_REPLICATIONS as u64
-    {
-        bail!(
-            "{}: records {} replications, not a run dcplan makes",
-            dir.join("manifest.ron").display(),
-            manifest.replications
-        );
-    }
-    check_hashes(dir, &manifest)?;
-    // The scenario(s) the run used, checked against the manifest's hash.
-    let compare_file = dir.join("compare.ron");
-    let (loadeds, text_hash) = if compare_file.exists() {
-        let text = output::read_text(&compare_file, output::MAX_TEXT_BYTES)
-            .with_context(|| format!("reading {}", compare_file.display()))?;
-        let inputs: CompareInputs =
-            ron::from_str(&text).map_err(|e| anyhow!("{}: {e}", compare_file.display()))?;
-        let mut loadeds = Vec::new();
-        for (file, text) in &inputs.scenarios {
-            loadeds.push(dcplan_sim::load_str(file, text).map_err(|e| {
-                anyhow!(
-                    "{}: a scenario no longer loads:\n{e}",
-                    compare_file.display()
-                )
-            })?);
-        }
-        let joined: Vec<&str> = inputs.scenarios.iter().map(|(_, t)| t.as_str()).collect();
-        (loadeds, manifest::hash_bytes(joined.join("\n").as_bytes()))
-    } else {
-        let path = dir.join("scenario.ron");
-        let text = output::read_text(&path, output::MAX_TEXT_BYTES)
-            .with_context(|| format!("reading {}", path.display()))?;
-        let loaded = dcplan_sim::load_str(&manifest.scenario_file, &text).map_err(|e| {
-            anyhow!(
-                "{}: the scenario no longer loads in this build of dcplan:\n{e}",
-                path.display()
-            )
-        })?;
-        let hash = manifest::hash_bytes(text.as_bytes());
-        (vec![loaded], hash)
-    };
-    if text_hash != manifest.scenario_hash {
-        bail!(
-            "{}: the scenario text hashes to {text_hash}, the manifest records {}",
-            dir.display(),
-            manifest.scenario_hash
-        );
-    }
-    let sweep_variants = if compare_file.exists() {
-        Vec::new()
-    } else {
-        pipeline::variants_of(&loadeds[0])?
-    };
-    let (names, starts): (Vec<String>, Vec<_>) = if compare_file.exists() {
-        (
-            pipeline::compare_names(&loadeds),
-            loadeds
-                .iter()
-                .map(|l| l.scenario.simulation.start)
-                .collect(),
-        )
-    } else {
-        (
-            sweep_variants.iter().map(|v| v.name.clone()).collect(),
-            sweep_variants
-                .iter()
-                .map(|v| v.loaded.scenario.simulation.start)
-                .collect(),
-        )
-    };
-    // Refuse the output folder before reading the bulk of the data.
-    let target = req.out.clone().unwrap_or_else(|| dir.to_path_buf());
-    let out = OutputDir::create(&target, req.force).map_err(|e| {
-        if target == dir {
-            anyhow!("{e:#}\n(rebuilding {} in place replaces it: pass --force, or --out to write the rebuilt folder elsewhere)", dir.display())
-        } else {
-            e
-        }
-    })?;
-    let mut runs = read_runs(dir, &manifest, &names, &starts)?;
-    for v in &mut runs {
-        v.output.replications.sort_by_key(|r| r.index);
-        v.output.failures.sort_by_key(|f| f.index);
-    }
-    let inputs = if compare_file.exists() {
-        Inputs::Compare(&loadeds)
-    } else {
-        Inputs::Scenario(&loadeds[0], &sweep_variants)
-    };
-    let info = RunInfo {
-        inputs,
-        seed: manifest.seed,
-        n: manifest.replications,
-        threads: manifest.threads,
-        command_line: manifest.command_line.clone(),
-        started_utc: manifest.started_utc.clone(),
-        t0,
-    };
-    pipeline::finish(&info, runs, out)
-}
-
 /// Every data file the manifest lists must still have its recorded hash.
-fn check_hashes(dir: &Path, manifest: &Manifest) -> Result<()> {
+pub(crate) fn check_hashes(dir: &Path, manifest: &Manifest) -> Result<()> {
     let mut problems = Vec::new();
     let recorded: HashMap<&str, &str> = manifest
         .files
@@ -229,14 +105,14 @@ impl Index {
     }
 }
 
-fn read_runs(
+/// The replications of every variant, read from the folder's tables.
+pub(crate) fn read_runs(
     dir: &Path,
     manifest: &Manifest,
     names: &[String],
     starts: &[dcplan_sim::time::YearMonth],
 ) -> Result<Vec<VariantRuns>> {
     let read = |f: &str| read_table(&dir.join(f));
-    let runs = read("runs.parquet")?;
     let mut out: Vec<VariantRuns> = names
         .iter()
         .zip(starts)
@@ -259,13 +135,40 @@ fn read_runs(
         reps: vec![HashMap::new(); names.len()],
     };
 
-    // runs.parquet: KPIs, sampled inputs and event counts.
-    let variant = strs(&runs, "variant", "runs.parquet")?;
-    let replication = u64s(&runs, "replication", "runs.parquet")?;
-    let events = u64s(&runs, "events", "runs.parquet")?;
+    read_runs_table(&read("runs.parquet")?, names, &mut index, &mut out)?;
+    read_monthly(&read("monthly.parquet")?, &index, &mut out)?;
+    read_market(&read("market.parquet")?, &index, &mut out)?;
+    read_fleet(&read("fleet.parquet")?, &index, &mut out)?;
+    if dir.join("hourly.parquet").exists() {
+        read_hourly(&read("hourly.parquet")?, &index, &mut out)?;
+    }
+    read_failures(manifest, names, &mut out)?;
+    for v in &out {
+        let got = v.output.replications.len() as u64 + v.output.failures.len() as u64;
+        if got != manifest.replications {
+            bail!(
+                "variant `{}`: the folder holds {got} replications, the manifest records {}",
+                v.name,
+                manifest.replications
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// runs.parquet: KPIs, sampled inputs and event counts; fills the index.
+fn read_runs_table(
+    runs: &DataFrame,
+    names: &[String],
+    index: &mut Index,
+    out: &mut [VariantRuns],
+) -> Result<()> {
+    let variant = strs(runs, "variant", "runs.parquet")?;
+    let replication = u64s(runs, "replication", "runs.parquet")?;
+    let events = u64s(runs, "events", "runs.parquet")?;
     let kpis: Vec<(&str, Vec<Option<f64>>)> = Kpis::COLUMNS
         .iter()
-        .map(|c| Ok((c.name, measure(&runs, c.name, "runs.parquet")?)))
+        .map(|c| Ok((c.name, measure(runs, c.name, "runs.parquet")?)))
         .collect::<Result<_>>()?;
     let params: Vec<(String, Vec<Option<f64>>)> = runs
         .get_column_names()
@@ -274,7 +177,7 @@ fn read_runs(
             c.strip_prefix(PARAM_PREFIX)
                 .map(|p| (p.to_string(), c.to_string()))
         })
-        .map(|(p, c)| Ok((p, f64s(&runs, &c, "runs.parquet")?)))
+        .map(|(p, c)| Ok((p, f64s(runs, &c, "runs.parquet")?)))
         .collect::<Result<_>>()?;
     for row in 0..runs.height() {
         let v = *index.variants.get(&variant[row]).ok_or_else(|| {
@@ -312,18 +215,20 @@ fn read_runs(
             trace: None,
         });
     }
+    Ok(())
+}
 
-    // monthly.parquet: one row per month, in month order within a replication.
-    let monthly = read("monthly.parquet")?;
+/// monthly.parquet: one row per month, in month order within a replication.
+fn read_monthly(monthly: &DataFrame, index: &Index, out: &mut [VariantRuns]) -> Result<()> {
     let (variant, replication) = (
-        strs(&monthly, "variant", "monthly.parquet")?,
-        u64s(&monthly, "replication", "monthly.parquet")?,
+        strs(monthly, "variant", "monthly.parquet")?,
+        u64s(monthly, "replication", "monthly.parquet")?,
     );
-    let month = u64s(&monthly, "month", "monthly.parquet")?;
+    let month = u64s(monthly, "month", "monthly.parquet")?;
     let columns: Vec<(&str, Vec<Option<f64>>)> = MonthRow::COLUMNS
         .iter()
         .filter(|c| c.name != "month")
-        .map(|c| Ok((c.name, measure(&monthly, c.name, "monthly.parquet")?)))
+        .map(|c| Ok((c.name, measure(monthly, c.name, "monthly.parquet")?)))
         .collect::<Result<_>>()?;
     for row in 0..monthly.height() {
         let (v, r) = index.get(&variant[row], replication[row], "monthly.parquet", row)?;
@@ -336,18 +241,20 @@ fn read_runs(
         }
         out[v].output.replications[r].months.push(m);
     }
+    Ok(())
+}
 
-    // market.parquet: the SKU order of a replication is the order of its price paths.
-    let market = read("market.parquet")?;
+/// market.parquet: the SKU order of a replication is the order of its price paths.
+fn read_market(market: &DataFrame, index: &Index, out: &mut [VariantRuns]) -> Result<()> {
     let (variant, replication) = (
-        strs(&market, "variant", "market.parquet")?,
-        u64s(&market, "replication", "market.parquet")?,
+        strs(market, "variant", "market.parquet")?,
+        u64s(market, "replication", "market.parquet")?,
     );
     let (month, sku) = (
-        u64s(&market, "month", "market.parquet")?,
-        strs(&market, "sku", "market.parquet")?,
+        u64s(market, "month", "market.parquet")?,
+        strs(market, "sku", "market.parquet")?,
     );
-    let price = f64s(&market, "market_price_usd_per_gpu_hour", "market.parquet")?;
+    let price = f64s(market, "market_price_usd_per_gpu_hour", "market.parquet")?;
     for row in 0..market.height() {
         let (v, r) = index.get(&variant[row], replication[row], "market.parquet", row)?;
         let rep = &mut out[v].output.replications[r];
@@ -360,21 +267,23 @@ fn read_runs(
             .expect("pushed above")
             .push(price[row].unwrap_or(f64::NAN));
     }
+    Ok(())
+}
 
-    // fleet.parquet: GPUs per state, by SKU.
+/// fleet.parquet: GPUs per state, by SKU.
+fn read_fleet(fleet: &DataFrame, index: &Index, out: &mut [VariantRuns]) -> Result<()> {
     use dcplan_sim::model::fleet::{GpuState, N_GPU_STATES};
-    let fleet = read("fleet.parquet")?;
     let (variant, replication) = (
-        strs(&fleet, "variant", "fleet.parquet")?,
-        u64s(&fleet, "replication", "fleet.parquet")?,
+        strs(fleet, "variant", "fleet.parquet")?,
+        u64s(fleet, "replication", "fleet.parquet")?,
     );
     let (month, sku) = (
-        u64s(&fleet, "month", "fleet.parquet")?,
-        strs(&fleet, "sku", "fleet.parquet")?,
+        u64s(fleet, "month", "fleet.parquet")?,
+        strs(fleet, "sku", "fleet.parquet")?,
     );
     let states: Vec<Vec<u64>> = GpuState::ALL
         .iter()
-        .map(|s| u64s(&fleet, &format!("{}_gpus", s.label()), "fleet.parquet"))
+        .map(|s| u64s(fleet, &format!("{}_gpus", s.label()), "fleet.parquet"))
         .collect::<Result<_>>()?;
     for row in 0..fleet.height() {
         let (v, r) = index.get(&variant[row], replication[row], "fleet.parquet", row)?;
@@ -392,28 +301,31 @@ fn read_runs(
         }
         rep.fleet.push((month[row] as u32, k as u16, gpus));
     }
+    Ok(())
+}
 
-    // hourly.parquet: the replications that kept hourly flows.
-    if dir.join("hourly.parquet").exists() {
-        let hourly = read("hourly.parquet")?;
-        let (variant, replication) = (
-            strs(&hourly, "variant", "hourly.parquet")?,
-            u64s(&hourly, "replication", "hourly.parquet")?,
-        );
-        let flows: Vec<Vec<Option<f64>>> = tables::HOURLY_COLUMNS
-            .iter()
-            .map(|(c, _)| measure(&hourly, c, "hourly.parquet"))
-            .collect::<Result<_>>()?;
-        for row in 0..hourly.height() {
-            let (v, r) = index.get(&variant[row], replication[row], "hourly.parquet", row)?;
-            let values: Vec<f64> = flows.iter().map(|c| c[row].unwrap_or(f64::NAN)).collect();
-            out[v].output.replications[r]
-                .hourly
-                .push(tables::hourly_from_values(&values));
-        }
+/// hourly.parquet: the replications that kept hourly flows.
+fn read_hourly(hourly: &DataFrame, index: &Index, out: &mut [VariantRuns]) -> Result<()> {
+    let (variant, replication) = (
+        strs(hourly, "variant", "hourly.parquet")?,
+        u64s(hourly, "replication", "hourly.parquet")?,
+    );
+    let flows: Vec<Vec<Option<f64>>> = tables::HOURLY_COLUMNS
+        .iter()
+        .map(|(c, _)| measure(hourly, c, "hourly.parquet"))
+        .collect::<Result<_>>()?;
+    for row in 0..hourly.height() {
+        let (v, r) = index.get(&variant[row], replication[row], "hourly.parquet", row)?;
+        let values: Vec<f64> = flows.iter().map(|c| c[row].unwrap_or(f64::NAN)).collect();
+        out[v].output.replications[r]
+            .hourly
+            .push(tables::hourly_from_values(&values));
     }
+    Ok(())
+}
 
-    // Failed replications, from the manifest (prefixed with the variant name when there are several).
+/// Failed replications, from the manifest (prefixed with the variant name when there are several).
+fn read_failures(manifest: &Manifest, names: &[String], out: &mut [VariantRuns]) -> Result<()> {
     for (i, message) in &manifest.failures {
         let (v, message) = if out.len() > 1 {
             let v = names
@@ -432,17 +344,7 @@ fn read_runs(
             message,
         });
     }
-    for v in &out {
-        let got = v.output.replications.len() as u64 + v.output.failures.len() as u64;
-        if got != manifest.replications {
-            bail!(
-                "variant `{}`: the folder holds {got} replications, the manifest records {}",
-                v.name,
-                manifest.replications
-            );
-        }
-    }
-    Ok(out)
+    Ok(())
 }
 
 fn column<'a>(df: &'a DataFrame, name: &str, table: &str) -> Result<&'a polars::prelude::Column> {
@@ -529,60 +431,4 @@ fn f64s(df: &DataFrame, name: &str, table: &str) -> Result<Vec<Option<f64>>> {
         .f64()
         .map_err(|e| anyhow!("{table}: column `{name}`: {e}"))?;
     Ok(c.iter().collect())
-}
-
-/// The folders `dcplan report` was given: part folders to merge, or one run folder to rebuild.
-pub enum ReportInput {
-    /// Part folders (or folders of them) of a sharded run.
-    Parts(Vec<PathBuf>),
-    /// A finished run or comparison folder.
-    Run(PathBuf),
-}
-
-/// Sort the command line's folders into parts to merge or a run folder to rebuild.
-pub fn classify(paths: &[PathBuf]) -> Result<ReportInput> {
-    for p in paths {
-        if ["sensitivity.csv", "candidates.csv"]
-            .iter()
-            .any(|f| p.join(f).exists())
-        {
-            bail!(
-                "{} is a sensitivity or search folder; run `dcplan sensitivity` or `dcplan optimize` again to rebuild it",
-                p.display()
-            );
-        }
-    }
-    for p in paths {
-        let looks_like_a_run = [
-            "runs.parquet",
-            "monthly.parquet",
-            "report.html",
-            "summary.csv",
-        ]
-        .iter()
-        .any(|f| p.join(f).exists());
-        if looks_like_a_run && !p.join("manifest.ron").is_file() && !p.join("part.ron").exists() {
-            bail!(
-                "{}: manifest.ron is missing, so the folder cannot be rebuilt (the manifest records the run's seed, replications and the checksum of every file)",
-                p.display()
-            );
-        }
-    }
-    for p in paths {
-        if p.join("manifest.ron").is_file() && !p.join("part.ron").exists() && !is_run_folder(p) {
-            bail!(
-                "{}: has a manifest.ron, but its runs.parquet or monthly.parquet is missing or not a regular file",
-                p.display()
-            );
-        }
-    }
-    let runs: Vec<&PathBuf> = paths.iter().filter(|p| is_run_folder(p)).collect();
-    match (runs.len(), paths.len()) {
-        (0, _) => Ok(ReportInput::Parts(paths.to_vec())),
-        (1, 1) => Ok(ReportInput::Run(paths[0].clone())),
-        _ => bail!(
-            "{} is a finished run folder: give it alone to rebuild its report, or give only part folders to merge",
-            runs[0].display()
-        ),
-    }
 }

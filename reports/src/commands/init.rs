@@ -1,11 +1,48 @@
-//! Text the command line writes for people: the `dcplan init` template and the `dcplan catalog`
-//! listing.
+//! `dcplan init`: a commented template scenario to start from.
 
-use dcplan_sim::scenario::{DEFAULT_SCENARIO_RON, ron_text};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use dcplan_sim::scenario::{self, DEFAULT_SCENARIO_RON, ron_text};
+
+use crate::commands::console::{errln, outln};
+
+/// `dcplan init`: write the template as NAME.ron (or the path NAME when it ends in `.ron`).
+pub fn main(name: &str, force: bool) -> Result<ExitCode> {
+    let (path, name) = match name.strip_suffix(".ron") {
+        Some(stem) => (
+            PathBuf::from(name),
+            PathBuf::from(stem)
+                .file_name()
+                .map_or("my-build".into(), |n| n.to_string_lossy().into_owned()),
+        ),
+        None => (PathBuf::from(format!("{name}.ron")), name.to_string()),
+    };
+    if path.exists() && !force {
+        errln!(
+            "error: {} already exists; pass --force to replace it, or choose another name",
+            path.display()
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    let text = scenario_template(&name);
+    // The template must validate as written.
+    if let Err(e) = scenario::load_str(&path.display().to_string(), &text) {
+        anyhow::bail!("the template does not validate: {e}");
+    }
+    crate::store::output::write_atomic(&path, text.as_bytes())?;
+    outln!("wrote {}", path.display());
+    outln!(
+        "next: edit it, then `dcplan check {0}` and `dcplan run {0}`",
+        path.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
 
 /// A commented template scenario named `name`: the default scenario (every number with its
 /// source), headed by a guide to the format, with a sweep example to uncomment.
-pub fn scenario_template(name: &str) -> String {
+pub(crate) fn scenario_template(name: &str) -> String {
     let body = &DEFAULT_SCENARIO_RON[DEFAULT_SCENARIO_RON.find("Scenario(").unwrap_or(0)..];
     let quoted = format!("{name:?}");
     let body = ron_text::set(body, "name", &quoted).unwrap_or_else(|_| body.to_string());
@@ -49,40 +86,6 @@ pub fn scenario_template(name: &str) -> String {
     )
 }
 
-/// A catalog file as a listing: each entry with its fields, values and sources.
-pub fn catalog_listing(title: &str, file: &str, text: &str) -> String {
-    let leaves = ron_text::leaves(text);
-    let mut out = format!("{title} ({file})\n");
-    let mut current = String::new();
-    for l in &leaves {
-        let Some((entry, field)) = l.path.split_once("].") else {
-            continue;
-        };
-        if entry != current {
-            current = entry.to_string();
-            let name = leaves
-                .iter()
-                .find(|x| x.path == format!("{entry}].name"))
-                .map_or("?".into(), |x| x.value.trim_matches('"').to_string());
-            let description = leaves
-                .iter()
-                .find(|x| x.path == format!("{entry}].description"))
-                .map_or(String::new(), |x| x.value.trim_matches('"').to_string());
-            out.push_str(&format!("\n  {name}: {description}\n"));
-        }
-        if field == "name" || field == "description" {
-            continue;
-        }
-        let source = if l.comment.is_empty() {
-            String::new()
-        } else {
-            format!("  [{}]", l.comment)
-        };
-        out.push_str(&format!("    {field:<34} {:<26}{source}\n", l.value));
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -95,17 +98,5 @@ mod tests {
         assert_eq!(loaded.scenario.name, "acme-build");
         assert!(text.contains("// sweep: ("));
         assert!(text.contains("Cushman & Wakefield"));
-    }
-
-    #[test]
-    fn the_catalog_listing_names_every_entry_with_sources() {
-        let gpus = catalog_listing("GPU SKUs", "gpus.ron", dcplan_sim::catalog::GPUS_RON);
-        for sku in ["H100-SXM", "H200", "B200", "GB200-NVL72", "MI300X"] {
-            assert!(
-                gpus.contains(&format!("\n  {sku}: ")),
-                "{sku} missing:\n{gpus}"
-            );
-        }
-        assert!(gpus.contains("node_max_kw") && gpus.contains("NVIDIA DGX H100/H200 user guide"));
     }
 }

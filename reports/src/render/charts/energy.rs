@@ -2,13 +2,13 @@
 
 use dcplan_sim::MonthRow;
 
-use crate::charts::{self, DualAxis, StackedBars, YFormat};
-use crate::tables::VariantRuns;
+use crate::render::charts::{self, DualAxis, StackedBars, YFormat};
+use crate::render::tables::VariantRuns;
 
 type SourceFn = fn(&MonthRow) -> f64;
 
 /// Energy cost components, in the order they are stacked.
-pub const ENERGY_SOURCES: [(&str, SourceFn); 7] = [
+pub(crate) const ENERGY_SOURCES: [(&str, SourceFn); 7] = [
     ("grid energy", |m| m.grid_energy_usd),
     ("demand charge", |m| m.demand_charge_usd),
     ("fixed charges and O&M", |m| m.energy_fixed_usd),
@@ -38,7 +38,7 @@ fn mean_sum(v: &VariantRuns, from: usize, to: usize, f: SourceFn) -> f64 {
 }
 
 /// Energy cost by source per calendar year (one variant) or per variant (annual mean).
-pub fn energy_breakdown_chart(variants: &[VariantRuns]) -> StackedBars {
+pub(crate) fn energy_breakdown_chart(variants: &[VariantRuns]) -> StackedBars {
     type Column<'a> = Box<dyn Fn(SourceFn) -> f64 + 'a>;
     let (categories, columns): (Vec<String>, Vec<Column>) = if variants.len() == 1 {
         let v = &variants[0];
@@ -107,7 +107,7 @@ pub fn energy_breakdown_chart(variants: &[VariantRuns]) -> StackedBars {
 
 /// Daily outdoor temperature and PUE over the first year, from the first replication of each
 /// variant that kept its hourly flows; `None` when no replication kept them.
-pub fn pue_temperature_chart(variants: &[VariantRuns]) -> Option<DualAxis> {
+pub(crate) fn pue_temperature_chart(variants: &[VariantRuns]) -> Option<DualAxis> {
     fn kept(v: &VariantRuns) -> Option<&dcplan_sim::Replication> {
         v.output.replications.iter().find(|r| !r.hourly.is_empty())
     }

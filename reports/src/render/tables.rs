@@ -18,7 +18,7 @@ use polars::prelude::{
 
 /// The runs of one variant of a scenario.
 #[derive(Clone, Debug)]
-pub struct VariantRuns {
+pub(crate) struct VariantRuns {
     /// Variant name ("base" for a scenario without a sweep).
     pub name: String,
     /// Master seed.
@@ -41,16 +41,16 @@ impl VariantRuns {
 
     /// Summary statistics of one KPI; a quantity that may never happen (payback) counts "never"
     /// as later than any month ([`summarize_kpi`]).
-    pub fn summary(&self, name: &str) -> Summary {
+    pub(crate) fn summary(&self, name: &str) -> Summary {
         summarize_kpi(name, &self.kpi(name))
     }
 }
 
 /// Prefix of the columns that hold sampled uncertain inputs in `runs`.
-pub const PARAM_PREFIX: &str = "param:";
+pub(crate) const PARAM_PREFIX: &str = "param:";
 
 /// One row per (variant, replication) with every KPI and the sampled inputs.
-pub fn runs_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
+pub(crate) fn runs_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
     let reps: Vec<(&VariantRuns, &Replication)> = variants
         .iter()
         .flat_map(|v| v.output.replications.iter().map(move |r| (v, r)))
@@ -99,7 +99,7 @@ pub fn runs_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
 }
 
 /// One row per (variant, replication, month).
-pub fn monthly_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
+pub(crate) fn monthly_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
     let rows: Vec<(&VariantRuns, &Replication, &MonthRow)> = variants
         .iter()
         .flat_map(|v| {
@@ -144,7 +144,7 @@ pub fn monthly_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
 }
 
 /// Fleet composition: one row per (variant, replication, month, SKU) with GPUs per state.
-pub fn fleet_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
+pub(crate) fn fleet_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
     use dcplan_sim::model::fleet::GpuState;
     type FleetRow = (u32, u16, [u64; dcplan_sim::model::fleet::N_GPU_STATES]);
     let rows: Vec<(&VariantRuns, &Replication, &FleetRow)> = variants
@@ -190,7 +190,7 @@ pub fn fleet_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
 }
 
 /// Market prices: one row per (variant, replication, month, SKU).
-pub fn market_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
+pub(crate) fn market_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
     let mut variant = Vec::new();
     let mut replication = Vec::new();
     let mut month = Vec::new();
@@ -256,7 +256,7 @@ hourly_columns! {
 
 /// Hourly energy flows of the replications the scenario keeps (`simulation.hourly_replications`):
 /// one row per (variant, replication, hour).
-pub fn hourly_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
+pub(crate) fn hourly_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
     let mut variant = Vec::new();
     let mut replication = Vec::new();
     let mut hour = Vec::new();
@@ -315,7 +315,7 @@ pub fn hourly_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
 /// the horizon, a rank statistic that falls among them reads `never`, and the moments are empty
 /// unless every replication reaches it. Elsewhere `share_never` is empty and the statistics are
 /// over the `n` replications where the quantity exists.
-pub fn summary_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
+pub(crate) fn summary_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
     let mut variant = Vec::new();
     let mut kpi = Vec::new();
     let mut moments: Vec<Vec<Option<f64>>> = vec![Vec::new(); MOMENT_STATS.len()];
@@ -362,7 +362,7 @@ pub fn summary_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
 
 /// The `share_never` cell of a quantity: the share of replications where it never happens,
 /// for a quantity that may never happen; empty for any other.
-pub fn share_never_cell(name: &str, s: &Summary) -> Option<f64> {
+pub(crate) fn share_never_cell(name: &str, s: &Summary) -> Option<f64> {
     let share = s.share_never();
     (dcplan_sim::stats::is_never_last(name) && share.is_finite()).then_some(share)
 }
@@ -370,7 +370,7 @@ pub fn share_never_cell(name: &str, s: &Summary) -> Option<f64> {
 /// A rank statistic as a table cell: the number as polars writes a float, `never` where the
 /// statistic falls among the replications where the event never happens (infinity), empty
 /// where it does not exist.
-pub fn stat_cell(x: f64) -> Option<String> {
+pub(crate) fn stat_cell(x: f64) -> Option<String> {
     if x == f64::INFINITY {
         Some(NEVER.into())
     } else if x.is_finite() {
@@ -382,16 +382,16 @@ pub fn stat_cell(x: f64) -> Option<String> {
 
 /// A time until an event as a table cell: the number, or `never` (`None`: the event never
 /// happens within the horizon).
-pub fn months_cell(x: Option<f64>) -> Option<String> {
+pub(crate) fn months_cell(x: Option<f64>) -> Option<String> {
     stat_cell(x.unwrap_or(f64::INFINITY))
 }
 
 /// What a cell says where an event never happens within the horizon.
-pub const NEVER: &str = "never";
+pub(crate) const NEVER: &str = "never";
 
 /// Risk statistics as rows shaped like the summary (`mean` holds the probability or CVaR, `se`
 /// its standard error where one exists).
-pub fn risk_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
+pub(crate) fn risk_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
     let mut variant = Vec::new();
     let mut kpi = Vec::new();
     let mut n = Vec::new();
@@ -439,10 +439,10 @@ pub fn risk_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
 }
 
 /// Months for which the probability of payback is reported.
-pub const PAYBACK_MONTHS: [u32; 4] = [18, 24, 36, 60];
+pub(crate) const PAYBACK_MONTHS: [u32; 4] = [18, 24, 36, 60];
 
 /// `(name, (value, standard error))` of each risk statistic of a variant.
-pub fn risk_rows(v: &VariantRuns) -> Vec<(String, (f64, f64))> {
+pub(crate) fn risk_rows(v: &VariantRuns) -> Vec<(String, (f64, f64))> {
     use dcplan_sim::stats::{cvar_low, prob_at_most, prob_below};
     let payback = v.kpi("payback_months");
     let npv = v.kpi("npv_usd");
@@ -464,7 +464,7 @@ type StatFn = fn(&Summary) -> f64;
 
 /// Moment columns of the summary table (numbers; empty where they do not exist, and for a
 /// quantity that may never happen unless every replication reaches it).
-pub const MOMENT_STATS: &[(&str, StatFn)] = &[
+pub(crate) const MOMENT_STATS: &[(&str, StatFn)] = &[
     ("mean", |s| s.mean),
     ("se", |s| s.se),
     ("ci95_lo", |s| s.ci95_lo),
@@ -473,7 +473,7 @@ pub const MOMENT_STATS: &[(&str, StatFn)] = &[
 ];
 
 /// Rank statistic columns of the summary table (a number, or `never`).
-pub const RANK_STATS: &[(&str, StatFn)] = &[
+pub(crate) const RANK_STATS: &[(&str, StatFn)] = &[
     ("min", |s| s.min),
     ("p5", |s| s.p5),
     ("p10", |s| s.p10),
@@ -496,7 +496,7 @@ pub fn write_parquet(df: &mut DataFrame, path: &Path) -> Result<()> {
 }
 
 /// Write a frame as CSV with a header.
-pub fn write_csv(df: &mut DataFrame, path: &Path) -> Result<()> {
+pub(crate) fn write_csv(df: &mut DataFrame, path: &Path) -> Result<()> {
     let mut file = File::create(path).with_context(|| format!("creating {}", path.display()))?;
     CsvWriter::new(&mut file)
         .include_header(true)

@@ -1,7 +1,7 @@
 //! Number formatting for reports: thousands separators, money in $k/$M/$B, percentages, months.
 
 /// `1234567.8` -> `1,234,568`.
-pub fn thousands(x: f64) -> String {
+pub(crate) fn thousands(x: f64) -> String {
     if !x.is_finite() {
         return "n/a".into();
     }
@@ -22,7 +22,7 @@ pub fn thousands(x: f64) -> String {
 }
 
 /// Money with a scale suffix: `$412M`, `$1.25B`, `-$3.4M`, `$950k`, `$12`.
-pub fn money(x: f64) -> String {
+pub(crate) fn money(x: f64) -> String {
     if !x.is_finite() {
         return "n/a".into();
     }
@@ -57,7 +57,7 @@ fn sig3(v: f64) -> String {
 }
 
 /// Price with cents: `$2.95`.
-pub fn price(x: f64) -> String {
+pub(crate) fn price(x: f64) -> String {
     if x.is_finite() {
         format!("${x:.2}")
     } else {
@@ -66,7 +66,7 @@ pub fn price(x: f64) -> String {
 }
 
 /// A fraction as a percentage: `0.783` -> `78.3 %`.
-pub fn percent(x: f64) -> String {
+pub(crate) fn percent(x: f64) -> String {
     if x.is_finite() {
         format!("{:.1} %", x * 100.0)
     } else {
@@ -75,7 +75,7 @@ pub fn percent(x: f64) -> String {
 }
 
 /// A number of months: `31 months`, or `never` for a missing value.
-pub fn months(x: Option<f64>) -> String {
+pub(crate) fn months(x: Option<f64>) -> String {
     match x {
         Some(m) if m.is_finite() => format!("{} months", thousands(m)),
         _ => "never".into(),
@@ -83,7 +83,7 @@ pub fn months(x: Option<f64>) -> String {
 }
 
 /// A plain ratio with two decimals: `1.18`.
-pub fn ratio(x: f64) -> String {
+pub(crate) fn ratio(x: f64) -> String {
     if x.is_finite() {
         format!("{x:.2}")
     } else {
@@ -92,7 +92,7 @@ pub fn ratio(x: f64) -> String {
 }
 
 /// An axis tick label: thousands separators, with as many decimals as the axis span needs.
-pub fn tick(v: f64, span: f64) -> String {
+pub(crate) fn tick(v: f64, span: f64) -> String {
     let step = (span.abs() / 8.0).max(1e-12);
     let decimals = (-step.log10().floor()).clamp(0.0, 6.0) as usize;
     if decimals == 0 {
@@ -142,7 +142,7 @@ pub fn by_column(name: &str, x: f64) -> String {
 
 /// A number with `digits` significant digits: 280.726 -> "281", 0.000412 -> "0.000412",
 /// 0.25 -> "0.250" (trailing zeros kept, so a column reads with one precision).
-pub fn significant(x: f64, digits: i32) -> String {
+pub(crate) fn significant(x: f64, digits: i32) -> String {
     if !x.is_finite() {
         return "n/a".into();
     }

@@ -8,12 +8,12 @@ use anyhow::{Context, Result};
 use dcplan_sim::stats::{Summary, Z95, is_never_last, percentile_sorted, summarize, summarize_kpi};
 use polars::prelude::{Column, DataFrame};
 
-use crate::doc::Block;
-use crate::format::{by_column, money, percent};
-use crate::tables::VariantRuns;
+use crate::render::doc::Block;
+use crate::render::format::{by_column, money, percent};
+use crate::render::tables::VariantRuns;
 
 /// A metric compared across variants: a per-replication value.
-pub struct Metric {
+pub(crate) struct Metric {
     /// Column-style name (its suffix sets the unit).
     pub name: &'static str,
     /// Label for tables.
@@ -81,20 +81,20 @@ pub const METRICS: &[Metric] = &[
 ];
 
 /// Values of a metric for every replication of a variant.
-pub fn values(v: &VariantRuns, m: &Metric) -> Vec<Option<f64>> {
+pub(crate) fn values(v: &VariantRuns, m: &Metric) -> Vec<Option<f64>> {
     v.output.replications.iter().map(|r| (m.value)(r)).collect()
 }
 
 /// Summary of a metric across the replications of a variant (a time until an event that may
 /// never happen counts "never" as later than any month).
-pub fn summary(v: &VariantRuns, m: &Metric) -> Summary {
+pub(crate) fn summary(v: &VariantRuns, m: &Metric) -> Summary {
     summarize_kpi(m.name, &values(v, m))
 }
 
 /// Paired differences `b - a`, replication by replication (matched by replication index). For a
 /// time until an event that may never happen, a replication where either variant never reaches
 /// it has no difference, and the mean difference exists only when there is none such.
-pub fn paired(a: &VariantRuns, b: &VariantRuns, m: &Metric) -> Summary {
+pub(crate) fn paired(a: &VariantRuns, b: &VariantRuns, m: &Metric) -> Summary {
     let diffs: Vec<Option<f64>> = b
         .output
         .replications
@@ -112,7 +112,7 @@ pub fn paired(a: &VariantRuns, b: &VariantRuns, m: &Metric) -> Summary {
 }
 
 /// Yearly energy cost of every full replication-year, for P50 and P95 of annual cost.
-pub fn annual_energy_costs(v: &VariantRuns) -> Vec<f64> {
+pub(crate) fn annual_energy_costs(v: &VariantRuns) -> Vec<f64> {
     let mut out: Vec<f64> = v
         .output
         .replications
@@ -129,7 +129,7 @@ pub fn annual_energy_costs(v: &VariantRuns) -> Vec<f64> {
 }
 
 /// The side-by-side table (rows: metrics; columns: variants' mean and P50).
-pub fn side_by_side(variants: &[VariantRuns]) -> Block {
+pub(crate) fn side_by_side(variants: &[VariantRuns]) -> Block {
     let mut header = vec!["metric".to_string()];
     for v in variants {
         header.push(format!("{} mean", v.name));
@@ -162,7 +162,7 @@ pub fn side_by_side(variants: &[VariantRuns]) -> Block {
 }
 
 /// One row per variant with the decision metrics (for comparisons of many variants).
-pub fn variant_table(variants: &[VariantRuns]) -> Block {
+pub(crate) fn variant_table(variants: &[VariantRuns]) -> Block {
     let header = [
         "variant",
         "NPV P10",
@@ -188,9 +188,11 @@ pub fn variant_table(variants: &[VariantRuns]) -> Block {
                 money(npv.p10),
                 money(npv.p50),
                 money(npv.p90),
-                crate::format::months(dcplan_sim::stats::percentile_never_last(&paybacks, 0.5)),
-                percent(crate::report::prob_payback_within(v, 36.0)),
-                percent(crate::report::prob_payback_within(v, 60.0)),
+                crate::render::format::months(dcplan_sim::stats::percentile_never_last(
+                    &paybacks, 0.5,
+                )),
+                percent(crate::render::report::prob_payback_within(v, 36.0)),
+                percent(crate::render::report::prob_payback_within(v, 60.0)),
                 percent(v.summary("ebitda_margin_frac").p50),
                 money(v.summary("capex_usd").p50),
                 by_column(
@@ -214,7 +216,7 @@ const KEY_METRICS: &[&str] = &[
 
 /// Paired differences of every variant against the first, with 95 % confidence intervals, and
 /// the unpaired interval for contrast.
-pub fn differences(variants: &[VariantRuns]) -> Block {
+pub(crate) fn differences(variants: &[VariantRuns]) -> Block {
     let header = [
         "variant - baseline",
         "metric",
@@ -271,7 +273,7 @@ pub fn differences(variants: &[VariantRuns]) -> Block {
 
 /// The mean of a metric as table text: for a time until an event that some replications never
 /// reach, what share never does instead of a mean over the others.
-pub fn mean_text(name: &str, s: &Summary) -> String {
+pub(crate) fn mean_text(name: &str, s: &Summary) -> String {
     if is_never_last(name) && s.n_never > 0 {
         format!("n/a (never in {})", percent(s.share_never()))
     } else {
@@ -284,7 +286,7 @@ pub fn mean_text(name: &str, s: &Summary) -> String {
 /// has `share_never` (the share of replications where it never happens within the horizon),
 /// `never` where its P50 or P95 falls among those, and no mean, standard error or paired
 /// difference unless every replication (of both variants, for the difference) reaches it.
-pub fn comparison_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
+pub(crate) fn comparison_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
     let mut variant = Vec::new();
     let mut metric = Vec::new();
     let mut share_never = Vec::new();
@@ -297,7 +299,7 @@ pub fn comparison_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
             let d = variants.first().map(|base| paired(base, v, m));
             variant.push(v.name.clone());
             metric.push(m.name.to_string());
-            share_never.push(crate::tables::share_never_cell(m.name, &s));
+            share_never.push(crate::render::tables::share_never_cell(m.name, &s));
             let row = [
                 s.mean,
                 s.se,
@@ -309,8 +311,8 @@ pub fn comparison_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
             for (c, x) in cols.iter_mut().zip(row) {
                 c.push(some(x));
             }
-            ranks[0].push(crate::tables::stat_cell(s.p50));
-            ranks[1].push(crate::tables::stat_cell(s.p95));
+            ranks[0].push(crate::render::tables::stat_cell(s.p50));
+            ranks[1].push(crate::render::tables::stat_cell(s.p95));
         }
     }
     let height = variant.len();
@@ -333,7 +335,7 @@ pub fn comparison_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
 }
 
 /// One-line answers for each variant.
-pub fn headline(v: &VariantRuns) -> String {
+pub(crate) fn headline(v: &VariantRuns) -> String {
     let s = |name: &str| v.summary(name);
     let years = annual_energy_costs(v);
     format!(
@@ -350,7 +352,7 @@ pub fn headline(v: &VariantRuns) -> String {
 }
 
 /// A one-line answer for a variant of a sweep.
-pub fn short_headline(v: &VariantRuns) -> String {
+pub(crate) fn short_headline(v: &VariantRuns) -> String {
     let npv = v.summary("npv_usd");
     format!(
         "{}: NPV P50 {} (P10 {}, P90 {}), payback P50 {}, {} chance of payback within 60 months.",
@@ -358,18 +360,18 @@ pub fn short_headline(v: &VariantRuns) -> String {
         money(npv.p50),
         money(npv.p10),
         money(npv.p90),
-        crate::format::months(dcplan_sim::stats::percentile_never_last(
+        crate::render::format::months(dcplan_sim::stats::percentile_never_last(
             &v.kpi("payback_months"),
             0.5
         )),
-        percent(crate::report::prob_payback_within(v, 60.0)),
+        percent(crate::render::report::prob_payback_within(v, 60.0)),
     )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tables::tests::{csv_rows, mostly_never, with_paybacks};
+    use crate::render::tables::tests::{csv_rows, mostly_never, with_paybacks};
 
     #[test]
     fn comparison_says_never_where_most_replications_never_pay_back() {
@@ -449,7 +451,7 @@ mod tests {
             payback[1..],
             ["n/a (never in 70.0 %)".to_string(), "never".to_string()]
         );
-        let Block::Table { rows, .. } = crate::report::key_table(&v) else {
+        let Block::Table { rows, .. } = crate::render::report::key_table(&v) else {
             panic!("a table")
         };
         let payback = rows

@@ -3,18 +3,15 @@
 use dcplan_sim::LoadedScenario;
 use dcplan_sim::stats::Summary;
 
-use crate::charts::RenderedChart;
-use crate::doc::{Block, Doc};
-use crate::format::{by_column, money, months, percent, price};
-use crate::manifest::Manifest;
-use crate::tables::VariantRuns;
-
-/// KPIs counted in months until an event that may never happen within the horizon.
-pub use dcplan_sim::stats::NEVER_LAST;
+use crate::render::charts::RenderedChart;
+use crate::render::doc::{Block, Doc};
+use crate::render::format::{by_column, money, months, percent, price};
+use crate::render::tables::VariantRuns;
+use crate::store::manifest::Manifest;
 
 /// KPIs that exist only when the scenario models them (water needs a cooling preset, not a
 /// fixed PUE); the key table leaves them out otherwise.
-pub const MODELLED_ONLY: &[&str] = &["wue_l_per_kwh", "water_m3"];
+pub(crate) const MODELLED_ONLY: &[&str] = &["wue_l_per_kwh", "water_m3"];
 
 /// KPIs shown in the key table, with a plain-language label.
 pub const KEY_KPIS: &[(&str, &str)] = &[
@@ -117,7 +114,7 @@ pub const KEY_KPIS: &[(&str, &str)] = &[
 ];
 
 /// Share of replications whose payback is at most `months` (a missing payback counts as never).
-pub fn prob_payback_within(v: &VariantRuns, months: f64) -> f64 {
+pub(crate) fn prob_payback_within(v: &VariantRuns, months: f64) -> f64 {
     let n = v.output.replications.len();
     if n == 0 {
         return f64::NAN;
@@ -126,7 +123,7 @@ pub fn prob_payback_within(v: &VariantRuns, months: f64) -> f64 {
 }
 
 /// Replications that pay back within `months` (a missing payback counts as never).
-pub fn count_payback_within(v: &VariantRuns, months: f64) -> usize {
+pub(crate) fn count_payback_within(v: &VariantRuns, months: f64) -> usize {
     v.kpi("payback_months")
         .iter()
         .filter(|p| p.is_some_and(|m| m <= months))
@@ -135,7 +132,7 @@ pub fn count_payback_within(v: &VariantRuns, months: f64) -> usize {
 
 /// How many replications pay back within 36 and 60 months and within the horizon, as counts
 /// with their shares, so that a share of 0 % reads as "0 of 200", not as certainty.
-pub fn payback_counts(v: &VariantRuns) -> String {
+pub(crate) fn payback_counts(v: &VariantRuns) -> String {
     let n = v.output.replications.len();
     let horizon = v
         .output
@@ -169,12 +166,12 @@ pub fn payback_counts(v: &VariantRuns) -> String {
 }
 
 /// Payback percentile where "never" sorts after every finite value.
-pub fn payback_percentile(v: &VariantRuns, p: f64) -> Option<f64> {
+pub(crate) fn payback_percentile(v: &VariantRuns, p: f64) -> Option<f64> {
     dcplan_sim::stats::percentile_never_last(&v.kpi("payback_months"), p)
 }
 
 /// Headline sentences for one variant.
-pub fn headlines(v: &VariantRuns, discount_rate: &str) -> Vec<String> {
+pub(crate) fn headlines(v: &VariantRuns, discount_rate: &str) -> Vec<String> {
     let npv = v.summary("npv_usd");
     let funding = v.summary("peak_funding_usd");
     let margin = v.summary("ebitda_margin_frac");
@@ -249,17 +246,17 @@ pub fn headlines(v: &VariantRuns, discount_rate: &str) -> Vec<String> {
 
 /// What project free cash flow, NPV and IRR and equity IRR are (the conventions of
 /// `dcplan_sim::model::finance`).
-pub const FINANCE_NOTE: &str = "Project free cash flow, NPV and IRR are unlevered and pre-tax: free cash flow is EBITDA - capex + resale proceeds + customer prepayments received ahead of the revenue they pay for (less that revenue when it is recognised), before any debt flows and before income tax; NPV discounts it at the scenario's discount rate and adds the remaining book value of the assets at the end of the horizon when the scenario says so; IRR is the rate that makes the same flows' NPV zero. Equity IRR is after debt service and taxes: it is the IRR of equity cash flow (free cash flow + debt drawn - interest and principal paid - income tax paid) plus, at the end, the terminal value less the debt still outstanding.";
+pub(crate) const FINANCE_NOTE: &str = "Project free cash flow, NPV and IRR are unlevered and pre-tax: free cash flow is EBITDA - capex + resale proceeds + customer prepayments received ahead of the revenue they pay for (less that revenue when it is recognised), before any debt flows and before income tax; NPV discounts it at the scenario's discount rate and adds the remaining book value of the assets at the end of the horizon when the scenario says so; IRR is the rate that makes the same flows' NPV zero. Equity IRR is after debt service and taxes: it is the IRR of equity cash flow (free cash flow + debt drawn - interest and principal paid - income tax paid) plus, at the end, the terminal value less the debt still outstanding.";
 
 /// How a quantity that may never happen is summarised.
-pub const NEVER_NOTE: &str = "Payback and the first month of positive net income count a replication that never reaches them within the horizon as later than any that does: their percentiles are over every replication (nearest rank) and read \"never\" where they fall among those replications; n says in how many replications they never happen (summary.csv: column share_never). Their mean and standard error are given only when every replication reaches them (n/a otherwise), because a mean over only the replications that pay back would flatter the build. Elsewhere, where n is below the number of replications, the statistics are over the replications in which the quantity exists (DSCR: those with debt). The Risk table gives the probabilities.";
+pub(crate) const NEVER_NOTE: &str = "Payback and the first month of positive net income count a replication that never reaches them within the horizon as later than any that does: their percentiles are over every replication (nearest rank) and read \"never\" where they fall among those replications; n says in how many replications they never happen (summary.csv: column share_never). Their mean and standard error are given only when every replication reaches them (n/a otherwise), because a mean over only the replications that pay back would flatter the build. Elsewhere, where n is below the number of replications, the statistics are over the replications in which the quantity exists (DSCR: those with debt). The Risk table gives the probabilities.";
 
 /// What the break-even price assumes.
-pub const BREAK_EVEN_NOTE: &str = "The break-even price assumes demand does not react to price: the same GPU-hours are sold at every price level, so it is the price that would be needed, not a price the market would necessarily pay.";
+pub(crate) const BREAK_EVEN_NOTE: &str = "The break-even price assumes demand does not react to price: the same GPU-hours are sold at every price level, so it is the price that would be needed, not a price the market would necessarily pay.";
 
 /// Where the energy model simplifies, for the scenarios given: the battery's foresight (when a
 /// scenario has a battery) and the hourly demand-charge peak (when one has a demand charge).
-pub fn energy_notes(scenarios: &[&dcplan_sim::Scenario]) -> Vec<String> {
+pub(crate) fn energy_notes(scenarios: &[&dcplan_sim::Scenario]) -> Vec<String> {
     use dcplan_sim::scenario::BatteryDispatch;
     let mut notes = Vec::new();
     let batteries: Vec<&BatteryDispatch> = scenarios
@@ -292,7 +289,7 @@ pub fn energy_notes(scenarios: &[&dcplan_sim::Scenario]) -> Vec<String> {
 }
 
 /// Energy cost of one variant: the totals over the horizon and per MWh across replications.
-pub fn energy_table(v: &VariantRuns) -> Block {
+pub(crate) fn energy_table(v: &VariantRuns) -> Block {
     let header = ["quantity", "P10", "P50", "P90", "mean"]
         .map(String::from)
         .to_vec();
@@ -346,7 +343,7 @@ pub fn energy_table(v: &VariantRuns) -> Block {
 }
 
 /// The executive summary: the answers a founder or investor asks first, in plain words.
-pub fn executive_summary(loaded: &LoadedScenario, v: &VariantRuns) -> String {
+pub(crate) fn executive_summary(loaded: &LoadedScenario, v: &VariantRuns) -> String {
     let horizon = loaded.scenario.simulation.horizon_months;
     let npv = v.summary("npv_usd");
     let funding = v.summary("peak_funding_usd");
@@ -384,7 +381,7 @@ pub fn executive_summary(loaded: &LoadedScenario, v: &VariantRuns) -> String {
 
 /// One row of the assumptions table.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Assumption {
+pub(crate) struct Assumption {
     /// Field path (catalog entries: `catalog gpus H100-SXM.field`).
     pub path: String,
     /// Value or distribution as written.
@@ -396,7 +393,7 @@ pub struct Assumption {
 /// Every input of a scenario with its value or distribution and its source: the values written
 /// in the scenario (source: their comment), the fields left to their defaults, and the catalog
 /// entries the scenario uses (source: the catalog file's comments).
-pub fn assumptions(loaded: &LoadedScenario) -> Vec<Assumption> {
+pub(crate) fn assumptions(loaded: &LoadedScenario) -> Vec<Assumption> {
     use dcplan_sim::scenario::ron_text;
     let written = ron_text::leaves(&loaded.source_text);
     let mut rows: Vec<Assumption> = written
@@ -482,7 +479,7 @@ pub fn assumptions(loaded: &LoadedScenario) -> Vec<Assumption> {
 }
 
 /// The assumptions as a table.
-pub fn assumptions_table(loaded: &LoadedScenario) -> Block {
+pub(crate) fn assumptions_table(loaded: &LoadedScenario) -> Block {
     let rows = assumptions(loaded)
         .into_iter()
         .map(|a| vec![a.path, a.value, a.source])
@@ -498,7 +495,7 @@ pub fn assumptions_table(loaded: &LoadedScenario) -> Block {
 }
 
 /// The three margins side by side, named exactly.
-pub fn margin_table(v: &VariantRuns) -> Block {
+pub(crate) fn margin_table(v: &VariantRuns) -> Block {
     let header = ["margin", "what it is", "P10", "P50", "P90", "mean"]
         .map(String::from)
         .to_vec();
@@ -536,11 +533,11 @@ pub fn margin_table(v: &VariantRuns) -> Block {
 }
 
 /// Risk statistics of one variant.
-pub fn risk_table(v: &VariantRuns) -> Block {
+pub(crate) fn risk_table(v: &VariantRuns) -> Block {
     let header = ["statistic", "value", "std. error"]
         .map(String::from)
         .to_vec();
-    let rows = crate::tables::risk_rows(v)
+    let rows = crate::render::tables::risk_rows(v)
         .into_iter()
         .map(|(name, (x, se))| {
             let label = match name.as_str() {
@@ -573,7 +570,7 @@ pub fn risk_table(v: &VariantRuns) -> Block {
 }
 
 /// The key risk table of one variant: mean +- standard error and percentiles for each key KPI.
-pub fn key_table(v: &VariantRuns) -> Block {
+pub(crate) fn key_table(v: &VariantRuns) -> Block {
     let header = [
         "KPI",
         "mean",
@@ -604,7 +601,10 @@ pub fn key_table(v: &VariantRuns) -> Block {
                 s.n.to_string()
             };
             let (mean, se) = if s.n_never > 0 {
-                (crate::compare::mean_text(name, &s), "n/a".to_string())
+                (
+                    crate::render::comparison::mean_text(name, &s),
+                    "n/a".to_string(),
+                )
             } else {
                 (f(s.mean), f(s.se))
             };
@@ -633,7 +633,7 @@ fn chart_block(c: &RenderedChart) -> Block {
 }
 
 /// The discount rate in words: `12.0 %`, or the distribution when it is uncertain.
-pub fn discount_text(s: &dcplan_sim::Scenario) -> String {
+pub(crate) fn discount_text(s: &dcplan_sim::Scenario) -> String {
     let d = &s.finance.discount_rate_frac;
     if d.is_fixed() {
         percent(d.quantile(0.5))
@@ -643,7 +643,7 @@ pub fn discount_text(s: &dcplan_sim::Scenario) -> String {
 }
 
 /// The reproducibility block: what it takes to get the same tables again.
-pub fn reproducibility(manifest: &Manifest, replications: &str) -> Vec<Block> {
+pub(crate) fn reproducibility(manifest: &Manifest, replications: &str) -> Vec<Block> {
     vec![
         Block::Heading(1, "Reproducibility".into()),
         Block::Table {
@@ -663,7 +663,7 @@ pub fn reproducibility(manifest: &Manifest, replications: &str) -> Vec<Block> {
 }
 
 /// The whole report of a single-scenario run.
-pub fn run_report(
+pub(crate) fn run_report(
     loaded: &LoadedScenario,
     v: &VariantRuns,
     charts: &[RenderedChart],
@@ -680,7 +680,7 @@ pub fn run_report(
             } else {
                 s.description.trim_end_matches('.').to_string()
             },
-            crate::format::thousands(gpus as f64),
+            crate::render::format::thousands(gpus as f64),
             s.simulation.horizon_months,
             s.simulation.start,
             v.output.replications.len(),
@@ -736,7 +736,7 @@ pub fn run_report(
 /// The report of a comparison of variants run with common random numbers (the scenarios of
 /// `dcplan compare` or the variants of a sweep). `what` names them ("3 scenarios", "12 variants
 /// of portfolio"); `inputs` describes them.
-pub fn compare_report(
+pub(crate) fn compare_report(
     what: &str,
     inputs: Vec<Block>,
     scenarios: &[&dcplan_sim::Scenario],
@@ -754,19 +754,19 @@ pub fn compare_report(
             variants
                 .iter()
                 .map(if variants.len() > 4 {
-                    crate::compare::short_headline
+                    crate::render::comparison::short_headline
                 } else {
-                    crate::compare::headline
+                    crate::render::comparison::headline
                 })
                 .collect(),
         ),
     ];
     if variants.len() > 4 {
         blocks.push(Block::Heading(1, "Variants".into()));
-        blocks.push(crate::compare::variant_table(variants));
+        blocks.push(crate::render::comparison::variant_table(variants));
     } else {
         blocks.push(Block::Heading(1, "Side by side".into()));
-        blocks.push(crate::compare::side_by_side(variants));
+        blocks.push(crate::render::comparison::side_by_side(variants));
     }
     blocks.push(Block::Para(format!(
         "Project NPV is unlevered and pre-tax (free cash flow before debt flows and income tax, discounted, plus the terminal value where the scenario counts one). Payback counts a replication that never pays back within the horizon as later than any that does: its percentiles read \"never\" where they fall among those, and it has no mean unless every replication pays back. {}",
@@ -782,7 +782,7 @@ pub fn compare_report(
     blocks.push(Block::Para(
         "Paired differences are taken replication by replication; the unpaired interval, for contrast, is what two independent runs could tell apart.".into(),
     ));
-    blocks.push(crate::compare::differences(variants));
+    blocks.push(crate::render::comparison::differences(variants));
     blocks.push(Block::Heading(1, "Charts".into()));
     blocks.extend(charts.iter().map(chart_block));
     blocks.push(Block::Heading(1, "Inputs".into()));
@@ -808,7 +808,7 @@ mod tests {
     use super::*;
 
     fn tiny_with_energy(energy: &str) -> dcplan_sim::Scenario {
-        let text = include_str!("../../scenarios/tiny.ron");
+        let text = include_str!("../../../scenarios/tiny.ron");
         let text = dcplan_sim::scenario::ron_text::set(text, "energy", energy).expect("energy");
         dcplan_sim::load_str("tiny.ron", &text)
             .expect("a valid scenario")

@@ -24,13 +24,13 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 
 /// Largest text file (manifest, part manifest, scenario) dcplan reads from a folder.
-pub const MAX_TEXT_BYTES: u64 = 256 << 20;
+pub(crate) const MAX_TEXT_BYTES: u64 = 256 << 20;
 /// Largest data file (`replications.bin`, a table) dcplan reads from a folder.
-pub const MAX_DATA_BYTES: u64 = 64 << 30;
+pub(crate) const MAX_DATA_BYTES: u64 = 64 << 30;
 
 /// A folder being written.
 #[derive(Debug)]
-pub struct OutputDir {
+pub(crate) struct OutputDir {
     target: PathBuf,
     tmp: PathBuf,
     replace: Replace,
@@ -39,7 +39,7 @@ pub struct OutputDir {
 
 /// Whether an existing folder may be replaced.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Replace {
+pub(crate) enum Replace {
     /// Never (no `--force`).
     Never,
     /// A folder dcplan wrote (`--force`).
@@ -50,7 +50,7 @@ pub enum Replace {
 
 impl Replace {
     /// The more permissive of two rules.
-    pub fn max_with(self, other: Replace) -> Replace {
+    pub(crate) fn max_with(self, other: Replace) -> Replace {
         match (self, other) {
             (Replace::Output, _) | (_, Replace::Output) => Replace::Output,
             (Replace::Part, _) | (_, Replace::Part) => Replace::Part,
@@ -62,7 +62,7 @@ impl Replace {
 impl OutputDir {
     /// Start writing `target`. Fails if it exists and `force` is false, or if it may not be
     /// replaced (see the module documentation).
-    pub fn create(target: &Path, force: bool) -> Result<OutputDir> {
+    pub(crate) fn create(target: &Path, force: bool) -> Result<OutputDir> {
         Self::create_with(
             target,
             if force {
@@ -74,7 +74,7 @@ impl OutputDir {
     }
 
     /// Start writing `target`, replacing an existing folder as `replace` allows.
-    pub fn create_with(target: &Path, replace: Replace) -> Result<OutputDir> {
+    pub(crate) fn create_with(target: &Path, replace: Replace) -> Result<OutputDir> {
         let parent = parent_of(target);
         let name = file_name(target);
         if parent.is_dir() {
@@ -101,22 +101,17 @@ impl OutputDir {
     }
 
     /// Path of a file inside the folder being written.
-    pub fn path(&self, name: &str) -> PathBuf {
+    pub(crate) fn path(&self, name: &str) -> PathBuf {
         self.tmp.join(name)
     }
 
     /// The folder being written (temporary until [`OutputDir::commit`]).
-    pub fn tmp_dir(&self) -> &Path {
+    pub(crate) fn tmp_dir(&self) -> &Path {
         &self.tmp
     }
 
-    /// The final location.
-    pub fn target(&self) -> &Path {
-        &self.target
-    }
-
     /// Move the finished folder into place.
-    pub fn commit(mut self) -> Result<PathBuf> {
+    pub(crate) fn commit(mut self) -> Result<PathBuf> {
         if exists(&self.target) {
             if self.replace == Replace::Never {
                 bail!(
@@ -246,7 +241,7 @@ fn replaceable(target: &Path, replace: Replace) -> Result<Vec<String>> {
 fn written_by_dcplan(dir: &Path, replace: Replace) -> Option<Vec<String>> {
     let read = |f: &str| read_text(&dir.join(f), MAX_TEXT_BYTES).ok();
     if let Some(part) =
-        read("part.ron").and_then(|t| ron::from_str::<crate::shard::PartManifest>(&t).ok())
+        read("part.ron").and_then(|t| ron::from_str::<crate::store::parts::PartManifest>(&t).ok())
     {
         let mut files: Vec<String> = part.files.into_iter().map(|(f, _)| f).collect();
         files.push("part.ron".into());
@@ -255,7 +250,7 @@ fn written_by_dcplan(dir: &Path, replace: Replace) -> Option<Vec<String>> {
     if replace == Replace::Part {
         return None;
     }
-    let manifest: crate::manifest::Manifest = ron::from_str(&read("manifest.ron")?).ok()?;
+    let manifest: crate::store::manifest::Manifest = ron::from_str(&read("manifest.ron")?).ok()?;
     let mut files: Vec<String> = manifest.files.into_iter().map(|(f, _)| f).collect();
     files.push("manifest.ron".into());
     Some(files)
@@ -378,7 +373,7 @@ fn parse_hidden(file: &str) -> Option<(&str, &str, u32, &str)> {
 
 /// Remove what killed dcplan processes of this host left in `dir`: temporary folders and files,
 /// and folders set aside during a replacement (put back where the new folder never arrived).
-pub fn clean_stale(dir: &Path) {
+pub(crate) fn clean_stale(dir: &Path) {
     let Ok(entries) = fs::read_dir(dir) else {
         return;
     };
@@ -410,7 +405,7 @@ pub fn clean_stale(dir: &Path) {
 }
 
 /// Write a file atomically (temporary file, then rename).
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let parent = parent_of(path);
     let tmp = parent.join(hidden_name(&file_name(path), "tmp"));
     fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
@@ -419,7 +414,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 }
 
 /// Fail unless `path` is a regular file of at most `limit` bytes; returns its size.
-pub fn require_regular(path: &Path, limit: u64) -> Result<u64> {
+pub(crate) fn require_regular(path: &Path, limit: u64) -> Result<u64> {
     let shown = path.display();
     let meta = fs::metadata(path).with_context(|| format!("{shown}: cannot read it"))?;
     if !meta.is_file() {
@@ -438,7 +433,7 @@ pub fn require_regular(path: &Path, limit: u64) -> Result<u64> {
 }
 
 /// Read a regular file of at most `limit` bytes (never a device, FIFO or folder).
-pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>> {
+pub(crate) fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>> {
     let shown = path.display();
     let len = require_regular(path, limit)?;
     let meta_len = len;
@@ -453,7 +448,7 @@ pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>> {
 }
 
 /// Read a regular UTF-8 text file of at most `limit` bytes.
-pub fn read_text(path: &Path, limit: u64) -> Result<String> {
+pub(crate) fn read_text(path: &Path, limit: u64) -> Result<String> {
     String::from_utf8(read_limited(path, limit)?)
         .map_err(|_| anyhow::anyhow!("{}: not UTF-8 text", path.display()))
 }
@@ -472,7 +467,7 @@ pub fn clean_for_terminal(s: &str) -> String {
 }
 
 /// The first of `base`, `base-2`, `base-3`, ... that does not exist.
-pub fn fresh_path(base: &Path) -> PathBuf {
+pub(crate) fn fresh_path(base: &Path) -> PathBuf {
     if !exists(base) {
         return base.to_path_buf();
     }
@@ -511,7 +506,7 @@ mod tests {
     fn fake_output(target: &Path) {
         fs::create_dir(target).expect("mkdir");
         fs::write(target.join("old.txt"), "old").expect("write");
-        let m = crate::manifest::Manifest {
+        let m = crate::store::manifest::Manifest {
             dcplan_version: "0".into(),
             git_revision: "x".into(),
             scenario_file: "s.ron".into(),

@@ -1,11 +1,14 @@
 //! `manifest.ron`: what was run, how, and with which result files.
 
+use std::path::Path;
+
+use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
 /// Version of the dcplan binary.
-pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+pub(crate) const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// Git revision the binary was built from (`unknown` outside a git checkout).
-pub const GIT_REVISION: &str = env!("DCPLAN_GIT_REVISION");
+pub(crate) const GIT_REVISION: &str = env!("DCPLAN_GIT_REVISION");
 
 /// Everything needed to reproduce and check a run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -46,7 +49,7 @@ pub fn hash_bytes(bytes: &[u8]) -> String {
 }
 
 /// Current UTC time as ISO 8601 (`2026-11-24T21:41:41Z`).
-pub fn now_utc() -> String {
+pub(crate) fn now_utc() -> String {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
@@ -55,7 +58,7 @@ pub fn now_utc() -> String {
 }
 
 /// Format seconds since the Unix epoch as ISO 8601 UTC.
-pub fn iso8601(secs: u64) -> String {
+pub(crate) fn iso8601(secs: u64) -> String {
     let days = (secs / 86_400) as i64;
     let rem = secs % 86_400;
     // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
@@ -75,6 +78,23 @@ pub fn iso8601(secs: u64) -> String {
         rem % 3600 / 60,
         rem % 60
     )
+}
+
+/// BLAKE3 hashes of every file in a folder, sorted by name.
+pub(crate) fn hash_files(dir: &Path) -> Result<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).with_context(|| format!("listing {}", dir.display()))? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name == "manifest.ron" || !entry.file_type()?.is_file() {
+            continue;
+        }
+        let bytes = std::fs::read(entry.path())
+            .with_context(|| format!("reading {}", entry.path().display()))?;
+        out.push((name, hash_bytes(&bytes)));
+    }
+    out.sort();
+    Ok(out)
 }
 
 #[cfg(test)]

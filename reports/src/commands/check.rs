@@ -1,0 +1,120 @@
+//! `dcplan check`: validate scenarios and print every problem with its file, line and column, and
+//! a hint where one helps; also how every command reports a scenario that does not load.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use dcplan_sim::scenario::{self, LoadedScenario, ScenarioError, Severity};
+
+use crate::commands::console::{errln, outln};
+
+/// Load the scenario file, or the built-in default scenario without one.
+pub(crate) fn load(path: Option<&PathBuf>) -> Result<LoadedScenario, ScenarioError> {
+    match path {
+        Some(p) => scenario::load_file(p),
+        None => scenario::load_default(),
+    }
+}
+
+/// Validate every scenario file; fails when any has an error.
+pub fn main(paths: &[PathBuf]) -> Result<ExitCode> {
+    let mut ok = true;
+    for p in paths {
+        match scenario::load_file(p) {
+            Ok(l) => {
+                let extra = if l.warnings.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({} warning(s))", l.warnings.len())
+                };
+                let variants = match &l.scenario.sweep {
+                    Some(_) => dcplan_sim::sweep::expand(&l)
+                        .map(|v| format!(", {} sweep variants", v.len()))
+                        .unwrap_or_default(),
+                    None => String::new(),
+                };
+                outln!("{}: ok{variants}{extra}", p.display());
+                for w in &l.warnings {
+                    outln!("  {}", located(&l.file, &l.source_text, w));
+                }
+            }
+            Err(e) => {
+                ok = false;
+                print_scenario_error(&e);
+            }
+        }
+    }
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// `file:line:column: path: message`, with the position of the field when it is written.
+fn located(file: &str, text: &str, problem: &scenario::Problem) -> String {
+    match scenario::problem_position(text, &problem.path) {
+        Some((line, column)) => format!("{file}:{line}:{column}: {problem}"),
+        None => format!("{file}: {problem}"),
+    }
+}
+
+/// A hint for a problem message, where one helps.
+fn hint(message: &str) -> Option<&'static str> {
+    let m = message.to_lowercase();
+    if m.contains("sku") && (m.contains("unknown") || m.contains("not a built-in")) {
+        Some(
+            "`dcplan catalog` lists the built-in SKUs; a new one goes in `catalog: (gpus: [...])` with every field",
+        )
+    } else if (m.contains("climate")
+        || m.contains("cooling")
+        || m.contains("tariff")
+        || m.contains("preset"))
+        && m.contains("unknown")
+    {
+        Some("`dcplan catalog` lists the built-in climates, cooling presets and tariffs")
+    } else if m.contains("sum to") || m.contains("add up") || m.contains("shares") {
+        Some("the shares of a list must add up to 1")
+    } else if m.contains("expected") || m.contains("unexpected") {
+        Some("compare with the commented template that `dcplan init` writes")
+    } else {
+        None
+    }
+}
+
+/// Print a scenario error: every problem with its file, line and column, and a hint where one helps.
+pub(crate) fn print_scenario_error(e: &ScenarioError) {
+    match e {
+        ScenarioError::Invalid { file, problems } => {
+            let text = if file == scenario::DEFAULT_SCENARIO_NAME {
+                scenario::DEFAULT_SCENARIO_RON.to_string()
+            } else {
+                scenario::read_regular_file(
+                    std::path::Path::new(file),
+                    scenario::MAX_SCENARIO_BYTES,
+                )
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_default()
+            };
+            let n_err = problems
+                .iter()
+                .filter(|p| p.severity == Severity::Error)
+                .count();
+            errln!("{file}: {n_err} error(s)");
+            for problem in problems {
+                errln!("  {}", located(file, &text, problem));
+                if let Some(h) = hint(&problem.message) {
+                    errln!("    hint: {h}");
+                }
+            }
+        }
+        ScenarioError::Syntax { message, .. } => {
+            errln!("{e}");
+            if let Some(h) = hint(message) {
+                errln!("  hint: {h}");
+            }
+        }
+        ScenarioError::Io { .. } => errln!("{e}"),
+    }
+}

@@ -1,0 +1,136 @@
+//! `dcplan compare`: several scenarios run with common random numbers into one comparison folder.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use dcplan_sim::LoadedScenario;
+use dcplan_sim::scenario;
+
+use crate::commands::budget::check_budget;
+use crate::commands::check::print_scenario_error;
+use crate::commands::console::outln;
+use crate::commands::job::{Finished, Job, RunRequest, safe_name, threads_used};
+use crate::commands::run::{Inputs, RunInfo, finish, simulate};
+use crate::render::tables::VariantRuns;
+
+/// `dcplan compare`: load every scenario (reporting every one that does not load), then compare.
+pub fn main(paths: &[PathBuf], req: RunRequest) -> Result<ExitCode> {
+    let mut loadeds = Vec::new();
+    let mut failed = false;
+    for p in paths {
+        match scenario::load_file(p) {
+            Ok(l) => loadeds.push(l),
+            Err(e) => {
+                print_scenario_error(&e);
+                failed = true;
+            }
+        }
+    }
+    if failed {
+        return Ok(ExitCode::FAILURE);
+    }
+    let quiet = req.quiet;
+    let result = run_compare(&loadeds, &req).context("comparing the scenarios")?;
+    if !quiet {
+        for h in &result.headlines {
+            outln!("{h}");
+        }
+        outln!("report: {}", result.dir.join("report.html").display());
+    }
+    Ok(if result.any_failed() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Files every comparison folder holds.
+pub const COMPARE_FILES: &[&str] = &[
+    "runs.parquet",
+    "monthly.parquet",
+    "summary.csv",
+    "comparison.csv",
+    "manifest.ron",
+    "report.md",
+    "report.html",
+    "energy_cost_breakdown.svg",
+    "energy_cost_breakdown.png",
+    "pue_temperature.svg",
+    "pue_temperature.png",
+    "payback_cdf.svg",
+    "payback_cdf.png",
+    "npv_distribution.svg",
+    "npv_distribution.png",
+    "npv_boxplot.svg",
+    "npv_boxplot.png",
+    "payback_boxplot.svg",
+    "payback_boxplot.png",
+];
+
+/// The variant names of compared scenarios: their names, made unique with primes (`a`, `a'`).
+pub(crate) fn compare_names(loadeds: &[LoadedScenario]) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for l in loadeds {
+        let mut name = l.scenario.name.clone();
+        while names.contains(&name) {
+            name.push('\'');
+        }
+        names.push(name);
+    }
+    names
+}
+
+/// Run several scenarios with common random numbers (the same seed and replication indices) and
+/// write a comparison folder.
+pub(crate) fn run_compare(loadeds: &[LoadedScenario], req: &RunRequest) -> Result<Finished> {
+    let first = loadeds
+        .first()
+        .context("compare needs at least one scenario")?;
+    let seed = req.seed.unwrap_or(first.scenario.simulation.seed);
+    let n = req
+        .replications
+        .unwrap_or(first.scenario.simulation.replication_count()) as u64;
+    let target = req.out.clone().unwrap_or_else(|| {
+        let names: Vec<&str> = loadeds.iter().map(|l| l.scenario.name.as_str()).collect();
+        crate::store::output::fresh_path(
+            &Path::new("out").join(safe_name(&format!("compare-{}", names.join("-vs-")))),
+        )
+    });
+    check_budget(&loadeds.iter().collect::<Vec<_>>(), n, req)?;
+    let job = Job::create(
+        &target,
+        req.force,
+        req.quiet,
+        n * loadeds.len() as u64,
+        "simulating",
+    )?;
+    let mut variants: Vec<VariantRuns> = Vec::new();
+    for (l, name) in loadeds.iter().zip(compare_names(loadeds)) {
+        let output = simulate(
+            l,
+            seed,
+            n,
+            &RunRequest {
+                target_ci: None,
+                ..req.clone()
+            },
+            &job.progress,
+        )?;
+        variants.push(VariantRuns {
+            name,
+            seed,
+            start: l.scenario.simulation.start,
+            output,
+        });
+    }
+    job.progress.finish();
+    let info = RunInfo {
+        inputs: Inputs::Compare(loadeds),
+        seed,
+        n,
+        threads: threads_used(req.threads),
+        command_line: req.command_line.clone(),
+    };
+    finish(&info, variants, job)
+}

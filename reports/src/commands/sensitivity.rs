@@ -1,0 +1,400 @@
+//! `dcplan sensitivity`: one-at-a-time low/high runs of every uncertain input, with tornado
+//! charts.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use dcplan_sim::sensitivity;
+use dcplan_sim::stats::percentile_never_last;
+use dcplan_sim::{LoadedScenario, RunConfig};
+use polars::prelude::{Column, DataFrame};
+
+use crate::commands::check::{load, print_scenario_error};
+use crate::commands::console::outln;
+use crate::commands::job::{Finished, Job, RunRequest, run_all, safe_name};
+use crate::render::charts::{self, RenderedChart, YFormat};
+use crate::render::doc::{Block, Doc};
+use crate::render::format::{by_column, money, months};
+use crate::render::report;
+use crate::render::tables::{self, VariantRuns};
+use crate::store::manifest::Manifest;
+
+/// `dcplan sensitivity`.
+pub fn main(scenario: Option<&PathBuf>, req: RunRequest) -> Result<ExitCode> {
+    study(scenario, req, true)
+}
+
+/// `dcplan sensitivity` (`sensitivity`) or `dcplan optimize`: load, check the budget, run the
+/// study, print its headlines.
+pub(crate) fn study(
+    scenario: Option<&PathBuf>,
+    req: RunRequest,
+    sensitivity: bool,
+) -> Result<ExitCode> {
+    let loaded = match load(scenario) {
+        Ok(l) => l,
+        Err(e) => {
+            print_scenario_error(&e);
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let quiet = req.quiet;
+    // A study runs the scenario many times over; one run of it must fit at least.
+    let full = loaded.scenario.simulation.replication_count();
+    let n = req.replications.unwrap_or(if sensitivity {
+        full.min(SENSITIVITY_REPLICATIONS)
+    } else {
+        full
+    }) as u64;
+    crate::commands::budget::check_budget(&[&loaded], n, &req)?;
+    let result = if sensitivity {
+        run_sensitivity(&loaded, &req).context("running the sensitivity study")?
+    } else {
+        crate::commands::optimize::run_optimize(&loaded, &req).context("running the search")?
+    };
+    if !quiet {
+        outln!(
+            "{}: done in {:.1} s",
+            loaded.scenario.name,
+            result.wall.as_secs_f64()
+        );
+        for h in &result.headlines {
+            outln!("  {h}");
+        }
+        outln!("report: {}", result.dir.join("report.html").display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Replications per setting when neither the command line nor the scenario says otherwise.
+pub(crate) const SENSITIVITY_REPLICATIONS: u32 = 100;
+
+/// Files a sensitivity folder holds.
+pub const SENSITIVITY_FILES: &[&str] = &[
+    "sensitivity.csv",
+    "runs.parquet",
+    "manifest.ron",
+    "scenario.ron",
+    "report.md",
+    "report.html",
+    "tornado_npv.svg",
+    "tornado_npv.png",
+    "tornado_payback.svg",
+    "tornado_payback.png",
+];
+
+/// One row of a sensitivity study.
+#[derive(Clone, Debug)]
+pub(crate) struct SensitivityRow {
+    /// The input and its three values.
+    pub input: sensitivity::Input,
+    /// P50 NPV with the input at P10 and at P90.
+    pub npv: (f64, f64),
+    /// P50 payback with the input at P10 and at P90 (`None`: beyond the horizon).
+    pub payback: (Option<f64>, Option<f64>),
+}
+
+/// P50 NPV of a setting.
+fn p50_npv(v: &VariantRuns) -> f64 {
+    v.summary("npv_usd").p50
+}
+
+/// P50 payback of a setting (`None`: beyond the horizon).
+pub(crate) fn p50_payback(v: &VariantRuns) -> Option<f64> {
+    percentile_never_last(&v.kpi("payback_months"), 0.5)
+}
+
+/// Run a one-at-a-time sensitivity study and write its folder.
+pub(crate) fn run_sensitivity(loaded: &LoadedScenario, req: &RunRequest) -> Result<Finished> {
+    if loaded.scenario.sweep.is_some() {
+        bail!(
+            "{}: sensitivity runs one scenario; remove the `sweep` section or run a variant",
+            loaded.file
+        );
+    }
+    let seed = req.seed.unwrap_or(loaded.scenario.simulation.seed);
+    let n = req.replications.unwrap_or_else(|| {
+        loaded
+            .scenario
+            .simulation
+            .replication_count()
+            .min(SENSITIVITY_REPLICATIONS)
+    }) as u64;
+    let inputs = sensitivity::inputs(loaded);
+    if inputs.is_empty() {
+        bail!(
+            "{}: no input is uncertain (every number is fixed), so there is nothing to vary",
+            loaded.file
+        );
+    }
+    let target = req.out.clone().unwrap_or_else(|| {
+        crate::store::output::fresh_path(
+            &Path::new("out").join(format!("{}-sensitivity", safe_name(&loaded.scenario.name))),
+        )
+    });
+    let job = Job::create(
+        &target,
+        req.force,
+        req.quiet,
+        n * (2 * inputs.len() as u64 + 1),
+        "sensitivity",
+    )?;
+    let progress = &job.progress;
+    let config = |pinned: Option<(&str, f64)>| RunConfig {
+        seed,
+        replications: 0..n,
+        threads: req.threads,
+        options: sensitivity::options(pinned),
+    };
+    let start = loaded.scenario.simulation.start;
+    let mut runs = vec![VariantRuns {
+        name: "base (all inputs at P50)".into(),
+        seed,
+        start,
+        output: run_all(loaded, &config(None), progress, "the base setting")?,
+    }];
+    let mut rows = Vec::new();
+    for input in &inputs {
+        let low = run_all(
+            loaded,
+            &config(Some((&input.path, sensitivity::LOW))),
+            progress,
+            &format!("{} at P10", input.path),
+        )?;
+        let high = run_all(
+            loaded,
+            &config(Some((&input.path, sensitivity::HIGH))),
+            progress,
+            &format!("{} at P90", input.path),
+        )?;
+        let low = VariantRuns {
+            name: format!("{} at P10", input.path),
+            seed,
+            start,
+            output: low,
+        };
+        let high = VariantRuns {
+            name: format!("{} at P90", input.path),
+            seed,
+            start,
+            output: high,
+        };
+        rows.push(SensitivityRow {
+            input: input.clone(),
+            npv: (p50_npv(&low), p50_npv(&high)),
+            payback: (p50_payback(&low), p50_payback(&high)),
+        });
+        runs.push(low);
+        runs.push(high);
+    }
+    progress.finish();
+    let base = &runs[0];
+    let (base_npv, base_payback) = (p50_npv(base), p50_payback(base));
+    let horizon = loaded.scenario.simulation.horizon_months as f64;
+
+    tables::write_parquet(&mut tables::runs_frame(&runs)?, &job.path("runs.parquet"))?;
+    tables::write_csv(
+        &mut sensitivity_frame(&rows, base_npv, base_payback)?,
+        &job.path("sensitivity.csv"),
+    )?;
+    job.write("scenario.ron", &loaded.source_text)?;
+    let rendered = tornado_charts(&rows, (base_npv, base_payback), horizon, job.dir())?;
+    let manifest = job.scenario_manifest(loaded, seed, n, req);
+    let (doc, headlines) = sensitivity_doc(
+        loaded,
+        &rows,
+        (base_npv, base_payback),
+        &rendered,
+        &manifest,
+        (seed, n),
+    );
+    job.finish(&doc, manifest, runs, headlines)
+}
+
+/// The sensitivity table; a P50 payback that falls among the replications that never pay back
+/// within the horizon reads `never`.
+fn sensitivity_frame(
+    rows: &[SensitivityRow],
+    base_npv: f64,
+    base_payback: Option<f64>,
+) -> Result<DataFrame> {
+    let col = |name: &str, f: &dyn Fn(&SensitivityRow) -> Option<f64>| {
+        Column::new(
+            name.into(),
+            rows.iter().map(f).collect::<Vec<Option<f64>>>(),
+        )
+    };
+    let months = |name: &str, f: &dyn Fn(&SensitivityRow) -> Option<f64>| {
+        Column::new(
+            name.into(),
+            rows.iter()
+                .map(|r| tables::months_cell(f(r)))
+                .collect::<Vec<Option<String>>>(),
+        )
+    };
+    let columns = vec![
+        Column::new(
+            "input".into(),
+            rows.iter()
+                .map(|r| r.input.path.clone())
+                .collect::<Vec<_>>(),
+        ),
+        col("value_p10", &|r| Some(r.input.low)),
+        col("value_p50", &|r| Some(r.input.base)),
+        col("value_p90", &|r| Some(r.input.high)),
+        col("npv_p50_usd_at_p10", &|r| Some(r.npv.0)),
+        col("npv_p50_usd_base", &|_| Some(base_npv)),
+        col("npv_p50_usd_at_p90", &|r| Some(r.npv.1)),
+        col("npv_swing_usd", &|r| Some((r.npv.1 - r.npv.0).abs())),
+        months("payback_p50_months_at_p10", &|r| r.payback.0),
+        months("payback_p50_months_base", &|_| base_payback),
+        months("payback_p50_months_at_p90", &|r| r.payback.1),
+    ];
+    DataFrame::new(rows.len(), columns).context("building the sensitivity table")
+}
+
+/// The two tornado charts (P50 NPV and P50 payback), rendered into `dir`.
+fn tornado_charts(
+    rows: &[SensitivityRow],
+    (base_npv, base_payback): (f64, Option<f64>),
+    horizon: f64,
+    dir: &Path,
+) -> Result<Vec<RenderedChart>> {
+    let label = |x: f64, path: &str| by_column(path, x);
+    let never = |p: Option<f64>| p.unwrap_or(horizon);
+    let tornado = |name: &str,
+                   title: String,
+                   x_label: &str,
+                   x_format: YFormat,
+                   base: f64,
+                   at: &dyn Fn(&SensitivityRow) -> (f64, f64)| charts::Tornado {
+        name: name.into(),
+        title,
+        x_label: x_label.into(),
+        x_format,
+        base,
+        bars: rows
+            .iter()
+            .map(|r| charts::TornadoBar {
+                label: r.input.path.clone(),
+                low_input: label(r.input.low, &r.input.path),
+                high_input: label(r.input.high, &r.input.path),
+                at_low: at(r).0,
+                at_high: at(r).1,
+            })
+            .collect(),
+    };
+    let tornado_npv = tornado(
+        "tornado_npv",
+        "Sensitivity of P50 NPV: each input at its P10 and P90, the others at P50".into(),
+        "P50 NPV ($M)",
+        YFormat::MillionsUsd,
+        base_npv,
+        &|r| r.npv,
+    );
+    let tornado_payback = tornado(
+        "tornado_payback",
+        format!(
+            "Sensitivity of P50 payback (no payback within the horizon drawn at {horizon:.0} months)"
+        ),
+        "P50 payback (months)",
+        YFormat::Plain,
+        never(base_payback),
+        &|r| (never(r.payback.0), never(r.payback.1)),
+    );
+    Ok(vec![
+        charts::render(&tornado_npv, dir)?,
+        charts::render(&tornado_payback, dir)?,
+    ])
+}
+
+/// The report of a sensitivity study and its headlines.
+fn sensitivity_doc(
+    loaded: &LoadedScenario,
+    rows: &[SensitivityRow],
+    (base_npv, base_payback): (f64, Option<f64>),
+    rendered: &[RenderedChart],
+    manifest: &Manifest,
+    (seed, n): (u64, u64),
+) -> (Doc, Vec<String>) {
+    let label = |x: f64, path: &str| by_column(path, x);
+    let mut sorted: Vec<&SensitivityRow> = rows.iter().collect();
+    sorted.sort_by(|a, b| {
+        (b.npv.1 - b.npv.0)
+            .abs()
+            .total_cmp(&(a.npv.1 - a.npv.0).abs())
+    });
+    let mut headlines = vec![format!(
+        "With every uncertain input at its median: P50 NPV {}, P50 payback {}.",
+        money(base_npv),
+        months(base_payback)
+    )];
+    for r in sorted.iter().take(3) {
+        headlines.push(format!(
+            "{}: from {} to {} moves P50 NPV from {} to {} (swing {}).",
+            r.input.path,
+            label(r.input.low, &r.input.path),
+            label(r.input.high, &r.input.path),
+            money(r.npv.0),
+            money(r.npv.1),
+            money((r.npv.1 - r.npv.0).abs())
+        ));
+    }
+    let mut blocks = vec![
+        Block::Para(format!(
+            "One-at-a-time sensitivity of {}: every uncertain input at its median, then each of the {} uncertain inputs in turn at its P10 and at its P90 with the others at their medians. Each setting runs the same {n} replications (seed {seed}), so demand, failures, weather and market shocks are the same in every setting and a swing is the effect of the input alone.",
+            loaded.scenario.name,
+            rows.len()
+        )),
+        Block::Heading(1, "Answers".into()),
+        Block::Bullets(headlines.clone()),
+        Block::Heading(1, "Charts".into()),
+    ];
+    blocks.extend(charts::blocks(rendered));
+    blocks.push(Block::Heading(1, "Inputs ranked by NPV swing".into()));
+    blocks.push(Block::Table {
+        header: [
+            "input",
+            "P10 value",
+            "P50 value",
+            "P90 value",
+            "P50 NPV at P10",
+            "P50 NPV at P90",
+            "NPV swing",
+            "P50 payback at P10",
+            "P50 payback at P90",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows: sorted
+            .iter()
+            .map(|r| {
+                vec![
+                    r.input.path.clone(),
+                    label(r.input.low, &r.input.path),
+                    label(r.input.base, &r.input.path),
+                    label(r.input.high, &r.input.path),
+                    money(r.npv.0),
+                    money(r.npv.1),
+                    money((r.npv.1 - r.npv.0).abs()),
+                    months(r.payback.0),
+                    months(r.payback.1),
+                ]
+            })
+            .collect(),
+    });
+    blocks.push(Block::Details(
+        format!("{} ({})", loaded.scenario.name, loaded.file),
+        vec![Block::Code(loaded.source_text.clone())],
+    ));
+    blocks.extend(report::reproducibility(
+        manifest,
+        "replications per setting",
+    ));
+    let doc = Doc {
+        title: format!("dcplan sensitivity: {}", loaded.scenario.name),
+        blocks,
+    };
+    (doc, headlines)
+}

@@ -1,0 +1,218 @@
+//! Stacked charts: areas over time and bars by category.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::style::*;
+use super::{Plot, e};
+use crate::render::format;
+
+/// A stacked area chart: each series is stacked on the ones before it.
+#[derive(Clone, Debug)]
+pub(crate) struct StackedArea {
+    /// File stem.
+    pub name: String,
+    /// Title.
+    pub title: String,
+    /// x-axis label.
+    pub x_label: String,
+    /// y-axis label (with unit).
+    pub y_label: String,
+    /// x values.
+    pub x: Vec<f64>,
+    /// `(label, colour, values per x)`, bottom first.
+    pub series: Vec<(String, RGBColor, Vec<f64>)>,
+    /// `(label, colour, values per x)` drawn as lines over the stack (e.g. revenue over costs).
+    pub lines: Vec<(String, RGBColor, Vec<f64>)>,
+    /// y scaling.
+    pub y_format: YFormat,
+}
+
+impl Plot for StackedArea {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn title(&self) -> &str {
+        &self.title
+    }
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        root.fill(&WHITE).map_err(e)?;
+        let k = self.y_format.scale();
+        let n = self.x.len();
+        let mut base = vec![0.0; n];
+        let mut layers = Vec::new();
+        for (label, colour, values) in &self.series {
+            let top: Vec<f64> = base.iter().zip(values).map(|(b, v)| b + v * k).collect();
+            layers.push((label.clone(), *colour, base.clone(), top.clone()));
+            base = top;
+        }
+        let (x0, x1) = bounds(self.x.iter().copied());
+        let line_max = self
+            .lines
+            .iter()
+            .flat_map(|(_, _, v)| v.iter().map(|y| y * k))
+            .filter(|y| y.is_finite())
+            .fold(0.0, f64::max);
+        // Headroom above the data for the legend, one row per entry, so it covers no data.
+        let entries = (layers.len() + self.lines.len()) as f64;
+        let y1 = base
+            .iter()
+            .copied()
+            .fold(0.0, f64::max)
+            .max(line_max)
+            .max(1e-9)
+            * (1.08 + 0.055 * entries).min(1.6);
+        let mut chart = xy_chart(
+            root,
+            &self.title,
+            &self.x_label,
+            &self.y_label,
+            (x0, x1),
+            (0.0, y1),
+        )?;
+        for (label, colour, lo, hi) in layers {
+            if hi.iter().zip(&lo).all(|(h, l)| (h - l).abs() < 1e-12) {
+                continue;
+            }
+            let pts: Vec<(f64, f64)> = self
+                .x
+                .iter()
+                .zip(&hi)
+                .map(|(x, y)| (*x, *y))
+                .chain(self.x.iter().zip(&lo).rev().map(|(x, y)| (*x, *y)))
+                .collect();
+            chart
+                .draw_series(std::iter::once(Polygon::new(pts, colour.filled())))
+                .map_err(e)?
+                .label(label)
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 6), (x + 18, y + 6)], colour.filled())
+                });
+        }
+        for (label, colour, values) in &self.lines {
+            let colour = *colour;
+            let pts: Vec<(f64, f64)> = self
+                .x
+                .iter()
+                .zip(values)
+                .filter(|(_, y)| y.is_finite())
+                .map(|(x, y)| (*x, y * k))
+                .collect();
+            chart
+                .draw_series(LineSeries::new(pts, colour.stroke_width(3)))
+                .map_err(e)?
+                .label(label.as_str())
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(3))
+                });
+        }
+        draw_legend(&mut chart, SeriesLabelPosition::UpperLeft, 14)?;
+        Ok(())
+    }
+}
+
+/// Stacked bars by category; positive values stack up from zero, negative values down.
+#[derive(Clone, Debug)]
+pub(crate) struct StackedBars {
+    /// File stem.
+    pub name: String,
+    /// Title.
+    pub title: String,
+    /// y-axis label (with unit).
+    pub y_label: String,
+    /// Category labels (x axis).
+    pub categories: Vec<String>,
+    /// `(label, colour, value per category)`.
+    pub series: Vec<(String, RGBColor, Vec<f64>)>,
+    /// y scaling.
+    pub y_format: YFormat,
+}
+
+impl Plot for StackedBars {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn title(&self) -> &str {
+        &self.title
+    }
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        root.fill(&WHITE).map_err(e)?;
+        let k = self.y_format.scale();
+        let n = self.categories.len();
+        let mut up = vec![0.0; n];
+        let mut down = vec![0.0; n];
+        let mut rects = Vec::new();
+        for (si, (_, colour, values)) in self.series.iter().enumerate() {
+            for (i, v) in values.iter().enumerate() {
+                let v = v * k;
+                if !v.is_finite() || v == 0.0 {
+                    continue;
+                }
+                let (a, b) = if v > 0.0 {
+                    up[i] += v;
+                    (up[i] - v, up[i])
+                } else {
+                    down[i] += v;
+                    (down[i] - v, down[i])
+                };
+                rects.push((si, i, a, b, *colour));
+            }
+        }
+        let (y0, y1) = bounds(
+            up.iter()
+                .chain(down.iter())
+                .copied()
+                .chain(std::iter::once(0.0)),
+        );
+        let labels = self.categories.clone();
+        let mut chart = ChartBuilder::on(root)
+            .caption(&self.title, (FONT, 24).into_font())
+            .margin(16)
+            .x_label_area_size(48)
+            .y_label_area_size(72)
+            .build_cartesian_2d(-0.5f64..(n.max(1) as f64 - 0.5), y0..y1)
+            .map_err(e)?;
+        chart
+            .configure_mesh()
+            .y_desc(&self.y_label)
+            .label_style((FONT, 13))
+            .axis_desc_style((FONT, 17))
+            .x_labels(n.max(1))
+            .x_label_formatter(&|v| {
+                let i = v.round();
+                if (v - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < labels.len() {
+                    labels[i as usize].clone()
+                } else {
+                    String::new()
+                }
+            })
+            .y_label_formatter(&|v| format::tick(*v, y1 - y0))
+            .disable_x_mesh()
+            .light_line_style(WHITE.mix(0.0))
+            .draw()
+            .map_err(e)?;
+        for (si, (label, colour, _)) in self.series.iter().enumerate() {
+            let c = *colour;
+            let mine: Vec<_> = rects.iter().filter(|r| r.0 == si).collect();
+            if mine.is_empty() {
+                continue;
+            }
+            chart
+                .draw_series(mine.iter().map(|(_, i, a, b, c)| {
+                    let x = *i as f64;
+                    Rectangle::new([(x - 0.35, *a), (x + 0.35, *b)], c.filled())
+                }))
+                .map_err(e)?
+                .label(label.clone())
+                .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 18, y + 6)], c.filled()));
+        }
+        chart
+            .draw_series(LineSeries::new(
+                [(-0.5, 0.0), (n as f64 - 0.5, 0.0)],
+                BLACK.mix(0.6).stroke_width(1),
+            ))
+            .map_err(e)?;
+        draw_legend(&mut chart, SeriesLabelPosition::UpperRight, 13)?;
+        Ok(())
+    }
+}

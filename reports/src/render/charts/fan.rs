@@ -1,0 +1,245 @@
+//! Fan charts: percentile bands of one or several quantities over time.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::style::*;
+use super::{BandSeries, Plot, e};
+
+/// Percentile bands of a quantity over time.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Bands {
+    /// x values (e.g. month index).
+    pub x: Vec<f64>,
+    /// 5th percentile per x.
+    pub p5: Vec<f64>,
+    /// 25th percentile.
+    pub p25: Vec<f64>,
+    /// Median.
+    pub p50: Vec<f64>,
+    /// 75th percentile.
+    pub p75: Vec<f64>,
+    /// 95th percentile.
+    pub p95: Vec<f64>,
+}
+
+impl Bands {
+    /// Percentile bands from per-x samples (`samples[i]` holds every replication's value at `x[i]`).
+    pub(crate) fn from_samples(x: Vec<f64>, samples: &[Vec<f64>]) -> Bands {
+        let mut b = Bands {
+            x,
+            ..Bands::default()
+        };
+        for s in samples {
+            let mut v: Vec<f64> = s.iter().copied().filter(|x| x.is_finite()).collect();
+            v.sort_by(f64::total_cmp);
+            let q = |p| dcplan_sim::stats::percentile_sorted(&v, p);
+            b.p5.push(q(0.05));
+            b.p25.push(q(0.25));
+            b.p50.push(q(0.50));
+            b.p75.push(q(0.75));
+            b.p95.push(q(0.95));
+        }
+        b
+    }
+}
+
+/// A fan chart: P5-P95 and P25-P75 bands with the median line.
+#[derive(Clone, Debug)]
+pub(crate) struct FanChart {
+    /// File stem.
+    pub name: String,
+    /// Title.
+    pub title: String,
+    /// x-axis label.
+    pub x_label: String,
+    /// y-axis label (with unit).
+    pub y_label: String,
+    /// Data.
+    pub bands: Bands,
+    /// y scaling.
+    pub y_format: YFormat,
+    /// Draw a horizontal line at zero.
+    pub zero_line: bool,
+}
+
+impl Plot for FanChart {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn title(&self) -> &str {
+        &self.title
+    }
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        root.fill(&WHITE).map_err(e)?;
+        let k = self.y_format.scale();
+        let b = &self.bands;
+        let (x0, x1) = bounds(b.x.iter().copied());
+        let mut all: Vec<f64> = b.p5.iter().chain(b.p95.iter()).map(|v| v * k).collect();
+        if self.zero_line {
+            all.push(0.0);
+        }
+        let (y0, y1) = bounds(all.into_iter());
+        let mut chart = xy_chart(
+            root,
+            &self.title,
+            &self.x_label,
+            &self.y_label,
+            (x0, x1),
+            (y0, y1),
+        )?;
+        let c = PALETTE[0];
+        let band = |lo: &[f64], hi: &[f64]| -> Vec<(f64, f64)> {
+            b.x.iter()
+                .zip(hi)
+                .map(|(x, y)| (*x, y * k))
+                .chain(b.x.iter().zip(lo).rev().map(|(x, y)| (*x, y * k)))
+                .collect()
+        };
+        chart
+            .draw_series(std::iter::once(Polygon::new(
+                band(&b.p5, &b.p95),
+                c.mix(0.18).filled(),
+            )))
+            .map_err(e)?
+            .label("P5-P95")
+            .legend(move |(x, y)| {
+                Rectangle::new([(x, y - 6), (x + 18, y + 6)], c.mix(0.18).filled())
+            });
+        chart
+            .draw_series(std::iter::once(Polygon::new(
+                band(&b.p25, &b.p75),
+                c.mix(0.40).filled(),
+            )))
+            .map_err(e)?
+            .label("P25-P75")
+            .legend(move |(x, y)| {
+                Rectangle::new([(x, y - 6), (x + 18, y + 6)], c.mix(0.40).filled())
+            });
+        chart
+            .draw_series(LineSeries::new(
+                b.x.iter().zip(&b.p50).map(|(x, y)| (*x, y * k)),
+                c.stroke_width(3),
+            ))
+            .map_err(e)?
+            .label("P50 (median)")
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(3)));
+        if self.zero_line && y0 < 0.0 && y1 > 0.0 {
+            chart
+                .draw_series(LineSeries::new(
+                    [(x0, 0.0), (x1, 0.0)],
+                    BLACK.mix(0.6).stroke_width(1),
+                ))
+                .map_err(e)?;
+        }
+        draw_legend(&mut chart, SeriesLabelPosition::UpperLeft, 15)?;
+        Ok(())
+    }
+}
+
+/// Several quantities over time, each as a P10-P90 band with its median line.
+#[derive(Clone, Debug)]
+pub(crate) struct MultiFan {
+    /// File stem.
+    pub name: String,
+    /// Title.
+    pub title: String,
+    /// x-axis label.
+    pub x_label: String,
+    /// y-axis label (with unit).
+    pub y_label: String,
+    /// x values.
+    pub x: Vec<f64>,
+    /// `(label, colour, p10, p50, p90)` per series; a series with empty p10/p90 is drawn as a dashed line.
+    pub series: Vec<BandSeries>,
+    /// y scaling.
+    pub y_format: YFormat,
+}
+
+impl Plot for MultiFan {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn title(&self) -> &str {
+        &self.title
+    }
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        root.fill(&WHITE).map_err(e)?;
+        let k = self.y_format.scale();
+        let (x0, x1) = bounds(self.x.iter().copied());
+        let all = self
+            .series
+            .iter()
+            .flat_map(|(_, _, lo, mid, hi)| lo.iter().chain(mid).chain(hi))
+            .map(|v| v * k);
+        let (y0, y1) = bounds(all.chain(std::iter::once(0.0)));
+        let mut chart = xy_chart(
+            root,
+            &self.title,
+            &self.x_label,
+            &self.y_label,
+            (x0, x1),
+            (y0, y1),
+        )?;
+        for (label, colour, lo, mid, hi) in &self.series {
+            let c = *colour;
+            if !lo.is_empty() && !hi.is_empty() {
+                let pts: Vec<(f64, f64)> = self
+                    .x
+                    .iter()
+                    .zip(hi)
+                    .map(|(x, y)| (*x, y * k))
+                    .chain(self.x.iter().zip(lo).rev().map(|(x, y)| (*x, y * k)))
+                    .collect();
+                chart
+                    .draw_series(std::iter::once(Polygon::new(pts, c.mix(0.18).filled())))
+                    .map_err(e)?;
+                chart
+                    .draw_series(LineSeries::new(
+                        self.x
+                            .iter()
+                            .zip(mid)
+                            .filter(|(_, y)| y.is_finite())
+                            .map(|(x, y)| (*x, y * k)),
+                        c.stroke_width(3),
+                    ))
+                    .map_err(e)?
+                    .label(format!("{label} (P50, band P10-P90)"))
+                    .legend(move |(x, y)| {
+                        PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(3))
+                    });
+            } else {
+                // Months without a value (nothing sold yet) are left out, not drawn at the floor.
+                let pts: Vec<(f64, f64)> = self
+                    .x
+                    .iter()
+                    .zip(mid)
+                    .filter(|(_, y)| y.is_finite())
+                    .map(|(x, y)| (*x, y * k))
+                    .collect();
+                chart
+                    .draw_series(DashedLineSeries::new(pts, 8, 5, c.stroke_width(2)))
+                    .map_err(e)?
+                    .label(label.clone())
+                    .legend(move |(x, y)| {
+                        PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2))
+                    });
+            }
+        }
+        draw_legend(&mut chart, SeriesLabelPosition::UpperRight, 14)?;
+        Ok(())
+    }
+}
+
+/// P10, P50 and P90 of per-x samples.
+pub(crate) fn p10_p50_p90(samples: &[Vec<f64>]) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+    let mut out = (Vec::new(), Vec::new(), Vec::new());
+    for s in samples {
+        let mut v: Vec<f64> = s.iter().copied().filter(|x| x.is_finite()).collect();
+        v.sort_by(f64::total_cmp);
+        out.0.push(dcplan_sim::stats::percentile_sorted(&v, 0.1));
+        out.1.push(dcplan_sim::stats::percentile_sorted(&v, 0.5));
+        out.2.push(dcplan_sim::stats::percentile_sorted(&v, 0.9));
+    }
+    out
+}

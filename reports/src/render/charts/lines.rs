@@ -1,0 +1,174 @@
+//! Line charts: lines over a numeric axis, and two quantities on two y axes.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::style::*;
+use super::{Curve, Plot, e};
+use crate::render::format;
+
+/// Lines over a numeric axis, with optional vertical reference lines.
+#[derive(Clone, Debug)]
+pub(crate) struct Lines {
+    /// File stem.
+    pub name: String,
+    /// Title.
+    pub title: String,
+    /// x-axis label.
+    pub x_label: String,
+    /// y-axis label.
+    pub y_label: String,
+    /// `(label, colour, points)`.
+    pub series: Vec<Curve>,
+    /// Vertical reference lines at these x values.
+    pub x_marks: Vec<f64>,
+    /// y scaling.
+    pub y_format: YFormat,
+    /// Fixed y range (before scaling), if any.
+    pub y_range: Option<(f64, f64)>,
+}
+
+impl Plot for Lines {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn title(&self) -> &str {
+        &self.title
+    }
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        root.fill(&WHITE).map_err(e)?;
+        let k = self.y_format.scale();
+        let (x0, x1) = bounds(
+            self.series
+                .iter()
+                .flat_map(|(_, _, p)| p.iter().map(|(x, _)| *x)),
+        );
+        let (y0, y1) = match self.y_range {
+            Some((a, b)) => (a * k, b * k),
+            None => bounds(
+                self.series
+                    .iter()
+                    .flat_map(|(_, _, p)| p.iter().map(|(_, y)| y * k)),
+            ),
+        };
+        let mut chart = xy_chart(
+            root,
+            &self.title,
+            &self.x_label,
+            &self.y_label,
+            (x0, x1),
+            (y0, y1),
+        )?;
+        for x in &self.x_marks {
+            chart
+                .draw_series(DashedLineSeries::new(
+                    [(*x, y0), (*x, y1)],
+                    4,
+                    4,
+                    BLACK.mix(0.4).stroke_width(1),
+                ))
+                .map_err(e)?;
+        }
+        for (label, colour, points) in &self.series {
+            let c = *colour;
+            chart
+                .draw_series(LineSeries::new(
+                    points.iter().map(|(x, y)| (*x, y * k)),
+                    c.stroke_width(3),
+                ))
+                .map_err(e)?
+                .label(label.clone())
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(3))
+                });
+        }
+        draw_legend(&mut chart, SeriesLabelPosition::LowerRight, 14)?;
+        Ok(())
+    }
+}
+
+/// Two quantities over the same x axis with separate y axes (left and right).
+#[derive(Clone, Debug)]
+pub(crate) struct DualAxis {
+    /// File stem.
+    pub name: String,
+    /// Title.
+    pub title: String,
+    /// x-axis label.
+    pub x_label: String,
+    /// Left y-axis label.
+    pub left_label: String,
+    /// Right y-axis label.
+    pub right_label: String,
+    /// `(label, colour, points)` on the left axis.
+    pub left: Vec<Curve>,
+    /// `(label, colour, points)` on the right axis.
+    pub right: Vec<Curve>,
+}
+
+impl Plot for DualAxis {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn title(&self) -> &str {
+        &self.title
+    }
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        root.fill(&WHITE).map_err(e)?;
+        let all = |s: &Vec<Curve>| s.iter().flat_map(|(_, _, p)| p.clone()).collect::<Vec<_>>();
+        let (l, r) = (all(&self.left), all(&self.right));
+        let (x0, x1) = bounds(l.iter().chain(&r).map(|p| p.0));
+        let (ly0, ly1) = bounds(l.iter().map(|p| p.1));
+        let (ry0, ry1) = bounds(r.iter().map(|p| p.1));
+        let mut chart = ChartBuilder::on(root)
+            .caption(&self.title, (FONT, 24).into_font())
+            .margin(16)
+            .x_label_area_size(48)
+            .y_label_area_size(64)
+            .right_y_label_area_size(64)
+            .build_cartesian_2d(x0..x1, ly0..ly1)
+            .map_err(e)?
+            .set_secondary_coord(x0..x1, ry0..ry1);
+        chart
+            .configure_mesh()
+            .x_desc(&self.x_label)
+            .y_desc(&self.left_label)
+            .label_style((FONT, 15))
+            .axis_desc_style((FONT, 17))
+            .x_label_formatter(&|v| format::tick(*v, x1 - x0))
+            .y_label_formatter(&|v| format::tick(*v, ly1 - ly0))
+            .light_line_style(WHITE.mix(0.0))
+            .draw()
+            .map_err(e)?;
+        chart
+            .configure_secondary_axes()
+            .y_desc(&self.right_label)
+            .label_style((FONT, 15))
+            .axis_desc_style((FONT, 17))
+            .y_label_formatter(&|v| format!("{v:.2}"))
+            .draw()
+            .map_err(e)?;
+        for (label, colour, points) in &self.left {
+            let c = *colour;
+            chart
+                .draw_series(LineSeries::new(points.iter().copied(), c.stroke_width(2)))
+                .map_err(e)?
+                .label(label.clone())
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2))
+                });
+        }
+        for (label, colour, points) in &self.right {
+            let c = *colour;
+            chart
+                .draw_secondary_series(LineSeries::new(points.iter().copied(), c.stroke_width(2)))
+                .map_err(e)?
+                .label(label.clone())
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2))
+                });
+        }
+        draw_legend(&mut chart, SeriesLabelPosition::UpperRight, 14)?;
+        Ok(())
+    }
+}
