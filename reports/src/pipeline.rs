@@ -646,7 +646,10 @@ pub fn npv_boxplot(variants: &[VariantRuns]) -> charts::BoxPlot {
             .map(|v| {
                 (
                     v.name.clone(),
-                    v.kpi("npv_usd").into_iter().flatten().collect(),
+                    v.kpi(dcplan_sim::Kpi::NpvUsd)
+                        .into_iter()
+                        .flatten()
+                        .collect(),
                 )
             })
             .collect(),
@@ -673,7 +676,7 @@ pub fn payback_boxplot(variants: &[VariantRuns]) -> charts::BoxPlot {
             .map(|v| {
                 (
                     v.name.clone(),
-                    v.kpi("payback_months")
+                    v.kpi(dcplan_sim::Kpi::PaybackMonths)
                         .into_iter()
                         .map(|p| p.unwrap_or(horizon))
                         .collect(),
@@ -866,7 +869,11 @@ pub fn npv_distribution_chart(variants: &[VariantRuns]) -> charts::Lines {
         .iter()
         .enumerate()
         .map(|(i, v)| {
-            let mut npv: Vec<f64> = v.kpi("npv_usd").into_iter().flatten().collect();
+            let mut npv: Vec<f64> = v
+                .kpi(dcplan_sim::Kpi::NpvUsd)
+                .into_iter()
+                .flatten()
+                .collect();
             npv.sort_by(f64::total_cmp);
             let n = npv.len().max(1) as f64;
             let points = npv
@@ -942,12 +949,16 @@ pub fn run_charts(v: &VariantRuns, dir: &Path) -> Result<Vec<RenderedChart>> {
         y_format: YFormat::MillionsUsd,
         zero_line: true,
     };
-    let npv = v.summary("npv_usd");
+    let npv = v.summary(dcplan_sim::Kpi::NpvUsd);
     let hist = Histogram {
         name: "npv_histogram".into(),
         title: "Project NPV across replications".into(),
         x_label: "NPV ($M)".into(),
-        values: v.kpi("npv_usd").into_iter().flatten().collect(),
+        values: v
+            .kpi(dcplan_sim::Kpi::NpvUsd)
+            .into_iter()
+            .flatten()
+            .collect(),
         x_format: YFormat::MillionsUsd,
         markers: vec![
             ("P10".into(), npv.p10),
@@ -1051,7 +1062,7 @@ pub fn payback_cdf_chart(variants: &[VariantRuns]) -> charts::Lines {
         .iter()
         .enumerate()
         .map(|(i, v)| {
-            let paybacks = v.kpi("payback_months");
+            let paybacks = v.kpi(dcplan_sim::Kpi::PaybackMonths);
             let points = (0..=horizon)
                 .map(|m| {
                     (

@@ -8,7 +8,7 @@ use anyhow::{Context, Result, bail};
 use dcplan_sim::optimize::{self, Explored, Score};
 use dcplan_sim::sensitivity;
 use dcplan_sim::stats::{Z95, percentile_never_last, summarize};
-use dcplan_sim::{LoadedScenario, RunConfig, RunOutput};
+use dcplan_sim::{Kpi, LoadedScenario, RunConfig, RunOutput};
 use polars::prelude::{Column, DataFrame};
 
 use crate::charts::{self, RenderedChart, YFormat};
@@ -118,11 +118,11 @@ pub struct SensitivityRow {
 }
 
 fn p50_npv(v: &VariantRuns) -> f64 {
-    v.summary("npv_usd").p50
+    v.summary(Kpi::NpvUsd).p50
 }
 
 fn p50_payback(v: &VariantRuns) -> Option<f64> {
-    percentile_never_last(&v.kpi("payback_months"), 0.5)
+    percentile_never_last(&v.kpi(Kpi::PaybackMonths), 0.5)
 }
 
 /// Run a one-at-a-time sensitivity study and write its folder.
@@ -477,7 +477,7 @@ pub fn run_optimize(loaded: &LoadedScenario, req: &RunRequest) -> Result<Finishe
                 start: candidate.scenario.simulation.start,
                 output,
             };
-            let npv = v.summary("npv_usd");
+            let npv = v.summary(Kpi::NpvUsd);
             let probability = constraint
                 .as_ref()
                 .map_or(1.0, |c| report::prob_payback_within(&v, c.payback_months));
@@ -502,8 +502,8 @@ pub fn run_optimize(loaded: &LoadedScenario, req: &RunRequest) -> Result<Finishe
                 npv: per_rep,
                 npv_p10_p90: (npv.p10, npv.p90),
                 payback_p50: p50_payback(&v),
-                ebitda_margin_p50: v.summary("ebitda_margin_frac").p50,
-                capex_p50: v.summary("capex_usd").p50,
+                ebitda_margin_p50: v.summary(Kpi::EbitdaMarginFrac).p50,
+                capex_p50: v.summary(Kpi::CapexUsd).p50,
             });
             Ok(score)
         },
