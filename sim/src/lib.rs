@@ -7,6 +7,7 @@
 //! command line.
 
 pub mod catalog;
+pub mod columns;
 pub mod dist;
 pub mod energy;
 pub mod engine;
@@ -25,7 +26,7 @@ pub mod sweep;
 pub mod time;
 
 pub use montecarlo::{RunConfig, RunOutput, run};
-pub use results::{Kpis, MonthRow, Replication};
+pub use results::{Kpi, Kpis, MonthRow, Replication};
 pub use scenario::{LoadedScenario, Scenario, ScenarioError, load_default, load_file, load_str};
 
 /// Version of the simulation core, recorded in manifests.

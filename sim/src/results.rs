@@ -3,21 +3,19 @@
 //! Each record type lists its columns with units and meaning (`COLUMNS`), so the reports crate can
 //! turn them into tables generically.
 
-/// Describes one numeric column of a record.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Column {
-    /// Column name (snake case, unit suffix).
-    pub name: &'static str,
-    /// What the number is.
-    pub doc: &'static str,
-}
+pub use crate::columns::Column;
 
 macro_rules! record {
+    (@value $e:expr, f64) => { Some($e) };
+    (@value $e:expr, Opt) => { $e };
+    (@from $e:expr, f64) => { $e.unwrap_or(f64::NAN) };
+    (@from $e:expr, Opt) => { $e };
+    (@flag) => { false };
+    (@flag never) => { true };
     (
-        $(#[$meta:meta])*
-        pub struct $name:ident {
-            $( $(#[doc = $doc:literal])+ $field:ident : $ty:ident, )*
-        }
+        @record $(#[$meta:meta])* $name:ident
+        { $( $(#[doc = $doc:literal])+ $field:ident : $ty:ident, )* }
+        [ $($column:expr,)* ]
     ) => {
         $(#[$meta])*
         #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -26,17 +24,16 @@ macro_rules! record {
         }
 
         impl $name {
-            /// The record's columns in order.
-            pub const COLUMNS: &'static [Column] = &[
-                $( Column { name: stringify!($field), doc: concat!($($doc),+) }, )*
-            ];
+            /// The record's columns in order, with unit, format and definition (the field's doc
+            /// comment).
+            pub const COLUMNS: &'static [Column] = &[ $($column,)* ];
 
             /// Values in column order; `None` where a value does not exist (e.g. no payback).
             pub fn values(&self) -> Vec<Option<f64>> {
                 vec![ $( record!(@value self.$field, $ty), )* ]
             }
 
-            /// Value of a column by name.
+            /// Value of a column by name (for tables read back by column name).
             pub fn get(&self, column: &str) -> Option<f64> {
                 match column {
                     $( stringify!($field) => record!(@value self.$field, $ty), )*
@@ -54,10 +51,106 @@ macro_rules! record {
             }
         }
     };
-    (@value $e:expr, f64) => { Some($e) };
-    (@value $e:expr, Opt) => { $e };
-    (@from $e:expr, f64) => { $e.unwrap_or(f64::NAN) };
-    (@from $e:expr, Opt) => { $e };
+    // A record whose fields each carry `#[kpi(Variant, "label")]` (and `never` for a time until
+    // an event that may never happen): also an enum naming its columns, for typed access.
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident;
+        $(#[$emeta:meta])*
+        pub enum $enum:ident {
+            $(
+                $(#[doc = $doc:literal])+
+                #[kpi($variant:ident, $label:literal $(, $never:ident)?)]
+                $field:ident : $ty:ident,
+            )*
+        }
+    ) => {
+        record!(@record $(#[$meta])* $name
+            { $( $(#[doc = $doc])+ $field : $ty, )* }
+            [ $(
+                Column {
+                    may_not_happen: record!(@flag $($never)?),
+                    ..Column::new(stringify!($field), concat!($($doc),+).trim_ascii()).labelled($label)
+                },
+            )* ]
+        );
+
+        $(#[$emeta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $enum {
+            $( $(#[doc = $doc])+ $variant, )*
+        }
+
+        impl $enum {
+            /// Every one, in column order.
+            pub const ALL: &'static [$enum] = &[ $($enum::$variant,)* ];
+
+            /// Its column: name, label, unit, format, definition.
+            pub const fn column(self) -> &'static Column {
+                &$name::COLUMNS[self as usize]
+            }
+
+            /// Column name (snake case, unit suffix).
+            pub const fn name(self) -> &'static str {
+                self.column().name
+            }
+
+            /// Label for reports.
+            pub const fn label(self) -> &'static str {
+                match self.column().label {
+                    Some(label) => label,
+                    None => self.column().name,
+                }
+            }
+
+            /// Unit.
+            pub const fn unit(self) -> &'static str {
+                self.column().unit
+            }
+
+            /// How reports write it.
+            pub const fn format(self) -> crate::columns::Format {
+                self.column().format
+            }
+
+            /// What it is.
+            pub const fn definition(self) -> &'static str {
+                self.column().definition
+            }
+
+            /// Whether it is a time until an event that may never happen within the horizon
+            /// (its percentiles count "never" as later than any month).
+            pub const fn may_not_happen(self) -> bool {
+                self.column().may_not_happen
+            }
+
+            /// The one with this column name.
+            pub fn from_name(name: &str) -> Option<$enum> {
+                $enum::ALL.iter().copied().find(|k| k.name() == name)
+            }
+        }
+
+        impl $name {
+            /// The value of one of its columns; `None` where it does not exist (e.g. no payback).
+            pub fn value(&self, which: $enum) -> Option<f64> {
+                match which {
+                    $( $enum::$variant => record!(@value self.$field, $ty), )*
+                }
+            }
+        }
+    };
+    // A plain record: its columns' units and formats follow from their names.
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident {
+            $( $(#[doc = $doc:literal])+ $field:ident : $ty:ident, )*
+        }
+    ) => {
+        record!(@record $(#[$meta])* $name
+            { $( $(#[doc = $doc])+ $field : $ty, )* }
+            [ $( Column::new(stringify!($field), concat!($($doc),+).trim_ascii()), )* ]
+        );
+    };
 }
 
 /// An optional number (a KPI that may not exist, such as payback that never happens).
@@ -277,107 +370,157 @@ record! {
 
 record! {
     /// Key results of one replication.
-    pub struct Kpis {
+    pub struct Kpis;
+    /// A KPI: names one of the [`Kpis`] (typed, so that a misspelt KPI does not compile).
+    pub enum Kpi {
         /// Total revenue over the horizon, USD.
+        #[kpi(RevenueUsd, "Revenue over the horizon")]
         revenue_usd: f64,
         /// Total EBITDA, USD.
+        #[kpi(EbitdaUsd, "EBITDA over the horizon")]
         ebitda_usd: f64,
         /// EBITDA / revenue (EBITDA margin, not operating or net margin).
+        #[kpi(EbitdaMarginFrac, "EBITDA margin")]
         ebitda_margin_frac: Opt,
         /// Total EBIT (operating income), USD.
+        #[kpi(EbitUsd, "EBIT (operating income) over the horizon")]
         ebit_usd: f64,
         /// EBIT / revenue (operating margin).
+        #[kpi(OperatingMarginFrac, "Operating (EBIT) margin")]
         operating_margin_frac: Opt,
         /// Total net income, USD.
+        #[kpi(NetIncomeUsd, "Net income over the horizon")]
         net_income_usd: f64,
         /// Net income / revenue (net margin).
+        #[kpi(NetMarginFrac, "Net margin")]
         net_margin_frac: Opt,
         /// Total capex, USD.
+        #[kpi(CapexUsd, "Capex")]
         capex_usd: f64,
         /// Total operating cost including energy, USD.
+        #[kpi(OpexUsd, "Operating cost including energy")]
         opex_usd: f64,
         /// Total electricity cost, USD.
+        #[kpi(EnergyCostUsd, "Energy cost")]
         energy_cost_usd: f64,
         /// Facility energy, MWh.
+        #[kpi(EnergyMwh, "Facility energy, MWh")]
         energy_mwh: f64,
         /// Electricity cost per facility MWh, USD.
+        #[kpi(EnergyCostUsdPerMwh, "Energy cost per facility MWh")]
         energy_cost_usd_per_mwh: Opt,
         /// Average PUE over the horizon.
+        #[kpi(Pue, "PUE (facility / IT energy)")]
         pue: Opt,
         /// Water used on site by cooling over the horizon, m3 (none with a fixed PUE).
+        #[kpi(WaterM3, "Water used on site by cooling, m³")]
         water_m3: Opt,
         /// Water usage effectiveness: litres of site water per kWh of IT energy (none with a fixed PUE).
+        #[kpi(WueLPerKwh, "Water use (WUE), litres per IT kWh")]
         wue_l_per_kwh: Opt,
         /// Emissions over the horizon (grid, location-based, and gas), tCO2.
+        #[kpi(Tco2, "Emissions (grid location-based and gas), tCO2")]
         tco2: f64,
         /// Share of facility energy matched hour by hour with carbon-free supply.
+        #[kpi(CfeFrac, "Carbon-free energy, hourly matched")]
         cfe_frac: Opt,
         /// Hours with power capped at the interconnect.
+        #[kpi(CappedHours, "Hours with power capped at the interconnect")]
         capped_hours: f64,
         /// Revenue lost to power caps, USD.
+        #[kpi(RevenueLostToCapUsd, "Revenue lost to power caps")]
         revenue_lost_to_cap_usd: f64,
         /// Sum of free cash flows (unlevered, pre-tax), USD.
+        #[kpi(FcfUsd, "Free cash flow over the horizon (unlevered, pre-tax)")]
         fcf_usd: f64,
         /// Months until cumulative free cash flow is back at or above zero (none if never).
+        #[kpi(PaybackMonths, "Payback (months until cumulative free cash flow >= 0)", never)]
         payback_months: Opt,
         /// Months until the first month with a positive net income (accounting profit; none if never).
+        #[kpi(FirstProfitMonths, "Months to the first month of positive net income (accounting profit)", never)]
         first_profit_months: Opt,
         /// Largest cumulative deficit of free cash flow, USD (the funding the project needs, debt and equity).
+        #[kpi(PeakFundingUsd, "Peak funding need (debt and equity)")]
         peak_funding_usd: f64,
         /// Largest cumulative deficit of equity cash flow, USD (the equity the project needs).
+        #[kpi(PeakEquityUsd, "Peak equity need")]
         peak_equity_usd: f64,
         /// Net present value of free cash flows (unlevered, pre-tax) plus terminal value, USD.
+        #[kpi(NpvUsd, "Project NPV (unlevered, pre-tax free cash flow + terminal value)")]
         npv_usd: f64,
         /// Internal rate of return of the same flows (pre-tax), annual (none if no rate makes NPV zero).
+        #[kpi(IrrFrac, "Project IRR (unlevered, pre-tax; annual)")]
         irr_frac: Opt,
         /// IRR of equity cash flows (after tax and debt service) plus equity's terminal value
         /// (terminal value less debt), annual.
+        #[kpi(EquityIrrFrac, "Equity IRR (after debt service and taxes; annual)")]
         equity_irr_frac: Opt,
         /// Lowest monthly debt service coverage ratio over the repayment period (months with
         /// scheduled principal; none without).
+        #[kpi(MinDscr, "Lowest monthly debt service coverage (over the repayment period)")]
         min_dscr: Opt,
         /// Lowest yearly debt service coverage ratio over the repayment period: per 12-month year
         /// from the start, CFADS / debt service over its months with scheduled principal (none
         /// without; `finance::dscr_by_year` gives every year's value from the monthly rows).
+        #[kpi(MinAnnualDscr, "Lowest yearly debt service coverage (over the repayment period)")]
         min_annual_dscr: Opt,
         /// Total interest paid, USD.
+        #[kpi(InterestUsd, "Interest paid")]
         interest_usd: f64,
         /// Total income tax, USD.
+        #[kpi(TaxUsd, "Income tax paid")]
         tax_usd: f64,
         /// (Opex + depreciation + interest) / sold GPU-hours, USD.
+        #[kpi(AllInCostUsdPerGpuHour, "All-in cost per sold GPU-hour (opex + depreciation + interest)")]
         all_in_cost_usd_per_gpu_hour: Opt,
         /// The average price per sold GPU-hour at which project NPV is zero, USD.
+        #[kpi(BreakEvenPriceUsdPerGpuHour, "Break-even price per sold GPU-hour (NPV = 0; demand assumed not to react to price)")]
         break_even_price_usd_per_gpu_hour: Opt,
         /// Sold GPU-hours / installed GPU-hours.
+        #[kpi(UtilizationFrac, "Utilization (sold / installed GPU-hours)")]
         utilization_frac: Opt,
         /// Sold GPU-hours / available GPU-hours (excluding failed and not yet commissioned).
+        #[kpi(UtilizationAvailableFrac, "Utilization (sold / available GPU-hours)")]
         utilization_available_frac: Opt,
         /// Power-weighted utilization (sold / available node max power-hours).
+        #[kpi(UtilizationPowerFrac, "Utilization, power-weighted (sold / available node max power-hours)")]
         utilization_power_frac: Opt,
         /// Average realised price, USD per sold GPU-hour.
+        #[kpi(RealizedPriceUsdPerGpuHour, "Average realised price per sold GPU-hour")]
         realized_price_usd_per_gpu_hour: Opt,
         /// Share of gross revenue from reserved contracts.
+        #[kpi(RevenueReservedFrac, "Share of revenue from term contracts")]
         revenue_reserved_frac: Opt,
         /// Revenue of requests lost for capacity or price, USD.
+        #[kpi(UnmetRevenueUsd, "Revenue of demand turned away (capacity or price)")]
         unmet_revenue_usd: f64,
         /// Available GPU-hours / commissioned GPU-hours.
+        #[kpi(AvailabilityFrac, "Availability (available / commissioned GPU-hours)")]
         availability_frac: Opt,
         /// GPU-months idle in inventory waiting for hall power.
+        #[kpi(InventoryGpuMonths, "GPU-months idle in inventory")]
         inventory_gpu_months: f64,
         /// Node failures (hardware failures and software or transient interruptions).
+        #[kpi(Failures, "Node failures over the horizon (hardware and software)")]
         failures: f64,
         /// SLA credits owed to customers, USD.
+        #[kpi(SlaCreditsUsd, "SLA credits paid (on top, by monthly availability)")]
         sla_credits_usd: f64,
         /// Revenue not billed because contracted GPUs were down, USD.
+        #[kpi(DowntimeUnbilledUsd, "Revenue not billed while sold GPUs were down")]
         downtime_unbilled_usd: f64,
         /// Proceeds from selling retired servers, USD.
+        #[kpi(ResaleUsd, "Resale proceeds of retired servers")]
         resale_usd: f64,
         /// Share of requests lost (for capacity or price).
+        #[kpi(RejectedFrac, "Requests rejected for lack of capacity")]
         rejected_frac: Opt,
         /// GPU-hours of unmet demand.
+        #[kpi(UnmetGpuHours, "GPU-hours of demand turned away")]
         unmet_gpu_hours: f64,
         /// Terminal value counted in NPV, USD: book value of the assets (under the book-value
         /// rule) less the deferred revenue left at the horizon.
+        #[kpi(TerminalValueUsd, "Terminal value counted in NPV")]
         terminal_value_usd: f64,
     }
 }
@@ -450,10 +593,7 @@ mod tests {
             k.revenue_usd.is_nan() && k.ebitda_usd == 1.25,
             "column 0 was set from None, column 1 from 1.25"
         );
-        let payback = Kpis::COLUMNS
-            .iter()
-            .position(|c| c.name == "payback_months")
-            .expect("payback column");
+        let payback = Kpi::PaybackMonths as usize;
         assert_eq!(
             k.payback_months,
             if payback % 3 == 0 {
@@ -468,5 +608,26 @@ mod tests {
             assert_eq!(m.get(c.name), Some(i as f64 * 1.5));
         }
         assert!(!m.set("no_such_column", Some(1.0)));
+    }
+
+    #[test]
+    fn typed_access_reads_the_same_value_as_the_column_name() {
+        let k = Kpis {
+            npv_usd: 5.0,
+            payback_months: Some(40.0),
+            first_profit_months: None,
+            ..Kpis::default()
+        };
+        for &kpi in Kpi::ALL {
+            assert_eq!(k.value(kpi), k.get(kpi.name()), "{kpi:?}");
+        }
+        assert_eq!(k.value(Kpi::NpvUsd), Some(5.0));
+        assert_eq!(k.value(Kpi::PaybackMonths), Some(40.0));
+        assert_eq!(k.value(Kpi::FirstProfitMonths), None);
+        assert_eq!(Kpi::NpvUsd.name(), "npv_usd");
+        assert_eq!(
+            Kpi::NpvUsd.definition(),
+            "Net present value of free cash flows (unlevered, pre-tax) plus terminal value, USD."
+        );
     }
 }

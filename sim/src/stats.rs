@@ -1,5 +1,7 @@
 //! Summary statistics of Monte Carlo results.
 
+use crate::columns::{Column, Kpi};
+
 /// Summary of one quantity across replications.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Summary {
@@ -52,16 +54,6 @@ impl Summary {
     }
 }
 
-/// KPIs counted in months until an event that may never happen within the horizon. Their
-/// percentiles count "never" as later than any month ([`summarize_never_last`]) in every table,
-/// chart and report.
-pub const NEVER_LAST: &[&str] = &["payback_months", "first_profit_months"];
-
-/// Whether a KPI is counted until an event that may never happen (see [`NEVER_LAST`]).
-pub fn is_never_last(name: &str) -> bool {
-    NEVER_LAST.contains(&name)
-}
-
 /// z for a two-sided 95 % interval.
 pub const Z95: f64 = 1.959_963_984_540_054;
 
@@ -96,10 +88,16 @@ pub fn percentile_never_last(values: &[Option<f64>], p: f64) -> Option<f64> {
     x.is_finite().then_some(x)
 }
 
-/// Summarise a KPI by its definition: a quantity that may never happen (see [`NEVER_LAST`]) with
+/// Summarise a KPI by its definition: a time until an event that may never happen (its
+/// metadata's flag, [`crate::columns::Column::may_not_happen`]: payback, first profit) with
 /// [`summarize_never_last`], any other with [`summarize`].
-pub fn summarize_kpi(name: &str, values: &[Option<f64>]) -> Summary {
-    if is_never_last(name) {
+pub fn summarize_kpi(kpi: Kpi, values: &[Option<f64>]) -> Summary {
+    summarize_column(kpi.column(), values)
+}
+
+/// Summarise a column's values by its definition (see [`summarize_kpi`]).
+pub fn summarize_column(column: &Column, values: &[Option<f64>]) -> Summary {
+    if column.may_not_happen {
         summarize_never_last(values)
     } else {
         summarize(values)
@@ -232,9 +230,10 @@ mod tests {
             (0, 25.0, 20.0, 40.0)
         );
         assert_eq!(all.share_never(), 0.0);
-        // By name: payback is never-last, NPV is not.
-        assert_eq!(summarize_kpi("payback_months", &v).p50, f64::INFINITY);
-        assert_eq!(summarize_kpi("npv_usd", &v).p50, 50.0);
+        // By the KPI's flag: payback and first profit are never-last, NPV is not.
+        assert_eq!(summarize_kpi(Kpi::PaybackMonths, &v).p50, f64::INFINITY);
+        assert_eq!(summarize_kpi(Kpi::FirstProfitMonths, &v).p50, f64::INFINITY);
+        assert_eq!(summarize_kpi(Kpi::NpvUsd, &v).p50, 50.0);
         assert!(summarize_never_last(&[]).p50.is_nan());
     }
 

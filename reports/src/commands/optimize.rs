@@ -296,7 +296,7 @@ fn evaluate(
         start: candidate.scenario.simulation.start,
         output,
     };
-    let npv = v.summary("npv_usd");
+    let npv = v.summary(dcplan_sim::Kpi::NpvUsd);
     let probability = constraint
         .as_ref()
         .map_or(1.0, |c| report::prob_payback_within(&v, c.payback_months));
@@ -321,8 +321,8 @@ fn evaluate(
         npv: per_rep,
         npv_p10_p90: (npv.p10, npv.p90),
         payback_p50: p50_payback(&v),
-        ebitda_margin_p50: v.summary("ebitda_margin_frac").p50,
-        capex_p50: v.summary("capex_usd").p50,
+        ebitda_margin_p50: v.summary(dcplan_sim::Kpi::EbitdaMarginFrac).p50,
+        capex_p50: v.summary(dcplan_sim::Kpi::CapexUsd).p50,
     })
 }
 

@@ -97,12 +97,12 @@ pub(crate) struct SensitivityRow {
 
 /// P50 NPV of a setting.
 fn p50_npv(v: &VariantRuns) -> f64 {
-    v.summary("npv_usd").p50
+    v.summary(dcplan_sim::Kpi::NpvUsd).p50
 }
 
 /// P50 payback of a setting (`None`: beyond the horizon).
 pub(crate) fn p50_payback(v: &VariantRuns) -> Option<f64> {
-    percentile_never_last(&v.kpi("payback_months"), 0.5)
+    percentile_never_last(&v.kpi(dcplan_sim::Kpi::PaybackMonths), 0.5)
 }
 
 /// Run a one-at-a-time sensitivity study and write its folder.

@@ -5,90 +5,120 @@
 //! the spread of either variant.
 
 use anyhow::{Context, Result};
-use dcplan_sim::stats::{Summary, Z95, is_never_last, percentile_sorted, summarize, summarize_kpi};
+use dcplan_sim::columns::{self, Column as ColumnMeta, Kpi};
+use dcplan_sim::stats::{Summary, Z95, percentile_sorted, summarize, summarize_column};
 use polars::prelude::{Column, DataFrame};
 
 use crate::render::doc::Block;
-use crate::render::format::{by_column, money, percent};
+use crate::render::format::{by_format, money, percent};
 use crate::render::tables::VariantRuns;
+
+/// What a compared metric measures per replication.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Source {
+    /// A KPI.
+    Kpi(Kpi),
+    /// A KPI over the horizon divided by the horizon in years, described by its own column.
+    PerYear(Kpi, &'static ColumnMeta),
+}
 
 /// A metric compared across variants: a per-replication value.
 pub(crate) struct Metric {
-    /// Column-style name (its suffix sets the unit).
-    pub name: &'static str,
-    /// Label for tables.
+    /// What it measures.
+    pub source: Source,
+    /// Label for tables: the KPI's label, or an override the comparison tables have always used
+    /// (marked where the metric is listed).
     pub label: &'static str,
+}
+
+impl Metric {
+    /// A KPI under its own label.
+    const fn kpi(kpi: Kpi) -> Metric {
+        Metric {
+            source: Source::Kpi(kpi),
+            label: kpi.label(),
+        }
+    }
+
+    /// Its column: name, unit, format, definition, and whether it may never happen.
+    pub const fn column(&self) -> &'static ColumnMeta {
+        match self.source {
+            Source::Kpi(k) => k.column(),
+            Source::PerYear(_, c) => c,
+        }
+    }
+
+    /// Column-style name (the `metric` of the comparison table).
+    pub const fn name(&self) -> &'static str {
+        self.column().name
+    }
+
     /// Value of one replication.
-    pub value: fn(&dcplan_sim::Replication) -> Option<f64>,
+    pub fn value(&self, r: &dcplan_sim::Replication) -> Option<f64> {
+        match self.source {
+            Source::Kpi(k) => r.kpis.value(k),
+            Source::PerYear(k, _) => Some(r.kpis.value(k)? / years(r)),
+        }
+    }
 }
 
 fn years(r: &dcplan_sim::Replication) -> f64 {
     r.months.len() as f64 / 12.0
 }
 
+/// Emissions per year, a metric of its own in the headline.
+const ANNUAL_TCO2: Metric = Metric {
+    source: Source::PerYear(Kpi::Tco2, &columns::ANNUAL_TCO2),
+    label: "Emissions per year (tCO2)",
+};
+
 /// The metrics of a comparison.
 pub const METRICS: &[Metric] = &[
+    Metric::kpi(Kpi::EnergyCostUsdPerMwh),
     Metric {
-        name: "energy_cost_usd_per_mwh",
-        label: "Energy cost per facility MWh",
-        value: |r| r.kpis.energy_cost_usd_per_mwh,
-    },
-    Metric {
-        name: "annual_energy_cost_usd",
+        source: Source::PerYear(Kpi::EnergyCostUsd, &columns::ANNUAL_ENERGY_COST),
         label: "Energy cost per year",
-        value: |r| Some(r.kpis.energy_cost_usd / years(r)),
     },
+    ANNUAL_TCO2,
+    // Label override: the KPI's label is "Carbon-free energy, hourly matched".
     Metric {
-        name: "annual_tco2",
-        label: "Emissions per year (tCO2)",
-        value: |r| Some(r.kpis.tco2 / years(r)),
-    },
-    Metric {
-        name: "cfe_frac",
+        source: Source::Kpi(Kpi::CfeFrac),
         label: "Carbon-free energy (hourly matched)",
-        value: |r| r.kpis.cfe_frac,
     },
+    // Label override: the KPI's label is "PUE (facility / IT energy)".
     Metric {
-        name: "pue",
+        source: Source::Kpi(Kpi::Pue),
         label: "PUE",
-        value: |r| r.kpis.pue,
     },
+    // Label override: the KPI's label is "Water use (WUE), litres per IT kWh".
     Metric {
-        name: "wue_l_per_kwh",
+        source: Source::Kpi(Kpi::WueLPerKwh),
         label: "Water use (L per IT kWh)",
-        value: |r| r.kpis.wue_l_per_kwh,
     },
+    Metric::kpi(Kpi::EbitdaMarginFrac),
+    // Label override: the KPI's label also says how NPV is taken (unlevered, pre-tax), which the
+    // comparison report says once in a paragraph.
     Metric {
-        name: "ebitda_margin_frac",
-        label: "EBITDA margin",
-        value: |r| r.kpis.ebitda_margin_frac,
-    },
-    Metric {
-        name: "npv_usd",
+        source: Source::Kpi(Kpi::NpvUsd),
         label: "Project NPV",
-        value: |r| Some(r.kpis.npv_usd),
     },
+    // Label override: the KPI's label defines payback; the comparison names only the unit.
     Metric {
-        name: "payback_months",
+        source: Source::Kpi(Kpi::PaybackMonths),
         label: "Payback (months)",
-        value: |r| r.kpis.payback_months,
     },
-    Metric {
-        name: "capex_usd",
-        label: "Capex",
-        value: |r| Some(r.kpis.capex_usd),
-    },
+    Metric::kpi(Kpi::CapexUsd),
 ];
 
 /// Values of a metric for every replication of a variant.
 pub(crate) fn values(v: &VariantRuns, m: &Metric) -> Vec<Option<f64>> {
-    v.output.replications.iter().map(|r| (m.value)(r)).collect()
+    v.output.replications.iter().map(|r| m.value(r)).collect()
 }
 
 /// Summary of a metric across the replications of a variant (a time until an event that may
 /// never happen counts "never" as later than any month).
 pub(crate) fn summary(v: &VariantRuns, m: &Metric) -> Summary {
-    summarize_kpi(m.name, &values(v, m))
+    summarize_column(m.column(), &values(v, m))
 }
 
 /// Paired differences `b - a`, replication by replication (matched by replication index). For a
@@ -105,10 +135,10 @@ pub(crate) fn paired(a: &VariantRuns, b: &VariantRuns, m: &Metric) -> Summary {
                 .replications
                 .iter()
                 .find(|ra| ra.index == rb.index)?;
-            Some((m.value)(rb)? - (m.value)(ra)?)
+            Some(m.value(rb)? - m.value(ra)?)
         })
         .collect();
-    summarize_kpi(m.name, &diffs)
+    summarize_column(m.column(), &diffs)
 }
 
 /// Yearly energy cost of every full replication-year, for P50 and P95 of annual cost.
@@ -141,8 +171,8 @@ pub(crate) fn side_by_side(variants: &[VariantRuns]) -> Block {
             let mut row = vec![m.label.to_string()];
             for v in variants {
                 let s = summary(v, m);
-                row.push(mean_text(m.name, &s));
-                row.push(by_column(m.name, s.p50));
+                row.push(mean_text(m.column(), &s));
+                row.push(by_format(m.column().format, s.p50));
             }
             row
         })
@@ -181,8 +211,8 @@ pub(crate) fn variant_table(variants: &[VariantRuns]) -> Block {
     let rows = variants
         .iter()
         .map(|v| {
-            let npv = v.summary("npv_usd");
-            let paybacks = v.kpi("payback_months");
+            let npv = v.summary(Kpi::NpvUsd);
+            let paybacks = v.kpi(Kpi::PaybackMonths);
             vec![
                 v.name.clone(),
                 money(npv.p10),
@@ -193,13 +223,13 @@ pub(crate) fn variant_table(variants: &[VariantRuns]) -> Block {
                 )),
                 percent(crate::render::report::prob_payback_within(v, 36.0)),
                 percent(crate::render::report::prob_payback_within(v, 60.0)),
-                percent(v.summary("ebitda_margin_frac").p50),
-                money(v.summary("capex_usd").p50),
-                by_column(
-                    "energy_cost_usd_per_mwh",
-                    v.summary("energy_cost_usd_per_mwh").mean,
+                percent(v.summary(Kpi::EbitdaMarginFrac).p50),
+                money(v.summary(Kpi::CapexUsd).p50),
+                by_format(
+                    Kpi::EnergyCostUsdPerMwh.format(),
+                    v.summary(Kpi::EnergyCostUsdPerMwh).mean,
                 ),
-                percent(v.summary("cfe_frac").mean),
+                percent(v.summary(Kpi::CfeFrac).mean),
             ]
         })
         .collect();
@@ -208,10 +238,10 @@ pub(crate) fn variant_table(variants: &[VariantRuns]) -> Block {
 
 /// Metrics shown in the differences table of comparisons of many variants.
 const KEY_METRICS: &[&str] = &[
-    "npv_usd",
-    "payback_months",
-    "ebitda_margin_frac",
-    "annual_energy_cost_usd",
+    Kpi::NpvUsd.name(),
+    Kpi::PaybackMonths.name(),
+    Kpi::EbitdaMarginFrac.name(),
+    columns::ANNUAL_ENERGY_COST.name,
 ];
 
 /// Paired differences of every variant against the first, with 95 % confidence intervals, and
@@ -234,12 +264,12 @@ pub(crate) fn differences(variants: &[VariantRuns]) -> Block {
     for v in &variants[1..] {
         for m in METRICS
             .iter()
-            .filter(|m| !many || KEY_METRICS.contains(&m.name))
+            .filter(|m| !many || KEY_METRICS.contains(&m.name()))
         {
             let d = paired(base, v, m);
             let (a, b) = (summary(base, m), summary(v, m));
             let unpaired = Z95 * (a.se * a.se + b.se * b.se).sqrt();
-            let f = |x: f64| by_column(m.name, x);
+            let f = |x: f64| by_format(m.column().format, x);
             let label = format!("{} - {}", v.name, base.name);
             if d.n_never > 0 {
                 let never = format!(
@@ -273,11 +303,11 @@ pub(crate) fn differences(variants: &[VariantRuns]) -> Block {
 
 /// The mean of a metric as table text: for a time until an event that some replications never
 /// reach, what share never does instead of a mean over the others.
-pub(crate) fn mean_text(name: &str, s: &Summary) -> String {
-    if is_never_last(name) && s.n_never > 0 {
+pub(crate) fn mean_text(column: &ColumnMeta, s: &Summary) -> String {
+    if column.may_not_happen && s.n_never > 0 {
         format!("n/a (never in {})", percent(s.share_never()))
     } else {
-        by_column(name, s.mean)
+        by_format(column.format, s.mean)
     }
 }
 
@@ -298,8 +328,8 @@ pub(crate) fn comparison_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
             let s = summary(v, m);
             let d = variants.first().map(|base| paired(base, v, m));
             variant.push(v.name.clone());
-            metric.push(m.name.to_string());
-            share_never.push(crate::render::tables::share_never_cell(m.name, &s));
+            metric.push(m.name().to_string());
+            share_never.push(crate::render::tables::share_never_cell(m.column(), &s));
             let row = [
                 s.mean,
                 s.se,
@@ -336,24 +366,27 @@ pub(crate) fn comparison_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
 
 /// One-line answers for each variant.
 pub(crate) fn headline(v: &VariantRuns) -> String {
-    let s = |name: &str| v.summary(name);
+    let s = |kpi: Kpi| v.summary(kpi);
     let years = annual_energy_costs(v);
     format!(
         "{}: energy {} per MWh, {} a year (P95 year {}), {:.0} tCO2 a year, CFE {}, EBITDA margin P50 {}, NPV P50 {}.",
         v.name,
-        by_column("energy_cost_usd_per_mwh", s("energy_cost_usd_per_mwh").mean),
+        by_format(
+            Kpi::EnergyCostUsdPerMwh.format(),
+            s(Kpi::EnergyCostUsdPerMwh).mean
+        ),
         money(percentile_sorted(&years, 0.5)),
         money(percentile_sorted(&years, 0.95)),
-        summarize(&values(v, &METRICS[2])).mean,
-        percent(s("cfe_frac").mean),
-        percent(s("ebitda_margin_frac").p50),
-        money(s("npv_usd").p50),
+        summarize(&values(v, &ANNUAL_TCO2)).mean,
+        percent(s(Kpi::CfeFrac).mean),
+        percent(s(Kpi::EbitdaMarginFrac).p50),
+        money(s(Kpi::NpvUsd).p50),
     )
 }
 
 /// A one-line answer for a variant of a sweep.
 pub(crate) fn short_headline(v: &VariantRuns) -> String {
-    let npv = v.summary("npv_usd");
+    let npv = v.summary(Kpi::NpvUsd);
     format!(
         "{}: NPV P50 {} (P10 {}, P90 {}), payback P50 {}, {} chance of payback within 60 months.",
         v.name,
@@ -361,7 +394,7 @@ pub(crate) fn short_headline(v: &VariantRuns) -> String {
         money(npv.p10),
         money(npv.p90),
         crate::render::format::months(dcplan_sim::stats::percentile_never_last(
-            &v.kpi("payback_months"),
+            &v.kpi(Kpi::PaybackMonths),
             0.5
         )),
         percent(crate::render::report::prob_payback_within(v, 60.0)),
@@ -386,7 +419,9 @@ mod tests {
         };
         let row = |variant: &str| {
             rows.iter()
-                .find(|r| r[col("variant")] == variant && r[col("metric")] == "payback_months")
+                .find(|r| {
+                    r[col("variant")] == variant && r[col("metric")] == Kpi::PaybackMonths.name()
+                })
                 .expect("payback row")
         };
         let b = row("base");
@@ -422,7 +457,7 @@ mod tests {
         );
         let npv = rows
             .iter()
-            .find(|r| r[col("variant")] == "all" && r[col("metric")] == "npv_usd")
+            .find(|r| r[col("variant")] == "all" && r[col("metric")] == Kpi::NpvUsd.name())
             .expect("npv row");
         assert_eq!(
             (

@@ -1,5 +1,7 @@
 //! Number formatting for reports: thousands separators, money in $k/$M/$B, percentages, months.
 
+use dcplan_sim::columns::Format;
+
 /// `1234567.8` -> `1,234,568`.
 pub(crate) fn thousands(x: f64) -> String {
     if !x.is_finite() {
@@ -111,32 +113,36 @@ pub(crate) fn tick(v: f64, span: f64) -> String {
     }
 }
 
-/// Format a value by the unit implied by its column name. An infinite number of months is an
-/// event that never happens within the horizon (a percentile of payback among the replications
-/// that never pay back): `never`.
+/// Format a value by the unit implied by its name ([`Format::for_name`], the rule the column
+/// metadata follows): for names that are not columns, such as a scenario's field paths. A KPI or
+/// column is written with [`by_format`] and its metadata's format.
 pub fn by_column(name: &str, x: f64) -> String {
-    if x == f64::INFINITY && name.ends_with("_months") {
-        "never".into()
+    by_format(Format::for_name(name), x)
+}
+
+/// Format a value by its column's format (`Kpi::format`, `Column::format`). An infinite number
+/// of months is an event that never happens within the horizon (a percentile of payback among
+/// the replications that never pay back): `never`.
+pub fn by_format(format: Format, x: f64) -> String {
+    if x == f64::INFINITY && format == Format::Months {
+        return "never".into();
     } else if !x.is_finite() {
-        "n/a".into()
-    } else if name.ends_with("_usd_per_mwh") || name.ends_with("_usd_per_gpu_hour") {
-        format!("${x:.2}")
-    } else if name.ends_with("_usd") {
-        money(x)
-    } else if name.ends_with("_frac") {
-        percent(x)
-    } else if name.ends_with("_months") && x.abs() < 1000.0 {
-        if x.fract() == 0.0 {
-            format!("{x:.0}")
-        } else {
-            format!("{x:.1}")
+        return "n/a".into();
+    }
+    match format {
+        Format::Price => format!("${x:.2}"),
+        Format::Money => money(x),
+        Format::Percent => percent(x),
+        Format::Months if x.abs() < 1000.0 => {
+            if x.fract() == 0.0 {
+                format!("{x:.0}")
+            } else {
+                format!("{x:.1}")
+            }
         }
-    } else if name == "pue" || name.ends_with("_ratio") {
-        ratio(x)
-    } else if x.abs() >= 1000.0 {
-        thousands(x)
-    } else {
-        significant(x, 3)
+        Format::Ratio => ratio(x),
+        Format::Months | Format::Number if x.abs() >= 1000.0 => thousands(x),
+        Format::Months | Format::Number => significant(x, 3),
     }
 }
 
@@ -182,5 +188,9 @@ mod tests {
         assert_eq!(months(Some(31.0)), "31 months");
         assert_eq!(months(None), "never");
         assert_eq!(by_column("pue", 1.2345), "1.23");
+        assert_eq!(by_format(Format::Ratio, 12.345), "12.35");
+        assert_eq!(by_format(Format::Number, 12.345), "12.3");
+        assert_eq!(by_format(Format::Price, 2.951), "$2.95");
+        assert_eq!(by_format(Format::Months, 1234.0), "1,234");
     }
 }

@@ -1,116 +1,60 @@
 //! The run report: headline answers, key risk table, charts, inputs and reproducibility.
 
 use dcplan_sim::LoadedScenario;
+use dcplan_sim::columns::{Format, Kpi};
 use dcplan_sim::stats::Summary;
 
 use crate::render::charts::RenderedChart;
 use crate::render::doc::{Block, Doc};
-use crate::render::format::{by_column, money, months, percent, price};
+use crate::render::format::{by_format, money, months, percent, price};
 use crate::render::tables::VariantRuns;
 use crate::store::manifest::Manifest;
 
 /// KPIs that exist only when the scenario models them (water needs a cooling preset, not a
 /// fixed PUE); the key table leaves them out otherwise.
-pub(crate) const MODELLED_ONLY: &[&str] = &["wue_l_per_kwh", "water_m3"];
+pub(crate) const MODELLED_ONLY: &[Kpi] = &[Kpi::WueLPerKwh, Kpi::WaterM3];
 
-/// KPIs shown in the key table, with a plain-language label.
-pub const KEY_KPIS: &[(&str, &str)] = &[
-    (
-        "payback_months",
-        "Payback (months until cumulative free cash flow >= 0)",
-    ),
-    (
-        "first_profit_months",
-        "Months to the first month of positive net income (accounting profit)",
-    ),
-    (
-        "npv_usd",
-        "Project NPV (unlevered, pre-tax free cash flow + terminal value)",
-    ),
-    ("irr_frac", "Project IRR (unlevered, pre-tax; annual)"),
-    (
-        "equity_irr_frac",
-        "Equity IRR (after debt service and taxes; annual)",
-    ),
-    ("peak_funding_usd", "Peak funding need (debt and equity)"),
-    ("peak_equity_usd", "Peak equity need"),
-    (
-        "min_dscr",
-        "Lowest monthly debt service coverage (over the repayment period)",
-    ),
-    (
-        "min_annual_dscr",
-        "Lowest yearly debt service coverage (over the repayment period)",
-    ),
-    (
-        "break_even_price_usd_per_gpu_hour",
-        "Break-even price per sold GPU-hour (NPV = 0; demand assumed not to react to price)",
-    ),
-    (
-        "all_in_cost_usd_per_gpu_hour",
-        "All-in cost per sold GPU-hour (opex + depreciation + interest)",
-    ),
-    ("revenue_usd", "Revenue over the horizon"),
-    ("ebitda_usd", "EBITDA over the horizon"),
-    ("ebitda_margin_frac", "EBITDA margin"),
-    ("operating_margin_frac", "Operating (EBIT) margin"),
-    ("net_margin_frac", "Net margin"),
-    ("capex_usd", "Capex"),
-    (
-        "utilization_frac",
-        "Utilization (sold / installed GPU-hours)",
-    ),
-    (
-        "utilization_available_frac",
-        "Utilization (sold / available GPU-hours)",
-    ),
-    (
-        "utilization_power_frac",
-        "Utilization, power-weighted (sold / available node max power-hours)",
-    ),
-    (
-        "realized_price_usd_per_gpu_hour",
-        "Average realised price per sold GPU-hour",
-    ),
-    (
-        "revenue_reserved_frac",
-        "Share of revenue from term contracts",
-    ),
-    (
-        "unmet_revenue_usd",
-        "Revenue of demand turned away (capacity or price)",
-    ),
-    (
-        "availability_frac",
-        "Availability (available / commissioned GPU-hours)",
-    ),
-    ("rejected_frac", "Requests rejected for lack of capacity"),
-    (
-        "failures",
-        "Node failures over the horizon (hardware and software)",
-    ),
-    (
-        "downtime_unbilled_usd",
-        "Revenue not billed while sold GPUs were down",
-    ),
-    (
-        "sla_credits_usd",
-        "SLA credits paid (on top, by monthly availability)",
-    ),
-    ("inventory_gpu_months", "GPU-months idle in inventory"),
-    ("resale_usd", "Resale proceeds of retired servers"),
-    ("energy_cost_usd", "Energy cost"),
-    ("energy_cost_usd_per_mwh", "Energy cost per facility MWh"),
-    ("pue", "PUE (facility / IT energy)"),
-    ("wue_l_per_kwh", "Water use (WUE), litres per IT kWh"),
-    ("water_m3", "Water used on site by cooling, m³"),
-    ("tco2", "Emissions (grid location-based and gas), tCO2"),
-    ("cfe_frac", "Carbon-free energy, hourly matched"),
-    (
-        "capped_hours",
-        "Hours with power capped at the interconnect",
-    ),
-    ("revenue_lost_to_cap_usd", "Revenue lost to power caps"),
+/// KPIs shown in the key table, in its order (each row is labelled with the KPI's label).
+pub const KEY_KPIS: &[Kpi] = &[
+    Kpi::PaybackMonths,
+    Kpi::FirstProfitMonths,
+    Kpi::NpvUsd,
+    Kpi::IrrFrac,
+    Kpi::EquityIrrFrac,
+    Kpi::PeakFundingUsd,
+    Kpi::PeakEquityUsd,
+    Kpi::MinDscr,
+    Kpi::MinAnnualDscr,
+    Kpi::BreakEvenPriceUsdPerGpuHour,
+    Kpi::AllInCostUsdPerGpuHour,
+    Kpi::RevenueUsd,
+    Kpi::EbitdaUsd,
+    Kpi::EbitdaMarginFrac,
+    Kpi::OperatingMarginFrac,
+    Kpi::NetMarginFrac,
+    Kpi::CapexUsd,
+    Kpi::UtilizationFrac,
+    Kpi::UtilizationAvailableFrac,
+    Kpi::UtilizationPowerFrac,
+    Kpi::RealizedPriceUsdPerGpuHour,
+    Kpi::RevenueReservedFrac,
+    Kpi::UnmetRevenueUsd,
+    Kpi::AvailabilityFrac,
+    Kpi::RejectedFrac,
+    Kpi::Failures,
+    Kpi::DowntimeUnbilledUsd,
+    Kpi::SlaCreditsUsd,
+    Kpi::InventoryGpuMonths,
+    Kpi::ResaleUsd,
+    Kpi::EnergyCostUsd,
+    Kpi::EnergyCostUsdPerMwh,
+    Kpi::Pue,
+    Kpi::WueLPerKwh,
+    Kpi::WaterM3,
+    Kpi::Tco2,
+    Kpi::CfeFrac,
+    Kpi::CappedHours,
+    Kpi::RevenueLostToCapUsd,
 ];
 
 /// Share of replications whose payback is at most `months` (a missing payback counts as never).
@@ -124,7 +68,7 @@ pub(crate) fn prob_payback_within(v: &VariantRuns, months: f64) -> f64 {
 
 /// Replications that pay back within `months` (a missing payback counts as never).
 pub(crate) fn count_payback_within(v: &VariantRuns, months: f64) -> usize {
-    v.kpi("payback_months")
+    v.kpi(Kpi::PaybackMonths)
         .iter()
         .filter(|p| p.is_some_and(|m| m <= months))
         .count()
@@ -167,17 +111,17 @@ pub(crate) fn payback_counts(v: &VariantRuns) -> String {
 
 /// Payback percentile where "never" sorts after every finite value.
 pub(crate) fn payback_percentile(v: &VariantRuns, p: f64) -> Option<f64> {
-    dcplan_sim::stats::percentile_never_last(&v.kpi("payback_months"), p)
+    dcplan_sim::stats::percentile_never_last(&v.kpi(Kpi::PaybackMonths), p)
 }
 
 /// Headline sentences for one variant.
 pub(crate) fn headlines(v: &VariantRuns, discount_rate: &str) -> Vec<String> {
-    let npv = v.summary("npv_usd");
-    let funding = v.summary("peak_funding_usd");
-    let margin = v.summary("ebitda_margin_frac");
-    let util = v.summary("utilization_frac");
+    let npv = v.summary(Kpi::NpvUsd);
+    let funding = v.summary(Kpi::PeakFundingUsd);
+    let margin = v.summary(Kpi::EbitdaMarginFrac);
+    let util = v.summary(Kpi::UtilizationFrac);
     let p_neg = {
-        let vals = v.kpi("npv_usd");
+        let vals = v.kpi(Kpi::NpvUsd);
         vals.iter().flatten().filter(|x| **x < 0.0).count() as f64 / vals.len().max(1) as f64
     };
     let mut out = vec![
@@ -201,8 +145,8 @@ pub(crate) fn headlines(v: &VariantRuns, discount_rate: &str) -> Vec<String> {
             money(funding.p90)
         ),
         {
-            let be = v.summary("break_even_price_usd_per_gpu_hour");
-            let cost = v.summary("all_in_cost_usd_per_gpu_hour");
+            let be = v.summary(Kpi::BreakEvenPriceUsdPerGpuHour);
+            let cost = v.summary(Kpi::AllInCostUsdPerGpuHour);
             format!(
                 "Break-even price (NPV = 0): P50 {} per sold GPU-hour (P10 {}, P90 {}); all-in cost P50 {}. {BREAK_EVEN_NOTE}",
                 price(be.p50),
@@ -216,8 +160,8 @@ pub(crate) fn headlines(v: &VariantRuns, discount_rate: &str) -> Vec<String> {
             percent(margin.p50),
             percent(margin.p10),
             percent(margin.p90),
-            percent(v.summary("operating_margin_frac").p50),
-            percent(v.summary("net_margin_frac").p50)
+            percent(v.summary(Kpi::OperatingMarginFrac).p50),
+            percent(v.summary(Kpi::NetMarginFrac).p50)
         ),
         format!(
             "Utilization (sold / installed GPU-hours): P50 {} (P10 {}, P90 {}).",
@@ -227,17 +171,17 @@ pub(crate) fn headlines(v: &VariantRuns, discount_rate: &str) -> Vec<String> {
         ),
     ];
     // Financing, where the scenario borrows.
-    let dscr = v.kpi("min_dscr");
+    let dscr = v.kpi(Kpi::MinDscr);
     let with_debt: Vec<f64> = dscr.iter().flatten().copied().collect();
     if !with_debt.is_empty() {
-        let equity = v.summary("equity_irr_frac");
+        let equity = v.summary(Kpi::EquityIrrFrac);
         let below = with_debt.iter().filter(|d| **d < 1.0).count() as f64 / with_debt.len() as f64;
         out.push(format!(
             "Financing: equity IRR (after debt service and taxes) P50 {} (P10 {}, P90 {}); the lowest monthly debt service coverage is P50 {:.2} and falls below 1.0 (cash flow short of debt service) in {} of replications.",
             percent(equity.p50),
             percent(equity.p10),
             percent(equity.p90),
-            v.summary("min_dscr").p50,
+            v.summary(Kpi::MinDscr).p50,
             percent(below)
         ));
     }
@@ -300,42 +244,39 @@ pub(crate) fn energy_table(v: &VariantRuns) -> Block {
             .map(|r| Some(r.months.iter().map(f).sum::<f64>()))
             .collect()
     };
-    let rows: Vec<(&str, &str, Summary)> = vec![
+    let kpi = |k: Kpi| (k.label(), k.format(), v.summary(k));
+    let rows: Vec<(&str, Format, Summary)> = vec![
+        // Label override: the KPI's label is "Energy cost"; this table has always said over
+        // what.
         (
             "Energy cost over the horizon",
-            "energy_cost_usd",
-            v.summary("energy_cost_usd"),
+            Kpi::EnergyCostUsd.format(),
+            v.summary(Kpi::EnergyCostUsd),
         ),
-        (
-            "Energy cost per facility MWh",
-            "energy_cost_usd_per_mwh",
-            v.summary("energy_cost_usd_per_mwh"),
-        ),
+        kpi(Kpi::EnergyCostUsdPerMwh),
+        // Totals over the horizon of the monthly columns grid_energy_usd and demand_charge_usd
+        // (money, like every `_usd` column).
         (
             "Grid energy charges",
-            "grid_energy_usd",
+            Format::Money,
             dcplan_sim::stats::summarize(&total(|m| m.grid_energy_usd)),
         ),
         (
             "Demand charges",
-            "demand_charge_usd",
+            Format::Money,
             dcplan_sim::stats::summarize(&total(|m| m.demand_charge_usd)),
         ),
-        (
-            "Facility energy, MWh",
-            "energy_mwh",
-            v.summary("energy_mwh"),
-        ),
+        kpi(Kpi::EnergyMwh),
     ];
     let rows = rows
         .into_iter()
-        .map(|(label, name, s)| {
+        .map(|(label, format, s)| {
             vec![
                 label.to_string(),
-                by_column(name, s.p10),
-                by_column(name, s.p50),
-                by_column(name, s.p90),
-                by_column(name, s.mean),
+                by_format(format, s.p10),
+                by_format(format, s.p50),
+                by_format(format, s.p90),
+                by_format(format, s.mean),
             ]
         })
         .collect();
@@ -345,14 +286,14 @@ pub(crate) fn energy_table(v: &VariantRuns) -> Block {
 /// The executive summary: the answers a founder or investor asks first, in plain words.
 pub(crate) fn executive_summary(loaded: &LoadedScenario, v: &VariantRuns) -> String {
     let horizon = loaded.scenario.simulation.horizon_months;
-    let npv = v.summary("npv_usd");
-    let funding = v.summary("peak_funding_usd");
+    let npv = v.summary(Kpi::NpvUsd);
+    let funding = v.summary(Kpi::PeakFundingUsd);
     let payback = match payback_percentile(v, 0.5) {
         Some(m) => format!("P50 payback {}", months(Some(m))),
         None => format!("P50 payback beyond the {horizon}-month horizon"),
     };
     let p_pos = {
-        let vals = v.kpi("npv_usd");
+        let vals = v.kpi(Kpi::NpvUsd);
         vals.iter().flatten().filter(|x| **x >= 0.0).count() as f64 / vals.len().max(1) as f64
     };
     let verdict = if npv.p50 >= 0.0 && p_pos >= 0.8 {
@@ -501,23 +442,25 @@ pub(crate) fn margin_table(v: &VariantRuns) -> Block {
         .to_vec();
     let rows = [
         (
-            "EBITDA margin",
+            Kpi::EbitdaMarginFrac.label(),
             "(revenue - operating costs) / revenue",
-            "ebitda_margin_frac",
+            Kpi::EbitdaMarginFrac,
         ),
+        // Label override: the KPI's label is "Operating (EBIT) margin"; beside its definition
+        // here the table names it "Operating margin".
         (
             "Operating margin",
             "EBIT / revenue: also after depreciation and gains on resale",
-            "operating_margin_frac",
+            Kpi::OperatingMarginFrac,
         ),
         (
-            "Net margin",
+            Kpi::NetMarginFrac.label(),
             "net income / revenue: also after interest and tax",
-            "net_margin_frac",
+            Kpi::NetMarginFrac,
         ),
     ]
     .iter()
-    .map(|(name, what, kpi)| {
+    .map(|&(name, what, kpi)| {
         let s = v.summary(kpi);
         vec![
             name.to_string(),
@@ -586,14 +529,14 @@ pub(crate) fn key_table(v: &VariantRuns) -> Block {
     .to_vec();
     let rows = KEY_KPIS
         .iter()
-        .filter(|(name, _)| !MODELLED_ONLY.contains(name) || v.summary(name).n > 0)
-        .map(|(name, label)| {
+        .filter(|k| !MODELLED_ONLY.contains(k) || v.summary(**k).n > 0)
+        .map(|&k| {
             // A time until an event that may never happen is summarised over every replication,
             // "never" later than any month (`never` in a percentile); it has no mean unless every
             // replication reaches it.
-            let s: Summary = v.summary(name);
-            let f = |x: f64| by_column(name, x);
-            let n = if dcplan_sim::stats::is_never_last(name) {
+            let s: Summary = v.summary(k);
+            let f = |x: f64| by_format(k.format(), x);
+            let n = if k.may_not_happen() {
                 format!("{} (never in {})", s.n_total, s.n_never)
             } else if s.n < s.n_total {
                 format!("{} of {}", s.n, s.n_total)
@@ -602,14 +545,14 @@ pub(crate) fn key_table(v: &VariantRuns) -> Block {
             };
             let (mean, se) = if s.n_never > 0 {
                 (
-                    crate::render::comparison::mean_text(name, &s),
+                    crate::render::comparison::mean_text(k.column(), &s),
                     "n/a".to_string(),
                 )
             } else {
                 (f(s.mean), f(s.se))
             };
             vec![
-                label.to_string(),
+                k.label().to_string(),
                 mean,
                 se,
                 f(s.p5),

@@ -6,8 +6,8 @@ use std::fs::File;
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use dcplan_sim::energy::dispatch::HourFlows;
-use dcplan_sim::results::{Kpis, MonthRow};
+use dcplan_sim::columns::Column as ColumnMeta;
+use dcplan_sim::results::{Kpi, MonthRow};
 use dcplan_sim::stats::{Summary, summarize_kpi};
 use dcplan_sim::time::YearMonth;
 use dcplan_sim::{Replication, RunOutput};
@@ -31,23 +31,23 @@ pub(crate) struct VariantRuns {
 
 impl VariantRuns {
     /// Values of one KPI across replications.
-    pub fn kpi(&self, name: &str) -> Vec<Option<f64>> {
+    pub fn kpi(&self, kpi: Kpi) -> Vec<Option<f64>> {
         self.output
             .replications
             .iter()
-            .map(|r| r.kpis.get(name))
+            .map(|r| r.kpis.value(kpi))
             .collect()
     }
 
     /// Summary statistics of one KPI; a quantity that may never happen (payback) counts "never"
     /// as later than any month ([`summarize_kpi`]).
-    pub(crate) fn summary(&self, name: &str) -> Summary {
-        summarize_kpi(name, &self.kpi(name))
+    pub(crate) fn summary(&self, kpi: Kpi) -> Summary {
+        summarize_kpi(kpi, &self.kpi(kpi))
     }
 }
 
 /// Prefix of the columns that hold sampled uncertain inputs in `runs`.
-pub(crate) const PARAM_PREFIX: &str = "param:";
+pub use dcplan_sim::columns::PARAM_PREFIX;
 
 /// One row per (variant, replication) with every KPI and the sampled inputs.
 pub(crate) fn runs_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
@@ -75,9 +75,9 @@ pub(crate) fn runs_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
             reps.iter().map(|(_, r)| r.events).collect::<Vec<u64>>(),
         ),
     ];
-    for (i, c) in Kpis::COLUMNS.iter().enumerate() {
-        let values: Vec<Option<f64>> = reps.iter().map(|(_, r)| r.kpis.values()[i]).collect();
-        cols.push(Column::new(c.name.into(), values));
+    for &k in Kpi::ALL {
+        let values: Vec<Option<f64>> = reps.iter().map(|(_, r)| r.kpis.value(k)).collect();
+        cols.push(Column::new(k.name().into(), values));
     }
     // Sampled inputs: the union of paths, in first-seen order.
     let mut paths: Vec<&str> = Vec::new();
@@ -220,39 +220,9 @@ pub(crate) fn market_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
     DataFrame::new(height, cols).context("building the market table")
 }
 
-macro_rules! hourly_columns {
-    ($($field:ident => $name:literal: $doc:literal,)*) => {
-        /// Flow columns of `hourly.parquet`, with what they hold.
-        pub const HOURLY_COLUMNS: &[(&str, &str)] = &[$(($name, $doc),)*];
-
-        /// An hour's flows in [`HOURLY_COLUMNS`] order.
-        pub fn hourly_values(h: &HourFlows) -> Vec<f64> {
-            vec![$(h.$field,)*]
-        }
-
-        /// The hour whose flows are `values` in [`HOURLY_COLUMNS`] order (missing ones are 0).
-        pub fn hourly_from_values(values: &[f64]) -> HourFlows {
-            let mut it = values.iter().copied();
-            HourFlows { $($field: it.next().unwrap_or(0.0),)* }
-        }
-    };
-}
-
-hourly_columns! {
-    load => "facility_kwh": "facility energy in the hour, after any power cap",
-    grid => "grid_import_kwh": "energy imported from the grid",
-    ppa => "ppa_kwh": "PPA energy used on site",
-    solar => "solar_kwh": "on-site solar used on site",
-    wind => "wind_kwh": "on-site wind used on site",
-    gas => "gas_kwh": "on-site gas generation",
-    discharge => "battery_discharge_kwh": "battery discharge to the site",
-    charge => "battery_charge_kwh": "battery charge, from any source",
-    soc => "battery_soc_kwh": "battery state of charge at the end of the hour",
-    export => "export_kwh": "surplus exported to the grid",
-    temperature_c => "temperature_c": "outdoor dry-bulb temperature, C",
-    pue => "pue": "PUE of the hour (facility / IT energy)",
-    water_l => "water_l": "water used on site by cooling, litres",
-}
+/// Flow columns of `hourly.parquet` (their metadata: name, unit, definition).
+pub use dcplan_sim::columns::HOURLY as HOURLY_COLUMNS;
+pub use dcplan_sim::columns::{hourly_from_values, hourly_values};
 
 /// Hourly energy flows of the replications the scenario keeps (`simulation.hourly_replications`):
 /// one row per (variant, replication, hour).
@@ -301,8 +271,8 @@ pub(crate) fn hourly_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
         Column::new("day".into(), day),
         Column::new("hour_of_day".into(), hour_of_day),
     ];
-    for ((name, _), values) in HOURLY_COLUMNS.iter().zip(flows) {
-        cols.push(Column::new((*name).into(), values));
+    for (c, values) in HOURLY_COLUMNS.iter().zip(flows) {
+        cols.push(Column::new(c.name.into(), values));
     }
     DataFrame::new(height, cols).context("building the hourly table")
 }
@@ -310,7 +280,7 @@ pub(crate) fn hourly_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
 /// Statistics per variant and KPI: `n`, `n_total`, `share_never`, the moments
 /// ([`MOMENT_STATS`]) and the rank statistics ([`RANK_STATS`]), then the risk rows.
 ///
-/// For a quantity that may never happen ([`dcplan_sim::stats::NEVER_LAST`]: payback, first
+/// For a quantity that may never happen (its metadata's `may_not_happen`: payback, first
 /// profitable month), `share_never` is the share of replications where it never happens within
 /// the horizon, a rank statistic that falls among them reads `never`, and the moments are empty
 /// unless every replication reaches it. Elsewhere `share_never` is empty and the statistics are
@@ -324,13 +294,13 @@ pub(crate) fn summary_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
     let mut n_total = Vec::new();
     let mut share_never = Vec::new();
     for v in variants {
-        for c in Kpis::COLUMNS {
-            let s = v.summary(c.name);
+        for &k in Kpi::ALL {
+            let s = v.summary(k);
             variant.push(v.name.clone());
-            kpi.push(c.name.to_string());
+            kpi.push(k.name().to_string());
             n.push(s.n as u64);
             n_total.push(s.n_total as u64);
-            share_never.push(share_never_cell(c.name, &s));
+            share_never.push(share_never_cell(k.column(), &s));
             for (col, (_, f)) in moments.iter_mut().zip(MOMENT_STATS) {
                 let x = f(&s);
                 col.push(x.is_finite().then_some(x));
@@ -362,9 +332,9 @@ pub(crate) fn summary_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
 
 /// The `share_never` cell of a quantity: the share of replications where it never happens,
 /// for a quantity that may never happen; empty for any other.
-pub(crate) fn share_never_cell(name: &str, s: &Summary) -> Option<f64> {
+pub(crate) fn share_never_cell(column: &ColumnMeta, s: &Summary) -> Option<f64> {
     let share = s.share_never();
-    (dcplan_sim::stats::is_never_last(name) && share.is_finite()).then_some(share)
+    (column.may_not_happen && share.is_finite()).then_some(share)
 }
 
 /// A rank statistic as a table cell: the number as polars writes a float, `never` where the
@@ -444,8 +414,8 @@ pub(crate) const PAYBACK_MONTHS: [u32; 4] = [18, 24, 36, 60];
 /// `(name, (value, standard error))` of each risk statistic of a variant.
 pub(crate) fn risk_rows(v: &VariantRuns) -> Vec<(String, (f64, f64))> {
     use dcplan_sim::stats::{cvar_low, prob_at_most, prob_below};
-    let payback = v.kpi("payback_months");
-    let npv = v.kpi("npv_usd");
+    let payback = v.kpi(Kpi::PaybackMonths);
+    let npv = v.kpi(Kpi::NpvUsd);
     let mut rows: Vec<(String, (f64, f64))> = PAYBACK_MONTHS
         .iter()
         .map(|m| {
@@ -516,6 +486,7 @@ pub fn read_parquet(path: &Path) -> Result<DataFrame> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use dcplan_sim::Kpis;
 
     /// A variant whose replications have the given paybacks (`None`: never within the horizon).
     pub(crate) fn with_paybacks(name: &str, paybacks: &[Option<f64>]) -> VariantRuns {
@@ -587,7 +558,7 @@ pub(crate) mod tests {
         };
         let row = rows
             .iter()
-            .find(|r| r[col("kpi")] == "payback_months")
+            .find(|r| r[col("kpi")] == Kpi::PaybackMonths.name())
             .expect("payback row");
         assert_eq!(row[col("p50")], "never", "{row:?}");
         assert_eq!(row[col("share_never")], "0.7");
@@ -619,7 +590,7 @@ pub(crate) mod tests {
         // Quantities that always exist have no share_never and plain numbers.
         let npv = rows
             .iter()
-            .find(|r| r[col("kpi")] == "npv_usd")
+            .find(|r| r[col("kpi")] == Kpi::NpvUsd.name())
             .expect("npv row");
         assert_eq!(
             (
@@ -652,7 +623,7 @@ pub(crate) mod tests {
         let col = |name: &str| header.iter().position(|h| h == name).expect("column");
         let row = rows
             .iter()
-            .find(|r| r[col("kpi")] == "payback_months")
+            .find(|r| r[col("kpi")] == Kpi::PaybackMonths.name())
             .expect("payback row");
         assert_eq!(
             (
@@ -661,6 +632,57 @@ pub(crate) mod tests {
                 row[col("p50")].as_str()
             ),
             ("0.0", "45.0", "40.0")
+        );
+    }
+
+    /// Column names of a frame.
+    fn names(df: &DataFrame) -> Vec<String> {
+        df.get_column_names()
+            .iter()
+            .map(|c| c.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn every_column_of_every_table_has_a_dictionary_entry() {
+        let mut v = with_paybacks("base", &[Some(30.0), None]);
+        for r in &mut v.output.replications {
+            r.params = vec![("demand.price_usd_per_gpu_hour".into(), 2.0)];
+        }
+        let v = [v];
+        let dictionary = dcplan_sim::columns::dictionary();
+        let tables = [
+            ("runs", runs_frame(&v).expect("runs")),
+            ("monthly", monthly_frame(&v).expect("monthly")),
+            ("fleet", fleet_frame(&v).expect("fleet")),
+            ("market", market_frame(&v).expect("market")),
+            ("hourly", hourly_frame(&v).expect("hourly")),
+            ("summary", summary_frame(&v).expect("summary")),
+        ];
+        for (table, df) in &tables {
+            // Every column written, in order, is the dictionary's list for its table.
+            let written: Vec<String> = names(df)
+                .into_iter()
+                .map(|c| {
+                    if c.starts_with(PARAM_PREFIX) {
+                        dcplan_sim::columns::PARAM.name.to_string()
+                    } else {
+                        c
+                    }
+                })
+                .collect();
+            let listed: Vec<String> = dictionary
+                .iter()
+                .filter(|e| e.table == *table)
+                .map(|e| e.column.clone())
+                .collect();
+            assert_eq!(written, listed, "{table}");
+        }
+        assert!(
+            dictionary
+                .iter()
+                .all(|e| tables.iter().any(|(t, _)| *t == e.table)),
+            "the dictionary lists only tables a run writes"
         );
     }
 }

@@ -312,7 +312,7 @@ fn read_hourly(hourly: &DataFrame, index: &Index, out: &mut [VariantRuns]) -> Re
     );
     let flows: Vec<Vec<Option<f64>>> = tables::HOURLY_COLUMNS
         .iter()
-        .map(|(c, _)| measure(hourly, c, "hourly.parquet"))
+        .map(|c| measure(hourly, c.name, "hourly.parquet"))
         .collect::<Result<_>>()?;
     for row in 0..hourly.height() {
         let (v, r) = index.get(&variant[row], replication[row], "hourly.parquet", row)?;

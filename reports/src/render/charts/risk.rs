@@ -5,12 +5,16 @@ use crate::render::tables::{self, VariantRuns};
 
 /// NPV across replications, with its P10, P50 and P90 marked.
 pub(crate) fn npv_histogram(v: &VariantRuns) -> Histogram {
-    let npv = v.summary("npv_usd");
+    let npv = v.summary(dcplan_sim::Kpi::NpvUsd);
     Histogram {
         name: "npv_histogram".into(),
         title: "Project NPV across replications".into(),
         x_label: "NPV ($M)".into(),
-        values: v.kpi("npv_usd").into_iter().flatten().collect(),
+        values: v
+            .kpi(dcplan_sim::Kpi::NpvUsd)
+            .into_iter()
+            .flatten()
+            .collect(),
         x_format: YFormat::MillionsUsd,
         markers: vec![
             ("P10".into(), npv.p10),
@@ -32,7 +36,10 @@ pub(crate) fn npv_boxplot(variants: &[VariantRuns]) -> charts::BoxPlot {
             .map(|v| {
                 (
                     v.name.clone(),
-                    v.kpi("npv_usd").into_iter().flatten().collect(),
+                    v.kpi(dcplan_sim::Kpi::NpvUsd)
+                        .into_iter()
+                        .flatten()
+                        .collect(),
                 )
             })
             .collect(),
@@ -59,7 +66,7 @@ pub(crate) fn payback_boxplot(variants: &[VariantRuns]) -> charts::BoxPlot {
             .map(|v| {
                 (
                     v.name.clone(),
-                    v.kpi("payback_months")
+                    v.kpi(dcplan_sim::Kpi::PaybackMonths)
                         .into_iter()
                         .map(|p| p.unwrap_or(horizon))
                         .collect(),
@@ -81,7 +88,7 @@ pub(crate) fn payback_cdf_chart(variants: &[VariantRuns]) -> charts::Lines {
         .iter()
         .enumerate()
         .map(|(i, v)| {
-            let paybacks = v.kpi("payback_months");
+            let paybacks = v.kpi(dcplan_sim::Kpi::PaybackMonths);
             let points = (0..=horizon)
                 .map(|m| {
                     (
@@ -116,7 +123,11 @@ pub(crate) fn npv_distribution_chart(variants: &[VariantRuns]) -> charts::Lines 
         .iter()
         .enumerate()
         .map(|(i, v)| {
-            let mut npv: Vec<f64> = v.kpi("npv_usd").into_iter().flatten().collect();
+            let mut npv: Vec<f64> = v
+                .kpi(dcplan_sim::Kpi::NpvUsd)
+                .into_iter()
+                .flatten()
+                .collect();
             npv.sort_by(f64::total_cmp);
             let n = npv.len().max(1) as f64;
             let points = npv
