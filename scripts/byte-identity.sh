@@ -3,6 +3,7 @@
 #
 #   scripts/byte-identity.sh record BIN DIR    run every shipped scenario and study with BIN into DIR
 #   scripts/byte-identity.sh compare OLD NEW   record with two binaries and compare every file
+#   scripts/byte-identity.sh check DIR NEW     compare NEW against a recording made with `record`
 #
 # Every table, chart and report of the shipped scenarios is compared byte for byte. The only lines
 # left out are the ones that name the run itself rather than its results: the command line, the
@@ -85,8 +86,19 @@ compare)
         exit 1
     fi
     ;;
+check)
+    [ $# = 3 ] || { echo "usage: $0 check DIR NEW_BIN" >&2; exit 2; }
+    work="$(mktemp -d "${TMPDIR:-/tmp}/dcplan-byte-identity.XXXXXX")"
+    record "$3" "$work/new"
+    if diff -r -q "$2/norm" "$work/new/norm"; then
+        echo "byte-identity: PASS: $(find "$work/new/norm" -type f | wc -l) files identical to $2 ($work)"
+    else
+        echo "byte-identity: FAIL: the files above differ ($work)" >&2
+        exit 1
+    fi
+    ;;
 *)
-    sed -n '2,16p' "$0"
+    sed -n '2,17p' "$0"
     exit 2
     ;;
 esac
