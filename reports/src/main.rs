@@ -340,8 +340,8 @@ fn main() -> ExitCode {
 
 fn load(path: Option<&PathBuf>) -> Result<LoadedScenario, ScenarioError> {
     match path {
-        Some(p) => scenario::load_file(p),
-        None => scenario::load_default(),
+        Some(p) => dcplan_sim::load_file(p),
+        None => dcplan_sim::load_default(),
     }
 }
 
@@ -492,7 +492,7 @@ fn cmd_compare(args: CompareArgs) -> Result<ExitCode> {
     let mut loadeds = Vec::new();
     let mut failed = false;
     for p in &args.scenarios {
-        match scenario::load_file(p) {
+        match dcplan_sim::load_file(p) {
             Ok(l) => loadeds.push(l),
             Err(e) => {
                 print_scenario_error(&e);
@@ -522,7 +522,7 @@ fn cmd_compare(args: CompareArgs) -> Result<ExitCode> {
 fn cmd_check(paths: &[PathBuf]) -> Result<ExitCode> {
     let mut ok = true;
     for p in paths {
-        match scenario::load_file(p) {
+        match dcplan_sim::load_file(p) {
             Ok(l) => {
                 let extra = if l.warnings.is_empty() {
                     String::new()
@@ -639,7 +639,7 @@ fn cmd_init(name: &str, force: bool) -> Result<ExitCode> {
     }
     let text = dcplan::template::scenario_template(&name);
     // The template must validate as written.
-    if let Err(e) = scenario::load_str(&path.display().to_string(), &text) {
+    if let Err(e) = dcplan_sim::load_str(&path.display().to_string(), &text) {
         anyhow::bail!("the template does not validate: {e}");
     }
     dcplan::output::write_atomic(&path, text.as_bytes())?;

@@ -11,7 +11,7 @@
 use rand::{Rng, RngExt};
 use serde::{Deserialize, Serialize};
 
-use crate::scenario::Problems;
+use crate::problems::Problems;
 
 /// A numeric input: a plain number or a distribution.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

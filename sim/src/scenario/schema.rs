@@ -772,7 +772,7 @@ pub struct RequestClass {
     /// Size in GPUs (drawn per request), rounded up to whole nodes of the SKU that serves it.
     pub size_gpus: Param,
     /// How long the capacity is used (drawn per request); for term contracts, the term.
-    pub duration: Duration,
+    pub duration: DurationSpec,
     /// SKUs the customer accepts, tried in this order; empty means any SKU in the fleet.
     #[serde(default)]
     pub skus: Vec<String>,
@@ -793,24 +793,24 @@ pub struct RequestClass {
     pub prepay_frac: Param,
 }
 
-/// Duration of a request, drawn per request.
+/// Duration of a request, drawn per request (written `Hours(..)` or `Months(..)`).
 #[derive(Clone, Debug, Serialize, Deserialize)]
-pub enum Duration {
+pub enum DurationSpec {
     /// In hours, e.g. `Hours(Exponential(24))`.
     Hours(Param),
     /// In 730-hour months (a twelfth of a 365-day year), e.g. `Months(36)`.
     Months(Param),
 }
 
-impl Duration {
+impl DurationSpec {
     /// Hours in one `Months` unit: a twelfth of the 8,760-hour year.
     pub const HOURS_PER_MONTH: f64 = 730.0;
 
     /// The distribution and the number of hours per unit.
     pub fn param_and_unit(&self) -> (&Param, f64) {
         match self {
-            Duration::Hours(p) => (p, 1.0),
-            Duration::Months(p) => (p, Self::HOURS_PER_MONTH),
+            DurationSpec::Hours(p) => (p, 1.0),
+            DurationSpec::Months(p) => (p, Self::HOURS_PER_MONTH),
         }
     }
 }
@@ -839,7 +839,7 @@ pub struct Anchor {
     #[serde(default)]
     pub sign_month: i64,
     /// Term, from the start of service.
-    pub duration: Duration,
+    pub duration: DurationSpec,
     /// Contract price in USD per GPU-hour (parameter), locked at signing.
     pub price_usd_per_gpu_hour: Param,
     /// Average load between idle (0) and max (1) power (parameter).

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 pub mod leaves;
 pub mod ranges;
 
-use super::{ContractClass, Duration, PricingPolicy, Problems, Scenario, Tariff};
+use super::{ContractClass, DurationSpec, PricingPolicy, Problems, Scenario, Tariff};
 use crate::catalog::{Catalog, Sku};
 use crate::dist::{Param, fmt_num};
 use leaves::LeafValue;
@@ -953,11 +953,11 @@ fn check_demand(s: &Scenario, catalog: &Catalog, p: &mut Problems) {
     }
 }
 
-fn check_duration(path: &str, duration: &Duration, p: &mut Problems) {
+fn check_duration(path: &str, duration: &DurationSpec, p: &mut Problems) {
     let (dur, unit) = duration.param_and_unit();
     let dur_path = match duration {
-        Duration::Hours(_) => format!("{path}.Hours"),
-        Duration::Months(_) => format!("{path}.Months"),
+        DurationSpec::Hours(_) => format!("{path}.Hours"),
+        DurationSpec::Months(_) => format!("{path}.Months"),
     };
     dur.check_draw(&dur_path, 0.0, 1e6 / unit, p);
     if dur.is_fixed() && dur.quantile(0.5) <= 0.0 && p.iter().all(|x| x.path != dur_path) {
