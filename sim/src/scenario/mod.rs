@@ -6,12 +6,29 @@
 //! every semantic problem at once with its field path.
 
 pub mod budget;
-mod overrides;
+mod catalog;
+mod demand;
+mod energy;
+mod finance;
+mod fleet;
+mod pricing;
 pub mod ron_text;
 mod schema;
+mod simulation;
+mod site;
+mod study;
 pub mod validate;
 
+pub use catalog::*;
+pub use demand::*;
+pub use energy::*;
+pub use finance::*;
+pub use fleet::*;
+pub use pricing::*;
 pub use schema::*;
+pub use simulation::*;
+pub use site::*;
+pub use study::*;
 pub use validate::validate;
 
 pub use crate::problems::{Problem, Problems, ScenarioError, Severity, parse_ron, ron_options};

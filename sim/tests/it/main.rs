@@ -11,6 +11,7 @@ mod finance;
 mod full_scenario;
 mod mutation;
 mod ranges;
+mod registry;
 mod reliability;
 mod scenarios;
 mod states;

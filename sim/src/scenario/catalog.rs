@@ -1,10 +1,38 @@
 //! The `catalog` section of a scenario: overrides of built-in catalog entries, and new entries,
 //! applied to the built-in catalog.
 
-use crate::catalog::{Catalog, check_sku};
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::{Catalog, SkuOverride, check_sku};
 use crate::problems::Problems;
 
-use super::CatalogOverrides;
+/// Changes to the built-in catalogs made by one scenario.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogOverrides {
+    /// GPU SKUs: an entry with a built-in name overrides the given fields; a new name must give every field.
+    #[serde(default)]
+    pub gpus: Vec<SkuOverride>,
+    /// Climate presets: a whole entry replaces the built-in one of the same name, or adds one.
+    #[serde(default)]
+    pub climates: Vec<crate::energy::weather::Climate>,
+    /// Cooling presets: a whole entry replaces the built-in one of the same name, or adds one.
+    #[serde(default)]
+    pub cooling: Vec<crate::energy::cooling::CoolingPreset>,
+    /// Wholesale market presets: a whole entry replaces the built-in one of the same name, or adds one.
+    #[serde(default)]
+    pub tariffs: Vec<crate::energy::prices::MarketPreset>,
+}
+
+impl CatalogOverrides {
+    /// True when the scenario changes nothing.
+    pub fn is_empty(&self) -> bool {
+        self.gpus.is_empty()
+            && self.climates.is_empty()
+            && self.cooling.is_empty()
+            && self.tariffs.is_empty()
+    }
+}
 
 impl Catalog {
     /// Apply a scenario's overrides; problems are reported with their field paths
