@@ -55,7 +55,7 @@ impl LhsPlan {
 
 /// Draws the uncertain inputs of one replication, each from the stream keyed by its field path.
 #[derive(Clone, Debug)]
-pub struct Sampler<'a> {
+pub(crate) struct Sampler<'a> {
     seed: u64,
     replication: u64,
     mode: &'a SampleMode,
@@ -63,7 +63,7 @@ pub struct Sampler<'a> {
 
 impl<'a> Sampler<'a> {
     /// A sampler for replication `replication` of master seed `seed`.
-    pub fn new(seed: u64, replication: u64, mode: &'a SampleMode) -> Sampler<'a> {
+    pub(crate) fn new(seed: u64, replication: u64, mode: &'a SampleMode) -> Sampler<'a> {
         Sampler {
             seed,
             replication,
@@ -72,7 +72,7 @@ impl<'a> Sampler<'a> {
     }
 
     /// The value of the input at `path`, distributed as `dist`, in this replication.
-    pub fn draw(&self, path: &str, dist: &Dist) -> f64 {
+    pub(crate) fn draw(&self, path: &str, dist: &Dist) -> f64 {
         let pinned =
             |list: &Vec<(String, f64)>| list.iter().find(|(p, _)| p == path).map(|(_, q)| *q);
         let jitter = || open_unit(&mut parameter_rng(self.seed, self.replication, path));

@@ -68,7 +68,7 @@ pub fn build(
 /// Assemble the engine of replication `replication` of a scenario's plan under master seed
 /// `seed`: draw the plan's uncertain inputs, install every model and schedule the month ends.
 /// Returns the engine and the values drawn for uncertain inputs.
-pub fn build_plan(
+pub(crate) fn build_plan(
     plan: &Plan,
     seed: u64,
     replication: u64,
@@ -156,7 +156,7 @@ pub fn try_run_replication(
 
 /// Run replication `replication` of a scenario's plan under master seed `seed`, as
 /// [`try_run_replication`] does.
-pub fn try_run_plan(
+pub(crate) fn try_run_plan(
     plan: &Plan,
     seed: u64,
     replication: u64,
@@ -233,7 +233,7 @@ pub fn run_built(
 }
 
 /// Field paths of every uncertain input of a scenario (those a replication draws), in drawing order.
-pub fn uncertain_inputs(loaded: &LoadedScenario) -> Vec<String> {
+pub(crate) fn uncertain_inputs(loaded: &LoadedScenario) -> Vec<String> {
     Plan::new(loaded)
         .inputs()
         .iter()

@@ -85,13 +85,13 @@ impl Plan {
     }
 
     /// The calendar of the horizon.
-    pub fn calendar(&self) -> &Calendar {
+    pub(crate) fn calendar(&self) -> &Calendar {
         &self.calendar
     }
 
     /// The values of the uncertain inputs in replication `replication` of master seed `seed`,
     /// in the order of [`Plan::inputs`].
-    pub fn sample(&self, seed: u64, replication: u64, mode: &SampleMode) -> Vec<f64> {
+    pub(crate) fn sample(&self, seed: u64, replication: u64, mode: &SampleMode) -> Vec<f64> {
         let sampler = Sampler::new(seed, replication, mode);
         self.registry
             .inputs
@@ -101,7 +101,7 @@ impl Plan {
     }
 
     /// `(path, value)` of every uncertain input, given the values [`Plan::sample`] drew.
-    pub fn drawn(&self, values: &[f64]) -> Vec<(String, f64)> {
+    pub(crate) fn drawn(&self, values: &[f64]) -> Vec<(String, f64)> {
         self.registry
             .inputs
             .iter()

@@ -31,7 +31,7 @@ pub use site::*;
 pub use study::*;
 pub use validate::validate;
 
-pub use crate::problems::{Problem, Problems, ScenarioError, Severity, parse_ron, ron_options};
+pub use crate::problems::{Problem, Problems, ScenarioError, Severity, parse_ron};
 
 use crate::catalog::Catalog;
 
@@ -62,7 +62,7 @@ pub struct LoadedScenario {
 /// Largest scenario file dcplan reads.
 pub const MAX_SCENARIO_BYTES: u64 = 16 << 20;
 /// Largest CSV input (a year of hourly values) dcplan reads.
-pub const MAX_CSV_BYTES: u64 = 16 << 20;
+pub(crate) const MAX_CSV_BYTES: u64 = 16 << 20;
 
 /// Read a regular file of at most `limit` bytes: never a device, pipe or folder (which could
 /// block or never end), never more than the limit (which the message names).
@@ -190,7 +190,7 @@ fn read_inputs(
 /// Parse and validate scenario text. `file` names it in messages; files the scenario refers to
 /// (CSV inputs) are read relative to its folder. The variants its `sweep` and `optimize` sections
 /// make are not checked here (see [`crate::load::load_str`]).
-pub fn parse_and_check(file: &str, text: &str) -> Result<LoadedScenario, ScenarioError> {
+pub(crate) fn parse_and_check(file: &str, text: &str) -> Result<LoadedScenario, ScenarioError> {
     let scenario: Scenario = parse_ron(file, text)?;
     let (catalog, mut problems) = Catalog::builtin().with_overrides(&scenario.catalog);
     validate::validate_into(&scenario, &catalog, &mut problems);
@@ -222,7 +222,7 @@ pub fn parse_and_check(file: &str, text: &str) -> Result<LoadedScenario, Scenari
 }
 
 /// Read a scenario file as text: its name for messages and its contents.
-pub fn read_text(path: &std::path::Path) -> Result<(String, String), ScenarioError> {
+pub(crate) fn read_text(path: &std::path::Path) -> Result<(String, String), ScenarioError> {
     let file = path.display().to_string();
     let bytes =
         read_regular_file(path, MAX_SCENARIO_BYTES).map_err(|source| ScenarioError::Io {

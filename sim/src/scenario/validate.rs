@@ -60,7 +60,11 @@ fn check_numbers(s: &Scenario, p: &mut Problems) {
 }
 
 /// [`check_numbers`] for a part of a scenario found at `prefix` (e.g. `catalog`).
-pub fn check_numbers_of<T: serde::Serialize + ?Sized>(value: &T, prefix: &str, p: &mut Problems) {
+pub(crate) fn check_numbers_of<T: serde::Serialize + ?Sized>(
+    value: &T,
+    prefix: &str,
+    p: &mut Problems,
+) {
     for mut leaf in leaves::number_leaves(value) {
         if !prefix.is_empty() {
             let sep = if leaf.path.starts_with('[') { "" } else { "." };
