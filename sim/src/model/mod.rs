@@ -2,8 +2,9 @@
 //!
 //! Each model module exposes an `install` function that adds its resources and systems to an
 //! [`Engine`] (the plugin shape, without `bevy_app`). [`build`] samples the uncertain inputs of a
-//! replication, installs every model and schedules the month ends; [`run_replication`] runs it to
-//! the end of the horizon and collects the results.
+//! replication from the scenario's [`Plan`] (which turns the scenario into the models' inputs),
+//! installs every model and schedules the month ends; [`run_replication`] runs it to the end of
+//! the horizon and collects the results.
 
 pub mod demand;
 pub mod energy;
