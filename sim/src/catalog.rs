@@ -9,7 +9,7 @@ use crate::dist::Param;
 use crate::energy::cooling::CoolingPreset;
 use crate::energy::prices::MarketPreset;
 use crate::energy::weather::Climate;
-use crate::scenario::{CatalogOverrides, Problems, parse_ron};
+use crate::problems::{Problems, parse_ron};
 use crate::time::YearMonth;
 
 /// The GPU catalog file, embedded.
@@ -69,11 +69,11 @@ macro_rules! sku_override {
         }
 
         impl SkuOverride {
-            fn apply(&self, sku: &mut Sku) {
+            pub(crate) fn apply(&self, sku: &mut Sku) {
                 $( if let Some(v) = &self.$field { sku.$field = v.clone(); } )*
             }
 
-            fn build(&self) -> Result<Sku, Vec<&'static str>> {
+            pub(crate) fn build(&self) -> Result<Sku, Vec<&'static str>> {
                 let mut missing = Vec::new();
                 $( if self.$field.is_none() { missing.push(stringify!($field)); } )*
                 if !missing.is_empty() {
@@ -157,72 +157,6 @@ impl Catalog {
         self.gpus.iter().position(|s| s.name == name)
     }
 
-    /// Apply a scenario's overrides; problems are reported with their field paths
-    /// (`catalog.gpus[i].field` for the override's `i`).
-    pub fn with_overrides(mut self, overrides: &CatalogOverrides) -> (Catalog, Problems) {
-        let mut problems = Problems::default();
-        for (i, o) in overrides.gpus.iter().enumerate() {
-            let path = format!("catalog.gpus[{i}]");
-            match self.gpus.iter_mut().find(|s| s.name == o.name) {
-                Some(sku) => o.apply(sku),
-                None => match o.build() {
-                    Ok(sku) => self.gpus.push(sku),
-                    Err(missing) => problems.push(
-                        path,
-                        format!(
-                            "\"{}\" is not a built-in SKU ({}), so every field must be given; missing: {}",
-                            o.name,
-                            self.gpus.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", "),
-                            missing.join(", ")
-                        ),
-                    ),
-                },
-            }
-        }
-        for (i, o) in overrides.gpus.iter().enumerate() {
-            let path = format!("catalog.gpus[{i}]");
-            if overrides.gpus[..i].iter().any(|e| e.name == o.name) {
-                problems.push(
-                    format!("{path}.name"),
-                    format!(
-                        "\"{}\" is overridden twice; give each SKU one entry",
-                        o.name
-                    ),
-                );
-            } else if let Some(sku) = self.sku(&o.name) {
-                check_sku(&path, sku, &mut problems);
-            }
-        }
-        fn replace_or_add<T: Clone>(list: &mut Vec<T>, items: &[T], name: impl Fn(&T) -> &str) {
-            for item in items {
-                match list.iter_mut().find(|x| name(x) == name(item)) {
-                    Some(slot) => *slot = item.clone(),
-                    None => list.push(item.clone()),
-                }
-            }
-        }
-        replace_or_add(&mut self.climates, &overrides.climates, |c| c.name.as_str());
-        replace_or_add(&mut self.cooling, &overrides.cooling, |c| c.name.as_str());
-        replace_or_add(&mut self.tariffs, &overrides.tariffs, |c| c.name.as_str());
-        for (i, c) in overrides.cooling.iter().enumerate() {
-            for problem in c.check() {
-                let (field, message) = problem.split_once(": ").unwrap_or(("", problem.as_str()));
-                problems.push(format!("catalog.cooling[{i}].{field}"), message.to_string());
-            }
-            let (low, high) = c.range_pue;
-            if low.is_finite() && high.is_finite() && low > high {
-                problems.push(
-                    format!("catalog.cooling[{i}].range_pue"),
-                    format!("({low}, {high}): the low end is above the high end"),
-                );
-            }
-        }
-        // Every other number of the overrides (climates, tariffs, the rest of the cooling
-        // presets) against its range.
-        crate::scenario::validate::check_numbers_of(overrides, "catalog", &mut problems);
-        (self, problems)
-    }
-
     /// Names of all SKUs, comma separated (for messages).
     pub fn sku_names(&self) -> String {
         self.gpus
@@ -233,7 +167,7 @@ impl Catalog {
     }
 }
 
-fn check_sku(path: &str, sku: &Sku, problems: &mut Problems) {
+pub(crate) fn check_sku(path: &str, sku: &Sku, problems: &mut Problems) {
     if sku.gpus_per_node == 0 || sku.gpus_per_node > 1024 {
         problems.push(
             format!("{path}.gpus_per_node"),
@@ -299,16 +233,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn builtin_catalog_has_the_required_skus_and_is_valid() {
-        let cat = Catalog::builtin();
-        for name in ["H100-SXM", "H200", "B200", "GB200-NVL72", "MI300X"] {
-            assert!(cat.sku(name).is_some(), "{name} missing");
-        }
-        let (_, problems) = cat.with_overrides(&CatalogOverrides::default());
-        assert!(problems.is_empty(), "{problems:?}");
-    }
-
-    #[test]
     fn every_catalog_number_has_a_source_comment() {
         for (file, text) in [
             ("gpus", GPUS_RON),
@@ -342,34 +266,5 @@ mod tests {
                 }
             }
         }
-    }
-
-    #[test]
-    fn overrides_change_fields_and_new_skus_need_every_field() {
-        let o = CatalogOverrides {
-            gpus: vec![
-                SkuOverride {
-                    name: "H100-SXM".into(),
-                    node_max_kw: Some(11.0),
-                    ..Default::default()
-                },
-                SkuOverride {
-                    name: "X1".into(),
-                    gpu_tdp_w: Some(500.0),
-                    ..Default::default()
-                },
-            ],
-            ..Default::default()
-        };
-        let (cat, problems) = Catalog::builtin().with_overrides(&o);
-        assert_eq!(cat.sku("H100-SXM").map(|s| s.node_max_kw), Some(11.0));
-        let v: Vec<_> = problems.iter().collect();
-        assert_eq!(v.len(), 1);
-        assert_eq!(v[0].path, "catalog.gpus[1]");
-        assert!(
-            v[0].message.contains("missing: description, gpus_per_node"),
-            "{}",
-            v[0].message
-        );
     }
 }

@@ -11,7 +11,7 @@
 use rand::{Rng, RngExt};
 use serde::{Deserialize, Serialize};
 
-use crate::scenario::Problems;
+use crate::problems::Problems;
 
 /// A numeric input: a plain number or a distribution.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -97,7 +97,7 @@ impl Param {
     }
 
     /// Check the distribution's own parameters and that its whole support lies in `[lo, hi]`.
-    pub fn check_range(&self, path: &str, lo: f64, hi: f64, problems: &mut Problems) {
+    pub(crate) fn check_range(&self, path: &str, lo: f64, hi: f64, problems: &mut Problems) {
         match self {
             Param::Value(x) => check_value(path, *x, lo, hi, problems),
             Param::Dist(d) => d.check_range(path, lo, hi, problems),
@@ -106,7 +106,7 @@ impl Param {
 
     /// Check a per-event draw: valid shape, support not below `lo`, median not above `hi`
     /// (a long upper tail is allowed).
-    pub fn check_draw(&self, path: &str, lo: f64, hi: f64, problems: &mut Problems) {
+    pub(crate) fn check_draw(&self, path: &str, lo: f64, hi: f64, problems: &mut Problems) {
         match self {
             Param::Value(x) => check_value(path, *x, lo, hi, problems),
             Param::Dist(d) => d.check_range(path, lo, f64::INFINITY, problems),
@@ -153,7 +153,7 @@ fn check_value(path: &str, x: f64, lo: f64, hi: f64, problems: &mut Problems) {
 }
 
 /// Format a number compactly for messages and tables (no trailing zeros).
-pub fn fmt_num(x: f64) -> String {
+pub(crate) fn fmt_num(x: f64) -> String {
     if x.is_finite() && x == x.trunc() && x.abs() < 1e15 {
         format!("{}", x as i64)
     } else {
@@ -252,7 +252,7 @@ impl Dist {
     }
 
     /// Check the distribution's own parameters and that its support lies in `[lo, hi]`.
-    pub fn check_range(&self, path: &str, lo: f64, hi: f64, problems: &mut Problems) {
+    pub(crate) fn check_range(&self, path: &str, lo: f64, hi: f64, problems: &mut Problems) {
         let before = problems.len();
         self.check_shape(path, problems);
         if problems.len() > before {

@@ -11,11 +11,14 @@ pub mod columns;
 pub mod dist;
 pub mod energy;
 pub mod engine;
+pub mod load;
 pub mod metrics;
 pub mod model;
 pub mod montecarlo;
 pub mod optimize;
 pub mod params;
+pub mod plan;
+pub mod problems;
 pub mod queue;
 pub mod results;
 pub mod rng;
@@ -25,9 +28,10 @@ pub mod stats;
 pub mod sweep;
 pub mod time;
 
+pub use load::{load_default, load_file, load_str};
 pub use montecarlo::{RunConfig, RunOutput, run};
 pub use results::{Kpi, Kpis, MonthRow, Replication};
-pub use scenario::{LoadedScenario, Scenario, ScenarioError, load_default, load_file, load_str};
+pub use scenario::{LoadedScenario, Scenario, ScenarioError};
 
 /// Version of the simulation core, recorded in manifests.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -9,7 +9,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use rayon::prelude::*;
 
-use crate::model::{ReplicationOptions, try_run_replication};
+use crate::model::{ReplicationOptions, try_run_plan};
+use crate::plan::Plan;
 use crate::results::Replication;
 use crate::scenario::LoadedScenario;
 
@@ -75,6 +76,7 @@ pub fn run(
             threads: config.threads,
             message: e.to_string(),
         })?;
+    let plan = Plan::new(loaded);
     let done = AtomicU64::new(0);
     let results: Vec<Result<Replication, ReplicationFailure>> = pool.install(|| {
         config
@@ -88,7 +90,7 @@ pub fn run(
                     message,
                 };
                 let out = catch_unwind(AssertUnwindSafe(|| {
-                    try_run_replication(loaded, config.seed, r, &config.options)
+                    try_run_plan(&plan, config.seed, r, &config.options)
                 }))
                 .map_err(|payload| failure(panic_message(&payload)))
                 .and_then(|result| result.map_err(failure));

@@ -1,6 +1,6 @@
 //! Sampling uncertain inputs once per replication.
 
-use crate::dist::{Param, open_unit};
+use crate::dist::{Dist, open_unit};
 use crate::rng::parameter_rng;
 
 /// How uncertain inputs are drawn.
@@ -11,10 +11,6 @@ pub enum SampleMode {
     Random,
     /// Every uncertain input at one quantile (e.g. 0.5 for all medians).
     Quantile(f64),
-    /// Random, except the listed field paths, which are pinned to the given quantiles.
-    Pinned(Vec<(String, f64)>),
-    /// Every uncertain input at the given quantile per field path; paths not listed draw at random.
-    Quantiles(Vec<(String, f64)>),
     /// Every uncertain input at `base`, except the listed paths, pinned to their quantiles
     /// (one-at-a-time sensitivity).
     QuantileExcept {
@@ -57,41 +53,32 @@ impl LhsPlan {
     }
 }
 
-/// Draws uncertain inputs for one replication and records what it drew.
+/// Draws the uncertain inputs of one replication, each from the stream keyed by its field path.
 #[derive(Clone, Debug)]
-pub struct Sampler {
+pub(crate) struct Sampler<'a> {
     seed: u64,
     replication: u64,
-    mode: SampleMode,
-    drawn: Vec<(String, f64)>,
+    mode: &'a SampleMode,
 }
 
-impl Sampler {
+impl<'a> Sampler<'a> {
     /// A sampler for replication `replication` of master seed `seed`.
-    pub fn new(seed: u64, replication: u64, mode: SampleMode) -> Sampler {
+    pub(crate) fn new(seed: u64, replication: u64, mode: &'a SampleMode) -> Sampler<'a> {
         Sampler {
             seed,
             replication,
             mode,
-            drawn: Vec::new(),
         }
     }
 
-    /// The value of input `path` in this replication.
-    pub fn draw(&mut self, path: &str, param: &Param) -> f64 {
-        let Param::Dist(dist) = param else {
-            return param.quantile(0.5);
-        };
-        if param.is_fixed() {
-            return dist.quantile(0.5);
-        }
+    /// The value of the input at `path`, distributed as `dist`, in this replication.
+    pub(crate) fn draw(&self, path: &str, dist: &Dist) -> f64 {
         let pinned =
             |list: &Vec<(String, f64)>| list.iter().find(|(p, _)| p == path).map(|(_, q)| *q);
         let jitter = || open_unit(&mut parameter_rng(self.seed, self.replication, path));
-        let u = match &self.mode {
+        let u = match self.mode {
             SampleMode::Random => None,
             SampleMode::Quantile(q) => Some(*q),
-            SampleMode::Pinned(list) | SampleMode::Quantiles(list) => pinned(list),
             SampleMode::QuantileExcept { base, pinned: list } => {
                 Some(pinned(list).unwrap_or(*base))
             }
@@ -103,31 +90,25 @@ impl Sampler {
                 .map(|stratum| (*stratum as f64 + jitter()) / plan.n as f64),
         }
         .unwrap_or_else(jitter);
-        let x = dist.quantile(u);
-        self.drawn.push((path.to_string(), x));
-        x
-    }
-
-    /// The values drawn so far, in drawing order.
-    pub fn into_drawn(self) -> Vec<(String, f64)> {
-        self.drawn
+        dist.quantile(u)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dist::{Dist, Param};
+    use crate::dist::Dist;
 
     #[test]
     fn latin_hypercube_puts_one_draw_in_each_stratum() {
         let n = 50;
         let plan = std::sync::Arc::new(LhsPlan::new(9, n, &["a".to_string(), "b".to_string()]));
-        let p = Param::Dist(Dist::Uniform(0.0, 1.0));
+        let p = Dist::Uniform(0.0, 1.0);
         for path in ["a", "b"] {
             let mut strata: Vec<u64> = (0..n)
                 .map(|r| {
-                    let mut s = Sampler::new(9, r, SampleMode::LatinHypercube(plan.clone()));
+                    let mode = SampleMode::LatinHypercube(plan.clone());
+                    let s = Sampler::new(9, r, &mode);
                     (s.draw(path, &p) * n as f64).floor() as u64
                 })
                 .collect();

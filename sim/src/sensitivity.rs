@@ -4,8 +4,9 @@
 //! every setting runs the same replication indices under the same master seed (common random
 //! numbers), so the swing of an output is the effect of the input alone.
 
-use crate::model::{ReplicationOptions, build};
+use crate::model::ReplicationOptions;
 use crate::params::SampleMode;
+use crate::plan::Plan;
 use crate::scenario::LoadedScenario;
 
 /// Quantile of the low setting.
@@ -44,30 +45,14 @@ pub fn options(pinned: Option<(&str, f64)>) -> ReplicationOptions {
 
 /// The uncertain inputs of a scenario with their P10, P50 and P90 values, in drawing order.
 pub fn inputs(loaded: &LoadedScenario) -> Vec<Input> {
-    let at = |q: f64| {
-        build(
-            loaded,
-            0,
-            0,
-            &ReplicationOptions {
-                sample_mode: SampleMode::Quantile(q),
-                trace: false,
-            },
-        )
-        .1
-    };
-    let (low, base, high) = (at(LOW), at(BASE), at(HIGH));
-    base.into_iter()
-        .map(|(path, b)| {
-            let find = |list: &[(String, f64)]| {
-                list.iter().find(|(p, _)| *p == path).map_or(b, |(_, x)| *x)
-            };
-            Input {
-                low: find(&low),
-                high: find(&high),
-                base: b,
-                path,
-            }
+    Plan::new(loaded)
+        .inputs()
+        .iter()
+        .map(|input| Input {
+            path: input.path.clone(),
+            low: input.dist.quantile(LOW),
+            base: input.dist.quantile(BASE),
+            high: input.dist.quantile(HIGH),
         })
         .collect()
 }

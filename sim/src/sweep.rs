@@ -5,7 +5,9 @@
 //! so replication r of every variant sees the same demand, failures, weather and prices (common
 //! random numbers).
 
-use crate::scenario::{LoadedScenario, Problem, ScenarioError, Severity, load_str, ron_text};
+use crate::scenario::{
+    LoadedScenario, Problem, ScenarioError, Severity, parse_and_check, ron_text,
+};
 
 /// One variant of a sweep.
 #[derive(Clone, Debug)]
@@ -63,7 +65,7 @@ pub fn apply(
         text = ron_text::set(&text, "optimize", "None")
             .map_err(|e| invalid(&base.file, "optimize".into(), e))?;
     }
-    load_str(&base.file, &text).map_err(|e| {
+    parse_and_check(&base.file, &text).map_err(|e| {
         let paths = settings
             .iter()
             .map(|(p, _)| p.as_str())

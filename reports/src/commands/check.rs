@@ -12,8 +12,8 @@ use crate::commands::console::{errln, outln};
 /// Load the scenario file, or the built-in default scenario without one.
 pub(crate) fn load(path: Option<&PathBuf>) -> Result<LoadedScenario, ScenarioError> {
     match path {
-        Some(p) => scenario::load_file(p),
-        None => scenario::load_default(),
+        Some(p) => dcplan_sim::load_file(p),
+        None => dcplan_sim::load_default(),
     }
 }
 
@@ -21,7 +21,7 @@ pub(crate) fn load(path: Option<&PathBuf>) -> Result<LoadedScenario, ScenarioErr
 pub fn main(paths: &[PathBuf]) -> Result<ExitCode> {
     let mut ok = true;
     for p in paths {
-        match scenario::load_file(p) {
+        match dcplan_sim::load_file(p) {
             Ok(l) => {
                 let extra = if l.warnings.is_empty() {
                     String::new()

@@ -5,7 +5,6 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use dcplan_sim::LoadedScenario;
-use dcplan_sim::scenario;
 
 use crate::commands::budget::check_budget;
 use crate::commands::check::print_scenario_error;
@@ -19,7 +18,7 @@ pub fn main(paths: &[PathBuf], req: RunRequest) -> Result<ExitCode> {
     let mut loadeds = Vec::new();
     let mut failed = false;
     for p in paths {
-        match scenario::load_file(p) {
+        match dcplan_sim::load_file(p) {
             Ok(l) => loadeds.push(l),
             Err(e) => {
                 print_scenario_error(&e);

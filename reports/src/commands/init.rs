@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use dcplan_sim::scenario::{self, DEFAULT_SCENARIO_RON, ron_text};
+use dcplan_sim::scenario::{DEFAULT_SCENARIO_RON, ron_text};
 
 use crate::commands::console::{errln, outln};
 
@@ -28,7 +28,7 @@ pub fn main(name: &str, force: bool) -> Result<ExitCode> {
     }
     let text = scenario_template(&name);
     // The template must validate as written.
-    if let Err(e) = scenario::load_str(&path.display().to_string(), &text) {
+    if let Err(e) = dcplan_sim::load_str(&path.display().to_string(), &text) {
         anyhow::bail!("the template does not validate: {e}");
     }
     crate::store::output::write_atomic(&path, text.as_bytes())?;

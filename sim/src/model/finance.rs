@@ -899,7 +899,7 @@ pub fn kpis(ledger: &Ledger) -> Result<Kpis, String> {
             sum(|r| r.commissioned_gpu_hours),
         ),
         inventory_gpu_months: sum(|r| r.inventory_gpu_hours)
-            / crate::scenario::Duration::HOURS_PER_MONTH,
+            / crate::scenario::DurationSpec::HOURS_PER_MONTH,
         failures: sum(|r| r.failures_transient + r.failures_permanent),
         sla_credits_usd: sum(|r| r.sla_credits_usd),
         downtime_unbilled_usd: sum(|r| r.downtime_unbilled_usd),

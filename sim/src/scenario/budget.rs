@@ -139,7 +139,7 @@ mod tests {
             crate::scenario::DEFAULT_SCENARIO_RON,
             include_str!("../../../scenarios/tiny.ron"),
         ] {
-            let l = crate::scenario::load_str("s.ron", text).expect("loads");
+            let l = crate::load::load_str("s.ron", text).expect("loads");
             let config = crate::RunConfig {
                 seed: 1,
                 replications: 0..2,
@@ -167,7 +167,7 @@ mod tests {
 
     #[test]
     fn the_default_scenario_is_modest_and_bigger_inputs_cost_more() {
-        let l = crate::scenario::load_default().expect("default");
+        let l = crate::load::load_default().expect("default");
         let e = estimate(&l.scenario, &l.catalog, 100);
         assert!(e.memory_bytes(4) < 2e9, "{e:?}");
         assert!(e.seconds(4) < 600.0, "{e:?}");

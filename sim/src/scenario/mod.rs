@@ -6,14 +6,32 @@
 //! every semantic problem at once with its field path.
 
 pub mod budget;
+mod catalog;
+mod demand;
+mod energy;
+mod finance;
+mod fleet;
+mod pricing;
 pub mod ron_text;
 mod schema;
+mod simulation;
+mod site;
+mod study;
 pub mod validate;
 
+pub use catalog::*;
+pub use demand::*;
+pub use energy::*;
+pub use finance::*;
+pub use fleet::*;
+pub use pricing::*;
 pub use schema::*;
+pub use simulation::*;
+pub use site::*;
+pub use study::*;
 pub use validate::validate;
 
-use std::fmt;
+pub use crate::problems::{Problem, Problems, ScenarioError, Severity, parse_ron};
 
 use crate::catalog::Catalog;
 
@@ -21,153 +39,6 @@ use crate::catalog::Catalog;
 pub const DEFAULT_SCENARIO_RON: &str = include_str!("../../../scenarios/default.ron");
 /// Name shown for the built-in default scenario in messages.
 pub const DEFAULT_SCENARIO_NAME: &str = "scenarios/default.ron (built in)";
-
-/// One problem found in a scenario.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Problem {
-    /// Field path, e.g. `fleet[2].gpus`.
-    pub path: String,
-    /// What is wrong, lower-case, no trailing period.
-    pub message: String,
-    /// Whether the problem stops the run ([`Severity::Error`]) or is only reported.
-    pub severity: Severity,
-}
-
-/// How serious a [`Problem`] is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Severity {
-    /// The scenario cannot run.
-    Error,
-    /// The scenario runs, but probably not as intended.
-    Warning,
-}
-
-impl fmt::Display for Problem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let tag = match self.severity {
-            Severity::Error => "",
-            Severity::Warning => "warning: ",
-        };
-        write!(f, "{tag}{}: {}", self.path, self.message)
-    }
-}
-
-/// A list of problems collected by validation.
-#[derive(Clone, Debug, Default)]
-pub struct Problems(Vec<Problem>);
-
-impl Problems {
-    /// Record an error at `path`.
-    pub fn push(&mut self, path: impl Into<String>, message: impl Into<String>) {
-        self.0.push(Problem {
-            path: path.into(),
-            message: message.into(),
-            severity: Severity::Error,
-        });
-    }
-
-    /// Record a warning at `path`.
-    pub fn warn(&mut self, path: impl Into<String>, message: impl Into<String>) {
-        self.0.push(Problem {
-            path: path.into(),
-            message: message.into(),
-            severity: Severity::Warning,
-        });
-    }
-
-    /// Number of problems (errors and warnings).
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    /// True when nothing was found.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    /// True when at least one problem is an error.
-    pub fn has_errors(&self) -> bool {
-        self.0.iter().any(|p| p.severity == Severity::Error)
-    }
-
-    /// Iterate over the problems in the order found.
-    pub fn iter(&self) -> impl Iterator<Item = &Problem> {
-        self.0.iter()
-    }
-
-    /// The problems as a vector.
-    pub fn into_vec(self) -> Vec<Problem> {
-        self.0
-    }
-}
-
-/// Why a scenario could not be loaded.
-#[derive(Debug, thiserror::Error)]
-pub enum ScenarioError {
-    /// The file could not be read.
-    #[error("{file}: cannot read the file: {source}")]
-    Io {
-        /// The file.
-        file: String,
-        /// The underlying error.
-        source: std::io::Error,
-    },
-    /// The file is not valid RON or does not match the schema.
-    #[error("{file}:{line}:{column}: {message}")]
-    Syntax {
-        /// The file.
-        file: String,
-        /// 1-based line of the error.
-        line: usize,
-        /// 1-based column of the error.
-        column: usize,
-        /// What the parser expected.
-        message: String,
-    },
-    /// The file parsed but some values are not acceptable; every problem is listed.
-    #[error("{file}: {} problem(s):\n{}", .problems.len(), .problems.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n"))]
-    Invalid {
-        /// The file.
-        file: String,
-        /// Every problem found (errors first in field order, then warnings).
-        problems: Vec<Problem>,
-    },
-}
-
-/// RON parsing options used for scenario and catalog files: `Option` fields may be written
-/// without `Some(...)`.
-pub fn ron_options() -> ron::Options {
-    ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
-}
-
-/// Parse RON text into `T`, mapping errors to [`ScenarioError::Syntax`] with line and column.
-pub fn parse_ron<T: serde::de::DeserializeOwned>(
-    file: &str,
-    text: &str,
-) -> Result<T, ScenarioError> {
-    ron_options()
-        .from_str::<T>(text)
-        .map_err(|e| ScenarioError::Syntax {
-            file: file.to_string(),
-            line: e.span.start.line,
-            column: e.span.start.col,
-            message: describe_ron_error(&e.code),
-        })
-}
-
-fn describe_ron_error(code: &ron::Error) -> String {
-    let text = code.to_string();
-    // ron's messages start with a capital and sometimes end with a period; ours do not.
-    let mut s = text.trim_end_matches('.').to_string();
-    if let Some(first) = s.get(0..1) {
-        if s.get(1..2)
-            .is_some_and(|c| c.chars().all(|c| c.is_lowercase() || c == ' '))
-        {
-            s = first.to_lowercase() + &s[1..];
-        }
-    }
-    s
-}
 
 /// A parsed and validated scenario together with the catalog it refers to.
 #[derive(Clone, Debug)]
@@ -191,7 +62,7 @@ pub struct LoadedScenario {
 /// Largest scenario file dcplan reads.
 pub const MAX_SCENARIO_BYTES: u64 = 16 << 20;
 /// Largest CSV input (a year of hourly values) dcplan reads.
-pub const MAX_CSV_BYTES: u64 = 16 << 20;
+pub(crate) const MAX_CSV_BYTES: u64 = 16 << 20;
 
 /// Read a regular file of at most `limit` bytes: never a device, pipe or folder (which could
 /// block or never end), never more than the limit (which the message names).
@@ -317,8 +188,9 @@ fn read_inputs(
 }
 
 /// Parse and validate scenario text. `file` names it in messages; files the scenario refers to
-/// (CSV inputs) are read relative to its folder.
-pub fn load_str(file: &str, text: &str) -> Result<LoadedScenario, ScenarioError> {
+/// (CSV inputs) are read relative to its folder. The variants its `sweep` and `optimize` sections
+/// make are not checked here (see [`crate::load::load_str`]).
+pub(crate) fn parse_and_check(file: &str, text: &str) -> Result<LoadedScenario, ScenarioError> {
     let scenario: Scenario = parse_ron(file, text)?;
     let (catalog, mut problems) = Catalog::builtin().with_overrides(&scenario.catalog);
     validate::validate_into(&scenario, &catalog, &mut problems);
@@ -338,7 +210,7 @@ pub fn load_str(file: &str, text: &str) -> Result<LoadedScenario, ScenarioError>
             problems: all,
         });
     }
-    let loaded = LoadedScenario {
+    Ok(LoadedScenario {
         file: file.to_string(),
         scenario,
         catalog,
@@ -346,22 +218,11 @@ pub fn load_str(file: &str, text: &str) -> Result<LoadedScenario, ScenarioError>
         source_text: text.to_string(),
         weather_csv,
         price_csv,
-    };
-    // Sweeps and searches make variants of the scenario; each must be valid too.
-    let mut extra = crate::sweep::check(&loaded);
-    extra.extend(crate::optimize::check(&loaded));
-    if extra.iter().any(|p| p.severity == Severity::Error) {
-        extra.extend(loaded.warnings);
-        return Err(ScenarioError::Invalid {
-            file: file.to_string(),
-            problems: extra,
-        });
-    }
-    Ok(loaded)
+    })
 }
 
-/// Read, parse and validate a scenario file.
-pub fn load_file(path: &std::path::Path) -> Result<LoadedScenario, ScenarioError> {
+/// Read a scenario file as text: its name for messages and its contents.
+pub(crate) fn read_text(path: &std::path::Path) -> Result<(String, String), ScenarioError> {
     let file = path.display().to_string();
     let bytes =
         read_regular_file(path, MAX_SCENARIO_BYTES).map_err(|source| ScenarioError::Io {
@@ -380,12 +241,7 @@ pub fn load_file(path: &std::path::Path) -> Result<LoadedScenario, ScenarioError
             message: "the file is not valid UTF-8 text".into(),
         }
     })?;
-    load_str(&file, &text)
-}
-
-/// The built-in default scenario.
-pub fn load_default() -> Result<LoadedScenario, ScenarioError> {
-    load_str(DEFAULT_SCENARIO_NAME, DEFAULT_SCENARIO_RON)
+    Ok((file, text))
 }
 
 /// 1-based line and column in `text` of the value a problem's field path names: the path

@@ -122,7 +122,7 @@ pub(crate) fn full() -> Scenario {
                     class: ContractClass::Reserved,
                     share_frac: 0.2,
                     size_gpus: v(16.0),
-                    duration: Duration::Months(v(3.0)),
+                    duration: DurationSpec::Months(v(3.0)),
                     skus: vec!["H100-SXM".into()],
                     load_frac: v(0.7),
                     single_cluster: true,
@@ -134,7 +134,7 @@ pub(crate) fn full() -> Scenario {
                     class: ContractClass::OnDemand,
                     share_frac: 0.8,
                     size_gpus: v(8.0),
-                    duration: Duration::Hours(Param::Dist(Dist::Exponential(24.0))),
+                    duration: DurationSpec::Hours(Param::Dist(Dist::Exponential(24.0))),
                     skus: vec![],
                     load_frac: v(0.5),
                     single_cluster: false,
@@ -152,7 +152,7 @@ pub(crate) fn full() -> Scenario {
                 sku: "H100-SXM".into(),
                 gpus: 16,
                 sign_month: 0,
-                duration: Duration::Months(v(6.0)),
+                duration: DurationSpec::Months(v(6.0)),
                 price_usd_per_gpu_hour: v(2.0),
                 load_frac: v(0.8),
                 single_cluster: false,
@@ -354,7 +354,7 @@ pub(crate) fn variants() -> Vec<Scenario> {
     if let Some(b) = &mut s.energy.battery {
         b.dispatch = BatteryDispatch::PriceArbitrage;
     }
-    s.demand.anchors[0].duration = Duration::Hours(v(4000.0));
+    s.demand.anchors[0].duration = DurationSpec::Hours(v(4000.0));
     out.push(s);
     let mut s = base.clone();
     s.energy.tariff = Tariff::Market {

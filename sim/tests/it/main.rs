@@ -13,6 +13,7 @@ mod full_scenario;
 mod mutation;
 mod pinned;
 mod ranges;
+mod registry;
 mod reliability;
 mod scenarios;
 mod special;

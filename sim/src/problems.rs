@@ -1,0 +1,149 @@
+//! Problems found in input files (scenarios, catalogs) and how they are reported: each with the
+//! field path it concerns, collected all at once; and RON parsing with line and column.
+//!
+//! This module is the bottom of the input layer: distributions, catalogs and scenarios report
+//! their problems through it, and it depends on none of them.
+
+use std::fmt;
+
+/// One problem found in a scenario.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    /// Field path, e.g. `fleet[2].gpus`.
+    pub path: String,
+    /// What is wrong, lower-case, no trailing period.
+    pub message: String,
+    /// Whether the problem stops the run ([`Severity::Error`]) or is only reported.
+    pub severity: Severity,
+}
+
+/// How serious a [`Problem`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Severity {
+    /// The scenario cannot run.
+    Error,
+    /// The scenario runs, but probably not as intended.
+    Warning,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let tag = match self.severity {
+            Severity::Error => "",
+            Severity::Warning => "warning: ",
+        };
+        write!(f, "{tag}{}: {}", self.path, self.message)
+    }
+}
+
+/// A list of problems collected by validation.
+#[derive(Clone, Debug, Default)]
+pub struct Problems(Vec<Problem>);
+
+impl Problems {
+    /// Record an error at `path`.
+    pub fn push(&mut self, path: impl Into<String>, message: impl Into<String>) {
+        self.0.push(Problem {
+            path: path.into(),
+            message: message.into(),
+            severity: Severity::Error,
+        });
+    }
+
+    /// Record a warning at `path`.
+    pub fn warn(&mut self, path: impl Into<String>, message: impl Into<String>) {
+        self.0.push(Problem {
+            path: path.into(),
+            message: message.into(),
+            severity: Severity::Warning,
+        });
+    }
+
+    /// Number of problems (errors and warnings).
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// True when nothing was found.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Iterate over the problems in the order found.
+    pub fn iter(&self) -> impl Iterator<Item = &Problem> {
+        self.0.iter()
+    }
+
+    /// The problems as a vector.
+    pub fn into_vec(self) -> Vec<Problem> {
+        self.0
+    }
+}
+
+/// Why a scenario could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    /// The file could not be read.
+    #[error("{file}: cannot read the file: {source}")]
+    Io {
+        /// The file.
+        file: String,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// The file is not valid RON or does not match the schema.
+    #[error("{file}:{line}:{column}: {message}")]
+    Syntax {
+        /// The file.
+        file: String,
+        /// 1-based line of the error.
+        line: usize,
+        /// 1-based column of the error.
+        column: usize,
+        /// What the parser expected.
+        message: String,
+    },
+    /// The file parsed but some values are not acceptable; every problem is listed.
+    #[error("{file}: {} problem(s):\n{}", .problems.len(), .problems.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n"))]
+    Invalid {
+        /// The file.
+        file: String,
+        /// Every problem found (errors first in field order, then warnings).
+        problems: Vec<Problem>,
+    },
+}
+
+/// RON parsing options used for scenario and catalog files: `Option` fields may be written
+/// without `Some(...)`.
+fn ron_options() -> ron::Options {
+    ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
+}
+
+/// Parse RON text into `T`, mapping errors to [`ScenarioError::Syntax`] with line and column.
+pub fn parse_ron<T: serde::de::DeserializeOwned>(
+    file: &str,
+    text: &str,
+) -> Result<T, ScenarioError> {
+    ron_options()
+        .from_str::<T>(text)
+        .map_err(|e| ScenarioError::Syntax {
+            file: file.to_string(),
+            line: e.span.start.line,
+            column: e.span.start.col,
+            message: describe_ron_error(&e.code),
+        })
+}
+
+fn describe_ron_error(code: &ron::Error) -> String {
+    let text = code.to_string();
+    // ron's messages start with a capital and sometimes end with a period; ours do not.
+    let mut s = text.trim_end_matches('.').to_string();
+    if let Some(first) = s.get(0..1) {
+        if s.get(1..2)
+            .is_some_and(|c| c.chars().all(|c| c.is_lowercase() || c == ' '))
+        {
+            s = first.to_lowercase() + &s[1..];
+        }
+    }
+    s
+}
