@@ -9,9 +9,10 @@ use dcplan_sim::LoadedScenario;
 use crate::commands::budget::check_budget;
 use crate::commands::check::print_scenario_error;
 use crate::commands::console::outln;
-use crate::commands::job::{Finished, Job, RunRequest, safe_name, threads_used};
+use crate::commands::job::{Finished, Job, RunRequest, threads_used};
 use crate::commands::run::{Inputs, RunInfo, finish, simulate};
 use crate::render::tables::VariantRuns;
+use crate::store::output::safe_name;
 
 /// `dcplan compare`: load every scenario (reporting every one that does not load), then compare.
 pub fn main(paths: &[PathBuf], req: RunRequest) -> Result<ExitCode> {

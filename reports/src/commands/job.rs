@@ -314,19 +314,6 @@ pub(crate) fn threads_used(requested: usize) -> usize {
     }
 }
 
-/// A file or folder name made of the characters of `s` that are safe everywhere (others become `-`).
-pub(crate) fn safe_name(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect()
-}
-
 /// Print what a run produced: replications, wall time, headlines and where the report is.
 pub(crate) fn print_finished(name: &str, result: &Finished, quiet: bool) {
     if quiet {

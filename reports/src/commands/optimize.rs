@@ -9,13 +9,14 @@ use dcplan_sim::stats::{Z95, summarize};
 use dcplan_sim::{LoadedScenario, RunConfig};
 use polars::prelude::{Column, DataFrame};
 
-use crate::commands::job::{Finished, Job, Progress, RunRequest, run_all, safe_name};
+use crate::commands::job::{Finished, Job, Progress, RunRequest, run_all};
 use crate::commands::sensitivity::p50_payback;
 use crate::render::charts::{self, YFormat};
 use crate::render::doc::{Block, Doc};
 use crate::render::format::{money, months, percent};
 use crate::render::report;
 use crate::render::tables::{self, VariantRuns};
+use crate::store::output::safe_name;
 
 /// `dcplan optimize`.
 pub fn main(scenario: Option<&PathBuf>, req: RunRequest) -> Result<ExitCode> {

@@ -20,9 +20,9 @@ use anyhow::{Context, Result, anyhow, bail};
 use crate::commands::compare::compare_names;
 use crate::commands::job::{Finished, Job, RunRequest, print_finished};
 use crate::commands::run::{self, CompareInputs, Inputs, RunInfo};
+use crate::render::run_folder::{check_hashes, is_run_folder, read_runs};
 use crate::store::manifest::{self, Manifest};
 use crate::store::output::{self, OutputDir};
-use crate::store::run_folder::{check_hashes, is_run_folder, read_runs};
 
 /// `dcplan report`: merge part folders, or rebuild one finished run folder.
 pub fn main(parts: &[PathBuf], req: RunRequest) -> Result<ExitCode> {

@@ -13,13 +13,14 @@ use crate::commands::budget::check_budget;
 use crate::commands::check::{load, print_scenario_error};
 use crate::commands::console::{errln, outln};
 use crate::commands::job::{
-    Finished, Job, Progress, RunRequest, print_finished, require_some, safe_name, threads_used,
+    Finished, Job, Progress, RunRequest, print_finished, require_some, threads_used,
 };
 use crate::render::charts;
 use crate::render::doc::Block;
 use crate::render::report;
 use crate::render::tables::{self, VariantRuns};
 use crate::store::manifest::{self, Manifest};
+use crate::store::output::safe_name;
 use crate::store::parts::Shard;
 
 /// `dcplan run`: one scenario (or its sweep), or one shard of it with `shard`.

@@ -12,13 +12,14 @@ use polars::prelude::{Column, DataFrame};
 
 use crate::commands::check::{load, print_scenario_error};
 use crate::commands::console::outln;
-use crate::commands::job::{Finished, Job, RunRequest, run_all, safe_name};
+use crate::commands::job::{Finished, Job, RunRequest, run_all};
 use crate::render::charts::{self, RenderedChart, YFormat};
 use crate::render::doc::{Block, Doc};
 use crate::render::format::{by_column, money, months};
 use crate::render::report;
 use crate::render::tables::{self, VariantRuns};
 use crate::store::manifest::Manifest;
+use crate::store::output::safe_name;
 
 /// `dcplan sensitivity`.
 pub fn main(scenario: Option<&PathBuf>, req: RunRequest) -> Result<ExitCode> {

@@ -3,4 +3,3 @@
 pub mod manifest;
 pub mod output;
 pub mod parts;
-pub(crate) mod run_folder;

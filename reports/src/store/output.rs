@@ -498,6 +498,19 @@ fn unique_suffix() -> u128 {
         .unwrap_or(0)
 }
 
+/// A file or folder name made of the characters of `s` that are safe everywhere (others become `-`).
+pub(crate) fn safe_name(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,9 +19,9 @@ use anyhow::{Context, Result, bail};
 use dcplan_sim::{LoadedScenario, Replication};
 use serde::{Deserialize, Serialize};
 
-use crate::commands::job::safe_name;
 use crate::store::manifest;
 use crate::store::output;
+use crate::store::output::safe_name;
 
 /// Version of the part folder layout.
 pub(crate) const PART_FORMAT: u32 = 1;

@@ -10,10 +10,39 @@
 
 use super::cooling::CoolingPreset;
 use super::weather::HourWeather;
-use crate::scenario::{BatteryDispatch, GasMode, Settlement};
+use serde::{Deserialize, Serialize};
 
 /// kgCO2 per MMBtu of natural gas burned (US EPA emission factors for greenhouse gas inventories).
 pub const GAS_KG_CO2_PER_MMBTU: f64 = 53.06;
+
+/// PPA settlement.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Settlement {
+    /// The energy is delivered to the site and paid at the strike; surplus hours are sold at market.
+    Physical,
+    /// Virtual (financial): the site buys all its energy from the grid, and the PPA pays
+    /// (market - strike) x volume each hour (negative when the market is below the strike).
+    Virtual,
+}
+
+/// How the battery is run.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub enum BatteryDispatch {
+    /// Each day, charge in the cheapest hours and discharge in the dearest when the spread pays
+    /// for the losses and the wear.
+    PriceArbitrage,
+    /// Keep grid import at or below this share of the month's peak without the battery.
+    PeakShaving(f64),
+}
+
+/// Gas operating mode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum GasMode {
+    /// Gas carries the load up to its capacity every hour; the grid covers the rest.
+    Islanded,
+    /// Gas runs in the hours when its marginal cost is below the grid price.
+    GridParallel,
+}
 
 /// How facility power relates to IT power.
 #[derive(Clone, Debug)]

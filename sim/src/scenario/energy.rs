@@ -7,6 +7,9 @@ use crate::catalog::Catalog;
 use crate::dist::{Param, fmt_num};
 use crate::problems::Problems;
 
+// The operating choices are the dispatch model's own types; the schema names them.
+pub use crate::energy::dispatch::{BatteryDispatch, GasMode, Settlement};
+
 /// Energy supply: tariff, contracts and on-site assets.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -120,16 +123,6 @@ pub enum PpaVolume {
     Baseload(f64),
 }
 
-/// PPA settlement.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Settlement {
-    /// The energy is delivered to the site and paid at the strike; surplus hours are sold at market.
-    Physical,
-    /// Virtual (financial): the site buys all its energy from the grid, and the PPA pays
-    /// (market - strike) x volume each hour (negative when the market is below the strike).
-    Virtual,
-}
-
 /// On-site solar or wind.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -161,16 +154,6 @@ pub struct Battery {
     pub dispatch: BatteryDispatch,
 }
 
-/// How the battery is run.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub enum BatteryDispatch {
-    /// Each day, charge in the cheapest hours and discharge in the dearest when the spread pays
-    /// for the losses and the wear.
-    PriceArbitrage,
-    /// Keep grid import at or below this share of the month's peak without the battery.
-    PeakShaving(f64),
-}
-
 /// On-site gas generation.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -188,15 +171,6 @@ pub struct Gas {
     pub capex_usd_per_kw: Param,
     /// Islanded (gas carries the load) or grid-parallel (gas runs when cheaper than the grid).
     pub mode: GasMode,
-}
-
-/// Gas operating mode.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum GasMode {
-    /// Gas carries the load up to its capacity every hour; the grid covers the rest.
-    Islanded,
-    /// Gas runs in the hours when its marginal cost is below the grid price.
-    GridParallel,
 }
 
 pub(super) fn check_energy(s: &Scenario, catalog: &Catalog, p: &mut Problems) {
