@@ -22,7 +22,9 @@ use rand::RngExt;
 use super::fleet::{FleetCounters, FleetPlan, FreePool, GpuState, Node, NodeState};
 use super::reliability::settle_contract_sla;
 use crate::dist::Dist;
-use crate::engine::{Agenda, Clock, Engine, Event, EventKind, Meter, Rate, Step};
+use crate::engine::{
+    Agenda, Clock, DemandEvent, Engine, EventKind, Meter, Rate, SimEvent, Step, fired,
+};
 use crate::rng::{KeyedRng, KeyedStreams, SimRng};
 use crate::scenario::{ContractClass, PricingPolicy, SlaTier};
 use crate::time::{Calendar, HOURS_PER_YEAR, SECONDS_PER_HOUR, SimTime, hours_to_seconds};
@@ -418,13 +420,13 @@ pub fn install(
         model.next_arrival(0.0, 0, &mut rng)
     };
     if let Some((t, _)) = next_arrival {
-        engine.schedule(SimTime::from_hours(t), Event::RequestArrival);
+        engine.schedule(SimTime::from_hours(t), SimEvent::RequestArrival);
     }
     for (i, a) in model.anchors.iter().enumerate() {
         if a.sign_month < model.calendar.horizon_months() {
             engine.schedule(
                 model.calendar.month_start(a.sign_month),
-                Event::AnchorSigned(i as u16),
+                SimEvent::AnchorSigned(i as u16),
             );
         }
     }
@@ -486,18 +488,6 @@ fn provision_contract_slots(
     }
 }
 
-/// True for the events [`handle_demand_events`] handles.
-fn is_demand_event(e: Event) -> bool {
-    matches!(
-        e,
-        Event::RequestArrival
-            | Event::ContractEnd(..)
-            | Event::PatienceExpired(_)
-            | Event::RetryWaiting
-            | Event::AnchorSigned(_)
-    )
-}
-
 type NodeQuery<'w, 's> = Query<'w, 's, (&'static Node, &'static mut NodeState)>;
 type ContractQuery<'w, 's> = Query<'w, 's, (&'static mut Contract, &'static mut ContractNodes)>;
 
@@ -514,12 +504,13 @@ struct Ctx<'a, 'w1, 's1, 'w2, 's2> {
 }
 
 /// Handle arrivals, contract ends, patience expiries, retries and anchor signings, and then every
-/// following event of those kinds in the same schedule run (see [`Agenda::take_next_if`]).
+/// following event of those kinds in the same schedule run (see [`Agenda::take_next_demand`]).
 #[expect(
     clippy::too_many_arguments,
     reason = "a system's parameters are its declared data access"
 )]
 fn handle_demand_events(
+    fired: Res<fired::Demand>,
     plan: Res<FleetPlan>,
     fleet: Res<FleetCounters>,
     mut agenda: ResMut<Agenda>,
@@ -539,17 +530,16 @@ fn handle_demand_events(
         nodes: &mut nodes,
         contracts: &mut contracts,
     };
-    let mut event = ctx.agenda.fired();
+    let mut event = fired.0;
     loop {
         match event {
-            Event::RequestArrival => ctx.arrive(),
-            Event::ContractEnd(e, generation) => ctx.end_of_term(e, generation),
-            Event::PatienceExpired(id) => ctx.expire(id),
-            Event::RetryWaiting => ctx.place_waiting(),
-            Event::AnchorSigned(i) => ctx.sign_anchor(i),
-            other => unreachable!("demand systems do not handle {other:?}"),
+            DemandEvent::RequestArrival => ctx.arrive(),
+            DemandEvent::ContractEnd(e, generation) => ctx.end_of_term(e, generation),
+            DemandEvent::PatienceExpired(id) => ctx.expire(id),
+            DemandEvent::RetryWaiting => ctx.place_waiting(),
+            DemandEvent::AnchorSigned(i) => ctx.sign_anchor(i),
         }
-        match ctx.agenda.take_next_if(is_demand_event) {
+        match ctx.agenda.take_next_demand() {
             Some(next) => {
                 ctx.meter.advance(ctx.agenda.now());
                 event = next;
@@ -583,7 +573,7 @@ impl Ctx<'_, '_, '_, '_, '_> {
         d.next_arrival = d.model.next_arrival(t_hours, m, &mut d.rng);
         if let Some((next, _)) = d.next_arrival {
             self.agenda
-                .schedule(SimTime::from_hours(next).max(now), Event::RequestArrival);
+                .schedule(SimTime::from_hours(next).max(now), SimEvent::RequestArrival);
         }
         let key = d.arrivals_seen;
         d.arrivals_seen += 1;
@@ -639,7 +629,8 @@ impl Ctx<'_, '_, '_, '_, '_> {
         match patience {
             Some(h) if h > 0.0 => {
                 let deadline = now.plus(hours_to_seconds(h).max(1));
-                self.agenda.schedule(deadline, Event::PatienceExpired(id));
+                self.agenda
+                    .schedule(deadline, SimEvent::PatienceExpired(id));
                 self.d.waiting.push(req);
             }
             _ => {
@@ -908,7 +899,7 @@ impl Ctx<'_, '_, '_, '_, '_> {
             d.spot[sku_idx as usize].push(entity);
         }
         self.agenda
-            .schedule(c.end, Event::ContractEnd(entity, generation));
+            .schedule(c.end, SimEvent::ContractEnd(entity, generation));
         d.counters.placed += 1;
     }
 
@@ -995,7 +986,8 @@ impl Ctx<'_, '_, '_, '_, '_> {
         c.renewals += 1;
         let (end, generation) = (c.end, c.generation);
         d.counters.renewals += 1;
-        self.agenda.schedule(end, Event::ContractEnd(e, generation));
+        self.agenda
+            .schedule(end, SimEvent::ContractEnd(e, generation));
     }
 
     /// End a contract now (at term end, or cut short by preemption) and release its nodes.
@@ -1021,7 +1013,7 @@ impl Ctx<'_, '_, '_, '_, '_> {
                     self.meter.add(Rate::ItKw, -contract.node_load_kw);
                     if node.retiring {
                         *state = NodeState::Retiring;
-                        self.agenda.schedule(now, Event::NodeRetired(n));
+                        self.agenda.schedule(now, SimEvent::NodeRetired(n));
                     } else {
                         *state = NodeState::Idle;
                         self.pool.give(node);

@@ -12,7 +12,7 @@ use rand::RngExt;
 
 use super::finance::{AssetClass, Ledger};
 use crate::dist::Dist;
-use crate::engine::{Agenda, Clock, Engine, Event, EventKind, Meter, Rate, Step};
+use crate::engine::{Agenda, Clock, Engine, EventKind, Meter, Rate, SimEvent, Step, fired};
 use crate::rng::{KeyedRng, KeyedStreams};
 use crate::time::{HOURS_PER_YEAR, SimTime, hours_to_seconds};
 
@@ -539,18 +539,21 @@ pub fn install(engine: &mut Engine, plan: FleetPlan, trace: bool) {
     let calendar = engine.world.resource::<Clock>().calendar.clone();
     for (i, ph) in plan.phases.iter().enumerate() {
         if let Some(m) = ph.ready_month {
-            engine.schedule(calendar.month_start(m), Event::PhaseReady(i as u16));
+            engine.schedule(calendar.month_start(m), SimEvent::PhaseReady(i as u16));
         }
     }
     // Retirements first, so that at a month boundary the old nodes make room before new ones arrive.
     for (i, t) in plan.tranches.iter().enumerate() {
         if let (Some(_), Some(m)) = (t.delivery_month, t.retire_month) {
-            engine.schedule(calendar.month_start(m), Event::TrancheRetired(i as u16));
+            engine.schedule(calendar.month_start(m), SimEvent::TrancheRetired(i as u16));
         }
     }
     for (i, t) in plan.tranches.iter().enumerate() {
         if let Some(m) = t.delivery_month {
-            engine.schedule(calendar.month_start(m), Event::TrancheDelivered(i as u16));
+            engine.schedule(
+                calendar.month_start(m),
+                SimEvent::TrancheDelivered(i as u16),
+            );
         }
     }
     let n_phases = plan.phases.len();
@@ -625,7 +628,7 @@ pub fn schedule_failure(
     let rate = s.transient_per_hour + s.permanent_per_hour;
     if rate > 0.0 {
         let gap_h = -(1.0 - rng.random::<f64>()).ln() / rate;
-        agenda.schedule(now.plus(hours_to_seconds(gap_h)), Event::NodeFailed(e));
+        agenda.schedule(now.plus(hours_to_seconds(gap_h)), SimEvent::NodeFailed(e));
     }
 }
 
@@ -725,7 +728,7 @@ fn commission_waiting(c: &mut Commissioning, inventory: &mut Inventory, nodes: &
     }
     if any {
         let now = c.agenda.now();
-        c.agenda.schedule(now, Event::RetryWaiting);
+        c.agenda.schedule(now, SimEvent::RetryWaiting);
     }
 }
 
@@ -766,16 +769,14 @@ fn retire_now(
 }
 
 fn ready_phase(
+    fired: Res<fired::PhaseReady>,
     plan: Res<FleetPlan>,
     mut c: Commissioning,
     mut inventory: ResMut<Inventory>,
     mut ledger: ResMut<Ledger>,
     mut nodes: FleetNodes,
 ) {
-    let Event::PhaseReady(i) = c.agenda.fired() else {
-        unreachable!("ready_phase runs only on PhaseReady")
-    };
-    let i = i as usize;
+    let i = fired.phase as usize;
     c.phases.ready[i] = true;
     c.counters.ready_it_kw += plan.phases[i].it_kw;
     ledger.place_phase_in_service(i);
@@ -783,6 +784,7 @@ fn ready_phase(
 }
 
 fn deliver_tranche(
+    fired: Res<fired::TrancheDelivered>,
     plan: Res<FleetPlan>,
     clock: Res<Clock>,
     mut c: Commissioning,
@@ -790,9 +792,7 @@ fn deliver_tranche(
     mut ledger: ResMut<Ledger>,
     mut commands: Commands,
 ) {
-    let Event::TrancheDelivered(t) = c.agenda.fired() else {
-        unreachable!("deliver_tranche runs only on TrancheDelivered")
-    };
+    let t = fired.tranche;
     let tranche = &plan.tranches[t as usize];
     let sku = &plan.skus[tranche.sku as usize];
     let gpus = tranche.n_nodes as u64 * sku.gpus_per_node as u64;
@@ -837,10 +837,11 @@ fn deliver_tranche(
     }
     // Waiting requests (anchors, say) get a chance at the new nodes once they exist.
     let now = c.agenda.now();
-    c.agenda.schedule(now, Event::RetryWaiting);
+    c.agenda.schedule(now, SimEvent::RetryWaiting);
 }
 
 fn retire_tranche(
+    fired: Res<fired::TrancheRetired>,
     plan: Res<FleetPlan>,
     clock: Res<Clock>,
     mut c: Commissioning,
@@ -849,9 +850,7 @@ fn retire_tranche(
     mut nodes: FleetNodes,
     ids: Query<(Entity, &NodeId)>,
 ) {
-    let Event::TrancheRetired(t) = c.agenda.fired() else {
-        unreachable!("retire_tranche runs only on TrancheRetired")
-    };
+    let t = fired.tranche;
     // Visit the tranche's nodes in id order (query order is not part of the contract).
     let mut members: Vec<(NodeId, Entity)> = ids
         .iter()
@@ -900,6 +899,7 @@ fn retire_tranche(
 }
 
 fn retire_node(
+    fired: Res<fired::NodeRetired>,
     plan: Res<FleetPlan>,
     clock: Res<Clock>,
     mut c: Commissioning,
@@ -907,9 +907,7 @@ fn retire_node(
     mut ledger: ResMut<Ledger>,
     mut nodes: FleetNodes,
 ) {
-    let Event::NodeRetired(e) = c.agenda.fired() else {
-        unreachable!("retire_node runs only on NodeRetired")
-    };
+    let e = fired.node;
     {
         let (node, mut state, _) = nodes.get_mut(e).expect("retiring nodes are live");
         // Only a node that is leaving retires here: one that failed at the same instant has

@@ -14,7 +14,7 @@ pub mod reliability;
 
 use bevy_ecs::prelude::*;
 
-use crate::engine::{Agenda, Clock, Engine, Event, EventKind, Meter, Step};
+use crate::engine::{Agenda, Clock, Engine, EventKind, Meter, SimEvent, Step};
 use crate::params::{SampleMode, Sampler};
 use crate::results::Replication;
 use crate::rng::{KeyedStreams, Stream, stream_rng};
@@ -71,7 +71,7 @@ pub fn build(
     // Month ends come first in the agenda, so at a month boundary the month is closed before
     // anything else happens at that instant.
     for m in 0..horizon {
-        engine.schedule(calendar.month_start(m + 1), Event::MonthEnd);
+        engine.schedule(calendar.month_start(m + 1), SimEvent::MonthEnd);
     }
 
     // Fleet: SKUs in order of first use by the fleet.

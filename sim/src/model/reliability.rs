@@ -33,7 +33,7 @@ use super::fleet::{
     FailureStream, FailureTrace, FleetCounters, FleetPlan, FreePool, GpuState, Node, NodeState,
     schedule_failure, wants_spare,
 };
-use crate::engine::{Agenda, Engine, Event, EventKind, Meter, Rate, Step};
+use crate::engine::{Agenda, Engine, EventKind, Meter, Rate, SimEvent, Step, fired};
 use crate::scenario::SlaTier;
 use crate::time::{SECONDS_PER_HOUR, SimTime, hours_to_seconds};
 
@@ -121,6 +121,7 @@ fn bill_node(meter: &mut Meter, contract: &Contract, gpus: u32, max_kw: f64, sig
     reason = "a system's parameters are its declared data access"
 )]
 fn fail_node(
+    fired: Res<fired::NodeFailed>,
     plan: Res<FleetPlan>,
     mut agenda: ResMut<Agenda>,
     mut pool: ResMut<FreePool>,
@@ -130,9 +131,7 @@ fn fail_node(
     mut nodes: Query<(&Node, &mut NodeState, &mut FailureStream)>,
     mut contracts: Query<(&mut Contract, &mut ContractNodes)>,
 ) {
-    let Event::NodeFailed(e) = agenda.fired() else {
-        unreachable!("fail_node runs only on NodeFailed")
-    };
+    let e = fired.node;
     let now = agenda.now();
     let Ok((node, state, _)) = nodes.get(e) else {
         return;
@@ -218,7 +217,7 @@ fn fail_node(
     *nodes.get_mut(e).expect("live").1 = after;
     agenda.schedule(
         now.plus(hours_to_seconds(repair_h).max(1)),
-        Event::NodeRepaired(e),
+        SimEvent::NodeRepaired(e),
     );
 }
 
@@ -227,6 +226,7 @@ fn fail_node(
     reason = "a system's parameters are its declared data access"
 )]
 fn repair_node(
+    fired: Res<fired::NodeRepaired>,
     plan: Res<FleetPlan>,
     mut agenda: ResMut<Agenda>,
     mut pool: ResMut<FreePool>,
@@ -235,9 +235,7 @@ fn repair_node(
     mut nodes: Query<(&Node, &mut NodeState, &mut FailureStream)>,
     mut contracts: Query<&mut Contract>,
 ) {
-    let Event::NodeRepaired(e) = agenda.fired() else {
-        unreachable!("repair_node runs only on NodeRepaired")
-    };
+    let e = fired.node;
     let now = agenda.now();
     let Ok((node, mut state, mut stream)) = nodes.get_mut(e) else {
         return;
@@ -260,14 +258,14 @@ fn repair_node(
         bill_node(&mut meter, &contract, sku.gpus_per_node, sku.max_kw, 1.0);
         NodeState::Busy(c)
     } else if node.retiring {
-        agenda.schedule(now, Event::NodeRetired(e));
+        agenda.schedule(now, SimEvent::NodeRetired(e));
         NodeState::Retiring
     } else if wants_spare(&plan, &counters, &pool, node.sku) {
         pool.give_spare(&node);
         NodeState::Spare
     } else {
         pool.give(&node);
-        agenda.schedule(now, Event::RetryWaiting);
+        agenda.schedule(now, SimEvent::RetryWaiting);
         NodeState::Idle
     };
     *state = after;
