@@ -22,6 +22,7 @@
 //! Together these give: same binary + same scenario + same seed = bit-identical results, whatever
 //! the number of threads running other replications.
 
+use bevy_ecs::message::message_update_system;
 use bevy_ecs::prelude::*;
 use bevy_ecs::schedule::{
     LogLevel, ScheduleBuildSettings, ScheduleLabel, SingleThreadedExecutor, SystemSet,
@@ -249,8 +250,10 @@ pub enum Step {
     Finance,
     /// Monthly records.
     Record,
-    /// Moving on to the next month (runs last).
+    /// Moving on to the next month.
     Advance,
+    /// Updating the message buffers (runs last; only the month-end schedule has a system here).
+    Messages,
 }
 
 /// Agenda key: time in the high 64 bits, insertion sequence in the low 64 bits.
@@ -395,7 +398,7 @@ pub const N_RATES: usize = 12;
 
 /// Hourly channels the meter keeps for the current month: IT power (kW, integrates to kWh),
 /// commissioned capacity (kW) and revenue (USD per hour, integrates to USD).
-pub const N_HOUR_CHANNELS: usize = 3;
+pub(crate) const N_HOUR_CHANNELS: usize = 3;
 
 /// Exact integrator of piecewise-constant rates.
 ///
@@ -572,9 +575,15 @@ impl Engine {
                         Step::Finance,
                         Step::Record,
                         Step::Advance,
+                        Step::Messages,
                     )
                         .chain(),
                 );
+                if k == EventKind::MonthEnd {
+                    // Every message is read in the schedule run that writes it, so updating the
+                    // double buffers once a month only frees messages already read.
+                    s.add_systems(message_update_system.in_set(Step::Messages));
+                }
                 s
             })
             .collect();

@@ -19,8 +19,9 @@
 use bevy_ecs::prelude::*;
 use rand::RngExt;
 
-use super::fleet::{FleetCounters, FleetPlan, FreePool, GpuState, Node, NodeState};
-use super::reliability::settle_contract_sla;
+use super::fleet::{FleetCounters, FleetPlan, FreePool, Node, NodeState};
+pub use super::messages::ArrivalTrace;
+use super::messages::{DemandCounters, DemandMonthClosed, GpuState, NodesDelivered};
 use crate::dist::Dist;
 use crate::engine::{
     Agenda, Clock, DemandEvent, Engine, EventKind, Meter, Rate, SimEvent, Step, fired,
@@ -298,37 +299,6 @@ impl Prices {
     }
 }
 
-/// Request counts of the current month.
-#[derive(Clone, Debug, Default)]
-pub struct DemandCounters {
-    /// Requests arrived.
-    pub arrived: u64,
-    /// Requests placed (at once or after waiting).
-    pub placed: u64,
-    /// Requests lost for lack of capacity (at once or after waiting).
-    pub rejected: u64,
-    /// Of which, per class (reserved, on-demand, spot).
-    pub rejected_by_class: [u64; 3],
-    /// Requests lost because the price was above what they accept.
-    pub priced_out: u64,
-    /// Spot contracts preempted by higher classes.
-    pub preemptions: u64,
-    /// Term contracts renewed.
-    pub renewals: u64,
-    /// Term contracts that ended without renewal.
-    pub churned: u64,
-    /// GPU-hours of lost requests.
-    pub unmet_gpu_hours: f64,
-    /// Revenue of lost requests at the prices they would have paid, USD.
-    pub unmet_revenue_usd: f64,
-    /// SLA credits owed to customers, USD.
-    pub sla_credits_usd: f64,
-    /// Revenue not billed because contracted GPUs were down, USD.
-    pub downtime_unbilled_usd: f64,
-    /// Prepayments received, USD.
-    pub prepayments_usd: f64,
-}
-
 /// A request waiting for capacity.
 #[derive(Clone, Debug)]
 struct Waiting {
@@ -373,7 +343,6 @@ pub struct DemandState {
     /// Contract entities free for reuse (a contract needs a node, so one per delivered node is
     /// enough; they are spawned when nodes arrive).
     free_contracts: Vec<Entity>,
-    n_contract_slots: usize,
     waiting: Vec<Waiting>,
     next_request_id: u64,
     /// Spot contracts per SKU, oldest first.
@@ -382,16 +351,6 @@ pub struct DemandState {
     busy_nodes: Vec<u32>,
     scratch: Vec<Entity>,
 }
-
-impl DemandState {
-    /// Requests waiting for capacity now.
-    pub fn waiting(&self) -> usize {
-        self.waiting.len()
-    }
-}
-
-/// One arrival as drawn: exact time in hours, request kind, size in GPUs, duration in hours.
-pub type ArrivalTrace = (f64, u16, f64, f64);
 
 /// Key of anchor `i`'s decision stream (arrival numbers never reach the top bit).
 fn anchor_key(i: u16) -> u64 {
@@ -413,6 +372,7 @@ pub fn install(
     decisions: KeyedStreams,
     trace: bool,
 ) {
+    super::messages::register(&mut engine.world);
     let model_month_hours = model.calendar.hours_in_month(0);
     let next_arrival = if model.classes.is_empty() {
         None
@@ -444,7 +404,6 @@ pub fn install(
         month_hours: model_month_hours,
         sla_tiers,
         free_contracts: Vec::new(),
-        n_contract_slots: 0,
         waiting: Vec::new(),
         next_request_id: 0,
         spot: vec![Vec::new(); n_skus],
@@ -467,6 +426,7 @@ pub fn install(
         .add_systems(provision_contract_slots.in_set(Step::Demand));
     engine
         .schedule_mut(EventKind::MonthEnd)
+        .add_systems(close_demand_month.in_set(Step::Demand))
         .add_systems(reset_counters.in_set(Step::Record));
 }
 
@@ -475,16 +435,17 @@ pub fn install(
 /// reused afterwards. Request handling then never spawns, which lets it run many events in one
 /// schedule run.
 fn provision_contract_slots(
-    counters: Res<FleetCounters>,
+    mut delivered: MessageReader<NodesDelivered>,
     mut demand: ResMut<DemandState>,
     mut commands: Commands,
 ) {
-    while demand.n_contract_slots < counters.next_node_id as usize {
-        let e = commands
-            .spawn((Contract::EMPTY, ContractNodes(Vec::new())))
-            .id();
-        demand.free_contracts.push(e);
-        demand.n_contract_slots += 1;
+    for d in delivered.read() {
+        for _ in 0..d.n_nodes {
+            let e = commands
+                .spawn((Contract::EMPTY, ContractNodes(Vec::new())))
+                .id();
+            demand.free_contracts.push(e);
+        }
     }
 }
 
@@ -1059,6 +1020,89 @@ impl Ctx<'_, '_, '_, '_, '_> {
     }
 }
 
+/// Bring a contract's downtime up to `now`.
+pub(crate) fn accrue_downtime(c: &mut Contract, now: SimTime) {
+    if c.down_gpus > 0 && now > c.down_since {
+        c.down_gpu_hours_month +=
+            c.down_gpus as f64 * (now.0 - c.down_since.0) as f64 / SECONDS_PER_HOUR as f64;
+    }
+    c.down_since = now;
+}
+
+/// What a contract's downtime cost in one settlement window.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub(crate) struct SlaSettlement {
+    /// SLA credit owed, USD.
+    pub credit_usd: f64,
+    /// Revenue not billed because GPUs were down, USD.
+    pub unbilled_usd: f64,
+}
+
+/// Settle a contract's service between `max(month_start, start)` and `now`, given its downtime
+/// in that window, against the month's SLA (`month_hours` long); resets the window.
+pub(crate) fn settle_contract_sla(
+    c: &mut Contract,
+    month_start: SimTime,
+    month_hours: f64,
+    now: SimTime,
+    tiers: &[SlaTier],
+) -> SlaSettlement {
+    accrue_downtime(c, now);
+    let from = month_start.max(c.start);
+    let hours = now.0.saturating_sub(from.0) as f64 / SECONDS_PER_HOUR as f64;
+    let down = std::mem::take(&mut c.down_gpu_hours_month);
+    if down <= 0.0 || hours <= 0.0 || c.gpus == 0 {
+        return SlaSettlement::default();
+    }
+    let gpus = c.gpus as f64;
+    // Down GPU-hours cannot exceed the window (the accrual is exact; this guards rounding).
+    let down = down.min(gpus * hours);
+    let availability = 1.0 - down / (gpus * month_hours.max(hours));
+    // The lowest threshold the availability falls under decides the credit.
+    let credit_frac = tiers
+        .iter()
+        .filter(|t| availability < t.below_availability_frac)
+        .map(|t| t.credit_frac)
+        .fold(0.0, f64::max);
+    let billed = c.price_usd_per_gpu_hour * (gpus * hours - down);
+    SlaSettlement {
+        credit_usd: credit_frac * billed,
+        unbilled_usd: c.price_usd_per_gpu_hour * down,
+    }
+}
+
+/// At month end, settle every running contract's SLA for the month and publish the month's
+/// summary.
+fn close_demand_month(
+    agenda: Res<Agenda>,
+    mut demand: ResMut<DemandState>,
+    mut contracts: Query<(Entity, &mut Contract)>,
+    mut closed: MessageWriter<DemandMonthClosed>,
+) {
+    let now = agenda.now();
+    let (month_start, month_hours) = (demand.month_start, demand.month_hours);
+    // Sum in entity order so that the float result does not depend on query order.
+    let mut settled: Vec<(Entity, SlaSettlement)> = contracts
+        .iter_mut()
+        .filter(|(_, c)| c.gpus > 0)
+        .map(|(e, mut c)| {
+            (
+                e,
+                settle_contract_sla(&mut c, month_start, month_hours, now, &demand.sla_tiers),
+            )
+        })
+        .collect();
+    settled.sort_by_key(|(e, _)| *e);
+    for (_, s) in &settled {
+        demand.counters.sla_credits_usd += s.credit_usd;
+        demand.counters.downtime_unbilled_usd += s.unbilled_usd;
+    }
+    closed.write(DemandMonthClosed {
+        counters: demand.counters.clone(),
+        waiting: demand.waiting.len(),
+    });
+}
+
 fn reset_counters(agenda: Res<Agenda>, clock: Res<Clock>, mut demand: ResMut<DemandState>) {
     demand.counters = DemandCounters::default();
     demand.month_start = agenda.now();
@@ -1069,7 +1113,7 @@ fn reset_counters(agenda: Res<Agenda>, clock: Res<Clock>, mut demand: ResMut<Dem
 }
 
 /// The meter rate that carries revenue of a class.
-pub fn revenue_rate(class: ContractClass) -> Rate {
+pub(crate) fn revenue_rate(class: ContractClass) -> Rate {
     match class {
         ContractClass::Reserved => Rate::RevenueReservedUsdPerHour,
         ContractClass::OnDemand => Rate::RevenueOnDemandUsdPerHour,

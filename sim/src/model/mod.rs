@@ -10,6 +10,7 @@ pub mod energy;
 pub mod finance;
 pub mod fleet;
 pub mod market;
+pub mod messages;
 pub mod reliability;
 
 use bevy_ecs::prelude::*;
@@ -530,10 +531,15 @@ pub fn build(
         .map_or(0.0, |b| b.replacement_usd);
     energy::install(&mut engine, energy_model.0);
     finance::install(&mut engine, finance_model, n_tranches);
-    {
-        let mut ledger = engine.world.resource_mut::<finance::Ledger>();
-        ledger.book_energy_capex(energy_capex);
-        ledger.book_battery_capex(battery_capex);
+    // On-site energy assets are bought before the first month.
+    for (usd, battery) in [(energy_capex, false), (battery_capex, true)] {
+        engine.world.write_message(messages::CapexBooked {
+            class: messages::AssetClass::Energy,
+            usd,
+            units: 1,
+            tranche: None,
+            battery,
+        });
     }
     engine
         .schedule_mut(EventKind::MonthEnd)
