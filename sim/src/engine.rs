@@ -11,6 +11,10 @@
 //!   own single-threaded [`Schedule`] ([`OnEvent`]) whose systems are grouped in the chained sets of
 //!   [`Step`]; schedules are built with ambiguity detection set to *error*, so two systems that
 //!   touch the same data always run in a defined order.
+//! * Before it runs an event's schedule, the engine writes the event's payload into the resource
+//!   of its kind ([`fired`]), so a system reads exactly the payload type of its schedule. Messages
+//!   between models are read in the schedule run that writes them; the month-end schedule updates
+//!   the message buffers last ([`Step::Messages`]).
 //! * The engine advances from event to event, never by a fixed tick. Quantities that accrue over
 //!   time (IT power, GPUs sold, revenue) are piecewise constant between events and are integrated
 //!   exactly by the [`Meter`] before each event runs: the meter is advanced to the event's time
@@ -163,10 +167,10 @@ impl SimEvent {
 ///
 /// Before it runs the schedule of an event, the engine writes the event's payload into the
 /// resource of its kind, so each system reads exactly the payload type of the schedule it runs in.
+/// Demand events (the hot path) need no resource write: the demand schedule takes them, typed,
+/// from the agenda ([`super::Agenda::take_next_demand`]).
 pub mod fired {
     use bevy_ecs::prelude::*;
-
-    use super::DemandEvent;
 
     /// A hall phase became ready.
     #[derive(Resource, Clone, Copy, Debug, PartialEq, Eq)]
@@ -210,11 +214,6 @@ pub mod fired {
         pub node: Entity,
     }
 
-    /// The first demand event of a schedule run (the following ones come from
-    /// [`super::Agenda::take_next_demand`]).
-    #[derive(Resource, Clone, Copy, Debug, PartialEq, Eq)]
-    pub struct Demand(pub DemandEvent);
-
     /// Insert every payload resource, with placeholder values until an event fires.
     pub(crate) fn insert_all(world: &mut World) {
         world.insert_resource(PhaseReady { phase: 0 });
@@ -229,7 +228,6 @@ pub mod fired {
         world.insert_resource(NodeRetired {
             node: Entity::PLACEHOLDER,
         });
-        world.insert_resource(Demand(DemandEvent::RetryWaiting));
     }
 }
 
@@ -275,6 +273,8 @@ pub struct Agenda {
     now: SimTime,
     until: SimTime,
     handled: u64,
+    /// The demand event the engine just took, for the demand schedule to take first.
+    first_demand: Option<DemandEvent>,
 }
 
 impl Default for Agenda {
@@ -285,6 +285,7 @@ impl Default for Agenda {
             now: SimTime::ZERO,
             until: SimTime::ZERO,
             handled: 0,
+            first_demand: None,
         }
     }
 }
@@ -316,11 +317,14 @@ impl Agenda {
         self.take_next_map(|e| accept(e).then_some(e))
     }
 
-    /// [`Agenda::take_next_if`] for the demand events, typed: the next event if it is due within
-    /// the current run and is one the demand systems handle.
+    /// The demand events of a demand schedule run, typed: first the one the engine took to start
+    /// the run, then, as [`Agenda::take_next_if`] does, the next event if it is due within the
+    /// current run and is one the demand systems handle.
     #[inline]
     pub fn take_next_demand(&mut self) -> Option<DemandEvent> {
-        self.take_next_map(SimEvent::as_demand)
+        self.first_demand
+            .take()
+            .or_else(|| self.take_next_map(SimEvent::as_demand))
     }
 
     #[inline]
@@ -625,9 +629,11 @@ impl Engine {
     fn step(&mut self) -> bool {
         let (time, event) = {
             let mut agenda = self.world.resource_mut::<Agenda>();
-            let Some(event) = agenda.bypass_change_detection().take_next_if(|_| true) else {
+            let agenda = agenda.bypass_change_detection();
+            let Some(event) = agenda.take_next_if(|_| true) else {
                 return false;
             };
+            agenda.first_demand = event.as_demand();
             (agenda.now, event)
         };
         self.world
@@ -640,26 +646,23 @@ impl Engine {
         true
     }
 
-    /// Write the payload of `event` into the resource of its kind.
+    /// Write the payload of `event` into the resource of its kind (demand events are handed
+    /// over by the agenda instead).
     #[inline]
     fn publish(&mut self, event: SimEvent) {
         match event {
-            SimEvent::MonthEnd => {}
+            SimEvent::MonthEnd
+            | SimEvent::RequestArrival
+            | SimEvent::ContractEnd(..)
+            | SimEvent::PatienceExpired(_)
+            | SimEvent::RetryWaiting
+            | SimEvent::AnchorSigned(_) => {}
             SimEvent::PhaseReady(phase) => self.set(fired::PhaseReady { phase }),
             SimEvent::TrancheDelivered(tranche) => self.set(fired::TrancheDelivered { tranche }),
             SimEvent::TrancheRetired(tranche) => self.set(fired::TrancheRetired { tranche }),
             SimEvent::NodeFailed(node) => self.set(fired::NodeFailed { node }),
             SimEvent::NodeRepaired(node) => self.set(fired::NodeRepaired { node }),
             SimEvent::NodeRetired(node) => self.set(fired::NodeRetired { node }),
-            SimEvent::RequestArrival => self.set(fired::Demand(DemandEvent::RequestArrival)),
-            SimEvent::ContractEnd(e, generation) => {
-                self.set(fired::Demand(DemandEvent::ContractEnd(e, generation)))
-            }
-            SimEvent::PatienceExpired(id) => {
-                self.set(fired::Demand(DemandEvent::PatienceExpired(id)))
-            }
-            SimEvent::RetryWaiting => self.set(fired::Demand(DemandEvent::RetryWaiting)),
-            SimEvent::AnchorSigned(i) => self.set(fired::Demand(DemandEvent::AnchorSigned(i))),
         }
     }
 

@@ -23,9 +23,7 @@ use super::fleet::{FleetCounters, FleetPlan, FreePool, Node, NodeState};
 pub use super::messages::ArrivalTrace;
 use super::messages::{DemandCounters, DemandMonthClosed, GpuState, NodesDelivered};
 use crate::dist::Dist;
-use crate::engine::{
-    Agenda, Clock, DemandEvent, Engine, EventKind, Meter, Rate, SimEvent, Step, fired,
-};
+use crate::engine::{Agenda, Clock, DemandEvent, Engine, EventKind, Meter, Rate, SimEvent, Step};
 use crate::rng::{KeyedRng, KeyedStreams, SimRng};
 use crate::scenario::{ContractClass, PricingPolicy, SlaTier};
 use crate::time::{Calendar, HOURS_PER_YEAR, SECONDS_PER_HOUR, SimTime, hours_to_seconds};
@@ -471,7 +469,6 @@ struct Ctx<'a, 'w1, 's1, 'w2, 's2> {
     reason = "a system's parameters are its declared data access"
 )]
 fn handle_demand_events(
-    fired: Res<fired::Demand>,
     plan: Res<FleetPlan>,
     fleet: Res<FleetCounters>,
     mut agenda: ResMut<Agenda>,
@@ -491,21 +488,16 @@ fn handle_demand_events(
         nodes: &mut nodes,
         contracts: &mut contracts,
     };
-    let mut event = fired.0;
-    loop {
+    // The first event is the one the engine took (the meter is already at its time); advancing
+    // the meter again to the same time changes nothing.
+    while let Some(event) = ctx.agenda.take_next_demand() {
+        ctx.meter.advance(ctx.agenda.now());
         match event {
             DemandEvent::RequestArrival => ctx.arrive(),
             DemandEvent::ContractEnd(e, generation) => ctx.end_of_term(e, generation),
             DemandEvent::PatienceExpired(id) => ctx.expire(id),
             DemandEvent::RetryWaiting => ctx.place_waiting(),
             DemandEvent::AnchorSigned(i) => ctx.sign_anchor(i),
-        }
-        match ctx.agenda.take_next_demand() {
-            Some(next) => {
-                ctx.meter.advance(ctx.agenda.now());
-                event = next;
-            }
-            None => break,
         }
     }
 }
