@@ -34,7 +34,7 @@ pub fn load_with_horizon(rel: &str, horizon_months: u32) -> LoadedScenario {
 /// Synthetic engine workloads: the engine with a trivial model, to measure event dispatch.
 pub mod synthetic {
     use bevy_ecs::prelude::*;
-    use dcplan_sim::engine::{Agenda, Engine, Event, EventKind, Meter, Rate, Step};
+    use dcplan_sim::engine::{Agenda, Engine, EventKind, Meter, Rate, SimEvent, Step};
     use dcplan_sim::time::{Calendar, SimTime, YearMonth};
 
     /// State of the trivial model: a counter and a xorshift generator for delays.
@@ -58,7 +58,7 @@ pub mod synthetic {
         toy.handled += 1;
         let d = next_delay(&mut toy.state);
         meter.set(Rate::ItKw, (d % 100) as f64);
-        agenda.schedule(now.plus(d), Event::RequestArrival);
+        agenda.schedule(now.plus(d), SimEvent::RequestArrival);
     }
 
     /// The same work, handling every following due event in the same schedule run.
@@ -70,9 +70,9 @@ pub mod synthetic {
             toy.handled += 1;
             let d = next_delay(&mut toy.state);
             meter.set(Rate::ItKw, (d % 100) as f64);
-            agenda.schedule(now.plus(d), Event::RequestArrival);
+            agenda.schedule(now.plus(d), SimEvent::RequestArrival);
             if agenda
-                .take_next_if(|e| e == Event::RequestArrival)
+                .take_next_if(|e| e == SimEvent::RequestArrival)
                 .is_none()
             {
                 break;
@@ -107,7 +107,7 @@ pub mod synthetic {
         }
         engine.initialize().expect("schedule builds");
         for i in 0..pending {
-            engine.schedule(SimTime(i), Event::RequestArrival);
+            engine.schedule(SimTime(i), SimEvent::RequestArrival);
         }
         engine
     }

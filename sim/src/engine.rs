@@ -11,6 +11,10 @@
 //!   own single-threaded [`Schedule`] ([`OnEvent`]) whose systems are grouped in the chained sets of
 //!   [`Step`]; schedules are built with ambiguity detection set to *error*, so two systems that
 //!   touch the same data always run in a defined order.
+//! * Before it runs an event's schedule, the engine writes the event's payload into the resource
+//!   of its kind ([`fired`]), so a system reads exactly the payload type of its schedule. Messages
+//!   between models are read in the schedule run that writes them; the month-end schedule updates
+//!   the message buffers last ([`Step::Messages`]).
 //! * The engine advances from event to event, never by a fixed tick. Quantities that accrue over
 //!   time (IT power, GPUs sold, revenue) are piecewise constant between events and are integrated
 //!   exactly by the [`Meter`] before each event runs: the meter is advanced to the event's time
@@ -22,6 +26,7 @@
 //! Together these give: same binary + same scenario + same seed = bit-identical results, whatever
 //! the number of threads running other replications.
 
+use bevy_ecs::message::message_update_system;
 use bevy_ecs::prelude::*;
 use bevy_ecs::schedule::{
     LogLevel, ScheduleBuildSettings, ScheduleLabel, SingleThreadedExecutor, SystemSet,
@@ -32,7 +37,7 @@ use crate::time::{Calendar, SECONDS_PER_HOUR, SimTime};
 
 /// Something that happens at a point in simulated time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Event {
+pub enum SimEvent {
     /// The current calendar month ends: settle energy, close the ledger.
     MonthEnd,
     /// A hall phase becomes ready for GPUs (index into the phase list).
@@ -64,29 +69,29 @@ pub enum Event {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[repr(u8)]
 pub enum EventKind {
-    /// See [`Event::MonthEnd`].
+    /// See [`SimEvent::MonthEnd`].
     MonthEnd,
-    /// See [`Event::PhaseReady`].
+    /// See [`SimEvent::PhaseReady`].
     PhaseReady,
-    /// See [`Event::TrancheDelivered`].
+    /// See [`SimEvent::TrancheDelivered`].
     TrancheDelivered,
-    /// See [`Event::RequestArrival`].
+    /// See [`SimEvent::RequestArrival`].
     RequestArrival,
-    /// See [`Event::ContractEnd`].
+    /// See [`SimEvent::ContractEnd`].
     ContractEnd,
-    /// See [`Event::PatienceExpired`].
+    /// See [`SimEvent::PatienceExpired`].
     PatienceExpired,
-    /// See [`Event::RetryWaiting`].
+    /// See [`SimEvent::RetryWaiting`].
     RetryWaiting,
-    /// See [`Event::AnchorSigned`].
+    /// See [`SimEvent::AnchorSigned`].
     AnchorSigned,
-    /// See [`Event::NodeFailed`].
+    /// See [`SimEvent::NodeFailed`].
     NodeFailed,
-    /// See [`Event::NodeRepaired`].
+    /// See [`SimEvent::NodeRepaired`].
     NodeRepaired,
-    /// See [`Event::TrancheRetired`].
+    /// See [`SimEvent::TrancheRetired`].
     TrancheRetired,
-    /// See [`Event::NodeRetired`].
+    /// See [`SimEvent::NodeRetired`].
     NodeRetired,
 }
 
@@ -108,23 +113,121 @@ impl EventKind {
     ];
 }
 
-impl Event {
+impl SimEvent {
     /// The kind of this event.
     pub fn kind(&self) -> EventKind {
         match self {
-            Event::MonthEnd => EventKind::MonthEnd,
-            Event::PhaseReady(_) => EventKind::PhaseReady,
-            Event::TrancheDelivered(_) => EventKind::TrancheDelivered,
-            Event::RequestArrival => EventKind::RequestArrival,
-            Event::ContractEnd(..) => EventKind::ContractEnd,
-            Event::PatienceExpired(_) => EventKind::PatienceExpired,
-            Event::RetryWaiting => EventKind::RetryWaiting,
-            Event::AnchorSigned(_) => EventKind::AnchorSigned,
-            Event::NodeFailed(_) => EventKind::NodeFailed,
-            Event::NodeRepaired(_) => EventKind::NodeRepaired,
-            Event::TrancheRetired(_) => EventKind::TrancheRetired,
-            Event::NodeRetired(_) => EventKind::NodeRetired,
+            SimEvent::MonthEnd => EventKind::MonthEnd,
+            SimEvent::PhaseReady(_) => EventKind::PhaseReady,
+            SimEvent::TrancheDelivered(_) => EventKind::TrancheDelivered,
+            SimEvent::RequestArrival => EventKind::RequestArrival,
+            SimEvent::ContractEnd(..) => EventKind::ContractEnd,
+            SimEvent::PatienceExpired(_) => EventKind::PatienceExpired,
+            SimEvent::RetryWaiting => EventKind::RetryWaiting,
+            SimEvent::AnchorSigned(_) => EventKind::AnchorSigned,
+            SimEvent::NodeFailed(_) => EventKind::NodeFailed,
+            SimEvent::NodeRepaired(_) => EventKind::NodeRepaired,
+            SimEvent::TrancheRetired(_) => EventKind::TrancheRetired,
+            SimEvent::NodeRetired(_) => EventKind::NodeRetired,
         }
+    }
+}
+
+/// An event the demand systems handle: they take a run of consecutive ones in one schedule run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DemandEvent {
+    /// See [`SimEvent::RequestArrival`].
+    RequestArrival,
+    /// See [`SimEvent::ContractEnd`].
+    ContractEnd(Entity, u32),
+    /// See [`SimEvent::PatienceExpired`].
+    PatienceExpired(u64),
+    /// See [`SimEvent::RetryWaiting`].
+    RetryWaiting,
+    /// See [`SimEvent::AnchorSigned`].
+    AnchorSigned(u16),
+}
+
+impl SimEvent {
+    /// The event as one the demand systems handle, if it is one.
+    #[inline]
+    pub fn as_demand(self) -> Option<DemandEvent> {
+        match self {
+            SimEvent::RequestArrival => Some(DemandEvent::RequestArrival),
+            SimEvent::ContractEnd(e, generation) => Some(DemandEvent::ContractEnd(e, generation)),
+            SimEvent::PatienceExpired(id) => Some(DemandEvent::PatienceExpired(id)),
+            SimEvent::RetryWaiting => Some(DemandEvent::RetryWaiting),
+            SimEvent::AnchorSigned(i) => Some(DemandEvent::AnchorSigned(i)),
+            _ => None,
+        }
+    }
+}
+
+/// The payload of the event being handled, one resource type per event kind that has one.
+///
+/// Before it runs the schedule of an event, the engine writes the event's payload into the
+/// resource of its kind, so each system reads exactly the payload type of the schedule it runs in.
+/// Demand events (the hot path) need no resource write: the demand schedule takes them, typed,
+/// from the agenda ([`super::Agenda::take_next_demand`]).
+pub mod fired {
+    use bevy_ecs::prelude::*;
+
+    /// A hall phase became ready.
+    #[derive(Resource, Clone, Copy, Debug, PartialEq, Eq)]
+    pub struct PhaseReady {
+        /// Index into the phase list.
+        pub phase: u16,
+    }
+
+    /// A tranche was delivered.
+    #[derive(Resource, Clone, Copy, Debug, PartialEq, Eq)]
+    pub struct TrancheDelivered {
+        /// Index into the fleet list.
+        pub tranche: u16,
+    }
+
+    /// A tranche reached end of life.
+    #[derive(Resource, Clone, Copy, Debug, PartialEq, Eq)]
+    pub struct TrancheRetired {
+        /// Index into the fleet plan.
+        pub tranche: u16,
+    }
+
+    /// A node failed.
+    #[derive(Resource, Clone, Copy, Debug, PartialEq, Eq)]
+    pub struct NodeFailed {
+        /// The node.
+        pub node: Entity,
+    }
+
+    /// A failed node is back in service.
+    #[derive(Resource, Clone, Copy, Debug, PartialEq, Eq)]
+    pub struct NodeRepaired {
+        /// The node.
+        pub node: Entity,
+    }
+
+    /// A node at end of life leaves the fleet.
+    #[derive(Resource, Clone, Copy, Debug, PartialEq, Eq)]
+    pub struct NodeRetired {
+        /// The node.
+        pub node: Entity,
+    }
+
+    /// Insert every payload resource, with placeholder values until an event fires.
+    pub(crate) fn insert_all(world: &mut World) {
+        world.insert_resource(PhaseReady { phase: 0 });
+        world.insert_resource(TrancheDelivered { tranche: 0 });
+        world.insert_resource(TrancheRetired { tranche: 0 });
+        world.insert_resource(NodeFailed {
+            node: Entity::PLACEHOLDER,
+        });
+        world.insert_resource(NodeRepaired {
+            node: Entity::PLACEHOLDER,
+        });
+        world.insert_resource(NodeRetired {
+            node: Entity::PLACEHOLDER,
+        });
     }
 }
 
@@ -145,8 +248,10 @@ pub enum Step {
     Finance,
     /// Monthly records.
     Record,
-    /// Moving on to the next month (runs last).
+    /// Moving on to the next month.
     Advance,
+    /// Updating the message buffers (runs last; only the month-end schedule has a system here).
+    Messages,
 }
 
 /// Agenda key: time in the high 64 bits, insertion sequence in the low 64 bits.
@@ -160,15 +265,16 @@ fn key_time(key: u128) -> SimTime {
     SimTime((key >> 64) as u64)
 }
 
-/// Future events, ordered by `(time, sequence)`, and the event being handled now.
+/// Future events, ordered by `(time, sequence)`, and the time of the event being handled now.
 #[derive(Resource, Debug)]
 pub struct Agenda {
-    heap: EventQueue<Event>,
+    heap: EventQueue<SimEvent>,
     next_seq: u64,
     now: SimTime,
-    fired: Event,
     until: SimTime,
     handled: u64,
+    /// The demand event the engine just took, for the demand schedule to take first.
+    first_demand: Option<DemandEvent>,
 }
 
 impl Default for Agenda {
@@ -177,9 +283,9 @@ impl Default for Agenda {
             heap: EventQueue::default(),
             next_seq: 0,
             now: SimTime::ZERO,
-            fired: Event::MonthEnd,
             until: SimTime::ZERO,
             handled: 0,
+            first_demand: None,
         }
     }
 }
@@ -191,14 +297,8 @@ impl Agenda {
         self.now
     }
 
-    /// The event being handled.
-    #[inline]
-    pub fn fired(&self) -> Event {
-        self.fired
-    }
-
     /// Schedule `event` at `time`. Events at equal times run in scheduling order.
-    pub fn schedule(&mut self, time: SimTime, event: Event) {
+    pub fn schedule(&mut self, time: SimTime, event: SimEvent) {
         let seq = self.next_seq;
         self.next_seq += 1;
         self.heap.push(key(time, seq), event);
@@ -213,27 +313,38 @@ impl Agenda {
     /// acting on the event, exactly as the engine does, and must not rely on deferred commands
     /// from earlier events of the run (they are applied when the schedule ends).
     #[inline]
-    pub fn take_next_if(&mut self, accept: impl Fn(Event) -> bool) -> Option<Event> {
+    pub fn take_next_if(&mut self, accept: impl Fn(SimEvent) -> bool) -> Option<SimEvent> {
+        self.take_next_map(|e| accept(e).then_some(e))
+    }
+
+    /// The demand events of a demand schedule run, typed: first the one the engine took to start
+    /// the run, then, as [`Agenda::take_next_if`] does, the next event if it is due within the
+    /// current run and is one the demand systems handle.
+    #[inline]
+    pub fn take_next_demand(&mut self) -> Option<DemandEvent> {
+        self.first_demand
+            .take()
+            .or_else(|| self.take_next_map(SimEvent::as_demand))
+    }
+
+    #[inline]
+    fn take_next_map<T>(&mut self, accept: impl Fn(SimEvent) -> Option<T>) -> Option<T> {
         let (k, event) = self.heap.peek()?;
         let time = key_time(k);
-        if time > self.until || !accept(event) {
+        if time > self.until {
             return None;
         }
+        let taken = accept(event)?;
         self.heap.pop();
         self.now = time;
-        self.fired = event;
         self.handled += 1;
-        Some(event)
+        Some(taken)
     }
 
     /// Remove and return the earliest event.
-    pub fn pop(&mut self) -> Option<(SimTime, Event)> {
+    #[cfg(test)]
+    fn pop(&mut self) -> Option<(SimTime, SimEvent)> {
         self.heap.pop().map(|(k, e)| (key_time(k), e))
-    }
-
-    /// Time of the earliest event.
-    pub fn peek_time(&mut self) -> Option<SimTime> {
-        self.heap.peek_key().map(key_time)
     }
 
     /// Number of pending events.
@@ -291,7 +402,7 @@ pub const N_RATES: usize = 12;
 
 /// Hourly channels the meter keeps for the current month: IT power (kW, integrates to kWh),
 /// commissioned capacity (kW) and revenue (USD per hour, integrates to USD).
-pub const N_HOUR_CHANNELS: usize = 3;
+pub(crate) const N_HOUR_CHANNELS: usize = 3;
 
 /// Exact integrator of piecewise-constant rates.
 ///
@@ -450,6 +561,7 @@ impl Engine {
         world.insert_resource(Agenda::default());
         world.insert_resource(Meter::new());
         world.insert_resource(Clock { month: 0, calendar });
+        fired::insert_all(&mut world);
         let schedules = EventKind::ALL
             .iter()
             .map(|&k| {
@@ -467,9 +579,15 @@ impl Engine {
                         Step::Finance,
                         Step::Record,
                         Step::Advance,
+                        Step::Messages,
                     )
                         .chain(),
                 );
+                if k == EventKind::MonthEnd {
+                    // Every message is read in the schedule run that writes it, so updating the
+                    // double buffers once a month only frees messages already read.
+                    s.add_systems(message_update_system.in_set(Step::Messages));
+                }
                 s
             })
             .collect();
@@ -491,7 +609,7 @@ impl Engine {
     }
 
     /// Schedule an event.
-    pub fn schedule(&mut self, time: SimTime, event: Event) {
+    pub fn schedule(&mut self, time: SimTime, event: SimEvent) {
         self.world.resource_mut::<Agenda>().schedule(time, event);
     }
 
@@ -505,23 +623,55 @@ impl Engine {
     }
 
     /// Handle the earliest event if it is due within the current run: integrate the meter up
-    /// to its time, then run its schedule. Returns false when no event is due.
+    /// to its time, hand its payload to its kind's resource (see [`fired`]), then run its
+    /// schedule. Returns false when no event is due.
     #[inline]
     fn step(&mut self) -> bool {
-        let (time, kind) = {
+        let (time, event) = {
             let mut agenda = self.world.resource_mut::<Agenda>();
-            let Some(event) = agenda.bypass_change_detection().take_next_if(|_| true) else {
+            let agenda = agenda.bypass_change_detection();
+            let Some(event) = agenda.take_next_if(|_| true) else {
                 return false;
             };
-            (agenda.now, event.kind())
+            agenda.first_demand = event.as_demand();
+            (agenda.now, event)
         };
         self.world
             .resource_mut::<Meter>()
             .bypass_change_detection()
             .advance(time);
-        self.schedules[kind as usize].run(&mut self.world);
+        self.publish(event);
+        self.schedules[event.kind() as usize].run(&mut self.world);
         self.world.clear_trackers();
         true
+    }
+
+    /// Write the payload of `event` into the resource of its kind (demand events are handed
+    /// over by the agenda instead).
+    #[inline]
+    fn publish(&mut self, event: SimEvent) {
+        match event {
+            SimEvent::MonthEnd
+            | SimEvent::RequestArrival
+            | SimEvent::ContractEnd(..)
+            | SimEvent::PatienceExpired(_)
+            | SimEvent::RetryWaiting
+            | SimEvent::AnchorSigned(_) => {}
+            SimEvent::PhaseReady(phase) => self.set(fired::PhaseReady { phase }),
+            SimEvent::TrancheDelivered(tranche) => self.set(fired::TrancheDelivered { tranche }),
+            SimEvent::TrancheRetired(tranche) => self.set(fired::TrancheRetired { tranche }),
+            SimEvent::NodeFailed(node) => self.set(fired::NodeFailed { node }),
+            SimEvent::NodeRepaired(node) => self.set(fired::NodeRepaired { node }),
+            SimEvent::NodeRetired(node) => self.set(fired::NodeRetired { node }),
+        }
+    }
+
+    #[inline]
+    fn set<R: Resource + Component<Mutability = bevy_ecs::component::Mutable>>(
+        &mut self,
+        payload: R,
+    ) {
+        *self.world.resource_mut::<R>().bypass_change_detection() = payload;
     }
 
     /// Events handled so far.
@@ -538,18 +688,18 @@ mod tests {
     #[test]
     fn agenda_orders_by_time_then_insertion() {
         let mut a = Agenda::default();
-        a.schedule(SimTime(10), Event::PhaseReady(1));
-        a.schedule(SimTime(5), Event::PhaseReady(2));
-        a.schedule(SimTime(10), Event::PhaseReady(3));
-        a.schedule(SimTime(5), Event::PhaseReady(4));
+        a.schedule(SimTime(10), SimEvent::PhaseReady(1));
+        a.schedule(SimTime(5), SimEvent::PhaseReady(2));
+        a.schedule(SimTime(10), SimEvent::PhaseReady(3));
+        a.schedule(SimTime(5), SimEvent::PhaseReady(4));
         let order: Vec<_> = std::iter::from_fn(|| a.pop()).collect();
         assert_eq!(
             order,
             [
-                (SimTime(5), Event::PhaseReady(2)),
-                (SimTime(5), Event::PhaseReady(4)),
-                (SimTime(10), Event::PhaseReady(1)),
-                (SimTime(10), Event::PhaseReady(3)),
+                (SimTime(5), SimEvent::PhaseReady(2)),
+                (SimTime(5), SimEvent::PhaseReady(4)),
+                (SimTime(10), SimEvent::PhaseReady(1)),
+                (SimTime(10), SimEvent::PhaseReady(3)),
             ]
         );
     }
@@ -601,8 +751,8 @@ mod tests {
         e.schedule_mut(EventKind::RequestArrival)
             .add_systems((touch_a.in_set(Step::Fleet), touch_b.in_set(Step::Demand)));
         e.initialize().expect("ordered by step");
-        e.schedule(SimTime(1), Event::RequestArrival);
-        e.schedule(SimTime(2), Event::RequestArrival);
+        e.schedule(SimTime(1), SimEvent::RequestArrival);
+        e.schedule(SimTime(2), SimEvent::RequestArrival);
         assert_eq!(e.run_until(SimTime(10)), 2);
         assert_eq!(e.world.resource::<Count>().0, 6);
     }

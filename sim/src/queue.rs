@@ -214,8 +214,8 @@ impl<T: Copy> EventQueue<T> {
     }
 
     /// The smallest key, if any.
-    #[inline]
-    pub fn peek_key(&mut self) -> Option<u128> {
+    #[cfg(test)]
+    fn peek_key(&mut self) -> Option<u128> {
         self.refill();
         self.head.peek_key()
     }

@@ -4,6 +4,8 @@
 //! turn them into tables generically.
 
 pub use crate::columns::Column;
+use crate::engine::{Meter, Rate};
+use crate::model::messages::{DemandMonthClosed, EnergySettled, FleetMonthClosed, GpuState};
 
 macro_rules! record {
     (@value $e:expr, f64) => { Some($e) };
@@ -368,6 +370,223 @@ record! {
     }
 }
 
+/// The lines of a month that finance closes (money, its own), in [`MonthRow`]'s units.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct FinanceMonth {
+    /// See [`MonthRow::month`].
+    pub(crate) month: f64,
+    /// See [`MonthRow::revenue_reserved_usd`].
+    pub(crate) revenue_reserved_usd: f64,
+    /// See [`MonthRow::revenue_on_demand_usd`].
+    pub(crate) revenue_on_demand_usd: f64,
+    /// See [`MonthRow::revenue_spot_usd`].
+    pub(crate) revenue_spot_usd: f64,
+    /// See [`MonthRow::prepaid_revenue_usd`].
+    pub(crate) prepaid_revenue_usd: f64,
+    /// See [`MonthRow::deferred_revenue_usd`].
+    pub(crate) deferred_revenue_usd: f64,
+    /// See [`MonthRow::revenue_usd`].
+    pub(crate) revenue_usd: f64,
+    /// See [`MonthRow::staff_usd`].
+    pub(crate) staff_usd: f64,
+    /// See [`MonthRow::maintenance_usd`].
+    pub(crate) maintenance_usd: f64,
+    /// See [`MonthRow::insurance_usd`].
+    pub(crate) insurance_usd: f64,
+    /// See [`MonthRow::software_usd`].
+    pub(crate) software_usd: f64,
+    /// See [`MonthRow::network_transit_usd`].
+    pub(crate) network_transit_usd: f64,
+    /// See [`MonthRow::sga_usd`].
+    pub(crate) sga_usd: f64,
+    /// See [`MonthRow::rent_usd`].
+    pub(crate) rent_usd: f64,
+    /// See [`MonthRow::opex_usd`].
+    pub(crate) opex_usd: f64,
+    /// See [`MonthRow::ebitda_usd`].
+    pub(crate) ebitda_usd: f64,
+    /// See [`MonthRow::depreciation_usd`].
+    pub(crate) depreciation_usd: f64,
+    /// See [`MonthRow::gain_on_sale_usd`].
+    pub(crate) gain_on_sale_usd: f64,
+    /// See [`MonthRow::ebit_usd`].
+    pub(crate) ebit_usd: f64,
+    /// See [`MonthRow::interest_usd`].
+    pub(crate) interest_usd: f64,
+    /// See [`MonthRow::tax_usd`].
+    pub(crate) tax_usd: f64,
+    /// See [`MonthRow::net_income_usd`].
+    pub(crate) net_income_usd: f64,
+    /// See [`MonthRow::capex_gpu_usd`].
+    pub(crate) capex_gpu_usd: f64,
+    /// See [`MonthRow::capex_network_usd`].
+    pub(crate) capex_network_usd: f64,
+    /// See [`MonthRow::capex_facility_usd`].
+    pub(crate) capex_facility_usd: f64,
+    /// See [`MonthRow::capex_energy_usd`].
+    pub(crate) capex_energy_usd: f64,
+    /// See [`MonthRow::capex_usd`].
+    pub(crate) capex_usd: f64,
+    /// See [`MonthRow::resale_usd`].
+    pub(crate) resale_usd: f64,
+    /// See [`MonthRow::fcf_usd`].
+    pub(crate) fcf_usd: f64,
+    /// See [`MonthRow::cumulative_cash_usd`].
+    pub(crate) cumulative_cash_usd: f64,
+    /// See [`MonthRow::debt_drawn_usd`].
+    pub(crate) debt_drawn_usd: f64,
+    /// See [`MonthRow::principal_usd`].
+    pub(crate) principal_usd: f64,
+    /// See [`MonthRow::debt_service_usd`].
+    pub(crate) debt_service_usd: f64,
+    /// See [`MonthRow::debt_outstanding_usd`].
+    pub(crate) debt_outstanding_usd: f64,
+    /// See [`MonthRow::dscr`].
+    pub(crate) dscr: f64,
+    /// See [`MonthRow::equity_cash_flow_usd`].
+    pub(crate) equity_cash_flow_usd: f64,
+    /// See [`MonthRow::cash_usd`].
+    pub(crate) cash_usd: f64,
+    /// See [`MonthRow::book_value_usd`].
+    pub(crate) book_value_usd: f64,
+}
+
+impl MonthRow {
+    /// The month's row, from each model's own monthly summary: finance's lines, the fleet's and
+    /// demand's summaries, the energy settlement, and the meter's integrals of the month.
+    pub(crate) fn assemble(
+        f: &FinanceMonth,
+        fleet: &FleetMonthClosed,
+        closed_demand: &DemandMonthClosed,
+        energy: &EnergySettled,
+        meter: &Meter,
+    ) -> MonthRow {
+        let demand = &closed_demand.counters;
+        let waiting = closed_demand.waiting;
+        let installed = (fleet.total(GpuState::Inventory)
+            + fleet.total(GpuState::InService)
+            + fleet.total(GpuState::Spare)
+            + fleet.total(GpuState::Failed)
+            + fleet.total(GpuState::InRepair)) as f64;
+        let inventory = fleet.total(GpuState::Inventory);
+        let installed_h = meter.month_total(Rate::InstalledGpus);
+        let commissioned_h = meter.month_total(Rate::CommissionedGpus);
+        let available_h = meter.month_total(Rate::AvailableGpus);
+        let sold_h = meter.month_total(Rate::SoldGpus);
+        let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { 0.0 };
+        MonthRow {
+            month: f.month,
+            installed_gpus: installed,
+            commissioned_gpus: installed - inventory as f64,
+            available_gpus: (fleet.total(GpuState::InService) + fleet.total(GpuState::Spare))
+                as f64,
+            spare_gpus: fleet.total(GpuState::Spare) as f64,
+            failed_gpus: fleet.total(GpuState::Failed) as f64,
+            in_repair_gpus: fleet.total(GpuState::InRepair) as f64,
+            inventory_gpus: inventory as f64,
+            retired_gpus: fleet.retired_gpus as f64,
+            installed_gpu_hours: installed_h,
+            commissioned_gpu_hours: commissioned_h,
+            available_gpu_hours: available_h,
+            sold_gpu_hours: sold_h,
+            inventory_gpu_hours: installed_h - commissioned_h,
+            utilization_frac: ratio(sold_h, installed_h),
+            utilization_available_frac: ratio(sold_h, available_h),
+            utilization_power_frac: ratio(
+                meter.month_total(Rate::SoldMaxKw),
+                meter.month_total(Rate::AvailableMaxKw),
+            ),
+            realized_price_usd_per_gpu_hour: ratio(
+                f.revenue_reserved_usd + f.revenue_on_demand_usd + f.revenue_spot_usd,
+                sold_h,
+            ),
+            failures_transient: fleet.failures_transient as f64,
+            failures_permanent: fleet.failures_permanent as f64,
+            spare_migrations: fleet.spare_migrations as f64,
+            requests_arrived: demand.arrived as f64,
+            requests_placed: demand.placed as f64,
+            requests_rejected: demand.rejected as f64,
+            requests_rejected_reserved: demand.rejected_by_class[0] as f64,
+            requests_rejected_on_demand: demand.rejected_by_class[1] as f64,
+            requests_rejected_spot: demand.rejected_by_class[2] as f64,
+            requests_priced_out: demand.priced_out as f64,
+            requests_waiting: waiting as f64,
+            preemptions: demand.preemptions as f64,
+            renewals: demand.renewals as f64,
+            churned_contracts: demand.churned as f64,
+            unmet_gpu_hours: demand.unmet_gpu_hours,
+            unmet_revenue_usd: demand.unmet_revenue_usd,
+            it_mwh: energy.it_kwh / 1000.0,
+            facility_mwh: energy.facility_kwh / 1000.0,
+            pue: ratio(energy.facility_kwh, energy.it_kwh),
+            water_m3: energy.water_l / 1000.0,
+            temperature_c: ratio(energy.temperature_sum_c, energy.hours),
+            grid_mwh: energy.grid_kwh / 1000.0,
+            ppa_mwh: energy.ppa_kwh / 1000.0,
+            solar_mwh: energy.solar_kwh / 1000.0,
+            wind_mwh: energy.wind_kwh / 1000.0,
+            gas_mwh: energy.gas_kwh / 1000.0,
+            battery_charge_mwh: energy.charge_kwh / 1000.0,
+            battery_discharge_mwh: energy.discharge_kwh / 1000.0,
+            export_mwh: energy.export_kwh / 1000.0,
+            peak_grid_kw: energy.peak_grid_kw,
+            capped_hours: energy.capped_hours,
+            curtailed_it_mwh: energy.curtailed_it_kwh / 1000.0,
+            revenue_lost_to_cap_usd: energy.revenue_lost_usd,
+            tco2: energy.tco2,
+            cfe_frac: ratio(energy.cfe_kwh, energy.facility_kwh),
+            grid_energy_usd: energy.grid_energy_usd,
+            demand_charge_usd: energy.demand_charge_usd,
+            energy_fixed_usd: energy.fixed_usd,
+            ppa_usd: energy.ppa_usd,
+            gas_usd: energy.gas_usd,
+            carbon_usd: energy.carbon_usd,
+            export_credit_usd: energy.export_credit_usd,
+            revenue_reserved_usd: f.revenue_reserved_usd,
+            revenue_on_demand_usd: f.revenue_on_demand_usd,
+            revenue_spot_usd: f.revenue_spot_usd,
+            sla_credits_usd: demand.sla_credits_usd,
+            downtime_unbilled_usd: demand.downtime_unbilled_usd,
+            prepayments_usd: demand.prepayments_usd,
+            prepaid_revenue_usd: f.prepaid_revenue_usd,
+            deferred_revenue_usd: f.deferred_revenue_usd,
+            revenue_usd: f.revenue_usd,
+            energy_cost_usd: energy.cost_usd,
+            staff_usd: f.staff_usd,
+            maintenance_usd: f.maintenance_usd,
+            insurance_usd: f.insurance_usd,
+            software_usd: f.software_usd,
+            network_transit_usd: f.network_transit_usd,
+            sga_usd: f.sga_usd,
+            rent_usd: f.rent_usd,
+            opex_usd: f.opex_usd,
+            ebitda_usd: f.ebitda_usd,
+            depreciation_usd: f.depreciation_usd,
+            gain_on_sale_usd: f.gain_on_sale_usd,
+            ebit_usd: f.ebit_usd,
+            interest_usd: f.interest_usd,
+            tax_usd: f.tax_usd,
+            net_income_usd: f.net_income_usd,
+            capex_gpu_usd: f.capex_gpu_usd,
+            capex_network_usd: f.capex_network_usd,
+            capex_facility_usd: f.capex_facility_usd,
+            capex_energy_usd: f.capex_energy_usd,
+            capex_usd: f.capex_usd,
+            resale_usd: f.resale_usd,
+            fcf_usd: f.fcf_usd,
+            cumulative_cash_usd: f.cumulative_cash_usd,
+            debt_drawn_usd: f.debt_drawn_usd,
+            principal_usd: f.principal_usd,
+            debt_service_usd: f.debt_service_usd,
+            debt_outstanding_usd: f.debt_outstanding_usd,
+            dscr: f.dscr,
+            equity_cash_flow_usd: f.equity_cash_flow_usd,
+            cash_usd: f.cash_usd,
+            book_value_usd: f.book_value_usd,
+        }
+    }
+}
+
 record! {
     /// Key results of one replication.
     pub struct Kpis;
@@ -537,7 +756,7 @@ pub struct Replication {
     /// Values drawn for uncertain inputs, by field path, in a fixed order.
     pub params: Vec<(String, f64)>,
     /// Fleet composition at each month end: `(month, SKU name index, GPUs per state)`.
-    pub fleet: Vec<(u32, u16, [u64; crate::model::fleet::N_GPU_STATES])>,
+    pub fleet: Vec<(u32, u16, [u64; crate::model::messages::N_GPU_STATES])>,
     /// SKU names, indexed by the fleet rows' SKU index.
     pub skus: Vec<String>,
     /// Market price per SKU (outer) and month (inner), USD per GPU-hour.
@@ -557,7 +776,7 @@ pub struct Replication {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Trace {
     /// Every arrival: exact time in hours, request kind, size in GPUs, duration in hours.
-    pub arrivals: Vec<crate::model::demand::ArrivalTrace>,
+    pub arrivals: Vec<crate::model::messages::ArrivalTrace>,
     /// Every failure: node key (tranche and position), time in seconds, hardware, repair hours.
     pub failures: Vec<(u64, u64, bool, f64)>,
 }

@@ -29,8 +29,6 @@ pub enum Stream {
     Weather = 3,
     /// GPU market prices.
     Prices = 4,
-    /// Uncertain scenario inputs (one sub-stream per field path).
-    Parameters = 5,
     /// Contract renewals and other customer decisions (one keyed sub-stream per request, see
     /// [`KeyedStreams`]).
     Customers = 6,
@@ -41,7 +39,7 @@ pub enum Stream {
 }
 
 /// SplitMix64 finaliser: a bijective 64-bit mixer.
-pub fn mix64(mut z: u64) -> u64 {
+pub(crate) fn mix64(mut z: u64) -> u64 {
     z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
@@ -49,7 +47,7 @@ pub fn mix64(mut z: u64) -> u64 {
 }
 
 /// 64-bit FNV-1a hash of a string (stable across platforms and releases).
-pub fn hash_str(s: &str) -> u64 {
+pub(crate) fn hash_str(s: &str) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in s.bytes() {
         h ^= b as u64;

@@ -74,11 +74,6 @@ impl YearMonth {
             month: (idx % 12) as u32 + 1,
         }
     }
-
-    /// Months from `self` to `later` (negative if `later` is earlier).
-    pub fn months_until(self, later: YearMonth) -> i64 {
-        (later.year as i64 - self.year as i64) * 12 + later.month as i64 - self.month as i64
-    }
 }
 
 impl std::fmt::Display for YearMonth {
@@ -152,7 +147,7 @@ impl Calendar {
     }
 
     /// Hour of the calendar year (0..8760) at which the simulation starts, used to align hourly profiles.
-    pub fn start_hour_of_year(&self) -> u64 {
+    pub(crate) fn start_hour_of_year(&self) -> u64 {
         DAYS_IN_MONTH[..(self.start.month - 1) as usize]
             .iter()
             .sum::<u64>()

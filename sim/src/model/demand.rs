@@ -19,10 +19,11 @@
 use bevy_ecs::prelude::*;
 use rand::RngExt;
 
-use super::fleet::{FleetCounters, FleetPlan, FreePool, GpuState, Node, NodeState};
-use super::reliability::settle_contract_sla;
+use super::fleet::{FleetCounters, FleetPlan, FreePool, Node, NodeState};
+pub use super::messages::ArrivalTrace;
+use super::messages::{DemandCounters, DemandMonthClosed, GpuState, NodesDelivered};
 use crate::dist::Dist;
-use crate::engine::{Agenda, Clock, Engine, Event, EventKind, Meter, Rate, Step};
+use crate::engine::{Agenda, Clock, DemandEvent, Engine, EventKind, Meter, Rate, SimEvent, Step};
 use crate::rng::{KeyedRng, KeyedStreams, SimRng};
 use crate::scenario::{ContractClass, PricingPolicy, SlaTier};
 use crate::time::{Calendar, HOURS_PER_YEAR, SECONDS_PER_HOUR, SimTime, hours_to_seconds};
@@ -296,37 +297,6 @@ impl Prices {
     }
 }
 
-/// Request counts of the current month.
-#[derive(Clone, Debug, Default)]
-pub struct DemandCounters {
-    /// Requests arrived.
-    pub arrived: u64,
-    /// Requests placed (at once or after waiting).
-    pub placed: u64,
-    /// Requests lost for lack of capacity (at once or after waiting).
-    pub rejected: u64,
-    /// Of which, per class (reserved, on-demand, spot).
-    pub rejected_by_class: [u64; 3],
-    /// Requests lost because the price was above what they accept.
-    pub priced_out: u64,
-    /// Spot contracts preempted by higher classes.
-    pub preemptions: u64,
-    /// Term contracts renewed.
-    pub renewals: u64,
-    /// Term contracts that ended without renewal.
-    pub churned: u64,
-    /// GPU-hours of lost requests.
-    pub unmet_gpu_hours: f64,
-    /// Revenue of lost requests at the prices they would have paid, USD.
-    pub unmet_revenue_usd: f64,
-    /// SLA credits owed to customers, USD.
-    pub sla_credits_usd: f64,
-    /// Revenue not billed because contracted GPUs were down, USD.
-    pub downtime_unbilled_usd: f64,
-    /// Prepayments received, USD.
-    pub prepayments_usd: f64,
-}
-
 /// A request waiting for capacity.
 #[derive(Clone, Debug)]
 struct Waiting {
@@ -371,7 +341,6 @@ pub struct DemandState {
     /// Contract entities free for reuse (a contract needs a node, so one per delivered node is
     /// enough; they are spawned when nodes arrive).
     free_contracts: Vec<Entity>,
-    n_contract_slots: usize,
     waiting: Vec<Waiting>,
     next_request_id: u64,
     /// Spot contracts per SKU, oldest first.
@@ -380,16 +349,6 @@ pub struct DemandState {
     busy_nodes: Vec<u32>,
     scratch: Vec<Entity>,
 }
-
-impl DemandState {
-    /// Requests waiting for capacity now.
-    pub fn waiting(&self) -> usize {
-        self.waiting.len()
-    }
-}
-
-/// One arrival as drawn: exact time in hours, request kind, size in GPUs, duration in hours.
-pub type ArrivalTrace = (f64, u16, f64, f64);
 
 /// Key of anchor `i`'s decision stream (arrival numbers never reach the top bit).
 fn anchor_key(i: u16) -> u64 {
@@ -411,6 +370,7 @@ pub fn install(
     decisions: KeyedStreams,
     trace: bool,
 ) {
+    super::messages::register(&mut engine.world);
     let model_month_hours = model.calendar.hours_in_month(0);
     let next_arrival = if model.classes.is_empty() {
         None
@@ -418,13 +378,13 @@ pub fn install(
         model.next_arrival(0.0, 0, &mut rng)
     };
     if let Some((t, _)) = next_arrival {
-        engine.schedule(SimTime::from_hours(t), Event::RequestArrival);
+        engine.schedule(SimTime::from_hours(t), SimEvent::RequestArrival);
     }
     for (i, a) in model.anchors.iter().enumerate() {
         if a.sign_month < model.calendar.horizon_months() {
             engine.schedule(
                 model.calendar.month_start(a.sign_month),
-                Event::AnchorSigned(i as u16),
+                SimEvent::AnchorSigned(i as u16),
             );
         }
     }
@@ -442,7 +402,6 @@ pub fn install(
         month_hours: model_month_hours,
         sla_tiers,
         free_contracts: Vec::new(),
-        n_contract_slots: 0,
         waiting: Vec::new(),
         next_request_id: 0,
         spot: vec![Vec::new(); n_skus],
@@ -465,6 +424,7 @@ pub fn install(
         .add_systems(provision_contract_slots.in_set(Step::Demand));
     engine
         .schedule_mut(EventKind::MonthEnd)
+        .add_systems(close_demand_month.in_set(Step::Demand))
         .add_systems(reset_counters.in_set(Step::Record));
 }
 
@@ -473,29 +433,18 @@ pub fn install(
 /// reused afterwards. Request handling then never spawns, which lets it run many events in one
 /// schedule run.
 fn provision_contract_slots(
-    counters: Res<FleetCounters>,
+    mut delivered: MessageReader<NodesDelivered>,
     mut demand: ResMut<DemandState>,
     mut commands: Commands,
 ) {
-    while demand.n_contract_slots < counters.next_node_id as usize {
-        let e = commands
-            .spawn((Contract::EMPTY, ContractNodes(Vec::new())))
-            .id();
-        demand.free_contracts.push(e);
-        demand.n_contract_slots += 1;
+    for d in delivered.read() {
+        for _ in 0..d.n_nodes {
+            let e = commands
+                .spawn((Contract::EMPTY, ContractNodes(Vec::new())))
+                .id();
+            demand.free_contracts.push(e);
+        }
     }
-}
-
-/// True for the events [`handle_demand_events`] handles.
-fn is_demand_event(e: Event) -> bool {
-    matches!(
-        e,
-        Event::RequestArrival
-            | Event::ContractEnd(..)
-            | Event::PatienceExpired(_)
-            | Event::RetryWaiting
-            | Event::AnchorSigned(_)
-    )
 }
 
 type NodeQuery<'w, 's> = Query<'w, 's, (&'static Node, &'static mut NodeState)>;
@@ -514,7 +463,7 @@ struct Ctx<'a, 'w1, 's1, 'w2, 's2> {
 }
 
 /// Handle arrivals, contract ends, patience expiries, retries and anchor signings, and then every
-/// following event of those kinds in the same schedule run (see [`Agenda::take_next_if`]).
+/// following event of those kinds in the same schedule run (see [`Agenda::take_next_demand`]).
 #[expect(
     clippy::too_many_arguments,
     reason = "a system's parameters are its declared data access"
@@ -539,22 +488,16 @@ fn handle_demand_events(
         nodes: &mut nodes,
         contracts: &mut contracts,
     };
-    let mut event = ctx.agenda.fired();
-    loop {
+    // The first event is the one the engine took (the meter is already at its time); advancing
+    // the meter again to the same time changes nothing.
+    while let Some(event) = ctx.agenda.take_next_demand() {
+        ctx.meter.advance(ctx.agenda.now());
         match event {
-            Event::RequestArrival => ctx.arrive(),
-            Event::ContractEnd(e, generation) => ctx.end_of_term(e, generation),
-            Event::PatienceExpired(id) => ctx.expire(id),
-            Event::RetryWaiting => ctx.place_waiting(),
-            Event::AnchorSigned(i) => ctx.sign_anchor(i),
-            other => unreachable!("demand systems do not handle {other:?}"),
-        }
-        match ctx.agenda.take_next_if(is_demand_event) {
-            Some(next) => {
-                ctx.meter.advance(ctx.agenda.now());
-                event = next;
-            }
-            None => break,
+            DemandEvent::RequestArrival => ctx.arrive(),
+            DemandEvent::ContractEnd(e, generation) => ctx.end_of_term(e, generation),
+            DemandEvent::PatienceExpired(id) => ctx.expire(id),
+            DemandEvent::RetryWaiting => ctx.place_waiting(),
+            DemandEvent::AnchorSigned(i) => ctx.sign_anchor(i),
         }
     }
 }
@@ -583,7 +526,7 @@ impl Ctx<'_, '_, '_, '_, '_> {
         d.next_arrival = d.model.next_arrival(t_hours, m, &mut d.rng);
         if let Some((next, _)) = d.next_arrival {
             self.agenda
-                .schedule(SimTime::from_hours(next).max(now), Event::RequestArrival);
+                .schedule(SimTime::from_hours(next).max(now), SimEvent::RequestArrival);
         }
         let key = d.arrivals_seen;
         d.arrivals_seen += 1;
@@ -639,7 +582,8 @@ impl Ctx<'_, '_, '_, '_, '_> {
         match patience {
             Some(h) if h > 0.0 => {
                 let deadline = now.plus(hours_to_seconds(h).max(1));
-                self.agenda.schedule(deadline, Event::PatienceExpired(id));
+                self.agenda
+                    .schedule(deadline, SimEvent::PatienceExpired(id));
                 self.d.waiting.push(req);
             }
             _ => {
@@ -908,7 +852,7 @@ impl Ctx<'_, '_, '_, '_, '_> {
             d.spot[sku_idx as usize].push(entity);
         }
         self.agenda
-            .schedule(c.end, Event::ContractEnd(entity, generation));
+            .schedule(c.end, SimEvent::ContractEnd(entity, generation));
         d.counters.placed += 1;
     }
 
@@ -995,7 +939,8 @@ impl Ctx<'_, '_, '_, '_, '_> {
         c.renewals += 1;
         let (end, generation) = (c.end, c.generation);
         d.counters.renewals += 1;
-        self.agenda.schedule(end, Event::ContractEnd(e, generation));
+        self.agenda
+            .schedule(end, SimEvent::ContractEnd(e, generation));
     }
 
     /// End a contract now (at term end, or cut short by preemption) and release its nodes.
@@ -1021,7 +966,7 @@ impl Ctx<'_, '_, '_, '_, '_> {
                     self.meter.add(Rate::ItKw, -contract.node_load_kw);
                     if node.retiring {
                         *state = NodeState::Retiring;
-                        self.agenda.schedule(now, Event::NodeRetired(n));
+                        self.agenda.schedule(now, SimEvent::NodeRetired(n));
                     } else {
                         *state = NodeState::Idle;
                         self.pool.give(node);
@@ -1067,6 +1012,89 @@ impl Ctx<'_, '_, '_, '_, '_> {
     }
 }
 
+/// Bring a contract's downtime up to `now`.
+pub(crate) fn accrue_downtime(c: &mut Contract, now: SimTime) {
+    if c.down_gpus > 0 && now > c.down_since {
+        c.down_gpu_hours_month +=
+            c.down_gpus as f64 * (now.0 - c.down_since.0) as f64 / SECONDS_PER_HOUR as f64;
+    }
+    c.down_since = now;
+}
+
+/// What a contract's downtime cost in one settlement window.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub(crate) struct SlaSettlement {
+    /// SLA credit owed, USD.
+    pub credit_usd: f64,
+    /// Revenue not billed because GPUs were down, USD.
+    pub unbilled_usd: f64,
+}
+
+/// Settle a contract's service between `max(month_start, start)` and `now`, given its downtime
+/// in that window, against the month's SLA (`month_hours` long); resets the window.
+pub(crate) fn settle_contract_sla(
+    c: &mut Contract,
+    month_start: SimTime,
+    month_hours: f64,
+    now: SimTime,
+    tiers: &[SlaTier],
+) -> SlaSettlement {
+    accrue_downtime(c, now);
+    let from = month_start.max(c.start);
+    let hours = now.0.saturating_sub(from.0) as f64 / SECONDS_PER_HOUR as f64;
+    let down = std::mem::take(&mut c.down_gpu_hours_month);
+    if down <= 0.0 || hours <= 0.0 || c.gpus == 0 {
+        return SlaSettlement::default();
+    }
+    let gpus = c.gpus as f64;
+    // Down GPU-hours cannot exceed the window (the accrual is exact; this guards rounding).
+    let down = down.min(gpus * hours);
+    let availability = 1.0 - down / (gpus * month_hours.max(hours));
+    // The lowest threshold the availability falls under decides the credit.
+    let credit_frac = tiers
+        .iter()
+        .filter(|t| availability < t.below_availability_frac)
+        .map(|t| t.credit_frac)
+        .fold(0.0, f64::max);
+    let billed = c.price_usd_per_gpu_hour * (gpus * hours - down);
+    SlaSettlement {
+        credit_usd: credit_frac * billed,
+        unbilled_usd: c.price_usd_per_gpu_hour * down,
+    }
+}
+
+/// At month end, settle every running contract's SLA for the month and publish the month's
+/// summary.
+fn close_demand_month(
+    agenda: Res<Agenda>,
+    mut demand: ResMut<DemandState>,
+    mut contracts: Query<(Entity, &mut Contract)>,
+    mut closed: MessageWriter<DemandMonthClosed>,
+) {
+    let now = agenda.now();
+    let (month_start, month_hours) = (demand.month_start, demand.month_hours);
+    // Sum in entity order so that the float result does not depend on query order.
+    let mut settled: Vec<(Entity, SlaSettlement)> = contracts
+        .iter_mut()
+        .filter(|(_, c)| c.gpus > 0)
+        .map(|(e, mut c)| {
+            (
+                e,
+                settle_contract_sla(&mut c, month_start, month_hours, now, &demand.sla_tiers),
+            )
+        })
+        .collect();
+    settled.sort_by_key(|(e, _)| *e);
+    for (_, s) in &settled {
+        demand.counters.sla_credits_usd += s.credit_usd;
+        demand.counters.downtime_unbilled_usd += s.unbilled_usd;
+    }
+    closed.write(DemandMonthClosed {
+        counters: demand.counters.clone(),
+        waiting: demand.waiting.len(),
+    });
+}
+
 fn reset_counters(agenda: Res<Agenda>, clock: Res<Clock>, mut demand: ResMut<DemandState>) {
     demand.counters = DemandCounters::default();
     demand.month_start = agenda.now();
@@ -1077,7 +1105,7 @@ fn reset_counters(agenda: Res<Agenda>, clock: Res<Clock>, mut demand: ResMut<Dem
 }
 
 /// The meter rate that carries revenue of a class.
-pub fn revenue_rate(class: ContractClass) -> Rate {
+pub(crate) fn revenue_rate(class: ContractClass) -> Rate {
     match class {
         ContractClass::Reserved => Rate::RevenueReservedUsdPerHour,
         ContractClass::OnDemand => Rate::RevenueOnDemandUsdPerHour,

@@ -9,7 +9,7 @@
 
 use bevy_ecs::prelude::*;
 
-use super::finance::Ledger;
+use super::messages::{BatteryReplaced, EnergySettled};
 use crate::energy::dispatch::{DispatchState, EnergySpec, HourFlows, HourIn, dispatch_month};
 use crate::energy::prices::{MarketGen, weekday};
 use crate::energy::weather::WeatherGen;
@@ -62,25 +62,14 @@ pub struct EnergyModel {
     pub capture_months: u32,
 }
 
-/// The energy totals of the month just closed.
-#[derive(Resource, Debug, Default, Clone)]
-pub struct MonthEnergy(pub crate::energy::dispatch::MonthEnergy);
-
-impl std::ops::Deref for MonthEnergy {
-    type Target = crate::energy::dispatch::MonthEnergy;
-    fn deref(&self) -> &Self::Target {
-        &self.0
-    }
-}
-
 /// The hourly flows of the first months, when the scenario keeps them for this replication.
 #[derive(Resource, Debug, Default)]
-pub struct HourlySample(pub Vec<HourFlows>);
+pub(crate) struct HourlySample(pub Vec<HourFlows>);
 
 /// Add the energy resources and systems.
 pub fn install(engine: &mut Engine, model: EnergyModel) {
+    super::messages::register(&mut engine.world);
     engine.world.insert_resource(model);
-    engine.world.insert_resource(MonthEnergy::default());
     engine.world.insert_resource(HourlySample::default());
     engine
         .schedule_mut(EventKind::MonthEnd)
@@ -134,9 +123,9 @@ fn settle_energy(
     clock: Res<Clock>,
     meter: Res<Meter>,
     mut model: ResMut<EnergyModel>,
-    mut out: ResMut<MonthEnergy>,
     mut sample: ResMut<HourlySample>,
-    mut ledger: ResMut<Ledger>,
+    mut settled: MessageWriter<EnergySettled>,
+    mut battery: MessageWriter<BatteryReplaced>,
 ) {
     let m = &mut *model;
     let first_hour = meter.month_first_hour();
@@ -162,11 +151,14 @@ fn settle_energy(
         .collect();
     let capture = clock.month < m.capture_months;
     let mut flows = Vec::new();
-    out.0 = dispatch_month(&m.spec, &mut m.state, &hours, capture.then_some(&mut flows));
+    let month = dispatch_month(&m.spec, &mut m.state, &hours, capture.then_some(&mut flows));
     if capture {
         sample.0.extend(flows);
     }
-    if out.battery_replacement_usd > 0.0 {
-        ledger.replace_battery(out.battery_replacement_usd);
+    if month.battery_replacement_usd > 0.0 {
+        battery.write(BatteryReplaced {
+            usd: month.battery_replacement_usd,
+        });
     }
+    settled.write(EnergySettled(month));
 }

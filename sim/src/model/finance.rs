@@ -41,34 +41,18 @@
 //!   that is not is recorded and the replication fails naming it and its month, so no KPI is
 //!   ever computed from a NaN.
 
+use bevy_ecs::message::MessageCursor;
 use bevy_ecs::prelude::*;
 
-use super::demand::DemandState;
-use super::energy::MonthEnergy;
-use super::fleet::{FleetCounters, GpuState};
+pub use super::messages::AssetClass;
+use super::messages::{
+    BatteryReplaced, CapexBooked, DemandMonthClosed, EnergySettled, FleetMonthClosed, GpuState,
+    HallPhaseReady, NodeDisposed,
+};
 use crate::engine::{Clock, Engine, EventKind, Meter, Rate, Step};
 use crate::metrics;
-use crate::results::{Kpis, MonthRow};
+use crate::results::{FinanceMonth, Kpis, MonthRow};
 use crate::scenario::{Amortization, TerminalValue};
-
-/// Asset classes with their own depreciation life.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AssetClass {
-    /// GPU servers.
-    GpuServers,
-    /// Network equipment.
-    Network,
-    /// Building, power and cooling.
-    Facility,
-    /// On-site energy assets.
-    Energy,
-}
-
-impl AssetClass {
-    fn index(self) -> usize {
-        self as usize
-    }
-}
 
 /// Operating cost inputs of one replication (sampled).
 #[derive(Clone, Debug, Default)]
@@ -372,7 +356,7 @@ impl Ledger {
     }
 
     /// Book capex for on-site energy assets other than a battery (solar, wind, gas) paid this month.
-    pub fn book_energy_capex(&mut self, usd: f64) {
+    fn book_energy_capex(&mut self, usd: f64) {
         if usd > 0.0 {
             self.month_capex[AssetClass::Energy.index()] += usd;
             self.push_pending(AssetClass::Energy, None, false, usd, 1);
@@ -380,7 +364,7 @@ impl Ledger {
     }
 
     /// Book the capex of a battery bought this month.
-    pub fn book_battery_capex(&mut self, usd: f64) {
+    fn book_battery_capex(&mut self, usd: f64) {
         if usd > 0.0 {
             self.month_capex[AssetClass::Energy.index()] += usd;
             self.push_pending(AssetClass::Energy, None, true, usd, 1);
@@ -390,7 +374,7 @@ impl Ledger {
     /// Replace the battery this month for `usd`: the worn-out battery leaves the register (its
     /// remaining book value is written off as a loss on disposal, with no proceeds) and the new
     /// one enters it.
-    pub fn replace_battery(&mut self, usd: f64) {
+    fn replace_battery(&mut self, usd: f64) {
         if usd <= 0.0 {
             return;
         }
@@ -411,7 +395,7 @@ impl Ledger {
 
     /// A hall phase enters service: its cost becomes a depreciating asset (the cash went out as
     /// construction draws).
-    pub fn place_phase_in_service(&mut self, phase: usize) {
+    fn place_phase_in_service(&mut self, phase: usize) {
         self.phase_in_service[phase] = true;
         let cost = self.model.phases[phase].cost;
         if cost > 0.0 {
@@ -421,7 +405,7 @@ impl Ledger {
 
     /// Sell `units` nodes of a tranche for `proceeds`: their servers and network leave the books;
     /// the difference between proceeds and their book value is a gain (or loss) on sale.
-    pub fn dispose(&mut self, tranche: u16, units: u32, proceeds: f64) {
+    fn dispose(&mut self, tranche: u16, units: u32, proceeds: f64) {
         self.month_resale += proceeds;
         let m = self.current_month;
         let mut written_off = 0.0;
@@ -482,27 +466,95 @@ impl Ledger {
     }
 }
 
-/// Add the ledger and its month-end systems.
+/// Add the ledger, the system that books what the other models report, and the month-end close.
 pub fn install(engine: &mut Engine, model: FinanceModel, n_tranches: usize) {
+    super::messages::register(&mut engine.world);
     let horizon = engine.world.resource::<Clock>().calendar.horizon_months();
     engine
         .world
         .insert_resource(Ledger::new(model, horizon, n_tranches));
+    engine.world.insert_resource(AssetCursors::default());
+    // The events whose systems report capex, phases in service and disposals.
+    for kind in [
+        EventKind::PhaseReady,
+        EventKind::TrancheDelivered,
+        EventKind::TrancheRetired,
+        EventKind::NodeRetired,
+    ] {
+        engine
+            .schedule_mut(kind)
+            .add_systems(book_assets.in_set(Step::Finance));
+    }
     engine
         .schedule_mut(EventKind::MonthEnd)
-        .add_systems(close_month.in_set(Step::Finance));
+        .add_systems((book_assets, close_month).chain().in_set(Step::Finance));
+}
+
+/// How far finance has read each message it books. The booking system runs in several
+/// schedules, and each schedule's copy of a system would keep its own reader; one shared cursor
+/// per message type makes every message booked exactly once.
+#[derive(Resource, Default)]
+struct AssetCursors {
+    capex: MessageCursor<CapexBooked>,
+    phases: MessageCursor<HallPhaseReady>,
+    disposed: MessageCursor<NodeDisposed>,
+    battery: MessageCursor<BatteryReplaced>,
+}
+
+/// Book what the other models reported in this schedule run, in the order they reported it:
+/// capex paid, hall phases in service, nodes disposed of, a battery replaced.
+fn book_assets(
+    capex: Res<Messages<CapexBooked>>,
+    phases: Res<Messages<HallPhaseReady>>,
+    disposed: Res<Messages<NodeDisposed>>,
+    battery: Res<Messages<BatteryReplaced>>,
+    mut cursors: ResMut<AssetCursors>,
+    mut ledger: ResMut<Ledger>,
+) {
+    let c = &mut *cursors;
+    debug_assert_eq!(
+        c.capex.missed_messages(&capex)
+            + c.phases.missed_messages(&phases)
+            + c.disposed.missed_messages(&disposed)
+            + c.battery.missed_messages(&battery),
+        0,
+        "messages were dropped before finance booked them"
+    );
+    for m in c.capex.read(&capex) {
+        match m.tranche {
+            Some(t) => ledger.book_capex(m.class, m.usd, m.units, t),
+            None if m.battery => ledger.book_battery_capex(m.usd),
+            None => ledger.book_energy_capex(m.usd),
+        }
+    }
+    for p in c.phases.read(&phases) {
+        ledger.place_phase_in_service(p.phase as usize);
+    }
+    for d in c.disposed.read(&disposed) {
+        ledger.dispose(d.tranche, 1, d.proceeds_usd);
+    }
+    for b in c.battery.read(&battery) {
+        ledger.replace_battery(b.usd);
+    }
 }
 
 fn close_month(
     clock: Res<Clock>,
     meter: Res<Meter>,
-    energy: Res<MonthEnergy>,
-    demand: Res<DemandState>,
-    fleet: Res<FleetCounters>,
+    mut energy: MessageReader<EnergySettled>,
+    mut demand: MessageReader<DemandMonthClosed>,
+    mut fleet: MessageReader<FleetMonthClosed>,
     mut ledger: ResMut<Ledger>,
 ) {
     let m = clock.month;
-    let waiting = demand.waiting();
+    let (Some(energy), Some(demand), Some(fleet)) = (
+        energy.read().last(),
+        demand.read().last(),
+        fleet.read().last(),
+    ) else {
+        panic!("month {m} closed without the energy, demand and fleet summaries")
+    };
+    let closed_demand = demand;
     let demand = &demand.counters;
     let months_per_year = 12.0;
     let l = &mut *ledger;
@@ -544,7 +596,6 @@ fn close_month(
         + fleet.total(GpuState::Spare)
         + fleet.total(GpuState::Failed)
         + fleet.total(GpuState::InRepair);
-    let inventory = fleet.total(GpuState::Inventory);
     let installed = installed as f64;
     let o = &l.model.opex;
     let staff = fleet.ready_it_kw / 1000.0 * o.staff_usd_per_mw_year / months_per_year
@@ -608,85 +659,14 @@ fn close_month(
     l.cash += equity_cf;
     let cfads = ebitda - tax;
 
-    let installed_h = meter.month_total(Rate::InstalledGpus);
-    let commissioned_h = meter.month_total(Rate::CommissionedGpus);
-    let available_h = meter.month_total(Rate::AvailableGpus);
-    let sold_h = meter.month_total(Rate::SoldGpus);
-    let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { 0.0 };
-    let row = MonthRow {
+    let lines = FinanceMonth {
         month: m as f64,
-        installed_gpus: installed,
-        commissioned_gpus: installed - inventory as f64,
-        available_gpus: (fleet.total(GpuState::InService) + fleet.total(GpuState::Spare)) as f64,
-        spare_gpus: fleet.total(GpuState::Spare) as f64,
-        failed_gpus: fleet.total(GpuState::Failed) as f64,
-        in_repair_gpus: fleet.total(GpuState::InRepair) as f64,
-        inventory_gpus: inventory as f64,
-        retired_gpus: fleet.month.retired_gpus as f64,
-        installed_gpu_hours: installed_h,
-        commissioned_gpu_hours: commissioned_h,
-        available_gpu_hours: available_h,
-        sold_gpu_hours: sold_h,
-        inventory_gpu_hours: installed_h - commissioned_h,
-        utilization_frac: ratio(sold_h, installed_h),
-        utilization_available_frac: ratio(sold_h, available_h),
-        utilization_power_frac: ratio(
-            meter.month_total(Rate::SoldMaxKw),
-            meter.month_total(Rate::AvailableMaxKw),
-        ),
-        realized_price_usd_per_gpu_hour: ratio(gross_revenue, sold_h),
-        failures_transient: fleet.month.failures_transient as f64,
-        failures_permanent: fleet.month.failures_permanent as f64,
-        spare_migrations: fleet.month.spare_migrations as f64,
-        requests_arrived: demand.arrived as f64,
-        requests_placed: demand.placed as f64,
-        requests_rejected: demand.rejected as f64,
-        requests_rejected_reserved: demand.rejected_by_class[0] as f64,
-        requests_rejected_on_demand: demand.rejected_by_class[1] as f64,
-        requests_rejected_spot: demand.rejected_by_class[2] as f64,
-        requests_priced_out: demand.priced_out as f64,
-        requests_waiting: waiting as f64,
-        preemptions: demand.preemptions as f64,
-        renewals: demand.renewals as f64,
-        churned_contracts: demand.churned as f64,
-        unmet_gpu_hours: demand.unmet_gpu_hours,
-        unmet_revenue_usd: demand.unmet_revenue_usd,
-        it_mwh: energy.it_kwh / 1000.0,
-        facility_mwh: energy.facility_kwh / 1000.0,
-        pue: ratio(energy.facility_kwh, energy.it_kwh),
-        water_m3: energy.water_l / 1000.0,
-        temperature_c: ratio(energy.temperature_sum_c, energy.hours),
-        grid_mwh: energy.grid_kwh / 1000.0,
-        ppa_mwh: energy.ppa_kwh / 1000.0,
-        solar_mwh: energy.solar_kwh / 1000.0,
-        wind_mwh: energy.wind_kwh / 1000.0,
-        gas_mwh: energy.gas_kwh / 1000.0,
-        battery_charge_mwh: energy.charge_kwh / 1000.0,
-        battery_discharge_mwh: energy.discharge_kwh / 1000.0,
-        export_mwh: energy.export_kwh / 1000.0,
-        peak_grid_kw: energy.peak_grid_kw,
-        capped_hours: energy.capped_hours,
-        curtailed_it_mwh: energy.curtailed_it_kwh / 1000.0,
-        revenue_lost_to_cap_usd: revenue_lost_to_cap,
-        tco2: energy.tco2,
-        cfe_frac: ratio(energy.cfe_kwh, energy.facility_kwh),
-        grid_energy_usd: energy.grid_energy_usd,
-        demand_charge_usd: energy.demand_charge_usd,
-        energy_fixed_usd: energy.fixed_usd,
-        ppa_usd: energy.ppa_usd,
-        gas_usd: energy.gas_usd,
-        carbon_usd: energy.carbon_usd,
-        export_credit_usd: energy.export_credit_usd,
         revenue_reserved_usd: revenue_reserved,
         revenue_on_demand_usd: revenue_on_demand,
         revenue_spot_usd: revenue_spot,
-        sla_credits_usd: sla_credits,
-        downtime_unbilled_usd: demand.downtime_unbilled_usd,
-        prepayments_usd: demand.prepayments_usd,
         prepaid_revenue_usd: prepaid_revenue,
         deferred_revenue_usd: l.deferred_revenue,
         revenue_usd: revenue,
-        energy_cost_usd: energy.cost_usd,
         staff_usd: staff,
         maintenance_usd: maintenance,
         insurance_usd: insurance,
@@ -723,6 +703,7 @@ fn close_month(
         cash_usd: l.cash,
         book_value_usd: l.book_value(m),
     };
+    let row = MonthRow::assemble(&lines, fleet, closed_demand, energy, &meter);
     if l.non_finite.is_none() {
         let bad = non_finite_lines(&row);
         if !bad.is_empty() {

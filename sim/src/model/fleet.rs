@@ -10,9 +10,12 @@
 use bevy_ecs::prelude::*;
 use rand::RngExt;
 
-use super::finance::{AssetClass, Ledger};
+use super::messages::{
+    AssetClass, CapexBooked, FleetMonthClosed, HallPhaseReady, NodeDisposed, NodesDelivered,
+};
+pub use super::messages::{GpuState, N_GPU_STATES};
 use crate::dist::Dist;
-use crate::engine::{Agenda, Clock, Engine, Event, EventKind, Meter, Rate, Step};
+use crate::engine::{Agenda, Clock, Engine, EventKind, Meter, Rate, SimEvent, Step, fired};
 use crate::rng::{KeyedRng, KeyedStreams};
 use crate::time::{HOURS_PER_YEAR, SimTime, hours_to_seconds};
 
@@ -53,7 +56,7 @@ pub struct FailureStream(pub KeyedRng);
 
 /// Every failure as drawn, when asked for: `(node key, time in seconds, hardware, repair hours)`.
 #[derive(Resource, Clone, Debug, Default)]
-pub struct FailureTrace(pub Option<Vec<(u64, u64, bool, f64)>>);
+pub(crate) struct FailureTrace(pub Option<Vec<(u64, u64, bool, f64)>>);
 
 /// What a node is doing.
 #[derive(Component, Clone, Copy, Debug, PartialEq, Eq)]
@@ -78,63 +81,6 @@ pub enum NodeState {
     Retiring,
     /// Out of the fleet.
     Retired,
-}
-
-/// Counting categories of GPUs, reported per month.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(usize)]
-pub enum GpuState {
-    /// Delivered, not yet commissioned.
-    Inventory,
-    /// Commissioned and serving or sellable (idle, busy or about to retire).
-    InService,
-    /// Hot spare.
-    Spare,
-    /// Down, restarting after a software or transient interruption.
-    Failed,
-    /// Down for repair after a hardware failure.
-    InRepair,
-    /// Retired.
-    Retired,
-}
-
-/// Number of [`GpuState`]s.
-pub const N_GPU_STATES: usize = 6;
-
-impl GpuState {
-    /// Every state, in reporting order.
-    pub const ALL: [GpuState; N_GPU_STATES] = [
-        GpuState::Inventory,
-        GpuState::InService,
-        GpuState::Spare,
-        GpuState::Failed,
-        GpuState::InRepair,
-        GpuState::Retired,
-    ];
-
-    /// Lower-case name used in tables.
-    pub fn label(self) -> &'static str {
-        match self {
-            GpuState::Inventory => "inventory",
-            GpuState::InService => "in_service",
-            GpuState::Spare => "spare",
-            GpuState::Failed => "failed",
-            GpuState::InRepair => "in_repair",
-            GpuState::Retired => "retired",
-        }
-    }
-
-    fn installed(self) -> bool {
-        self != GpuState::Retired
-    }
-
-    fn commissioned(self) -> bool {
-        !matches!(self, GpuState::Inventory | GpuState::Retired)
-    }
-
-    fn available(self) -> bool {
-        matches!(self, GpuState::InService | GpuState::Spare)
-    }
 }
 
 impl NodeState {
@@ -261,7 +207,7 @@ impl FleetPlan {
 
 /// Live state of the hall phases.
 #[derive(Resource, Clone, Debug, Default)]
-pub struct Phases {
+pub(crate) struct Phases {
     /// Whether each phase is ready.
     pub ready: Vec<bool>,
     /// Maximum IT power of the nodes placed in each phase, kW.
@@ -272,7 +218,7 @@ pub struct Phases {
 /// placement takes the lowest free slots first (first fit). Slots are kept in two-level bitsets,
 /// so taking and returning a node cost a few word operations whatever the fleet size.
 #[derive(Resource, Clone, Debug, Default)]
-pub struct FreePool {
+pub(crate) struct FreePool {
     skus: Vec<SkuPool>,
 }
 
@@ -444,7 +390,7 @@ impl FreePool {
 
 /// Nodes waiting in inventory, in delivery order.
 #[derive(Resource, Clone, Debug, Default)]
-pub struct Inventory(pub Vec<Entity>);
+pub(crate) struct Inventory(pub Vec<Entity>);
 
 /// Events of the current month.
 #[derive(Clone, Debug, Default)]
@@ -457,8 +403,6 @@ pub struct FleetMonth {
     pub spare_migrations: u64,
     /// GPUs retired.
     pub retired_gpus: u64,
-    /// Resale proceeds, USD.
-    pub resale_usd: f64,
 }
 
 /// Fleet totals.
@@ -529,7 +473,7 @@ impl FleetCounters {
 
 /// Fleet composition at the end of each month: GPUs per SKU and state.
 #[derive(Resource, Clone, Debug, Default)]
-pub struct FleetHistory {
+pub(crate) struct FleetHistory {
     /// `(month, sku index, GPUs per state)`.
     pub rows: Vec<(u32, u16, [u64; N_GPU_STATES])>,
 }
@@ -539,20 +483,24 @@ pub fn install(engine: &mut Engine, plan: FleetPlan, trace: bool) {
     let calendar = engine.world.resource::<Clock>().calendar.clone();
     for (i, ph) in plan.phases.iter().enumerate() {
         if let Some(m) = ph.ready_month {
-            engine.schedule(calendar.month_start(m), Event::PhaseReady(i as u16));
+            engine.schedule(calendar.month_start(m), SimEvent::PhaseReady(i as u16));
         }
     }
     // Retirements first, so that at a month boundary the old nodes make room before new ones arrive.
     for (i, t) in plan.tranches.iter().enumerate() {
         if let (Some(_), Some(m)) = (t.delivery_month, t.retire_month) {
-            engine.schedule(calendar.month_start(m), Event::TrancheRetired(i as u16));
+            engine.schedule(calendar.month_start(m), SimEvent::TrancheRetired(i as u16));
         }
     }
     for (i, t) in plan.tranches.iter().enumerate() {
         if let Some(m) = t.delivery_month {
-            engine.schedule(calendar.month_start(m), Event::TrancheDelivered(i as u16));
+            engine.schedule(
+                calendar.month_start(m),
+                SimEvent::TrancheDelivered(i as u16),
+            );
         }
     }
+    super::messages::register(&mut engine.world);
     let n_phases = plan.phases.len();
     let n_skus = plan.skus.len();
     engine
@@ -587,7 +535,7 @@ pub fn install(engine: &mut Engine, plan: FleetPlan, trace: bool) {
         .add_systems(retire_node.in_set(Step::Fleet));
     engine
         .schedule_mut(EventKind::MonthEnd)
-        .add_systems(record_fleet.in_set(Step::Record));
+        .add_systems(close_fleet_month.in_set(Step::Fleet));
 }
 
 /// Find a ready phase with room for `kw` more (and interconnect room, when commissioning waits
@@ -610,7 +558,7 @@ fn phase_with_room(
 }
 
 /// Schedule the next failure of a node that has just entered service.
-pub fn schedule_failure(
+pub(crate) fn schedule_failure(
     plan: &FleetPlan,
     sku: u16,
     e: Entity,
@@ -625,12 +573,17 @@ pub fn schedule_failure(
     let rate = s.transient_per_hour + s.permanent_per_hour;
     if rate > 0.0 {
         let gap_h = -(1.0 - rng.random::<f64>()).ln() / rate;
-        agenda.schedule(now.plus(hours_to_seconds(gap_h)), Event::NodeFailed(e));
+        agenda.schedule(now.plus(hours_to_seconds(gap_h)), SimEvent::NodeFailed(e));
     }
 }
 
 /// Whether a SKU is short of spares.
-pub fn wants_spare(plan: &FleetPlan, counters: &FleetCounters, pool: &FreePool, sku: u16) -> bool {
+pub(crate) fn wants_spare(
+    plan: &FleetPlan,
+    counters: &FleetCounters,
+    pool: &FreePool,
+    sku: u16,
+) -> bool {
     let target = (plan.reliability.spares_frac * counters.commissioned_nodes[sku as usize] as f64)
         .floor() as usize;
     pool.spares(sku) < target
@@ -725,7 +678,7 @@ fn commission_waiting(c: &mut Commissioning, inventory: &mut Inventory, nodes: &
     }
     if any {
         let now = c.agenda.now();
-        c.agenda.schedule(now, Event::RetryWaiting);
+        c.agenda.schedule(now, SimEvent::RetryWaiting);
     }
 }
 
@@ -742,7 +695,7 @@ fn retire_now(
     phases: &mut Phases,
     meter: &mut Meter,
     counters: &mut FleetCounters,
-    ledger: &mut Ledger,
+    disposed: &mut MessageWriter<NodeDisposed>,
 ) {
     let sku = &plan.skus[node.sku as usize];
     let from = state.category();
@@ -760,54 +713,64 @@ fn retire_now(
     let age_years = (now_month - node.delivered_month) as f64 / 12.0;
     let proceeds =
         tranche.price_usd_per_gpu * sku.gpus_per_node as f64 * plan.residual_frac(age_years);
-    ledger.dispose(node.tranche, 1, proceeds);
+    disposed.write(NodeDisposed {
+        tranche: node.tranche,
+        proceeds_usd: proceeds,
+    });
     counters.month.retired_gpus += sku.gpus_per_node as u64;
-    counters.month.resale_usd += proceeds;
 }
 
 fn ready_phase(
+    fired: Res<fired::PhaseReady>,
     plan: Res<FleetPlan>,
     mut c: Commissioning,
     mut inventory: ResMut<Inventory>,
-    mut ledger: ResMut<Ledger>,
+    mut phase_ready: MessageWriter<HallPhaseReady>,
     mut nodes: FleetNodes,
 ) {
-    let Event::PhaseReady(i) = c.agenda.fired() else {
-        unreachable!("ready_phase runs only on PhaseReady")
-    };
-    let i = i as usize;
+    let i = fired.phase as usize;
     c.phases.ready[i] = true;
     c.counters.ready_it_kw += plan.phases[i].it_kw;
-    ledger.place_phase_in_service(i);
+    phase_ready.write(HallPhaseReady { phase: fired.phase });
     commission_waiting(&mut c, &mut inventory, &mut nodes);
 }
 
+#[expect(
+    clippy::too_many_arguments,
+    reason = "a system's parameters are its declared data access"
+)]
 fn deliver_tranche(
+    fired: Res<fired::TrancheDelivered>,
     plan: Res<FleetPlan>,
     clock: Res<Clock>,
     mut c: Commissioning,
     mut inventory: ResMut<Inventory>,
-    mut ledger: ResMut<Ledger>,
+    mut capex: MessageWriter<CapexBooked>,
+    mut delivered: MessageWriter<NodesDelivered>,
     mut commands: Commands,
 ) {
-    let Event::TrancheDelivered(t) = c.agenda.fired() else {
-        unreachable!("deliver_tranche runs only on TrancheDelivered")
-    };
+    let t = fired.tranche;
     let tranche = &plan.tranches[t as usize];
     let sku = &plan.skus[tranche.sku as usize];
     let gpus = tranche.n_nodes as u64 * sku.gpus_per_node as u64;
-    ledger.book_capex(
-        AssetClass::GpuServers,
-        gpus as f64 * tranche.price_usd_per_gpu,
-        tranche.n_nodes,
-        t,
-    );
-    ledger.book_capex(
-        AssetClass::Network,
-        tranche.n_nodes as f64 * tranche.network_usd_per_node,
-        tranche.n_nodes,
-        t,
-    );
+    capex.write(CapexBooked {
+        class: AssetClass::GpuServers,
+        usd: gpus as f64 * tranche.price_usd_per_gpu,
+        units: tranche.n_nodes,
+        tranche: Some(t),
+        battery: false,
+    });
+    capex.write(CapexBooked {
+        class: AssetClass::Network,
+        usd: tranche.n_nodes as f64 * tranche.network_usd_per_node,
+        units: tranche.n_nodes,
+        tranche: Some(t),
+        battery: false,
+    });
+    delivered.write(NodesDelivered {
+        sku: tranche.sku,
+        n_nodes: tranche.n_nodes,
+    });
     for index in 0..tranche.n_nodes {
         let id = NodeId(c.counters.next_node_id);
         c.counters.next_node_id += 1;
@@ -837,21 +800,24 @@ fn deliver_tranche(
     }
     // Waiting requests (anchors, say) get a chance at the new nodes once they exist.
     let now = c.agenda.now();
-    c.agenda.schedule(now, Event::RetryWaiting);
+    c.agenda.schedule(now, SimEvent::RetryWaiting);
 }
 
+#[expect(
+    clippy::too_many_arguments,
+    reason = "a system's parameters are its declared data access"
+)]
 fn retire_tranche(
+    fired: Res<fired::TrancheRetired>,
     plan: Res<FleetPlan>,
     clock: Res<Clock>,
     mut c: Commissioning,
     mut inventory: ResMut<Inventory>,
-    mut ledger: ResMut<Ledger>,
+    mut disposed: MessageWriter<NodeDisposed>,
     mut nodes: FleetNodes,
     ids: Query<(Entity, &NodeId)>,
 ) {
-    let Event::TrancheRetired(t) = c.agenda.fired() else {
-        unreachable!("retire_tranche runs only on TrancheRetired")
-    };
+    let t = fired.tranche;
     // Visit the tranche's nodes in id order (query order is not part of the contract).
     let mut members: Vec<(NodeId, Entity)> = ids
         .iter()
@@ -873,7 +839,7 @@ fn retire_tranche(
                     &mut c.phases,
                     &mut c.meter,
                     &mut c.counters,
-                    &mut ledger,
+                    &mut disposed,
                 );
             }
             NodeState::Inventory => {
@@ -886,7 +852,7 @@ fn retire_tranche(
                     &mut c.phases,
                     &mut c.meter,
                     &mut c.counters,
-                    &mut ledger,
+                    &mut disposed,
                 );
             }
             // Busy nodes retire when their contract ends, failed ones after repair.
@@ -900,16 +866,15 @@ fn retire_tranche(
 }
 
 fn retire_node(
+    fired: Res<fired::NodeRetired>,
     plan: Res<FleetPlan>,
     clock: Res<Clock>,
     mut c: Commissioning,
     mut inventory: ResMut<Inventory>,
-    mut ledger: ResMut<Ledger>,
+    mut disposed: MessageWriter<NodeDisposed>,
     mut nodes: FleetNodes,
 ) {
-    let Event::NodeRetired(e) = c.agenda.fired() else {
-        unreachable!("retire_node runs only on NodeRetired")
-    };
+    let e = fired.node;
     {
         let (node, mut state, _) = nodes.get_mut(e).expect("retiring nodes are live");
         // Only a node that is leaving retires here: one that failed at the same instant has
@@ -925,24 +890,34 @@ fn retire_node(
             &mut c.phases,
             &mut c.meter,
             &mut c.counters,
-            &mut ledger,
+            &mut disposed,
         );
     }
     commission_waiting(&mut c, &mut inventory, &mut nodes);
 }
 
-fn record_fleet(
+/// At month end: record the fleet's composition, publish the month's summary, start a new month.
+fn close_fleet_month(
     clock: Res<Clock>,
     mut counters: ResMut<FleetCounters>,
     mut history: ResMut<FleetHistory>,
+    mut closed: MessageWriter<FleetMonthClosed>,
 ) {
     for (sku, g) in counters.gpus.iter().enumerate() {
         history.rows.push((clock.month, sku as u16, *g));
     }
-    counters.month = FleetMonth::default();
+    let month = std::mem::take(&mut counters.month);
+    closed.write(FleetMonthClosed {
+        gpus: GpuState::ALL.map(|state| counters.total(state)),
+        ready_it_kw: counters.ready_it_kw,
+        retired_gpus: month.retired_gpus,
+        failures_transient: month.failures_transient,
+        failures_permanent: month.failures_permanent,
+        spare_migrations: month.spare_migrations,
+    });
 }
 
 /// Failure rate of a node from per-GPU annual rates: per hour.
-pub fn per_node_per_hour(per_gpu_year: f64, gpus_per_node: u32, multiplier: f64) -> f64 {
+pub(crate) fn per_node_per_hour(per_gpu_year: f64, gpus_per_node: u32, multiplier: f64) -> f64 {
     per_gpu_year * gpus_per_node as f64 * multiplier / HOURS_PER_YEAR as f64
 }

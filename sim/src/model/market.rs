@@ -42,17 +42,6 @@ pub struct RegimeSpec {
     pub forced: Vec<(i64, i64, usize)>,
 }
 
-/// The market of one replication, month by month.
-#[derive(Clone, Debug)]
-pub struct MarketPaths {
-    /// Regime index per month (0 when there are no regimes).
-    pub regime: Vec<u8>,
-    /// Demand multiplier per month.
-    pub demand_multiplier: Vec<f64>,
-    /// Market price per SKU and month, USD per GPU-hour.
-    pub price: Vec<Vec<f64>>,
-}
-
 /// Draw the regime path: a Markov chain, overridden in forced months.
 pub fn regime_path(
     spec: Option<&RegimeSpec>,

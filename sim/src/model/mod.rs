@@ -11,11 +11,12 @@ pub mod energy;
 pub mod finance;
 pub mod fleet;
 pub mod market;
+pub mod messages;
 pub mod reliability;
 
 use bevy_ecs::prelude::*;
 
-use crate::engine::{Agenda, Clock, Engine, Event, EventKind, Meter, Step};
+use crate::engine::{Agenda, Clock, Engine, EventKind, Meter, SimEvent, Step};
 use crate::params::SampleMode;
 use crate::plan::Plan;
 use crate::results::Replication;
@@ -82,7 +83,7 @@ pub(crate) fn build_plan(
     // Month ends come first in the agenda, so at a month boundary the month is closed before
     // anything else happens at that instant.
     for m in 0..calendar.horizon_months() {
-        engine.schedule(calendar.month_start(m + 1), Event::MonthEnd);
+        engine.schedule(calendar.month_start(m + 1), SimEvent::MonthEnd);
     }
     let n_tranches = models.fleet.tranches.len();
     let battery_capex = models
@@ -105,10 +106,15 @@ pub(crate) fn build_plan(
     );
     energy::install(&mut engine, models.energy);
     finance::install(&mut engine, models.finance, n_tranches);
-    {
-        let mut ledger = engine.world.resource_mut::<finance::Ledger>();
-        ledger.book_energy_capex(models.energy_capex);
-        ledger.book_battery_capex(battery_capex);
+    // On-site energy assets are bought before the first month.
+    for (usd, battery) in [(models.energy_capex, false), (battery_capex, true)] {
+        engine.world.write_message(messages::CapexBooked {
+            class: messages::AssetClass::Energy,
+            usd,
+            units: 1,
+            tranche: None,
+            battery,
+        });
     }
     engine
         .schedule_mut(EventKind::MonthEnd)

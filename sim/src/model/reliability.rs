@@ -14,7 +14,8 @@
 //! contract's SLA is measured per calendar month (the usual measurement period of cloud SLAs):
 //! availability is `1 - down GPU-hours / (contract GPUs x hours in the month)`, and the credit is
 //! the scenario's share of what the contract was billed in that month. The two effects are
-//! reported separately (`downtime_unbilled_usd` and `sla_credits_usd`).
+//! reported separately (`downtime_unbilled_usd` and `sla_credits_usd`). Downtime is accrued on the
+//! contract here; the settlement against the SLA belongs to the contract, in [`super::demand`].
 //!
 //! Each node draws its failures and repair times from its own keyed stream
 //! ([`crate::rng::KeyedStreams`], keyed by its tranche and position), so a node's failure history
@@ -28,14 +29,13 @@
 use bevy_ecs::prelude::*;
 use rand::RngExt;
 
-use super::demand::{Contract, ContractNodes, DemandState, revenue_rate};
+use super::demand::{Contract, ContractNodes, accrue_downtime, revenue_rate};
 use super::fleet::{
     FailureStream, FailureTrace, FleetCounters, FleetPlan, FreePool, GpuState, Node, NodeState,
     schedule_failure, wants_spare,
 };
-use crate::engine::{Agenda, Engine, Event, EventKind, Meter, Rate, Step};
-use crate::scenario::SlaTier;
-use crate::time::{SECONDS_PER_HOUR, SimTime, hours_to_seconds};
+use crate::engine::{Agenda, Engine, EventKind, Meter, Rate, SimEvent, Step, fired};
+use crate::time::hours_to_seconds;
 
 /// Add the failure and repair systems.
 pub fn install(engine: &mut Engine) {
@@ -45,60 +45,6 @@ pub fn install(engine: &mut Engine) {
     engine
         .schedule_mut(EventKind::NodeRepaired)
         .add_systems(repair_node.in_set(Step::Fleet));
-    engine
-        .schedule_mut(EventKind::MonthEnd)
-        .add_systems(settle_sla.in_set(Step::Demand));
-}
-
-/// Bring a contract's downtime up to `now`.
-pub fn accrue_downtime(c: &mut Contract, now: SimTime) {
-    if c.down_gpus > 0 && now > c.down_since {
-        c.down_gpu_hours_month +=
-            c.down_gpus as f64 * (now.0 - c.down_since.0) as f64 / SECONDS_PER_HOUR as f64;
-    }
-    c.down_since = now;
-}
-
-/// What a contract's downtime cost in one settlement window.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct SlaSettlement {
-    /// SLA credit owed, USD.
-    pub credit_usd: f64,
-    /// Revenue not billed because GPUs were down, USD.
-    pub unbilled_usd: f64,
-}
-
-/// Settle a contract's service between `max(month_start, start)` and `now`, given its downtime
-/// in that window, against the month's SLA (`month_hours` long); resets the window.
-pub fn settle_contract_sla(
-    c: &mut Contract,
-    month_start: SimTime,
-    month_hours: f64,
-    now: SimTime,
-    tiers: &[SlaTier],
-) -> SlaSettlement {
-    accrue_downtime(c, now);
-    let from = month_start.max(c.start);
-    let hours = now.0.saturating_sub(from.0) as f64 / SECONDS_PER_HOUR as f64;
-    let down = std::mem::take(&mut c.down_gpu_hours_month);
-    if down <= 0.0 || hours <= 0.0 || c.gpus == 0 {
-        return SlaSettlement::default();
-    }
-    let gpus = c.gpus as f64;
-    // Down GPU-hours cannot exceed the window (the accrual is exact; this guards rounding).
-    let down = down.min(gpus * hours);
-    let availability = 1.0 - down / (gpus * month_hours.max(hours));
-    // The lowest threshold the availability falls under decides the credit.
-    let credit_frac = tiers
-        .iter()
-        .filter(|t| availability < t.below_availability_frac)
-        .map(|t| t.credit_frac)
-        .fold(0.0, f64::max);
-    let billed = c.price_usd_per_gpu_hour * (gpus * hours - down);
-    SlaSettlement {
-        credit_usd: credit_frac * billed,
-        unbilled_usd: c.price_usd_per_gpu_hour * down,
-    }
 }
 
 /// Stop (sign -1) or restart (sign +1) billing one node's GPUs of a contract.
@@ -121,6 +67,7 @@ fn bill_node(meter: &mut Meter, contract: &Contract, gpus: u32, max_kw: f64, sig
     reason = "a system's parameters are its declared data access"
 )]
 fn fail_node(
+    fired: Res<fired::NodeFailed>,
     plan: Res<FleetPlan>,
     mut agenda: ResMut<Agenda>,
     mut pool: ResMut<FreePool>,
@@ -130,9 +77,7 @@ fn fail_node(
     mut nodes: Query<(&Node, &mut NodeState, &mut FailureStream)>,
     mut contracts: Query<(&mut Contract, &mut ContractNodes)>,
 ) {
-    let Event::NodeFailed(e) = agenda.fired() else {
-        unreachable!("fail_node runs only on NodeFailed")
-    };
+    let e = fired.node;
     let now = agenda.now();
     let Ok((node, state, _)) = nodes.get(e) else {
         return;
@@ -218,7 +163,7 @@ fn fail_node(
     *nodes.get_mut(e).expect("live").1 = after;
     agenda.schedule(
         now.plus(hours_to_seconds(repair_h).max(1)),
-        Event::NodeRepaired(e),
+        SimEvent::NodeRepaired(e),
     );
 }
 
@@ -227,6 +172,7 @@ fn fail_node(
     reason = "a system's parameters are its declared data access"
 )]
 fn repair_node(
+    fired: Res<fired::NodeRepaired>,
     plan: Res<FleetPlan>,
     mut agenda: ResMut<Agenda>,
     mut pool: ResMut<FreePool>,
@@ -235,9 +181,7 @@ fn repair_node(
     mut nodes: Query<(&Node, &mut NodeState, &mut FailureStream)>,
     mut contracts: Query<&mut Contract>,
 ) {
-    let Event::NodeRepaired(e) = agenda.fired() else {
-        unreachable!("repair_node runs only on NodeRepaired")
-    };
+    let e = fired.node;
     let now = agenda.now();
     let Ok((node, mut state, mut stream)) = nodes.get_mut(e) else {
         return;
@@ -260,45 +204,19 @@ fn repair_node(
         bill_node(&mut meter, &contract, sku.gpus_per_node, sku.max_kw, 1.0);
         NodeState::Busy(c)
     } else if node.retiring {
-        agenda.schedule(now, Event::NodeRetired(e));
+        agenda.schedule(now, SimEvent::NodeRetired(e));
         NodeState::Retiring
     } else if wants_spare(&plan, &counters, &pool, node.sku) {
         pool.give_spare(&node);
         NodeState::Spare
     } else {
         pool.give(&node);
-        agenda.schedule(now, Event::RetryWaiting);
+        agenda.schedule(now, SimEvent::RetryWaiting);
         NodeState::Idle
     };
     *state = after;
     counters.transition(&mut meter, node.sku, sku, Some(before), after.category());
     if after != NodeState::Retiring {
         schedule_failure(&plan, node.sku, e, now, &mut agenda, &mut stream.0);
-    }
-}
-
-/// At month end, settle every running contract's SLA for the month.
-fn settle_sla(
-    agenda: Res<Agenda>,
-    mut demand: ResMut<DemandState>,
-    mut contracts: Query<(Entity, &mut Contract)>,
-) {
-    let now = agenda.now();
-    let (month_start, month_hours) = (demand.month_start, demand.month_hours);
-    // Sum in entity order so that the float result does not depend on query order.
-    let mut settled: Vec<(Entity, SlaSettlement)> = contracts
-        .iter_mut()
-        .filter(|(_, c)| c.gpus > 0)
-        .map(|(e, mut c)| {
-            (
-                e,
-                settle_contract_sla(&mut c, month_start, month_hours, now, &demand.sla_tiers),
-            )
-        })
-        .collect();
-    settled.sort_by_key(|(e, _)| *e);
-    for (_, s) in &settled {
-        demand.counters.sla_credits_usd += s.credit_usd;
-        demand.counters.downtime_unbilled_usd += s.unbilled_usd;
     }
 }

@@ -62,3 +62,90 @@ fn sim_sources_neither_use_reporting_crates_nor_write_files() {
         }
     }
 }
+
+/// The model modules another model module may name (besides itself): the shared messages, and
+/// the node and contract components that fleet, reliability and demand all act on.
+const MODEL_IMPORTS: &[(&str, &[&str])] = &[
+    ("fleet", &["messages"]),
+    ("demand", &["messages", "fleet"]),
+    ("reliability", &["messages", "fleet", "demand"]),
+    ("finance", &["messages"]),
+    ("energy", &["messages"]),
+    ("market", &[]),
+    ("messages", &[]),
+];
+
+/// The model modules a source text names, as `super::NAME`, `super::{NAME, ..}` or
+/// `crate::model::NAME`.
+fn models_named(text: &str) -> Vec<String> {
+    let models: Vec<&str> = MODEL_IMPORTS.iter().map(|(m, _)| *m).collect();
+    let mut out = Vec::new();
+    let mut push = |name: &str| {
+        let name = name.trim();
+        if models.contains(&name) && !out.iter().any(|n: &String| n == name) {
+            out.push(name.to_string());
+        }
+    };
+    for prefix in ["super::", "crate::model::"] {
+        for (i, _) in text.match_indices(prefix) {
+            let rest = &text[i + prefix.len()..];
+            if let Some(group) = rest.strip_prefix('{') {
+                let group = &group[..group.find('}').unwrap_or(group.len())];
+                for item in group.split(',') {
+                    push(item.split("::").next().unwrap_or(""));
+                }
+            } else {
+                let end = rest
+                    .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                    .unwrap_or(rest.len());
+                push(&rest[..end]);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn models_import_only_the_models_they_are_allowed_to() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/model");
+    let mut seen = 0;
+    for (model, allowed) in MODEL_IMPORTS {
+        let text = std::fs::read_to_string(dir.join(format!("{model}.rs"))).expect("model source");
+        seen += 1;
+        for named in models_named(&text) {
+            assert!(
+                named == *model || allowed.contains(&named.as_str()),
+                "model `{model}` uses model `{named}`: tell it with a message in model/messages.rs"
+            );
+        }
+    }
+    // Every model file is in the table.
+    let files = std::fs::read_dir(&dir)
+        .expect("model folder")
+        .filter(|e| {
+            let name = e.as_ref().expect("entry").file_name();
+            let name = name.to_string_lossy();
+            name.ends_with(".rs") && name != "mod.rs"
+        })
+        .count();
+    assert_eq!(files, seen, "a model file is missing from MODEL_IMPORTS");
+}
+
+#[test]
+fn the_import_scan_sees_every_form_of_use() {
+    let text = "use super::fleet::Node;\nuse super::{demand, energy::X};\nlet x = crate::model::finance::kpis;";
+    assert_eq!(models_named(text), ["fleet", "demand", "energy", "finance"]);
+}
+
+#[test]
+fn results_use_no_model_internals() {
+    let text =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/results.rs"))
+            .expect("results source");
+    for named in models_named(&text) {
+        assert_eq!(
+            named, "messages",
+            "results.rs names model `{named}`; the monthly record is built from the models' summaries"
+        );
+    }
+}
