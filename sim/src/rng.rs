@@ -135,4 +135,13 @@ mod tests {
             parameter_rng(1, 0, "site.it_mw").next_u64()
         );
     }
+
+    #[test]
+    fn key_derivation_is_pinned() {
+        // The hash of a field path and the mixer that derive every key (see also
+        // sim/tests/it/pinned.rs for the generators' outputs).
+        assert_eq!(hash_str("fleet[0].gpus"), 0x7c0b_e764_8bd5_dc4c);
+        assert_eq!(hash_str(""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(mix64(0), 0xe220_a839_7b1d_cdaf);
+    }
 }

@@ -2,7 +2,7 @@
 //! rand crates' algorithms changes every result, and must be a deliberate change of this file.
 
 use dcplan_sim::dist::open_unit;
-use dcplan_sim::rng::{KeyedStreams, Stream, hash_str, mix64, parameter_rng, stream_rng};
+use dcplan_sim::rng::{KeyedStreams, Stream, parameter_rng, stream_rng};
 use rand::Rng;
 
 #[test]
@@ -29,9 +29,6 @@ fn generator_outputs_are_pinned() {
             .next_u64(),
         0x949c_f1ee_8cad_0e38
     );
-    assert_eq!(hash_str("fleet[0].gpus"), 0x7c0b_e764_8bd5_dc4c);
-    assert_eq!(hash_str(""), 0xcbf2_9ce4_8422_2325);
-    assert_eq!(mix64(0), 0xe220_a839_7b1d_cdaf);
 }
 
 #[test]
