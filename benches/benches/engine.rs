@@ -8,7 +8,7 @@
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use dcplan_benches::synthetic;
-use dcplan_sim::model::{ReplicationOptions, run_replication};
+use dcplan_sim::replication::{ReplicationOptions, run_replication};
 use dcplan_sim::time::SimTime;
 
 const EVENTS: u64 = 1_000_000;

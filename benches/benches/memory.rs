@@ -11,7 +11,7 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use dcplan_sim::model::{ReplicationOptions, run_replication};
+use dcplan_sim::replication::{ReplicationOptions, run_replication};
 
 struct Counting;
 

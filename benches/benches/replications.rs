@@ -2,7 +2,7 @@
 //! size and horizon (one replication, one thread).
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use dcplan_sim::model::{ReplicationOptions, run_replication};
+use dcplan_sim::replication::{ReplicationOptions, run_replication};
 use dcplan_sim::{LoadedScenario, RunConfig};
 
 fn monte_carlo(loaded: &LoadedScenario, n: u64, threads: usize) {

@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use dcplan_sim::model::{ReplicationOptions, run_replication};
+use dcplan_sim::replication::{ReplicationOptions, run_replication};
 
 fn main() {
     let mut args = std::env::args().skip(1);

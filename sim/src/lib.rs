@@ -8,6 +8,7 @@
 
 pub mod catalog;
 pub mod columns;
+pub mod dictionary;
 pub mod dist;
 pub mod energy;
 pub mod engine;
@@ -20,6 +21,7 @@ pub mod params;
 pub mod plan;
 pub mod problems;
 pub mod queue;
+pub mod replication;
 pub mod results;
 pub mod rng;
 pub mod scenario;

@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use rayon::prelude::*;
 
-use crate::model::{ReplicationOptions, try_run_plan};
 use crate::plan::Plan;
+use crate::replication::{ReplicationOptions, try_run_plan};
 use crate::results::Replication;
 use crate::scenario::LoadedScenario;
 

@@ -766,7 +766,7 @@ pub struct Replication {
     pub hourly: Vec<crate::energy::dispatch::HourFlows>,
     /// Events the engine handled.
     pub events: u64,
-    /// The exogenous draws, when [`crate::model::ReplicationOptions::trace`] asked for them (not
+    /// The exogenous draws, when [`crate::replication::ReplicationOptions::trace`] asked for them (not
     /// stored in output folders).
     #[serde(skip)]
     pub trace: Option<Trace>,

@@ -4,9 +4,9 @@
 //! every setting runs the same replication indices under the same master seed (common random
 //! numbers), so the swing of an output is the effect of the input alone.
 
-use crate::model::ReplicationOptions;
 use crate::params::SampleMode;
 use crate::plan::Plan;
+use crate::replication::ReplicationOptions;
 use crate::scenario::LoadedScenario;
 
 /// Quantile of the low setting.

@@ -1,6 +1,7 @@
 //! Summary statistics of Monte Carlo results.
 
-use crate::columns::{Column, Kpi};
+use crate::columns::Column;
+use crate::results::Kpi;
 
 /// Summary of one quantity across replications.
 #[derive(Clone, Debug, PartialEq)]

@@ -288,7 +288,7 @@ fn evaluate(
         seed,
         replications: 0..n,
         threads: req.threads,
-        options: dcplan_sim::model::ReplicationOptions::for_run(&candidate, seed, n),
+        options: dcplan_sim::replication::ReplicationOptions::for_run(&candidate, seed, n),
     };
     let output = run_all(&candidate, &config, progress, &format!("candidate {name}"))?;
     let v = VariantRuns {

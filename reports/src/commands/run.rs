@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use dcplan_sim::model::ReplicationOptions;
+use dcplan_sim::replication::ReplicationOptions;
 use dcplan_sim::sweep;
 use dcplan_sim::{LoadedScenario, RunConfig};
 use std::path::{Path, PathBuf};

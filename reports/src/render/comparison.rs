@@ -5,7 +5,8 @@
 //! the spread of either variant.
 
 use anyhow::{Context, Result};
-use dcplan_sim::columns::{self, Column as ColumnMeta, Kpi};
+use dcplan_sim::Kpi;
+use dcplan_sim::columns::{self, Column as ColumnMeta};
 use dcplan_sim::stats::{Summary, Z95, percentile_sorted, summarize, summarize_column};
 use polars::prelude::{Column, DataFrame};
 

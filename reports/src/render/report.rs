@@ -1,7 +1,8 @@
 //! The run report: headline answers, key risk table, charts, inputs and reproducibility.
 
+use dcplan_sim::Kpi;
 use dcplan_sim::LoadedScenario;
-use dcplan_sim::columns::{Format, Kpi};
+use dcplan_sim::columns::Format;
 use dcplan_sim::stats::Summary;
 
 use crate::render::charts::RenderedChart;

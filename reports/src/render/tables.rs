@@ -650,7 +650,7 @@ pub(crate) mod tests {
             r.params = vec![("demand.price_usd_per_gpu_hour".into(), 2.0)];
         }
         let v = [v];
-        let dictionary = dcplan_sim::columns::dictionary();
+        let dictionary = dcplan_sim::dictionary::dictionary();
         let tables = [
             ("runs", runs_frame(&v).expect("runs")),
             ("monthly", monthly_frame(&v).expect("monthly")),

@@ -3,7 +3,7 @@
 //! are applied, and every number a replication may draw is an entry of the plan's registry of
 //! uncertain inputs ([`Input`]), in the order replications draw them. A replication only samples
 //! the registry ([`Plan::sample`]) and turns the plan and the values into the models' inputs
-//! ([`Plan::models`]), which [`crate::model::build`] installs.
+//! ([`Plan::models`]), which [`crate::replication::build`] installs.
 //!
 //! The sections of the plan follow the models: [`supply`] (fleet, phases, reliability and market
 //! prices), [`demand`], [`energy`] and [`finance`].

@@ -144,7 +144,7 @@ mod tests {
                 seed: 1,
                 replications: 0..2,
                 threads: 1,
-                options: crate::model::ReplicationOptions::for_run(&l, 1, 2),
+                options: crate::replication::ReplicationOptions::for_run(&l, 1, 2),
             };
             let out = crate::run(&l, &config, &|| ()).expect("runs");
             let events = out

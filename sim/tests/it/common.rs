@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use dcplan_sim::model::{ReplicationOptions, run_replication};
+use dcplan_sim::replication::{ReplicationOptions, run_replication};
 use dcplan_sim::scenario::LoadedScenario;
 use dcplan_sim::{Replication, load_str};
 

@@ -4,7 +4,7 @@
 //! (renewals) draw from their own keyed streams and never shift those processes.
 
 use dcplan_sim::Replication;
-use dcplan_sim::model::{ReplicationOptions, run_replication};
+use dcplan_sim::replication::{ReplicationOptions, run_replication};
 use dcplan_sim::scenario::LoadedScenario;
 
 use super::common::{load_text, repo_root};

@@ -21,7 +21,7 @@ const ONE_NODE_DAY: &str = "[(class: OnDemand, share_frac: 1.0, size_gpus: 8, du
 
 /// Expected arrivals: the integral of the rate, by the midpoint rule on 1-minute steps.
 fn expected_arrivals(loaded: &dcplan_sim::LoadedScenario, months: u32) -> f64 {
-    let (mut engine, _) = dcplan_sim::model::build(loaded, 1, 0, &Default::default());
+    let (mut engine, _) = dcplan_sim::replication::build(loaded, 1, 0, &Default::default());
     let d = engine
         .world
         .resource_mut::<dcplan_sim::model::demand::DemandState>();
@@ -268,7 +268,7 @@ fn the_arrival_process_is_exact_at_the_highest_rate_validation_allows() {
     // the engine's one-second resolution. The chain of exact times the engine follows gives the
     // n-th arrival at a Gamma(n, rate) time: mean n / rate, standard error sqrt(n) / rate.
     let loaded = load_text(&scenario(1, 1e7, ONE_NODE_DAY, 1, ""));
-    let (mut engine, _) = dcplan_sim::model::build(&loaded, 1, 0, &Default::default());
+    let (mut engine, _) = dcplan_sim::replication::build(&loaded, 1, 0, &Default::default());
     let d = engine
         .world
         .resource_mut::<dcplan_sim::model::demand::DemandState>();

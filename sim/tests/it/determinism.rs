@@ -1,6 +1,6 @@
 //! Same binary + scenario + seed gives bit-identical results, whatever the thread count.
 
-use dcplan_sim::model::ReplicationOptions;
+use dcplan_sim::replication::ReplicationOptions;
 use dcplan_sim::{Replication, RunConfig};
 
 use super::common::load;

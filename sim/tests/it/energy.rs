@@ -1,7 +1,8 @@
 //! Energy integrated event to event equals a brute-force hour-by-hour sum.
 
 use dcplan_sim::engine::{Meter, Rate};
-use dcplan_sim::model::{ReplicationOptions, build, finance::Ledger};
+use dcplan_sim::model::finance::Ledger;
+use dcplan_sim::replication::{ReplicationOptions, build};
 use dcplan_sim::time::{SECONDS_PER_HOUR, SimTime};
 use rand::{Rng, SeedableRng};
 
@@ -375,7 +376,7 @@ mod supply {
 #[test]
 fn monthly_water_is_the_sum_of_the_hours_and_a_fixed_pue_reports_none() {
     let loaded = dcplan_sim::load_default().expect("default scenario");
-    let r = dcplan_sim::model::run_replication(&loaded, 5, 0, &ReplicationOptions::default());
+    let r = dcplan_sim::replication::run_replication(&loaded, 5, 0, &ReplicationOptions::default());
     let air = loaded
         .catalog
         .cooling_preset("air-economizer")
@@ -411,7 +412,7 @@ fn monthly_water_is_the_sum_of_the_hours_and_a_fixed_pue_reports_none() {
 
     // A fixed PUE says nothing about heat rejection: no water figure rather than a false zero.
     let fixed = load_text(&simple_scenario(4, 2.0, &one_node_mix(12.0), 2));
-    let r = dcplan_sim::model::run_replication(&fixed, 5, 0, &ReplicationOptions::default());
+    let r = dcplan_sim::replication::run_replication(&fixed, 5, 0, &ReplicationOptions::default());
     assert_eq!((r.kpis.water_m3, r.kpis.wue_l_per_kwh), (None, None));
     assert!(r.months.iter().all(|m| m.water_m3.is_nan()));
 }

@@ -1,8 +1,8 @@
 //! The ledger on hand-checkable cases.
 
 use dcplan_sim::metrics::{irr, npv, payback_months};
-use dcplan_sim::model::build;
 use dcplan_sim::model::finance::Ledger;
+use dcplan_sim::replication::build;
 
 use super::common::{load_text, run, simple_scenario};
 
@@ -590,7 +590,7 @@ fn losses_from_earlier_years_offset_at_most_the_capped_share_of_taxable_income()
 #[test]
 fn a_ledger_line_that_is_not_a_number_fails_the_replication_naming_it() {
     use dcplan_sim::model::finance::{AssetClass, kpis};
-    use dcplan_sim::model::run_built;
+    use dcplan_sim::replication::run_built;
     let loaded = load_text(&financed_scenario(1.0));
     let (mut engine, params) = build(&loaded, 4, 0, &Default::default());
     // A server purchase whose price is not a number, booked in month 0.

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use dcplan_sim::dist::Dist;
-use dcplan_sim::model::{ReplicationOptions, build};
+use dcplan_sim::replication::{ReplicationOptions, build};
 use dcplan_sim::scenario::validate::leaves::{LeafValue, number_leaves};
 use dcplan_sim::scenario::validate::ranges::range_of;
 use dcplan_sim::scenario::{LoadedScenario, ron_text};

@@ -8,7 +8,7 @@ use rand::{RngExt, SeedableRng};
 use dcplan_sim::engine::{Agenda, Clock, Engine, SimEvent};
 use dcplan_sim::model::demand::Contract;
 use dcplan_sim::model::fleet::{FleetCounters, N_GPU_STATES, Node, NodeId, NodeState};
-use dcplan_sim::model::{ReplicationOptions, build};
+use dcplan_sim::replication::{ReplicationOptions, build};
 use dcplan_sim::rng::SimRng;
 use dcplan_sim::time::SimTime;
 

@@ -1,6 +1,6 @@
 //! Sweeps, common random numbers across variants, Latin hypercube sampling and search checks.
 
-use dcplan_sim::model::{ReplicationOptions, run_replication};
+use dcplan_sim::replication::{ReplicationOptions, run_replication};
 use dcplan_sim::scenario::{ScenarioError, ron_text};
 use dcplan_sim::stats::summarize;
 use dcplan_sim::{RunConfig, sweep};

@@ -1,0 +1,167 @@
+//! The data dictionary: every column of every table a run writes, with its unit and definition,
+//! generated from the column descriptions (`crate::columns`) and the records that carry them
+//! (`crate::results`).
+
+use crate::columns::{Column, HOURLY, MARKET_PRICE, PARAM, SUMMARY, key};
+use crate::results::{Kpis, MonthRow};
+
+/// One row of the data dictionary.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    /// Table (file name without extension: `runs`, `monthly`, ...).
+    pub table: &'static str,
+    /// Column name.
+    pub column: String,
+    /// Unit.
+    pub unit: &'static str,
+    /// What the column holds.
+    pub definition: String,
+}
+
+/// The data dictionary: every column of the tables a run writes (`runs`, `monthly`, `fleet`,
+/// `market`, `hourly`, `summary`), in table order, with its unit and definition.
+pub fn dictionary() -> Vec<Entry> {
+    use crate::model::fleet::GpuState;
+    let entry = |table: &'static str, c: &Column| Entry {
+        table,
+        column: c.name.to_string(),
+        unit: c.unit,
+        definition: c.definition.to_string(),
+    };
+    let mut out = Vec::new();
+    for c in [key::VARIANT, key::REPLICATION, key::SEED, key::EVENTS]
+        .iter()
+        .chain(Kpis::COLUMNS)
+        .chain([PARAM].iter())
+    {
+        out.push(entry("runs", c));
+    }
+    let month = &MonthRow::COLUMNS[0];
+    for c in [key::VARIANT, key::REPLICATION, *month, key::YEAR_MONTH]
+        .iter()
+        .chain(MonthRow::COLUMNS.iter().filter(|c| c.name != month.name))
+    {
+        out.push(entry("monthly", c));
+    }
+    for c in [key::VARIANT, key::REPLICATION, key::MONTH, key::SKU].iter() {
+        out.push(entry("fleet", c));
+    }
+    for s in GpuState::ALL {
+        out.push(Entry {
+            table: "fleet",
+            column: format!("{}_gpus", s.label()),
+            unit: "GPUs",
+            definition: format!("GPUs of the SKU at month end {}.", gpu_state_definition(s)),
+        });
+    }
+    for c in [
+        key::VARIANT,
+        key::REPLICATION,
+        key::MONTH,
+        key::SKU,
+        MARKET_PRICE,
+    ]
+    .iter()
+    {
+        out.push(entry("market", c));
+    }
+    for c in [
+        key::VARIANT,
+        key::REPLICATION,
+        key::HOUR,
+        key::YEAR_MONTH,
+        key::DAY,
+        key::HOUR_OF_DAY,
+    ]
+    .iter()
+    .chain(HOURLY)
+    {
+        out.push(entry("hourly", c));
+    }
+    for c in [key::VARIANT, key::KPI].iter().chain(SUMMARY) {
+        out.push(entry("summary", c));
+    }
+    out
+}
+
+/// What a fleet state column counts (the states of `model::fleet::GpuState`).
+fn gpu_state_definition(s: crate::model::fleet::GpuState) -> &'static str {
+    use crate::model::fleet::GpuState;
+    match s {
+        GpuState::Inventory => "delivered and not yet commissioned (waiting for hall power)",
+        GpuState::InService => "commissioned and serving or sellable",
+        GpuState::Spare => "held as hot spares",
+        GpuState::Failed => "down, restarting after a software or transient interruption",
+        GpuState::InRepair => "down for repair after a hardware failure",
+        GpuState::Retired => "retired",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::columns::{Format, unit_for_name};
+    use crate::results::Kpi;
+
+    #[test]
+    fn every_kpi_has_a_label_unit_and_definition() {
+        assert_eq!(Kpi::ALL.len(), Kpis::COLUMNS.len());
+        for (i, &k) in Kpi::ALL.iter().enumerate() {
+            let c = k.column();
+            assert_eq!(c, &Kpis::COLUMNS[i], "{k:?} is column {i}");
+            assert_eq!(Kpi::from_name(c.name), Some(k));
+            assert!(c.label.is_some_and(|l| !l.is_empty()), "{}: label", c.name);
+            assert!(!c.unit.is_empty(), "{}: unit", c.name);
+            assert!(c.definition.len() > 10, "{}: definition", c.name);
+        }
+        assert_eq!(Kpi::from_name("npv"), None);
+        let never: Vec<&str> = Kpi::ALL
+            .iter()
+            .filter(|k| k.may_not_happen())
+            .map(|k| k.name())
+            .collect();
+        assert_eq!(never, ["payback_months", "first_profit_months"]);
+    }
+
+    #[test]
+    fn units_and_formats_follow_the_names() {
+        assert_eq!(Kpi::NpvUsd.format(), Format::Money);
+        assert_eq!(Kpi::NpvUsd.unit(), "USD");
+        assert_eq!(Kpi::BreakEvenPriceUsdPerGpuHour.format(), Format::Price);
+        assert_eq!(Kpi::EnergyCostUsdPerMwh.unit(), "USD/MWh");
+        assert_eq!(Kpi::PaybackMonths.format(), Format::Months);
+        assert_eq!(Kpi::InventoryGpuMonths.unit(), "GPU-months");
+        assert_eq!(Kpi::Pue.format(), Format::Ratio);
+        // DSCR is written as a plain number (three significant digits), as the key table always has.
+        assert_eq!(Kpi::MinDscr.format(), Format::Number);
+        assert_eq!(Kpi::WueLPerKwh.unit(), "L/kWh");
+        assert_eq!(Format::for_name("fleet[0].gpus"), Format::Number);
+        assert_eq!(unit_for_name("no_such_thing"), "");
+    }
+
+    #[test]
+    fn every_column_of_the_dictionary_has_a_unit_and_definition() {
+        let d = dictionary();
+        for e in &d {
+            assert!(!e.unit.is_empty(), "{}.{}: unit", e.table, e.column);
+            assert!(!e.definition.is_empty(), "{}.{}", e.table, e.column);
+        }
+        for table in ["runs", "monthly", "fleet", "market", "hourly", "summary"] {
+            let names: Vec<&str> = d
+                .iter()
+                .filter(|e| e.table == table)
+                .map(|e| e.column.as_str())
+                .collect();
+            let mut unique = names.clone();
+            unique.sort_unstable();
+            unique.dedup();
+            assert_eq!(unique.len(), names.len(), "{table}: a column listed twice");
+        }
+        let runs = d.iter().filter(|e| e.table == "runs").count();
+        assert_eq!(runs, 4 + Kpis::COLUMNS.len() + 1);
+        assert!(
+            d.iter()
+                .any(|e| e.table == "fleet" && e.column == "in_repair_gpus")
+        );
+    }
+}
