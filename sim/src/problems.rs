@@ -138,12 +138,11 @@ fn describe_ron_error(code: &ron::Error) -> String {
     let text = code.to_string();
     // ron's messages start with a capital and sometimes end with a period; ours do not.
     let mut s = text.trim_end_matches('.').to_string();
-    if let Some(first) = s.get(0..1) {
-        if s.get(1..2)
+    if let Some(first) = s.get(0..1)
+        && s.get(1..2)
             .is_some_and(|c| c.chars().all(|c| c.is_lowercase() || c == ' '))
-        {
-            s = first.to_lowercase() + &s[1..];
-        }
+    {
+        s = first.to_lowercase() + &s[1..];
     }
     s
 }

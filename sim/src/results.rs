@@ -815,7 +815,7 @@ mod tests {
         let payback = Kpi::PaybackMonths as usize;
         assert_eq!(
             k.payback_months,
-            if payback % 3 == 0 {
+            if payback.is_multiple_of(3) {
                 None
             } else {
                 Some(payback as f64 + 0.25)

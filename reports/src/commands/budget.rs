@@ -87,14 +87,14 @@ pub(crate) fn check_budget(scenarios: &[&LoadedScenario], n: u64, req: &RunReque
         Some(m) => (Some(m), "--max-memory allows"),
         None => (memory_limit(), "this machine has"),
     };
-    if let Some(limit) = limit {
-        if memory > limit as f64 {
-            problems.push(format!(
-                "it needs an estimated {} of memory, more than the {} {source}",
-                gib(memory),
-                gib(limit as f64)
-            ));
-        }
+    if let Some(limit) = limit
+        && memory > limit as f64
+    {
+        problems.push(format!(
+            "it needs an estimated {} of memory, more than the {} {source}",
+            gib(memory),
+            gib(limit as f64)
+        ));
     }
     if secs > MAX_SECONDS_WITHOUT_YES {
         problems.push(format!(

@@ -106,13 +106,13 @@ impl Progress {
     /// One step done.
     pub(crate) fn tick(&self) {
         self.bar.inc(1);
-        if self.enabled && self.start.elapsed() > Duration::from_secs(1) {
-            if let Ok(mut shown) = self.shown.lock() {
-                if !*shown {
-                    self.bar.set_draw_target(ProgressDrawTarget::stderr());
-                    *shown = true;
-                }
-            }
+        if self.enabled
+            && self.start.elapsed() > Duration::from_secs(1)
+            && let Ok(mut shown) = self.shown.lock()
+            && !*shown
+        {
+            self.bar.set_draw_target(ProgressDrawTarget::stderr());
+            *shown = true;
         }
     }
 

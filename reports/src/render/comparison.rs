@@ -16,7 +16,7 @@ use crate::render::tables::VariantRuns;
 
 /// What a compared metric measures per replication.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Source {
+pub(crate) enum Source {
     /// A KPI.
     Kpi(Kpi),
     /// A KPI over the horizon divided by the horizon in years, described by its own column.
@@ -42,7 +42,7 @@ impl Metric {
     }
 
     /// Its column: name, unit, format, definition, and whether it may never happen.
-    pub const fn column(&self) -> &'static ColumnMeta {
+    pub(crate) const fn column(&self) -> &'static ColumnMeta {
         match self.source {
             Source::Kpi(k) => k.column(),
             Source::PerYear(_, c) => c,
@@ -50,12 +50,12 @@ impl Metric {
     }
 
     /// Column-style name (the `metric` of the comparison table).
-    pub const fn name(&self) -> &'static str {
+    pub(crate) const fn name(&self) -> &'static str {
         self.column().name
     }
 
     /// Value of one replication.
-    pub fn value(&self, r: &dcplan_sim::Replication) -> Option<f64> {
+    pub(crate) fn value(&self, r: &dcplan_sim::Replication) -> Option<f64> {
         match self.source {
             Source::Kpi(k) => r.kpis.value(k),
             Source::PerYear(k, _) => Some(r.kpis.value(k)? / years(r)),
@@ -74,7 +74,7 @@ const ANNUAL_TCO2: Metric = Metric {
 };
 
 /// The metrics of a comparison.
-pub const METRICS: &[Metric] = &[
+pub(crate) const METRICS: &[Metric] = &[
     Metric::kpi(Kpi::EnergyCostUsdPerMwh),
     Metric {
         source: Source::PerYear(Kpi::EnergyCostUsd, &columns::ANNUAL_ENERGY_COST),

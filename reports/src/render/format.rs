@@ -116,14 +116,14 @@ pub(crate) fn tick(v: f64, span: f64) -> String {
 /// Format a value by the unit implied by its name ([`Format::for_name`], the rule the column
 /// metadata follows): for names that are not columns, such as a scenario's field paths. A KPI or
 /// column is written with [`by_format`] and its metadata's format.
-pub fn by_column(name: &str, x: f64) -> String {
+pub(crate) fn by_column(name: &str, x: f64) -> String {
     by_format(Format::for_name(name), x)
 }
 
 /// Format a value by its column's format (`Kpi::format`, `Column::format`). An infinite number
 /// of months is an event that never happens within the horizon (a percentile of payback among
 /// the replications that never pay back): `never`.
-pub fn by_format(format: Format, x: f64) -> String {
+pub(crate) fn by_format(format: Format, x: f64) -> String {
     if x == f64::INFINITY && format == Format::Months {
         return "never".into();
     } else if !x.is_finite() {

@@ -16,7 +16,7 @@ use crate::store::manifest::Manifest;
 pub(crate) const MODELLED_ONLY: &[Kpi] = &[Kpi::WueLPerKwh, Kpi::WaterM3];
 
 /// KPIs shown in the key table, in its order (each row is labelled with the KPI's label).
-pub const KEY_KPIS: &[Kpi] = &[
+pub(crate) const KEY_KPIS: &[Kpi] = &[
     Kpi::PaybackMonths,
     Kpi::FirstProfitMonths,
     Kpi::NpvUsd,

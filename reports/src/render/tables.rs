@@ -31,7 +31,7 @@ pub(crate) struct VariantRuns {
 
 impl VariantRuns {
     /// Values of one KPI across replications.
-    pub fn kpi(&self, kpi: Kpi) -> Vec<Option<f64>> {
+    pub(crate) fn kpi(&self, kpi: Kpi) -> Vec<Option<f64>> {
         self.output
             .replications
             .iter()

@@ -208,12 +208,11 @@ fn replaceable(target: &Path, replace: Replace) -> Result<Vec<String>> {
     if let (Ok(t), Ok(cwd)) = (
         fs::canonicalize(target),
         std::env::current_dir().and_then(fs::canonicalize),
-    ) {
-        if cwd.starts_with(&t) {
-            bail!(
-                "{shown} is the current folder or one of its ancestors; dcplan never replaces it: choose another --out"
-            );
-        }
+    ) && cwd.starts_with(&t)
+    {
+        bail!(
+            "{shown} is the current folder or one of its ancestors; dcplan never replaces it: choose another --out"
+        );
     }
     let written = written_by_dcplan(target, replace);
     let Some(written) = written else {

@@ -636,7 +636,7 @@ fn close_month(
     }
     // Taxes with losses carried forward: the current tax year's losses first, in full, then
     // earlier years' losses up to the cap.
-    if m % 12 == 0 {
+    if m.is_multiple_of(12) {
         l.loss_pool += std::mem::take(&mut l.loss_current_year);
     }
     let taxable = ebit - interest;

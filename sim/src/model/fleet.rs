@@ -279,7 +279,7 @@ struct SkuPool {
 
 impl FreePool {
     /// An empty pool for `n_skus` SKUs in `n_phases` hall phases.
-    pub fn new(n_skus: usize, n_phases: usize) -> FreePool {
+    pub(crate) fn new(n_skus: usize, n_phases: usize) -> FreePool {
         let sku = SkuPool {
             free: vec![SlotSet::default(); n_phases],
             ..SkuPool::default()
@@ -290,7 +290,7 @@ impl FreePool {
     }
 
     /// Register a delivered node (neither free nor spare yet); returns its slot.
-    pub fn register(&mut self, sku: u16, e: Entity) -> u32 {
+    pub(crate) fn register(&mut self, sku: u16, e: Entity) -> u32 {
         let p = &mut self.skus[sku as usize];
         let slot = p.entities.len();
         p.entities.push(e);
@@ -303,29 +303,29 @@ impl FreePool {
 
     /// Number of free nodes of a SKU.
     #[inline]
-    pub fn free(&self, sku: u16) -> usize {
+    pub(crate) fn free(&self, sku: u16) -> usize {
         self.skus[sku as usize].free_count
     }
 
     /// Number of free nodes of a SKU in one phase.
     #[inline]
-    pub fn free_in(&self, sku: u16, phase: usize) -> usize {
+    pub(crate) fn free_in(&self, sku: u16, phase: usize) -> usize {
         self.skus[sku as usize].free[phase].count
     }
 
     /// Number of hall phases.
-    pub fn n_phases(&self) -> usize {
+    pub(crate) fn n_phases(&self) -> usize {
         self.skus.first().map(|p| p.free.len()).unwrap_or(0)
     }
 
     /// Number of spare nodes of a SKU.
-    pub fn spares(&self, sku: u16) -> usize {
+    pub(crate) fn spares(&self, sku: u16) -> usize {
         self.skus[sku as usize].spare.count
     }
 
     /// Take `n` free nodes of a SKU, phase by phase in scenario order and lowest slots first
     /// (first fit), or none if fewer are free.
-    pub fn take(&mut self, sku: u16, n: usize, out: &mut Vec<Entity>) -> bool {
+    pub(crate) fn take(&mut self, sku: u16, n: usize, out: &mut Vec<Entity>) -> bool {
         let p = &mut self.skus[sku as usize];
         if p.free_count < n {
             return false;
@@ -343,7 +343,13 @@ impl FreePool {
     }
 
     /// Take `n` free nodes of a SKU from one phase (one cluster), or none if fewer are free there.
-    pub fn take_in(&mut self, sku: u16, phase: usize, n: usize, out: &mut Vec<Entity>) -> bool {
+    pub(crate) fn take_in(
+        &mut self,
+        sku: u16,
+        phase: usize,
+        n: usize,
+        out: &mut Vec<Entity>,
+    ) -> bool {
         let p = &mut self.skus[sku as usize];
         if p.free[phase].count < n {
             return false;
@@ -357,28 +363,28 @@ impl FreePool {
     }
 
     /// Take the lowest-slot spare of a SKU.
-    pub fn take_spare(&mut self, sku: u16) -> Option<Entity> {
+    pub(crate) fn take_spare(&mut self, sku: u16) -> Option<Entity> {
         let p = &mut self.skus[sku as usize];
         p.spare.take_lowest().map(|slot| p.entities[slot])
     }
 
     /// Mark a node free.
     #[inline]
-    pub fn give(&mut self, node: &Node) {
+    pub(crate) fn give(&mut self, node: &Node) {
         let p = &mut self.skus[node.sku as usize];
         p.free[node.phase as usize].insert(node.slot as usize);
         p.free_count += 1;
     }
 
     /// Mark a node spare.
-    pub fn give_spare(&mut self, node: &Node) {
+    pub(crate) fn give_spare(&mut self, node: &Node) {
         self.skus[node.sku as usize]
             .spare
             .insert(node.slot as usize);
     }
 
     /// Remove a node from the free or spare set (whichever holds it).
-    pub fn remove(&mut self, node: &Node) {
+    pub(crate) fn remove(&mut self, node: &Node) {
         let p = &mut self.skus[node.sku as usize];
         if p.free[node.phase as usize].remove(node.slot as usize) {
             p.free_count -= 1;

@@ -104,10 +104,10 @@ pub fn price_path(spec: &PriceSpec, price_multiplier: &[f64], rng: &mut SimRng) 
         }
         let mut log_p =
             spec.start_usd_per_gpu_hour.max(1e-12).ln() + trend * m as f64 + x + mult.ln();
-        if let Some((at, drop)) = spec.step {
-            if m as f64 >= at.floor() {
-                log_p += (1.0 - drop).max(1e-9).ln();
-            }
+        if let Some((at, drop)) = spec.step
+            && m as f64 >= at.floor()
+        {
+            log_p += (1.0 - drop).max(1e-9).ln();
         }
         out.push(log_p.exp());
     }

@@ -164,7 +164,7 @@ pub(crate) struct FleetMonthClosed {
 
 impl FleetMonthClosed {
     /// GPUs in a state at month end.
-    pub fn total(&self, state: GpuState) -> u64 {
+    pub(crate) fn total(&self, state: GpuState) -> u64 {
         self.gpus[state as usize]
     }
 }

@@ -285,13 +285,14 @@ pub(super) fn check_energy(s: &Scenario, catalog: &Catalog, p: &mut Problems) {
         }
         b.capex_usd_per_kwh
             .check_range("energy.battery.capex_usd_per_kwh", 0.0, 1e4, p);
-        if let super::BatteryDispatch::PeakShaving(f) = b.dispatch {
-            if f.is_finite() && !(0.0..=1.0).contains(&f) {
-                p.push(
-                    "energy.battery.dispatch.PeakShaving",
-                    format!("{f} must be between 0 and 1"),
-                );
-            }
+        if let super::BatteryDispatch::PeakShaving(f) = b.dispatch
+            && f.is_finite()
+            && !(0.0..=1.0).contains(&f)
+        {
+            p.push(
+                "energy.battery.dispatch.PeakShaving",
+                format!("{f} must be between 0 and 1"),
+            );
         }
     }
     if let Some(g) = &e.gas {

@@ -362,13 +362,13 @@ pub(super) fn check_lifecycle(s: &Scenario, catalog: &Catalog, p: &mut Problems)
 }
 
 pub(super) fn check_retire(path: &str, months: Option<i64>, p: &mut Problems) {
-    if let Some(m) = months {
-        if m < 1 || m > MAX_HORIZON_MONTHS as i64 {
-            p.push(
-                path,
-                format!("{m} must be between 1 and {MAX_HORIZON_MONTHS} months"),
-            );
-        }
+    if let Some(m) = months
+        && (m < 1 || m > MAX_HORIZON_MONTHS as i64)
+    {
+        p.push(
+            path,
+            format!("{m} must be between 1 and {MAX_HORIZON_MONTHS} months"),
+        );
     }
 }
 
