@@ -88,7 +88,7 @@ impl Settable {
     /// The tree of `base`, or `None` where it cannot be trusted to give back `base` with values
     /// set in it (see [`set_fields`]).
     pub(crate) fn new(base: &Scenario, source_text: &str) -> Option<Self> {
-        if source_text.contains("#![") {
+        if enables_extensions(source_text) {
             // Extensions enabled in the file would apply to its values too.
             return None;
         }
@@ -102,10 +102,20 @@ impl Settable {
     pub(crate) fn set(&self, settings: &[(String, String)]) -> Option<Scenario> {
         let mut tree: Node<'_> = self.tree.clone();
         for (path, value) in settings {
+            // Extensions enabled by a value would apply to it alone; in the file they are an error.
+            if enables_extensions(value) {
+                return None;
+            }
             set_at(&mut tree, path, value)?;
         }
         Scenario::deserialize(tree).ok()
     }
+}
+
+/// Whether `text` may hold a RON attribute (`#![enable(...)]`): a `#` followed by a `!`.
+fn enables_extensions(text: &str) -> bool {
+    text.match_indices('#')
+        .any(|(i, _)| text[i + 1..].trim_start().starts_with('!'))
 }
 
 /// Split a path into `(name, index)` segments as [`crate::scenario::ron_text`] does.

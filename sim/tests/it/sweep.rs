@@ -372,6 +372,8 @@ fn the_setter_declines_what_only_the_parser_can_explain() {
         ("fleet[7].gpus", "1"),
         ("energy.tariff", "Flat(price_usd_per_kwh: 0.05"),
         ("fleet[0].gpus", "1, gpus: 2"),
+        // An attribute inside a value is a syntax error in the variant's text.
+        ("fleet[0].gpus", "#![enable(implicit_some)] 1"),
     ] {
         let settings = vec![(path.to_string(), value.to_string())];
         assert!(
@@ -379,5 +381,24 @@ fn the_setter_declines_what_only_the_parser_can_explain() {
                 .is_none(),
             "{path} = {value}"
         );
+    }
+}
+
+#[test]
+fn each_variant_is_the_scenario_its_text_parses_to() {
+    let loaded = load("portfolio.ron");
+    let variants = sweep::expand(&loaded).expect("expand");
+    assert_eq!(variants.len(), 18);
+    for v in &variants {
+        let parsed: dcplan_sim::Scenario =
+            dcplan_sim::scenario::parse_ron("test.ron", &v.loaded.source_text)
+                .unwrap_or_else(|e| panic!("{}: {e}", v.name));
+        assert_eq!(
+            format!("{:?}", v.loaded.scenario),
+            format!("{parsed:?}"),
+            "{}",
+            v.name
+        );
+        assert!(v.loaded.scenario.sweep.is_none(), "{}", v.name);
     }
 }
