@@ -264,6 +264,7 @@ pub fn check(loaded: &LoadedScenario) -> Vec<Problem> {
         );
     }
     let mut grid = 1u64;
+    let settable = crate::plan::Settable::new(&loaded.scenario, &loaded.source_text);
     for (i, v) in opt.variables.iter().enumerate() {
         let at = format!("optimize.variables[{i}]");
         if !(v.min.is_finite() && v.max.is_finite() && v.min < v.max) {
@@ -306,11 +307,13 @@ pub fn check(loaded: &LoadedScenario) -> Vec<Problem> {
             for x in [v.min, v.max] {
                 let x = snap(v, x);
                 let name = format!("{}={}", v.path, number_text(x));
-                if let Err(e) =
-                    sweep::apply(loaded, &[(v.path.clone(), number_text(x))], &name, &|_| {
-                        format!("set by dcplan optimize: bound check {name}")
-                    })
-                {
+                if let Err(e) = sweep::apply_with(
+                    loaded,
+                    settable.as_ref(),
+                    &[(v.path.clone(), number_text(x))],
+                    &name,
+                    &|_| format!("set by dcplan optimize: bound check {name}"),
+                ) {
                     let message = match e {
                         crate::scenario::ScenarioError::Invalid { problems, .. } => problems
                             .iter()

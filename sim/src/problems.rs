@@ -115,7 +115,7 @@ pub enum ScenarioError {
 
 /// RON parsing options used for scenario and catalog files: `Option` fields may be written
 /// without `Some(...)`.
-fn ron_options() -> ron::Options {
+pub(crate) fn ron_options() -> ron::Options {
     ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
 }
 

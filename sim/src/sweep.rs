@@ -1,12 +1,15 @@
 //! Sweeps: a scenario's `sweep` axes, each a field path with a list of values, expanded as a
-//! cartesian product into named variants. Each variant is the scenario text with the values put
-//! at their paths, parsed and validated like any scenario, so an unknown path or an unacceptable
-//! value is reported like any other scenario error. All variants run with the same master seed,
-//! so replication r of every variant sees the same demand, failures, weather and prices (common
-//! random numbers).
+//! cartesian product into named variants. Each variant is the scenario, parsed once, with the
+//! values set at their paths ([`crate::plan::set_fields`]) and validated like any scenario, so an
+//! unknown path or an unacceptable value is reported like any other scenario error (a value the
+//! setter does not take is reported by parsing the variant's text, as the parser words it). The
+//! variant's text, the scenario text with the values put at their paths, is kept as its source.
+//! All variants run with the same master seed, so replication r of every variant sees the same
+//! demand, failures, weather and prices (common random numbers).
 
+use crate::plan::Settable;
 use crate::scenario::{
-    LoadedScenario, Problem, ScenarioError, Severity, parse_and_check, ron_text,
+    LoadedScenario, Problem, ScenarioError, Severity, check_parsed, parse_and_check, ron_text,
 };
 
 /// One variant of a sweep.
@@ -41,12 +44,29 @@ fn label(value: &str, index: usize) -> String {
     }
 }
 
-/// Put `settings` into the scenario text and load the result; errors name the settings' paths.
-/// Each value written gets `source(path)` as its comment, in place of the comment of the value
-/// it replaces (which described that value, not this one), so the variant's assumptions table
-/// says where the value came from.
+/// Put `settings` into the scenario and check the result like any scenario; errors name the
+/// settings' paths. The variant is set on the parsed scenario by field path
+/// ([`crate::plan::set_fields`]) and validated, without parsing text again; its text (kept as
+/// its source, written to its output folder) is the scenario text with the values put at their
+/// paths. Each value written gets `source(path)` as its comment, in place of the comment of the
+/// value it replaces (which described that value, not this one), so the variant's assumptions
+/// table says where the value came from. Where the setter cannot set a value (a value it does
+/// not accept, a field the schema lacks), the variant's text is parsed, so that the message is
+/// the parser's.
 pub fn apply(
     base: &LoadedScenario,
+    settings: &[(String, String)],
+    name: &str,
+    source: &dyn Fn(&str) -> String,
+) -> Result<LoadedScenario, ScenarioError> {
+    let settable = Settable::new(&base.scenario, &base.source_text);
+    apply_with(base, settable.as_ref(), settings, name, source)
+}
+
+/// [`apply`] with the base scenario prepared for the setter once for all its variants.
+pub(crate) fn apply_with(
+    base: &LoadedScenario,
+    settable: Option<&Settable>,
     settings: &[(String, String)],
     name: &str,
     source: &dyn Fn(&str) -> String,
@@ -65,7 +85,15 @@ pub fn apply(
         text = ron_text::set(&text, "optimize", "None")
             .map_err(|e| invalid(&base.file, "optimize".into(), e))?;
     }
-    parse_and_check(&base.file, &text).map_err(|e| {
+    let checked = match settable.and_then(|s| s.set(settings)) {
+        Some(mut scenario) => {
+            scenario.sweep = None;
+            scenario.optimize = None;
+            check_parsed(&base.file, scenario, &text)
+        }
+        None => parse_and_check(&base.file, &text),
+    };
+    checked.map_err(|e| {
         let paths = settings
             .iter()
             .map(|(p, _)| p.as_str())
@@ -157,6 +185,8 @@ pub fn expand(loaded: &LoadedScenario) -> Result<Vec<Variant>, ScenarioError> {
         ));
     }
     let mut variants = Vec::with_capacity(total);
+    // The base scenario, parsed once, is the start of every variant.
+    let settable = Settable::new(&loaded.scenario, &loaded.source_text);
     for k in 0..total {
         // Mixed-radix digits, the first axis slowest.
         let mut rest = k;
@@ -204,7 +234,7 @@ pub fn expand(loaded: &LoadedScenario) -> Result<Vec<Variant>, ScenarioError> {
                 .map_or("", |(_, l)| l);
             format!("sweep axis {path} ({label})")
         };
-        let v = apply(loaded, &settings, &name, &source)?;
+        let v = apply_with(loaded, settable.as_ref(), &settings, &name, &source)?;
         variants.push(Variant {
             name,
             loaded: v,

@@ -12,10 +12,13 @@ mod demand;
 mod energy;
 mod finance;
 mod registry;
+mod setter;
 mod supply;
 
 pub(crate) use registry::{Drawn, Num, Registry};
 pub use registry::{Input, uncertain_fields};
+pub(crate) use setter::Settable;
+pub use setter::set_fields;
 
 use crate::dist::Dist;
 use crate::model::{demand as demand_model, energy as energy_model, finance as finance_model};

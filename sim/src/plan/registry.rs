@@ -1,5 +1,7 @@
 //! The registry of uncertain inputs: every number of a scenario that may be written as a
 //! distribution, with the field path that names it and keys its random stream.
+//! Every field of a scenario, numeric or structured, is set by the same field path with
+//! [`super::set_fields`] (sweep variants and search candidates).
 
 use crate::dist::{Dist, Param};
 use crate::scenario::Scenario;

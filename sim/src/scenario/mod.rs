@@ -192,6 +192,16 @@ fn read_inputs(
 /// make are not checked here (see [`crate::load::load_str`]).
 pub(crate) fn parse_and_check(file: &str, text: &str) -> Result<LoadedScenario, ScenarioError> {
     let scenario: Scenario = parse_ron(file, text)?;
+    check_parsed(file, scenario, text)
+}
+
+/// Validate a scenario parsed from (or set to match) `text`, as [`parse_and_check`] does after
+/// parsing: the same problems, in the same order.
+pub(crate) fn check_parsed(
+    file: &str,
+    scenario: Scenario,
+    text: &str,
+) -> Result<LoadedScenario, ScenarioError> {
     let (catalog, mut problems) = Catalog::builtin().with_overrides(&scenario.catalog);
     validate::validate_into(&scenario, &catalog, &mut problems);
     let base = std::path::Path::new(file)

@@ -297,3 +297,108 @@ fn optimize_sections_are_checked_with_field_paths() {
     let good = with(&good, "pricing.policy", "ListRatio(1.0)");
     assert_eq!(errors(&good), Vec::<String>::new());
 }
+
+/// The scenario the text route makes: the values put into the text at their paths, the text
+/// parsed again.
+fn by_text(text: &str, settings: &[(String, String)]) -> dcplan_sim::Scenario {
+    let mut text = text.to_string();
+    for (path, value) in settings {
+        text = with(&text, path, value);
+    }
+    dcplan_sim::scenario::parse_ron("test.ron", &text).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Settings of every kind: a numeric leaf, a list element, an enum value (whole and a position
+/// in it), a distribution, a whole struct, a field left to its default.
+fn settings_of_every_kind(name: &str, text: &str) -> Vec<Vec<(String, String)>> {
+    let get = |path: &str| ron_text::get(text, path).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let one = |path: &str, value: &str| vec![(path.to_string(), value.to_string())];
+    let mut all = vec![
+        one("fleet[0].gpus", "2048"),
+        one("fleet[0]", &with(&get("fleet[0]"), "gpus", "1024")),
+        one("demand.mix[0].duration", "Hours(Triangular(1, 2, 3))"),
+        one("energy.tariff", "Flat(price_usd_per_kwh: 0.05)"),
+        one("site", &with(&get("site"), "name", "\"elsewhere\"")),
+        one("simulation.hourly_months", "6"),
+        one("demand.mix[0].load_frac", "Triangular(0.4, 0.5, 0.6)"),
+        one("demand.mix[0].share_frac", "0.002"),
+    ];
+    if name == "default.ron" {
+        all.push(one("demand.mix[1]", &get("demand.mix[0]")));
+        all.push(one("pricing.policy", "ListRatio(1.25)"));
+        all.push(one("pricing.policy.0", "1.1"));
+        all.push(one("site.phases[0].capex_usd_per_mw", "12e6"));
+    } else {
+        let energies = ron_text::list(text, "sweep.axes[1].values").expect("energy values");
+        all.push(one("energy", &energies[1]));
+        all.push(vec![
+            ("fleet[0].gpus".into(), "7776".into()),
+            ("energy".into(), energies[2].clone()),
+            ("demand.anchors[0].gpus".into(), "2592".into()),
+        ]);
+    }
+    all
+}
+
+#[test]
+fn the_setter_and_the_text_route_give_equal_scenarios() {
+    for name in ["default.ron", "portfolio.ron"] {
+        let loaded = load(name);
+        for settings in settings_of_every_kind(name, &loaded.source_text) {
+            let set =
+                dcplan_sim::plan::set_fields(&loaded.scenario, &loaded.source_text, &settings)
+                    .unwrap_or_else(|| panic!("{name}: the setter takes {settings:?}"));
+            let text = by_text(&loaded.source_text, &settings);
+            assert_eq!(
+                format!("{set:?}"),
+                format!("{text:?}"),
+                "{name}: {settings:?}"
+            );
+            assert_ne!(
+                format!("{set:?}"),
+                format!("{:?}", loaded.scenario),
+                "{name}: {settings:?} changes the scenario"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_setter_declines_what_only_the_parser_can_explain() {
+    let loaded = load("default.ron");
+    for (path, value) in [
+        ("fleet[0].gpus", "\"many\""),
+        ("fleet[0].no_such_field", "1"),
+        ("fleet[7].gpus", "1"),
+        ("energy.tariff", "Flat(price_usd_per_kwh: 0.05"),
+        ("fleet[0].gpus", "1, gpus: 2"),
+        // An attribute inside a value is a syntax error in the variant's text.
+        ("fleet[0].gpus", "#![enable(implicit_some)] 1"),
+    ] {
+        let settings = vec![(path.to_string(), value.to_string())];
+        assert!(
+            dcplan_sim::plan::set_fields(&loaded.scenario, &loaded.source_text, &settings)
+                .is_none(),
+            "{path} = {value}"
+        );
+    }
+}
+
+#[test]
+fn each_variant_is_the_scenario_its_text_parses_to() {
+    let loaded = load("portfolio.ron");
+    let variants = sweep::expand(&loaded).expect("expand");
+    assert_eq!(variants.len(), 18);
+    for v in &variants {
+        let parsed: dcplan_sim::Scenario =
+            dcplan_sim::scenario::parse_ron("test.ron", &v.loaded.source_text)
+                .unwrap_or_else(|e| panic!("{}: {e}", v.name));
+        assert_eq!(
+            format!("{:?}", v.loaded.scenario),
+            format!("{parsed:?}"),
+            "{}",
+            v.name
+        );
+        assert!(v.loaded.scenario.sweep.is_none(), "{}", v.name);
+    }
+}
