@@ -29,12 +29,7 @@ pub(crate) struct StackedArea {
 }
 
 impl Plot for StackedArea {
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn title(&self) -> &str {
-        &self.title
-    }
+    plot_name_title!();
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
         root.fill(&WHITE).map_err(e)?;
         let k = self.y_format.scale();
@@ -85,9 +80,7 @@ impl Plot for StackedArea {
                 .draw_series(std::iter::once(Polygon::new(pts, colour.filled())))
                 .map_err(e)?
                 .label(label)
-                .legend(move |(x, y)| {
-                    Rectangle::new([(x, y - 6), (x + 18, y + 6)], colour.filled())
-                });
+                .legend(legend_box(colour.filled()));
         }
         for (label, colour, values) in &self.lines {
             let colour = *colour;
@@ -102,9 +95,7 @@ impl Plot for StackedArea {
                 .draw_series(LineSeries::new(pts, colour.stroke_width(3)))
                 .map_err(e)?
                 .label(label.as_str())
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(3))
-                });
+                .legend(legend_line(colour.stroke_width(3)));
         }
         draw_legend(&mut chart, SeriesLabelPosition::UpperLeft, 14)?;
         Ok(())
@@ -129,12 +120,7 @@ pub(crate) struct StackedBars {
 }
 
 impl Plot for StackedBars {
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn title(&self) -> &str {
-        &self.title
-    }
+    plot_name_title!();
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
         root.fill(&WHITE).map_err(e)?;
         let k = self.y_format.scale();
@@ -204,7 +190,7 @@ impl Plot for StackedBars {
                 }))
                 .map_err(e)?
                 .label(label.clone())
-                .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 18, y + 6)], c.filled()));
+                .legend(legend_box(c.filled()));
         }
         chart
             .draw_series(LineSeries::new(

@@ -288,12 +288,7 @@ pub(crate) struct Waterfall {
 }
 
 impl Plot for Waterfall {
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn title(&self) -> &str {
-        &self.title
-    }
+    plot_name_title!();
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
         root.fill(&WHITE).map_err(e)?;
         let k = self.y_format.scale();

@@ -132,6 +132,16 @@ pub(crate) fn draw_legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
         .map_err(e)
 }
 
+/// The legend mark of a filled series: an 18 x 12 px box in `style`.
+pub(crate) fn legend_box(style: ShapeStyle) -> impl Fn((i32, i32)) -> Rectangle<(i32, i32)> {
+    move |(x, y)| Rectangle::new([(x, y - 6), (x + 18, y + 6)], style)
+}
+
+/// The legend mark of a line series: an 18 px line in `style`.
+pub(crate) fn legend_line(style: ShapeStyle) -> impl Fn((i32, i32)) -> PathElement<(i32, i32)> {
+    move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], style)
+}
+
 /// A lighter or darker shade of a colour (`t` in -1..1; positive is lighter).
 pub(crate) fn shade(c: RGBColor, t: f64) -> RGBColor {
     let f = |v: u8| -> u8 {
