@@ -5,7 +5,6 @@ use plotters::prelude::*;
 
 use super::style::*;
 use super::{Plot, e};
-use crate::render::format;
 
 /// A stacked area chart: each series is stacked on the ones before it.
 #[derive(Clone, Debug)]
@@ -150,33 +149,14 @@ impl Plot for StackedBars {
                 .copied()
                 .chain(std::iter::once(0.0)),
         );
-        let labels = self.categories.clone();
-        let mut chart = ChartBuilder::on(root)
-            .caption(&self.title, (FONT, 24).into_font())
-            .margin(16)
-            .x_label_area_size(48)
-            .y_label_area_size(72)
-            .build_cartesian_2d(-0.5f64..(n.max(1) as f64 - 0.5), y0..y1)
-            .map_err(e)?;
-        chart
-            .configure_mesh()
-            .y_desc(&self.y_label)
-            .label_style((FONT, 13))
-            .axis_desc_style((FONT, 17))
-            .x_labels(n.max(1))
-            .x_label_formatter(&|v| {
-                let i = v.round();
-                if (v - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < labels.len() {
-                    labels[i as usize].clone()
-                } else {
-                    String::new()
-                }
-            })
-            .y_label_formatter(&|v| format::tick(*v, y1 - y0))
-            .disable_x_mesh()
-            .light_line_style(WHITE.mix(0.0))
-            .draw()
-            .map_err(e)?;
+        let mut chart = category_columns_chart(
+            root,
+            &self.title,
+            &self.y_label,
+            &self.categories,
+            n.max(1),
+            (y0, y1),
+        )?;
         for (si, (label, colour, _)) in self.series.iter().enumerate() {
             let c = *colour;
             let mine: Vec<_> = rects.iter().filter(|r| r.0 == si).collect();
