@@ -17,6 +17,17 @@ pub(crate) fn load(path: Option<&PathBuf>) -> Result<LoadedScenario, ScenarioErr
     }
 }
 
+/// Load the scenario (as [`load`]), printing its errors; `None` when it has any.
+pub(crate) fn load_or_print(path: Option<&PathBuf>) -> Option<LoadedScenario> {
+    match load(path) {
+        Ok(l) => Some(l),
+        Err(e) => {
+            print_scenario_error(&e);
+            None
+        }
+    }
+}
+
 /// Validate every scenario file; fails when any has an error.
 pub fn main(paths: &[PathBuf]) -> Result<ExitCode> {
     let mut ok = true;

@@ -516,10 +516,7 @@ fn optimize_doc(
         Block::Heading(1, "Charts".into()),
     ];
     blocks.extend(charts::blocks(rendered));
-    blocks.push(Block::Details(
-        format!("{} ({})", loaded.scenario.name, loaded.file),
-        vec![Block::Code(loaded.source_text.clone())],
-    ));
+    blocks.push(report::scenario_source(loaded));
     blocks.extend(report::reproducibility(
         manifest,
         "replications per candidate",

@@ -10,7 +10,7 @@ use dcplan_sim::{LoadedScenario, RunConfig};
 use std::path::{Path, PathBuf};
 
 use crate::commands::budget::check_budget;
-use crate::commands::check::{load, print_scenario_error};
+use crate::commands::check::load_or_print;
 use crate::commands::console::{errln, outln};
 use crate::commands::job::{
     Finished, Job, Progress, RunRequest, print_finished, require_some, threads_used,
@@ -30,12 +30,8 @@ pub fn main(
     shard: Option<Shard>,
     resume: bool,
 ) -> Result<ExitCode> {
-    let loaded = match load(scenario) {
-        Ok(l) => l,
-        Err(e) => {
-            print_scenario_error(&e);
-            return Ok(ExitCode::FAILURE);
-        }
+    let Some(loaded) = load_or_print(scenario) else {
+        return Ok(ExitCode::FAILURE);
     };
     let quiet = req.quiet;
     if !quiet {
@@ -382,10 +378,7 @@ fn sweep_doc(
             })
             .collect(),
     }];
-    inputs.push(Block::Details(
-        format!("{} ({})", loaded.scenario.name, loaded.file),
-        vec![Block::Code(loaded.source_text.clone())],
-    ));
+    inputs.push(report::scenario_source(loaded));
     let what = format!("{} variants of {}", runs.len(), loaded.scenario.name);
     let scenarios: Vec<&dcplan_sim::Scenario> =
         variants.iter().map(|v| &v.loaded.scenario).collect();
@@ -418,15 +411,7 @@ fn compare_doc(
         &job.path("comparison.csv"),
     )?;
     let charts = charts::comparison_charts(runs, job.dir())?;
-    let inputs = loadeds
-        .iter()
-        .map(|l| {
-            Block::Details(
-                format!("{} ({})", l.scenario.name, l.file),
-                vec![Block::Code(l.source_text.clone())],
-            )
-        })
-        .collect();
+    let inputs = loadeds.iter().map(report::scenario_source).collect();
     let what = format!("{} scenarios", runs.len());
     let scenarios: Vec<&dcplan_sim::Scenario> = loadeds.iter().map(|l| &l.scenario).collect();
     Ok((

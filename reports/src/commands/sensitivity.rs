@@ -10,7 +10,7 @@ use dcplan_sim::stats::percentile_never_last;
 use dcplan_sim::{LoadedScenario, RunConfig};
 use polars::prelude::{Column, DataFrame};
 
-use crate::commands::check::{load, print_scenario_error};
+use crate::commands::check::load_or_print;
 use crate::commands::console::outln;
 use crate::commands::job::{Finished, Job, RunRequest, run_all};
 use crate::render::charts::{self, RenderedChart, YFormat};
@@ -33,12 +33,8 @@ pub(crate) fn study(
     req: RunRequest,
     sensitivity: bool,
 ) -> Result<ExitCode> {
-    let loaded = match load(scenario) {
-        Ok(l) => l,
-        Err(e) => {
-            print_scenario_error(&e);
-            return Ok(ExitCode::FAILURE);
-        }
+    let Some(loaded) = load_or_print(scenario) else {
+        return Ok(ExitCode::FAILURE);
     };
     let quiet = req.quiet;
     // A study runs the scenario many times over; one run of it must fit at least.
@@ -385,10 +381,7 @@ fn sensitivity_doc(
             })
             .collect(),
     });
-    blocks.push(Block::Details(
-        format!("{} ({})", loaded.scenario.name, loaded.file),
-        vec![Block::Code(loaded.source_text.clone())],
-    ));
+    blocks.push(report::scenario_source(loaded));
     blocks.extend(report::reproducibility(
         manifest,
         "replications per setting",

@@ -586,6 +586,14 @@ pub(crate) fn discount_text(s: &dcplan_sim::Scenario) -> String {
     }
 }
 
+/// The scenario file as run, folded under its name and path.
+pub(crate) fn scenario_source(loaded: &LoadedScenario) -> Block {
+    Block::Details(
+        format!("{} ({})", loaded.scenario.name, loaded.file),
+        vec![Block::Code(loaded.source_text.clone())],
+    )
+}
+
 /// The reproducibility block: what it takes to get the same tables again.
 pub(crate) fn reproducibility(manifest: &Manifest, replications: &str) -> Vec<Block> {
     vec![

@@ -49,23 +49,52 @@ impl VariantRuns {
 /// Prefix of the columns that hold sampled uncertain inputs in `runs`.
 pub use dcplan_sim::columns::PARAM_PREFIX;
 
+/// Every item (`items` of each replication) of every variant, with its variant and replication,
+/// in variant, replication and item order.
+fn rows_per_replication<'a, T>(
+    variants: &'a [VariantRuns],
+    items: impl Fn(&'a Replication) -> &'a [T] + Copy,
+) -> Vec<(&'a VariantRuns, &'a Replication, &'a T)> {
+    variants
+        .iter()
+        .flat_map(|v| {
+            v.output
+                .replications
+                .iter()
+                .flat_map(move |r| items(r).iter().map(move |x| (v, r, x)))
+        })
+        .collect()
+}
+
+/// The `variant` (name) and `replication` (index) key columns of rows that each belong to one
+/// replication of a variant.
+fn key_columns<'a>(
+    rows: impl Iterator<Item = (&'a VariantRuns, &'a Replication)> + Clone,
+) -> [Column; 2] {
+    [
+        Column::new(
+            "variant".into(),
+            rows.clone()
+                .map(|(v, _)| v.name.as_str())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "replication".into(),
+            rows.map(|(_, r)| r.index).collect::<Vec<u64>>(),
+        ),
+    ]
+}
+
 /// One row per (variant, replication) with every KPI and the sampled inputs.
 pub(crate) fn runs_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
     let reps: Vec<(&VariantRuns, &Replication)> = variants
         .iter()
         .flat_map(|v| v.output.replications.iter().map(move |r| (v, r)))
         .collect();
+    let [variant, replication] = key_columns(reps.iter().copied());
     let mut cols: Vec<Column> = vec![
-        Column::new(
-            "variant".into(),
-            reps.iter()
-                .map(|(v, _)| v.name.as_str())
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "replication".into(),
-            reps.iter().map(|(_, r)| r.index).collect::<Vec<u64>>(),
-        ),
+        variant,
+        replication,
         Column::new(
             "seed".into(),
             reps.iter().map(|(v, _)| v.seed).collect::<Vec<u64>>(),
@@ -100,26 +129,12 @@ pub(crate) fn runs_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
 
 /// One row per (variant, replication, month).
 pub(crate) fn monthly_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
-    let rows: Vec<(&VariantRuns, &Replication, &MonthRow)> = variants
-        .iter()
-        .flat_map(|v| {
-            v.output
-                .replications
-                .iter()
-                .flat_map(move |r| r.months.iter().map(move |m| (v, r, m)))
-        })
-        .collect();
+    let rows: Vec<(&VariantRuns, &Replication, &MonthRow)> =
+        rows_per_replication(variants, |r| &r.months);
+    let [variant, replication] = key_columns(rows.iter().map(|(v, r, _)| (*v, *r)));
     let mut cols: Vec<Column> = vec![
-        Column::new(
-            "variant".into(),
-            rows.iter()
-                .map(|(v, _, _)| v.name.as_str())
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "replication".into(),
-            rows.iter().map(|(_, r, _)| r.index).collect::<Vec<u64>>(),
-        ),
+        variant,
+        replication,
         Column::new(
             "month".into(),
             rows.iter()
@@ -147,26 +162,12 @@ pub(crate) fn monthly_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
 pub(crate) fn fleet_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
     use dcplan_sim::model::fleet::GpuState;
     type FleetRow = (u32, u16, [u64; dcplan_sim::model::fleet::N_GPU_STATES]);
-    let rows: Vec<(&VariantRuns, &Replication, &FleetRow)> = variants
-        .iter()
-        .flat_map(|v| {
-            v.output
-                .replications
-                .iter()
-                .flat_map(move |r| r.fleet.iter().map(move |f| (v, r, f)))
-        })
-        .collect();
+    let rows: Vec<(&VariantRuns, &Replication, &FleetRow)> =
+        rows_per_replication(variants, |r| &r.fleet);
+    let [variant, replication] = key_columns(rows.iter().map(|(v, r, _)| (*v, *r)));
     let mut cols: Vec<Column> = vec![
-        Column::new(
-            "variant".into(),
-            rows.iter()
-                .map(|(v, _, _)| v.name.as_str())
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "replication".into(),
-            rows.iter().map(|(_, r, _)| r.index).collect::<Vec<u64>>(),
-        ),
+        variant,
+        replication,
         Column::new(
             "month".into(),
             rows.iter().map(|(_, _, f)| f.0).collect::<Vec<u32>>(),

@@ -5,7 +5,6 @@ use plotters::prelude::*;
 
 use super::style::*;
 use super::{Plot, e};
-use crate::render::format;
 
 /// A stacked area chart: each series is stacked on the ones before it.
 #[derive(Clone, Debug)]
@@ -29,12 +28,7 @@ pub(crate) struct StackedArea {
 }
 
 impl Plot for StackedArea {
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn title(&self) -> &str {
-        &self.title
-    }
+    plot_name_title!();
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
         root.fill(&WHITE).map_err(e)?;
         let k = self.y_format.scale();
@@ -85,9 +79,7 @@ impl Plot for StackedArea {
                 .draw_series(std::iter::once(Polygon::new(pts, colour.filled())))
                 .map_err(e)?
                 .label(label)
-                .legend(move |(x, y)| {
-                    Rectangle::new([(x, y - 6), (x + 18, y + 6)], colour.filled())
-                });
+                .legend(legend_box(colour.filled()));
         }
         for (label, colour, values) in &self.lines {
             let colour = *colour;
@@ -102,9 +94,7 @@ impl Plot for StackedArea {
                 .draw_series(LineSeries::new(pts, colour.stroke_width(3)))
                 .map_err(e)?
                 .label(label.as_str())
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(3))
-                });
+                .legend(legend_line(colour.stroke_width(3)));
         }
         draw_legend(&mut chart, SeriesLabelPosition::UpperLeft, 14)?;
         Ok(())
@@ -129,12 +119,7 @@ pub(crate) struct StackedBars {
 }
 
 impl Plot for StackedBars {
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn title(&self) -> &str {
-        &self.title
-    }
+    plot_name_title!();
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
         root.fill(&WHITE).map_err(e)?;
         let k = self.y_format.scale();
@@ -164,33 +149,14 @@ impl Plot for StackedBars {
                 .copied()
                 .chain(std::iter::once(0.0)),
         );
-        let labels = self.categories.clone();
-        let mut chart = ChartBuilder::on(root)
-            .caption(&self.title, (FONT, 24).into_font())
-            .margin(16)
-            .x_label_area_size(48)
-            .y_label_area_size(72)
-            .build_cartesian_2d(-0.5f64..(n.max(1) as f64 - 0.5), y0..y1)
-            .map_err(e)?;
-        chart
-            .configure_mesh()
-            .y_desc(&self.y_label)
-            .label_style((FONT, 13))
-            .axis_desc_style((FONT, 17))
-            .x_labels(n.max(1))
-            .x_label_formatter(&|v| {
-                let i = v.round();
-                if (v - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < labels.len() {
-                    labels[i as usize].clone()
-                } else {
-                    String::new()
-                }
-            })
-            .y_label_formatter(&|v| format::tick(*v, y1 - y0))
-            .disable_x_mesh()
-            .light_line_style(WHITE.mix(0.0))
-            .draw()
-            .map_err(e)?;
+        let mut chart = category_columns_chart(
+            root,
+            &self.title,
+            &self.y_label,
+            &self.categories,
+            n.max(1),
+            (y0, y1),
+        )?;
         for (si, (label, colour, _)) in self.series.iter().enumerate() {
             let c = *colour;
             let mine: Vec<_> = rects.iter().filter(|r| r.0 == si).collect();
@@ -204,7 +170,7 @@ impl Plot for StackedBars {
                 }))
                 .map_err(e)?
                 .label(label.clone())
-                .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 18, y + 6)], c.filled()));
+                .legend(legend_box(c.filled()));
         }
         chart
             .draw_series(LineSeries::new(

@@ -25,12 +25,7 @@ pub(crate) struct Histogram {
 }
 
 impl Plot for Histogram {
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn title(&self) -> &str {
-        &self.title
-    }
+    plot_name_title!();
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
         root.fill(&WHITE).map_err(e)?;
         let k = self.x_format.scale();
@@ -79,9 +74,7 @@ impl Plot for Histogram {
             }))
             .map_err(e)?
             .label("replications per bin")
-            .legend(move |(x, y)| {
-                Rectangle::new([(x, y - 6), (x + 18, y + 6)], c.mix(0.75).filled())
-            });
+            .legend(legend_box(c.mix(0.75).filled()));
         for (i, (label, raw)) in self.markers.iter().enumerate() {
             let x = raw * k;
             if !x.is_finite() {
@@ -92,9 +85,7 @@ impl Plot for Histogram {
                 .draw_series(LineSeries::new([(x, 0.0), (x, y_max)], mc.stroke_width(2)))
                 .map_err(e)?
                 .label(format!("{label} = {}", self.x_format.text(*raw)))
-                .legend(move |(px, py)| {
-                    PathElement::new(vec![(px, py), (px + 18, py)], mc.stroke_width(2))
-                });
+                .legend(legend_line(mc.stroke_width(2)));
         }
         draw_legend(&mut chart, SeriesLabelPosition::UpperRight, 15)?;
         Ok(())
@@ -156,12 +147,7 @@ pub(crate) struct BoxPlot {
 }
 
 impl Plot for BoxPlot {
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn title(&self) -> &str {
-        &self.title
-    }
+    plot_name_title!();
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
         root.fill(&WHITE).map_err(e)?;
         let k = self.y_format.scale();

@@ -64,12 +64,7 @@ pub(crate) struct FanChart {
 }
 
 impl Plot for FanChart {
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn title(&self) -> &str {
-        &self.title
-    }
+    plot_name_title!();
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
         root.fill(&WHITE).map_err(e)?;
         let k = self.y_format.scale();
@@ -103,9 +98,7 @@ impl Plot for FanChart {
             )))
             .map_err(e)?
             .label("P5-P95")
-            .legend(move |(x, y)| {
-                Rectangle::new([(x, y - 6), (x + 18, y + 6)], c.mix(0.18).filled())
-            });
+            .legend(legend_box(c.mix(0.18).filled()));
         chart
             .draw_series(std::iter::once(Polygon::new(
                 band(&b.p25, &b.p75),
@@ -113,9 +106,7 @@ impl Plot for FanChart {
             )))
             .map_err(e)?
             .label("P25-P75")
-            .legend(move |(x, y)| {
-                Rectangle::new([(x, y - 6), (x + 18, y + 6)], c.mix(0.40).filled())
-            });
+            .legend(legend_box(c.mix(0.40).filled()));
         chart
             .draw_series(LineSeries::new(
                 b.x.iter().zip(&b.p50).map(|(x, y)| (*x, y * k)),
@@ -123,7 +114,7 @@ impl Plot for FanChart {
             ))
             .map_err(e)?
             .label("P50 (median)")
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(3)));
+            .legend(legend_line(c.stroke_width(3)));
         if self.zero_line && y0 < 0.0 && y1 > 0.0 {
             chart
                 .draw_series(LineSeries::new(
@@ -157,12 +148,7 @@ pub(crate) struct MultiFan {
 }
 
 impl Plot for MultiFan {
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn title(&self) -> &str {
-        &self.title
-    }
+    plot_name_title!();
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
         root.fill(&WHITE).map_err(e)?;
         let k = self.y_format.scale();
@@ -205,9 +191,7 @@ impl Plot for MultiFan {
                     ))
                     .map_err(e)?
                     .label(format!("{label} (P50, band P10-P90)"))
-                    .legend(move |(x, y)| {
-                        PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(3))
-                    });
+                    .legend(legend_line(c.stroke_width(3)));
             } else {
                 // Months without a value (nothing sold yet) are left out, not drawn at the floor.
                 let pts: Vec<(f64, f64)> = self
@@ -221,9 +205,7 @@ impl Plot for MultiFan {
                     .draw_series(DashedLineSeries::new(pts, 8, 5, c.stroke_width(2)))
                     .map_err(e)?
                     .label(label.clone())
-                    .legend(move |(x, y)| {
-                        PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2))
-                    });
+                    .legend(legend_line(c.stroke_width(2)));
             }
         }
         draw_legend(&mut chart, SeriesLabelPosition::UpperRight, 14)?;

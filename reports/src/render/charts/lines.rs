@@ -29,12 +29,7 @@ pub(crate) struct Lines {
 }
 
 impl Plot for Lines {
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn title(&self) -> &str {
-        &self.title
-    }
+    plot_name_title!();
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
         root.fill(&WHITE).map_err(e)?;
         let k = self.y_format.scale();
@@ -78,9 +73,7 @@ impl Plot for Lines {
                 ))
                 .map_err(e)?
                 .label(label.clone())
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(3))
-                });
+                .legend(legend_line(c.stroke_width(3)));
         }
         draw_legend(&mut chart, SeriesLabelPosition::LowerRight, 14)?;
         Ok(())
@@ -107,12 +100,7 @@ pub(crate) struct DualAxis {
 }
 
 impl Plot for DualAxis {
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn title(&self) -> &str {
-        &self.title
-    }
+    plot_name_title!();
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
         root.fill(&WHITE).map_err(e)?;
         let all = |s: &Vec<Curve>| s.iter().flat_map(|(_, _, p)| p.clone()).collect::<Vec<_>>();
@@ -154,9 +142,7 @@ impl Plot for DualAxis {
                 .draw_series(LineSeries::new(points.iter().copied(), c.stroke_width(2)))
                 .map_err(e)?
                 .label(label.clone())
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2))
-                });
+                .legend(legend_line(c.stroke_width(2)));
         }
         for (label, colour, points) in &self.right {
             let c = *colour;
@@ -164,9 +150,7 @@ impl Plot for DualAxis {
                 .draw_secondary_series(LineSeries::new(points.iter().copied(), c.stroke_width(2)))
                 .map_err(e)?
                 .label(label.clone())
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2))
-                });
+                .legend(legend_line(c.stroke_width(2)));
         }
         draw_legend(&mut chart, SeriesLabelPosition::UpperRight, 14)?;
         Ok(())

@@ -13,6 +13,18 @@ use crate::render::charts;
 use crate::render::tables::VariantRuns;
 use style::register_fonts;
 
+/// The `name` and `title` methods of a [`Plot`] whose struct has `name` and `title` fields.
+macro_rules! plot_name_title {
+    () => {
+        fn name(&self) -> &str {
+            &self.name
+        }
+        fn title(&self) -> &str {
+            &self.title
+        }
+    };
+}
+
 mod area;
 mod distribution;
 pub(crate) mod energy;

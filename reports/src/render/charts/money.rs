@@ -10,7 +10,6 @@ use plotters::prelude::*;
 
 use super::style::*;
 use super::{Plot, e};
-use crate::render::format;
 
 /// Cumulative free cash flow across replications (P10 to P90 bands around the median).
 pub(crate) fn cash_chart(v: &VariantRuns) -> FanChart {
@@ -288,12 +287,7 @@ pub(crate) struct Waterfall {
 }
 
 impl Plot for Waterfall {
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn title(&self) -> &str {
-        &self.title
-    }
+    plot_name_title!();
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
         root.fill(&WHITE).map_err(e)?;
         let k = self.y_format.scale();
@@ -316,32 +310,8 @@ impl Plot for Waterfall {
         );
         let n = bars.len();
         let labels: Vec<String> = bars.iter().map(|(l, ..)| l.clone()).collect();
-        let mut chart = ChartBuilder::on(root)
-            .caption(&self.title, (FONT, 24).into_font())
-            .margin(16)
-            .x_label_area_size(48)
-            .y_label_area_size(72)
-            .build_cartesian_2d(-0.5f64..(n as f64 - 0.5), y0..y1)
-            .map_err(e)?;
-        chart
-            .configure_mesh()
-            .y_desc(&self.y_label)
-            .label_style((FONT, 13))
-            .axis_desc_style((FONT, 17))
-            .x_labels(n)
-            .x_label_formatter(&|v| {
-                let i = v.round();
-                if (v - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < labels.len() {
-                    labels[i as usize].clone()
-                } else {
-                    String::new()
-                }
-            })
-            .y_label_formatter(&|v| format::tick(*v, y1 - y0))
-            .disable_x_mesh()
-            .light_line_style(WHITE.mix(0.0))
-            .draw()
-            .map_err(e)?;
+        let mut chart =
+            category_columns_chart(root, &self.title, &self.y_label, &labels, n, (y0, y1))?;
         chart
             .draw_series(bars.iter().enumerate().map(|(i, (_, a, b, total))| {
                 let colour = if *total {

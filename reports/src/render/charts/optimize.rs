@@ -67,12 +67,7 @@ fn emptiest_corner(
 }
 
 impl Plot for Scatter {
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn title(&self) -> &str {
-        &self.title
-    }
+    plot_name_title!();
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
         root.fill(&WHITE).map_err(e)?;
         let (kx, ky) = (self.x_format.scale(), self.y_format.scale());
@@ -174,9 +169,7 @@ impl Plot for Scatter {
                 ))
                 .map_err(e)?
                 .label("frontier")
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 18, y)], fc.stroke_width(2))
-                });
+                .legend(legend_line(fc.stroke_width(2)));
             legend = true;
         }
         // Reference-line labels over the points, on a light backdrop.

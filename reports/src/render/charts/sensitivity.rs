@@ -75,12 +75,7 @@ impl Tornado {
 }
 
 impl Plot for Tornado {
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn title(&self) -> &str {
-        &self.title
-    }
+    plot_name_title!();
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
         root.fill(&WHITE).map_err(e)?;
         let k = self.x_format.scale();

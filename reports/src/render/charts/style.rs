@@ -132,6 +132,55 @@ pub(crate) fn draw_legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
         .map_err(e)
 }
 
+/// A chart of categories side by side on the x axis (category `i` at x = `i`, `slots` columns
+/// from x = -0.5) over a numeric y axis, with title and mesh drawn; the caller draws the columns.
+pub(crate) fn category_columns_chart<'a, DB: DrawingBackend>(
+    root: &'a DrawingArea<DB, Shift>,
+    title: &str,
+    y_label: &str,
+    labels: &[String],
+    slots: usize,
+    (y0, y1): (f64, f64),
+) -> Result<Chart2d<'a, DB>, String> {
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, (FONT, 24).into_font())
+        .margin(16)
+        .x_label_area_size(48)
+        .y_label_area_size(72)
+        .build_cartesian_2d(-0.5f64..(slots as f64 - 0.5), y0..y1)
+        .map_err(e)?;
+    chart
+        .configure_mesh()
+        .y_desc(y_label)
+        .label_style((FONT, 13))
+        .axis_desc_style((FONT, 17))
+        .x_labels(slots)
+        .x_label_formatter(&|v| {
+            let i = v.round();
+            if (v - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < labels.len() {
+                labels[i as usize].clone()
+            } else {
+                String::new()
+            }
+        })
+        .y_label_formatter(&|v| format::tick(*v, y1 - y0))
+        .disable_x_mesh()
+        .light_line_style(WHITE.mix(0.0))
+        .draw()
+        .map_err(e)?;
+    Ok(chart)
+}
+
+/// The legend mark of a filled series: an 18 x 12 px box in `style`.
+pub(crate) fn legend_box(style: ShapeStyle) -> impl Fn((i32, i32)) -> Rectangle<(i32, i32)> {
+    move |(x, y)| Rectangle::new([(x, y - 6), (x + 18, y + 6)], style)
+}
+
+/// The legend mark of a line series: an 18 px line in `style`.
+pub(crate) fn legend_line(style: ShapeStyle) -> impl Fn((i32, i32)) -> PathElement<(i32, i32)> {
+    move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], style)
+}
+
 /// A lighter or darker shade of a colour (`t` in -1..1; positive is lighter).
 pub(crate) fn shade(c: RGBColor, t: f64) -> RGBColor {
     let f = |v: u8| -> u8 {
