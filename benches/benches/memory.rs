@@ -37,6 +37,11 @@ unsafe impl GlobalAlloc for Counting {
 static ALLOC: Counting = Counting;
 
 fn main() {
+    horizon_at_10k();
+    horizon_at_100k();
+}
+
+fn horizon_at_10k() {
     // `cargo bench` passes `--bench`; nothing else is accepted.
     println!("peak heap of one replication of benches/scenarios/reference-10k.ron by horizon");
     println!(
@@ -56,6 +61,33 @@ fn main() {
             rep.events,
             peak as f64 / 1e6,
             results as f64 / 1e6
+        );
+    }
+}
+
+/// The largest reference fleet, 102,400 GPUs (12,800 nodes, arrivals scaled with it), over
+/// growing horizons: peak heap and seconds of one replication on one core.
+fn horizon_at_100k() {
+    println!();
+    println!("one replication of reference-10k scaled to 102,400 GPUs, by horizon");
+    println!(
+        "{:>8} {:>12} {:>14} {:>10} {:>18}",
+        "months", "events", "peak heap MB", "seconds", "us per GPU-year"
+    );
+    for months in [12u32, 60, 120] {
+        let loaded = dcplan_benches::load_scaled("benches/scenarios/reference-10k.ron", months, 10);
+        let base = CURRENT.load(Ordering::Relaxed);
+        PEAK.store(base, Ordering::Relaxed);
+        let t = std::time::Instant::now();
+        let rep = run_replication(&loaded, 1, 0, &ReplicationOptions::default());
+        let s = t.elapsed().as_secs_f64();
+        let peak = PEAK.load(Ordering::Relaxed) - base;
+        let gpu_years = 102_400.0 * months as f64 / 12.0;
+        println!(
+            "{months:>8} {:>12} {:>14.2} {s:>10.2} {:>18.2}",
+            rep.events,
+            peak as f64 / 1e6,
+            s / gpu_years * 1e6
         );
     }
 }

@@ -35,6 +35,16 @@ use bevy_ecs::schedule::{
 use crate::queue::EventQueue;
 use crate::time::{Calendar, SECONDS_PER_HOUR, SimTime};
 
+/// A node's place in the fleet's node table: its delivery order, stable for the whole replication
+/// (see [`crate::model::fleet::Nodes`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct NodeId(pub u32);
+
+/// A slot in the demand model's contract table (see [`crate::model::demand::Contracts`]); a slot
+/// carries one contract after another, told apart by their generation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ContractId(pub u32);
+
 /// Something that happens at a point in simulated time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SimEvent {
@@ -46,9 +56,9 @@ pub enum SimEvent {
     TrancheDelivered(u16),
     /// The next customer request arrives.
     RequestArrival,
-    /// A contract's term is over (the contract entity and its generation, so that an end left
+    /// A contract's term is over (the contract's slot and its generation, so that an end left
     /// behind by a contract cut short is recognised); it renews or its nodes return to the pool.
-    ContractEnd(Entity, u32),
+    ContractEnd(ContractId, u32),
     /// A waiting request runs out of patience (request id).
     PatienceExpired(u64),
     /// Capacity appeared: try to place waiting requests.
@@ -56,13 +66,13 @@ pub enum SimEvent {
     /// An anchor contract is signed (index into the anchors).
     AnchorSigned(u16),
     /// A node fails.
-    NodeFailed(Entity),
+    NodeFailed(NodeId),
     /// A failed node is back in service.
-    NodeRepaired(Entity),
+    NodeRepaired(NodeId),
     /// A tranche reaches end of life (index into the fleet plan).
     TrancheRetired(u16),
     /// A node at end of life leaves the fleet.
-    NodeRetired(Entity),
+    NodeRetired(NodeId),
 }
 
 /// Event kinds; each has its own schedule.
@@ -139,7 +149,7 @@ pub enum DemandEvent {
     /// See [`SimEvent::RequestArrival`].
     RequestArrival,
     /// See [`SimEvent::ContractEnd`].
-    ContractEnd(Entity, u32),
+    ContractEnd(ContractId, u32),
     /// See [`SimEvent::PatienceExpired`].
     PatienceExpired(u64),
     /// See [`SimEvent::RetryWaiting`].
@@ -172,6 +182,8 @@ impl SimEvent {
 pub mod fired {
     use bevy_ecs::prelude::*;
 
+    use super::NodeId;
+
     /// A hall phase became ready.
     #[derive(Resource, Clone, Copy, Debug, PartialEq, Eq)]
     pub struct PhaseReady {
@@ -197,21 +209,21 @@ pub mod fired {
     #[derive(Resource, Clone, Copy, Debug, PartialEq, Eq)]
     pub struct NodeFailed {
         /// The node.
-        pub node: Entity,
+        pub node: NodeId,
     }
 
     /// A failed node is back in service.
     #[derive(Resource, Clone, Copy, Debug, PartialEq, Eq)]
     pub struct NodeRepaired {
         /// The node.
-        pub node: Entity,
+        pub node: NodeId,
     }
 
     /// A node at end of life leaves the fleet.
     #[derive(Resource, Clone, Copy, Debug, PartialEq, Eq)]
     pub struct NodeRetired {
         /// The node.
-        pub node: Entity,
+        pub node: NodeId,
     }
 
     /// Insert every payload resource, with placeholder values until an event fires.
@@ -220,13 +232,13 @@ pub mod fired {
         world.insert_resource(TrancheDelivered { tranche: 0 });
         world.insert_resource(TrancheRetired { tranche: 0 });
         world.insert_resource(NodeFailed {
-            node: Entity::PLACEHOLDER,
+            node: NodeId(u32::MAX),
         });
         world.insert_resource(NodeRepaired {
-            node: Entity::PLACEHOLDER,
+            node: NodeId(u32::MAX),
         });
         world.insert_resource(NodeRetired {
-            node: Entity::PLACEHOLDER,
+            node: NodeId(u32::MAX),
         });
     }
 }

@@ -1,12 +1,13 @@
-//! The event agenda's priority queue: a hashed timing wheel over a small heap.
+//! The event agenda's priority queue: a hashed timing wheel over a sorted run.
 //!
 //! Keys are `(time << 64) | sequence`, so ties in time pop in insertion order. Time is cut into
-//! buckets of 2^10 s (about 17 minutes). Events in the bucket being worked on sit in a small 4-ary
-//! heap (`head`); events in the next 4,096 buckets (about 48 days) sit unsorted in a ring of
-//! buckets; later events wait in an overflow heap. A push is O(1) for most events, and a pop
-//! touches only the few events of the current bucket, which makes the agenda several times
-//! cheaper than one binary heap holding every pending event. Pops come out in exactly the same
-//! order as from a single heap on the same keys (a test checks this against `BinaryHeap`).
+//! buckets of 2^10 s (about 17 minutes). Events in the bucket being worked on sit in a run sorted
+//! once when the bucket becomes current (`head`), so a pop is free; events in the next 4,096
+//! buckets (about 48 days) sit unsorted in a ring of buckets; later events wait in a 4-ary
+//! overflow heap. A push is O(1) for most events, and a pop touches only the current bucket,
+//! which makes the agenda several times cheaper than one binary heap holding every pending event.
+//! Pops come out in exactly the same order as from a single heap on the same keys (a test checks
+//! this against `BinaryHeap`).
 
 const BUCKET_BITS: u32 = 10;
 const RING: u64 = 4096;
@@ -98,12 +99,58 @@ impl<T: Copy> QuadHeap<T> {
     }
 }
 
+/// The events of the bucket being worked on, sorted by descending key: the next event is the
+/// last one, so a pop costs nothing. A bucket's events are sorted once, when it becomes current;
+/// events scheduled into the current bucket later (mostly the next arrival, a few seconds ahead)
+/// are inserted near the end.
+#[derive(Clone, Debug)]
+struct SortedRun<T> {
+    items: Vec<(u128, T)>,
+}
+
+impl<T> Default for SortedRun<T> {
+    fn default() -> Self {
+        SortedRun { items: Vec::new() }
+    }
+}
+
+impl<T: Copy> SortedRun<T> {
+    #[inline]
+    fn insert(&mut self, key: u128, value: T) {
+        // Keys are unique; everything at and after `at` is smaller.
+        let at = self.items.partition_point(|(k, _)| *k > key);
+        self.items.insert(at, (key, value));
+    }
+
+    #[inline]
+    fn peek(&self) -> Option<(u128, T)> {
+        self.items.last().copied()
+    }
+
+    #[inline]
+    fn pop(&mut self) -> Option<(u128, T)> {
+        self.items.pop()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Make `bucket` (unsorted, this run being empty) the run; hands back this run's allocation
+    /// in `bucket` for reuse.
+    fn replace_with(&mut self, bucket: &mut Vec<(u128, T)>) {
+        debug_assert!(self.items.is_empty());
+        std::mem::swap(&mut self.items, bucket);
+        self.items.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+    }
+}
+
 /// The agenda's queue: see the module documentation.
 #[derive(Clone, Debug)]
 pub struct EventQueue<T> {
     /// Bucket index (time >> BUCKET_BITS) whose events are in `head`.
     current: u64,
-    head: QuadHeap<T>,
+    head: SortedRun<T>,
     ring: Vec<Vec<(u128, T)>>,
     /// One bit per ring slot: set when the slot holds events.
     occupied: Vec<u64>,
@@ -115,7 +162,7 @@ impl<T> Default for EventQueue<T> {
     fn default() -> Self {
         EventQueue {
             current: 0,
-            head: QuadHeap::default(),
+            head: SortedRun::default(),
             ring: (0..RING).map(|_| Vec::new()).collect(),
             occupied: vec![0; (RING / 64) as usize],
             overflow: QuadHeap::default(),
@@ -140,7 +187,7 @@ impl<T: Copy> EventQueue<T> {
             "an event was scheduled before the current time"
         );
         if b == self.current {
-            self.head.push(key, value);
+            self.head.insert(key, value);
         } else if b < self.current + RING {
             let slot = (b % RING) as usize;
             self.ring[slot].push((key, value));
@@ -193,15 +240,9 @@ impl<T: Copy> EventQueue<T> {
         self.current = next;
         if ring_next == Some(next) {
             let slot = (next % RING) as usize;
-            let items = std::mem::take(&mut self.ring[slot]);
             self.occupied[slot / 64] &= !(1 << (slot % 64));
-            for (k, v) in &items {
-                self.head.push(*k, *v);
-            }
-            // Give the allocation back to the slot for reuse.
-            let mut items = items;
-            items.clear();
-            self.ring[slot] = items;
+            // The slot gets the run's empty allocation back for reuse.
+            self.head.replace_with(&mut self.ring[slot]);
         }
         while self
             .overflow
@@ -209,7 +250,7 @@ impl<T: Copy> EventQueue<T> {
             .is_some_and(|k| bucket_of(k) == next)
         {
             let (k, v) = self.overflow.pop().expect("peeked");
-            self.head.push(k, v);
+            self.head.insert(k, v);
         }
     }
 
@@ -217,7 +258,7 @@ impl<T: Copy> EventQueue<T> {
     #[cfg(test)]
     fn peek_key(&mut self) -> Option<u128> {
         self.refill();
-        self.head.peek_key()
+        self.head.peek().map(|(k, _)| k)
     }
 
     /// The item with the smallest key, if any.

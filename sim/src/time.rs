@@ -23,6 +23,7 @@ impl SimTime {
     pub const ZERO: SimTime = SimTime(0);
 
     /// Time from a number of hours (rounded to the nearest second, saturating at zero).
+    #[inline]
     pub fn from_hours(hours: f64) -> SimTime {
         SimTime(hours_to_seconds(hours))
     }
@@ -38,20 +39,25 @@ impl SimTime {
     }
 
     /// This time plus a span, saturating at `u64::MAX`.
+    #[inline]
     pub fn plus(self, span_s: u64) -> SimTime {
         SimTime(self.0.saturating_add(span_s))
     }
 }
 
 /// Convert a duration in hours to whole seconds (rounded; negative and NaN become 0, huge values saturate).
+#[inline]
 pub fn hours_to_seconds(hours: f64) -> u64 {
-    let s = (hours * SECONDS_PER_HOUR as f64).round();
-    if s.is_nan() || s <= 0.0 {
+    let s = hours * SECONDS_PER_HOUR as f64;
+    // Rounds half away from zero, as `f64::round`, without its library call: for `s >= 0`,
+    // `s - trunc(s)` is exact, so comparing it with one half decides the rounding exactly.
+    if s.is_nan() || s < 0.5 {
         0
     } else if s >= u64::MAX as f64 {
         u64::MAX
     } else {
-        s as u64
+        let whole = s as u64;
+        whole + u64::from(s - whole as f64 >= 0.5)
     }
 }
 
@@ -163,6 +169,45 @@ impl Calendar {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The rounding rule the conversion must follow: half away from zero, saturating.
+    fn reference_seconds(hours: f64) -> u64 {
+        let s = (hours * SECONDS_PER_HOUR as f64).round();
+        if s.is_nan() || s <= 0.0 {
+            0
+        } else if s >= u64::MAX as f64 {
+            u64::MAX
+        } else {
+            s as u64
+        }
+    }
+
+    #[test]
+    fn hours_to_seconds_rounds_half_away_from_zero_exactly() {
+        // Halves, their neighbours one ulp away, large and tiny values, and special values.
+        let mut cases = vec![
+            0.0,
+            -0.0,
+            -1.0,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            1e300,
+        ];
+        for k in 0..200_000u64 {
+            let half = (k as f64 + 0.5) / SECONDS_PER_HOUR as f64;
+            cases.extend([half, half.next_up(), half.next_down()]);
+            let whole = k as f64 * 7.919 / 3.0;
+            cases.extend([whole, whole.next_up(), whole.next_down()]);
+        }
+        for e in 0..70 {
+            let x = 2f64.powi(e) / SECONDS_PER_HOUR as f64;
+            cases.extend([x, x.next_up(), x.next_down(), x * 1.5]);
+        }
+        for h in cases {
+            assert_eq!(hours_to_seconds(h), reference_seconds(h), "{h:e} hours");
+        }
+    }
 
     #[test]
     fn a_year_of_months_is_8760_hours() {

@@ -19,17 +19,19 @@
 use bevy_ecs::prelude::*;
 use rand::RngExt;
 
-use super::fleet::{FleetCounters, FleetPlan, FreePool, Node, NodeState};
+use super::fleet::{FleetCounters, FleetPlan, Nodes};
 pub use super::messages::ArrivalTrace;
 use super::messages::{DemandCounters, DemandMonthClosed, GpuState, NodesDelivered};
 use crate::dist::Dist;
-use crate::engine::{Agenda, Clock, DemandEvent, Engine, EventKind, Meter, Rate, SimEvent, Step};
+use crate::engine::{
+    Agenda, Clock, ContractId, DemandEvent, Engine, EventKind, Meter, NodeId, Rate, SimEvent, Step,
+};
 use crate::rng::{KeyedRng, KeyedStreams, SimRng};
 use crate::scenario::{ContractClass, PricingPolicy, SlaTier};
 use crate::time::{Calendar, HOURS_PER_YEAR, SECONDS_PER_HOUR, SimTime, hours_to_seconds};
 
-/// A running customer contract.
-#[derive(Component, Clone, Debug)]
+/// A running customer contract (one row of [`Contracts`]).
+#[derive(Clone, Debug)]
 pub struct Contract {
     /// Contract class.
     pub class: ContractClass,
@@ -49,7 +51,7 @@ pub struct Contract {
     pub start: SimTime,
     /// End time.
     pub end: SimTime,
-    /// Incremented each time the entity carries a new contract, so stale end events are ignored.
+    /// Incremented each time the slot carries a new contract, so stale end events are ignored.
     pub generation: u32,
     /// Chance of renewal at term end.
     pub renewal_frac: f64,
@@ -69,7 +71,7 @@ pub struct Contract {
 }
 
 impl Contract {
-    /// A contract entity not in use.
+    /// A contract slot not in use.
     pub const EMPTY: Contract = Contract {
         class: ContractClass::OnDemand,
         kind: None,
@@ -91,9 +93,112 @@ impl Contract {
     };
 }
 
-/// Nodes serving a contract.
-#[derive(Component, Clone, Debug)]
-pub struct ContractNodes(pub Vec<Entity>);
+/// The demand model's contracts in one dense table: a contract needs at least one node, so there
+/// are never more contracts than delivered nodes, and one slot per delivered node is added when
+/// nodes arrive; slots are reused afterwards (a slot's generation tells one contract from the
+/// next). Request handling therefore never allocates, and walks contracts by index.
+///
+/// Demand owns this table; the failure model changes a contract's billing only through
+/// [`Contracts::suspend_node`], [`Contracts::resume_node`] and [`Contracts::move_node`].
+#[derive(Resource, Clone, Debug, Default)]
+pub struct Contracts {
+    rows: Vec<ContractRow>,
+    /// Slots free for reuse (the most recently freed is used first).
+    free: Vec<ContractId>,
+}
+
+/// One slot: the contract and the nodes serving it, the first one inline (most contracts run on
+/// one node, which then costs no second memory access).
+#[derive(Clone, Debug)]
+struct ContractRow {
+    contract: Contract,
+    first_node: NodeId,
+    more_nodes: Vec<NodeId>,
+}
+
+impl Contracts {
+    /// The contract in slot `c` (a slot not in use has no GPUs).
+    #[inline]
+    pub fn get(&self, c: ContractId) -> &Contract {
+        &self.rows[c.0 as usize].contract
+    }
+
+    /// The nodes serving the contract in slot `c` (none while the slot is not in use).
+    #[inline]
+    pub fn nodes_of(&self, c: ContractId) -> impl Iterator<Item = NodeId> + '_ {
+        let row = &self.rows[c.0 as usize];
+        (row.contract.n_nodes > 0)
+            .then_some(row.first_node)
+            .into_iter()
+            .chain(row.more_nodes.iter().copied())
+    }
+
+    /// Every slot with its contract, in slot order.
+    pub fn iter(&self) -> impl Iterator<Item = (ContractId, &Contract)> {
+        self.rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (ContractId(i as u32), &r.contract))
+    }
+
+    /// A failed node of the contract is replaced by a spare.
+    pub(crate) fn move_node(&mut self, c: ContractId, from: NodeId, to: NodeId) {
+        let row = &mut self.rows[c.0 as usize];
+        if row.first_node == from {
+            row.first_node = to;
+        }
+        for n in row.more_nodes.iter_mut().filter(|n| **n == from) {
+            *n = to;
+        }
+    }
+
+    /// A node of the contract (`gpus` GPUs, `max_kw` maximum power) failed and is waited for:
+    /// its GPUs count as down and stop billing.
+    pub(crate) fn suspend_node(
+        &mut self,
+        c: ContractId,
+        now: SimTime,
+        gpus: u32,
+        max_kw: f64,
+        meter: &mut Meter,
+    ) {
+        let contract = &mut self.rows[c.0 as usize].contract;
+        accrue_downtime(contract, now);
+        contract.down_gpus += gpus;
+        bill_node(meter, contract, gpus, max_kw, -1.0);
+    }
+
+    /// A failed node of the contract is back: it runs the contract's load and bills again.
+    pub(crate) fn resume_node(
+        &mut self,
+        c: ContractId,
+        now: SimTime,
+        gpus: u32,
+        max_kw: f64,
+        meter: &mut Meter,
+    ) {
+        let contract = &mut self.rows[c.0 as usize].contract;
+        accrue_downtime(contract, now);
+        contract.down_gpus -= gpus;
+        meter.add(Rate::ItKw, contract.node_load_kw);
+        bill_node(meter, contract, gpus, max_kw, 1.0);
+    }
+}
+
+/// Stop (sign -1) or restart (sign +1) billing one node's GPUs of a contract.
+fn bill_node(meter: &mut Meter, contract: &Contract, gpus: u32, max_kw: f64, sign: f64) {
+    let g = gpus as f64 * sign;
+    meter.add(
+        revenue_rate(contract.class),
+        contract.price_usd_per_gpu_hour * g,
+    );
+    meter.add(
+        Rate::PrepaidRevenueUsdPerHour,
+        contract.prepay_frac * contract.price_usd_per_gpu_hour * g,
+    );
+    meter.add(Rate::SoldGpus, g);
+    meter.add(Rate::SoldMaxKw, max_kw * sign);
+}
 
 /// One kind of request, with per-replication inputs resolved.
 #[derive(Clone, Debug)]
@@ -338,16 +443,13 @@ pub struct DemandState {
     pub month_hours: f64,
     /// SLA credit schedule.
     pub sla_tiers: Vec<SlaTier>,
-    /// Contract entities free for reuse (a contract needs a node, so one per delivered node is
-    /// enough; they are spawned when nodes arrive).
-    free_contracts: Vec<Entity>,
     waiting: Vec<Waiting>,
     next_request_id: u64,
     /// Spot contracts per SKU, oldest first.
-    spot: Vec<Vec<Entity>>,
+    spot: Vec<Vec<ContractId>>,
     /// Busy nodes per SKU.
     busy_nodes: Vec<u32>,
-    scratch: Vec<Entity>,
+    scratch: Vec<NodeId>,
 }
 
 /// Key of anchor `i`'s decision stream (arrival numbers never reach the top bit).
@@ -388,6 +490,7 @@ pub fn install(
             );
         }
     }
+    engine.world.insert_resource(Contracts::default());
     engine.world.insert_resource(DemandState {
         model,
         prices,
@@ -401,7 +504,6 @@ pub fn install(
         month_start: SimTime::ZERO,
         month_hours: model_month_hours,
         sla_tiers,
-        free_contracts: Vec::new(),
         waiting: Vec::new(),
         next_request_id: 0,
         spot: vec![Vec::new(); n_skus],
@@ -428,38 +530,33 @@ pub fn install(
         .add_systems(reset_counters.in_set(Step::Record));
 }
 
-/// A contract needs at least one node, so there are never more contracts than delivered nodes:
-/// one contract entity per delivered node is spawned when nodes arrive, and contract entities are
-/// reused afterwards. Request handling then never spawns, which lets it run many events in one
-/// schedule run.
+/// One contract slot per delivered node (see [`Contracts`]).
 fn provision_contract_slots(
     mut delivered: MessageReader<NodesDelivered>,
-    mut demand: ResMut<DemandState>,
-    mut commands: Commands,
+    mut contracts: ResMut<Contracts>,
 ) {
     for d in delivered.read() {
         for _ in 0..d.n_nodes {
-            let e = commands
-                .spawn((Contract::EMPTY, ContractNodes(Vec::new())))
-                .id();
-            demand.free_contracts.push(e);
+            let c = ContractId(contracts.rows.len() as u32);
+            contracts.rows.push(ContractRow {
+                contract: Contract::EMPTY,
+                first_node: NodeId(u32::MAX),
+                more_nodes: Vec::new(),
+            });
+            contracts.free.push(c);
         }
     }
 }
 
-type NodeQuery<'w, 's> = Query<'w, 's, (&'static Node, &'static mut NodeState)>;
-type ContractQuery<'w, 's> = Query<'w, 's, (&'static mut Contract, &'static mut ContractNodes)>;
-
 /// Everything request handling touches, borrowed for one schedule run.
-struct Ctx<'a, 'w1, 's1, 'w2, 's2> {
+struct Ctx<'a> {
     plan: &'a FleetPlan,
     fleet: &'a FleetCounters,
     agenda: &'a mut Agenda,
     d: &'a mut DemandState,
-    pool: &'a mut FreePool,
+    nodes: &'a mut Nodes,
     meter: &'a mut Meter,
-    nodes: &'a mut NodeQuery<'w1, 's1>,
-    contracts: &'a mut ContractQuery<'w2, 's2>,
+    contracts: &'a mut Contracts,
 }
 
 /// Handle arrivals, contract ends, patience expiries, retries and anchor signings, and then every
@@ -473,19 +570,17 @@ fn handle_demand_events(
     fleet: Res<FleetCounters>,
     mut agenda: ResMut<Agenda>,
     mut demand: ResMut<DemandState>,
-    mut pool: ResMut<FreePool>,
+    mut nodes: ResMut<Nodes>,
     mut meter: ResMut<Meter>,
-    mut nodes: NodeQuery,
-    mut contracts: ContractQuery,
+    mut contracts: ResMut<Contracts>,
 ) {
     let mut ctx = Ctx {
         plan: &plan,
         fleet: &fleet,
         agenda: agenda.bypass_change_detection(),
         d: &mut demand,
-        pool: &mut pool,
-        meter: meter.bypass_change_detection(),
         nodes: &mut nodes,
+        meter: meter.bypass_change_detection(),
         contracts: &mut contracts,
     };
     // The first event is the one the engine took (the meter is already at its time); advancing
@@ -502,7 +597,7 @@ fn handle_demand_events(
     }
 }
 
-impl Ctx<'_, '_, '_, '_, '_> {
+impl Ctx<'_> {
     fn utilization(&self, sku: u16) -> f64 {
         if !self.d.prices.uses_utilization() {
             return 0.0;
@@ -637,7 +732,7 @@ impl Ctx<'_, '_, '_, '_, '_> {
     fn place_waiting(&mut self) {
         if self.d.waiting.is_empty()
             || (0..self.plan.skus.len() as u16)
-                .all(|s| self.pool.free(s) == 0 && self.d.spot[s as usize].is_empty())
+                .all(|s| self.nodes.pool.free(s) == 0 && self.d.spot[s as usize].is_empty())
         {
             return;
         }
@@ -692,12 +787,12 @@ impl Ctx<'_, '_, '_, '_, '_> {
         class: ContractClass,
     ) -> bool {
         self.d.scratch.clear();
-        let phases = self.pool.n_phases();
+        let phases = self.nodes.pool.n_phases();
         if single_cluster {
-            if let Some(p) = (0..phases).find(|&p| self.pool.free_in(sku, p) >= n) {
-                return self.pool.take_in(sku, p, n, &mut self.d.scratch);
+            if let Some(p) = (0..phases).find(|&p| self.nodes.pool.free_in(sku, p) >= n) {
+                return self.nodes.pool.take_in(sku, p, n, &mut self.d.scratch);
             }
-        } else if self.pool.take(sku, n, &mut self.d.scratch) {
+        } else if self.nodes.pool.take(sku, n, &mut self.d.scratch) {
             return true;
         }
         if class == ContractClass::Spot || self.d.spot[sku as usize].is_empty() {
@@ -708,26 +803,19 @@ impl Ctx<'_, '_, '_, '_, '_> {
             ctx.d.spot[sku as usize]
                 .iter()
                 .map(|&c| {
-                    let (_, nodes) = ctx.contracts.get(c).expect("spot contracts are live");
                     // Only running nodes come free on preemption; failed ones stay down, and
                     // ones at end of life leave the fleet.
-                    nodes
-                        .0
-                        .iter()
-                        .filter(|&&e| {
-                            ctx.nodes.get(e).is_ok_and(|(node, state)| {
-                                matches!(state, NodeState::Busy(_))
-                                    && !node.retiring
-                                    && phase.is_none_or(|p| node.phase as usize == p)
-                            })
-                        })
+                    ctx.contracts
+                        .nodes_of(c)
+                        .filter(|&n| ctx.nodes.frees_on_preemption(n, phase))
                         .count()
                 })
                 .sum()
         };
         let target = if single_cluster {
-            (0..phases).find(|&p| self.pool.free_in(sku, p) + spot_nodes_in(self, Some(p)) >= n)
-        } else if self.pool.free(sku) + spot_nodes_in(self, None) >= n {
+            (0..phases)
+                .find(|&p| self.nodes.pool.free_in(sku, p) + spot_nodes_in(self, Some(p)) >= n)
+        } else if self.nodes.pool.free(sku) + spot_nodes_in(self, None) >= n {
             Some(usize::MAX)
         } else {
             return false;
@@ -735,22 +823,18 @@ impl Ctx<'_, '_, '_, '_, '_> {
         let Some(phase) = target else { return false };
         let enough = |ctx: &Self| {
             if phase == usize::MAX {
-                ctx.pool.free(sku) >= n
+                ctx.nodes.pool.free(sku) >= n
             } else {
-                ctx.pool.free_in(sku, phase) >= n
+                ctx.nodes.pool.free_in(sku, phase) >= n
             }
         };
         // Preempt the newest spot contracts first (they have run the least).
         while !enough(self) {
+            let in_phase = (phase != usize::MAX).then_some(phase);
             let victim = self.d.spot[sku as usize].iter().rev().copied().find(|&c| {
-                let (_, nodes) = self.contracts.get(c).expect("live");
-                nodes.0.iter().any(|&e| {
-                    self.nodes.get(e).is_ok_and(|(node, state)| {
-                        matches!(state, NodeState::Busy(_))
-                            && !node.retiring
-                            && (phase == usize::MAX || node.phase as usize == phase)
-                    })
-                })
+                self.contracts
+                    .nodes_of(c)
+                    .any(|n| self.nodes.frees_on_preemption(n, in_phase))
             });
             // The count above includes only nodes preemption frees, so a victim always exists.
             let Some(victim) = victim else {
@@ -761,9 +845,9 @@ impl Ctx<'_, '_, '_, '_, '_> {
         }
         self.d.scratch.clear();
         if phase == usize::MAX {
-            self.pool.take(sku, n, &mut self.d.scratch)
+            self.nodes.pool.take(sku, n, &mut self.d.scratch)
         } else {
-            self.pool.take_in(sku, phase, n, &mut self.d.scratch)
+            self.nodes.pool.take_in(sku, phase, n, &mut self.d.scratch)
         }
     }
 
@@ -797,14 +881,13 @@ impl Ctx<'_, '_, '_, '_, '_> {
         };
         let gpus = n as u32 * sku.gpus_per_node;
         let node_load_kw = (sku.max_kw - sku.idle_kw) * load_frac;
-        let entity = d
-            .free_contracts
+        let id = self
+            .contracts
+            .free
             .pop()
             .expect("there are never more contracts than nodes");
-        let (mut c, mut c_nodes) = self
-            .contracts
-            .get_mut(entity)
-            .expect("contract entities stay alive");
+        let row = &mut self.contracts.rows[id.0 as usize];
+        let c = &mut row.contract;
         let generation = c.generation.wrapping_add(1);
         *c = Contract {
             class: req.class,
@@ -829,11 +912,10 @@ impl Ctx<'_, '_, '_, '_, '_> {
             down_since: now,
             down_gpu_hours_month: 0.0,
         };
-        c_nodes.0.clear();
-        c_nodes.0.extend_from_slice(&d.scratch);
-        for &e in d.scratch.iter() {
-            *self.nodes.get_mut(e).expect("pool holds live nodes").1 = NodeState::Busy(entity);
-        }
+        row.first_node = d.scratch[0];
+        row.more_nodes.clear();
+        row.more_nodes.extend_from_slice(&d.scratch[1..]);
+        self.nodes.start_serving(&d.scratch, id);
         let hours = req.duration_s as f64 / SECONDS_PER_HOUR as f64;
         // Anchors prepaid at signing; other term contracts prepay when service starts.
         if req.kind.is_ok() {
@@ -849,30 +931,27 @@ impl Ctx<'_, '_, '_, '_, '_> {
         self.meter.add(revenue_rate(req.class), price * gpus as f64);
         d.busy_nodes[sku_idx as usize] += n as u32;
         if req.class == ContractClass::Spot {
-            d.spot[sku_idx as usize].push(entity);
+            d.spot[sku_idx as usize].push(id);
         }
         self.agenda
-            .schedule(c.end, SimEvent::ContractEnd(entity, generation));
+            .schedule(c.end, SimEvent::ContractEnd(id, generation));
         d.counters.placed += 1;
     }
 
     /// A contract's term is over: renew it, or release its nodes.
-    fn end_of_term(&mut self, e: Entity, generation: u32) {
+    fn end_of_term(&mut self, e: ContractId, generation: u32) {
         let now = self.agenda.now();
-        {
-            let (c, _) = self.contracts.get(e).expect("contract entities stay alive");
-            // A contract preempted earlier left this event behind.
-            if c.gpus == 0 || c.generation != generation {
-                return;
-            }
+        let c = self.contracts.get(e);
+        // A contract preempted earlier left this event behind.
+        if c.gpus == 0 || c.generation != generation {
+            return;
         }
-        let (c, c_nodes) = self.contracts.get(e).expect("live");
         let renewable = c.class == ContractClass::Reserved
             && c.renewal_frac > 0.0
-            && !c_nodes
-                .0
-                .iter()
-                .any(|&n| self.nodes.get(n).is_ok_and(|(node, _)| node.retiring));
+            && !self
+                .contracts
+                .nodes_of(e)
+                .any(|n| self.nodes.get(n).retiring);
         let (sku_idx, kind, renewal_frac, key, renewals) =
             (c.sku, c.kind, c.renewal_frac, c.key, c.renewals);
         if renewable {
@@ -894,7 +973,7 @@ impl Ctx<'_, '_, '_, '_, '_> {
     /// Renew a term contract at the then-market reserved price for a new term.
     fn renew(
         &mut self,
-        e: Entity,
+        e: ContractId,
         sku_idx: u16,
         kind: Option<u16>,
         now: SimTime,
@@ -908,15 +987,15 @@ impl Ctx<'_, '_, '_, '_, '_> {
                 c.duration.sample(decision) * c.duration_unit_hours
             }
             None => {
-                let (cc, _) = self.contracts.get(e).expect("live");
+                let cc = self.contracts.get(e);
                 (cc.end.0 - cc.start.0) as f64 / SECONDS_PER_HOUR as f64
             }
         };
         let price = d
             .prices
             .price(ContractClass::Reserved, sku_idx, d.month, util);
-        let (mut c, _) = self.contracts.get_mut(e).expect("live");
-        let settled = settle_contract_sla(&mut c, d.month_start, d.month_hours, now, &d.sla_tiers);
+        let c = &mut self.contracts.rows[e.0 as usize].contract;
+        let settled = settle_contract_sla(c, d.month_start, d.month_hours, now, &d.sla_tiers);
         d.counters.sla_credits_usd += settled.credit_usd;
         d.counters.downtime_unbilled_usd += settled.unbilled_usd;
         // Revenue runs on the GPUs that are up; down ones are billed again at the new price
@@ -944,42 +1023,28 @@ impl Ctx<'_, '_, '_, '_, '_> {
     }
 
     /// End a contract now (at term end, or cut short by preemption) and release its nodes.
-    fn finish(&mut self, e: Entity) {
-        let now = self.agenda.now();
+    fn finish(&mut self, e: ContractId) {
         let d = &mut *self.d;
-        let (mut contract, contract_nodes) =
-            self.contracts.get_mut(e).expect("a contract ends once");
+        let Contracts { rows, free } = &mut *self.contracts;
+        let ContractRow {
+            contract,
+            first_node,
+            more_nodes,
+        } = &mut rows[e.0 as usize];
         let settled = settle_contract_sla(
-            &mut contract,
+            contract,
             d.month_start,
             d.month_hours,
-            now,
+            self.agenda.now(),
             &d.sla_tiers,
         );
         d.counters.sla_credits_usd += settled.credit_usd;
         d.counters.downtime_unbilled_usd += settled.unbilled_usd;
         let sku = &self.plan.skus[contract.sku as usize];
-        for &n in &contract_nodes.0 {
-            let (node, mut state) = self.nodes.get_mut(n).expect("contract nodes are live");
-            match *state {
-                NodeState::Busy(_) => {
-                    self.meter.add(Rate::ItKw, -contract.node_load_kw);
-                    if node.retiring {
-                        *state = NodeState::Retiring;
-                        self.agenda.schedule(now, SimEvent::NodeRetired(n));
-                    } else {
-                        *state = NodeState::Idle;
-                        self.pool.give(node);
-                    }
-                }
-                // A failed node no longer waits for this contract; its repair returns it to the pool.
-                NodeState::Down { permanent, .. } => {
-                    *state = NodeState::Down {
-                        contract: None,
-                        permanent,
-                    }
-                }
-                other => unreachable!("a contract's node is {other:?}"),
+        for n in std::iter::once(*first_node).chain(more_nodes.iter().copied()) {
+            // A failed node no longer waits for this contract; its repair returns it to the pool.
+            if self.nodes.release(n, self.agenda) {
+                self.meter.add(Rate::ItKw, -contract.node_load_kw);
             }
         }
         // GPUs on failed nodes stopped billing when they failed.
@@ -1008,7 +1073,7 @@ impl Ctx<'_, '_, '_, '_, '_> {
             generation,
             ..Contract::EMPTY
         };
-        d.free_contracts.push(e);
+        free.push(e);
     }
 }
 
@@ -1068,27 +1133,25 @@ pub(crate) fn settle_contract_sla(
 fn close_demand_month(
     agenda: Res<Agenda>,
     mut demand: ResMut<DemandState>,
-    mut contracts: Query<(Entity, &mut Contract)>,
+    mut contracts: ResMut<Contracts>,
     mut closed: MessageWriter<DemandMonthClosed>,
 ) {
     let now = agenda.now();
     let (month_start, month_hours) = (demand.month_start, demand.month_hours);
-    // Sum in entity order so that the float result does not depend on query order.
-    let mut settled: Vec<(Entity, SlaSettlement)> = contracts
+    // Settle newest slot first, so that the float sums have one order.
+    let sla_tiers = std::mem::take(&mut demand.sla_tiers);
+    for c in contracts
+        .rows
         .iter_mut()
-        .filter(|(_, c)| c.gpus > 0)
-        .map(|(e, mut c)| {
-            (
-                e,
-                settle_contract_sla(&mut c, month_start, month_hours, now, &demand.sla_tiers),
-            )
-        })
-        .collect();
-    settled.sort_by_key(|(e, _)| *e);
-    for (_, s) in &settled {
+        .rev()
+        .map(|r| &mut r.contract)
+        .filter(|c| c.gpus > 0)
+    {
+        let s = settle_contract_sla(c, month_start, month_hours, now, &sla_tiers);
         demand.counters.sla_credits_usd += s.credit_usd;
         demand.counters.downtime_unbilled_usd += s.unbilled_usd;
     }
+    demand.sla_tiers = sla_tiers;
     closed.write(DemandMonthClosed {
         counters: demand.counters.clone(),
         waiting: demand.waiting.len(),

@@ -1,6 +1,6 @@
 //! The GPU fleet: hall phases, deliveries, commissioning, spares, end of life.
 //!
-//! A tranche becomes node entities when it is delivered. A delivered node is commissioned only
+//! A tranche becomes rows of the node table ([`Nodes`]) when it is delivered. A delivered node is commissioned only
 //! when a ready hall phase has power room for its maximum IT power (node max plus network and
 //! storage overhead); otherwise it waits in inventory and is commissioned, in delivery order, as
 //! soon as room appears (a phase becomes ready, or nodes retire). A share of each SKU's nodes is
@@ -15,16 +15,14 @@ use super::messages::{
 };
 pub use super::messages::{GpuState, N_GPU_STATES};
 use crate::dist::Dist;
-use crate::engine::{Agenda, Clock, Engine, EventKind, Meter, Rate, SimEvent, Step, fired};
+use crate::engine::{
+    Agenda, Clock, ContractId, Engine, EventKind, Meter, NodeId, Rate, SimEvent, Step, fired,
+};
 use crate::rng::{KeyedRng, KeyedStreams};
 use crate::time::{HOURS_PER_YEAR, SimTime, hours_to_seconds};
 
-/// Stable domain id of a node (delivery order), used wherever order matters.
-#[derive(Component, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct NodeId(pub u32);
-
-/// A GPU node (an 8-GPU server, or a 72-GPU rack for NVL72 SKUs).
-#[derive(Component, Clone, Copy, Debug)]
+/// A GPU node (an 8-GPU server, or a 72-GPU rack for NVL72 SKUs): one row of [`Nodes`].
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Node {
     /// Index of the SKU in [`FleetPlan::skus`].
     pub sku: u16,
@@ -32,7 +30,7 @@ pub struct Node {
     pub tranche: u16,
     /// Position in its tranche (0-based).
     pub index: u32,
-    /// Slot in its SKU's [`FreePool`] (delivery order within the SKU).
+    /// Slot in its SKU's free and spare sets (delivery order within the SKU).
     pub slot: u32,
     /// Hall phase it is commissioned in (`u16::MAX` while in inventory).
     pub phase: u16,
@@ -40,6 +38,8 @@ pub struct Node {
     pub delivered_month: u32,
     /// The node has reached end of life and retires as soon as it is free.
     pub retiring: bool,
+    /// What the node is doing.
+    pub state: NodeState,
 }
 
 impl Node {
@@ -50,16 +50,12 @@ impl Node {
     }
 }
 
-/// A node's own failure and repair stream (see [`crate::rng::KeyedStreams`]).
-#[derive(Component, Clone, Debug)]
-pub struct FailureStream(pub KeyedRng);
-
 /// Every failure as drawn, when asked for: `(node key, time in seconds, hardware, repair hours)`.
 #[derive(Resource, Clone, Debug, Default)]
 pub(crate) struct FailureTrace(pub Option<Vec<(u64, u64, bool, f64)>>);
 
 /// What a node is doing.
-#[derive(Component, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NodeState {
     /// Delivered, waiting for a powered hall phase.
     Inventory,
@@ -68,11 +64,11 @@ pub enum NodeState {
     /// Commissioned and held as a hot spare.
     Spare,
     /// Running the given contract.
-    Busy(Entity),
+    Busy(ContractId),
     /// Failed; back in service after repair. `contract` is the contract it still belongs to.
     Down {
         /// The contract waiting for this node, if any.
-        contract: Option<Entity>,
+        contract: Option<ContractId>,
         /// Hardware failure (parts replaced) rather than a software or transient interruption
         /// (restart).
         permanent: bool,
@@ -217,7 +213,7 @@ pub(crate) struct Phases {
 /// Free and spare commissioned nodes per SKU. Each SKU's nodes have slots in delivery order;
 /// placement takes the lowest free slots first (first fit). Slots are kept in two-level bitsets,
 /// so taking and returning a node cost a few word operations whatever the fleet size.
-#[derive(Resource, Clone, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct FreePool {
     skus: Vec<SkuPool>,
 }
@@ -270,7 +266,7 @@ impl SlotSet {
 
 #[derive(Clone, Debug, Default)]
 struct SkuPool {
-    entities: Vec<Entity>,
+    nodes: Vec<NodeId>,
     /// Free slots per hall phase.
     free: Vec<SlotSet>,
     spare: SlotSet,
@@ -290,10 +286,10 @@ impl FreePool {
     }
 
     /// Register a delivered node (neither free nor spare yet); returns its slot.
-    pub(crate) fn register(&mut self, sku: u16, e: Entity) -> u32 {
+    pub(crate) fn register(&mut self, sku: u16, id: NodeId) -> u32 {
         let p = &mut self.skus[sku as usize];
-        let slot = p.entities.len();
-        p.entities.push(e);
+        let slot = p.nodes.len();
+        p.nodes.push(id);
         for set in &mut p.free {
             set.grow(slot + 1);
         }
@@ -325,7 +321,7 @@ impl FreePool {
 
     /// Take `n` free nodes of a SKU, phase by phase in scenario order and lowest slots first
     /// (first fit), or none if fewer are free.
-    pub(crate) fn take(&mut self, sku: u16, n: usize, out: &mut Vec<Entity>) -> bool {
+    pub(crate) fn take(&mut self, sku: u16, n: usize, out: &mut Vec<NodeId>) -> bool {
         let p = &mut self.skus[sku as usize];
         if p.free_count < n {
             return false;
@@ -334,7 +330,7 @@ impl FreePool {
         for set in &mut p.free {
             while left > 0 {
                 let Some(slot) = set.take_lowest() else { break };
-                out.push(p.entities[slot]);
+                out.push(p.nodes[slot]);
                 left -= 1;
             }
         }
@@ -348,7 +344,7 @@ impl FreePool {
         sku: u16,
         phase: usize,
         n: usize,
-        out: &mut Vec<Entity>,
+        out: &mut Vec<NodeId>,
     ) -> bool {
         let p = &mut self.skus[sku as usize];
         if p.free[phase].count < n {
@@ -356,16 +352,16 @@ impl FreePool {
         }
         for _ in 0..n {
             let slot = p.free[phase].take_lowest().expect("count checked");
-            out.push(p.entities[slot]);
+            out.push(p.nodes[slot]);
         }
         p.free_count -= n;
         true
     }
 
     /// Take the lowest-slot spare of a SKU.
-    pub(crate) fn take_spare(&mut self, sku: u16) -> Option<Entity> {
+    pub(crate) fn take_spare(&mut self, sku: u16) -> Option<NodeId> {
         let p = &mut self.skus[sku as usize];
-        p.spare.take_lowest().map(|slot| p.entities[slot])
+        p.spare.take_lowest().map(|slot| p.nodes[slot])
     }
 
     /// Mark a node free.
@@ -394,9 +390,114 @@ impl FreePool {
     }
 }
 
-/// Nodes waiting in inventory, in delivery order.
+/// The fleet's nodes in one dense table, in delivery order (a node's [`NodeId`] is its row), with
+/// each node's failure stream, the free and spare sets and the inventory queue.
+///
+/// The fleet owns this table: other models read rows, and change a node only through the
+/// transitions below (take free nodes for a contract, release them, fail and repair), so the
+/// state machine and the GPU counts stay in one place. Rows are plain data walked by index, which
+/// keeps the hot path (placing and ending contracts) free of entity look-ups.
 #[derive(Resource, Clone, Debug, Default)]
-pub(crate) struct Inventory(pub Vec<Entity>);
+pub struct Nodes {
+    rows: Vec<Node>,
+    /// Each node's own failure and repair stream (see [`crate::rng::KeyedStreams`]).
+    streams: Vec<KeyedRng>,
+    pub(crate) pool: FreePool,
+    /// Nodes waiting in inventory, in delivery order.
+    inventory: Vec<NodeId>,
+}
+
+impl Nodes {
+    /// The node with id `id`.
+    #[inline]
+    pub fn get(&self, id: NodeId) -> &Node {
+        &self.rows[id.0 as usize]
+    }
+
+    /// Every node with its id, in delivery order.
+    pub fn iter(&self) -> impl Iterator<Item = (NodeId, &Node)> {
+        self.rows
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (NodeId(i as u32), n))
+    }
+
+    /// Number of nodes delivered so far.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// True before the first delivery.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    #[inline]
+    pub(crate) fn get_mut(&mut self, id: NodeId) -> &mut Node {
+        &mut self.rows[id.0 as usize]
+    }
+
+    /// A node and its failure stream.
+    pub(crate) fn with_stream(&mut self, id: NodeId) -> (&mut Node, &mut KeyedRng) {
+        (
+            &mut self.rows[id.0 as usize],
+            &mut self.streams[id.0 as usize],
+        )
+    }
+
+    /// Set a node's state (the failure model's failures and repairs).
+    #[inline]
+    pub(crate) fn set_state(&mut self, id: NodeId, state: NodeState) {
+        self.rows[id.0 as usize].state = state;
+    }
+
+    /// A contract took these free nodes: they run it from now on.
+    #[inline]
+    pub(crate) fn start_serving(&mut self, ids: &[NodeId], contract: ContractId) {
+        for &id in ids {
+            self.rows[id.0 as usize].state = NodeState::Busy(contract);
+        }
+    }
+
+    /// The contract a node served has ended: a running node becomes free (or, at end of life,
+    /// leaves: a retire event is scheduled now); a failed one no longer waits for the contract
+    /// and returns to the pool after its repair. Returns whether the node was running.
+    #[inline]
+    pub(crate) fn release(&mut self, id: NodeId, agenda: &mut Agenda) -> bool {
+        let node = &mut self.rows[id.0 as usize];
+        match node.state {
+            NodeState::Busy(_) => {
+                if node.retiring {
+                    node.state = NodeState::Retiring;
+                    let now = agenda.now();
+                    agenda.schedule(now, SimEvent::NodeRetired(id));
+                } else {
+                    node.state = NodeState::Idle;
+                    self.pool.give(node);
+                }
+                true
+            }
+            NodeState::Down { permanent, .. } => {
+                node.state = NodeState::Down {
+                    contract: None,
+                    permanent,
+                };
+                false
+            }
+            other => unreachable!("a contract's node is {other:?}"),
+        }
+    }
+
+    /// Whether a node would come free if its contract were preempted now: it runs, stays in the
+    /// fleet, and sits in `phase` (any phase when `None`).
+    #[inline]
+    pub(crate) fn frees_on_preemption(&self, id: NodeId, phase: Option<usize>) -> bool {
+        let node = &self.rows[id.0 as usize];
+        matches!(node.state, NodeState::Busy(_))
+            && !node.retiring
+            && phase.is_none_or(|p| node.phase as usize == p)
+    }
+}
 
 /// Events of the current month.
 #[derive(Clone, Debug, Default)]
@@ -414,8 +515,6 @@ pub struct FleetMonth {
 /// Fleet totals.
 #[derive(Resource, Clone, Debug, Default)]
 pub struct FleetCounters {
-    /// Next node id to hand out.
-    pub next_node_id: u32,
     /// GPUs per SKU and [`GpuState`].
     pub gpus: Vec<[u64; N_GPU_STATES]>,
     /// Commissioned nodes per SKU (for the spare target).
@@ -509,14 +608,14 @@ pub fn install(engine: &mut Engine, plan: FleetPlan, trace: bool) {
     super::messages::register(&mut engine.world);
     let n_phases = plan.phases.len();
     let n_skus = plan.skus.len();
-    engine
-        .world
-        .insert_resource(FreePool::new(n_skus, n_phases));
+    engine.world.insert_resource(Nodes {
+        pool: FreePool::new(n_skus, n_phases),
+        ..Nodes::default()
+    });
     engine.world.insert_resource(Phases {
         ready: vec![false; n_phases],
         used_kw: vec![0.0; n_phases],
     });
-    engine.world.insert_resource(Inventory::default());
     engine.world.insert_resource(FleetCounters {
         gpus: vec![[0; N_GPU_STATES]; n_skus],
         commissioned_nodes: vec![0; n_skus],
@@ -567,7 +666,7 @@ fn phase_with_room(
 pub(crate) fn schedule_failure(
     plan: &FleetPlan,
     sku: u16,
-    e: Entity,
+    id: NodeId,
     now: SimTime,
     agenda: &mut Agenda,
     rng: &mut KeyedRng,
@@ -579,7 +678,7 @@ pub(crate) fn schedule_failure(
     let rate = s.transient_per_hour + s.permanent_per_hour;
     if rate > 0.0 {
         let gap_h = -(1.0 - rng.random::<f64>()).ln() / rate;
-        agenda.schedule(now.plus(hours_to_seconds(gap_h)), SimEvent::NodeFailed(e));
+        agenda.schedule(now.plus(hours_to_seconds(gap_h)), SimEvent::NodeFailed(id));
     }
 }
 
@@ -600,34 +699,31 @@ pub(crate) fn wants_spare(
 struct Commissioning<'w> {
     plan: Res<'w, FleetPlan>,
     phases: ResMut<'w, Phases>,
-    pool: ResMut<'w, FreePool>,
+    nodes: ResMut<'w, Nodes>,
     meter: ResMut<'w, Meter>,
     counters: ResMut<'w, FleetCounters>,
     agenda: ResMut<'w, Agenda>,
 }
 
 impl Commissioning<'_> {
-    /// Put a node into service in `phase`; returns its new state (idle or spare).
-    fn commission(
-        &mut self,
-        node: &mut Node,
-        stream: &mut FailureStream,
-        e: Entity,
-        phase: usize,
-    ) -> NodeState {
+    /// Put a node into service in `phase`: it becomes idle or spare.
+    fn commission(&mut self, id: NodeId, phase: usize) {
+        let nodes = &mut *self.nodes;
+        let node = &mut nodes.rows[id.0 as usize];
         let sku = &self.plan.skus[node.sku as usize];
         node.phase = phase as u16;
         self.phases.used_kw[phase] += sku.max_kw;
         self.counters.commissioned_max_kw += sku.max_kw;
         self.meter.add(Rate::ItKw, sku.idle_kw);
         self.counters.commissioned_nodes[node.sku as usize] += 1;
-        let state = if wants_spare(&self.plan, &self.counters, &self.pool, node.sku) {
-            self.pool.give_spare(node);
+        let state = if wants_spare(&self.plan, &self.counters, &nodes.pool, node.sku) {
+            nodes.pool.give_spare(node);
             NodeState::Spare
         } else {
-            self.pool.give(node);
+            nodes.pool.give(node);
             NodeState::Idle
         };
+        node.state = state;
         self.counters.transition(
             &mut self.meter,
             node.sku,
@@ -639,123 +735,101 @@ impl Commissioning<'_> {
         schedule_failure(
             &self.plan,
             node.sku,
-            e,
+            id,
             now,
             &mut self.agenda,
-            &mut stream.0,
+            &mut nodes.streams[id.0 as usize],
         );
-        state
     }
-}
 
-/// Commission waiting nodes, in delivery order, wherever a ready phase has room.
-/// The nodes commissioning and retirement change.
-type FleetNodes<'w, 's> = Query<
-    'w,
-    's,
-    (
-        &'static mut Node,
-        &'static mut NodeState,
-        &'static mut FailureStream,
-    ),
->;
-
-fn commission_waiting(c: &mut Commissioning, inventory: &mut Inventory, nodes: &mut FleetNodes) {
-    let waiting = std::mem::take(&mut inventory.0);
-    let mut any = false;
-    for e in waiting {
-        let (mut node, mut state, mut stream) =
-            nodes.get_mut(e).expect("inventory holds live nodes");
-        if *state != NodeState::Inventory {
-            continue;
-        }
-        match phase_with_room(
-            &c.plan,
-            &c.phases,
-            &c.counters,
-            c.plan.skus[node.sku as usize].max_kw,
-        ) {
-            Some(p) => {
-                *state = c.commission(&mut node, &mut stream, e, p);
-                any = true;
+    /// Commission waiting nodes, in delivery order, wherever a ready phase has room.
+    fn commission_waiting(&mut self) {
+        let waiting = std::mem::take(&mut self.nodes.inventory);
+        let mut any = false;
+        for id in waiting {
+            let node = *self.nodes.get(id);
+            if node.state != NodeState::Inventory {
+                continue;
             }
-            None => inventory.0.push(e),
+            match phase_with_room(
+                &self.plan,
+                &self.phases,
+                &self.counters,
+                self.plan.skus[node.sku as usize].max_kw,
+            ) {
+                Some(p) => {
+                    self.commission(id, p);
+                    any = true;
+                }
+                None => self.nodes.inventory.push(id),
+            }
+        }
+        if any {
+            let now = self.agenda.now();
+            self.agenda.schedule(now, SimEvent::RetryWaiting);
         }
     }
-    if any {
-        let now = c.agenda.now();
-        c.agenda.schedule(now, SimEvent::RetryWaiting);
-    }
-}
 
-/// Take a node out of the fleet for good: free its phase room, stop its power, sell it.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "retirement touches every fleet ledger"
-)]
-fn retire_now(
-    plan: &FleetPlan,
-    node: &Node,
-    state: &mut NodeState,
-    now_month: u32,
-    phases: &mut Phases,
-    meter: &mut Meter,
-    counters: &mut FleetCounters,
-    disposed: &mut MessageWriter<NodeDisposed>,
-) {
-    let sku = &plan.skus[node.sku as usize];
-    let from = state.category();
-    if from.commissioned() {
-        phases.used_kw[node.phase as usize] -= sku.max_kw;
-        counters.commissioned_max_kw -= sku.max_kw;
-        counters.commissioned_nodes[node.sku as usize] -= 1;
-        if from.available() {
-            meter.add(Rate::ItKw, -sku.idle_kw);
+    /// Take a node out of the fleet for good: free its phase room, stop its power, sell it.
+    fn retire_now(
+        &mut self,
+        id: NodeId,
+        now_month: u32,
+        disposed: &mut MessageWriter<NodeDisposed>,
+    ) {
+        let plan = &*self.plan;
+        let node = self.nodes.get_mut(id);
+        let sku = &plan.skus[node.sku as usize];
+        let from = node.state.category();
+        if from.commissioned() {
+            self.phases.used_kw[node.phase as usize] -= sku.max_kw;
+            self.counters.commissioned_max_kw -= sku.max_kw;
+            self.counters.commissioned_nodes[node.sku as usize] -= 1;
+            if from.available() {
+                self.meter.add(Rate::ItKw, -sku.idle_kw);
+            }
         }
+        self.counters.transition(
+            &mut self.meter,
+            node.sku,
+            sku,
+            Some(from),
+            GpuState::Retired,
+        );
+        node.state = NodeState::Retired;
+        let tranche = &plan.tranches[node.tranche as usize];
+        let age_years = (now_month - node.delivered_month) as f64 / 12.0;
+        let proceeds =
+            tranche.price_usd_per_gpu * sku.gpus_per_node as f64 * plan.residual_frac(age_years);
+        disposed.write(NodeDisposed {
+            tranche: node.tranche,
+            proceeds_usd: proceeds,
+        });
+        self.counters.month.retired_gpus += sku.gpus_per_node as u64;
     }
-    counters.transition(meter, node.sku, sku, Some(from), GpuState::Retired);
-    *state = NodeState::Retired;
-    let tranche = &plan.tranches[node.tranche as usize];
-    let age_years = (now_month - node.delivered_month) as f64 / 12.0;
-    let proceeds =
-        tranche.price_usd_per_gpu * sku.gpus_per_node as f64 * plan.residual_frac(age_years);
-    disposed.write(NodeDisposed {
-        tranche: node.tranche,
-        proceeds_usd: proceeds,
-    });
-    counters.month.retired_gpus += sku.gpus_per_node as u64;
 }
 
 fn ready_phase(
     fired: Res<fired::PhaseReady>,
-    plan: Res<FleetPlan>,
     mut c: Commissioning,
-    mut inventory: ResMut<Inventory>,
     mut phase_ready: MessageWriter<HallPhaseReady>,
-    mut nodes: FleetNodes,
 ) {
     let i = fired.phase as usize;
     c.phases.ready[i] = true;
-    c.counters.ready_it_kw += plan.phases[i].it_kw;
+    c.counters.ready_it_kw += c.plan.phases[i].it_kw;
     phase_ready.write(HallPhaseReady { phase: fired.phase });
-    commission_waiting(&mut c, &mut inventory, &mut nodes);
+    c.commission_waiting();
 }
 
-#[expect(
-    clippy::too_many_arguments,
-    reason = "a system's parameters are its declared data access"
-)]
 fn deliver_tranche(
     fired: Res<fired::TrancheDelivered>,
-    plan: Res<FleetPlan>,
     clock: Res<Clock>,
     mut c: Commissioning,
-    mut inventory: ResMut<Inventory>,
     mut capex: MessageWriter<CapexBooked>,
     mut delivered: MessageWriter<NodesDelivered>,
-    mut commands: Commands,
 ) {
     let t = fired.tranche;
+    let plan = c.plan.clone();
     let tranche = &plan.tranches[t as usize];
     let sku = &plan.skus[tranche.sku as usize];
     let gpus = tranche.n_nodes as u64 * sku.gpus_per_node as u64;
@@ -778,88 +852,59 @@ fn deliver_tranche(
         n_nodes: tranche.n_nodes,
     });
     for index in 0..tranche.n_nodes {
-        let id = NodeId(c.counters.next_node_id);
-        c.counters.next_node_id += 1;
+        let id = NodeId(c.nodes.rows.len() as u32);
         c.counters
             .transition(&mut c.meter, tranche.sku, sku, None, GpuState::Inventory);
-        let e = commands.spawn(id).id();
-        let mut node = Node {
+        let node = Node {
             sku: tranche.sku,
             tranche: t,
             index,
-            slot: c.pool.register(tranche.sku, e),
+            slot: c.nodes.pool.register(tranche.sku, id),
             phase: u16::MAX,
             delivered_month: clock.month,
             retiring: false,
+            state: NodeState::Inventory,
         };
+        c.nodes
+            .streams
+            .push(plan.reliability.streams.rng(node.key()));
+        c.nodes.rows.push(node);
         // Room only appears when a phase becomes ready or nodes retire, and waiting nodes were
         // offered it then, so a new node that fits takes no place from a waiting one.
-        let mut stream = FailureStream(plan.reliability.streams.rng(node.key()));
-        let state = match phase_with_room(&plan, &c.phases, &c.counters, sku.max_kw) {
-            Some(p) => c.commission(&mut node, &mut stream, e, p),
-            None => {
-                inventory.0.push(e);
-                NodeState::Inventory
-            }
-        };
-        commands.entity(e).insert((node, state, stream));
+        match phase_with_room(&plan, &c.phases, &c.counters, sku.max_kw) {
+            Some(p) => c.commission(id, p),
+            None => c.nodes.inventory.push(id),
+        }
     }
     // Waiting requests (anchors, say) get a chance at the new nodes once they exist.
     let now = c.agenda.now();
     c.agenda.schedule(now, SimEvent::RetryWaiting);
 }
 
-#[expect(
-    clippy::too_many_arguments,
-    reason = "a system's parameters are its declared data access"
-)]
 fn retire_tranche(
     fired: Res<fired::TrancheRetired>,
-    plan: Res<FleetPlan>,
     clock: Res<Clock>,
     mut c: Commissioning,
-    mut inventory: ResMut<Inventory>,
     mut disposed: MessageWriter<NodeDisposed>,
-    mut nodes: FleetNodes,
-    ids: Query<(Entity, &NodeId)>,
 ) {
     let t = fired.tranche;
-    // Visit the tranche's nodes in id order (query order is not part of the contract).
-    let mut members: Vec<(NodeId, Entity)> = ids
-        .iter()
-        .filter(|(e, _)| nodes.get(*e).is_ok_and(|(n, _, _)| n.tranche == t))
-        .map(|(e, id)| (*id, e))
-        .collect();
-    members.sort();
-    for (_, e) in members {
-        let (mut node, mut state, _) = nodes.get_mut(e).expect("listed above");
+    // Visit the tranche's nodes in delivery order.
+    for i in 0..c.nodes.rows.len() {
+        let id = NodeId(i as u32);
+        let node = c.nodes.get_mut(id);
+        if node.tranche != t {
+            continue;
+        }
         node.retiring = true;
-        match *state {
+        match node.state {
             NodeState::Idle | NodeState::Spare => {
-                c.pool.remove(&node);
-                retire_now(
-                    &plan,
-                    &node,
-                    &mut state,
-                    clock.month,
-                    &mut c.phases,
-                    &mut c.meter,
-                    &mut c.counters,
-                    &mut disposed,
-                );
+                let node = *node;
+                c.nodes.pool.remove(&node);
+                c.retire_now(id, clock.month, &mut disposed);
             }
             NodeState::Inventory => {
-                inventory.0.retain(|x| *x != e);
-                retire_now(
-                    &plan,
-                    &node,
-                    &mut state,
-                    clock.month,
-                    &mut c.phases,
-                    &mut c.meter,
-                    &mut c.counters,
-                    &mut disposed,
-                );
+                c.nodes.inventory.retain(|x| *x != id);
+                c.retire_now(id, clock.month, &mut disposed);
             }
             // Busy nodes retire when their contract ends, failed ones after repair.
             NodeState::Busy(_)
@@ -868,38 +913,23 @@ fn retire_tranche(
             | NodeState::Retired => {}
         }
     }
-    commission_waiting(&mut c, &mut inventory, &mut nodes);
+    c.commission_waiting();
 }
 
 fn retire_node(
     fired: Res<fired::NodeRetired>,
-    plan: Res<FleetPlan>,
     clock: Res<Clock>,
     mut c: Commissioning,
-    mut inventory: ResMut<Inventory>,
     mut disposed: MessageWriter<NodeDisposed>,
-    mut nodes: FleetNodes,
 ) {
-    let e = fired.node;
-    {
-        let (node, mut state, _) = nodes.get_mut(e).expect("retiring nodes are live");
-        // Only a node that is leaving retires here: one that failed at the same instant has
-        // already left service and retires after its repair.
-        if *state != NodeState::Retiring {
-            return;
-        }
-        retire_now(
-            &plan,
-            &node,
-            &mut state,
-            clock.month,
-            &mut c.phases,
-            &mut c.meter,
-            &mut c.counters,
-            &mut disposed,
-        );
+    let id = fired.node;
+    // Only a node that is leaving retires here: one that failed at the same instant has already
+    // left service and retires after its repair.
+    if c.nodes.rows.get(id.0 as usize).map(|n| n.state) != Some(NodeState::Retiring) {
+        return;
     }
-    commission_waiting(&mut c, &mut inventory, &mut nodes);
+    c.retire_now(id, clock.month, &mut disposed);
+    c.commission_waiting();
 }
 
 /// At month end: record the fleet's composition, publish the month's summary, start a new month.

@@ -29,10 +29,10 @@
 use bevy_ecs::prelude::*;
 use rand::RngExt;
 
-use super::demand::{Contract, ContractNodes, accrue_downtime, revenue_rate};
+use super::demand::Contracts;
 use super::fleet::{
-    FailureStream, FailureTrace, FleetCounters, FleetPlan, FreePool, GpuState, Node, NodeState,
-    schedule_failure, wants_spare,
+    FailureTrace, FleetCounters, FleetPlan, GpuState, NodeState, Nodes, schedule_failure,
+    wants_spare,
 };
 use crate::engine::{Agenda, Engine, EventKind, Meter, Rate, SimEvent, Step, fired};
 use crate::time::hours_to_seconds;
@@ -47,21 +47,6 @@ pub fn install(engine: &mut Engine) {
         .add_systems(repair_node.in_set(Step::Fleet));
 }
 
-/// Stop (sign -1) or restart (sign +1) billing one node's GPUs of a contract.
-fn bill_node(meter: &mut Meter, contract: &Contract, gpus: u32, max_kw: f64, sign: f64) {
-    let g = gpus as f64 * sign;
-    meter.add(
-        revenue_rate(contract.class),
-        contract.price_usd_per_gpu_hour * g,
-    );
-    meter.add(
-        Rate::PrepaidRevenueUsdPerHour,
-        contract.prepay_frac * contract.price_usd_per_gpu_hour * g,
-    );
-    meter.add(Rate::SoldGpus, g);
-    meter.add(Rate::SoldMaxKw, max_kw * sign);
-}
-
 #[expect(
     clippy::too_many_arguments,
     reason = "a system's parameters are its declared data access"
@@ -70,20 +55,19 @@ fn fail_node(
     fired: Res<fired::NodeFailed>,
     plan: Res<FleetPlan>,
     mut agenda: ResMut<Agenda>,
-    mut pool: ResMut<FreePool>,
+    mut nodes: ResMut<Nodes>,
     mut meter: ResMut<Meter>,
     mut counters: ResMut<FleetCounters>,
     mut trace: ResMut<FailureTrace>,
-    mut nodes: Query<(&Node, &mut NodeState, &mut FailureStream)>,
-    mut contracts: Query<(&mut Contract, &mut ContractNodes)>,
+    mut contracts: ResMut<Contracts>,
 ) {
-    let e = fired.node;
+    let id = fired.node;
     let now = agenda.now();
-    let Ok((node, state, _)) = nodes.get(e) else {
+    if id.0 as usize >= nodes.len() {
         return;
-    };
-    let node = *node;
-    let before = *state;
+    }
+    let node = *nodes.get(id);
+    let before = node.state;
     let sku = &plan.skus[node.sku as usize];
     let contract = match before {
         // A node that is not in service (not yet, or no longer: down, leaving at this instant,
@@ -93,13 +77,13 @@ fn fail_node(
         | NodeState::Retiring
         | NodeState::Retired => return,
         NodeState::Idle | NodeState::Spare => {
-            pool.remove(&node);
+            nodes.pool.remove(&node);
             meter.add(Rate::ItKw, -sku.idle_kw);
             None
         }
         NodeState::Busy(c) => Some(c),
     };
-    let rng = &mut nodes.get_mut(e).expect("checked above").2.0;
+    let (_, rng) = nodes.with_stream(id);
     let total = sku.transient_per_hour + sku.permanent_per_hour;
     let permanent = rng.random::<f64>() * total < sku.permanent_per_hour;
     let repair_h = if permanent {
@@ -114,24 +98,20 @@ fn fail_node(
     }
     let mut waiting_contract = None;
     if let Some(c) = contract {
-        let (mut contract, mut c_nodes) = contracts
-            .get_mut(c)
-            .expect("busy nodes name live contracts");
-        meter.add(Rate::ItKw, -(sku.idle_kw + contract.node_load_kw));
+        let node_load_kw = contracts.get(c).node_load_kw;
+        meter.add(Rate::ItKw, -(sku.idle_kw + node_load_kw));
         // Only a hardware failure moves the contract to a spare; a restart is waited for.
         let spare = if permanent {
-            pool.take_spare(node.sku)
+            nodes.pool.take_spare(node.sku)
         } else {
             None
         };
         match spare {
             Some(spare) => {
                 // The contract moves to the spare at once; the spare already draws idle power.
-                meter.add(Rate::ItKw, contract.node_load_kw);
-                for n in c_nodes.0.iter_mut().filter(|n| **n == e) {
-                    *n = spare;
-                }
-                *nodes.get_mut(spare).expect("spares are live").1 = NodeState::Busy(c);
+                meter.add(Rate::ItKw, node_load_kw);
+                contracts.move_node(c, id, spare);
+                nodes.start_serving(&[spare], c);
                 counters.transition(
                     &mut meter,
                     node.sku,
@@ -142,9 +122,7 @@ fn fail_node(
                 counters.month.spare_migrations += 1;
             }
             None => {
-                accrue_downtime(&mut contract, now);
-                contract.down_gpus += sku.gpus_per_node;
-                bill_node(&mut meter, &contract, sku.gpus_per_node, sku.max_kw, -1.0);
+                contracts.suspend_node(c, now, sku.gpus_per_node, sku.max_kw, &mut meter);
                 waiting_contract = Some(c);
             }
         }
@@ -160,10 +138,10 @@ fn fail_node(
         Some(before.category()),
         after.category(),
     );
-    *nodes.get_mut(e).expect("live").1 = after;
+    nodes.set_state(id, after);
     agenda.schedule(
         now.plus(hours_to_seconds(repair_h).max(1)),
-        SimEvent::NodeRepaired(e),
+        SimEvent::NodeRepaired(id),
     );
 }
 
@@ -175,48 +153,44 @@ fn repair_node(
     fired: Res<fired::NodeRepaired>,
     plan: Res<FleetPlan>,
     mut agenda: ResMut<Agenda>,
-    mut pool: ResMut<FreePool>,
+    mut nodes: ResMut<Nodes>,
     mut meter: ResMut<Meter>,
     mut counters: ResMut<FleetCounters>,
-    mut nodes: Query<(&Node, &mut NodeState, &mut FailureStream)>,
-    mut contracts: Query<&mut Contract>,
+    mut contracts: ResMut<Contracts>,
 ) {
-    let e = fired.node;
+    let id = fired.node;
     let now = agenda.now();
-    let Ok((node, mut state, mut stream)) = nodes.get_mut(e) else {
+    if id.0 as usize >= nodes.len() {
         return;
-    };
-    let node = *node;
+    }
+    let node = *nodes.get(id);
     // Only a node that is down has anything to repair.
-    let NodeState::Down { contract, .. } = *state else {
+    let NodeState::Down { contract, .. } = node.state else {
         return;
     };
     let sku = &plan.skus[node.sku as usize];
-    let before = state.category();
+    let before = node.state.category();
     meter.add(Rate::ItKw, sku.idle_kw);
     // A contract waiting for the node gets it back, even at end of life: the node then retires
     // when the contract ends.
     let after = if let Some(c) = contract {
-        let mut contract = contracts.get_mut(c).expect("a waiting contract is live");
-        accrue_downtime(&mut contract, now);
-        contract.down_gpus -= sku.gpus_per_node;
-        meter.add(Rate::ItKw, contract.node_load_kw);
-        bill_node(&mut meter, &contract, sku.gpus_per_node, sku.max_kw, 1.0);
+        contracts.resume_node(c, now, sku.gpus_per_node, sku.max_kw, &mut meter);
         NodeState::Busy(c)
     } else if node.retiring {
-        agenda.schedule(now, SimEvent::NodeRetired(e));
+        agenda.schedule(now, SimEvent::NodeRetired(id));
         NodeState::Retiring
-    } else if wants_spare(&plan, &counters, &pool, node.sku) {
-        pool.give_spare(&node);
+    } else if wants_spare(&plan, &counters, &nodes.pool, node.sku) {
+        nodes.pool.give_spare(&node);
         NodeState::Spare
     } else {
-        pool.give(&node);
+        nodes.pool.give(&node);
         agenda.schedule(now, SimEvent::RetryWaiting);
         NodeState::Idle
     };
-    *state = after;
+    nodes.set_state(id, after);
     counters.transition(&mut meter, node.sku, sku, Some(before), after.category());
     if after != NodeState::Retiring {
-        schedule_failure(&plan, node.sku, e, now, &mut agenda, &mut stream.0);
+        let (_, stream) = nodes.with_stream(id);
+        schedule_failure(&plan, node.sku, id, now, &mut agenda, stream);
     }
 }

@@ -64,7 +64,8 @@ fn sim_sources_neither_use_reporting_crates_nor_write_files() {
 }
 
 /// The model modules another model module may name (besides itself): the shared messages, and
-/// the node and contract components that fleet, reliability and demand all act on.
+/// the node table (fleet) and the contract table (demand), which the other models change only
+/// through their owners' methods.
 const MODEL_IMPORTS: &[(&str, &[&str])] = &[
     ("fleet", &["messages"]),
     ("demand", &["messages", "fleet"]),

@@ -2,12 +2,11 @@
 //! events at the same instant come in. A property test drives replications with random events
 //! injected at random (and equal) times and checks the fleet's books afterwards.
 
-use bevy_ecs::prelude::*;
 use rand::{RngExt, SeedableRng};
 
-use dcplan_sim::engine::{Agenda, Clock, Engine, SimEvent};
-use dcplan_sim::model::demand::Contract;
-use dcplan_sim::model::fleet::{FleetCounters, N_GPU_STATES, Node, NodeId, NodeState};
+use dcplan_sim::engine::{Agenda, Clock, Engine, NodeId, SimEvent};
+use dcplan_sim::model::demand::Contracts;
+use dcplan_sim::model::fleet::{FleetCounters, N_GPU_STATES, NodeState, Nodes};
 use dcplan_sim::replication::{ReplicationOptions, build};
 use dcplan_sim::rng::SimRng;
 use dcplan_sim::time::SimTime;
@@ -32,19 +31,20 @@ fn scenario() -> String {
         )
 }
 
-fn nodes(engine: &mut Engine) -> Vec<(NodeId, Entity)> {
-    let mut q = engine.world.query::<(Entity, &NodeId)>();
-    let mut v: Vec<(NodeId, Entity)> = q.iter(&engine.world).map(|(e, id)| (*id, e)).collect();
-    v.sort();
-    v
+fn nodes(engine: &mut Engine) -> Vec<NodeId> {
+    engine
+        .world
+        .resource::<Nodes>()
+        .iter()
+        .map(|(id, _)| id)
+        .collect()
 }
 
 /// The fleet's GPU counts per SKU and state agree with the states of its nodes.
 fn check_books(engine: &mut Engine) {
     let mut counted = vec![[0u64; N_GPU_STATES]; 1];
-    let mut q = engine.world.query::<(&Node, &NodeState)>();
-    for (node, state) in q.iter(&engine.world) {
-        counted[node.sku as usize][state.category() as usize] += 8;
+    for (_, node) in engine.world.resource::<Nodes>().iter() {
+        counted[node.sku as usize][node.state.category() as usize] += 8;
     }
     let counters = engine.world.resource::<FleetCounters>();
     assert_eq!(
@@ -52,8 +52,7 @@ fn check_books(engine: &mut Engine) {
         "GPU counts by state drifted from the nodes' states"
     );
     // A contract's GPUs on failed nodes never exceed its GPUs.
-    let mut c = engine.world.query::<&Contract>();
-    for contract in c.iter(&engine.world) {
+    for (_, contract) in engine.world.resource::<Contracts>().iter() {
         assert!(contract.down_gpus <= contract.gpus);
     }
 }
@@ -71,14 +70,10 @@ fn a_node_failing_as_it_starts_retiring_retires_after_its_repair() {
     engine.run_until(month2);
     // Every busy retiring node: fail it at the second its contract ends.
     let mut injected = 0;
-    for (_, e) in nodes(&mut engine) {
-        let (node, state) = {
-            let mut q = engine.world.query::<(&Node, &NodeState)>();
-            let (n, s) = q.get(&engine.world, e).expect("live node");
-            (*n, *s)
-        };
-        if let (true, NodeState::Busy(c)) = (node.retiring, state) {
-            let end = engine.world.get::<Contract>(c).expect("live contract").end;
+    for e in nodes(&mut engine) {
+        let node = *engine.world.resource::<Nodes>().get(e);
+        if let (true, NodeState::Busy(c)) = (node.retiring, node.state) {
+            let end = engine.world.resource::<Contracts>().get(c).end;
             engine.schedule(end, SimEvent::NodeFailed(e));
             injected += 1;
         }
@@ -88,11 +83,13 @@ fn a_node_failing_as_it_starts_retiring_retires_after_its_repair() {
     engine.run_until(end);
     check_books(&mut engine);
     // The first tranche is gone by the end.
-    let mut q = engine.world.query::<(&Node, &NodeState)>();
     assert!(
-        q.iter(&engine.world)
-            .filter(|(n, _)| n.tranche == 0)
-            .all(|(_, s)| *s == NodeState::Retired)
+        engine
+            .world
+            .resource::<Nodes>()
+            .iter()
+            .filter(|(_, n)| n.tranche == 0)
+            .all(|(_, n)| n.state == NodeState::Retired)
     );
 }
 
@@ -119,7 +116,7 @@ fn every_event_in_every_state_keeps_the_books() {
         instants.sort();
         for &at in &instants {
             for _ in 0..10 {
-                let e = list[rng.random_range(0..list.len())].1;
+                let e = list[rng.random_range(0..list.len())];
                 let event = match rng.random_range(0..5) {
                     0 | 1 => SimEvent::NodeFailed(e),
                     2 => SimEvent::NodeRepaired(e),
