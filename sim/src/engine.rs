@@ -476,19 +476,23 @@ impl Meter {
                 + r[Rate::RevenueOnDemandUsdPerHour as usize]
                 + r[Rate::RevenueSpotUsdPerHour as usize],
         ];
-        if channels.iter().any(|c| *c != 0.0) {
+        if channels != [0.0; N_HOUR_CHANNELS] {
             let mut from = self.last.0;
             while from < t.0 {
                 let hour = from / SECONDS_PER_HOUR;
                 let to = t.0.min((hour + 1) * SECONDS_PER_HOUR);
                 let idx = (hour - self.month_first_hour) as usize;
                 let frac = (to - from) as f64 / SECONDS_PER_HOUR as f64;
-                for (bucket, rate) in self.hours.iter_mut().zip(channels) {
-                    if idx >= bucket.len() {
+                // The channels have one length (a whole month, set by `start_month`).
+                if idx >= self.hours[0].len() {
+                    for bucket in &mut self.hours {
                         bucket.resize(idx + 1, 0.0);
                     }
-                    bucket[idx] += rate * frac;
                 }
+                let [it, capacity, revenue] = &mut self.hours;
+                it[idx] += channels[0] * frac;
+                capacity[idx] += channels[1] * frac;
+                revenue[idx] += channels[2] * frac;
                 from = to;
             }
         }

@@ -56,7 +56,12 @@ pub fn hours_to_seconds(hours: f64) -> u64 {
     } else if s >= u64::MAX as f64 {
         u64::MAX
     } else {
-        let whole = s as u64;
+        // Below 2^63 the signed conversion is one instruction; the unsigned one is not.
+        let whole = if s < 9.2e18 {
+            s as i64 as u64
+        } else {
+            s as u64
+        };
         whole + u64::from(s - whole as f64 >= 0.5)
     }
 }

@@ -103,17 +103,19 @@ impl Contract {
 #[derive(Resource, Clone, Debug, Default)]
 pub struct Contracts {
     rows: Vec<ContractRow>,
+    /// The nodes after the first of each slot's contract (empty for one-node contracts).
+    more_nodes: Vec<Vec<NodeId>>,
     /// Slots free for reuse (the most recently freed is used first).
     free: Vec<ContractId>,
 }
 
-/// One slot: the contract and the nodes serving it, the first one inline (most contracts run on
-/// one node, which then costs no second memory access).
+/// One slot: the contract and the first node serving it (most contracts run on one node, which
+/// then costs no second memory access), on whole cache lines.
 #[derive(Clone, Debug)]
+#[repr(align(64))]
 struct ContractRow {
     contract: Contract,
     first_node: NodeId,
-    more_nodes: Vec<NodeId>,
 }
 
 impl Contracts {
@@ -127,10 +129,15 @@ impl Contracts {
     #[inline]
     pub fn nodes_of(&self, c: ContractId) -> impl Iterator<Item = NodeId> + '_ {
         let row = &self.rows[c.0 as usize];
+        let more: &[NodeId] = if row.contract.n_nodes > 1 {
+            &self.more_nodes[c.0 as usize]
+        } else {
+            &[]
+        };
         (row.contract.n_nodes > 0)
             .then_some(row.first_node)
             .into_iter()
-            .chain(row.more_nodes.iter().copied())
+            .chain(more.iter().copied())
     }
 
     /// Every slot with its contract, in slot order.
@@ -147,7 +154,10 @@ impl Contracts {
         if row.first_node == from {
             row.first_node = to;
         }
-        for n in row.more_nodes.iter_mut().filter(|n| **n == from) {
+        for n in self.more_nodes[c.0 as usize]
+            .iter_mut()
+            .filter(|n| **n == from)
+        {
             *n = to;
         }
     }
@@ -541,8 +551,8 @@ fn provision_contract_slots(
             contracts.rows.push(ContractRow {
                 contract: Contract::EMPTY,
                 first_node: NodeId(u32::MAX),
-                more_nodes: Vec::new(),
             });
+            contracts.more_nodes.push(Vec::new());
             contracts.free.push(c);
         }
     }
@@ -913,8 +923,11 @@ impl Ctx<'_> {
             down_gpu_hours_month: 0.0,
         };
         row.first_node = d.scratch[0];
-        row.more_nodes.clear();
-        row.more_nodes.extend_from_slice(&d.scratch[1..]);
+        if n > 1 {
+            let more = &mut self.contracts.more_nodes[id.0 as usize];
+            more.clear();
+            more.extend_from_slice(&d.scratch[1..]);
+        }
         self.nodes.start_serving(&d.scratch, id);
         let hours = req.duration_s as f64 / SECONDS_PER_HOUR as f64;
         // Anchors prepaid at signing; other term contracts prepay when service starts.
@@ -1025,12 +1038,20 @@ impl Ctx<'_> {
     /// End a contract now (at term end, or cut short by preemption) and release its nodes.
     fn finish(&mut self, e: ContractId) {
         let d = &mut *self.d;
-        let Contracts { rows, free } = &mut *self.contracts;
+        let Contracts {
+            rows,
+            more_nodes,
+            free,
+        } = &mut *self.contracts;
         let ContractRow {
             contract,
             first_node,
-            more_nodes,
         } = &mut rows[e.0 as usize];
+        let more_nodes: &[NodeId] = if contract.n_nodes > 1 {
+            &more_nodes[e.0 as usize]
+        } else {
+            &[]
+        };
         let settled = settle_contract_sla(
             contract,
             d.month_start,

@@ -255,11 +255,21 @@ impl SlotSet {
         true
     }
 
+    #[inline]
     fn take_lowest(&mut self) -> Option<usize> {
+        if self.count == 0 {
+            return None;
+        }
         let s = self.summary.iter().position(|&x| x != 0)?;
         let w = s * 64 + self.summary[s].trailing_zeros() as usize;
-        let slot = w * 64 + self.words[w].trailing_zeros() as usize;
-        self.remove(slot);
+        let word = &mut self.words[w];
+        let slot = w * 64 + word.trailing_zeros() as usize;
+        // Clear the lowest set bit, and the word's summary bit when it empties.
+        *word &= *word - 1;
+        if *word == 0 {
+            self.summary[s] &= !(1 << (w % 64));
+        }
+        self.count -= 1;
         Some(slot)
     }
 }
@@ -325,6 +335,18 @@ impl FreePool {
         let p = &mut self.skus[sku as usize];
         if p.free_count < n {
             return false;
+        }
+        if n == 1 {
+            // One node (most requests): the first phase with a free node gives its lowest slot.
+            let set = p
+                .free
+                .iter_mut()
+                .find(|set| set.count > 0)
+                .expect("free_count counts the phases' free slots");
+            let slot = set.take_lowest().expect("counted");
+            out.push(p.nodes[slot]);
+            p.free_count -= 1;
+            return true;
         }
         let mut left = n;
         for set in &mut p.free {
