@@ -117,9 +117,17 @@ impl<T> Default for SortedRun<T> {
 impl<T: Copy> SortedRun<T> {
     #[inline]
     fn insert(&mut self, key: u128, value: T) {
-        // Keys are unique; everything at and after `at` is smaller.
-        let at = self.items.partition_point(|(k, _)| *k > key);
-        self.items.insert(at, (key, value));
+        // Keys are unique. An event scheduled into the current bucket is mostly due soon (the
+        // next arrival), so its place is near the end: walk back from there, shifting the few
+        // smaller keys up by one.
+        let items = &mut self.items;
+        items.push((key, value));
+        let mut i = items.len() - 1;
+        while i > 0 && items[i - 1].0 < key {
+            items[i] = items[i - 1];
+            i -= 1;
+        }
+        items[i] = (key, value);
     }
 
     #[inline]
