@@ -742,7 +742,7 @@ impl Ctx<'_> {
     fn place_waiting(&mut self) {
         if self.d.waiting.is_empty()
             || (0..self.plan.skus.len() as u16)
-                .all(|s| self.nodes.pool.free(s) == 0 && self.d.spot[s as usize].is_empty())
+                .all(|s| self.nodes.pool().free(s) == 0 && self.d.spot[s as usize].is_empty())
         {
             return;
         }
@@ -797,12 +797,12 @@ impl Ctx<'_> {
         class: ContractClass,
     ) -> bool {
         self.d.scratch.clear();
-        let phases = self.nodes.pool.n_phases();
+        let phases = self.nodes.pool().n_phases();
         if single_cluster {
-            if let Some(p) = (0..phases).find(|&p| self.nodes.pool.free_in(sku, p) >= n) {
-                return self.nodes.pool.take_in(sku, p, n, &mut self.d.scratch);
+            if let Some(p) = (0..phases).find(|&p| self.nodes.pool().free_in(sku, p) >= n) {
+                return self.nodes.take_free_in(sku, p, n, &mut self.d.scratch);
             }
-        } else if self.nodes.pool.take(sku, n, &mut self.d.scratch) {
+        } else if self.nodes.take_free(sku, n, &mut self.d.scratch) {
             return true;
         }
         if class == ContractClass::Spot || self.d.spot[sku as usize].is_empty() {
@@ -824,8 +824,8 @@ impl Ctx<'_> {
         };
         let target = if single_cluster {
             (0..phases)
-                .find(|&p| self.nodes.pool.free_in(sku, p) + spot_nodes_in(self, Some(p)) >= n)
-        } else if self.nodes.pool.free(sku) + spot_nodes_in(self, None) >= n {
+                .find(|&p| self.nodes.pool().free_in(sku, p) + spot_nodes_in(self, Some(p)) >= n)
+        } else if self.nodes.pool().free(sku) + spot_nodes_in(self, None) >= n {
             Some(usize::MAX)
         } else {
             return false;
@@ -833,9 +833,9 @@ impl Ctx<'_> {
         let Some(phase) = target else { return false };
         let enough = |ctx: &Self| {
             if phase == usize::MAX {
-                ctx.nodes.pool.free(sku) >= n
+                ctx.nodes.pool().free(sku) >= n
             } else {
-                ctx.nodes.pool.free_in(sku, phase) >= n
+                ctx.nodes.pool().free_in(sku, phase) >= n
             }
         };
         // Preempt the newest spot contracts first (they have run the least).
@@ -855,9 +855,9 @@ impl Ctx<'_> {
         }
         self.d.scratch.clear();
         if phase == usize::MAX {
-            self.nodes.pool.take(sku, n, &mut self.d.scratch)
+            self.nodes.take_free(sku, n, &mut self.d.scratch)
         } else {
-            self.nodes.pool.take_in(sku, phase, n, &mut self.d.scratch)
+            self.nodes.take_free_in(sku, phase, n, &mut self.d.scratch)
         }
     }
 

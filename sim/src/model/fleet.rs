@@ -424,7 +424,7 @@ pub struct Nodes {
     rows: Vec<Node>,
     /// Each node's own failure and repair stream (see [`crate::rng::KeyedStreams`]).
     streams: Vec<KeyedRng>,
-    pub(crate) pool: FreePool,
+    pool: FreePool,
     /// Nodes waiting in inventory, in delivery order.
     inventory: Vec<NodeId>,
 }
@@ -465,6 +465,49 @@ impl Nodes {
             &mut self.rows[id.0 as usize],
             &mut self.streams[id.0 as usize],
         )
+    }
+
+    /// The free and spare sets (counts).
+    #[inline]
+    pub(crate) fn pool(&self) -> &FreePool {
+        &self.pool
+    }
+
+    /// Take `n` free nodes of a SKU for a contract (see [`FreePool::take`]).
+    #[inline]
+    pub(crate) fn take_free(&mut self, sku: u16, n: usize, out: &mut Vec<NodeId>) -> bool {
+        self.pool.take(sku, n, out)
+    }
+
+    /// Take `n` free nodes of a SKU from one phase (see [`FreePool::take_in`]).
+    pub(crate) fn take_free_in(
+        &mut self,
+        sku: u16,
+        phase: usize,
+        n: usize,
+        out: &mut Vec<NodeId>,
+    ) -> bool {
+        self.pool.take_in(sku, phase, n, out)
+    }
+
+    /// A free or spare node leaves the free and spare sets (it failed).
+    pub(crate) fn leave_pool(&mut self, id: NodeId) {
+        self.pool.remove(&self.rows[id.0 as usize]);
+    }
+
+    /// The lowest-slot spare of a SKU, taken out of the spare set.
+    pub(crate) fn take_spare(&mut self, sku: u16) -> Option<NodeId> {
+        self.pool.take_spare(sku)
+    }
+
+    /// A repaired node rejoins the spare set (`spare`) or the free set.
+    pub(crate) fn return_to_pool(&mut self, id: NodeId, spare: bool) {
+        let node = &self.rows[id.0 as usize];
+        if spare {
+            self.pool.give_spare(node);
+        } else {
+            self.pool.give(node);
+        }
     }
 
     /// Set a node's state (the failure model's failures and repairs).
@@ -550,6 +593,20 @@ pub struct FleetCounters {
 }
 
 impl FleetCounters {
+    /// Count a failure of the current month (hardware when `permanent`, else a restart).
+    pub(crate) fn record_failure(&mut self, permanent: bool) {
+        if permanent {
+            self.month.failures_permanent += 1;
+        } else {
+            self.month.failures_transient += 1;
+        }
+    }
+
+    /// Count a contract moved to a spare this month.
+    pub(crate) fn record_spare_migration(&mut self) {
+        self.month.spare_migrations += 1;
+    }
+
     /// GPUs in a state, all SKUs together.
     pub fn total(&self, state: GpuState) -> u64 {
         self.gpus.iter().map(|g| g[state as usize]).sum()

@@ -77,7 +77,7 @@ fn fail_node(
         | NodeState::Retiring
         | NodeState::Retired => return,
         NodeState::Idle | NodeState::Spare => {
-            nodes.pool.remove(&node);
+            nodes.leave_pool(id);
             meter.add(Rate::ItKw, -sku.idle_kw);
             None
         }
@@ -87,10 +87,10 @@ fn fail_node(
     let total = sku.transient_per_hour + sku.permanent_per_hour;
     let permanent = rng.random::<f64>() * total < sku.permanent_per_hour;
     let repair_h = if permanent {
-        counters.month.failures_permanent += 1;
+        counters.record_failure(true);
         plan.reliability.permanent_repair_hours.sample(rng)
     } else {
-        counters.month.failures_transient += 1;
+        counters.record_failure(false);
         plan.reliability.transient_repair_hours.sample(rng)
     };
     if let Some(t) = &mut trace.0 {
@@ -102,7 +102,7 @@ fn fail_node(
         meter.add(Rate::ItKw, -(sku.idle_kw + node_load_kw));
         // Only a hardware failure moves the contract to a spare; a restart is waited for.
         let spare = if permanent {
-            nodes.pool.take_spare(node.sku)
+            nodes.take_spare(node.sku)
         } else {
             None
         };
@@ -119,7 +119,7 @@ fn fail_node(
                     Some(GpuState::Spare),
                     GpuState::InService,
                 );
-                counters.month.spare_migrations += 1;
+                counters.record_spare_migration();
             }
             None => {
                 contracts.suspend_node(c, now, sku.gpus_per_node, sku.max_kw, &mut meter);
@@ -179,11 +179,11 @@ fn repair_node(
     } else if node.retiring {
         agenda.schedule(now, SimEvent::NodeRetired(id));
         NodeState::Retiring
-    } else if wants_spare(&plan, &counters, &nodes.pool, node.sku) {
-        nodes.pool.give_spare(&node);
+    } else if wants_spare(&plan, &counters, nodes.pool(), node.sku) {
+        nodes.return_to_pool(id, true);
         NodeState::Spare
     } else {
-        nodes.pool.give(&node);
+        nodes.return_to_pool(id, false);
         agenda.schedule(now, SimEvent::RetryWaiting);
         NodeState::Idle
     };
