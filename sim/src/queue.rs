@@ -149,7 +149,8 @@ impl<T: Copy> SortedRun<T> {
     fn replace_with(&mut self, bucket: &mut Vec<(u128, T)>) {
         debug_assert!(self.items.is_empty());
         std::mem::swap(&mut self.items, bucket);
-        self.items.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+        self.items
+            .sort_unstable_by_key(|item| std::cmp::Reverse(item.0));
     }
 }
 

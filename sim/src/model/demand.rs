@@ -571,10 +571,6 @@ struct Ctx<'a> {
 
 /// Handle arrivals, contract ends, patience expiries, retries and anchor signings, and then every
 /// following event of those kinds in the same schedule run (see [`Agenda::take_next_demand`]).
-#[expect(
-    clippy::too_many_arguments,
-    reason = "a system's parameters are its declared data access"
-)]
 fn handle_demand_events(
     plan: Res<FleetPlan>,
     fleet: Res<FleetCounters>,

@@ -145,10 +145,6 @@ fn fail_node(
     );
 }
 
-#[expect(
-    clippy::too_many_arguments,
-    reason = "a system's parameters are its declared data access"
-)]
 fn repair_node(
     fired: Res<fired::NodeRepaired>,
     plan: Res<FleetPlan>,
