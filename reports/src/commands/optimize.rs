@@ -7,7 +7,7 @@ use anyhow::{Context, Result, bail};
 use dcplan_sim::optimize::{self, Explored, Score};
 use dcplan_sim::stats::{Z95, summarize};
 use dcplan_sim::{LoadedScenario, RunConfig};
-use polars::prelude::{Column, DataFrame};
+use polars_core::prelude::{Column, DataFrame};
 
 use crate::commands::job::{Finished, Job, Progress, RunRequest, run_all};
 use crate::commands::sensitivity::p50_payback;

@@ -8,7 +8,7 @@ use anyhow::{Context, Result, bail};
 use dcplan_sim::sensitivity;
 use dcplan_sim::stats::percentile_never_last;
 use dcplan_sim::{LoadedScenario, RunConfig};
-use polars::prelude::{Column, DataFrame};
+use polars_core::prelude::{Column, DataFrame};
 
 use crate::commands::check::load_or_print;
 use crate::commands::console::outln;

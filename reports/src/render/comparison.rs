@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use dcplan_sim::Kpi;
 use dcplan_sim::columns::{self, Column as ColumnMeta};
 use dcplan_sim::stats::{Summary, Z95, percentile_sorted, summarize, summarize_column};
-use polars::prelude::{Column, DataFrame};
+use polars_core::prelude::{Column, DataFrame};
 
 use crate::render::doc::Block;
 use crate::render::format::{by_format, money, percent};

@@ -8,7 +8,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use dcplan_sim::montecarlo::ReplicationFailure;
 use dcplan_sim::results::{Kpis, MonthRow};
 use dcplan_sim::{Replication, RunOutput};
-use polars::prelude::DataFrame;
+use polars_core::prelude::DataFrame;
 
 use crate::render::tables::{self, PARAM_PREFIX, VariantRuns};
 use crate::store::manifest::{self, Manifest};
@@ -347,7 +347,11 @@ fn read_failures(manifest: &Manifest, names: &[String], out: &mut [VariantRuns])
     Ok(())
 }
 
-fn column<'a>(df: &'a DataFrame, name: &str, table: &str) -> Result<&'a polars::prelude::Column> {
+fn column<'a>(
+    df: &'a DataFrame,
+    name: &str,
+    table: &str,
+) -> Result<&'a polars_core::prelude::Column> {
     let c = df.column(name).map_err(|_| {
         anyhow!("{table}: no column `{name}` (written by another version of dcplan?)")
     })?;
@@ -405,7 +409,7 @@ fn strs(df: &DataFrame, name: &str, table: &str) -> Result<Vec<String>> {
 
 fn u64s(df: &DataFrame, name: &str, table: &str) -> Result<Vec<u64>> {
     let c = column(df, name, table)?
-        .cast(&polars::prelude::DataType::UInt64)
+        .cast(&polars_core::prelude::DataType::UInt64)
         .map_err(|e| anyhow!("{table}: column `{name}`: {e}"))?;
     let c = c
         .u64()

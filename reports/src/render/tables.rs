@@ -11,9 +11,9 @@ use dcplan_sim::results::{Kpi, MonthRow};
 use dcplan_sim::stats::{Summary, summarize_kpi};
 use dcplan_sim::time::YearMonth;
 use dcplan_sim::{Replication, RunOutput};
-use polars::prelude::{
-    Column, CsvWriter, DataFrame, ParquetCompression, ParquetReader, ParquetWriter, SerReader,
-    SerWriter,
+use polars_core::prelude::{Column, DataFrame};
+use polars_io::prelude::{
+    CsvWriter, ParquetCompression, ParquetReader, ParquetWriter, SerReader, SerWriter,
 };
 
 /// The runs of one variant of a scenario.

@@ -381,7 +381,7 @@ fn a_rebuild_of_damaged_tables_with_matching_hashes_reports_the_file() {
         }
     }
     // Valid tables with damaged contents: rows cut, values out of range, rows reordered.
-    use polars::prelude::*;
+    use polars_core::prelude::*;
     type Edit = Box<dyn Fn(DataFrame) -> DataFrame>;
     let edits: Vec<(&str, Edit)> = vec![
         (

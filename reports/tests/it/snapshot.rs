@@ -8,7 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
-use polars::prelude::{CsvWriter, ParquetReader, SerReader, SerWriter};
+use polars_io::prelude::{CsvWriter, ParquetReader, SerReader, SerWriter};
 
 use super::common::{ok, repo};
 
