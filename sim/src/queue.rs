@@ -144,13 +144,14 @@ impl<T: Copy> SortedRun<T> {
         self.items.is_empty()
     }
 
-    /// Make `bucket` (unsorted, this run being empty) the run; hands back this run's allocation
-    /// in `bucket` for reuse.
-    fn replace_with(&mut self, bucket: &mut Vec<(u128, T)>) {
+    /// Make `bucket` (unsorted, this run being empty) the run; returns this run's empty
+    /// allocation for reuse.
+    fn replace_with(&mut self, bucket: Vec<(u128, T)>) -> Vec<(u128, T)> {
         debug_assert!(self.items.is_empty());
-        std::mem::swap(&mut self.items, bucket);
+        let old = std::mem::replace(&mut self.items, bucket);
         self.items
             .sort_unstable_by_key(|item| std::cmp::Reverse(item.0));
+        old
     }
 }
 
@@ -164,6 +165,9 @@ pub struct EventQueue<T> {
     /// One bit per ring slot: set when the slot holds events.
     occupied: Vec<u64>,
     overflow: QuadHeap<T>,
+    /// Empty allocations for ring slots: a slot holds one only while it has events, so memory
+    /// follows the number of pending events, not the number of slots times the largest bucket.
+    spare: Vec<Vec<(u128, T)>>,
     len: usize,
 }
 
@@ -175,6 +179,7 @@ impl<T> Default for EventQueue<T> {
             ring: (0..RING).map(|_| Vec::new()).collect(),
             occupied: vec![0; (RING / 64) as usize],
             overflow: QuadHeap::default(),
+            spare: Vec::new(),
             len: 0,
         }
     }
@@ -199,7 +204,13 @@ impl<T: Copy> EventQueue<T> {
             self.head.insert(key, value);
         } else if b < self.current + RING {
             let slot = (b % RING) as usize;
-            self.ring[slot].push((key, value));
+            let bucket = &mut self.ring[slot];
+            if bucket.capacity() == 0
+                && let Some(spare) = self.spare.pop()
+            {
+                *bucket = spare;
+            }
+            bucket.push((key, value));
             self.occupied[slot / 64] |= 1 << (slot % 64);
         } else {
             self.overflow.push(key, value);
@@ -250,8 +261,11 @@ impl<T: Copy> EventQueue<T> {
         if ring_next == Some(next) {
             let slot = (next % RING) as usize;
             self.occupied[slot / 64] &= !(1 << (slot % 64));
-            // The slot gets the run's empty allocation back for reuse.
-            self.head.replace_with(&mut self.ring[slot]);
+            let bucket = std::mem::take(&mut self.ring[slot]);
+            let empty = self.head.replace_with(bucket);
+            if empty.capacity() > 0 {
+                self.spare.push(empty);
+            }
         }
         while self
             .overflow
