@@ -347,7 +347,7 @@ impl Agenda {
             return None;
         }
         let taken = accept(event)?;
-        self.heap.pop();
+        self.heap.pop_peeked();
         self.now = time;
         self.handled += 1;
         Some(taken)

@@ -291,6 +291,14 @@ impl<T: Copy> EventQueue<T> {
         self.head.peek()
     }
 
+    /// Remove the item with the smallest key, which [`EventQueue::peek`] has just returned.
+    #[inline]
+    pub fn pop_peeked(&mut self) {
+        debug_assert!(!self.head.is_empty());
+        self.head.pop();
+        self.len -= 1;
+    }
+
     /// Remove and return the item with the smallest key.
     #[inline]
     pub fn pop(&mut self) -> Option<(u128, T)> {

@@ -1048,15 +1048,18 @@ impl Ctx<'_> {
         } else {
             &[]
         };
-        let settled = settle_contract_sla(
-            contract,
-            d.month_start,
-            d.month_hours,
-            self.agenda.now(),
-            &d.sla_tiers,
-        );
-        d.counters.sla_credits_usd += settled.credit_usd;
-        d.counters.downtime_unbilled_usd += settled.unbilled_usd;
+        // A contract that lost no GPU-hours this month owes nothing (and the slot is reset below).
+        if contract.down_gpus > 0 || contract.down_gpu_hours_month > 0.0 {
+            let settled = settle_contract_sla(
+                contract,
+                d.month_start,
+                d.month_hours,
+                self.agenda.now(),
+                &d.sla_tiers,
+            );
+            d.counters.sla_credits_usd += settled.credit_usd;
+            d.counters.downtime_unbilled_usd += settled.unbilled_usd;
+        }
         let sku = &self.plan.skus[contract.sku as usize];
         for n in std::iter::once(*first_node).chain(more_nodes.iter().copied()) {
             // A failed node no longer waits for this contract; its repair returns it to the pool.
