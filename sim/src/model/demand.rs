@@ -283,6 +283,8 @@ pub struct DemandModel {
     pub anchors: Vec<AnchorModel>,
     /// Upper bound of the rate per month (filled by [`DemandModel::prepare`]).
     pub bounds: Vec<f64>,
+    /// End of each month in hours since the start (filled by [`DemandModel::prepare`]).
+    pub month_end_hours: Vec<f64>,
 }
 
 impl DemandModel {
@@ -290,6 +292,9 @@ impl DemandModel {
     pub fn prepare(mut self) -> DemandModel {
         self.bounds = (0..self.calendar.horizon_months())
             .map(|m| self.month_bound(m))
+            .collect();
+        self.month_end_hours = (0..self.calendar.horizon_months())
+            .map(|m| self.calendar.month_start(m + 1).hours())
             .collect();
         self
     }
@@ -331,15 +336,16 @@ impl DemandModel {
     /// Times stay exact floats from one arrival to the next; only the event that fires is rounded
     /// to the engine's whole seconds, so rounding never changes the realised rate.
     pub fn next_arrival(&self, t_hours: f64, m: u32, rng: &mut SimRng) -> Option<(f64, u32)> {
-        let horizon = self.calendar.horizon_months();
+        let constant = self.piecewise_constant();
         let mut m = m;
         let mut t = t_hours;
         loop {
-            if m >= horizon {
+            let (Some(&end), Some(&bound)) = (
+                self.month_end_hours.get(m as usize),
+                self.bounds.get(m as usize),
+            ) else {
                 return None;
-            }
-            let end = self.calendar.month_start(m + 1).hours();
-            let bound = self.bounds[m as usize];
+            };
             if bound > 0.0 {
                 t += -(1.0 - rng.random::<f64>()).ln() / bound;
             } else {
@@ -352,7 +358,7 @@ impl DemandModel {
                 continue;
             }
             // With a rate constant over the month every candidate is an arrival.
-            if self.piecewise_constant() || rng.random::<f64>() * bound <= self.rate_at(t, m) {
+            if constant || rng.random::<f64>() * bound <= self.rate_at(t, m) {
                 return Some((t, m));
             }
         }

@@ -187,6 +187,7 @@ impl DemandPlan {
             cumulative_share: self.cumulative_share.clone(),
             anchors,
             bounds: Vec::new(),
+            month_end_hours: Vec::new(),
         }
         .prepare()
     }
