@@ -99,7 +99,7 @@ impl Contract {
 /// next). Request handling therefore never allocates, and walks contracts by index.
 ///
 /// Demand owns this table; the failure model changes a contract's billing only through
-/// [`Contracts::suspend_node`], [`Contracts::resume_node`] and [`Contracts::move_node`].
+/// [`Contracts::node_availability`] and [`Contracts::move_node`].
 #[derive(Resource, Clone, Debug, Default)]
 pub struct Contracts {
     rows: Vec<ContractRow>,
@@ -162,36 +162,26 @@ impl Contracts {
         }
     }
 
-    /// A node of the contract (`gpus` GPUs, `max_kw` maximum power) failed and is waited for:
-    /// its GPUs count as down and stop billing.
-    pub(crate) fn suspend_node(
+    /// A node of the contract (`gpus` GPUs, `max_kw` maximum power) failed and is waited for
+    /// (`up` false: its GPUs count as down and stop billing), or is back (`up` true: it runs the
+    /// contract's load and bills again).
+    pub(crate) fn node_availability(
         &mut self,
         c: ContractId,
         now: SimTime,
-        gpus: u32,
-        max_kw: f64,
+        (gpus, max_kw): (u32, f64),
+        up: bool,
         meter: &mut Meter,
     ) {
         let contract = &mut self.rows[c.0 as usize].contract;
         accrue_downtime(contract, now);
-        contract.down_gpus += gpus;
-        bill_node(meter, contract, gpus, max_kw, -1.0);
-    }
-
-    /// A failed node of the contract is back: it runs the contract's load and bills again.
-    pub(crate) fn resume_node(
-        &mut self,
-        c: ContractId,
-        now: SimTime,
-        gpus: u32,
-        max_kw: f64,
-        meter: &mut Meter,
-    ) {
-        let contract = &mut self.rows[c.0 as usize].contract;
-        accrue_downtime(contract, now);
-        contract.down_gpus -= gpus;
-        meter.add(Rate::ItKw, contract.node_load_kw);
-        bill_node(meter, contract, gpus, max_kw, 1.0);
+        if up {
+            contract.down_gpus -= gpus;
+            meter.add(Rate::ItKw, contract.node_load_kw);
+        } else {
+            contract.down_gpus += gpus;
+        }
+        bill_node(meter, contract, gpus, max_kw, if up { 1.0 } else { -1.0 });
     }
 }
 

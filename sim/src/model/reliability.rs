@@ -122,7 +122,13 @@ fn fail_node(
                 counters.record_spare_migration();
             }
             None => {
-                contracts.suspend_node(c, now, sku.gpus_per_node, sku.max_kw, &mut meter);
+                contracts.node_availability(
+                    c,
+                    now,
+                    (sku.gpus_per_node, sku.max_kw),
+                    false,
+                    &mut meter,
+                );
                 waiting_contract = Some(c);
             }
         }
@@ -170,7 +176,7 @@ fn repair_node(
     // A contract waiting for the node gets it back, even at end of life: the node then retires
     // when the contract ends.
     let after = if let Some(c) = contract {
-        contracts.resume_node(c, now, sku.gpus_per_node, sku.max_kw, &mut meter);
+        contracts.node_availability(c, now, (sku.gpus_per_node, sku.max_kw), true, &mut meter);
         NodeState::Busy(c)
     } else if node.retiring {
         agenda.schedule(now, SimEvent::NodeRetired(id));
