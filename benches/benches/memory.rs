@@ -41,6 +41,17 @@ fn main() {
     horizon_at_100k();
 }
 
+/// One replication on this thread: the replication, its peak heap in bytes above what was
+/// allocated before it, and its seconds.
+fn measure(loaded: &dcplan_sim::LoadedScenario) -> (dcplan_sim::Replication, usize, f64) {
+    let base = CURRENT.load(Ordering::Relaxed);
+    PEAK.store(base, Ordering::Relaxed);
+    let t = std::time::Instant::now();
+    let rep = run_replication(loaded, 1, 0, &ReplicationOptions::default());
+    let s = t.elapsed().as_secs_f64();
+    (rep, PEAK.load(Ordering::Relaxed) - base, s)
+}
+
 fn horizon_at_10k() {
     // `cargo bench` passes `--bench`; nothing else is accepted.
     println!("peak heap of one replication of benches/scenarios/reference-10k.ron by horizon");
@@ -51,10 +62,7 @@ fn horizon_at_10k() {
     for months in [12u32, 24, 48, 96, 192] {
         let loaded =
             dcplan_benches::load_with_horizon("benches/scenarios/reference-10k.ron", months);
-        let base = CURRENT.load(Ordering::Relaxed);
-        PEAK.store(base, Ordering::Relaxed);
-        let rep = run_replication(&loaded, 1, 0, &ReplicationOptions::default());
-        let peak = PEAK.load(Ordering::Relaxed) - base;
+        let (rep, peak, _) = measure(&loaded);
         let results = rep.months.len() * std::mem::size_of::<dcplan_sim::MonthRow>();
         println!(
             "{months:>8} {:>12} {:>14.2} {:>16.3}",
@@ -76,12 +84,7 @@ fn horizon_at_100k() {
     );
     for months in [12u32, 60, 120] {
         let loaded = dcplan_benches::load_scaled("benches/scenarios/reference-10k.ron", months, 10);
-        let base = CURRENT.load(Ordering::Relaxed);
-        PEAK.store(base, Ordering::Relaxed);
-        let t = std::time::Instant::now();
-        let rep = run_replication(&loaded, 1, 0, &ReplicationOptions::default());
-        let s = t.elapsed().as_secs_f64();
-        let peak = PEAK.load(Ordering::Relaxed) - base;
+        let (rep, peak, s) = measure(&loaded);
         let gpu_years = 102_400.0 * months as f64 / 12.0;
         println!(
             "{months:>8} {:>12} {:>14.2} {s:>10.2} {:>18.2}",

@@ -459,12 +459,9 @@ impl Nodes {
         &mut self.rows[id.0 as usize]
     }
 
-    /// A node and its failure stream.
-    pub(crate) fn with_stream(&mut self, id: NodeId) -> (&mut Node, &mut KeyedRng) {
-        (
-            &mut self.rows[id.0 as usize],
-            &mut self.streams[id.0 as usize],
-        )
+    /// A node's failure stream.
+    pub(crate) fn stream_mut(&mut self, id: NodeId) -> &mut KeyedRng {
+        &mut self.streams[id.0 as usize]
     }
 
     /// The free and spare sets (counts).
@@ -902,13 +899,13 @@ fn ready_phase(
 
 fn deliver_tranche(
     fired: Res<fired::TrancheDelivered>,
+    plan: Res<FleetPlan>,
     clock: Res<Clock>,
     mut c: Commissioning,
     mut capex: MessageWriter<CapexBooked>,
     mut delivered: MessageWriter<NodesDelivered>,
 ) {
     let t = fired.tranche;
-    let plan = c.plan.clone();
     let tranche = &plan.tranches[t as usize];
     let sku = &plan.skus[tranche.sku as usize];
     let gpus = tranche.n_nodes as u64 * sku.gpus_per_node as u64;

@@ -83,7 +83,7 @@ fn fail_node(
         }
         NodeState::Busy(c) => Some(c),
     };
-    let (_, rng) = nodes.with_stream(id);
+    let rng = nodes.stream_mut(id);
     let total = sku.transient_per_hour + sku.permanent_per_hour;
     let permanent = rng.random::<f64>() * total < sku.permanent_per_hour;
     let repair_h = if permanent {
@@ -192,7 +192,6 @@ fn repair_node(
     nodes.set_state(id, after);
     counters.transition(&mut meter, node.sku, sku, Some(before), after.category());
     if after != NodeState::Retiring {
-        let (_, stream) = nodes.with_stream(id);
-        schedule_failure(&plan, node.sku, id, now, &mut agenda, stream);
+        schedule_failure(&plan, node.sku, id, now, &mut agenda, nodes.stream_mut(id));
     }
 }
