@@ -11,6 +11,7 @@ mod demand;
 mod energy;
 mod finance;
 mod fleet;
+mod inputs;
 mod pricing;
 pub mod ron_text;
 mod schema;
@@ -24,6 +25,7 @@ pub use demand::*;
 pub use energy::*;
 pub use finance::*;
 pub use fleet::*;
+pub use inputs::InputFile;
 pub use pricing::*;
 pub use schema::*;
 pub use simulation::*;
@@ -57,6 +59,8 @@ pub struct LoadedScenario {
     pub weather_csv: Option<Vec<f64>>,
     /// Hourly prices in USD per kWh from a CSV tariff, if given.
     pub price_csv: Option<Vec<f64>>,
+    /// Every external file the scenario read, in the order read (for provenance).
+    pub inputs: Vec<InputFile>,
 }
 
 /// Largest scenario file dcplan reads.
@@ -94,77 +98,32 @@ pub fn read_regular_file(path: &std::path::Path, limit: u64) -> std::io::Result<
     Ok(bytes)
 }
 
-/// Where a CSV input named in a scenario lies: relative to the scenario's folder, inside it
-/// (no absolute path, no `..`), so that a scenario cannot read arbitrary files.
-fn input_path(base: &std::path::Path, rel: &str) -> Result<std::path::PathBuf, String> {
-    use std::path::Component;
-    let p = std::path::Path::new(rel);
-    if rel.is_empty()
-        || !p
-            .components()
-            .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
-    {
-        return Err(format!(
-            "`{}` must be a path relative to the scenario's folder, inside it (no absolute path, no `..`)",
-            short(rel)
-        ));
-    }
-    Ok(base.join(p))
-}
-
-/// A user-given string, cut to a few characters and without control characters, for messages.
-fn short(s: &str) -> String {
-    let mut out: String = s
-        .chars()
-        .take(60)
-        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
-        .collect();
-    if s.chars().count() > 60 {
-        out.push('…');
-    }
-    out
-}
-
-/// Read the CSV inputs a scenario names, relative to `base`; problems name the field.
+/// Read the external inputs a scenario names, relative to `base`; problems name the field.
+/// Returns the hourly temperatures, the hourly prices in USD per kWh and every file read.
 fn read_inputs(
     s: &Scenario,
     base: &std::path::Path,
     problems: &mut Problems,
-) -> (Option<Vec<f64>>, Option<Vec<f64>>) {
-    let read = |field: &str,
-                rel: &str,
-                lo: f64,
-                hi: f64,
-                what: &str,
-                problems: &mut Problems|
+) -> (Option<Vec<f64>>, Option<Vec<f64>>, Vec<InputFile>) {
+    let mut reader = inputs::InputReader::new(base);
+    let mut hourly = |field: &str,
+                      rel: &str,
+                      lo: f64,
+                      hi: f64,
+                      what: &str,
+                      problems: &mut Problems|
      -> Option<Vec<f64>> {
-        let path = match input_path(base, rel) {
-            Ok(p) => p,
+        let (path, text) = reader.read_text(field, rel, problems)?;
+        match crate::energy::weather::parse_hourly_csv(text, lo, hi, what) {
+            Ok(v) => Some(v),
             Err(msg) => {
-                problems.push(field, msg);
-                return None;
-            }
-        };
-        let text = read_regular_file(&path, MAX_CSV_BYTES).and_then(|b| {
-            String::from_utf8(b)
-                .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"))
-        });
-        match text {
-            Err(e) => {
-                problems.push(field, format!("cannot read {}: {e}", path.display()));
+                problems.push(field, format!("{}: {msg}", path.display()));
                 None
             }
-            Ok(text) => match crate::energy::weather::parse_hourly_csv(&text, lo, hi, what) {
-                Ok(v) => Some(v),
-                Err(msg) => {
-                    problems.push(field, format!("{}: {msg}", path.display()));
-                    None
-                }
-            },
         }
     };
     let weather = s.site.weather_csv.as_deref().and_then(|rel| {
-        read(
+        hourly(
             "site.weather_csv",
             rel,
             -60.0,
@@ -179,12 +138,12 @@ fn read_inputs(
                 PriceUnit::UsdPerMwh => (-10_000.0, 100_000.0, 1e-3),
                 PriceUnit::UsdPerKwh => (-10.0, 100.0, 1.0),
             };
-            read("energy.tariff.path", path, lo, hi, "price", problems)
+            hourly("energy.tariff.path", path, lo, hi, "price", problems)
                 .map(|v| v.into_iter().map(|x| x * k).collect())
         }
         _ => None,
     };
-    (weather, prices)
+    (weather, prices, reader.into_files())
 }
 
 /// Parse and validate scenario text. `file` names it in messages; files the scenario refers to
@@ -207,7 +166,7 @@ pub(crate) fn check_parsed(
     let base = std::path::Path::new(file)
         .parent()
         .unwrap_or(std::path::Path::new("."));
-    let (weather_csv, price_csv) = read_inputs(&scenario, base, &mut problems);
+    let (weather_csv, price_csv, inputs) = read_inputs(&scenario, base, &mut problems);
     let (errors, warnings): (Vec<Problem>, Vec<Problem>) = problems
         .into_vec()
         .into_iter()
@@ -228,6 +187,7 @@ pub(crate) fn check_parsed(
         source_text: text.to_string(),
         weather_csv,
         price_csv,
+        inputs,
     })
 }
 
