@@ -10,7 +10,17 @@ use crate::scenario::{self, DEFAULT_SCENARIO_NAME, DEFAULT_SCENARIO_RON, LoadedS
 /// Parse and validate scenario text, and check the variants of its sweep and search. `file` names
 /// it in messages; files the scenario refers to (CSV inputs) are read relative to its folder.
 pub fn load_str(file: &str, text: &str) -> Result<LoadedScenario, ScenarioError> {
-    let loaded = scenario::parse_and_check(file, text)?;
+    load_str_in(file, text, &scenario::input_dir_of(file))
+}
+
+/// [`load_str`], reading the files the scenario refers to from `input_dir` instead of the
+/// scenario's folder (a finished run's copies of its inputs, when it is rebuilt).
+pub fn load_str_in(
+    file: &str,
+    text: &str,
+    input_dir: &Path,
+) -> Result<LoadedScenario, ScenarioError> {
+    let loaded = scenario::parse_and_check(file, text, input_dir)?;
     // Sweeps and searches make variants of the scenario; each must be valid too.
     let mut extra = crate::sweep::check(&loaded);
     extra.extend(crate::optimize::check(&loaded));

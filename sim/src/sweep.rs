@@ -89,9 +89,9 @@ pub(crate) fn apply_with(
         Some(mut scenario) => {
             scenario.sweep = None;
             scenario.optimize = None;
-            check_parsed(&base.file, scenario, &text)
+            check_parsed(&base.file, scenario, &text, &base.input_dir)
         }
-        None => parse_and_check(&base.file, &text),
+        None => parse_and_check(&base.file, &text, &base.input_dir),
     };
     checked.map_err(|e| {
         let paths = settings

@@ -193,6 +193,40 @@ impl Job {
         std::fs::write(self.path(name), bytes).with_context(|| format!("writing {name}"))
     }
 
+    /// Copy every external file the scenarios read into the folder, under `sub` (`inputs`, or
+    /// `inputs/2` for the second of several scenarios compared), at the path the scenario names
+    /// it by, so that the folder carries what its results were made from and a rebuild reads
+    /// those copies. A file several variants read is written once.
+    pub(crate) fn write_inputs<'a>(
+        &self,
+        sub: &str,
+        loadeds: impl IntoIterator<Item = &'a LoadedScenario>,
+    ) -> Result<()> {
+        let mut written: Vec<(String, &[u8])> = Vec::new();
+        for loaded in loadeds {
+            for f in &loaded.inputs {
+                let name = manifest::input_name(sub, &f.path);
+                if let Some((_, bytes)) = written.iter().find(|(n, _)| *n == name) {
+                    if *bytes != f.bytes.as_slice() {
+                        anyhow::bail!(
+                            "{}: changed while the scenario's variants were read; run again",
+                            loaded.input_dir.join(&f.path).display()
+                        );
+                    }
+                    continue;
+                }
+                let path = self.dir().join(&name);
+                if let Some(parent) = path.parent() {
+                    std::fs::create_dir_all(parent)
+                        .with_context(|| format!("creating {}", parent.display()))?;
+                }
+                std::fs::write(&path, &f.bytes).with_context(|| format!("writing {name}"))?;
+                written.push((name, &f.bytes));
+            }
+        }
+        Ok(())
+    }
+
     /// The manifest of the folder, before its wall time and file hashes are known.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn manifest(

@@ -122,6 +122,7 @@ pub(crate) fn run_optimize(loaded: &LoadedScenario, req: &RunRequest) -> Result<
         &job.path("candidates.csv"),
     )?;
     job.write("scenario.ron", &loaded.source_text)?;
+    job.write_inputs(crate::store::manifest::INPUTS_DIR, [loaded])?;
     let best_text = best_scenario_text(loaded, &opt, &results[best_i], results.len())?;
     job.write("best.ron", &best_text)?;
     let chart = frontier_chart(&results, &front, best_i, &constraint);

@@ -8,7 +8,9 @@
 //! every file). Rebuilding reads them back into the replication records the run produced and
 //! writes the folder again: the tables and charts come out byte-identical, and the report
 //! changes only where this build of dcplan draws it differently. A folder from an earlier build
-//! lacks the quantities added since; they are rebuilt as missing.
+//! lacks the quantities added since; they are rebuilt as missing. The external files the scenario
+//! read (weather, hourly series, demand history) are read from the folder's `inputs/` copies,
+//! which the manifest hashes: a changed copy makes the rebuild refuse.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -75,13 +77,16 @@ pub(crate) fn rebuild(dir: &Path, req: &RunRequest) -> Result<Finished> {
         let inputs: CompareInputs =
             ron::from_str(&text).map_err(|e| anyhow!("{}: {e}", compare_file.display()))?;
         let mut loadeds = Vec::new();
-        for (file, text) in &inputs.scenarios {
-            loadeds.push(dcplan_sim::load_str(file, text).map_err(|e| {
-                anyhow!(
-                    "{}: a scenario no longer loads:\n{e}",
-                    compare_file.display()
-                )
-            })?);
+        for (k, (file, text)) in inputs.scenarios.iter().enumerate() {
+            let input_dir = dir.join(run::compare_inputs_dir(k));
+            loadeds.push(
+                dcplan_sim::load_str_in(file, text, &input_dir).map_err(|e| {
+                    anyhow!(
+                        "{}: a scenario no longer loads:\n{e}",
+                        compare_file.display()
+                    )
+                })?,
+            );
         }
         let joined: Vec<&str> = inputs.scenarios.iter().map(|(_, t)| t.as_str()).collect();
         (loadeds, manifest::hash_bytes(joined.join("\n").as_bytes()))
@@ -89,12 +94,15 @@ pub(crate) fn rebuild(dir: &Path, req: &RunRequest) -> Result<Finished> {
         let path = dir.join("scenario.ron");
         let text = output::read_text(&path, output::MAX_TEXT_BYTES)
             .with_context(|| format!("reading {}", path.display()))?;
-        let loaded = dcplan_sim::load_str(&manifest.scenario_file, &text).map_err(|e| {
-            anyhow!(
-                "{}: the scenario no longer loads in this build of dcplan:\n{e}",
-                path.display()
-            )
-        })?;
+        // Its inputs are the copies the folder carries, not today's files.
+        let input_dir = dir.join(manifest::INPUTS_DIR);
+        let loaded =
+            dcplan_sim::load_str_in(&manifest.scenario_file, &text, &input_dir).map_err(|e| {
+                anyhow!(
+                    "{}: the scenario no longer loads in this build of dcplan:\n{e}",
+                    path.display()
+                )
+            })?;
         let hash = manifest::hash_bytes(text.as_bytes());
         (vec![loaded], hash)
     };

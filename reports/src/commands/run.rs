@@ -150,6 +150,11 @@ pub(crate) enum Inputs<'a> {
     Compare(&'a [LoadedScenario]),
 }
 
+/// Where the `k`-th (from 0) scenario of a comparison folder keeps its copies of its inputs.
+pub(crate) fn compare_inputs_dir(k: usize) -> String {
+    format!("{}/{}", manifest::INPUTS_DIR, k + 1)
+}
+
 /// The scenarios of a comparison folder (`compare.ron`), so that `dcplan report` can rebuild it.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct CompareInputs {
@@ -270,8 +275,19 @@ pub(crate) fn simulate_pairs(
 pub(crate) fn finish(info: &RunInfo, runs: Vec<VariantRuns>, job: Job) -> Result<Finished> {
     let manifest = folder_manifest(info, &runs, &job);
     write_tables(&runs, &job)?;
-    if let Inputs::Scenario(loaded, _) = info.inputs {
-        job.write("scenario.ron", &loaded.source_text)?;
+    match info.inputs {
+        Inputs::Scenario(loaded, variants) => {
+            job.write("scenario.ron", &loaded.source_text)?;
+            job.write_inputs(
+                manifest::INPUTS_DIR,
+                std::iter::once(loaded).chain(variants.iter().map(|v| &v.loaded)),
+            )?;
+        }
+        Inputs::Compare(loadeds) => {
+            for (k, loaded) in loadeds.iter().enumerate() {
+                job.write_inputs(&compare_inputs_dir(k), [loaded])?;
+            }
+        }
     }
     let (doc, headlines) = match info.inputs {
         Inputs::Scenario(loaded, _) if runs.len() == 1 => {

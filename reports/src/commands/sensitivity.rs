@@ -196,6 +196,7 @@ pub(crate) fn run_sensitivity(loaded: &LoadedScenario, req: &RunRequest) -> Resu
         &job.path("sensitivity.csv"),
     )?;
     job.write("scenario.ron", &loaded.source_text)?;
+    job.write_inputs(crate::store::manifest::INPUTS_DIR, [loaded])?;
     let rendered = tornado_charts(&rows, (base_npv, base_payback), horizon, job.dir())?;
     let manifest = job.scenario_manifest(loaded, seed, n, req);
     let (doc, headlines) = sensitivity_doc(

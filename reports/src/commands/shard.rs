@@ -62,6 +62,20 @@ pub(crate) fn run_shard(
         .clone()
         .unwrap_or_else(|| default_part_dir(loaded, shard));
     let scenario_hash = manifest::hash_bytes(loaded.source_text.as_bytes());
+    // The inputs the part will carry, as its part.ron lists them: a part made from other versions
+    // of the inputs is not this run's.
+    let mut input_hashes: Vec<(String, String)> = std::iter::once(loaded)
+        .chain(variants.iter().map(|v| &v.loaded))
+        .flat_map(|l| &l.inputs)
+        .map(|f| {
+            (
+                manifest::input_name(manifest::INPUTS_DIR, &f.path),
+                manifest::hash_bytes(&f.bytes),
+            )
+        })
+        .collect();
+    input_hashes.sort();
+    input_hashes.dedup();
     // What killed shards of this host left beside the part (before --resume looks at it).
     if let Some(parent) = target.parent().filter(|p| p.is_dir()) {
         output::clean_stale(parent);
@@ -76,6 +90,7 @@ pub(crate) fn run_shard(
         match verify_part(&target) {
             Ok(p)
                 if p.scenario_hash == scenario_hash
+                    && manifest::listed_inputs(&p.files) == input_hashes
                     && p.seed == seed
                     && p.replications == n
                     && p.shard == shard
@@ -156,6 +171,10 @@ pub(crate) fn run_shard(
         .context("encoding the replications")?;
     job.write("replications.bin", bytes)?;
     job.write("scenario.ron", &loaded.source_text)?;
+    job.write_inputs(
+        crate::store::manifest::INPUTS_DIR,
+        std::iter::once(loaded).chain(variants.iter().map(|v| &v.loaded)),
+    )?;
     tables::write_parquet(
         &mut tables::runs_frame(&as_variants)?,
         &job.path("runs.parquet"),
@@ -196,8 +215,13 @@ pub(crate) fn merge(paths: &[PathBuf], req: &RunRequest) -> Result<Finished> {
     let (first_dir, first) = parts[0].clone();
     let text =
         std::fs::read_to_string(first_dir.join("scenario.ron")).context("reading scenario.ron")?;
-    let loaded =
-        dcplan_sim::load_str(&first.scenario_file, &text).map_err(|e| anyhow::anyhow!("{e}"))?;
+    // The scenario reads the copies of its inputs the part carries, not today's files.
+    let loaded = dcplan_sim::load_str_in(
+        &first.scenario_file,
+        &text,
+        &first_dir.join(crate::store::manifest::INPUTS_DIR),
+    )
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
     let variants = run::variants_of(&loaded)?;
     let names: Vec<String> = variants.iter().map(|v| v.name.clone()).collect();
     if names != first.variants {
@@ -288,6 +312,12 @@ fn checked_parts(paths: &[PathBuf]) -> Result<Vec<(PathBuf, PartManifest)>> {
             "scenario hash",
             first.scenario_hash.clone(),
             p.scenario_hash.clone(),
+            &mut problems,
+        );
+        same(
+            "copy of the inputs",
+            format!("{:?}", manifest::listed_inputs(&first.files)),
+            format!("{:?}", manifest::listed_inputs(&p.files)),
             &mut problems,
         );
         same(

@@ -417,6 +417,41 @@ pub(crate) fn assumptions(loaded: &LoadedScenario) -> Vec<Assumption> {
             });
         }
     }
+    // The external files the scenario read, each with its hash and the copy the folder carries.
+    for f in &loaded.inputs {
+        let noted = written
+            .iter()
+            .find(|l| l.value.trim_matches('"') == f.path && !l.comment.is_empty())
+            .map(|l| l.comment.clone());
+        let header = std::str::from_utf8(&f.bytes)
+            .ok()
+            .and_then(|t| t.lines().next())
+            .filter(|l| l.starts_with('#'))
+            .map(|l| {
+                l.trim_start_matches('#')
+                    .trim()
+                    .chars()
+                    .take(200)
+                    .collect::<String>()
+            });
+        let copy = crate::store::manifest::input_name(crate::store::manifest::INPUTS_DIR, &f.path);
+        let source = [noted, header]
+            .into_iter()
+            .flatten()
+            .chain([format!("copied to {copy}")])
+            .collect::<Vec<_>>()
+            .join("; ");
+        rows.push(Assumption {
+            path: format!("input file {}", f.field),
+            value: format!(
+                "{} ({} bytes, {})",
+                f.path,
+                f.bytes.len(),
+                crate::store::manifest::hash_bytes(&f.bytes)
+            ),
+            source,
+        });
+    }
     rows
 }
 

@@ -69,6 +69,42 @@ pub(crate) fn check_hashes(dir: &Path, manifest: &Manifest) -> Result<()> {
             (None, false) => {}
         }
     }
+    // The copies of the scenario's inputs: each listed copy unchanged, nothing else among them.
+    let listed = manifest::listed_inputs(&manifest.files);
+    for (name, h) in &listed {
+        if !manifest::is_listable(name) {
+            problems.push(format!(
+                "the manifest lists `{}`, which is not a file of a run folder",
+                output::clean_for_terminal(name)
+            ));
+            continue;
+        }
+        let path = dir.join(name);
+        match output::read_limited(&path, output::MAX_DATA_BYTES) {
+            Ok(bytes) => {
+                let got = manifest::hash_bytes(&bytes);
+                if got != *h {
+                    problems.push(format!(
+                        "{}: changed since the run (hash {got}, the manifest records {h}); the results were made from the file as it was",
+                        path.display()
+                    ));
+                }
+            }
+            Err(_) if std::fs::symlink_metadata(&path).is_err() => problems.push(format!(
+                "{}: missing (the manifest lists it)",
+                path.display()
+            )),
+            Err(e) => problems.push(format!("{}: {e:#}", path.display())),
+        }
+    }
+    for (name, path) in manifest::files_under(dir, manifest::INPUTS_DIR)? {
+        if !listed.iter().any(|(f, _)| *f == name) {
+            problems.push(format!(
+                "{}: not listed in the manifest (the run read no such input)",
+                path.display()
+            ));
+        }
+    }
     if !problems.is_empty() {
         bail!(
             "cannot rebuild {}:\n  {}",

@@ -80,7 +80,43 @@ pub(crate) fn iso8601(secs: u64) -> String {
     )
 }
 
-/// BLAKE3 hashes of every file in a folder, sorted by name.
+/// Folder of an output folder that holds a copy of every external file the scenario read.
+pub(crate) const INPUTS_DIR: &str = "inputs";
+
+/// The name in an output folder of the copy of an input the scenario names `path` (a relative
+/// path of plain components, as the scenario reader accepts), under `sub`: `inputs/data/x.csv`.
+pub(crate) fn input_name(sub: &str, path: &str) -> String {
+    let mut name = sub.to_string();
+    for c in Path::new(path).components() {
+        if let std::path::Component::Normal(part) = c {
+            name.push('/');
+            name.push_str(&part.to_string_lossy());
+        }
+    }
+    name
+}
+
+/// The listed copies of inputs among a manifest's files (`inputs/...`).
+pub(crate) fn listed_inputs(files: &[(String, String)]) -> Vec<(String, String)> {
+    files
+        .iter()
+        .filter(|(f, _)| f.starts_with(&format!("{INPUTS_DIR}/")))
+        .cloned()
+        .collect()
+}
+
+/// Whether a name listed in a manifest may name a file of the folder: a plain file name, or a
+/// copy of an input under [`INPUTS_DIR`] (plain components only: no `..`, no hidden names).
+pub(crate) fn is_listable(name: &str) -> bool {
+    let plain = |s: &str| !s.is_empty() && !s.starts_with('.') && !s.contains('\\');
+    match name.split_once('/') {
+        None => plain(name),
+        Some((top, rest)) => top == INPUTS_DIR && rest.split('/').all(plain),
+    }
+}
+
+/// BLAKE3 hashes of every file in a folder, sorted by name: its own files and those under
+/// [`INPUTS_DIR`] (named by their path in the folder, `inputs/data/prices.csv`).
 pub(crate) fn hash_files(dir: &Path) -> Result<Vec<(String, String)>> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dir).with_context(|| format!("listing {}", dir.display()))? {
@@ -92,6 +128,39 @@ pub(crate) fn hash_files(dir: &Path) -> Result<Vec<(String, String)>> {
         let bytes = std::fs::read(entry.path())
             .with_context(|| format!("reading {}", entry.path().display()))?;
         out.push((name, hash_bytes(&bytes)));
+    }
+    for (name, path) in files_under(dir, INPUTS_DIR)? {
+        let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+        out.push((name, hash_bytes(&bytes)));
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Every file under `dir/sub` (none when it does not exist), as (`sub/a/b`, full path), sorted.
+/// Anything that is neither a file nor a folder is named as a file, so that a check of the
+/// listing sees it.
+pub(crate) fn files_under(dir: &Path, sub: &str) -> Result<Vec<(String, std::path::PathBuf)>> {
+    fn walk(path: &Path, name: &str, out: &mut Vec<(String, std::path::PathBuf)>) -> Result<()> {
+        let meta = std::fs::symlink_metadata(path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        if !meta.is_dir() {
+            out.push((name.to_string(), path.to_path_buf()));
+            return Ok(());
+        }
+        for entry in
+            std::fs::read_dir(path).with_context(|| format!("listing {}", path.display()))?
+        {
+            let entry = entry?;
+            let child = entry.file_name().to_string_lossy().into_owned();
+            walk(&entry.path(), &format!("{name}/{child}"), out)?;
+        }
+        Ok(())
+    }
+    let root = dir.join(sub);
+    let mut out = Vec::new();
+    if std::fs::symlink_metadata(&root).is_ok() {
+        walk(&root, sub, &mut out)?;
     }
     out.sort();
     Ok(out)

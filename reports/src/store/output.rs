@@ -224,6 +224,7 @@ fn replaceable(target: &Path, replace: Replace) -> Result<Vec<String>> {
             "{shown} exists and is not {what}; it is left alone: move it away or choose another --out"
         );
     };
+    let written = top_level_written(target, &written)?;
     let mut keep = Vec::new();
     for entry in fs::read_dir(target).with_context(|| format!("listing {shown}"))? {
         let name = entry?.file_name().to_string_lossy().into_owned();
@@ -253,6 +254,39 @@ fn written_by_dcplan(dir: &Path, replace: Replace) -> Option<Vec<String>> {
     let mut files: Vec<String> = manifest.files.into_iter().map(|(f, _)| f).collect();
     files.push("manifest.ron".into());
     Some(files)
+}
+
+/// The top-level entries of `dir` dcplan wrote, from the names its manifest lists: a listed copy
+/// of an input (`inputs/data/x.csv`) makes `inputs` dcplan's, but only when every file under it
+/// is listed; otherwise `inputs` holds something the user put there and is refused (`Err` names
+/// it), since the new folder has an `inputs` of its own.
+fn top_level_written(dir: &Path, listed: &[String]) -> Result<Vec<String>> {
+    use crate::store::manifest::{INPUTS_DIR, files_under};
+    let mut top: Vec<String> = listed
+        .iter()
+        .map(|f| f.split('/').next().unwrap_or(f).to_string())
+        .collect();
+    top.sort();
+    top.dedup();
+    if top.iter().any(|t| t == INPUTS_DIR) {
+        let extra: Vec<String> = files_under(dir, INPUTS_DIR)?
+            .into_iter()
+            .map(|(name, _)| name)
+            .filter(|name| !listed.contains(name))
+            .collect();
+        if !extra.is_empty() {
+            bail!(
+                "{} holds files dcplan did not write in its {INPUTS_DIR} folder ({}); it is left alone: move them away or choose another --out",
+                dir.display(),
+                extra
+                    .iter()
+                    .map(|e| clean_for_terminal(e))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+    }
+    Ok(top)
 }
 
 /// Hard-link (or copy) a file or folder tree.

@@ -173,7 +173,7 @@ pub fn verify_part(dir: &Path) -> Result<PartManifest> {
         );
     }
     for (name, hash) in &part.files {
-        if name.contains(['/', '\\']) || name.starts_with('.') {
+        if !manifest::is_listable(name) {
             bail!(
                 "{}: part.ron lists `{}`, which is not a file name of a part",
                 dir.display(),

@@ -5,6 +5,7 @@ mod cli;
 mod cluster;
 mod common;
 mod hostile;
+mod provenance;
 mod rebuild;
 mod scale;
 mod snapshot;

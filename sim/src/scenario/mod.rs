@@ -61,6 +61,9 @@ pub struct LoadedScenario {
     pub price_csv: Option<Vec<f64>>,
     /// Every external file the scenario read, in the order read (for provenance).
     pub inputs: Vec<InputFile>,
+    /// The folder its external files are read from (its own folder, or the `inputs/` copy of a
+    /// finished run being rebuilt); the variants of its sweep read theirs from the same folder.
+    pub input_dir: std::path::PathBuf,
 }
 
 /// Largest scenario file dcplan reads.
@@ -146,12 +149,24 @@ fn read_inputs(
     (weather, prices, reader.into_files())
 }
 
+/// The folder the external files of the scenario `file` are read from: the file's own folder.
+pub fn input_dir_of(file: &str) -> std::path::PathBuf {
+    std::path::Path::new(file)
+        .parent()
+        .unwrap_or(std::path::Path::new("."))
+        .to_path_buf()
+}
+
 /// Parse and validate scenario text. `file` names it in messages; files the scenario refers to
-/// (CSV inputs) are read relative to its folder. The variants its `sweep` and `optimize` sections
-/// make are not checked here (see [`crate::load::load_str`]).
-pub(crate) fn parse_and_check(file: &str, text: &str) -> Result<LoadedScenario, ScenarioError> {
+/// (CSV inputs) are read relative to `input_dir`. The variants its `sweep` and `optimize`
+/// sections make are not checked here (see [`crate::load::load_str`]).
+pub(crate) fn parse_and_check(
+    file: &str,
+    text: &str,
+    input_dir: &std::path::Path,
+) -> Result<LoadedScenario, ScenarioError> {
     let scenario: Scenario = parse_ron(file, text)?;
-    check_parsed(file, scenario, text)
+    check_parsed(file, scenario, text, input_dir)
 }
 
 /// Validate a scenario parsed from (or set to match) `text`, as [`parse_and_check`] does after
@@ -160,13 +175,11 @@ pub(crate) fn check_parsed(
     file: &str,
     scenario: Scenario,
     text: &str,
+    input_dir: &std::path::Path,
 ) -> Result<LoadedScenario, ScenarioError> {
     let (catalog, mut problems) = Catalog::builtin().with_overrides(&scenario.catalog);
     validate::validate_into(&scenario, &catalog, &mut problems);
-    let base = std::path::Path::new(file)
-        .parent()
-        .unwrap_or(std::path::Path::new("."));
-    let (weather_csv, price_csv, inputs) = read_inputs(&scenario, base, &mut problems);
+    let (weather_csv, price_csv, inputs) = read_inputs(&scenario, input_dir, &mut problems);
     let (errors, warnings): (Vec<Problem>, Vec<Problem>) = problems
         .into_vec()
         .into_iter()
@@ -188,6 +201,7 @@ pub(crate) fn check_parsed(
         weather_csv,
         price_csv,
         inputs,
+        input_dir: input_dir.to_path_buf(),
     })
 }
 

@@ -23,6 +23,7 @@ fn loaded(scenario: Scenario, text: String) -> LoadedScenario {
         weather_csv: None,
         price_csv: Some(vec![0.05; 8760]),
         inputs: Vec::new(),
+        input_dir: ".".into(),
     }
 }
 
