@@ -20,6 +20,7 @@ pub mod optimize;
 pub mod params;
 pub mod plan;
 pub mod problems;
+pub mod proforma;
 pub mod queue;
 pub mod replication;
 pub mod results;

@@ -12,6 +12,7 @@ mod finance;
 mod full_scenario;
 mod mutation;
 mod pinned;
+mod proforma;
 mod ranges;
 mod registry;
 mod reliability;
