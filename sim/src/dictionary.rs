@@ -81,8 +81,84 @@ pub fn dictionary() -> Vec<Entry> {
     for c in [key::VARIANT, key::KPI].iter().chain(SUMMARY) {
         out.push(entry("summary", c));
     }
+    let plain = |table: &'static str, column: &str, unit: &'static str, definition: &str| Entry {
+        table,
+        column: column.to_string(),
+        unit,
+        definition: definition.to_string(),
+    };
+    for (column, unit, definition) in PROFORMA_COLUMNS {
+        out.push(plain("proforma", column, unit, definition));
+    }
+    for (column, definition) in [
+        ("table", "Table (file name without extension)."),
+        ("column", "Column name."),
+        (
+            "unit",
+            "Unit of the column's values (empty for names and labels).",
+        ),
+        ("definition", "What the column holds."),
+    ] {
+        out.push(plain("columns", column, "", definition));
+    }
     out
 }
+
+/// The columns of `proforma.csv` (see `crate::proforma`), with unit and definition.
+const PROFORMA_COLUMNS: &[(&str, &str, &str)] = &[
+    (
+        "variant",
+        "",
+        "Variant name (`base` for a scenario without a sweep).",
+    ),
+    (
+        "basis",
+        "",
+        "Which numbers: `median_npv_replication` (one simulated future whose lines add up: the replication with the median NPV), or `p10`, `p50`, `p90` (each line's percentile across replications, line by line, so they do not add up).",
+    ),
+    (
+        "replication",
+        "",
+        "Replication index of a `median_npv_replication` row; empty for percentiles.",
+    ),
+    (
+        "period_kind",
+        "",
+        "`year` (12 months from the scenario start), `quarter` (3 months; the median-NPV replication only) or `close` (sources and uses from the start to financial close).",
+    ),
+    ("period", "", "Period number, from 1."),
+    (
+        "first_month",
+        "month",
+        "First month index of the period (0-based).",
+    ),
+    (
+        "last_month",
+        "month",
+        "Last month index of the period (0-based, inclusive).",
+    ),
+    (
+        "period_start",
+        "YYYY-MM",
+        "Calendar month the period starts.",
+    ),
+    (
+        "statement",
+        "",
+        "Income statement, Cash-flow statement, Balance sheet, Debt schedule, or Sources and uses.",
+    ),
+    (
+        "line",
+        "",
+        "Line key (stable across versions), e.g. `revenue`, `bs_cash`, `debt_dscr`, `source:debt_drawn`.",
+    ),
+    ("label", "", "Line label as the report shows it."),
+    (
+        "value",
+        "USD",
+        "Value: flows summed over the period, balances at its last month end, DSCR as a ratio (empty where there is no debt service).",
+    ),
+];
 
 /// What a fleet state column counts (the states of `model::fleet::GpuState`).
 fn gpu_state_definition(s: crate::model::fleet::GpuState) -> &'static str {

@@ -99,6 +99,8 @@ pub const RUN_FILES: &[&str] = &[
     "monthly.parquet",
     "fleet.parquet",
     "summary.csv",
+    "proforma.csv",
+    "columns.csv",
     "manifest.ron",
     "scenario.ron",
     "report.md",
@@ -522,5 +524,10 @@ pub(crate) fn write_tables(variants: &[VariantRuns], out: &Job) -> Result<()> {
         &mut tables::summary_frame(variants)?,
         &out.path("summary.csv"),
     )?;
+    tables::write_csv(
+        &mut crate::render::proforma::proforma_frame(variants)?,
+        &out.path("proforma.csv"),
+    )?;
+    tables::write_csv(&mut tables::columns_frame()?, &out.path("columns.csv"))?;
     Ok(())
 }

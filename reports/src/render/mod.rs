@@ -5,6 +5,7 @@ pub(crate) mod charts;
 pub(crate) mod comparison;
 pub(crate) mod doc;
 pub(crate) mod format;
+pub(crate) mod proforma;
 pub(crate) mod report;
 pub(crate) mod run_folder;
 pub mod tables;

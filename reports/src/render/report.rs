@@ -703,6 +703,7 @@ pub(crate) fn run_report(
     ))));
     blocks.push(Block::Heading(1, "Charts".into()));
     blocks.extend(charts.iter().map(chart_block));
+    blocks.extend(crate::render::proforma::report_blocks(v));
     blocks.push(Block::Heading(1, "Assumptions".into()));
     blocks.push(Block::Para(format!(
         "Every input of {} with its value or distribution and its source: the values written in the scenario (sources from their comments; P primary, S secondary, E estimate, D derived), the fields left to dcplan's defaults, and the catalog entries the scenario uses. Uncertain inputs are drawn once per replication; the values drawn are in runs.parquet (columns param:...). Distributions are written Uniform(low, high), Triangular(min, mode, max), Pert(min, mode, max), Normal(mean, sd), LogNormal(median, P90), Exponential(mean), Pareto(minimum, shape) and Discrete([(value, weight), ...]); Hours(...) and Months(...) give a duration's unit.",

@@ -476,6 +476,25 @@ pub(crate) fn write_csv(df: &mut DataFrame, path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// `columns.csv`: the data dictionary (table, column, unit, definition) of every table a run
+/// folder holds, from the same metadata as the report's labels.
+pub(crate) fn columns_frame() -> Result<DataFrame> {
+    let d = dcplan_sim::dictionary::dictionary();
+    let col = |name: &str, f: &dyn Fn(&dcplan_sim::dictionary::Entry) -> String| {
+        Column::new(name.into(), d.iter().map(f).collect::<Vec<String>>())
+    };
+    DataFrame::new(
+        d.len(),
+        vec![
+            col("table", &|e| e.table.to_string()),
+            col("column", &|e| e.column.clone()),
+            col("unit", &|e| e.unit.to_string()),
+            col("definition", &|e| e.definition.clone()),
+        ],
+    )
+    .context("building the data dictionary")
+}
+
 /// Read a Parquet file.
 pub fn read_parquet(path: &Path) -> Result<DataFrame> {
     let file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
@@ -659,6 +678,11 @@ pub(crate) mod tests {
             ("market", market_frame(&v).expect("market")),
             ("hourly", hourly_frame(&v).expect("hourly")),
             ("summary", summary_frame(&v).expect("summary")),
+            (
+                "proforma",
+                crate::render::proforma::proforma_frame(&v).expect("proforma"),
+            ),
+            ("columns", columns_frame().expect("columns")),
         ];
         for (table, df) in &tables {
             // Every column written, in order, is the dictionary's list for its table.

@@ -35,14 +35,13 @@ pub(crate) fn cash_chart(v: &VariantRuns) -> FanChart {
 
 /// The replication whose NPV is the median (nearest rank), for single-path illustrations.
 pub(crate) fn median_replication(v: &VariantRuns) -> Option<&dcplan_sim::Replication> {
-    let mut reps: Vec<&dcplan_sim::Replication> = v.output.replications.iter().collect();
-    reps.sort_by(|a, b| {
-        a.kpis
-            .npv_usd
-            .total_cmp(&b.kpis.npv_usd)
-            .then(a.index.cmp(&b.index))
-    });
-    reps.get(reps.len().saturating_sub(1) / 2).copied()
+    let npvs: Vec<f64> = v
+        .output
+        .replications
+        .iter()
+        .map(|r| r.kpis.npv_usd)
+        .collect();
+    dcplan_sim::proforma::median_index(&npvs).map(|i| &v.output.replications[i])
 }
 
 /// Revenue to free cash flow over the horizon, for the median-NPV replication.
