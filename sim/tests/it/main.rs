@@ -19,3 +19,4 @@ mod scenarios;
 mod special;
 mod states;
 mod sweep;
+mod weather_files;
