@@ -14,7 +14,7 @@ fn read(rel: &str) -> String {
 
 /// NREL TMY3 for Greensboro Piedmont Triad International, NC (USAF 723170), as shipped with
 /// pvlib-python (`pvlib/data/723170TYA.CSV`).
-const TMY3: &str = "scenarios/energy/data/weather/723170TYA.CSV";
+const TMY3: &str = "scenarios/data/weather/723170TYA.CSV";
 /// The same year written as EPW by `sim/tests/data/weather/tmy3_to_epw.py`.
 const EPW: &str = "sim/tests/data/weather/greensboro-723170.epw";
 /// A PVGIS typical year (45 N, 8 E) written as EPW by PVGIS itself, from pvlib-python's tests.
@@ -208,4 +208,43 @@ fn malformed_files_name_every_line_and_field() {
     let bad: String = text.replace(",10.0,A,7,", ",99.9,A,7,");
     let err = parse(&bad, None).unwrap_err();
     assert!(err.len() == 21 && err[20].starts_with("and "), "{err:#?}");
+}
+
+#[test]
+fn a_scenario_with_a_weather_file_runs_on_its_hours() {
+    let path = repo_root().join("scenarios/solar-greensboro.ron");
+    let text = std::fs::read_to_string(&path).expect("scenario");
+    let text = text.replace(
+        "horizon_months: 60, replications: 50",
+        "horizon_months: 12, replications: 1",
+    );
+    let name = path.display().to_string();
+    let loaded = dcplan_sim::load_str(&name, &text).unwrap_or_else(|e| panic!("{e}"));
+    let series = loaded
+        .weather_file
+        .as_ref()
+        .expect("the weather file's series");
+    let file = greensboro(TMY3);
+    let pv = pv_capacity_factors(&file, &PvArray::facing_equator(&file.location));
+    assert_eq!(series.solar_cf, pv);
+    assert!(
+        loaded
+            .inputs
+            .iter()
+            .any(|f| f.field == "site.weather_file.path" && f.path == "data/weather/723170TYA.CSV")
+    );
+    let r = super::common::run(&loaded, 1, 0);
+    assert_eq!(r.hourly.len(), 8760);
+    assert!(
+        r.hourly.iter().map(|h| h.solar).sum::<f64>() > 0.5 * 30_000.0 * pv.iter().sum::<f64>()
+    );
+    for (i, h) in r.hourly.iter().enumerate() {
+        assert_eq!(h.temperature_c, file.hours[i].dry_bulb_c, "hour {i}");
+        // Solar used on site: the array's output up to the load, plus what charges the battery.
+        let made = 30_000.0 * pv[i];
+        assert!(
+            h.solar >= made.min(h.load) - 1e-6 && h.solar <= made + 1e-6,
+            "hour {i}"
+        );
+    }
 }

@@ -1,6 +1,6 @@
 """Write an EnergyPlus EPW file from an NREL TMY3 CSV, copying each value's text unchanged.
 
-    python3 tmy3_to_epw.py ../../../../scenarios/energy/data/weather/723170TYA.CSV greensboro-723170.epw
+    python3 tmy3_to_epw.py ../../../../scenarios/data/weather/723170TYA.CSV greensboro-723170.epw
 
 Fields without a TMY3 counterpart get the EPW missing-value codes (EnergyPlus Auxiliary Programs,
 "Weather Converter Program", EPW data dictionary)."""
