@@ -95,11 +95,11 @@ pub fn dictionary() -> Vec<Entry> {
         ("column", "Column name."),
         (
             "unit",
-            "Unit of the column's values (empty for names and labels).",
+            "Unit of the column's values (`text` for names and labels).",
         ),
         ("definition", "What the column holds."),
     ] {
-        out.push(plain("columns", column, "", definition));
+        out.push(plain("columns", column, "text", definition));
     }
     out
 }
@@ -108,25 +108,25 @@ pub fn dictionary() -> Vec<Entry> {
 const PROFORMA_COLUMNS: &[(&str, &str, &str)] = &[
     (
         "variant",
-        "",
+        "text",
         "Variant name (`base` for a scenario without a sweep).",
     ),
     (
         "basis",
-        "",
+        "text",
         "Which numbers: `median_npv_replication` (one simulated future whose lines add up: the replication with the median NPV), or `p10`, `p50`, `p90` (each line's percentile across replications, line by line, so they do not add up).",
     ),
     (
         "replication",
-        "",
+        "index",
         "Replication index of a `median_npv_replication` row; empty for percentiles.",
     ),
     (
         "period_kind",
-        "",
+        "text",
         "`year` (12 months from the scenario start), `quarter` (3 months; the median-NPV replication only) or `close` (sources and uses from the start to financial close).",
     ),
-    ("period", "", "Period number, from 1."),
+    ("period", "index", "Period number, from 1."),
     (
         "first_month",
         "month",
@@ -144,18 +144,18 @@ const PROFORMA_COLUMNS: &[(&str, &str, &str)] = &[
     ),
     (
         "statement",
-        "",
+        "text",
         "Income statement, Cash-flow statement, Balance sheet, Debt schedule, or Sources and uses.",
     ),
     (
         "line",
-        "",
+        "text",
         "Line key (stable across versions), e.g. `revenue`, `bs_cash`, `debt_dscr`, `source:debt_drawn`.",
     ),
-    ("label", "", "Line label as the report shows it."),
+    ("label", "text", "Line label as the report shows it."),
     (
         "value",
-        "USD",
+        "USD (DSCR: ratio)",
         "Value: flows summed over the period, balances at its last month end, DSCR as a ratio (empty where there is no debt service).",
     ),
 ];
@@ -222,7 +222,9 @@ mod tests {
             assert!(!e.unit.is_empty(), "{}.{}: unit", e.table, e.column);
             assert!(!e.definition.is_empty(), "{}.{}", e.table, e.column);
         }
-        for table in ["runs", "monthly", "fleet", "market", "hourly", "summary"] {
+        for table in [
+            "runs", "monthly", "fleet", "market", "hourly", "summary", "proforma", "columns",
+        ] {
             let names: Vec<&str> = d
                 .iter()
                 .filter(|e| e.table == table)

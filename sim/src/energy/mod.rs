@@ -6,4 +6,6 @@
 pub mod cooling;
 pub mod dispatch;
 pub mod prices;
+pub mod renewables;
 pub mod weather;
+pub mod weather_file;

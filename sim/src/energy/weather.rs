@@ -1,4 +1,5 @@
-//! Hourly weather, renewable capacity factors and grid carbon intensity from a climate preset.
+//! Hourly weather, renewable capacity factors and grid carbon intensity from a climate preset
+//! (or temperatures from an hourly CSV, or temperatures, solar and wind from a weather file).
 //!
 //! Temperature `T(h) = mean + seasonal x cos(2 pi (day - warmest day) / 365) + daily x cos(2 pi
 //! (hour - 15) / 24) + X(h)`, where `X` is an AR(1) anomaly with stationary standard deviation
@@ -73,6 +74,34 @@ fn solar_shape_mean() -> f64 {
     (0..8760).map(solar_shape).sum::<f64>() / 8760.0
 }
 
+/// Hourly weather of a typical year computed from a weather file: 8,760 values of each,
+/// January 1 00:00-01:00 first.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WeatherSeries {
+    /// Dry-bulb temperature, C.
+    pub temperature_c: Vec<f64>,
+    /// Solar output per kW of DC nameplate (PVWatts-style, see [`super::renewables`]).
+    pub solar_cf: Vec<f64>,
+    /// Wind output per kW of turbine rating (power curve, see [`super::renewables`]).
+    pub wind_cf: Vec<f64>,
+}
+
+impl WeatherSeries {
+    /// The series of a parsed weather file, with the PV array facing `pv` and turbines at
+    /// `hub_height_m`.
+    pub fn from_file(
+        file: &super::weather_file::WeatherFile,
+        pv: &super::renewables::PvArray,
+        hub_height_m: f64,
+    ) -> WeatherSeries {
+        WeatherSeries {
+            temperature_c: file.hours.iter().map(|h| h.dry_bulb_c).collect(),
+            solar_cf: super::renewables::pv_capacity_factors(file, pv),
+            wind_cf: super::renewables::Turbine { hub_height_m }.capacity_factors(file),
+        }
+    }
+}
+
 /// Weather of one replication, generated month by month.
 #[derive(Clone, Debug)]
 pub struct WeatherGen {
@@ -83,6 +112,8 @@ pub struct WeatherGen {
     solar_scale: f64,
     /// Hourly temperatures from a CSV (8,760 values), instead of the model.
     csv: Option<Vec<f64>>,
+    /// Temperatures, solar and wind from a weather file, instead of the model.
+    file: Option<std::sync::Arc<WeatherSeries>>,
 }
 
 /// One hour of weather-driven inputs.
@@ -110,6 +141,16 @@ impl WeatherGen {
             cloud: 1.0,
             solar_scale,
             csv,
+            file: None,
+        }
+    }
+
+    /// A generator whose temperatures, solar and wind come from a weather file; `climate`
+    /// still gives the grid's carbon intensity. The random draws are those of [`WeatherGen::new`].
+    pub fn from_file(climate: Climate, file: std::sync::Arc<WeatherSeries>) -> WeatherGen {
+        WeatherGen {
+            file: Some(file),
+            ..WeatherGen::new(climate, None)
         }
     }
 
@@ -138,9 +179,10 @@ impl WeatherGen {
             let z_wind = normal_quantile_approx(open_unit(rng));
             let u_cloud = open_unit(rng);
             self.anomaly = phi * self.anomaly + innovation * z_temp;
-            let temperature_c = match &self.csv {
-                Some(values) => values[h],
-                None => mean_temperature(c, h) + self.anomaly,
+            let temperature_c = match (&self.file, &self.csv) {
+                (Some(f), _) => f.temperature_c[h],
+                (None, Some(values)) => values[h],
+                (None, None) => mean_temperature(c, h) + self.anomaly,
             };
             if h.is_multiple_of(24) {
                 // A new day's cloudiness, mean 1.
@@ -149,10 +191,17 @@ impl WeatherGen {
             self.wind =
                 wind_phi * self.wind + (1.0 - wind_phi) * c.wind_capacity_factor + wind_sd * z_wind;
             let hour = (h % 24) as f64;
+            let (solar_cf, wind_cf) = match &self.file {
+                Some(f) => (f.solar_cf[h], f.wind_cf[h]),
+                None => (
+                    (solar_shape(h) * self.solar_scale * self.cloud).clamp(0.0, 1.0),
+                    self.wind.clamp(0.0, 1.0),
+                ),
+            };
             out.push(HourWeather {
                 temperature_c,
-                solar_cf: (solar_shape(h) * self.solar_scale * self.cloud).clamp(0.0, 1.0),
-                wind_cf: self.wind.clamp(0.0, 1.0),
+                solar_cf,
+                wind_cf,
                 grid_gco2_per_kwh: c.grid_gco2_per_kwh
                     * (1.0 + 0.08 * (TWO_PI * (hour - 19.0) / 24.0).cos()),
             });
@@ -232,6 +281,44 @@ mod tests {
         assert!(year.iter().all(|h| (0.0..=1.0).contains(&h.solar_cf)));
         let t: f64 = year.iter().map(|h| h.temperature_c).sum::<f64>() / 8760.0;
         assert!((t - 10.0).abs() < 0.05, "{t}");
+    }
+
+    #[test]
+    fn a_weather_file_replaces_temperature_solar_and_wind_but_not_the_draws() {
+        let c = Climate {
+            name: "x".into(),
+            description: String::new(),
+            annual_mean_c: 10.0,
+            seasonal_swing_c: 10.0,
+            daily_swing_c: 5.0,
+            noise_sd_c: 2.0,
+            noise_persistence_per_hour: 0.9,
+            warmest_day_of_year: 200.0,
+            solar_capacity_factor: 0.2,
+            wind_capacity_factor: 0.3,
+            grid_gco2_per_kwh: 300.0,
+            grid_carbon_free_frac: 0.3,
+        };
+        let series = WeatherSeries {
+            temperature_c: (0..8760).map(|h| h as f64 / 1000.0).collect(),
+            solar_cf: (0..8760).map(|h| (h % 24) as f64 / 100.0).collect(),
+            wind_cf: (0..8760).map(|h| (h % 7) as f64 / 10.0).collect(),
+        };
+        let mut from_file = WeatherGen::from_file(c.clone(), std::sync::Arc::new(series.clone()));
+        let mut preset = WeatherGen::new(c, None);
+        let mut rng_a = <SimRng as rand::SeedableRng>::seed_from_u64(3);
+        let mut rng_b = <SimRng as rand::SeedableRng>::seed_from_u64(3);
+        let a = from_file.hours(8750, 20, &mut rng_a);
+        let b = preset.hours(8750, 20, &mut rng_b);
+        for (i, (a, b)) in a.iter().zip(&b).enumerate() {
+            let h = (8750 + i) % 8760;
+            assert_eq!(a.temperature_c, series.temperature_c[h]);
+            assert_eq!(a.solar_cf, series.solar_cf[h]);
+            assert_eq!(a.wind_cf, series.wind_cf[h]);
+            assert_eq!(a.grid_gco2_per_kwh, b.grid_gco2_per_kwh);
+        }
+        // The same number of draws: the streams stay aligned with the preset's.
+        assert_eq!(open_unit(&mut rng_a), open_unit(&mut rng_b));
     }
 
     #[test]

@@ -5,7 +5,7 @@ use super::{Drawn, Num, Registry};
 use crate::energy::cooling::CoolingPreset;
 use crate::energy::dispatch::{BatterySpec, EnergySpec, Facility, GasSpec, PpaSpec};
 use crate::energy::prices::{MarketGen, MarketPreset, first_weekday};
-use crate::energy::weather::{Climate, WeatherGen};
+use crate::energy::weather::{Climate, WeatherGen, WeatherSeries};
 use crate::model::{energy, fleet};
 use crate::rng::{Stream, stream_rng};
 use crate::scenario::{
@@ -81,6 +81,7 @@ enum TariffPlan {
 pub(super) struct EnergyPlan {
     climate: Climate,
     weather_csv: Option<Vec<f64>>,
+    weather_file: Option<std::sync::Arc<WeatherSeries>>,
     facility: FacilityPlan,
     interconnect_mw: Option<Num>,
     /// The interconnect limits commissioning.
@@ -125,7 +126,8 @@ impl EnergyPlan {
             .as_ref()
             .map(|p| r.param("site.interconnect_mw", p));
         // A design-hot hour: the preset's warmest hour plus two standard deviations of weather.
-        let design_c = match &loaded.weather_csv {
+        let file_temperatures = loaded.weather_file.as_ref().map(|f| &f.temperature_c);
+        let design_c = match file_temperatures.or(loaded.weather_csv.as_ref()) {
             Some(v) => v.iter().copied().fold(f64::NEG_INFINITY, f64::max),
             None => {
                 climate.annual_mean_c
@@ -217,6 +219,7 @@ impl EnergyPlan {
         EnergyPlan {
             climate,
             weather_csv: loaded.weather_csv.clone(),
+            weather_file: loaded.weather_file.clone().map(std::sync::Arc::new),
             facility,
             interconnect_mw,
             wait_for_power: matches!(s.site.power_cap, PowerCap::WaitCommissioning),
@@ -351,7 +354,10 @@ impl EnergyPlan {
         let model = energy::EnergyModel {
             spec,
             tariff,
-            weather: WeatherGen::new(self.climate.clone(), self.weather_csv.clone()),
+            weather: match &self.weather_file {
+                Some(f) => WeatherGen::from_file(self.climate.clone(), f.clone()),
+                None => WeatherGen::new(self.climate.clone(), self.weather_csv.clone()),
+            },
             weather_rng: stream_rng(seed, replication, Stream::Weather),
             price_rng: stream_rng(seed, replication, Stream::Electricity),
             state: Default::default(),

@@ -59,6 +59,8 @@ pub struct LoadedScenario {
     pub weather_csv: Option<Vec<f64>>,
     /// Hourly prices in USD per kWh from a CSV tariff, if given.
     pub price_csv: Option<Vec<f64>>,
+    /// Hourly temperatures, solar and wind output from `site.weather_file`, if given.
+    pub weather_file: Option<crate::energy::weather::WeatherSeries>,
     /// Every external file the scenario read, in the order read (for provenance).
     pub inputs: Vec<InputFile>,
     /// The folder its external files are read from (its own folder, or the `inputs/` copy of a
@@ -101,13 +103,19 @@ pub fn read_regular_file(path: &std::path::Path, limit: u64) -> std::io::Result<
     Ok(bytes)
 }
 
+/// What [`read_inputs`] reads: hourly temperatures, hourly prices in USD per kWh, the weather
+/// file's series and every file read.
+type Inputs = (
+    Option<Vec<f64>>,
+    Option<Vec<f64>>,
+    Option<crate::energy::weather::WeatherSeries>,
+    Vec<InputFile>,
+);
+
 /// Read the external inputs a scenario names, relative to `base`; problems name the field.
-/// Returns the hourly temperatures, the hourly prices in USD per kWh and every file read.
-fn read_inputs(
-    s: &Scenario,
-    base: &std::path::Path,
-    problems: &mut Problems,
-) -> (Option<Vec<f64>>, Option<Vec<f64>>, Vec<InputFile>) {
+/// Returns the hourly temperatures, the hourly prices in USD per kWh, the weather file's series
+/// and every file read.
+fn read_inputs(s: &Scenario, base: &std::path::Path, problems: &mut Problems) -> Inputs {
     let mut reader = inputs::InputReader::new(base);
     let mut hourly = |field: &str,
                       rel: &str,
@@ -146,7 +154,40 @@ fn read_inputs(
         }
         _ => None,
     };
-    (weather, prices, reader.into_files())
+    let series = s
+        .site
+        .weather_file
+        .as_ref()
+        .and_then(|w| weather_file(w, &mut reader, problems));
+    (weather, prices, series, reader.into_files())
+}
+
+/// Read `site.weather_file` and compute its hourly series; every problem in the file is a
+/// problem on `site.weather_file.path` naming the file, line and field.
+fn weather_file(
+    w: &WeatherFileRef,
+    reader: &mut inputs::InputReader,
+    problems: &mut Problems,
+) -> Option<crate::energy::weather::WeatherSeries> {
+    use crate::energy::{renewables::PvArray, weather::WeatherSeries, weather_file};
+    let field = "site.weather_file.path";
+    let (path, text) = reader.read_text(field, &w.path, problems)?;
+    match weather_file::parse(text, w.format) {
+        Ok(file) => {
+            let default = PvArray::facing_equator(&file.location);
+            let pv = PvArray {
+                tilt_deg: w.pv_tilt_deg.unwrap_or(default.tilt_deg),
+                azimuth_deg: w.pv_azimuth_deg.unwrap_or(default.azimuth_deg),
+            };
+            Some(WeatherSeries::from_file(&file, &pv, w.wind_hub_height_m))
+        }
+        Err(list) => {
+            for msg in list {
+                problems.push(field, format!("{}: {msg}", path.display()));
+            }
+            None
+        }
+    }
 }
 
 /// The folder the external files of the scenario `file` are read from: the file's own folder.
@@ -179,7 +220,8 @@ pub(crate) fn check_parsed(
 ) -> Result<LoadedScenario, ScenarioError> {
     let (catalog, mut problems) = Catalog::builtin().with_overrides(&scenario.catalog);
     validate::validate_into(&scenario, &catalog, &mut problems);
-    let (weather_csv, price_csv, inputs) = read_inputs(&scenario, input_dir, &mut problems);
+    let (weather_csv, price_csv, weather_file, inputs) =
+        read_inputs(&scenario, input_dir, &mut problems);
     let (errors, warnings): (Vec<Problem>, Vec<Problem>) = problems
         .into_vec()
         .into_iter()
@@ -200,6 +242,7 @@ pub(crate) fn check_parsed(
         source_text: text.to_string(),
         weather_csv,
         price_csv,
+        weather_file,
         inputs,
         input_dir: input_dir.to_path_buf(),
     })

@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 use super::validate::*;
 use super::*;
 use crate::catalog::Catalog;
-use crate::dist::Param;
+use crate::dist::{Param, fmt_num};
+pub use crate::energy::weather_file::WeatherFormat;
 use crate::problems::Problems;
 
 fn default_climate() -> String {
@@ -27,6 +28,11 @@ pub struct Site {
     /// scenario file), instead of the climate preset's weather model.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weather_csv: Option<String>,
+    /// A typical-year weather file (EPW or TMY3) instead of the climate preset's weather:
+    /// temperatures, and solar and wind output computed from its irradiance and wind. The
+    /// climate preset still gives the grid's carbon intensity. Not with `weather_csv`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weather_file: Option<WeatherFileRef>,
     /// Cooling preset from `scenarios/catalog/cooling.ron`; facility power then follows the
     /// weather. Give either `cooling` or a fixed `pue`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -51,6 +57,35 @@ pub struct Site {
     /// are leased rather than built (set the phases' capex to what the tenant pays for fit-out).
     #[serde(default = "zero", skip_serializing_if = "is_zero")]
     pub colocation_rent_usd_per_kw_month: Param,
+}
+
+fn default_hub_height_m() -> f64 {
+    // S: average hub height of US land-based turbines installed in 2022, about 98 m (LBNL,
+    // Land-Based Wind Market Report 2023 edition), rounded.
+    100.0
+}
+
+/// A typical-year weather file and how the site's solar and wind use it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WeatherFileRef {
+    /// Path of the file, relative to the scenario file: an EnergyPlus EPW or an NREL TMY3 CSV
+    /// of 8,760 hours, repeated every year of the horizon.
+    pub path: String,
+    /// The file's format; by default the one its header shows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<WeatherFormat>,
+    /// Tilt of the fixed PV array from horizontal, degrees; by default the site's latitude
+    /// (the PVWatts default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pv_tilt_deg: Option<f64>,
+    /// Azimuth the PV array faces, degrees clockwise from north; by default the equator
+    /// (180 in the northern hemisphere, 0 in the southern).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pv_azimuth_deg: Option<f64>,
+    /// Hub height of the wind turbines, m (the file's wind is at 10 m).
+    #[serde(default = "default_hub_height_m")]
+    pub wind_hub_height_m: f64,
 }
 
 /// A hall phase: a block of powered, cooled IT capacity.
@@ -121,6 +156,29 @@ pub(super) fn check_site(s: &Scenario, catalog: &Catalog, p: &mut Problems) {
                 Catalog::names(&catalog.climates, |c| c.name.as_str())
             ),
         );
+    }
+    if let Some(w) = &site.weather_file {
+        if site.weather_csv.is_some() {
+            p.push(
+                "site.weather_file",
+                "give either `weather_csv` (temperatures only) or `weather_file`, not both",
+            );
+        }
+        let checks = [
+            ("pv_tilt_deg", w.pv_tilt_deg, 0.0, 90.0),
+            ("pv_azimuth_deg", w.pv_azimuth_deg, 0.0, 360.0),
+            ("wind_hub_height_m", Some(w.wind_hub_height_m), 10.0, 250.0),
+        ];
+        for (name, v, lo, hi) in checks {
+            if let Some(v) = v
+                && !(v.is_finite() && (lo..=hi).contains(&v))
+            {
+                p.push(
+                    format!("site.weather_file.{name}"),
+                    format!("{} must be between {lo} and {hi}", fmt_num(v)),
+                );
+            }
+        }
     }
     if let Some(ic) = &site.interconnect_mw {
         ic.check_range("site.interconnect_mw", 0.001, 100_000.0, p);

@@ -23,6 +23,7 @@ pub(crate) fn full() -> Scenario {
             name: "site".into(),
             climate: "test-climate".into(),
             weather_csv: None,
+            weather_file: None,
             cooling: None,
             pue: Some(Param::Dist(Dist::Triangular(1.2, 1.3, 1.4))),
             interconnect_mw: Some(v(50.0)),

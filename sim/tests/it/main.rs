@@ -20,3 +20,4 @@ mod scenarios;
 mod special;
 mod states;
 mod sweep;
+mod weather_files;

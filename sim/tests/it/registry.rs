@@ -21,6 +21,7 @@ fn loaded(scenario: Scenario, text: String) -> LoadedScenario {
         warnings: Vec::new(),
         source_text: text,
         weather_csv: None,
+        weather_file: None,
         price_csv: Some(vec![0.05; 8760]),
         inputs: Vec::new(),
         input_dir: ".".into(),
