@@ -6,4 +6,5 @@
 pub mod cooling;
 pub mod dispatch;
 pub mod prices;
+pub mod series;
 pub mod weather;

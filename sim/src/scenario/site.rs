@@ -23,10 +23,15 @@ pub struct Site {
     /// Climate preset from `scenarios/catalog/climates.ron`, e.g. "northern-virginia".
     #[serde(default = "default_climate")]
     pub climate: String,
-    /// Hourly dry-bulb temperatures in C from a CSV of 8,760 values (path relative to the
-    /// scenario file), instead of the climate preset's weather model.
+    /// Hourly dry-bulb temperatures in C from a CSV of one column of values (path relative to
+    /// the scenario file; 8,760 values, or 8,784 in a leap year, or a timestamped series of
+    /// whole years), instead of the climate preset's weather model.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weather_csv: Option<String>,
+    /// Hourly dry-bulb temperatures from a CSV file with every [`Series`] field (unit `C` or
+    /// `F`), instead of the climate preset's weather model; give it or `weather_csv`, not both.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub temperature: Option<Series>,
     /// Cooling preset from `scenarios/catalog/cooling.ron`; facility power then follows the
     /// weather. Give either `cooling` or a fixed `pue`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -111,6 +116,12 @@ pub(super) fn check_site(s: &Scenario, catalog: &Catalog, p: &mut Problems) {
             "site",
             "give a cooling preset (e.g. `cooling: \"air-economizer\"`) or a fixed `pue`",
         ),
+    }
+    if site.weather_csv.is_some() && site.temperature.is_some() {
+        p.push(
+            "site",
+            "give hourly temperatures either as `weather_csv` or as `temperature`, not both",
+        );
     }
     if catalog.climate(&site.climate).is_none() {
         p.push(
