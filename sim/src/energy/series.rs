@@ -776,32 +776,54 @@ pub(crate) fn parse_series(text: &str, f: &SeriesFormat) -> Result<HourlySeries,
             (align % 60).abs()
         )
     };
-    if clock(first_t).rem_euclid(1440) != 0 || {
-        let (_, m, d) = civil_from_days(clock(first_t).div_euclid(1440));
-        (m, d) != (1, 1)
-    } {
+    // The years covered: those of the first and last rows, up to 23 hours off a year boundary
+    // (a UTC file on a local clock): hours before the first year are left out, and the first
+    // year's missing first hours take the values of the same hours a day later (the last
+    // year's missing last hours, a day earlier).
+    let year_of = |t: i64| civil_from_days(t.div_euclid(1440)).0;
+    let (first_y, last_y) = (
+        year_of(clock(first_t) + 23 * 60),
+        year_of(clock(last_t) - 23 * 60),
+    );
+    let year_start = |y: i64| days_from_civil(y, 1, 1) * 1440;
+    let lead = (clock(first_t) - year_start(first_y)) / 60;
+    if lead > 23 {
         return Err(format!(
-            "line {first_no}: the series begins at {} ({zone_name}); it must cover whole years, from January 1 00:00",
+            "line {first_no}: the series begins at {} ({zone_name}); it must cover whole years, from January 1 00:00 (or up to 23 hours off)",
             show(clock(first_t))
         ));
     }
-    let (last_y, last_m, last_d) = civil_from_days(clock(last_t).div_euclid(1440));
-    if clock(last_t).rem_euclid(1440) != 23 * 60 || (last_m, last_d) != (12, 31) {
+    let trail = (year_start(last_y + 1) - 60 - clock(last_t)) / 60;
+    if last_y < first_y || trail > 23 {
         return Err(format!(
-            "line {last_no}: the series ends at {} ({zone_name}); it must cover whole years, to December 31 23:00",
+            "line {last_no}: the series ends at {} ({zone_name}); it must cover whole years, to December 31 23:00 (or up to 23 hours off)",
             show(clock(last_t))
         ));
     }
-    let (first_y, _, _) = civil_from_days(clock(first_t).div_euclid(1440));
     let years = (last_y - first_y + 1) as usize;
-    let mut values = Vec::with_capacity(years * YEAR_H);
+    let mut values = vec![f64::NAN; years * YEAR_H];
+    let mut filled = (usize::MAX, 0);
     for &(_, t, v) in &rows {
-        let (_, m, d) = civil_from_days(clock(t).div_euclid(1440));
-        if (m, d) != (2, 29) {
-            values.push(v);
+        let c = clock(t);
+        let (y, m, d) = civil_from_days(c.div_euclid(1440));
+        if !(first_y..=last_y).contains(&y) || (m, d) == (2, 29) {
+            continue;
         }
+        let leap_shift = if is_leap(y) && m > 2 { 24 } else { 0 };
+        let hour = ((c - year_start(y)) / 60) as usize - leap_shift;
+        let i = (y - first_y) as usize * YEAR_H + hour;
+        values[i] = v;
+        filled = (filled.0.min(i), filled.1.max(i));
     }
-    debug_assert_eq!(values.len(), years * YEAR_H);
+    for i in (0..filled.0).rev() {
+        values[i] = values[i + 24];
+    }
+    for i in filled.1 + 1..values.len() {
+        values[i] = values[i - 24];
+    }
+    if values.iter().any(|v| v.is_nan()) {
+        return Err("the series does not cover whole years".into());
+    }
     let first_year =
         i32::try_from(first_y).map_err(|_| "the years are out of range".to_string())?;
     Ok(HourlySeries {
@@ -985,6 +1007,14 @@ mod tests {
         };
         let s = parse_series(&rows.join("\n"), &f).expect("valid");
         assert_eq!(s.values(), &expected[..]);
+        // A UTC file of whole UTC years read on the Chicago clock: six hours of the previous
+        // year are left out, and the last six hours of the last year repeat the day before's.
+        let utc = utc_year(2024, "timestamp,price_usd_per_mwh", |h| format!("{h}"));
+        let s = parse_series(&utc, &f).expect("valid");
+        assert_eq!(s.calendar_years(), Some((2024, 2024)));
+        assert_eq!(s.values()[0], 6e-3, "January 1 00:00 CST is 06:00 UTC");
+        assert_eq!(s.values()[8_759], s.values()[8_759 - 24]);
+        assert_eq!(s.values()[8_753], 8_783e-3);
         // The same hours with their offsets need no zone (and align to UTC then).
         let utc = utc_year(2024, "timestamp,price_usd_per_mwh", |h| format!("{h}"));
         let s = parse_series(&utc, &fmt(SeriesUnit::UsdPerMwh)).expect("valid");
