@@ -85,7 +85,7 @@ pub fn parameter_rng(master_seed: u64, replication: u64, path: &str) -> SimRng {
 /// The generator that draws which year of an hourly series (prices, carbon, weather) each
 /// simulated year uses, when a scenario resamples them: its own stream, so that no other draw
 /// moves, shared by every series so that series of the same years stay together.
-pub fn series_years_rng(master_seed: u64, replication: u64) -> SimRng {
+pub(crate) fn series_years_rng(master_seed: u64, replication: u64) -> SimRng {
     parameter_rng(master_seed, replication, "#series years")
 }
 

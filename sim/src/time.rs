@@ -172,7 +172,7 @@ impl Calendar {
 
     /// Calendar year (0 being the start's year) and hour of that year (0..8760) of simulation
     /// hour `h`.
-    pub fn year_and_hour(&self, h: u64) -> (usize, usize) {
+    pub(crate) fn year_and_hour(&self, h: u64) -> (usize, usize) {
         let abs = self.start_hour_of_year() + h;
         (
             (abs / HOURS_PER_YEAR) as usize,

@@ -498,7 +498,7 @@ impl HourlySeries {
     /// Which series year each of `n` simulated calendar years uses (the first being
     /// `start_year`), under `years`; `Resample` picks year `floor(u x years)` for the simulated
     /// year's uniform draw `u` in `uniforms` (one per simulated year).
-    pub fn year_plan(
+    pub(crate) fn year_plan(
         &self,
         years: SeriesYears,
         start_year: i32,
@@ -531,13 +531,13 @@ pub struct SeriesView {
 
 impl SeriesView {
     /// The view of `series` through `plan` (from [`HourlySeries::year_plan`]).
-    pub fn new(series: HourlySeries, plan: Vec<u32>) -> SeriesView {
+    pub(crate) fn new(series: HourlySeries, plan: Vec<u32>) -> SeriesView {
         SeriesView { series, plan }
     }
 
     /// The value at hour `hour_of_year` (0..8760) of simulated calendar year `year` (0 being
     /// the start's year).
-    pub fn at(&self, year: usize, hour_of_year: usize) -> f64 {
+    pub(crate) fn at(&self, year: usize, hour_of_year: usize) -> f64 {
         let y = self
             .plan
             .get(year)

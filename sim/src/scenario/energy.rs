@@ -41,7 +41,8 @@ pub struct Energy {
     #[serde(default = "yes")]
     pub export: bool,
     /// Hourly grid carbon intensity (location-based) from a CSV file, in `GCo2PerKwh`,
-    /// `KgCo2PerMwh` or `LbCo2PerMwh`, instead of the climate preset's evening-peaked profile.
+    /// `KgCo2PerMwh` or `LbCo2PerMwh`, instead of the climate preset's evening-peaked profile
+    /// (the carbon-free share of grid energy, for hourly matching, stays the climate's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grid_carbon: Option<Series>,
     /// Price on emitted CO2, USD per tonne (parameter).

@@ -70,7 +70,7 @@ pub struct LoadedScenario {
 
 /// Largest scenario file dcplan reads.
 pub const MAX_SCENARIO_BYTES: u64 = 16 << 20;
-/// Largest CSV input (a year of hourly values) dcplan reads.
+/// Largest CSV input (hourly series of several years) dcplan reads.
 pub(crate) const MAX_CSV_BYTES: u64 = 16 << 20;
 
 /// Read a regular file of at most `limit` bytes: never a device, pipe or folder (which could
