@@ -121,33 +121,72 @@ impl SeriesUnit {
         }
     }
 
-    /// The unit a column header names, if it names one (`price_usd_per_mwh`, `LMP ($/MWh)`,
-    /// `co2_lb_per_mwh`, `temp_f`).
-    fn in_header(header: &str) -> Option<SeriesUnit> {
-        let lower = header.to_lowercase();
-        let tokens: Vec<&str> = lower
-            .split(|c: char| !c.is_ascii_alphanumeric())
-            .filter(|t| !t.is_empty())
-            .collect();
-        let has = |names: &[&str]| tokens.iter().any(|t| names.contains(t));
-        if has(&["lb", "lbs", "lbco2", "lbsco2"]) {
-            Some(SeriesUnit::LbCo2PerMwh)
-        } else if has(&["kgco2", "kgco2e"]) || (has(&["kg"]) && has(&["mwh"])) {
-            Some(SeriesUnit::KgCo2PerMwh)
-        } else if has(&["gco2", "gco2e", "gco2kwh"]) || (has(&["g"]) && has(&["kwh"])) {
-            Some(SeriesUnit::GCo2PerKwh)
-        } else if has(&["mwh", "usdmwh", "usdpermwh"]) {
-            Some(SeriesUnit::UsdPerMwh)
-        } else if has(&["kwh", "usdkwh", "usdperkwh"]) {
-            Some(SeriesUnit::UsdPerKwh)
-        } else if has(&["f", "degf", "fahrenheit"]) {
-            Some(SeriesUnit::F)
-        } else if has(&["c", "degc", "celsius"]) {
-            Some(SeriesUnit::C)
-        } else {
-            None
+    /// The unit of `kind` a column header names, if it names one (`price_usd_per_mwh`,
+    /// `LMP ($/MWh)`, `co2_lb_per_mwh`, `temp_f`).
+    fn in_header(tokens: &[String], kind: SeriesKind) -> Option<SeriesUnit> {
+        let has = |names: &[&str]| tokens.iter().any(|t| names.contains(&t.as_str()));
+        match kind {
+            SeriesKind::Price if has(&["mwh", "usdmwh", "usdpermwh"]) => {
+                Some(SeriesUnit::UsdPerMwh)
+            }
+            SeriesKind::Price if has(&["kwh", "usdkwh", "usdperkwh"]) => {
+                Some(SeriesUnit::UsdPerKwh)
+            }
+            SeriesKind::Carbon if has(&["lb", "lbs", "lbco2", "lbsco2"]) => {
+                Some(SeriesUnit::LbCo2PerMwh)
+            }
+            SeriesKind::Carbon if has(&["kg", "kgco2", "kgco2e"]) => Some(SeriesUnit::KgCo2PerMwh),
+            SeriesKind::Carbon if has(&["g", "gco2", "gco2e", "gco2kwh"]) => {
+                Some(SeriesUnit::GCo2PerKwh)
+            }
+            SeriesKind::Temperature if has(&["f", "degf", "fahrenheit"]) => Some(SeriesUnit::F),
+            SeriesKind::Temperature if has(&["c", "degc", "celsius"]) => Some(SeriesUnit::C),
+            _ => None,
         }
     }
+}
+
+/// The lower-case alphanumeric words of a column header.
+fn header_tokens(header: &str) -> Vec<String> {
+    header
+        .to_lowercase()
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// What a column header says the column measures, by words that name one quantity only.
+fn header_kinds(tokens: &[String]) -> Vec<SeriesKind> {
+    let has = |names: &[&str]| tokens.iter().any(|t| names.contains(&t.as_str()));
+    let mut kinds = Vec::new();
+    if has(&["usd", "eur", "price", "prices", "lmp", "spp", "cost"]) {
+        kinds.push(SeriesKind::Price);
+    }
+    if has(&[
+        "co2",
+        "co2e",
+        "gco2",
+        "kgco2",
+        "lbco2",
+        "carbon",
+        "emissions",
+        "intensity",
+    ]) {
+        kinds.push(SeriesKind::Carbon);
+    }
+    if has(&[
+        "temperature",
+        "temp",
+        "drybulb",
+        "celsius",
+        "fahrenheit",
+        "degc",
+        "degf",
+    ]) {
+        kinds.push(SeriesKind::Temperature);
+    }
+    kinds
 }
 
 /// Which of a series' years each simulated year uses.
@@ -592,7 +631,11 @@ pub(crate) fn parse_series(text: &str, f: &SeriesFormat) -> Result<HourlySeries,
     };
     let first_fields: Vec<&str> = first.split(',').map(field).collect();
     let header = first_fields.iter().any(|t| t.parse::<f64>().is_err());
-    let names: Vec<&str> = if header {
+    let names: Vec<&str> = if header && parse_timestamp(first_fields[0]).is_ok() {
+        return Err(format!(
+            "line {first_no}: the first line holds data; give the file a header line naming the columns"
+        ));
+    } else if header {
         lines.next();
         first_fields
     } else if first_fields.len() == 1 && f.column.is_none() && f.time_column.is_none() {
@@ -645,8 +688,20 @@ pub(crate) fn parse_series(text: &str, f: &SeriesFormat) -> Result<HourlySeries,
             crate::scenario::short_text(names[value])
         ));
     }
-    if let Some(named) = SeriesUnit::in_header(names[value])
-        && (named.kind() != f.unit.kind() || named.convert(1.0) != f.unit.convert(1.0))
+    let tokens = header_tokens(names[value]);
+    let kinds = header_kinds(&tokens);
+    if !kinds.is_empty() && !kinds.contains(&f.unit.kind()) {
+        return Err(format!(
+            "line {first_no}: column \"{}\" is a {} by its name, but the scenario declares {} ({:?}), a unit of {}",
+            crate::scenario::short_text(names[value]),
+            kinds[0].what(),
+            f.unit.symbol(),
+            f.unit,
+            f.unit.kind().what()
+        ));
+    }
+    if let Some(named) = SeriesUnit::in_header(&tokens, f.unit.kind())
+        && named.convert(1.0) != f.unit.convert(1.0)
     {
         return Err(format!(
             "line {first_no}: column \"{}\" is in {} by its name, but the scenario declares {} ({:?})",
@@ -691,7 +746,9 @@ pub(crate) fn parse_series(text: &str, f: &SeriesFormat) -> Result<HourlySeries,
         for (no, line) in lines {
             values.push(read_value(no, &split(no, line)?)?);
             if values.len() > YEAR_H + 24 {
-                break;
+                return Err(format!(
+                    "line {no}: more than 8,784 values; a file without a time column holds one year (8,760 values, or 8,784 in a leap year)"
+                ));
             }
         }
         match values.len() {
@@ -939,6 +996,8 @@ mod tests {
         // Without a header, several columns cannot be told apart.
         let err = parse_series("1,2\n3,4\n", &fmt(SeriesUnit::C)).unwrap_err();
         assert!(err.contains("line 1: 2 columns and no header"), "{err}");
+        let err = parse_series("2024-01-01 00:00Z,5\n", &fmt(SeriesUnit::C)).unwrap_err();
+        assert!(err.contains("line 1: the first line holds data"), "{err}");
     }
 
     #[test]
@@ -1112,6 +1171,10 @@ mod tests {
         assert!(err.contains("is in F by its name"), "{err}");
         let err = one("carbon_lb_per_mwh", "900", SeriesUnit::GCo2PerKwh).unwrap_err();
         assert!(err.contains("lbCO2/MWh"), "{err}");
+        // Per MWh in a carbon column's name is not a price.
+        assert_eq!(one("co2_per_mwh", "400", SeriesUnit::GCo2PerKwh), Ok(400.0));
+        let err = one("co2_intensity", "400", SeriesUnit::UsdPerMwh).unwrap_err();
+        assert!(err.contains("is a carbon intensity by its name"), "{err}");
         let err = one("co2", "-5", SeriesUnit::GCo2PerKwh).unwrap_err();
         assert!(err.contains("line 2: -5 is outside"), "{err}");
     }

@@ -200,7 +200,7 @@ fn bad_series_are_reported_with_file_line_and_field_all_at_once() {
         "site: give hourly temperatures either as `weather_csv` or as `temperature`, not both",
         "site.temperature.zone: unknown zone \"Mars/Olympus\"",
         // The price header names $/MWh; read as temperatures it is a unit mismatch.
-        "good.csv: line 1: column \"price_usd_per_mwh\" is in $/MWh by its name, but the scenario declares C",
+        "good.csv: line 1: column \"price_usd_per_mwh\" is a price by its name, but the scenario declares C (C), a unit of temperature",
     ] {
         assert!(err.contains(expect), "missing `{expect}` in:\n{err}");
     }
