@@ -82,6 +82,13 @@ pub fn parameter_rng(master_seed: u64, replication: u64, path: &str) -> SimRng {
     rng
 }
 
+/// The generator that draws which year of an hourly series (prices, carbon, weather) each
+/// simulated year uses, when a scenario resamples them: its own stream, so that no other draw
+/// moves, shared by every series so that series of the same years stay together.
+pub(crate) fn series_years_rng(master_seed: u64, replication: u64) -> SimRng {
+    parameter_rng(master_seed, replication, "#series years")
+}
+
 /// Keyed sub-streams of one subsystem of a replication.
 ///
 /// Processes that belong to one thing (a node's failures and repairs, a contract's renewals)

@@ -169,6 +169,16 @@ impl Calendar {
     pub fn hour_of_year(&self, h: u64) -> usize {
         ((self.start_hour_of_year() + h) % HOURS_PER_YEAR) as usize
     }
+
+    /// Calendar year (0 being the start's year) and hour of that year (0..8760) of simulation
+    /// hour `h`.
+    pub(crate) fn year_and_hour(&self, h: u64) -> (usize, usize) {
+        let abs = self.start_hour_of_year() + h;
+        (
+            (abs / HOURS_PER_YEAR) as usize,
+            (abs % HOURS_PER_YEAR) as usize,
+        )
+    }
 }
 
 #[cfg(test)]

@@ -7,5 +7,6 @@ pub mod cooling;
 pub mod dispatch;
 pub mod prices;
 pub mod renewables;
+pub mod series;
 pub mod weather;
 pub mod weather_file;

@@ -210,49 +210,6 @@ impl WeatherGen {
     }
 }
 
-/// Parse a CSV of 8,760 hourly values (one per line; an optional header line; the last column
-/// of each line is the value). Errors name the line.
-pub fn parse_hourly_csv(text: &str, lo: f64, hi: f64, what: &str) -> Result<Vec<f64>, String> {
-    let mut values = Vec::with_capacity(8760);
-    for (i, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() {
-            continue;
-        }
-        let field = line.rsplit(',').next().unwrap_or(line).trim();
-        match field.parse::<f64>() {
-            Ok(v) if v.is_nan() => return Err(format!("line {}: NaN is not a {what}", i + 1)),
-            Ok(v) if !(lo..=hi).contains(&v) => {
-                return Err(format!(
-                    "line {}: {v} is outside {lo}..{hi}, not a plausible {what}",
-                    i + 1
-                ));
-            }
-            Ok(v) => values.push(v),
-            Err(_) if i == 0 && values.is_empty() => continue, // header
-            Err(_) => {
-                // A short cut of the token only: the file may be anything the user can read.
-                let mut cut: String = field
-                    .chars()
-                    .take(12)
-                    .map(|c| if c.is_control() { '\u{fffd}' } else { c })
-                    .collect();
-                if field.chars().count() > 12 {
-                    cut.push('…');
-                }
-                return Err(format!("line {}: \"{cut}\" is not a number", i + 1));
-            }
-        }
-    }
-    if values.len() != 8760 {
-        return Err(format!(
-            "{} values; one per hour of the year (8,760) are needed",
-            values.len()
-        ));
-    }
-    Ok(values)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -319,34 +276,5 @@ mod tests {
         }
         // The same number of draws: the streams stay aligned with the preset's.
         assert_eq!(open_unit(&mut rng_a), open_unit(&mut rng_b));
-    }
-
-    #[test]
-    fn csv_errors_name_the_line() {
-        let mut good: String = "temperature_c\n".into();
-        for _ in 0..8760 {
-            good.push_str("12.5\n");
-        }
-        assert_eq!(
-            parse_hourly_csv(&good, -60.0, 60.0, "temperature").map(|v| v.len()),
-            Ok(8760)
-        );
-        let short: String = good.lines().take(8760).collect::<Vec<_>>().join("\n");
-        assert!(
-            parse_hourly_csv(&short, -60.0, 60.0, "temperature")
-                .unwrap_err()
-                .contains("8759 values")
-        );
-        let nan = good.replacen("12.5", "NaN", 1);
-        assert_eq!(
-            parse_hourly_csv(&nan, -60.0, 60.0, "temperature").unwrap_err(),
-            "line 2: NaN is not a temperature"
-        );
-        let kelvin = good.replacen("12.5", "285.6", 1);
-        assert!(
-            parse_hourly_csv(&kelvin, -60.0, 60.0, "temperature")
-                .unwrap_err()
-                .contains("line 2: 285.6 is outside")
-        );
     }
 }

@@ -12,6 +12,7 @@ use bevy_ecs::prelude::*;
 use super::messages::{BatteryReplaced, EnergySettled};
 use crate::energy::dispatch::{DispatchState, EnergySpec, HourFlows, HourIn, dispatch_month};
 use crate::energy::prices::{MarketGen, weekday};
+use crate::energy::series::SeriesView;
 use crate::energy::weather::WeatherGen;
 use crate::engine::{Clock, Engine, EventKind, Meter, Step};
 use crate::rng::SimRng;
@@ -37,8 +38,8 @@ pub enum TariffModel {
     },
     /// A stochastic wholesale market plus a delivery charge (USD per kWh).
     Market(MarketGen, f64),
-    /// Hourly prices of a year (USD per kWh) plus a delivery charge (USD per kWh).
-    Hourly(Vec<f64>, f64),
+    /// Hourly prices from a series (USD per kWh) plus a delivery charge (USD per kWh).
+    Hourly(SeriesView, f64),
 }
 
 /// The energy model of one replication.
@@ -50,6 +51,10 @@ pub struct EnergyModel {
     pub tariff: TariffModel,
     /// Weather generator.
     pub weather: WeatherGen,
+    /// Hourly temperatures from a file, in place of the weather model's (C).
+    pub temperature: Option<SeriesView>,
+    /// Hourly grid carbon intensity from a file, in place of the climate's (gCO2 per kWh).
+    pub grid_carbon: Option<SeriesView>,
     /// Random stream for weather.
     pub weather_rng: SimRng,
     /// Random stream for electricity prices.
@@ -110,9 +115,10 @@ fn month_prices(
             .into_iter()
             .map(|mwh| (mwh / 1000.0 + *delivery, mwh / 1000.0))
             .collect(),
-        TariffModel::Hourly(values, delivery) => (0..n)
+        TariffModel::Hourly(series, delivery) => (0..n)
             .map(|i| {
-                let p = values[(first_hoy + i) % 8760];
+                let (year, hoy) = calendar.year_and_hour(first_hour + i as u64);
+                let p = series.at(year, hoy);
                 (p + *delivery, p)
             })
             .collect(),
@@ -131,11 +137,22 @@ fn settle_energy(
     let first_hour = meter.month_first_hour();
     let it = meter.hour_channel(0);
     let n = it.len();
-    let weather = m.weather.hours(
+    let mut weather = m.weather.hours(
         clock.calendar.hour_of_year(first_hour),
         n,
         &mut m.weather_rng,
     );
+    if m.temperature.is_some() || m.grid_carbon.is_some() {
+        for (i, w) in weather.iter_mut().enumerate() {
+            let (year, hoy) = clock.calendar.year_and_hour(first_hour + i as u64);
+            if let Some(t) = &m.temperature {
+                w.temperature_c = t.at(year, hoy);
+            }
+            if let Some(c) = &m.grid_carbon {
+                w.grid_gco2_per_kwh = c.at(year, hoy);
+            }
+        }
+    }
     let prices = month_prices(m, &clock.calendar, first_hour, n);
     let capacity = meter.hour_channel(1);
     let revenue = meter.hour_channel(2);

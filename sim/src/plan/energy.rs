@@ -2,12 +2,14 @@
 //! contracts and the tariff, with presets and CSV inputs resolved.
 
 use super::{Drawn, Num, Registry};
+use crate::dist::open_unit;
 use crate::energy::cooling::CoolingPreset;
 use crate::energy::dispatch::{BatterySpec, EnergySpec, Facility, GasSpec, PpaSpec};
 use crate::energy::prices::{MarketGen, MarketPreset, first_weekday};
+use crate::energy::series::{HourlySeries, SeriesView, SeriesYears};
 use crate::energy::weather::{Climate, WeatherGen, WeatherSeries};
 use crate::model::{energy, fleet};
-use crate::rng::{Stream, stream_rng};
+use crate::rng::{Stream, series_years_rng, stream_rng};
 use crate::scenario::{
     BatteryDispatch, GasMode, LoadedScenario, PowerCap, PpaVolume, Renewable, Settlement,
     Simulation, Tariff,
@@ -71,7 +73,8 @@ enum TariffPlan {
         delivery_usd_per_mwh: Num,
     },
     Hourly {
-        usd_per_kwh: Vec<f64>,
+        usd_per_kwh: HourlySeries,
+        years: SeriesYears,
         delivery_usd_per_mwh: Num,
     },
 }
@@ -80,7 +83,11 @@ enum TariffPlan {
 #[derive(Clone, Debug)]
 pub(super) struct EnergyPlan {
     climate: Climate,
-    weather_csv: Option<Vec<f64>>,
+    /// Hourly temperatures from a file, and which of its years each simulated year uses.
+    temperature: Option<(HourlySeries, SeriesYears)>,
+    /// Hourly grid carbon intensity from a file, and which of its years each simulated year uses.
+    grid_carbon: Option<(HourlySeries, SeriesYears)>,
+    /// Temperatures, solar and wind from a weather file.
     weather_file: Option<std::sync::Arc<WeatherSeries>>,
     facility: FacilityPlan,
     interconnect_mw: Option<Num>,
@@ -126,8 +133,12 @@ impl EnergyPlan {
             .as_ref()
             .map(|p| r.param("site.interconnect_mw", p));
         // A design-hot hour: the preset's warmest hour plus two standard deviations of weather.
-        let file_temperatures = loaded.weather_file.as_ref().map(|f| &f.temperature_c);
-        let design_c = match file_temperatures.or(loaded.weather_csv.as_ref()) {
+        let file_temperatures = loaded
+            .weather_file
+            .as_ref()
+            .map(|f| f.temperature_c.as_slice());
+        let series_temperatures = loaded.weather_csv.as_ref().map(|v| v.values());
+        let design_c = match file_temperatures.or(series_temperatures) {
             Some(v) => v.iter().copied().fold(f64::NEG_INFINITY, f64::max),
             None => {
                 climate.annual_mean_c
@@ -209,16 +220,29 @@ impl EnergyPlan {
             },
             Tariff::Csv {
                 delivery_usd_per_mwh,
+                years,
                 ..
             } => TariffPlan::Hourly {
                 usd_per_kwh: loaded.price_csv.clone().expect("read at load time"),
+                years: *years,
                 delivery_usd_per_mwh: r
                     .param("energy.tariff.delivery_usd_per_mwh", delivery_usd_per_mwh),
             },
         };
         EnergyPlan {
             climate,
-            weather_csv: loaded.weather_csv.clone(),
+            temperature: loaded.weather_csv.clone().map(|v| {
+                let years = s
+                    .site
+                    .temperature
+                    .as_ref()
+                    .map_or(SeriesYears::Repeat, |t| t.years);
+                (v, years)
+            }),
+            grid_carbon: loaded
+                .grid_carbon
+                .clone()
+                .zip(e.grid_carbon.as_ref().map(|g| g.years)),
             weather_file: loaded.weather_file.clone().map(std::sync::Arc::new),
             facility,
             interconnect_mw,
@@ -304,6 +328,33 @@ impl EnergyPlan {
             kw: p.mw * 1000.0,
             settlement: p.settlement,
         });
+        let start = self.simulation.start;
+        // Which series year each simulated calendar year uses: one uniform draw per simulated
+        // year from the replication's own stream for series years, shared by every series, so
+        // that series of the same years (prices, carbon, weather) stay together and every
+        // variant of a sweep sees the same years.
+        let sim_years = (self.simulation.horizon() as usize).div_ceil(12) + 1;
+        let resample = [
+            self.temperature.as_ref().map(|t| t.1),
+            self.grid_carbon.as_ref().map(|t| t.1),
+            match &self.tariff {
+                TariffPlan::Hourly { years, .. } => Some(*years),
+                _ => None,
+            },
+        ]
+        .contains(&Some(SeriesYears::Resample));
+        let uniforms: Vec<f64> = if resample {
+            let mut rng = series_years_rng(seed, replication);
+            (0..sim_years).map(|_| open_unit(&mut rng)).collect()
+        } else {
+            Vec::new()
+        };
+        let view = |series: &HourlySeries, years: SeriesYears| {
+            SeriesView::new(
+                series.clone(),
+                series.year_plan(years, start.year, sim_years, &uniforms),
+            )
+        };
         let tariff = match &self.tariff {
             TariffPlan::Flat(p) => energy::TariffModel::Flat(v.get(*p)),
             TariffPlan::TimeOfUse {
@@ -329,9 +380,10 @@ impl EnergyPlan {
             ),
             TariffPlan::Hourly {
                 usd_per_kwh,
+                years,
                 delivery_usd_per_mwh,
             } => energy::TariffModel::Hourly(
-                usd_per_kwh.clone(),
+                view(usd_per_kwh, *years),
                 v.get(*delivery_usd_per_mwh) / 1000.0,
             ),
         };
@@ -350,14 +402,15 @@ impl EnergyPlan {
             asset_om_usd_per_month: om_month,
             grid_carbon_free_frac: self.climate.grid_carbon_free_frac,
         };
-        let start = self.simulation.start;
         let model = energy::EnergyModel {
             spec,
             tariff,
             weather: match &self.weather_file {
                 Some(f) => WeatherGen::from_file(self.climate.clone(), f.clone()),
-                None => WeatherGen::new(self.climate.clone(), self.weather_csv.clone()),
+                None => WeatherGen::new(self.climate.clone(), None),
             },
+            temperature: self.temperature.as_ref().map(|(s, y)| view(s, *y)),
+            grid_carbon: self.grid_carbon.as_ref().map(|(s, y)| view(s, *y)),
             weather_rng: stream_rng(seed, replication, Stream::Weather),
             price_rng: stream_rng(seed, replication, Stream::Electricity),
             state: Default::default(),

@@ -40,6 +40,11 @@ pub struct Energy {
     /// Surplus on-site energy is sold to the grid at the hour's market price (true) or curtailed.
     #[serde(default = "yes")]
     pub export: bool,
+    /// Hourly grid carbon intensity (location-based) from a CSV file, in `GCo2PerKwh`,
+    /// `KgCo2PerMwh` or `LbCo2PerMwh`, instead of the climate preset's evening-peaked profile
+    /// (the carbon-free share of grid energy, for hourly matching, stays the climate's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grid_carbon: Option<Series>,
     /// Price on emitted CO2, USD per tonne (parameter).
     #[serde(default = "zero")]
     pub carbon_price_usd_per_tco2: Param,
@@ -79,25 +84,54 @@ pub enum Tariff {
         #[serde(default = "zero")]
         delivery_usd_per_mwh: Param,
     },
-    /// Hourly prices from a CSV file of 8,760 values (one per hour of the year, January 1 00:00 first).
+    /// Hourly prices from a CSV file: one year of 8,760 values (January 1 00:00 first), or a
+    /// timestamped series of whole years (see [`Series`] for the fields shared with every series).
     Csv {
         /// Path, relative to the scenario file.
         path: String,
-        /// Unit of the values.
-        unit: PriceUnit,
+        /// The value column; needed when the file has more than one besides the time column.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        column: Option<String>,
+        /// Unit of the values: `UsdPerMwh` or `UsdPerKwh`.
+        unit: SeriesUnit,
+        /// The timestamp column (by default one named `timestamp`, `time`, `datetime` or `date`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        time_column: Option<String>,
+        /// Zone of naive timestamps and of the simulation's clock (by default UTC).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        zone: Option<String>,
+        /// Which of the series' years each simulated year uses (`Repeat` by default).
+        #[serde(default)]
+        years: SeriesYears,
         /// Delivery charge added to every MWh, USD (parameter).
         #[serde(default = "zero")]
         delivery_usd_per_mwh: Param,
     },
 }
 
-/// Unit of prices in a CSV file.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum PriceUnit {
-    /// USD per MWh.
-    UsdPerMwh,
-    /// USD per kWh.
-    UsdPerKwh,
+impl Tariff {
+    /// The series of a `Csv` tariff.
+    pub fn series(&self) -> Option<Series> {
+        match self {
+            Tariff::Csv {
+                path,
+                column,
+                unit,
+                time_column,
+                zone,
+                years,
+                ..
+            } => Some(Series {
+                path: path.clone(),
+                column: column.clone(),
+                unit: *unit,
+                time_column: time_column.clone(),
+                zone: zone.clone(),
+                years: *years,
+            }),
+            _ => None,
+        }
+    }
 }
 
 /// A power purchase agreement.

@@ -15,6 +15,7 @@ mod inputs;
 mod pricing;
 pub mod ron_text;
 mod schema;
+mod series;
 mod simulation;
 mod site;
 mod study;
@@ -26,8 +27,10 @@ pub use energy::*;
 pub use finance::*;
 pub use fleet::*;
 pub use inputs::InputFile;
+pub(crate) use inputs::short as short_text;
 pub use pricing::*;
 pub use schema::*;
+pub use series::*;
 pub use simulation::*;
 pub use site::*;
 pub use study::*;
@@ -55,10 +58,12 @@ pub struct LoadedScenario {
     pub warnings: Vec<Problem>,
     /// The exact text that was parsed (for hashing and the manifest).
     pub source_text: String,
-    /// Hourly temperatures from `site.weather_csv`, if given.
-    pub weather_csv: Option<Vec<f64>>,
+    /// Hourly temperatures in C from `site.weather_csv` or `site.temperature`, if given.
+    pub weather_csv: Option<HourlySeries>,
     /// Hourly prices in USD per kWh from a CSV tariff, if given.
-    pub price_csv: Option<Vec<f64>>,
+    pub price_csv: Option<HourlySeries>,
+    /// Hourly grid carbon intensity in gCO2 per kWh from `energy.grid_carbon`, if given.
+    pub grid_carbon: Option<HourlySeries>,
     /// Hourly temperatures, solar and wind output from `site.weather_file`, if given.
     pub weather_file: Option<crate::energy::weather::WeatherSeries>,
     /// Every external file the scenario read, in the order read (for provenance).
@@ -70,7 +75,7 @@ pub struct LoadedScenario {
 
 /// Largest scenario file dcplan reads.
 pub const MAX_SCENARIO_BYTES: u64 = 16 << 20;
-/// Largest CSV input (a year of hourly values) dcplan reads.
+/// Largest CSV input (hourly series of several years) dcplan reads.
 pub(crate) const MAX_CSV_BYTES: u64 = 16 << 20;
 
 /// Read a regular file of at most `limit` bytes: never a device, pipe or folder (which could
@@ -103,63 +108,76 @@ pub fn read_regular_file(path: &std::path::Path, limit: u64) -> std::io::Result<
     Ok(bytes)
 }
 
-/// What [`read_inputs`] reads: hourly temperatures, hourly prices in USD per kWh, the weather
-/// file's series and every file read.
-type Inputs = (
-    Option<Vec<f64>>,
-    Option<Vec<f64>>,
-    Option<crate::energy::weather::WeatherSeries>,
-    Vec<InputFile>,
-);
+/// The hourly series a scenario reads from files.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct InputSeries {
+    weather: Option<HourlySeries>,
+    prices: Option<HourlySeries>,
+    grid_carbon: Option<HourlySeries>,
+    weather_file: Option<crate::energy::weather::WeatherSeries>,
+}
 
 /// Read the external inputs a scenario names, relative to `base`; problems name the field.
-/// Returns the hourly temperatures, the hourly prices in USD per kWh, the weather file's series
-/// and every file read.
-fn read_inputs(s: &Scenario, base: &std::path::Path, problems: &mut Problems) -> Inputs {
+/// Returns the hourly series and every file read.
+fn read_inputs(
+    s: &Scenario,
+    base: &std::path::Path,
+    problems: &mut Problems,
+) -> (InputSeries, Vec<InputFile>) {
     let mut reader = inputs::InputReader::new(base);
-    let mut hourly = |field: &str,
-                      rel: &str,
-                      lo: f64,
-                      hi: f64,
-                      what: &str,
-                      problems: &mut Problems|
-     -> Option<Vec<f64>> {
-        let (path, text) = reader.read_text(field, rel, problems)?;
-        match crate::energy::weather::parse_hourly_csv(text, lo, hi, what) {
-            Ok(v) => Some(v),
-            Err(msg) => {
-                problems.push(field, format!("{}: {msg}", path.display()));
-                None
-            }
-        }
-    };
-    let weather = s.site.weather_csv.as_deref().and_then(|rel| {
-        hourly(
+    let sim = &s.simulation;
+    let mut out = InputSeries::default();
+    if let Some(rel) = s.site.weather_csv.as_deref() {
+        let spec = Series::plain(rel, SeriesUnit::C);
+        out.weather = series::read_series(
+            &mut reader,
             "site.weather_csv",
-            rel,
-            -60.0,
-            60.0,
-            "temperature in C",
+            "site.weather_csv",
+            &spec,
+            SeriesKind::Temperature,
+            sim,
             problems,
-        )
-    });
-    let prices = match &s.energy.tariff {
-        Tariff::Csv { path, unit, .. } => {
-            let (lo, hi, k) = match unit {
-                PriceUnit::UsdPerMwh => (-10_000.0, 100_000.0, 1e-3),
-                PriceUnit::UsdPerKwh => (-10.0, 100.0, 1.0),
-            };
-            hourly("energy.tariff.path", path, lo, hi, "price", problems)
-                .map(|v| v.into_iter().map(|x| x * k).collect())
-        }
-        _ => None,
-    };
-    let series = s
+        );
+    }
+    if let Some(spec) = &s.site.temperature {
+        out.weather = series::read_series(
+            &mut reader,
+            "site.temperature",
+            "site.temperature.path",
+            spec,
+            SeriesKind::Temperature,
+            sim,
+            problems,
+        );
+    }
+    if let Some(spec) = s.energy.tariff.series() {
+        out.prices = series::read_series(
+            &mut reader,
+            "energy.tariff",
+            "energy.tariff.path",
+            &spec,
+            SeriesKind::Price,
+            sim,
+            problems,
+        );
+    }
+    if let Some(spec) = &s.energy.grid_carbon {
+        out.grid_carbon = series::read_series(
+            &mut reader,
+            "energy.grid_carbon",
+            "energy.grid_carbon.path",
+            spec,
+            SeriesKind::Carbon,
+            sim,
+            problems,
+        );
+    }
+    out.weather_file = s
         .site
         .weather_file
         .as_ref()
         .and_then(|w| weather_file(w, &mut reader, problems));
-    (weather, prices, series, reader.into_files())
+    (out, reader.into_files())
 }
 
 /// Read `site.weather_file` and compute its hourly series; every problem in the file is a
@@ -220,8 +238,7 @@ pub(crate) fn check_parsed(
 ) -> Result<LoadedScenario, ScenarioError> {
     let (catalog, mut problems) = Catalog::builtin().with_overrides(&scenario.catalog);
     validate::validate_into(&scenario, &catalog, &mut problems);
-    let (weather_csv, price_csv, weather_file, inputs) =
-        read_inputs(&scenario, input_dir, &mut problems);
+    let (series, inputs) = read_inputs(&scenario, input_dir, &mut problems);
     let (errors, warnings): (Vec<Problem>, Vec<Problem>) = problems
         .into_vec()
         .into_iter()
@@ -240,9 +257,10 @@ pub(crate) fn check_parsed(
         catalog,
         warnings,
         source_text: text.to_string(),
-        weather_csv,
-        price_csv,
-        weather_file,
+        weather_csv: series.weather,
+        price_csv: series.prices,
+        grid_carbon: series.grid_carbon,
+        weather_file: series.weather_file,
         inputs,
         input_dir: input_dir.to_path_buf(),
     })

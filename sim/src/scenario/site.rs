@@ -24,15 +24,21 @@ pub struct Site {
     /// Climate preset from `scenarios/catalog/climates.ron`, e.g. "northern-virginia".
     #[serde(default = "default_climate")]
     pub climate: String,
-    /// Hourly dry-bulb temperatures in C from a CSV of 8,760 values (path relative to the
-    /// scenario file), instead of the climate preset's weather model.
+    /// Hourly dry-bulb temperatures in C from a CSV of one column of values (path relative to
+    /// the scenario file; 8,760 values, or 8,784 in a leap year, or a timestamped series of
+    /// whole years), instead of the climate preset's weather model.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weather_csv: Option<String>,
     /// A typical-year weather file (EPW or TMY3) instead of the climate preset's weather:
     /// temperatures, and solar and wind output computed from its irradiance and wind. The
-    /// climate preset still gives the grid's carbon intensity. Not with `weather_csv`.
+    /// climate preset still gives the grid's carbon intensity. Not with `weather_csv` or
+    /// `temperature`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weather_file: Option<WeatherFileRef>,
+    /// Hourly dry-bulb temperatures from a CSV file with every [`Series`] field (unit `C` or
+    /// `F`), instead of the climate preset's weather model; give it or `weather_csv`, not both.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub temperature: Option<Series>,
     /// Cooling preset from `scenarios/catalog/cooling.ron`; facility power then follows the
     /// weather. Give either `cooling` or a fixed `pue`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -147,6 +153,12 @@ pub(super) fn check_site(s: &Scenario, catalog: &Catalog, p: &mut Problems) {
             "give a cooling preset (e.g. `cooling: \"air-economizer\"`) or a fixed `pue`",
         ),
     }
+    if site.weather_csv.is_some() && site.temperature.is_some() {
+        p.push(
+            "site",
+            "give hourly temperatures either as `weather_csv` or as `temperature`, not both",
+        );
+    }
     if catalog.climate(&site.climate).is_none() {
         p.push(
             "site.climate",
@@ -158,10 +170,10 @@ pub(super) fn check_site(s: &Scenario, catalog: &Catalog, p: &mut Problems) {
         );
     }
     if let Some(w) = &site.weather_file {
-        if site.weather_csv.is_some() {
+        if site.weather_csv.is_some() || site.temperature.is_some() {
             p.push(
                 "site.weather_file",
-                "give either `weather_csv` (temperatures only) or `weather_file`, not both",
+                "give either hourly temperatures (`weather_csv` or `temperature`) or a `weather_file`, not both",
             );
         }
         let checks = [

@@ -24,6 +24,7 @@ pub(crate) fn full() -> Scenario {
             climate: "test-climate".into(),
             weather_csv: None,
             weather_file: None,
+            temperature: None,
             cooling: None,
             pue: Some(Param::Dist(Dist::Triangular(1.2, 1.3, 1.4))),
             interconnect_mw: Some(v(50.0)),
@@ -88,6 +89,7 @@ pub(crate) fn full() -> Scenario {
                 mode: GasMode::GridParallel,
             }),
             export: true,
+            grid_carbon: None,
             carbon_price_usd_per_tco2: v(50.0),
         },
         demand: Demand {
@@ -370,7 +372,11 @@ pub(crate) fn variants() -> Vec<Scenario> {
     let mut s = base;
     s.energy.tariff = Tariff::Csv {
         path: "prices.csv".into(),
-        unit: PriceUnit::UsdPerMwh,
+        column: None,
+        unit: SeriesUnit::UsdPerMwh,
+        time_column: None,
+        zone: None,
+        years: SeriesYears::Repeat,
         delivery_usd_per_mwh: v(20.0),
     };
     out.push(s);

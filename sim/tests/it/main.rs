@@ -17,6 +17,7 @@ mod ranges;
 mod registry;
 mod reliability;
 mod scenarios;
+mod series;
 mod special;
 mod states;
 mod sweep;

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use dcplan_sim::catalog::Catalog;
 use dcplan_sim::plan::{Plan, uncertain_fields};
 use dcplan_sim::scenario::validate::leaves::{LeafValue, number_leaves};
-use dcplan_sim::scenario::{LoadedScenario, Scenario, parse_ron, ron_text};
+use dcplan_sim::scenario::{HourlySeries, LoadedScenario, Scenario, parse_ron, ron_text};
 
 use super::full_scenario::{to_ron, variants};
 
@@ -22,7 +22,8 @@ fn loaded(scenario: Scenario, text: String) -> LoadedScenario {
         source_text: text,
         weather_csv: None,
         weather_file: None,
-        price_csv: Some(vec![0.05; 8760]),
+        price_csv: HourlySeries::one_year(vec![0.05; 8760]),
+        grid_carbon: None,
         inputs: Vec::new(),
         input_dir: ".".into(),
     }
