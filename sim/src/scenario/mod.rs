@@ -11,6 +11,7 @@ mod demand;
 mod energy;
 mod finance;
 mod fleet;
+mod history;
 mod inputs;
 mod pricing;
 pub mod ron_text;
@@ -25,7 +26,9 @@ pub use demand::*;
 pub use energy::*;
 pub use finance::*;
 pub use fleet::*;
+pub use history::{DemandHistory, DemandHistorySpec, HistoryUnit, gpu_hours_per_request};
 pub use inputs::InputFile;
+pub(crate) use inputs::short as short_text;
 pub use pricing::*;
 pub use schema::*;
 pub use simulation::*;
@@ -59,6 +62,8 @@ pub struct LoadedScenario {
     pub weather_csv: Option<Vec<f64>>,
     /// Hourly prices in USD per kWh from a CSV tariff, if given.
     pub price_csv: Option<Vec<f64>>,
+    /// The monthly demand history from `demand.history`, if given.
+    pub demand_history: Option<DemandHistory>,
     /// Every external file the scenario read, in the order read (for provenance).
     pub inputs: Vec<InputFile>,
 }
@@ -98,13 +103,18 @@ pub fn read_regular_file(path: &std::path::Path, limit: u64) -> std::io::Result<
     Ok(bytes)
 }
 
+/// What [`read_inputs`] returns.
+type ReadInputs = (
+    Option<Vec<f64>>,
+    Option<Vec<f64>>,
+    Option<DemandHistory>,
+    Vec<InputFile>,
+);
+
 /// Read the external inputs a scenario names, relative to `base`; problems name the field.
-/// Returns the hourly temperatures, the hourly prices in USD per kWh and every file read.
-fn read_inputs(
-    s: &Scenario,
-    base: &std::path::Path,
-    problems: &mut Problems,
-) -> (Option<Vec<f64>>, Option<Vec<f64>>, Vec<InputFile>) {
+/// Returns the hourly temperatures, the hourly prices in USD per kWh, the demand history and
+/// every file read.
+fn read_inputs(s: &Scenario, base: &std::path::Path, problems: &mut Problems) -> ReadInputs {
     let mut reader = inputs::InputReader::new(base);
     let mut hourly = |field: &str,
                       rel: &str,
@@ -143,7 +153,8 @@ fn read_inputs(
         }
         _ => None,
     };
-    (weather, prices, reader.into_files())
+    let history = history::read_history(s, &mut reader, problems);
+    (weather, prices, history, reader.into_files())
 }
 
 /// Parse and validate scenario text. `file` names it in messages; files the scenario refers to
@@ -166,7 +177,8 @@ pub(crate) fn check_parsed(
     let base = std::path::Path::new(file)
         .parent()
         .unwrap_or(std::path::Path::new("."));
-    let (weather_csv, price_csv, inputs) = read_inputs(&scenario, base, &mut problems);
+    let (weather_csv, price_csv, demand_history, inputs) =
+        read_inputs(&scenario, base, &mut problems);
     let (errors, warnings): (Vec<Problem>, Vec<Problem>) = problems
         .into_vec()
         .into_iter()
@@ -187,6 +199,7 @@ pub(crate) fn check_parsed(
         source_text: text.to_string(),
         weather_csv,
         price_csv,
+        demand_history,
         inputs,
     })
 }

@@ -22,6 +22,7 @@ fn loaded(scenario: Scenario, text: String) -> LoadedScenario {
         source_text: text,
         weather_csv: None,
         price_csv: Some(vec![0.05; 8760]),
+        demand_history: None,
         inputs: Vec::new(),
     }
 }
