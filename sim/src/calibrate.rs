@@ -582,10 +582,11 @@ pub fn calibrate(trace: &Trace) -> Calibration {
     }
 }
 
-/// A number for RON text: six significant digits, always with a decimal point.
+/// A number for RON text: six significant digits, always with a decimal point (`NaN` or `inf`
+/// for a value that is not finite, which validation then refuses with the field's path).
 pub fn ron_number(x: f64) -> String {
     if !x.is_finite() {
-        return "0.0".into();
+        return format!("{x}");
     }
     let s = if x != 0.0 && (x.abs() >= 1e7 || x.abs() < 1e-4) {
         format!("{x:.5e}")
@@ -778,6 +779,7 @@ mod tests {
         assert_eq!(ron_number(0.3), "0.3");
         assert_eq!(ron_number(-0.0512345), "-0.0512345");
         assert_eq!(ron_number(2.5e8), "2.50000e8");
+        assert_eq!(ron_number(f64::NAN), "NaN");
     }
 
     #[test]

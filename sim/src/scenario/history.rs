@@ -299,6 +299,22 @@ pub(crate) fn read_history(
         }
     }
     let start = s.simulation.start;
+    // As for `arrivals_per_day`: the requests of the horizon at the highest history rate, grown.
+    let e = gpu_hours_per_request(&s.demand);
+    let peak_per_day = h.rates_per_hour(start, e).into_iter().fold(0.0, f64::max) * 24.0;
+    let days = s.simulation.horizon() as f64 * 365.0 / 12.0;
+    let growth = (1.0 + s.demand.growth_per_year_frac.quantile(0.99).max(0.0)).powf(days / 365.0);
+    let requests = peak_per_day * days * growth.min(1e6);
+    if requests.is_finite() && requests > super::validate::MAX_REQUESTS {
+        problems.push(
+            "demand.history.path",
+            format!(
+                "{shown_path}: about {requests:.2e} requests over the horizon at the history's highest rate is more than the {:.0e} dcplan simulates in one replication",
+                super::validate::MAX_REQUESTS
+            ),
+        );
+        return None;
+    }
     let points: Vec<(f64, f64)> = h
         .rates_per_hour(start, 1.0)
         .into_iter()
