@@ -145,6 +145,18 @@ enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+    /// Fit a request trace (CSV: submit time, GPUs, duration in hours) into a `demand` section:
+    /// arrival rate, growth, request sizes and durations, with the fit's statistics as comments.
+    #[command(
+        after_help = "Examples:\n  dcplan calibrate scenarios/data/request-trace.csv\n  dcplan calibrate trace.csv --out demand.ron\n\nColumns, found by header name (case-insensitive):\n  submit time: submit_time, submit, submitted, time, timestamp (ISO 8601 or seconds)\n  GPUs: gpus, num_gpus, gpu_count, n_gpus\n  duration in hours: duration_hours, duration_h, duration, hours"
+    )]
+    Calibrate {
+        /// The request trace (CSV).
+        trace: PathBuf,
+        /// Write the fragment to this file instead of standard output.
+        #[arg(short, long)]
+        out: Option<PathBuf>,
+    },
     /// Validate scenarios and print every problem with its location.
     Check {
         /// Scenario files.
@@ -291,6 +303,7 @@ fn main() -> ExitCode {
             commands::optimize::main(args.scenario.as_ref(), args.common.request(None))
         }
         Command::Check { scenarios } => commands::check::main(&scenarios),
+        Command::Calibrate { trace, out } => commands::calibrate::main(&trace, out.as_deref()),
         Command::Init { name, force } => commands::init::main(&name, force),
         Command::Catalog { which } => commands::catalog::main(which),
         Command::Completions { shell } => {

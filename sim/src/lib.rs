@@ -6,6 +6,7 @@
 //! ([`montecarlo`]). This crate writes no files and knows nothing of tables, charts or the
 //! command line.
 
+pub mod calibrate;
 pub mod catalog;
 pub mod columns;
 pub mod dictionary;

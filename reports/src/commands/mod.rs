@@ -2,6 +2,7 @@
 //! folder.
 
 pub(crate) mod budget;
+pub mod calibrate;
 pub mod catalog;
 pub mod check;
 pub mod compare;

@@ -1,6 +1,7 @@
 //! Tests of the real `dcplan` binary, run the way a user runs it.
 
 mod browser;
+mod calibrate;
 mod cli;
 mod cluster;
 mod common;

@@ -271,6 +271,9 @@ pub struct DemandModel {
     pub cumulative_share: Vec<f64>,
     /// Anchor contracts.
     pub anchors: Vec<AnchorModel>,
+    /// Arrivals per hour in the first months, from a demand history: constant over each month,
+    /// with no growth, season or regime applied (empty without a history).
+    pub history_per_hour: Vec<f64>,
     /// Upper bound of the rate per month (filled by [`DemandModel::prepare`]).
     pub bounds: Vec<f64>,
     /// End of each month in hours since the start (filled by [`DemandModel::prepare`]).
@@ -304,11 +307,17 @@ impl DemandModel {
 
     /// Arrival rate per hour at `hours` after the start, in month `m`.
     pub fn rate_at(&self, hours: f64, m: u32) -> f64 {
+        if let Some(&r) = self.history_per_hour.get(m as usize) {
+            return r;
+        }
         self.growth_and_season(hours) * self.month_multiplier[m as usize]
     }
 
     /// An upper bound of the rate over month `m`.
     fn month_bound(&self, m: u32) -> f64 {
+        if let Some(&r) = self.history_per_hour.get(m as usize) {
+            return r;
+        }
         let t0 = self.calendar.month_start(m).hours() / HOURS_PER_YEAR as f64;
         let t1 = self.calendar.month_start(m + 1).hours() / HOURS_PER_YEAR as f64;
         let growth = (self.growth_ln_per_year * t0)
@@ -348,7 +357,10 @@ impl DemandModel {
                 continue;
             }
             // With a rate constant over the month every candidate is an arrival.
-            if constant || rng.random::<f64>() * bound <= self.rate_at(t, m) {
+            if constant
+                || (m as usize) < self.history_per_hour.len()
+                || rng.random::<f64>() * bound <= self.rate_at(t, m)
+            {
                 return Some((t, m));
             }
         }

@@ -3,8 +3,8 @@
 use super::supply::SupplyPlan;
 use super::{Drawn, Num, Registry};
 use crate::model::demand;
-use crate::scenario::Scenario;
-use crate::time::Calendar;
+use crate::scenario::{DemandHistory, Scenario, gpu_hours_per_request};
+use crate::time::{Calendar, HOURS_PER_YEAR};
 
 #[derive(Clone, Debug)]
 struct Class {
@@ -38,10 +38,28 @@ pub(super) struct DemandPlan {
     season_amplitude: f64,
     season_peak_years: f64,
     price_scale: f64,
+    history: Option<HistoryPlan>,
+}
+
+/// A demand history resolved: arrivals per hour of each history month and where its last month
+/// lies.
+#[derive(Clone, Debug)]
+struct HistoryPlan {
+    /// Arrivals per hour per history month, the first `skip` before the start.
+    rates_per_hour: Vec<f64>,
+    /// History months before the scenario start.
+    skip: usize,
+    /// Hours from the start to the middle of the last history month.
+    last_mid_hours: f64,
 }
 
 impl DemandPlan {
-    pub(super) fn new(s: &Scenario, supply: &SupplyPlan, r: &mut Registry) -> DemandPlan {
+    pub(super) fn new(
+        s: &Scenario,
+        history: Option<&DemandHistory>,
+        supply: &SupplyPlan,
+        r: &mut Registry,
+    ) -> DemandPlan {
         let d = &s.demand;
         let n_skus = supply.skus.len();
         let arrivals_per_day = r.param("demand.arrivals_per_day", &d.arrivals_per_day);
@@ -144,6 +162,14 @@ impl DemandPlan {
             season_amplitude,
             season_peak_years,
             price_scale: s.pricing.price_scale,
+            history: history.map(|h| {
+                let start = s.simulation.start;
+                HistoryPlan {
+                    rates_per_hour: h.rates_per_hour(start, gpu_hours_per_request(d)),
+                    skip: (-h.first_month).max(0) as usize,
+                    last_mid_hours: h.last_mid_hours(start),
+                }
+            }),
         }
     }
 
@@ -176,9 +202,25 @@ impl DemandPlan {
                 ..a.model.clone()
             })
             .collect();
+        let growth_ln_per_year = (1.0 + v.get(self.growth_per_year_frac)).max(1e-9).ln();
+        let horizon = calendar.horizon_months() as usize;
+        let (base_per_hour, history_per_hour) = match &self.history {
+            None => (v.get(self.arrivals_per_day) / 24.0, Vec::new()),
+            Some(h) => {
+                // The growth-and-season curve through the last history month's rate at its middle.
+                let years = h.last_mid_hours / HOURS_PER_YEAR as f64;
+                let season = 1.0
+                    + self.season_amplitude
+                        * (2.0 * std::f64::consts::PI * (years - self.season_peak_years)).cos();
+                let last = h.rates_per_hour.last().copied().unwrap_or(0.0);
+                let base = last / ((growth_ln_per_year * years).exp() * season);
+                let covered = h.rates_per_hour.iter().skip(h.skip).take(horizon);
+                (base, covered.copied().collect())
+            }
+        };
         demand::DemandModel {
-            base_per_hour: v.get(self.arrivals_per_day) / 24.0,
-            growth_ln_per_year: (1.0 + v.get(self.growth_per_year_frac)).max(1e-9).ln(),
+            base_per_hour,
+            growth_ln_per_year,
             season_amplitude: self.season_amplitude,
             season_peak_years: self.season_peak_years,
             month_multiplier,
@@ -186,6 +228,7 @@ impl DemandPlan {
             classes,
             cumulative_share: self.cumulative_share.clone(),
             anchors,
+            history_per_hour,
             bounds: Vec::new(),
             month_end_hours: Vec::new(),
         }

@@ -62,7 +62,8 @@ impl Plan {
         let calendar = Calendar::new(s.simulation.start, horizon);
         // The order of these calls is the order replications draw their inputs.
         let supply = supply::SupplyPlan::new(s, &loaded.catalog, &mut registry);
-        let demand = demand::DemandPlan::new(s, &supply, &mut registry);
+        let demand =
+            demand::DemandPlan::new(s, loaded.demand_history.as_ref(), &supply, &mut registry);
         let energy = energy::EnergyPlan::new(loaded, &mut registry);
         let finance = finance::FinancePlan::new(s, &mut registry);
         Plan {

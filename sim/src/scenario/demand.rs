@@ -14,7 +14,8 @@ use crate::problems::Problems;
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Demand {
-    /// Mean number of customer requests per day at the start, all classes together (parameter).
+    /// Mean number of customer requests per day at the start, all classes together (parameter);
+    /// not used when a `history` sets the level.
     pub arrivals_per_day: Param,
     /// Growth of the arrival rate per year (parameter), e.g. 0.3 for +30 % a year; negative shrinks.
     #[serde(default = "zero")]
@@ -34,6 +35,10 @@ pub struct Demand {
     /// soon as enough capacity of its SKU is commissioned.
     #[serde(default)]
     pub anchors: Vec<Anchor>,
+    /// A monthly demand history (CSV) that sets the arrival rate of the months it covers, the
+    /// growth continuing from its last month (see `scenario/history.rs`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub history: Option<super::DemandHistorySpec>,
 }
 
 /// A yearly cycle of the arrival rate: `1 + amplitude x cos(2 pi (t - peak) / 1 year)`.

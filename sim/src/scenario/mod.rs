@@ -11,6 +11,7 @@ mod demand;
 mod energy;
 mod finance;
 mod fleet;
+mod history;
 mod inputs;
 mod pricing;
 pub mod ron_text;
@@ -26,6 +27,7 @@ pub use demand::*;
 pub use energy::*;
 pub use finance::*;
 pub use fleet::*;
+pub use history::{DemandHistory, DemandHistorySpec, HistoryUnit, gpu_hours_per_request};
 pub use inputs::InputFile;
 pub(crate) use inputs::short as short_text;
 pub use pricing::*;
@@ -66,6 +68,8 @@ pub struct LoadedScenario {
     pub grid_carbon: Option<HourlySeries>,
     /// Hourly temperatures, solar and wind output from `site.weather_file`, if given.
     pub weather_file: Option<crate::energy::weather::WeatherSeries>,
+    /// The monthly demand history from `demand.history`, if given.
+    pub demand_history: Option<DemandHistory>,
     /// Every external file the scenario read, in the order read (for provenance).
     pub inputs: Vec<InputFile>,
     /// The folder its external files are read from (its own folder, or the `inputs/` copy of a
@@ -115,6 +119,7 @@ pub(crate) struct InputSeries {
     prices: Option<HourlySeries>,
     grid_carbon: Option<HourlySeries>,
     weather_file: Option<crate::energy::weather::WeatherSeries>,
+    demand_history: Option<DemandHistory>,
 }
 
 /// Read the external inputs a scenario names, relative to `base`; problems name the field.
@@ -177,6 +182,7 @@ fn read_inputs(
         .weather_file
         .as_ref()
         .and_then(|w| weather_file(w, &mut reader, problems));
+    out.demand_history = history::read_history(s, &mut reader, problems);
     (out, reader.into_files())
 }
 
@@ -261,6 +267,7 @@ pub(crate) fn check_parsed(
         price_csv: series.prices,
         grid_carbon: series.grid_carbon,
         weather_file: series.weather_file,
+        demand_history: series.demand_history,
         inputs,
         input_dir: input_dir.to_path_buf(),
     })

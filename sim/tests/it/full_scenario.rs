@@ -162,6 +162,8 @@ pub(crate) fn full() -> Scenario {
                 prepay_frac: v(0.1),
                 renewal_frac: v(0.2),
             }],
+            // A file input, like `site.weather_csv`: covered by `sim/tests/it/demand.rs`.
+            history: None,
         },
         pricing: Pricing {
             market: vec![MarketPrice {

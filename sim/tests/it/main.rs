@@ -1,6 +1,7 @@
 //! Integration tests of the simulation core.
 
 mod architecture;
+mod calibrate;
 mod code_map;
 mod common;
 mod crn;
