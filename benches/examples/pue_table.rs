@@ -23,7 +23,7 @@ fn main() {
                 let year = weather.hours(0, 8760, &mut rng);
                 let value: f64 = if wue {
                     year.iter()
-                        .map(|w| preset.water_l_per_kwh(w.temperature_c))
+                        .map(|w| preset.water_l_per_kwh(w.temperature_c, w.wet_bulb_c))
                         .sum::<f64>()
                         / 8760.0
                 } else {

@@ -9,7 +9,9 @@
 //! Water (WUE, litres per IT kWh): a preset with evaporative heat rejection uses none up to
 //! `water.above_c` outdoors and `water.l_per_kwh_per_c` more per degree above it, capped at
 //! `water.max_l_per_kwh` (evaporating all the heat takes 3,600 / 2,257 = 1.6 L/kWh, plus
-//! blowdown). Dry presets use no water on site.
+//! blowdown). Dry presets use no water on site. Where the weather knows the humidity (a weather
+//! file), evaporation follows the wet bulb instead, above `above_c` read as a wet-bulb
+//! threshold at 70 % relative humidity ([`Evaporative::above_wet_bulb_c`]).
 
 use serde::{Deserialize, Serialize};
 
@@ -54,6 +56,19 @@ pub struct Evaporative {
     pub max_l_per_kwh: f64,
 }
 
+/// Relative humidity (%) at which a preset's dry-bulb threshold is read as a wet-bulb one: the
+/// annual mean relative humidity of temperate US sites is 60-80 % (NOAA, Comparative Climatic
+/// Data for the United States, relative humidity table); E: the presets were set on dry bulb.
+pub const THRESHOLD_RH_PCT: f64 = 70.0;
+
+impl Evaporative {
+    /// Wet-bulb temperature (C) above which evaporation runs, when the weather gives humidity:
+    /// `above_c` dry bulb at [`THRESHOLD_RH_PCT`] relative humidity, by Stull (2011).
+    pub fn above_wet_bulb_c(&self) -> f64 {
+        super::weather::stull_wet_bulb_c(self.above_c, THRESHOLD_RH_PCT)
+    }
+}
+
 /// Litres of water evaporated by rejecting one kWh of heat: 3,600 kJ / 2,257 kJ/kg latent heat
 /// of vaporisation of water (engineering identity); with cooling-tower blowdown the total per kWh
 /// is higher, which a preset's `max_l_per_kwh` states.
@@ -81,11 +96,18 @@ impl CoolingPreset {
         1.0 + self.electrical_loss_frac + self.cooling_frac(t_c) + self.fixed_frac / load_frac
     }
 
-    /// Water used on site per kWh of IT energy at outdoor temperature `t_c`, litres (0 for a
-    /// dry system).
-    pub fn water_l_per_kwh(&self, t_c: f64) -> f64 {
+    /// Water used on site per kWh of IT energy at outdoor dry-bulb temperature `t_c`, litres
+    /// (0 for a dry system). Where the weather knows the humidity (`wet_bulb_c` finite: a weather
+    /// file), evaporation follows the wet bulb instead, above [`Evaporative::above_wet_bulb_c`]:
+    /// how much heat evaporation must carry depends on how close the air is to saturation.
+    pub fn water_l_per_kwh(&self, t_c: f64, wet_bulb_c: f64) -> f64 {
         self.water.as_ref().map_or(0.0, |w| {
-            ((t_c - w.above_c).max(0.0) * w.l_per_kwh_per_c).min(w.max_l_per_kwh)
+            let above = if wet_bulb_c.is_finite() {
+                wet_bulb_c - w.above_wet_bulb_c()
+            } else {
+                t_c - w.above_c
+            };
+            (above.max(0.0) * w.l_per_kwh_per_c).min(w.max_l_per_kwh)
         })
     }
 

@@ -65,12 +65,13 @@ impl Facility {
         }
     }
 
-    /// Water used on site per kWh of IT energy at outdoor temperature `t_c`, litres; `None` with
-    /// a fixed PUE, which says nothing about how heat is rejected.
-    pub fn water_l_per_kwh(&self, t_c: f64) -> Option<f64> {
+    /// Water used on site per kWh of IT energy at outdoor dry-bulb temperature `t_c` and wet-bulb
+    /// temperature `wet_bulb_c` (NaN where unknown), litres; `None` with a fixed PUE, which says
+    /// nothing about how heat is rejected.
+    pub fn water_l_per_kwh(&self, t_c: f64, wet_bulb_c: f64) -> Option<f64> {
         match self {
             Facility::FixedPue(_) => None,
-            Facility::Cooling(c) => Some(c.water_l_per_kwh(t_c)),
+            Facility::Cooling(c) => Some(c.water_l_per_kwh(t_c, wet_bulb_c)),
         }
     }
 }
@@ -302,7 +303,7 @@ pub fn dispatch_month(
         out.facility_kwh += fac;
         let water = spec
             .facility
-            .water_l_per_kwh(h.weather.temperature_c)
+            .water_l_per_kwh(h.weather.temperature_c, h.weather.wet_bulb_c)
             .map_or(f64::NAN, |w| w * it);
         out.water_l += water;
         out.temperature_sum_c += h.weather.temperature_c;

@@ -84,6 +84,8 @@ pub struct WeatherSeries {
     pub solar_cf: Vec<f64>,
     /// Wind output per kW of turbine rating (power curve, see [`super::renewables`]).
     pub wind_cf: Vec<f64>,
+    /// Wet-bulb temperature, C, from the dry bulb and dew point ([`wet_bulb_c`]).
+    pub wet_bulb_c: Vec<f64>,
 }
 
 impl WeatherSeries {
@@ -96,6 +98,11 @@ impl WeatherSeries {
     ) -> WeatherSeries {
         WeatherSeries {
             temperature_c: file.hours.iter().map(|h| h.dry_bulb_c).collect(),
+            wet_bulb_c: file
+                .hours
+                .iter()
+                .map(|h| wet_bulb_c(h.dry_bulb_c, h.dew_point_c))
+                .collect(),
             solar_cf: super::renewables::pv_capacity_factors(file, pv),
             wind_cf: super::renewables::Turbine { hub_height_m }.capacity_factors(file),
         }
@@ -127,6 +134,35 @@ pub struct HourWeather {
     pub wind_cf: f64,
     /// Grid carbon intensity, gCO2 per kWh.
     pub grid_gco2_per_kwh: f64,
+    /// Wet-bulb temperature, C, where the weather knows the humidity (a weather file); NaN
+    /// otherwise (catalog climates and temperature series model dry bulb only).
+    pub wet_bulb_c: f64,
+}
+
+/// Relative humidity (%) from dry-bulb and dew-point temperatures (C), by the Magnus formula
+/// with the coefficients of Alduchov and Eskridge (1996), J. Appl. Meteor. 35:601-609.
+pub fn relative_humidity_pct(dry_bulb_c: f64, dew_point_c: f64) -> f64 {
+    let e = |t: f64| (17.625 * t / (243.04 + t)).exp();
+    100.0 * e(dew_point_c.min(dry_bulb_c)) / e(dry_bulb_c)
+}
+
+/// Wet-bulb temperature (C) at sea-level pressure from dry bulb (C) and relative humidity (%),
+/// by Stull (2011), "Wet-bulb temperature from relative humidity and air temperature", J. Appl.
+/// Meteor. Climatol. 50:2267-2269: within about 1 C of the psychrometric value for relative
+/// humidity 5-99 % and dry bulb -20 to 50 C (inputs are held to those ranges).
+pub fn stull_wet_bulb_c(dry_bulb_c: f64, rh_pct: f64) -> f64 {
+    let t = dry_bulb_c.clamp(-20.0, 50.0);
+    let rh = rh_pct.clamp(5.0, 99.0);
+    let tw = t * (0.151_977 * (rh + 8.313_659).sqrt()).atan() + (t + rh).atan()
+        - (rh - 1.676_331).atan()
+        + 0.003_918_38 * rh.powf(1.5) * (0.023_101 * rh).atan()
+        - 4.686_035;
+    tw.min(dry_bulb_c)
+}
+
+/// Wet-bulb temperature (C) from dry-bulb and dew-point temperatures (C).
+pub fn wet_bulb_c(dry_bulb_c: f64, dew_point_c: f64) -> f64 {
+    stull_wet_bulb_c(dry_bulb_c, relative_humidity_pct(dry_bulb_c, dew_point_c))
 }
 
 impl WeatherGen {
@@ -204,6 +240,7 @@ impl WeatherGen {
                 wind_cf,
                 grid_gco2_per_kwh: c.grid_gco2_per_kwh
                     * (1.0 + 0.08 * (TWO_PI * (hour - 19.0) / 24.0).cos()),
+                wet_bulb_c: self.file.as_ref().map_or(f64::NAN, |f| f.wet_bulb_c[h]),
             });
         }
         out
@@ -213,6 +250,26 @@ impl WeatherGen {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wet_bulb_matches_psychrometric_values() {
+        // Stull (2011), Fig. 1 and text: 20 C at 50 % RH gives 13.7 C wet bulb.
+        assert!((stull_wet_bulb_c(20.0, 50.0) - 13.7).abs() < 0.05);
+        // Saturated air: wet bulb is dry bulb (within the formula's 1 C).
+        assert!((wet_bulb_c(25.0, 25.0) - 25.0).abs() < 1.0);
+        // ASHRAE psychrometric chart at sea level: 30 C dry bulb, 20 C dew point: 22.6 C wet bulb.
+        assert!(
+            (wet_bulb_c(30.0, 20.0) - 22.6).abs() < 1.0,
+            "{}",
+            wet_bulb_c(30.0, 20.0)
+        );
+        // Magnus: the dew point equal to the dry bulb is 100 % relative humidity.
+        assert!((relative_humidity_pct(10.0, 10.0) - 100.0).abs() < 1e-9);
+        for (t, td) in [(-30.0, -35.0), (45.0, 5.0), (0.0, -40.0)] {
+            let w = wet_bulb_c(t, td);
+            assert!(w.is_finite() && w <= t, "{t} {td}: {w}");
+        }
+    }
 
     #[test]
     fn solar_shape_scales_to_the_capacity_factor() {
@@ -260,6 +317,7 @@ mod tests {
             temperature_c: (0..8760).map(|h| h as f64 / 1000.0).collect(),
             solar_cf: (0..8760).map(|h| (h % 24) as f64 / 100.0).collect(),
             wind_cf: (0..8760).map(|h| (h % 7) as f64 / 10.0).collect(),
+            wet_bulb_c: (0..8760).map(|h| h as f64 / 2000.0).collect(),
         };
         let mut from_file = WeatherGen::from_file(c.clone(), std::sync::Arc::new(series.clone()));
         let mut preset = WeatherGen::new(c, None);
@@ -272,6 +330,8 @@ mod tests {
             assert_eq!(a.temperature_c, series.temperature_c[h]);
             assert_eq!(a.solar_cf, series.solar_cf[h]);
             assert_eq!(a.wind_cf, series.wind_cf[h]);
+            assert_eq!(a.wet_bulb_c, series.wet_bulb_c[h]);
+            assert!(b.wet_bulb_c.is_nan(), "a preset climate has no humidity");
             assert_eq!(a.grid_gco2_per_kwh, b.grid_gco2_per_kwh);
         }
         // The same number of draws: the streams stay aligned with the preset's.

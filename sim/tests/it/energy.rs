@@ -136,6 +136,7 @@ mod supply {
                         },
                         wind_cf: u(&mut rng),
                         grid_gco2_per_kwh: 350.0,
+                        wet_bulb_c: f64::NAN,
                     },
                     grid_usd_per_kwh: 0.02 + 0.1 * u(&mut rng)
                         - if i % 50 == 0 { 0.05 } else { 0.0 },
@@ -327,7 +328,7 @@ mod supply {
         weather
             .hours(0, 8760, &mut rng)
             .iter()
-            .map(|w| preset.water_l_per_kwh(w.temperature_c))
+            .map(|w| preset.water_l_per_kwh(w.temperature_c, w.wet_bulb_c))
             .sum::<f64>()
             / 8760.0
     }
@@ -345,12 +346,38 @@ mod supply {
         let air = cat.cooling_preset("air-economizer").expect("air");
         let w = air.water.as_ref().expect("evaporative assist");
         assert_eq!(
-            air.water_l_per_kwh(w.above_c - 5.0),
+            air.water_l_per_kwh(w.above_c - 5.0, f64::NAN),
             0.0,
             "no evaporation in cool hours"
         );
-        assert!((air.water_l_per_kwh(w.above_c + 2.0) - 2.0 * w.l_per_kwh_per_c).abs() < 1e-12);
-        assert_eq!(air.water_l_per_kwh(200.0), w.max_l_per_kwh, "capped");
+        assert!(
+            (air.water_l_per_kwh(w.above_c + 2.0, f64::NAN) - 2.0 * w.l_per_kwh_per_c).abs()
+                < 1e-12
+        );
+        assert_eq!(
+            air.water_l_per_kwh(200.0, f64::NAN),
+            w.max_l_per_kwh,
+            "capped"
+        );
+        // Where the weather gives humidity, evaporation follows the wet bulb: the threshold is
+        // above_c read at 70 % relative humidity (Stull 2011: 12 C at 70 % is 8.8 C wet bulb).
+        assert!(
+            (w.above_wet_bulb_c() - 8.83).abs() < 0.01,
+            "{}",
+            w.above_wet_bulb_c()
+        );
+        let wb = w.above_wet_bulb_c() + 2.0;
+        for dry in [w.above_c - 5.0, w.above_c + 10.0] {
+            assert!(
+                (air.water_l_per_kwh(dry, wb) - 2.0 * w.l_per_kwh_per_c).abs() < 1e-12,
+                "the wet bulb decides, whatever the dry bulb"
+            );
+        }
+        assert_eq!(
+            air.water_l_per_kwh(35.0, w.above_wet_bulb_c() - 1.0),
+            0.0,
+            "dry hot air"
+        );
         // Evaporating all the heat takes 1.6 L/kWh; the cap adds blowdown to that, no more than double.
         assert!(
             w.max_l_per_kwh >= dcplan_sim::energy::cooling::EVAPORATION_L_PER_KWH
@@ -396,7 +423,7 @@ fn monthly_water_is_the_sum_of_the_hours_and_a_fixed_pue_reports_none() {
         );
         for h in month.iter().filter(|h| h.load > 0.0) {
             // Water follows the hour's IT energy (facility / PUE) and outdoor temperature.
-            let expect = air.water_l_per_kwh(h.temperature_c) * h.load / h.pue;
+            let expect = air.water_l_per_kwh(h.temperature_c, f64::NAN) * h.load / h.pue;
             assert!(
                 (h.water_l - expect).abs() <= 1e-9 * expect.max(1e-9),
                 "{} vs {expect}",
