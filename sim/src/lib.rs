@@ -8,6 +8,7 @@
 
 pub mod catalog;
 pub mod columns;
+pub mod correlation;
 pub mod dictionary;
 pub mod dist;
 pub mod energy;

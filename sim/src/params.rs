@@ -1,5 +1,8 @@
 //! Sampling uncertain inputs once per replication.
 
+use std::sync::Arc;
+
+use crate::correlation::Correlations;
 use crate::dist::{Dist, open_unit};
 use crate::rng::parameter_rng;
 
@@ -19,8 +22,13 @@ pub enum SampleMode {
         /// `(path, quantile)` exceptions.
         pinned: Vec<(String, f64)>,
     },
-    /// Latin hypercube sampling over the run's replications.
-    LatinHypercube(std::sync::Arc<LhsPlan>),
+    /// Latin hypercube sampling over the run's replications (with the scenario's correlations,
+    /// if any, imposed on its strata: [`LhsPlan::correlated`]).
+    LatinHypercube(Arc<LhsPlan>),
+    /// Independent random draws, rearranged in blocks of [`crate::correlation::BLOCK`]
+    /// replications so that the listed inputs have the scenario's rank correlations (every
+    /// other input as in [`SampleMode::Random`]).
+    Correlated(Arc<Correlations>),
 }
 
 /// A Latin hypercube design: for each uncertain input, a random permutation of the `n` strata;
@@ -51,6 +59,23 @@ impl LhsPlan {
             .collect();
         LhsPlan { n, perms }
     }
+
+    /// A design for `paths` over `n` replications with the rank correlations `correlations`
+    /// imposed by rearranging the strata of the correlated inputs (Iman-Conover over the whole
+    /// design; each input still has exactly one draw in each stratum). With no more replications
+    /// than correlated inputs the design stays independent.
+    pub fn correlated(seed: u64, n: u64, paths: &[String], correlations: &Correlations) -> LhsPlan {
+        let mut plan = LhsPlan::new(seed, n, paths);
+        let ranks = u32::try_from(n)
+            .ok()
+            .and_then(|n| correlations.ranks(n as usize, &mut correlations.score_rngs(seed, 0)));
+        for (path, ranks) in correlations.paths.iter().zip(ranks.into_iter().flatten()) {
+            if let Some((_, perm)) = plan.perms.iter_mut().find(|(p, _)| p == path) {
+                *perm = ranks;
+            }
+        }
+        plan
+    }
 }
 
 /// Draws the uncertain inputs of one replication, each from the stream keyed by its field path.
@@ -59,15 +84,22 @@ pub(crate) struct Sampler<'a> {
     seed: u64,
     replication: u64,
     mode: &'a SampleMode,
+    /// Quantile positions of the correlated inputs in this replication (correlated mode only).
+    correlated: Vec<(String, f64)>,
 }
 
 impl<'a> Sampler<'a> {
     /// A sampler for replication `replication` of master seed `seed`.
     pub(crate) fn new(seed: u64, replication: u64, mode: &'a SampleMode) -> Sampler<'a> {
+        let correlated = match mode {
+            SampleMode::Correlated(c) => c.block_positions(seed, replication),
+            _ => Vec::new(),
+        };
         Sampler {
             seed,
             replication,
             mode,
+            correlated,
         }
     }
 
@@ -88,6 +120,11 @@ impl<'a> Sampler<'a> {
                 .find(|(p, _)| p == path)
                 .and_then(|(_, perm)| perm.get(self.replication as usize))
                 .map(|stratum| (*stratum as f64 + jitter()) / plan.n as f64),
+            SampleMode::Correlated(_) => self
+                .correlated
+                .iter()
+                .find(|(p, _)| p == path)
+                .map(|(_, u)| *u),
         }
         .unwrap_or_else(jitter);
         dist.quantile(u)
