@@ -19,6 +19,9 @@
 //!
 //! [`SampleMode::Random`]: crate::params::SampleMode::Random
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use rand::Rng;
 
 use crate::dist::{normal_quantile, open_unit};
@@ -43,6 +46,36 @@ pub struct Correlations {
     pub pairs: Vec<(usize, usize, f64)>,
     /// Lower-triangular factor `L` (row-major, `p*p`) with `L L^T` the target matrix.
     factor: Vec<f64>,
+    /// Quantile positions of the blocks computed so far.
+    cache: BlockCache,
+}
+
+/// The quantile positions of the correlated inputs in each block computed so far, keyed by
+/// `(master seed, block)`: `positions[j][k]` for input `j` and the block's `k`-th replication.
+/// Workers fill it as they reach a block; the values are a function of the key alone, so which
+/// worker computes a block first does not matter.
+#[derive(Default)]
+struct BlockCache(Mutex<HashMap<(u64, u64), Positions>>);
+
+/// `positions[j][k]`: the quantile position of input `j` for the `k`-th replication of a block.
+type Positions = Arc<Vec<Vec<f64>>>;
+
+impl Clone for BlockCache {
+    fn clone(&self) -> Self {
+        BlockCache::default()
+    }
+}
+
+impl PartialEq for BlockCache {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for BlockCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("BlockCache")
+    }
 }
 
 impl Correlations {
@@ -79,6 +112,7 @@ impl Correlations {
             paths,
             pairs,
             factor,
+            cache: BlockCache::default(),
         })
     }
 
@@ -133,8 +167,8 @@ impl Correlations {
                 }
                 y[i] = v / own[i * p + i];
             }
-            for i in 0..p {
-                target[i][k] = (0..=i).map(|t| self.factor[i * p + t] * y[t]).sum();
+            for (i, col) in target.iter_mut().enumerate() {
+                col[k] = (0..=i).map(|t| self.factor[i * p + t] * y[t]).sum();
             }
         }
         Some(target.iter().map(|col| ranks_of(col)).collect())
@@ -146,23 +180,43 @@ impl Correlations {
     /// Iman-Conover ranks give it.
     pub(crate) fn block_positions(&self, seed: u64, replication: u64) -> Vec<(String, f64)> {
         let block = replication / BLOCK;
+        let k = (replication % BLOCK) as usize;
+        let cached = self.lock().get(&(seed, block)).cloned();
+        let positions = cached.unwrap_or_else(|| {
+            let computed = Arc::new(self.compute_block(seed, block));
+            self.lock().insert((seed, block), computed.clone());
+            computed
+        });
+        self.paths
+            .iter()
+            .zip(positions.iter())
+            .map(|(path, u)| (path.clone(), u[k]))
+            .collect()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(u64, u64), Positions>> {
+        // The map only ever holds finished blocks, so one left by a panicking worker is sound.
+        self.cache.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// `positions[j][k]`: the quantile position of input `j` for replication `BLOCK*block + k`.
+    fn compute_block(&self, seed: u64, block: u64) -> Vec<Vec<f64>> {
         let start = block * BLOCK;
-        let own = |path: &str, r: u64| open_unit(&mut parameter_rng(seed, r, path));
-        let Some(ranks) = self.ranks(BLOCK as usize, &mut self.score_rngs(seed, block)) else {
-            return self
-                .paths
-                .iter()
-                .map(|path| (path.clone(), own(path, replication)))
-                .collect();
+        let own = |path: &str| -> Vec<f64> {
+            (start..start + BLOCK)
+                .map(|r| open_unit(&mut parameter_rng(seed, r, path)))
+                .collect()
         };
-        let k = (replication - start) as usize;
+        let Some(ranks) = self.ranks(BLOCK as usize, &mut self.score_rngs(seed, block)) else {
+            return self.paths.iter().map(|path| own(path)).collect();
+        };
         self.paths
             .iter()
             .zip(&ranks)
             .map(|(path, rank)| {
-                let mut u: Vec<f64> = (start..start + BLOCK).map(|r| own(path, r)).collect();
+                let mut u = own(path);
                 u.sort_by(f64::total_cmp);
-                (path.clone(), u[rank[k] as usize])
+                rank.iter().map(|&r| u[r as usize]).collect()
             })
             .collect()
     }

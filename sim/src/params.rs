@@ -157,4 +157,146 @@ mod tests {
             );
         }
     }
+
+    use crate::correlation::{BLOCK, Correlations, spearman};
+    use crate::plan::Input;
+    use crate::scenario::Correlation;
+
+    const PATHS: [&str; 4] = ["demand.growth", "pricing.h100", "site.pue", "free"];
+
+    fn inputs() -> Vec<Input> {
+        PATHS
+            .iter()
+            .map(|p| Input {
+                path: p.to_string(),
+                dist: Dist::Uniform(0.0, 1.0),
+            })
+            .collect()
+    }
+
+    /// Demand growth and price move together, PUE against both (within what is consistent).
+    fn correlations() -> Correlations {
+        let c = |a: &str, b: &str, rank| Correlation {
+            a: a.into(),
+            b: b.into(),
+            rank,
+        };
+        let list = [
+            c("demand.growth", "pricing.h100", 0.6),
+            c("pricing.h100", "site.pue", -0.3),
+            c("demand.growth", "site.pue", 0.2),
+        ];
+        Correlations::new(&list, &inputs()).unwrap()
+    }
+
+    /// Values of every input for replications `reps` under `mode`, one column per input.
+    fn sample(mode: &SampleMode, reps: std::ops::Range<u64>) -> Vec<Vec<f64>> {
+        let dist = Dist::LogNormal(10.0, 20.0);
+        let rows: Vec<Vec<f64>> = reps
+            .map(|r| {
+                let s = Sampler::new(4, r, mode);
+                PATHS.iter().map(|p| s.draw(p, &dist)).collect()
+            })
+            .collect();
+        (0..PATHS.len())
+            .map(|j| rows.iter().map(|row| row[j]).collect())
+            .collect()
+    }
+
+    fn assert_rank_correlations(cols: &[Vec<f64>], what: &str) {
+        let n = cols[0].len();
+        // Standard error of Spearman's rho of independent samples, an upper bound for the
+        // others; 4 of them.
+        let tol = 4.0 / ((n - 1) as f64).sqrt();
+        for (i, j, target) in [
+            (0, 1, 0.6),
+            (1, 2, -0.3),
+            (0, 2, 0.2),
+            (0, 3, 0.0),
+            (1, 3, 0.0),
+        ] {
+            let rho = spearman(&cols[i], &cols[j]).unwrap();
+            assert!(
+                (rho - target).abs() < tol,
+                "{what}: {}-{}: rank correlation {rho:.4}, asked {target} (tolerance {tol:.4})",
+                PATHS[i],
+                PATHS[j]
+            );
+        }
+    }
+
+    #[test]
+    fn correlated_draws_have_the_asked_rank_correlations_and_the_same_values() {
+        let n = 8 * BLOCK;
+        let mode = SampleMode::Correlated(Arc::new(correlations()));
+        let cols = sample(&mode, 0..n);
+        assert_rank_correlations(&cols, "random");
+        // Without the rearrangement the inputs are independent: the test can tell them apart.
+        let independent = sample(&SampleMode::Random, 0..n);
+        let rho = spearman(&independent[0], &independent[1]).unwrap();
+        assert!(rho.abs() < 4.0 / ((n - 1) as f64).sqrt(), "{rho}");
+        // Each block holds exactly the values independent draws give, only reordered; the input
+        // that no correlation names is drawn exactly as before.
+        for b in 0..n / BLOCK {
+            let block = (b * BLOCK) as usize..((b + 1) * BLOCK) as usize;
+            for j in 0..PATHS.len() {
+                let sorted = |c: &[f64]| {
+                    let mut v: Vec<u64> = c.iter().map(|x| x.to_bits()).collect();
+                    v.sort();
+                    v
+                };
+                assert_eq!(
+                    sorted(&cols[j][block.clone()]),
+                    sorted(&independent[j][block.clone()]),
+                    "block {b}, {}",
+                    PATHS[j]
+                );
+            }
+            assert_eq!(cols[3][block.clone()], independent[3][block]);
+        }
+    }
+
+    #[test]
+    fn a_replication_draws_the_same_values_whatever_else_runs() {
+        let mode = SampleMode::Correlated(Arc::new(correlations()));
+        let all = sample(&mode, 0..3 * BLOCK);
+        // A shard, an adaptive stop or a worker that starts at any index sees the same values
+        // (with a sampling plan of its own, so nothing computed for the whole run is reused).
+        for (lo, hi) in [
+            (5, 9),
+            (BLOCK - 1, BLOCK + 3),
+            (2 * BLOCK + 100, 2 * BLOCK + 101),
+        ] {
+            let fresh = SampleMode::Correlated(Arc::new(correlations()));
+            let part = sample(&fresh, lo..hi);
+            for j in 0..PATHS.len() {
+                assert_eq!(part[j], all[j][lo as usize..hi as usize], "{lo}..{hi}");
+            }
+        }
+        // Another seed, other values.
+        let other = Sampler::new(5, 7, &mode).draw(PATHS[0], &Dist::Uniform(0.0, 1.0));
+        let this = Sampler::new(4, 7, &mode).draw(PATHS[0], &Dist::Uniform(0.0, 1.0));
+        assert_ne!(other, this);
+    }
+
+    #[test]
+    fn a_correlated_latin_hypercube_keeps_one_draw_per_stratum() {
+        let n = 1000;
+        let paths: Vec<String> = PATHS.iter().map(|p| p.to_string()).collect();
+        let plan = LhsPlan::correlated(4, n, &paths, &correlations());
+        for (path, perm) in &plan.perms {
+            let mut sorted = perm.clone();
+            sorted.sort();
+            assert_eq!(sorted, (0..n as u32).collect::<Vec<_>>(), "{path}");
+        }
+        // The input no correlation names keeps its independent design.
+        assert_eq!(plan.perms[3], LhsPlan::new(4, n, &paths).perms[3]);
+        let cols = sample(&SampleMode::LatinHypercube(Arc::new(plan)), 0..n);
+        assert_rank_correlations(&cols, "latin hypercube");
+        // Too few replications to carry three correlated inputs: the plain design.
+        assert_eq!(
+            LhsPlan::correlated(4, 3, &paths, &correlations()),
+            LhsPlan::new(4, 3, &paths)
+        );
+    }
 }

@@ -3,6 +3,7 @@
 mod architecture;
 mod code_map;
 mod common;
+mod correlation;
 mod crn;
 mod demand;
 mod determinism;
