@@ -17,6 +17,10 @@
 //! in advance, so its strata are rearranged over all its replications at once
 //! ([`crate::params::LhsPlan::correlated`]).
 //!
+//! Modes that draw nothing at random apply no correlations: sensitivity runs (every input at its
+//! median, one at a time at its P10 or P90) and the other pinned-quantile modes of
+//! [`crate::params::SampleMode`].
+//!
 //! [`SampleMode::Random`]: crate::params::SampleMode::Random
 
 use std::collections::HashMap;
