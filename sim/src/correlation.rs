@@ -238,7 +238,7 @@ impl Correlations {
 /// Problems with the field paths of a loaded scenario's `correlations`, and of every variant its
 /// sweep makes: each must name an uncertain input drawn once per replication (a field written as a
 /// distribution, under the path the results' drawn inputs use; not a per-request or per-repair
-/// draw). The list's own consistency is checked with the scenario ([`crate::scenario::validate`]).
+/// draw). The list's own consistency is checked with the scenario ([`crate::scenario::validate()`]).
 pub fn check(loaded: &LoadedScenario) -> Vec<Problem> {
     if loaded.scenario.correlations.is_empty() {
         return Vec::new();
