@@ -9,6 +9,7 @@
 pub mod calibrate;
 pub mod catalog;
 pub mod columns;
+pub mod correlation;
 pub mod dictionary;
 pub mod dist;
 pub mod energy;

@@ -24,6 +24,7 @@ pub fn load_str_in(
     // Sweeps and searches make variants of the scenario; each must be valid too.
     let mut extra = crate::sweep::check(&loaded);
     extra.extend(crate::optimize::check(&loaded));
+    extra.extend(crate::correlation::check(&loaded));
     if extra.iter().any(|p| p.severity == Severity::Error) {
         extra.extend(loaded.warnings);
         return Err(ScenarioError::Invalid {

@@ -4,6 +4,7 @@
 
 use bevy_ecs::prelude::*;
 
+use crate::correlation::Correlations;
 use crate::engine::{Agenda, Clock, Engine, EventKind, Meter, SimEvent, Step};
 use crate::model::{demand, energy, finance, fleet, messages, reliability};
 use crate::params::SampleMode;
@@ -26,18 +27,28 @@ impl ReplicationOptions {
     /// The options of a run of `n` replications of `loaded` under master seed `seed`, as its
     /// `simulation.sampling` asks: independent draws, or a Latin hypercube design over the `n`
     /// replications (the same design for every variant of a sweep, so that variants keep common
-    /// random numbers).
+    /// random numbers); with the scenario's `correlations` imposed on either (see
+    /// [`crate::correlation`]).
     pub fn for_run(loaded: &LoadedScenario, seed: u64, n: u64) -> ReplicationOptions {
-        let sample_mode = match loaded.scenario.simulation.sampling {
-            crate::scenario::Sampling::Random => SampleMode::Random,
-            crate::scenario::Sampling::LatinHypercube => {
-                SampleMode::LatinHypercube(std::sync::Arc::new(crate::params::LhsPlan::new(
-                    seed,
-                    n,
-                    &uncertain_inputs(loaded),
-                )))
-            }
+        use crate::params::LhsPlan;
+        use crate::scenario::Sampling;
+        use std::sync::Arc;
+        let correlations = if loaded.scenario.correlations.is_empty() {
+            None
+        } else {
+            Correlations::new(&loaded.scenario.correlations, Plan::new(loaded).inputs())
         };
+        let sample_mode =
+            match (&loaded.scenario.simulation.sampling, correlations) {
+                (Sampling::Random, None) => SampleMode::Random,
+                (Sampling::Random, Some(c)) => SampleMode::Correlated(Arc::new(c)),
+                (Sampling::LatinHypercube, None) => SampleMode::LatinHypercube(Arc::new(
+                    LhsPlan::new(seed, n, &uncertain_inputs(loaded)),
+                )),
+                (Sampling::LatinHypercube, Some(c)) => SampleMode::LatinHypercube(Arc::new(
+                    LhsPlan::correlated(seed, n, &uncertain_inputs(loaded), &c),
+                )),
+            };
         ReplicationOptions {
             sample_mode,
             trace: false,

@@ -471,6 +471,55 @@ pub(crate) fn assumptions_table(loaded: &LoadedScenario) -> Block {
     }
 }
 
+/// The rank correlations a scenario asks between uncertain inputs, with the rank correlation of
+/// the values the run drew (Spearman's rho across its replications), or nothing without any.
+pub(crate) fn correlation_blocks(loaded: &LoadedScenario, v: &VariantRuns) -> Vec<Block> {
+    let list = &loaded.scenario.correlations;
+    if list.is_empty() {
+        return Vec::new();
+    }
+    let drawn = |path: &str| -> Vec<f64> {
+        v.output
+            .replications
+            .iter()
+            .filter_map(|r| r.params.iter().find(|(p, _)| p == path).map(|(_, x)| *x))
+            .collect()
+    };
+    let how = match loaded.scenario.simulation.sampling {
+        dcplan_sim::scenario::Sampling::Random => format!(
+            "the independent draws are reordered across replications in blocks of {}",
+            dcplan_sim::correlation::BLOCK
+        ),
+        dcplan_sim::scenario::Sampling::LatinHypercube => {
+            "the strata of the Latin hypercube design are reordered across all replications".into()
+        }
+    };
+    let rows = list
+        .iter()
+        .map(|c| {
+            let (a, b) = (drawn(&c.a), drawn(&c.b));
+            let sample = dcplan_sim::correlation::spearman(&a, &b)
+                .map_or("n/a".to_string(), |rho| format!("{rho:.2}"));
+            vec![c.a.clone(), c.b.clone(), format!("{:.2}", c.rank), sample]
+        })
+        .collect();
+    vec![
+        Block::Heading(2, "Correlated inputs".into()),
+        Block::Para(format!(
+            "Uncertain inputs are drawn independently except these pairs, given rank correlations by the Iman-Conover method: {how}, so each input keeps its distribution. The sample column is the rank correlation of the values this run drew; it differs from the one asked by sampling noise (n/a: fewer than three replications, or an input that did not vary). Sensitivity runs (one input at a time at its P10 and P90) do not apply them."
+        )),
+        Block::Table {
+            header: vec![
+                "input".into(),
+                "with input".into(),
+                "rank correlation asked".into(),
+                "sample".into(),
+            ],
+            rows,
+        },
+    ]
+}
+
 /// The three margins side by side, named exactly.
 pub(crate) fn margin_table(v: &VariantRuns) -> Block {
     let header = ["margin", "what it is", "P10", "P50", "P90", "mean"]
@@ -710,6 +759,7 @@ pub(crate) fn run_report(
         loaded.file
     )));
     blocks.push(assumptions_table(loaded));
+    blocks.extend(correlation_blocks(loaded, v));
     blocks.push(Block::Details(
         "Scenario file as run".into(),
         vec![Block::Code(loaded.source_text.clone())],
@@ -801,6 +851,44 @@ mod tests {
         dcplan_sim::load_str("tiny.ron", &text)
             .expect("a valid scenario")
             .scenario
+    }
+
+    #[test]
+    fn the_report_lists_the_correlations_asked_and_drawn() {
+        let text = include_str!("../../../scenarios/tiny.ron");
+        let (pue, price) = ("site.pue", "pricing.market[0].on_demand_usd_per_gpu_hour");
+        let plain = dcplan_sim::load_str("tiny.ron", text).expect("a valid scenario");
+        let mut v = crate::render::tables::tests::with_paybacks("base", &[None; 5]);
+        assert!(correlation_blocks(&plain, &v).is_empty());
+        let with = format!(
+            "{}    correlations: [(a: \"{pue}\", b: \"{price}\", rank: -0.5)],\n)\n",
+            text.trim_end().strip_suffix(')').expect("a scenario")
+        );
+        let loaded = dcplan_sim::load_str("tiny.ron", &with).expect("a valid scenario");
+        // Values drawn in exactly opposite order: a sample rank correlation of -1.
+        for (i, r) in v.output.replications.iter_mut().enumerate() {
+            let x = i as f64;
+            r.params = vec![(pue.into(), 1.2 + 0.01 * x), (price.into(), 3.0 - 0.1 * x)];
+        }
+        let blocks = correlation_blocks(&loaded, &v);
+        let Some(Block::Table { rows, .. }) = blocks.last() else {
+            panic!("no table: {blocks:?}");
+        };
+        assert_eq!(
+            rows,
+            &[vec![
+                pue.to_string(),
+                price.to_string(),
+                "-0.50".into(),
+                "-1.00".into()
+            ]]
+        );
+        // Too few replications for a rank correlation: said, not a number.
+        v.output.replications.truncate(2);
+        let Some(Block::Table { rows, .. }) = correlation_blocks(&loaded, &v).pop() else {
+            panic!("no table");
+        };
+        assert_eq!(rows[0][3], "n/a");
     }
 
     #[test]

@@ -53,6 +53,9 @@ pub struct Scenario {
     /// Decision variables and the goal of `dcplan optimize`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub optimize: Option<Optimize>,
+    /// Rank correlations between uncertain inputs (none: every input drawn independently).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub correlations: Vec<Correlation>,
 }
 
 pub(super) fn yes() -> bool {

@@ -1,6 +1,11 @@
-//! The `sweep` and `optimize` sections (their variants are checked by [`crate::sweep`] and [`crate::optimize`] when a scenario is loaded for a run).
+//! The `sweep` and `optimize` sections (their variants are checked by [`crate::sweep`] and [`crate::optimize`] when a scenario is loaded for a run),
+//! and the `correlations` between uncertain inputs (whose paths are checked against the plan's
+//! inputs by [`crate::correlation::check`] when a scenario is loaded).
 
 use serde::{Deserialize, Serialize};
+
+use super::{Problems, Scenario};
+use crate::dist::fmt_num;
 
 /// Any RON value, kept as text by the sweep machinery (read from the scenario source).
 #[derive(Clone, Copy, Debug, Default)]
@@ -94,4 +99,95 @@ pub struct PaybackConstraint {
     pub payback_months: f64,
     /// Minimum probability of payback within that many months.
     pub probability: f64,
+}
+
+/// A rank (Spearman) correlation imposed between two uncertain inputs across replications, e.g.
+/// a price collapse that comes with a demand glut. Both inputs must be written as distributions
+/// (drawn once per replication); see [`crate::correlation`] for how it is imposed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Correlation {
+    /// Field path of the first input, e.g. `demand.growth.annual_growth_frac`.
+    pub a: String,
+    /// Field path of the second input.
+    pub b: String,
+    /// Target rank correlation, from -1 to 1.
+    pub rank: f64,
+}
+
+/// The position of `path` in `paths`, added at the end if it is not there yet.
+fn index<'a>(paths: &mut Vec<&'a str>, path: &'a str) -> usize {
+    match paths.iter().position(|q| *q == path) {
+        Some(k) => k,
+        None => {
+            paths.push(path);
+            paths.len() - 1
+        }
+    }
+}
+
+/// The `correlations` list: no input paired with itself, no pair twice, and the matrix of the
+/// ranks (with 1 on the diagonal) positive semi-definite; when it is not, the problem names the
+/// pair whose inclusion breaks it (inputs in order of first mention), with the pairs it
+/// contradicts. Ranges of `rank` are checked with every other number.
+pub(super) fn check_correlations(s: &Scenario, p: &mut Problems) {
+    let list = &s.correlations;
+    let mut paths: Vec<&str> = Vec::new();
+    let mut pairs = Vec::new();
+    let mut entry = Vec::new();
+    let mut consistent = true;
+    for (i, c) in list.iter().enumerate() {
+        let at = |f: &str| format!("correlations[{i}].{f}");
+        for (f, path) in [("a", &c.a), ("b", &c.b)] {
+            if path.trim().is_empty() {
+                p.push(at(f), "must name an uncertain input by its field path");
+                consistent = false;
+            }
+        }
+        if c.a == c.b && !c.a.trim().is_empty() {
+            p.push(at("b"), format!("`{}` is paired with itself", c.b));
+            consistent = false;
+        }
+        let same = |d: &Correlation| (d.a == c.a && d.b == c.b) || (d.a == c.b && d.b == c.a);
+        if let Some(j) = list[..i].iter().position(same) {
+            p.push(
+                format!("correlations[{i}]"),
+                format!("repeats the pair `{}`, `{}` of correlations[{j}]", c.a, c.b),
+            );
+            consistent = false;
+        }
+        if !(c.rank.is_finite() && c.rank.abs() <= 1.0) {
+            consistent = false;
+        }
+        let (a, b) = (index(&mut paths, &c.a), index(&mut paths, &c.b));
+        pairs.push((a, b, c.rank));
+        entry.push(i);
+    }
+    if !consistent {
+        return;
+    }
+    if let Some((j, k)) = crate::correlation::breaking_pair(paths.len(), &pairs) {
+        let is_pair = |&(a, b, _): &(usize, usize, f64)| (a.min(b), a.max(b)) == (j, k);
+        let Some(at) = pairs.iter().position(is_pair) else {
+            return;
+        };
+        let others: Vec<String> = pairs
+            .iter()
+            .enumerate()
+            .filter(|&(n, &(a, b, _))| n != at && a.max(b) <= k)
+            .map(|(_, &(a, b, r))| format!("`{}`-`{}` {}", paths[a], paths[b], fmt_num(r)))
+            .collect();
+        let c = &list[entry[at]];
+        p.push(
+            format!("correlations[{}].rank", entry[at]),
+            format!(
+                "{} between `{}` and `{}` contradicts {}: no set of inputs has all these rank \
+                 correlations (the correlation matrix is not positive semi-definite)",
+                fmt_num(c.rank),
+                c.a,
+                c.b,
+                others.join(", ")
+            ),
+        );
+    }
 }

@@ -46,6 +46,7 @@ pub fn validate_into(s: &Scenario, catalog: &Catalog, p: &mut Problems) {
     finance::check_finance(s, p);
     fleet::check_reliability(s, p);
     fleet::check_lifecycle(s, catalog, p);
+    super::study::check_correlations(s, p);
     check_numbers(s, p);
 }
 

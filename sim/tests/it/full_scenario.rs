@@ -29,7 +29,7 @@ pub(crate) fn full() -> Scenario {
             pue: Some(Param::Dist(Dist::Triangular(1.2, 1.3, 1.4))),
             interconnect_mw: Some(v(50.0)),
             power_cap: PowerCap::WaitCommissioning,
-            it_overhead_frac: v(0.05),
+            it_overhead_frac: Param::Dist(Dist::Triangular(0.04, 0.05, 0.06)),
             phases: vec![Phase {
                 name: "a".into(),
                 it_mw: v(2.0),
@@ -94,7 +94,7 @@ pub(crate) fn full() -> Scenario {
         },
         demand: Demand {
             arrivals_per_day: v(4.0),
-            growth_per_year_frac: v(0.1),
+            growth_per_year_frac: Param::Dist(Dist::Uniform(0.05, 0.15)),
             seasonality: Some(Seasonality {
                 amplitude_frac: 0.1,
                 peak_month: 6,
@@ -332,6 +332,11 @@ pub(crate) fn full() -> Scenario {
             replications: 4,
             refinements: 1,
         }),
+        correlations: vec![Correlation {
+            a: "site.it_overhead_frac".into(),
+            b: "demand.growth_per_year_frac".into(),
+            rank: -0.5,
+        }],
     }
 }
 

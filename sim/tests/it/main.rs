@@ -4,6 +4,7 @@ mod architecture;
 mod calibrate;
 mod code_map;
 mod common;
+mod correlation;
 mod crn;
 mod demand;
 mod determinism;

@@ -339,6 +339,8 @@ pub const RANGES: &[FieldRange] = &[
     positive("optimize.constraint.probability", 0.0, 1.0),
     closed("optimize.replications", 2.0, MAX_REPLICATIONS as f64),
     closed("optimize.refinements", 0.0, 10.0),
+    // correlations
+    closed("correlations[*].rank", -1.0, 1.0),
 ];
 
 /// `path` with every list index replaced by `[*]`.
