@@ -150,6 +150,9 @@ enum Command {
         /// Scenario files.
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
+        /// Set a field of every scenario before checking it (as `dcplan run --set`).
+        #[arg(long = "set", value_name = "PATH=VALUE", value_parser = dcplan_sim::load::parse_setting)]
+        set: Vec<(String, String)>,
     },
 }
 
@@ -183,6 +186,11 @@ struct Common {
     /// Run even when the estimate says the run needs more memory or time than allowed.
     #[arg(long)]
     yes: bool,
+    /// Set a field of the scenario, written as in the file, e.g. `--set fleet[0].gpus=2048` or
+    /// `--set 'site.pue=Triangular(1.2, 1.3, 1.4)'`; repeatable, applied in order, validated as
+    /// the file is.
+    #[arg(long = "set", value_name = "PATH=VALUE", value_parser = dcplan_sim::load::parse_setting)]
+    set: Vec<(String, String)>,
 }
 
 impl Common {
@@ -198,6 +206,7 @@ impl Common {
             target_ci,
             max_memory: self.max_memory,
             yes: self.yes,
+            settings: self.set,
         }
     }
 }
@@ -290,7 +299,7 @@ fn main() -> ExitCode {
         Command::Optimize(args) => {
             commands::optimize::main(args.scenario.as_ref(), args.common.request(None))
         }
-        Command::Check { scenarios } => commands::check::main(&scenarios),
+        Command::Check { scenarios, set } => commands::check::main(&scenarios, &set),
         Command::Init { name, force } => commands::init::main(&name, force),
         Command::Catalog { which } => commands::catalog::main(which),
         Command::Completions { shell } => {

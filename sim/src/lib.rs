@@ -30,7 +30,7 @@ pub mod stats;
 pub mod sweep;
 pub mod time;
 
-pub use load::{load_default, load_file, load_str};
+pub use load::{load_default, load_file, load_str, load_with_settings};
 pub use montecarlo::{RunConfig, RunOutput, run};
 pub use results::{Kpi, Kpis, MonthRow, Replication};
 pub use scenario::{LoadedScenario, Scenario, ScenarioError};

@@ -490,3 +490,46 @@ fn catalog_and_completions_print_what_they_promise() {
     let (bash, _) = text(&ok(tmp.path(), &["completions", "bash"]));
     assert!(bash.contains("_dcplan") && bash.contains("sensitivity") && bash.contains("--shard"));
 }
+
+#[test]
+fn set_overrides_a_field_and_the_output_scenario_shows_it() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let tiny = scenario("tiny.ron");
+    let tiny = tiny.to_str().expect("utf-8 path");
+    ok(
+        tmp.path(),
+        &[
+            "run",
+            tiny,
+            "--out",
+            "t",
+            "-r",
+            "2",
+            "-q",
+            "--set",
+            "fleet[0].gpus=32",
+            "--set",
+            "site.pue=Pert(1.1, 1.2, 1.5)",
+        ],
+    );
+    let written = std::fs::read_to_string(tmp.path().join("t/scenario.ron")).expect("scenario");
+    assert!(
+        written.contains("gpus: 32, // set on the command line (--set)"),
+        "{written}"
+    );
+    assert!(written.contains("pue: Pert(1.1, 1.2, 1.5), // set on the command line (--set)"));
+
+    // An invalid value: the file's error, and a note that the field came from --set.
+    let o = dcplan(tmp.path(), &["check", tiny, "--set", "fleet[0].gpus=-8"]);
+    assert!(!o.status.success());
+    let (_, stderr) = text(&o);
+    assert!(stderr.contains("fleet[0].gpus"), "{stderr}");
+    assert!(
+        stderr.contains("note: fleet[0].gpus was set on the command line: --set fleet[0].gpus=-8"),
+        "{stderr}"
+    );
+    // A malformed argument is refused by the command line parser.
+    let o = dcplan(tmp.path(), &["check", tiny, "--set", "fleet[0].gpus"]);
+    assert!(!o.status.success());
+    assert!(text(&o).1.contains("is not PATH=VALUE"));
+}
