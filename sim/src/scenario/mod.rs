@@ -102,10 +102,9 @@ pub fn read_regular_file(path: &std::path::Path, limit: u64) -> std::io::Result<
 /// Returns the hourly temperatures, the hourly prices in USD per kWh and every file read.
 fn read_inputs(
     s: &Scenario,
-    base: &std::path::Path,
+    mut reader: inputs::InputReader<'_>,
     problems: &mut Problems,
 ) -> (Option<Vec<f64>>, Option<Vec<f64>>, Vec<InputFile>) {
-    let mut reader = inputs::InputReader::new(base);
     let mut hourly = |field: &str,
                       rel: &str,
                       lo: f64,
@@ -161,12 +160,25 @@ pub(crate) fn check_parsed(
     scenario: Scenario,
     text: &str,
 ) -> Result<LoadedScenario, ScenarioError> {
-    let (catalog, mut problems) = Catalog::builtin().with_overrides(&scenario.catalog);
-    validate::validate_into(&scenario, &catalog, &mut problems);
     let base = std::path::Path::new(file)
         .parent()
         .unwrap_or(std::path::Path::new("."));
-    let (weather_csv, price_csv, inputs) = read_inputs(&scenario, base, &mut problems);
+    let mut reader = inputs::InputReader::new(base);
+    let mut problems = Problems::default();
+    let mut catalog = Catalog::builtin();
+    for (i, rel) in scenario.include.iter().enumerate() {
+        catalog = include_catalog(
+            catalog,
+            &format!("include[{i}]"),
+            rel,
+            &mut reader,
+            &mut problems,
+        );
+    }
+    let (catalog, own) = catalog.with_overrides(&scenario.catalog);
+    problems.extend(own);
+    validate::validate_into(&scenario, &catalog, &mut problems);
+    let (weather_csv, price_csv, inputs) = read_inputs(&scenario, reader, &mut problems);
     let (errors, warnings): (Vec<Problem>, Vec<Problem>) = problems
         .into_vec()
         .into_iter()
@@ -189,6 +201,42 @@ pub(crate) fn check_parsed(
         price_csv,
         inputs,
     })
+}
+
+/// `catalog` with the entries of the included catalog file `rel` (named by the scenario field
+/// `field`) applied; every problem is on `field` and names the included file, line and column.
+fn include_catalog(
+    catalog: Catalog,
+    field: &str,
+    rel: &str,
+    reader: &mut inputs::InputReader<'_>,
+    problems: &mut Problems,
+) -> Catalog {
+    let Some((path, text)) = reader.read_text(field, rel, problems) else {
+        return catalog;
+    };
+    let shown = path.display().to_string();
+    let overrides: CatalogOverrides = match parse_ron(&shown, text) {
+        Ok(o) => o,
+        Err(e) => {
+            problems.push(field, e.to_string());
+            return catalog;
+        }
+    };
+    let (catalog, found) = catalog.with_overrides(&overrides);
+    for p in found.into_vec() {
+        let inner = p.path.strip_prefix("catalog.").unwrap_or(&p.path);
+        let at = match problem_position(text, inner) {
+            Some((line, column)) => format!("{shown}:{line}:{column}"),
+            None => shown.clone(),
+        };
+        problems.add(Problem {
+            path: field.to_string(),
+            message: format!("{at}: {inner}: {}", p.message),
+            severity: p.severity,
+        });
+    }
+    catalog
 }
 
 /// Read a scenario file as text: its name for messages and its contents.

@@ -17,6 +17,7 @@ fn v(x: f64) -> Param {
 /// A valid scenario with every optional section present (cooling by a fixed PUE, no sweep).
 pub(crate) fn full() -> Scenario {
     Scenario {
+        include: Vec::new(),
         name: "full".into(),
         description: "every section".into(),
         site: Site {
