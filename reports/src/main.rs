@@ -5,7 +5,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use dcplan::commands::{self, catalog::CatalogKind, job::RunRequest};
+use dcplan::commands::{
+    self,
+    catalog::{CatalogFormat, CatalogKind},
+    job::RunRequest,
+};
 use dcplan::store::output::clean_for_terminal;
 use dcplan_sim::scenario::validate::MAX_REPLICATIONS;
 
@@ -138,6 +142,9 @@ enum Command {
         /// Only this catalog.
         #[arg(value_enum)]
         which: Option<CatalogKind>,
+        /// Output format: a listing with sources, CSV rows (with sources) or JSON data.
+        #[arg(long, value_enum, default_value_t = CatalogFormat::Text)]
+        format: CatalogFormat,
     },
     /// Print a shell completion script, e.g. `dcplan completions bash > ~/.local/share/bash-completion/completions/dcplan`.
     Completions {
@@ -301,7 +308,7 @@ fn main() -> ExitCode {
         }
         Command::Check { scenarios, set } => commands::check::main(&scenarios, &set),
         Command::Init { name, force } => commands::init::main(&name, force),
-        Command::Catalog { which } => commands::catalog::main(which),
+        Command::Catalog { which, format } => commands::catalog::main(which, format),
         Command::Completions { shell } => {
             let mut script = Vec::new();
             clap_complete::generate(
