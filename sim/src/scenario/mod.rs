@@ -12,6 +12,7 @@ mod energy;
 mod finance;
 mod fleet;
 mod inputs;
+pub mod json;
 mod pricing;
 pub mod ron_text;
 mod schema;
@@ -239,8 +240,19 @@ fn include_catalog(
     catalog
 }
 
-/// Read a scenario file as text: its name for messages and its contents.
+/// Read a scenario file as text: its name for messages and its contents, as RON (a JSON scenario,
+/// named `*.json`, is converted by [`json::json_to_ron`]).
 pub(crate) fn read_text(path: &std::path::Path) -> Result<(String, String), ScenarioError> {
+    let (file, text) = read_file_text(path)?;
+    if json::is_json_path(path) {
+        let ron = json::json_to_ron(&file, &text)?;
+        return Ok((file, ron));
+    }
+    Ok((file, text))
+}
+
+/// Read a file as UTF-8 text: its name for messages and its contents.
+fn read_file_text(path: &std::path::Path) -> Result<(String, String), ScenarioError> {
     let file = path.display().to_string();
     let bytes =
         read_regular_file(path, MAX_SCENARIO_BYTES).map_err(|source| ScenarioError::Io {

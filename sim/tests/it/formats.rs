@@ -145,3 +145,143 @@ fn problems_in_an_included_catalog_name_the_file_line_and_column() {
         "{p:?}"
     );
 }
+
+/// Every shipped scenario file.
+fn shipped() -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for dir in ["", "energy"] {
+        for e in std::fs::read_dir(scenario_path(dir)).expect("scenarios") {
+            let p = e.expect("entry").path();
+            if p.extension().is_some_and(|x| x == "ron") {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    assert!(files.len() >= 12, "{files:?}");
+    files
+}
+
+/// The JSON twin of a scenario file, written into `dir`.
+fn json_twin(
+    ron: &std::path::Path,
+    dir: &std::path::Path,
+) -> (dcplan_sim::LoadedScenario, PathBuf) {
+    let l = dcplan_sim::load_file(ron).unwrap_or_else(|e| panic!("{e}"));
+    let json = dcplan_sim::scenario::json::scenario_to_json(&l.scenario, &l.source_text)
+        .unwrap_or_else(|e| panic!("{}: {e}", ron.display()));
+    let name = ron
+        .file_stem()
+        .expect("name")
+        .to_string_lossy()
+        .into_owned();
+    let path = dir.join(format!("{name}.json"));
+    std::fs::write(&path, serde_json::to_string_pretty(&json).expect("json")).expect("write");
+    (l, path)
+}
+
+#[test]
+fn every_shipped_scenario_written_as_json_loads_as_its_ron_twin() {
+    let dir = scratch("json-twins");
+    for ron in shipped() {
+        let (l, path) = json_twin(&ron, &dir);
+        let j = dcplan_sim::load_file(&path).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            format!("{:?}", j.scenario),
+            format!("{:?}", l.scenario),
+            "{}",
+            ron.display()
+        );
+        assert_eq!(j.catalog, l.catalog);
+        // The RON text it is kept as gives back the same scenario, and the same variants.
+        let back: dcplan_sim::Scenario =
+            dcplan_sim::scenario::parse_ron("back.ron", &j.source_text).expect("parses");
+        assert_eq!(format!("{back:?}"), format!("{:?}", l.scenario));
+        if l.scenario.sweep.is_some() {
+            let a = dcplan_sim::sweep::expand(&l).expect("expands");
+            let b = dcplan_sim::sweep::expand(&j).expect("expands");
+            assert_eq!(a.len(), b.len());
+            for (x, y) in a.iter().zip(&b) {
+                assert_eq!(x.name, y.name);
+                assert_eq!(
+                    format!("{:?}", x.loaded.scenario),
+                    format!("{:?}", y.loaded.scenario)
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_json_scenario_gives_the_results_of_its_ron_twin() {
+    let dir = scratch("json-results");
+    let (l, path) = json_twin(&scenario_path("tiny.ron"), &dir);
+    let j = dcplan_sim::load_file(&path).unwrap_or_else(|e| panic!("{e}"));
+    for replication in 0..3 {
+        let a = super::common::run(&l, 7, replication);
+        let b = super::common::run(&j, 7, replication);
+        assert_eq!(format!("{:?}", a.kpis), format!("{:?}", b.kpis));
+        assert_eq!(format!("{:?}", a.months), format!("{:?}", b.months));
+    }
+}
+
+#[test]
+fn json_errors_give_the_json_file_s_line_and_column_and_problems_their_field() {
+    let dir = scratch("json-errors");
+    let (_, path) = json_twin(&scenario_path("tiny.ron"), &dir);
+    let text = std::fs::read_to_string(&path).expect("read");
+    let line_of =
+        |needle: &str, t: &str| t.lines().position(|l| l.contains(needle)).expect("found") + 1;
+    // A syntax error.
+    let broken = text.replacen("\"name\": \"tiny\",", "\"name\": \"tiny\",,", 1);
+    std::fs::write(&path, &broken).expect("write");
+    match dcplan_sim::load_file(&path).unwrap_err() {
+        ScenarioError::Syntax { line, column, .. } => {
+            assert_eq!(line, line_of("\"tiny\",,", &broken));
+            assert!(column > 1);
+        }
+        other => panic!("{other}"),
+    }
+    // An unknown field, with its line.
+    let unknown = text.replacen("\"name\": \"tiny\",", "\"name\": \"tiny\", \"nmae\": 1,", 1);
+    std::fs::write(&path, &unknown).expect("write");
+    match dcplan_sim::load_file(&path).unwrap_err() {
+        ScenarioError::Syntax { line, message, .. } => {
+            assert_eq!(line, line_of("nmae", &unknown));
+            assert!(message.contains("unknown field `nmae`"), "{message}");
+        }
+        other => panic!("{other}"),
+    }
+    // A value out of range: the same problem as in the RON file.
+    let v: serde_json::Value = serde_json::from_str(&text).expect("json");
+    let mut v2 = v.clone();
+    v2["fleet"][0]["gpus"] = serde_json::json!(-8);
+    std::fs::write(&path, v2.to_string()).expect("write");
+    let from_json = problems(dcplan_sim::load_file(&path).unwrap_err());
+    let ron = tiny().replace("gpus: 64,", "gpus: -8,");
+    let from_ron = problems(dcplan_sim::load_str("tiny.ron", &ron).unwrap_err());
+    assert_eq!(from_json, from_ron);
+    // A sweep value that is not a value of its field names the value.
+    let mut v3 = v.clone();
+    v3["sweep"] = serde_json::json!({"axes": [{"path": "fleet[0].gpus", "values": [32, "many"]}]});
+    std::fs::write(&path, v3.to_string()).expect("write");
+    let p = problems(dcplan_sim::load_file(&path).unwrap_err());
+    assert_eq!(p[0].path, "sweep.axes[0].values[1]");
+    // A correct sweep in JSON expands.
+    let mut v4 = v;
+    v4["sweep"] = serde_json::json!({"axes": [
+        {"path": "fleet[0].gpus", "values": [32, 64]},
+        {"path": "site.pue", "values": [1.3, {"Pert": [1.1, 1.2, 1.5]}]},
+    ]});
+    std::fs::write(&path, v4.to_string()).expect("write");
+    let l = dcplan_sim::load_file(&path).unwrap_or_else(|e| panic!("{e}"));
+    let variants = dcplan_sim::sweep::expand(&l).expect("expands");
+    assert_eq!(variants.len(), 4);
+    assert_eq!(variants[3].loaded.scenario.fleet[0].gpus, 64);
+    assert_eq!(
+        variants[3].loaded.scenario.site.pue,
+        Some(dcplan_sim::dist::Param::Dist(dcplan_sim::dist::Dist::Pert(
+            1.1, 1.2, 1.5
+        )))
+    );
+}

@@ -240,6 +240,10 @@ pub(crate) fn full() -> Scenario {
                     month: 10,
                 }),
                 liquid_cooled_only: Some(false),
+                source_date: Some(YearMonth {
+                    year: 2024,
+                    month: 7,
+                }),
             }],
             climates: vec![Climate {
                 name: "test-climate".into(),
