@@ -100,7 +100,9 @@ const EXAMPLES: &str = "Examples:
   dcplan optimize                             search the default scenario's decisions
   dcplan run S.ron --shard 3/16 --out parts/3 one slice of a run, for a cluster
   dcplan report parts/ --out result           merge the slices into the full outputs
-  dcplan check scenarios/*.ron                validate scenarios and list every problem";
+  dcplan check scenarios/*.ron                validate scenarios and list every problem
+  dcplan run S.ron --set fleet[0].gpus=2048   a field set on the command line
+  dcplan schema --out scenario.schema.json    the JSON Schema of the scenario format";
 
 #[derive(Debug, Subcommand)]
 enum Command {
@@ -145,6 +147,13 @@ enum Command {
         /// Output format: a listing with sources, CSV rows (with sources) or JSON data.
         #[arg(long, value_enum, default_value_t = CatalogFormat::Text)]
         format: CatalogFormat,
+    },
+    /// Print the JSON Schema of the scenario format (for editors, and for scenarios written as
+    /// JSON by other programs).
+    Schema {
+        /// Write it to this file instead of standard output.
+        #[arg(short, long)]
+        out: Option<PathBuf>,
     },
     /// Print a shell completion script, e.g. `dcplan completions bash > ~/.local/share/bash-completion/completions/dcplan`.
     Completions {
@@ -220,7 +229,7 @@ impl Common {
 
 #[derive(Debug, clap::Args)]
 struct CompareArgs {
-    /// Scenario files (RON); the first is the baseline for differences.
+    /// Scenario files (RON, or JSON if named *.json); the first is the baseline for differences.
     #[arg(required = true, num_args = 1..)]
     scenarios: Vec<PathBuf>,
     #[command(flatten)]
@@ -247,7 +256,7 @@ struct ReportArgs {
 
 #[derive(Debug, clap::Args)]
 struct StudyArgs {
-    /// Scenario file (RON). Without one, the built-in default scenario is used.
+    /// Scenario file (RON, or JSON if named *.json). Without one, the built-in default scenario is used.
     scenario: Option<PathBuf>,
     #[command(flatten)]
     common: Common,
@@ -255,7 +264,7 @@ struct StudyArgs {
 
 #[derive(Debug, clap::Args)]
 struct RunArgs {
-    /// Scenario file (RON). Without one, the built-in default scenario runs.
+    /// Scenario file (RON, or JSON if named *.json). Without one, the built-in default scenario runs.
     scenario: Option<PathBuf>,
     #[command(flatten)]
     common: Common,
@@ -309,6 +318,7 @@ fn main() -> ExitCode {
         Command::Check { scenarios, set } => commands::check::main(&scenarios, &set),
         Command::Init { name, force } => commands::init::main(&name, force),
         Command::Catalog { which, format } => commands::catalog::main(which, format),
+        Command::Schema { out } => commands::schema::main(out.as_deref()),
         Command::Completions { shell } => {
             let mut script = Vec::new();
             clap_complete::generate(

@@ -22,7 +22,7 @@ pub const COOLING_RON: &str = include_str!("../../scenarios/catalog/cooling.ron"
 pub const TARIFFS_RON: &str = include_str!("../../scenarios/catalog/tariffs.ron");
 
 /// One GPU SKU.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Sku {
     /// Name scenarios refer to, e.g. "H100-SXM".
@@ -59,7 +59,7 @@ pub struct Sku {
 macro_rules! sku_override {
     ($($field:ident: $ty:ty),* $(,)?) => {
         /// Changes to a catalog SKU, or a new SKU when every field is given.
-        #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+        #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
         #[serde(deny_unknown_fields)]
         pub struct SkuOverride {
             /// Name of the SKU to change or add.

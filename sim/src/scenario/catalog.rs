@@ -7,7 +7,7 @@ use crate::catalog::{Catalog, SkuOverride, check_sku};
 use crate::problems::Problems;
 
 /// Changes to the built-in catalogs made by one scenario.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CatalogOverrides {
     /// GPU SKUs: an entry with a built-in name overrides the given fields; a new name must give every field.

@@ -11,7 +11,7 @@ use crate::dist::{Param, fmt_num};
 use crate::problems::Problems;
 
 /// Customer demand.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Demand {
     /// Mean number of customer requests per day at the start, all classes together (parameter).
@@ -37,7 +37,7 @@ pub struct Demand {
 }
 
 /// A yearly cycle of the arrival rate: `1 + amplitude x cos(2 pi (t - peak) / 1 year)`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Seasonality {
     /// Relative amplitude, 0..1.
@@ -47,7 +47,7 @@ pub struct Seasonality {
 }
 
 /// A Markov chain of market regimes, one state per month.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Regimes {
     /// The regimes.
@@ -62,7 +62,7 @@ pub struct Regimes {
 }
 
 /// One market regime.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegimeState {
     /// Name, e.g. "glut".
@@ -74,7 +74,7 @@ pub struct RegimeState {
 }
 
 /// A regime imposed on the months `from_month..to_month`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ForcedRegime {
     /// First month (from the scenario start).
@@ -86,7 +86,19 @@ pub struct ForcedRegime {
 }
 
 /// Contract classes, from highest to lowest priority.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 pub enum ContractClass {
     /// A term contract at a price locked at signing, take-or-pay.
     Reserved,
@@ -120,7 +132,7 @@ impl ContractClass {
 }
 
 /// A kind of customer request.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RequestClass {
     /// Contract class.
@@ -152,7 +164,7 @@ pub struct RequestClass {
 }
 
 /// Duration of a request, drawn per request (written `Hours(..)` or `Months(..)`).
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub enum DurationSpec {
     /// In hours, e.g. `Hours(Exponential(24))`.
     Hours(Param),
@@ -174,7 +186,7 @@ impl DurationSpec {
 }
 
 /// How long requests of a class wait for capacity.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Patience {
     /// The class.
@@ -184,7 +196,7 @@ pub struct Patience {
 }
 
 /// A contract signed before its capacity exists.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Anchor {
     /// Name, e.g. the customer.

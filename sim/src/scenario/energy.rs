@@ -11,7 +11,7 @@ use crate::problems::Problems;
 pub use crate::energy::dispatch::{BatteryDispatch, GasMode, Settlement};
 
 /// Energy supply: tariff, contracts and on-site assets.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Energy {
     /// Grid energy price.
@@ -46,7 +46,7 @@ pub struct Energy {
 }
 
 /// How grid electricity is priced.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub enum Tariff {
     /// One price for every kWh.
@@ -92,7 +92,7 @@ pub enum Tariff {
 }
 
 /// Unit of prices in a CSV file.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub enum PriceUnit {
     /// USD per MWh.
     UsdPerMwh,
@@ -101,7 +101,7 @@ pub enum PriceUnit {
 }
 
 /// A power purchase agreement.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Ppa {
     /// Strike price, USD per MWh (parameter).
@@ -113,7 +113,7 @@ pub struct Ppa {
 }
 
 /// PPA volume.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub enum PpaVolume {
     /// The output of this many MW of solar at the site's solar profile.
     Solar(f64),
@@ -124,7 +124,7 @@ pub enum PpaVolume {
 }
 
 /// On-site solar or wind.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Renewable {
     /// Nameplate capacity, MW (parameter).
@@ -137,7 +137,7 @@ pub struct Renewable {
 }
 
 /// On-site battery.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Battery {
     /// Energy capacity, MWh.
@@ -155,7 +155,7 @@ pub struct Battery {
 }
 
 /// On-site gas generation.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Gas {
     /// Capacity, MW.

@@ -246,3 +246,14 @@ pub fn scenario_to_json(scenario: &Scenario, source_text: &str) -> Result<Value,
     }
     Ok(tree)
 }
+
+/// The JSON Schema (draft 2020-12) of the scenario format, derived from the same types that
+/// read scenarios: every section, field and variant with its documentation; numbers that may be
+/// distributions are `oneOf` a number and a distribution.
+pub fn schema() -> Value {
+    let mut schema = serde_json::to_value(schemars::schema_for!(Scenario)).unwrap_or(Value::Null);
+    if let Some(o) = schema.as_object_mut() {
+        o.insert("title".into(), Value::String("dcplan scenario".into()));
+    }
+    schema
+}

@@ -16,7 +16,7 @@ pub(super) fn is_zero(p: &Param) -> bool {
 }
 
 /// A complete scenario.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
     /// Catalog files to include, relative to the scenario's folder: each holds catalog entries in

@@ -15,7 +15,7 @@ fn default_climate() -> String {
 }
 
 /// The data-center site.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Site {
     /// Site name, e.g. "Ashburn hall A".
@@ -54,7 +54,7 @@ pub struct Site {
 }
 
 /// A hall phase: a block of powered, cooled IT capacity.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Phase {
     /// Phase name.
@@ -74,7 +74,9 @@ pub struct Phase {
 }
 
 /// What to do when facility power would exceed the grid interconnect.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 pub enum PowerCap {
     /// Commission a node only if the interconnect can carry it at full load on a design-hot hour.
     #[default]

@@ -285,3 +285,211 @@ fn json_errors_give_the_json_file_s_line_and_column_and_problems_their_field() {
         )))
     );
 }
+
+/// A small JSON Schema check (the keywords the scenario schema uses): the paths of every
+/// mismatch of `v` against `s`.
+fn check(
+    root: &serde_json::Value,
+    s: &serde_json::Value,
+    v: &serde_json::Value,
+    at: &str,
+    out: &mut Vec<String>,
+) {
+    use serde_json::Value;
+    let s = match s {
+        Value::Bool(true) => return,
+        Value::Bool(false) => return out.push(format!("{at}: nothing is allowed")),
+        s => s,
+    };
+    if let Some(r) = s.get("$ref").and_then(Value::as_str) {
+        let target = root
+            .pointer(r.trim_start_matches('#'))
+            .unwrap_or_else(|| panic!("no {r}"));
+        check(root, target, v, at, out);
+    }
+    if let Some(t) = s.get("type") {
+        let types: Vec<&str> = match t {
+            Value::String(t) => vec![t.as_str()],
+            Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect(),
+            _ => panic!("type {t}"),
+        };
+        let ok = types.iter().any(|t| match *t {
+            "null" => v.is_null(),
+            "boolean" => v.is_boolean(),
+            "string" => v.is_string(),
+            "array" => v.is_array(),
+            "object" => v.is_object(),
+            "number" => v.is_number(),
+            "integer" => v.as_f64().is_some_and(|x| x.fract() == 0.0),
+            other => panic!("type {other}"),
+        });
+        if !ok {
+            return out.push(format!("{at}: {v} is not {types:?}"));
+        }
+    }
+    if let Some(e) = s.get("enum").and_then(Value::as_array) {
+        if !e.contains(v) {
+            out.push(format!("{at}: {v} not in {e:?}"));
+        }
+    }
+    if let Some(c) = s.get("const") {
+        if c != v {
+            out.push(format!("{at}: {v} is not {c}"));
+        }
+    }
+    if let (Some(min), Some(x)) = (s.get("minimum").and_then(Value::as_f64), v.as_f64()) {
+        if x < min {
+            out.push(format!("{at}: {x} below {min}"));
+        }
+    }
+    if let (Some(max), Some(x)) = (s.get("maximum").and_then(Value::as_f64), v.as_f64()) {
+        if x > max {
+            out.push(format!("{at}: {x} above {max}"));
+        }
+    }
+    for key in ["oneOf", "anyOf"] {
+        if let Some(options) = s.get(key).and_then(Value::as_array) {
+            let matching = options
+                .iter()
+                .filter(|o| {
+                    let mut errs = Vec::new();
+                    check(root, o, v, at, &mut errs);
+                    errs.is_empty()
+                })
+                .count();
+            let ok = if key == "oneOf" {
+                matching == 1
+            } else {
+                matching >= 1
+            };
+            if !ok {
+                out.push(format!("{at}: {matching} of the {key} options match {v}"));
+            }
+        }
+    }
+    if let Some(all) = s.get("allOf").and_then(Value::as_array) {
+        for o in all {
+            check(root, o, v, at, out);
+        }
+    }
+    if let Value::Object(fields) = v {
+        let props = s.get("properties").and_then(Value::as_object);
+        for req in s
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let req = req.as_str().expect("name");
+            if !fields.contains_key(req) {
+                out.push(format!("{at}: `{req}` is required"));
+            }
+        }
+        for (k, x) in fields {
+            match props.and_then(|p| p.get(k)) {
+                Some(ps) => check(root, ps, x, &format!("{at}.{k}"), out),
+                None => match s.get("additionalProperties") {
+                    Some(Value::Bool(false)) => out.push(format!("{at}: unknown field `{k}`")),
+                    Some(extra) => check(root, extra, x, &format!("{at}.{k}"), out),
+                    None => {}
+                },
+            }
+        }
+    }
+    if let Value::Array(items) = v {
+        let prefix = s.get("prefixItems").and_then(Value::as_array);
+        for (i, x) in items.iter().enumerate() {
+            let item_at = format!("{at}[{i}]");
+            match prefix.and_then(|p| p.get(i)) {
+                Some(ps) => check(root, ps, x, &item_at, out),
+                None => {
+                    if let Some(is) = s.get("items") {
+                        check(root, is, x, &item_at, out);
+                    }
+                }
+            }
+        }
+        let n = items.len() as u64;
+        if s.get("minItems")
+            .and_then(Value::as_u64)
+            .is_some_and(|m| n < m)
+            || s.get("maxItems")
+                .and_then(Value::as_u64)
+                .is_some_and(|m| n > m)
+        {
+            out.push(format!("{at}: {n} items, outside minItems/maxItems"));
+        }
+    }
+}
+
+fn schema_problems(v: &serde_json::Value) -> Vec<String> {
+    let schema = dcplan_sim::scenario::json::schema();
+    let mut out = Vec::new();
+    check(&schema, &schema, v, "", &mut out);
+    out
+}
+
+#[test]
+fn the_schema_accepts_every_shipped_scenario_and_a_scenario_with_every_section() {
+    let dir = scratch("schema");
+    for ron in shipped() {
+        let (_, path) = json_twin(&ron, &dir);
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("json");
+        let p = schema_problems(&v);
+        assert!(p.is_empty(), "{}: {p:#?}", ron.display());
+    }
+    let full = serde_json::to_value(super::full_scenario::full()).expect("json");
+    let p = schema_problems(&full);
+    assert!(p.is_empty(), "{p:#?}");
+}
+
+#[test]
+fn the_schema_refuses_unknown_fields_and_wrong_types_and_describes_distributions_as_one_of() {
+    let dir = scratch("schema-bad");
+    let (_, path) = json_twin(&scenario_path("tiny.ron"), &dir);
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("json");
+    let mut bad = v.clone();
+    bad["site"]["nmae"] = serde_json::json!("x");
+    bad["fleet"][0]["gpus"] = serde_json::json!("many");
+    bad["site"]["pue"] = serde_json::json!({"Pert": [1.1, 1.2]});
+    let p = schema_problems(&bad);
+    assert!(
+        p.iter().any(|m| m.contains(".site: unknown field `nmae`")),
+        "{p:#?}"
+    );
+    assert!(p.iter().any(|m| m.starts_with(".fleet[0].gpus:")), "{p:#?}");
+    assert!(p.iter().any(|m| m.starts_with(".site.pue")), "{p:#?}");
+    // What the parser refuses, the schema refuses too.
+    for (field, value) in [
+        ("nmae", serde_json::json!(1)),
+        ("name", serde_json::json!(3)),
+    ] {
+        let mut b = v.clone();
+        b[field] = value;
+        assert!(serde_json::from_value::<dcplan_sim::Scenario>(b.clone()).is_err());
+        assert!(!schema_problems(&b).is_empty(), "{field}");
+    }
+    // A number or a distribution: oneOf.
+    let schema = dcplan_sim::scenario::json::schema();
+    let param = schema.pointer("/$defs/Param").expect("Param");
+    let one_of = param["oneOf"].as_array().expect("oneOf");
+    assert_eq!(one_of[0], serde_json::json!({"type": "number"}));
+    assert_eq!(one_of.len(), 2);
+    let text = schema.to_string();
+    for section in [
+        "site",
+        "fleet",
+        "energy",
+        "demand",
+        "pricing",
+        "finance",
+        "simulation",
+        "include",
+        "sweep",
+    ] {
+        assert!(schema["properties"].get(section).is_some(), "{section}");
+    }
+    assert!(text.contains("Triangular"));
+}
