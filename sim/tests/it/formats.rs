@@ -327,25 +327,25 @@ fn check(
             return out.push(format!("{at}: {v} is not {types:?}"));
         }
     }
-    if let Some(e) = s.get("enum").and_then(Value::as_array) {
-        if !e.contains(v) {
-            out.push(format!("{at}: {v} not in {e:?}"));
-        }
+    if let Some(e) = s.get("enum").and_then(Value::as_array)
+        && !e.contains(v)
+    {
+        out.push(format!("{at}: {v} not in {e:?}"));
     }
-    if let Some(c) = s.get("const") {
-        if c != v {
-            out.push(format!("{at}: {v} is not {c}"));
-        }
+    if let Some(c) = s.get("const")
+        && c != v
+    {
+        out.push(format!("{at}: {v} is not {c}"));
     }
-    if let (Some(min), Some(x)) = (s.get("minimum").and_then(Value::as_f64), v.as_f64()) {
-        if x < min {
-            out.push(format!("{at}: {x} below {min}"));
-        }
+    if let (Some(min), Some(x)) = (s.get("minimum").and_then(Value::as_f64), v.as_f64())
+        && x < min
+    {
+        out.push(format!("{at}: {x} below {min}"));
     }
-    if let (Some(max), Some(x)) = (s.get("maximum").and_then(Value::as_f64), v.as_f64()) {
-        if x > max {
-            out.push(format!("{at}: {x} above {max}"));
-        }
+    if let (Some(max), Some(x)) = (s.get("maximum").and_then(Value::as_f64), v.as_f64())
+        && x > max
+    {
+        out.push(format!("{at}: {x} above {max}"));
     }
     for key in ["oneOf", "anyOf"] {
         if let Some(options) = s.get(key).and_then(Value::as_array) {
