@@ -1,7 +1,9 @@
 //! The scenario file: schema, parsing and validation.
 //!
 //! A scenario is a RON file with the sections `site`, `fleet`, `energy`, `demand`, `pricing`,
-//! `finance` and `simulation` (SPEC section 3). Units are in field names. Unknown fields are errors.
+//! `finance` and `simulation` (SPEC section 3), or the same in JSON ([`json`]). Units are in field
+//! names. Unknown fields are errors. `include` names catalog files applied before the scenario's own
+//! `catalog` section.
 //! Parsing reports the file, line and column of a syntax error; validation ([`validate`]) reports
 //! every semantic problem at once with its field path.
 
