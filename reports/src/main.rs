@@ -5,7 +5,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use dcplan::commands::{self, catalog::CatalogKind, job::RunRequest};
+use dcplan::commands::{
+    self,
+    catalog::{CatalogFormat, CatalogKind},
+    job::RunRequest,
+};
 use dcplan::store::output::clean_for_terminal;
 use dcplan_sim::scenario::validate::MAX_REPLICATIONS;
 
@@ -96,7 +100,9 @@ const EXAMPLES: &str = "Examples:
   dcplan optimize                             search the default scenario's decisions
   dcplan run S.ron --shard 3/16 --out parts/3 one slice of a run, for a cluster
   dcplan report parts/ --out result           merge the slices into the full outputs
-  dcplan check scenarios/*.ron                validate scenarios and list every problem";
+  dcplan check scenarios/*.ron                validate scenarios and list every problem
+  dcplan run S.ron --set fleet[0].gpus=2048   a field set on the command line
+  dcplan schema --out scenario.schema.json    the JSON Schema of the scenario format";
 
 #[derive(Debug, Subcommand)]
 enum Command {
@@ -138,6 +144,16 @@ enum Command {
         /// Only this catalog.
         #[arg(value_enum)]
         which: Option<CatalogKind>,
+        /// Output format: a listing with sources, CSV rows (with sources) or JSON data.
+        #[arg(long, value_enum, default_value_t = CatalogFormat::Text)]
+        format: CatalogFormat,
+    },
+    /// Print the JSON Schema of the scenario format (for editors, and for scenarios written as
+    /// JSON by other programs).
+    Schema {
+        /// Write it to this file instead of standard output.
+        #[arg(short, long)]
+        out: Option<PathBuf>,
     },
     /// Print a shell completion script, e.g. `dcplan completions bash > ~/.local/share/bash-completion/completions/dcplan`.
     Completions {
@@ -162,6 +178,9 @@ enum Command {
         /// Scenario files.
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
+        /// Set a field of every scenario before checking it (as `dcplan run --set`).
+        #[arg(long = "set", value_name = "PATH=VALUE", value_parser = dcplan_sim::load::parse_setting)]
+        set: Vec<(String, String)>,
     },
 }
 
@@ -195,6 +214,11 @@ struct Common {
     /// Run even when the estimate says the run needs more memory or time than allowed.
     #[arg(long)]
     yes: bool,
+    /// Set a field of the scenario, written as in the file, e.g. `--set fleet[0].gpus=2048` or
+    /// `--set 'site.pue=Triangular(1.2, 1.3, 1.4)'`; repeatable, applied in order, validated as
+    /// the file is.
+    #[arg(long = "set", value_name = "PATH=VALUE", value_parser = dcplan_sim::load::parse_setting)]
+    set: Vec<(String, String)>,
 }
 
 impl Common {
@@ -210,13 +234,14 @@ impl Common {
             target_ci,
             max_memory: self.max_memory,
             yes: self.yes,
+            settings: self.set,
         }
     }
 }
 
 #[derive(Debug, clap::Args)]
 struct CompareArgs {
-    /// Scenario files (RON); the first is the baseline for differences.
+    /// Scenario files (RON, or JSON if named *.json); the first is the baseline for differences.
     #[arg(required = true, num_args = 1..)]
     scenarios: Vec<PathBuf>,
     #[command(flatten)]
@@ -243,7 +268,7 @@ struct ReportArgs {
 
 #[derive(Debug, clap::Args)]
 struct StudyArgs {
-    /// Scenario file (RON). Without one, the built-in default scenario is used.
+    /// Scenario file (RON, or JSON if named *.json). Without one, the built-in default scenario is used.
     scenario: Option<PathBuf>,
     #[command(flatten)]
     common: Common,
@@ -251,7 +276,7 @@ struct StudyArgs {
 
 #[derive(Debug, clap::Args)]
 struct RunArgs {
-    /// Scenario file (RON). Without one, the built-in default scenario runs.
+    /// Scenario file (RON, or JSON if named *.json). Without one, the built-in default scenario runs.
     scenario: Option<PathBuf>,
     #[command(flatten)]
     common: Common,
@@ -302,10 +327,11 @@ fn main() -> ExitCode {
         Command::Optimize(args) => {
             commands::optimize::main(args.scenario.as_ref(), args.common.request(None))
         }
-        Command::Check { scenarios } => commands::check::main(&scenarios),
         Command::Calibrate { trace, out } => commands::calibrate::main(&trace, out.as_deref()),
+        Command::Check { scenarios, set } => commands::check::main(&scenarios, &set),
         Command::Init { name, force } => commands::init::main(&name, force),
-        Command::Catalog { which } => commands::catalog::main(which),
+        Command::Catalog { which, format } => commands::catalog::main(which, format),
+        Command::Schema { out } => commands::schema::main(out.as_deref()),
         Command::Completions { shell } => {
             let mut script = Vec::new();
             clap_complete::generate(

@@ -22,7 +22,7 @@ pub const COOLING_RON: &str = include_str!("../../scenarios/catalog/cooling.ron"
 pub const TARIFFS_RON: &str = include_str!("../../scenarios/catalog/tariffs.ron");
 
 /// One GPU SKU.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Sku {
     /// Name scenarios refer to, e.g. "H100-SXM".
@@ -51,12 +51,15 @@ pub struct Sku {
     pub release: YearMonth,
     /// True if the SKU needs liquid cooling.
     pub liquid_cooled_only: bool,
+    /// Month of the newest source the entry's figures rest on, so that stale numbers show.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_date: Option<YearMonth>,
 }
 
 macro_rules! sku_override {
     ($($field:ident: $ty:ty),* $(,)?) => {
         /// Changes to a catalog SKU, or a new SKU when every field is given.
-        #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+        #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
         #[serde(deny_unknown_fields)]
         pub struct SkuOverride {
             /// Name of the SKU to change or add.
@@ -66,11 +69,17 @@ macro_rules! sku_override {
                 #[serde(default, skip_serializing_if = "Option::is_none")]
                 pub $field: Option<$ty>,
             )*
+            /// New value of `source_date` (optional for a new SKU too).
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub source_date: Option<YearMonth>,
         }
 
         impl SkuOverride {
             pub(crate) fn apply(&self, sku: &mut Sku) {
                 $( if let Some(v) = &self.$field { sku.$field = v.clone(); } )*
+                if self.source_date.is_some() {
+                    sku.source_date = self.source_date;
+                }
             }
 
             pub(crate) fn build(&self) -> Result<Sku, Vec<&'static str>> {
@@ -79,7 +88,11 @@ macro_rules! sku_override {
                 if !missing.is_empty() {
                     return Err(missing);
                 }
-                Ok(Sku { name: self.name.clone(), $( $field: self.$field.clone().expect("checked above"), )* })
+                Ok(Sku {
+                    name: self.name.clone(),
+                    $( $field: self.$field.clone().expect("checked above"), )*
+                    source_date: self.source_date,
+                })
             }
         }
     };
@@ -224,6 +237,14 @@ pub(crate) fn check_sku(path: &str, sku: &Sku, problems: &mut Problems) {
         problems.push(
             format!("{path}.release.month"),
             format!("{} is not a month (1-12)", sku.release.month),
+        );
+    }
+    if let Some(d) = sku.source_date
+        && !(1..=12).contains(&d.month)
+    {
+        problems.push(
+            format!("{path}.source_date.month"),
+            format!("{} is not a month (1-12)", d.month),
         );
     }
 }

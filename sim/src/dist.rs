@@ -27,7 +27,7 @@ pub enum Param {
 }
 
 /// A probability distribution over real numbers.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub enum Dist {
     /// Always `x`.
     Fixed(f64),
@@ -47,6 +47,21 @@ pub enum Dist {
     Pareto(f64, f64),
     /// A finite set of `(value, weight)` pairs; weights need not sum to 1.
     Discrete(Vec<(f64, f64)>),
+}
+
+impl schemars::JsonSchema for Param {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Param".into()
+    }
+
+    /// A number or a distribution: exactly one of the two.
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let dist = generator.subschema_for::<Dist>();
+        schemars::json_schema!({
+            "description": "A plain number or a distribution.",
+            "oneOf": [{"type": "number"}, dist]
+        })
+    }
 }
 
 /// z-score of the 90th percentile of the standard normal distribution.

@@ -33,7 +33,7 @@ pub mod stats;
 pub mod sweep;
 pub mod time;
 
-pub use load::{load_default, load_file, load_str, load_str_in};
+pub use load::{load_default, load_file, load_str, load_str_in, load_with_settings};
 pub use montecarlo::{RunConfig, RunOutput, run};
 pub use results::{Kpi, Kpis, MonthRow, Replication};
 pub use scenario::{LoadedScenario, Scenario, ScenarioError};

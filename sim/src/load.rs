@@ -4,8 +4,14 @@
 
 use std::path::Path;
 
-use crate::problems::{ScenarioError, Severity};
-use crate::scenario::{self, DEFAULT_SCENARIO_NAME, DEFAULT_SCENARIO_RON, LoadedScenario};
+use crate::problems::{Problem, ScenarioError, Severity};
+use crate::scenario::{
+    self, DEFAULT_SCENARIO_NAME, DEFAULT_SCENARIO_RON, LoadedScenario, ron_text,
+};
+
+/// The source comment a value set on the command line gets in the scenario text (the output
+/// folder's `scenario.ron` and the report's assumptions table show it).
+pub const SET_SOURCE: &str = "set on the command line (--set)";
 
 /// Parse and validate scenario text, and check the variants of its sweep and search. `file` names
 /// it in messages; files the scenario refers to (CSV inputs) are read relative to its folder.
@@ -41,7 +47,224 @@ pub fn load_file(path: &Path) -> Result<LoadedScenario, ScenarioError> {
     load_str(&file, &text)
 }
 
+/// Read a scenario file (`None`: the built-in default scenario), apply `settings` (`(path, value
+/// text)` pairs of `--set PATH=VALUE`, in order) to its text, and load it as [`load_str`] does:
+/// a value set is read and validated exactly as if it were written in the file, so its problems
+/// are the file's (with the field path). A path that does not lead to a field of the text is a
+/// problem on that path that names `--set`. The loaded `source_text` holds the values set, each
+/// with [`SET_SOURCE`] as its comment.
+pub fn load_with_settings(
+    path: Option<&Path>,
+    settings: &[(String, String)],
+) -> Result<LoadedScenario, ScenarioError> {
+    let (file, text) = match path {
+        Some(p) => scenario::read_text(p)?,
+        None => (
+            DEFAULT_SCENARIO_NAME.to_string(),
+            DEFAULT_SCENARIO_RON.to_string(),
+        ),
+    };
+    let text = apply_settings(&file, &text, settings)?;
+    load_str(&file, &text)
+}
+
+/// The scenario text with every `(path, value text)` of `settings` set in turn (see
+/// [`load_with_settings`]); every path that cannot be set is reported at once.
+pub fn apply_settings(
+    file: &str,
+    text: &str,
+    settings: &[(String, String)],
+) -> Result<String, ScenarioError> {
+    let mut text = text.to_string();
+    let mut problems = Vec::new();
+    for (path, value) in settings {
+        let set = ron_text::set_with_source(&text, path, value, SET_SOURCE).and_then(|t| {
+            // The value must be one value: `1, sku: "B200"` would set a second field unseen.
+            match ron_text::get(&t, path) {
+                Ok(v) if v == *value => Ok(t),
+                _ => Err(format!(
+                    "`{value}` is not one value (a comma or bracket outside brackets)"
+                )),
+            }
+        });
+        match set {
+            Ok(t) => text = t,
+            Err(e) => problems.push(Problem {
+                path: path.clone(),
+                message: format!("--set {path}: {e}"),
+                severity: Severity::Error,
+            }),
+        }
+    }
+    if problems.is_empty() {
+        Ok(text)
+    } else {
+        Err(ScenarioError::Invalid {
+            file: file.to_string(),
+            problems,
+        })
+    }
+}
+
+/// Split a `--set` argument `PATH=VALUE` at its first `=`; the value is written as it would be
+/// in the scenario file (a number, a distribution such as `Pert(1, 2, 3)`, a list, a struct).
+pub fn parse_setting(arg: &str) -> Result<(String, String), String> {
+    let (path, value) = arg
+        .split_once('=')
+        .ok_or_else(|| format!("`{arg}` is not PATH=VALUE, e.g. fleet[0].gpus=2048"))?;
+    let (path, value) = (path.trim(), value.trim());
+    let ok_path = !path.is_empty()
+        && path
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_.[]".contains(c));
+    if !ok_path {
+        return Err(format!(
+            "`{path}` is not a field path such as fleet[0].gpus or energy.tariff"
+        ));
+    }
+    if value.is_empty() {
+        return Err(format!("no value after `{path}=`"));
+    }
+    Ok((path.to_string(), value.to_string()))
+}
+
 /// The built-in default scenario.
 pub fn load_default() -> Result<LoadedScenario, ScenarioError> {
     load_str(DEFAULT_SCENARIO_NAME, DEFAULT_SCENARIO_RON)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dist::{Dist, Param};
+
+    const TINY: &str = include_str!("../../scenarios/tiny.ron");
+    const PORTFOLIO: &str = include_str!("../../scenarios/portfolio.ron");
+
+    fn set(text: &str, settings: &[(&str, &str)]) -> Result<LoadedScenario, ScenarioError> {
+        let settings: Vec<(String, String)> = settings
+            .iter()
+            .map(|(p, v)| (p.to_string(), v.to_string()))
+            .collect();
+        let text = apply_settings("scenarios/tiny.ron", text, &settings)?;
+        load_str("scenarios/tiny.ron", &text)
+    }
+
+    #[test]
+    fn set_changes_a_list_element_a_distribution_and_a_sweep() {
+        let l = set(
+            TINY,
+            &[
+                ("fleet[0].gpus", "32"),
+                ("site.pue", "Pert(1.1, 1.2, 1.5)"),
+                ("demand.mix[1].size_gpus", "16"),
+            ],
+        )
+        .expect("loads");
+        assert_eq!(l.scenario.fleet[0].gpus, 32);
+        assert_eq!(
+            l.scenario.site.pue,
+            Some(Param::Dist(Dist::Pert(1.1, 1.2, 1.5)))
+        );
+        assert!(
+            l.source_text
+                .contains(&format!("gpus: 32, // {SET_SOURCE}")),
+            "{}",
+            l.source_text
+        );
+
+        let base = load_str("portfolio.ron", PORTFOLIO).expect("loads");
+        let before = crate::sweep::expand(&base).expect("expands").len();
+        let l = set(
+            PORTFOLIO,
+            &[
+                ("sweep.axes[0].values", "[5184, 10368]"),
+                ("sweep.axes[0].labels", "[\"72\", \"144\"]"),
+            ],
+        )
+        .expect("loads");
+        let variants = crate::sweep::expand(&l).expect("expands");
+        assert_eq!(variants.len(), before / 3 * 2);
+        assert_eq!(variants[0].loaded.scenario.fleet[0].gpus, 5184);
+        assert_eq!(
+            variants.last().map(|v| v.loaded.scenario.fleet[0].gpus),
+            Some(10368)
+        );
+    }
+
+    #[test]
+    fn an_invalid_value_set_gives_the_error_written_in_the_file_gives() {
+        let in_file = TINY.replace("gpus: 64,", "gpus: -8,");
+        assert_ne!(in_file, TINY);
+        let from_file = load_str("scenarios/tiny.ron", &in_file).unwrap_err();
+        let from_set = set(TINY, &[("fleet[0].gpus", "-8")]).unwrap_err();
+        let problems = |e: &ScenarioError| match e {
+            ScenarioError::Invalid { problems, .. } => problems.clone(),
+            other => panic!("{other}"),
+        };
+        assert!(!problems(&from_file).is_empty());
+        assert_eq!(problems(&from_set), problems(&from_file));
+
+        // A syntax error in the value: the same message as in the file, on the same line.
+        let in_file = TINY.replace("Triangular(1.2, 1.3, 1.4)", "Triangle(1.2, 1.3)");
+        let from_file = load_str("scenarios/tiny.ron", &in_file).unwrap_err();
+        let from_set = set(TINY, &[("site.pue", "Triangle(1.2, 1.3)")]).unwrap_err();
+        match (&from_file, &from_set) {
+            (
+                ScenarioError::Syntax {
+                    line: a,
+                    message: m,
+                    ..
+                },
+                ScenarioError::Syntax {
+                    line: b,
+                    message: n,
+                    ..
+                },
+            ) => assert_eq!((a, m), (b, n)),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_path_that_cannot_be_set_names_the_path_and_set() {
+        let e = set(
+            TINY,
+            &[
+                ("fleet[3].gpus", "8"),
+                ("site.nope.x", "1"),
+                ("fleet[0].gpus", "8, sku: \"B200\""),
+            ],
+        )
+        .unwrap_err();
+        let ScenarioError::Invalid { problems, .. } = e else {
+            panic!("{e}")
+        };
+        let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
+        assert_eq!(paths, ["fleet[3].gpus", "site.nope.x", "fleet[0].gpus"]);
+        assert!(
+            problems.iter().all(|p| p.message.starts_with("--set ")),
+            "{problems:?}"
+        );
+        assert!(
+            problems[0].message.contains("no [3]"),
+            "{}",
+            problems[0].message
+        );
+    }
+
+    #[test]
+    fn settings_parse_path_and_value() {
+        assert_eq!(
+            parse_setting("fleet[0].gpus = 2048"),
+            Ok(("fleet[0].gpus".into(), "2048".into()))
+        );
+        assert_eq!(
+            parse_setting("energy.tariff=Flat(price_usd_per_kwh: 0.1)").map(|s| s.1),
+            Ok("Flat(price_usd_per_kwh: 0.1)".into())
+        );
+        for bad in ["fleet", "=3", "a b=1", "x="] {
+            assert!(parse_setting(bad).is_err(), "{bad}");
+        }
+    }
 }

@@ -59,6 +59,16 @@ impl Problems {
         });
     }
 
+    /// Record a problem as it is.
+    pub(crate) fn add(&mut self, problem: Problem) {
+        self.0.push(problem);
+    }
+
+    /// Record every problem of `other`, in order.
+    pub(crate) fn extend(&mut self, other: Problems) {
+        self.0.extend(other.0);
+    }
+
     /// Number of problems (errors and warnings).
     pub fn len(&self) -> usize {
         self.0.len()

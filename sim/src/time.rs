@@ -67,7 +67,7 @@ pub fn hours_to_seconds(hours: f64) -> u64 {
 }
 
 /// A calendar month, `month` in 1..=12.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct YearMonth {
     /// Calendar year, e.g. 2027.

@@ -9,30 +9,56 @@ use dcplan_sim::scenario::{self, LoadedScenario, ScenarioError, Severity};
 
 use crate::commands::console::{errln, outln};
 
-/// Load the scenario file, or the built-in default scenario without one.
-pub(crate) fn load(path: Option<&PathBuf>) -> Result<LoadedScenario, ScenarioError> {
-    match path {
-        Some(p) => dcplan_sim::load_file(p),
-        None => dcplan_sim::load_default(),
-    }
+/// Load the scenario file, or the built-in default scenario without one, with the fields of
+/// `settings` (`--set`) set.
+pub(crate) fn load(
+    path: Option<&PathBuf>,
+    settings: &[(String, String)],
+) -> Result<LoadedScenario, ScenarioError> {
+    dcplan_sim::load_with_settings(path.map(|p| p.as_path()), settings)
 }
 
 /// Load the scenario (as [`load`]), printing its errors; `None` when it has any.
-pub(crate) fn load_or_print(path: Option<&PathBuf>) -> Option<LoadedScenario> {
-    match load(path) {
+pub(crate) fn load_or_print(
+    path: Option<&PathBuf>,
+    settings: &[(String, String)],
+) -> Option<LoadedScenario> {
+    match load(path, settings) {
         Ok(l) => Some(l),
         Err(e) => {
             print_scenario_error(&e);
+            print_settings_note(&e, settings);
             None
         }
     }
 }
 
-/// Validate every scenario file; fails when any has an error.
-pub fn main(paths: &[PathBuf]) -> Result<ExitCode> {
+/// After a scenario error: which of the problems' fields were set on the command line.
+pub(crate) fn print_settings_note(e: &ScenarioError, settings: &[(String, String)]) {
+    let paths: Vec<&str> = match e {
+        ScenarioError::Invalid { problems, .. } => {
+            problems.iter().map(|p| p.path.as_str()).collect()
+        }
+        _ => Vec::new(),
+    };
+    for (path, value) in settings {
+        let concerned = matches!(e, ScenarioError::Syntax { .. })
+            || paths.iter().any(|p| {
+                p.strip_prefix(path.as_str())
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[', ' ']))
+            });
+        if concerned {
+            errln!("  note: {path} was set on the command line: --set {path}={value}");
+        }
+    }
+}
+
+/// Validate every scenario file, each with the fields of `settings` set; fails when any has an
+/// error.
+pub fn main(paths: &[PathBuf], settings: &[(String, String)]) -> Result<ExitCode> {
     let mut ok = true;
     for p in paths {
-        match dcplan_sim::load_file(p) {
+        match dcplan_sim::load_with_settings(Some(p), settings) {
             Ok(l) => {
                 let extra = if l.warnings.is_empty() {
                     String::new()
@@ -53,6 +79,7 @@ pub fn main(paths: &[PathBuf]) -> Result<ExitCode> {
             Err(e) => {
                 ok = false;
                 print_scenario_error(&e);
+                print_settings_note(&e, settings);
             }
         }
     }

@@ -19,10 +19,11 @@ pub fn main(paths: &[PathBuf], req: RunRequest) -> Result<ExitCode> {
     let mut loadeds = Vec::new();
     let mut failed = false;
     for p in paths {
-        match dcplan_sim::load_file(p) {
+        match dcplan_sim::load_with_settings(Some(p), &req.settings) {
             Ok(l) => loadeds.push(l),
             Err(e) => {
                 print_scenario_error(&e);
+                crate::commands::check::print_settings_note(&e, &req.settings);
                 failed = true;
             }
         }

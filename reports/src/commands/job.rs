@@ -41,6 +41,8 @@ pub struct RunRequest {
     pub max_memory: Option<u64>,
     /// Run even when the estimate exceeds the memory, time or hourly-row budget.
     pub yes: bool,
+    /// Fields set on the command line (`--set PATH=VALUE`): `(path, value text)`, in order.
+    pub settings: Vec<(String, String)>,
 }
 
 /// What a finished command produced.

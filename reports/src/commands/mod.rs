@@ -12,5 +12,6 @@ pub mod job;
 pub mod optimize;
 pub mod rebuild;
 pub mod run;
+pub mod schema;
 pub mod sensitivity;
 pub(crate) mod shard;

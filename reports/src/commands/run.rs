@@ -30,7 +30,7 @@ pub fn main(
     shard: Option<Shard>,
     resume: bool,
 ) -> Result<ExitCode> {
-    let Some(loaded) = load_or_print(scenario) else {
+    let Some(loaded) = load_or_print(scenario, &req.settings) else {
         return Ok(ExitCode::FAILURE);
     };
     let quiet = req.quiet;

@@ -33,7 +33,7 @@ pub(crate) fn study(
     req: RunRequest,
     sensitivity: bool,
 ) -> Result<ExitCode> {
-    let Some(loaded) = load_or_print(scenario) else {
+    let Some(loaded) = load_or_print(scenario, &req.settings) else {
         return Ok(ExitCode::FAILURE);
     };
     let quiet = req.quiet;

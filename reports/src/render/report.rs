@@ -401,10 +401,12 @@ pub(crate) fn assumptions(loaded: &LoadedScenario) -> Vec<Assumption> {
         else {
             continue;
         };
-        for l in leaves
-            .iter()
-            .filter(|l| l.path.starts_with(&format!("{index}.")) && !l.path.ends_with(".name"))
-        {
+        // An entry's `source_date` dates its sources; `dcplan catalog` shows it.
+        for l in leaves.iter().filter(|l| {
+            l.path.starts_with(&format!("{index}."))
+                && !l.path.ends_with(".name")
+                && !l.path.contains(".source_date")
+        }) {
             let field = &l.path[index.len() + 1..];
             rows.push(Assumption {
                 path: format!("catalog {catalog} {entry}.{field}"),

@@ -490,3 +490,87 @@ fn catalog_and_completions_print_what_they_promise() {
     let (bash, _) = text(&ok(tmp.path(), &["completions", "bash"]));
     assert!(bash.contains("_dcplan") && bash.contains("sensitivity") && bash.contains("--shard"));
 }
+
+#[test]
+fn set_overrides_a_field_and_the_output_scenario_shows_it() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let tiny = scenario("tiny.ron");
+    let tiny = tiny.to_str().expect("utf-8 path");
+    ok(
+        tmp.path(),
+        &[
+            "run",
+            tiny,
+            "--out",
+            "t",
+            "-r",
+            "2",
+            "-q",
+            "--set",
+            "fleet[0].gpus=32",
+            "--set",
+            "site.pue=Pert(1.1, 1.2, 1.5)",
+        ],
+    );
+    let written = std::fs::read_to_string(tmp.path().join("t/scenario.ron")).expect("scenario");
+    assert!(
+        written.contains("gpus: 32, // set on the command line (--set)"),
+        "{written}"
+    );
+    assert!(written.contains("pue: Pert(1.1, 1.2, 1.5), // set on the command line (--set)"));
+
+    // An invalid value: the file's error, and a note that the field came from --set.
+    let o = dcplan(tmp.path(), &["check", tiny, "--set", "fleet[0].gpus=-8"]);
+    assert!(!o.status.success());
+    let (_, stderr) = text(&o);
+    assert!(stderr.contains("fleet[0].gpus"), "{stderr}");
+    assert!(
+        stderr.contains("note: fleet[0].gpus was set on the command line: --set fleet[0].gpus=-8"),
+        "{stderr}"
+    );
+    // A malformed argument is refused by the command line parser.
+    let o = dcplan(tmp.path(), &["check", tiny, "--set", "fleet[0].gpus"]);
+    assert!(!o.status.success());
+    assert!(text(&o).1.contains("is not PATH=VALUE"));
+}
+
+#[test]
+fn schema_prints_the_json_schema_and_a_json_scenario_runs_like_its_ron_twin() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let o = ok(tmp.path(), &["schema"]);
+    let (stdout, _) = text(&o);
+    let schema: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    assert_eq!(schema["title"], "dcplan scenario");
+    ok(tmp.path(), &["schema", "--out", "s.json"]);
+    assert_eq!(
+        std::fs::read_to_string(tmp.path().join("s.json")).expect("written"),
+        stdout
+    );
+
+    // tiny.ron as JSON: the same tables as the RON file.
+    let tiny = scenario("tiny.ron");
+    let loaded = dcplan_sim::load_file(&tiny).expect("loads");
+    let json = dcplan_sim::scenario::json::scenario_to_json(&loaded.scenario, &loaded.source_text)
+        .expect("json");
+    std::fs::write(
+        tmp.path().join("tiny.json"),
+        serde_json::to_string_pretty(&json).expect("json"),
+    )
+    .expect("write");
+    let tiny = tiny.to_str().expect("utf-8 path");
+    ok(tmp.path(), &["run", tiny, "--out", "r", "-r", "3", "-q"]);
+    ok(
+        tmp.path(),
+        &["run", "tiny.json", "--out", "j", "-r", "3", "-q"],
+    );
+    for f in ["summary.csv", "monthly.parquet", "runs.parquet"] {
+        assert_eq!(
+            std::fs::read(tmp.path().join("r").join(f)).expect("ron run"),
+            std::fs::read(tmp.path().join("j").join(f)).expect("json run"),
+            "{f}"
+        );
+    }
+    // The JSON scenario's folder holds its RON text.
+    let written = std::fs::read_to_string(tmp.path().join("j/scenario.ron")).expect("scenario");
+    assert!(written.contains("name: \"tiny\""), "{written}");
+}

@@ -16,7 +16,7 @@
 use serde::{Deserialize, Serialize};
 
 /// A cooling preset.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CoolingPreset {
     /// Name scenarios refer to.
@@ -45,7 +45,7 @@ pub struct CoolingPreset {
 
 /// Water use of evaporative cooling: litres per kWh of IT energy, 0 up to `above_c` outdoors,
 /// rising by `l_per_kwh_per_c` per degree above it, capped at `max_l_per_kwh`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Evaporative {
     /// Outdoor dry-bulb temperature (C) above which evaporation runs.

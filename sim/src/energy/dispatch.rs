@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 pub const GAS_KG_CO2_PER_MMBTU: f64 = 53.06;
 
 /// PPA settlement.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub enum Settlement {
     /// The energy is delivered to the site and paid at the strike; surplus hours are sold at market.
     Physical,
@@ -26,7 +26,7 @@ pub enum Settlement {
 }
 
 /// How the battery is run.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub enum BatteryDispatch {
     /// Each day, charge in the cheapest hours and discharge in the dearest when the spread pays
     /// for the losses and the wear.
@@ -36,7 +36,7 @@ pub enum BatteryDispatch {
 }
 
 /// Gas operating mode.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub enum GasMode {
     /// Gas carries the load up to its capacity every hour; the grid covers the rest.
     Islanded,
@@ -170,7 +170,16 @@ pub struct HourIn {
 }
 
 /// One hour's flows, kWh (kept for tests and hourly output).
-#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
 pub struct HourFlows {
     /// Facility load after any cap.
     pub load: f64,

@@ -12,7 +12,7 @@ use crate::dist::{normal_quantile_approx, open_unit};
 use crate::rng::SimRng;
 
 /// A wholesale market preset.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MarketPreset {
     /// Name scenarios refer to.

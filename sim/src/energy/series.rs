@@ -54,7 +54,9 @@ impl SeriesKind {
 }
 
 /// Unit of the values of a series.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 pub enum SeriesUnit {
     /// Price, USD per MWh.
     UsdPerMwh,
@@ -190,7 +192,17 @@ fn header_kinds(tokens: &[String]) -> Vec<SeriesKind> {
 }
 
 /// Which of a series' years each simulated year uses.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
 pub enum SeriesYears {
     /// The series' years in order from the simulation's first calendar year, then again from
     /// its first year (a one-year series repeats every year).

@@ -14,7 +14,7 @@ use crate::dist::{normal_quantile_approx, open_unit};
 use crate::rng::SimRng;
 
 /// A climate preset.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Climate {
     /// Name scenarios refer to.

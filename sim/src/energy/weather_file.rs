@@ -14,7 +14,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Format of a typical-year weather file.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub enum WeatherFormat {
     /// EnergyPlus weather file (`.epw`): a `LOCATION` line, seven more header lines, then
     /// comma-separated hourly rows.

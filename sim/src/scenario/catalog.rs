@@ -7,7 +7,7 @@ use crate::catalog::{Catalog, SkuOverride, check_sku};
 use crate::problems::Problems;
 
 /// Changes to the built-in catalogs made by one scenario.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CatalogOverrides {
     /// GPU SKUs: an entry with a built-in name overrides the given fields; a new name must give every field.
@@ -110,8 +110,29 @@ mod tests {
     #[test]
     fn builtin_catalog_has_the_required_skus_and_is_valid() {
         let cat = Catalog::builtin();
-        for name in ["H100-SXM", "H200", "B200", "GB200-NVL72", "MI300X"] {
+        for name in [
+            "H100-SXM",
+            "H200",
+            "B200",
+            "GB200-NVL72",
+            "MI300X",
+            "B300",
+            "GB300-NVL72",
+            "MI355X",
+        ] {
             assert!(cat.sku(name).is_some(), "{name} missing");
+        }
+        // Every entry says how old its figures are.
+        for sku in &cat.gpus {
+            let date = sku
+                .source_date
+                .unwrap_or_else(|| panic!("{}: no source_date", sku.name));
+            // Figures of a SKU rest on sources no older than its release.
+            assert!(
+                (date.year, date.month) >= (sku.release.year, sku.release.month),
+                "{}",
+                sku.name
+            );
         }
         let (_, problems) = cat.with_overrides(&CatalogOverrides::default());
         assert!(problems.is_empty(), "{problems:?}");

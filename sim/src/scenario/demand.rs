@@ -11,7 +11,7 @@ use crate::dist::{Param, fmt_num};
 use crate::problems::Problems;
 
 /// Customer demand.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Demand {
     /// Mean number of customer requests per day at the start, all classes together (parameter);
@@ -42,7 +42,7 @@ pub struct Demand {
 }
 
 /// A yearly cycle of the arrival rate: `1 + amplitude x cos(2 pi (t - peak) / 1 year)`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Seasonality {
     /// Relative amplitude, 0..1.
@@ -52,7 +52,7 @@ pub struct Seasonality {
 }
 
 /// A Markov chain of market regimes, one state per month.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Regimes {
     /// The regimes.
@@ -67,7 +67,7 @@ pub struct Regimes {
 }
 
 /// One market regime.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegimeState {
     /// Name, e.g. "glut".
@@ -79,7 +79,7 @@ pub struct RegimeState {
 }
 
 /// A regime imposed on the months `from_month..to_month`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ForcedRegime {
     /// First month (from the scenario start).
@@ -91,7 +91,19 @@ pub struct ForcedRegime {
 }
 
 /// Contract classes, from highest to lowest priority.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 pub enum ContractClass {
     /// A term contract at a price locked at signing, take-or-pay.
     Reserved,
@@ -125,7 +137,7 @@ impl ContractClass {
 }
 
 /// A kind of customer request.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RequestClass {
     /// Contract class.
@@ -157,7 +169,7 @@ pub struct RequestClass {
 }
 
 /// Duration of a request, drawn per request (written `Hours(..)` or `Months(..)`).
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub enum DurationSpec {
     /// In hours, e.g. `Hours(Exponential(24))`.
     Hours(Param),
@@ -179,7 +191,7 @@ impl DurationSpec {
 }
 
 /// How long requests of a class wait for capacity.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Patience {
     /// The class.
@@ -189,7 +201,7 @@ pub struct Patience {
 }
 
 /// A contract signed before its capacity exists.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Anchor {
     /// Name, e.g. the customer.

@@ -11,7 +11,7 @@ use crate::problems::Problems;
 pub use crate::energy::dispatch::{BatteryDispatch, GasMode, Settlement};
 
 /// Energy supply: tariff, contracts and on-site assets.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Energy {
     /// Grid energy price.
@@ -51,7 +51,7 @@ pub struct Energy {
 }
 
 /// How grid electricity is priced.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub enum Tariff {
     /// One price for every kWh.
@@ -135,7 +135,7 @@ impl Tariff {
 }
 
 /// A power purchase agreement.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Ppa {
     /// Strike price, USD per MWh (parameter).
@@ -147,7 +147,7 @@ pub struct Ppa {
 }
 
 /// PPA volume.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub enum PpaVolume {
     /// The output of this many MW of solar at the site's solar profile.
     Solar(f64),
@@ -158,7 +158,7 @@ pub enum PpaVolume {
 }
 
 /// On-site solar or wind.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Renewable {
     /// Nameplate capacity, MW (parameter).
@@ -171,7 +171,7 @@ pub struct Renewable {
 }
 
 /// On-site battery.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Battery {
     /// Energy capacity, MWh.
@@ -189,7 +189,7 @@ pub struct Battery {
 }
 
 /// On-site gas generation.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Gas {
     /// Capacity, MW.

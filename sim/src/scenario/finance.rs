@@ -10,7 +10,7 @@ use crate::dist::{Param, fmt_num};
 use crate::problems::Problems;
 
 /// Finance inputs.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Finance {
     /// Annual discount rate for NPV (parameter), e.g. 0.10.
@@ -35,7 +35,7 @@ pub struct Finance {
 /// Income tax on EBIT - interest, with losses carried forward. Tax is computed monthly; tax
 /// years are the 12-month years from the scenario start. Only net income, equity cash flow,
 /// equity IRR and DSCR are after tax: project FCF, NPV and IRR are pre-tax.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Tax {
     /// Tax rate on taxable income (parameter), e.g. 0.21.
@@ -62,7 +62,7 @@ impl Default for Tax {
 }
 
 /// A loan that funds a share of some capex.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DebtTranche {
     /// Name, referred to by tranches' `financing`.
@@ -87,7 +87,9 @@ pub struct DebtTranche {
 }
 
 /// Principal repayment profile.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 pub enum Amortization {
     /// Level payments of interest plus principal (mortgage style).
     #[default]
@@ -99,7 +101,7 @@ pub enum Amortization {
 }
 
 /// The capex a loan funds.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub enum Funds {
     /// Every capex item.
     AllCapex,
@@ -110,7 +112,7 @@ pub enum Funds {
 }
 
 /// Straight-line depreciation lives in years.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DepreciationLives {
     /// GPU servers.
@@ -130,7 +132,7 @@ fn twenty() -> f64 {
 }
 
 /// Operating costs other than energy.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Opex {
     /// Site staff in USD per MW of built IT capacity per year (parameter).
@@ -156,7 +158,9 @@ pub struct Opex {
 }
 
 /// Value of the assets at the end of the horizon.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 pub enum TerminalValue {
     /// Nothing: the project is worth only the cash it produced within the horizon (less the
     /// deferred revenue still owed at the horizon).

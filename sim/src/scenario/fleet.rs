@@ -21,7 +21,7 @@ fn default_permanent_repair() -> Param {
 }
 
 /// Node failures, repairs, spares and SLA credits.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Reliability {
     /// Simulate failures at the catalog's per-GPU annual rates.
@@ -62,7 +62,7 @@ impl Default for Reliability {
 
 /// SLA credit schedule: a contract's monthly availability below a tier's threshold earns the
 /// credit of the lowest tier it falls under, as a share of that contract's revenue of the month.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Sla {
     /// Tiers `(below_availability_frac, credit_frac)`.
@@ -93,7 +93,7 @@ impl Default for Sla {
 }
 
 /// One SLA tier.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SlaTier {
     /// Monthly availability below which the tier applies.
@@ -103,7 +103,7 @@ pub struct SlaTier {
 }
 
 /// End of life, resale and refresh.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Lifecycle {
     /// Resale of retired GPU servers: residual value as a share of the purchase price by age in
@@ -117,7 +117,7 @@ pub struct Lifecycle {
 }
 
 /// Replace a tranche at an age: the old nodes retire then and a new purchase arrives then.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Refresh {
     /// Name of the new tranche.
@@ -142,7 +142,7 @@ pub struct Refresh {
 }
 
 /// A GPU purchase order.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Tranche {
     /// Tranche name, unique in the scenario.

@@ -26,7 +26,7 @@ use crate::problems::Problems;
 use crate::time::{DAYS_IN_MONTH, HOURS_PER_YEAR, YearMonth};
 
 /// Where the demand history lies and what its column counts.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DemandHistorySpec {
     /// CSV file relative to the scenario's folder, with a `month` column (`YYYY-MM`).
@@ -38,7 +38,7 @@ pub struct DemandHistorySpec {
 }
 
 /// What a demand history counts per month.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub enum HistoryUnit {
     /// GPU-hours demanded by the requests that arrived in the month (GPUs x hours).
     GpuHours,

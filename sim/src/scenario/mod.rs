@@ -1,7 +1,9 @@
 //! The scenario file: schema, parsing and validation.
 //!
 //! A scenario is a RON file with the sections `site`, `fleet`, `energy`, `demand`, `pricing`,
-//! `finance` and `simulation` (SPEC section 3). Units are in field names. Unknown fields are errors.
+//! `finance` and `simulation` (SPEC section 3), or the same in JSON ([`json`]). Units are in field
+//! names. Unknown fields are errors. `include` names catalog files applied before the scenario's own
+//! `catalog` section.
 //! Parsing reports the file, line and column of a syntax error; validation ([`validate`]) reports
 //! every semantic problem at once with its field path.
 
@@ -13,6 +15,7 @@ mod finance;
 mod fleet;
 mod history;
 mod inputs;
+pub mod json;
 mod pricing;
 pub mod ron_text;
 mod schema;
@@ -126,10 +129,9 @@ pub(crate) struct InputSeries {
 /// Returns the hourly series and every file read.
 fn read_inputs(
     s: &Scenario,
-    base: &std::path::Path,
+    mut reader: inputs::InputReader<'_>,
     problems: &mut Problems,
 ) -> (InputSeries, Vec<InputFile>) {
-    let mut reader = inputs::InputReader::new(base);
     let sim = &s.simulation;
     let mut out = InputSeries::default();
     if let Some(rel) = s.site.weather_csv.as_deref() {
@@ -242,9 +244,22 @@ pub(crate) fn check_parsed(
     text: &str,
     input_dir: &std::path::Path,
 ) -> Result<LoadedScenario, ScenarioError> {
-    let (catalog, mut problems) = Catalog::builtin().with_overrides(&scenario.catalog);
+    let mut reader = inputs::InputReader::new(input_dir);
+    let mut problems = Problems::default();
+    let mut catalog = Catalog::builtin();
+    for (i, rel) in scenario.include.iter().enumerate() {
+        catalog = include_catalog(
+            catalog,
+            &format!("include[{i}]"),
+            rel,
+            &mut reader,
+            &mut problems,
+        );
+    }
+    let (catalog, own) = catalog.with_overrides(&scenario.catalog);
+    problems.extend(own);
     validate::validate_into(&scenario, &catalog, &mut problems);
-    let (series, inputs) = read_inputs(&scenario, input_dir, &mut problems);
+    let (series, inputs) = read_inputs(&scenario, reader, &mut problems);
     let (errors, warnings): (Vec<Problem>, Vec<Problem>) = problems
         .into_vec()
         .into_iter()
@@ -273,8 +288,55 @@ pub(crate) fn check_parsed(
     })
 }
 
-/// Read a scenario file as text: its name for messages and its contents.
+/// `catalog` with the entries of the included catalog file `rel` (named by the scenario field
+/// `field`) applied; every problem is on `field` and names the included file, line and column.
+fn include_catalog(
+    catalog: Catalog,
+    field: &str,
+    rel: &str,
+    reader: &mut inputs::InputReader<'_>,
+    problems: &mut Problems,
+) -> Catalog {
+    let Some((path, text)) = reader.read_text(field, rel, problems) else {
+        return catalog;
+    };
+    let shown = path.display().to_string();
+    let overrides: CatalogOverrides = match parse_ron(&shown, text) {
+        Ok(o) => o,
+        Err(e) => {
+            problems.push(field, e.to_string());
+            return catalog;
+        }
+    };
+    let (catalog, found) = catalog.with_overrides(&overrides);
+    for p in found.into_vec() {
+        let inner = p.path.strip_prefix("catalog.").unwrap_or(&p.path);
+        let at = match problem_position(text, inner) {
+            Some((line, column)) => format!("{shown}:{line}:{column}"),
+            None => shown.clone(),
+        };
+        problems.add(Problem {
+            path: field.to_string(),
+            message: format!("{at}: {inner}: {}", p.message),
+            severity: p.severity,
+        });
+    }
+    catalog
+}
+
+/// Read a scenario file as text: its name for messages and its contents, as RON (a JSON scenario,
+/// named `*.json`, is converted by [`json::json_to_ron`]).
 pub(crate) fn read_text(path: &std::path::Path) -> Result<(String, String), ScenarioError> {
+    let (file, text) = read_file_text(path)?;
+    if json::is_json_path(path) {
+        let ron = json::json_to_ron(&file, &text)?;
+        return Ok((file, ron));
+    }
+    Ok((file, text))
+}
+
+/// Read a file as UTF-8 text: its name for messages and its contents.
+fn read_file_text(path: &std::path::Path) -> Result<(String, String), ScenarioError> {
     let file = path.display().to_string();
     let bytes =
         read_regular_file(path, MAX_SCENARIO_BYTES).map_err(|source| ScenarioError::Io {

@@ -11,7 +11,7 @@ use crate::dist::Param;
 use crate::problems::Problems;
 
 /// Rental prices.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Pricing {
     /// The market price path of each SKU.
@@ -31,7 +31,7 @@ pub struct Pricing {
 }
 
 /// How list prices are set.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub enum PricingPolicy {
     /// List price = ratio x market price.
     ListRatio(f64),
@@ -56,7 +56,7 @@ impl Default for PricingPolicy {
 
 /// The market price path of one SKU: a trend, a step when the next generation ships, and
 /// mean-reverting shocks in log price (an AR(1) process month to month).
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MarketPrice {
     /// SKU name.
@@ -82,7 +82,7 @@ fn six() -> f64 {
 }
 
 /// A step down in price when the next generation ships.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GenerationStep {
     /// Month (from the scenario start) in which the next generation ships (parameter).

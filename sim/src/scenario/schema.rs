@@ -16,9 +16,13 @@ pub(super) fn is_zero(p: &Param) -> bool {
 }
 
 /// A complete scenario.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
+    /// Catalog files to include, relative to the scenario's folder: each holds catalog entries in
+    /// the shape of the `catalog` section, applied in order; the scenario's own `catalog` wins.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub include: Vec<String>,
     /// Short name, used in reports.
     pub name: String,
     /// One or two sentences on what the scenario represents.

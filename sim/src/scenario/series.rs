@@ -18,7 +18,7 @@ fn is_repeat(y: &SeriesYears) -> bool {
 /// An hourly series from a CSV file, e.g.
 /// `(path: "data/prices.csv", column: "price", unit: UsdPerMwh, zone: "America/Chicago",
 /// years: Resample)`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Series {
     /// Path of the CSV file, relative to the scenario's folder (inside it).

@@ -38,7 +38,7 @@ impl Simulation {
 }
 
 /// Simulation settings.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Simulation {
     /// Calendar month of the scenario start.
@@ -75,7 +75,9 @@ fn is_default_hourly_replications(v: &[i64]) -> bool {
 }
 
 /// How the distribution-valued inputs are drawn across replications.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 pub enum Sampling {
     /// Independent draws in every replication (plain Monte Carlo).
     #[default]

@@ -16,7 +16,7 @@ fn default_climate() -> String {
 }
 
 /// The data-center site.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Site {
     /// Site name, e.g. "Ashburn hall A".
@@ -72,7 +72,7 @@ fn default_hub_height_m() -> f64 {
 }
 
 /// A typical-year weather file and how the site's solar and wind use it.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WeatherFileRef {
     /// Path of the file, relative to the scenario file: an EnergyPlus EPW or an NREL TMY3 CSV
@@ -95,7 +95,7 @@ pub struct WeatherFileRef {
 }
 
 /// A hall phase: a block of powered, cooled IT capacity.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Phase {
     /// Phase name.
@@ -115,7 +115,9 @@ pub struct Phase {
 }
 
 /// What to do when facility power would exceed the grid interconnect.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 pub enum PowerCap {
     /// Commission a node only if the interconnect can carry it at full load on a design-hot hour.
     #[default]

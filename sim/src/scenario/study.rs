@@ -23,8 +23,21 @@ impl Serialize for RawValue {
     }
 }
 
+impl schemars::JsonSchema for RawValue {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "RawValue".into()
+    }
+
+    /// Any value: what it must be depends on the axis's path.
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A value of the field the axis's path names, written as at that path."
+        })
+    }
+}
+
 /// A sweep: every combination of the axes' values becomes a variant.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Sweep {
     /// The axes, the first varying slowest.
@@ -32,7 +45,7 @@ pub struct Sweep {
 }
 
 /// One sweep axis: a field path and the values it takes.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SweepAxis {
     /// Field path, e.g. `fleet[0].gpus` or `energy.tariff`.
@@ -45,7 +58,7 @@ pub struct SweepAxis {
 }
 
 /// What `dcplan optimize` searches and for what.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Optimize {
     /// Decision variables.
@@ -70,7 +83,7 @@ fn two() -> u32 {
 }
 
 /// A decision variable: a numeric field searched over a range on a grid.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DecisionVariable {
     /// Field path.
@@ -92,7 +105,7 @@ fn three() -> u32 {
 }
 
 /// A risk constraint on payback.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PaybackConstraint {
     /// Months.
@@ -104,7 +117,7 @@ pub struct PaybackConstraint {
 /// A rank (Spearman) correlation imposed between two uncertain inputs across replications, e.g.
 /// a price collapse that comes with a demand glut. Both inputs must be written as distributions
 /// (drawn once per replication); see [`crate::correlation`] for how it is imposed.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Correlation {
     /// Field path of the first input, e.g. `demand.growth.annual_growth_frac`.

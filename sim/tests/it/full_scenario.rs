@@ -17,6 +17,7 @@ fn v(x: f64) -> Param {
 /// A valid scenario with every optional section present (cooling by a fixed PUE, no sweep).
 pub(crate) fn full() -> Scenario {
     Scenario {
+        include: Vec::new(),
         name: "full".into(),
         description: "every section".into(),
         site: Site {
@@ -244,6 +245,10 @@ pub(crate) fn full() -> Scenario {
                     month: 10,
                 }),
                 liquid_cooled_only: Some(false),
+                source_date: Some(YearMonth {
+                    year: 2024,
+                    month: 7,
+                }),
             }],
             climates: vec![Climate {
                 name: "test-climate".into(),

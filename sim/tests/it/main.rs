@@ -11,6 +11,7 @@ mod determinism;
 mod energy;
 mod erlang;
 mod finance;
+mod formats;
 mod full_scenario;
 mod mutation;
 mod pinned;

@@ -268,6 +268,8 @@ pub const RANGES: &[FieldRange] = &[
     ),
     closed("catalog.gpus[*].release.year", 1900.0, 3000.0),
     closed("catalog.gpus[*].release.month", 1.0, 12.0),
+    closed("catalog.gpus[*].source_date.year", 1900.0, 3000.0),
+    closed("catalog.gpus[*].source_date.month", 1.0, 12.0),
     closed("catalog.climates[*].annual_mean_c", -50.0, 50.0),
     closed("catalog.climates[*].seasonal_swing_c", 0.0, 40.0),
     closed("catalog.climates[*].daily_swing_c", 0.0, 30.0),
