@@ -265,6 +265,12 @@ record! {
         revenue_lost_to_cap_usd: f64,
         /// Emissions: location-based grid plus on-site gas, tCO2.
         tco2: f64,
+        /// Marginal emissions of the month's grid imports (hourly imports times the grid's hourly
+        /// marginal emission rate), tCO2; empty without `energy.marginal_emissions`.
+        marginal_tco2: f64,
+        /// Marginal emissions avoided by the month's exports, tCO2; empty without
+        /// `energy.marginal_emissions`.
+        avoided_marginal_tco2: f64,
         /// Share of facility energy matched hour by hour with carbon-free supply.
         cfe_frac: f64,
         /// Grid energy charges.
@@ -534,6 +540,8 @@ impl MonthRow {
             curtailed_it_mwh: energy.curtailed_it_kwh / 1000.0,
             revenue_lost_to_cap_usd: energy.revenue_lost_usd,
             tco2: energy.tco2,
+            marginal_tco2: energy.marginal_tco2,
+            avoided_marginal_tco2: energy.avoided_marginal_tco2,
             cfe_frac: ratio(energy.cfe_kwh, energy.facility_kwh),
             grid_energy_usd: energy.grid_energy_usd,
             demand_charge_usd: energy.demand_charge_usd,

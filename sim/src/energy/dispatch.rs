@@ -260,6 +260,10 @@ pub struct MonthEnergy {
     pub revenue_lost_usd: f64,
     /// Location-based grid emissions plus gas, tCO2.
     pub tco2: f64,
+    /// Marginal emissions of grid imports, tCO2 (NaN without a marginal emission series).
+    pub marginal_tco2: f64,
+    /// Marginal emissions avoided by exports, tCO2 (NaN without a marginal emission series).
+    pub avoided_marginal_tco2: f64,
     /// Energy matched hour by hour with carbon-free supply, kWh.
     pub cfe_kwh: f64,
     /// Sum of hourly temperatures (for the mean).
@@ -472,6 +476,9 @@ pub fn dispatch_month(
             out.export_credit_usd += f.export * h.market_usd_per_kwh;
         }
         out.grid_energy_usd += f.grid * h.grid_usd_per_kwh;
+        // NaN without a series (every hour's rate is NaN then), so the month's figure is NaN.
+        out.marginal_tco2 += f.grid * h.weather.marginal_gco2_per_kwh / 1e6;
+        out.avoided_marginal_tco2 += f.export * h.weather.marginal_gco2_per_kwh / 1e6;
         out.peak_grid_kw = out.peak_grid_kw.max(f.grid);
         if let Some(p) = &spec.ppa {
             out.ppa_usd += match p.settlement {

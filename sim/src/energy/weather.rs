@@ -137,6 +137,8 @@ pub struct HourWeather {
     /// Wet-bulb temperature, C, where the weather knows the humidity (a weather file); NaN
     /// otherwise (catalog climates and temperature series model dry bulb only).
     pub wet_bulb_c: f64,
+    /// Marginal emission rate of the grid, gCO2 per kWh, from a series file; NaN without one.
+    pub marginal_gco2_per_kwh: f64,
 }
 
 /// Relative humidity (%) from dry-bulb and dew-point temperatures (C), by the Magnus formula
@@ -241,6 +243,7 @@ impl WeatherGen {
                 grid_gco2_per_kwh: c.grid_gco2_per_kwh
                     * (1.0 + 0.08 * (TWO_PI * (hour - 19.0) / 24.0).cos()),
                 wet_bulb_c: self.file.as_ref().map_or(f64::NAN, |f| f.wet_bulb_c[h]),
+                marginal_gco2_per_kwh: f64::NAN,
             });
         }
         out

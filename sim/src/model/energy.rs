@@ -55,6 +55,8 @@ pub struct EnergyModel {
     pub temperature: Option<SeriesView>,
     /// Hourly grid carbon intensity from a file, in place of the climate's (gCO2 per kWh).
     pub grid_carbon: Option<SeriesView>,
+    /// Hourly marginal emission rate from a file (gCO2 per kWh).
+    pub marginal_emissions: Option<SeriesView>,
     /// Random stream for weather.
     pub weather_rng: SimRng,
     /// Random stream for electricity prices.
@@ -142,7 +144,7 @@ fn settle_energy(
         n,
         &mut m.weather_rng,
     );
-    if m.temperature.is_some() || m.grid_carbon.is_some() {
+    if m.temperature.is_some() || m.grid_carbon.is_some() || m.marginal_emissions.is_some() {
         for (i, w) in weather.iter_mut().enumerate() {
             let (year, hoy) = clock.calendar.year_and_hour(first_hour + i as u64);
             if let Some(t) = &m.temperature {
@@ -150,6 +152,9 @@ fn settle_energy(
             }
             if let Some(c) = &m.grid_carbon {
                 w.grid_gco2_per_kwh = c.at(year, hoy);
+            }
+            if let Some(c) = &m.marginal_emissions {
+                w.marginal_gco2_per_kwh = c.at(year, hoy);
             }
         }
     }

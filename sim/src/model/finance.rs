@@ -714,8 +714,9 @@ fn close_month(
 }
 
 /// Month-row lines that are NaN where they do not exist: DSCR in a month without debt service,
-/// water under a fixed PUE (no cooling model).
-const NAN_WHEN_MISSING: &[&str] = &["dscr", "water_m3"];
+/// water under a fixed PUE (no cooling model), marginal emissions without a marginal emission
+/// series.
+const NAN_WHEN_MISSING: &[&str] = &["dscr", "water_m3", "marginal_tco2", "avoided_marginal_tco2"];
 
 /// The lines of a month row that are not finite numbers (NaN allowed only in the lines of
 /// [`NAN_WHEN_MISSING`]).

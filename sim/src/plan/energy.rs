@@ -87,6 +87,8 @@ pub(super) struct EnergyPlan {
     temperature: Option<(HourlySeries, SeriesYears)>,
     /// Hourly grid carbon intensity from a file, and which of its years each simulated year uses.
     grid_carbon: Option<(HourlySeries, SeriesYears)>,
+    /// Hourly marginal emission rate from a file, and which of its years each simulated year uses.
+    marginal_emissions: Option<(HourlySeries, SeriesYears)>,
     /// Temperatures, solar and wind from a weather file.
     weather_file: Option<std::sync::Arc<WeatherSeries>>,
     facility: FacilityPlan,
@@ -243,6 +245,10 @@ impl EnergyPlan {
                 .grid_carbon
                 .clone()
                 .zip(e.grid_carbon.as_ref().map(|g| g.years)),
+            marginal_emissions: loaded
+                .marginal_emissions
+                .clone()
+                .zip(e.marginal_emissions.as_ref().map(|g| g.years)),
             weather_file: loaded.weather_file.clone().map(std::sync::Arc::new),
             facility,
             interconnect_mw,
@@ -337,6 +343,7 @@ impl EnergyPlan {
         let resample = [
             self.temperature.as_ref().map(|t| t.1),
             self.grid_carbon.as_ref().map(|t| t.1),
+            self.marginal_emissions.as_ref().map(|t| t.1),
             match &self.tariff {
                 TariffPlan::Hourly { years, .. } => Some(*years),
                 _ => None,
@@ -411,6 +418,7 @@ impl EnergyPlan {
             },
             temperature: self.temperature.as_ref().map(|(s, y)| view(s, *y)),
             grid_carbon: self.grid_carbon.as_ref().map(|(s, y)| view(s, *y)),
+            marginal_emissions: self.marginal_emissions.as_ref().map(|(s, y)| view(s, *y)),
             weather_rng: stream_rng(seed, replication, Stream::Weather),
             price_rng: stream_rng(seed, replication, Stream::Electricity),
             state: Default::default(),

@@ -45,6 +45,12 @@ pub struct Energy {
     /// (the carbon-free share of grid energy, for hourly matching, stays the climate's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grid_carbon: Option<Series>,
+    /// Hourly marginal emission rate of the grid (the emissions a kWh more or less of load causes
+    /// or avoids, as WattTime or REsurety publish) from a CSV file, in `GCo2PerKwh`, `KgCo2PerMwh`
+    /// or `LbCo2PerMwh`: gives the month's marginal emissions of grid imports and those avoided by
+    /// exports (`marginal_tco2`, `avoided_marginal_tco2`), beside the location-based figure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub marginal_emissions: Option<Series>,
     /// Price on emitted CO2, USD per tonne (parameter).
     #[serde(default = "zero")]
     pub carbon_price_usd_per_tco2: Param,

@@ -69,6 +69,8 @@ pub struct LoadedScenario {
     pub price_csv: Option<HourlySeries>,
     /// Hourly grid carbon intensity in gCO2 per kWh from `energy.grid_carbon`, if given.
     pub grid_carbon: Option<HourlySeries>,
+    /// Hourly marginal emission rate in gCO2 per kWh from `energy.marginal_emissions`, if given.
+    pub marginal_emissions: Option<HourlySeries>,
     /// Hourly temperatures, solar and wind output from `site.weather_file`, if given.
     pub weather_file: Option<crate::energy::weather::WeatherSeries>,
     /// The monthly demand history from `demand.history`, if given.
@@ -121,6 +123,7 @@ pub(crate) struct InputSeries {
     weather: Option<HourlySeries>,
     prices: Option<HourlySeries>,
     grid_carbon: Option<HourlySeries>,
+    marginal_emissions: Option<HourlySeries>,
     weather_file: Option<crate::energy::weather::WeatherSeries>,
     demand_history: Option<DemandHistory>,
 }
@@ -173,6 +176,17 @@ fn read_inputs(
             &mut reader,
             "energy.grid_carbon",
             "energy.grid_carbon.path",
+            spec,
+            SeriesKind::Carbon,
+            sim,
+            problems,
+        );
+    }
+    if let Some(spec) = &s.energy.marginal_emissions {
+        out.marginal_emissions = series::read_series(
+            &mut reader,
+            "energy.marginal_emissions",
+            "energy.marginal_emissions.path",
             spec,
             SeriesKind::Carbon,
             sim,
@@ -281,6 +295,7 @@ pub(crate) fn check_parsed(
         weather_csv: series.weather,
         price_csv: series.prices,
         grid_carbon: series.grid_carbon,
+        marginal_emissions: series.marginal_emissions,
         weather_file: series.weather_file,
         demand_history: series.demand_history,
         inputs,

@@ -137,6 +137,7 @@ mod supply {
                         wind_cf: u(&mut rng),
                         grid_gco2_per_kwh: 350.0,
                         wet_bulb_c: f64::NAN,
+                        marginal_gco2_per_kwh: f64::NAN,
                     },
                     grid_usd_per_kwh: 0.02 + 0.1 * u(&mut rng)
                         - if i % 50 == 0 { 0.05 } else { 0.0 },

@@ -183,6 +183,19 @@ fn json_twin(
 #[test]
 fn every_shipped_scenario_written_as_json_loads_as_its_ron_twin() {
     let dir = scratch("json-twins");
+    // The input files the scenarios read, where the twins' own folder has them.
+    fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+        std::fs::create_dir_all(to).expect("mkdir");
+        for e in std::fs::read_dir(from).expect("folder") {
+            let e = e.expect("entry");
+            if e.file_type().expect("type").is_dir() {
+                copy_tree(&e.path(), &to.join(e.file_name()));
+            } else {
+                std::fs::copy(e.path(), to.join(e.file_name())).expect("copy");
+            }
+        }
+    }
+    copy_tree(&scenario_path("data"), &dir.join("data"));
     for ron in shipped() {
         let (l, path) = json_twin(&ron, &dir);
         let j = dcplan_sim::load_file(&path).unwrap_or_else(|e| panic!("{e}"));

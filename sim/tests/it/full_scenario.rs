@@ -91,6 +91,7 @@ pub(crate) fn full() -> Scenario {
             }),
             export: true,
             grid_carbon: None,
+            marginal_emissions: None,
             carbon_price_usd_per_tco2: v(50.0),
         },
         demand: Demand {

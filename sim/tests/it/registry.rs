@@ -24,6 +24,7 @@ fn loaded(scenario: Scenario, text: String) -> LoadedScenario {
         weather_file: None,
         price_csv: HourlySeries::one_year(vec![0.05; 8760]),
         grid_carbon: None,
+        marginal_emissions: None,
         demand_history: None,
         inputs: Vec::new(),
         input_dir: ".".into(),

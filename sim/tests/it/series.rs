@@ -172,6 +172,67 @@ fn grid_carbon_from_a_file_sets_the_emissions() {
 }
 
 #[test]
+fn a_marginal_emission_series_prices_imports_beside_the_location_based_figure() {
+    let dir = folder("marginal");
+    // 400 gCO2/kWh marginal at night, 700 by day (gas on the margin).
+    std::fs::write(
+        dir.join("moer.csv"),
+        utc_years(2026, 2, "timestamp,moer_g_per_kwh", |_, h| {
+            if (8..20).contains(&(h % 24)) {
+                "700"
+            } else {
+                "400"
+            }
+            .to_string()
+        }),
+    )
+    .expect("write");
+    let base = scenario(4, 3);
+    let text = with(
+        &base,
+        "tariff: Flat(price_usd_per_kwh: 0.08)",
+        "tariff: Flat(price_usd_per_kwh: 0.08), marginal_emissions: (path: \"moer.csv\", unit: GCo2PerKwh)",
+    );
+    let with_series = run(&load(&dir, &text).expect("valid"), 0);
+    let without = run(&load(&dir, &base).expect("valid"), 0);
+    for (a, b) in with_series.months.iter().zip(&without.months) {
+        assert!(a.grid_mwh > 0.0);
+        let (lo, hi) = (0.4 * a.grid_mwh, 0.7 * a.grid_mwh);
+        assert!(
+            a.marginal_tco2 > lo && a.marginal_tco2 < hi,
+            "month {}: {} tCO2 for {} MWh",
+            a.month,
+            a.marginal_tco2,
+            a.grid_mwh
+        );
+        assert_eq!(
+            a.avoided_marginal_tco2, 0.0,
+            "a grid-only site exports nothing"
+        );
+        // The location-based figure and everything else are untouched by the series.
+        assert_eq!(a.tco2, b.tco2);
+        assert_eq!(a.grid_mwh, b.grid_mwh);
+        assert!(b.marginal_tco2.is_nan() && b.avoided_marginal_tco2.is_nan());
+    }
+    // A constant rate gives exactly rate x imports.
+    std::fs::write(
+        dir.join("flat.csv"),
+        utc_years(2026, 2, "timestamp,moer_g_per_kwh", |_, _| "500".into()),
+    )
+    .expect("write");
+    let flat = run(
+        &load(&dir, &text.replace("moer.csv", "flat.csv")).expect("valid"),
+        0,
+    );
+    for m in &flat.months {
+        assert!((m.marginal_tco2 - 0.5 * m.grid_mwh).abs() <= 1e-9 * m.marginal_tco2);
+    }
+    // A price file is not an emission rate.
+    let err = load(&dir, &text.replace("unit: GCo2PerKwh", "unit: UsdPerMwh")).unwrap_err();
+    assert!(err.contains("energy.marginal_emissions.unit"), "{err}");
+}
+
+#[test]
 fn bad_series_are_reported_with_file_line_and_field_all_at_once() {
     let dir = folder("errors");
     let good = utc_years(2023, 1, "timestamp,price_usd_per_mwh", |_, h| {
