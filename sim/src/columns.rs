@@ -84,6 +84,7 @@ pub const fn unit_for_name(name: &str) -> &'static str {
         ("_mwh", "MWh"),
         ("_kwh", "kWh"),
         ("_kw", "kW"),
+        ("_tco2", "tCO2"),
         ("_m3", "m3"),
         ("_l", "L"),
         ("_c", "C"),

@@ -105,6 +105,7 @@ pub const RUN_FILES: &[&str] = &[
     "scenario.ron",
     "report.md",
     "report.html",
+    "report.xlsx",
     "cumulative_cash.svg",
     "cumulative_cash.png",
     "npv_histogram.svg",
@@ -295,6 +296,7 @@ pub(crate) fn finish(info: &RunInfo, runs: Vec<VariantRuns>, job: Job) -> Result
         Inputs::Scenario(loaded, _) if runs.len() == 1 => {
             let v = &runs[0];
             let charts = charts::run_charts(v, job.dir())?;
+            crate::render::workbook::write_workbook(loaded, v, &job.path("report.xlsx"))?;
             let discount = report::discount_text(&loaded.scenario);
             (
                 report::run_report(loaded, v, &charts, &manifest),

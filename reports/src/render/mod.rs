@@ -9,3 +9,4 @@ pub(crate) mod proforma;
 pub(crate) mod report;
 pub(crate) mod run_folder;
 pub mod tables;
+pub(crate) mod workbook;

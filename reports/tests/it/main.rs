@@ -10,3 +10,4 @@ mod provenance;
 mod rebuild;
 mod scale;
 mod snapshot;
+mod workbook;

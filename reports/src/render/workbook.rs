@@ -1,0 +1,535 @@
+//! `report.xlsx`: the investor workbook of a single-scenario run. Sheets: a KPI summary with
+//! P5-P95, the pro forma statements of the median-NPV replication by year (totals and margins as
+//! formulas, with their values cached so any reader shows them), sources and uses, the
+//! assumptions with their sources and quality tags, the risk table and the runs table.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use dcplan_sim::LoadedScenario;
+use dcplan_sim::proforma::{self, Period, Statement, Style};
+use dcplan_sim::results::Kpi;
+use rust_xlsxwriter::{Color, Format, FormatBorder, Formula, Workbook, Worksheet};
+
+use crate::render::charts::money::median_replication;
+use crate::render::report::assumptions;
+use crate::render::tables::{VariantRuns, risk_rows};
+
+/// Names of the workbook's sheets, in order.
+pub(crate) const SHEETS: [&str; 10] = [
+    "KPIs",
+    "Income statement",
+    "Cash flow",
+    "Balance sheet",
+    "Debt schedule",
+    "Sources and uses",
+    "Assumptions",
+    "Risk",
+    "Runs",
+    "About",
+];
+
+/// How each total of a statement is computed from the lines above it: `(total, [(sign, line)])`.
+const TOTALS: &[(&str, &[(f64, &str)])] = &[
+    (
+        "revenue",
+        &[
+            (1.0, "revenue_reserved"),
+            (1.0, "revenue_on_demand"),
+            (1.0, "revenue_spot"),
+            (1.0, "sla_credits"),
+            (1.0, "revenue_lost_to_cap"),
+        ],
+    ),
+    (
+        "opex",
+        &[
+            (1.0, "energy"),
+            (1.0, "staff"),
+            (1.0, "maintenance"),
+            (1.0, "insurance"),
+            (1.0, "software"),
+            (1.0, "network_transit"),
+            (1.0, "sga"),
+            (1.0, "rent"),
+        ],
+    ),
+    ("ebitda", &[(1.0, "revenue"), (1.0, "opex")]),
+    (
+        "ebit",
+        &[
+            (1.0, "ebitda"),
+            (1.0, "depreciation"),
+            (1.0, "gain_on_disposal"),
+        ],
+    ),
+    ("ebt", &[(1.0, "ebit"), (1.0, "interest")]),
+    ("net_income", &[(1.0, "ebt"), (1.0, "tax")]),
+    (
+        "cf_operating",
+        &[
+            (1.0, "cf_net_income"),
+            (1.0, "cf_depreciation"),
+            (1.0, "cf_loss_on_disposal"),
+            (1.0, "cf_deferred_revenue"),
+        ],
+    ),
+    (
+        "cf_investing",
+        &[
+            (1.0, "cf_capex_gpu"),
+            (1.0, "cf_capex_network"),
+            (1.0, "cf_capex_facility"),
+            (1.0, "cf_capex_energy"),
+            (1.0, "cf_resale"),
+        ],
+    ),
+    (
+        "cf_financing",
+        &[
+            (1.0, "cf_debt_drawn"),
+            (1.0, "cf_debt_repaid"),
+            (1.0, "cf_equity"),
+        ],
+    ),
+    (
+        "cf_net_change",
+        &[
+            (1.0, "cf_operating"),
+            (1.0, "cf_investing"),
+            (1.0, "cf_financing"),
+        ],
+    ),
+    (
+        "cf_cash_end",
+        &[(1.0, "cf_cash_start"), (1.0, "cf_net_change")],
+    ),
+    ("bs_assets", &[(1.0, "bs_cash"), (1.0, "bs_ppe")]),
+    (
+        "bs_liabilities",
+        &[(1.0, "bs_deferred_revenue"), (1.0, "bs_debt")],
+    ),
+    ("bs_equity", &[(1.0, "bs_paid_in"), (1.0, "bs_retained")]),
+    (
+        "bs_liabilities_equity",
+        &[(1.0, "bs_liabilities"), (1.0, "bs_equity")],
+    ),
+    (
+        "debt_closing",
+        &[
+            (1.0, "debt_opening"),
+            (1.0, "debt_drawn"),
+            (1.0, "debt_principal"),
+        ],
+    ),
+    (
+        "debt_service",
+        &[(1.0, "debt_interest"), (-1.0, "debt_principal")],
+    ),
+];
+
+/// Excel column letters of 0-based column `c`.
+fn col_name(c: u16) -> String {
+    let mut n = c as u32 + 1;
+    let mut s = Vec::new();
+    while n > 0 {
+        let r = ((n - 1) % 26) as u8;
+        s.push(b'A' + r);
+        n = (n - 1) / 26;
+    }
+    s.reverse();
+    String::from_utf8(s).unwrap_or_default()
+}
+
+/// The formats the workbook uses.
+struct Formats {
+    bold: Format,
+    header: Format,
+    money: Format,
+    money_total: Format,
+    ratio: Format,
+    percent: Format,
+    wrap: Format,
+}
+
+impl Formats {
+    fn new() -> Formats {
+        let money = "#,##0;[Red]-#,##0";
+        Formats {
+            bold: Format::new().set_bold(),
+            header: Format::new()
+                .set_bold()
+                .set_background_color(Color::RGB(0xDDE4EE))
+                .set_border_bottom(FormatBorder::Thin),
+            money: Format::new().set_num_format(money),
+            money_total: Format::new()
+                .set_num_format(money)
+                .set_bold()
+                .set_border_top(FormatBorder::Thin),
+            ratio: Format::new().set_num_format("0.00"),
+            percent: Format::new().set_num_format("0.0%"),
+            wrap: Format::new().set_text_wrap(),
+        }
+    }
+}
+
+/// A number cell, or an empty one where the number does not exist (never a NaN).
+fn number(ws: &mut Worksheet, r: u32, c: u16, x: f64, f: &Format) -> Result<()> {
+    if x.is_finite() {
+        ws.write_number_with_format(r, c, x, f)?;
+    }
+    Ok(())
+}
+
+/// Write `report.xlsx` for the run of `loaded` (one variant) at `path`.
+pub(crate) fn write_workbook(loaded: &LoadedScenario, v: &VariantRuns, path: &Path) -> Result<()> {
+    let mut wb = Workbook::new();
+    let f = Formats::new();
+    kpi_sheet(wb.add_worksheet(), v, &f)?;
+    if let Some(rep) = median_replication(v) {
+        let s = proforma::statements(&rep.months, Period::Year);
+        for (sheet, st) in SHEETS[1..5].iter().zip(Statement::ALL) {
+            let ws = wb.add_worksheet();
+            ws.set_name(*sheet)?;
+            statement_sheet(ws, v, &s, st, rep.index, &f)?;
+        }
+        let ws = wb.add_worksheet();
+        ws.set_name(SHEETS[5])?;
+        let su = proforma::sources_and_uses(&rep.months);
+        ws.write_string_with_format(
+            0,
+            0,
+            format!(
+                "Sources and uses to financial close, {} (month {}), median-NPV replication #{} (USD)",
+                v.start.plus_months(su.close_month),
+                su.close_month,
+                rep.index
+            ),
+            &f.bold,
+        )?;
+        for (c, h) in ["Sources", "USD", "Uses", "USD"].iter().enumerate() {
+            ws.write_string_with_format(2, c as u16, *h, &f.header)?;
+        }
+        for (i, (l, x)) in su.sources.iter().enumerate() {
+            ws.write_string(3 + i as u32, 0, *l)?;
+            number(ws, 3 + i as u32, 1, *x, &f.money)?;
+        }
+        for (i, (l, x)) in su.uses.iter().enumerate() {
+            ws.write_string(3 + i as u32, 2, *l)?;
+            number(ws, 3 + i as u32, 3, *x, &f.money)?;
+        }
+        let last = 3 + su.sources.len().max(su.uses.len()) as u32;
+        ws.write_string_with_format(last, 0, "Total sources", &f.bold)?;
+        ws.write_formula_with_format(
+            last,
+            1,
+            Formula::new(format!("=SUM(B4:B{last})")).set_result(su.total_sources().to_string()),
+            &f.money_total,
+        )?;
+        ws.write_string_with_format(last, 2, "Total uses", &f.bold)?;
+        ws.write_formula_with_format(
+            last,
+            3,
+            Formula::new(format!("=SUM(D4:D{last})")).set_result(su.total_uses().to_string()),
+            &f.money_total,
+        )?;
+        ws.set_column_width(0, 40)?;
+        ws.set_column_width(2, 32)?;
+        ws.set_column_width(1, 16)?;
+        ws.set_column_width(3, 16)?;
+    }
+    // Assumptions.
+    let ws = wb.add_worksheet();
+    ws.set_name(SHEETS[6])?;
+    for (c, h) in ["Input", "Value or distribution", "Source", "Quality"]
+        .iter()
+        .enumerate()
+    {
+        ws.write_string_with_format(0, c as u16, *h, &f.header)?;
+    }
+    for (i, a) in assumptions(loaded).iter().enumerate() {
+        let r = 1 + i as u32;
+        ws.write_string(r, 0, &a.path)?;
+        ws.write_string(r, 1, &a.value)?;
+        ws.write_string_with_format(r, 2, &a.source, &f.wrap)?;
+        ws.write_string(r, 3, quality(&a.source))?;
+    }
+    ws.set_column_width(0, 44)?;
+    ws.set_column_width(1, 30)?;
+    ws.set_column_width(2, 80)?;
+    // Risk.
+    let ws = wb.add_worksheet();
+    ws.set_name(SHEETS[7])?;
+    for (c, h) in ["Measure", "Value", "Standard error"].iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, *h, &f.header)?;
+    }
+    for (i, (name, (x, se))) in risk_rows(v).iter().enumerate() {
+        let r = 1 + i as u32;
+        ws.write_string(r, 0, name)?;
+        let fmt = if name.starts_with("CVaR") {
+            &f.money
+        } else {
+            &f.percent
+        };
+        number(ws, r, 1, *x, fmt)?;
+        number(ws, r, 2, *se, fmt)?;
+    }
+    ws.set_column_width(0, 48)?;
+    // Runs.
+    let ws = wb.add_worksheet();
+    ws.set_name(SHEETS[8])?;
+    ws.write_string_with_format(0, 0, "replication", &f.header)?;
+    for (c, k) in Kpi::ALL.iter().enumerate() {
+        ws.write_string_with_format(0, 1 + c as u16, k.name(), &f.header)?;
+    }
+    for (i, r) in v.output.replications.iter().enumerate() {
+        let row = 1 + i as u32;
+        ws.write_number(row, 0, r.index as f64)?;
+        for (c, k) in Kpi::ALL.iter().enumerate() {
+            if let Some(x) = r.kpis.value(*k) {
+                number(ws, row, 1 + c as u16, x, &Format::new())?;
+            }
+        }
+    }
+    // About.
+    let ws = wb.add_worksheet();
+    ws.set_name(SHEETS[9])?;
+    let s = &loaded.scenario;
+    for (i, (k, val)) in [
+        ("Scenario", s.name.clone()),
+        ("Description", s.description.clone()),
+        ("Scenario file", loaded.file.clone()),
+        ("Start", s.simulation.start.to_string()),
+        ("Horizon, months", s.simulation.horizon_months.to_string()),
+        ("Replications", v.output.replications.len().to_string()),
+        ("Seed", v.seed.to_string()),
+        ("dcplan version", env!("CARGO_PKG_VERSION").to_string()),
+        (
+            "Statements",
+            "One simulated future: the median-NPV replication. Its lines add up and its balance sheet balances; totals are formulas. The KPI sheet gives percentiles across all replications.".to_string(),
+        ),
+    ]
+    .iter()
+    .enumerate()
+    {
+        ws.write_string_with_format(i as u32, 0, *k, &f.bold)?;
+        ws.write_string_with_format(i as u32, 1, val, &f.wrap)?;
+    }
+    ws.set_column_width(0, 20)?;
+    ws.set_column_width(1, 90)?;
+    wb.save(path)
+        .with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
+}
+
+/// The quality tag of a source comment: `P`, `S`, `E` or `D` (or several, `P/E`), or empty.
+pub(crate) fn quality(source: &str) -> &str {
+    let head = source.split(':').next().unwrap_or("").trim();
+    if !head.is_empty()
+        && head.len() <= 7
+        && head.split('/').all(|t| matches!(t, "P" | "S" | "E" | "D"))
+    {
+        head
+    } else {
+        ""
+    }
+}
+
+/// The KPI sheet: each KPI's label, unit, mean, P5, P10, P50, P90 and P95 across replications.
+fn kpi_sheet(ws: &mut Worksheet, v: &VariantRuns, f: &Formats) -> Result<()> {
+    ws.set_name(SHEETS[0])?;
+    let header = [
+        "KPI",
+        "Unit",
+        "Mean",
+        "P5",
+        "P10",
+        "P50",
+        "P90",
+        "P95",
+        "Replications",
+        "Column in runs.parquet",
+    ];
+    for (c, h) in header.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, *h, &f.header)?;
+    }
+    for (i, k) in Kpi::ALL.iter().enumerate() {
+        let r = 1 + i as u32;
+        let s = v.summary(*k);
+        ws.write_string(r, 0, k.column().label.unwrap_or(k.name()))?;
+        ws.write_string(r, 1, k.unit())?;
+        for (c, x) in [s.mean, s.p5, s.p10, s.p50, s.p90, s.p95]
+            .iter()
+            .enumerate()
+        {
+            number(
+                ws,
+                r,
+                2 + c as u16,
+                *x,
+                &Format::new().set_num_format("#,##0.00"),
+            )?;
+        }
+        ws.write_number(r, 8, s.n as f64)?;
+        ws.write_string(r, 9, k.name())?;
+    }
+    ws.set_column_width(0, 50)?;
+    Ok(())
+}
+
+/// One statement by year: labels, then one column per year; totals and margins as formulas.
+fn statement_sheet(
+    ws: &mut Worksheet,
+    v: &VariantRuns,
+    s: &proforma::Statements,
+    st: Statement,
+    replication: u64,
+    f: &Formats,
+) -> Result<()> {
+    ws.write_string_with_format(
+        0,
+        0,
+        format!(
+            "{}, median-NPV replication #{replication}, USD by project year",
+            st.title()
+        ),
+        &f.bold,
+    )?;
+    ws.write_string_with_format(2, 0, "Line", &f.header)?;
+    for (t, (first, _)) in s.spans.iter().enumerate() {
+        ws.write_string_with_format(
+            2,
+            1 + t as u16,
+            format!("Y{} {}", t + 1, v.start.plus_months(*first)),
+            &f.header,
+        )?;
+    }
+    let lines: Vec<&proforma::Line> = s.lines.iter().filter(|l| l.statement == st).collect();
+    let row_of = |key: &str| {
+        lines
+            .iter()
+            .position(|l| l.key == key)
+            .map(|i| 3 + i as u32)
+    };
+    for (i, l) in lines.iter().enumerate() {
+        let r = 3 + i as u32;
+        let total = l.style == Style::Total;
+        if total {
+            ws.write_string_with_format(r, 0, l.label, &f.bold)?;
+        } else {
+            ws.write_string(r, 0, l.label)?;
+        }
+        let terms = TOTALS.iter().find(|(k, _)| *k == l.key).map(|(_, t)| *t);
+        for (t, x) in l.values.iter().enumerate() {
+            let c = 1 + t as u16;
+            let col = col_name(c);
+            let formula = terms.and_then(|terms| {
+                let mut text = String::from("=");
+                for (j, (sign, key)) in terms.iter().enumerate() {
+                    let row = row_of(key)? + 1;
+                    if j > 0 || *sign < 0.0 {
+                        text.push(if *sign < 0.0 { '-' } else { '+' });
+                    }
+                    text.push_str(&format!("{col}{row}"));
+                }
+                Some(text)
+            });
+            match (formula, l.style) {
+                (Some(text), _) if x.is_finite() => {
+                    ws.write_formula_with_format(
+                        r,
+                        c,
+                        Formula::new(text).set_result(x.to_string()),
+                        &f.money_total,
+                    )?;
+                }
+                (_, Style::Ratio) => number(ws, r, c, *x, &f.ratio)?,
+                (_, Style::Total) => number(ws, r, c, *x, &f.money_total)?,
+                _ => number(ws, r, c, *x, &f.money)?,
+            }
+        }
+    }
+    // Margins under the income statement, as formulas.
+    if st == Statement::Income {
+        let (Some(rev), Some(ebitda), Some(ni)) =
+            (row_of("revenue"), row_of("ebitda"), row_of("net_income"))
+        else {
+            return Ok(());
+        };
+        let base = 3 + lines.len() as u32 + 1;
+        for (k, (label, num)) in [("EBITDA margin", ebitda), ("Net margin", ni)]
+            .iter()
+            .enumerate()
+        {
+            let r = base + k as u32;
+            ws.write_string_with_format(r, 0, *label, &f.bold)?;
+            for t in 0..s.spans.len() {
+                let c = 1 + t as u16;
+                let col = col_name(c);
+                let revenue = lines[(rev - 3) as usize].values[t];
+                let value = lines[(num - 3) as usize].values[t];
+                let text = format!(
+                    "=IF({col}{}=0,\"\",{col}{}/{col}{})",
+                    rev + 1,
+                    num + 1,
+                    rev + 1
+                );
+                if revenue != 0.0 && revenue.is_finite() && value.is_finite() {
+                    ws.write_formula_with_format(
+                        r,
+                        c,
+                        Formula::new(text).set_result((value / revenue).to_string()),
+                        &f.percent,
+                    )?;
+                } else {
+                    ws.write_formula_with_format(r, c, Formula::new(text), &f.percent)?;
+                }
+            }
+        }
+    }
+    ws.set_column_width(0, 60)?;
+    for t in 0..s.spans.len() {
+        ws.set_column_width(1 + t as u16, 16)?;
+    }
+    ws.set_freeze_panes(3, 1)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn column_letters_and_quality_tags() {
+        assert_eq!(col_name(0), "A");
+        assert_eq!(col_name(25), "Z");
+        assert_eq!(col_name(26), "AA");
+        assert_eq!(col_name(51), "AZ");
+        assert_eq!(quality("E: utility PV fixed O&M"), "E");
+        assert_eq!(quality("P/E: optimised air 1.2-1.4"), "P/E");
+        assert_eq!(quality("as written in the scenario"), "");
+        assert_eq!(quality("Scenarios: many"), "");
+    }
+
+    #[test]
+    fn every_total_names_lines_of_its_statement() {
+        let rows = vec![dcplan_sim::results::MonthRow::default(); 12];
+        let s = proforma::statements(&rows, Period::Year);
+        for (total, terms) in TOTALS {
+            let t = s.line(total).expect("a line");
+            assert_eq!(t.style, Style::Total, "{total}");
+            for (_, k) in *terms {
+                let l = s.line(k).unwrap_or_else(|| panic!("{k}"));
+                assert_eq!(l.statement, t.statement, "{total}: {k}");
+            }
+        }
+        // Every total of the statements has its formula.
+        for l in s.lines.iter().filter(|l| l.style == Style::Total) {
+            assert!(
+                TOTALS.iter().any(|(k, _)| *k == l.key),
+                "{} has no formula",
+                l.key
+            );
+        }
+    }
+}
