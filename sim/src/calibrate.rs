@@ -244,17 +244,7 @@ pub(crate) fn parse_time(s: &str) -> Option<(f64, bool)> {
 
 /// Days from 1970-01-01 to a proleptic Gregorian date.
 fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m as i64 + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d as i64 - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn is_leap(y: i64) -> bool {
-    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+    crate::energy::series::days_from_civil(y, m as i64, d as i64)
 }
 
 /// Hours since 1970-01-01 UTC of `YYYY-MM-DD[(T| )HH:MM[:SS[.f]]][Z|(+|-)HH[:MM]]`.
@@ -270,21 +260,7 @@ fn parse_iso(s: &str) -> Option<f64> {
         return None;
     }
     let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let days_in = [
-        31,
-        if is_leap(y) { 29 } else { 28 },
-        31,
-        30,
-        31,
-        30,
-        31,
-        31,
-        30,
-        31,
-        30,
-        31,
-    ];
-    if !(1..=12).contains(&mo) || d < 1 || d > days_in[(mo - 1) as usize] {
+    if !(1..=12).contains(&mo) || d < 1 || d > crate::energy::series::days_in_month(y, mo) {
         return None;
     }
     let mut secs = days_from_civil(y, mo as u32, d as u32) as f64 * 86_400.0;

@@ -9,7 +9,9 @@ use anyhow::{Context, Result};
 use dcplan_sim::LoadedScenario;
 use dcplan_sim::proforma::{self, Period, Statement, Style};
 use dcplan_sim::results::Kpi;
-use rust_xlsxwriter::{Color, Format, FormatBorder, Formula, Workbook, Worksheet};
+use rust_xlsxwriter::{
+    Color, DocProperties, ExcelDateTime, Format, FormatBorder, Formula, Workbook, Worksheet,
+};
 
 use crate::render::charts::money::median_replication;
 use crate::render::report::assumptions;
@@ -184,6 +186,20 @@ fn number(ws: &mut Worksheet, r: u32, c: u16, x: f64, f: &Format) -> Result<()> 
 /// Write `report.xlsx` for the run of `loaded` (one variant) at `path`.
 pub(crate) fn write_workbook(loaded: &LoadedScenario, v: &VariantRuns, path: &Path) -> Result<()> {
     let mut wb = Workbook::new();
+    // The same inputs give the same bytes: the document's creation date is the scenario's start
+    // month (not the time of writing), so a rebuilt folder's workbook is identical.
+    let start = loaded.scenario.simulation.start;
+    let created = ExcelDateTime::from_ymd(
+        start.year.clamp(1900, 9999) as u16,
+        start.month.clamp(1, 12) as u8,
+        1,
+    )?;
+    wb.set_properties(
+        &DocProperties::new()
+            .set_title(format!("dcplan report: {}", loaded.scenario.name))
+            .set_comment("Written by dcplan from a simulated run; see the About sheet.")
+            .set_creation_datetime(&created),
+    );
     let f = Formats::new();
     kpi_sheet(wb.add_worksheet(), v, &f)?;
     if let Some(rep) = median_replication(v) {
