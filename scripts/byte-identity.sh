@@ -18,7 +18,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Lines that describe the invocation, not the results.
-VOLATILE='git_revision:|command_line:|started_utc:|wall_time_s:|\| git revision \||\| command line \||\| started \||\| wall time|<td>git revision</td>|<td>command line</td>|<td>started</td>|<td>wall time|"report\.(html|md)", "blake3:'
+VOLATILE='git_revision:|command_line:|started_utc:|wall_time_s:|\| git revision \||\| command line \||\| started \||\| prepared \||<td>prepared</td>|\| wall time|<td>git revision</td>|<td>command line</td>|<td>started</td>|<td>wall time|"report\.(html|md)", "blake3:'
 
 record() {
     local bin="$1" dir="$2"

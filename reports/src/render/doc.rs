@@ -74,7 +74,9 @@ h1{font-size:28px;margin:8px 0 16px}h2{font-size:21px;margin:32px 0 8px;border-b
 p,li{font-size:15px;line-height:1.5}table{border-collapse:collapse;margin:8px 0 16px;font-size:14px}\
 th,td{padding:4px 10px;border-bottom:1px solid #e3e6ea}th{background:#f0f2f5;text-align:left}td{text-align:left}th.n,td.n{text-align:right;font-variant-numeric:tabular-nums}\
 figure{margin:16px 0}figure svg{max-width:100%;height:auto;border:1px solid #e3e6ea}figcaption{font-size:13px;color:#555}\
-pre{background:#f0f2f5;padding:12px;overflow-x:auto;font-size:12px;line-height:1.4}details{margin:8px 0}summary{cursor:pointer;font-weight:600}";
+pre{background:#f0f2f5;padding:12px;overflow-x:auto;font-size:12px;line-height:1.4}details{margin:8px 0}summary{cursor:pointer;font-weight:600}\
+@media print{body{background:#fff}main{max-width:none;padding:0}h1,h2,h3{break-after:avoid;page-break-after:avoid}\
+table,figure,pre,tr{break-inside:avoid;page-break-inside:avoid}p{orphans:3;widows:3}}";
 
 fn md_block(s: &mut String, b: &Block) {
     match b {

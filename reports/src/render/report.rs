@@ -710,7 +710,8 @@ pub(crate) fn run_report(
     let s = &loaded.scenario;
     let gpus: u64 = s.fleet.iter().map(|t| t.gpus as u64).sum();
     let discount_text = discount_text(s);
-    let mut blocks = vec![
+    let mut blocks = title_block(loaded, manifest);
+    blocks.extend([
         Block::Para(format!(
             "{}. {} GPUs over {} months from {}; {} replications, seed {}.",
             if s.description.is_empty() {
@@ -727,7 +728,7 @@ pub(crate) fn run_report(
         Block::Heading(1, "Executive summary".into()),
         Block::Para(executive_summary(loaded, v)),
         Block::Bullets(headlines(v, &discount_text)),
-    ];
+    ]);
     if !v.output.failures.is_empty() {
         blocks.push(Block::Para(format!(
             "{} replication(s) failed and are excluded; the manifest lists their seeds and messages.",
@@ -768,9 +769,40 @@ pub(crate) fn run_report(
     ));
     blocks.extend(reproducibility(manifest, "replications"));
     Doc {
-        title: format!("dcplan report: {}", s.name),
+        title: s
+            .title
+            .clone()
+            .unwrap_or_else(|| format!("dcplan report: {}", s.name)),
         blocks,
     }
+}
+
+/// The disclaimer printed under the title block when the scenario gives none.
+pub(crate) const DEFAULT_DISCLAIMER: &str = "This report presents simulated outcomes of the inputs listed under Assumptions. It is not a forecast, an appraisal or investment advice: the results are only as good as those inputs and the model's simplifications (see the README and ARCHITECTURE.md), and the ranges describe the uncertainty the inputs state, not every risk. Replace this text with the scenario's `disclaimer` field.";
+
+/// The title block: the project, the scenario, when and with which dcplan it was prepared, and
+/// the disclaimer.
+fn title_block(loaded: &LoadedScenario, manifest: &Manifest) -> Vec<Block> {
+    let s = &loaded.scenario;
+    let date = manifest.started_utc.get(..10).unwrap_or("").to_string();
+    vec![
+        Block::Table {
+            header: vec![
+                "project".into(),
+                s.title.clone().unwrap_or_else(|| s.name.clone()),
+            ],
+            rows: vec![
+                vec!["scenario".into(), format!("{} ({})", s.name, loaded.file)],
+                vec!["prepared".into(), date],
+                vec!["dcplan version".into(), manifest.dcplan_version.clone()],
+            ],
+        },
+        Block::Para(
+            s.disclaimer
+                .clone()
+                .unwrap_or_else(|| DEFAULT_DISCLAIMER.to_string()),
+        ),
+    ]
 }
 
 /// The report of a comparison of variants run with common random numbers (the scenarios of

@@ -81,6 +81,13 @@ fn the_report_renders_in_a_headless_browser() {
         "one <svg> per chart in the rendered DOM"
     );
     assert!(dom_text.contains("Executive summary") && dom_text.contains("Assumptions"));
+    // The title block: the project, when it was prepared, and the disclaimer.
+    assert!(
+        dom_text.contains(">prepared<")
+            && dom_text.contains(">project<")
+            && dom_text.contains("not a forecast"),
+        "the title block"
+    );
 
     // A screenshot of the top of the report is not blank: text and chart colours cover part of it.
     let png = tmp.path().join("shot.png");

@@ -38,7 +38,13 @@ fn masked(report: &str) -> String {
     report
         .lines()
         .map(|l| {
-            for key in ["dcplan version", "git revision", "command line", "started"] {
+            for key in [
+                "dcplan version",
+                "git revision",
+                "command line",
+                "started",
+                "prepared",
+            ] {
                 if l.starts_with(&format!("| {key} |")) {
                     return format!("| {key} | (masked) |");
                 }

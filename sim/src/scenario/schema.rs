@@ -28,6 +28,13 @@ pub struct Scenario {
     /// One or two sentences on what the scenario represents.
     #[serde(default)]
     pub description: String,
+    /// Project title for the report's title block, e.g. "Ashburn campus, phase 1: 4,096 H100";
+    /// the name when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// Disclaimer printed under the report's title block, in place of dcplan's default one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disclaimer: Option<String>,
     /// The building: hall phases, cooling, power.
     pub site: Site,
     /// GPU purchase orders.

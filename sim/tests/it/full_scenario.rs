@@ -20,6 +20,8 @@ pub(crate) fn full() -> Scenario {
         include: Vec::new(),
         name: "full".into(),
         description: "every section".into(),
+        title: Some("Full scenario: every section".into()),
+        disclaimer: Some("Test disclaimer.".into()),
         site: Site {
             name: "site".into(),
             climate: "test-climate".into(),
