@@ -321,9 +321,10 @@ pub(crate) fn comparison_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
     let mut variant = Vec::new();
     let mut metric = Vec::new();
     let mut share_never = Vec::new();
-    let mut cols: [Vec<Option<f64>>; 6] = Default::default();
-    let mut ranks: [Vec<Option<String>>; 2] = Default::default();
+    let mut cols: [Vec<Option<f64>>; 11] = Default::default();
+    let mut ranks: [Vec<Option<String>>; 5] = Default::default();
     let some = |x: f64| x.is_finite().then_some(x);
+    let nan = f64::NAN;
     for v in variants {
         for m in METRICS {
             let s = summary(v, m);
@@ -331,36 +332,63 @@ pub(crate) fn comparison_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
             variant.push(v.name.clone());
             metric.push(m.name().to_string());
             share_never.push(crate::render::tables::share_never_cell(m.column(), &s));
+            let dv = |f: fn(&Summary) -> f64| d.as_ref().map_or(nan, f);
             let row = [
                 s.mean,
                 s.se,
-                d.as_ref().map_or(f64::NAN, |d| d.mean),
-                d.as_ref().map_or(f64::NAN, |d| d.se),
-                d.as_ref().map_or(f64::NAN, |d| d.ci95_lo),
-                d.as_ref().map_or(f64::NAN, |d| d.ci95_hi),
+                dv(|d| d.mean),
+                dv(|d| d.se),
+                dv(|d| d.ci95_lo),
+                dv(|d| d.ci95_hi),
+                dv(|d| d.p5),
+                dv(|d| d.p10),
+                dv(|d| d.p50),
+                dv(|d| d.p90),
+                dv(|d| d.p95),
             ];
             for (c, x) in cols.iter_mut().zip(row) {
                 c.push(some(x));
             }
-            ranks[0].push(crate::render::tables::stat_cell(s.p50));
-            ranks[1].push(crate::render::tables::stat_cell(s.p95));
+            for (r, x) in ranks.iter_mut().zip([s.p5, s.p10, s.p50, s.p90, s.p95]) {
+                r.push(crate::render::tables::stat_cell(x));
+            }
         }
     }
     let height = variant.len();
-    let [mean, se, diff_mean, diff_se, diff_lo, diff_hi] = cols;
-    let [p50, p95] = ranks;
+    let [
+        mean,
+        se,
+        diff_mean,
+        diff_se,
+        diff_lo,
+        diff_hi,
+        d5,
+        d10,
+        d50,
+        d90,
+        d95,
+    ] = cols;
+    let [p5, p10, p50, p90, p95] = ranks;
     let columns = vec![
         Column::new("variant".into(), variant),
         Column::new("metric".into(), metric),
         Column::new("share_never".into(), share_never),
         Column::new("mean".into(), mean),
         Column::new("se".into(), se),
+        Column::new("p5".into(), p5),
+        Column::new("p10".into(), p10),
         Column::new("p50".into(), p50),
+        Column::new("p90".into(), p90),
         Column::new("p95".into(), p95),
         Column::new("paired_diff_mean".into(), diff_mean),
         Column::new("paired_diff_se".into(), diff_se),
         Column::new("paired_diff_ci95_lo".into(), diff_lo),
         Column::new("paired_diff_ci95_hi".into(), diff_hi),
+        Column::new("paired_diff_p5".into(), d5),
+        Column::new("paired_diff_p10".into(), d10),
+        Column::new("paired_diff_p50".into(), d50),
+        Column::new("paired_diff_p90".into(), d90),
+        Column::new("paired_diff_p95".into(), d95),
     ];
     DataFrame::new(height, columns).context("building the comparison table")
 }

@@ -346,6 +346,10 @@ fn comparing_a_scenario_with_itself_gives_exactly_zero_differences() {
             // Either exactly zero, or empty for a metric no replication has (payback never happens).
             assert!(cells[diff] == "0.0" || cells[diff].is_empty(), "{line}");
             assert!(cells[se] == "0.0" || cells[se].is_empty(), "{line}");
+            for q in ["p5", "p10", "p50", "p90", "p95"] {
+                let c = cells[col(&format!("paired_diff_{q}"))];
+                assert!(c == "0.0" || c.is_empty(), "paired_diff_{q}: {line}");
+            }
         }
     }
     assert!(second >= 8, "the second copy is compared: {second} rows");
@@ -390,6 +394,19 @@ fn comparing_different_strategies_gives_a_narrower_paired_interval() {
         .expect("row");
     let num = |name: &str| row[col(name)].parse::<f64>().expect("number");
     assert!(num("paired_diff_mean") > 0.0);
+    // Percentiles, of each variant and of the paired differences, are in order.
+    let ordered = |prefix: &str| {
+        let q: Vec<f64> = ["p5", "p10", "p50", "p90", "p95"]
+            .iter()
+            .map(|p| num(&format!("{prefix}{p}")))
+            .collect();
+        q.windows(2).all(|w| w[0] <= w[1])
+    };
+    assert!(ordered("") && ordered("paired_diff_"), "{row:?}");
+    assert!(
+        num("paired_diff_p5") > 0.0,
+        "dearer power costs more in every replication"
+    );
     let paired_half = num("paired_diff_ci95_hi") - num("paired_diff_mean");
     let base = csv
         .lines()
