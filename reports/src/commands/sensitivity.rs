@@ -90,6 +90,32 @@ pub(crate) struct SensitivityRow {
     pub npv: (f64, f64),
     /// P50 payback with the input at P10 and at P90 (`None`: beyond the horizon).
     pub payback: (Option<f64>, Option<f64>),
+    /// The NPV swing replication by replication (NPV at P90 less NPV at P10, on the same
+    /// replications): its mean and the 95 % confidence interval of the mean.
+    pub swing: (f64, f64, f64),
+    /// P50 equity IRR with the input at P10 and at P90.
+    pub equity_irr: (f64, f64),
+    /// P50 lowest monthly DSCR with the input at P10 and at P90 (NaN without debt service).
+    pub min_dscr: (f64, f64),
+}
+
+/// The NPV swing between two settings replication by replication (`high - low`, matched by
+/// replication index): mean and 95 % confidence interval of the mean.
+fn paired_swing(low: &VariantRuns, high: &VariantRuns) -> (f64, f64, f64) {
+    let diffs: Vec<Option<f64>> = high
+        .output
+        .replications
+        .iter()
+        .map(|h| {
+            low.output
+                .replications
+                .iter()
+                .find(|l| l.index == h.index)
+                .map(|l| h.kpis.npv_usd - l.kpis.npv_usd)
+        })
+        .collect();
+    let s = dcplan_sim::stats::summarize(&diffs);
+    (s.mean, s.ci95_lo, s.ci95_hi)
 }
 
 /// P50 NPV of a setting.
@@ -177,10 +203,20 @@ pub(crate) fn run_sensitivity(loaded: &LoadedScenario, req: &RunRequest) -> Resu
             start,
             output: high,
         };
+        let p50 = |v: &VariantRuns, k: dcplan_sim::Kpi| v.summary(k).p50;
         rows.push(SensitivityRow {
             input: input.clone(),
             npv: (p50_npv(&low), p50_npv(&high)),
             payback: (p50_payback(&low), p50_payback(&high)),
+            swing: paired_swing(&low, &high),
+            equity_irr: (
+                p50(&low, dcplan_sim::Kpi::EquityIrrFrac),
+                p50(&high, dcplan_sim::Kpi::EquityIrrFrac),
+            ),
+            min_dscr: (
+                p50(&low, dcplan_sim::Kpi::MinDscr),
+                p50(&high, dcplan_sim::Kpi::MinDscr),
+            ),
         });
         runs.push(low);
         runs.push(high);
@@ -212,6 +248,11 @@ pub(crate) fn run_sensitivity(loaded: &LoadedScenario, req: &RunRequest) -> Resu
 
 /// The sensitivity table; a P50 payback that falls among the replications that never pay back
 /// within the horizon reads `never`.
+/// A number, or nothing where it does not exist (never a NaN in a table).
+fn finite(x: f64) -> Option<f64> {
+    x.is_finite().then_some(x)
+}
+
 fn sensitivity_frame(
     rows: &[SensitivityRow],
     base_npv: f64,
@@ -248,6 +289,13 @@ fn sensitivity_frame(
         months("payback_p50_months_at_p10", &|r| r.payback.0),
         months("payback_p50_months_base", &|_| base_payback),
         months("payback_p50_months_at_p90", &|r| r.payback.1),
+        col("npv_swing_paired_mean_usd", &|r| finite(r.swing.0)),
+        col("npv_swing_paired_ci95_lo_usd", &|r| finite(r.swing.1)),
+        col("npv_swing_paired_ci95_hi_usd", &|r| finite(r.swing.2)),
+        col("equity_irr_p50_frac_at_p10", &|r| finite(r.equity_irr.0)),
+        col("equity_irr_p50_frac_at_p90", &|r| finite(r.equity_irr.1)),
+        col("min_dscr_p50_at_p10", &|r| finite(r.min_dscr.0)),
+        col("min_dscr_p50_at_p90", &|r| finite(r.min_dscr.1)),
     ];
     DataFrame::new(rows.len(), columns).context("building the sensitivity table")
 }

@@ -263,6 +263,25 @@ fn sensitivity_writes_tornado_charts_and_a_ranked_table() {
         cells[5],
         cells[3]
     );
+    // The swing's paired mean lies in its 95 % interval, which excludes zero for the price (a
+    // higher price earns more in every replication); equity IRR and DSCR are reported too.
+    let header: Vec<&str> = csv.lines().next().expect("header").split(',').collect();
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| *h == name)
+            .unwrap_or_else(|| panic!("{name}"))
+    };
+    let all: Vec<&str> = row.split(',').collect();
+    let num = |name: &str| all[col(name)].parse::<f64>().unwrap_or(f64::NAN);
+    let (mean, lo, hi) = (
+        num("npv_swing_paired_mean_usd"),
+        num("npv_swing_paired_ci95_lo_usd"),
+        num("npv_swing_paired_ci95_hi_usd"),
+    );
+    assert!(lo <= mean && mean <= hi && lo > 0.0, "{lo} {mean} {hi}");
+    assert!(num("equity_irr_p50_frac_at_p90") >= num("equity_irr_p50_frac_at_p10"));
+    col("min_dscr_p50_at_p10");
     let runs = read_parquet(&tmp.path().join("s/runs.parquet")).expect("runs");
     assert_eq!(runs.height(), 4 * (2 * inputs.len() + 1));
     // `dcplan report` rebuilds runs, not studies, and says so.
