@@ -102,22 +102,10 @@ pub(crate) struct SensitivityRow {
 /// The NPV swing between two settings replication by replication (`high - low`, matched by
 /// replication index): mean and 95 % confidence interval of the mean.
 fn paired_swing(low: &VariantRuns, high: &VariantRuns) -> (f64, f64, f64) {
-    let diffs: Vec<Option<f64>> = high
-        .output
-        .replications
-        .iter()
-        .map(|h| {
-            low.output
-                .replications
-                .iter()
-                .find(|l| l.index == h.index)
-                .map(|l| h.kpis.npv_usd - l.kpis.npv_usd)
-        })
-        .collect();
-    let s = dcplan_sim::stats::summarize(&diffs);
+    use crate::render::comparison::{Metric, paired};
+    let s = paired(low, high, &Metric::kpi(dcplan_sim::Kpi::NpvUsd));
     (s.mean, s.ci95_lo, s.ci95_hi)
 }
-
 /// P50 NPV of a setting.
 fn p50_npv(v: &VariantRuns) -> f64 {
     v.summary(dcplan_sim::Kpi::NpvUsd).p50

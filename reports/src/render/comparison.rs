@@ -34,7 +34,7 @@ pub(crate) struct Metric {
 
 impl Metric {
     /// A KPI under its own label.
-    const fn kpi(kpi: Kpi) -> Metric {
+    pub(crate) const fn kpi(kpi: Kpi) -> Metric {
         Metric {
             source: Source::Kpi(kpi),
             label: kpi.label(),

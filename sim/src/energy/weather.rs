@@ -254,6 +254,24 @@ impl WeatherGen {
 mod tests {
     use super::*;
 
+    /// A temperate test climate with weather noise of standard deviation `noise_sd_c`.
+    fn test_climate(noise_sd_c: f64) -> Climate {
+        Climate {
+            name: "x".into(),
+            description: String::new(),
+            annual_mean_c: 10.0,
+            seasonal_swing_c: 10.0,
+            daily_swing_c: 5.0,
+            noise_sd_c,
+            noise_persistence_per_hour: 0.9,
+            warmest_day_of_year: 200.0,
+            solar_capacity_factor: 0.2,
+            wind_capacity_factor: 0.3,
+            grid_gco2_per_kwh: 300.0,
+            grid_carbon_free_frac: 0.3,
+        }
+    }
+
     #[test]
     fn wet_bulb_matches_psychrometric_values() {
         // Stull (2011), Fig. 1 and text: 20 C at 50 % RH gives 13.7 C wet bulb.
@@ -276,20 +294,7 @@ mod tests {
 
     #[test]
     fn solar_shape_scales_to_the_capacity_factor() {
-        let c = Climate {
-            name: "x".into(),
-            description: String::new(),
-            annual_mean_c: 10.0,
-            seasonal_swing_c: 10.0,
-            daily_swing_c: 5.0,
-            noise_sd_c: 0.0,
-            noise_persistence_per_hour: 0.9,
-            warmest_day_of_year: 200.0,
-            solar_capacity_factor: 0.2,
-            wind_capacity_factor: 0.3,
-            grid_gco2_per_kwh: 300.0,
-            grid_carbon_free_frac: 0.3,
-        };
+        let c = test_climate(0.0);
         let mut g = WeatherGen::new(c, None);
         let mut rng = <SimRng as rand::SeedableRng>::seed_from_u64(1);
         let year = g.hours(0, 8760, &mut rng);
@@ -302,20 +307,7 @@ mod tests {
 
     #[test]
     fn a_weather_file_replaces_temperature_solar_and_wind_but_not_the_draws() {
-        let c = Climate {
-            name: "x".into(),
-            description: String::new(),
-            annual_mean_c: 10.0,
-            seasonal_swing_c: 10.0,
-            daily_swing_c: 5.0,
-            noise_sd_c: 2.0,
-            noise_persistence_per_hour: 0.9,
-            warmest_day_of_year: 200.0,
-            solar_capacity_factor: 0.2,
-            wind_capacity_factor: 0.3,
-            grid_gco2_per_kwh: 300.0,
-            grid_carbon_free_frac: 0.3,
-        };
+        let c = test_climate(2.0);
         let series = WeatherSeries {
             temperature_c: (0..8760).map(|h| h as f64 / 1000.0).collect(),
             solar_cf: (0..8760).map(|h| (h % 24) as f64 / 100.0).collect(),
