@@ -66,22 +66,52 @@ pub fn inputs<'a>(
         .collect()
 }
 
-/// The quality tag that leads a source comment (`P: ...` primary, `S:` secondary, `E:`
-/// estimate, `D:` derived), or `""` when the comment has none.
-pub fn quality_tag(source: &str) -> &'static str {
+/// The quality tag of a source comment: the leading `P: ...` (primary), `S:` (secondary), `E:`
+/// (estimate), `D:` (derived), or a combination such as `P/E:`; or the tag that ends a catalog
+/// source, `(NVIDIA specification, P)`. Empty when the comment has none.
+pub fn quality_tag(source: &str) -> &str {
     let s = source.trim();
-    for tag in ["P", "S", "E", "D"] {
-        let leading = s.strip_prefix(tag).is_some_and(|r| r.starts_with(':'));
-        // Catalog files end the source with the tag: `(NVIDIA specification, P)`.
-        let trailing = s
-            .strip_suffix(')')
-            .and_then(|r| r.strip_suffix(tag))
-            .is_some_and(|r| r.ends_with('(') || r.ends_with(", "));
-        if leading || trailing {
-            return tag;
+    let is_tag = |t: &str| {
+        !t.is_empty() && t.len() <= 7 && t.split('/').all(|t| matches!(t, "P" | "S" | "E" | "D"))
+    };
+    if let Some((head, _)) = s.split_once(':')
+        && is_tag(head.trim())
+    {
+        return head.trim();
+    }
+    if let Some(body) = s.strip_suffix(')') {
+        let tail = body.rsplit(['(', ',']).next().unwrap_or("").trim();
+        if is_tag(tail) {
+            return tail;
         }
     }
     ""
+}
+
+/// Labels of the inputs of one scenario (list items named by what they hold), converting the
+/// scenario once.
+#[derive(Clone, Debug, Default)]
+pub struct Labeller {
+    tree: Option<Value>,
+}
+
+impl Labeller {
+    /// A labeller for `scenario`.
+    pub fn new(scenario: &Scenario) -> Labeller {
+        Labeller {
+            tree: serde_json::to_value(scenario).ok(),
+        }
+    }
+
+    /// The label of the input at `path` ([`input`]).
+    pub fn input(&self, path: &str) -> Label {
+        input_in(self.tree.as_ref(), path)
+    }
+
+    /// The label of `name`: a KPI column's, or else an input's ([`of`]).
+    pub fn of(&self, name: &str) -> Label {
+        kpi(name).unwrap_or_else(|| self.input(name))
+    }
 }
 
 /// A value as written in a scenario, for readers.
@@ -509,6 +539,7 @@ fn walk(tree: Option<&Value>, path: &str, context: Option<String>) -> Option<Lab
     let mut last_field = "";
     let mut definition = None;
     let mut trailing_index = Vec::new();
+    let mut enclosing_unit = None;
     for (i, seg) in segs.iter().enumerate() {
         match seg {
             Seg::Field(name) if name.starts_with(|c: char| c.is_ascii_digit()) => {
@@ -524,7 +555,12 @@ fn walk(tree: Option<&Value>, path: &str, context: Option<String>) -> Option<Lab
                     definition = Some(d);
                 }
                 if i < leaf_at && !is_variant(seg) {
-                    prefix.push(words(name));
+                    // `depreciation_years.gpu_servers`: the enclosing field carries the unit.
+                    let (w, unit) = leaf_words(name);
+                    prefix.push(w);
+                    if !unit.is_empty() {
+                        enclosing_unit = Some(unit);
+                    }
                 }
                 if i <= leaf_at {
                     last_field = name;
@@ -551,6 +587,11 @@ fn walk(tree: Option<&Value>, path: &str, context: Option<String>) -> Option<Lab
     let (mut leaf_words, mut unit) = leaf_words(leaf);
     if let Some(u) = variant_unit {
         unit = u.to_string();
+    }
+    if unit.is_empty()
+        && let Some(u) = enclosing_unit
+    {
+        unit = u;
     }
     if !trailing_index.is_empty() {
         let at = trailing_index
@@ -641,6 +682,9 @@ fn leaf_words(name: &str) -> (String, String) {
         "mw" => return ("capacity".into(), "MW".into()),
         "it_mw" => return ("IT capacity".into(), "MW".into()),
         "hours" | "days" | "months" | "years" => return (name.into(), name.into()),
+        "month" => return ("month".into(), "month".into()),
+        "l_per_kwh_per_c" => return ("water use per °C".into(), "L/kWh per °C".into()),
+        "max_l_per_kwh" => return ("maximum water use".into(), "L/kWh".into()),
         "mwh" => return ("energy".into(), "MWh".into()),
         _ => {}
     }
@@ -663,7 +707,17 @@ fn leaf_words(name: &str) -> (String, String) {
         let known = |t: &str| {
             matches!(
                 t,
-                "gpu" | "node" | "year" | "month" | "day" | "hour" | "kwh" | "mwh" | "mw" | "kw"
+                "gpu"
+                    | "node"
+                    | "year"
+                    | "month"
+                    | "day"
+                    | "hour"
+                    | "kwh"
+                    | "mwh"
+                    | "mw"
+                    | "kw"
+                    | "c"
             )
         };
         if per.split('_').all(known) {
@@ -673,6 +727,7 @@ fn leaf_words(name: &str) -> (String, String) {
                 "kg" => Some("kg"),
                 "gpus" => Some("GPUs"),
                 "w" => Some("W"),
+                "frac" => Some("fraction"),
                 "l" => Some("L"),
                 _ => None,
             });
@@ -696,7 +751,14 @@ fn leaf_words(name: &str) -> (String, String) {
 /// The words of a unit in a name: `gpu_hour` -> `GPU-hour`.
 fn unit_words(s: &str) -> String {
     s.split('_')
-        .map(|t| acronym(t).unwrap_or(t).to_string())
+        .map(|t| {
+            if t == "c" {
+                "°C"
+            } else {
+                acronym(t).unwrap_or(t)
+            }
+            .to_string()
+        })
         .collect::<Vec<_>>()
         .join("-")
 }
@@ -750,7 +812,10 @@ fn words(name: &str) -> String {
     let s = name
         .split('_')
         .filter(|t| !t.is_empty())
-        .map(|t| acronym(t).unwrap_or(t).to_string())
+        .map(|t| match t {
+            "frac" => "share".to_string(),
+            t => acronym(t).unwrap_or(t).to_string(),
+        })
         .collect::<Vec<_>>()
         .join(" ");
     s.replace("on demand", "on-demand")
@@ -818,6 +883,9 @@ mod tests {
         let l = input(None, "fleet[0].gpus");
         assert_eq!(l.label, "Tranche 1: number of GPUs");
         assert_eq!(l.unit, "GPUs");
+        let l = input(None, "finance.depreciation_years.gpu_servers");
+        assert_eq!(l.label, "Finance depreciation: GPU servers");
+        assert_eq!(l.unit, "years");
         let l = input(None, "finance.discount_rate_frac");
         assert_eq!(l.label, "Finance: discount rate");
         assert_eq!(l.unit, "fraction");
@@ -964,5 +1032,7 @@ mod tests {
             "S"
         );
         assert_eq!(quality_tag("NVIDIA H100 SXM specification (P)"), "P");
+        assert_eq!(quality_tag("P/E: list price, discounted"), "P/E");
+        assert_eq!(quality_tag("Ashburn (scenarios/catalog/climates.ron)"), "");
     }
 }

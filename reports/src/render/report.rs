@@ -3,6 +3,7 @@
 use dcplan_sim::Kpi;
 use dcplan_sim::LoadedScenario;
 use dcplan_sim::columns::Format;
+use dcplan_sim::labels::{Labeller, quality_tag, value_text};
 use dcplan_sim::stats::Summary;
 
 use crate::render::charts::RenderedChart;
@@ -284,41 +285,295 @@ pub(crate) fn energy_table(v: &VariantRuns) -> Block {
     Block::Table { header, rows }
 }
 
-/// The executive summary: the answers a founder or investor asks first, in plain words.
-pub(crate) fn executive_summary(loaded: &LoadedScenario, v: &VariantRuns) -> String {
+/// The executive summary: the answers a founder or investor asks first, each number once (the
+/// key results table carries the detail): the verdict, P50 NPV with its P10-P90 range, payback,
+/// peak funding, the main risk and the inputs that move NPV most (`key`, ranked).
+pub(crate) fn executive_summary(
+    loaded: &LoadedScenario,
+    v: &VariantRuns,
+    key: &[KeyRow],
+) -> String {
     let horizon = loaded.scenario.simulation.horizon_months;
+    let n = v.output.replications.len();
     let npv = v.summary(Kpi::NpvUsd);
     let funding = v.summary(Kpi::PeakFundingUsd);
-    let payback = match payback_percentile(v, 0.5) {
-        Some(m) => format!("P50 payback {}", months(Some(m))),
-        None => format!("P50 payback beyond the {horizon}-month horizon"),
-    };
-    let p_pos = {
+    let p_neg = {
         let vals = v.kpi(Kpi::NpvUsd);
-        vals.iter().flatten().filter(|x| **x >= 0.0).count() as f64 / vals.len().max(1) as f64
+        vals.iter().flatten().filter(|x| **x < 0.0).count() as f64 / vals.len().max(1) as f64
     };
-    let verdict = if npv.p50 >= 0.0 && p_pos >= 0.8 {
+    let verdict = if npv.p50 >= 0.0 && p_neg <= 0.2 {
         "The build creates value in most simulated futures."
     } else if npv.p50 >= 0.0 {
         "The build creates value in the median case, with a material chance of destroying it."
-    } else if p_pos >= 0.2 {
+    } else if p_neg <= 0.8 {
         "The build destroys value in the median case; it pays only in the better futures."
     } else {
-        &format!(
-            "The build destroys value in {} of the simulated futures; change the plan before committing capital.",
-            percent(1.0 - p_pos)
-        )
+        "The build destroys value in almost every simulated future; change the plan before committing capital."
+    };
+    let within = count_payback_within(v, horizon as f64);
+    let payback = match payback_percentile(v, 0.5) {
+        Some(m) => format!(
+            "P50 payback {} months; {within} of {n} replications pay back within the {horizon}-month horizon",
+            months(Some(m))
+        ),
+        None => format!(
+            "P50 payback beyond the {horizon}-month horizon: {within} of {n} replications pay back within it"
+        ),
+    };
+    let cvar = crate::render::tables::risk_rows(v)
+        .into_iter()
+        .find(|(name, _)| name == "cvar5_npv_usd")
+        .map(|(_, (x, _))| x);
+    let mut risk = format!("NPV is negative in {} of replications", percent(p_neg));
+    if let Some(c) = cvar.filter(|c| c.is_finite()) {
+        risk.push_str(&format!(", and the worst 5 % average {}", money(c)));
+    }
+    let with_debt: Vec<f64> = v.kpi(Kpi::MinDscr).into_iter().flatten().collect();
+    let short = with_debt.iter().filter(|d| **d < 1.0).count();
+    if short > 0 {
+        risk.push_str(&format!(
+            "; cash flow falls short of debt service (DSCR below 1.0) in {} of the replications with debt",
+            percent(short as f64 / with_debt.len() as f64)
+        ));
+    }
+    let drivers = match key {
+        [] => String::new(),
+        rows => {
+            let named: Vec<String> = rows
+                .iter()
+                .take(3)
+                .map(|r| format!("{} ({})", r.label, r.influence))
+                .collect();
+            format!(" The inputs that move NPV most: {}.", join_and(&named))
+        }
     };
     format!(
-        "{payback}. {} Peak funding need {} (P50; P90 {}). Project NPV (unlevered, pre-tax) P50 {} at {}, positive in {} of {} replications. {verdict}",
-        payback_counts(v),
-        money(funding.p50),
-        money(funding.p90),
-        money(npv.p50),
+        "{verdict} Project NPV (unlevered, pre-tax, at {}): P50 {}, P10 {} to P90 {}. {payback}. Peak funding need P50 {}. Main risk: {risk}.{drivers}",
         discount_text(&loaded.scenario),
-        percent(p_pos),
-        v.output.replications.len(),
+        money(npv.p50),
+        money(npv.p10),
+        money(npv.p90),
+        money(funding.p50),
     )
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn join_and(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [a] => a.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+/// One row of the key-assumptions table: an input that moves NPV, with its measure of influence.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct KeyRow {
+    /// Human label.
+    pub label: String,
+    /// Value or distribution.
+    pub value: String,
+    /// Unit.
+    pub unit: String,
+    /// Quality tag of its source (P, S, E, D, `default`).
+    pub quality: String,
+    /// Influence on NPV, e.g. `rank correlation +0.62` or `NPV swing $12.3M`.
+    pub influence: String,
+    /// Field path.
+    pub path: String,
+}
+
+/// Rows shown in the key-assumptions table at most.
+pub(crate) const KEY_ROWS: usize = 15;
+
+/// Rows the key-assumptions table fills with fixed inputs when fewer uncertain inputs exist.
+const KEY_ROWS_MIN: usize = 10;
+
+/// Fixed inputs by the weight they carry directly in the cash flows (what they multiply), in
+/// order: `(field path ending, what it weighs on)`.
+const DIRECT_WEIGHT: &[(&str, &str)] = &[
+    ("price_usd_per_gpu", "GPU capex"),
+    ("].gpus", "fleet size"),
+    ("on_demand_usd_per_gpu_hour", "revenue per GPU-hour"),
+    ("price_usd_per_gpu_hour", "contract revenue"),
+    ("price_usd_per_kwh", "energy cost"),
+    ("capex_usd_per_mw", "facility capex"),
+    ("discount_rate_frac", "discounting"),
+    ("arrivals_per_day", "demand"),
+    ("growth_per_year_frac", "demand"),
+    ("decline_per_year_frac", "price trend"),
+    ("reserved_discount_frac", "contract revenue"),
+    ("network_usd_per_node", "network capex"),
+    ("site.pue", "energy use"),
+    ("it_overhead_frac", "energy use"),
+    ("rate_frac", "interest"),
+    ("staff_usd_per_mw_year", "opex"),
+    ("tax.rate_frac", "tax"),
+];
+
+/// The assumption row describing the input drawn at `path` (a `param:` column without its
+/// prefix): the row of the same path, of the field the path names a variant of, or, for a
+/// tranche's GPU price left to the catalog, the catalog entry's row.
+fn assumption_for<'a>(
+    rows: &'a [Assumption],
+    s: &dcplan_sim::Scenario,
+    path: &str,
+) -> Option<&'a Assumption> {
+    rows.iter()
+        .find(|a| a.path == path)
+        .or_else(|| {
+            rows.iter()
+                .find(|a| path.starts_with(&format!("{}.", a.path)))
+        })
+        .or_else(|| {
+            let rest = path.strip_prefix("fleet[")?;
+            let (i, field) = rest.split_once("].")?;
+            let sku = &s.fleet.get(i.parse::<usize>().ok()?)?.sku;
+            let catalog = format!("catalog gpus {sku}.{field}");
+            rows.iter().find(|a| a.path == catalog)
+        })
+}
+
+/// Rank correlation (Spearman) of each uncertain input's drawn values with NPV across the
+/// replications, strongest first; inputs that did not vary or too few replications give none.
+pub(crate) fn npv_rank_correlations(v: &VariantRuns) -> Vec<(String, f64)> {
+    let Some(first) = v.output.replications.first() else {
+        return Vec::new();
+    };
+    let npv = v.kpi(Kpi::NpvUsd);
+    let mut out: Vec<(String, f64)> = first
+        .params
+        .iter()
+        .filter_map(|(path, _)| {
+            let (xs, ys): (Vec<f64>, Vec<f64>) = v
+                .output
+                .replications
+                .iter()
+                .zip(&npv)
+                .filter_map(|(r, y)| {
+                    let x = r.params.iter().find(|(p, _)| p == path).map(|(_, x)| *x)?;
+                    Some((x, (*y)?))
+                })
+                .filter(|(x, y)| x.is_finite() && y.is_finite())
+                .unzip();
+            let rho = dcplan_sim::correlation::spearman(&xs, &ys)?;
+            rho.is_finite().then(|| (path.clone(), rho))
+        })
+        .collect();
+    out.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+    out
+}
+
+/// The key assumptions of a run: the uncertain inputs ranked by the rank correlation of their
+/// draws with NPV, then, when fewer than ten are uncertain, the fixed inputs with the largest
+/// direct weight. Returns the rows and the sentence that says how they were ranked.
+pub(crate) fn run_key_assumptions(
+    loaded: &LoadedScenario,
+    v: &VariantRuns,
+) -> (Vec<KeyRow>, String) {
+    let rows = assumptions(loaded);
+    let labels = Labeller::new(&loaded.scenario);
+    let mut key: Vec<KeyRow> = npv_rank_correlations(v)
+        .into_iter()
+        .take(KEY_ROWS)
+        .map(|(path, rho)| {
+            let a = assumption_for(&rows, &loaded.scenario, &path);
+            let label = labels.input(&path);
+            KeyRow {
+                label: label.label,
+                value: a.map_or_else(
+                    || "drawn per replication".into(),
+                    |a| {
+                        if a.distribution == "fixed" {
+                            a.value.clone()
+                        } else {
+                            a.distribution.clone()
+                        }
+                    },
+                ),
+                unit: a.map_or(label.unit, |a| a.unit.clone()),
+                quality: a.map(|a| a.quality.clone()).unwrap_or_default(),
+                influence: format!("rank correlation {rho:+.2}"),
+                path,
+            }
+        })
+        .collect();
+    let uncertain = key.len();
+    for (ending, weight) in DIRECT_WEIGHT {
+        for a in rows.iter().filter(|a| {
+            a.distribution == "fixed"
+                && a.path.ends_with(ending)
+                && !a.path.starts_with("input file")
+        }) {
+            if key.len() >= KEY_ROWS_MIN {
+                break;
+            }
+            if key.iter().any(|k| k.path == a.path || k.label == a.label) {
+                continue;
+            }
+            key.push(KeyRow {
+                label: a.label.clone(),
+                value: a.value.clone(),
+                unit: a.unit.clone(),
+                quality: a.quality.clone(),
+                influence: format!("fixed; weighs directly on {weight}"),
+                path: a.path.clone(),
+            });
+        }
+    }
+    let n = v.output.replications.len();
+    let mut method = format!(
+        "Uncertain inputs are ranked by the rank correlation (Spearman) of the values drawn for them with NPV across the {n} replications: the sign says whether NPV rises or falls with the input, and near 0 means the input hardly moves NPV{}.",
+        if n > 2 {
+            format!(
+                " (with {n} replications, a correlation within ±{:.2}, two standard errors, cannot be told from 0)",
+                2.0 / ((n - 1) as f64).sqrt()
+            )
+        } else {
+            String::new()
+        }
+    );
+    if key.len() > uncertain {
+        method.push_str(" Fixed inputs, which cannot correlate, follow in the order of the cash flows they weigh on directly (capex, revenue, energy, discounting, demand).");
+    }
+    (key, method)
+}
+
+/// The key-assumptions section: a one-screen table of the inputs that move NPV most, with the
+/// sentence that says how they were ranked.
+pub(crate) fn key_assumptions_blocks(key: &[KeyRow], method: &str) -> Vec<Block> {
+    if key.is_empty() {
+        return Vec::new();
+    }
+    vec![
+        Block::Heading(1, "Key assumptions".into()),
+        Block::Table {
+            header: [
+                "input",
+                "value or distribution",
+                "unit",
+                "quality",
+                "influence on NPV",
+            ]
+            .map(String::from)
+            .to_vec(),
+            rows: key
+                .iter()
+                .map(|k| {
+                    vec![
+                        k.label.clone(),
+                        k.value.clone(),
+                        k.unit.clone(),
+                        k.quality.clone(),
+                        k.influence.clone(),
+                    ]
+                })
+                .collect(),
+        },
+        Block::Para(format!(
+            "{method} Quality of the source: P primary, S secondary, E estimate, D derived, default for dcplan's defaults. Every input is listed under Assumptions."
+        )),
+    ]
 }
 
 /// One row of the assumptions table.
@@ -326,10 +581,51 @@ pub(crate) fn executive_summary(loaded: &LoadedScenario, v: &VariantRuns) -> Str
 pub(crate) struct Assumption {
     /// Field path (catalog entries: `catalog gpus H100-SXM.field`).
     pub path: String,
-    /// Value or distribution as written.
+    /// Human label (`dcplan_sim::labels`).
+    pub label: String,
+    /// Value for readers: the number, name or switch; the median of a distribution.
     pub value: String,
+    /// The distribution as written, or `fixed`.
+    pub distribution: String,
+    /// Unit of the value (empty for names and pure numbers).
+    pub unit: String,
     /// Source, from the comment on its line.
     pub source: String,
+    /// Quality tag: P primary, S secondary, E estimate, D derived (from the source comment),
+    /// `default` for dcplan's defaults, empty when the source gives none.
+    pub quality: String,
+}
+
+impl Assumption {
+    /// A row for the input at `path` written as `raw`, labelled by `labels`.
+    fn new(
+        labels: &Labeller,
+        path: String,
+        raw: &str,
+        source: String,
+        default: bool,
+    ) -> Assumption {
+        let label = labels.input(&path);
+        let mut v = value_text(raw);
+        // Calendar years read as written (2027, not 2,027).
+        if path.ends_with("year") && raw.trim().parse::<u32>().is_ok() {
+            v.value = raw.trim().to_string();
+        }
+        let quality = if default {
+            "default".to_string()
+        } else {
+            quality_tag(&source).to_string()
+        };
+        Assumption {
+            label: label.label,
+            value: v.value,
+            distribution: v.distribution,
+            unit: v.unit.map_or(label.unit, str::to_string),
+            source,
+            quality,
+            path,
+        }
+    }
 }
 
 /// Every input of a scenario with its value or distribution and its source: the values written
@@ -337,18 +633,18 @@ pub(crate) struct Assumption {
 /// entries the scenario uses (source: the catalog file's comments).
 pub(crate) fn assumptions(loaded: &LoadedScenario) -> Vec<Assumption> {
     use dcplan_sim::scenario::ron_text;
+    let labels = Labeller::new(&loaded.scenario);
     let written = ron_text::leaves(&loaded.source_text);
     let mut rows: Vec<Assumption> = written
         .iter()
         .filter(|l| !l.path.starts_with("sweep") && !l.path.starts_with("optimize"))
-        .map(|l| Assumption {
-            path: l.path.clone(),
-            value: l.value.clone(),
-            source: if l.comment.is_empty() {
+        .map(|l| {
+            let source = if l.comment.is_empty() {
                 "as written in the scenario".into()
             } else {
                 l.comment.clone()
-            },
+            };
+            Assumption::new(&labels, l.path.clone(), &l.value, source, false)
         })
         .collect();
     let config =
@@ -366,11 +662,13 @@ pub(crate) fn assumptions(loaded: &LoadedScenario) -> Vec<Assumption> {
                 && l.value != "None"
                 && l.value != "[]"
             {
-                rows.push(Assumption {
-                    path: l.path,
-                    value: l.value,
-                    source: "dcplan default (not written in the scenario)".into(),
-                });
+                rows.push(Assumption::new(
+                    &labels,
+                    l.path,
+                    &l.value,
+                    "dcplan default (not written in the scenario)".into(),
+                    true,
+                ));
             }
         }
     }
@@ -408,15 +706,18 @@ pub(crate) fn assumptions(loaded: &LoadedScenario) -> Vec<Assumption> {
                 && !l.path.contains(".source_date")
         }) {
             let field = &l.path[index.len() + 1..];
-            rows.push(Assumption {
-                path: format!("catalog {catalog} {entry}.{field}"),
-                value: l.value.clone(),
-                source: if l.comment.is_empty() {
-                    format!("scenarios/catalog/{catalog}.ron")
-                } else {
-                    l.comment.clone()
-                },
-            });
+            let source = if l.comment.is_empty() {
+                format!("scenarios/catalog/{catalog}.ron")
+            } else {
+                l.comment.clone()
+            };
+            rows.push(Assumption::new(
+                &labels,
+                format!("catalog {catalog} {entry}.{field}"),
+                &l.value,
+                source,
+                false,
+            ));
         }
     }
     // The external files the scenario read, each with its hash and the copy the folder carries.
@@ -443,32 +744,55 @@ pub(crate) fn assumptions(loaded: &LoadedScenario) -> Vec<Assumption> {
             .chain([format!("copied to {copy}")])
             .collect::<Vec<_>>()
             .join("; ");
+        let path = format!("input file {}", f.field);
+        let label = labels.input(&path);
         rows.push(Assumption {
-            path: format!("input file {}", f.field),
+            label: label.label,
             value: format!(
                 "{} ({} bytes, {})",
                 f.path,
                 f.bytes.len(),
                 crate::store::manifest::hash_bytes(&f.bytes)
             ),
+            distribution: "fixed".into(),
+            unit: String::new(),
+            quality: quality_tag(&source).to_string(),
             source,
+            path,
         });
     }
     rows
 }
 
-/// The assumptions as a table.
+/// Column headers of the assumptions table (the workbook's assumptions sheet has the same).
+pub(crate) const ASSUMPTION_COLUMNS: [&str; 7] = [
+    "input",
+    "value",
+    "distribution",
+    "unit",
+    "source",
+    "quality",
+    "field path",
+];
+
+/// The assumptions as a table: label first, the field path last (for analysts).
 pub(crate) fn assumptions_table(loaded: &LoadedScenario) -> Block {
     let rows = assumptions(loaded)
         .into_iter()
-        .map(|a| vec![a.path, a.value, a.source])
+        .map(|a| {
+            vec![
+                a.label,
+                a.value,
+                a.distribution,
+                a.unit,
+                a.source,
+                a.quality,
+                a.path,
+            ]
+        })
         .collect();
     Block::Table {
-        header: vec![
-            "input".into(),
-            "value or distribution".into(),
-            "source".into(),
-        ],
+        header: ASSUMPTION_COLUMNS.map(String::from).to_vec(),
         rows,
     }
 }
@@ -496,13 +820,19 @@ pub(crate) fn correlation_blocks(loaded: &LoadedScenario, v: &VariantRuns) -> Ve
             "the strata of the Latin hypercube design are reordered across all replications".into()
         }
     };
+    let labels = Labeller::new(&loaded.scenario);
     let rows = list
         .iter()
         .map(|c| {
             let (a, b) = (drawn(&c.a), drawn(&c.b));
             let sample = dcplan_sim::correlation::spearman(&a, &b)
                 .map_or("n/a".to_string(), |rho| format!("{rho:.2}"));
-            vec![c.a.clone(), c.b.clone(), format!("{:.2}", c.rank), sample]
+            vec![
+                labels.input(&c.a).label,
+                labels.input(&c.b).label,
+                format!("{:.2}", c.rank),
+                sample,
+            ]
         })
         .collect();
     vec![
@@ -709,7 +1039,7 @@ pub(crate) fn run_report(
 ) -> Doc {
     let s = &loaded.scenario;
     let gpus: u64 = s.fleet.iter().map(|t| t.gpus as u64).sum();
-    let discount_text = discount_text(s);
+    let (key, method) = run_key_assumptions(loaded, v);
     let mut blocks = title_block(loaded, manifest);
     blocks.extend([
         Block::Para(format!(
@@ -726,8 +1056,7 @@ pub(crate) fn run_report(
             manifest.seed
         )),
         Block::Heading(1, "Executive summary".into()),
-        Block::Para(executive_summary(loaded, v)),
-        Block::Bullets(headlines(v, &discount_text)),
+        Block::Para(executive_summary(loaded, v, &key)),
     ]);
     if !v.output.failures.is_empty() {
         blocks.push(Block::Para(format!(
@@ -740,7 +1069,7 @@ pub(crate) fn run_report(
         "Money in US dollars over the whole horizon. {FINANCE_NOTE}"
     )));
     blocks.push(key_table(v));
-    blocks.push(Block::Para(NEVER_NOTE.into()));
+    blocks.push(Block::Para(format!("{NEVER_NOTE} {BREAK_EVEN_NOTE}")));
     blocks.push(Block::Heading(2, "Margins".into()));
     blocks.push(Block::Para(
         "Published margins differ by which one they mean: CoreWeave's quarterly releases show an adjusted EBITDA margin of 61-65 % (2024-25) beside a GAAP operating margin of 2-4 % (Q2-Q3 2025) and a net margin of -8 % to -24 % (2025). The three margins here are computed from the same ledger.".into(),
@@ -753,12 +1082,13 @@ pub(crate) fn run_report(
     blocks.push(Block::Bullets(energy_notes(std::slice::from_ref(
         &&loaded.scenario,
     ))));
+    blocks.extend(key_assumptions_blocks(&key, &method));
     blocks.push(Block::Heading(1, "Charts".into()));
     blocks.extend(charts.iter().map(chart_block));
     blocks.extend(crate::render::proforma::report_blocks(v));
     blocks.push(Block::Heading(1, "Assumptions".into()));
     blocks.push(Block::Para(format!(
-        "Every input of {} with its value or distribution and its source: the values written in the scenario (sources from their comments; P primary, S secondary, E estimate, D derived), the fields left to dcplan's defaults, and the catalog entries the scenario uses. Uncertain inputs are drawn once per replication; the values drawn are in runs.parquet (columns param:...). Distributions are written Uniform(low, high), Triangular(min, mode, max), Pert(min, mode, max), Normal(mean, sd), LogNormal(median, P90), Exponential(mean), Pareto(minimum, shape) and Discrete([(value, weight), ...]); Hours(...) and Months(...) give a duration's unit.",
+        "Every input of {} with its value or distribution, unit and source: the values written in the scenario (sources from their comments, with their quality: P primary, S secondary, E estimate, D derived), the fields left to dcplan's defaults (quality: default), and the catalog entries the scenario uses. The value of an uncertain input is its median. The field path (last column) names the input in the scenario file and in runs.parquet, whose columns param:<field path> hold the values drawn in each replication. Distributions are written Uniform(low, high), Triangular(min, mode, max), Pert(min, mode, max), Normal(mean, sd), LogNormal(median, P90), Exponential(mean), Pareto(minimum, shape) and Discrete([(value, weight), ...]); Hours(...) and Months(...) give a duration's unit.",
         loaded.file
     )));
     blocks.push(assumptions_table(loaded));
@@ -908,11 +1238,12 @@ mod tests {
         let Some(Block::Table { rows, .. }) = blocks.last() else {
             panic!("no table: {blocks:?}");
         };
+        // Inputs are named by their labels, never by their field paths.
         assert_eq!(
             rows,
             &[vec![
-                pue.to_string(),
-                price.to_string(),
+                "Site: PUE".to_string(),
+                "Market H100-SXM: on-demand per GPU-hour".to_string(),
                 "-0.50".into(),
                 "-1.00".into()
             ]]
