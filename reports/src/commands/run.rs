@@ -382,8 +382,10 @@ fn sweep_doc(
         &job.path("comparison.csv"),
     )?;
     let charts = charts::comparison_charts(runs, job.dir())?;
+    // Settings are named by the inputs' labels, with the field paths in the last column.
+    let labels = dcplan_sim::labels::Labeller::new(&loaded.scenario);
     let mut inputs = vec![Block::Table {
-        header: vec!["variant".into(), "settings".into()],
+        header: vec!["variant".into(), "settings".into(), "field paths".into()],
         rows: variants
             .iter()
             .map(|v| {
@@ -391,7 +393,21 @@ fn sweep_doc(
                     v.name.clone(),
                     v.settings
                         .iter()
-                        .map(|(p, x)| format!("{p} = {x}"))
+                        .map(|(p, x)| {
+                            let l = labels.input(p);
+                            let value = dcplan_sim::labels::value_text(x);
+                            let unit = value.unit.map_or(l.unit, str::to_string);
+                            if unit.is_empty() {
+                                format!("{} = {}", l.label, value.describe())
+                            } else {
+                                format!("{} = {} {unit}", l.label, value.describe())
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                    v.settings
+                        .iter()
+                        .map(|(p, _)| p.as_str())
                         .collect::<Vec<_>>()
                         .join("; "),
                 ]

@@ -15,7 +15,7 @@ use crate::commands::console::outln;
 use crate::commands::job::{Finished, Job, RunRequest, run_all};
 use crate::render::charts::{self, RenderedChart, YFormat};
 use crate::render::doc::{Block, Doc};
-use crate::render::format::{by_column, money, months};
+use crate::render::format::{money, months};
 use crate::render::report;
 use crate::render::tables::{self, VariantRuns};
 use crate::store::manifest::Manifest;
@@ -221,7 +221,8 @@ pub(crate) fn run_sensitivity(loaded: &LoadedScenario, req: &RunRequest) -> Resu
     )?;
     job.write("scenario.ron", &loaded.source_text)?;
     job.write_inputs(crate::store::manifest::INPUTS_DIR, [loaded])?;
-    let rendered = tornado_charts(&rows, (base_npv, base_payback), horizon, job.dir())?;
+    let labels = dcplan_sim::labels::Labeller::new(&loaded.scenario);
+    let rendered = tornado_charts(&rows, &labels, (base_npv, base_payback), horizon, job.dir())?;
     let manifest = job.scenario_manifest(loaded, seed, n, req);
     let (doc, headlines) = sensitivity_doc(
         loaded,
@@ -291,11 +292,14 @@ fn sensitivity_frame(
 /// The two tornado charts (P50 NPV and P50 payback), rendered into `dir`.
 fn tornado_charts(
     rows: &[SensitivityRow],
+    labels: &dcplan_sim::labels::Labeller,
     (base_npv, base_payback): (f64, Option<f64>),
     horizon: f64,
     dir: &Path,
 ) -> Result<Vec<RenderedChart>> {
-    let label = |x: f64, path: &str| by_column(path, x);
+    // Bars are named by the inputs' labels and their values carry units.
+    let named: Vec<dcplan_sim::labels::Label> =
+        rows.iter().map(|r| labels.input(&r.input.path)).collect();
     let never = |p: Option<f64>| p.unwrap_or(horizon);
     let tornado = |name: &str,
                    title: String,
@@ -310,10 +314,11 @@ fn tornado_charts(
         base,
         bars: rows
             .iter()
-            .map(|r| charts::TornadoBar {
-                label: r.input.path.clone(),
-                low_input: label(r.input.low, &r.input.path),
-                high_input: label(r.input.high, &r.input.path),
+            .zip(&named)
+            .map(|(r, l)| charts::TornadoBar {
+                label: l.label.clone(),
+                low_input: report::input_value(&r.input.path, r.input.low, &l.unit),
+                high_input: report::input_value(&r.input.path, r.input.high, &l.unit),
                 at_low: at(r).0,
                 at_high: at(r).1,
             })
@@ -352,7 +357,9 @@ fn sensitivity_doc(
     manifest: &Manifest,
     (seed, n): (u64, u64),
 ) -> (Doc, Vec<String>) {
-    let label = |x: f64, path: &str| by_column(path, x);
+    let labels = dcplan_sim::labels::Labeller::new(&loaded.scenario);
+    let named = |path: &str| labels.input(path);
+    let label = |x: f64, path: &str| report::input_value(path, x, &named(path).unit);
     let mut sorted: Vec<&SensitivityRow> = rows.iter().collect();
     sorted.sort_by(|a, b| {
         (b.npv.1 - b.npv.0)
@@ -367,7 +374,7 @@ fn sensitivity_doc(
     for r in sorted.iter().take(3) {
         headlines.push(format!(
             "{}: from {} to {} moves P50 NPV from {} to {} (swing {}).",
-            r.input.path,
+            named(&r.input.path).label,
             label(r.input.low, &r.input.path),
             label(r.input.high, &r.input.path),
             money(r.npv.0),
@@ -383,8 +390,40 @@ fn sensitivity_doc(
         )),
         Block::Heading(1, "Answers".into()),
         Block::Bullets(headlines.clone()),
-        Block::Heading(1, "Charts".into()),
     ];
+    // The key assumptions, ranked by this study's NPV swing.
+    let assumptions = report::assumptions(loaded);
+    let key: Vec<report::KeyRow> = sorted
+        .iter()
+        .take(report::KEY_ROWS)
+        .map(|r| {
+            let path = &r.input.path;
+            let l = named(path);
+            let a = report::assumption_for(&assumptions, &loaded.scenario, path);
+            report::KeyRow {
+                label: l.label,
+                value: a.map_or_else(
+                    || {
+                        format!(
+                            "{} to {}",
+                            label(r.input.low, path),
+                            label(r.input.high, path)
+                        )
+                    },
+                    |a| a.distribution.clone(),
+                ),
+                unit: a.map_or(l.unit, |a| a.unit.clone()),
+                quality: a.map(|a| a.quality.clone()).unwrap_or_default(),
+                influence: format!("NPV swing {}", money((r.npv.1 - r.npv.0).abs())),
+                path: path.clone(),
+            }
+        })
+        .collect();
+    blocks.extend(report::key_assumptions_blocks(
+        &key,
+        "Ranked by the swing of P50 NPV between the input at its P10 and at its P90, every other uncertain input at its median (one at a time, on the same replications).",
+    ));
+    blocks.push(Block::Heading(1, "Charts".into()));
     blocks.extend(charts::blocks(rendered));
     blocks.push(Block::Heading(1, "Inputs ranked by NPV swing".into()));
     blocks.push(Block::Table {
@@ -398,6 +437,7 @@ fn sensitivity_doc(
             "NPV swing",
             "P50 payback at P10",
             "P50 payback at P90",
+            "field path",
         ]
         .map(String::from)
         .to_vec(),
@@ -405,7 +445,7 @@ fn sensitivity_doc(
             .iter()
             .map(|r| {
                 vec![
-                    r.input.path.clone(),
+                    named(&r.input.path).label,
                     label(r.input.low, &r.input.path),
                     label(r.input.base, &r.input.path),
                     label(r.input.high, &r.input.path),
@@ -414,6 +454,7 @@ fn sensitivity_doc(
                     money((r.npv.1 - r.npv.0).abs()),
                     months(r.payback.0),
                     months(r.payback.1),
+                    r.input.path.clone(),
                 ]
             })
             .collect(),

@@ -414,7 +414,7 @@ const DIRECT_WEIGHT: &[(&str, &str)] = &[
 /// The assumption row describing the input drawn at `path` (a `param:` column without its
 /// prefix): the row of the same path, of the field the path names a variant of, or, for a
 /// tranche's GPU price left to the catalog, the catalog entry's row.
-fn assumption_for<'a>(
+pub(crate) fn assumption_for<'a>(
     rows: &'a [Assumption],
     s: &dcplan_sim::Scenario,
     path: &str,
@@ -432,6 +432,26 @@ fn assumption_for<'a>(
             let catalog = format!("catalog gpus {sku}.{field}");
             rows.iter().find(|a| a.path == catalog)
         })
+}
+
+/// A value of the input at `path` with its unit: money and percentages as formatted, prices
+/// with their unit's denominator (`$2.95/GPU-hour`), other numbers followed by the unit
+/// (`50,000 USD/node`, `3.2 months`).
+pub(crate) fn input_value(path: &str, x: f64, unit: &str) -> String {
+    let text = crate::render::format::by_column(path, x);
+    if !x.is_finite() || unit.is_empty() {
+        return text;
+    }
+    match Format::for_name(path) {
+        Format::Money | Format::Percent => text,
+        Format::Price => match unit.strip_prefix("USD") {
+            Some(per) => format!("{text}{per}"),
+            None => text,
+        },
+        _ if unit == "fraction" => percent(x),
+        _ if unit == "ratio" => text,
+        _ => format!("{text} {unit}"),
+    }
 }
 
 /// Rank correlation (Spearman) of each uncertain input's drawn values with NPV across the
@@ -536,6 +556,7 @@ pub(crate) fn run_key_assumptions(
     if key.len() > uncertain {
         method.push_str(" Fixed inputs, which cannot correlate, follow in the order of the cash flows they weigh on directly (capex, revenue, energy, discounting, demand).");
     }
+    method.push_str(" Every input is listed under Assumptions.");
     (key, method)
 }
 
@@ -571,7 +592,7 @@ pub(crate) fn key_assumptions_blocks(key: &[KeyRow], method: &str) -> Vec<Block>
                 .collect(),
         },
         Block::Para(format!(
-            "{method} Quality of the source: P primary, S secondary, E estimate, D derived, default for dcplan's defaults. Every input is listed under Assumptions."
+            "{method} Quality of the source: P primary, S secondary, E estimate, D derived, default for dcplan's defaults."
         )),
     ]
 }
