@@ -312,6 +312,14 @@ fn schema() -> &'static Value {
     SCHEMA.get_or_init(crate::scenario::json::schema)
 }
 
+/// The schema of a GPU catalog entry (its fields' doc comments define them), computed once.
+fn sku_schema() -> &'static Value {
+    static SCHEMA: OnceLock<Value> = OnceLock::new();
+    SCHEMA.get_or_init(|| {
+        serde_json::to_value(schemars::schema_for!(crate::catalog::Sku)).unwrap_or(Value::Null)
+    })
+}
+
 /// One segment of a field path.
 #[derive(Debug, PartialEq)]
 enum Seg<'a> {
@@ -475,10 +483,32 @@ fn input_in(tree: Option<&Value>, path: &str) -> Label {
         && let Some((entry, field)) = entry_field.split_once('.')
     {
         let context = format!("{} {entry} (catalog)", item_word(kind));
-        return walk(None, &format!("catalog.{kind}[0].{field}"), Some(context))
-            .unwrap_or_else(|| fallback(path));
+        if kind == "gpus"
+            && let Some(l) = walk(sku_schema(), None, field, Some(context.clone()))
+        {
+            return l;
+        }
+        return walk(
+            schema(),
+            None,
+            &format!("catalog.{kind}[0].{field}"),
+            Some(context),
+        )
+        .unwrap_or_else(|| fallback(path));
     }
-    walk(tree, path, None).unwrap_or_else(|| fallback(path))
+    let mut l = walk(schema(), tree, path, None).unwrap_or_else(|| fallback(path));
+    // A GPU override's field is defined as the catalog entry's field it replaces.
+    if let Some(field) = path
+        .strip_prefix("catalog.gpus[")
+        .and_then(|r| r.split_once("]."))
+        .map(|(_, f)| f)
+        && l.definition.starts_with("New value of")
+        && let Some(entry) = walk(sku_schema(), None, field, None)
+        && !entry.definition.is_empty()
+    {
+        l.definition = entry.definition;
+    }
+    l
 }
 
 /// The label of a path the schema does not know (never a raw path).
@@ -499,8 +529,7 @@ fn fallback(path: &str) -> Label {
 }
 
 /// Walks `path` through the schema (and the scenario `tree`), building the label.
-fn walk(tree: Option<&Value>, path: &str, context: Option<String>) -> Option<Label> {
-    let root = schema();
+fn walk(root: &Value, tree: Option<&Value>, path: &str, context: Option<String>) -> Option<Label> {
     let segs = segments(path)?;
     // The leaf is the last field that is not an enum variant (`duration` in `duration.Hours`).
     let is_variant = |s: &Seg| matches!(s, Seg::Field(f) if f.starts_with(|c: char| c.is_ascii_uppercase() || c.is_ascii_digit()));
@@ -518,7 +547,7 @@ fn walk(tree: Option<&Value>, path: &str, context: Option<String>) -> Option<Lab
             .and_then(|t| t.pointer(&format!("/sweep/axes/{a}/path")))
             .and_then(Value::as_str)?;
         let rest = path.splitn(2, &format!("values[{v}]")).nth(1).unwrap_or("");
-        let mut l = walk(tree, &format!("{axis}{rest}"), context)?;
+        let mut l = walk(root, tree, &format!("{axis}{rest}"), context)?;
         l.label = format!("{} (sweep value {})", l.label, v + 1);
         return Some(l);
     }
@@ -568,6 +597,8 @@ fn walk(tree: Option<&Value>, path: &str, context: Option<String>) -> Option<Lab
             }
             Seg::Index(k) => {
                 node = items(root, node, 6)?;
+                // The fields of a list item do not take the list's unit (`catalog.gpus[0]`).
+                enclosing_unit = None;
                 json = json.and_then(|j| j.get(*k));
                 if keep_context {
                     keep_context = false;
@@ -892,7 +923,13 @@ mod tests {
         let l = input(None, "catalog gpus H100-SXM.gpu_tdp_w");
         assert_eq!(l.label, "GPU H100-SXM (catalog): GPU TDP");
         assert_eq!(l.unit, "W");
-        assert!(!l.definition.is_empty());
+        assert!(
+            !l.definition.is_empty() && !l.definition.starts_with("New value"),
+            "{l:?}"
+        );
+        let l = input(None, "catalog.gpus[0].relative_throughput");
+        assert_eq!((l.label.as_str(), l.unit.as_str()), ("GPU 1: relative throughput", ""));
+        assert!(!l.definition.starts_with("New value"), "{l:?}");
         let l = of(None, "npv_usd");
         assert_eq!(l.unit, "USD");
         assert!(l.label.contains("NPV"), "{l:?}");

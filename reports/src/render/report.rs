@@ -1278,6 +1278,144 @@ mod tests {
     }
 
     #[test]
+    fn assumptions_read_as_labels_with_values_units_and_quality() {
+        let loaded = dcplan_sim::load_default().expect("the default scenario");
+        let rows = assumptions(&loaded);
+        assert!(rows.len() > 100, "{}", rows.len());
+        for a in &rows {
+            assert!(
+                !a.label.is_empty()
+                    && !a.label.contains('[')
+                    && !a.label.contains("Some(")
+                    && a.label != a.path,
+                "{a:?}"
+            );
+            assert!(
+                !a.value.contains("Some(") && !a.value.contains("above_c"),
+                "a debug rendering: {a:?}"
+            );
+            assert!(!a.distribution.is_empty(), "{a:?}");
+        }
+        let row = |path: &str| {
+            rows.iter()
+                .find(|a| a.path == path)
+                .unwrap_or_else(|| panic!("{path}"))
+        };
+        let lead = row("fleet[0].lead_time_months");
+        assert_eq!(lead.label, "Tranche 'h100-2027' (H100-SXM): lead time");
+        assert_eq!(
+            (
+                lead.distribution.as_str(),
+                lead.unit.as_str(),
+                lead.quality.as_str()
+            ),
+            ("Triangular(2, 3, 5)", "months", "E")
+        );
+        let gpus = row("fleet[0].gpus");
+        assert_eq!(
+            (gpus.value.as_str(), gpus.distribution.as_str()),
+            ("4,096", "fixed")
+        );
+        assert_eq!(row("simulation.start.year").value, "2027");
+        assert_eq!(row("energy.fixed_usd_per_month").quality, "default");
+        assert_eq!(row("catalog gpus H100-SXM.gpu_tdp_w").quality, "P");
+        // A struct inside an option reads as its fields with units.
+        let water = row("catalog cooling air-economizer.water");
+        assert!(water.value.starts_with("above 12 °C"), "{water:?}");
+        // The table shows the label first and the field path last.
+        let Block::Table {
+            header,
+            rows: cells,
+        } = assumptions_table(&loaded)
+        else {
+            panic!("not a table");
+        };
+        assert_eq!(header, ASSUMPTION_COLUMNS.map(String::from).to_vec());
+        assert!(
+            cells
+                .iter()
+                .any(|r| r[0] == lead.label && r[6] == lead.path)
+        );
+    }
+
+    #[test]
+    fn key_assumptions_rank_inputs_by_their_rank_correlation_with_npv() {
+        let text = include_str!("../../../scenarios/tiny.ron");
+        let loaded = dcplan_sim::load_str("tiny.ron", text).expect("a valid scenario");
+        // NPV rises with the replication index; PUE falls with it, exactly; the price is drawn
+        // in a scrambled order and the GPU price barely varies with it.
+        let mut v = crate::render::tables::tests::with_paybacks("base", &[None; 20]);
+        for (i, r) in v.output.replications.iter_mut().enumerate() {
+            let x = i as f64;
+            r.params = vec![
+                ("site.pue".into(), 1.4 - 0.01 * x),
+                (
+                    "pricing.market[0].on_demand_usd_per_gpu_hour".into(),
+                    ((i * 7) % 20) as f64,
+                ),
+                (
+                    "fleet[0].price_usd_per_gpu".into(),
+                    ((i * 3) % 20) as f64 + 0.5 * x,
+                ),
+            ];
+        }
+        let (key, method) = run_key_assumptions(&loaded, &v);
+        assert_eq!(key[0].label, "Site: PUE");
+        assert_eq!(key[0].influence, "rank correlation -1.00");
+        assert_eq!(key[0].value, "Triangular(1.2, 1.3, 1.4)");
+        assert_eq!(
+            (key[0].unit.as_str(), key[0].quality.as_str()),
+            ("ratio", "E")
+        );
+        // The GPU price drawn for the tranche is described by its catalog entry.
+        assert_eq!(key[1].path, "fleet[0].price_usd_per_gpu");
+        assert_eq!(key[1].value, "Pert(33750, 37500, 41250)");
+        assert_eq!(key[1].quality, "S/P");
+        assert_eq!(key[2].path, "pricing.market[0].on_demand_usd_per_gpu_hour");
+        // Three uncertain inputs: fixed inputs by their direct weight fill the table to ten.
+        assert_eq!(key.len(), 10);
+        assert!(key[3..].iter().all(|k| k.influence.starts_with("fixed")));
+        assert_eq!(key[3].path, "fleet[0].gpus");
+        assert!(
+            method.contains("Spearman") && method.contains("Fixed inputs"),
+            "{method}"
+        );
+        let blocks = key_assumptions_blocks(&key, &method);
+        assert!(matches!(&blocks[0], Block::Heading(1, h) if h == "Key assumptions"));
+    }
+
+    #[test]
+    fn the_executive_summary_says_each_number_once() {
+        let text = include_str!("../../../scenarios/tiny.ron");
+        let loaded = dcplan_sim::load_str("tiny.ron", text).expect("a valid scenario");
+        let mut v = crate::render::tables::tests::with_paybacks("base", &[None; 20]);
+        for (i, r) in v.output.replications.iter_mut().enumerate() {
+            r.kpis.npv_usd = 1e6 * (i as f64 - 5.0);
+            r.kpis.peak_funding_usd = 4e6 + 1e4 * i as f64;
+            r.params = vec![("site.pue".into(), 1.4 - 0.01 * i as f64)];
+        }
+        let (key, _) = run_key_assumptions(&loaded, &v);
+        let summary = executive_summary(&loaded, &v, &key);
+        let npv = v.summary(Kpi::NpvUsd);
+        for number in [money(npv.p50), money(npv.p10), money(npv.p90)] {
+            assert_eq!(summary.matches(&number).count(), 1, "{number}: {summary}");
+        }
+        assert_eq!(
+            summary.matches("P50").count(),
+            3,
+            "NPV, payback, funding: {summary}"
+        );
+        assert!(
+            summary.contains("Site: PUE (rank correlation -1.00)"),
+            "{summary}"
+        );
+        assert!(
+            summary.contains("NPV is negative in 25.0 % of replications"),
+            "{summary}"
+        );
+    }
+
+    #[test]
     fn energy_notes_say_where_the_energy_model_simplifies() {
         let battery = |dispatch: &str| {
             format!(

@@ -91,16 +91,24 @@ fn the_report_renders_in_a_headless_browser() {
     );
     // The key assumptions: a table of labelled inputs (no field paths) with their influence on
     // NPV, before the full list of assumptions.
-    let key_at = dom_text.find(">Key assumptions<").expect("a key-assumptions heading");
+    let key_at = dom_text
+        .find(">Key assumptions<")
+        .expect("a key-assumptions heading");
     let key_table = &dom_text[key_at..];
     let key_table = &key_table[..key_table.find("</table>").expect("a key-assumptions table")];
     assert!(key_table.contains(">influence on NPV<"), "{key_table}");
     let rows = key_table.matches("<tr>").count() - 1;
-    assert!((3..=16).contains(&rows), "{rows} key assumptions: {key_table}");
+    assert!(
+        (3..=16).contains(&rows),
+        "{rows} key assumptions: {key_table}"
+    );
     assert!(key_table.contains("Site: PUE") && key_table.contains("rank correlation"));
     assert!(!key_table.contains("site.pue") && !key_table.contains("fleet[0]"));
     assert!(
-        key_at < dom_text.find(">Assumptions<").expect("the assumptions appendix"),
+        key_at
+            < dom_text
+                .find(">Assumptions<")
+                .expect("the assumptions appendix"),
         "key assumptions come before the appendix"
     );
 
@@ -159,7 +167,8 @@ window.addEventListener('load', () => {{
         "expected {expected:?}: {}",
         checked
             .find("chart-check")
-            .map_or("no probe result", |i| &checked[i..(i + 300).min(checked.len())])
+            .map_or("no probe result", |i| &checked
+                [i..(i + 300).min(checked.len())])
     );
     assert!(pngs.len() >= 10, "{pngs:?}");
 

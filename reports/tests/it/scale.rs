@@ -45,8 +45,11 @@ fn a_sweep_runs_every_variant_and_writes_a_comparison() {
     );
     let html = std::fs::read_to_string(tmp.path().join("sw/report.html")).expect("report");
     assert!(
-        html.contains("Project NPV by variant") && html.contains("pricing.policy = ListRatio(1.2)")
+        html.contains("Project NPV by variant")
+            && html.contains("Pricing: policy = List ratio: 1.2")
     );
+    // The settings name the inputs by their labels; the field paths follow for analysts.
+    assert!(html.contains("<td>pricing.policy</td>"));
     // The higher list price earns more on the same demand in every replication here (paired).
     let csv = std::fs::read_to_string(tmp.path().join("sw/comparison.csv")).expect("comparison");
     let diff = csv
@@ -379,7 +382,7 @@ fn optimize_searches_and_writes_the_best_scenario() {
     let report = std::fs::read_to_string(tmp.path().join("b/report.md")).expect("report");
     let row = report
         .lines()
-        .find(|l| l.starts_with("| fleet[0].gpus |"))
+        .find(|l| l.ends_with("| fleet[0].gpus |"))
         .expect("assumption row");
     assert!(
         row.contains("set by dcplan optimize") && !row.contains(&comment(&before, "fleet[0].gpus")),
