@@ -928,7 +928,10 @@ mod tests {
             "{l:?}"
         );
         let l = input(None, "catalog.gpus[0].relative_throughput");
-        assert_eq!((l.label.as_str(), l.unit.as_str()), ("GPU 1: relative throughput", ""));
+        assert_eq!(
+            (l.label.as_str(), l.unit.as_str()),
+            ("GPU 1: relative throughput", "")
+        );
         assert!(!l.definition.starts_with("New value"), "{l:?}");
         let l = of(None, "npv_usd");
         assert_eq!(l.unit, "USD");

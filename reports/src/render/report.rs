@@ -921,17 +921,7 @@ pub(crate) fn risk_table(v: &VariantRuns) -> Block {
     let rows = crate::render::tables::risk_rows(v)
         .into_iter()
         .map(|(name, (x, se))| {
-            let label = match name.as_str() {
-                "p_npv_negative" => "Probability that NPV < 0".to_string(),
-                "cvar5_npv_usd" => {
-                    "CVaR 5 % of NPV (mean of the worst 5 % of replications)".to_string()
-                }
-                other => other
-                    .strip_prefix("p_payback_within_")
-                    .and_then(|m| m.strip_suffix("_months"))
-                    .map(|m| format!("Probability of payback within {m} months"))
-                    .unwrap_or(other.to_string()),
-            };
+            let label = risk_label(&name);
             let (value, err) = if name.ends_with("_usd") {
                 (money(x), String::new())
             } else {
@@ -948,6 +938,19 @@ pub(crate) fn risk_table(v: &VariantRuns) -> Block {
         })
         .collect();
     Block::Table { header, rows }
+}
+
+/// The label of a risk statistic (`crate::render::tables::risk_rows`).
+pub(crate) fn risk_label(name: &str) -> String {
+    match name {
+        "p_npv_negative" => "Probability that NPV < 0".to_string(),
+        "cvar5_npv_usd" => "CVaR 5 % of NPV (mean of the worst 5 % of replications)".to_string(),
+        other => other
+            .strip_prefix("p_payback_within_")
+            .and_then(|m| m.strip_suffix("_months"))
+            .map(|m| format!("Probability of payback within {m} months"))
+            .unwrap_or(other.to_string()),
+    }
 }
 
 /// The key risk table of one variant: mean +- standard error and percentiles for each key KPI.

@@ -284,8 +284,8 @@ pub(crate) fn write_workbook(loaded: &LoadedScenario, v: &VariantRuns, path: &Pa
     }
     for (i, (name, (x, se))) in risk_rows(v).iter().enumerate() {
         let r = 1 + i as u32;
-        ws.write_string(r, 0, name)?;
-        let fmt = if name.starts_with("CVaR") {
+        ws.write_string(r, 0, crate::render::report::risk_label(name))?;
+        let fmt = if name.ends_with("_usd") {
             &f.money
         } else {
             &f.percent

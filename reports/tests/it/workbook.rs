@@ -187,6 +187,14 @@ fn the_workbook_holds_the_runs_kpis_and_statements_of_the_tables() {
         assert!(!value.contains("Some("), "row {r}: {path} = {value}");
         assert!(!path.is_empty(), "row {r}: no field path");
     }
+    // The risk sheet names its statistics as the report does; CVaR is money, not a share.
+    let risk = wb.worksheet_range("Risk").expect("risk");
+    let cvar = (1..risk.height())
+        .find(|&r| text(risk.get((r, 0))).starts_with("CVaR 5 % of NPV"))
+        .expect("a CVaR row");
+    assert!((1..risk.height()).any(|r| text(risk.get((r, 0))) == "Probability that NPV < 0"));
+    let cvar_value = float(risk.get((cvar, 1))).expect("CVaR value");
+    assert!(cvar_value.abs() > 1.0, "CVaR in dollars: {cvar_value}");
     let row = (1..a.height())
         .find(|&r| text(a.get((r, 6))) == "fleet[0].gpus")
         .expect("the tranche's GPUs");
