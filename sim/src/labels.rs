@@ -546,7 +546,9 @@ fn walk(root: &Value, tree: Option<&Value>, path: &str, context: Option<String>)
         let axis = tree
             .and_then(|t| t.pointer(&format!("/sweep/axes/{a}/path")))
             .and_then(Value::as_str)?;
-        let rest = path.splitn(2, &format!("values[{v}]")).nth(1).unwrap_or("");
+        let rest = path
+            .split_once(&format!("values[{v}]"))
+            .map_or("", |(_, rest)| rest);
         let mut l = walk(root, tree, &format!("{axis}{rest}"), context)?;
         l.label = format!("{} (sweep value {})", l.label, v + 1);
         return Some(l);
@@ -864,8 +866,6 @@ fn words_of_ident(ident: &str) -> String {
         if i > 0 && c.is_ascii_uppercase() {
             out.push(' ');
             out.push(c.to_ascii_lowercase());
-        } else if i > 0 {
-            out.push(c);
         } else {
             out.push(c);
         }
