@@ -287,6 +287,29 @@ fn sensitivity_writes_tornado_charts_and_a_ranked_table() {
     col("min_dscr_p50_at_p10");
     let runs = read_parquet(&tmp.path().join("s/runs.parquet")).expect("runs");
     assert_eq!(runs.height(), 4 * (2 * inputs.len() + 1));
+    // The report names the inputs by their labels, values with units, ranked as key assumptions
+    // by their swing, and keeps the field paths in the last column of the ranked table.
+    let report = std::fs::read_to_string(tmp.path().join("s/report.md")).expect("report");
+    let key = &report[report.find("## Key assumptions").expect("key assumptions")..];
+    let first = key
+        .lines()
+        .find(|l| l.starts_with("| Market H100-SXM: on-demand per GPU-hour |"))
+        .expect("the price ranked by its swing");
+    assert!(
+        first.contains("| USD/GPU-hour |") && first.contains("NPV swing $"),
+        "{first}"
+    );
+    let ranked = report
+        .lines()
+        .find(|l| l.ends_with("| pricing.market[0].on_demand_usd_per_gpu_hour |"))
+        .expect("the ranked row with its field path last");
+    assert!(
+        ranked.starts_with("| Market H100-SXM: on-demand per GPU-hour | $")
+            && ranked.contains("/GPU-hour |"),
+        "{ranked}"
+    );
+    assert!(!report.lines().any(|l| l.starts_with("| site.pue |")));
+    assert!(report.contains("| Site: PUE |"));
     // `dcplan report` rebuilds runs, not studies, and says so.
     let o = dcplan(tmp.path(), &["report", "s", "--out", "r"]);
     assert_eq!(o.status.code(), Some(1));
