@@ -44,9 +44,21 @@ impl Plot for Histogram {
             counts[i] += 1;
         }
         let y_max = counts.iter().copied().max().unwrap_or(1).max(1) as f64 * 1.15;
-        let mut chart = ChartBuilder::on(root)
-            .caption(&self.title, (FONT, 24).into_font())
-            .margin(16)
+        let c = PALETTE[0];
+        let mut keys = vec![(
+            Key::Box(c.mix(0.75), c.mix(0.75)),
+            "replications per bin".to_string(),
+        )];
+        for (i, (label, raw)) in self.markers.iter().enumerate() {
+            if (raw * k).is_finite() {
+                keys.push((
+                    Key::Line(PALETTE[(i % 3) + 1], 2),
+                    format!("{label} = {}", self.x_format.text(*raw)),
+                ));
+            }
+        }
+        let body = title_and_key_line(root, &self.title, &keys)?;
+        let mut chart = ChartBuilder::on(&body)
             .x_label_area_size(48)
             .y_label_area_size(64)
             .build_cartesian_2d(lo..hi, 0.0..y_max)
@@ -63,7 +75,6 @@ impl Plot for Histogram {
             .light_line_style(WHITE.mix(0.0))
             .draw()
             .map_err(e)?;
-        let c = PALETTE[0];
         chart
             .draw_series(counts.iter().enumerate().map(|(i, &n)| {
                 let x0 = lo + i as f64 * width;
@@ -72,10 +83,8 @@ impl Plot for Histogram {
                     c.mix(0.75).filled(),
                 )
             }))
-            .map_err(e)?
-            .label("replications per bin")
-            .legend(legend_box(c.mix(0.75).filled()));
-        for (i, (label, raw)) in self.markers.iter().enumerate() {
+            .map_err(e)?;
+        for (i, (_, raw)) in self.markers.iter().enumerate() {
             let x = raw * k;
             if !x.is_finite() {
                 continue;
@@ -83,11 +92,8 @@ impl Plot for Histogram {
             let mc = PALETTE[(i % 3) + 1];
             chart
                 .draw_series(LineSeries::new([(x, 0.0), (x, y_max)], mc.stroke_width(2)))
-                .map_err(e)?
-                .label(format!("{label} = {}", self.x_format.text(*raw)))
-                .legend(legend_line(mc.stroke_width(2)));
+                .map_err(e)?;
         }
-        draw_legend(&mut chart, SeriesLabelPosition::UpperRight, 15)?;
         Ok(())
     }
 }
@@ -167,7 +173,7 @@ impl Plot for BoxPlot {
         let (x0, x1) = bounds(all.into_iter());
         let (c, whisker, mean_c) = (PALETTE[0], BLACK.mix(0.7), PALETTE[3]);
         let keys = [
-            (Key::Box(c.mix(0.45), c), "box: P25–P75"),
+            (Key::Box(c.mix(0.45), c.to_rgba()), "box: P25–P75"),
             (Key::VLine(BLACK, 3), "median"),
             (Key::Whisker(BLACK), "whiskers: P10–P90"),
             (Key::Diamond(mean_c), "mean"),
@@ -300,8 +306,9 @@ mod tests {
         for key in ["box: P25–P75", "median", "whiskers: P10–P90", "mean"] {
             assert!(has_text(&svg, key), "missing key {key}");
         }
-        // Background, the key's box and its outline, then a box and its outline per group with values.
-        assert_eq!(count(&svg, "<rect"), 1 + 2 + 2 * 3);
+        // Background, the legend frame and its border, the key's box and its outline, then a box
+        // and its outline per group with values.
+        assert_eq!(count(&svg, "<rect"), 1 + 2 + 2 + 2 * 3);
         // The key's diamond, then one mean diamond per group with values.
         assert_eq!(count(&svg, "<polygon"), 1 + 3);
         // The first group is drawn at the top.
@@ -352,6 +359,6 @@ mod tests {
             ("b".into(), vec![f64::NAN]),
         ]));
         assert!(has_text(&svg, "a") && has_text(&svg, "b"));
-        assert_eq!(count(&svg, "<rect"), 1 + 2);
+        assert_eq!(count(&svg, "<rect"), 1 + 2 + 2);
     }
 }

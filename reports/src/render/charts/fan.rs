@@ -75,15 +75,14 @@ impl Plot for FanChart {
             all.push(0.0);
         }
         let (y0, y1) = bounds(all.into_iter());
-        let mut chart = xy_chart(
-            root,
-            &self.title,
-            &self.x_label,
-            &self.y_label,
-            (x0, x1),
-            (y0, y1),
-        )?;
         let c = PALETTE[0];
+        let keys = [
+            (Key::Box(c.mix(0.18), c.mix(0.18)), "P5-P95"),
+            (Key::Box(c.mix(0.40), c.mix(0.40)), "P25-P75"),
+            (Key::Line(c, 3), "P50 (median)"),
+        ];
+        let body = title_and_key_line(root, &self.title, &keys)?;
+        let mut chart = xy_frame(&body, &self.x_label, &self.y_label, (x0, x1), (y0, y1))?;
         let band = |lo: &[f64], hi: &[f64]| -> Vec<(f64, f64)> {
             b.x.iter()
                 .zip(hi)
@@ -96,25 +95,19 @@ impl Plot for FanChart {
                 band(&b.p5, &b.p95),
                 c.mix(0.18).filled(),
             )))
-            .map_err(e)?
-            .label("P5-P95")
-            .legend(legend_box(c.mix(0.18).filled()));
+            .map_err(e)?;
         chart
             .draw_series(std::iter::once(Polygon::new(
                 band(&b.p25, &b.p75),
                 c.mix(0.40).filled(),
             )))
-            .map_err(e)?
-            .label("P25-P75")
-            .legend(legend_box(c.mix(0.40).filled()));
+            .map_err(e)?;
         chart
             .draw_series(LineSeries::new(
                 b.x.iter().zip(&b.p50).map(|(x, y)| (*x, y * k)),
                 c.stroke_width(3),
             ))
-            .map_err(e)?
-            .label("P50 (median)")
-            .legend(legend_line(c.stroke_width(3)));
+            .map_err(e)?;
         if self.zero_line && y0 < 0.0 && y1 > 0.0 {
             chart
                 .draw_series(LineSeries::new(
@@ -123,7 +116,6 @@ impl Plot for FanChart {
                 ))
                 .map_err(e)?;
         }
-        draw_legend(&mut chart, SeriesLabelPosition::UpperLeft, 15)?;
         Ok(())
     }
 }
@@ -159,15 +151,20 @@ impl Plot for MultiFan {
             .flat_map(|(_, _, lo, mid, hi)| lo.iter().chain(mid).chain(hi))
             .map(|v| v * k);
         let (y0, y1) = bounds(all.chain(std::iter::once(0.0)));
-        let mut chart = xy_chart(
-            root,
-            &self.title,
-            &self.x_label,
-            &self.y_label,
-            (x0, x1),
-            (y0, y1),
-        )?;
-        for (label, colour, lo, mid, hi) in &self.series {
+        let keys: Vec<(Key, String)> = self
+            .series
+            .iter()
+            .map(|(label, c, lo, _, hi)| {
+                if !lo.is_empty() && !hi.is_empty() {
+                    (Key::Line(*c, 3), format!("{label} (P50, band P10-P90)"))
+                } else {
+                    (Key::Dashed(*c, 2), label.clone())
+                }
+            })
+            .collect();
+        let body = title_and_key_line(root, &self.title, &keys)?;
+        let mut chart = xy_frame(&body, &self.x_label, &self.y_label, (x0, x1), (y0, y1))?;
+        for (_, colour, lo, mid, hi) in &self.series {
             let c = *colour;
             if !lo.is_empty() && !hi.is_empty() {
                 let pts: Vec<(f64, f64)> = self
@@ -189,9 +186,7 @@ impl Plot for MultiFan {
                             .map(|(x, y)| (*x, y * k)),
                         c.stroke_width(3),
                     ))
-                    .map_err(e)?
-                    .label(format!("{label} (P50, band P10-P90)"))
-                    .legend(legend_line(c.stroke_width(3)));
+                    .map_err(e)?;
             } else {
                 // Months without a value (nothing sold yet) are left out, not drawn at the floor.
                 let pts: Vec<(f64, f64)> = self
@@ -203,12 +198,9 @@ impl Plot for MultiFan {
                     .collect();
                 chart
                     .draw_series(DashedLineSeries::new(pts, 8, 5, c.stroke_width(2)))
-                    .map_err(e)?
-                    .label(label.clone())
-                    .legend(legend_line(c.stroke_width(2)));
+                    .map_err(e)?;
             }
         }
-        draw_legend(&mut chart, SeriesLabelPosition::UpperRight, 14)?;
         Ok(())
     }
 }

@@ -34,6 +34,7 @@ mod lines;
 pub(crate) mod money;
 pub(crate) mod optimize;
 pub(crate) mod risk;
+mod scaled;
 pub(crate) mod sensitivity;
 mod style;
 
@@ -72,7 +73,8 @@ pub(crate) struct RenderedChart {
     pub svg: String,
 }
 
-/// Render a chart to `<dir>/<name>.svg` and `<dir>/<name>.png`.
+/// Render a chart to `<dir>/<name>.svg` (at [`SIZE`]) and `<dir>/<name>.png` (the same layout
+/// at twice the resolution, for print).
 pub(crate) fn render<P: Plot>(plot: &P, dir: &Path) -> Result<RenderedChart> {
     register_fonts();
     let mut svg = String::new();
@@ -86,7 +88,11 @@ pub(crate) fn render<P: Plot>(plot: &P, dir: &Path) -> Result<RenderedChart> {
     std::fs::write(dir.join(format!("{}.svg", plot.name())), &svg)?;
     let png = dir.join(format!("{}.png", plot.name()));
     {
-        let root = BitMapBackend::new(&png, SIZE).into_drawing_area();
+        let k = scaled::SCALE as u32;
+        let root = scaled::Scaled {
+            inner: BitMapBackend::new(&png, (SIZE.0 * k, SIZE.1 * k)),
+        }
+        .into_drawing_area();
         plot.draw(&root)
             .map_err(|e| anyhow!("drawing {} (png): {e}", plot.name()))?;
         root.present()

@@ -309,8 +309,8 @@ impl Plot for Waterfall {
         );
         let n = bars.len();
         let labels: Vec<String> = bars.iter().map(|(l, ..)| l.clone()).collect();
-        let mut chart =
-            category_columns_chart(root, &self.title, &self.y_label, &labels, n, (y0, y1))?;
+        let body = title_and_key_line(root, &self.title, &[] as &[(Key, &str)])?;
+        let mut chart = category_columns_chart(&body, &self.y_label, &labels, n, (y0, y1))?;
         chart
             .draw_series(bars.iter().enumerate().map(|(i, (_, a, b, total))| {
                 let colour = if *total {

@@ -97,8 +97,8 @@ impl Plot for Tornado {
             "base (all inputs at P50) = n/a".to_string()
         };
         let keys = [
-            (Key::Box(low_c.to_rgba(), low_c), "input at P10"),
-            (Key::Box(high_c.to_rgba(), high_c), "input at P90"),
+            (Key::Box(low_c.to_rgba(), low_c.to_rgba()), "input at P10"),
+            (Key::Box(high_c.to_rgba(), high_c.to_rgba()), "input at P90"),
             (Key::VLine(BLACK, 2), base_label.as_str()),
         ];
         let body = title_and_key_line(root, &title, &keys)?;
@@ -223,8 +223,8 @@ mod tests {
         // Largest swing on top.
         assert!(text_y(&svg, "input 19") < text_y(&svg, "input 18"));
         assert!(text_y(&svg, "input 06") < text_y(&svg, "input 05"));
-        // Background, two key boxes with outlines, two bars per input.
-        assert_eq!(count(&svg, "<rect"), 1 + 4 + 2 * 15);
+        // Background, the legend frame and border, two key boxes with outlines, two bars per input.
+        assert_eq!(count(&svg, "<rect"), 1 + 2 + 4 + 2 * 15);
     }
 
     #[test]
@@ -244,8 +244,9 @@ mod tests {
         );
         let svg = render_checked(&t);
         assert!(has_text(&svg, "input 01"));
-        // Background, two key boxes with outlines, then one bar for input 00, none for 01, two for 02.
-        assert_eq!(count(&svg, "<rect"), 1 + 4 + 3);
+        // Background, the legend frame and border, two key boxes with outlines, then one bar for
+        // input 00, none for 01, two for 02.
+        assert_eq!(count(&svg, "<rect"), 1 + 2 + 4 + 3);
     }
 
     #[test]
