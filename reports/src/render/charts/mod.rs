@@ -260,3 +260,324 @@ pub(crate) mod test_support {
         tag[y..y + tag[y..].find('"').unwrap()].parse().unwrap()
     }
 }
+
+/// A check that no legend box covers plotted data, from the SVG alone.
+#[cfg(test)]
+pub(crate) mod legend_check {
+    /// `[x0, y0, x1, y1]` in pixels.
+    type Box2 = [f64; 4];
+
+    /// The value of attribute `name` in one SVG tag.
+    fn attr<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
+        let key = format!(" {name}=\"");
+        let i = tag.find(&key)? + key.len();
+        Some(&tag[i..i + tag[i..].find('"')?])
+    }
+
+    fn num(tag: &str, name: &str) -> f64 {
+        attr(tag, name)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(f64::NAN)
+    }
+
+    fn points(tag: &str) -> Vec<(f64, f64)> {
+        attr(tag, "points")
+            .unwrap_or("")
+            .split_whitespace()
+            .filter_map(|p| {
+                let (x, y) = p.split_once(',')?;
+                Some((x.parse().ok()?, y.parse().ok()?))
+            })
+            .collect()
+    }
+
+    /// Every element tag (`<name ...>`) of the drawing, hover targets left out.
+    fn tags(svg: &str) -> Vec<(&str, &str)> {
+        let drawing = svg.split("<g class=\"hover\"").next().unwrap_or(svg);
+        drawing
+            .split('<')
+            .skip(1)
+            .filter_map(|t| {
+                let end = t.find('>')?;
+                let tag = &t[..end];
+                let name = tag.split_whitespace().next()?;
+                Some((name, tag))
+            })
+            .collect()
+    }
+
+    /// The legend boxes: the frames drawn with a 30 % black border and no fill.
+    pub(crate) fn legend_boxes(svg: &str) -> Vec<Box2> {
+        tags(svg)
+            .into_iter()
+            .filter(|(n, t)| {
+                *n == "rect"
+                    && attr(t, "fill") == Some("none")
+                    && attr(t, "stroke") == Some("#000000")
+                    && attr(t, "opacity") == Some("0.3")
+            })
+            .map(|(_, t)| {
+                let (x, y) = (num(t, "x"), num(t, "y"));
+                [x, y, x + num(t, "width"), y + num(t, "height")]
+            })
+            .collect()
+    }
+
+    fn inside(b: &Box2, (x, y): (f64, f64)) -> bool {
+        x > b[0] && x < b[2] && y > b[1] && y < b[3]
+    }
+
+    /// Whether the segment `a`-`b` passes through the inside of `r` (sampled every half pixel).
+    fn crosses(r: &Box2, a: (f64, f64), b: (f64, f64)) -> bool {
+        let n = ((b.0 - a.0).abs().max((b.1 - a.1).abs()) * 2.0)
+            .ceil()
+            .max(1.0) as usize;
+        (0..=n).any(|i| {
+            let t = i as f64 / n as f64;
+            inside(r, (a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t))
+        })
+    }
+
+    /// Even-odd point-in-polygon.
+    fn in_polygon(p: &[(f64, f64)], (x, y): (f64, f64)) -> bool {
+        let mut c = false;
+        for i in 0..p.len() {
+            let (a, b) = (p[i], p[(i + 1) % p.len()]);
+            if (a.1 > y) != (b.1 > y) && x < (b.0 - a.0) * (y - a.1) / (b.1 - a.1) + a.0 {
+                c = !c;
+            }
+        }
+        c
+    }
+
+    /// What of the plotted data lies under a legend box: one line per element, empty when none.
+    pub(crate) fn overlaps(svg: &str) -> Vec<String> {
+        let legends = legend_boxes(svg);
+        let (w, h) = (
+            num(svg, "width"),
+            num(&svg[svg.find("<svg").unwrap_or(0)..], "height"),
+        );
+        let mut out = Vec::new();
+        for (name, tag) in tags(svg) {
+            if attr(tag, "opacity") == Some("0")
+                || attr(tag, "stroke") == Some("none") && attr(tag, "fill") == Some("none")
+            {
+                continue;
+            }
+            let shape: Vec<(f64, f64)> = match name {
+                "polyline" | "polygon" => points(tag),
+                "rect" => {
+                    let (x, y) = (num(tag, "x"), num(tag, "y"));
+                    let (rw, rh) = (num(tag, "width"), num(tag, "height"));
+                    if x == 0.0 && y == 0.0 && rw == w && rh == h {
+                        continue;
+                    }
+                    vec![(x, y), (x + rw, y), (x + rw, y + rh), (x, y + rh)]
+                }
+                "circle" => {
+                    let (x, y, r) = (num(tag, "cx"), num(tag, "cy"), num(tag, "r"));
+                    vec![
+                        (x - r, y - r),
+                        (x + r, y - r),
+                        (x + r, y + r),
+                        (x - r, y + r),
+                    ]
+                }
+                _ => continue,
+            };
+            if shape.is_empty() {
+                continue;
+            }
+            for l in &legends {
+                // The legend's own frame and keys lie within it.
+                let within = shape
+                    .iter()
+                    .all(|&(x, y)| x >= l[0] && x <= l[2] && y >= l[1] && y <= l[3]);
+                if within {
+                    continue;
+                }
+                let closed = name != "polyline";
+                let mut edges: Vec<((f64, f64), (f64, f64))> =
+                    shape.windows(2).map(|s| (s[0], s[1])).collect();
+                if closed {
+                    edges.push((shape[shape.len() - 1], shape[0]));
+                }
+                let hit = edges.iter().any(|(a, b)| crosses(l, *a, *b))
+                    || closed && {
+                        // A filled shape covering the legend box without an edge inside it.
+                        let filled = name != "rect" || attr(tag, "fill") != Some("none");
+                        filled && in_polygon(&shape, ((l[0] + l[2]) / 2.0, (l[1] + l[3]) / 2.0))
+                    };
+                if hit {
+                    out.push(format!("{name} {}", &tag[..tag.len().min(120)]));
+                }
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod legend_tests {
+    use super::legend_check::{legend_boxes, overlaps};
+    use super::test_support::*;
+    use super::*;
+
+    /// Six replications of a shipped scenario, run here.
+    fn runs(file: &str, text: &str, name: &str) -> VariantRuns {
+        let loaded = dcplan_sim::load_str(file, text).expect("a valid scenario");
+        let config = dcplan_sim::RunConfig {
+            seed: 7,
+            replications: 0..6,
+            threads: 1,
+            options: dcplan_sim::replication::ReplicationOptions::for_run(&loaded, 7, 6),
+        };
+        VariantRuns {
+            name: name.into(),
+            seed: 7,
+            start: loaded.scenario.simulation.start,
+            output: dcplan_sim::run(&loaded, &config, &|| ()).expect("runs"),
+        }
+    }
+
+    fn check(svg: &str, what: &str) {
+        let hits = overlaps(svg);
+        assert!(hits.is_empty(), "{what}: legend over data: {hits:#?}");
+    }
+
+    fn check_dir(dir: &Path, rendered: &[RenderedChart]) {
+        let mut with_legend = 0;
+        for c in rendered {
+            let svg = std::fs::read_to_string(dir.join(format!("{}.svg", c.name))).unwrap();
+            with_legend += usize::from(!legend_boxes(&svg).is_empty());
+            check(&svg, &c.name);
+        }
+        assert!(
+            with_legend >= rendered.len() / 2,
+            "{with_legend} legends found"
+        );
+    }
+
+    #[test]
+    fn no_legend_covers_data_in_the_run_and_comparison_chart_sets() {
+        let v = runs(
+            "tiny.ron",
+            include_str!("../../../../scenarios/tiny.ron"),
+            "tiny",
+        );
+        let dir = temp_dir("legend-run");
+        check_dir(&dir, &run_charts(&v, &dir).unwrap());
+        let mut other = v.clone();
+        other.name = "tiny again".into();
+        let dir2 = temp_dir("legend-compare");
+        check_dir(&dir2, &comparison_charts(&[v, other], &dir2).unwrap());
+        std::fs::remove_dir_all(&dir).unwrap();
+        std::fs::remove_dir_all(&dir2).unwrap();
+    }
+
+    #[test]
+    fn no_legend_covers_data_where_the_data_fills_every_corner() {
+        let x: Vec<f64> = (1..=120).map(f64::from).collect();
+        // A payback curve at 0 along the bottom (never pays back) and one rising to 100 % early.
+        let cdf = Lines {
+            name: "cdf".into(),
+            title: "Probability of payback".into(),
+            x_label: "Months".into(),
+            y_label: "Probability (%)".into(),
+            series: vec![
+                (
+                    "never".into(),
+                    PALETTE[0],
+                    x.iter().map(|m| (*m, 0.0)).collect(),
+                ),
+                (
+                    "early".into(),
+                    PALETTE[1],
+                    x.iter().map(|m| (*m, (m / 12.0).min(1.0))).collect(),
+                ),
+            ],
+            x_marks: vec![24.0],
+            y_format: YFormat::Percent,
+            y_range: Some((0.0, 1.0)),
+        };
+        check(&svg_only(&cdf), "payback cdf");
+        // Prices that step up at a new generation and reach the top right corner.
+        let step: Vec<f64> = x
+            .iter()
+            .map(|m| if *m < 60.0 { 2.0 } else { 4.0 })
+            .collect();
+        let prices = MultiFan {
+            name: "prices".into(),
+            title: "Prices".into(),
+            x_label: "Month".into(),
+            y_label: "USD per GPU-hour".into(),
+            x: x.clone(),
+            series: vec![
+                (
+                    "gen 1".into(),
+                    PALETTE[0],
+                    x.iter().map(|m| 3.5 - m / 60.0).collect(),
+                    x.iter().map(|m| 4.0 - m / 60.0).collect(),
+                    x.iter().map(|m| 4.5 - m / 60.0).collect(),
+                ),
+                ("realised".into(), PALETTE[7], Vec::new(), step, Vec::new()),
+            ],
+            y_format: YFormat::Plain,
+        };
+        check(&svg_only(&prices), "prices");
+        // Bars as tall as the axis in every category.
+        let bars = StackedBars {
+            name: "energy".into(),
+            title: "Energy cost".into(),
+            y_label: "$M".into(),
+            categories: (1..=6).map(|y| format!("year {y}")).collect(),
+            series: (0..5)
+                .map(|i| (format!("source {i}"), PALETTE[i], vec![1e6; 6]))
+                .collect(),
+            y_format: YFormat::MillionsUsd,
+        };
+        check(&svg_only(&bars), "energy bars");
+        // Points in every corner.
+        let grid: Vec<(f64, f64)> = (0..20)
+            .flat_map(|i| (0..20).map(move |j| (i as f64 * 1e6, j as f64 * 0.01)))
+            .collect();
+        let scatter = Scatter {
+            name: "frontier".into(),
+            title: "Frontier".into(),
+            x_label: "NPV".into(),
+            y_label: "P(loss)".into(),
+            x_format: YFormat::MillionsUsd,
+            y_format: YFormat::Percent,
+            series: vec![("candidates".into(), PALETTE[0], grid)],
+            frontier: vec![(0.0, 0.0), (19e6, 0.19)],
+            highlight: Some(("best".into(), (19e6, 0.0))),
+            x_marks: Vec::new(),
+            y_marks: Vec::new(),
+        };
+        check(&svg_only(&scatter), "frontier");
+        // A stack as high as the axis everywhere, with a line over it.
+        let area = StackedArea {
+            name: "area".into(),
+            title: "Costs".into(),
+            x_label: "Month".into(),
+            y_label: "$M".into(),
+            x: x.clone(),
+            series: vec![("a".into(), PALETTE[0], vec![1e6; 120])],
+            lines: vec![("revenue".into(), PALETTE[7], vec![1.2e6; 120])],
+            y_format: YFormat::MillionsUsd,
+        };
+        check(&svg_only(&area), "stacked area");
+        // A histogram whose tallest bins are at both ends.
+        let hist = Histogram {
+            name: "hist".into(),
+            title: "NPV".into(),
+            x_label: "NPV ($M)".into(),
+            values: (0..200)
+                .map(|i| if i % 2 == 0 { 0.0 } else { 1e8 } + i as f64)
+                .collect(),
+            x_format: YFormat::MillionsUsd,
+            markers: vec![("P50".into(), 5e7)],
+        };
+        check(&svg_only(&hist), "histogram");
+    }
+}
