@@ -48,6 +48,8 @@ pub(crate) enum YFormat {
     Percent,
     /// A plain number.
     Plain,
+    /// A number of months.
+    Months,
 }
 
 impl YFormat {
@@ -57,6 +59,7 @@ impl YFormat {
             YFormat::MillionsUsd => format::money(raw),
             YFormat::Percent => format::percent(raw),
             YFormat::Plain => format::significant(raw, 3),
+            YFormat::Months => format::months(Some(raw.round())),
         }
     }
 
@@ -65,7 +68,7 @@ impl YFormat {
         match self {
             YFormat::MillionsUsd => 1e-6,
             YFormat::Percent => 100.0,
-            YFormat::Plain => 1.0,
+            YFormat::Plain | YFormat::Months => 1.0,
         }
     }
 }
@@ -235,10 +238,7 @@ pub(crate) fn title_and_key_line<DB: DrawingBackend, S: AsRef<str>>(
     const SPACING: i32 = 22;
     const LINE_H: i32 = 22;
     const PAD: i32 = 8;
-    let body = root
-        .margin(16, 16, 16, 16)
-        .titled(title, (FONT, 24).into_font())
-        .map_err(e)?;
+    let body = draw_title(&root.margin(16, 16, 16, 16), title)?;
     if keys.is_empty() {
         return Ok(body);
     }
@@ -285,6 +285,41 @@ pub(crate) fn title_and_key_line<DB: DrawingBackend, S: AsRef<str>>(
         }
     }
     Ok(body.margin(frame_h + 8, 0, 0, 0))
+}
+
+/// Draw `title` centred at the top of `area` at 24 px, smaller (down to 17 px) when it is wider
+/// than the area, and on two lines when even that does not fit; returns the area under it.
+pub(crate) fn draw_title<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    title: &str,
+) -> Result<DrawingArea<DB, Shift>, String> {
+    let width = area.dim_in_pixel().0;
+    let mut size = 24;
+    while size > 17 && text_size(area, title, size)?.0 > width {
+        size -= 1;
+    }
+    let mut lines = vec![title.to_string()];
+    if text_size(area, title, size)?.0 > width {
+        // Break at the space nearest the middle, then shorten what still does not fit.
+        let mid = title.len() / 2;
+        let cut = title
+            .char_indices()
+            .filter(|(_, c)| *c == ' ')
+            .map(|(i, _)| i)
+            .min_by_key(|i| i.abs_diff(mid));
+        if let Some(i) = cut {
+            lines = vec![title[..i].to_string(), title[i + 1..].to_string()];
+        }
+        lines = fit_labels(area, &lines, size, width)?.0;
+    }
+    let line_h = size as i32 + 6;
+    let style = TextStyle::from((FONT, size).into_font()).pos(Pos::new(HPos::Center, VPos::Top));
+    for (i, line) in lines.iter().enumerate() {
+        area.draw_text(line, &style, (width as i32 / 2, i as i32 * line_h))
+            .map_err(e)?;
+    }
+    // As `DrawingArea::titled` leaves it: the text height and a gap.
+    Ok(area.margin(line_h * lines.len() as i32 + 4, 0, 0, 0))
 }
 
 /// One legend key, 18 px wide, centred on `y`, starting at `x`.
