@@ -502,8 +502,11 @@ mod tests {
     fn the_payback_tornado_turns_to_probability_when_payback_is_never() {
         let paid = row((Some(30.0), Some(40.0)));
         let half_never = row((Some(30.0), None));
-        assert!(!payback_as_probability(&[paid.clone()], Some(35.0)));
-        assert!(payback_as_probability(&[paid.clone()], None));
+        assert!(!payback_as_probability(
+            std::slice::from_ref(&paid),
+            Some(35.0)
+        ));
+        assert!(payback_as_probability(std::slice::from_ref(&paid), None));
         assert!(payback_as_probability(
             &[paid.clone(), half_never.clone()],
             Some(35.0)
