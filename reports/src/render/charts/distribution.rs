@@ -148,8 +148,22 @@ pub(crate) struct BoxPlot {
     /// `(group name, values)`, drawn top to bottom; NaN values are ignored, and a group without
     /// values keeps its row and label but draws nothing.
     pub groups: Vec<(String, Vec<f64>)>,
-    /// Draw a line at zero.
+    /// Draw a line at zero where zero falls within the data's range (the axis spans the data, not
+    /// zero, so differences between groups show).
     pub zero_line: bool,
+}
+
+impl BoxPlot {
+    /// The value axis: the span of every group's P10, P90 and mean (scaled), padded by 5 %.
+    fn value_range(&self) -> (f64, f64) {
+        let k = self.y_format.scale();
+        bounds(
+            self.groups
+                .iter()
+                .filter_map(|(_, v)| BoxStats::of(v, k))
+                .flat_map(|s| [s.p10, s.p90, s.mean]),
+        )
+    }
 }
 
 impl Plot for BoxPlot {
@@ -162,15 +176,7 @@ impl Plot for BoxPlot {
             .iter()
             .map(|(_, v)| BoxStats::of(v, k))
             .collect();
-        let mut all: Vec<f64> = stats
-            .iter()
-            .flatten()
-            .flat_map(|s| [s.p10, s.p90, s.mean])
-            .collect();
-        if self.zero_line {
-            all.push(0.0);
-        }
-        let (x0, x1) = bounds(all.into_iter());
+        let (x0, x1) = self.value_range();
         let (c, whisker, mean_c) = (PALETTE[0], BLACK.mix(0.7), PALETTE[3]);
         let keys = [
             (Key::Box(c.mix(0.45), c.to_rgba()), "box: P25–P75"),
@@ -314,6 +320,21 @@ mod tests {
         // The first group is drawn at the top.
         assert!(text_y(&svg, &groups[0].0) < text_y(&svg, &groups[1].0));
         assert!(text_y(&svg, &groups[1].0) < text_y(&svg, &groups[4].0));
+    }
+
+    #[test]
+    fn the_value_axis_spans_the_data_not_zero() {
+        let around = |c: f64| (0..100).map(|i| (c + i as f64 * 0.1) * 1e6).collect();
+        let plot = box_plot(vec![
+            ("a".into(), around(100.0)),
+            ("b".into(), around(104.0)),
+        ]);
+        let (lo, hi) = plot.value_range();
+        assert!(lo > 95.0 && hi < 120.0, "{lo}..{hi}");
+        // Zero inside the data's range keeps its line.
+        let plot = box_plot(vec![("a".into(), around(-5.0))]);
+        let (lo, hi) = plot.value_range();
+        assert!(lo < 0.0 && hi > 0.0);
     }
 
     #[test]

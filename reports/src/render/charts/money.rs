@@ -7,6 +7,7 @@ use crate::render::charts::{
 use crate::render::tables::VariantRuns;
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::style::*;
 use super::{Plot, e};
@@ -307,6 +308,9 @@ impl Plot for Waterfall {
                 .flat_map(|(_, a, b, _)| [*a, *b])
                 .chain(std::iter::once(0.0)),
         );
+        // Room above and below for the values written at the bar ends.
+        let pad = (y1 - y0) * 0.08;
+        let (y0, y1) = (y0 - pad, y1 + pad);
         let n = bars.len();
         let labels: Vec<String> = bars.iter().map(|(l, ..)| l.clone()).collect();
         let body = title_and_key_line(root, &self.title, &[] as &[(Key, &str)])?;
@@ -327,6 +331,26 @@ impl Plot for Waterfall {
                 )
             }))
             .map_err(e)?;
+        // Each step's value at the end of its bar away from the running total: above a rise or
+        // a positive total, below a fall.
+        let text_colour = BLACK.mix(0.85);
+        chart
+            .draw_series(self.steps.iter().zip(&bars).enumerate().map(
+                |(i, ((_, value, _), (_, a, b, _)))| {
+                    let up = b >= a;
+                    let (y, dy, v) = if up {
+                        (a.max(*b), -4, VPos::Bottom)
+                    } else {
+                        (a.min(*b), 4, VPos::Top)
+                    };
+                    let style = TextStyle::from((FONT, 13).into_font())
+                        .color(&text_colour)
+                        .pos(Pos::new(HPos::Center, v));
+                    EmptyElement::at((i as f64, y))
+                        + Text::new(self.y_format.text(*value), (0, dy), style)
+                },
+            ))
+            .map_err(e)?;
         chart
             .draw_series(LineSeries::new(
                 [(-0.5, 0.0), (n as f64 - 0.5, 0.0)],
@@ -334,5 +358,32 @@ impl Plot for Waterfall {
             ))
             .map_err(e)?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::charts::test_support::*;
+
+    #[test]
+    fn the_waterfall_writes_each_value_on_its_bar() {
+        let w = Waterfall {
+            name: "test_waterfall".into(),
+            title: "Revenue to free cash flow".into(),
+            y_label: "$M".into(),
+            steps: vec![
+                ("Revenue".into(), 120e6, false),
+                ("Energy".into(), -30.5e6, false),
+                ("EBITDA".into(), 89.5e6, true),
+            ],
+            y_format: YFormat::MillionsUsd,
+        };
+        let svg = render_checked(&w);
+        for v in ["$120M", "-$30.5M", "$89.5M"] {
+            assert!(has_text(&svg, v), "missing {v}");
+        }
+        // The rise's value above its bar, the fall's below the running total it falls from.
+        assert!(text_y(&svg, "$120M") < text_y(&svg, "-$30.5M"));
     }
 }
