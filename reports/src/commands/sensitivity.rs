@@ -358,7 +358,8 @@ fn tornado_charts(
         base_npv,
         &|r| r.npv,
     );
-    let tornado_payback = if payback_as_probability(rows, base_payback) {
+    let probability = payback_as_probability(rows, base_payback);
+    let tornado_payback = if probability {
         let why = if base_payback.is_none() {
             "the base P50 payback is beyond the horizon"
         } else {
@@ -384,9 +385,16 @@ fn tornado_charts(
             &|r| (never(r.payback.0), never(r.payback.1)),
         )
     };
+    let payback_caption = if probability {
+        "A P50 payback beyond the horizon has no length to compare, so this chart ranks the inputs by how many percentage points they move the probability of paying back within the horizon; the top bars are the inputs that could make the project pay back."
+    } else {
+        "Inputs are ranked by how many months they move the P50 payback between their P10 and P90; a bar reaching the right edge means that setting does not pay back within the horizon."
+    };
     Ok(vec![
-        charts::render(&tornado_npv, dir)?,
-        charts::render(&tornado_payback, dir)?,
+        charts::render(&tornado_npv, dir)?.captioned(
+            "Inputs are ranked by how far they move P50 NPV between their P10 and P90 values (written at the bar ends); the top bars are the assumptions to verify first, and a bar on the left of the base line at P90 means more of that input lowers NPV.",
+        ),
+        charts::render(&tornado_payback, dir)?.captioned(payback_caption),
     ])
 }
 

@@ -26,6 +26,7 @@ macro_rules! plot_name_title {
 }
 
 mod area;
+mod captions;
 mod distribution;
 pub(crate) mod energy;
 mod fan;
@@ -60,6 +61,11 @@ pub(crate) trait Plot {
     fn title(&self) -> &str;
     /// Draw onto `root`.
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String>;
+    /// What the reader should see in the chart (the report's caption); empty when the caller
+    /// gives it with [`RenderedChart::captioned`].
+    fn caption(&self) -> String {
+        String::new()
+    }
 }
 
 /// A rendered chart.
@@ -69,8 +75,18 @@ pub(crate) struct RenderedChart {
     pub name: String,
     /// Title.
     pub title: String,
+    /// What the reader should see in it, one or two sentences.
+    pub caption: String,
     /// The SVG document.
     pub svg: String,
+}
+
+impl RenderedChart {
+    /// The chart with `caption` as its caption.
+    pub(crate) fn captioned(mut self, caption: impl Into<String>) -> RenderedChart {
+        self.caption = caption.into();
+        self
+    }
 }
 
 /// Render a chart to `<dir>/<name>.svg` (at [`SIZE`]) and `<dir>/<name>.png` (the same layout
@@ -101,6 +117,7 @@ pub(crate) fn render<P: Plot>(plot: &P, dir: &Path) -> Result<RenderedChart> {
     Ok(RenderedChart {
         name: plot.name().to_string(),
         title: plot.title().to_string(),
+        caption: plot.caption(),
         svg,
     })
 }
@@ -118,50 +135,55 @@ pub(crate) fn blocks(charts: &[RenderedChart]) -> Vec<crate::render::doc::Block>
         .iter()
         .map(|c| crate::render::doc::Block::Chart {
             title: c.title.clone(),
+            caption: c.caption.clone(),
             svg: c.svg.clone(),
             png: format!("{}.png", c.name),
         })
         .collect()
 }
 
-/// The charts of a single-variant run.
+/// The charts of a single-variant run, each with its caption.
 pub(crate) fn run_charts(v: &VariantRuns, dir: &Path) -> Result<Vec<RenderedChart>> {
+    let one = std::slice::from_ref(v);
+    let cash = money::cash_chart(v);
+    let waterfall = money::waterfall_chart(v);
     let mut out = vec![
-        charts::render(&money::cash_chart(v), dir)?,
-        charts::render(&risk::npv_histogram(v), dir)?,
-        charts::render(&fleet::utilization_chart(v), dir)?,
-        charts::render(&money::revenue_chart(v), dir)?,
-        charts::render(&money::revenue_opex_chart(v), dir)?,
-        charts::render(&money::price_chart(v), dir)?,
-        charts::render(&fleet::fleet_chart(v), dir)?,
-        charts::render(&money::waterfall_chart(v), dir)?,
-        charts::render(&risk::payback_cdf_chart(std::slice::from_ref(v)), dir)?,
-        charts::render(&money::debt_chart(v), dir)?,
-        charts::render(
-            &energy::energy_breakdown_chart(std::slice::from_ref(v)),
-            dir,
-        )?,
+        charts::render(&cash, dir)?.captioned(captions::cash(&cash.bands)),
+        charts::render(&risk::npv_histogram(v), dir)?.captioned(captions::npv_histogram(v)),
+        charts::render(&fleet::utilization_chart(v), dir)?.captioned(captions::utilization(v)),
+        charts::render(&money::revenue_chart(v), dir)?.captioned(captions::revenue(v)),
+        charts::render(&money::revenue_opex_chart(v), dir)?.captioned(captions::revenue_opex(v)),
+        charts::render(&money::price_chart(v), dir)?.captioned(captions::prices()),
+        charts::render(&fleet::fleet_chart(v), dir)?.captioned(captions::fleet()),
+        charts::render(&waterfall, dir)?.captioned(captions::waterfall(&waterfall.steps)),
+        charts::render(&risk::payback_cdf_chart(one), dir)?.captioned(captions::payback_cdf(v)),
+        charts::render(&money::debt_chart(v), dir)?.captioned(captions::debt(v)),
+        charts::render(&energy::energy_breakdown_chart(one), dir)?.captioned(captions::energy(one)),
     ];
-    if let Some(c) = energy::pue_temperature_chart(std::slice::from_ref(v)) {
-        out.push(charts::render(&c, dir)?);
+    if let Some(c) = energy::pue_temperature_chart(one) {
+        out.push(charts::render(&c, dir)?.captioned(captions::pue()));
     }
     Ok(out)
 }
 
-/// The charts of a comparison of variants.
+/// The charts of a comparison of variants, each with its caption.
 pub(crate) fn comparison_charts(
     variants: &[VariantRuns],
     dir: &Path,
 ) -> Result<Vec<RenderedChart>> {
     let mut out = vec![
-        charts::render(&risk::npv_boxplot(variants), dir)?,
-        charts::render(&risk::payback_boxplot(variants), dir)?,
-        charts::render(&risk::payback_cdf_chart(variants), dir)?,
-        charts::render(&risk::npv_distribution_chart(variants), dir)?,
-        charts::render(&energy::energy_breakdown_chart(variants), dir)?,
+        charts::render(&risk::npv_boxplot(variants), dir)?.captioned(captions::npv_boxplot()),
+        charts::render(&risk::payback_boxplot(variants), dir)?
+            .captioned(captions::payback_boxplot()),
+        charts::render(&risk::payback_cdf_chart(variants), dir)?
+            .captioned(captions::payback_cdf_comparison(variants)),
+        charts::render(&risk::npv_distribution_chart(variants), dir)?
+            .captioned(captions::npv_distribution()),
+        charts::render(&energy::energy_breakdown_chart(variants), dir)?
+            .captioned(captions::energy(variants)),
     ];
     if let Some(c) = energy::pue_temperature_chart(variants) {
-        out.push(charts::render(&c, dir)?);
+        out.push(charts::render(&c, dir)?.captioned(captions::pue()));
     }
     Ok(out)
 }
