@@ -8,8 +8,11 @@ use super::{Bands, monthly_samples};
 use crate::render::format::{money, percent};
 use crate::render::tables::VariantRuns;
 
+/// A monthly quantity.
+type Monthly = fn(&MonthRow) -> f64;
+
 /// Mean over replications of a monthly quantity summed over the horizon.
-fn mean_total(v: &VariantRuns, f: fn(&MonthRow) -> f64) -> f64 {
+fn mean_total(v: &VariantRuns, f: Monthly) -> f64 {
     let reps = &v.output.replications;
     if reps.is_empty() {
         return f64::NAN;
@@ -93,7 +96,7 @@ pub(crate) fn revenue(v: &VariantRuns) -> String {
 
 /// Revenue and operating costs: the largest cost.
 pub(crate) fn revenue_opex(v: &VariantRuns) -> String {
-    let costs: [(&str, fn(&MonthRow) -> f64); 4] = [
+    let costs: [(&str, Monthly); 4] = [
         ("energy", |m| m.energy_cost_usd),
         ("staff", |m| m.staff_usd),
         ("maintenance and insurance", |m| {
