@@ -4,7 +4,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::style::*;
-use super::{Plot, e};
+use super::{Plot, e, hover};
 
 /// A stacked area chart: each series is stacked on the ones before it.
 #[derive(Clone, Debug)]
@@ -94,6 +94,24 @@ impl Plot for StackedArea {
                 .draw_series(LineSeries::new(pts, colour.stroke_width(3)))
                 .map_err(e)?;
         }
+        hover::columns(&chart, &self.x, |i| {
+            let parts: Vec<String> = self
+                .series
+                .iter()
+                .chain(&self.lines)
+                .filter_map(|(label, _, values)| {
+                    let v = *values.get(i)?;
+                    v.is_finite().then(|| {
+                        format!("{label} {}", hover::value(self.y_format, v, &self.y_label))
+                    })
+                })
+                .collect();
+            format!(
+                "{}: {}",
+                hover::x_name(&self.x_label, self.x[i]),
+                parts.join("; ")
+            )
+        });
         Ok(())
     }
 }
@@ -156,6 +174,21 @@ impl Plot for StackedBars {
         let body = title_and_key_line(root, &self.title, &keys)?;
         let mut chart =
             category_columns_chart(&body, &self.y_label, &self.categories, n.max(1), (y0, y1))?;
+        for (si, i, a, b, _) in &rects {
+            let (label, _, values) = &self.series[*si];
+            hover::span(
+                &chart,
+                (*i as f64 - 0.35, *a),
+                (*i as f64 + 0.35, *b),
+                || {
+                    format!(
+                        "{} {label}: {}",
+                        self.categories[*i],
+                        hover::value(self.y_format, values[*i], &self.y_label)
+                    )
+                },
+            );
+        }
         for si in 0..self.series.len() {
             let mine: Vec<_> = rects.iter().filter(|r| r.0 == si).collect();
             if mine.is_empty() {

@@ -4,7 +4,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::style::*;
-use super::{Plot, e};
+use super::{Plot, e, hover};
 use crate::render::format;
 
 /// A histogram with percentile markers.
@@ -84,6 +84,16 @@ impl Plot for Histogram {
                 )
             }))
             .map_err(e)?;
+        for (i, &n) in counts.iter().enumerate() {
+            let a = lo + i as f64 * width;
+            hover::span(&chart, (a, 0.0), (a + width, n as f64), || {
+                format!(
+                    "{} to {}: {n} replications",
+                    self.x_format.text(a / k),
+                    self.x_format.text((a + width) / k)
+                )
+            });
+        }
         for (i, (_, raw)) in self.markers.iter().enumerate() {
             let x = raw * k;
             if !x.is_finite() {
@@ -239,6 +249,21 @@ impl Plot for BoxPlot {
                 PathElement::new(vec![(s.p50, y - h), (s.p50, y + h)], BLACK.stroke_width(3))
             }))
             .map_err(e)?;
+        let v = |x: f64| self.y_format.text(x / k);
+        for (y, s) in &rows {
+            let name = &self.groups[n - 1 - *y as usize].0;
+            hover::span(&chart, (s.p10, y - h), (s.p90, y + h), || {
+                format!(
+                    "{name}: P10 {}, P25 {}, median {}, P75 {}, P90 {}, mean {}",
+                    v(s.p10),
+                    v(s.p25),
+                    v(s.p50),
+                    v(s.p75),
+                    v(s.p90),
+                    v(s.mean)
+                )
+            });
+        }
         chart
             .draw_series(rows.iter().map(|(y, s)| {
                 EmptyElement::at((s.mean, *y))

@@ -4,7 +4,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::style::*;
-use super::{BandSeries, Plot, e};
+use super::{BandSeries, Plot, e, hover};
 
 /// Percentile bands of a quantity over time.
 #[derive(Clone, Debug, Default)]
@@ -116,6 +116,18 @@ impl Plot for FanChart {
                 ))
                 .map_err(e)?;
         }
+        let v = |raw: f64| hover::value(self.y_format, raw, &self.y_label);
+        hover::columns(&chart, &b.x, |i| {
+            format!(
+                "{}: P50 {} (P5 {}, P25 {}, P75 {}, P95 {})",
+                hover::x_name(&self.x_label, b.x[i]),
+                v(b.p50[i]),
+                v(b.p5[i]),
+                v(b.p25[i]),
+                v(b.p75[i]),
+                v(b.p95[i])
+            )
+        });
         Ok(())
     }
 }
@@ -201,6 +213,30 @@ impl Plot for MultiFan {
                     .map_err(e)?;
             }
         }
+        let v = |raw: f64| hover::value(self.y_format, raw, &self.y_label);
+        hover::columns(&chart, &self.x, |i| {
+            let parts: Vec<String> = self
+                .series
+                .iter()
+                .filter_map(|(label, _, lo, mid, hi)| {
+                    let m = *mid.get(i)?;
+                    if !m.is_finite() {
+                        return None;
+                    }
+                    Some(match (lo.get(i), hi.get(i)) {
+                        (Some(l), Some(h)) => {
+                            format!("{label} P50 {} (P10 {}, P90 {})", v(m), v(*l), v(*h))
+                        }
+                        _ => format!("{label} {}", v(m)),
+                    })
+                })
+                .collect();
+            format!(
+                "{}: {}",
+                hover::x_name(&self.x_label, self.x[i]),
+                parts.join("; ")
+            )
+        });
         Ok(())
     }
 }

@@ -4,7 +4,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::style::*;
-use super::{Curve, Plot, e};
+use super::{Curve, Plot, e, hover};
 use crate::render::format;
 
 /// Lines over a numeric axis, with optional vertical reference lines.
@@ -63,13 +63,22 @@ impl Plot for Lines {
                 ))
                 .map_err(e)?;
         }
-        for (_, colour, points) in &self.series {
+        for (label, colour, points) in &self.series {
             chart
                 .draw_series(LineSeries::new(
                     points.iter().map(|(x, y)| (*x, y * k)),
                     colour.stroke_width(3),
                 ))
                 .map_err(e)?;
+            for (x, y) in points {
+                hover::point(&chart, (*x, y * k), || {
+                    format!(
+                        "{label}: {} at {}",
+                        hover::value(self.y_format, *y, &self.y_label),
+                        hover::x_name(&self.x_label, *x)
+                    )
+                });
+            }
         }
         Ok(())
     }
@@ -151,6 +160,35 @@ impl Plot for DualAxis {
                     colour.stroke_width(2),
                 ))
                 .map_err(e)?;
+        }
+        if let Some((_, _, first)) = self.left.first() {
+            let x: Vec<f64> = first.iter().map(|p| p.0).collect();
+            let at = |points: &[(f64, f64)], x: f64| {
+                points
+                    .iter()
+                    .find(|p| p.0 == x)
+                    .map(|p| p.1)
+                    .unwrap_or(f64::NAN)
+            };
+            hover::columns(&chart, &x, |i| {
+                let parts: Vec<String> = self
+                    .left
+                    .iter()
+                    .map(|(l, _, p)| (l, at(p, x[i]), &self.left_label))
+                    .chain(
+                        self.right
+                            .iter()
+                            .map(|(l, _, p)| (l, at(p, x[i]), &self.right_label)),
+                    )
+                    .filter(|(_, y, _)| y.is_finite())
+                    .map(|(l, y, unit)| format!("{l} {}", hover::value(YFormat::Plain, y, unit)))
+                    .collect();
+                format!(
+                    "{}: {}",
+                    hover::x_name(&self.x_label, x[i]),
+                    parts.join("; ")
+                )
+            });
         }
         Ok(())
     }

@@ -31,6 +31,7 @@ mod distribution;
 pub(crate) mod energy;
 mod fan;
 pub(crate) mod fleet;
+pub(crate) mod hover;
 mod lines;
 pub(crate) mod money;
 pub(crate) mod optimize;
@@ -94,13 +95,15 @@ impl RenderedChart {
 pub(crate) fn render<P: Plot>(plot: &P, dir: &Path) -> Result<RenderedChart> {
     register_fonts();
     let mut svg = String::new();
-    {
+    let (drawn, targets) = hover::collect(|| {
         let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
         plot.draw(&root)
             .map_err(|e| anyhow!("drawing {} (svg): {e}", plot.name()))?;
         root.present()
-            .map_err(|e| anyhow!("finishing {} (svg): {e}", plot.name()))?;
-    }
+            .map_err(|e| anyhow!("finishing {} (svg): {e}", plot.name()))
+    });
+    drawn?;
+    let svg = hover::insert(&svg, &targets);
     std::fs::write(dir.join(format!("{}.svg", plot.name())), &svg)?;
     let png = dir.join(format!("{}.png", plot.name()));
     {
@@ -261,9 +264,22 @@ pub(crate) mod test_support {
         svg
     }
 
-    /// How often `tag` occurs in the SVG.
+    /// How often `tag` occurs in the SVG's drawing (the hover targets left out).
     pub(crate) fn count(svg: &str, tag: &str) -> usize {
-        svg.matches(tag).count()
+        drawing(svg).matches(tag).count()
+    }
+
+    /// The SVG up to its hover targets.
+    pub(crate) fn drawing(svg: &str) -> &str {
+        svg.split("<g class=\"hover\"").next().unwrap_or(svg)
+    }
+
+    /// The texts of the hover targets, in order.
+    pub(crate) fn hover_texts(svg: &str) -> Vec<String> {
+        svg.split("<title>")
+            .skip(1)
+            .filter_map(|t| t.split_once("</title>").map(|(a, _)| a.to_string()))
+            .collect()
     }
 
     /// Whether the SVG has a `<text>` element whose content is exactly `text`.
@@ -473,6 +489,14 @@ mod legend_tests {
             let svg = std::fs::read_to_string(dir.join(format!("{}.svg", c.name))).unwrap();
             with_legend += usize::from(!legend_boxes(&svg).is_empty());
             check(&svg, &c.name);
+            // Every chart has hover values and a caption that is not its title.
+            assert!(!hover_texts(&svg).is_empty(), "{}: no hover values", c.name);
+            assert!(
+                c.caption.len() > 40 && c.caption != c.title,
+                "{}: caption {:?}",
+                c.name,
+                c.caption
+            );
         }
         assert!(
             with_legend >= rendered.len() / 2,
@@ -495,6 +519,34 @@ mod legend_tests {
         check_dir(&dir2, &comparison_charts(&[v, other], &dir2).unwrap());
         std::fs::remove_dir_all(&dir).unwrap();
         std::fs::remove_dir_all(&dir2).unwrap();
+    }
+
+    #[test]
+    fn hover_values_name_the_month_and_the_value_with_its_unit() {
+        let x: Vec<f64> = (1..=36).map(f64::from).collect();
+        let samples: Vec<Vec<f64>> = x
+            .iter()
+            .map(|m| (0..20).map(|r| (m - 24.0) * 1e6 + r as f64 * 1e5).collect())
+            .collect();
+        let fan = FanChart {
+            name: "hover_fan".into(),
+            title: "Cumulative cash".into(),
+            x_label: "Month from 2027-01".into(),
+            y_label: "Cumulative cash ($M)".into(),
+            bands: Bands::from_samples(x, &samples),
+            y_format: YFormat::MillionsUsd,
+            zero_line: true,
+        };
+        let svg = render_checked(&fan);
+        let texts = hover_texts(&svg);
+        assert_eq!(texts.len(), 36);
+        assert!(
+            texts[23].starts_with("month 24: P50 $950k (P5 $95k, P25 $475k"),
+            "{}",
+            texts[23]
+        );
+        // The same chart renders to the same document.
+        assert_eq!(render_checked(&fan), svg);
     }
 
     #[test]

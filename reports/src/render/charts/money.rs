@@ -10,7 +10,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::style::*;
-use super::{Plot, e};
+use super::{Plot, e, hover};
 
 /// Cumulative free cash flow across replications (P10 to P90 bands around the median).
 pub(crate) fn cash_chart(v: &VariantRuns) -> FanChart {
@@ -331,6 +331,17 @@ impl Plot for Waterfall {
                 )
             }))
             .map_err(e)?;
+        for (i, ((label, value, total), (_, a, b, _))) in self.steps.iter().zip(&bars).enumerate() {
+            let x = i as f64;
+            hover::span(&chart, (x - 0.35, *a), (x + 0.35, *b), || {
+                let v = self.y_format.text(*value);
+                if *total {
+                    format!("{label}: {v}")
+                } else {
+                    format!("{label}: {v} (running total {})", self.y_format.text(b / k))
+                }
+            });
+        }
         // Each step's value at the end of its bar away from the running total: above a rise or
         // a positive total, below a fall.
         let text_colour = BLACK.mix(0.85);

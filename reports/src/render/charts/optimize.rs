@@ -6,7 +6,7 @@ use plotters::style::FontStyle;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::style::*;
-use super::{Curve, Plot, e};
+use super::{Curve, Plot, e, hover};
 
 /// Points per series, with an optional frontier line, one highlighted point and dashed reference
 /// lines (e.g. constraint thresholds).
@@ -125,10 +125,21 @@ impl Plot for Scatter {
                 .draw_series(DashedLineSeries::new([(x0, *y), (x1, *y)], 6, 4, mark_line))
                 .map_err(e)?;
         }
-        for (_, c, pts) in &series {
+        for (label, c, pts) in &series {
             chart
                 .draw_series(pts.iter().map(|p| Circle::new(*p, 4, c.mix(0.8).filled())))
                 .map_err(e)?;
+            for p in pts {
+                hover::point(&chart, *p, || {
+                    format!(
+                        "{label}: {} {}, {} {}",
+                        self.x_label,
+                        self.x_format.text(p.0 / kx),
+                        self.y_label,
+                        self.y_format.text(p.1 / ky)
+                    )
+                });
+            }
         }
         if !frontier.is_empty() {
             let fc = PALETTE[7];

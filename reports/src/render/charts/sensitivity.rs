@@ -5,7 +5,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::style::*;
-use super::{Plot, e};
+use super::{Plot, e, hover};
 
 /// One input's effect in a [`Tornado`] chart: the output with this input at its P10 and at its P90,
 /// every other input at its P50.
@@ -152,6 +152,21 @@ impl Plot for Tornado {
                             c.filled(),
                         )))
                         .map_err(e)?;
+                    hover::span(&chart, (base, y - h), (*v, y + h), || {
+                        let at = if *c == low_c { "P10" } else { "P90" };
+                        let input = if text.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" ({text})")
+                        };
+                        format!(
+                            "{} at {at}{input}: {} {} (base {})",
+                            b.label,
+                            self.output,
+                            self.x_format.text(v / k),
+                            self.x_format.text(self.base)
+                        )
+                    });
                     if text.is_empty() {
                         continue;
                     }
