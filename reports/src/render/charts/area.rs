@@ -3,6 +3,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::annotate::{self, Marker};
 use super::style::*;
 use super::{Plot, e, hover};
 
@@ -25,6 +26,8 @@ pub(crate) struct StackedArea {
     pub lines: Vec<(String, RGBColor, Vec<f64>)>,
     /// y scaling.
     pub y_format: YFormat,
+    /// Events marked on the x axis.
+    pub markers: Vec<Marker>,
 }
 
 impl Plot for StackedArea {
@@ -65,6 +68,7 @@ impl Plot for StackedArea {
                 .map(|(label, c, _)| (Key::Line(*c, 3), label.as_str())),
         );
         let body = title_and_key_line(root, &self.title, &keys)?;
+        let y1 = annotate::headroom(&body, &self.markers, (x0, x1), (0.0, y1))?;
         let mut chart = xy_frame(&body, &self.x_label, &self.y_label, (x0, x1), (0.0, y1))?;
         for (_, colour, lo, hi) in &layers {
             if hi.iter().zip(lo.iter()).all(|(h, l)| (h - l).abs() < 1e-12) {
@@ -94,6 +98,7 @@ impl Plot for StackedArea {
                 .draw_series(LineSeries::new(pts, colour.stroke_width(3)))
                 .map_err(e)?;
         }
+        annotate::draw(&body, &mut chart, &self.markers, (0.0, y1))?;
         hover::columns(&chart, &self.x, |i| {
             let parts: Vec<String> = self
                 .series

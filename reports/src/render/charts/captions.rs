@@ -3,6 +3,7 @@
 
 use dcplan_sim::{Kpi, MonthRow};
 
+use super::annotate::Marker;
 use super::energy::ENERGY_SOURCES;
 use super::{Bands, monthly_samples};
 use crate::render::format::{money, percent};
@@ -41,8 +42,25 @@ fn share_paid_back(v: &VariantRuns) -> f64 {
     p.iter().filter(|p| p.is_some()).count() as f64 / p.len() as f64
 }
 
-/// Cumulative cash: where the median line crosses zero.
-pub(crate) fn cash(bands: &Bands) -> String {
+/// The sentence on a chart's event markers (empty without markers).
+fn marked(markers: &[Marker]) -> String {
+    if markers.is_empty() {
+        return String::new();
+    }
+    let named: Vec<String> = markers
+        .iter()
+        .take(4)
+        .map(|m| format!("{} (month {:.0})", m.label, m.x))
+        .collect();
+    let more = if markers.len() > 4 { ", and more" } else { "" };
+    format!(
+        " The dashed lines mark where the model turns the curve: {}{more}.",
+        named.join(", ")
+    )
+}
+
+/// Cumulative cash: where the median line crosses zero, and the events marked.
+pub(crate) fn cash(bands: &Bands, markers: &[Marker]) -> String {
     let cross = bands
         .p50
         .windows(2)
@@ -58,7 +76,10 @@ pub(crate) fn cash(bands: &Bands) -> String {
         }
         None => "the median line stays below zero: the median replication does not pay back within the horizon".to_string(),
     };
-    format!("The shaded bands hold the middle 90 % and 50 % of replications; {line}.")
+    format!(
+        "The shaded bands hold the middle 90 % and 50 % of replications; {line}.{}",
+        marked(markers)
+    )
 }
 
 /// NPV histogram: the share of replications that lose money.
@@ -119,14 +140,20 @@ pub(crate) fn revenue_opex(v: &VariantRuns) -> String {
     )
 }
 
-/// Market prices.
-pub(crate) fn prices() -> String {
-    "Each band is the P10-P90 range of a GPU type's market on-demand price; the dashed line is the price actually realised across all contract classes, below the market where reserved discounts apply.".into()
+/// Market prices, and the events marked.
+pub(crate) fn prices(markers: &[Marker]) -> String {
+    format!(
+        "Each band is the P10-P90 range of a GPU type's market on-demand price; the dashed line is the price actually realised across all contract classes, below the market where reserved discounts apply.{}",
+        marked(markers)
+    )
 }
 
-/// Fleet composition.
-pub(crate) fn fleet() -> String {
-    "Only the in-service layer earns revenue; spares and GPUs down for repair are the cost of availability, and steps in the stack are deliveries and retirements.".into()
+/// Fleet composition, and the events marked.
+pub(crate) fn fleet(markers: &[Marker]) -> String {
+    format!(
+        "Only the in-service layer earns revenue; spares and GPUs down for repair are the cost of availability.{}",
+        marked(markers)
+    )
 }
 
 /// Waterfall: the largest outflow.
@@ -253,13 +280,22 @@ mod tests {
             p50: vec![-3.0, -1.0, 0.5, 2.0],
             ..Bands::default()
         };
-        assert!(cash(&b).contains("crosses zero at month 3"), "{}", cash(&b));
+        assert!(cash(&b, &[]).contains("crosses zero at month 3"));
+        let m = [Marker {
+            x: 1.0,
+            label: "anchor tenant prepays".into(),
+        }];
+        assert!(
+            cash(&b, &m).ends_with("turns the curve: anchor tenant prepays (month 1)."),
+            "{}",
+            cash(&b, &m)
+        );
         let never = Bands {
             x: vec![1.0, 2.0],
             p50: vec![-3.0, -1.0],
             ..Bands::default()
         };
-        assert!(cash(&never).contains("does not pay back within the horizon"));
+        assert!(cash(&never, &[]).contains("does not pay back within the horizon"));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::annotate::{self, Marker};
 use super::style::*;
 use super::{BandSeries, Plot, e, hover};
 
@@ -61,6 +62,8 @@ pub(crate) struct FanChart {
     pub y_format: YFormat,
     /// Draw a horizontal line at zero.
     pub zero_line: bool,
+    /// Events marked on the x axis.
+    pub markers: Vec<Marker>,
 }
 
 impl Plot for FanChart {
@@ -82,6 +85,7 @@ impl Plot for FanChart {
             (Key::Line(c, 3), "P50 (median)"),
         ];
         let body = title_and_key_line(root, &self.title, &keys)?;
+        let y1 = annotate::headroom(&body, &self.markers, (x0, x1), (y0, y1))?;
         let mut chart = xy_frame(&body, &self.x_label, &self.y_label, (x0, x1), (y0, y1))?;
         let band = |lo: &[f64], hi: &[f64]| -> Vec<(f64, f64)> {
             b.x.iter()
@@ -116,6 +120,7 @@ impl Plot for FanChart {
                 ))
                 .map_err(e)?;
         }
+        annotate::draw(&body, &mut chart, &self.markers, (y0, y1))?;
         let v = |raw: f64| hover::value(self.y_format, raw, &self.y_label);
         hover::columns(&chart, &b.x, |i| {
             format!(
@@ -149,6 +154,8 @@ pub(crate) struct MultiFan {
     pub series: Vec<BandSeries>,
     /// y scaling.
     pub y_format: YFormat,
+    /// Events marked on the x axis.
+    pub markers: Vec<Marker>,
 }
 
 impl Plot for MultiFan {
@@ -175,6 +182,7 @@ impl Plot for MultiFan {
             })
             .collect();
         let body = title_and_key_line(root, &self.title, &keys)?;
+        let y1 = annotate::headroom(&body, &self.markers, (x0, x1), (y0, y1))?;
         let mut chart = xy_frame(&body, &self.x_label, &self.y_label, (x0, x1), (y0, y1))?;
         for (_, colour, lo, mid, hi) in &self.series {
             let c = *colour;
@@ -213,6 +221,7 @@ impl Plot for MultiFan {
                     .map_err(e)?;
             }
         }
+        annotate::draw(&body, &mut chart, &self.markers, (y0, y1))?;
         let v = |raw: f64| hover::value(self.y_format, raw, &self.y_label);
         hover::columns(&chart, &self.x, |i| {
             let parts: Vec<String> = self

@@ -25,6 +25,7 @@ macro_rules! plot_name_title {
     };
 }
 
+pub(crate) mod annotate;
 mod area;
 mod captions;
 mod distribution;
@@ -146,18 +147,24 @@ pub(crate) fn blocks(charts: &[RenderedChart]) -> Vec<crate::render::doc::Block>
 }
 
 /// The charts of a single-variant run, each with its caption.
-pub(crate) fn run_charts(v: &VariantRuns, dir: &Path) -> Result<Vec<RenderedChart>> {
+pub(crate) fn run_charts(
+    v: &VariantRuns,
+    scenario: &dcplan_sim::Scenario,
+    dir: &Path,
+) -> Result<Vec<RenderedChart>> {
     let one = std::slice::from_ref(v);
-    let cash = money::cash_chart(v);
+    let cash = money::cash_chart(v, scenario);
+    let prices = money::price_chart(v, scenario);
+    let fleet = fleet::fleet_chart(v, scenario);
     let waterfall = money::waterfall_chart(v);
     let mut out = vec![
-        charts::render(&cash, dir)?.captioned(captions::cash(&cash.bands)),
+        charts::render(&cash, dir)?.captioned(captions::cash(&cash.bands, &cash.markers)),
         charts::render(&risk::npv_histogram(v), dir)?.captioned(captions::npv_histogram(v)),
         charts::render(&fleet::utilization_chart(v), dir)?.captioned(captions::utilization(v)),
         charts::render(&money::revenue_chart(v), dir)?.captioned(captions::revenue(v)),
         charts::render(&money::revenue_opex_chart(v), dir)?.captioned(captions::revenue_opex(v)),
-        charts::render(&money::price_chart(v), dir)?.captioned(captions::prices()),
-        charts::render(&fleet::fleet_chart(v), dir)?.captioned(captions::fleet()),
+        charts::render(&prices, dir)?.captioned(captions::prices(&prices.markers)),
+        charts::render(&fleet, dir)?.captioned(captions::fleet(&fleet.markers)),
         charts::render(&waterfall, dir)?.captioned(captions::waterfall(&waterfall.steps)),
         charts::render(&risk::payback_cdf_chart(one), dir)?.captioned(captions::payback_cdf(v)),
         charts::render(&money::debt_chart(v), dir)?.captioned(captions::debt(v)),
@@ -461,8 +468,8 @@ mod legend_tests {
     use super::test_support::*;
     use super::*;
 
-    /// Six replications of a shipped scenario, run here.
-    fn runs(file: &str, text: &str, name: &str) -> VariantRuns {
+    /// Six replications of a shipped scenario, run here, with the scenario.
+    fn runs(file: &str, text: &str, name: &str) -> (VariantRuns, dcplan_sim::Scenario) {
         let loaded = dcplan_sim::load_str(file, text).expect("a valid scenario");
         let config = dcplan_sim::RunConfig {
             seed: 7,
@@ -470,12 +477,13 @@ mod legend_tests {
             threads: 1,
             options: dcplan_sim::replication::ReplicationOptions::for_run(&loaded, 7, 6),
         };
-        VariantRuns {
+        let v = VariantRuns {
             name: name.into(),
             seed: 7,
             start: loaded.scenario.simulation.start,
             output: dcplan_sim::run(&loaded, &config, &|| ()).expect("runs"),
-        }
+        };
+        (v, loaded.scenario)
     }
 
     fn check(svg: &str, what: &str) {
@@ -506,13 +514,16 @@ mod legend_tests {
 
     #[test]
     fn no_legend_covers_data_in_the_run_and_comparison_chart_sets() {
-        let v = runs(
+        let (v, scenario) = runs(
             "tiny.ron",
             include_str!("../../../../scenarios/tiny.ron"),
             "tiny",
         );
         let dir = temp_dir("legend-run");
-        check_dir(&dir, &run_charts(&v, &dir).unwrap());
+        check_dir(&dir, &run_charts(&v, &scenario, &dir).unwrap());
+        // The delivery that turns the cash curve is marked on it.
+        let cash = std::fs::read_to_string(dir.join("cumulative_cash.svg")).unwrap();
+        assert!(cash.contains("H100-SXM delivered"));
         let mut other = v.clone();
         other.name = "tiny again".into();
         let dir2 = temp_dir("legend-compare");
@@ -536,6 +547,7 @@ mod legend_tests {
             bands: Bands::from_samples(x, &samples),
             y_format: YFormat::MillionsUsd,
             zero_line: true,
+            markers: Vec::new(),
         };
         let svg = render_checked(&fan);
         let texts = hover_texts(&svg);
@@ -597,6 +609,10 @@ mod legend_tests {
                 ("realised".into(), PALETTE[7], Vec::new(), step, Vec::new()),
             ],
             y_format: YFormat::Plain,
+            markers: vec![annotate::Marker {
+                x: 60.0,
+                label: "next generation".into(),
+            }],
         };
         check(&svg_only(&prices), "prices");
         // Bars as tall as the axis in every category.
@@ -639,6 +655,7 @@ mod legend_tests {
             series: vec![("a".into(), PALETTE[0], vec![1e6; 120])],
             lines: vec![("revenue".into(), PALETTE[7], vec![1.2e6; 120])],
             y_format: YFormat::MillionsUsd,
+            markers: Vec::new(),
         };
         check(&svg_only(&area), "stacked area");
         // A histogram whose tallest bins are at both ends.

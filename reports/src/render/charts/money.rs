@@ -12,8 +12,9 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::style::*;
 use super::{Plot, e, hover};
 
-/// Cumulative free cash flow across replications (P10 to P90 bands around the median).
-pub(crate) fn cash_chart(v: &VariantRuns) -> FanChart {
+/// Cumulative free cash flow across replications (P10 to P90 bands around the median), with the
+/// events that turn it marked.
+pub(crate) fn cash_chart(v: &VariantRuns, s: &dcplan_sim::Scenario) -> FanChart {
     let reps = &v.output.replications;
     let horizon = reps.iter().map(|r| r.months.len()).max().unwrap_or(0);
     let samples: Vec<Vec<f64>> = (0..horizon)
@@ -31,6 +32,7 @@ pub(crate) fn cash_chart(v: &VariantRuns) -> FanChart {
         bands: Bands::from_samples((1..=horizon).map(|m| m as f64).collect(), &samples),
         y_format: YFormat::MillionsUsd,
         zero_line: true,
+        markers: charts::annotate::cash_markers(s, v),
     }
 }
 
@@ -129,6 +131,7 @@ pub(crate) fn revenue_chart(v: &VariantRuns) -> StackedArea {
         ],
         lines: Vec::new(),
         y_format: YFormat::MillionsUsd,
+        markers: Vec::new(),
     }
 }
 
@@ -178,11 +181,13 @@ pub(crate) fn revenue_opex_chart(v: &VariantRuns) -> StackedArea {
             ("EBITDA".into(), charts::PALETTE[2], mean(&|m| m.ebitda_usd)),
         ],
         y_format: YFormat::MillionsUsd,
+        markers: Vec::new(),
     }
 }
 
-/// Market price paths per SKU (P10/P50/P90) against the realised average price.
-pub(crate) fn price_chart(v: &VariantRuns) -> charts::MultiFan {
+/// Market price paths per SKU (P10/P50/P90) against the realised average price, with generation
+/// steps, deliveries and the anchor's term end marked.
+pub(crate) fn price_chart(v: &VariantRuns, s: &dcplan_sim::Scenario) -> charts::MultiFan {
     let reps = &v.output.replications;
     let skus: Vec<String> = reps.first().map(|r| r.skus.clone()).unwrap_or_default();
     let horizon = reps.iter().map(|r| r.months.len()).max().unwrap_or(0);
@@ -227,6 +232,7 @@ pub(crate) fn price_chart(v: &VariantRuns) -> charts::MultiFan {
         x: months_axis(v),
         series,
         y_format: YFormat::Plain,
+        markers: charts::annotate::price_markers(s, v),
     }
 }
 
@@ -267,6 +273,7 @@ pub(crate) fn debt_chart(v: &VariantRuns) -> StackedArea {
         ],
         lines: Vec::new(),
         y_format: YFormat::MillionsUsd,
+        markers: Vec::new(),
     }
 }
 
