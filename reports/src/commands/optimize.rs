@@ -126,7 +126,9 @@ pub(crate) fn run_optimize(loaded: &LoadedScenario, req: &RunRequest) -> Result<
     let best_text = best_scenario_text(loaded, &opt, &results[best_i], results.len())?;
     job.write("best.ron", &best_text)?;
     let chart = frontier_chart(&results, &front, best_i, &constraint);
-    let rendered = vec![charts::render(&chart, job.dir())?];
+    let rendered = vec![charts::render(&chart, job.dir())?.captioned(
+        "Each dot is a candidate plan, placed by its probability of payback and its P50 NPV; the frontier joins the plans that no other plan beats on both at once, the ring marks the plan chosen, and a plan below the frontier gives up return or certainty for nothing.",
+    )];
 
     // Report.
     let manifest = job.scenario_manifest(loaded, seed, n, req);

@@ -295,7 +295,7 @@ pub(crate) fn finish(info: &RunInfo, runs: Vec<VariantRuns>, job: Job) -> Result
     let (doc, headlines) = match info.inputs {
         Inputs::Scenario(loaded, _) if runs.len() == 1 => {
             let v = &runs[0];
-            let charts = charts::run_charts(v, job.dir())?;
+            let charts = charts::run_charts(v, &loaded.scenario, job.dir())?;
             crate::render::workbook::write_workbook(loaded, v, &job.path("report.xlsx"))?;
             let discount = report::discount_text(&loaded.scenario);
             (

@@ -90,6 +90,8 @@ pub(crate) struct SensitivityRow {
     pub npv: (f64, f64),
     /// P50 payback with the input at P10 and at P90 (`None`: beyond the horizon).
     pub payback: (Option<f64>, Option<f64>),
+    /// Share of replications that pay back within the horizon, with the input at P10 and at P90.
+    pub payback_within: (f64, f64),
     /// The NPV swing replication by replication (NPV at P90 less NPV at P10, on the same
     /// replications): its mean and the 95 % confidence interval of the mean.
     pub swing: (f64, f64, f64),
@@ -114,6 +116,16 @@ fn p50_npv(v: &VariantRuns) -> f64 {
 /// P50 payback of a setting (`None`: beyond the horizon).
 pub(crate) fn p50_payback(v: &VariantRuns) -> Option<f64> {
     percentile_never_last(&v.kpi(dcplan_sim::Kpi::PaybackMonths), 0.5)
+}
+
+/// Share of a setting's replications that pay back within the horizon.
+fn payback_within(v: &VariantRuns) -> f64 {
+    let paybacks = v.kpi(dcplan_sim::Kpi::PaybackMonths);
+    let n = paybacks.len();
+    if n == 0 {
+        return f64::NAN;
+    }
+    paybacks.iter().filter(|p| p.is_some()).count() as f64 / n as f64
 }
 
 /// Run a one-at-a-time sensitivity study and write its folder.
@@ -196,6 +208,7 @@ pub(crate) fn run_sensitivity(loaded: &LoadedScenario, req: &RunRequest) -> Resu
             input: input.clone(),
             npv: (p50_npv(&low), p50_npv(&high)),
             payback: (p50_payback(&low), p50_payback(&high)),
+            payback_within: (payback_within(&low), payback_within(&high)),
             swing: paired_swing(&low, &high),
             equity_irr: (
                 p50(&low, dcplan_sim::Kpi::EquityIrrFrac),
@@ -222,7 +235,13 @@ pub(crate) fn run_sensitivity(loaded: &LoadedScenario, req: &RunRequest) -> Resu
     job.write("scenario.ron", &loaded.source_text)?;
     job.write_inputs(crate::store::manifest::INPUTS_DIR, [loaded])?;
     let labels = dcplan_sim::labels::Labeller::new(&loaded.scenario);
-    let rendered = tornado_charts(&rows, &labels, (base_npv, base_payback), horizon, job.dir())?;
+    let rendered = tornado_charts(
+        &rows,
+        &labels,
+        (base_npv, base_payback, payback_within(base)),
+        horizon,
+        job.dir(),
+    )?;
     let manifest = job.scenario_manifest(loaded, seed, n, req);
     let (doc, headlines) = sensitivity_doc(
         loaded,
@@ -289,11 +308,23 @@ fn sensitivity_frame(
     DataFrame::new(rows.len(), columns).context("building the sensitivity table")
 }
 
-/// The two tornado charts (P50 NPV and P50 payback), rendered into `dir`.
+/// Whether the payback tornado shows the probability of payback within the horizon instead of
+/// the P50 payback: when the base P50 payback is beyond the horizon, or when at least half of the
+/// inputs move it beyond the horizon at one end (a P50 swing to "never" has no length).
+fn payback_as_probability(rows: &[SensitivityRow], base_payback: Option<f64>) -> bool {
+    let to_never = rows
+        .iter()
+        .filter(|r| r.payback.0.is_none() || r.payback.1.is_none())
+        .count();
+    base_payback.is_none() || (!rows.is_empty() && 2 * to_never >= rows.len())
+}
+
+/// The two tornado charts (P50 NPV, and P50 payback or the probability of payback within the
+/// horizon), rendered into `dir`.
 fn tornado_charts(
     rows: &[SensitivityRow],
     labels: &dcplan_sim::labels::Labeller,
-    (base_npv, base_payback): (f64, Option<f64>),
+    (base_npv, base_payback, base_within): (f64, Option<f64>, f64),
     horizon: f64,
     dir: &Path,
 ) -> Result<Vec<RenderedChart>> {
@@ -303,14 +334,15 @@ fn tornado_charts(
     let never = |p: Option<f64>| p.unwrap_or(horizon);
     let tornado = |name: &str,
                    title: String,
-                   x_label: &str,
-                   x_format: YFormat,
+                   x_label: String,
+                   (x_format, output): (YFormat, &str),
                    base: f64,
                    at: &dyn Fn(&SensitivityRow) -> (f64, f64)| charts::Tornado {
         name: name.into(),
         title,
-        x_label: x_label.into(),
+        x_label,
         x_format,
+        output: output.into(),
         base,
         bars: rows
             .iter()
@@ -327,24 +359,48 @@ fn tornado_charts(
     let tornado_npv = tornado(
         "tornado_npv",
         "Sensitivity of P50 NPV: each input at its P10 and P90, the others at P50".into(),
-        "P50 NPV ($M)",
-        YFormat::MillionsUsd,
+        "P50 NPV ($M)".into(),
+        (YFormat::MillionsUsd, "P50 NPV"),
         base_npv,
         &|r| r.npv,
     );
-    let tornado_payback = tornado(
-        "tornado_payback",
-        format!(
-            "Sensitivity of P50 payback (no payback within the horizon drawn at {horizon:.0} months)"
-        ),
-        "P50 payback (months)",
-        YFormat::Plain,
-        never(base_payback),
-        &|r| (never(r.payback.0), never(r.payback.1)),
-    );
+    let probability = payback_as_probability(rows, base_payback);
+    let tornado_payback = if probability {
+        let why = if base_payback.is_none() {
+            "the base P50 payback is beyond the horizon"
+        } else {
+            "most inputs move the P50 payback beyond the horizon"
+        };
+        tornado(
+            "tornado_payback",
+            format!("Sensitivity of the probability of payback within {horizon:.0} months ({why})"),
+            format!(
+                "Probability of payback within {horizon:.0} months (%; swings in percentage points)"
+            ),
+            (YFormat::Percent, "probability of payback"),
+            base_within,
+            &|r| r.payback_within,
+        )
+    } else {
+        tornado(
+            "tornado_payback",
+            format!("Sensitivity of P50 payback (beyond the horizon drawn at {horizon:.0} months)"),
+            "P50 payback (months)".into(),
+            (YFormat::Months, "P50 payback"),
+            never(base_payback),
+            &|r| (never(r.payback.0), never(r.payback.1)),
+        )
+    };
+    let payback_caption = if probability {
+        "A P50 payback beyond the horizon has no length to compare, so this chart ranks the inputs by how many percentage points they move the probability of paying back within the horizon; the top bars are the inputs that could make the project pay back."
+    } else {
+        "Inputs are ranked by how many months they move the P50 payback between their P10 and P90; a bar reaching the right edge means that setting does not pay back within the horizon."
+    };
     Ok(vec![
-        charts::render(&tornado_npv, dir)?,
-        charts::render(&tornado_payback, dir)?,
+        charts::render(&tornado_npv, dir)?.captioned(
+            "Inputs are ranked by how far they move P50 NPV between their P10 and P90 values (written at the bar ends); the top bars are the assumptions to verify first, and a bar on the left of the base line at P90 means more of that input lowers NPV.",
+        ),
+        charts::render(&tornado_payback, dir)?.captioned(payback_caption),
     ])
 }
 
@@ -469,4 +525,46 @@ fn sensitivity_doc(
         blocks,
     };
     (doc, headlines)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(payback: (Option<f64>, Option<f64>)) -> SensitivityRow {
+        SensitivityRow {
+            input: sensitivity::Input {
+                path: "site.pue".into(),
+                low: 1.2,
+                base: 1.3,
+                high: 1.4,
+            },
+            npv: (0.0, 0.0),
+            payback,
+            payback_within: (0.4, 0.6),
+            swing: (0.0, 0.0, 0.0),
+            equity_irr: (0.1, 0.1),
+            min_dscr: (f64::NAN, f64::NAN),
+        }
+    }
+
+    #[test]
+    fn the_payback_tornado_turns_to_probability_when_payback_is_never() {
+        let paid = row((Some(30.0), Some(40.0)));
+        let half_never = row((Some(30.0), None));
+        assert!(!payback_as_probability(
+            std::slice::from_ref(&paid),
+            Some(35.0)
+        ));
+        assert!(payback_as_probability(std::slice::from_ref(&paid), None));
+        assert!(payback_as_probability(
+            &[paid.clone(), half_never.clone()],
+            Some(35.0)
+        ));
+        assert!(!payback_as_probability(
+            &[paid.clone(), paid, half_never],
+            Some(35.0)
+        ));
+        assert!(!payback_as_probability(&[], Some(35.0)));
+    }
 }

@@ -1011,6 +1011,7 @@ pub(crate) fn key_table(v: &VariantRuns) -> Block {
 fn chart_block(c: &RenderedChart) -> Block {
     Block::Chart {
         title: c.title.clone(),
+        caption: c.caption.clone(),
         svg: c.svg.clone(),
         png: format!("{}.png", c.name),
     }

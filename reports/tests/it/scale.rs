@@ -241,6 +241,13 @@ fn sensitivity_writes_tornado_charts_and_a_ranked_table() {
     for f in SENSITIVITY_FILES {
         assert!(tmp.path().join("s").join(f).exists(), "{f} missing");
     }
+    // tiny.ron never pays back within its 12 months: the payback tornado shows the probability
+    // of payback instead, and both tornadoes state their base value with its unit.
+    let svg = |f: &str| std::fs::read_to_string(tmp.path().join("s").join(f)).expect("svg");
+    let payback = svg("tornado_payback.svg");
+    assert!(payback.contains("Sensitivity of the probability of payback within 12 months"));
+    assert!(payback.contains("probability of payback at base: 0.0 %"));
+    assert!(svg("tornado_npv.svg").contains("P50 NPV at base: $"));
     let loaded = dcplan_sim::load_file(&tiny).expect("tiny");
     let inputs = dcplan_sim::sensitivity::inputs(&loaded);
     let csv = std::fs::read_to_string(tmp.path().join("s/sensitivity.csv")).expect("csv");
