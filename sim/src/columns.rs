@@ -63,6 +63,7 @@ pub const fn unit_for_name(name: &str) -> &'static str {
         ("min_annual_dscr", "ratio"),
         ("tco2", "tCO2"),
         ("annual_tco2", "tCO2 per year"),
+        ("annual_market_tco2", "tCO2 per year"),
         ("annual_energy_cost_usd", "USD per year"),
         ("month", "month index"),
         ("failures", "count"),
@@ -200,7 +201,8 @@ pub mod key {
     /// `metric` (comparison table).
     pub const METRIC: Column = Column::new(
         "metric",
-        "The metric compared: a KPI, or a KPI per year (annual_energy_cost_usd, annual_tco2).",
+        "The metric compared: a KPI, or a KPI per year (annual_energy_cost_usd, annual_tco2, \
+         annual_market_tco2).",
     )
     .with_unit("text");
 }
@@ -307,6 +309,13 @@ pub const ANNUAL_ENERGY_COST: Column = Column::new(
 pub const ANNUAL_TCO2: Column = Column::new(
     "annual_tco2",
     "Emissions per year: tco2 over the horizon in years.",
+);
+
+/// Market-based emissions per year of the horizon (a comparison metric).
+pub const ANNUAL_MARKET_TCO2: Column = Column::new(
+    "annual_market_tco2",
+    "Emissions per year, grid electricity market-based (GHG Protocol Scope 2, hourly matched): \
+     market_tco2 over the horizon in years.",
 );
 
 /// Whether two strings are equal (in a `const fn`).

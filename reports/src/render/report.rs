@@ -230,8 +230,16 @@ pub(crate) fn energy_notes(scenarios: &[&dcplan_sim::Scenario]) -> Vec<String> {
     if notes.is_empty() {
         notes.push("Energy cost is the grid energy bought hour by hour at the tariff, plus fixed charges and any on-site supply, with no battery and no demand charge in this scenario.".into());
     }
+    notes.push(LCOE_NOTE.into());
+    notes.push(SCOPE2_NOTE.into());
     notes
 }
+
+/// What the levelised cost of energy includes, beside the energy charges.
+pub(crate) const LCOE_NOTE: &str = "Energy cost per MWh is what the site pays for electricity (grid energy and demand charges, PPA, fuel, fixed charges and the on-site assets' fixed O&M) per facility MWh. The levelised cost of energy adds the capital recovery of the on-site solar, wind, battery and gas: each asset's cost as a level monthly annuity, cost x i / (1 - (1 + i)^-n) at the monthly discount rate i over its life of n months (finance.depreciation_years.energy), in the months of its life within the horizon. A site without on-site assets has the two equal.";
+
+/// How the two emission figures count grid electricity (GHG Protocol Scope 2 Guidance, 2015).
+pub(crate) const SCOPE2_NOTE: &str = "Emissions follow the GHG Protocol Scope 2 Guidance (2015), both methods with on-site gas (Scope 1) added. Location-based: every grid kWh at the grid's hourly emission factor. Market-based, hourly matched: on-site generation and a physical PPA's delivered energy reduce the grid import of their hour, a virtual PPA's certificates cover at most the grid import of their own hour (no surplus moves to another hour), and the residual import carries the grid's hourly factor in place of a residual mix, which the scenario does not give (a residual mix is higher where others claim the clean energy, so this understates the market-based figure).";
 
 /// Energy cost of one variant: the totals over the horizon and per MWh across replications.
 pub(crate) fn energy_table(v: &VariantRuns) -> Block {
@@ -255,6 +263,12 @@ pub(crate) fn energy_table(v: &VariantRuns) -> Block {
             v.summary(Kpi::EnergyCostUsd),
         ),
         kpi(Kpi::EnergyCostUsdPerMwh),
+        kpi(Kpi::LcoeUsdPerMwh),
+        (
+            "Capital recovery of on-site energy assets",
+            Format::Money,
+            dcplan_sim::stats::summarize(&total(|m| m.energy_capex_annuity_usd)),
+        ),
         // Totals over the horizon of the monthly columns grid_energy_usd and demand_charge_usd
         // (money, like every `_usd` column).
         (
@@ -268,6 +282,12 @@ pub(crate) fn energy_table(v: &VariantRuns) -> Block {
             dcplan_sim::stats::summarize(&total(|m| m.demand_charge_usd)),
         ),
         kpi(Kpi::EnergyMwh),
+        (
+            "Emissions, location-based (grid) and gas, tCO2",
+            Kpi::Tco2.format(),
+            v.summary(Kpi::Tco2),
+        ),
+        kpi(Kpi::MarketTco2),
     ];
     let rows = rows
         .into_iter()
@@ -840,6 +860,8 @@ pub(crate) fn compare_report(
         blocks.push(Block::Heading(1, "Side by side".into()));
         blocks.push(crate::render::comparison::side_by_side(variants));
     }
+    blocks.push(Block::Heading(1, "Which wins on what".into()));
+    blocks.push(crate::render::comparison::winners(variants));
     blocks.push(Block::Para(format!(
         "Project NPV is unlevered and pre-tax (free cash flow before debt flows and income tax, discounted, plus the terminal value where the scenario counts one). Payback counts a replication that never pays back within the horizon as later than any that does: its percentiles read \"never\" where they fall among those, and it has no mean unless every replication pays back. {}",
         energy_notes(scenarios).join(" ")
@@ -954,6 +976,11 @@ mod tests {
         let notes = energy_notes(&[&plain]).join(" ");
         assert!(
             !notes.contains("Battery") && !notes.contains("15-minute"),
+            "{notes}"
+        );
+        // Every scenario says what its levelised cost and its two emission figures count.
+        assert!(
+            notes.contains("capital recovery") && notes.contains("Market-based, hourly matched"),
             "{notes}"
         );
         // A comparison names what any of its scenarios needs.
