@@ -31,12 +31,15 @@ pub enum Format {
 }
 
 impl Format {
-    /// The format the naming convention gives a column (its unit suffix): `_usd_per_mwh` and
-    /// `_usd_per_gpu_hour` are prices, `_usd` money, `_frac` a percentage, `_months` months, `pue`
+    /// The format the naming convention gives a column (its unit suffix): `_usd_per_mwh`,
+    /// `_usd_per_gpu_hour` and `_usd_per_mtok` are prices, `_usd` money, `_frac` a percentage, `_months` months, `pue`
     /// and `_ratio` ratios, anything else a plain number. Also used for names that are not
     /// columns, such as a scenario's field paths.
     pub const fn for_name(name: &str) -> Format {
-        if ends_with(name, "_usd_per_mwh") || ends_with(name, "_usd_per_gpu_hour") {
+        if ends_with(name, "_usd_per_mwh")
+            || ends_with(name, "_usd_per_gpu_hour")
+            || ends_with(name, "_usd_per_mtok")
+        {
             Format::Price
         } else if ends_with(name, "_usd") {
             Format::Money
@@ -75,6 +78,8 @@ pub const fn unit_for_name(name: &str) -> &'static str {
     const SUFFIX: &[(&str, &str)] = &[
         ("_usd_per_mwh", "USD/MWh"),
         ("_usd_per_gpu_hour", "USD/GPU-hour"),
+        ("_usd_per_mtok", "USD per million tokens"),
+        ("_tokens", "tokens"),
         ("_l_per_kwh", "L/kWh"),
         ("_usd", "USD"),
         ("_frac", "fraction"),

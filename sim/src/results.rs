@@ -187,6 +187,9 @@ record! {
         available_gpu_hours: f64,
         /// GPU-hours sold to customers in the month.
         sold_gpu_hours: f64,
+        /// Tokens the sold GPU-hours generated: sold GPU-hours of each SKU times its tokens per
+        /// GPU-hour (`pricing.tokens`); empty where the scenario counts no tokens.
+        served_tokens: f64,
         /// GPU-hours idle in inventory waiting for hall power.
         inventory_gpu_hours: f64,
         /// Sold GPU-hours / installed GPU-hours.
@@ -476,6 +479,8 @@ pub(crate) struct FinanceMonth {
     pub(crate) book_value_usd: f64,
     /// See [`MonthRow::energy_capex_annuity_usd`].
     pub(crate) energy_capex_annuity_usd: f64,
+    /// See [`MonthRow::served_tokens`].
+    pub(crate) served_tokens: f64,
     /// [`MonthRow::book_value_gpu_usd`], [`MonthRow::book_value_network_usd`],
     /// [`MonthRow::book_value_facility_usd`], [`MonthRow::construction_in_progress_usd`],
     /// [`MonthRow::book_value_energy_usd`].
@@ -520,6 +525,7 @@ impl MonthRow {
             commissioned_gpu_hours: commissioned_h,
             available_gpu_hours: available_h,
             sold_gpu_hours: sold_h,
+            served_tokens: f.served_tokens,
             inventory_gpu_hours: installed_h - commissioned_h,
             utilization_frac: ratio(sold_h, installed_h),
             utilization_available_frac: ratio(sold_h, available_h),
@@ -748,6 +754,17 @@ record! {
         /// The average price per sold GPU-hour at which project NPV is zero, USD.
         #[kpi(BreakEvenPriceUsdPerGpuHour, "Break-even price per sold GPU-hour (NPV = 0; demand assumed not to react to price)")]
         break_even_price_usd_per_gpu_hour: Opt,
+        /// Tokens served over the horizon: sold GPU-hours of each SKU times its tokens per
+        /// GPU-hour (`pricing.tokens`; none where the scenario counts no tokens).
+        #[kpi(ServedTokens, "Tokens served over the horizon")]
+        served_tokens: Opt,
+        /// Revenue (net of SLA credits) per million tokens served, USD.
+        #[kpi(RevenueUsdPerMtok, "Revenue per million tokens")]
+        revenue_usd_per_mtok: Opt,
+        /// All-in cost per million tokens served: opex including energy, depreciation and
+        /// interest over the horizon (as the all-in cost per GPU-hour) per million tokens, USD.
+        #[kpi(CostUsdPerMtok, "All-in cost per million tokens (opex + depreciation + interest)")]
+        cost_usd_per_mtok: Opt,
         /// Sold GPU-hours / installed GPU-hours.
         #[kpi(UtilizationFrac, "Utilization (sold / installed GPU-hours)")]
         utilization_frac: Opt,

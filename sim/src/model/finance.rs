@@ -135,6 +135,9 @@ pub struct FinanceModel {
     pub loans: Vec<LoanPlan>,
     /// Construction draws per hall phase.
     pub phases: Vec<PhaseDraws>,
+    /// Tokens are counted (the scenario's `pricing.tokens`): the month rows hold tokens served
+    /// and the KPIs revenue and cost per million tokens.
+    pub count_tokens: bool,
 }
 
 /// A capex item in the asset register: bought in `first_month`, `units` identical units (nodes of
@@ -755,6 +758,11 @@ fn close_month(
         cash_usd: l.cash,
         book_value_usd: l.book_value(m),
         energy_capex_annuity_usd: l.energy_capex_annuity(m),
+        served_tokens: if l.model.count_tokens {
+            meter.month_total(Rate::SoldTokensPerHour)
+        } else {
+            f64::NAN
+        },
         book_value_by_class: l.book_value_by_class(m),
     };
     let row = MonthRow::assemble(&lines, fleet, closed_demand, energy, &meter);
@@ -769,8 +777,14 @@ fn close_month(
 
 /// Month-row lines that are NaN where they do not exist: DSCR in a month without debt service,
 /// water under a fixed PUE (no cooling model), marginal emissions without a marginal emission
-/// series.
-const NAN_WHEN_MISSING: &[&str] = &["dscr", "water_m3", "marginal_tco2", "avoided_marginal_tco2"];
+/// series, tokens where the scenario counts none.
+const NAN_WHEN_MISSING: &[&str] = &[
+    "dscr",
+    "water_m3",
+    "marginal_tco2",
+    "avoided_marginal_tco2",
+    "served_tokens",
+];
 
 /// The lines of a month row that are not finite numbers (NaN allowed only in the lines of
 /// [`NAN_WHEN_MISSING`]).
@@ -872,6 +886,12 @@ pub fn kpis(ledger: &Ledger) -> Result<Kpis, String> {
         .filter(|d| d.is_finite())
         .fold(None, lowest);
     let equity_cash: Vec<f64> = rows.iter().map(|r| r.equity_cash_flow_usd).collect();
+    let all_in_cost = sum(|r| r.opex_usd + r.depreciation_usd + r.interest_usd);
+    // Millions of tokens served, where the scenario counts tokens.
+    let tokens_m = ledger
+        .model
+        .count_tokens
+        .then(|| sum(|r| r.served_tokens) / 1e6);
     let kpis = Kpis {
         revenue_usd: revenue,
         ebitda_usd: ebitda,
@@ -918,11 +938,11 @@ pub fn kpis(ledger: &Ledger) -> Result<Kpis, String> {
         min_annual_dscr,
         interest_usd: sum(|r| r.interest_usd),
         tax_usd: sum(|r| r.tax_usd),
-        all_in_cost_usd_per_gpu_hour: ratio(
-            sum(|r| r.opex_usd + r.depreciation_usd + r.interest_usd),
-            sold_h,
-        ),
+        all_in_cost_usd_per_gpu_hour: ratio(all_in_cost, sold_h),
         break_even_price_usd_per_gpu_hour: break_even,
+        served_tokens: ledger.model.count_tokens.then(|| sum(|r| r.served_tokens)),
+        revenue_usd_per_mtok: tokens_m.and_then(|t| ratio(revenue, t)),
+        cost_usd_per_mtok: tokens_m.and_then(|t| ratio(all_in_cost, t)),
         utilization_frac: ratio(sold_h, installed_h),
         utilization_available_frac: ratio(sold_h, sum(|r| r.available_gpu_hours)),
         utilization_power_frac: {
