@@ -57,7 +57,7 @@ pub struct SkuTokens {
 
 /// Tokens per GPU-hour of `sku` when `pricing.tokens` counts tokens: the scenario's figure, else
 /// the catalog's; `None` when tokens are not counted or no figure exists.
-pub(crate) fn tokens_per_gpu_hour(s: &Scenario, catalog: &Catalog, sku: &str) -> Option<f64> {
+pub fn tokens_per_gpu_hour(s: &Scenario, catalog: &Catalog, sku: &str) -> Option<f64> {
     let t = s.pricing.tokens.as_ref()?;
     t.per_gpu_hour
         .iter()
