@@ -182,6 +182,12 @@ pub mod key {
     /// `month` (fleet and market tables).
     pub const MONTH: Column =
         Column::new("month", "Month index from the scenario start (0-based).");
+    /// `month_start` (monthly, fleet and market tables).
+    pub const MONTH_START: Column = Column::new(
+        "month_start",
+        "First day of the row's calendar month (a date, beside the month index).",
+    )
+    .with_unit("date");
     /// `year_month`.
     pub const YEAR_MONTH: Column =
         Column::new("year_month", "Calendar month of the row.").with_unit("YYYY-MM");
@@ -211,6 +217,18 @@ pub mod key {
     )
     .with_unit("text");
 }
+
+/// The prefix of the columns that hold a sweep axis's value in the row's variant.
+pub const AXIS_PREFIX: &str = "sweep:";
+
+/// The `sweep:<field path>` columns of `runs` and `monthly` (one per sweep axis, in a sweep's
+/// folder only).
+pub const AXIS: Column = Column::new(
+    "sweep:<field path>",
+    "Value of the sweep axis at the field path in the row's variant: a number where every value \
+     of the axis is one, else the value as written (RON). One column per axis; only in a sweep.",
+)
+.with_unit("the field's unit");
 
 /// The prefix of the `runs` columns that hold the values drawn for uncertain inputs.
 pub const PARAM_PREFIX: &str = "param:";

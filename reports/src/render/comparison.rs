@@ -377,8 +377,15 @@ pub(crate) fn comparison_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
         d95,
     ] = cols;
     let [p5, p10, p50, p90, p95] = ranks;
-    let columns = vec![
-        Column::new("variant".into(), variant),
+    let mut columns = vec![Column::new("variant".into(), variant)];
+    // A sweep's axes, one column each, repeated on each metric's row of a variant.
+    columns.extend(crate::render::tables::axis_columns(
+        variants,
+        variants
+            .iter()
+            .flat_map(|v| std::iter::repeat_n(v, METRICS.len())),
+    ));
+    columns.extend([
         Column::new("metric".into(), metric),
         Column::new("share_never".into(), share_never),
         Column::new("mean".into(), mean),
@@ -397,7 +404,7 @@ pub(crate) fn comparison_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
         Column::new("paired_diff_p50".into(), d50),
         Column::new("paired_diff_p90".into(), d90),
         Column::new("paired_diff_p95".into(), d95),
-    ];
+    ]);
     DataFrame::new(height, columns).context("building the comparison table")
 }
 
