@@ -377,15 +377,8 @@ pub(crate) fn comparison_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
         d95,
     ] = cols;
     let [p5, p10, p50, p90, p95] = ranks;
-    let mut columns = vec![Column::new("variant".into(), variant)];
-    // A sweep's axes, one column each, repeated on each metric's row of a variant.
-    columns.extend(crate::render::tables::axis_columns(
-        variants,
-        variants
-            .iter()
-            .flat_map(|v| std::iter::repeat_n(v, METRICS.len())),
-    ));
-    columns.extend([
+    let mut columns = vec![
+        Column::new("variant".into(), variant),
         Column::new("metric".into(), metric),
         Column::new("share_never".into(), share_never),
         Column::new("mean".into(), mean),
@@ -404,7 +397,15 @@ pub(crate) fn comparison_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
         Column::new("paired_diff_p50".into(), d50),
         Column::new("paired_diff_p90".into(), d90),
         Column::new("paired_diff_p95".into(), d95),
-    ]);
+    ];
+    // A sweep's axes, one column each after the statistics (so the columns before them keep
+    // their places), repeated on each metric's row of a variant.
+    columns.extend(crate::render::tables::axis_columns(
+        variants,
+        variants
+            .iter()
+            .flat_map(|v| std::iter::repeat_n(v, METRICS.len())),
+    ));
     DataFrame::new(height, columns).context("building the comparison table")
 }
 

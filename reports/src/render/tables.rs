@@ -221,15 +221,18 @@ pub(crate) fn month_start(months: impl Iterator<Item = YearMonth>) -> Result<Col
 }
 
 /// Days from 1970-01-01 to the first day of `month` (1-12) of `year` (proleptic Gregorian).
+/// A date beyond what an `i32` of days holds (a damaged month index read back) is clamped.
 pub(crate) fn days_since_epoch(year: i32, month: u32) -> i32 {
     // Days from civil (Howard Hinnant's algorithm), for day 1 of the month.
+    let year = i64::from(year);
     let y = if month <= 2 { year - 1 } else { year };
     let era = y.div_euclid(400);
     let yoe = y - era * 400;
-    let m = month as i32;
+    let m = i64::from(month.clamp(1, 12));
     let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    let days = era * 146_097 + doe - 719_468;
+    days.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32
 }
 
 /// Fleet composition: one row per (variant, replication, month, SKU) with GPUs per state.
@@ -750,6 +753,7 @@ pub(crate) mod tests {
             (2027, 1, 20_819),
             (2024, 2, 19_754),
             (1969, 12, -31),
+            (i32::MAX, 12, i32::MAX),
         ] {
             assert_eq!(days_since_epoch(y, m), days, "{y}-{m}");
         }
@@ -813,11 +817,13 @@ pub(crate) mod tests {
         assert_eq!(names(&monthly)[1], "sweep:fleet[0].gpus");
         let mut comparison = crate::render::comparison::comparison_frame(&vs).expect("comparison");
         let (header, rows) = csv_rows(&mut comparison);
+        let n = header.len();
+        assert_eq!(header[..2], ["variant", "metric"]);
         assert_eq!(
-            header[..3],
-            ["variant", "sweep:fleet[0].gpus", "sweep:energy.tariff"]
+            header[n - 2..],
+            ["sweep:fleet[0].gpus", "sweep:energy.tariff"]
         );
-        assert!(rows.iter().all(|r| (r[0] == "a") == (r[1] == "1024.0")));
+        assert!(rows.iter().all(|r| (r[0] == "a") == (r[n - 2] == "1024.0")));
         // Outside a sweep there are none.
         let plain = runs_frame(&[with_paybacks("base", &[None])]).expect("runs");
         assert!(!names(&plain).iter().any(|n| n.starts_with(AXIS_PREFIX)));
