@@ -125,10 +125,13 @@ impl Statements {
     }
 }
 
+/// A class of net PP&E: line key, label, and its book value at a month end.
+pub type PpeClass = (&'static str, &'static str, fn(&MonthRow) -> f64);
+
 /// The balance sheet's net PP&E by asset class: line key, label, and the ledger's book value of
 /// the class at a month end. The classes add up to net PP&E (`bs_ppe`, the ledger's
 /// `book_value_usd`) to rounding.
-pub const PPE_CLASSES: [(&str, &str, fn(&MonthRow) -> f64); 5] = [
+pub const PPE_CLASSES: [PpeClass; 5] = [
     ("bs_ppe_gpu", "GPU servers", |r| r.book_value_gpu_usd),
     ("bs_ppe_network", "Network equipment", |r| {
         r.book_value_network_usd
