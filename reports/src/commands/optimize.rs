@@ -298,6 +298,7 @@ fn evaluate(
         name: name.clone(),
         seed,
         start: candidate.scenario.simulation.start,
+        axes: Vec::new(),
         output,
     };
     let npv = v.summary(dcplan_sim::Kpi::NpvUsd);

@@ -218,6 +218,7 @@ pub(crate) fn run(loaded: &LoadedScenario, req: &RunRequest) -> Result<Finished>
             name: variants[0].name.clone(),
             seed,
             start: loaded.scenario.simulation.start,
+            axes: variants[0].settings.clone(),
             output: simulate(loaded, seed, n, req, progress)?,
         }]
     } else {
@@ -234,6 +235,7 @@ pub(crate) fn run(loaded: &LoadedScenario, req: &RunRequest) -> Result<Finished>
             name: variants[i].name.clone(),
             seed,
             start: variants[i].loaded.scenario.simulation.start,
+            axes: variants[i].settings.clone(),
             output,
         })
         .collect()

@@ -175,6 +175,7 @@ pub(crate) fn run_sensitivity(loaded: &LoadedScenario, req: &RunRequest) -> Resu
         name: "base (all inputs at P50)".into(),
         seed,
         start,
+        axes: Vec::new(),
         output: run_all(loaded, &config(None), progress, "the base setting")?,
     }];
     let mut rows = Vec::new();
@@ -195,12 +196,14 @@ pub(crate) fn run_sensitivity(loaded: &LoadedScenario, req: &RunRequest) -> Resu
             name: format!("{} at P10", input.path),
             seed,
             start,
+            axes: Vec::new(),
             output: low,
         };
         let high = VariantRuns {
             name: format!("{} at P90", input.path),
             seed,
             start,
+            axes: Vec::new(),
             output: high,
         };
         let p50 = |v: &VariantRuns, k: dcplan_sim::Kpi| v.summary(k).p50;

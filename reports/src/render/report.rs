@@ -231,7 +231,78 @@ pub(crate) fn energy_notes(scenarios: &[&dcplan_sim::Scenario]) -> Vec<String> {
     if notes.is_empty() {
         notes.push("Energy cost is the grid energy bought hour by hour at the tariff, plus fixed charges and any on-site supply, with no battery and no demand charge in this scenario.".into());
     }
+    notes.push(LCOE_NOTE.into());
+    notes.push(SCOPE2_NOTE.into());
     notes
+}
+
+/// What the levelised cost of energy includes, beside the energy charges.
+pub(crate) const LCOE_NOTE: &str = "Energy cost per MWh is what the site pays for electricity (grid energy and demand charges, PPA, fuel, fixed charges and the on-site assets' fixed O&M) per facility MWh. The levelised cost of energy adds the capital recovery of the on-site solar, wind, battery and gas: each asset's cost as a level monthly annuity, cost x i / (1 - (1 + i)^-n) at the monthly discount rate i over its life of n months (finance.depreciation_years.energy), in the months of its life within the horizon. A site without on-site assets has the two equal.";
+
+/// How the two emission figures count grid electricity (GHG Protocol Scope 2 Guidance, 2015).
+pub(crate) const SCOPE2_NOTE: &str = "Emissions follow the GHG Protocol Scope 2 Guidance (2015), both methods with on-site gas (Scope 1) added. Location-based: every grid kWh at the grid's hourly emission factor. Market-based, hourly matched: on-site generation and a physical PPA's delivered energy reduce the grid import of their hour, a virtual PPA's certificates cover at most the grid import of their own hour (no surplus moves to another hour), and the residual import carries the grid's hourly factor in place of a residual mix, which the scenario does not give (a residual mix is higher where others claim the clean energy, so this understates the market-based figure).";
+
+/// The token economics of an inference build, where the scenario counts tokens
+/// (`pricing.tokens`): tokens served, revenue and all-in cost per million tokens, and the tokens
+/// per GPU-hour each SKU was counted at with where the figure comes from. Nothing otherwise.
+pub(crate) fn token_section(loaded: &LoadedScenario, v: &VariantRuns) -> Vec<Block> {
+    let s = &loaded.scenario;
+    let Some(tokens) = &s.pricing.tokens else {
+        return Vec::new();
+    };
+    let header = ["quantity", "P10", "P50", "P90", "mean"]
+        .map(String::from)
+        .to_vec();
+    let rows = [
+        Kpi::ServedTokens,
+        Kpi::RevenueUsdPerMtok,
+        Kpi::CostUsdPerMtok,
+    ]
+    .into_iter()
+    .map(|k| {
+        let x = v.summary(k);
+        let f = |y: f64| by_format(k.format(), y);
+        vec![
+            k.label().to_string(),
+            f(x.p10),
+            f(x.p50),
+            f(x.p90),
+            f(x.mean),
+        ]
+    })
+    .collect();
+    let mut skus: Vec<&str> = s
+        .fleet
+        .iter()
+        .map(|t| t.sku.as_str())
+        .chain(s.lifecycle.refresh.iter().map(|r| r.sku.as_str()))
+        .collect();
+    skus.dedup();
+    let rates: Vec<String> = skus
+        .iter()
+        .enumerate()
+        .filter(|(i, sku)| !skus[..*i].contains(sku))
+        .filter_map(|(_, sku)| {
+            let t = dcplan_sim::scenario::tokens_per_gpu_hour(s, &loaded.catalog, sku)?;
+            let whose = if tokens.per_gpu_hour.iter().any(|x| x.sku == *sku) {
+                "the scenario's figure for its workload"
+            } else {
+                "the catalog's published benchmark: MLPerf Inference, Llama 2 70B, offline"
+            };
+            Some(format!(
+                "{sku}: {} tokens per GPU-hour ({whose})",
+                by_format(Format::Number, t)
+            ))
+        })
+        .collect();
+    vec![
+        Block::Heading(2, "Token economics".into()),
+        Block::Table { header, rows },
+        Block::Para(format!(
+            "Tokens served are the sold GPU-hours of each SKU times its tokens per GPU-hour: {}. Revenue per million tokens is revenue net of SLA credits over them; the all-in cost is opex including energy, depreciation and interest (as the all-in cost per GPU-hour). A benchmark rate is a throughput ceiling at full batch: a service with latency targets or another model generates fewer tokens per GPU-hour, and a GPU-hour sold is counted as generating tokens the whole hour.",
+            rates.join("; ")
+        )),
+    ]
 }
 
 /// Energy cost of one variant: the totals over the horizon and per MWh across replications.
@@ -256,6 +327,12 @@ pub(crate) fn energy_table(v: &VariantRuns) -> Block {
             v.summary(Kpi::EnergyCostUsd),
         ),
         kpi(Kpi::EnergyCostUsdPerMwh),
+        kpi(Kpi::LcoeUsdPerMwh),
+        (
+            "Capital recovery of on-site energy assets",
+            Format::Money,
+            dcplan_sim::stats::summarize(&total(|m| m.energy_capex_annuity_usd)),
+        ),
         // Totals over the horizon of the monthly columns grid_energy_usd and demand_charge_usd
         // (money, like every `_usd` column).
         (
@@ -269,6 +346,12 @@ pub(crate) fn energy_table(v: &VariantRuns) -> Block {
             dcplan_sim::stats::summarize(&total(|m| m.demand_charge_usd)),
         ),
         kpi(Kpi::EnergyMwh),
+        (
+            "Emissions, location-based (grid) and gas, tCO2",
+            Kpi::Tco2.format(),
+            v.summary(Kpi::Tco2),
+        ),
+        kpi(Kpi::MarketTco2),
     ];
     let rows = rows
         .into_iter()
@@ -1107,6 +1190,7 @@ pub(crate) fn run_report(
     blocks.push(Block::Bullets(energy_notes(std::slice::from_ref(
         &&loaded.scenario,
     ))));
+    blocks.extend(token_section(loaded, v));
     blocks.extend(key_assumptions_blocks(&key, &method));
     blocks.push(Block::Heading(1, "Charts".into()));
     blocks.extend(charts.iter().map(chart_block));
@@ -1195,6 +1279,8 @@ pub(crate) fn compare_report(
         blocks.push(Block::Heading(1, "Side by side".into()));
         blocks.push(crate::render::comparison::side_by_side(variants));
     }
+    blocks.push(Block::Heading(1, "Which wins on what".into()));
+    blocks.push(crate::render::comparison::winners(variants));
     blocks.push(Block::Para(format!(
         "Project NPV is unlevered and pre-tax (free cash flow before debt flows and income tax, discounted, plus the terminal value where the scenario counts one). Payback counts a replication that never pays back within the horizon as later than any that does: its percentiles read \"never\" where they fall among those, and it has no mean unless every replication pays back. {}",
         energy_notes(scenarios).join(" ")
@@ -1240,6 +1326,48 @@ mod tests {
         dcplan_sim::load_str("tiny.ron", &text)
             .expect("a valid scenario")
             .scenario
+    }
+
+    /// The token section appears only where the scenario counts tokens, and says each SKU's rate
+    /// and whose figure it is.
+    #[test]
+    fn the_token_section_shows_only_where_tokens_are_counted() {
+        let text = include_str!("../../../scenarios/tiny.ron");
+        let mut v = crate::render::tables::tests::with_paybacks("base", &[None; 4]);
+        let plain = dcplan_sim::load_str("tiny.ron", text).expect("a valid scenario");
+        assert!(token_section(&plain, &v).is_empty());
+        for (i, r) in v.output.replications.iter_mut().enumerate() {
+            r.kpis.served_tokens = Some(1e12 * (i + 1) as f64);
+            r.kpis.revenue_usd_per_mtok = Some(0.5);
+            r.kpis.cost_usd_per_mtok = Some(0.25);
+        }
+        let section = |tokens: &str| {
+            let text = dcplan_sim::scenario::ron_text::set(text, "pricing.tokens", tokens)
+                .expect("tokens");
+            let loaded = dcplan_sim::load_str("tiny.ron", &text).expect("a valid scenario");
+            crate::render::doc::Doc {
+                title: String::new(),
+                blocks: token_section(&loaded, &v),
+            }
+            .to_markdown()
+        };
+        let catalog = section("()");
+        assert!(catalog.contains("Token economics"), "{catalog}");
+        assert!(
+            catalog.contains("| Revenue per million tokens | $0.50 |"),
+            "{catalog}"
+        );
+        assert!(
+            catalog.contains(
+                "H100-SXM: 9,812,700 tokens per GPU-hour (the catalog's published benchmark"
+            ),
+            "{catalog}"
+        );
+        let own = section("(per_gpu_hour: [(sku: \"H100-SXM\", tokens_per_gpu_hour: 2e6)])");
+        assert!(
+            own.contains("H100-SXM: 2,000,000 tokens per GPU-hour (the scenario's figure"),
+            "{own}"
+        );
     }
 
     #[test]
@@ -1448,6 +1576,11 @@ mod tests {
         let notes = energy_notes(&[&plain]).join(" ");
         assert!(
             !notes.contains("Battery") && !notes.contains("15-minute"),
+            "{notes}"
+        );
+        // Every scenario says what its levelised cost and its two emission figures count.
+        assert!(
+            notes.contains("capital recovery") && notes.contains("Market-based, hourly matched"),
             "{notes}"
         );
         // A comparison names what any of its scenarios needs.

@@ -106,6 +106,16 @@ const TOTALS: &[(&str, &[(f64, &str)])] = &[
         "cf_cash_end",
         &[(1.0, "cf_cash_start"), (1.0, "cf_net_change")],
     ),
+    (
+        "bs_ppe",
+        &[
+            (1.0, "bs_ppe_gpu"),
+            (1.0, "bs_ppe_network"),
+            (1.0, "bs_ppe_facility"),
+            (1.0, "bs_ppe_construction"),
+            (1.0, "bs_ppe_energy"),
+        ],
+    ),
     ("bs_assets", &[(1.0, "bs_cash"), (1.0, "bs_ppe")]),
     (
         "bs_liabilities",

@@ -482,6 +482,7 @@ mod legend_tests {
             seed: 7,
             start: loaded.scenario.simulation.start,
             output: dcplan_sim::run(&loaded, &config, &|| ()).expect("runs"),
+            axes: Vec::new(),
         };
         (v, loaded.scenario)
     }
