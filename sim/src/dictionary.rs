@@ -19,7 +19,8 @@ pub struct Entry {
 }
 
 /// The data dictionary: every column of the tables a run writes (`runs`, `monthly`, `fleet`,
-/// `market`, `hourly`, `summary`), in table order, with its unit and definition.
+/// `market`, `hourly`, `summary`, `proforma`, and the study tables `comparison`, `sensitivity`,
+/// `candidates`), in table order, with its unit and definition.
 pub fn dictionary() -> Vec<Entry> {
     use crate::model::fleet::GpuState;
     let entry = |table: &'static str, c: &Column| Entry {
@@ -106,6 +107,15 @@ pub fn dictionary() -> Vec<Entry> {
     for (column, unit, definition) in PROFORMA_COLUMNS {
         out.push(plain("proforma", column, unit, definition));
     }
+    for (table, columns) in [
+        ("comparison", COMPARISON_COLUMNS),
+        ("sensitivity", SENSITIVITY_COLUMNS),
+        ("candidates", CANDIDATES_COLUMNS),
+    ] {
+        for (column, unit, definition) in columns {
+            out.push(plain(table, column, unit, definition));
+        }
+    }
     for (column, definition) in [
         ("table", "Table (file name without extension)."),
         ("column", "Column name."),
@@ -119,6 +129,241 @@ pub fn dictionary() -> Vec<Entry> {
     }
     out
 }
+
+/// The columns of `comparison.csv` (a comparison or sweep folder), with unit and definition.
+/// Statistics are in the metric's own unit (its `metric` row names it).
+pub const COMPARISON_COLUMNS: &[(&str, &str, &str)] = &[
+    (
+        "variant",
+        "text",
+        "Variant (compared scenario or sweep point); the first is the baseline of the paired differences.",
+    ),
+    (
+        "metric",
+        "text",
+        "The measure compared (a KPI name as in runs.parquet, or an annualised figure such as `annual_market_tco2`); its unit is the KPI's.",
+    ),
+    (
+        "share_never",
+        "fraction",
+        "For a time until an event that may not happen within the horizon (payback): the share of replications where it never does; empty for other metrics.",
+    ),
+    (
+        "mean",
+        "metric's unit",
+        "Mean across replications (empty for a time some replications never reach).",
+    ),
+    ("se", "metric's unit", "Standard error of the mean."),
+    (
+        "p5",
+        "metric's unit",
+        "5th percentile across replications (nearest rank; `never` for a time beyond the horizon).",
+    ),
+    (
+        "p10",
+        "metric's unit",
+        "10th percentile across replications.",
+    ),
+    ("p50", "metric's unit", "Median across replications."),
+    (
+        "p90",
+        "metric's unit",
+        "90th percentile across replications.",
+    ),
+    (
+        "p95",
+        "metric's unit",
+        "95th percentile across replications.",
+    ),
+    (
+        "paired_diff_mean",
+        "metric's unit",
+        "Mean of the replication-by-replication difference, this variant minus the first (common random numbers: same seeds).",
+    ),
+    (
+        "paired_diff_se",
+        "metric's unit",
+        "Standard error of the paired difference.",
+    ),
+    (
+        "paired_diff_ci95_lo",
+        "metric's unit",
+        "Lower end of the 95 % confidence interval of the mean paired difference.",
+    ),
+    (
+        "paired_diff_ci95_hi",
+        "metric's unit",
+        "Upper end of the 95 % confidence interval of the mean paired difference.",
+    ),
+    (
+        "paired_diff_p5",
+        "metric's unit",
+        "5th percentile of the paired differences.",
+    ),
+    (
+        "paired_diff_p10",
+        "metric's unit",
+        "10th percentile of the paired differences.",
+    ),
+    (
+        "paired_diff_p50",
+        "metric's unit",
+        "Median of the paired differences.",
+    ),
+    (
+        "paired_diff_p90",
+        "metric's unit",
+        "90th percentile of the paired differences.",
+    ),
+    (
+        "paired_diff_p95",
+        "metric's unit",
+        "95th percentile of the paired differences.",
+    ),
+    (
+        "sweep:<field path>",
+        "field's unit",
+        "In a sweep: one column per axis, the value of that scenario field in this variant (a number, or the value as written).",
+    ),
+];
+
+/// The columns of `sensitivity.csv` (a `dcplan sensitivity` folder), with unit and definition.
+pub const SENSITIVITY_COLUMNS: &[(&str, &str, &str)] = &[
+    (
+        "input",
+        "text",
+        "Field path of the uncertain input (its label is in the report).",
+    ),
+    (
+        "value_p10",
+        "input's unit",
+        "The input's P10, the low setting.",
+    ),
+    (
+        "value_p50",
+        "input's unit",
+        "The input's median, the base setting.",
+    ),
+    (
+        "value_p90",
+        "input's unit",
+        "The input's P90, the high setting.",
+    ),
+    (
+        "npv_p50_usd_at_p10",
+        "USD",
+        "P50 project NPV with this input at its P10 and the others at their medians.",
+    ),
+    (
+        "npv_p50_usd_base",
+        "USD",
+        "P50 project NPV with every input at its median.",
+    ),
+    (
+        "npv_p50_usd_at_p90",
+        "USD",
+        "P50 project NPV with this input at its P90.",
+    ),
+    (
+        "npv_swing_usd",
+        "USD",
+        "Absolute difference of the two P50 NPVs: the tornado bar's length.",
+    ),
+    (
+        "payback_p50_months_at_p10",
+        "months",
+        "P50 payback with this input at its P10 (`never` beyond the horizon).",
+    ),
+    (
+        "payback_p50_months_base",
+        "months",
+        "P50 payback with every input at its median.",
+    ),
+    (
+        "payback_p50_months_at_p90",
+        "months",
+        "P50 payback with this input at its P90.",
+    ),
+    (
+        "npv_swing_paired_mean_usd",
+        "USD",
+        "Mean over replications of NPV at P90 minus NPV at P10, replication by replication (same seeds).",
+    ),
+    (
+        "npv_swing_paired_ci95_lo_usd",
+        "USD",
+        "Lower end of the 95 % confidence interval of that mean.",
+    ),
+    (
+        "npv_swing_paired_ci95_hi_usd",
+        "USD",
+        "Upper end of the 95 % confidence interval of that mean.",
+    ),
+    (
+        "equity_irr_p50_frac_at_p10",
+        "fraction",
+        "P50 equity IRR with this input at its P10 (empty where it does not exist).",
+    ),
+    (
+        "equity_irr_p50_frac_at_p90",
+        "fraction",
+        "P50 equity IRR with this input at its P90.",
+    ),
+    (
+        "min_dscr_p50_at_p10",
+        "ratio",
+        "P50 of the lowest yearly DSCR with this input at its P10 (empty without debt).",
+    ),
+    (
+        "min_dscr_p50_at_p90",
+        "ratio",
+        "P50 of the lowest yearly DSCR with this input at its P90.",
+    ),
+];
+
+/// The columns of `candidates.csv` (a `dcplan optimize` folder), with unit and definition.
+pub const CANDIDATES_COLUMNS: &[(&str, &str, &str)] = &[
+    (
+        "candidate",
+        "text",
+        "The candidate: its decision variables and values.",
+    ),
+    (
+        "round",
+        "index",
+        "Search round that explored it (0: the grid, then each refinement).",
+    ),
+    (
+        "<field path>",
+        "field's unit",
+        "One column per decision variable: its value in this candidate.",
+    ),
+    ("npv_p50_usd", "USD", "P50 project NPV, the objective."),
+    ("npv_p10_usd", "USD", "P10 project NPV."),
+    ("npv_p90_usd", "USD", "P90 project NPV."),
+    (
+        "constraint_probability",
+        "fraction",
+        "Probability of the risk constraint's event (e.g. payback within the stated months) across replications.",
+    ),
+    (
+        "feasible",
+        "bool",
+        "Whether the candidate meets the risk constraint.",
+    ),
+    (
+        "on_frontier",
+        "bool",
+        "Whether the candidate is on the frontier of P50 NPV against the constraint's probability.",
+    ),
+    (
+        "payback_p50_months",
+        "months",
+        "P50 payback (`never` beyond the horizon).",
+    ),
+    ("ebitda_margin_p50_frac", "fraction", "P50 EBITDA margin."),
+    ("capex_p50_usd", "USD", "P50 capex over the horizon."),
+];
 
 /// The columns of `proforma.csv` (see `crate::proforma`), with unit and definition.
 const PROFORMA_COLUMNS: &[(&str, &str, &str)] = &[
@@ -239,7 +484,17 @@ mod tests {
             assert!(!e.definition.is_empty(), "{}.{}", e.table, e.column);
         }
         for table in [
-            "runs", "monthly", "fleet", "market", "hourly", "summary", "proforma", "columns",
+            "runs",
+            "monthly",
+            "fleet",
+            "market",
+            "hourly",
+            "summary",
+            "proforma",
+            "columns",
+            "comparison",
+            "sensitivity",
+            "candidates",
         ] {
             let names: Vec<&str> = d
                 .iter()

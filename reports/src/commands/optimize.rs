@@ -26,6 +26,7 @@ pub fn main(scenario: Option<&PathBuf>, req: RunRequest) -> Result<ExitCode> {
 /// Files an optimize folder holds.
 pub const OPTIMIZE_FILES: &[&str] = &[
     "candidates.csv",
+    "columns.csv",
     "best.ron",
     "manifest.ron",
     "scenario.ron",
@@ -121,6 +122,7 @@ pub(crate) fn run_optimize(loaded: &LoadedScenario, req: &RunRequest) -> Result<
         &mut candidates_frame(&opt, &results, &front)?,
         &job.path("candidates.csv"),
     )?;
+    tables::write_csv(&mut tables::columns_frame()?, &job.path("columns.csv"))?;
     job.write("scenario.ron", &loaded.source_text)?;
     job.write_inputs(crate::store::manifest::INPUTS_DIR, [loaded])?;
     let best_text = best_scenario_text(loaded, &opt, &results[best_i], results.len())?;

@@ -70,6 +70,7 @@ pub(crate) const SENSITIVITY_REPLICATIONS: u32 = 100;
 /// Files a sensitivity folder holds.
 pub const SENSITIVITY_FILES: &[&str] = &[
     "sensitivity.csv",
+    "columns.csv",
     "runs.parquet",
     "manifest.ron",
     "scenario.ron",
@@ -235,6 +236,7 @@ pub(crate) fn run_sensitivity(loaded: &LoadedScenario, req: &RunRequest) -> Resu
         &mut sensitivity_frame(&rows, base_npv, base_payback)?,
         &job.path("sensitivity.csv"),
     )?;
+    tables::write_csv(&mut tables::columns_frame()?, &job.path("columns.csv"))?;
     job.write("scenario.ron", &loaded.source_text)?;
     job.write_inputs(crate::store::manifest::INPUTS_DIR, [loaded])?;
     let labels = dcplan_sim::labels::Labeller::new(&loaded.scenario);

@@ -74,3 +74,32 @@ pub(crate) fn same_files(a: &Path, b: &Path, files: &[&str]) {
         );
     }
 }
+
+/// Every column of `<dir>/<file>.csv` is in the folder's data dictionary (`columns.csv`) under
+/// table `<file>`: a sweep axis as `sweep:<field path>`, a decision variable (a field path) as
+/// `<field path>`.
+pub(crate) fn documented(dir: &Path, file: &str) {
+    let dictionary = std::fs::read_to_string(dir.join("columns.csv")).expect("columns.csv");
+    let listed: Vec<&str> = dictionary
+        .lines()
+        .filter_map(|l| l.strip_prefix(&format!("{file},")))
+        .filter_map(|l| l.split(',').next())
+        .collect();
+    assert!(!listed.is_empty(), "columns.csv lists no column of {file}");
+    let csv = std::fs::read_to_string(dir.join(format!("{file}.csv"))).expect("the table");
+    let header = csv.lines().next().expect("a header");
+    for column in header.split(',') {
+        let column = column.trim_matches('"');
+        let key = if column.starts_with("sweep:") {
+            "sweep:<field path>"
+        } else if column.contains('.') || column.contains('[') {
+            "<field path>"
+        } else {
+            column
+        };
+        assert!(
+            listed.contains(&key),
+            "{file}.csv column {column} is not in columns.csv"
+        );
+    }
+}

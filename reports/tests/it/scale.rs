@@ -5,7 +5,9 @@ use dcplan::commands::optimize::OPTIMIZE_FILES;
 use dcplan::commands::sensitivity::SENSITIVITY_FILES;
 use dcplan::render::tables::read_parquet;
 
-use super::common::{dcplan, ok, same_files, scenario, sweep_scenario, text, tiny_with};
+use super::common::{
+    dcplan, documented, ok, same_files, scenario, sweep_scenario, text, tiny_with,
+};
 
 const TABLES: &[&str] = &[
     "runs.parquet",
@@ -52,6 +54,7 @@ fn a_sweep_runs_every_variant_and_writes_a_comparison() {
     assert!(html.contains("<td>pricing.policy</td>"));
     // The higher list price earns more on the same demand in every replication here (paired).
     let csv = std::fs::read_to_string(tmp.path().join("sw/comparison.csv")).expect("comparison");
+    documented(&tmp.path().join("sw"), "comparison");
     let diff = csv
         .lines()
         .find(|l| l.starts_with("high,npv_usd,"))
@@ -251,6 +254,7 @@ fn sensitivity_writes_tornado_charts_and_a_ranked_table() {
     let loaded = dcplan_sim::load_file(&tiny).expect("tiny");
     let inputs = dcplan_sim::sensitivity::inputs(&loaded);
     let csv = std::fs::read_to_string(tmp.path().join("s/sensitivity.csv")).expect("csv");
+    documented(&tmp.path().join("s"), "sensitivity");
     assert_eq!(
         csv.lines().count(),
         inputs.len() + 1,
@@ -367,6 +371,7 @@ fn optimize_searches_and_writes_the_best_scenario() {
         assert!(tmp.path().join("o").join(f).exists(), "{f} missing");
     }
     let csv = std::fs::read_to_string(tmp.path().join("o/candidates.csv")).expect("csv");
+    documented(&tmp.path().join("o"), "candidates");
     assert!(
         csv.lines().count() > 6,
         "the first grid has 6 candidates and refinement adds more:\n{csv}"
