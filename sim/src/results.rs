@@ -774,10 +774,32 @@ pub struct Replication {
     pub hourly: Vec<crate::energy::dispatch::HourFlows>,
     /// Events the engine handled.
     pub events: u64,
+    /// Firings of the scenario's expansion policies, in order (empty without policies).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub decisions: Vec<Decision>,
     /// The exogenous draws, when [`crate::replication::ReplicationOptions::trace`] asked for them (not
     /// stored in output folders).
     #[serde(skip)]
     pub trace: Option<Trace>,
+}
+
+/// One firing of an expansion policy.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Decision {
+    /// Month at whose start the policy fired (0 is the first month).
+    pub month: u32,
+    /// Policy name.
+    pub rule: String,
+    /// Action kind: `order_tranche`, `start_phase` or `retire_tranche`.
+    pub action: String,
+    /// The tranche or phase the action concerns.
+    pub target: String,
+    /// GPUs ordered (or retired, counting the tranche's delivered GPUs); 0 for a phase.
+    pub gpus: f64,
+    /// Capex committed by the firing, USD (0 for a retirement).
+    pub capex_usd: f64,
+    /// Month the ordered GPUs arrive or the phase is ready (the firing month for a retirement).
+    pub effective_month: u32,
 }
 
 /// The exogenous random draws of a replication: what every variant of a scenario must see alike.

@@ -47,7 +47,7 @@ use bevy_ecs::prelude::*;
 pub use super::messages::AssetClass;
 use super::messages::{
     BatteryReplaced, CapexBooked, DemandMonthClosed, EnergySettled, FleetMonthClosed, GpuState,
-    HallPhaseReady, NodeDisposed,
+    HallPhaseReady, MonthRecorded, NodeDisposed, PhaseStarted,
 };
 use crate::engine::{Clock, Engine, EventKind, Meter, Rate, Step};
 use crate::metrics;
@@ -488,6 +488,16 @@ pub fn install(engine: &mut Engine, model: FinanceModel, n_tranches: usize) {
     engine
         .schedule_mut(EventKind::MonthEnd)
         .add_systems((book_assets, close_month).chain().in_set(Step::Finance));
+    engine
+        .schedule_mut(EventKind::MonthEnd)
+        .add_systems(start_phase_draws.in_set(Step::Orders));
+}
+
+/// A hall phase a policy started: its construction draws replace the empty ones it was planned with.
+fn start_phase_draws(mut started: MessageReader<PhaseStarted>, mut ledger: ResMut<Ledger>) {
+    for s in started.read() {
+        ledger.model.phases[s.phase as usize].draws = s.draws.clone();
+    }
 }
 
 /// How far finance has read each message it books. The booking system runs in several
@@ -545,6 +555,7 @@ fn close_month(
     mut demand: MessageReader<DemandMonthClosed>,
     mut fleet: MessageReader<FleetMonthClosed>,
     mut ledger: ResMut<Ledger>,
+    mut recorded: MessageWriter<MonthRecorded>,
 ) {
     let m = clock.month;
     let (Some(energy), Some(demand), Some(fleet)) = (
@@ -710,6 +721,7 @@ fn close_month(
             l.non_finite = Some((m, bad));
         }
     }
+    recorded.write(MonthRecorded(row.clone()));
     l.rows.push(row);
 }
 

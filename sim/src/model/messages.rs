@@ -222,6 +222,20 @@ impl std::ops::Deref for EnergySettled {
     }
 }
 
+/// The month's record as finance closed it (finance), for the expansion policies to judge the
+/// month by.
+#[derive(Message, Clone, Debug, PartialEq)]
+pub(crate) struct MonthRecorded(pub crate::results::MonthRow);
+
+/// A policy started building a hall phase (policy); finance draws its cost in these instalments.
+#[derive(Message, Clone, Debug, PartialEq)]
+pub(crate) struct PhaseStarted {
+    /// Index into the phase list.
+    pub phase: u16,
+    /// Cash to pay per month: `(month, usd)`.
+    pub draws: Vec<(u32, f64)>,
+}
+
 /// One arrival as drawn: exact time in hours, request kind, size in GPUs, duration in hours.
 pub type ArrivalTrace = (f64, u16, f64, f64);
 
@@ -238,4 +252,6 @@ pub(crate) fn register(world: &mut World) {
     MessageRegistry::register_message::<FleetMonthClosed>(world);
     MessageRegistry::register_message::<DemandMonthClosed>(world);
     MessageRegistry::register_message::<EnergySettled>(world);
+    MessageRegistry::register_message::<MonthRecorded>(world);
+    MessageRegistry::register_message::<PhaseStarted>(world);
 }

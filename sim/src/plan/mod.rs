@@ -11,6 +11,7 @@
 mod demand;
 mod energy;
 mod finance;
+mod policy;
 mod registry;
 mod setter;
 mod supply;
@@ -22,6 +23,7 @@ pub use setter::set_fields;
 
 use crate::dist::Dist;
 use crate::model::{demand as demand_model, energy as energy_model, finance as finance_model};
+use crate::model::policy::{Effect, PolicyModel, PolicyRun};
 use crate::model::{fleet, market};
 use crate::params::{SampleMode, Sampler};
 use crate::rng::{KeyedStreams, Stream, stream_rng};
@@ -51,6 +53,8 @@ pub(crate) struct Models {
     /// Capex of the on-site energy assets other than the battery.
     pub(crate) energy_capex: f64,
     pub(crate) finance: finance_model::FinanceModel,
+    /// The expansion policies and their firings of month 0 (none without policies).
+    pub(crate) policy: Option<(PolicyModel, PolicyRun)>,
 }
 
 impl Plan {
@@ -132,6 +136,33 @@ impl Plan {
             &price_multiplier,
             &mut stream_rng(seed, replication, Stream::Prices),
         );
+        // Policies firing in month 0 enter the fleet plan as planned purchases do.
+        let policy = (!self.supply.policies.is_empty()).then(|| {
+            let mut model = self.supply.policies.model(&fleet, &prices.market, horizon);
+            let mut run = PolicyRun::new(&model);
+            let effects = run.decide(&model, 0);
+            PolicyRun::note_delivery(&mut model, &effects);
+            for e in effects {
+                match e {
+                    Effect::Deliver {
+                        tranche,
+                        month,
+                        retire,
+                    } => {
+                        let t = &mut fleet.tranches[tranche as usize];
+                        t.delivery_month = month;
+                        t.retire_month = retire;
+                    }
+                    Effect::Build { phase, month, .. } => {
+                        let ph = &mut fleet.phases[phase as usize];
+                        ph.ready_month = month;
+                        ph.ready_month_raw = month.map_or(policy::NOT_STARTED, i64::from);
+                    }
+                    Effect::Retire(_) => unreachable!("nothing is delivered before month 0"),
+                }
+            }
+            (model, run)
+        });
         let demand = self
             .demand
             .model(&v, demand_multiplier, self.calendar.clone());
@@ -145,6 +176,7 @@ impl Plan {
             energy,
             energy_capex,
             finance,
+            policy,
         }
     }
 
