@@ -1,0 +1,283 @@
+//! Expansion policies: when rules fire, what their orders do, the limits that stop them, and the
+//! value of waiting.
+
+use dcplan_sim::Replication;
+use dcplan_sim::scenario::{ScenarioError, Severity};
+
+use super::common::{load_text, mean_se, one_node_mix, repo_root, run, simple_scenario};
+
+/// A simple scenario (4 H100 nodes, saturated by long one-node requests) with `extra` added
+/// after the reliability line (policies, debt).
+fn saturated(extra: &str) -> String {
+    simple_scenario(4, 50.0, &one_node_mix(2000.0), 24).replace(
+        "reliability: (failures: false),",
+        &format!("reliability: (failures: false),\n    {extra}"),
+    )
+}
+
+fn order(trigger: &str, limits: &str) -> String {
+    format!(
+        r#"policies: [(name: "grow", trigger: {trigger}, action: OrderTranche(name: "more", sku: "H100-SXM", gpus: 16, lead_time_months: 3, price_usd_per_gpu: 30000){limits})],"#
+    )
+}
+
+/// Panic naming the first field that differs between two replications.
+fn assert_same_results(x: &Replication, y: &Replication, what: &str) {
+    for (a, b) in x.months.iter().zip(&y.months) {
+        if format!("{a:?}") != format!("{b:?}") {
+            let (da, db) = (format!("{a:?}"), format!("{b:?}"));
+            let diff: Vec<String> = da
+                .split(", ")
+                .zip(db.split(", "))
+                .filter(|(p, q)| p != q)
+                .take(4)
+                .map(|(p, q)| format!("{p} vs {q}"))
+                .collect();
+            panic!("{what}: month {}: {}", a.month, diff.join("; "));
+        }
+    }
+    assert_eq!(x.months.len(), y.months.len(), "{what}: months");
+    assert_eq!(format!("{:?}", x.kpis), format!("{:?}", y.kpis), "{what}: KPIs");
+    assert!(x.fleet == y.fleet, "{what}: fleet rows differ");
+    assert_eq!(x.events, y.events, "{what}: events");
+}
+
+fn firing_months(r: &Replication) -> Vec<u32> {
+    r.decisions.iter().map(|d| d.month).collect()
+}
+
+#[test]
+fn a_utilization_trigger_fires_after_its_months_and_the_order_arrives_after_its_lead_time() {
+    let rep = run(
+        &load_text(&saturated(&order(
+            "UtilizationAbove(level_frac: 0.5, months: 2)",
+            "",
+        ))),
+        1,
+        0,
+    );
+    // Months 0 and 1 are saturated, so the rule fires at the start of month 2.
+    assert_eq!(firing_months(&rep), [2]);
+    let d = &rep.decisions[0];
+    assert_eq!(
+        (d.rule.as_str(), d.action.as_str(), d.target.as_str()),
+        ("grow", "order_tranche", "more")
+    );
+    assert_eq!((d.gpus, d.capex_usd, d.effective_month), (16.0, 480_000.0, 5));
+    let installed: Vec<f64> = rep.months.iter().map(|m| m.installed_gpus).collect();
+    assert_eq!(installed[4], 32.0, "nothing arrives before month 5");
+    assert_eq!(installed[5], 48.0, "the order arrives in month 5");
+    assert_eq!(rep.months[5].capex_gpu_usd, 480_000.0);
+    assert!(rep.months[..5].iter().skip(1).all(|m| m.capex_gpu_usd == 0.0));
+}
+
+#[test]
+fn a_policy_that_never_fires_changes_nothing() {
+    let base = std::fs::read_to_string(repo_root().join("scenarios/default.ron"))
+        .expect("default scenario")
+        .replace("horizon_months: 72", "horizon_months: 36");
+    let never = base.replacen(
+        "    reliability: (",
+        r#"    policies: [(name: "never", trigger: UtilizationAbove(level_frac: 1.0, months: 1), action: OrderTranche(name: "more", sku: "H100-SXM", gpus: 512, lead_time_months: 3, price_usd_per_gpu: 25000, financing: "gpu-loan"), max_firings: 3)],
+    reliability: ("#,
+        1,
+    );
+    assert_ne!(base, never);
+    let (a, b) = (load_text(&base), load_text(&never));
+    for r in 0..3 {
+        let (x, y) = (run(&a, 7, r), run(&b, 7, r));
+        assert!(y.decisions.is_empty());
+        assert_same_results(&x, &y, &format!("replication {r}"));
+        // Everything else too (NaN is not equal to itself, so compare the printed values).
+        assert!(format!("{x:?}") == format!("{y:?}"), "replication {r}: results differ");
+    }
+}
+
+#[test]
+fn a_policy_firing_in_month_zero_equals_buying_up_front() {
+    let base = std::fs::read_to_string(repo_root().join("scenarios/default.ron"))
+        .expect("default scenario")
+        .replace("horizon_months: 72", "horizon_months: 36");
+    let extra = r#"name: "h100-extra", sku: "H100-SXM", gpus: 512, lead_time_months: 3, price_usd_per_gpu: 25000, financing: "gpu-loan""#;
+    let upfront = base.replacen(
+        "    energy: (\n",
+        &format!("    energy: (\n"),
+        1,
+    );
+    let upfront = upfront.replacen(
+        "            financing: \"gpu-loan\", // the GPU-backed loan in finance.debt\n        ),\n",
+        &format!(
+            "            financing: \"gpu-loan\", // the GPU-backed loan in finance.debt\n        ),\n        ({extra}),\n"
+        ),
+        1,
+    );
+    assert_ne!(upfront, base);
+    let policy = base.replacen(
+        "    reliability: (",
+        &format!(
+            "    policies: [(name: \"now\", trigger: MonthReached(month: 0), action: OrderTranche({extra}))],\n    reliability: ("
+        ),
+        1,
+    );
+    let (a, b) = (load_text(&upfront), load_text(&policy));
+    for r in 0..3 {
+        let (x, mut y) = (run(&a, 3, r), run(&b, 3, r));
+        assert_eq!(firing_months(&y), [0]);
+        assert_eq!(y.decisions[0].capex_usd, 512.0 * 25000.0);
+        y.decisions.clear();
+        assert_same_results(&x, &y, &format!("replication {r}"));
+    }
+}
+
+#[test]
+fn max_firings_min_gap_and_the_budget_each_stop_firings() {
+    let every_month = "UtilizationAbove(level_frac: 0.5, months: 1)";
+    let months = |limits: &str| firing_months(&run(&load_text(&saturated(&order(every_month, limits))), 1, 0));
+    // Unlimited by anything but the number of firings: every month from month 1.
+    assert_eq!(months(", max_firings: 4"), [1, 2, 3, 4]);
+    assert_eq!(months(", max_firings: 2"), [1, 2]);
+    assert_eq!(months(", max_firings: 3, min_gap_months: 4"), [1, 5, 9]);
+    // Each firing commits $480k: a budget of $1.2M allows two.
+    assert_eq!(
+        months(", max_firings: 4, capex_budget_usd: 1200000"),
+        [1, 2]
+    );
+}
+
+#[test]
+fn the_debt_covenant_stops_a_firing() {
+    let debt = |min_dscr: &str| {
+        saturated(&format!(
+            "{}\n    ",
+            order(
+                "AllOf(triggers: [UtilizationAbove(level_frac: 0.5, months: 1), MonthReached(month: 3)])",
+                min_dscr
+            )
+        ))
+        .replace(
+            "opex: (staff_usd_per_mw_year: 0,",
+            "debt: [(name: \"loan\", loan_to_cost_frac: 0.8, rate_frac: 0.1, tenor_months: 24, funds: AllCapex)],\n        opex: (staff_usd_per_mw_year: 0,",
+        )
+    };
+    let without = run(&load_text(&debt("")), 1, 0);
+    assert_eq!(firing_months(&without), [3]);
+    let dscrs: Vec<f64> = without.months[..3].iter().map(|m| m.dscr).filter(|d| d.is_finite()).collect();
+    assert!(!dscrs.is_empty() && dscrs.iter().all(|d| *d > 0.0), "months 0-2 have debt service: {dscrs:?}");
+    let low = dscrs.iter().copied().fold(f64::INFINITY, f64::min);
+    let high = dscrs.iter().copied().fold(0.0, f64::max);
+    // A covenant below the month's DSCR lets it fire; one above stops every firing.
+    let loose = run(&load_text(&debt(&format!(", min_dscr: {}", low * 0.5))), 1, 0);
+    assert_eq!(firing_months(&loose), [3]);
+    let tight = run(&load_text(&debt(&format!(", min_dscr: {}", high * 2.0))), 1, 0);
+    assert!(tight.decisions.is_empty(), "{:?}", tight.decisions);
+}
+
+#[test]
+fn an_anchor_trigger_fires_in_the_anchor_sign_month_and_a_phase_is_built_on_its_lead_time() {
+    let text = saturated(
+        r#"policies: [
+        (name: "hall", trigger: AnchorSigned(anchor: "a"), action: StartPhase(name: "hall B", it_mw: 1.0, capex_usd_per_mw: 12e6, lead_time_months: 4)),
+    ],"#,
+    )
+    .replace(
+        "mix: [",
+        r#"anchors: [(name: "a", sku: "H100-SXM", gpus: 8, sign_month: 3, duration: Months(12), price_usd_per_gpu_hour: 2.0, load_frac: 0.5)], mix: ["#,
+    );
+    let rep = run(&load_text(&text), 1, 0);
+    assert_eq!(firing_months(&rep), [3]);
+    assert_eq!(rep.decisions[0].effective_month, 7);
+    // Construction is drawn in four equal instalments, months 3 to 6.
+    let facility: Vec<f64> = rep.months.iter().map(|m| m.capex_facility_usd).collect();
+    for m in 3..7 {
+        assert_eq!(facility[m], 3e6, "month {m}");
+    }
+    assert_eq!(facility[7], 0.0);
+    // The hall is in service from month 7: its $12M depreciate over 20 years.
+    let step = rep.months[7].depreciation_usd - rep.months[6].depreciation_usd;
+    assert!((step - 12e6 / 240.0).abs() < 1e-6, "{step}");
+}
+
+#[test]
+fn a_retirement_rule_sells_a_delivered_tranche() {
+    let text = saturated(
+        r#"policies: [(name: "sell", trigger: MonthReached(month: 6), action: RetireTranche(tranche: "t"))],
+    lifecycle: (resale_residual_frac_by_age_years: [(0, 1.0), (5, 0.2)]),"#,
+    );
+    let rep = run(&load_text(&text), 1, 0);
+    assert_eq!(firing_months(&rep), [6]);
+    assert_eq!(rep.decisions[0].gpus, 32.0);
+    let last = rep.months.last().expect("months");
+    assert_eq!(last.installed_gpus, 0.0, "every node retires once its contract ends");
+    assert!(rep.months.iter().map(|m| m.resale_usd).sum::<f64>() > 0.0);
+}
+
+#[test]
+fn waiting_pays_when_demand_may_never_come() {
+    // Demand is zero in about half the replications. Buying 16 nodes up front wastes them then;
+    // the policy buys them only when the first 4 nodes are busy.
+    let text = |policy: bool| {
+        let s = simple_scenario(4, 1.0, &one_node_mix(2000.0), 36)
+            .replace("arrivals_per_day: 1", "arrivals_per_day: Discrete([(0, 1), (30, 1)])");
+        if policy {
+            s.replace(
+                "reliability: (failures: false),",
+                &format!(
+                    "reliability: (failures: false),\n    {}",
+                    r#"policies: [(name: "grow", trigger: UtilizationAbove(level_frac: 0.8, months: 1), action: OrderTranche(name: "more", sku: "H100-SXM", gpus: 128, lead_time_months: 1, price_usd_per_gpu: 30000, network_usd_per_node: 40000))],"#
+                ),
+            )
+        } else {
+            s.replace(
+                "network_usd_per_node: 40000)]",
+                "network_usd_per_node: 40000), (name: \"more\", sku: \"H100-SXM\", gpus: 128, price_usd_per_gpu: 30000, network_usd_per_node: 40000)]",
+            )
+        }
+    };
+    let (fixed, policy) = (load_text(&text(false)), load_text(&text(true)));
+    let diffs: Vec<f64> = (0..40)
+        .map(|r| run(&policy, 5, r).kpis.npv_usd - run(&fixed, 5, r).kpis.npv_usd)
+        .collect();
+    let (mean, se) = mean_se(&diffs);
+    assert!(
+        mean - 1.96 * se > 0.0,
+        "paired NPV advantage {mean:.0} +- {:.0}",
+        1.96 * se
+    );
+}
+
+#[test]
+fn every_policy_problem_is_reported_with_its_path() {
+    let text = saturated(
+        r#"policies: [
+        (name: "a", trigger: AnyOf(triggers: []), action: OrderTranche(name: "x", sku: "H999", gpus: -8)),
+        (name: "a", trigger: AnchorSigned(anchor: "nobody"), action: OrderTranche(name: "t", sku: "H100-SXM", gpus: 12, financing: "none")),
+        (name: "c", trigger: AllOf(triggers: [UtilizationAbove(level_frac: 1.5, months: 0), PriceAboveCost(sku: "B200", ratio: 1.0, months: 1)]), action: RetireTranche(tranche: "gone"), max_firings: 0),
+    ],"#,
+    );
+    let problems = match dcplan_sim::load_str("test.ron", &text) {
+        Err(ScenarioError::Invalid { problems, .. }) => problems,
+        other => panic!("expected problems, got {other:?}"),
+    };
+    let paths: Vec<&str> = problems
+        .iter()
+        .filter(|p| p.severity == Severity::Error)
+        .map(|p| p.path.as_str())
+        .collect();
+    for want in [
+        "policies[0].trigger.triggers",
+        "policies[0].action.sku",
+        "policies[0].action.gpus",
+        "policies[1].name",
+        "policies[1].trigger.anchor",
+        "policies[1].action.name",
+        "policies[1].action.gpus",
+        "policies[1].action.financing",
+        "policies[2].trigger.triggers[0].level_frac",
+        "policies[2].trigger.triggers[0].months",
+        "policies[2].trigger.triggers[1].sku",
+        "policies[2].action.tranche",
+        "policies[2].max_firings",
+    ] {
+        assert!(paths.contains(&want), "no problem at {want}: {paths:?}");
+    }
+}
