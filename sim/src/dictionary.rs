@@ -90,6 +90,9 @@ pub fn dictionary() -> Vec<Entry> {
     for (column, unit, definition) in PROFORMA_COLUMNS {
         out.push(plain("proforma", column, unit, definition));
     }
+    for (column, unit, definition) in DECISION_COLUMNS {
+        out.push(plain("decisions", column, unit, definition));
+    }
     for (column, definition) in [
         ("table", "Table (file name without extension)."),
         ("column", "Column name."),
@@ -105,6 +108,49 @@ pub fn dictionary() -> Vec<Entry> {
 }
 
 /// The columns of `proforma.csv` (see `crate::proforma`), with unit and definition.
+/// Columns of `decisions.parquet` (one row per firing of an expansion policy): name, unit,
+/// definition.
+pub const DECISION_COLUMNS: &[(&str, &str, &str)] = &[
+    (
+        "variant",
+        "text",
+        "Variant name (`base` for a scenario without a sweep).",
+    ),
+    ("replication", "index", "Replication index (0-based)."),
+    (
+        "month",
+        "month",
+        "Month index (0-based) at whose start the policy fired, judged on the months closed before it.",
+    ),
+    ("year_month", "YYYY-MM", "Calendar month of the firing."),
+    ("rule", "text", "Policy name (`policies[].name`)."),
+    (
+        "action",
+        "text",
+        "Action kind: `order_tranche`, `start_phase` or `retire_tranche`.",
+    ),
+    (
+        "target",
+        "text",
+        "Tranche or phase the action concerns (the n-th order of a rule is named `NAME#n` from the second on).",
+    ),
+    (
+        "gpus",
+        "GPUs",
+        "GPUs ordered, or GPUs of the tranche retired; 0 for a hall phase.",
+    ),
+    (
+        "capex_usd",
+        "USD",
+        "Capex the firing committed: GPUs x price + nodes x network for an order, IT MW x cost per MW for a phase, 0 for a retirement (paid when delivered or as construction draws, like planned capex).",
+    ),
+    (
+        "effective_month",
+        "month",
+        "Month the order is delivered or the phase is ready (the firing month plus the lead time; past the horizon when it does not happen within it); the firing month for a retirement.",
+    ),
+];
+
 const PROFORMA_COLUMNS: &[(&str, &str, &str)] = &[
     (
         "variant",

@@ -26,6 +26,7 @@ macro_rules! plot_name_title {
 }
 
 mod area;
+pub(crate) mod decisions;
 mod distribution;
 pub(crate) mod energy;
 mod fan;
@@ -139,6 +140,7 @@ pub(crate) fn run_charts(v: &VariantRuns, dir: &Path) -> Result<Vec<RenderedChar
     if let Some(c) = energy::pue_temperature_chart(std::slice::from_ref(v)) {
         out.push(charts::render(&c, dir)?);
     }
+    out.extend(decisions::decision_charts(v, dir)?);
     Ok(out)
 }
 
