@@ -348,8 +348,14 @@ fn read_fleet(fleet: &DataFrame, index: &Index, out: &mut [VariantRuns]) -> Resu
 /// decisions.parquet: the firings of expansion policies, in order within a replication.
 fn read_decisions(table: &DataFrame, index: &Index, out: &mut [VariantRuns]) -> Result<()> {
     const FILE: &str = "decisions.parquet";
-    let (variant, replication) = (strs(table, "variant", FILE)?, u64s(table, "replication", FILE)?);
-    let (month, effective) = (u64s(table, "month", FILE)?, u64s(table, "effective_month", FILE)?);
+    let (variant, replication) = (
+        strs(table, "variant", FILE)?,
+        u64s(table, "replication", FILE)?,
+    );
+    let (month, effective) = (
+        u64s(table, "month", FILE)?,
+        u64s(table, "effective_month", FILE)?,
+    );
     let (rule, action, target) = (
         strs(table, "rule", FILE)?,
         strs(table, "action", FILE)?,

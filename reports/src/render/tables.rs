@@ -254,7 +254,9 @@ pub(crate) fn decisions_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
         ),
         Column::new(
             "capex_usd".into(),
-            rows.iter().map(|(_, _, d)| d.capex_usd).collect::<Vec<f64>>(),
+            rows.iter()
+                .map(|(_, _, d)| d.capex_usd)
+                .collect::<Vec<f64>>(),
         ),
         Column::new(
             "effective_month".into(),

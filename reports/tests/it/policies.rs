@@ -34,11 +34,7 @@ fn a_policy_run_writes_its_decisions_documents_them_and_rebuilds_the_same() {
     );
     let dir = tmp.path().join("p");
     let d = read_parquet(&dir.join("decisions.parquet")).expect("decisions.parquet");
-    let names: Vec<String> = d
-        .get_column_names()
-        .iter()
-        .map(|c| c.to_string())
-        .collect();
+    let names: Vec<String> = d.get_column_names().iter().map(|c| c.to_string()).collect();
     let expected: Vec<&str> = dcplan_sim::dictionary::DECISION_COLUMNS
         .iter()
         .map(|c| c.0)
@@ -47,8 +43,14 @@ fn a_policy_run_writes_its_decisions_documents_them_and_rebuilds_the_same() {
     assert!(d.height() >= 4, "every replication fires: {}", d.height());
     let rows = csv_rows(&dir.join("decisions.csv"));
     assert_eq!(rows[0], expected);
-    assert!(rows.iter().any(|r| r[4] == "cage-2" && r[5] == "start_phase"));
-    assert!(rows.iter().any(|r| r[4] == "grow" && r[5] == "order_tranche"));
+    assert!(
+        rows.iter()
+            .any(|r| r[4] == "cage-2" && r[5] == "start_phase")
+    );
+    assert!(
+        rows.iter()
+            .any(|r| r[4] == "grow" && r[5] == "order_tranche")
+    );
     // The data dictionary documents every column of the table.
     let columns = csv_rows(&dir.join("columns.csv"));
     let documented: Vec<&str> = columns
@@ -83,7 +85,15 @@ fn a_run_without_policies_has_no_decisions_table() {
     let tiny = super::common::scenario("tiny.ron");
     ok(
         tmp.path(),
-        &["run", tiny.to_str().expect("utf-8"), "-r", "2", "--out", "t", "-q"],
+        &[
+            "run",
+            tiny.to_str().expect("utf-8"),
+            "-r",
+            "2",
+            "--out",
+            "t",
+            "-q",
+        ],
     );
     assert!(!tmp.path().join("t/decisions.parquet").exists());
     assert!(!tmp.path().join("t/policy_firings.svg").exists());
@@ -117,8 +127,13 @@ fn compare_pairs_a_fixed_plan_with_its_policy_twin() {
         .iter()
         .find(|r| r[col("variant")] == "tiny-policy" && r[col("metric")] == "npv_usd")
         .expect("the policy's NPV row");
-    let diff: f64 = npv[col("paired_diff_mean")].parse().expect("paired difference");
-    assert!(diff.is_finite() && diff != 0.0, "the policy changes NPV: {diff}");
+    let diff: f64 = npv[col("paired_diff_mean")]
+        .parse()
+        .expect("paired difference");
+    assert!(
+        diff.is_finite() && diff != 0.0,
+        "the policy changes NPV: {diff}"
+    );
     let (lo, hi): (f64, f64) = (
         npv[col("paired_diff_ci95_lo")].parse().expect("lo"),
         npv[col("paired_diff_ci95_hi")].parse().expect("hi"),
@@ -129,4 +144,27 @@ fn compare_pairs_a_fixed_plan_with_its_policy_twin() {
     let variants = d.column("variant").expect("variant").str().expect("text");
     assert!(d.height() > 0);
     assert!(variants.iter().all(|v| v == Some("tiny-policy")));
+}
+
+#[test]
+fn the_json_schema_describes_the_policies_section() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let o = ok(tmp.path(), &["schema"]);
+    let schema: serde_json::Value =
+        serde_json::from_str(&String::from_utf8_lossy(&o.stdout)).expect("JSON");
+    assert!(
+        schema["properties"]["policies"].is_object(),
+        "{}",
+        schema["properties"]
+    );
+    let text = schema.to_string();
+    for name in [
+        "UtilizationAbove",
+        "AnchorSigned",
+        "OrderTranche",
+        "StartPhase",
+        "capex_budget_usd",
+    ] {
+        assert!(text.contains(name), "the schema names {name}");
+    }
 }

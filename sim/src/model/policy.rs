@@ -206,12 +206,12 @@ impl PolicyRun {
             TriggerSpec::UtilizationBelow(level, n) => last_n(*n, &|_, o| o.utilization < *level),
             TriggerSpec::BacklogAbove(level, n) => last_n(*n, &|_, o| o.backlog > *level),
             TriggerSpec::FromMonth(from) => from.is_some_and(|f| m >= f),
-            TriggerSpec::PriceAboveCost(sku, ratio, n) => last_n(*n, &|j, o| {
-                price(*sku, j) > ratio * o.cost_usd_per_gpu_hour
-            }),
-            TriggerSpec::PriceBelowCost(sku, ratio, n) => last_n(*n, &|j, o| {
-                price(*sku, j) < ratio * o.cost_usd_per_gpu_hour
-            }),
+            TriggerSpec::PriceAboveCost(sku, ratio, n) => {
+                last_n(*n, &|j, o| price(*sku, j) > ratio * o.cost_usd_per_gpu_hour)
+            }
+            TriggerSpec::PriceBelowCost(sku, ratio, n) => {
+                last_n(*n, &|j, o| price(*sku, j) < ratio * o.cost_usd_per_gpu_hour)
+            }
             TriggerSpec::AllOf(ts) => ts.iter().all(|t| self.holds(model, t, m)),
             TriggerSpec::AnyOf(ts) => ts.iter().any(|t| self.holds(model, t, m)),
         }

@@ -22,8 +22,8 @@ pub(crate) use setter::Settable;
 pub use setter::set_fields;
 
 use crate::dist::Dist;
-use crate::model::{demand as demand_model, energy as energy_model, finance as finance_model};
 use crate::model::policy::{Effect, PolicyModel, PolicyRun};
+use crate::model::{demand as demand_model, energy as energy_model, finance as finance_model};
 use crate::model::{fleet, market};
 use crate::params::{SampleMode, Sampler};
 use crate::rng::{KeyedStreams, Stream, stream_rng};

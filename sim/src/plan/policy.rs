@@ -101,8 +101,8 @@ impl PolicyPlan {
                         ..
                     } => {
                         let c = catalog.sku(sku).expect("validated SKU");
-                        let price = price_usd_per_gpu
-                            .unwrap_or_else(|| c.price_usd_per_gpu.quantile(0.5));
+                        let price =
+                            price_usd_per_gpu.unwrap_or_else(|| c.price_usd_per_gpu.quantile(0.5));
                         let nodes = (*gpus).max(0) as f64 / c.gpus_per_node.max(1) as f64;
                         ActionSpec::Order {
                             first: first_of(&orders, i, tranche_base),

@@ -29,8 +29,8 @@ fn is_zero_f64(x: &f64) -> bool {
 /// Most firings one policy may have (each order firing holds a tranche of its own).
 pub const MAX_POLICY_FIRINGS: i64 = 100;
 
-/// Deepest nesting of `AllOf` and `AnyOf` accepted.
-pub const MAX_TRIGGER_DEPTH: usize = 2;
+/// Deepest nesting of `AllOf` and `AnyOf` accepted: a combination of plain triggers.
+pub const MAX_TRIGGER_DEPTH: usize = 1;
 
 /// An expansion policy: when its trigger holds at the start of a month and its limits allow,
 /// its action is taken, through the same fleet, finance and debt models as planned purchases.
@@ -114,12 +114,12 @@ pub enum Trigger {
         /// Month.
         month: i64,
     },
-    /// Every trigger of the list holds.
+    /// Every trigger of the list holds (plain triggers: combinations do not nest).
     AllOf {
         /// Triggers (at least one).
         triggers: Vec<Trigger>,
     },
-    /// At least one trigger of the list holds.
+    /// At least one trigger of the list holds (plain triggers: combinations do not nest).
     AnyOf {
         /// Triggers (at least one).
         triggers: Vec<Trigger>,
@@ -260,10 +260,7 @@ pub(super) fn check_policies(s: &Scenario, catalog: &Catalog, p: &mut Problems) 
                 match catalog.sku(sku) {
                     None => p.push(
                         format!("{action}.sku"),
-                        format!(
-                            "unknown SKU \"{sku}\"; known SKUs: {}",
-                            catalog.sku_names()
-                        ),
+                        format!("unknown SKU \"{sku}\"; known SKUs: {}", catalog.sku_names()),
                     ),
                     Some(c) if *gpus > 0 && c.gpus_per_node > 0 => {
                         let per_node = c.gpus_per_node as i64;
@@ -274,8 +271,8 @@ pub(super) fn check_policies(s: &Scenario, catalog: &Catalog, p: &mut Problems) 
                                 format!(
                                     "{gpus} is not a whole number of {per_node}-GPU {} nodes (try {} or {})",
                                     c.name,
-                                    (n * per_node).max(per_node),
-                                    (n + 1) * per_node
+                                    n.saturating_mul(per_node).max(per_node),
+                                    n.saturating_add(1).saturating_mul(per_node)
                                 ),
                             );
                         }
@@ -341,11 +338,14 @@ fn check_trigger(
     horizon: i64,
     p: &mut Problems,
 ) {
+    // A window or a month past the horizon is valid; the rule just never fires.
     let months = |m: i64, p: &mut Problems| {
-        if m < 1 || m > horizon {
-            p.push(
+        if m > horizon {
+            p.warn(
                 format!("{path}.months"),
-                format!("{m} must be between 1 and the horizon ({horizon} months)"),
+                format!(
+                    "{m} months is longer than the horizon ({horizon}): the trigger never holds"
+                ),
             );
         }
     };
@@ -372,10 +372,12 @@ fn check_trigger(
             }
         }
         Trigger::MonthReached { month } => {
-            if *month < 0 || *month >= horizon {
-                p.push(
+            if *month >= horizon {
+                p.warn(
                     format!("{path}.month"),
-                    format!("{month} must be between 0 and {}", horizon - 1),
+                    format!(
+                        "month {month} is past the horizon ({horizon} months): the trigger never holds"
+                    ),
                 );
             }
         }
@@ -385,7 +387,7 @@ fn check_trigger(
             } else if depth >= MAX_TRIGGER_DEPTH {
                 p.push(
                     format!("{path}.triggers"),
-                    format!("combinations nest at most {MAX_TRIGGER_DEPTH} deep"),
+                    "a combination holds plain triggers; combinations do not nest",
                 );
             } else {
                 for (k, inner) in triggers.iter().enumerate() {

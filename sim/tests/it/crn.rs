@@ -180,7 +180,10 @@ fn a_fixed_plan_and_an_expansion_policy_see_the_same_customers_failures_and_pric
     for r in 0..2 {
         let a = traced(&fixed, 11, r);
         let b = traced(&policy, 11, r);
-        assert!(!b.decisions.is_empty(), "the policy must fire to prove anything");
+        assert!(
+            !b.decisions.is_empty(),
+            "the policy must fire to prove anything"
+        );
         assert!(a.fleet != b.fleet, "the policy changed the fleet");
         assert_same_exogenous(&a, &b, "expansion policy");
     }

@@ -354,18 +354,14 @@ pub(crate) fn full() -> Scenario {
                             level_frac: 0.85,
                             months: 3,
                         },
-                        Trigger::AnyOf {
-                            triggers: vec![
-                                Trigger::BacklogAbove {
-                                    level_requests: 5.0,
-                                    months: 2,
-                                },
-                                Trigger::PriceAboveCost {
-                                    sku: "H100-SXM".into(),
-                                    ratio: 1.2,
-                                    months: 2,
-                                },
-                            ],
+                        Trigger::BacklogAbove {
+                            level_requests: 5.0,
+                            months: 2,
+                        },
+                        Trigger::PriceAboveCost {
+                            sku: "H100-SXM".into(),
+                            ratio: 1.2,
+                            months: 2,
                         },
                         Trigger::UtilizationBelow {
                             level_frac: 0.99,
@@ -377,6 +373,9 @@ pub(crate) fn full() -> Scenario {
                             months: 1,
                         },
                         Trigger::MonthReached { month: 2 },
+                        Trigger::AnchorSigned {
+                            anchor: "anchor".into(),
+                        },
                     ],
                 },
                 action: Action::OrderTranche {
@@ -412,7 +411,7 @@ pub(crate) fn full() -> Scenario {
             },
             Policy {
                 name: "sell".into(),
-                trigger: Trigger::MonthReached { month: 12 },
+                trigger: Trigger::MonthReached { month: 6 },
                 action: Action::RetireTranche {
                     tranche: "h100".into(),
                 },
@@ -450,6 +449,28 @@ pub(crate) fn variants() -> Vec<Scenario> {
         b.dispatch = BatteryDispatch::PriceArbitrage;
     }
     s.demand.anchors[0].duration = DurationSpec::Hours(v(4000.0));
+    s.policies[0].trigger = Trigger::UtilizationAbove {
+        level_frac: 0.9,
+        months: 2,
+    };
+    s.policies[1].trigger = Trigger::BacklogAbove {
+        level_requests: 10.0,
+        months: 1,
+    };
+    s.policies[2].trigger = Trigger::AnyOf {
+        triggers: vec![Trigger::PriceAboveCost {
+            sku: "H100-SXM".into(),
+            ratio: 1.5,
+            months: 1,
+        }],
+    };
+    out.push(s);
+    let mut s = base.clone();
+    s.policies[0].trigger = Trigger::PriceBelowCost {
+        sku: "H100-SXM".into(),
+        ratio: 0.9,
+        months: 3,
+    };
     out.push(s);
     let mut s = base.clone();
     s.energy.tariff = Tariff::Market {

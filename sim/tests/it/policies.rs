@@ -37,7 +37,11 @@ fn assert_same_results(x: &Replication, y: &Replication, what: &str) {
         }
     }
     assert_eq!(x.months.len(), y.months.len(), "{what}: months");
-    assert_eq!(format!("{:?}", x.kpis), format!("{:?}", y.kpis), "{what}: KPIs");
+    assert_eq!(
+        format!("{:?}", x.kpis),
+        format!("{:?}", y.kpis),
+        "{what}: KPIs"
+    );
     assert!(x.fleet == y.fleet, "{what}: fleet rows differ");
     assert_eq!(x.events, y.events, "{what}: events");
 }
@@ -63,12 +67,20 @@ fn a_utilization_trigger_fires_after_its_months_and_the_order_arrives_after_its_
         (d.rule.as_str(), d.action.as_str(), d.target.as_str()),
         ("grow", "order_tranche", "more")
     );
-    assert_eq!((d.gpus, d.capex_usd, d.effective_month), (16.0, 480_000.0, 5));
+    assert_eq!(
+        (d.gpus, d.capex_usd, d.effective_month),
+        (16.0, 480_000.0, 5)
+    );
     let installed: Vec<f64> = rep.months.iter().map(|m| m.installed_gpus).collect();
     assert_eq!(installed[4], 32.0, "nothing arrives before month 5");
     assert_eq!(installed[5], 48.0, "the order arrives in month 5");
     assert_eq!(rep.months[5].capex_gpu_usd, 480_000.0);
-    assert!(rep.months[..5].iter().skip(1).all(|m| m.capex_gpu_usd == 0.0));
+    assert!(
+        rep.months[..5]
+            .iter()
+            .skip(1)
+            .all(|m| m.capex_gpu_usd == 0.0)
+    );
 }
 
 #[test]
@@ -89,7 +101,10 @@ fn a_policy_that_never_fires_changes_nothing() {
         assert!(y.decisions.is_empty());
         assert_same_results(&x, &y, &format!("replication {r}"));
         // Everything else too (NaN is not equal to itself, so compare the printed values).
-        assert!(format!("{x:?}") == format!("{y:?}"), "replication {r}: results differ");
+        assert!(
+            format!("{x:?}") == format!("{y:?}"),
+            "replication {r}: results differ"
+        );
     }
 }
 
@@ -99,11 +114,7 @@ fn a_policy_firing_in_month_zero_equals_buying_up_front() {
         .expect("default scenario")
         .replace("horizon_months: 72", "horizon_months: 36");
     let extra = r#"name: "h100-extra", sku: "H100-SXM", gpus: 512, lead_time_months: 3, price_usd_per_gpu: 25000, financing: "gpu-loan""#;
-    let upfront = base.replacen(
-        "    energy: (\n",
-        &format!("    energy: (\n"),
-        1,
-    );
+    let upfront = base.replacen("    energy: (\n", &format!("    energy: (\n"), 1);
     let upfront = upfront.replacen(
         "            financing: \"gpu-loan\", // the GPU-backed loan in finance.debt\n        ),\n",
         &format!(
@@ -132,7 +143,13 @@ fn a_policy_firing_in_month_zero_equals_buying_up_front() {
 #[test]
 fn max_firings_min_gap_and_the_budget_each_stop_firings() {
     let every_month = "UtilizationAbove(level_frac: 0.5, months: 1)";
-    let months = |limits: &str| firing_months(&run(&load_text(&saturated(&order(every_month, limits))), 1, 0));
+    let months = |limits: &str| {
+        firing_months(&run(
+            &load_text(&saturated(&order(every_month, limits))),
+            1,
+            0,
+        ))
+    };
     // Unlimited by anything but the number of firings: every month from month 1.
     assert_eq!(months(", max_firings: 4"), [1, 2, 3, 4]);
     assert_eq!(months(", max_firings: 2"), [1, 2]);
@@ -161,14 +178,29 @@ fn the_debt_covenant_stops_a_firing() {
     };
     let without = run(&load_text(&debt("")), 1, 0);
     assert_eq!(firing_months(&without), [3]);
-    let dscrs: Vec<f64> = without.months[..3].iter().map(|m| m.dscr).filter(|d| d.is_finite()).collect();
-    assert!(!dscrs.is_empty() && dscrs.iter().all(|d| *d > 0.0), "months 0-2 have debt service: {dscrs:?}");
+    let dscrs: Vec<f64> = without.months[..3]
+        .iter()
+        .map(|m| m.dscr)
+        .filter(|d| d.is_finite())
+        .collect();
+    assert!(
+        !dscrs.is_empty() && dscrs.iter().all(|d| *d > 0.0),
+        "months 0-2 have debt service: {dscrs:?}"
+    );
     let low = dscrs.iter().copied().fold(f64::INFINITY, f64::min);
     let high = dscrs.iter().copied().fold(0.0, f64::max);
     // A covenant below the month's DSCR lets it fire; one above stops every firing.
-    let loose = run(&load_text(&debt(&format!(", min_dscr: {}", low * 0.5))), 1, 0);
+    let loose = run(
+        &load_text(&debt(&format!(", min_dscr: {}", low * 0.5))),
+        1,
+        0,
+    );
     assert_eq!(firing_months(&loose), [3]);
-    let tight = run(&load_text(&debt(&format!(", min_dscr: {}", high * 2.0))), 1, 0);
+    let tight = run(
+        &load_text(&debt(&format!(", min_dscr: {}", high * 2.0))),
+        1,
+        0,
+    );
     assert!(tight.decisions.is_empty(), "{:?}", tight.decisions);
 }
 
@@ -207,7 +239,10 @@ fn a_retirement_rule_sells_a_delivered_tranche() {
     assert_eq!(firing_months(&rep), [6]);
     assert_eq!(rep.decisions[0].gpus, 32.0);
     let last = rep.months.last().expect("months");
-    assert_eq!(last.installed_gpus, 0.0, "every node retires once its contract ends");
+    assert_eq!(
+        last.installed_gpus, 0.0,
+        "every node retires once its contract ends"
+    );
     assert!(rep.months.iter().map(|m| m.resale_usd).sum::<f64>() > 0.0);
 }
 
@@ -216,8 +251,10 @@ fn waiting_pays_when_demand_may_never_come() {
     // Demand is zero in about half the replications. Buying 16 nodes up front wastes them then;
     // the policy buys them only when the first 4 nodes are busy.
     let text = |policy: bool| {
-        let s = simple_scenario(4, 1.0, &one_node_mix(2000.0), 36)
-            .replace("arrivals_per_day: 1", "arrivals_per_day: Discrete([(0, 1), (30, 1)])");
+        let s = simple_scenario(4, 1.0, &one_node_mix(2000.0), 36).replace(
+            "arrivals_per_day: 1",
+            "arrivals_per_day: Discrete([(0, 1), (30, 1)])",
+        );
         if policy {
             s.replace(
                 "reliability: (failures: false),",
@@ -252,6 +289,7 @@ fn every_policy_problem_is_reported_with_its_path() {
         (name: "a", trigger: AnyOf(triggers: []), action: OrderTranche(name: "x", sku: "H999", gpus: -8)),
         (name: "a", trigger: AnchorSigned(anchor: "nobody"), action: OrderTranche(name: "t", sku: "H100-SXM", gpus: 12, financing: "none")),
         (name: "c", trigger: AllOf(triggers: [UtilizationAbove(level_frac: 1.5, months: 0), PriceAboveCost(sku: "B200", ratio: 1.0, months: 1)]), action: RetireTranche(tranche: "gone"), max_firings: 0),
+        (name: "d", trigger: AnyOf(triggers: [AllOf(triggers: [MonthReached(month: 1)])]), action: RetireTranche(tranche: "t")),
     ],"#,
     );
     let problems = match dcplan_sim::load_str("test.ron", &text) {
@@ -277,7 +315,47 @@ fn every_policy_problem_is_reported_with_its_path() {
         "policies[2].trigger.triggers[1].sku",
         "policies[2].action.tranche",
         "policies[2].max_firings",
+        "policies[3].trigger.triggers[0].triggers",
     ] {
         assert!(paths.contains(&want), "no problem at {want}: {paths:?}");
     }
+}
+
+#[test]
+fn search_variables_set_policy_parameters_by_path() {
+    let text = saturated(&order(
+        "AllOf(triggers: [UtilizationAbove(level_frac: 0.5, months: 2)])",
+        ", max_firings: 2",
+    ));
+    let base = load_text(&text);
+    let settings = [
+        (
+            "policies[0].trigger.triggers[0].months".to_string(),
+            "4".to_string(),
+        ),
+        ("policies[0].action.gpus".to_string(), "32".to_string()),
+        ("policies[0].min_gap_months".to_string(), "5".to_string()),
+    ];
+    let set = dcplan_sim::plan::set_fields(&base.scenario, &base.source_text, &settings)
+        .expect("policy paths are settable");
+    let mut loaded = base.clone();
+    loaded.scenario = set;
+    let rep = run(&loaded, 1, 0);
+    // Four saturated months before the first order, five between orders, 32 GPUs each.
+    assert_eq!(firing_months(&rep), [4, 9]);
+    assert!(rep.decisions.iter().all(|d| d.gpus == 32.0));
+    // The shipped staged-growth scenario searches policy parameters: every bound is accepted.
+    let staged = dcplan_sim::load_file(&repo_root().join("scenarios/staged-growth.ron"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let opt = staged
+        .scenario
+        .optimize
+        .as_ref()
+        .expect("an optimize section");
+    assert!(
+        opt.variables
+            .iter()
+            .all(|v| v.path.starts_with("policies["))
+    );
+    assert!(dcplan_sim::optimize::check(&staged).is_empty());
 }

@@ -37,11 +37,7 @@ pub(crate) fn firing_chart(v: &VariantRuns) -> StackedBars {
                     values[q] += 1.0 / n;
                 }
             }
-            (
-                rule,
-                charts::PALETTE[i % charts::PALETTE.len()],
-                values,
-            )
+            (rule, charts::PALETTE[i % charts::PALETTE.len()], values)
         })
         .collect();
     StackedBars {
@@ -118,7 +114,10 @@ mod tests {
         assert_eq!(c.series[1].2, [0.0, 0.5, 0.0, 0.0]);
         let dir = crate::render::charts::test_support::temp_dir("decisions");
         assert_eq!(decision_charts(&v, &dir).expect("charts").len(), 2);
-        v.output.replications.iter_mut().for_each(|r| r.decisions.clear());
+        v.output
+            .replications
+            .iter_mut()
+            .for_each(|r| r.decisions.clear());
         assert!(decision_charts(&v, &dir).expect("charts").is_empty());
     }
 }
