@@ -775,7 +775,6 @@ pub struct Replication {
     /// Events the engine handled.
     pub events: u64,
     /// Firings of the scenario's expansion policies, in order (empty without policies).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub decisions: Vec<Decision>,
     /// The exogenous draws, when [`crate::replication::ReplicationOptions::trace`] asked for them (not
     /// stored in output folders).

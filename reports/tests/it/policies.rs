@@ -168,3 +168,35 @@ fn the_json_schema_describes_the_policies_section() {
         assert!(text.contains(name), "the schema names {name}");
     }
 }
+
+#[test]
+fn merged_shards_of_a_policy_run_keep_every_decision() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    std::fs::write(tmp.path().join("policy.ron"), tiny_policy()).expect("write");
+    ok(
+        tmp.path(),
+        &["run", "policy.ron", "-r", "4", "--out", "single", "-q"],
+    );
+    for i in 0..2 {
+        ok(
+            tmp.path(),
+            &[
+                "run",
+                "policy.ron",
+                "-r",
+                "4",
+                "--shard",
+                &format!("{i}/2"),
+                "--out",
+                &format!("parts/p{i}"),
+                "-q",
+            ],
+        );
+    }
+    ok(tmp.path(), &["report", "parts", "--out", "merged", "-q"]);
+    same_files(
+        &tmp.path().join("single"),
+        &tmp.path().join("merged"),
+        &["decisions.parquet", "decisions.csv", "runs.parquet"],
+    );
+}

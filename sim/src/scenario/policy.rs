@@ -142,7 +142,7 @@ pub enum Action {
         /// Months from order to delivery.
         #[serde(default, skip_serializing_if = "is_zero_i64")]
         lead_time_months: i64,
-        /// Price per GPU in USD including the server; default: the catalog price.
+        /// Price per GPU in USD including the server; default: the median of the catalog price.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         price_usd_per_gpu: Option<f64>,
         /// Network cost per node in USD.
