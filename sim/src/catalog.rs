@@ -54,6 +54,12 @@ pub struct Sku {
     /// Month of the newest source the entry's figures rest on, so that stale numbers show.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_date: Option<YearMonth>,
+    /// Tokens one GPU generates per hour on a published inference benchmark (MLPerf Inference,
+    /// Llama 2 70B, offline scenario: tokens per second per GPU x 3,600), where a figure is
+    /// published; a scenario that counts tokens (`pricing.tokens`) uses it for a SKU it gives no
+    /// figure of its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tokens_per_gpu_hour: Option<f64>,
 }
 
 macro_rules! sku_override {
@@ -72,6 +78,9 @@ macro_rules! sku_override {
             /// New value of `source_date` (optional for a new SKU too).
             #[serde(default, skip_serializing_if = "Option::is_none")]
             pub source_date: Option<YearMonth>,
+            /// New value of `tokens_per_gpu_hour` (optional for a new SKU too).
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub tokens_per_gpu_hour: Option<f64>,
         }
 
         impl SkuOverride {
@@ -79,6 +88,9 @@ macro_rules! sku_override {
                 $( if let Some(v) = &self.$field { sku.$field = v.clone(); } )*
                 if self.source_date.is_some() {
                     sku.source_date = self.source_date;
+                }
+                if self.tokens_per_gpu_hour.is_some() {
+                    sku.tokens_per_gpu_hour = self.tokens_per_gpu_hour;
                 }
             }
 
@@ -92,6 +104,7 @@ macro_rules! sku_override {
                     name: self.name.clone(),
                     $( $field: self.$field.clone().expect("checked above"), )*
                     source_date: self.source_date,
+                    tokens_per_gpu_hour: self.tokens_per_gpu_hour,
                 })
             }
         }
@@ -203,6 +216,9 @@ pub(crate) fn check_sku(path: &str, sku: &Sku, problems: &mut Problems) {
         1_000.0,
         problems,
     );
+    if let Some(t) = sku.tokens_per_gpu_hour {
+        positive("tokens_per_gpu_hour", t, 1e12, problems);
+    }
     if sku.node_idle_kw.is_finite()
         && !(sku.node_idle_kw >= 0.0 && sku.node_idle_kw <= sku.node_max_kw)
     {

@@ -31,12 +31,15 @@ pub enum Format {
 }
 
 impl Format {
-    /// The format the naming convention gives a column (its unit suffix): `_usd_per_mwh` and
-    /// `_usd_per_gpu_hour` are prices, `_usd` money, `_frac` a percentage, `_months` months, `pue`
+    /// The format the naming convention gives a column (its unit suffix): `_usd_per_mwh`,
+    /// `_usd_per_gpu_hour` and `_usd_per_mtok` are prices, `_usd` money, `_frac` a percentage, `_months` months, `pue`
     /// and `_ratio` ratios, anything else a plain number. Also used for names that are not
     /// columns, such as a scenario's field paths.
     pub const fn for_name(name: &str) -> Format {
-        if ends_with(name, "_usd_per_mwh") || ends_with(name, "_usd_per_gpu_hour") {
+        if ends_with(name, "_usd_per_mwh")
+            || ends_with(name, "_usd_per_gpu_hour")
+            || ends_with(name, "_usd_per_mtok")
+        {
             Format::Price
         } else if ends_with(name, "_usd") {
             Format::Money
@@ -63,6 +66,7 @@ pub const fn unit_for_name(name: &str) -> &'static str {
         ("min_annual_dscr", "ratio"),
         ("tco2", "tCO2"),
         ("annual_tco2", "tCO2 per year"),
+        ("annual_market_tco2", "tCO2 per year"),
         ("annual_energy_cost_usd", "USD per year"),
         ("month", "month index"),
         ("failures", "count"),
@@ -74,6 +78,8 @@ pub const fn unit_for_name(name: &str) -> &'static str {
     const SUFFIX: &[(&str, &str)] = &[
         ("_usd_per_mwh", "USD/MWh"),
         ("_usd_per_gpu_hour", "USD/GPU-hour"),
+        ("_usd_per_mtok", "USD per million tokens"),
+        ("_tokens", "tokens"),
         ("_l_per_kwh", "L/kWh"),
         ("_usd", "USD"),
         ("_frac", "fraction"),
@@ -176,6 +182,12 @@ pub mod key {
     /// `month` (fleet and market tables).
     pub const MONTH: Column =
         Column::new("month", "Month index from the scenario start (0-based).");
+    /// `month_start` (monthly, fleet and market tables).
+    pub const MONTH_START: Column = Column::new(
+        "month_start",
+        "First day of the row's calendar month (a date, beside the month index).",
+    )
+    .with_unit("date");
     /// `year_month`.
     pub const YEAR_MONTH: Column =
         Column::new("year_month", "Calendar month of the row.").with_unit("YYYY-MM");
@@ -200,10 +212,23 @@ pub mod key {
     /// `metric` (comparison table).
     pub const METRIC: Column = Column::new(
         "metric",
-        "The metric compared: a KPI, or a KPI per year (annual_energy_cost_usd, annual_tco2).",
+        "The metric compared: a KPI, or a KPI per year (annual_energy_cost_usd, annual_tco2, \
+         annual_market_tco2).",
     )
     .with_unit("text");
 }
+
+/// The prefix of the columns that hold a sweep axis's value in the row's variant.
+pub const AXIS_PREFIX: &str = "sweep:";
+
+/// The `sweep:<field path>` columns of `runs` and `monthly` (one per sweep axis, in a sweep's
+/// folder only).
+pub const AXIS: Column = Column::new(
+    "sweep:<field path>",
+    "Value of the sweep axis at the field path in the row's variant: a number where every value \
+     of the axis is one, else the value as written (RON). One column per axis; only in a sweep.",
+)
+.with_unit("the field's unit");
 
 /// The prefix of the `runs` columns that hold the values drawn for uncertain inputs.
 pub const PARAM_PREFIX: &str = "param:";
@@ -307,6 +332,13 @@ pub const ANNUAL_ENERGY_COST: Column = Column::new(
 pub const ANNUAL_TCO2: Column = Column::new(
     "annual_tco2",
     "Emissions per year: tco2 over the horizon in years.",
+);
+
+/// Market-based emissions per year of the horizon (a comparison metric).
+pub const ANNUAL_MARKET_TCO2: Column = Column::new(
+    "annual_market_tco2",
+    "Emissions per year, grid electricity market-based (GHG Protocol Scope 2, hourly matched): \
+     market_tco2 over the horizon in years.",
 );
 
 /// Whether two strings are equal (in a `const fn`).

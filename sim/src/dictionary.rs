@@ -2,7 +2,7 @@
 //! generated from the column descriptions (`crate::columns`) and the records that carry them
 //! (`crate::results`).
 
-use crate::columns::{Column, HOURLY, MARKET_PRICE, PARAM, SUMMARY, key};
+use crate::columns::{AXIS, Column, HOURLY, MARKET_PRICE, PARAM, SUMMARY, key};
 use crate::results::{Kpis, MonthRow};
 
 /// One row of the data dictionary.
@@ -29,7 +29,7 @@ pub fn dictionary() -> Vec<Entry> {
         definition: c.definition.to_string(),
     };
     let mut out = Vec::new();
-    for c in [key::VARIANT, key::REPLICATION, key::SEED, key::EVENTS]
+    for c in [key::VARIANT, AXIS, key::REPLICATION, key::SEED, key::EVENTS]
         .iter()
         .chain(Kpis::COLUMNS)
         .chain([PARAM].iter())
@@ -37,13 +37,28 @@ pub fn dictionary() -> Vec<Entry> {
         out.push(entry("runs", c));
     }
     let month = &MonthRow::COLUMNS[0];
-    for c in [key::VARIANT, key::REPLICATION, *month, key::YEAR_MONTH]
-        .iter()
-        .chain(MonthRow::COLUMNS.iter().filter(|c| c.name != month.name))
+    for c in [
+        key::VARIANT,
+        AXIS,
+        key::REPLICATION,
+        *month,
+        key::YEAR_MONTH,
+        key::MONTH_START,
+    ]
+    .iter()
+    .chain(MonthRow::COLUMNS.iter().filter(|c| c.name != month.name))
     {
         out.push(entry("monthly", c));
     }
-    for c in [key::VARIANT, key::REPLICATION, key::MONTH, key::SKU].iter() {
+    for c in [
+        key::VARIANT,
+        key::REPLICATION,
+        key::MONTH,
+        key::MONTH_START,
+        key::SKU,
+    ]
+    .iter()
+    {
         out.push(entry("fleet", c));
     }
     for s in GpuState::ALL {
@@ -58,6 +73,7 @@ pub fn dictionary() -> Vec<Entry> {
         key::VARIANT,
         key::REPLICATION,
         key::MONTH,
+        key::MONTH_START,
         key::SKU,
         MARKET_PRICE,
     ]
@@ -282,7 +298,7 @@ mod tests {
             assert_eq!(unique.len(), names.len(), "{table}: a column listed twice");
         }
         let runs = d.iter().filter(|e| e.table == "runs").count();
-        assert_eq!(runs, 4 + Kpis::COLUMNS.len() + 1);
+        assert_eq!(runs, 5 + Kpis::COLUMNS.len() + 1);
         assert!(
             d.iter()
                 .any(|e| e.table == "fleet" && e.column == "in_repair_gpus")

@@ -411,10 +411,12 @@ pub enum Rate {
     AvailableMaxKw,
     /// Maximum power of the commissioned nodes, kW (the IT capacity the cooling plant serves).
     CommissionedMaxKw,
+    /// Tokens the sold GPUs generate per hour (zero where the scenario counts no tokens).
+    SoldTokensPerHour,
 }
 
 /// Number of [`Rate`]s.
-pub const N_RATES: usize = 12;
+pub const N_RATES: usize = 13;
 
 /// Hourly channels the meter keeps for the current month: IT power (kW, integrates to kWh),
 /// commissioned capacity (kW) and revenue (USD per hour, integrates to USD).

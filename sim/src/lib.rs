@@ -14,6 +14,7 @@ pub mod dictionary;
 pub mod dist;
 pub mod energy;
 pub mod engine;
+pub mod labels;
 pub mod load;
 pub mod metrics;
 pub mod model;

@@ -16,7 +16,8 @@
 //!   holds the ledger's cash identity: cash on the balance sheet = the ledger's cumulative equity
 //!   cash flow + paid-in equity.
 //! * Net PP&E is the ledger's book value: assets in service at cost less depreciation, plus halls
-//!   under construction at cost.
+//!   under construction at cost; the balance sheet shows it by asset class ([`PPE_CLASSES`]:
+//!   GPU servers, network, halls in service, halls under construction, on-site energy assets).
 //! * Financial close is the month the project's paid-in equity reaches its peak (the last
 //!   month of new equity); sources and uses cover the months up to it.
 
@@ -123,6 +124,30 @@ impl Statements {
         self.line(key).map_or(&[], |l| &l.values)
     }
 }
+
+/// A class of net PP&E: line key, label, and its book value at a month end.
+pub type PpeClass = (&'static str, &'static str, fn(&MonthRow) -> f64);
+
+/// The balance sheet's net PP&E by asset class: line key, label, and the ledger's book value of
+/// the class at a month end. The classes add up to net PP&E (`bs_ppe`, the ledger's
+/// `book_value_usd`) to rounding.
+pub const PPE_CLASSES: [PpeClass; 5] = [
+    ("bs_ppe_gpu", "GPU servers", |r| r.book_value_gpu_usd),
+    ("bs_ppe_network", "Network equipment", |r| {
+        r.book_value_network_usd
+    }),
+    (
+        "bs_ppe_facility",
+        "Halls in service (building, power, cooling)",
+        |r| r.book_value_facility_usd,
+    ),
+    ("bs_ppe_construction", "Halls under construction", |r| {
+        r.construction_in_progress_usd
+    }),
+    ("bs_ppe_energy", "On-site energy assets", |r| {
+        r.book_value_energy_usd
+    }),
+];
 
 /// Sources and uses of funds from the scenario start to financial close.
 #[derive(Clone, Debug, PartialEq)]
@@ -478,11 +503,14 @@ pub fn statements(rows: &[MonthRow], period: Period) -> Statements {
             .collect()
     };
     push(BalanceSheet, "bs_cash", "Cash", Item, cash_end.clone());
+    for (key, label, value) in PPE_CLASSES {
+        push(BalanceSheet, key, label, Item, end(&|r| value(r)));
+    }
     push(
         BalanceSheet,
         "bs_ppe",
         "Net property, plant and equipment",
-        Item,
+        Total,
         ppe.clone(),
     );
     push(

@@ -187,6 +187,9 @@ record! {
         available_gpu_hours: f64,
         /// GPU-hours sold to customers in the month.
         sold_gpu_hours: f64,
+        /// Tokens the sold GPU-hours generated: sold GPU-hours of each SKU times its tokens per
+        /// GPU-hour (`pricing.tokens`); empty where the scenario counts no tokens.
+        served_tokens: f64,
         /// GPU-hours idle in inventory waiting for hall power.
         inventory_gpu_hours: f64,
         /// Sold GPU-hours / installed GPU-hours.
@@ -265,6 +268,10 @@ record! {
         revenue_lost_to_cap_usd: f64,
         /// Emissions: location-based grid plus on-site gas, tCO2.
         tco2: f64,
+        /// Emissions: market-based grid (Scope 2, hourly matched: on-site generation and PPA
+        /// energy netted against the same hour's grid import, the residual import at the grid's
+        /// hourly factor) plus on-site gas, tCO2.
+        market_tco2: f64,
         /// Marginal emissions of the month's grid imports (hourly imports times the grid's hourly
         /// marginal emission rate), tCO2; empty without `energy.marginal_emissions`.
         marginal_tco2: f64,
@@ -309,6 +316,11 @@ record! {
         revenue_usd: f64,
         /// Electricity cost.
         energy_cost_usd: f64,
+        /// Capital recovery of the on-site energy assets held (solar, wind, battery, gas): each
+        /// asset's cost times the annuity factor i / (1 - (1 + i)^-n), i the monthly discount
+        /// rate, n its life in months (`finance.depreciation_years.energy`), in the months of its
+        /// life (not in the cash flow; for the levelised cost of energy).
+        energy_capex_annuity_usd: f64,
         /// Staff cost.
         staff_usd: f64,
         /// Maintenance cost (a share of the gross cost of the assets in service).
@@ -373,6 +385,16 @@ record! {
         cash_usd: f64,
         /// Remaining book value of all assets at month end.
         book_value_usd: f64,
+        /// Book value of the GPU servers at month end.
+        book_value_gpu_usd: f64,
+        /// Book value of the network equipment at month end.
+        book_value_network_usd: f64,
+        /// Book value of the hall phases in service (building, power and cooling) at month end.
+        book_value_facility_usd: f64,
+        /// Hall phases under construction at cost (construction draws paid) at month end.
+        construction_in_progress_usd: f64,
+        /// Book value of the on-site energy assets (solar, wind, battery, gas) at month end.
+        book_value_energy_usd: f64,
     }
 }
 
@@ -455,6 +477,14 @@ pub(crate) struct FinanceMonth {
     pub(crate) cash_usd: f64,
     /// See [`MonthRow::book_value_usd`].
     pub(crate) book_value_usd: f64,
+    /// See [`MonthRow::energy_capex_annuity_usd`].
+    pub(crate) energy_capex_annuity_usd: f64,
+    /// See [`MonthRow::served_tokens`].
+    pub(crate) served_tokens: f64,
+    /// [`MonthRow::book_value_gpu_usd`], [`MonthRow::book_value_network_usd`],
+    /// [`MonthRow::book_value_facility_usd`], [`MonthRow::construction_in_progress_usd`],
+    /// [`MonthRow::book_value_energy_usd`].
+    pub(crate) book_value_by_class: [f64; 5],
 }
 
 impl MonthRow {
@@ -495,6 +525,7 @@ impl MonthRow {
             commissioned_gpu_hours: commissioned_h,
             available_gpu_hours: available_h,
             sold_gpu_hours: sold_h,
+            served_tokens: f.served_tokens,
             inventory_gpu_hours: installed_h - commissioned_h,
             utilization_frac: ratio(sold_h, installed_h),
             utilization_available_frac: ratio(sold_h, available_h),
@@ -540,6 +571,7 @@ impl MonthRow {
             curtailed_it_mwh: energy.curtailed_it_kwh / 1000.0,
             revenue_lost_to_cap_usd: energy.revenue_lost_usd,
             tco2: energy.tco2,
+            market_tco2: energy.market_tco2,
             marginal_tco2: energy.marginal_tco2,
             avoided_marginal_tco2: energy.avoided_marginal_tco2,
             cfe_frac: ratio(energy.cfe_kwh, energy.facility_kwh),
@@ -560,6 +592,7 @@ impl MonthRow {
             deferred_revenue_usd: f.deferred_revenue_usd,
             revenue_usd: f.revenue_usd,
             energy_cost_usd: energy.cost_usd,
+            energy_capex_annuity_usd: f.energy_capex_annuity_usd,
             staff_usd: f.staff_usd,
             maintenance_usd: f.maintenance_usd,
             insurance_usd: f.insurance_usd,
@@ -591,6 +624,11 @@ impl MonthRow {
             equity_cash_flow_usd: f.equity_cash_flow_usd,
             cash_usd: f.cash_usd,
             book_value_usd: f.book_value_usd,
+            book_value_gpu_usd: f.book_value_by_class[0],
+            book_value_network_usd: f.book_value_by_class[1],
+            book_value_facility_usd: f.book_value_by_class[2],
+            construction_in_progress_usd: f.book_value_by_class[3],
+            book_value_energy_usd: f.book_value_by_class[4],
         }
     }
 }
@@ -636,6 +674,13 @@ record! {
         /// Electricity cost per facility MWh, USD.
         #[kpi(EnergyCostUsdPerMwh, "Energy cost per facility MWh")]
         energy_cost_usd_per_mwh: Opt,
+        /// Levelised cost of energy including the on-site assets' capex: electricity cost (energy
+        /// charges, PPA, fuel, fixed charges and the assets' fixed O&M) plus the capital recovery
+        /// of the on-site solar, wind, battery and gas (each asset's cost as an annuity at the
+        /// discount rate over its life, `finance.depreciation_years.energy`), per facility MWh,
+        /// USD.
+        #[kpi(LcoeUsdPerMwh, "Levelised cost of energy incl. on-site asset capex, per facility MWh")]
+        lcoe_usd_per_mwh: Opt,
         /// Average PUE over the horizon.
         #[kpi(Pue, "PUE (facility / IT energy)")]
         pue: Opt,
@@ -648,6 +693,12 @@ record! {
         /// Emissions over the horizon (grid, location-based, and gas), tCO2.
         #[kpi(Tco2, "Emissions (grid location-based and gas), tCO2")]
         tco2: f64,
+        /// Emissions over the horizon with grid electricity counted market-based (GHG Protocol
+        /// Scope 2, hourly matched: on-site generation and PPA energy netted against the same
+        /// hour's grid import, the residual import at the grid's hourly factor) plus on-site gas,
+        /// tCO2.
+        #[kpi(MarketTco2, "Emissions (grid market-based, hourly matched, and gas), tCO2")]
+        market_tco2: f64,
         /// Share of facility energy matched hour by hour with carbon-free supply.
         #[kpi(CfeFrac, "Carbon-free energy, hourly matched")]
         cfe_frac: Opt,
@@ -703,6 +754,17 @@ record! {
         /// The average price per sold GPU-hour at which project NPV is zero, USD.
         #[kpi(BreakEvenPriceUsdPerGpuHour, "Break-even price per sold GPU-hour (NPV = 0; demand assumed not to react to price)")]
         break_even_price_usd_per_gpu_hour: Opt,
+        /// Tokens served over the horizon: sold GPU-hours of each SKU times its tokens per
+        /// GPU-hour (`pricing.tokens`; none where the scenario counts no tokens).
+        #[kpi(ServedTokens, "Tokens served over the horizon")]
+        served_tokens: Opt,
+        /// Revenue (net of SLA credits) per million tokens served, USD.
+        #[kpi(RevenueUsdPerMtok, "Revenue per million tokens")]
+        revenue_usd_per_mtok: Opt,
+        /// All-in cost per million tokens served: opex including energy, depreciation and
+        /// interest over the horizon (as the all-in cost per GPU-hour) per million tokens, USD.
+        #[kpi(CostUsdPerMtok, "All-in cost per million tokens (opex + depreciation + interest)")]
+        cost_usd_per_mtok: Opt,
         /// Sold GPU-hours / installed GPU-hours.
         #[kpi(UtilizationFrac, "Utilization (sold / installed GPU-hours)")]
         utilization_frac: Opt,

@@ -122,6 +122,7 @@ pub(crate) fn run_compare(loadeds: &[LoadedScenario], req: &RunRequest) -> Resul
             name,
             seed,
             start: l.scenario.simulation.start,
+            axes: Vec::new(),
             output,
         });
     }

@@ -126,7 +126,9 @@ pub(crate) fn run_optimize(loaded: &LoadedScenario, req: &RunRequest) -> Result<
     let best_text = best_scenario_text(loaded, &opt, &results[best_i], results.len())?;
     job.write("best.ron", &best_text)?;
     let chart = frontier_chart(&results, &front, best_i, &constraint);
-    let rendered = vec![charts::render(&chart, job.dir())?];
+    let rendered = vec![charts::render(&chart, job.dir())?.captioned(
+        "Each dot is a candidate plan, placed by its probability of payback and its P50 NPV; the frontier joins the plans that no other plan beats on both at once, the ring marks the plan chosen, and a plan below the frontier gives up return or certainty for nothing.",
+    )];
 
     // Report.
     let manifest = job.scenario_manifest(loaded, seed, n, req);
@@ -296,6 +298,7 @@ fn evaluate(
         name: name.clone(),
         seed,
         start: candidate.scenario.simulation.start,
+        axes: Vec::new(),
         output,
     };
     let npv = v.summary(dcplan_sim::Kpi::NpvUsd);
@@ -443,7 +446,15 @@ fn optimize_doc(
             .cmp(&a.feasible)
             .then(b.objective.total_cmp(&a.objective))
     });
+    // Each decision variable in a column of its own, headed by its label.
+    let labels = dcplan_sim::labels::Labeller::new(&loaded.scenario);
+    let variable_labels: Vec<dcplan_sim::labels::Label> = opt
+        .variables
+        .iter()
+        .map(|v| labels.input(&v.path))
+        .collect();
     let mut header = vec!["candidate".to_string()];
+    header.extend(variable_labels.iter().map(|l| l.label.clone()));
     header.extend(
         [
             "round",
@@ -460,52 +471,70 @@ fn optimize_doc(
         .map(String::from),
     );
     let best_npv = &results[best_i].npv;
-    let table_rows: Vec<Vec<String>> = ranked
-        .iter()
-        .take(10)
-        .map(|&i| {
-            let c = &results[i];
-            let diffs: Vec<Option<f64>> = c
-                .npv
-                .iter()
-                .zip(best_npv)
-                .map(|(a, b)| (a.is_finite() && b.is_finite()).then_some(a - b))
-                .collect();
-            let d = summarize(&diffs);
-            let diff_text = if i == best_i {
-                "best".into()
-            } else {
-                format!(
-                    "{} ({} to {})",
-                    money(d.mean),
-                    money(d.mean - Z95 * d.se),
-                    money(d.mean + Z95 * d.se)
-                )
-            };
-            vec![
-                c.name.clone(),
-                c.explored.round.to_string(),
-                money(c.explored.score.objective),
-                money(c.npv_p10_p90.0),
-                money(c.npv_p10_p90.1),
-                diff_text,
-                percent(c.explored.score.probability),
-                if c.explored.score.feasible {
-                    "yes".into()
+    let table_rows: Vec<Vec<String>> =
+        ranked
+            .iter()
+            .take(10)
+            .map(|&i| {
+                let c = &results[i];
+                let diffs: Vec<Option<f64>> = c
+                    .npv
+                    .iter()
+                    .zip(best_npv)
+                    .map(|(a, b)| (a.is_finite() && b.is_finite()).then_some(a - b))
+                    .collect();
+                let d = summarize(&diffs);
+                let diff_text = if i == best_i {
+                    "best".into()
                 } else {
-                    "no".into()
-                },
-                months(c.payback_p50),
-                percent(c.ebitda_margin_p50),
-                money(c.capex_p50),
-            ]
-        })
-        .collect();
+                    format!(
+                        "{} ({} to {})",
+                        money(d.mean),
+                        money(d.mean - Z95 * d.se),
+                        money(d.mean + Z95 * d.se)
+                    )
+                };
+                let mut row = vec![c.name.clone()];
+                row.extend(opt.variables.iter().zip(&variable_labels).enumerate().map(
+                    |(k, (v, l))| report::input_value(&v.path, c.explored.values[k], &l.unit),
+                ));
+                row.extend([
+                    c.explored.round.to_string(),
+                    money(c.explored.score.objective),
+                    money(c.npv_p10_p90.0),
+                    money(c.npv_p10_p90.1),
+                    diff_text,
+                    percent(c.explored.score.probability),
+                    if c.explored.score.feasible {
+                        "yes".into()
+                    } else {
+                        "no".into()
+                    },
+                    months(c.payback_p50),
+                    percent(c.ebitda_margin_p50),
+                    money(c.capex_p50),
+                ]);
+                row
+            })
+            .collect();
     let mut blocks = vec![
         Block::Para(format!(
             "Search of {} over {}: a grid of {} candidates, then {} refinement round(s) on a grid of half the step around the best so far. Every candidate runs the same {n} replications (seed {seed}), so candidates are compared on the same demand, failures, weather and prices. Objective: P50 NPV; constraint: {constraint_text}.",
             loaded.scenario.name,
-            opt.variables.iter().map(|v| format!("{} in [{}, {}]", v.path, optimize::number_text(v.min), optimize::number_text(v.max))).collect::<Vec<_>>().join(", "),
+            opt.variables
+                .iter()
+                .map(|v| {
+                    let l = labels.input(&v.path);
+                    format!(
+                        "{} from {} to {} ({})",
+                        l.label,
+                        report::input_value(&v.path, v.min, &l.unit),
+                        report::input_value(&v.path, v.max, &l.unit),
+                        v.path
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(", "),
             optimize::first_grid(opt).len(),
             opt.refinements
         )),

@@ -145,6 +145,9 @@ pub(crate) fn rebuild(dir: &Path, req: &RunRequest) -> Result<Finished> {
         }
     })?;
     let mut runs = read_runs(dir, &manifest, &names, &starts)?;
+    for (v, s) in runs.iter_mut().zip(&sweep_variants) {
+        v.axes = s.settings.clone();
+    }
     for v in &mut runs {
         v.output.replications.sort_by_key(|r| r.index);
         v.output.failures.sort_by_key(|f| f.index);

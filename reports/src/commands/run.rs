@@ -218,6 +218,7 @@ pub(crate) fn run(loaded: &LoadedScenario, req: &RunRequest) -> Result<Finished>
             name: variants[0].name.clone(),
             seed,
             start: loaded.scenario.simulation.start,
+            axes: variants[0].settings.clone(),
             output: simulate(loaded, seed, n, req, progress)?,
         }]
     } else {
@@ -234,6 +235,7 @@ pub(crate) fn run(loaded: &LoadedScenario, req: &RunRequest) -> Result<Finished>
             name: variants[i].name.clone(),
             seed,
             start: variants[i].loaded.scenario.simulation.start,
+            axes: variants[i].settings.clone(),
             output,
         })
         .collect()
@@ -295,7 +297,7 @@ pub(crate) fn finish(info: &RunInfo, runs: Vec<VariantRuns>, job: Job) -> Result
     let (doc, headlines) = match info.inputs {
         Inputs::Scenario(loaded, _) if runs.len() == 1 => {
             let v = &runs[0];
-            let charts = charts::run_charts(v, job.dir())?;
+            let charts = charts::run_charts(v, &loaded.scenario, job.dir())?;
             crate::render::workbook::write_workbook(loaded, v, &job.path("report.xlsx"))?;
             let discount = report::discount_text(&loaded.scenario);
             (
@@ -382,8 +384,10 @@ fn sweep_doc(
         &job.path("comparison.csv"),
     )?;
     let charts = charts::comparison_charts(runs, job.dir())?;
+    // Settings are named by the inputs' labels, with the field paths in the last column.
+    let labels = dcplan_sim::labels::Labeller::new(&loaded.scenario);
     let mut inputs = vec![Block::Table {
-        header: vec!["variant".into(), "settings".into()],
+        header: vec!["variant".into(), "settings".into(), "field paths".into()],
         rows: variants
             .iter()
             .map(|v| {
@@ -391,7 +395,21 @@ fn sweep_doc(
                     v.name.clone(),
                     v.settings
                         .iter()
-                        .map(|(p, x)| format!("{p} = {x}"))
+                        .map(|(p, x)| {
+                            let l = labels.input(p);
+                            let value = dcplan_sim::labels::value_text(x);
+                            let unit = value.unit.map_or(l.unit, str::to_string);
+                            if unit.is_empty() {
+                                format!("{} = {}", l.label, value.describe())
+                            } else {
+                                format!("{} = {} {unit}", l.label, value.describe())
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                    v.settings
+                        .iter()
+                        .map(|(p, _)| p.as_str())
                         .collect::<Vec<_>>()
                         .join("; "),
                 ]

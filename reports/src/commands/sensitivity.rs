@@ -15,7 +15,7 @@ use crate::commands::console::outln;
 use crate::commands::job::{Finished, Job, RunRequest, run_all};
 use crate::render::charts::{self, RenderedChart, YFormat};
 use crate::render::doc::{Block, Doc};
-use crate::render::format::{by_column, money, months};
+use crate::render::format::{money, months};
 use crate::render::report;
 use crate::render::tables::{self, VariantRuns};
 use crate::store::manifest::Manifest;
@@ -90,6 +90,8 @@ pub(crate) struct SensitivityRow {
     pub npv: (f64, f64),
     /// P50 payback with the input at P10 and at P90 (`None`: beyond the horizon).
     pub payback: (Option<f64>, Option<f64>),
+    /// Share of replications that pay back within the horizon, with the input at P10 and at P90.
+    pub payback_within: (f64, f64),
     /// The NPV swing replication by replication (NPV at P90 less NPV at P10, on the same
     /// replications): its mean and the 95 % confidence interval of the mean.
     pub swing: (f64, f64, f64),
@@ -114,6 +116,16 @@ fn p50_npv(v: &VariantRuns) -> f64 {
 /// P50 payback of a setting (`None`: beyond the horizon).
 pub(crate) fn p50_payback(v: &VariantRuns) -> Option<f64> {
     percentile_never_last(&v.kpi(dcplan_sim::Kpi::PaybackMonths), 0.5)
+}
+
+/// Share of a setting's replications that pay back within the horizon.
+fn payback_within(v: &VariantRuns) -> f64 {
+    let paybacks = v.kpi(dcplan_sim::Kpi::PaybackMonths);
+    let n = paybacks.len();
+    if n == 0 {
+        return f64::NAN;
+    }
+    paybacks.iter().filter(|p| p.is_some()).count() as f64 / n as f64
 }
 
 /// Run a one-at-a-time sensitivity study and write its folder.
@@ -163,6 +175,7 @@ pub(crate) fn run_sensitivity(loaded: &LoadedScenario, req: &RunRequest) -> Resu
         name: "base (all inputs at P50)".into(),
         seed,
         start,
+        axes: Vec::new(),
         output: run_all(loaded, &config(None), progress, "the base setting")?,
     }];
     let mut rows = Vec::new();
@@ -183,12 +196,14 @@ pub(crate) fn run_sensitivity(loaded: &LoadedScenario, req: &RunRequest) -> Resu
             name: format!("{} at P10", input.path),
             seed,
             start,
+            axes: Vec::new(),
             output: low,
         };
         let high = VariantRuns {
             name: format!("{} at P90", input.path),
             seed,
             start,
+            axes: Vec::new(),
             output: high,
         };
         let p50 = |v: &VariantRuns, k: dcplan_sim::Kpi| v.summary(k).p50;
@@ -196,6 +211,7 @@ pub(crate) fn run_sensitivity(loaded: &LoadedScenario, req: &RunRequest) -> Resu
             input: input.clone(),
             npv: (p50_npv(&low), p50_npv(&high)),
             payback: (p50_payback(&low), p50_payback(&high)),
+            payback_within: (payback_within(&low), payback_within(&high)),
             swing: paired_swing(&low, &high),
             equity_irr: (
                 p50(&low, dcplan_sim::Kpi::EquityIrrFrac),
@@ -221,7 +237,14 @@ pub(crate) fn run_sensitivity(loaded: &LoadedScenario, req: &RunRequest) -> Resu
     )?;
     job.write("scenario.ron", &loaded.source_text)?;
     job.write_inputs(crate::store::manifest::INPUTS_DIR, [loaded])?;
-    let rendered = tornado_charts(&rows, (base_npv, base_payback), horizon, job.dir())?;
+    let labels = dcplan_sim::labels::Labeller::new(&loaded.scenario);
+    let rendered = tornado_charts(
+        &rows,
+        &labels,
+        (base_npv, base_payback, payback_within(base)),
+        horizon,
+        job.dir(),
+    )?;
     let manifest = job.scenario_manifest(loaded, seed, n, req);
     let (doc, headlines) = sensitivity_doc(
         loaded,
@@ -288,32 +311,49 @@ fn sensitivity_frame(
     DataFrame::new(rows.len(), columns).context("building the sensitivity table")
 }
 
-/// The two tornado charts (P50 NPV and P50 payback), rendered into `dir`.
+/// Whether the payback tornado shows the probability of payback within the horizon instead of
+/// the P50 payback: when the base P50 payback is beyond the horizon, or when at least half of the
+/// inputs move it beyond the horizon at one end (a P50 swing to "never" has no length).
+fn payback_as_probability(rows: &[SensitivityRow], base_payback: Option<f64>) -> bool {
+    let to_never = rows
+        .iter()
+        .filter(|r| r.payback.0.is_none() || r.payback.1.is_none())
+        .count();
+    base_payback.is_none() || (!rows.is_empty() && 2 * to_never >= rows.len())
+}
+
+/// The two tornado charts (P50 NPV, and P50 payback or the probability of payback within the
+/// horizon), rendered into `dir`.
 fn tornado_charts(
     rows: &[SensitivityRow],
-    (base_npv, base_payback): (f64, Option<f64>),
+    labels: &dcplan_sim::labels::Labeller,
+    (base_npv, base_payback, base_within): (f64, Option<f64>, f64),
     horizon: f64,
     dir: &Path,
 ) -> Result<Vec<RenderedChart>> {
-    let label = |x: f64, path: &str| by_column(path, x);
+    // Bars are named by the inputs' labels and their values carry units.
+    let named: Vec<dcplan_sim::labels::Label> =
+        rows.iter().map(|r| labels.input(&r.input.path)).collect();
     let never = |p: Option<f64>| p.unwrap_or(horizon);
     let tornado = |name: &str,
                    title: String,
-                   x_label: &str,
-                   x_format: YFormat,
+                   x_label: String,
+                   (x_format, output): (YFormat, &str),
                    base: f64,
                    at: &dyn Fn(&SensitivityRow) -> (f64, f64)| charts::Tornado {
         name: name.into(),
         title,
-        x_label: x_label.into(),
+        x_label,
         x_format,
+        output: output.into(),
         base,
         bars: rows
             .iter()
-            .map(|r| charts::TornadoBar {
-                label: r.input.path.clone(),
-                low_input: label(r.input.low, &r.input.path),
-                high_input: label(r.input.high, &r.input.path),
+            .zip(&named)
+            .map(|(r, l)| charts::TornadoBar {
+                label: l.label.clone(),
+                low_input: report::input_value(&r.input.path, r.input.low, &l.unit),
+                high_input: report::input_value(&r.input.path, r.input.high, &l.unit),
                 at_low: at(r).0,
                 at_high: at(r).1,
             })
@@ -322,24 +362,48 @@ fn tornado_charts(
     let tornado_npv = tornado(
         "tornado_npv",
         "Sensitivity of P50 NPV: each input at its P10 and P90, the others at P50".into(),
-        "P50 NPV ($M)",
-        YFormat::MillionsUsd,
+        "P50 NPV ($M)".into(),
+        (YFormat::MillionsUsd, "P50 NPV"),
         base_npv,
         &|r| r.npv,
     );
-    let tornado_payback = tornado(
-        "tornado_payback",
-        format!(
-            "Sensitivity of P50 payback (no payback within the horizon drawn at {horizon:.0} months)"
-        ),
-        "P50 payback (months)",
-        YFormat::Plain,
-        never(base_payback),
-        &|r| (never(r.payback.0), never(r.payback.1)),
-    );
+    let probability = payback_as_probability(rows, base_payback);
+    let tornado_payback = if probability {
+        let why = if base_payback.is_none() {
+            "the base P50 payback is beyond the horizon"
+        } else {
+            "most inputs move the P50 payback beyond the horizon"
+        };
+        tornado(
+            "tornado_payback",
+            format!("Sensitivity of the probability of payback within {horizon:.0} months ({why})"),
+            format!(
+                "Probability of payback within {horizon:.0} months (%; swings in percentage points)"
+            ),
+            (YFormat::Percent, "probability of payback"),
+            base_within,
+            &|r| r.payback_within,
+        )
+    } else {
+        tornado(
+            "tornado_payback",
+            format!("Sensitivity of P50 payback (beyond the horizon drawn at {horizon:.0} months)"),
+            "P50 payback (months)".into(),
+            (YFormat::Months, "P50 payback"),
+            never(base_payback),
+            &|r| (never(r.payback.0), never(r.payback.1)),
+        )
+    };
+    let payback_caption = if probability {
+        "A P50 payback beyond the horizon has no length to compare, so this chart ranks the inputs by how many percentage points they move the probability of paying back within the horizon; the top bars are the inputs that could make the project pay back."
+    } else {
+        "Inputs are ranked by how many months they move the P50 payback between their P10 and P90; a bar reaching the right edge means that setting does not pay back within the horizon."
+    };
     Ok(vec![
-        charts::render(&tornado_npv, dir)?,
-        charts::render(&tornado_payback, dir)?,
+        charts::render(&tornado_npv, dir)?.captioned(
+            "Inputs are ranked by how far they move P50 NPV between their P10 and P90 values (written at the bar ends); the top bars are the assumptions to verify first, and a bar on the left of the base line at P90 means more of that input lowers NPV.",
+        ),
+        charts::render(&tornado_payback, dir)?.captioned(payback_caption),
     ])
 }
 
@@ -352,7 +416,9 @@ fn sensitivity_doc(
     manifest: &Manifest,
     (seed, n): (u64, u64),
 ) -> (Doc, Vec<String>) {
-    let label = |x: f64, path: &str| by_column(path, x);
+    let labels = dcplan_sim::labels::Labeller::new(&loaded.scenario);
+    let named = |path: &str| labels.input(path);
+    let label = |x: f64, path: &str| report::input_value(path, x, &named(path).unit);
     let mut sorted: Vec<&SensitivityRow> = rows.iter().collect();
     sorted.sort_by(|a, b| {
         (b.npv.1 - b.npv.0)
@@ -367,7 +433,7 @@ fn sensitivity_doc(
     for r in sorted.iter().take(3) {
         headlines.push(format!(
             "{}: from {} to {} moves P50 NPV from {} to {} (swing {}).",
-            r.input.path,
+            named(&r.input.path).label,
             label(r.input.low, &r.input.path),
             label(r.input.high, &r.input.path),
             money(r.npv.0),
@@ -383,8 +449,40 @@ fn sensitivity_doc(
         )),
         Block::Heading(1, "Answers".into()),
         Block::Bullets(headlines.clone()),
-        Block::Heading(1, "Charts".into()),
     ];
+    // The key assumptions, ranked by this study's NPV swing.
+    let assumptions = report::assumptions(loaded);
+    let key: Vec<report::KeyRow> = sorted
+        .iter()
+        .take(report::KEY_ROWS)
+        .map(|r| {
+            let path = &r.input.path;
+            let l = named(path);
+            let a = report::assumption_for(&assumptions, &loaded.scenario, path);
+            report::KeyRow {
+                label: l.label,
+                value: a.map_or_else(
+                    || {
+                        format!(
+                            "{} to {}",
+                            label(r.input.low, path),
+                            label(r.input.high, path)
+                        )
+                    },
+                    |a| a.distribution.clone(),
+                ),
+                unit: a.map_or(l.unit, |a| a.unit.clone()),
+                quality: a.map(|a| a.quality.clone()).unwrap_or_default(),
+                influence: format!("NPV swing {}", money((r.npv.1 - r.npv.0).abs())),
+                path: path.clone(),
+            }
+        })
+        .collect();
+    blocks.extend(report::key_assumptions_blocks(
+        &key,
+        "Ranked by the swing of P50 NPV between the input at its P10 and at its P90, every other uncertain input at its median (one at a time, on the same replications).",
+    ));
+    blocks.push(Block::Heading(1, "Charts".into()));
     blocks.extend(charts::blocks(rendered));
     blocks.push(Block::Heading(1, "Inputs ranked by NPV swing".into()));
     blocks.push(Block::Table {
@@ -398,6 +496,7 @@ fn sensitivity_doc(
             "NPV swing",
             "P50 payback at P10",
             "P50 payback at P90",
+            "field path",
         ]
         .map(String::from)
         .to_vec(),
@@ -405,7 +504,7 @@ fn sensitivity_doc(
             .iter()
             .map(|r| {
                 vec![
-                    r.input.path.clone(),
+                    named(&r.input.path).label,
                     label(r.input.low, &r.input.path),
                     label(r.input.base, &r.input.path),
                     label(r.input.high, &r.input.path),
@@ -414,6 +513,7 @@ fn sensitivity_doc(
                     money((r.npv.1 - r.npv.0).abs()),
                     months(r.payback.0),
                     months(r.payback.1),
+                    r.input.path.clone(),
                 ]
             })
             .collect(),
@@ -428,4 +528,46 @@ fn sensitivity_doc(
         blocks,
     };
     (doc, headlines)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(payback: (Option<f64>, Option<f64>)) -> SensitivityRow {
+        SensitivityRow {
+            input: sensitivity::Input {
+                path: "site.pue".into(),
+                low: 1.2,
+                base: 1.3,
+                high: 1.4,
+            },
+            npv: (0.0, 0.0),
+            payback,
+            payback_within: (0.4, 0.6),
+            swing: (0.0, 0.0, 0.0),
+            equity_irr: (0.1, 0.1),
+            min_dscr: (f64::NAN, f64::NAN),
+        }
+    }
+
+    #[test]
+    fn the_payback_tornado_turns_to_probability_when_payback_is_never() {
+        let paid = row((Some(30.0), Some(40.0)));
+        let half_never = row((Some(30.0), None));
+        assert!(!payback_as_probability(
+            std::slice::from_ref(&paid),
+            Some(35.0)
+        ));
+        assert!(payback_as_probability(std::slice::from_ref(&paid), None));
+        assert!(payback_as_probability(
+            &[paid.clone(), half_never.clone()],
+            Some(35.0)
+        ));
+        assert!(!payback_as_probability(
+            &[paid.clone(), paid, half_never],
+            Some(35.0)
+        ));
+        assert!(!payback_as_probability(&[], Some(35.0)));
+    }
 }

@@ -163,6 +163,7 @@ pub(crate) fn run_shard(
             name: names[i].clone(),
             seed,
             start: variants[i].loaded.scenario.simulation.start,
+            axes: variants[i].settings.clone(),
             output,
         });
     }
@@ -265,6 +266,7 @@ pub(crate) fn merge(paths: &[PathBuf], req: &RunRequest) -> Result<Finished> {
             name: names[i].clone(),
             seed: first.seed,
             start: variants[i].loaded.scenario.simulation.start,
+            axes: variants[i].settings.clone(),
             output,
         });
     }

@@ -73,14 +73,22 @@ const ANNUAL_TCO2: Metric = Metric {
     label: "Emissions per year (tCO2)",
 };
 
+/// Market-based emissions per year.
+const ANNUAL_MARKET_TCO2: Metric = Metric {
+    source: Source::PerYear(Kpi::MarketTco2, &columns::ANNUAL_MARKET_TCO2),
+    label: "Emissions per year, market-based (tCO2)",
+};
+
 /// The metrics of a comparison.
 pub(crate) const METRICS: &[Metric] = &[
     Metric::kpi(Kpi::EnergyCostUsdPerMwh),
+    Metric::kpi(Kpi::LcoeUsdPerMwh),
     Metric {
         source: Source::PerYear(Kpi::EnergyCostUsd, &columns::ANNUAL_ENERGY_COST),
         label: "Energy cost per year",
     },
     ANNUAL_TCO2,
+    ANNUAL_MARKET_TCO2,
     // Label override: the KPI's label is "Carbon-free energy, hourly matched".
     Metric {
         source: Source::Kpi(Kpi::CfeFrac),
@@ -369,7 +377,7 @@ pub(crate) fn comparison_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
         d95,
     ] = cols;
     let [p5, p10, p50, p90, p95] = ranks;
-    let columns = vec![
+    let mut columns = vec![
         Column::new("variant".into(), variant),
         Column::new("metric".into(), metric),
         Column::new("share_never".into(), share_never),
@@ -390,7 +398,115 @@ pub(crate) fn comparison_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
         Column::new("paired_diff_p90".into(), d90),
         Column::new("paired_diff_p95".into(), d95),
     ];
+    // A sweep's axes, one column each after the statistics (so the columns before them keep
+    // their places), repeated on each metric's row of a variant.
+    columns.extend(crate::render::tables::axis_columns(
+        variants,
+        variants
+            .iter()
+            .flat_map(|v| std::iter::repeat_n(v, METRICS.len())),
+    ));
     DataFrame::new(height, columns).context("building the comparison table")
+}
+
+/// Which variant wins on each measure an energy and investment decision weighs: the lowest
+/// levelised cost of energy including the on-site assets' capex, the lowest energy-charge cost
+/// per MWh, the lowest location-based and market-based emissions per year (means), and the
+/// highest P50 project NPV; each with the runner-up and the paired difference between the two
+/// (runner-up minus winner, mean and 95 % interval, replication by replication).
+pub(crate) fn winners(variants: &[VariantRuns]) -> Block {
+    let header = [
+        "measure",
+        "best",
+        "its value",
+        "runner-up",
+        "runner-up - best (paired mean, 95 % CI)",
+    ]
+    .map(String::from)
+    .to_vec();
+    /// A measure: its label, the metric, whether lower is better, and the statistic ranked.
+    type Measure = (&'static str, Metric, bool, fn(&Summary) -> f64);
+    let measures: [Measure; 5] = [
+        (
+            "Lowest levelised cost of energy incl. on-site capex (mean, per MWh)",
+            Metric::kpi(Kpi::LcoeUsdPerMwh),
+            true,
+            |s| s.mean,
+        ),
+        (
+            "Lowest energy-charge cost (mean, per MWh)",
+            Metric::kpi(Kpi::EnergyCostUsdPerMwh),
+            true,
+            |s| s.mean,
+        ),
+        (
+            "Lowest emissions, location-based (mean tCO2 per year)",
+            ANNUAL_TCO2,
+            true,
+            |s| s.mean,
+        ),
+        (
+            "Lowest emissions, market-based, hourly matched (mean tCO2 per year)",
+            ANNUAL_MARKET_TCO2,
+            true,
+            |s| s.mean,
+        ),
+        (
+            "Highest project NPV (P50)",
+            Metric::kpi(Kpi::NpvUsd),
+            false,
+            |s| s.p50,
+        ),
+    ];
+    let mut rows = Vec::new();
+    for (label, m, lower, stat) in measures {
+        let mut ranked: Vec<(&VariantRuns, f64)> = variants
+            .iter()
+            .map(|v| (v, stat(&summary(v, &m))))
+            .filter(|(_, x)| x.is_finite())
+            .collect();
+        // Stable: among equals the first listed wins.
+        ranked.sort_by(|a, b| {
+            if lower {
+                a.1.total_cmp(&b.1)
+            } else {
+                b.1.total_cmp(&a.1)
+            }
+        });
+        let f = |x: f64| by_format(m.column().format, x);
+        let Some(&(best, value)) = ranked.first() else {
+            rows.push(vec![
+                label.to_string(),
+                "n/a".into(),
+                String::new(),
+                String::new(),
+                String::new(),
+            ]);
+            continue;
+        };
+        let (runner, diff) = match ranked.get(1) {
+            Some(&(second, x)) => {
+                let d = paired(best, second, &m);
+                let diff = if d.n == 0 {
+                    String::new()
+                } else if d.sd == 0.0 && d.mean == 0.0 {
+                    "tied in every replication".to_string()
+                } else {
+                    format!("{} ({} to {})", f(d.mean), f(d.ci95_lo), f(d.ci95_hi))
+                };
+                (format!("{} ({})", second.name, f(x)), diff)
+            }
+            None => (String::new(), String::new()),
+        };
+        rows.push(vec![
+            label.to_string(),
+            best.name.clone(),
+            f(value),
+            runner,
+            diff,
+        ]);
+    }
+    Block::Table { header, rows }
 }
 
 /// One-line answers for each variant.
@@ -398,15 +514,17 @@ pub(crate) fn headline(v: &VariantRuns) -> String {
     let s = |kpi: Kpi| v.summary(kpi);
     let years = annual_energy_costs(v);
     format!(
-        "{}: energy {} per MWh, {} a year (P95 year {}), {:.0} tCO2 a year, CFE {}, EBITDA margin P50 {}, NPV P50 {}.",
+        "{}: energy {} per MWh ({} levelised with on-site capex), {} a year (P95 year {}), {:.0} tCO2 a year location-based ({:.0} market-based), CFE {}, EBITDA margin P50 {}, NPV P50 {}.",
         v.name,
         by_format(
             Kpi::EnergyCostUsdPerMwh.format(),
             s(Kpi::EnergyCostUsdPerMwh).mean
         ),
+        by_format(Kpi::LcoeUsdPerMwh.format(), s(Kpi::LcoeUsdPerMwh).mean),
         money(percentile_sorted(&years, 0.5)),
         money(percentile_sorted(&years, 0.95)),
         summarize(&values(v, &ANNUAL_TCO2)).mean,
+        summarize(&values(v, &ANNUAL_MARKET_TCO2)).mean,
         percent(s(Kpi::CfeFrac).mean),
         percent(s(Kpi::EbitdaMarginFrac).p50),
         money(s(Kpi::NpvUsd).p50),
@@ -434,6 +552,43 @@ pub(crate) fn short_headline(v: &VariantRuns) -> String {
 mod tests {
     use super::*;
     use crate::render::tables::tests::{csv_rows, mostly_never, with_paybacks};
+
+    /// Each measure names the variant that is best on it, with the runner-up and the paired
+    /// difference; a cheaper energy bill does not win the levelised cost once capex counts.
+    #[test]
+    fn winners_name_the_best_variant_on_each_measure() {
+        let variant = |name: &str, bill: f64, lcoe: f64, tco2: f64, market: f64, npv: f64| {
+            let mut v = with_paybacks(name, &[Some(30.0); 8]);
+            for r in &mut v.output.replications {
+                let x = r.index as f64;
+                r.months = vec![dcplan_sim::results::MonthRow::default(); 24];
+                r.kpis.energy_cost_usd_per_mwh = Some(bill + x);
+                r.kpis.lcoe_usd_per_mwh = Some(lcoe + x);
+                r.kpis.tco2 = tco2 + x;
+                r.kpis.market_tco2 = market + x;
+                r.kpis.npv_usd = npv + x * 1e6;
+            }
+            v
+        };
+        let grid = variant("grid", 80.0, 80.0, 2000.0, 2000.0, 10e6);
+        let solar = variant("solar", 60.0, 95.0, 1800.0, 800.0, 12e6);
+        let Block::Table { rows, .. } = winners(&[grid, solar]) else {
+            panic!("a table")
+        };
+        let best: Vec<&str> = rows.iter().map(|r| r[1].as_str()).collect();
+        assert_eq!(best, ["grid", "solar", "solar", "solar", "solar"]);
+        assert_eq!(rows[0][3], "solar ($98.50)", "runner-up with its mean");
+        assert_eq!(rows[0][4], "$15.00 ($15.00 to $15.00)", "paired, exact");
+        // Per year over a two-year horizon: 1,800 + 3.5 on average, halved.
+        assert!(rows[2][2].starts_with("902"), "{:?}", rows[2]);
+        let tie = variant("same", 80.0, 80.0, 2000.0, 2000.0, 10e6);
+        let Block::Table { rows, .. } =
+            winners(&[variant("grid", 80.0, 80.0, 2000.0, 2000.0, 10e6), tie])
+        else {
+            panic!("a table")
+        };
+        assert_eq!(rows[0][4], "tied in every replication");
+    }
 
     #[test]
     fn comparison_says_never_where_most_replications_never_pay_back() {

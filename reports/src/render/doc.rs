@@ -20,8 +20,10 @@ pub(crate) enum Block {
     },
     /// A chart: its title, SVG document (inlined in HTML) and PNG file name (linked in Markdown).
     Chart {
-        /// Title.
+        /// Title (drawn in the chart; the alternative text of the image).
         title: String,
+        /// What the reader should see in the chart, one or two sentences (may be empty).
+        caption: String,
         /// SVG text.
         svg: String,
         /// PNG file name in the output folder.
@@ -106,8 +108,16 @@ fn md_block(s: &mut String, b: &Block) {
             }
             s.push('\n');
         }
-        Block::Chart { title, png, .. } => {
+        Block::Chart {
+            title,
+            caption,
+            png,
+            ..
+        } => {
             let _ = writeln!(s, "![{title}]({png})\n");
+            if !caption.is_empty() {
+                let _ = writeln!(s, "*{caption}*\n");
+            }
         }
         Block::Code(text) => {
             let _ = writeln!(s, "```\n{}\n```\n", text.trim_end());
@@ -182,14 +192,21 @@ fn html_block(s: &mut String, b: &Block) {
             }
             s.push_str("</tbody>\n</table>\n");
         }
-        Block::Chart { title, svg, .. } => {
+        Block::Chart {
+            title,
+            caption,
+            svg,
+            ..
+        } => {
             let svg = svg
                 .trim_start_matches("<?xml version=\"1.0\" encoding=\"UTF-8\"?>")
                 .trim();
+            // The title is drawn in the chart; the caption says what to see in it.
+            let text = if caption.is_empty() { title } else { caption };
             let _ = writeln!(
                 s,
                 "<figure>\n{svg}\n<figcaption>{}</figcaption>\n</figure>",
-                esc(title)
+                esc(text)
             );
         }
         Block::Code(text) => {

@@ -248,7 +248,7 @@ pub(crate) fn report_blocks(v: &VariantRuns) -> Vec<Block> {
     let mut blocks = vec![
         Block::Heading(1, "Pro forma statements".into()),
         Block::Para(format!(
-            "By project year (12 months from the scenario start), in thousands of US dollars, for one simulated future: the median-NPV replication (#{}, NPV {} of {} replications). Its lines add up and its balance sheet balances in every year. The ranges table below gives P10, P50 and P90 of key lines across all replications, each line on its own, so those do not add up. Equity funds every shortfall as it arises and nothing is distributed, so paid-in equity is the peak funding need so far; interest paid is an operating cash flow; net PP&E includes halls under construction at cost. proforma.csv has every line by year and by quarter, and the P10/P50/P90 of every line by year.",
+            "By project year (12 months from the scenario start), in thousands of US dollars, for one simulated future: the median-NPV replication (#{}, NPV {} of {} replications). Its lines add up and its balance sheet balances in every year. The ranges table below gives P10, P50 and P90 of key lines across all replications, each line on its own, so those do not add up. Equity funds every shortfall as it arises and nothing is distributed, so paid-in equity is the peak funding need so far; interest paid is an operating cash flow; net PP&E is shown by asset class (GPU servers, network equipment, halls in service, halls under construction at cost, on-site energy assets) above its total. proforma.csv has every line by year and by quarter, and the P10/P50/P90 of every line by year.",
             rep.index,
             money(rep.kpis.npv_usd),
             v.output.replications.len()
@@ -323,6 +323,7 @@ pub(crate) fn report_blocks(v: &VariantRuns) -> Vec<Block> {
         "net_income",
         "cf_operating",
         "bs_cash",
+        "bs_ppe",
         "bs_debt",
         "bs_equity",
         "debt_dscr",

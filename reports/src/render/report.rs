@@ -3,6 +3,7 @@
 use dcplan_sim::Kpi;
 use dcplan_sim::LoadedScenario;
 use dcplan_sim::columns::Format;
+use dcplan_sim::labels::{Labeller, quality_tag, value_text};
 use dcplan_sim::stats::Summary;
 
 use crate::render::charts::RenderedChart;
@@ -230,7 +231,78 @@ pub(crate) fn energy_notes(scenarios: &[&dcplan_sim::Scenario]) -> Vec<String> {
     if notes.is_empty() {
         notes.push("Energy cost is the grid energy bought hour by hour at the tariff, plus fixed charges and any on-site supply, with no battery and no demand charge in this scenario.".into());
     }
+    notes.push(LCOE_NOTE.into());
+    notes.push(SCOPE2_NOTE.into());
     notes
+}
+
+/// What the levelised cost of energy includes, beside the energy charges.
+pub(crate) const LCOE_NOTE: &str = "Energy cost per MWh is what the site pays for electricity (grid energy and demand charges, PPA, fuel, fixed charges and the on-site assets' fixed O&M) per facility MWh. The levelised cost of energy adds the capital recovery of the on-site solar, wind, battery and gas: each asset's cost as a level monthly annuity, cost x i / (1 - (1 + i)^-n) at the monthly discount rate i over its life of n months (finance.depreciation_years.energy), in the months of its life within the horizon. A site without on-site assets has the two equal.";
+
+/// How the two emission figures count grid electricity (GHG Protocol Scope 2 Guidance, 2015).
+pub(crate) const SCOPE2_NOTE: &str = "Emissions follow the GHG Protocol Scope 2 Guidance (2015), both methods with on-site gas (Scope 1) added. Location-based: every grid kWh at the grid's hourly emission factor. Market-based, hourly matched: on-site generation and a physical PPA's delivered energy reduce the grid import of their hour, a virtual PPA's certificates cover at most the grid import of their own hour (no surplus moves to another hour), and the residual import carries the grid's hourly factor in place of a residual mix, which the scenario does not give (a residual mix is higher where others claim the clean energy, so this understates the market-based figure).";
+
+/// The token economics of an inference build, where the scenario counts tokens
+/// (`pricing.tokens`): tokens served, revenue and all-in cost per million tokens, and the tokens
+/// per GPU-hour each SKU was counted at with where the figure comes from. Nothing otherwise.
+pub(crate) fn token_section(loaded: &LoadedScenario, v: &VariantRuns) -> Vec<Block> {
+    let s = &loaded.scenario;
+    let Some(tokens) = &s.pricing.tokens else {
+        return Vec::new();
+    };
+    let header = ["quantity", "P10", "P50", "P90", "mean"]
+        .map(String::from)
+        .to_vec();
+    let rows = [
+        Kpi::ServedTokens,
+        Kpi::RevenueUsdPerMtok,
+        Kpi::CostUsdPerMtok,
+    ]
+    .into_iter()
+    .map(|k| {
+        let x = v.summary(k);
+        let f = |y: f64| by_format(k.format(), y);
+        vec![
+            k.label().to_string(),
+            f(x.p10),
+            f(x.p50),
+            f(x.p90),
+            f(x.mean),
+        ]
+    })
+    .collect();
+    let mut skus: Vec<&str> = s
+        .fleet
+        .iter()
+        .map(|t| t.sku.as_str())
+        .chain(s.lifecycle.refresh.iter().map(|r| r.sku.as_str()))
+        .collect();
+    skus.dedup();
+    let rates: Vec<String> = skus
+        .iter()
+        .enumerate()
+        .filter(|(i, sku)| !skus[..*i].contains(sku))
+        .filter_map(|(_, sku)| {
+            let t = dcplan_sim::scenario::tokens_per_gpu_hour(s, &loaded.catalog, sku)?;
+            let whose = if tokens.per_gpu_hour.iter().any(|x| x.sku == *sku) {
+                "the scenario's figure for its workload"
+            } else {
+                "the catalog's published benchmark: MLPerf Inference, Llama 2 70B, offline"
+            };
+            Some(format!(
+                "{sku}: {} tokens per GPU-hour ({whose})",
+                by_format(Format::Number, t)
+            ))
+        })
+        .collect();
+    vec![
+        Block::Heading(2, "Token economics".into()),
+        Block::Table { header, rows },
+        Block::Para(format!(
+            "Tokens served are the sold GPU-hours of each SKU times its tokens per GPU-hour: {}. Revenue per million tokens is revenue net of SLA credits over them; the all-in cost is opex including energy, depreciation and interest (as the all-in cost per GPU-hour). A benchmark rate is a throughput ceiling at full batch: a service with latency targets or another model generates fewer tokens per GPU-hour, and a GPU-hour sold is counted as generating tokens the whole hour.",
+            rates.join("; ")
+        )),
+    ]
 }
 
 /// Energy cost of one variant: the totals over the horizon and per MWh across replications.
@@ -255,6 +327,12 @@ pub(crate) fn energy_table(v: &VariantRuns) -> Block {
             v.summary(Kpi::EnergyCostUsd),
         ),
         kpi(Kpi::EnergyCostUsdPerMwh),
+        kpi(Kpi::LcoeUsdPerMwh),
+        (
+            "Capital recovery of on-site energy assets",
+            Format::Money,
+            dcplan_sim::stats::summarize(&total(|m| m.energy_capex_annuity_usd)),
+        ),
         // Totals over the horizon of the monthly columns grid_energy_usd and demand_charge_usd
         // (money, like every `_usd` column).
         (
@@ -268,6 +346,12 @@ pub(crate) fn energy_table(v: &VariantRuns) -> Block {
             dcplan_sim::stats::summarize(&total(|m| m.demand_charge_usd)),
         ),
         kpi(Kpi::EnergyMwh),
+        (
+            "Emissions, location-based (grid) and gas, tCO2",
+            Kpi::Tco2.format(),
+            v.summary(Kpi::Tco2),
+        ),
+        kpi(Kpi::MarketTco2),
     ];
     let rows = rows
         .into_iter()
@@ -284,41 +368,316 @@ pub(crate) fn energy_table(v: &VariantRuns) -> Block {
     Block::Table { header, rows }
 }
 
-/// The executive summary: the answers a founder or investor asks first, in plain words.
-pub(crate) fn executive_summary(loaded: &LoadedScenario, v: &VariantRuns) -> String {
+/// The executive summary: the answers a founder or investor asks first, each number once (the
+/// key results table carries the detail): the verdict, P50 NPV with its P10-P90 range, payback,
+/// peak funding, the main risk and the inputs that move NPV most (`key`, ranked).
+pub(crate) fn executive_summary(
+    loaded: &LoadedScenario,
+    v: &VariantRuns,
+    key: &[KeyRow],
+) -> String {
     let horizon = loaded.scenario.simulation.horizon_months;
+    let n = v.output.replications.len();
     let npv = v.summary(Kpi::NpvUsd);
     let funding = v.summary(Kpi::PeakFundingUsd);
-    let payback = match payback_percentile(v, 0.5) {
-        Some(m) => format!("P50 payback {}", months(Some(m))),
-        None => format!("P50 payback beyond the {horizon}-month horizon"),
-    };
-    let p_pos = {
+    let p_neg = {
         let vals = v.kpi(Kpi::NpvUsd);
-        vals.iter().flatten().filter(|x| **x >= 0.0).count() as f64 / vals.len().max(1) as f64
+        vals.iter().flatten().filter(|x| **x < 0.0).count() as f64 / vals.len().max(1) as f64
     };
-    let verdict = if npv.p50 >= 0.0 && p_pos >= 0.8 {
+    let verdict = if npv.p50 >= 0.0 && p_neg <= 0.2 {
         "The build creates value in most simulated futures."
     } else if npv.p50 >= 0.0 {
         "The build creates value in the median case, with a material chance of destroying it."
-    } else if p_pos >= 0.2 {
+    } else if p_neg <= 0.8 {
         "The build destroys value in the median case; it pays only in the better futures."
     } else {
-        &format!(
-            "The build destroys value in {} of the simulated futures; change the plan before committing capital.",
-            percent(1.0 - p_pos)
-        )
+        "The build destroys value in almost every simulated future; change the plan before committing capital."
+    };
+    let within = count_payback_within(v, horizon as f64);
+    let payback = match payback_percentile(v, 0.5) {
+        Some(m) => format!(
+            "P50 payback {} months; {within} of {n} replications pay back within the {horizon}-month horizon",
+            months(Some(m))
+        ),
+        None => format!(
+            "P50 payback beyond the {horizon}-month horizon: {within} of {n} replications pay back within it"
+        ),
+    };
+    let cvar = crate::render::tables::risk_rows(v)
+        .into_iter()
+        .find(|(name, _)| name == "cvar5_npv_usd")
+        .map(|(_, (x, _))| x);
+    let mut risk = format!("NPV is negative in {} of replications", percent(p_neg));
+    if let Some(c) = cvar.filter(|c| c.is_finite()) {
+        risk.push_str(&format!(", and the worst 5 % average {}", money(c)));
+    }
+    let with_debt: Vec<f64> = v.kpi(Kpi::MinDscr).into_iter().flatten().collect();
+    let short = with_debt.iter().filter(|d| **d < 1.0).count();
+    if short > 0 {
+        risk.push_str(&format!(
+            "; cash flow falls short of debt service (DSCR below 1.0) in {} of the replications with debt",
+            percent(short as f64 / with_debt.len() as f64)
+        ));
+    }
+    let drivers = match key {
+        [] => String::new(),
+        rows => {
+            let named: Vec<String> = rows
+                .iter()
+                .take(3)
+                .map(|r| format!("{} ({})", r.label, r.influence))
+                .collect();
+            format!(" The inputs that move NPV most: {}.", join_and(&named))
+        }
     };
     format!(
-        "{payback}. {} Peak funding need {} (P50; P90 {}). Project NPV (unlevered, pre-tax) P50 {} at {}, positive in {} of {} replications. {verdict}",
-        payback_counts(v),
-        money(funding.p50),
-        money(funding.p90),
-        money(npv.p50),
+        "{verdict} Project NPV (unlevered, pre-tax, at {}): P50 {}, P10 {} to P90 {}. {payback}. Peak funding need P50 {}. Main risk: {risk}.{drivers}",
         discount_text(&loaded.scenario),
-        percent(p_pos),
-        v.output.replications.len(),
+        money(npv.p50),
+        money(npv.p10),
+        money(npv.p90),
+        money(funding.p50),
     )
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn join_and(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [a] => a.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+/// One row of the key-assumptions table: an input that moves NPV, with its measure of influence.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct KeyRow {
+    /// Human label.
+    pub label: String,
+    /// Value or distribution.
+    pub value: String,
+    /// Unit.
+    pub unit: String,
+    /// Quality tag of its source (P, S, E, D, `default`).
+    pub quality: String,
+    /// Influence on NPV, e.g. `rank correlation +0.62` or `NPV swing $12.3M`.
+    pub influence: String,
+    /// Field path.
+    pub path: String,
+}
+
+/// Rows shown in the key-assumptions table at most.
+pub(crate) const KEY_ROWS: usize = 15;
+
+/// Rows the key-assumptions table fills with fixed inputs when fewer uncertain inputs exist.
+const KEY_ROWS_MIN: usize = 10;
+
+/// Fixed inputs by the weight they carry directly in the cash flows (what they multiply), in
+/// order: `(field path ending, what it weighs on)`.
+const DIRECT_WEIGHT: &[(&str, &str)] = &[
+    ("price_usd_per_gpu", "GPU capex"),
+    ("].gpus", "fleet size"),
+    ("on_demand_usd_per_gpu_hour", "revenue per GPU-hour"),
+    ("price_usd_per_gpu_hour", "contract revenue"),
+    ("price_usd_per_kwh", "energy cost"),
+    ("capex_usd_per_mw", "facility capex"),
+    ("discount_rate_frac", "discounting"),
+    ("arrivals_per_day", "demand"),
+    ("growth_per_year_frac", "demand"),
+    ("decline_per_year_frac", "price trend"),
+    ("reserved_discount_frac", "contract revenue"),
+    ("network_usd_per_node", "network capex"),
+    ("site.pue", "energy use"),
+    ("it_overhead_frac", "energy use"),
+    ("rate_frac", "interest"),
+    ("staff_usd_per_mw_year", "opex"),
+    ("tax.rate_frac", "tax"),
+];
+
+/// The assumption row describing the input drawn at `path` (a `param:` column without its
+/// prefix): the row of the same path, of the field the path names a variant of, or, for a
+/// tranche's GPU price left to the catalog, the catalog entry's row.
+pub(crate) fn assumption_for<'a>(
+    rows: &'a [Assumption],
+    s: &dcplan_sim::Scenario,
+    path: &str,
+) -> Option<&'a Assumption> {
+    rows.iter()
+        .find(|a| a.path == path)
+        .or_else(|| {
+            rows.iter()
+                .find(|a| path.starts_with(&format!("{}.", a.path)))
+        })
+        .or_else(|| {
+            let rest = path.strip_prefix("fleet[")?;
+            let (i, field) = rest.split_once("].")?;
+            let sku = &s.fleet.get(i.parse::<usize>().ok()?)?.sku;
+            let catalog = format!("catalog gpus {sku}.{field}");
+            rows.iter().find(|a| a.path == catalog)
+        })
+}
+
+/// A value of the input at `path` with its unit: money and percentages as formatted, prices
+/// with their unit's denominator (`$2.95/GPU-hour`), other numbers followed by the unit
+/// (`50,000 USD/node`, `3.2 months`).
+pub(crate) fn input_value(path: &str, x: f64, unit: &str) -> String {
+    let text = crate::render::format::by_column(path, x);
+    if !x.is_finite() || unit.is_empty() {
+        return text;
+    }
+    match Format::for_name(path) {
+        Format::Money | Format::Percent => text,
+        Format::Price => match unit.strip_prefix("USD") {
+            Some(per) => format!("{text}{per}"),
+            None => text,
+        },
+        _ if unit == "fraction" => percent(x),
+        _ if unit == "ratio" => text,
+        _ => format!("{text} {unit}"),
+    }
+}
+
+/// Rank correlation (Spearman) of each uncertain input's drawn values with NPV across the
+/// replications, strongest first; inputs that did not vary or too few replications give none.
+pub(crate) fn npv_rank_correlations(v: &VariantRuns) -> Vec<(String, f64)> {
+    let Some(first) = v.output.replications.first() else {
+        return Vec::new();
+    };
+    let npv = v.kpi(Kpi::NpvUsd);
+    let mut out: Vec<(String, f64)> = first
+        .params
+        .iter()
+        .filter_map(|(path, _)| {
+            let (xs, ys): (Vec<f64>, Vec<f64>) = v
+                .output
+                .replications
+                .iter()
+                .zip(&npv)
+                .filter_map(|(r, y)| {
+                    let x = r.params.iter().find(|(p, _)| p == path).map(|(_, x)| *x)?;
+                    Some((x, (*y)?))
+                })
+                .filter(|(x, y)| x.is_finite() && y.is_finite())
+                .unzip();
+            let rho = dcplan_sim::correlation::spearman(&xs, &ys)?;
+            rho.is_finite().then(|| (path.clone(), rho))
+        })
+        .collect();
+    out.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+    out
+}
+
+/// The key assumptions of a run: the uncertain inputs ranked by the rank correlation of their
+/// draws with NPV, then, when fewer than ten are uncertain, the fixed inputs with the largest
+/// direct weight. Returns the rows and the sentence that says how they were ranked.
+pub(crate) fn run_key_assumptions(
+    loaded: &LoadedScenario,
+    v: &VariantRuns,
+) -> (Vec<KeyRow>, String) {
+    let rows = assumptions(loaded);
+    let labels = Labeller::new(&loaded.scenario);
+    let mut key: Vec<KeyRow> = npv_rank_correlations(v)
+        .into_iter()
+        .take(KEY_ROWS)
+        .map(|(path, rho)| {
+            let a = assumption_for(&rows, &loaded.scenario, &path);
+            let label = labels.input(&path);
+            KeyRow {
+                label: label.label,
+                value: a.map_or_else(
+                    || "drawn per replication".into(),
+                    |a| {
+                        if a.distribution == "fixed" {
+                            a.value.clone()
+                        } else {
+                            a.distribution.clone()
+                        }
+                    },
+                ),
+                unit: a.map_or(label.unit, |a| a.unit.clone()),
+                quality: a.map(|a| a.quality.clone()).unwrap_or_default(),
+                influence: format!("rank correlation {rho:+.2}"),
+                path,
+            }
+        })
+        .collect();
+    let uncertain = key.len();
+    for (ending, weight) in DIRECT_WEIGHT {
+        for a in rows.iter().filter(|a| {
+            a.distribution == "fixed"
+                && a.path.ends_with(ending)
+                && !a.path.starts_with("input file")
+        }) {
+            if key.len() >= KEY_ROWS_MIN {
+                break;
+            }
+            if key.iter().any(|k| k.path == a.path || k.label == a.label) {
+                continue;
+            }
+            key.push(KeyRow {
+                label: a.label.clone(),
+                value: a.value.clone(),
+                unit: a.unit.clone(),
+                quality: a.quality.clone(),
+                influence: format!("fixed; weighs directly on {weight}"),
+                path: a.path.clone(),
+            });
+        }
+    }
+    let n = v.output.replications.len();
+    let mut method = format!(
+        "Uncertain inputs are ranked by the rank correlation (Spearman) of the values drawn for them with NPV across the {n} replications: the sign says whether NPV rises or falls with the input, and near 0 means the input hardly moves NPV{}.",
+        if n > 2 {
+            format!(
+                " (with {n} replications, a correlation within ±{:.2}, two standard errors, cannot be told from 0)",
+                2.0 / ((n - 1) as f64).sqrt()
+            )
+        } else {
+            String::new()
+        }
+    );
+    if key.len() > uncertain {
+        method.push_str(" Fixed inputs, which cannot correlate, follow in the order of the cash flows they weigh on directly (capex, revenue, energy, discounting, demand).");
+    }
+    method.push_str(" Every input is listed under Assumptions.");
+    (key, method)
+}
+
+/// The key-assumptions section: a one-screen table of the inputs that move NPV most, with the
+/// sentence that says how they were ranked.
+pub(crate) fn key_assumptions_blocks(key: &[KeyRow], method: &str) -> Vec<Block> {
+    if key.is_empty() {
+        return Vec::new();
+    }
+    vec![
+        Block::Heading(1, "Key assumptions".into()),
+        Block::Table {
+            header: [
+                "input",
+                "value or distribution",
+                "unit",
+                "quality",
+                "influence on NPV",
+            ]
+            .map(String::from)
+            .to_vec(),
+            rows: key
+                .iter()
+                .map(|k| {
+                    vec![
+                        k.label.clone(),
+                        k.value.clone(),
+                        k.unit.clone(),
+                        k.quality.clone(),
+                        k.influence.clone(),
+                    ]
+                })
+                .collect(),
+        },
+        Block::Para(format!(
+            "{method} Quality of the source: P primary, S secondary, E estimate, D derived, default for dcplan's defaults."
+        )),
+    ]
 }
 
 /// One row of the assumptions table.
@@ -326,10 +685,51 @@ pub(crate) fn executive_summary(loaded: &LoadedScenario, v: &VariantRuns) -> Str
 pub(crate) struct Assumption {
     /// Field path (catalog entries: `catalog gpus H100-SXM.field`).
     pub path: String,
-    /// Value or distribution as written.
+    /// Human label (`dcplan_sim::labels`).
+    pub label: String,
+    /// Value for readers: the number, name or switch; the median of a distribution.
     pub value: String,
+    /// The distribution as written, or `fixed`.
+    pub distribution: String,
+    /// Unit of the value (empty for names and pure numbers).
+    pub unit: String,
     /// Source, from the comment on its line.
     pub source: String,
+    /// Quality tag: P primary, S secondary, E estimate, D derived (from the source comment),
+    /// `default` for dcplan's defaults, empty when the source gives none.
+    pub quality: String,
+}
+
+impl Assumption {
+    /// A row for the input at `path` written as `raw`, labelled by `labels`.
+    fn new(
+        labels: &Labeller,
+        path: String,
+        raw: &str,
+        source: String,
+        default: bool,
+    ) -> Assumption {
+        let label = labels.input(&path);
+        let mut v = value_text(raw);
+        // Calendar years read as written (2027, not 2,027).
+        if path.ends_with("year") && raw.trim().parse::<u32>().is_ok() {
+            v.value = raw.trim().to_string();
+        }
+        let quality = if default {
+            "default".to_string()
+        } else {
+            quality_tag(&source).to_string()
+        };
+        Assumption {
+            label: label.label,
+            value: v.value,
+            distribution: v.distribution,
+            unit: v.unit.map_or(label.unit, str::to_string),
+            source,
+            quality,
+            path,
+        }
+    }
 }
 
 /// Every input of a scenario with its value or distribution and its source: the values written
@@ -337,18 +737,18 @@ pub(crate) struct Assumption {
 /// entries the scenario uses (source: the catalog file's comments).
 pub(crate) fn assumptions(loaded: &LoadedScenario) -> Vec<Assumption> {
     use dcplan_sim::scenario::ron_text;
+    let labels = Labeller::new(&loaded.scenario);
     let written = ron_text::leaves(&loaded.source_text);
     let mut rows: Vec<Assumption> = written
         .iter()
         .filter(|l| !l.path.starts_with("sweep") && !l.path.starts_with("optimize"))
-        .map(|l| Assumption {
-            path: l.path.clone(),
-            value: l.value.clone(),
-            source: if l.comment.is_empty() {
+        .map(|l| {
+            let source = if l.comment.is_empty() {
                 "as written in the scenario".into()
             } else {
                 l.comment.clone()
-            },
+            };
+            Assumption::new(&labels, l.path.clone(), &l.value, source, false)
         })
         .collect();
     let config =
@@ -366,11 +766,13 @@ pub(crate) fn assumptions(loaded: &LoadedScenario) -> Vec<Assumption> {
                 && l.value != "None"
                 && l.value != "[]"
             {
-                rows.push(Assumption {
-                    path: l.path,
-                    value: l.value,
-                    source: "dcplan default (not written in the scenario)".into(),
-                });
+                rows.push(Assumption::new(
+                    &labels,
+                    l.path,
+                    &l.value,
+                    "dcplan default (not written in the scenario)".into(),
+                    true,
+                ));
             }
         }
     }
@@ -408,15 +810,18 @@ pub(crate) fn assumptions(loaded: &LoadedScenario) -> Vec<Assumption> {
                 && !l.path.contains(".source_date")
         }) {
             let field = &l.path[index.len() + 1..];
-            rows.push(Assumption {
-                path: format!("catalog {catalog} {entry}.{field}"),
-                value: l.value.clone(),
-                source: if l.comment.is_empty() {
-                    format!("scenarios/catalog/{catalog}.ron")
-                } else {
-                    l.comment.clone()
-                },
-            });
+            let source = if l.comment.is_empty() {
+                format!("scenarios/catalog/{catalog}.ron")
+            } else {
+                l.comment.clone()
+            };
+            rows.push(Assumption::new(
+                &labels,
+                format!("catalog {catalog} {entry}.{field}"),
+                &l.value,
+                source,
+                false,
+            ));
         }
     }
     // The external files the scenario read, each with its hash and the copy the folder carries.
@@ -443,32 +848,55 @@ pub(crate) fn assumptions(loaded: &LoadedScenario) -> Vec<Assumption> {
             .chain([format!("copied to {copy}")])
             .collect::<Vec<_>>()
             .join("; ");
+        let path = format!("input file {}", f.field);
+        let label = labels.input(&path);
         rows.push(Assumption {
-            path: format!("input file {}", f.field),
+            label: label.label,
             value: format!(
                 "{} ({} bytes, {})",
                 f.path,
                 f.bytes.len(),
                 crate::store::manifest::hash_bytes(&f.bytes)
             ),
+            distribution: "fixed".into(),
+            unit: String::new(),
+            quality: quality_tag(&source).to_string(),
             source,
+            path,
         });
     }
     rows
 }
 
-/// The assumptions as a table.
+/// Column headers of the assumptions table (the workbook's assumptions sheet has the same).
+pub(crate) const ASSUMPTION_COLUMNS: [&str; 7] = [
+    "input",
+    "value",
+    "distribution",
+    "unit",
+    "source",
+    "quality",
+    "field path",
+];
+
+/// The assumptions as a table: label first, the field path last (for analysts).
 pub(crate) fn assumptions_table(loaded: &LoadedScenario) -> Block {
     let rows = assumptions(loaded)
         .into_iter()
-        .map(|a| vec![a.path, a.value, a.source])
+        .map(|a| {
+            vec![
+                a.label,
+                a.value,
+                a.distribution,
+                a.unit,
+                a.source,
+                a.quality,
+                a.path,
+            ]
+        })
         .collect();
     Block::Table {
-        header: vec![
-            "input".into(),
-            "value or distribution".into(),
-            "source".into(),
-        ],
+        header: ASSUMPTION_COLUMNS.map(String::from).to_vec(),
         rows,
     }
 }
@@ -496,13 +924,19 @@ pub(crate) fn correlation_blocks(loaded: &LoadedScenario, v: &VariantRuns) -> Ve
             "the strata of the Latin hypercube design are reordered across all replications".into()
         }
     };
+    let labels = Labeller::new(&loaded.scenario);
     let rows = list
         .iter()
         .map(|c| {
             let (a, b) = (drawn(&c.a), drawn(&c.b));
             let sample = dcplan_sim::correlation::spearman(&a, &b)
                 .map_or("n/a".to_string(), |rho| format!("{rho:.2}"));
-            vec![c.a.clone(), c.b.clone(), format!("{:.2}", c.rank), sample]
+            vec![
+                labels.input(&c.a).label,
+                labels.input(&c.b).label,
+                format!("{:.2}", c.rank),
+                sample,
+            ]
         })
         .collect();
     vec![
@@ -570,17 +1004,7 @@ pub(crate) fn risk_table(v: &VariantRuns) -> Block {
     let rows = crate::render::tables::risk_rows(v)
         .into_iter()
         .map(|(name, (x, se))| {
-            let label = match name.as_str() {
-                "p_npv_negative" => "Probability that NPV < 0".to_string(),
-                "cvar5_npv_usd" => {
-                    "CVaR 5 % of NPV (mean of the worst 5 % of replications)".to_string()
-                }
-                other => other
-                    .strip_prefix("p_payback_within_")
-                    .and_then(|m| m.strip_suffix("_months"))
-                    .map(|m| format!("Probability of payback within {m} months"))
-                    .unwrap_or(other.to_string()),
-            };
+            let label = risk_label(&name);
             let (value, err) = if name.ends_with("_usd") {
                 (money(x), String::new())
             } else {
@@ -597,6 +1021,19 @@ pub(crate) fn risk_table(v: &VariantRuns) -> Block {
         })
         .collect();
     Block::Table { header, rows }
+}
+
+/// The label of a risk statistic (`crate::render::tables::risk_rows`).
+pub(crate) fn risk_label(name: &str) -> String {
+    match name {
+        "p_npv_negative" => "Probability that NPV < 0".to_string(),
+        "cvar5_npv_usd" => "CVaR 5 % of NPV (mean of the worst 5 % of replications)".to_string(),
+        other => other
+            .strip_prefix("p_payback_within_")
+            .and_then(|m| m.strip_suffix("_months"))
+            .map(|m| format!("Probability of payback within {m} months"))
+            .unwrap_or(other.to_string()),
+    }
 }
 
 /// The key risk table of one variant: mean +- standard error and percentiles for each key KPI.
@@ -657,6 +1094,7 @@ pub(crate) fn key_table(v: &VariantRuns) -> Block {
 fn chart_block(c: &RenderedChart) -> Block {
     Block::Chart {
         title: c.title.clone(),
+        caption: c.caption.clone(),
         svg: c.svg.clone(),
         png: format!("{}.png", c.name),
     }
@@ -709,7 +1147,7 @@ pub(crate) fn run_report(
 ) -> Doc {
     let s = &loaded.scenario;
     let gpus: u64 = s.fleet.iter().map(|t| t.gpus as u64).sum();
-    let discount_text = discount_text(s);
+    let (key, method) = run_key_assumptions(loaded, v);
     let mut blocks = title_block(loaded, manifest);
     blocks.extend([
         Block::Para(format!(
@@ -726,8 +1164,7 @@ pub(crate) fn run_report(
             manifest.seed
         )),
         Block::Heading(1, "Executive summary".into()),
-        Block::Para(executive_summary(loaded, v)),
-        Block::Bullets(headlines(v, &discount_text)),
+        Block::Para(executive_summary(loaded, v, &key)),
     ]);
     if !v.output.failures.is_empty() {
         blocks.push(Block::Para(format!(
@@ -740,7 +1177,7 @@ pub(crate) fn run_report(
         "Money in US dollars over the whole horizon. {FINANCE_NOTE}"
     )));
     blocks.push(key_table(v));
-    blocks.push(Block::Para(NEVER_NOTE.into()));
+    blocks.push(Block::Para(format!("{NEVER_NOTE} {BREAK_EVEN_NOTE}")));
     blocks.push(Block::Heading(2, "Margins".into()));
     blocks.push(Block::Para(
         "Published margins differ by which one they mean: CoreWeave's quarterly releases show an adjusted EBITDA margin of 61-65 % (2024-25) beside a GAAP operating margin of 2-4 % (Q2-Q3 2025) and a net margin of -8 % to -24 % (2025). The three margins here are computed from the same ledger.".into(),
@@ -753,12 +1190,14 @@ pub(crate) fn run_report(
     blocks.push(Block::Bullets(energy_notes(std::slice::from_ref(
         &&loaded.scenario,
     ))));
+    blocks.extend(token_section(loaded, v));
+    blocks.extend(key_assumptions_blocks(&key, &method));
     blocks.push(Block::Heading(1, "Charts".into()));
     blocks.extend(charts.iter().map(chart_block));
     blocks.extend(crate::render::proforma::report_blocks(v));
     blocks.push(Block::Heading(1, "Assumptions".into()));
     blocks.push(Block::Para(format!(
-        "Every input of {} with its value or distribution and its source: the values written in the scenario (sources from their comments; P primary, S secondary, E estimate, D derived), the fields left to dcplan's defaults, and the catalog entries the scenario uses. Uncertain inputs are drawn once per replication; the values drawn are in runs.parquet (columns param:...). Distributions are written Uniform(low, high), Triangular(min, mode, max), Pert(min, mode, max), Normal(mean, sd), LogNormal(median, P90), Exponential(mean), Pareto(minimum, shape) and Discrete([(value, weight), ...]); Hours(...) and Months(...) give a duration's unit.",
+        "Every input of {} with its value or distribution, unit and source: the values written in the scenario (sources from their comments, with their quality: P primary, S secondary, E estimate, D derived), the fields left to dcplan's defaults (quality: default), and the catalog entries the scenario uses. The value of an uncertain input is its median. The field path (last column) names the input in the scenario file and in runs.parquet, whose columns param:<field path> hold the values drawn in each replication. Distributions are written Uniform(low, high), Triangular(min, mode, max), Pert(min, mode, max), Normal(mean, sd), LogNormal(median, P90), Exponential(mean), Pareto(minimum, shape) and Discrete([(value, weight), ...]); Hours(...) and Months(...) give a duration's unit.",
         loaded.file
     )));
     blocks.push(assumptions_table(loaded));
@@ -840,6 +1279,8 @@ pub(crate) fn compare_report(
         blocks.push(Block::Heading(1, "Side by side".into()));
         blocks.push(crate::render::comparison::side_by_side(variants));
     }
+    blocks.push(Block::Heading(1, "Which wins on what".into()));
+    blocks.push(crate::render::comparison::winners(variants));
     blocks.push(Block::Para(format!(
         "Project NPV is unlevered and pre-tax (free cash flow before debt flows and income tax, discounted, plus the terminal value where the scenario counts one). Payback counts a replication that never pays back within the horizon as later than any that does: its percentiles read \"never\" where they fall among those, and it has no mean unless every replication pays back. {}",
         energy_notes(scenarios).join(" ")
@@ -887,6 +1328,48 @@ mod tests {
             .scenario
     }
 
+    /// The token section appears only where the scenario counts tokens, and says each SKU's rate
+    /// and whose figure it is.
+    #[test]
+    fn the_token_section_shows_only_where_tokens_are_counted() {
+        let text = include_str!("../../../scenarios/tiny.ron");
+        let mut v = crate::render::tables::tests::with_paybacks("base", &[None; 4]);
+        let plain = dcplan_sim::load_str("tiny.ron", text).expect("a valid scenario");
+        assert!(token_section(&plain, &v).is_empty());
+        for (i, r) in v.output.replications.iter_mut().enumerate() {
+            r.kpis.served_tokens = Some(1e12 * (i + 1) as f64);
+            r.kpis.revenue_usd_per_mtok = Some(0.5);
+            r.kpis.cost_usd_per_mtok = Some(0.25);
+        }
+        let section = |tokens: &str| {
+            let text = dcplan_sim::scenario::ron_text::set(text, "pricing.tokens", tokens)
+                .expect("tokens");
+            let loaded = dcplan_sim::load_str("tiny.ron", &text).expect("a valid scenario");
+            crate::render::doc::Doc {
+                title: String::new(),
+                blocks: token_section(&loaded, &v),
+            }
+            .to_markdown()
+        };
+        let catalog = section("()");
+        assert!(catalog.contains("Token economics"), "{catalog}");
+        assert!(
+            catalog.contains("| Revenue per million tokens | $0.50 |"),
+            "{catalog}"
+        );
+        assert!(
+            catalog.contains(
+                "H100-SXM: 9,812,700 tokens per GPU-hour (the catalog's published benchmark"
+            ),
+            "{catalog}"
+        );
+        let own = section("(per_gpu_hour: [(sku: \"H100-SXM\", tokens_per_gpu_hour: 2e6)])");
+        assert!(
+            own.contains("H100-SXM: 2,000,000 tokens per GPU-hour (the scenario's figure"),
+            "{own}"
+        );
+    }
+
     #[test]
     fn the_report_lists_the_correlations_asked_and_drawn() {
         let text = include_str!("../../../scenarios/tiny.ron");
@@ -908,11 +1391,12 @@ mod tests {
         let Some(Block::Table { rows, .. }) = blocks.last() else {
             panic!("no table: {blocks:?}");
         };
+        // Inputs are named by their labels, never by their field paths.
         assert_eq!(
             rows,
             &[vec![
-                pue.to_string(),
-                price.to_string(),
+                "Site: PUE".to_string(),
+                "Market H100-SXM: on-demand per GPU-hour".to_string(),
                 "-0.50".into(),
                 "-1.00".into()
             ]]
@@ -923,6 +1407,144 @@ mod tests {
             panic!("no table");
         };
         assert_eq!(rows[0][3], "n/a");
+    }
+
+    #[test]
+    fn assumptions_read_as_labels_with_values_units_and_quality() {
+        let loaded = dcplan_sim::load_default().expect("the default scenario");
+        let rows = assumptions(&loaded);
+        assert!(rows.len() > 100, "{}", rows.len());
+        for a in &rows {
+            assert!(
+                !a.label.is_empty()
+                    && !a.label.contains('[')
+                    && !a.label.contains("Some(")
+                    && a.label != a.path,
+                "{a:?}"
+            );
+            assert!(
+                !a.value.contains("Some(") && !a.value.contains("above_c"),
+                "a debug rendering: {a:?}"
+            );
+            assert!(!a.distribution.is_empty(), "{a:?}");
+        }
+        let row = |path: &str| {
+            rows.iter()
+                .find(|a| a.path == path)
+                .unwrap_or_else(|| panic!("{path}"))
+        };
+        let lead = row("fleet[0].lead_time_months");
+        assert_eq!(lead.label, "Tranche 'h100-2027' (H100-SXM): lead time");
+        assert_eq!(
+            (
+                lead.distribution.as_str(),
+                lead.unit.as_str(),
+                lead.quality.as_str()
+            ),
+            ("Triangular(2, 3, 5)", "months", "E")
+        );
+        let gpus = row("fleet[0].gpus");
+        assert_eq!(
+            (gpus.value.as_str(), gpus.distribution.as_str()),
+            ("4,096", "fixed")
+        );
+        assert_eq!(row("simulation.start.year").value, "2027");
+        assert_eq!(row("energy.fixed_usd_per_month").quality, "default");
+        assert_eq!(row("catalog gpus H100-SXM.gpu_tdp_w").quality, "P");
+        // A struct inside an option reads as its fields with units.
+        let water = row("catalog cooling air-economizer.water");
+        assert!(water.value.starts_with("above 12 °C"), "{water:?}");
+        // The table shows the label first and the field path last.
+        let Block::Table {
+            header,
+            rows: cells,
+        } = assumptions_table(&loaded)
+        else {
+            panic!("not a table");
+        };
+        assert_eq!(header, ASSUMPTION_COLUMNS.map(String::from).to_vec());
+        assert!(
+            cells
+                .iter()
+                .any(|r| r[0] == lead.label && r[6] == lead.path)
+        );
+    }
+
+    #[test]
+    fn key_assumptions_rank_inputs_by_their_rank_correlation_with_npv() {
+        let text = include_str!("../../../scenarios/tiny.ron");
+        let loaded = dcplan_sim::load_str("tiny.ron", text).expect("a valid scenario");
+        // NPV rises with the replication index; PUE falls with it, exactly; the price is drawn
+        // in a scrambled order and the GPU price barely varies with it.
+        let mut v = crate::render::tables::tests::with_paybacks("base", &[None; 20]);
+        for (i, r) in v.output.replications.iter_mut().enumerate() {
+            let x = i as f64;
+            r.params = vec![
+                ("site.pue".into(), 1.4 - 0.01 * x),
+                (
+                    "pricing.market[0].on_demand_usd_per_gpu_hour".into(),
+                    ((i * 7) % 20) as f64,
+                ),
+                (
+                    "fleet[0].price_usd_per_gpu".into(),
+                    ((i * 3) % 20) as f64 + 0.5 * x,
+                ),
+            ];
+        }
+        let (key, method) = run_key_assumptions(&loaded, &v);
+        assert_eq!(key[0].label, "Site: PUE");
+        assert_eq!(key[0].influence, "rank correlation -1.00");
+        assert_eq!(key[0].value, "Triangular(1.2, 1.3, 1.4)");
+        assert_eq!(
+            (key[0].unit.as_str(), key[0].quality.as_str()),
+            ("ratio", "E")
+        );
+        // The GPU price drawn for the tranche is described by its catalog entry.
+        assert_eq!(key[1].path, "fleet[0].price_usd_per_gpu");
+        assert_eq!(key[1].value, "Pert(33750, 37500, 41250)");
+        assert_eq!(key[1].quality, "S/P");
+        assert_eq!(key[2].path, "pricing.market[0].on_demand_usd_per_gpu_hour");
+        // Three uncertain inputs: fixed inputs by their direct weight fill the table to ten.
+        assert_eq!(key.len(), 10);
+        assert!(key[3..].iter().all(|k| k.influence.starts_with("fixed")));
+        assert_eq!(key[3].path, "fleet[0].gpus");
+        assert!(
+            method.contains("Spearman") && method.contains("Fixed inputs"),
+            "{method}"
+        );
+        let blocks = key_assumptions_blocks(&key, &method);
+        assert!(matches!(&blocks[0], Block::Heading(1, h) if h == "Key assumptions"));
+    }
+
+    #[test]
+    fn the_executive_summary_says_each_number_once() {
+        let text = include_str!("../../../scenarios/tiny.ron");
+        let loaded = dcplan_sim::load_str("tiny.ron", text).expect("a valid scenario");
+        let mut v = crate::render::tables::tests::with_paybacks("base", &[None; 20]);
+        for (i, r) in v.output.replications.iter_mut().enumerate() {
+            r.kpis.npv_usd = 1e6 * (i as f64 - 5.0);
+            r.kpis.peak_funding_usd = 4e6 + 1e4 * i as f64;
+            r.params = vec![("site.pue".into(), 1.4 - 0.01 * i as f64)];
+        }
+        let (key, _) = run_key_assumptions(&loaded, &v);
+        let summary = executive_summary(&loaded, &v, &key);
+        let npv = v.summary(Kpi::NpvUsd);
+        for number in [money(npv.p50), money(npv.p10), money(npv.p90)] {
+            assert_eq!(summary.matches(&number).count(), 1, "{number}: {summary}");
+        }
+        assert_eq!(
+            summary.matches("P50").count(),
+            3,
+            "NPV, payback, funding: {summary}"
+        );
+        assert!(
+            summary.contains("Site: PUE (rank correlation -1.00)"),
+            "{summary}"
+        );
+        assert!(
+            summary.contains("NPV is negative in 25.0 % of replications"),
+            "{summary}"
+        );
     }
 
     #[test]
@@ -954,6 +1576,11 @@ mod tests {
         let notes = energy_notes(&[&plain]).join(" ");
         assert!(
             !notes.contains("Battery") && !notes.contains("15-minute"),
+            "{notes}"
+        );
+        // Every scenario says what its levelised cost and its two emission figures count.
+        assert!(
+            notes.contains("capital recovery") && notes.contains("Market-based, hourly matched"),
             "{notes}"
         );
         // A comparison names what any of its scenarios needs.

@@ -157,6 +157,7 @@ pub(crate) fn read_runs(
             name: name.clone(),
             seed: manifest.seed,
             start: *start,
+            axes: Vec::new(),
             output: RunOutput {
                 replications: Vec::new(),
                 failures: Vec::new(),

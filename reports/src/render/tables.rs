@@ -25,6 +25,9 @@ pub(crate) struct VariantRuns {
     pub seed: u64,
     /// Calendar month of month index 0.
     pub start: YearMonth,
+    /// The values of a sweep's axes in this variant: `(field path, value text)`, one per axis
+    /// (empty outside a sweep).
+    pub axes: Vec<(String, String)>,
     /// Results.
     pub output: RunOutput,
 }
@@ -85,6 +88,47 @@ fn key_columns<'a>(
     ]
 }
 
+/// Prefix of the columns that hold a sweep axis's value (`sweep:<field path>`).
+pub use dcplan_sim::columns::AXIS_PREFIX;
+
+/// One column per sweep axis of `variants` (`sweep:<field path>`, axes in the order the variants
+/// give them) holding the axis's value in the variant of each of `rows`: a number where every
+/// value of the axis is one, else the value's text. None outside a sweep.
+pub(crate) fn axis_columns<'a>(
+    variants: &'a [VariantRuns],
+    rows: impl Iterator<Item = &'a VariantRuns> + Clone,
+) -> Vec<Column> {
+    let mut paths: Vec<&str> = Vec::new();
+    for v in variants {
+        for (p, _) in &v.axes {
+            if !paths.contains(&p.as_str()) {
+                paths.push(p);
+            }
+        }
+    }
+    paths
+        .into_iter()
+        .map(|p| {
+            let text: Vec<Option<&str>> = rows
+                .clone()
+                .map(|v| v.axes.iter().find(|(q, _)| q == p).map(|(_, x)| x.trim()))
+                .collect();
+            let numbers: Option<Vec<Option<f64>>> = text
+                .iter()
+                .map(|t| match t {
+                    Some(t) => t.replace('_', "").parse::<f64>().ok().map(Some),
+                    None => Some(None),
+                })
+                .collect();
+            let name = format!("{AXIS_PREFIX}{p}");
+            match numbers {
+                Some(numbers) => Column::new(name.into(), numbers),
+                None => Column::new(name.into(), text),
+            }
+        })
+        .collect()
+}
+
 /// One row per (variant, replication) with every KPI and the sampled inputs.
 pub(crate) fn runs_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
     let reps: Vec<(&VariantRuns, &Replication)> = variants
@@ -92,8 +136,9 @@ pub(crate) fn runs_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
         .flat_map(|v| v.output.replications.iter().map(move |r| (v, r)))
         .collect();
     let [variant, replication] = key_columns(reps.iter().copied());
-    let mut cols: Vec<Column> = vec![
-        variant,
+    let mut cols: Vec<Column> = vec![variant];
+    cols.extend(axis_columns(variants, reps.iter().map(|(v, _)| *v)));
+    cols.extend([
         replication,
         Column::new(
             "seed".into(),
@@ -103,7 +148,7 @@ pub(crate) fn runs_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
             "events".into(),
             reps.iter().map(|(_, r)| r.events).collect::<Vec<u64>>(),
         ),
-    ];
+    ]);
     for &k in Kpi::ALL {
         let values: Vec<Option<f64>> = reps.iter().map(|(_, r)| r.kpis.value(k)).collect();
         cols.push(Column::new(k.name().into(), values));
@@ -132,8 +177,9 @@ pub(crate) fn monthly_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
     let rows: Vec<(&VariantRuns, &Replication, &MonthRow)> =
         rows_per_replication(variants, |r| &r.months);
     let [variant, replication] = key_columns(rows.iter().map(|(v, r, _)| (*v, *r)));
-    let mut cols: Vec<Column> = vec![
-        variant,
+    let mut cols: Vec<Column> = vec![variant];
+    cols.extend(axis_columns(variants, rows.iter().map(|(v, _, _)| *v)));
+    cols.extend([
         replication,
         Column::new(
             "month".into(),
@@ -147,7 +193,11 @@ pub(crate) fn monthly_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
                 .map(|(v, _, m)| v.start.plus_months(m.month as u32).to_string())
                 .collect::<Vec<String>>(),
         ),
-    ];
+        month_start(
+            rows.iter()
+                .map(|(v, _, m)| v.start.plus_months(m.month as u32)),
+        )?,
+    ]);
     for c in MonthRow::COLUMNS.iter().filter(|c| c.name != "month") {
         let values: Vec<f64> = rows
             .iter()
@@ -156,6 +206,33 @@ pub(crate) fn monthly_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
         cols.push(Column::new(c.name.into(), values));
     }
     DataFrame::new(rows.len(), cols).context("building the monthly table")
+}
+
+/// The `month_start` column: the first day of each row's calendar month, as a date.
+pub(crate) fn month_start(months: impl Iterator<Item = YearMonth>) -> Result<Column> {
+    use polars_core::prelude::{DataType, Int32Chunked, IntoColumn};
+    let days: Vec<i32> = months
+        .map(|ym| days_since_epoch(ym.year, ym.month))
+        .collect();
+    Int32Chunked::from_vec("month_start".into(), days)
+        .into_column()
+        .cast(&DataType::Date)
+        .context("building the month_start column")
+}
+
+/// Days from 1970-01-01 to the first day of `month` (1-12) of `year` (proleptic Gregorian).
+/// A date beyond what an `i32` of days holds (a damaged month index read back) is clamped.
+pub(crate) fn days_since_epoch(year: i32, month: u32) -> i32 {
+    // Days from civil (Howard Hinnant's algorithm), for day 1 of the month.
+    let year = i64::from(year);
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = i64::from(month.clamp(1, 12));
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    days.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32
 }
 
 /// Fleet composition: one row per (variant, replication, month, SKU) with GPUs per state.
@@ -172,6 +249,7 @@ pub(crate) fn fleet_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
             "month".into(),
             rows.iter().map(|(_, _, f)| f.0).collect::<Vec<u32>>(),
         ),
+        month_start(rows.iter().map(|(v, _, f)| v.start.plus_months(f.0)))?,
         Column::new(
             "sku".into(),
             rows.iter()
@@ -195,6 +273,7 @@ pub(crate) fn market_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
     let mut variant = Vec::new();
     let mut replication = Vec::new();
     let mut month = Vec::new();
+    let mut start = Vec::new();
     let mut sku = Vec::new();
     let mut price = Vec::new();
     for v in variants {
@@ -204,6 +283,7 @@ pub(crate) fn market_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
                     variant.push(v.name.clone());
                     replication.push(r.index);
                     month.push(m as u32);
+                    start.push(v.start.plus_months(m as u32));
                     sku.push(r.skus[i].clone());
                     price.push(*p);
                 }
@@ -215,6 +295,7 @@ pub(crate) fn market_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
         Column::new("variant".into(), variant),
         Column::new("replication".into(), replication),
         Column::new("month".into(), month),
+        month_start(start.into_iter())?,
         Column::new("sku".into(), sku),
         Column::new("market_price_usd_per_gpu_hour".into(), price),
     ];
@@ -585,6 +666,7 @@ pub(crate) mod tests {
                 year: 2027,
                 month: 1,
             },
+            axes: Vec::new(),
             output: RunOutput {
                 replications,
                 failures: Vec::new(),
@@ -712,11 +794,96 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn month_start_is_the_first_day_of_the_month_as_a_date() {
+        for (y, m, days) in [
+            (1970, 1, 0),
+            (2000, 3, 11_017),
+            (2027, 1, 20_819),
+            (2024, 2, 19_754),
+            (1969, 12, -31),
+            (i32::MAX, 12, i32::MAX),
+        ] {
+            assert_eq!(days_since_epoch(y, m), days, "{y}-{m}");
+        }
+        let mut v = with_paybacks("base", &[Some(3.0)]);
+        v.output.replications[0].months = (0..14)
+            .map(|m| MonthRow {
+                month: m as f64,
+                ..MonthRow::default()
+            })
+            .collect();
+        let mut df = monthly_frame(&[v]).expect("monthly");
+        // Through Parquet and back, as a date.
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let path = dir.path().join("monthly.parquet");
+        write_parquet(&mut df, &path).expect("written");
+        let back = read_parquet(&path).expect("read");
+        let c = back.column("month_start").expect("month_start");
+        assert_eq!(c.dtype(), &polars_core::prelude::DataType::Date);
+        let days = c
+            .cast(&polars_core::prelude::DataType::Int32)
+            .expect("days");
+        let days: Vec<Option<i32>> = days.i32().expect("i32").iter().collect();
+        assert_eq!(days[0], Some(20_819), "2027-01-01");
+        assert_eq!(days[13], Some(days_since_epoch(2028, 2)), "2028-02-01");
+    }
+
+    #[test]
+    fn sweep_axes_are_columns_of_their_own() {
+        let variant = |name: &str, gpus: &str, tariff: &str| {
+            let mut v = with_paybacks(name, &[Some(3.0), None]);
+            v.axes = vec![
+                ("fleet[0].gpus".into(), gpus.into()),
+                ("energy.tariff".into(), tariff.into()),
+            ];
+            for r in &mut v.output.replications {
+                r.months = vec![MonthRow::default(); 2];
+            }
+            v
+        };
+        let vs = [
+            variant("a", "1_024", "Flat(price_usd_per_kwh: 0.05)"),
+            variant("b", "2048", " Flat(price_usd_per_kwh: 0.08)"),
+        ];
+        let mut runs = runs_frame(&vs).expect("runs");
+        assert_eq!(
+            names(&runs)[..4],
+            [
+                "variant",
+                "sweep:fleet[0].gpus",
+                "sweep:energy.tariff",
+                "replication"
+            ]
+        );
+        let gpus = runs.column("sweep:fleet[0].gpus").expect("axis");
+        assert_eq!(gpus.dtype(), &polars_core::prelude::DataType::Float64);
+        let (_, rows) = csv_rows(&mut runs);
+        assert_eq!(rows[0][1..3], ["1024.0", "Flat(price_usd_per_kwh: 0.05)"]);
+        assert_eq!(rows[3][1..3], ["2048.0", "Flat(price_usd_per_kwh: 0.08)"]);
+        let monthly = monthly_frame(&vs).expect("monthly");
+        assert_eq!(monthly.height(), 8);
+        assert_eq!(names(&monthly)[1], "sweep:fleet[0].gpus");
+        let mut comparison = crate::render::comparison::comparison_frame(&vs).expect("comparison");
+        let (header, rows) = csv_rows(&mut comparison);
+        let n = header.len();
+        assert_eq!(header[..2], ["variant", "metric"]);
+        assert_eq!(
+            header[n - 2..],
+            ["sweep:fleet[0].gpus", "sweep:energy.tariff"]
+        );
+        assert!(rows.iter().all(|r| (r[0] == "a") == (r[n - 2] == "1024.0")));
+        // Outside a sweep there are none.
+        let plain = runs_frame(&[with_paybacks("base", &[None])]).expect("runs");
+        assert!(!names(&plain).iter().any(|n| n.starts_with(AXIS_PREFIX)));
+    }
+
+    #[test]
     fn every_column_of_every_table_has_a_dictionary_entry() {
         let mut v = with_paybacks("base", &[Some(30.0), None]);
         for r in &mut v.output.replications {
             r.params = vec![("demand.price_usd_per_gpu_hour".into(), 2.0)];
         }
+        v.axes = vec![("fleet[0].gpus".into(), "2048".into())];
         let v = [v];
         let dictionary = dcplan_sim::dictionary::dictionary();
         let tables = [
@@ -740,6 +907,8 @@ pub(crate) mod tests {
                 .map(|c| {
                     if c.starts_with(PARAM_PREFIX) {
                         dcplan_sim::columns::PARAM.name.to_string()
+                    } else if c.starts_with(AXIS_PREFIX) {
+                        dcplan_sim::columns::AXIS.name.to_string()
                     } else {
                         c
                     }

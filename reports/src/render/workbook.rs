@@ -106,6 +106,16 @@ const TOTALS: &[(&str, &[(f64, &str)])] = &[
         "cf_cash_end",
         &[(1.0, "cf_cash_start"), (1.0, "cf_net_change")],
     ),
+    (
+        "bs_ppe",
+        &[
+            (1.0, "bs_ppe_gpu"),
+            (1.0, "bs_ppe_network"),
+            (1.0, "bs_ppe_facility"),
+            (1.0, "bs_ppe_construction"),
+            (1.0, "bs_ppe_energy"),
+        ],
+    ),
     ("bs_assets", &[(1.0, "bs_cash"), (1.0, "bs_ppe")]),
     (
         "bs_liabilities",
@@ -257,22 +267,25 @@ pub(crate) fn write_workbook(loaded: &LoadedScenario, v: &VariantRuns, path: &Pa
     // Assumptions.
     let ws = wb.add_worksheet();
     ws.set_name(SHEETS[6])?;
-    for (c, h) in ["Input", "Value or distribution", "Source", "Quality"]
-        .iter()
-        .enumerate()
-    {
-        ws.write_string_with_format(0, c as u16, *h, &f.header)?;
+    // The report's assumptions table, column for column.
+    for (c, h) in crate::render::report::ASSUMPTION_COLUMNS.iter().enumerate() {
+        let mut h = h.to_string();
+        h[..1].make_ascii_uppercase();
+        ws.write_string_with_format(0, c as u16, &h, &f.header)?;
     }
     for (i, a) in assumptions(loaded).iter().enumerate() {
         let r = 1 + i as u32;
-        ws.write_string(r, 0, &a.path)?;
+        ws.write_string(r, 0, &a.label)?;
         ws.write_string(r, 1, &a.value)?;
-        ws.write_string_with_format(r, 2, &a.source, &f.wrap)?;
-        ws.write_string(r, 3, quality(&a.source))?;
+        ws.write_string(r, 2, &a.distribution)?;
+        ws.write_string(r, 3, &a.unit)?;
+        ws.write_string_with_format(r, 4, &a.source, &f.wrap)?;
+        ws.write_string(r, 5, &a.quality)?;
+        ws.write_string(r, 6, &a.path)?;
     }
-    ws.set_column_width(0, 44)?;
-    ws.set_column_width(1, 30)?;
-    ws.set_column_width(2, 80)?;
+    for (c, width) in [(0, 48), (1, 16), (2, 30), (3, 14), (4, 80), (5, 8), (6, 44)] {
+        ws.set_column_width(c, width)?;
+    }
     // Risk.
     let ws = wb.add_worksheet();
     ws.set_name(SHEETS[7])?;
@@ -281,8 +294,8 @@ pub(crate) fn write_workbook(loaded: &LoadedScenario, v: &VariantRuns, path: &Pa
     }
     for (i, (name, (x, se))) in risk_rows(v).iter().enumerate() {
         let r = 1 + i as u32;
-        ws.write_string(r, 0, name)?;
-        let fmt = if name.starts_with("CVaR") {
+        ws.write_string(r, 0, crate::render::report::risk_label(name))?;
+        let fmt = if name.ends_with("_usd") {
             &f.money
         } else {
             &f.percent
@@ -336,19 +349,6 @@ pub(crate) fn write_workbook(loaded: &LoadedScenario, v: &VariantRuns, path: &Pa
     wb.save(path)
         .with_context(|| format!("writing {}", path.display()))?;
     Ok(())
-}
-
-/// The quality tag of a source comment: `P`, `S`, `E` or `D` (or several, `P/E`), or empty.
-pub(crate) fn quality(source: &str) -> &str {
-    let head = source.split(':').next().unwrap_or("").trim();
-    if !head.is_empty()
-        && head.len() <= 7
-        && head.split('/').all(|t| matches!(t, "P" | "S" | "E" | "D"))
-    {
-        head
-    } else {
-        ""
-    }
 }
 
 /// The KPI sheet: each KPI's label, unit, mean, P5, P10, P50, P90 and P95 across replications.
@@ -521,10 +521,19 @@ mod tests {
         assert_eq!(col_name(25), "Z");
         assert_eq!(col_name(26), "AA");
         assert_eq!(col_name(51), "AZ");
-        assert_eq!(quality("E: utility PV fixed O&M"), "E");
-        assert_eq!(quality("P/E: optimised air 1.2-1.4"), "P/E");
-        assert_eq!(quality("as written in the scenario"), "");
-        assert_eq!(quality("Scenarios: many"), "");
+        assert_eq!(
+            dcplan_sim::labels::quality_tag("E: utility PV fixed O&M"),
+            "E"
+        );
+        assert_eq!(
+            dcplan_sim::labels::quality_tag("P/E: optimised air 1.2-1.4"),
+            "P/E"
+        );
+        assert_eq!(
+            dcplan_sim::labels::quality_tag("as written in the scenario"),
+            ""
+        );
+        assert_eq!(dcplan_sim::labels::quality_tag("Scenarios: many"), "");
     }
 
     #[test]

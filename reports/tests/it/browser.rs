@@ -1,5 +1,6 @@
-//! The HTML report in a real browser: headless Chromium loads `report.html` of `tiny.ron`,
-//! every chart is in the rendered page, and a screenshot is not blank.
+//! The HTML report in a real browser: headless Chromium loads `report.html` of `tiny.ron`; the
+//! title block and the key-assumptions table are there, every chart is drawn in the page and
+//! every chart image of the folder loads, and a screenshot is not blank.
 //!
 //! Runs when a Chromium binary is on PATH (`.ci/run` installs Debian's `chromium` and sets
 //! `DCPLAN_BROWSER_TEST=1`, which makes a missing browser a failure rather than a skip).
@@ -88,15 +89,97 @@ fn the_report_renders_in_a_headless_browser() {
             && dom_text.contains("not a forecast"),
         "the title block"
     );
+    // The key assumptions: a table of labelled inputs (no field paths) with their influence on
+    // NPV, before the full list of assumptions.
+    let key_at = dom_text
+        .find(">Key assumptions<")
+        .expect("a key-assumptions heading");
+    let key_table = &dom_text[key_at..];
+    let key_table = &key_table[..key_table.find("</table>").expect("a key-assumptions table")];
+    assert!(key_table.contains(">influence on NPV<"), "{key_table}");
+    let rows = key_table.matches("<tr>").count() - 1;
+    assert!(
+        (3..=16).contains(&rows),
+        "{rows} key assumptions: {key_table}"
+    );
+    assert!(key_table.contains("Site: PUE") && key_table.contains("rank correlation"));
+    assert!(!key_table.contains("site.pue") && !key_table.contains("fleet[0]"));
+    assert!(
+        key_at
+            < dom_text
+                .find(">Assumptions<")
+                .expect("the assumptions appendix"),
+        "key assumptions come before the appendix"
+    );
 
-    // A screenshot of the top of the report is not blank: text and chart colours cover part of it.
+    // Every chart is drawn (an inline SVG with a real size on the page) and every chart image of
+    // the folder loads in the browser: a copy of the report with a probe that reports both.
+    let pngs: Vec<&str> = RUN_FILES
+        .iter()
+        .copied()
+        .filter(|f| f.ends_with(".png"))
+        .collect();
+    let probe = format!(
+        r#"<script>
+window.addEventListener('load', () => {{
+  const svgs = [...document.querySelectorAll('figure svg')];
+  const drawn = svgs.filter(s => {{ const r = s.getBoundingClientRect(); return r.width > 100 && r.height > 50; }}).length;
+  const pngs = {pngs:?};
+  let loaded = 0, pending = pngs.length;
+  const failed = [];
+  const done = () => {{
+    const d = document.createElement('p');
+    d.id = 'chart-check';
+    d.textContent = `svg ${{drawn}} of ${{svgs.length}}; png ${{loaded}} of ${{pngs.length}}; failed: ${{failed.join(' ')}}.`;
+    document.body.appendChild(d);
+  }};
+  if (pending === 0) done();
+  for (const src of pngs) {{
+    const img = new Image();
+    const settle = ok => {{ if (ok) loaded++; else failed.push(src); if (--pending === 0) done(); }};
+    img.onload = () => settle(img.naturalWidth > 0 && img.naturalHeight > 0);
+    img.onerror = () => settle(false);
+    img.src = src;
+  }}
+}});
+</script></body>"#
+    );
+    let html = std::fs::read_to_string(&report).expect("report.html");
+    let probed = tmp.path().join("t/probe.html");
+    std::fs::write(&probed, html.replace("</body>", &probe)).expect("probe page");
+    let checked = headless(
+        &browser,
+        &profile,
+        &[
+            "--virtual-time-budget=20000",
+            "--allow-file-access-from-files",
+            "--dump-dom",
+            &format!("file://{}", probed.display()),
+        ],
+    );
+    let checked = String::from_utf8_lossy(&checked.stdout);
+    let expected = format!(
+        "svg {charts} of {charts}; png {n} of {n}; failed: .",
+        n = pngs.len()
+    );
+    assert!(
+        checked.contains(&expected),
+        "expected {expected:?}: {}",
+        checked
+            .find("chart-check")
+            .map_or("no probe result", |i| &checked
+                [i..(i + 300).min(checked.len())])
+    );
+    assert!(pngs.len() >= 10, "{pngs:?}");
+
+    // A screenshot of the top of the report (to past the first charts) is not blank: text and chart colours cover part of it.
     let png = tmp.path().join("shot.png");
     let shot = headless(
         &browser,
         &profile,
         &[
             &format!("--screenshot={}", png.display()),
-            "--window-size=1280,4000",
+            "--window-size=1280,12000",
             &url,
         ],
     );
@@ -106,7 +189,7 @@ fn the_report_renders_in_a_headless_browser() {
         String::from_utf8_lossy(&shot.stderr)
     );
     let img = image::open(&png).expect("a PNG").to_rgb8();
-    assert_eq!((img.width(), img.height()), (1280, 4000));
+    assert_eq!((img.width(), img.height()), (1280, 12000));
     let total = (img.width() * img.height()) as f64;
     let non_white = img
         .pixels()

@@ -45,8 +45,11 @@ fn a_sweep_runs_every_variant_and_writes_a_comparison() {
     );
     let html = std::fs::read_to_string(tmp.path().join("sw/report.html")).expect("report");
     assert!(
-        html.contains("Project NPV by variant") && html.contains("pricing.policy = ListRatio(1.2)")
+        html.contains("Project NPV by variant")
+            && html.contains("Pricing: policy = List ratio: 1.2")
     );
+    // The settings name the inputs by their labels; the field paths follow for analysts.
+    assert!(html.contains("<td>pricing.policy</td>"));
     // The higher list price earns more on the same demand in every replication here (paired).
     let csv = std::fs::read_to_string(tmp.path().join("sw/comparison.csv")).expect("comparison");
     let diff = csv
@@ -238,6 +241,13 @@ fn sensitivity_writes_tornado_charts_and_a_ranked_table() {
     for f in SENSITIVITY_FILES {
         assert!(tmp.path().join("s").join(f).exists(), "{f} missing");
     }
+    // tiny.ron never pays back within its 12 months: the payback tornado shows the probability
+    // of payback instead, and both tornadoes state their base value with its unit.
+    let svg = |f: &str| std::fs::read_to_string(tmp.path().join("s").join(f)).expect("svg");
+    let payback = svg("tornado_payback.svg");
+    assert!(payback.contains("Sensitivity of the probability of payback within 12 months"));
+    assert!(payback.contains("probability of payback at base: 0.0 %"));
+    assert!(svg("tornado_npv.svg").contains("P50 NPV at base: $"));
     let loaded = dcplan_sim::load_file(&tiny).expect("tiny");
     let inputs = dcplan_sim::sensitivity::inputs(&loaded);
     let csv = std::fs::read_to_string(tmp.path().join("s/sensitivity.csv")).expect("csv");
@@ -284,6 +294,29 @@ fn sensitivity_writes_tornado_charts_and_a_ranked_table() {
     col("min_dscr_p50_at_p10");
     let runs = read_parquet(&tmp.path().join("s/runs.parquet")).expect("runs");
     assert_eq!(runs.height(), 4 * (2 * inputs.len() + 1));
+    // The report names the inputs by their labels, values with units, ranked as key assumptions
+    // by their swing, and keeps the field paths in the last column of the ranked table.
+    let report = std::fs::read_to_string(tmp.path().join("s/report.md")).expect("report");
+    let key = &report[report.find("## Key assumptions").expect("key assumptions")..];
+    let first = key
+        .lines()
+        .find(|l| l.starts_with("| Market H100-SXM: on-demand per GPU-hour |"))
+        .expect("the price ranked by its swing");
+    assert!(
+        first.contains("| USD/GPU-hour |") && first.contains("NPV swing $"),
+        "{first}"
+    );
+    let ranked = report
+        .lines()
+        .find(|l| l.ends_with("| pricing.market[0].on_demand_usd_per_gpu_hour |"))
+        .expect("the ranked row with its field path last");
+    assert!(
+        ranked.starts_with("| Market H100-SXM: on-demand per GPU-hour | $")
+            && ranked.contains("/GPU-hour |"),
+        "{ranked}"
+    );
+    assert!(!report.lines().any(|l| l.starts_with("| site.pue |")));
+    assert!(report.contains("| Site: PUE |"));
     // `dcplan report` rebuilds runs, not studies, and says so.
     let o = dcplan(tmp.path(), &["report", "s", "--out", "r"]);
     assert_eq!(o.status.code(), Some(1));
@@ -379,7 +412,7 @@ fn optimize_searches_and_writes_the_best_scenario() {
     let report = std::fs::read_to_string(tmp.path().join("b/report.md")).expect("report");
     let row = report
         .lines()
-        .find(|l| l.starts_with("| fleet[0].gpus |"))
+        .find(|l| l.ends_with("| fleet[0].gpus |"))
         .expect("assumption row");
     assert!(
         row.contains("set by dcplan optimize") && !row.contains(&comment(&before, "fleet[0].gpus")),

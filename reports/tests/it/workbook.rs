@@ -149,11 +149,56 @@ fn the_workbook_holds_the_runs_kpis_and_statements_of_the_tables() {
         );
     }
 
-    // Assumptions carry their sources and quality tags.
+    // Assumptions carry labels, values, distributions, units, sources and quality tags, with
+    // the field path last.
     let a = wb.worksheet_range("Assumptions").expect("assumptions");
     assert!(a.height() > 20);
+    let header: Vec<String> = (0..7).map(|c| text(a.get((0, c)))).collect();
+    assert_eq!(
+        header,
+        [
+            "Input",
+            "Value",
+            "Distribution",
+            "Unit",
+            "Source",
+            "Quality",
+            "Field path"
+        ]
+    );
     assert!(
-        (1..a.height()).any(|r| matches!(text(a.get((r, 3))).as_str(), "P" | "S" | "E" | "D")),
+        (1..a.height()).any(|r| matches!(text(a.get((r, 5))).as_str(), "P" | "S" | "E" | "D")),
         "some inputs are tagged"
     );
+    assert!(
+        (1..a.height()).any(|r| text(a.get((r, 5))) == "default"),
+        "defaults are tagged as such"
+    );
+    for r in 1..a.height() {
+        let (label, value, path) = (
+            text(a.get((r, 0))),
+            text(a.get((r, 1))),
+            text(a.get((r, 6))),
+        );
+        assert!(
+            !label.is_empty() && !label.contains('[') && label != path,
+            "row {r}: label {label:?} for {path}"
+        );
+        assert!(!value.contains("Some("), "row {r}: {path} = {value}");
+        assert!(!path.is_empty(), "row {r}: no field path");
+    }
+    // The risk sheet names its statistics as the report does; CVaR is money, not a share.
+    let risk = wb.worksheet_range("Risk").expect("risk");
+    let cvar = (1..risk.height())
+        .find(|&r| text(risk.get((r, 0))).starts_with("CVaR 5 % of NPV"))
+        .expect("a CVaR row");
+    assert!((1..risk.height()).any(|r| text(risk.get((r, 0))) == "Probability that NPV < 0"));
+    let cvar_value = float(risk.get((cvar, 1))).expect("CVaR value");
+    assert!(cvar_value.abs() > 1.0, "CVaR in dollars: {cvar_value}");
+    let row = (1..a.height())
+        .find(|&r| text(a.get((r, 6))) == "fleet[0].gpus")
+        .expect("the tranche's GPUs");
+    assert!(text(a.get((row, 0))).ends_with(": number of GPUs"));
+    assert_eq!(text(a.get((row, 2))), "fixed");
+    assert_eq!(text(a.get((row, 3))), "GPUs");
 }

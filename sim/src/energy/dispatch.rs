@@ -7,6 +7,11 @@
 //! and the grid. Surplus on-site or PPA energy charges the battery, then is exported at the
 //! market price (or curtailed). Every hour satisfies
 //! `load = grid import + PPA + solar + wind + gas + battery discharge - battery charge`.
+//!
+//! Emissions are counted twice, as the GHG Protocol Scope 2 Guidance (2015) asks: location-based
+//! (every grid kWh at the grid's hourly factor) and market-based, hourly matched (contracted
+//! clean energy and on-site generation netted against the grid import of the same hour; the
+//! residual import at the grid's hourly factor). On-site gas (Scope 1) is in both.
 
 use super::cooling::CoolingPreset;
 use super::weather::HourWeather;
@@ -260,6 +265,9 @@ pub struct MonthEnergy {
     pub revenue_lost_usd: f64,
     /// Location-based grid emissions plus gas, tCO2.
     pub tco2: f64,
+    /// Market-based grid emissions (Scope 2, hourly matched) plus gas, tCO2: see
+    /// [`dispatch_month`].
+    pub market_tco2: f64,
     /// Marginal emissions of grid imports, tCO2 (NaN without a marginal emission series).
     pub marginal_tco2: f64,
     /// Marginal emissions avoided by exports, tCO2 (NaN without a marginal emission series).
@@ -466,7 +474,10 @@ pub fn dispatch_month(
                 f.gas = need.min(g.kw).max(0.0);
                 need -= f.gas;
                 out.gas_usd += f.gas * g.marginal_usd_per_kwh;
-                out.tco2 += f.gas * g.heat_rate_btu_per_kwh / 1e6 * GAS_KG_CO2_PER_MMBTU / 1000.0;
+                let gas_tco2 =
+                    f.gas * g.heat_rate_btu_per_kwh / 1e6 * GAS_KG_CO2_PER_MMBTU / 1000.0;
+                out.tco2 += gas_tco2;
+                out.market_tco2 += gas_tco2;
             }
         }
         f.grid = need.max(0.0);
@@ -489,6 +500,13 @@ pub fn dispatch_month(
             };
         }
         out.tco2 += f.grid * h.weather.grid_gco2_per_kwh / 1e6;
+        // Market-based Scope 2 (GHG Protocol Scope 2 Guidance, 2015, ch. 6-7), hourly matched:
+        // on-site generation and a physical PPA's delivered energy already reduce the grid
+        // import hour by hour; a virtual PPA's contracted energy (its certificates) covers the
+        // same hour's import at most, and no certificate moves to another hour. The residual
+        // import carries the grid's hourly factor, which stands in for a residual mix.
+        let certificates = if physical { 0.0 } else { contracted };
+        out.market_tco2 += (f.grid - certificates.min(f.grid)) * h.weather.grid_gco2_per_kwh / 1e6;
         let clean_contract = if physical { f.ppa } else { contracted };
         let clean = f.solar + f.wind + clean_contract + f.grid * spec.grid_carbon_free_frac;
         out.cfe_kwh += clean.min(*fac);

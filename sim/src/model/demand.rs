@@ -162,14 +162,14 @@ impl Contracts {
         }
     }
 
-    /// A node of the contract (`gpus` GPUs, `max_kw` maximum power) failed and is waited for
+    /// A node of the contract (`gpus` GPUs, `max_kw` maximum power, `tokens` per GPU-hour) failed and is waited for
     /// (`up` false: its GPUs count as down and stop billing), or is back (`up` true: it runs the
     /// contract's load and bills again).
     pub(crate) fn node_availability(
         &mut self,
         c: ContractId,
         now: SimTime,
-        (gpus, max_kw): (u32, f64),
+        (gpus, max_kw, tokens): (u32, f64, f64),
         up: bool,
         meter: &mut Meter,
     ) {
@@ -181,12 +181,22 @@ impl Contracts {
         } else {
             contract.down_gpus += gpus;
         }
-        bill_node(meter, contract, gpus, max_kw, if up { 1.0 } else { -1.0 });
+        bill_node(
+            meter,
+            contract,
+            (gpus, max_kw, tokens),
+            if up { 1.0 } else { -1.0 },
+        );
     }
 }
 
 /// Stop (sign -1) or restart (sign +1) billing one node's GPUs of a contract.
-fn bill_node(meter: &mut Meter, contract: &Contract, gpus: u32, max_kw: f64, sign: f64) {
+fn bill_node(
+    meter: &mut Meter,
+    contract: &Contract,
+    (gpus, max_kw, tokens): (u32, f64, f64),
+    sign: f64,
+) {
     let g = gpus as f64 * sign;
     meter.add(
         revenue_rate(contract.class),
@@ -198,6 +208,7 @@ fn bill_node(meter: &mut Meter, contract: &Contract, gpus: u32, max_kw: f64, sig
     );
     meter.add(Rate::SoldGpus, g);
     meter.add(Rate::SoldMaxKw, max_kw * sign);
+    meter.add(Rate::SoldTokensPerHour, tokens * g);
 }
 
 /// One kind of request, with per-replication inputs resolved.
@@ -945,6 +956,10 @@ impl Ctx<'_> {
         self.meter.add(Rate::ItKw, n as f64 * node_load_kw);
         self.meter.add(Rate::SoldGpus, gpus as f64);
         self.meter.add(Rate::SoldMaxKw, n as f64 * sku.max_kw);
+        self.meter.add(
+            Rate::SoldTokensPerHour,
+            sku.tokens_per_gpu_hour * gpus as f64,
+        );
         self.meter.add(revenue_rate(req.class), price * gpus as f64);
         d.busy_nodes[sku_idx as usize] += n as u32;
         if req.class == ContractClass::Spot {
@@ -1079,6 +1094,8 @@ impl Ctx<'_> {
         let gpus = (contract.gpus - contract.down_gpus) as f64;
         let up_nodes = contract.n_nodes - contract.down_gpus / sku.gpus_per_node;
         self.meter.add(Rate::SoldGpus, -gpus);
+        self.meter
+            .add(Rate::SoldTokensPerHour, -sku.tokens_per_gpu_hour * gpus);
         self.meter
             .add(Rate::SoldMaxKw, -(up_nodes as f64) * sku.max_kw);
         self.meter.add(

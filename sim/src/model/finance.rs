@@ -135,6 +135,9 @@ pub struct FinanceModel {
     pub loans: Vec<LoanPlan>,
     /// Construction draws per hall phase.
     pub phases: Vec<PhaseDraws>,
+    /// Tokens are counted (the scenario's `pricing.tokens`): the month rows hold tokens served
+    /// and the KPIs revenue and cost per million tokens.
+    pub count_tokens: bool,
 }
 
 /// A capex item in the asset register: bought in `first_month`, `units` identical units (nodes of
@@ -176,6 +179,23 @@ impl Asset {
         let per_unit = self.cost / self.units as f64;
         let months_charged = m.saturating_sub(self.first_month) as f64;
         per_unit * (1.0 - months_charged / self.life_months).max(0.0) * units as f64
+    }
+
+    /// Capital recovery charged in month `m` on the units still held: their cost times the
+    /// annuity factor `i / (1 - (1 + i)^-n)` (the level payment that repays the cost with interest
+    /// at the monthly rate `i` over the life of `n` months; `1 / n` at a zero rate), in each month
+    /// of the asset's life.
+    fn capital_recovery(&self, m: u32, i: f64) -> f64 {
+        if m < self.first_month || (m - self.first_month) as f64 >= self.life_months {
+            return 0.0;
+        }
+        let n = self.life_months;
+        let factor = if i.abs() > 1e-12 {
+            i / (1.0 - (1.0 + i).powf(-n))
+        } else {
+            1.0 / n
+        };
+        self.cost_held() * factor
     }
 
     /// Book value of the units still held at the end of month `m`.
@@ -434,6 +454,41 @@ impl Ledger {
             .map(|(d, _)| d)
             .sum();
         assets + construction
+    }
+
+    /// Book value at the end of month `m` by class: GPU servers, network, hall phases in
+    /// service, halls under construction (at cost), on-site energy assets. They add up to
+    /// [`Self::book_value`] (summed in another order, so to rounding).
+    fn book_value_by_class(&self, m: u32) -> [f64; 5] {
+        let mut out = [0.0; 5];
+        for a in &self.assets {
+            let slot = match a.class {
+                AssetClass::GpuServers => 0,
+                AssetClass::Network => 1,
+                AssetClass::Facility => 2,
+                AssetClass::Energy => 4,
+            };
+            out[slot] += a.book_value(m);
+        }
+        out[3] = self
+            .phase_drawn
+            .iter()
+            .zip(&self.phase_in_service)
+            .filter(|(_, s)| !**s)
+            .map(|(d, _)| d)
+            .sum();
+        out
+    }
+
+    /// Capital recovery of the on-site energy assets in month `m` at the annual discount rate
+    /// (see [`MonthRow::energy_capex_annuity_usd`]).
+    fn energy_capex_annuity(&self, m: u32) -> f64 {
+        let i = (1.0 + self.model.discount_rate_frac).powf(1.0 / 12.0) - 1.0;
+        self.assets
+            .iter()
+            .filter(|a| a.class == AssetClass::Energy)
+            .map(|a| a.capital_recovery(m, i))
+            .sum()
     }
 
     /// Gross cost of the assets in service: every asset in the register (units sold, retired or
@@ -713,6 +768,13 @@ fn close_month(
         equity_cash_flow_usd: equity_cf,
         cash_usd: l.cash,
         book_value_usd: l.book_value(m),
+        energy_capex_annuity_usd: l.energy_capex_annuity(m),
+        served_tokens: if l.model.count_tokens {
+            meter.month_total(Rate::SoldTokensPerHour)
+        } else {
+            f64::NAN
+        },
+        book_value_by_class: l.book_value_by_class(m),
     };
     let row = MonthRow::assemble(&lines, fleet, closed_demand, energy, &meter);
     if l.non_finite.is_none() {
@@ -727,8 +789,14 @@ fn close_month(
 
 /// Month-row lines that are NaN where they do not exist: DSCR in a month without debt service,
 /// water under a fixed PUE (no cooling model), marginal emissions without a marginal emission
-/// series.
-const NAN_WHEN_MISSING: &[&str] = &["dscr", "water_m3", "marginal_tco2", "avoided_marginal_tco2"];
+/// series, tokens where the scenario counts none.
+const NAN_WHEN_MISSING: &[&str] = &[
+    "dscr",
+    "water_m3",
+    "marginal_tco2",
+    "avoided_marginal_tco2",
+    "served_tokens",
+];
 
 /// The lines of a month row that are not finite numbers (NaN allowed only in the lines of
 /// [`NAN_WHEN_MISSING`]).
@@ -830,6 +898,12 @@ pub fn kpis(ledger: &Ledger) -> Result<Kpis, String> {
         .filter(|d| d.is_finite())
         .fold(None, lowest);
     let equity_cash: Vec<f64> = rows.iter().map(|r| r.equity_cash_flow_usd).collect();
+    let all_in_cost = sum(|r| r.opex_usd + r.depreciation_usd + r.interest_usd);
+    // Millions of tokens served, where the scenario counts tokens.
+    let tokens_m = ledger
+        .model
+        .count_tokens
+        .then(|| sum(|r| r.served_tokens) / 1e6);
     let kpis = Kpis {
         revenue_usd: revenue,
         ebitda_usd: ebitda,
@@ -843,10 +917,15 @@ pub fn kpis(ledger: &Ledger) -> Result<Kpis, String> {
         energy_cost_usd: energy_cost,
         energy_mwh: facility_mwh,
         energy_cost_usd_per_mwh: ratio(energy_cost, facility_mwh),
+        lcoe_usd_per_mwh: ratio(
+            energy_cost + sum(|r| r.energy_capex_annuity_usd),
+            facility_mwh,
+        ),
         pue: ratio(facility_mwh, it_mwh),
         water_m3: Some(sum(|r| r.water_m3)).filter(|w| w.is_finite()),
         wue_l_per_kwh: ratio(sum(|r| r.water_m3), it_mwh).filter(|w| w.is_finite()),
         tco2: sum(|r| r.tco2),
+        market_tco2: sum(|r| r.market_tco2),
         cfe_frac: ratio(
             rows.iter().map(|r| r.cfe_frac * r.facility_mwh).sum(),
             facility_mwh,
@@ -871,11 +950,11 @@ pub fn kpis(ledger: &Ledger) -> Result<Kpis, String> {
         min_annual_dscr,
         interest_usd: sum(|r| r.interest_usd),
         tax_usd: sum(|r| r.tax_usd),
-        all_in_cost_usd_per_gpu_hour: ratio(
-            sum(|r| r.opex_usd + r.depreciation_usd + r.interest_usd),
-            sold_h,
-        ),
+        all_in_cost_usd_per_gpu_hour: ratio(all_in_cost, sold_h),
         break_even_price_usd_per_gpu_hour: break_even,
+        served_tokens: ledger.model.count_tokens.then(|| sum(|r| r.served_tokens)),
+        revenue_usd_per_mtok: tokens_m.and_then(|t| ratio(revenue, t)),
+        cost_usd_per_mtok: tokens_m.and_then(|t| ratio(all_in_cost, t)),
         utilization_frac: ratio(sold_h, installed_h),
         utilization_available_frac: ratio(sold_h, sum(|r| r.available_gpu_hours)),
         utilization_power_frac: {
@@ -920,6 +999,38 @@ pub fn kpis(ledger: &Ledger) -> Result<Kpis, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The capital recovery of an energy asset is the level monthly payment whose present value
+    /// at the discount rate over the asset's life is its cost, and nothing after its life.
+    #[test]
+    fn capital_recovery_repays_the_cost_at_the_discount_rate_over_the_life() {
+        let asset = Asset {
+            class: AssetClass::Energy,
+            tranche: None,
+            battery: false,
+            cost: 12e6,
+            units: 1,
+            units_left: 1,
+            first_month: 3,
+            life_months: 240.0,
+        };
+        for annual in [0.0, 0.08, 0.12] {
+            let i = (1.0f64 + annual).powf(1.0 / 12.0) - 1.0;
+            let payments: Vec<f64> = (3..243).map(|m| asset.capital_recovery(m, i)).collect();
+            let pv = metrics::npv(annual, &payments).expect("finite");
+            assert!(
+                (pv - 12e6).abs() < 1e-3,
+                "rate {annual}: present value {pv}"
+            );
+            assert_eq!(asset.capital_recovery(2, i), 0.0, "before purchase");
+            assert_eq!(asset.capital_recovery(243, i), 0.0, "after its life");
+        }
+        let sold = Asset {
+            units_left: 0,
+            ..asset
+        };
+        assert_eq!(sold.capital_recovery(10, 0.01), 0.0, "a replaced battery");
+    }
 
     /// The schedule of a loan of `principal` drawn in month 5: `(interest, principal)` per month
     /// from the month after the draw, until the balance is zero (at most 200 months).

@@ -112,6 +112,8 @@ pub struct SkuSpec {
     pub transient_per_hour: f64,
     /// Hardware failures (part swap) per node per hour.
     pub permanent_per_hour: f64,
+    /// Tokens a sold GPU generates per hour (0 where the scenario counts no tokens).
+    pub tokens_per_gpu_hour: f64,
 }
 
 /// Per-replication plan of one tranche (inputs already sampled).

@@ -125,7 +125,7 @@ fn fail_node(
                 contracts.node_availability(
                     c,
                     now,
-                    (sku.gpus_per_node, sku.max_kw),
+                    (sku.gpus_per_node, sku.max_kw, sku.tokens_per_gpu_hour),
                     false,
                     &mut meter,
                 );
@@ -176,7 +176,13 @@ fn repair_node(
     // A contract waiting for the node gets it back, even at end of life: the node then retires
     // when the contract ends.
     let after = if let Some(c) = contract {
-        contracts.node_availability(c, now, (sku.gpus_per_node, sku.max_kw), true, &mut meter);
+        contracts.node_availability(
+            c,
+            now,
+            (sku.gpus_per_node, sku.max_kw, sku.tokens_per_gpu_hour),
+            true,
+            &mut meter,
+        );
         NodeState::Busy(c)
     } else if node.retiring {
         agenda.schedule(now, SimEvent::NodeRetired(id));

@@ -38,6 +38,8 @@ pub(super) struct FinancePlan {
     carryforward_cap_frac: f64,
     /// Months of construction of each hall phase.
     construction_months: Vec<i64>,
+    /// The scenario counts tokens (`pricing.tokens`).
+    count_tokens: bool,
 }
 
 impl FinancePlan {
@@ -129,6 +131,7 @@ impl FinancePlan {
             tax_rate_frac: r.param("finance.tax.rate_frac", &f.tax.rate_frac),
             loss_carryforward: f.tax.loss_carryforward,
             carryforward_cap_frac: f.tax.carryforward_cap_frac,
+            count_tokens: s.pricing.tokens.is_some(),
             construction_months: s
                 .site
                 .phases
@@ -214,6 +217,7 @@ impl FinancePlan {
             tax_rate_frac: v.get(self.tax_rate_frac),
             loss_carryforward: self.loss_carryforward,
             carryforward_cap_frac: self.carryforward_cap_frac,
+            count_tokens: self.count_tokens,
             loans,
             phases,
         }

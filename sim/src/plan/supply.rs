@@ -18,6 +18,8 @@ pub(super) struct Sku {
     node_max_kw: f64,
     transient_failures_per_gpu_year: f64,
     permanent_failures_per_gpu_year: f64,
+    /// Tokens per GPU-hour (0 when the scenario counts no tokens).
+    tokens_per_gpu_hour: f64,
 }
 
 #[derive(Clone, Debug)]
@@ -127,6 +129,8 @@ impl SupplyPlan {
                     node_max_kw: c.node_max_kw,
                     transient_failures_per_gpu_year: c.transient_failures_per_gpu_year,
                     permanent_failures_per_gpu_year: c.permanent_failures_per_gpu_year,
+                    tokens_per_gpu_hour: crate::scenario::tokens_per_gpu_hour(s, catalog, name)
+                        .unwrap_or(0.0),
                 }
             })
             .collect();
@@ -313,6 +317,7 @@ impl SupplyPlan {
                 gpus_per_node: c.gpus_per_node,
                 idle_kw: c.node_idle_kw * overhead,
                 max_kw: c.node_max_kw * overhead,
+                tokens_per_gpu_hour: c.tokens_per_gpu_hour,
                 transient_per_hour: fleet::per_node_per_hour(
                     c.transient_failures_per_gpu_year,
                     c.gpus_per_node,

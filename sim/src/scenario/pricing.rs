@@ -28,6 +28,42 @@ pub struct Pricing {
     /// sensitivity runs; 1 leaves prices as given.
     #[serde(default = "one_f64")]
     pub price_scale: f64,
+    /// Count the tokens the sold GPU-hours generate (an inference build judged per token): the
+    /// runs then report tokens served, revenue and cost per million tokens. `None` counts none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tokens: Option<Tokens>,
+}
+
+/// Tokens per GPU-hour of the workload served.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Tokens {
+    /// The workload's tokens per GPU-hour by SKU; a SKU the fleet uses and this list does not
+    /// name takes the catalog's figure (`catalog.gpus[*].tokens_per_gpu_hour`, a published
+    /// benchmark), which must then exist.
+    #[serde(default)]
+    pub per_gpu_hour: Vec<SkuTokens>,
+}
+
+/// Tokens per GPU-hour of one SKU on the workload served.
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SkuTokens {
+    /// SKU name.
+    pub sku: String,
+    /// Tokens one GPU generates per sold hour.
+    pub tokens_per_gpu_hour: f64,
+}
+
+/// Tokens per GPU-hour of `sku` when `pricing.tokens` counts tokens: the scenario's figure, else
+/// the catalog's; `None` when tokens are not counted or no figure exists.
+pub fn tokens_per_gpu_hour(s: &Scenario, catalog: &Catalog, sku: &str) -> Option<f64> {
+    let t = s.pricing.tokens.as_ref()?;
+    t.per_gpu_hour
+        .iter()
+        .find(|x| x.sku == sku)
+        .map(|x| x.tokens_per_gpu_hour)
+        .or_else(|| catalog.sku(sku)?.tokens_per_gpu_hour)
 }
 
 /// How list prices are set.
@@ -149,6 +185,50 @@ pub(super) fn check_pricing(s: &Scenario, catalog: &Catalog, p: &mut Problems) {
                 0.0,
                 0.95,
                 p,
+            );
+        }
+    }
+    if let Some(tokens) = &s.pricing.tokens {
+        let used: Vec<&str> = s
+            .fleet
+            .iter()
+            .map(|t| t.sku.as_str())
+            .chain(s.lifecycle.refresh.iter().map(|r| r.sku.as_str()))
+            .collect();
+        for (i, x) in tokens.per_gpu_hour.iter().enumerate() {
+            let path = format!("pricing.tokens.per_gpu_hour[{i}]");
+            if !used.contains(&x.sku.as_str()) {
+                p.push(
+                    format!("{path}.sku"),
+                    format!(
+                        "SKU \"{}\" is not in the fleet or a refresh; the fleet uses: {}",
+                        x.sku,
+                        used.join(", ")
+                    ),
+                );
+            }
+            if tokens.per_gpu_hour[..i].iter().any(|y| y.sku == x.sku) {
+                p.push(
+                    format!("{path}.sku"),
+                    format!("\"{}\" is given twice", x.sku),
+                );
+            }
+        }
+        let mut missing: Vec<&str> = used
+            .iter()
+            .copied()
+            .filter(|sku| {
+                catalog.sku(sku).is_some() && tokens_per_gpu_hour(s, catalog, sku).is_none()
+            })
+            .collect();
+        missing.dedup();
+        if !missing.is_empty() {
+            p.push(
+                "pricing.tokens.per_gpu_hour",
+                format!(
+                    "no tokens per GPU-hour for {}: the catalog has no published figure; give the workload's here",
+                    missing.join(", ")
+                ),
             );
         }
     }

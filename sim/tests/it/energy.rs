@@ -263,6 +263,60 @@ mod supply {
         );
     }
 
+    /// Market-based Scope 2, hourly matched: a virtual PPA's energy covers at most the grid
+    /// import of its own hour, on-site generation is already netted, and without contracts or
+    /// on-site supply it equals the location-based figure.
+    #[test]
+    fn market_based_emissions_net_contracts_hour_by_hour() {
+        let h = hours(3);
+        let plain = dispatch_month(
+            &spec(Facility::FixedPue(1.2)),
+            &mut DispatchState::default(),
+            &h,
+            None,
+        );
+        assert_eq!(plain.market_tco2.to_bits(), plain.tco2.to_bits());
+        // A virtual solar PPA: certificates only in daylight hours, each capped at the hour's import.
+        let mut s = spec(Facility::FixedPue(1.2));
+        s.ppa = Some(PpaSpec {
+            strike_usd_per_kwh: 0.045,
+            profile: 0,
+            kw: 30_000.0,
+            settlement: Settlement::Virtual,
+        });
+        let with = dispatch_month(&s, &mut DispatchState::default(), &h, None);
+        assert_eq!(with.tco2.to_bits(), plain.tco2.to_bits(), "location-based");
+        let expected: f64 = h
+            .iter()
+            .map(|x| {
+                let grid = x.it_kwh * 1.2;
+                (grid - (30_000.0 * x.weather.solar_cf).min(grid)) * 350.0 / 1e6
+            })
+            .sum();
+        assert!(
+            (with.market_tco2 - expected).abs() < 1e-9 * expected,
+            "{} vs {expected}",
+            with.market_tco2
+        );
+        // More certificates than load in some hours: annual netting would go lower.
+        let annual = (plain.tco2
+            - h.iter().map(|x| 30_000.0 * x.weather.solar_cf).sum::<f64>() * 350.0 / 1e6)
+            .max(0.0);
+        assert!(with.market_tco2 > annual && with.market_tco2 < plain.tco2);
+        // On-site solar and gas: the import falls in both methods; gas counts in both.
+        let mut s = spec(Facility::FixedPue(1.2));
+        s.solar_kw = 10_000.0;
+        s.gas = Some(GasSpec {
+            kw: 2_000.0,
+            heat_rate_btu_per_kwh: 7_000.0,
+            marginal_usd_per_kwh: 0.0,
+            mode: GasMode::Islanded,
+        });
+        let site = dispatch_month(&s, &mut DispatchState::default(), &h, None);
+        assert!((site.market_tco2 - site.tco2).abs() < 1e-9 * site.tco2);
+        assert!(site.tco2 < plain.tco2);
+    }
+
     #[test]
     fn the_interconnect_caps_facility_power_and_counts_the_loss() {
         let mut s = spec(Facility::FixedPue(1.25));

@@ -620,3 +620,113 @@ fn a_ledger_line_that_is_not_a_number_fails_the_replication_naming_it() {
     );
     assert!(kpis(ledger).is_err());
 }
+
+/// `tiny.ron` with `pricing.tokens` set to `tokens` (RON).
+fn tiny_with_tokens(tokens: &str) -> String {
+    let text = std::fs::read_to_string(super::common::scenario_path("tiny.ron")).expect("tiny.ron");
+    let at = "        reserved_discount_frac: 0.2,";
+    assert!(text.contains(at));
+    text.replacen(at, &format!("        tokens: {tokens},\n{at}"), 1)
+}
+
+#[test]
+fn tokens_are_sold_gpu_hours_times_tokens_per_gpu_hour_and_change_nothing_else() {
+    let plain = run(&super::common::load("tiny.ron"), 3, 1);
+    let own = run(
+        &load_text(&tiny_with_tokens(
+            "(per_gpu_hour: [(sku: \"H100-SXM\", tokens_per_gpu_hour: 5e6)])",
+        )),
+        3,
+        1,
+    );
+    let catalog = run(&load_text(&tiny_with_tokens("()")), 3, 1);
+    use dcplan_sim::results::Kpi;
+    let token_kpis = [
+        Kpi::ServedTokens,
+        Kpi::RevenueUsdPerMtok,
+        Kpi::CostUsdPerMtok,
+    ];
+    for (with, per_hour) in [(&own, 5e6), (&catalog, 9_812_700.0)] {
+        for (m, p) in with.months.iter().zip(&plain.months) {
+            assert!(
+                p.served_tokens.is_nan(),
+                "no tokens counted without pricing.tokens"
+            );
+            let expected = m.sold_gpu_hours * per_hour;
+            assert!(
+                (m.served_tokens - expected).abs() <= 1e-9 * expected.max(1.0),
+                "month {}: {} vs {expected}",
+                m.month,
+                m.served_tokens
+            );
+            // Counting tokens changes no other number.
+            for c in dcplan_sim::MonthRow::COLUMNS
+                .iter()
+                .filter(|c| c.name != "served_tokens")
+            {
+                assert_eq!(
+                    m.get(c.name).map(f64::to_bits),
+                    p.get(c.name).map(f64::to_bits),
+                    "{}",
+                    c.name
+                );
+            }
+        }
+        for &k in Kpi::ALL.iter().filter(|k| !token_kpis.contains(k)) {
+            assert_eq!(
+                with.kpis.value(k).map(f64::to_bits),
+                plain.kpis.value(k).map(f64::to_bits),
+                "{k:?}"
+            );
+        }
+        let k = &with.kpis;
+        let tokens: f64 = with.months.iter().map(|m| m.served_tokens).sum();
+        assert!(tokens > 0.0);
+        assert_eq!(k.served_tokens, Some(tokens));
+        let all_in: f64 = with
+            .months
+            .iter()
+            .map(|m| m.opex_usd + m.depreciation_usd + m.interest_usd)
+            .sum();
+        let close = |a: Option<f64>, b: f64| (a.expect("a value") - b).abs() <= 1e-9 * b.abs();
+        assert!(close(k.revenue_usd_per_mtok, k.revenue_usd / tokens * 1e6));
+        assert!(close(k.cost_usd_per_mtok, all_in / tokens * 1e6));
+    }
+    for k in token_kpis {
+        assert_eq!(plain.kpis.value(k), None, "{k:?}");
+    }
+}
+
+#[test]
+fn counting_tokens_needs_a_figure_for_every_sku_the_fleet_uses() {
+    let problems = |text: &str| -> Vec<String> {
+        match dcplan_sim::load_str("test.ron", text) {
+            Ok(_) => Vec::new(),
+            Err(dcplan_sim::scenario::ScenarioError::Invalid { problems, .. }) => {
+                problems.into_iter().map(|p| p.path).collect()
+            }
+            Err(e) => panic!("{e}"),
+        }
+    };
+    let other = tiny_with_tokens("(per_gpu_hour: [(sku: \"B200\", tokens_per_gpu_hour: 4e7)])");
+    assert!(
+        problems(&other).contains(&"pricing.tokens.per_gpu_hour[0].sku".to_string()),
+        "{:?}",
+        problems(&other)
+    );
+    // The catalog has no published figure for this SKU.
+    let rack = tiny_with_tokens("()").replace("H100-SXM", "GB300-NVL72");
+    assert!(
+        problems(&rack).contains(&"pricing.tokens.per_gpu_hour".to_string()),
+        "{:?}",
+        problems(&rack)
+    );
+    let given =
+        tiny_with_tokens("(per_gpu_hour: [(sku: \"GB300-NVL72\", tokens_per_gpu_hour: 4e7)])")
+            .replace("H100-SXM", "GB300-NVL72");
+    assert!(
+        !problems(&given).contains(&"pricing.tokens.per_gpu_hour".to_string()),
+        "{:?}",
+        problems(&given)
+    );
+}

@@ -185,6 +185,12 @@ pub(crate) fn full() -> Scenario {
             spot_discount_frac: v(0.5),
             policy: PricingPolicy::ListRatio(1.0),
             price_scale: 1.0,
+            tokens: Some(Tokens {
+                per_gpu_hour: vec![SkuTokens {
+                    sku: "H100-SXM".into(),
+                    tokens_per_gpu_hour: 5e6,
+                }],
+            }),
         },
         finance: Finance {
             discount_rate_frac: v(0.1),
@@ -252,6 +258,7 @@ pub(crate) fn full() -> Scenario {
                     year: 2024,
                     month: 7,
                 }),
+                tokens_per_gpu_hour: Some(9.8e6),
             }],
             climates: vec![Climate {
                 name: "test-climate".into(),

@@ -56,6 +56,17 @@ fn check(name: &str, rows: &[MonthRow], s: &Statements) {
         let at = format!("{name}, months {first}..={last}");
         // The balance sheet balances.
         let assets = v("bs_cash")[i] + v("bs_ppe")[i];
+        // Net PP&E by asset class adds up to net PP&E.
+        let classes: f64 = dcplan_sim::proforma::PPE_CLASSES
+            .iter()
+            .map(|(key, _, _)| v(key)[i])
+            .sum();
+        assert!(close(classes, v("bs_ppe")[i], tol), "{at}: PP&E classes");
+        assert_eq!(
+            v("bs_ppe")[i].to_bits(),
+            rows[*last as usize].book_value_usd.to_bits(),
+            "{at}: net PP&E is the ledger's book value"
+        );
         assert!(close(assets, v("bs_assets")[i], tol), "{at}: total assets");
         let claims = v("bs_deferred_revenue")[i]
             + v("bs_debt")[i]

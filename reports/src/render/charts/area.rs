@@ -3,8 +3,9 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::annotate::{self, Marker};
 use super::style::*;
-use super::{Plot, e};
+use super::{Plot, e, hover};
 
 /// A stacked area chart: each series is stacked on the ones before it.
 #[derive(Clone, Debug)]
@@ -25,6 +26,8 @@ pub(crate) struct StackedArea {
     pub lines: Vec<(String, RGBColor, Vec<f64>)>,
     /// y scaling.
     pub y_format: YFormat,
+    /// Events marked on the x axis.
+    pub markers: Vec<Marker>,
 }
 
 impl Plot for StackedArea {
@@ -47,41 +50,42 @@ impl Plot for StackedArea {
             .flat_map(|(_, _, v)| v.iter().map(|y| y * k))
             .filter(|y| y.is_finite())
             .fold(0.0, f64::max);
-        // Headroom above the data for the legend, one row per entry, so it covers no data.
-        let entries = (layers.len() + self.lines.len()) as f64;
         let y1 = base
             .iter()
             .copied()
             .fold(0.0, f64::max)
             .max(line_max)
             .max(1e-9)
-            * (1.08 + 0.055 * entries).min(1.6);
-        let mut chart = xy_chart(
-            root,
-            &self.title,
-            &self.x_label,
-            &self.y_label,
-            (x0, x1),
-            (0.0, y1),
-        )?;
-        for (label, colour, lo, hi) in layers {
-            if hi.iter().zip(&lo).all(|(h, l)| (h - l).abs() < 1e-12) {
+            * 1.05;
+        let mut keys: Vec<(Key, &str)> = layers
+            .iter()
+            .filter(|(_, _, lo, hi)| hi.iter().zip(lo).any(|(h, l)| (h - l).abs() >= 1e-12))
+            .map(|(label, c, ..)| (Key::Box(c.to_rgba(), c.to_rgba()), label.as_str()))
+            .collect();
+        keys.extend(
+            self.lines
+                .iter()
+                .map(|(label, c, _)| (Key::Line(*c, 3), label.as_str())),
+        );
+        let body = title_and_key_line(root, &self.title, &keys)?;
+        let y1 = annotate::headroom(&body, &self.markers, (x0, x1), (0.0, y1))?;
+        let mut chart = xy_frame(&body, &self.x_label, &self.y_label, (x0, x1), (0.0, y1))?;
+        for (_, colour, lo, hi) in &layers {
+            if hi.iter().zip(lo.iter()).all(|(h, l)| (h - l).abs() < 1e-12) {
                 continue;
             }
             let pts: Vec<(f64, f64)> = self
                 .x
                 .iter()
-                .zip(&hi)
+                .zip(hi)
                 .map(|(x, y)| (*x, *y))
-                .chain(self.x.iter().zip(&lo).rev().map(|(x, y)| (*x, *y)))
+                .chain(self.x.iter().zip(lo).rev().map(|(x, y)| (*x, *y)))
                 .collect();
             chart
                 .draw_series(std::iter::once(Polygon::new(pts, colour.filled())))
-                .map_err(e)?
-                .label(label)
-                .legend(legend_box(colour.filled()));
+                .map_err(e)?;
         }
-        for (label, colour, values) in &self.lines {
+        for (_, colour, values) in &self.lines {
             let colour = *colour;
             let pts: Vec<(f64, f64)> = self
                 .x
@@ -92,11 +96,27 @@ impl Plot for StackedArea {
                 .collect();
             chart
                 .draw_series(LineSeries::new(pts, colour.stroke_width(3)))
-                .map_err(e)?
-                .label(label.as_str())
-                .legend(legend_line(colour.stroke_width(3)));
+                .map_err(e)?;
         }
-        draw_legend(&mut chart, SeriesLabelPosition::UpperLeft, 14)?;
+        annotate::draw(&body, &mut chart, &self.markers, (0.0, y1))?;
+        hover::columns(&chart, &self.x, |i| {
+            let parts: Vec<String> = self
+                .series
+                .iter()
+                .chain(&self.lines)
+                .filter_map(|(label, _, values)| {
+                    let v = *values.get(i)?;
+                    v.is_finite().then(|| {
+                        format!("{label} {}", hover::value(self.y_format, v, &self.y_label))
+                    })
+                })
+                .collect();
+            format!(
+                "{}: {}",
+                hover::x_name(&self.x_label, self.x[i]),
+                parts.join("; ")
+            )
+        });
         Ok(())
     }
 }
@@ -149,16 +169,32 @@ impl Plot for StackedBars {
                 .copied()
                 .chain(std::iter::once(0.0)),
         );
-        let mut chart = category_columns_chart(
-            root,
-            &self.title,
-            &self.y_label,
-            &self.categories,
-            n.max(1),
-            (y0, y1),
-        )?;
-        for (si, (label, colour, _)) in self.series.iter().enumerate() {
-            let c = *colour;
+        let keys: Vec<(Key, &str)> = self
+            .series
+            .iter()
+            .enumerate()
+            .filter(|(si, _)| rects.iter().any(|r| r.0 == *si))
+            .map(|(_, (label, c, _))| (Key::Box(c.to_rgba(), c.to_rgba()), label.as_str()))
+            .collect();
+        let body = title_and_key_line(root, &self.title, &keys)?;
+        let mut chart =
+            category_columns_chart(&body, &self.y_label, &self.categories, n.max(1), (y0, y1))?;
+        for (si, i, a, b, _) in &rects {
+            let (label, _, values) = &self.series[*si];
+            hover::span(
+                &chart,
+                (*i as f64 - 0.35, *a),
+                (*i as f64 + 0.35, *b),
+                || {
+                    format!(
+                        "{} {label}: {}",
+                        self.categories[*i],
+                        hover::value(self.y_format, values[*i], &self.y_label)
+                    )
+                },
+            );
+        }
+        for si in 0..self.series.len() {
             let mine: Vec<_> = rects.iter().filter(|r| r.0 == si).collect();
             if mine.is_empty() {
                 continue;
@@ -168,9 +204,7 @@ impl Plot for StackedBars {
                     let x = *i as f64;
                     Rectangle::new([(x - 0.35, *a), (x + 0.35, *b)], c.filled())
                 }))
-                .map_err(e)?
-                .label(label.clone())
-                .legend(legend_box(c.filled()));
+                .map_err(e)?;
         }
         chart
             .draw_series(LineSeries::new(
@@ -178,7 +212,6 @@ impl Plot for StackedBars {
                 BLACK.mix(0.6).stroke_width(1),
             ))
             .map_err(e)?;
-        draw_legend(&mut chart, SeriesLabelPosition::UpperRight, 13)?;
         Ok(())
     }
 }

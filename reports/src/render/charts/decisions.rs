@@ -66,6 +66,7 @@ pub(crate) fn installed_fan_chart(v: &VariantRuns) -> FanChart {
         ),
         y_format: YFormat::Plain,
         zero_line: false,
+        markers: Vec::new(),
     }
 }
 
@@ -74,10 +75,50 @@ pub(crate) fn decision_charts(v: &VariantRuns, dir: &Path) -> Result<Vec<Rendere
     if v.output.replications.iter().all(|r| r.decisions.is_empty()) {
         return Ok(Vec::new());
     }
+    let firings = firing_chart(v);
+    let fan = installed_fan_chart(v);
     Ok(vec![
-        charts::render(&firing_chart(v), dir)?,
-        charts::render(&installed_fan_chart(v), dir)?,
+        charts::render(&firings, dir)?.captioned(firing_caption(&firings)),
+        charts::render(&fan, dir)?.captioned(fan_caption(&fan)),
     ])
+}
+
+/// What to see in the firing histogram: for each rule, how often it fired and its busiest quarter.
+fn firing_caption(c: &StackedBars) -> String {
+    let rules: Vec<String> = c
+        .series
+        .iter()
+        .map(|(rule, _, values)| {
+            let total: f64 = values.iter().sum();
+            let busiest = values
+                .iter()
+                .enumerate()
+                .fold((0, f64::MIN), |b, (i, x)| if *x > b.1 { (i, *x) } else { b });
+            format!(
+                "'{rule}' fired {total:.2} times per replication, most often in {}",
+                c.categories.get(busiest.0).map_or("?", |s| s.as_str())
+            )
+        })
+        .collect();
+    format!(
+        "Each bar is the number of firings per replication in a quarter, stacked by rule; a wide spread over quarters means the rule waits for conditions that arrive at different times in different futures. {}.",
+        rules.join("; ")
+    )
+}
+
+/// What to see in the installed-GPU fan: the median fleet at the start and the end, and the
+/// spread the policies leave at the end.
+fn fan_caption(c: &FanChart) -> String {
+    let b = &c.bands;
+    let last = b.x.len().saturating_sub(1);
+    let at = |v: &Vec<f64>, i: usize| v.get(i).copied().unwrap_or(0.0);
+    format!(
+        "The line is the median installed fleet and the bands the middle 90 % and 50 % of replications: the fleet grows from {} to {} GPUs in the median replication, and ends between {} and {} (P5 to P95) because the rules fire at different months in different futures.",
+        crate::render::format::thousands(at(&b.p50, 0)),
+        crate::render::format::thousands(at(&b.p50, last)),
+        crate::render::format::thousands(at(&b.p5, last)),
+        crate::render::format::thousands(at(&b.p95, last)),
+    )
 }
 
 #[cfg(test)]

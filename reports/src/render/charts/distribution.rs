@@ -4,7 +4,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::style::*;
-use super::{Plot, e};
+use super::{Plot, e, hover};
 use crate::render::format;
 
 /// A histogram with percentile markers.
@@ -44,9 +44,21 @@ impl Plot for Histogram {
             counts[i] += 1;
         }
         let y_max = counts.iter().copied().max().unwrap_or(1).max(1) as f64 * 1.15;
-        let mut chart = ChartBuilder::on(root)
-            .caption(&self.title, (FONT, 24).into_font())
-            .margin(16)
+        let c = PALETTE[0];
+        let mut keys = vec![(
+            Key::Box(c.mix(0.75), c.mix(0.75)),
+            "replications per bin".to_string(),
+        )];
+        for (i, (label, raw)) in self.markers.iter().enumerate() {
+            if (raw * k).is_finite() {
+                keys.push((
+                    Key::Line(PALETTE[(i % 3) + 1], 2),
+                    format!("{label} = {}", self.x_format.text(*raw)),
+                ));
+            }
+        }
+        let body = title_and_key_line(root, &self.title, &keys)?;
+        let mut chart = ChartBuilder::on(&body)
             .x_label_area_size(48)
             .y_label_area_size(64)
             .build_cartesian_2d(lo..hi, 0.0..y_max)
@@ -63,7 +75,6 @@ impl Plot for Histogram {
             .light_line_style(WHITE.mix(0.0))
             .draw()
             .map_err(e)?;
-        let c = PALETTE[0];
         chart
             .draw_series(counts.iter().enumerate().map(|(i, &n)| {
                 let x0 = lo + i as f64 * width;
@@ -72,10 +83,18 @@ impl Plot for Histogram {
                     c.mix(0.75).filled(),
                 )
             }))
-            .map_err(e)?
-            .label("replications per bin")
-            .legend(legend_box(c.mix(0.75).filled()));
-        for (i, (label, raw)) in self.markers.iter().enumerate() {
+            .map_err(e)?;
+        for (i, &n) in counts.iter().enumerate() {
+            let a = lo + i as f64 * width;
+            hover::span(&chart, (a, 0.0), (a + width, n as f64), || {
+                format!(
+                    "{} to {}: {n} replications",
+                    self.x_format.text(a / k),
+                    self.x_format.text((a + width) / k)
+                )
+            });
+        }
+        for (i, (_, raw)) in self.markers.iter().enumerate() {
             let x = raw * k;
             if !x.is_finite() {
                 continue;
@@ -83,11 +102,8 @@ impl Plot for Histogram {
             let mc = PALETTE[(i % 3) + 1];
             chart
                 .draw_series(LineSeries::new([(x, 0.0), (x, y_max)], mc.stroke_width(2)))
-                .map_err(e)?
-                .label(format!("{label} = {}", self.x_format.text(*raw)))
-                .legend(legend_line(mc.stroke_width(2)));
+                .map_err(e)?;
         }
-        draw_legend(&mut chart, SeriesLabelPosition::UpperRight, 15)?;
         Ok(())
     }
 }
@@ -142,8 +158,22 @@ pub(crate) struct BoxPlot {
     /// `(group name, values)`, drawn top to bottom; NaN values are ignored, and a group without
     /// values keeps its row and label but draws nothing.
     pub groups: Vec<(String, Vec<f64>)>,
-    /// Draw a line at zero.
+    /// Draw a line at zero where zero falls within the data's range (the axis spans the data, not
+    /// zero, so differences between groups show).
     pub zero_line: bool,
+}
+
+impl BoxPlot {
+    /// The value axis: the span of every group's P10, P90 and mean (scaled), padded by 5 %.
+    fn value_range(&self) -> (f64, f64) {
+        let k = self.y_format.scale();
+        bounds(
+            self.groups
+                .iter()
+                .filter_map(|(_, v)| BoxStats::of(v, k))
+                .flat_map(|s| [s.p10, s.p90, s.mean]),
+        )
+    }
 }
 
 impl Plot for BoxPlot {
@@ -156,18 +186,10 @@ impl Plot for BoxPlot {
             .iter()
             .map(|(_, v)| BoxStats::of(v, k))
             .collect();
-        let mut all: Vec<f64> = stats
-            .iter()
-            .flatten()
-            .flat_map(|s| [s.p10, s.p90, s.mean])
-            .collect();
-        if self.zero_line {
-            all.push(0.0);
-        }
-        let (x0, x1) = bounds(all.into_iter());
+        let (x0, x1) = self.value_range();
         let (c, whisker, mean_c) = (PALETTE[0], BLACK.mix(0.7), PALETTE[3]);
         let keys = [
-            (Key::Box(c.mix(0.45), c), "box: P25–P75"),
+            (Key::Box(c.mix(0.45), c.to_rgba()), "box: P25–P75"),
             (Key::VLine(BLACK, 3), "median"),
             (Key::Whisker(BLACK), "whiskers: P10–P90"),
             (Key::Diamond(mean_c), "mean"),
@@ -227,6 +249,21 @@ impl Plot for BoxPlot {
                 PathElement::new(vec![(s.p50, y - h), (s.p50, y + h)], BLACK.stroke_width(3))
             }))
             .map_err(e)?;
+        let v = |x: f64| self.y_format.text(x / k);
+        for (y, s) in &rows {
+            let name = &self.groups[n - 1 - *y as usize].0;
+            hover::span(&chart, (s.p10, y - h), (s.p90, y + h), || {
+                format!(
+                    "{name}: P10 {}, P25 {}, median {}, P75 {}, P90 {}, mean {}",
+                    v(s.p10),
+                    v(s.p25),
+                    v(s.p50),
+                    v(s.p75),
+                    v(s.p90),
+                    v(s.mean)
+                )
+            });
+        }
         chart
             .draw_series(rows.iter().map(|(y, s)| {
                 EmptyElement::at((s.mean, *y))
@@ -300,13 +337,29 @@ mod tests {
         for key in ["box: P25–P75", "median", "whiskers: P10–P90", "mean"] {
             assert!(has_text(&svg, key), "missing key {key}");
         }
-        // Background, the key's box and its outline, then a box and its outline per group with values.
-        assert_eq!(count(&svg, "<rect"), 1 + 2 + 2 * 3);
+        // Background, the legend frame and its border, the key's box and its outline, then a box
+        // and its outline per group with values.
+        assert_eq!(count(&svg, "<rect"), 1 + 2 + 2 + 2 * 3);
         // The key's diamond, then one mean diamond per group with values.
         assert_eq!(count(&svg, "<polygon"), 1 + 3);
         // The first group is drawn at the top.
         assert!(text_y(&svg, &groups[0].0) < text_y(&svg, &groups[1].0));
         assert!(text_y(&svg, &groups[1].0) < text_y(&svg, &groups[4].0));
+    }
+
+    #[test]
+    fn the_value_axis_spans_the_data_not_zero() {
+        let around = |c: f64| (0..100).map(|i| (c + i as f64 * 0.1) * 1e6).collect();
+        let plot = box_plot(vec![
+            ("a".into(), around(100.0)),
+            ("b".into(), around(104.0)),
+        ]);
+        let (lo, hi) = plot.value_range();
+        assert!(lo > 95.0 && hi < 120.0, "{lo}..{hi}");
+        // Zero inside the data's range keeps its line.
+        let plot = box_plot(vec![("a".into(), around(-5.0))]);
+        let (lo, hi) = plot.value_range();
+        assert!(lo < 0.0 && hi > 0.0);
     }
 
     #[test]
@@ -352,6 +405,6 @@ mod tests {
             ("b".into(), vec![f64::NAN]),
         ]));
         assert!(has_text(&svg, "a") && has_text(&svg, "b"));
-        assert_eq!(count(&svg, "<rect"), 1 + 2);
+        assert_eq!(count(&svg, "<rect"), 1 + 2 + 2);
     }
 }

@@ -3,8 +3,9 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::annotate::{self, Marker};
 use super::style::*;
-use super::{BandSeries, Plot, e};
+use super::{BandSeries, Plot, e, hover};
 
 /// Percentile bands of a quantity over time.
 #[derive(Clone, Debug, Default)]
@@ -61,6 +62,8 @@ pub(crate) struct FanChart {
     pub y_format: YFormat,
     /// Draw a horizontal line at zero.
     pub zero_line: bool,
+    /// Events marked on the x axis.
+    pub markers: Vec<Marker>,
 }
 
 impl Plot for FanChart {
@@ -75,15 +78,15 @@ impl Plot for FanChart {
             all.push(0.0);
         }
         let (y0, y1) = bounds(all.into_iter());
-        let mut chart = xy_chart(
-            root,
-            &self.title,
-            &self.x_label,
-            &self.y_label,
-            (x0, x1),
-            (y0, y1),
-        )?;
         let c = PALETTE[0];
+        let keys = [
+            (Key::Box(c.mix(0.18), c.mix(0.18)), "P5-P95"),
+            (Key::Box(c.mix(0.40), c.mix(0.40)), "P25-P75"),
+            (Key::Line(c, 3), "P50 (median)"),
+        ];
+        let body = title_and_key_line(root, &self.title, &keys)?;
+        let y1 = annotate::headroom(&body, &self.markers, (x0, x1), (y0, y1))?;
+        let mut chart = xy_frame(&body, &self.x_label, &self.y_label, (x0, x1), (y0, y1))?;
         let band = |lo: &[f64], hi: &[f64]| -> Vec<(f64, f64)> {
             b.x.iter()
                 .zip(hi)
@@ -96,25 +99,19 @@ impl Plot for FanChart {
                 band(&b.p5, &b.p95),
                 c.mix(0.18).filled(),
             )))
-            .map_err(e)?
-            .label("P5-P95")
-            .legend(legend_box(c.mix(0.18).filled()));
+            .map_err(e)?;
         chart
             .draw_series(std::iter::once(Polygon::new(
                 band(&b.p25, &b.p75),
                 c.mix(0.40).filled(),
             )))
-            .map_err(e)?
-            .label("P25-P75")
-            .legend(legend_box(c.mix(0.40).filled()));
+            .map_err(e)?;
         chart
             .draw_series(LineSeries::new(
                 b.x.iter().zip(&b.p50).map(|(x, y)| (*x, y * k)),
                 c.stroke_width(3),
             ))
-            .map_err(e)?
-            .label("P50 (median)")
-            .legend(legend_line(c.stroke_width(3)));
+            .map_err(e)?;
         if self.zero_line && y0 < 0.0 && y1 > 0.0 {
             chart
                 .draw_series(LineSeries::new(
@@ -123,7 +120,19 @@ impl Plot for FanChart {
                 ))
                 .map_err(e)?;
         }
-        draw_legend(&mut chart, SeriesLabelPosition::UpperLeft, 15)?;
+        annotate::draw(&body, &mut chart, &self.markers, (y0, y1))?;
+        let v = |raw: f64| hover::value(self.y_format, raw, &self.y_label);
+        hover::columns(&chart, &b.x, |i| {
+            format!(
+                "{}: P50 {} (P5 {}, P25 {}, P75 {}, P95 {})",
+                hover::x_name(&self.x_label, b.x[i]),
+                v(b.p50[i]),
+                v(b.p5[i]),
+                v(b.p25[i]),
+                v(b.p75[i]),
+                v(b.p95[i])
+            )
+        });
         Ok(())
     }
 }
@@ -145,6 +154,8 @@ pub(crate) struct MultiFan {
     pub series: Vec<BandSeries>,
     /// y scaling.
     pub y_format: YFormat,
+    /// Events marked on the x axis.
+    pub markers: Vec<Marker>,
 }
 
 impl Plot for MultiFan {
@@ -159,15 +170,21 @@ impl Plot for MultiFan {
             .flat_map(|(_, _, lo, mid, hi)| lo.iter().chain(mid).chain(hi))
             .map(|v| v * k);
         let (y0, y1) = bounds(all.chain(std::iter::once(0.0)));
-        let mut chart = xy_chart(
-            root,
-            &self.title,
-            &self.x_label,
-            &self.y_label,
-            (x0, x1),
-            (y0, y1),
-        )?;
-        for (label, colour, lo, mid, hi) in &self.series {
+        let keys: Vec<(Key, String)> = self
+            .series
+            .iter()
+            .map(|(label, c, lo, _, hi)| {
+                if !lo.is_empty() && !hi.is_empty() {
+                    (Key::Line(*c, 3), format!("{label} (P50, band P10-P90)"))
+                } else {
+                    (Key::Dashed(*c, 2), label.clone())
+                }
+            })
+            .collect();
+        let body = title_and_key_line(root, &self.title, &keys)?;
+        let y1 = annotate::headroom(&body, &self.markers, (x0, x1), (y0, y1))?;
+        let mut chart = xy_frame(&body, &self.x_label, &self.y_label, (x0, x1), (y0, y1))?;
+        for (_, colour, lo, mid, hi) in &self.series {
             let c = *colour;
             if !lo.is_empty() && !hi.is_empty() {
                 let pts: Vec<(f64, f64)> = self
@@ -189,9 +206,7 @@ impl Plot for MultiFan {
                             .map(|(x, y)| (*x, y * k)),
                         c.stroke_width(3),
                     ))
-                    .map_err(e)?
-                    .label(format!("{label} (P50, band P10-P90)"))
-                    .legend(legend_line(c.stroke_width(3)));
+                    .map_err(e)?;
             } else {
                 // Months without a value (nothing sold yet) are left out, not drawn at the floor.
                 let pts: Vec<(f64, f64)> = self
@@ -203,12 +218,34 @@ impl Plot for MultiFan {
                     .collect();
                 chart
                     .draw_series(DashedLineSeries::new(pts, 8, 5, c.stroke_width(2)))
-                    .map_err(e)?
-                    .label(label.clone())
-                    .legend(legend_line(c.stroke_width(2)));
+                    .map_err(e)?;
             }
         }
-        draw_legend(&mut chart, SeriesLabelPosition::UpperRight, 14)?;
+        annotate::draw(&body, &mut chart, &self.markers, (y0, y1))?;
+        let v = |raw: f64| hover::value(self.y_format, raw, &self.y_label);
+        hover::columns(&chart, &self.x, |i| {
+            let parts: Vec<String> = self
+                .series
+                .iter()
+                .filter_map(|(label, _, lo, mid, hi)| {
+                    let m = *mid.get(i)?;
+                    if !m.is_finite() {
+                        return None;
+                    }
+                    Some(match (lo.get(i), hi.get(i)) {
+                        (Some(l), Some(h)) => {
+                            format!("{label} P50 {} (P10 {}, P90 {})", v(m), v(*l), v(*h))
+                        }
+                        _ => format!("{label} {}", v(m)),
+                    })
+                })
+                .collect();
+            format!(
+                "{}: {}",
+                hover::x_name(&self.x_label, self.x[i]),
+                parts.join("; ")
+            )
+        });
         Ok(())
     }
 }

@@ -15,11 +15,13 @@ pub(crate) fn utilization_chart(v: &VariantRuns) -> charts::FanChart {
         bands: Bands::from_samples(months_axis(v), &monthly_samples(v, |m| m.utilization_frac)),
         y_format: YFormat::Percent,
         zero_line: false,
+        markers: Vec::new(),
     }
 }
 
-/// Mean GPUs per SKU and state over time, stacked.
-pub(crate) fn fleet_chart(v: &VariantRuns) -> StackedArea {
+/// Mean GPUs per SKU and state over time, stacked, with deliveries, retirements and refreshes
+/// marked.
+pub(crate) fn fleet_chart(v: &VariantRuns, s: &dcplan_sim::Scenario) -> StackedArea {
     use dcplan_sim::model::fleet::GpuState;
     let reps = &v.output.replications;
     let horizon = reps.iter().map(|r| r.months.len()).max().unwrap_or(0);
@@ -63,5 +65,6 @@ pub(crate) fn fleet_chart(v: &VariantRuns) -> StackedArea {
         series,
         lines: Vec::new(),
         y_format: YFormat::Plain,
+        markers: charts::annotate::fleet_markers(s, v),
     }
 }

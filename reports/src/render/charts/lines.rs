@@ -4,7 +4,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::style::*;
-use super::{Curve, Plot, e};
+use super::{Curve, Plot, e, hover};
 use crate::render::format;
 
 /// Lines over a numeric axis, with optional vertical reference lines.
@@ -46,14 +46,13 @@ impl Plot for Lines {
                     .flat_map(|(_, _, p)| p.iter().map(|(_, y)| y * k)),
             ),
         };
-        let mut chart = xy_chart(
-            root,
-            &self.title,
-            &self.x_label,
-            &self.y_label,
-            (x0, x1),
-            (y0, y1),
-        )?;
+        let keys: Vec<(Key, &str)> = self
+            .series
+            .iter()
+            .map(|(label, c, _)| (Key::Line(*c, 3), label.as_str()))
+            .collect();
+        let body = title_and_key_line(root, &self.title, &keys)?;
+        let mut chart = xy_frame(&body, &self.x_label, &self.y_label, (x0, x1), (y0, y1))?;
         for x in &self.x_marks {
             chart
                 .draw_series(DashedLineSeries::new(
@@ -65,17 +64,22 @@ impl Plot for Lines {
                 .map_err(e)?;
         }
         for (label, colour, points) in &self.series {
-            let c = *colour;
             chart
                 .draw_series(LineSeries::new(
                     points.iter().map(|(x, y)| (*x, y * k)),
-                    c.stroke_width(3),
+                    colour.stroke_width(3),
                 ))
-                .map_err(e)?
-                .label(label.clone())
-                .legend(legend_line(c.stroke_width(3)));
+                .map_err(e)?;
+            for (x, y) in points {
+                hover::point(&chart, (*x, y * k), || {
+                    format!(
+                        "{label}: {} at {}",
+                        hover::value(self.y_format, *y, &self.y_label),
+                        hover::x_name(&self.x_label, *x)
+                    )
+                });
+            }
         }
-        draw_legend(&mut chart, SeriesLabelPosition::LowerRight, 14)?;
         Ok(())
     }
 }
@@ -108,9 +112,14 @@ impl Plot for DualAxis {
         let (x0, x1) = bounds(l.iter().chain(&r).map(|p| p.0));
         let (ly0, ly1) = bounds(l.iter().map(|p| p.1));
         let (ry0, ry1) = bounds(r.iter().map(|p| p.1));
-        let mut chart = ChartBuilder::on(root)
-            .caption(&self.title, (FONT, 24).into_font())
-            .margin(16)
+        let keys: Vec<(Key, &str)> = self
+            .left
+            .iter()
+            .chain(&self.right)
+            .map(|(label, c, _)| (Key::Line(*c, 2), label.as_str()))
+            .collect();
+        let body = title_and_key_line(root, &self.title, &keys)?;
+        let mut chart = ChartBuilder::on(&body)
             .x_label_area_size(48)
             .y_label_area_size(64)
             .right_y_label_area_size(64)
@@ -136,23 +145,51 @@ impl Plot for DualAxis {
             .y_label_formatter(&|v| format!("{v:.2}"))
             .draw()
             .map_err(e)?;
-        for (label, colour, points) in &self.left {
-            let c = *colour;
+        for (_, colour, points) in &self.left {
             chart
-                .draw_series(LineSeries::new(points.iter().copied(), c.stroke_width(2)))
-                .map_err(e)?
-                .label(label.clone())
-                .legend(legend_line(c.stroke_width(2)));
+                .draw_series(LineSeries::new(
+                    points.iter().copied(),
+                    colour.stroke_width(2),
+                ))
+                .map_err(e)?;
         }
-        for (label, colour, points) in &self.right {
-            let c = *colour;
+        for (_, colour, points) in &self.right {
             chart
-                .draw_secondary_series(LineSeries::new(points.iter().copied(), c.stroke_width(2)))
-                .map_err(e)?
-                .label(label.clone())
-                .legend(legend_line(c.stroke_width(2)));
+                .draw_secondary_series(LineSeries::new(
+                    points.iter().copied(),
+                    colour.stroke_width(2),
+                ))
+                .map_err(e)?;
         }
-        draw_legend(&mut chart, SeriesLabelPosition::UpperRight, 14)?;
+        if let Some((_, _, first)) = self.left.first() {
+            let x: Vec<f64> = first.iter().map(|p| p.0).collect();
+            let at = |points: &[(f64, f64)], x: f64| {
+                points
+                    .iter()
+                    .find(|p| p.0 == x)
+                    .map(|p| p.1)
+                    .unwrap_or(f64::NAN)
+            };
+            hover::columns(&chart, &x, |i| {
+                let parts: Vec<String> = self
+                    .left
+                    .iter()
+                    .map(|(l, _, p)| (l, at(p, x[i]), &self.left_label))
+                    .chain(
+                        self.right
+                            .iter()
+                            .map(|(l, _, p)| (l, at(p, x[i]), &self.right_label)),
+                    )
+                    .filter(|(_, y, _)| y.is_finite())
+                    .map(|(l, y, unit)| format!("{l} {}", hover::value(YFormat::Plain, y, unit)))
+                    .collect();
+                format!(
+                    "{}: {}",
+                    hover::x_name(&self.x_label, x[i]),
+                    parts.join("; ")
+                )
+            });
+        }
         Ok(())
     }
 }

@@ -7,12 +7,14 @@ use crate::render::charts::{
 use crate::render::tables::VariantRuns;
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::style::*;
-use super::{Plot, e};
+use super::{Plot, e, hover};
 
-/// Cumulative free cash flow across replications (P10 to P90 bands around the median).
-pub(crate) fn cash_chart(v: &VariantRuns) -> FanChart {
+/// Cumulative free cash flow across replications (P10 to P90 bands around the median), with the
+/// events that turn it marked.
+pub(crate) fn cash_chart(v: &VariantRuns, s: &dcplan_sim::Scenario) -> FanChart {
     let reps = &v.output.replications;
     let horizon = reps.iter().map(|r| r.months.len()).max().unwrap_or(0);
     let samples: Vec<Vec<f64>> = (0..horizon)
@@ -30,6 +32,7 @@ pub(crate) fn cash_chart(v: &VariantRuns) -> FanChart {
         bands: Bands::from_samples((1..=horizon).map(|m| m as f64).collect(), &samples),
         y_format: YFormat::MillionsUsd,
         zero_line: true,
+        markers: charts::annotate::cash_markers(s, v),
     }
 }
 
@@ -128,6 +131,7 @@ pub(crate) fn revenue_chart(v: &VariantRuns) -> StackedArea {
         ],
         lines: Vec::new(),
         y_format: YFormat::MillionsUsd,
+        markers: Vec::new(),
     }
 }
 
@@ -177,11 +181,13 @@ pub(crate) fn revenue_opex_chart(v: &VariantRuns) -> StackedArea {
             ("EBITDA".into(), charts::PALETTE[2], mean(&|m| m.ebitda_usd)),
         ],
         y_format: YFormat::MillionsUsd,
+        markers: Vec::new(),
     }
 }
 
-/// Market price paths per SKU (P10/P50/P90) against the realised average price.
-pub(crate) fn price_chart(v: &VariantRuns) -> charts::MultiFan {
+/// Market price paths per SKU (P10/P50/P90) against the realised average price, with generation
+/// steps, deliveries and the anchor's term end marked.
+pub(crate) fn price_chart(v: &VariantRuns, s: &dcplan_sim::Scenario) -> charts::MultiFan {
     let reps = &v.output.replications;
     let skus: Vec<String> = reps.first().map(|r| r.skus.clone()).unwrap_or_default();
     let horizon = reps.iter().map(|r| r.months.len()).max().unwrap_or(0);
@@ -226,6 +232,7 @@ pub(crate) fn price_chart(v: &VariantRuns) -> charts::MultiFan {
         x: months_axis(v),
         series,
         y_format: YFormat::Plain,
+        markers: charts::annotate::price_markers(s, v),
     }
 }
 
@@ -266,6 +273,7 @@ pub(crate) fn debt_chart(v: &VariantRuns) -> StackedArea {
         ],
         lines: Vec::new(),
         y_format: YFormat::MillionsUsd,
+        markers: Vec::new(),
     }
 }
 
@@ -307,10 +315,13 @@ impl Plot for Waterfall {
                 .flat_map(|(_, a, b, _)| [*a, *b])
                 .chain(std::iter::once(0.0)),
         );
+        // Room above and below for the values written at the bar ends.
+        let pad = (y1 - y0) * 0.08;
+        let (y0, y1) = (y0 - pad, y1 + pad);
         let n = bars.len();
         let labels: Vec<String> = bars.iter().map(|(l, ..)| l.clone()).collect();
-        let mut chart =
-            category_columns_chart(root, &self.title, &self.y_label, &labels, n, (y0, y1))?;
+        let body = title_and_key_line(root, &self.title, &[] as &[(Key, &str)])?;
+        let mut chart = category_columns_chart(&body, &self.y_label, &labels, n, (y0, y1))?;
         chart
             .draw_series(bars.iter().enumerate().map(|(i, (_, a, b, total))| {
                 let colour = if *total {
@@ -327,6 +338,37 @@ impl Plot for Waterfall {
                 )
             }))
             .map_err(e)?;
+        for (i, ((label, value, total), (_, a, b, _))) in self.steps.iter().zip(&bars).enumerate() {
+            let x = i as f64;
+            hover::span(&chart, (x - 0.35, *a), (x + 0.35, *b), || {
+                let v = self.y_format.text(*value);
+                if *total {
+                    format!("{label}: {v}")
+                } else {
+                    format!("{label}: {v} (running total {})", self.y_format.text(b / k))
+                }
+            });
+        }
+        // Each step's value at the end of its bar away from the running total: above a rise or
+        // a positive total, below a fall.
+        let text_colour = BLACK.mix(0.85);
+        chart
+            .draw_series(self.steps.iter().zip(&bars).enumerate().map(
+                |(i, ((_, value, _), (_, a, b, _)))| {
+                    let up = b >= a;
+                    let (y, dy, v) = if up {
+                        (a.max(*b), -4, VPos::Bottom)
+                    } else {
+                        (a.min(*b), 4, VPos::Top)
+                    };
+                    let style = TextStyle::from((FONT, 13).into_font())
+                        .color(&text_colour)
+                        .pos(Pos::new(HPos::Center, v));
+                    EmptyElement::at((i as f64, y))
+                        + Text::new(self.y_format.text(*value), (0, dy), style)
+                },
+            ))
+            .map_err(e)?;
         chart
             .draw_series(LineSeries::new(
                 [(-0.5, 0.0), (n as f64 - 0.5, 0.0)],
@@ -334,5 +376,32 @@ impl Plot for Waterfall {
             ))
             .map_err(e)?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::charts::test_support::*;
+
+    #[test]
+    fn the_waterfall_writes_each_value_on_its_bar() {
+        let w = Waterfall {
+            name: "test_waterfall".into(),
+            title: "Revenue to free cash flow".into(),
+            y_label: "$M".into(),
+            steps: vec![
+                ("Revenue".into(), 120e6, false),
+                ("Energy".into(), -30.5e6, false),
+                ("EBITDA".into(), 89.5e6, true),
+            ],
+            y_format: YFormat::MillionsUsd,
+        };
+        let svg = render_checked(&w);
+        for v in ["$120M", "-$30.5M", "$89.5M"] {
+            assert!(has_text(&svg, v), "missing {v}");
+        }
+        // The rise's value above its bar, the fall's below the running total it falls from.
+        assert!(text_y(&svg, "$120M") < text_y(&svg, "-$30.5M"));
     }
 }

@@ -6,7 +6,7 @@ use plotters::style::FontStyle;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::style::*;
-use super::{Curve, Plot, e};
+use super::{Curve, Plot, e, hover};
 
 /// Points per series, with an optional frontier line, one highlighted point and dashed reference
 /// lines (e.g. constraint thresholds).
@@ -35,35 +35,6 @@ pub(crate) struct Scatter {
     pub x_marks: Vec<(String, f64)>,
     /// Horizontal dashed lines `(label, y)`.
     pub y_marks: Vec<(String, f64)>,
-}
-
-/// The legend corner of a chart spanning `x` by `y` with the fewest of `points` near it.
-fn emptiest_corner(
-    points: &[(f64, f64)],
-    (x0, x1): (f64, f64),
-    (y0, y1): (f64, f64),
-) -> SeriesLabelPosition {
-    let (fx, fy) = ((x1 - x0) * 0.4, (y1 - y0) * 0.35);
-    let count = |left: bool, top: bool| {
-        points
-            .iter()
-            .filter(|(x, y)| {
-                (if left { *x <= x0 + fx } else { *x >= x1 - fx })
-                    && (if top { *y >= y1 - fy } else { *y <= y0 + fy })
-            })
-            .count()
-    };
-    let corners = [
-        (count(true, true), SeriesLabelPosition::UpperLeft),
-        (count(false, true), SeriesLabelPosition::UpperRight),
-        (count(false, false), SeriesLabelPosition::LowerRight),
-        (count(true, false), SeriesLabelPosition::LowerLeft),
-    ];
-    corners
-        .into_iter()
-        .min_by_key(|(n, _)| *n)
-        .map(|(_, p)| p)
-        .unwrap_or(SeriesLabelPosition::UpperRight)
 }
 
 impl Plot for Scatter {
@@ -131,14 +102,18 @@ impl Plot for Scatter {
                 .map(|p| p.1)
                 .chain(y_marks.iter().map(|m| m.1)),
         );
-        let mut chart = xy_chart(
-            root,
-            &self.title,
-            &self.x_label,
-            &self.y_label,
-            (x0, x1),
-            (y0, y1),
-        )?;
+        let mut keys: Vec<(Key, &str)> = series
+            .iter()
+            .map(|(label, c, _)| (Key::Dot(c.mix(0.8)), *label))
+            .collect();
+        if !frontier.is_empty() {
+            keys.push((Key::Line(PALETTE[7], 2), "frontier"));
+        }
+        if let Some((label, _)) = highlight {
+            keys.push((Key::Ring(PALETTE[3]), label));
+        }
+        let body = title_and_key_line(root, &self.title, &keys)?;
+        let mut chart = xy_frame(&body, &self.x_label, &self.y_label, (x0, x1), (y0, y1))?;
         let mark_line = BLACK.mix(0.55).stroke_width(1);
         for (_, x) in &x_marks {
             chart
@@ -150,15 +125,21 @@ impl Plot for Scatter {
                 .draw_series(DashedLineSeries::new([(x0, *y), (x1, *y)], 6, 4, mark_line))
                 .map_err(e)?;
         }
-        let mut legend = false;
         for (label, c, pts) in &series {
-            let c = *c;
             chart
                 .draw_series(pts.iter().map(|p| Circle::new(*p, 4, c.mix(0.8).filled())))
-                .map_err(e)?
-                .label(label.to_string())
-                .legend(move |(x, y)| Circle::new((x + 9, y), 4, c.mix(0.8).filled()));
-            legend = true;
+                .map_err(e)?;
+            for p in pts {
+                hover::point(&chart, *p, || {
+                    format!(
+                        "{label}: {} {}, {} {}",
+                        self.x_label,
+                        self.x_format.text(p.0 / kx),
+                        self.y_label,
+                        self.y_format.text(p.1 / ky)
+                    )
+                });
+            }
         }
         if !frontier.is_empty() {
             let fc = PALETTE[7];
@@ -167,10 +148,7 @@ impl Plot for Scatter {
                     frontier.iter().copied(),
                     fc.stroke_width(2),
                 ))
-                .map_err(e)?
-                .label("frontier")
-                .legend(legend_line(fc.stroke_width(2)));
-            legend = true;
+                .map_err(e)?;
         }
         // Reference-line labels over the points, on a light backdrop.
         draw_mark_labels(root, &mut chart, &x_marks, &y_marks, (x1, y1))?;
@@ -200,13 +178,7 @@ impl Plot for Scatter {
                         + Rectangle::new(text_box((dx, dy), pos, size), backdrop)
                         + Text::new(label.to_string(), (dx, dy), style),
                 ))
-                .map_err(e)?
-                .label(label.to_string())
-                .legend(move |(x, y)| Circle::new((x + 9, y), 6, hc.stroke_width(2)));
-            legend = true;
-        }
-        if legend {
-            draw_legend(&mut chart, emptiest_corner(&points, (x0, x1), (y0, y1)), 14)?;
+                .map_err(e)?;
         }
         Ok(())
     }
@@ -326,21 +298,5 @@ mod tests {
         s.highlight = Some(("nowhere".into(), (f64::NAN, 1.0)));
         let svg = render_checked(&s);
         assert_eq!(count(&svg, "<circle"), 2);
-    }
-
-    #[test]
-    fn legend_goes_to_the_emptiest_corner() {
-        let pts: Vec<(f64, f64)> = (0..10)
-            .map(|i| (9.0 + i as f64 * 0.1, 9.0 + i as f64 * 0.1))
-            .chain([(0.5, 0.5), (9.5, 0.5)])
-            .collect();
-        assert!(matches!(
-            emptiest_corner(&pts, (0.0, 10.0), (0.0, 10.0)),
-            SeriesLabelPosition::UpperLeft
-        ));
-        assert!(matches!(
-            emptiest_corner(&[], (0.0, 1.0), (0.0, 1.0)),
-            SeriesLabelPosition::UpperLeft
-        ));
     }
 }

@@ -5,8 +5,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::style::*;
-use super::{Plot, e};
-use crate::render::format;
+use super::{Plot, e, hover};
 
 /// One input's effect in a [`Tornado`] chart: the output with this input at its P10 and at its P90,
 /// every other input at its P50.
@@ -46,8 +45,10 @@ pub(crate) struct Tornado {
     pub title: String,
     /// Output-axis label (with unit); the axis is horizontal.
     pub x_label: String,
-    /// Output scaling.
+    /// Output scaling and unit.
     pub x_format: YFormat,
+    /// What the output is, for the base-value key: `P50 NPV` reads "P50 NPV at base: -$44.0M".
+    pub output: String,
     /// Output with every input at its P50 (unscaled).
     pub base: f64,
     /// Bars in any order; they are sorted by swing when drawn, and only the largest
@@ -87,28 +88,46 @@ impl Plot for Tornado {
                 .flat_map(|b| [b.at_low * k, b.at_high * k])
                 .chain(std::iter::once(base)),
         );
-        // Room for the input values written past the bar ends.
-        let pad = (hi - lo) * 0.12;
+        // No input moves the output: an axis a few units wide around it, not one of 1e-9.
+        let (lo, hi) = if hi - lo < 1e-6 * lo.abs().max(hi.abs()).max(1.0) {
+            let half = match self.x_format {
+                YFormat::Percent => 5.0,
+                _ => 1.0,
+            };
+            let mid = (lo + hi) / 2.0;
+            (mid - half, mid + half)
+        } else {
+            (lo, hi)
+        };
+        // Room for the input values written past the bar ends: the widest text over the width
+        // the plot will have (the label column takes at most 40 %).
+        let widest_text = bars
+            .iter()
+            .flat_map(|b| [b.low_input.as_str(), b.high_input.as_str()])
+            .map(|t| text_size(root, t, 13).map(|s| s.0))
+            .collect::<Result<Vec<u32>, String>>()?
+            .into_iter()
+            .max()
+            .unwrap_or(0);
+        let plot_px = root.dim_in_pixel().0 as f64 * 0.5;
+        let frac = ((widest_text as f64 + 12.0) / plot_px).clamp(0.06, 0.3);
+        let pad = (hi - lo) * frac / (1.0 - 2.0 * frac);
         let (x0, x1) = (lo - pad, hi + pad);
         let (low_c, high_c) = (PALETTE[0], PALETTE[1]);
-        let base_label = if base.is_finite() {
-            format!("base (all inputs at P50) = {}", format::tick(base, x1 - x0))
-        } else {
-            "base (all inputs at P50) = n/a".to_string()
-        };
+        let base_label = format!("{} at base: {}", self.output, self.x_format.text(self.base));
         let keys = [
-            (Key::Box(low_c.to_rgba(), low_c), "input at P10"),
-            (Key::Box(high_c.to_rgba(), high_c), "input at P90"),
+            (Key::Box(low_c.to_rgba(), low_c.to_rgba()), "input at P10"),
+            (Key::Box(high_c.to_rgba(), high_c.to_rgba()), "input at P90"),
             (Key::VLine(BLACK, 2), base_label.as_str()),
         ];
         let body = title_and_key_line(root, &title, &keys)?;
         let labels: Vec<String> = bars.iter().map(|b| b.label.clone()).collect();
         let mut chart = category_rows_chart(&body, &labels, (x0, x1), &self.x_label)?;
         let full = 0.36f64.min(18.0 / row_px(&chart, n));
-        let text_colour = BLACK.mix(0.85);
-        let text_style = |anchor: HPos| {
+        let (low_text, high_text) = (shade(low_c, -0.45), shade(high_c, -0.45));
+        let text_style = |anchor: HPos, c: RGBColor| {
             TextStyle::from((FONT, 13).into_font())
-                .color(&text_colour)
+                .color(if c == low_c { &low_text } else { &high_text })
                 .pos(Pos::new(anchor, VPos::Center))
         };
         if base.is_finite() {
@@ -125,30 +144,47 @@ impl Plot for Tornado {
                 ends.sort_by(|a, b| (b.0 - base).abs().total_cmp(&(a.0 - base).abs()));
                 let first_side = ends.first().map(|(v, ..)| *v >= base);
                 for (j, (v, c, text)) in ends.iter().enumerate() {
-                    let h = if j > 0 && first_side == Some(*v >= base) {
-                        full * 0.55
-                    } else {
-                        full
-                    };
+                    let same_side = j > 0 && first_side == Some(*v >= base);
+                    let h = if same_side { full * 0.55 } else { full };
                     chart
                         .draw_series(std::iter::once(Rectangle::new(
                             [(base, y - h), (*v, y + h)],
                             c.filled(),
                         )))
                         .map_err(e)?;
-                    if !text.is_empty() {
-                        let (dx, anchor) = if *v >= base {
-                            (5, HPos::Left)
+                    hover::span(&chart, (base, y - h), (*v, y + h), || {
+                        let at = if *c == low_c { "P10" } else { "P90" };
+                        let input = if text.is_empty() {
+                            String::new()
                         } else {
-                            (-5, HPos::Right)
+                            format!(" ({text})")
                         };
-                        chart
-                            .draw_series(std::iter::once(
-                                EmptyElement::at((*v, y))
-                                    + Text::new(text.to_string(), (dx, 0), text_style(anchor)),
-                            ))
-                            .map_err(e)?;
+                        format!(
+                            "{} at {at}{input}: {} {} (base {})",
+                            b.label,
+                            self.output,
+                            self.x_format.text(v / k),
+                            self.x_format.text(self.base)
+                        )
+                    });
+                    if text.is_empty() {
+                        continue;
                     }
+                    // A shorter bar on the same side as the longer one writes its value on the
+                    // empty side of the base line, so the two values never overlap.
+                    let right = (*v >= base) != same_side;
+                    let at = if same_side { base } else { *v };
+                    let (dx, anchor) = if right {
+                        (5, HPos::Left)
+                    } else {
+                        (-5, HPos::Right)
+                    };
+                    chart
+                        .draw_series(std::iter::once(
+                            EmptyElement::at((at, y))
+                                + Text::new(text.to_string(), (dx, 0), text_style(anchor, *c)),
+                        ))
+                        .map_err(e)?;
                 }
             }
             chart
@@ -173,6 +209,7 @@ mod tests {
             title: "NPV sensitivity".into(),
             x_label: "NPV ($M)".into(),
             x_format: YFormat::MillionsUsd,
+            output: "P50 NPV".into(),
             base: 100e6,
             bars,
         }
@@ -211,7 +248,7 @@ mod tests {
         assert!(
             svg.contains("input at P10")
                 && svg.contains("input at P90")
-                && svg.contains("base (all inputs at P50)")
+                && has_text(&svg, "P50 NPV at base: $100M")
         );
         for i in 5..20 {
             assert!(has_text(&svg, &format!("input {i:02}")));
@@ -223,8 +260,8 @@ mod tests {
         // Largest swing on top.
         assert!(text_y(&svg, "input 19") < text_y(&svg, "input 18"));
         assert!(text_y(&svg, "input 06") < text_y(&svg, "input 05"));
-        // Background, two key boxes with outlines, two bars per input.
-        assert_eq!(count(&svg, "<rect"), 1 + 4 + 2 * 15);
+        // Background, the legend frame and border, two key boxes with outlines, two bars per input.
+        assert_eq!(count(&svg, "<rect"), 1 + 2 + 4 + 2 * 15);
     }
 
     #[test]
@@ -244,8 +281,64 @@ mod tests {
         );
         let svg = render_checked(&t);
         assert!(has_text(&svg, "input 01"));
-        // Background, two key boxes with outlines, then one bar for input 00, none for 01, two for 02.
-        assert_eq!(count(&svg, "<rect"), 1 + 4 + 3);
+        // Background, the legend frame and border, two key boxes with outlines, then one bar for
+        // input 00, none for 01, two for 02.
+        assert_eq!(count(&svg, "<rect"), 1 + 2 + 4 + 3);
+    }
+
+    #[test]
+    fn tornado_where_no_input_moves_the_output() {
+        // Every setting at 0 % probability: a readable axis of whole percentages.
+        let mut t = tornado(vec![TornadoBar {
+            label: "site.pue".into(),
+            low_input: "1.24".into(),
+            high_input: "1.36".into(),
+            at_low: 0.0,
+            at_high: 0.0,
+        }]);
+        t.base = 0.0;
+        t.x_format = YFormat::Percent;
+        t.output = "probability of payback".into();
+        let svg = render_checked(&t);
+        assert!(has_text(&svg, "probability of payback at base: 0.0 %"));
+        assert!(!svg.contains("0.000"), "ticks of a degenerate axis");
+        assert!(has_text(&svg, "1.24") && has_text(&svg, "1.36"));
+    }
+
+    #[test]
+    fn tornado_values_on_the_same_side_do_not_overlap() {
+        // Both ends above the base: the shorter bar's value goes to the other side of the base.
+        let t = tornado(vec![TornadoBar {
+            label: "demand".into(),
+            low_input: "low value".into(),
+            high_input: "high value".into(),
+            at_low: 120e6,
+            at_high: 121e6,
+        }]);
+        let svg = svg_only(&t);
+        let x = |text: &str| {
+            let end = svg.find(&format!(">\n{text}\n</text>")).unwrap();
+            let tag = &svg[svg[..end].rfind("<text").unwrap()..end];
+            let i = tag.find(" x=\"").unwrap() + 4;
+            tag[i..i + tag[i..].find('"').unwrap()]
+                .parse::<f64>()
+                .unwrap()
+        };
+        // "low value" sits left of the base line, "high value" right of the bar's end.
+        assert!(x("high value") - x("low value") > 100.0);
+    }
+
+    #[test]
+    fn long_titles_fit_the_chart() {
+        let mut t = tornado(vec![bar(1, 1e6)]);
+        t.title = "Sensitivity of the probability of payback within 120 months (the base P50 payback is beyond the horizon, and more words to make it long)".into();
+        let svg = svg_only(&t);
+        // Wrapped on two lines, neither wider than the chart.
+        assert!(has_text(
+            &svg,
+            "Sensitivity of the probability of payback within 120 months (the base"
+        ));
+        assert!(!has_text(&svg, &t.title));
     }
 
     #[test]

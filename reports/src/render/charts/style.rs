@@ -4,7 +4,6 @@
 use std::sync::Once;
 
 use plotters::coord::Shift;
-use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -49,6 +48,8 @@ pub(crate) enum YFormat {
     Percent,
     /// A plain number.
     Plain,
+    /// A number of months.
+    Months,
 }
 
 impl YFormat {
@@ -58,6 +59,7 @@ impl YFormat {
             YFormat::MillionsUsd => format::money(raw),
             YFormat::Percent => format::percent(raw),
             YFormat::Plain => format::significant(raw, 3),
+            YFormat::Months => format::months(Some(raw.round())),
         }
     }
 
@@ -66,7 +68,7 @@ impl YFormat {
         match self {
             YFormat::MillionsUsd => 1e-6,
             YFormat::Percent => 100.0,
-            YFormat::Plain => 1.0,
+            YFormat::Plain | YFormat::Months => 1.0,
         }
     }
 }
@@ -85,66 +87,17 @@ pub(crate) fn bounds(values: impl Iterator<Item = f64>) -> (f64, f64) {
     (lo - pad, hi + pad)
 }
 
-/// An x-y chart in the house style: title, margins, axis descriptions and tick labels sized to
-/// the axis spans, no minor grid.
-pub(crate) fn xy_chart<'a, DB: DrawingBackend>(
-    root: &'a DrawingArea<DB, Shift>,
-    title: &str,
-    x_label: &str,
-    y_label: &str,
-    (x0, x1): (f64, f64),
-    (y0, y1): (f64, f64),
-) -> Result<ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>, String> {
-    let mut chart = ChartBuilder::on(root)
-        .caption(title, (FONT, 24).into_font())
-        .margin(16)
-        .x_label_area_size(48)
-        .y_label_area_size(72)
-        .build_cartesian_2d(x0..x1, y0..y1)
-        .map_err(e)?;
-    chart
-        .configure_mesh()
-        .x_desc(x_label)
-        .y_desc(y_label)
-        .label_style((FONT, 15))
-        .axis_desc_style((FONT, 17))
-        .x_label_formatter(&|v| format::tick(*v, x1 - x0))
-        .y_label_formatter(&|v| format::tick(*v, y1 - y0))
-        .light_line_style(WHITE.mix(0.0))
-        .draw()
-        .map_err(e)?;
-    Ok(chart)
-}
-
-/// The legend of the series drawn so far, on a translucent white box at `position`.
-pub(crate) fn draw_legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
-    chart: &mut ChartContext<'a, DB, CT>,
-    position: SeriesLabelPosition,
-    font_size: u32,
-) -> Result<(), String> {
-    chart
-        .configure_series_labels()
-        .position(position)
-        .label_font((FONT, font_size))
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK.mix(0.3))
-        .draw()
-        .map_err(e)
-}
-
 /// A chart of categories side by side on the x axis (category `i` at x = `i`, `slots` columns
-/// from x = -0.5) over a numeric y axis, with title and mesh drawn; the caller draws the columns.
+/// from x = -0.5) over a numeric y axis on `area` (from [`title_and_key_line`]), with the mesh
+/// drawn; the caller draws the columns.
 pub(crate) fn category_columns_chart<'a, DB: DrawingBackend>(
-    root: &'a DrawingArea<DB, Shift>,
-    title: &str,
+    area: &'a DrawingArea<DB, Shift>,
     y_label: &str,
     labels: &[String],
     slots: usize,
     (y0, y1): (f64, f64),
 ) -> Result<Chart2d<'a, DB>, String> {
-    let mut chart = ChartBuilder::on(root)
-        .caption(title, (FONT, 24).into_font())
-        .margin(16)
+    let mut chart = ChartBuilder::on(area)
         .x_label_area_size(48)
         .y_label_area_size(72)
         .build_cartesian_2d(-0.5f64..(slots as f64 - 0.5), y0..y1)
@@ -169,16 +122,6 @@ pub(crate) fn category_columns_chart<'a, DB: DrawingBackend>(
         .draw()
         .map_err(e)?;
     Ok(chart)
-}
-
-/// The legend mark of a filled series: an 18 x 12 px box in `style`.
-pub(crate) fn legend_box(style: ShapeStyle) -> impl Fn((i32, i32)) -> Rectangle<(i32, i32)> {
-    move |(x, y)| Rectangle::new([(x, y - 6), (x + 18, y + 6)], style)
-}
-
-/// The legend mark of a line series: an 18 px line in `style`.
-pub(crate) fn legend_line(style: ShapeStyle) -> impl Fn((i32, i32)) -> PathElement<(i32, i32)> {
-    move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], style)
 }
 
 /// A lighter or darker shade of a colour (`t` in -1..1; positive is lighter).
@@ -256,96 +199,225 @@ pub(crate) fn text_box((dx, dy): (i32, i32), anchor: Pos, (w, h): (u32, u32)) ->
     [(x - p, y - p), (x + w + p, y + h + p)]
 }
 
-/// A legend key drawn in a [`key_line`].
+/// A legend key drawn by [`title_and_key_line`].
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Key {
     /// A filled box with an outline.
-    Box(RGBAColor, RGBColor),
+    Box(RGBAColor, RGBAColor),
     /// A vertical line.
     VLine(RGBColor, u32),
     /// A horizontal line with end caps.
     Whisker(RGBColor),
     /// A filled diamond.
     Diamond(RGBColor),
+    /// A horizontal line of the given width.
+    Line(RGBColor, u32),
+    /// A dashed horizontal line of the given width.
+    Dashed(RGBColor, u32),
+    /// A filled dot.
+    Dot(RGBAColor),
+    /// A ring.
+    Ring(RGBColor),
 }
 
-/// Draw `title` where `ChartBuilder::caption` with margin 16 puts it, and under it one centred line
-/// of legend keys with their labels; returns the area left for the chart. Keeping the legend out of
-/// the plotting area means it never hides data.
-pub(crate) fn title_and_key_line<DB: DrawingBackend>(
+/// The colour of the frame around the legend keys (tests find the legend by it).
+pub(crate) const LEGEND_BORDER: f64 = 0.3;
+
+/// Draw `title` where `ChartBuilder::caption` with margin 16 puts it, and under it the legend
+/// keys with their labels in a framed box, in centred rows that wrap at the chart's width;
+/// returns the area left for the chart. Keeping the legend out of the plotting area means it
+/// never hides data. Without keys only the title is drawn.
+pub(crate) fn title_and_key_line<DB: DrawingBackend, S: AsRef<str>>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
-    keys: &[(Key, &str)],
+    keys: &[(Key, S)],
 ) -> Result<DrawingArea<DB, Shift>, String> {
     const SIZE: u32 = 14;
     const KEY_W: i32 = 18;
     const GAP: i32 = 6;
-    const SPACING: i32 = 26;
+    const SPACING: i32 = 22;
     const LINE_H: i32 = 22;
-    let body = root
-        .margin(16, 16, 16, 16)
-        .titled(title, (FONT, 24).into_font())
-        .map_err(e)?;
+    const PAD: i32 = 8;
+    let body = draw_title(&root.margin(16, 16, 16, 16), title)?;
+    if keys.is_empty() {
+        return Ok(body);
+    }
     let widths: Vec<i32> = keys
         .iter()
-        .map(|(_, label)| text_size(&body, label, SIZE).map(|(w, _)| w as i32))
+        .map(|(_, label)| text_size(&body, label.as_ref(), SIZE).map(|(w, _)| w as i32))
         .collect::<Result<_, _>>()?;
-    let total: i32 = widths.iter().map(|w| KEY_W + GAP + w).sum::<i32>()
-        + SPACING * (keys.len() as i32 - 1).max(0);
-    let mut x = (body.dim_in_pixel().0 as i32 - total).max(0) / 2;
-    let y = LINE_H / 2 - 2;
+    let avail = body.dim_in_pixel().0 as i32 - 2 * PAD;
+    // Greedy rows: (first key, last key + 1, row width).
+    let mut rows: Vec<(usize, usize, i32)> = Vec::new();
+    for (i, w) in widths.iter().enumerate() {
+        let item = KEY_W + GAP + w;
+        match rows.last_mut() {
+            Some((_, end, width)) if *width + SPACING + item <= avail => {
+                *end = i + 1;
+                *width += SPACING + item;
+            }
+            _ => rows.push((i, i + 1, item)),
+        }
+    }
+    let full = body.dim_in_pixel().0 as i32;
+    let widest = rows.iter().map(|r| r.2).max().unwrap_or(0).min(avail);
+    let frame_x = ((full - widest) / 2 - PAD).max(0);
+    let frame_h = LINE_H * rows.len() as i32;
+    body.draw(&Rectangle::new(
+        [(frame_x, 0), (full - frame_x, frame_h)],
+        WHITE.filled(),
+    ))
+    .map_err(e)?;
+    body.draw(&Rectangle::new(
+        [(frame_x, 0), (full - frame_x, frame_h)],
+        BLACK.mix(LEGEND_BORDER).stroke_width(1),
+    ))
+    .map_err(e)?;
     let style = TextStyle::from((FONT, SIZE).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
-    for ((key, label), w) in keys.iter().zip(&widths) {
-        match *key {
-            Key::Box(fill, line) => {
-                body.draw(&Rectangle::new(
-                    [(x, y - 6), (x + KEY_W, y + 6)],
-                    fill.filled(),
-                ))
+    for (r, (first, end, width)) in rows.iter().enumerate() {
+        let mut x = (full - width).max(0) / 2;
+        let y = LINE_H * r as i32 + LINE_H / 2;
+        for ((key, label), w) in keys[*first..*end].iter().zip(&widths[*first..*end]) {
+            draw_key(&body, *key, x, y)?;
+            body.draw_text(label.as_ref(), &style, (x + KEY_W + GAP, y))
                 .map_err(e)?;
-                body.draw(&Rectangle::new(
-                    [(x, y - 6), (x + KEY_W, y + 6)],
-                    line.stroke_width(1),
-                ))
-                .map_err(e)?;
+            x += KEY_W + GAP + w + SPACING;
+        }
+    }
+    Ok(body.margin(frame_h + 8, 0, 0, 0))
+}
+
+/// Draw `title` centred at the top of `area` at 24 px, smaller (down to 17 px) when it is wider
+/// than the area, and on two lines when even that does not fit; returns the area under it.
+pub(crate) fn draw_title<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    title: &str,
+) -> Result<DrawingArea<DB, Shift>, String> {
+    let width = area.dim_in_pixel().0;
+    let mut size = 24;
+    while size > 17 && text_size(area, title, size)?.0 > width {
+        size -= 1;
+    }
+    let mut lines = vec![title.to_string()];
+    if text_size(area, title, size)?.0 > width {
+        // Break at the space nearest the middle, then shorten what still does not fit.
+        let mid = title.len() / 2;
+        let cut = title
+            .char_indices()
+            .filter(|(_, c)| *c == ' ')
+            .map(|(i, _)| i)
+            .min_by_key(|i| i.abs_diff(mid));
+        if let Some(i) = cut {
+            lines = vec![title[..i].to_string(), title[i + 1..].to_string()];
+        }
+        lines = fit_labels(area, &lines, size, width)?.0;
+    }
+    let line_h = size as i32 + 6;
+    let style = TextStyle::from((FONT, size).into_font()).pos(Pos::new(HPos::Center, VPos::Top));
+    for (i, line) in lines.iter().enumerate() {
+        area.draw_text(line, &style, (width as i32 / 2, i as i32 * line_h))
+            .map_err(e)?;
+    }
+    // As `DrawingArea::titled` leaves it: the text height and a gap.
+    Ok(area.margin(line_h * lines.len() as i32 + 4, 0, 0, 0))
+}
+
+/// One legend key, 18 px wide, centred on `y`, starting at `x`.
+fn draw_key<DB: DrawingBackend>(
+    body: &DrawingArea<DB, Shift>,
+    key: Key,
+    x: i32,
+    y: i32,
+) -> Result<(), String> {
+    const KEY_W: i32 = 18;
+    match key {
+        Key::Box(fill, line) => {
+            body.draw(&Rectangle::new(
+                [(x, y - 6), (x + KEY_W, y + 6)],
+                fill.filled(),
+            ))
+            .map_err(e)?;
+            body.draw(&Rectangle::new(
+                [(x, y - 6), (x + KEY_W, y + 6)],
+                line.stroke_width(1),
+            ))
+            .map_err(e)?;
+        }
+        Key::VLine(c, width) => body
+            .draw(&PathElement::new(
+                vec![(x + KEY_W / 2, y - 7), (x + KEY_W / 2, y + 7)],
+                c.stroke_width(width),
+            ))
+            .map_err(e)?,
+        Key::Whisker(c) => {
+            for pts in [
+                vec![(x, y), (x + KEY_W, y)],
+                vec![(x, y - 4), (x, y + 4)],
+                vec![(x + KEY_W, y - 4), (x + KEY_W, y + 4)],
+            ] {
+                body.draw(&PathElement::new(pts, c.stroke_width(1)))
+                    .map_err(e)?;
             }
-            Key::VLine(c, width) => body
-                .draw(&PathElement::new(
-                    vec![(x + KEY_W / 2, y - 7), (x + KEY_W / 2, y + 7)],
+        }
+        Key::Diamond(c) => {
+            let m = x + KEY_W / 2;
+            body.draw(&Polygon::new(
+                vec![(m, y - 6), (m + 6, y), (m, y + 6), (m - 6, y)],
+                c.filled(),
+            ))
+            .map_err(e)?;
+        }
+        Key::Line(c, width) => body
+            .draw(&PathElement::new(
+                vec![(x, y), (x + KEY_W, y)],
+                c.stroke_width(width),
+            ))
+            .map_err(e)?,
+        Key::Dashed(c, width) => {
+            for (a, b) in [(0, 6), (9, 15)] {
+                body.draw(&PathElement::new(
+                    vec![(x + a, y), (x + b, y)],
                     c.stroke_width(width),
-                ))
-                .map_err(e)?,
-            Key::Whisker(c) => {
-                body.draw(&PathElement::new(
-                    vec![(x, y), (x + KEY_W, y)],
-                    c.stroke_width(1),
-                ))
-                .map_err(e)?;
-                body.draw(&PathElement::new(
-                    vec![(x, y - 4), (x, y + 4)],
-                    c.stroke_width(1),
-                ))
-                .map_err(e)?;
-                body.draw(&PathElement::new(
-                    vec![(x + KEY_W, y - 4), (x + KEY_W, y + 4)],
-                    c.stroke_width(1),
-                ))
-                .map_err(e)?;
-            }
-            Key::Diamond(c) => {
-                let m = x + KEY_W / 2;
-                body.draw(&Polygon::new(
-                    vec![(m, y - 6), (m + 6, y), (m, y + 6), (m - 6, y)],
-                    c.filled(),
                 ))
                 .map_err(e)?;
             }
         }
-        body.draw_text(label, &style, (x + KEY_W + GAP, y))
-            .map_err(e)?;
-        x += KEY_W + GAP + w + SPACING;
+        Key::Dot(c) => body
+            .draw(&Circle::new((x + KEY_W / 2, y), 4, c.filled()))
+            .map_err(e)?,
+        Key::Ring(c) => body
+            .draw(&Circle::new((x + KEY_W / 2, y), 6, c.stroke_width(2)))
+            .map_err(e)?,
     }
-    Ok(body.margin(LINE_H + 4, 0, 0, 0))
+    Ok(())
+}
+
+/// The numeric frame of an x-y chart on `area` (from [`title_and_key_line`]): axis descriptions
+/// and tick labels sized to the axis spans, no minor grid.
+pub(crate) fn xy_frame<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    x_label: &str,
+    y_label: &str,
+    (x0, x1): (f64, f64),
+    (y0, y1): (f64, f64),
+) -> Result<Chart2d<'a, DB>, String> {
+    let mut chart = ChartBuilder::on(area)
+        .x_label_area_size(48)
+        .y_label_area_size(72)
+        .build_cartesian_2d(x0..x1, y0..y1)
+        .map_err(e)?;
+    chart
+        .configure_mesh()
+        .x_desc(x_label)
+        .y_desc(y_label)
+        .label_style((FONT, 15))
+        .axis_desc_style((FONT, 17))
+        .x_label_formatter(&|v| format::tick(*v, x1 - x0))
+        .y_label_formatter(&|v| format::tick(*v, y1 - y0))
+        .light_line_style(WHITE.mix(0.0))
+        .draw()
+        .map_err(e)?;
+    Ok(chart)
 }
 
 /// A chart with numeric x and y axes.

@@ -256,6 +256,12 @@ pub const RANGES: &[FieldRange] = &[
     closed("catalog.gpus[*].node_idle_kw", 0.0, 10_000.0),
     closed("catalog.gpus[*].price_usd_per_gpu", 0.0, 1e8),
     positive("catalog.gpus[*].relative_throughput", 0.0, 1_000.0),
+    positive("catalog.gpus[*].tokens_per_gpu_hour", 0.0, 1e12),
+    positive(
+        "pricing.tokens.per_gpu_hour[*].tokens_per_gpu_hour",
+        0.0,
+        1e12,
+    ),
     closed(
         "catalog.gpus[*].transient_failures_per_gpu_year",
         0.0,
