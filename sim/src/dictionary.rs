@@ -143,12 +143,12 @@ pub const DECISION_COLUMNS: &[(&str, &str, &str)] = &[
     (
         "action",
         "text",
-        "Action kind: `order_tranche`, `start_phase` or `retire_tranche`.",
+        "Action kind: `order_tranche`, `start_phase`, `retire_tranche`, `defer_phase`, `cancel_phase` or `set_price_ratio`.",
     ),
     (
         "target",
         "text",
-        "Tranche or phase the action concerns (the n-th order of a rule is named `NAME#n` from the second on).",
+        "Tranche or phase the action concerns (the n-th order of a rule is named `NAME#n` from the second on); `list_price` for a price change.",
     ),
     (
         "gpus",
@@ -158,12 +158,12 @@ pub const DECISION_COLUMNS: &[(&str, &str, &str)] = &[
     (
         "capex_usd",
         "USD",
-        "Capex the firing committed: GPUs x price + nodes x network for an order, IT MW x cost per MW for a phase, 0 for a retirement (paid when delivered or as construction draws, like planned capex).",
+        "Capex the firing committed: GPUs x price + nodes x network for an order, IT MW x cost per MW for a phase, 0 for a retirement, deferral, cancellation or price change (paid when delivered or as construction draws, like planned capex; a cancellation's cost is an operating expense of its month).",
     ),
     (
         "effective_month",
         "month",
-        "Month the order is delivered or the phase is ready (the firing month plus the lead time; past the horizon when it does not happen within it); the firing month for a retirement.",
+        "Month the order is delivered or the phase is ready (the firing month plus the lead time; past the horizon when it does not happen within it); the deferred phase's new ready month; the firing month for a retirement, cancellation or price change.",
     ),
 ];
 

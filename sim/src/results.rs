@@ -335,7 +335,8 @@ record! {
         sga_usd: f64,
         /// Colocation rent.
         rent_usd: f64,
-        /// All operating costs including energy.
+        /// All operating costs including energy (and, in its firing month, the cost of a hall
+        /// phase a policy cancelled).
         opex_usd: f64,
         /// Revenue - opex.
         ebitda_usd: f64,
@@ -851,15 +852,18 @@ pub struct Decision {
     pub month: u32,
     /// Policy name.
     pub rule: String,
-    /// Action kind: `order_tranche`, `start_phase` or `retire_tranche`.
+    /// Action kind: `order_tranche`, `start_phase`, `retire_tranche`, `defer_phase`,
+    /// `cancel_phase` or `set_price_ratio`.
     pub action: String,
-    /// The tranche or phase the action concerns.
+    /// The tranche or phase the action concerns (`list_price` for a price change).
     pub target: String,
-    /// GPUs ordered (or retired, counting the tranche's delivered GPUs); 0 for a phase.
+    /// GPUs ordered (or retired, counting the tranche's delivered GPUs); 0 for the other actions.
     pub gpus: f64,
-    /// Capex committed by the firing, USD (0 for a retirement).
+    /// Capex committed by the firing, USD (0 for a retirement, deferral, cancellation or price
+    /// change).
     pub capex_usd: f64,
-    /// Month the ordered GPUs arrive or the phase is ready (the firing month for a retirement).
+    /// Month the ordered GPUs arrive or the phase is ready (a deferred phase's new ready month;
+    /// the firing month for a retirement, cancellation or price change).
     pub effective_month: u32,
 }
 

@@ -1,5 +1,6 @@
 //! Expansion policies: rules judged at the start of every month on the months closed before it,
-//! which order tranches, start hall phases or retire tranches while a replication runs.
+//! which order tranches, start, defer or cancel hall phases, retire tranches or change the
+//! list-price ratio while a replication runs.
 //!
 //! The plan holds a slot for every firing a rule may have: a tranche of the fleet plan, or a hall
 //! phase, not scheduled. A firing at the start of month `m` schedules the slot's delivery (or
@@ -12,7 +13,7 @@
 
 use bevy_ecs::prelude::*;
 
-use super::messages::{MonthRecorded, PhaseStarted};
+use super::messages::{MonthRecorded, PhaseStarted, PriceRatioSet};
 use crate::engine::{Agenda, Clock, Engine, EventKind, SimEvent, Step};
 use crate::results::{Decision, MonthRow};
 
@@ -75,6 +76,37 @@ pub enum ActionSpec {
         /// Its GPUs.
         gpus: u64,
     },
+    /// Move a hall phase not yet started later (index into the fleet plan's phases).
+    Defer {
+        /// The phase.
+        phase: u16,
+        /// Its name.
+        name: String,
+        /// Months to move it by.
+        months: u32,
+    },
+    /// Cancel a hall phase not yet started.
+    Cancel {
+        /// The phase.
+        phase: u16,
+        /// Its name.
+        name: String,
+        /// Cancellation cost, USD (an operating expense of the firing month).
+        cost_usd: f64,
+    },
+    /// Set the list price to this ratio of the market price for new contracts.
+    PriceRatio(f64),
+}
+
+/// When a hall phase draws its first construction instalment and when it is ready.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PhaseTiming {
+    /// Month of the first construction draw (the ready month when built without draws before it).
+    pub start: i64,
+    /// Ready month (possibly past the horizon).
+    pub ready: i64,
+    /// Construction cost, USD.
+    pub capex_usd: f64,
 }
 
 /// One rule of one replication.
@@ -109,6 +141,9 @@ pub struct PolicyModel {
     pub delivered: Vec<Option<u32>>,
     /// Planned retirement month of every tranche.
     pub retires: Vec<Option<u32>>,
+    /// Timing of every hall phase of the fleet plan (policy slots not started: far past any
+    /// horizon).
+    pub phases: Vec<PhaseTiming>,
 }
 
 /// What a month showed the policies.
@@ -143,6 +178,8 @@ pub struct PolicyRun {
     last: Vec<Option<u32>>,
     spent_usd: Vec<f64>,
     retired: Vec<bool>,
+    phases: Vec<PhaseTiming>,
+    cancelled: Vec<bool>,
     /// Every firing, in order.
     pub decisions: Vec<Decision>,
 }
@@ -170,6 +207,26 @@ pub enum Effect {
     },
     /// Retire tranche `tranche` now.
     Retire(u16),
+    /// Phase `phase`, not started, moves: ready in `month`, its cost drawn as `draws`.
+    Defer {
+        /// Phase index.
+        phase: u16,
+        /// Ready month (none: after the horizon).
+        month: Option<u32>,
+        /// Construction draws, `(month, usd)`.
+        draws: Vec<(u32, f64)>,
+    },
+    /// Phase `phase` is cancelled: no draws, never ready; `cost_usd` is an expense of `month`.
+    Cancel {
+        /// Phase index.
+        phase: u16,
+        /// Month the cost is booked in.
+        month: u32,
+        /// Cancellation cost, USD.
+        cost_usd: f64,
+    },
+    /// New contracts are priced at this ratio of the market price.
+    PriceRatio(f64),
 }
 
 impl PolicyRun {
@@ -182,6 +239,8 @@ impl PolicyRun {
             last: vec![None; n],
             spent_usd: vec![0.0; n],
             retired: vec![false; model.delivered.len()],
+            phases: model.phases.clone(),
+            cancelled: vec![false; model.phases.len()],
             decisions: Vec::new(),
         }
     }
@@ -246,7 +305,10 @@ impl PolicyRun {
                 ActionSpec::Order { capex_usd, .. } | ActionSpec::Phase { capex_usd, .. } => {
                     *capex_usd
                 }
-                ActionSpec::Retire { .. } => 0.0,
+                ActionSpec::Retire { .. }
+                | ActionSpec::Defer { .. }
+                | ActionSpec::Cancel { .. }
+                | ActionSpec::PriceRatio(_) => 0.0,
             };
             if rule
                 .capex_budget_usd
@@ -286,7 +348,13 @@ impl PolicyRun {
                     capex_usd,
                     lead,
                 } => {
+                    let phase = first + k as u16;
+                    if self.cancelled[phase as usize] {
+                        continue;
+                    }
                     let ready = m + lead;
+                    self.phases[phase as usize].start = m as i64;
+                    self.phases[phase as usize].ready = ready as i64;
                     let months: Vec<u32> = if *lead == 0 {
                         vec![ready]
                     } else {
@@ -303,11 +371,60 @@ impl PolicyRun {
                         0.0,
                         ready,
                         Effect::Build {
-                            phase: first + k as u16,
+                            phase,
                             month: in_horizon(ready as u64),
                             draws,
                         },
                     )
+                }
+                ActionSpec::Defer {
+                    phase,
+                    name,
+                    months,
+                } => {
+                    let i = *phase as usize;
+                    let t = self.phases[i];
+                    if self.cancelled[i] || t.start <= m as i64 || t.ready >= NOT_SCHEDULED {
+                        continue;
+                    }
+                    let start = t.start + *months as i64;
+                    let ready = t.ready + *months as i64;
+                    self.phases[i].start = start;
+                    self.phases[i].ready = ready;
+                    (
+                        name.clone(),
+                        0.0,
+                        ready.min(u32::MAX as i64) as u32,
+                        Effect::Defer {
+                            phase: *phase,
+                            month: in_horizon(ready as u64),
+                            draws: draws(start, ready, t.capex_usd, model.horizon),
+                        },
+                    )
+                }
+                ActionSpec::Cancel {
+                    phase,
+                    name,
+                    cost_usd,
+                } => {
+                    let i = *phase as usize;
+                    if self.cancelled[i] || self.phases[i].start <= m as i64 {
+                        continue;
+                    }
+                    self.cancelled[i] = true;
+                    (
+                        name.clone(),
+                        0.0,
+                        m,
+                        Effect::Cancel {
+                            phase: *phase,
+                            month: m,
+                            cost_usd: *cost_usd,
+                        },
+                    )
+                }
+                ActionSpec::PriceRatio(r) => {
+                    ("list_price".to_string(), 0.0, m, Effect::PriceRatio(*r))
                 }
                 ActionSpec::Retire {
                     tranche,
@@ -334,6 +451,9 @@ impl PolicyRun {
                     ActionSpec::Order { .. } => "order_tranche",
                     ActionSpec::Phase { .. } => "start_phase",
                     ActionSpec::Retire { .. } => "retire_tranche",
+                    ActionSpec::Defer { .. } => "defer_phase",
+                    ActionSpec::Cancel { .. } => "cancel_phase",
+                    ActionSpec::PriceRatio(_) => "set_price_ratio",
                 }
                 .to_string(),
                 target,
@@ -362,6 +482,25 @@ impl PolicyRun {
     }
 }
 
+/// A ready month at or past this is a phase slot no policy has started.
+pub const NOT_SCHEDULED: i64 = 1_000_000;
+
+/// Equal construction draws from `start` to the month before `ready` (all in `ready` when it is
+/// `start`), those in the horizon, as the plan times a site phase's draws.
+fn draws(start: i64, ready: i64, capex_usd: f64, horizon: u32) -> Vec<(u32, f64)> {
+    let months: Vec<i64> = if ready <= start {
+        vec![ready]
+    } else {
+        (start..ready).collect()
+    };
+    let per = capex_usd / months.len() as f64;
+    months
+        .into_iter()
+        .filter(|&x| (0..horizon as i64).contains(&x))
+        .map(|x| (x as u32, per))
+        .collect()
+}
+
 /// Add the policies' resources and their month-end system; `run` holds the firings of month 0,
 /// already in the plans.
 pub fn install(engine: &mut Engine, model: PolicyModel, run: PolicyRun) {
@@ -382,6 +521,7 @@ fn decide_month(
     mut run: ResMut<PolicyRun>,
     mut agenda: ResMut<Agenda>,
     mut started: MessageWriter<PhaseStarted>,
+    mut priced: MessageWriter<PriceRatioSet>,
 ) {
     for row in recorded.read() {
         run.seen.push(Observed::of(&row.0));
@@ -409,11 +549,36 @@ fn decide_month(
                 phase,
                 month,
                 draws,
+            }
+            | Effect::Defer {
+                phase,
+                month,
+                draws,
             } => {
                 if let Some(r) = month {
                     agenda.schedule(calendar.month_start(r), SimEvent::PhaseReady(phase));
                 }
-                started.write(PhaseStarted { phase, draws });
+                started.write(PhaseStarted {
+                    phase,
+                    draws,
+                    ready: month,
+                    expense: None,
+                });
+            }
+            Effect::Cancel {
+                phase,
+                month,
+                cost_usd,
+            } => {
+                started.write(PhaseStarted {
+                    phase,
+                    draws: Vec::new(),
+                    ready: None,
+                    expense: Some((month, cost_usd)),
+                });
+            }
+            Effect::PriceRatio(r) => {
+                priced.write(PriceRatioSet(r));
             }
             Effect::Retire(tranche) => {
                 let now = agenda.now();

@@ -220,6 +220,7 @@ impl FinancePlan {
             count_tokens: self.count_tokens,
             loans,
             phases,
+            expenses: Vec::new(),
         }
     }
 }

@@ -3,11 +3,15 @@
 
 use crate::catalog::Catalog;
 use crate::model::fleet;
-use crate::model::policy::{ActionSpec, PolicyModel, RuleSpec, TriggerSpec};
-use crate::scenario::{Action, Scenario, Trigger, order_slots, phase_slots, slot_name};
+use crate::model::policy::{
+    ActionSpec, NOT_SCHEDULED, PhaseTiming, PolicyModel, RuleSpec, TriggerSpec,
+};
+use crate::scenario::{
+    Action, Scenario, Trigger, order_slots, phase_names, phase_slots, slot_name,
+};
 
 /// Ready month given to a phase slot not started (far past any horizon, so it draws nothing).
-pub(super) const NOT_STARTED: i64 = 1_000_000;
+pub(super) const NOT_STARTED: i64 = NOT_SCHEDULED;
 
 /// The policies of a plan.
 #[derive(Clone, Debug, Default)]
@@ -17,6 +21,8 @@ pub(super) struct PolicyPlan {
     pub(super) tranches: Vec<fleet::TranchePlan>,
     /// Phase slots, not started.
     pub(super) phases: Vec<fleet::PhasePlan>,
+    /// Construction months of every phase (site phases, then slots: the rule's lead time).
+    construction_months: Vec<i64>,
 }
 
 impl PolicyPlan {
@@ -75,6 +81,13 @@ impl PolicyPlan {
         }
         let first_of = |slots: &[(usize, usize)], i: usize, base: usize| {
             (base + slots.iter().position(|&(j, _)| j == i).unwrap_or(0)) as u16
+        };
+        let phase_names = phase_names(s);
+        let phase_index = |name: &str| {
+            phase_names
+                .iter()
+                .position(|n| n == name)
+                .expect("validated phase name") as u16
         };
         let all_names: Vec<String> = s
             .fleet
@@ -153,6 +166,17 @@ impl PolicyPlan {
                             gpus,
                         }
                     }
+                    Action::DeferPhase { phase, months } => ActionSpec::Defer {
+                        phase: phase_index(phase),
+                        name: phase.clone(),
+                        months: (*months).max(0) as u32,
+                    },
+                    Action::CancelPhase { phase, cost_usd } => ActionSpec::Cancel {
+                        phase: phase_index(phase),
+                        name: phase.clone(),
+                        cost_usd: *cost_usd,
+                    },
+                    Action::SetPriceRatio { ratio } => ActionSpec::PriceRatio(*ratio),
                 };
                 RuleSpec {
                     name: r.name.clone(),
@@ -165,10 +189,27 @@ impl PolicyPlan {
                 }
             })
             .collect();
+        let construction_months = s
+            .site
+            .phases
+            .iter()
+            .map(|p| p.construction_months)
+            .chain(
+                phase_slots
+                    .iter()
+                    .map(|&(i, _)| match &s.policies[i].action {
+                        Action::StartPhase {
+                            lead_time_months, ..
+                        } => *lead_time_months,
+                        _ => 0,
+                    }),
+            )
+            .collect();
         PolicyPlan {
             rules,
             tranches,
             phases,
+            construction_months,
         }
     }
 
@@ -190,6 +231,21 @@ impl PolicyPlan {
             horizon,
             delivered: fleet.tranches.iter().map(|t| t.delivery_month).collect(),
             retires: fleet.tranches.iter().map(|t| t.retire_month).collect(),
+            phases: fleet
+                .phases
+                .iter()
+                .zip(&self.construction_months)
+                .map(|(ph, &n)| {
+                    // As the finance plan times the draws: from `n` months before the ready
+                    // month (month 0 at the earliest), or in the ready month.
+                    let ready = ph.ready_month_raw;
+                    PhaseTiming {
+                        start: if n <= 0 { ready } else { (ready - n).max(0) },
+                        ready,
+                        capex_usd: ph.capex_usd,
+                    }
+                })
+                .collect(),
         }
     }
 }

@@ -174,6 +174,33 @@ pub enum Action {
         /// Name of a `fleet` tranche or of a policy's order (its first firing).
         tranche: String,
     },
+    /// Move a hall phase not yet started (a `site.phases` entry whose construction has not
+    /// begun) later: its ready month and its construction draws move by `months`. A firing on
+    /// a phase already started, ready or cancelled is skipped (not recorded).
+    DeferPhase {
+        /// Name of a site phase or of a policy's phase slot.
+        phase: String,
+        /// Months to move it by (at least 1).
+        months: i64,
+    },
+    /// Cancel a hall phase not yet started (a site phase whose construction has not begun, or a
+    /// policy's phase slot not yet started): it draws no more capex and never becomes ready
+    /// (nodes waiting for room stay in inventory); `cost_usd` is booked as an operating expense
+    /// of the firing month. A firing on a phase already started, ready or cancelled is skipped.
+    CancelPhase {
+        /// Name of a site phase or of a policy's phase slot.
+        phase: String,
+        /// Cancellation cost, USD.
+        #[serde(default, skip_serializing_if = "is_zero_f64")]
+        cost_usd: f64,
+    },
+    /// Set the list price to `ratio` x market price (the `ListRatio` pricing policy, replacing
+    /// the scenario's) for contracts that start from the firing month on; running contracts keep
+    /// their price.
+    SetPriceRatio {
+        /// List price over market price (above 0).
+        ratio: f64,
+    },
 }
 
 impl Action {
@@ -183,6 +210,9 @@ impl Action {
             Action::OrderTranche { .. } => "order_tranche",
             Action::StartPhase { .. } => "start_phase",
             Action::RetireTranche { .. } => "retire_tranche",
+            Action::DeferPhase { .. } => "defer_phase",
+            Action::CancelPhase { .. } => "cancel_phase",
+            Action::SetPriceRatio { .. } => "set_price_ratio",
         }
     }
 
@@ -192,7 +222,10 @@ impl Action {
             Action::OrderTranche { .. } | Action::StartPhase { .. } => {
                 max_firings.clamp(0, MAX_POLICY_FIRINGS) as usize
             }
-            Action::RetireTranche { .. } => 0,
+            Action::RetireTranche { .. }
+            | Action::DeferPhase { .. }
+            | Action::CancelPhase { .. }
+            | Action::SetPriceRatio { .. } => 0,
         }
     }
 }
@@ -317,6 +350,32 @@ pub(super) fn check_policies(s: &Scenario, catalog: &Catalog, p: &mut Problems) 
                     );
                 }
             }
+            Action::DeferPhase { phase, months } => {
+                check_phase_target(s, phase, &action, p);
+                if *months < 1 {
+                    p.push(
+                        format!("{action}.months"),
+                        format!("{months} must be at least 1"),
+                    );
+                }
+            }
+            Action::CancelPhase { phase, cost_usd } => {
+                check_phase_target(s, phase, &action, p);
+                if !cost_usd.is_finite() || *cost_usd < 0.0 {
+                    p.push(
+                        format!("{action}.cost_usd"),
+                        format!("{} must be a number of at least 0", fmt_num(*cost_usd)),
+                    );
+                }
+            }
+            Action::SetPriceRatio { ratio } => {
+                if !ratio.is_finite() || *ratio <= 0.0 {
+                    p.push(
+                        format!("{action}.ratio"),
+                        format!("{} must be a number above 0", fmt_num(*ratio)),
+                    );
+                }
+            }
         }
         if let Some(b) = rule.capex_budget_usd
             && b.is_finite()
@@ -327,6 +386,33 @@ pub(super) fn check_policies(s: &Scenario, catalog: &Catalog, p: &mut Problems) 
                 format!("{} must be at least 0", fmt_num(b)),
             );
         }
+    }
+}
+
+/// The names of every hall phase a phase action may target, in phase index order: the site's
+/// phases, then every policy phase slot.
+pub(crate) fn phase_names(s: &Scenario) -> Vec<String> {
+    s.site
+        .phases
+        .iter()
+        .map(|ph| ph.name.clone())
+        .chain(
+            phase_slots(s)
+                .into_iter()
+                .map(|(i, k)| match &s.policies[i].action {
+                    Action::StartPhase { name, .. } => slot_name(name, k),
+                    _ => String::new(),
+                }),
+        )
+        .collect()
+}
+
+fn check_phase_target(s: &Scenario, phase: &str, action: &str, p: &mut Problems) {
+    if !phase_names(s).iter().any(|n| n == phase) {
+        p.push(
+            format!("{action}.phase"),
+            format!("no site phase or policy phase is named \"{phase}\""),
+        );
     }
 }
 

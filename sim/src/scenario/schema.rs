@@ -65,7 +65,8 @@ pub struct Scenario {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub optimize: Option<Optimize>,
     /// Expansion policies: rules evaluated at the start of every month that order tranches,
-    /// start hall phases or retire tranches as the simulation runs (none: the fleet is the plan).
+    /// start, defer or cancel hall phases, retire tranches or set the list-price ratio as the
+    /// simulation runs (none: the fleet is the plan).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub policies: Vec<Policy>,
     /// Rank correlations between uncertain inputs (none: every input drawn independently).

@@ -359,3 +359,194 @@ fn search_variables_set_policy_parameters_by_path() {
     );
     assert!(dcplan_sim::optimize::check(&staged).is_empty());
 }
+
+/// [`saturated`] with a second hall "B" (1 MW at $12M per MW, ready in month 10 after 4 months
+/// of construction) and `policies`.
+fn with_hall_b(policies: &str) -> String {
+    saturated(policies).replace(
+        "phases: [(name: \"p\", it_mw: 1000.0, capex_usd_per_mw: 10e6)]",
+        "phases: [(name: \"p\", it_mw: 1000.0, capex_usd_per_mw: 10e6), (name: \"B\", it_mw: 1.0, capex_usd_per_mw: 12e6, ready_month: 10, construction_months: 4)]",
+    )
+}
+
+fn facility_capex(r: &Replication) -> Vec<f64> {
+    r.months.iter().map(|m| m.capex_facility_usd).collect()
+}
+
+#[test]
+fn a_deferral_moves_a_phase_not_started_and_skips_phases_started_or_ready() {
+    let planned = run(&load_text(&with_hall_b("")), 1, 0);
+    // Planned: $3M drawn in months 6 to 9, in service from month 10.
+    let f = facility_capex(&planned);
+    assert_eq!(&f[6..10], &[3e6; 4]);
+    let rep = run(
+        &load_text(&with_hall_b(
+            r#"policies: [
+        (name: "ready", trigger: MonthReached(month: 1), action: DeferPhase(phase: "p", months: 3)),
+        (name: "wait", trigger: MonthReached(month: 2), action: DeferPhase(phase: "B", months: 5)),
+        (name: "started", trigger: MonthReached(month: 12), action: DeferPhase(phase: "B", months: 5)),
+    ],"#,
+        )),
+        1,
+        0,
+    );
+    // Only the deferral of the phase not started happens; "p" is ready and "B" has started
+    // construction (month 11) by month 12.
+    assert_eq!(firing_months(&rep), [2]);
+    let d = &rep.decisions[0];
+    assert_eq!(
+        (d.rule.as_str(), d.action.as_str(), d.target.as_str()),
+        ("wait", "defer_phase", "B")
+    );
+    assert_eq!((d.capex_usd, d.effective_month), (0.0, 15));
+    let f = facility_capex(&rep);
+    for (m, usd) in f.iter().enumerate().skip(1) {
+        let want = if (11..15).contains(&m) { 3e6 } else { 0.0 };
+        assert_eq!(*usd, want, "month {m}");
+    }
+    // The hall enters service (and depreciates) from month 15, not 10.
+    let dep =
+        |r: &Replication, m: usize| r.months[m].depreciation_usd - r.months[m - 1].depreciation_usd;
+    assert!((dep(&planned, 10) - 12e6 / 240.0).abs() < 1e-6);
+    assert!(dep(&rep, 10).abs() < 1e-6);
+    assert!((dep(&rep, 15) - 12e6 / 240.0).abs() < 1e-6);
+}
+
+#[test]
+fn a_cancellation_removes_a_phase_and_books_its_cost_once() {
+    let cancel = |month: u32| {
+        with_hall_b(&format!(
+            r#"policies: [
+        (name: "ready", trigger: MonthReached(month: 1), action: CancelPhase(phase: "p", cost_usd: 1e6)),
+        (name: "stop", trigger: MonthReached(month: {month}), action: CancelPhase(phase: "B", cost_usd: 250000)),
+    ],"#
+        ))
+    };
+    let planned = run(&load_text(&with_hall_b("")), 1, 0);
+    let rep = run(&load_text(&cancel(3)), 1, 0);
+    // "p" is ready, so only "B" is cancelled.
+    assert_eq!(firing_months(&rep), [3]);
+    let d = &rep.decisions[0];
+    assert_eq!(
+        (d.action.as_str(), d.target.as_str(), d.effective_month),
+        ("cancel_phase", "B", 3)
+    );
+    assert!(facility_capex(&rep)[1..].iter().all(|&x| x == 0.0));
+    // The cost is an operating expense of month 3 only.
+    for (m, (a, b)) in rep.months.iter().zip(&planned.months).enumerate() {
+        let want = if m == 3 { 250000.0 } else { 0.0 };
+        assert!(
+            (a.opex_usd - b.opex_usd - want).abs() < 1e-6,
+            "month {m}: {} vs {}",
+            a.opex_usd,
+            b.opex_usd
+        );
+    }
+    // The hall never enters service.
+    assert!(
+        rep.months
+            .windows(2)
+            .all(|w| (w[1].depreciation_usd - w[0].depreciation_usd).abs() < 1e-6)
+    );
+    // Once construction has begun (month 6), a cancellation is skipped.
+    let late = run(&load_text(&cancel(7)), 1, 0);
+    assert!(late.decisions.is_empty(), "{:?}", late.decisions);
+    assert_same_results(&planned, &late, "a cancellation after the start");
+}
+
+#[test]
+fn nodes_waiting_for_a_cancelled_phase_stay_in_inventory() {
+    let text = saturated(
+        r#"policies: [(name: "stop", trigger: MonthReached(month: 0), action: CancelPhase(phase: "p"))],"#,
+    )
+    .replace(
+        "capex_usd_per_mw: 10e6)]",
+        "capex_usd_per_mw: 10e6, ready_month: 6)]",
+    );
+    let rep = run(&load_text(&text), 1, 0);
+    assert_eq!(firing_months(&rep), [0]);
+    for m in &rep.months {
+        assert_eq!(m.inventory_gpus, 32.0, "month {}", m.month);
+        assert_eq!(m.sold_gpu_hours, 0.0);
+        assert_eq!(m.capex_facility_usd, 0.0);
+    }
+}
+
+#[test]
+fn a_price_ratio_prices_new_contracts_from_its_month_on() {
+    // Short requests (one hour on average), so nearly every contract of a month starts in it.
+    let text = simple_scenario(4, 50.0, &one_node_mix(1.0), 12).replace(
+        "reliability: (failures: false),",
+        r#"reliability: (failures: false),
+    policies: [(name: "raise", trigger: MonthReached(month: 6), action: SetPriceRatio(ratio: 1.5))],"#,
+    );
+    let rep = run(&load_text(&text), 1, 0);
+    assert_eq!(firing_months(&rep), [6]);
+    assert_eq!(rep.decisions[0].action, "set_price_ratio");
+    let per_hour: Vec<f64> = rep
+        .months
+        .iter()
+        .map(|m| m.revenue_on_demand_usd / m.sold_gpu_hours)
+        .collect();
+    for (m, p) in per_hour.iter().enumerate() {
+        let want = if m < 6 { 2.0 } else { 3.0 };
+        // Month 6 still bills the last hours of contracts started in month 5.
+        let tol = if m == 6 { 1e-2 } else { 1e-9 };
+        assert!((p - want).abs() < tol * want, "month {m}: {p}");
+    }
+}
+
+#[test]
+fn phase_and_price_rules_that_never_fire_change_nothing() {
+    let base = with_hall_b("");
+    let never = with_hall_b(
+        r#"policies: [
+        (name: "d", trigger: MonthReached(month: 100), action: DeferPhase(phase: "B", months: 2)),
+        (name: "c", trigger: UtilizationBelow(level_frac: 0.0, months: 1), action: CancelPhase(phase: "B", cost_usd: 1e6)),
+        (name: "p", trigger: MonthReached(month: 100), action: SetPriceRatio(ratio: 2.0)),
+    ],"#,
+    );
+    let (x, y) = (run(&load_text(&base), 2, 0), run(&load_text(&never), 2, 0));
+    assert!(y.decisions.is_empty());
+    assert_same_results(&x, &y, "never firing");
+    assert!(format!("{x:?}") == format!("{y:?}"), "results differ");
+}
+
+#[test]
+fn phase_and_price_action_problems_are_reported_with_their_paths() {
+    let text = with_hall_b(
+        r#"policies: [
+        (name: "a", trigger: MonthReached(month: 1), action: DeferPhase(phase: "nowhere", months: 0)),
+        (name: "b", trigger: MonthReached(month: 1), action: CancelPhase(phase: "Z", cost_usd: -5)),
+        (name: "c", trigger: MonthReached(month: 1), action: SetPriceRatio(ratio: 0)),
+    ],"#,
+    );
+    let problems = match dcplan_sim::load_str("test.ron", &text) {
+        Err(ScenarioError::Invalid { problems, .. }) => problems,
+        other => panic!("expected problems, got {other:?}"),
+    };
+    let paths: Vec<&str> = problems
+        .iter()
+        .filter(|p| p.severity == Severity::Error)
+        .map(|p| p.path.as_str())
+        .collect();
+    for want in [
+        "policies[0].action.phase",
+        "policies[0].action.months",
+        "policies[1].action.phase",
+        "policies[1].action.cost_usd",
+        "policies[2].action.ratio",
+    ] {
+        assert!(paths.contains(&want), "no problem at {want}: {paths:?}");
+    }
+    // A policy phase is a valid target.
+    let ok = with_hall_b(
+        r#"policies: [
+        (name: "s", trigger: MonthReached(month: 9), action: StartPhase(name: "C", it_mw: 1.0, capex_usd_per_mw: 1e6)),
+        (name: "c", trigger: MonthReached(month: 2), action: CancelPhase(phase: "C")),
+    ],"#,
+    );
+    let rep = run(&load_text(&ok), 1, 0);
+    // The cancelled slot is never started.
+    assert_eq!(firing_months(&rep), [2]);
+}

@@ -85,21 +85,20 @@ pub(crate) fn decision_charts(v: &VariantRuns, dir: &Path) -> Result<Vec<Rendere
 
 /// What to see in the firing histogram: for each rule, how often it fired and its busiest quarter.
 fn firing_caption(c: &StackedBars) -> String {
-    let rules: Vec<String> = c
-        .series
-        .iter()
-        .map(|(rule, _, values)| {
-            let total: f64 = values.iter().sum();
-            let busiest = values
-                .iter()
-                .enumerate()
-                .fold((0, f64::MIN), |b, (i, x)| if *x > b.1 { (i, *x) } else { b });
-            format!(
-                "'{rule}' fired {total:.2} times per replication, most often in {}",
-                c.categories.get(busiest.0).map_or("?", |s| s.as_str())
-            )
-        })
-        .collect();
+    let rules: Vec<String> =
+        c.series
+            .iter()
+            .map(|(rule, _, values)| {
+                let total: f64 = values.iter().sum();
+                let busiest = values.iter().enumerate().fold((0, f64::MIN), |b, (i, x)| {
+                    if *x > b.1 { (i, *x) } else { b }
+                });
+                format!(
+                    "'{rule}' fired {total:.2} times per replication, most often in {}",
+                    c.categories.get(busiest.0).map_or("?", |s| s.as_str())
+                )
+            })
+            .collect();
     format!(
         "Each bar is the number of firings per replication in a quarter, stacked by rule; a wide spread over quarters means the rule waits for conditions that arrive at different times in different futures. {}.",
         rules.join("; ")
