@@ -169,7 +169,7 @@ impl PolicyPlan {
                     Action::DeferPhase { phase, months } => ActionSpec::Defer {
                         phase: phase_index(phase),
                         name: phase.clone(),
-                        months: (*months).max(0) as u32,
+                        months: (*months).clamp(0, NOT_SCHEDULED) as u32,
                     },
                     Action::CancelPhase { phase, cost_usd } => ActionSpec::Cancel {
                         phase: phase_index(phase),

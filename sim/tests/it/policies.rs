@@ -413,6 +413,22 @@ fn a_deferral_moves_a_phase_not_started_and_skips_phases_started_or_ready() {
 }
 
 #[test]
+fn a_deferral_in_month_zero_equals_planning_the_phase_later() {
+    let later = with_hall_b("").replace("ready_month: 10,", "ready_month: 15,");
+    let deferred = with_hall_b(
+        r#"policies: [(name: "wait", trigger: MonthReached(month: 0), action: DeferPhase(phase: "B", months: 5))],"#,
+    );
+    let (x, mut y) = (
+        run(&load_text(&later), 4, 0),
+        run(&load_text(&deferred), 4, 0),
+    );
+    assert_eq!(firing_months(&y), [0]);
+    assert_eq!(y.decisions[0].effective_month, 15);
+    y.decisions.clear();
+    assert_same_results(&x, &y, "month-0 deferral");
+}
+
+#[test]
 fn a_cancellation_removes_a_phase_and_books_its_cost_once() {
     let cancel = |month: u32| {
         with_hall_b(&format!(
