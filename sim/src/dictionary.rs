@@ -107,6 +107,9 @@ pub fn dictionary() -> Vec<Entry> {
     for (column, unit, definition) in PROFORMA_COLUMNS {
         out.push(plain("proforma", column, unit, definition));
     }
+    for (column, unit, definition) in DECISION_COLUMNS {
+        out.push(plain("decisions", column, unit, definition));
+    }
     for (table, columns) in [
         ("comparison", COMPARISON_COLUMNS),
         ("sensitivity", SENSITIVITY_COLUMNS),
@@ -366,6 +369,49 @@ pub const CANDIDATES_COLUMNS: &[(&str, &str, &str)] = &[
 ];
 
 /// The columns of `proforma.csv` (see `crate::proforma`), with unit and definition.
+/// Columns of `decisions.parquet` (one row per firing of an expansion policy): name, unit,
+/// definition.
+pub const DECISION_COLUMNS: &[(&str, &str, &str)] = &[
+    (
+        "variant",
+        "text",
+        "Variant name (`base` for a scenario without a sweep).",
+    ),
+    ("replication", "index", "Replication index (0-based)."),
+    (
+        "month",
+        "month",
+        "Month index (0-based) at whose start the policy fired, judged on the months closed before it.",
+    ),
+    ("year_month", "YYYY-MM", "Calendar month of the firing."),
+    ("rule", "text", "Policy name (`policies[].name`)."),
+    (
+        "action",
+        "text",
+        "Action kind: `order_tranche`, `start_phase`, `retire_tranche`, `defer_phase`, `cancel_phase` or `set_price_ratio`.",
+    ),
+    (
+        "target",
+        "text",
+        "Tranche or phase the action concerns (the n-th order of a rule is named `NAME#n` from the second on); `list_price` for a price change.",
+    ),
+    (
+        "gpus",
+        "GPUs",
+        "GPUs ordered, or GPUs of the tranche retired; 0 for a hall phase.",
+    ),
+    (
+        "capex_usd",
+        "USD",
+        "Capex the firing committed: GPUs x price + nodes x network for an order, IT MW x cost per MW for a phase, 0 for a retirement, deferral, cancellation or price change (paid when delivered or as construction draws, like planned capex; a cancellation's cost is an operating expense of its month).",
+    ),
+    (
+        "effective_month",
+        "month",
+        "Month the order is delivered or the phase is ready (the firing month plus the lead time; past the horizon when it does not happen within it); the deferred phase's new ready month; the firing month for a retirement, cancellation or price change.",
+    ),
+];
+
 const PROFORMA_COLUMNS: &[(&str, &str, &str)] = &[
     (
         "variant",
@@ -495,6 +541,7 @@ mod tests {
             "comparison",
             "sensitivity",
             "candidates",
+            "decisions",
         ] {
             let names: Vec<&str> = d
                 .iter()

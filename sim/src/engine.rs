@@ -258,6 +258,10 @@ pub enum Step {
     Energy,
     /// Ledger and cash.
     Finance,
+    /// Expansion policies: the decisions of the month about to start.
+    Policy,
+    /// What the policies decided, taken up by the models it concerns.
+    Orders,
     /// Monthly records.
     Record,
     /// Moving on to the next month.
@@ -595,6 +599,8 @@ impl Engine {
                         Step::Demand,
                         Step::Energy,
                         Step::Finance,
+                        Step::Policy,
+                        Step::Orders,
                         Step::Record,
                         Step::Advance,
                         Step::Messages,

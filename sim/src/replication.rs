@@ -6,7 +6,7 @@ use bevy_ecs::prelude::*;
 
 use crate::correlation::Correlations;
 use crate::engine::{Agenda, Clock, Engine, EventKind, Meter, SimEvent, Step};
-use crate::model::{demand, energy, finance, fleet, messages, reliability};
+use crate::model::{demand, energy, finance, fleet, messages, policy, reliability};
 use crate::params::SampleMode;
 use crate::plan::Plan;
 use crate::results::Replication;
@@ -106,6 +106,9 @@ pub(crate) fn build_plan(
     );
     energy::install(&mut engine, models.energy);
     finance::install(&mut engine, models.finance, n_tranches);
+    if let Some((model, run)) = models.policy {
+        policy::install(&mut engine, model, run);
+    }
     // On-site energy assets are bought before the first month.
     for (usd, battery) in [(models.energy_capex, false), (battery_capex, true)] {
         engine.world.write_message(messages::CapexBooked {
@@ -225,7 +228,13 @@ pub fn run_built(
         .prices
         .market
         .clone();
+    let decisions = engine
+        .world
+        .get_resource::<policy::PolicyRun>()
+        .map(|r| r.decisions.clone())
+        .unwrap_or_default();
     Ok(Replication {
+        decisions,
         index: replication,
         kpis,
         months: ledger.rows.clone(),

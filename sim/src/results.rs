@@ -335,7 +335,8 @@ record! {
         sga_usd: f64,
         /// Colocation rent.
         rent_usd: f64,
-        /// All operating costs including energy.
+        /// All operating costs including energy (and, in its firing month, the cost of a hall
+        /// phase a policy cancelled).
         opex_usd: f64,
         /// Revenue - opex.
         ebitda_usd: f64,
@@ -836,10 +837,34 @@ pub struct Replication {
     pub hourly: Vec<crate::energy::dispatch::HourFlows>,
     /// Events the engine handled.
     pub events: u64,
+    /// Firings of the scenario's expansion policies, in order (empty without policies).
+    pub decisions: Vec<Decision>,
     /// The exogenous draws, when [`crate::replication::ReplicationOptions::trace`] asked for them (not
     /// stored in output folders).
     #[serde(skip)]
     pub trace: Option<Trace>,
+}
+
+/// One firing of an expansion policy.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Decision {
+    /// Month at whose start the policy fired (0 is the first month).
+    pub month: u32,
+    /// Policy name.
+    pub rule: String,
+    /// Action kind: `order_tranche`, `start_phase`, `retire_tranche`, `defer_phase`,
+    /// `cancel_phase` or `set_price_ratio`.
+    pub action: String,
+    /// The tranche or phase the action concerns (`list_price` for a price change).
+    pub target: String,
+    /// GPUs ordered (or retired, counting the tranche's delivered GPUs); 0 for the other actions.
+    pub gpus: f64,
+    /// Capex committed by the firing, USD (0 for a retirement, deferral, cancellation or price
+    /// change).
+    pub capex_usd: f64,
+    /// Month the ordered GPUs arrive or the phase is ready (a deferred phase's new ready month;
+    /// the firing month for a retirement, cancellation or price change).
+    pub effective_month: u32,
 }
 
 /// The exogenous random draws of a replication: what every variant of a scenario must see alike.

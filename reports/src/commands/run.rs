@@ -536,6 +536,12 @@ pub(crate) fn write_tables(variants: &[VariantRuns], out: &Job) -> Result<()> {
         &mut tables::market_frame(variants)?,
         &out.path("market.parquet"),
     )?;
+    // Only a run whose policies fired has a decisions table.
+    let mut decisions = tables::decisions_frame(variants)?;
+    if decisions.height() > 0 {
+        tables::write_parquet(&mut decisions, &out.path("decisions.parquet"))?;
+        tables::write_csv(&mut decisions, &out.path("decisions.csv"))?;
+    }
     let mut hourly = tables::hourly_frame(variants)?;
     if hourly.height() > 0 {
         tables::write_parquet(&mut hourly, &out.path("hourly.parquet"))?;

@@ -31,6 +31,7 @@ const DATA_FILES: &[(&str, bool)] = &[
     ("fleet.parquet", true),
     ("market.parquet", true),
     ("hourly.parquet", false),
+    ("decisions.parquet", false),
 ];
 
 /// Every data file the manifest lists must still have its recorded hash.
@@ -179,6 +180,9 @@ pub(crate) fn read_runs(
     if dir.join("hourly.parquet").exists() {
         read_hourly(&read("hourly.parquet")?, &index, &mut out)?;
     }
+    if dir.join("decisions.parquet").exists() {
+        read_decisions(&read("decisions.parquet")?, &index, &mut out)?;
+    }
     read_failures(manifest, names, &mut out)?;
     for v in &out {
         let got = v.output.replications.len() as u64 + v.output.failures.len() as u64;
@@ -249,6 +253,7 @@ fn read_runs_table(
             market_prices: Vec::new(),
             hourly: Vec::new(),
             events: events[row],
+            decisions: Vec::new(),
             trace: None,
         });
     }
@@ -337,6 +342,40 @@ fn read_fleet(fleet: &DataFrame, index: &Index, out: &mut [VariantRuns]) -> Resu
             gpus[*s as usize] = states[i][row];
         }
         rep.fleet.push((month[row] as u32, k as u16, gpus));
+    }
+    Ok(())
+}
+
+/// decisions.parquet: the firings of expansion policies, in order within a replication.
+fn read_decisions(table: &DataFrame, index: &Index, out: &mut [VariantRuns]) -> Result<()> {
+    const FILE: &str = "decisions.parquet";
+    let (variant, replication) = (
+        strs(table, "variant", FILE)?,
+        u64s(table, "replication", FILE)?,
+    );
+    let (month, effective) = (
+        u64s(table, "month", FILE)?,
+        u64s(table, "effective_month", FILE)?,
+    );
+    let (rule, action, target) = (
+        strs(table, "rule", FILE)?,
+        strs(table, "action", FILE)?,
+        strs(table, "target", FILE)?,
+    );
+    let (gpus, capex) = (f64s(table, "gpus", FILE)?, f64s(table, "capex_usd", FILE)?);
+    for row in 0..table.height() {
+        let (v, r) = index.get(&variant[row], replication[row], FILE, row)?;
+        out[v].output.replications[r]
+            .decisions
+            .push(dcplan_sim::results::Decision {
+                month: month[row] as u32,
+                rule: rule[row].clone(),
+                action: action[row].clone(),
+                target: target[row].clone(),
+                gpus: gpus[row].unwrap_or(f64::NAN),
+                capex_usd: capex[row].unwrap_or(f64::NAN),
+                effective_month: effective[row] as u32,
+            });
     }
     Ok(())
 }

@@ -302,6 +302,53 @@ pub(crate) fn market_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
     DataFrame::new(height, cols).context("building the market table")
 }
 
+/// Firings of expansion policies: one row per (variant, replication, firing), in firing order.
+pub(crate) fn decisions_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
+    let rows: Vec<(&VariantRuns, &Replication, &dcplan_sim::results::Decision)> =
+        rows_per_replication(variants, |r| &r.decisions);
+    let [variant, replication] = key_columns(rows.iter().map(|(v, r, _)| (*v, *r)));
+    let text = |name: &str, f: &dyn Fn(&dcplan_sim::results::Decision) -> String| {
+        Column::new(
+            name.into(),
+            rows.iter().map(|(_, _, d)| f(d)).collect::<Vec<String>>(),
+        )
+    };
+    let cols: Vec<Column> = vec![
+        variant,
+        replication,
+        Column::new(
+            "month".into(),
+            rows.iter().map(|(_, _, d)| d.month).collect::<Vec<u32>>(),
+        ),
+        Column::new(
+            "year_month".into(),
+            rows.iter()
+                .map(|(v, _, d)| v.start.plus_months(d.month).to_string())
+                .collect::<Vec<String>>(),
+        ),
+        text("rule", &|d| d.rule.clone()),
+        text("action", &|d| d.action.clone()),
+        text("target", &|d| d.target.clone()),
+        Column::new(
+            "gpus".into(),
+            rows.iter().map(|(_, _, d)| d.gpus).collect::<Vec<f64>>(),
+        ),
+        Column::new(
+            "capex_usd".into(),
+            rows.iter()
+                .map(|(_, _, d)| d.capex_usd)
+                .collect::<Vec<f64>>(),
+        ),
+        Column::new(
+            "effective_month".into(),
+            rows.iter()
+                .map(|(_, _, d)| d.effective_month)
+                .collect::<Vec<u32>>(),
+        ),
+    ];
+    DataFrame::new(rows.len(), cols).context("building the decisions table")
+}
+
 /// Flow columns of `hourly.parquet` (their metadata: name, unit, definition).
 pub use dcplan_sim::columns::HOURLY as HOURLY_COLUMNS;
 pub use dcplan_sim::columns::{hourly_from_values, hourly_values};
@@ -608,6 +655,7 @@ pub(crate) mod tests {
                 market_prices: Vec::new(),
                 hourly: Vec::new(),
                 events: 0,
+                decisions: Vec::new(),
                 trace: None,
             })
             .collect();
@@ -844,6 +892,7 @@ pub(crate) mod tests {
             ("fleet", fleet_frame(&v).expect("fleet")),
             ("market", market_frame(&v).expect("market")),
             ("hourly", hourly_frame(&v).expect("hourly")),
+            ("decisions", decisions_frame(&v).expect("decisions")),
             ("summary", summary_frame(&v).expect("summary")),
             (
                 "proforma",

@@ -6,6 +6,7 @@ mod cli;
 mod cluster;
 mod common;
 mod hostile;
+mod policies;
 mod provenance;
 mod rebuild;
 mod scale;

@@ -21,7 +21,7 @@ use rand::RngExt;
 
 use super::fleet::{FleetCounters, FleetPlan, Nodes};
 pub use super::messages::ArrivalTrace;
-use super::messages::{DemandCounters, DemandMonthClosed, GpuState, NodesDelivered};
+use super::messages::{DemandCounters, DemandMonthClosed, GpuState, NodesDelivered, PriceRatioSet};
 use crate::dist::Dist;
 use crate::engine::{
     Agenda, Clock, ContractId, DemandEvent, Engine, EventKind, Meter, NodeId, Rate, SimEvent, Step,
@@ -556,7 +556,16 @@ pub fn install(
     engine
         .schedule_mut(EventKind::MonthEnd)
         .add_systems(close_demand_month.in_set(Step::Demand))
+        .add_systems(set_price_ratio.in_set(Step::Orders))
         .add_systems(reset_counters.in_set(Step::Record));
+}
+
+/// A policy set the list-price ratio: contracts that start from the next month on are priced
+/// at it (running contracts keep their price).
+fn set_price_ratio(mut set: MessageReader<PriceRatioSet>, mut d: ResMut<DemandState>) {
+    for r in set.read() {
+        d.prices.policy = PricingPolicy::ListRatio(r.0);
+    }
 }
 
 /// One contract slot per delivered node (see [`Contracts`]).

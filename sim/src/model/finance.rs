@@ -47,7 +47,7 @@ use bevy_ecs::prelude::*;
 pub use super::messages::AssetClass;
 use super::messages::{
     BatteryReplaced, CapexBooked, DemandMonthClosed, EnergySettled, FleetMonthClosed, GpuState,
-    HallPhaseReady, NodeDisposed,
+    HallPhaseReady, MonthRecorded, NodeDisposed, PhaseStarted,
 };
 use crate::engine::{Clock, Engine, EventKind, Meter, Rate, Step};
 use crate::metrics;
@@ -135,6 +135,9 @@ pub struct FinanceModel {
     pub loans: Vec<LoanPlan>,
     /// Construction draws per hall phase.
     pub phases: Vec<PhaseDraws>,
+    /// One-off operating expenses `(month, usd)` (a hall phase's cancellation cost), counted in
+    /// the month's opex.
+    pub expenses: Vec<(u32, f64)>,
     /// Tokens are counted (the scenario's `pricing.tokens`): the month rows hold tokens served
     /// and the KPIs revenue and cost per million tokens.
     pub count_tokens: bool,
@@ -543,6 +546,17 @@ pub fn install(engine: &mut Engine, model: FinanceModel, n_tranches: usize) {
     engine
         .schedule_mut(EventKind::MonthEnd)
         .add_systems((book_assets, close_month).chain().in_set(Step::Finance));
+    engine
+        .schedule_mut(EventKind::MonthEnd)
+        .add_systems(start_phase_draws.in_set(Step::Orders));
+}
+
+/// A hall phase a policy started: its construction draws replace the empty ones it was planned with.
+fn start_phase_draws(mut started: MessageReader<PhaseStarted>, mut ledger: ResMut<Ledger>) {
+    for s in started.read() {
+        ledger.model.phases[s.phase as usize].draws = s.draws.clone();
+        ledger.model.expenses.extend(s.expense);
+    }
 }
 
 /// How far finance has read each message it books. The booking system runs in several
@@ -600,6 +614,7 @@ fn close_month(
     mut demand: MessageReader<DemandMonthClosed>,
     mut fleet: MessageReader<FleetMonthClosed>,
     mut ledger: ResMut<Ledger>,
+    mut recorded: MessageWriter<MonthRecorded>,
 ) {
     let m = clock.month;
     let (Some(energy), Some(demand), Some(fleet)) = (
@@ -663,6 +678,13 @@ fn close_month(
     let sga = revenue * o.sga_frac_of_revenue;
     let rent = fleet.ready_it_kw * o.rent_usd_per_kw_month;
     let opex = energy.cost_usd + staff + maintenance + insurance + software + transit + sga + rent;
+    // One-off expenses of the month (only a policy's cancellation books one).
+    let opex = l
+        .model
+        .expenses
+        .iter()
+        .filter(|(month, _)| *month == m)
+        .fold(opex, |acc, (_, usd)| acc + usd);
     let ebitda = revenue - opex;
     let depreciation: f64 = l.assets.iter().map(|a| a.depreciation(m)).sum();
     let ebit = ebitda - depreciation + gain_on_sale;
@@ -772,6 +794,7 @@ fn close_month(
             l.non_finite = Some((m, bad));
         }
     }
+    recorded.write(MonthRecorded(row.clone()));
     l.rows.push(row);
 }
 

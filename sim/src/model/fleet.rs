@@ -12,6 +12,7 @@ use rand::RngExt;
 
 use super::messages::{
     AssetClass, CapexBooked, FleetMonthClosed, HallPhaseReady, NodeDisposed, NodesDelivered,
+    PhaseStarted,
 };
 pub use super::messages::{GpuState, N_GPU_STATES};
 use crate::dist::Dist;
@@ -206,6 +207,8 @@ impl FleetPlan {
 /// Live state of the hall phases.
 #[derive(Resource, Clone, Debug, Default)]
 pub(crate) struct Phases {
+    /// Month each phase becomes ready (none: not within the horizon, not started or cancelled).
+    pub ready_at: Vec<Option<u32>>,
     /// Whether each phase is ready.
     pub ready: Vec<bool>,
     /// Maximum IT power of the nodes placed in each phase, kW.
@@ -691,6 +694,7 @@ pub fn install(engine: &mut Engine, plan: FleetPlan, trace: bool) {
         ..Nodes::default()
     });
     engine.world.insert_resource(Phases {
+        ready_at: plan.phases.iter().map(|ph| ph.ready_month).collect(),
         ready: vec![false; n_phases],
         used_kw: vec![0.0; n_phases],
     });
@@ -707,6 +711,9 @@ pub fn install(engine: &mut Engine, plan: FleetPlan, trace: bool) {
     engine
         .schedule_mut(EventKind::PhaseReady)
         .add_systems(ready_phase.in_set(Step::Fleet));
+    engine
+        .schedule_mut(EventKind::MonthEnd)
+        .add_systems(reschedule_phases.in_set(Step::Orders));
     engine
         .schedule_mut(EventKind::TrancheDelivered)
         .add_systems(deliver_tranche.in_set(Step::Fleet));
@@ -887,12 +894,25 @@ impl Commissioning<'_> {
     }
 }
 
+/// A hall phase a policy started, deferred or cancelled: it becomes ready in its new month only.
+fn reschedule_phases(mut started: MessageReader<PhaseStarted>, mut phases: ResMut<Phases>) {
+    for s in started.read() {
+        phases.ready_at[s.phase as usize] = s.ready;
+    }
+}
+
 fn ready_phase(
     fired: Res<fired::PhaseReady>,
+    clock: Res<Clock>,
     mut c: Commissioning,
     mut phase_ready: MessageWriter<HallPhaseReady>,
 ) {
     let i = fired.phase as usize;
+    // A phase a policy deferred or cancelled keeps its old event on the agenda: ignore it.
+    let now = c.agenda.now();
+    if c.phases.ready_at[i].is_none_or(|r| clock.calendar.month_start(r) != now) {
+        return;
+    }
     c.phases.ready[i] = true;
     c.counters.ready_it_kw += c.plan.phases[i].it_kw;
     phase_ready.write(HallPhaseReady { phase: fired.phase });

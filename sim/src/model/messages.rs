@@ -222,6 +222,29 @@ impl std::ops::Deref for EnergySettled {
     }
 }
 
+/// The month's record as finance closed it (finance), for the expansion policies to judge the
+/// month by.
+#[derive(Message, Clone, Debug, PartialEq)]
+pub(crate) struct MonthRecorded(pub crate::results::MonthRow);
+
+/// A policy started, deferred or cancelled a hall phase (policy); finance draws its cost in
+/// these instalments (and books the expense), the fleet readies it in `ready` only.
+#[derive(Message, Clone, Debug, PartialEq)]
+pub(crate) struct PhaseStarted {
+    /// Index into the phase list.
+    pub phase: u16,
+    /// Cash to pay per month: `(month, usd)`.
+    pub draws: Vec<(u32, f64)>,
+    /// Month it becomes ready (none: not within the horizon, or cancelled).
+    pub ready: Option<u32>,
+    /// A one-off operating expense `(month, usd)`: the cost of a cancellation.
+    pub expense: Option<(u32, f64)>,
+}
+
+/// A policy set the list price to this ratio of the market price for new contracts (policy).
+#[derive(Message, Clone, Copy, Debug, PartialEq)]
+pub(crate) struct PriceRatioSet(pub f64);
+
 /// One arrival as drawn: exact time in hours, request kind, size in GPUs, duration in hours.
 pub type ArrivalTrace = (f64, u16, f64, f64);
 
@@ -238,4 +261,7 @@ pub(crate) fn register(world: &mut World) {
     MessageRegistry::register_message::<FleetMonthClosed>(world);
     MessageRegistry::register_message::<DemandMonthClosed>(world);
     MessageRegistry::register_message::<EnergySettled>(world);
+    MessageRegistry::register_message::<MonthRecorded>(world);
+    MessageRegistry::register_message::<PhaseStarted>(world);
+    MessageRegistry::register_message::<PriceRatioSet>(world);
 }

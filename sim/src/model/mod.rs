@@ -8,4 +8,5 @@ pub mod finance;
 pub mod fleet;
 pub mod market;
 pub mod messages;
+pub mod policy;
 pub mod reliability;

@@ -108,6 +108,7 @@ impl FinancePlan {
                                         t.financing.as_deref() == Some(d.name.as_str())
                                     })
                                     .map(|(k, _)| k as u16)
+                                    .chain(policy_orders_financed_by(s, &d.name))
                                     .collect(),
                             ),
                         },
@@ -136,6 +137,14 @@ impl FinancePlan {
                 .phases
                 .iter()
                 .map(|p| p.construction_months)
+                .chain(crate::scenario::phase_slots(s).into_iter().map(|(i, _)| {
+                    match &s.policies[i].action {
+                        crate::scenario::Action::StartPhase {
+                            lead_time_months, ..
+                        } => *lead_time_months,
+                        _ => 0,
+                    }
+                }))
                 .collect(),
         }
     }
@@ -211,6 +220,23 @@ impl FinancePlan {
             count_tokens: self.count_tokens,
             loans,
             phases,
+            expenses: Vec::new(),
         }
     }
+}
+
+/// Fleet indices of the policy order slots financed by the debt tranche `name`.
+fn policy_orders_financed_by<'a>(
+    s: &'a crate::scenario::Scenario,
+    name: &'a str,
+) -> impl Iterator<Item = u16> + 'a {
+    let base = s.fleet.len() + s.lifecycle.refresh.len();
+    crate::scenario::order_slots(s)
+        .into_iter()
+        .enumerate()
+        .filter(move |(_, (i, _))| {
+            matches!(&s.policies[*i].action,
+                crate::scenario::Action::OrderTranche { financing: Some(f), .. } if f == name)
+        })
+        .map(move |(k, _)| (base + k) as u16)
 }

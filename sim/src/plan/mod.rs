@@ -11,6 +11,7 @@
 mod demand;
 mod energy;
 mod finance;
+mod policy;
 mod registry;
 mod setter;
 mod supply;
@@ -21,11 +22,12 @@ pub(crate) use setter::Settable;
 pub use setter::set_fields;
 
 use crate::dist::Dist;
+use crate::model::policy::{Effect, PolicyModel, PolicyRun};
 use crate::model::{demand as demand_model, energy as energy_model, finance as finance_model};
 use crate::model::{fleet, market};
 use crate::params::{SampleMode, Sampler};
 use crate::rng::{KeyedStreams, Stream, stream_rng};
-use crate::scenario::{LoadedScenario, SlaTier};
+use crate::scenario::{LoadedScenario, PricingPolicy, SlaTier};
 use crate::time::Calendar;
 
 /// A scenario resolved for its replications.
@@ -51,6 +53,8 @@ pub(crate) struct Models {
     /// Capex of the on-site energy assets other than the battery.
     pub(crate) energy_capex: f64,
     pub(crate) finance: finance_model::FinanceModel,
+    /// The expansion policies and their firings of month 0 (none without policies).
+    pub(crate) policy: Option<(PolicyModel, PolicyRun)>,
 }
 
 impl Plan {
@@ -132,11 +136,66 @@ impl Plan {
             &price_multiplier,
             &mut stream_rng(seed, replication, Stream::Prices),
         );
+        // Policies firing in month 0 enter the fleet plan as planned purchases do.
+        // Phases a month-0 firing deferred or cancelled (their draws) and one-off expenses.
+        let mut moved: Vec<(u16, Vec<(u32, f64)>)> = Vec::new();
+        let mut expenses = Vec::new();
+        let mut prices = prices;
+        let policy = (!self.supply.policies.is_empty()).then(|| {
+            let mut model = self.supply.policies.model(&fleet, &prices.market, horizon);
+            let mut run = PolicyRun::new(&model);
+            let effects = run.decide(&model, 0);
+            PolicyRun::note_delivery(&mut model, &effects);
+            for e in effects {
+                match e {
+                    Effect::Deliver {
+                        tranche,
+                        month,
+                        retire,
+                    } => {
+                        let t = &mut fleet.tranches[tranche as usize];
+                        t.delivery_month = month;
+                        t.retire_month = retire;
+                    }
+                    Effect::Build { phase, month, .. } => {
+                        let ph = &mut fleet.phases[phase as usize];
+                        ph.ready_month = month;
+                        ph.ready_month_raw = month.map_or(policy::NOT_STARTED, i64::from);
+                    }
+                    Effect::Defer {
+                        phase,
+                        month,
+                        draws,
+                    } => {
+                        fleet.phases[phase as usize].ready_month = month;
+                        moved.push((phase, draws));
+                    }
+                    Effect::Cancel {
+                        phase,
+                        month,
+                        cost_usd,
+                    } => {
+                        let ph = &mut fleet.phases[phase as usize];
+                        ph.ready_month = None;
+                        ph.ready_month_raw = policy::NOT_STARTED;
+                        moved.push((phase, Vec::new()));
+                        expenses.push((month, cost_usd));
+                    }
+                    Effect::PriceRatio(r) => prices.policy = PricingPolicy::ListRatio(r),
+                    Effect::Retire(_) => unreachable!("nothing is delivered before month 0"),
+                }
+            }
+            (model, run)
+        });
         let demand = self
             .demand
             .model(&v, demand_multiplier, self.calendar.clone());
         let (energy, energy_capex) = self.energy.model(&v, seed, replication, &mut fleet);
-        let finance = self.finance.model(&v, horizon, &fleet);
+        let mut finance = self.finance.model(&v, horizon, &fleet);
+        for (phase, draws) in moved {
+            finance.phases[phase as usize].draws = draws;
+        }
+        finance.expenses = expenses;
         Models {
             fleet,
             demand,
@@ -145,6 +204,7 @@ impl Plan {
             energy,
             energy_capex,
             finance,
+            policy,
         }
     }
 

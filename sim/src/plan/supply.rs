@@ -1,6 +1,7 @@
 //! Supply: the SKUs the fleet uses, hall phases, tranches and refreshes, reliability, and the
 //! market regimes and price paths.
 
+use super::policy::PolicyPlan;
 use super::{Drawn, Num, Registry, month_in_horizon, scale_dist};
 use crate::catalog::Catalog;
 use crate::dist::Dist;
@@ -88,6 +89,8 @@ pub(super) struct SupplyPlan {
     reserved_discount_frac: Num,
     spot_discount_frac: Num,
     policy: PricingPolicy,
+    /// Expansion policies, with the tranche and phase slots they hold.
+    pub(super) policies: PolicyPlan,
 }
 
 impl SupplyPlan {
@@ -101,6 +104,12 @@ impl SupplyPlan {
             .chain(s.lifecycle.refresh.iter().map(|r| &r.sku))
         {
             if !sku_names.contains(&name.as_str()) {
+                sku_names.push(name);
+            }
+        }
+        // The SKUs only policies name come last, so the fleet's indices stay as they are.
+        for name in super::policy::skus(s) {
+            if !sku_names.contains(&name) {
                 sku_names.push(name);
             }
         }
@@ -248,6 +257,9 @@ impl SupplyPlan {
                 }
             })
             .collect();
+        let policies = PolicyPlan::new(s, catalog, &|name| {
+            sku_index(name).expect("policy SKUs are listed")
+        });
         let reserved_discount_frac = r.param(
             "pricing.reserved_discount_frac",
             &s.pricing.reserved_discount_frac,
@@ -281,6 +293,7 @@ impl SupplyPlan {
             reserved_discount_frac,
             spot_discount_frac,
             policy: s.pricing.policy.clone(),
+            policies,
         }
     }
 
@@ -375,6 +388,10 @@ impl SupplyPlan {
                 embodied_tco2_per_gpu: 0.0,
             });
         }
+        // Policy slots come after everything planned, unscheduled until a policy fires.
+        tranches.extend(self.policies.tranches.iter().cloned());
+        let mut phases: Vec<fleet::PhasePlan> = phases;
+        phases.extend(self.policies.phases.iter().cloned());
         fleet::FleetPlan {
             skus,
             tranches,

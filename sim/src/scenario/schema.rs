@@ -64,6 +64,11 @@ pub struct Scenario {
     /// Decision variables and the goal of `dcplan optimize`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub optimize: Option<Optimize>,
+    /// Expansion policies: rules evaluated at the start of every month that order tranches,
+    /// start, defer or cancel hall phases, retire tranches or set the list-price ratio as the
+    /// simulation runs (none: the fleet is the plan).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub policies: Vec<Policy>,
     /// Rank correlations between uncertain inputs (none: every input drawn independently).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub correlations: Vec<Correlation>,

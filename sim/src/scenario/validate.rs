@@ -4,7 +4,7 @@ pub mod leaves;
 pub mod ranges;
 
 use super::{Problems, Scenario};
-use super::{demand, energy, finance, fleet, pricing, simulation, site};
+use super::{demand, energy, finance, fleet, policy, pricing, simulation, site};
 use crate::catalog::{Catalog, Sku};
 use crate::dist::{Param, fmt_num};
 use leaves::LeafValue;
@@ -46,6 +46,7 @@ pub fn validate_into(s: &Scenario, catalog: &Catalog, p: &mut Problems) {
     finance::check_finance(s, p);
     fleet::check_reliability(s, p);
     fleet::check_lifecycle(s, catalog, p);
+    policy::check_policies(s, catalog, p);
     super::study::check_correlations(s, p);
     check_numbers(s, p);
 }

@@ -72,6 +72,7 @@ const MODEL_IMPORTS: &[(&str, &[&str])] = &[
     ("reliability", &["messages", "fleet", "demand"]),
     ("finance", &["messages"]),
     ("energy", &["messages"]),
+    ("policy", &["messages"]),
     ("market", &[]),
     ("messages", &[]),
 ];

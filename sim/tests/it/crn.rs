@@ -162,3 +162,29 @@ fn energy_strategies_see_the_same_customers_failures_prices_and_weather() {
         }
     }
 }
+
+#[test]
+fn a_fixed_plan_and_an_expansion_policy_see_the_same_customers_failures_and_prices() {
+    let base = with(
+        &text("default.ron"),
+        "horizon_months: 72",
+        "horizon_months: 36",
+    );
+    let policy = with(
+        &base,
+        "    reliability: (",
+        r#"    policies: [(name: "grow", trigger: UtilizationAbove(level_frac: 0.3, months: 2), action: OrderTranche(name: "more", sku: "H100-SXM", gpus: 512, lead_time_months: 2, price_usd_per_gpu: 25000), max_firings: 2, min_gap_months: 6)],
+    reliability: ("#,
+    );
+    let (fixed, policy) = (load_text(&base), load_text(&policy));
+    for r in 0..2 {
+        let a = traced(&fixed, 11, r);
+        let b = traced(&policy, 11, r);
+        assert!(
+            !b.decisions.is_empty(),
+            "the policy must fire to prove anything"
+        );
+        assert!(a.fleet != b.fleet, "the policy changed the fleet");
+        assert_same_exogenous(&a, &b, "expansion policy");
+    }
+}

@@ -352,6 +352,82 @@ pub(crate) fn full() -> Scenario {
             b: "demand.growth_per_year_frac".into(),
             rank: -0.5,
         }],
+        policies: vec![
+            Policy {
+                name: "grow".into(),
+                trigger: Trigger::AllOf {
+                    triggers: vec![
+                        Trigger::UtilizationAbove {
+                            level_frac: 0.85,
+                            months: 3,
+                        },
+                        Trigger::BacklogAbove {
+                            level_requests: 5.0,
+                            months: 2,
+                        },
+                        Trigger::PriceAboveCost {
+                            sku: "H100-SXM".into(),
+                            ratio: 1.2,
+                            months: 2,
+                        },
+                        Trigger::UtilizationBelow {
+                            level_frac: 0.99,
+                            months: 1,
+                        },
+                        Trigger::PriceBelowCost {
+                            sku: "H100-SXM".into(),
+                            ratio: 3.0,
+                            months: 1,
+                        },
+                        Trigger::MonthReached { month: 2 },
+                        Trigger::AnchorSigned {
+                            anchor: "anchor".into(),
+                        },
+                    ],
+                },
+                action: Action::OrderTranche {
+                    name: "grow-h100".into(),
+                    sku: "H100-SXM".into(),
+                    gpus: 16,
+                    lead_time_months: 2,
+                    price_usd_per_gpu: Some(25000.0),
+                    network_usd_per_node: 30000.0,
+                    financing: Some("gpu-loan".into()),
+                    retire_after_months: Some(48),
+                },
+                max_firings: 2,
+                min_gap_months: 3,
+                capex_budget_usd: Some(2e6),
+                min_dscr: Some(1.2),
+            },
+            Policy {
+                name: "hall".into(),
+                trigger: Trigger::AnchorSigned {
+                    anchor: "anchor".into(),
+                },
+                action: Action::StartPhase {
+                    name: "hall-b".into(),
+                    it_mw: 1.0,
+                    capex_usd_per_mw: 10e6,
+                    lead_time_months: 6,
+                },
+                max_firings: 1,
+                min_gap_months: 0,
+                capex_budget_usd: None,
+                min_dscr: None,
+            },
+            Policy {
+                name: "sell".into(),
+                trigger: Trigger::MonthReached { month: 6 },
+                action: Action::RetireTranche {
+                    tranche: "h100".into(),
+                },
+                max_firings: 1,
+                min_gap_months: 0,
+                capex_budget_usd: None,
+                min_dscr: None,
+            },
+        ],
     }
 }
 
@@ -380,6 +456,28 @@ pub(crate) fn variants() -> Vec<Scenario> {
         b.dispatch = BatteryDispatch::PriceArbitrage;
     }
     s.demand.anchors[0].duration = DurationSpec::Hours(v(4000.0));
+    s.policies[0].trigger = Trigger::UtilizationAbove {
+        level_frac: 0.9,
+        months: 2,
+    };
+    s.policies[1].trigger = Trigger::BacklogAbove {
+        level_requests: 10.0,
+        months: 1,
+    };
+    s.policies[2].trigger = Trigger::AnyOf {
+        triggers: vec![Trigger::PriceAboveCost {
+            sku: "H100-SXM".into(),
+            ratio: 1.5,
+            months: 1,
+        }],
+    };
+    out.push(s);
+    let mut s = base.clone();
+    s.policies[0].trigger = Trigger::PriceBelowCost {
+        sku: "H100-SXM".into(),
+        ratio: 0.9,
+        months: 3,
+    };
     out.push(s);
     let mut s = base.clone();
     s.energy.tariff = Tariff::Market {

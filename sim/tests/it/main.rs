@@ -15,6 +15,7 @@ mod formats;
 mod full_scenario;
 mod mutation;
 mod pinned;
+mod policies;
 mod proforma;
 mod ranges;
 mod registry;

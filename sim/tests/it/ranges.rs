@@ -173,6 +173,7 @@ const LINKED: &[&str] = &[
     "fleet[*].gpus",                     // whole nodes of the SKU
     "demand.anchors[*].gpus",            // whole nodes of the SKU
     "lifecycle.refresh[*].gpus",         // whole nodes of the SKU
+    "policies[*].action.gpus",           // whole nodes of the SKU
     "demand.arrivals_per_day",           // requests over the horizon are capped
     "simulation.hourly_replications[*]", // each replication once
 ];

@@ -28,6 +28,7 @@ macro_rules! plot_name_title {
 pub(crate) mod annotate;
 mod area;
 mod captions;
+pub(crate) mod decisions;
 mod distribution;
 pub(crate) mod energy;
 mod fan;
@@ -173,6 +174,7 @@ pub(crate) fn run_charts(
     if let Some(c) = energy::pue_temperature_chart(one) {
         out.push(charts::render(&c, dir)?.captioned(captions::pue()));
     }
+    out.extend(decisions::decision_charts(v, dir)?);
     Ok(out)
 }
 
