@@ -312,6 +312,13 @@ pub fn statements(rows: &[MonthRow], period: Period) -> Statements {
     );
     push(
         Income,
+        "cancellation",
+        "Cancelled hall phases",
+        Item,
+        neg(sum(&|r| r.cancellation_usd)),
+    );
+    push(
+        Income,
         "opex",
         "Operating costs",
         Total,

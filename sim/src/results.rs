@@ -335,6 +335,8 @@ record! {
         sga_usd: f64,
         /// Colocation rent.
         rent_usd: f64,
+        /// One-off cost of a hall phase a policy cancelled, in its firing month (in opex).
+        cancellation_usd: f64,
         /// All operating costs including energy (and, in its firing month, the cost of a hall
         /// phase a policy cancelled).
         opex_usd: f64,
@@ -430,6 +432,8 @@ pub(crate) struct FinanceMonth {
     pub(crate) sga_usd: f64,
     /// See [`MonthRow::rent_usd`].
     pub(crate) rent_usd: f64,
+    /// See [`MonthRow::cancellation_usd`].
+    pub(crate) cancellation_usd: f64,
     /// See [`MonthRow::opex_usd`].
     pub(crate) opex_usd: f64,
     /// See [`MonthRow::ebitda_usd`].
@@ -601,6 +605,7 @@ impl MonthRow {
             network_transit_usd: f.network_transit_usd,
             sga_usd: f.sga_usd,
             rent_usd: f.rent_usd,
+            cancellation_usd: f.cancellation_usd,
             opex_usd: f.opex_usd,
             ebitda_usd: f.ebitda_usd,
             depreciation_usd: f.depreciation_usd,

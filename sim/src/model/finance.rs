@@ -685,6 +685,13 @@ fn close_month(
         .iter()
         .filter(|(month, _)| *month == m)
         .fold(opex, |acc, (_, usd)| acc + usd);
+    let cancellation: f64 = l
+        .model
+        .expenses
+        .iter()
+        .filter(|(month, _)| *month == m)
+        .map(|(_, usd)| usd)
+        .sum();
     let ebitda = revenue - opex;
     let depreciation: f64 = l.assets.iter().map(|a| a.depreciation(m)).sum();
     let ebit = ebitda - depreciation + gain_on_sale;
@@ -751,6 +758,7 @@ fn close_month(
         network_transit_usd: transit,
         sga_usd: sga,
         rent_usd: rent,
+        cancellation_usd: cancellation,
         opex_usd: opex,
         ebitda_usd: ebitda,
         depreciation_usd: depreciation,

@@ -458,6 +458,29 @@ fn a_cancellation_removes_a_phase_and_books_its_cost_once() {
             b.opex_usd
         );
     }
+    // It has its own line in the monthly table and the income statement, whose operating cost
+    // items add up to the total.
+    assert_eq!(rep.months[3].cancellation_usd, 250000.0);
+    assert!(rep.months.iter().map(|r| r.cancellation_usd).sum::<f64>() == 250000.0);
+    let is = dcplan_sim::proforma::statements(&rep.months, dcplan_sim::proforma::Period::Year);
+    let items = [
+        "energy",
+        "staff",
+        "maintenance",
+        "insurance",
+        "software",
+        "network_transit",
+        "sga",
+        "rent",
+        "cancellation",
+    ];
+    for (y, total) in is.values("opex").iter().enumerate() {
+        let sum: f64 = items.iter().map(|k| is.values(k)[y]).sum();
+        assert!(
+            (sum - total).abs() < 1e-6,
+            "year {y}: items {sum} vs total {total}"
+        );
+    }
     // The hall never enters service.
     assert!(
         rep.months
