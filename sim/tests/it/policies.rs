@@ -114,8 +114,7 @@ fn a_policy_firing_in_month_zero_equals_buying_up_front() {
         .expect("default scenario")
         .replace("horizon_months: 72", "horizon_months: 36");
     let extra = r#"name: "h100-extra", sku: "H100-SXM", gpus: 512, lead_time_months: 3, price_usd_per_gpu: 25000, financing: "gpu-loan""#;
-    let upfront = base.replacen("    energy: (\n", &format!("    energy: (\n"), 1);
-    let upfront = upfront.replacen(
+    let upfront = base.replacen(
         "            financing: \"gpu-loan\", // the GPU-backed loan in finance.debt\n        ),\n",
         &format!(
             "            financing: \"gpu-loan\", // the GPU-backed loan in finance.debt\n        ),\n        ({extra}),\n"
@@ -220,8 +219,8 @@ fn an_anchor_trigger_fires_in_the_anchor_sign_month_and_a_phase_is_built_on_its_
     assert_eq!(rep.decisions[0].effective_month, 7);
     // Construction is drawn in four equal instalments, months 3 to 6.
     let facility: Vec<f64> = rep.months.iter().map(|m| m.capex_facility_usd).collect();
-    for m in 3..7 {
-        assert_eq!(facility[m], 3e6, "month {m}");
+    for (m, x) in facility.iter().enumerate().take(7).skip(3) {
+        assert_eq!(*x, 3e6, "month {m}");
     }
     assert_eq!(facility[7], 0.0);
     // The hall is in service from month 7: its $12M depreciate over 20 years.
