@@ -15,6 +15,19 @@ fn saturated(extra: &str) -> String {
     )
 }
 
+/// The field paths of the errors a scenario text is refused with.
+fn error_paths(text: &str) -> Vec<String> {
+    let problems = match dcplan_sim::load_str("test.ron", text) {
+        Err(ScenarioError::Invalid { problems, .. }) => problems,
+        other => panic!("expected problems, got {other:?}"),
+    };
+    problems
+        .iter()
+        .filter(|p| p.severity == Severity::Error)
+        .map(|p| p.path.clone())
+        .collect()
+}
+
 fn order(trigger: &str, limits: &str) -> String {
     format!(
         r#"policies: [(name: "grow", trigger: {trigger}, action: OrderTranche(name: "more", sku: "H100-SXM", gpus: 16, lead_time_months: 3, price_usd_per_gpu: 30000){limits})],"#
@@ -291,15 +304,8 @@ fn every_policy_problem_is_reported_with_its_path() {
         (name: "d", trigger: AnyOf(triggers: [AllOf(triggers: [MonthReached(month: 1)])]), action: RetireTranche(tranche: "t")),
     ],"#,
     );
-    let problems = match dcplan_sim::load_str("test.ron", &text) {
-        Err(ScenarioError::Invalid { problems, .. }) => problems,
-        other => panic!("expected problems, got {other:?}"),
-    };
-    let paths: Vec<&str> = problems
-        .iter()
-        .filter(|p| p.severity == Severity::Error)
-        .map(|p| p.path.as_str())
-        .collect();
+    let paths = error_paths(&text);
+    let paths: Vec<&str> = paths.iter().map(String::as_str).collect();
     for want in [
         "policies[0].trigger.triggers",
         "policies[0].action.sku",
@@ -559,15 +565,8 @@ fn phase_and_price_action_problems_are_reported_with_their_paths() {
         (name: "c", trigger: MonthReached(month: 1), action: SetPriceRatio(ratio: 0)),
     ],"#,
     );
-    let problems = match dcplan_sim::load_str("test.ron", &text) {
-        Err(ScenarioError::Invalid { problems, .. }) => problems,
-        other => panic!("expected problems, got {other:?}"),
-    };
-    let paths: Vec<&str> = problems
-        .iter()
-        .filter(|p| p.severity == Severity::Error)
-        .map(|p| p.path.as_str())
-        .collect();
+    let paths = error_paths(&text);
+    let paths: Vec<&str> = paths.iter().map(String::as_str).collect();
     for want in [
         "policies[0].action.phase",
         "policies[0].action.months",

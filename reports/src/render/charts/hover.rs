@@ -175,10 +175,7 @@ pub(crate) fn insert(svg: &str, targets: &[Target]) -> String {
 }
 
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    crate::render::doc::esc(s)
 }
 
 #[cfg(test)]
