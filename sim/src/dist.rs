@@ -171,6 +171,9 @@ fn check_value(path: &str, x: f64, lo: f64, hi: f64, problems: &mut Problems) {
 pub(crate) fn fmt_num(x: f64) -> String {
     if x.is_finite() && x == x.trunc() && x.abs() < 1e15 {
         format!("{}", x as i64)
+    } else if x.is_finite() && x.abs() >= 1e15 {
+        // A huge number (a mistyped exponent) reads as one, not as hundreds of digits.
+        format!("{x:e}")
     } else {
         let s = format!("{x}");
         if s.len() > 12 {

@@ -430,6 +430,7 @@ mod tests {
         let r = closed("x", 0.0, 1.0);
         assert_eq!(r.message(f64::NAN), "NaN is not a finite number");
         assert_eq!(r.message(-1.0), "-1 must be between 0 and 1");
+        assert_eq!(r.message(1e308), "1e308 must be between 0 and 1");
         assert_eq!(
             positive("x", 0.0, 5.0).message(0.0),
             "0 must be > 0 and at most 5"
