@@ -482,7 +482,16 @@ impl Meter {
                 + r[Rate::RevenueOnDemandUsdPerHour as usize]
                 + r[Rate::RevenueSpotUsdPerHour as usize],
         ];
-        if channels != [0.0; N_HOUR_CHANNELS] {
+        if channels == [0.0; N_HOUR_CHANNELS] {
+            // Nothing to add to any hour.
+        } else if let Some(idx) = self.one_hour(t) {
+            // The whole segment lies in one clock hour, so its share of the hour is `dt_h`
+            // (the loop below would compute the same quotient).
+            let [it, capacity, revenue] = &mut self.hours;
+            it[idx] += channels[0] * dt_h;
+            capacity[idx] += channels[1] * dt_h;
+            revenue[idx] += channels[2] * dt_h;
+        } else {
             let mut from = self.last.0;
             while from < t.0 {
                 let hour = from / SECONDS_PER_HOUR;
@@ -503,6 +512,15 @@ impl Meter {
             }
         }
         self.last = t;
+    }
+
+    /// The index into the hourly channels of the clock hour holding all of `(last, t]`, if one
+    /// does and the channels cover it.
+    #[inline]
+    fn one_hour(&self, t: SimTime) -> Option<usize> {
+        let hour = self.last.0 / SECONDS_PER_HOUR;
+        let idx = hour.checked_sub(self.month_first_hour)? as usize;
+        (t.0 <= (hour + 1) * SECONDS_PER_HOUR && idx < self.hours[0].len()).then_some(idx)
     }
 
     /// Current value of a rate.

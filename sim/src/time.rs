@@ -49,20 +49,24 @@ impl SimTime {
 #[inline]
 pub fn hours_to_seconds(hours: f64) -> u64 {
     let s = hours * SECONDS_PER_HOUR as f64;
-    // Rounds half away from zero, as `f64::round`, without its library call: for `s >= 0`,
-    // `s - trunc(s)` is exact, so comparing it with one half decides the rounding exactly.
+    // Rounds half away from zero, as `f64::round`, without its library call.
     if s.is_nan() || s < 0.5 {
         0
     } else if s >= u64::MAX as f64 {
         u64::MAX
     } else {
-        // Below 2^63 the signed conversion is one instruction; the unsigned one is not.
-        let whole = if s < 9.2e18 {
-            s as i64 as u64
+        let two52 = 4_503_599_627_370_496.0_f64;
+        if s < two52 {
+            // Adding 2^52 rounds `s` to the nearest integer (ties to even) and leaves that
+            // integer in the low bits; `s - near` is exact, and equals one half only for a
+            // half that went down to even, which rounding away from zero takes up instead.
+            let shifted = s + two52;
+            let near = shifted - two52;
+            (shifted.to_bits() - two52.to_bits()) + u64::from(s - near >= 0.5)
         } else {
+            // From 2^52 on every double is a whole number.
             s as u64
-        };
-        whole + u64::from(s - whole as f64 >= 0.5)
+        }
     }
 }
 

@@ -31,43 +31,47 @@ use crate::scenario::{ContractClass, PricingPolicy, SlaTier};
 use crate::time::{Calendar, HOURS_PER_YEAR, SECONDS_PER_HOUR, SimTime, hours_to_seconds};
 
 /// A running customer contract (one row of [`Contracts`]).
+///
+/// The fields a contract's end reads come first, so that with the row's first node they fill
+/// one cache line (`ContractRow`).
 #[derive(Clone, Debug)]
+#[repr(C)]
 pub struct Contract {
-    /// Contract class.
-    pub class: ContractClass,
-    /// Request kind (index into the demand mix), or `None` for an anchor contract.
-    pub kind: Option<u16>,
-    /// SKU index.
-    pub sku: u16,
     /// GPUs sold.
     pub gpus: u32,
     /// Nodes.
     pub n_nodes: u32,
+    /// Incremented each time the slot carries a new contract, so stale end events are ignored.
+    pub generation: u32,
+    /// GPUs of the contract on failed nodes right now.
+    pub down_gpus: u32,
+    /// Request kind (index into the demand mix), or `None` for an anchor contract.
+    pub kind: Option<u16>,
+    /// SKU index.
+    pub sku: u16,
+    /// Contract class.
+    pub class: ContractClass,
     /// Price locked at signing, USD per GPU-hour.
     pub price_usd_per_gpu_hour: f64,
     /// IT power the contract adds above idle on each of its nodes, kW.
     pub node_load_kw: f64,
+    /// Share of the contract value paid in advance.
+    pub prepay_frac: f64,
+    /// GPU-hours lost to failures in the current month so far.
+    pub down_gpu_hours_month: f64,
+    /// Chance of renewal at term end.
+    pub renewal_frac: f64,
     /// Start time.
     pub start: SimTime,
     /// End time.
     pub end: SimTime,
-    /// Incremented each time the slot carries a new contract, so stale end events are ignored.
-    pub generation: u32,
-    /// Chance of renewal at term end.
-    pub renewal_frac: f64,
-    /// Share of the contract value paid in advance.
-    pub prepay_frac: f64,
     /// Identity of the request behind the contract, independent of every decision (its arrival
     /// number, or the anchor's index with the top bit set): the key of its decision stream.
     pub key: u64,
     /// Renewals so far (each renewal decision is its own draw of the contract's stream).
     pub renewals: u32,
-    /// GPUs of the contract on failed nodes right now.
-    pub down_gpus: u32,
     /// Time up to which downtime has been counted.
     pub down_since: SimTime,
-    /// GPU-hours lost to failures in the current month so far.
-    pub down_gpu_hours_month: f64,
 }
 
 impl Contract {
@@ -109,14 +113,22 @@ pub struct Contracts {
     free: Vec<ContractId>,
 }
 
-/// One slot: the contract and the first node serving it (most contracts run on one node, which
-/// then costs no second memory access), on whole cache lines.
+/// One slot: the first node serving the contract (most contracts run on one node, which then
+/// costs no second memory access) and the contract, on whole cache lines.
 #[derive(Clone, Debug)]
-#[repr(align(64))]
+#[repr(C, align(64))]
 struct ContractRow {
-    contract: Contract,
     first_node: NodeId,
+    contract: Contract,
 }
+
+// What a contract's end reads (up to the month's lost GPU-hours) lies in the row's first line.
+const _: () = assert!(
+    std::mem::offset_of!(ContractRow, contract)
+        + std::mem::offset_of!(Contract, down_gpu_hours_month)
+        + 8
+        <= 64
+);
 
 impl Contracts {
     /// The contract in slot `c` (a slot not in use has no GPUs).
@@ -667,7 +679,7 @@ impl Ctx<'_> {
             .position(|&c| u < c)
             .unwrap_or(d.model.classes.len() - 1);
         let class = &d.model.classes[ci];
-        let size_gpus = class.size_gpus.sample(&mut d.rng).max(1.0).ceil();
+        let size_gpus = ceil(class.size_gpus.sample(&mut d.rng).max(1.0));
         let duration_h = class.duration.sample(&mut d.rng) * class.duration_unit_hours;
         let duration_s = hours_to_seconds(duration_h).max(1);
         let wtp = class
@@ -786,7 +798,7 @@ impl Ctx<'_> {
 
     /// Nodes a request needs on a SKU.
     fn nodes_needed(&self, sku: u16, size_gpus: f64) -> usize {
-        (size_gpus / self.plan.skus[sku as usize].gpus_per_node as f64).ceil() as usize
+        ceil(size_gpus / self.plan.skus[sku as usize].gpus_per_node as f64) as usize
     }
 
     fn try_place(&mut self, req: &Waiting) -> bool {
@@ -993,9 +1005,9 @@ impl Ctx<'_> {
                 .contracts
                 .nodes_of(e)
                 .any(|n| self.nodes.get(n).retiring);
-        let (sku_idx, kind, renewal_frac, key, renewals) =
-            (c.sku, c.kind, c.renewal_frac, c.key, c.renewals);
         if renewable {
+            let (sku_idx, kind, renewal_frac, key, renewals) =
+                (c.sku, c.kind, c.renewal_frac, c.key, c.renewals);
             // The decision and the new term come from the contract's own stream, so no
             // variant's renewals shift any other draw.
             let mut decision = self.d.decisions.rng_at(key, renewals as u64);
@@ -1131,6 +1143,21 @@ impl Ctx<'_> {
     }
 }
 
+/// `x.ceil()`, without the library call the baseline x86-64 target makes for it.
+#[inline]
+fn ceil(x: f64) -> f64 {
+    let two52 = 4_503_599_627_370_496.0_f64;
+    if x > 0.0 && x < two52 {
+        // Adding and taking away 2^52 rounds to the nearest whole number, exactly; one more
+        // than that is the ceiling when it rounded down.
+        let near = (x + two52) - two52;
+        if near < x { near + 1.0 } else { near }
+    } else {
+        // Zero (keeping its sign), negative, large and NaN values.
+        x.ceil()
+    }
+}
+
 /// Bring a contract's downtime up to `now`.
 pub(crate) fn accrue_downtime(c: &mut Contract, now: SimTime) {
     if c.down_gpus > 0 && now > c.down_since {
@@ -1227,5 +1254,42 @@ pub(crate) fn revenue_rate(class: ContractClass) -> Rate {
         ContractClass::Reserved => Rate::RevenueReservedUsdPerHour,
         ContractClass::OnDemand => Rate::RevenueOnDemandUsdPerHour,
         ContractClass::Spot => Rate::RevenueSpotUsdPerHour,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ceil;
+
+    #[test]
+    fn ceil_is_the_library_ceiling_to_the_bit() {
+        let mut cases = vec![
+            0.0,
+            -0.0,
+            -0.5,
+            -1.0,
+            f64::MIN_POSITIVE,
+            5e-324,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::MAX,
+        ];
+        for k in 0..100_000u64 {
+            for x in [k as f64, k as f64 + 0.5, k as f64 / 7.0, k as f64 * 1e-3] {
+                cases.extend([x, x.next_up(), x.next_down()]);
+            }
+        }
+        for e in -60..70 {
+            let x = 2f64.powi(e);
+            cases.extend([x, x.next_up(), x.next_down(), x * 1.5, -x]);
+        }
+        for x in cases {
+            let (ours, lib) = (ceil(x), x.ceil());
+            assert!(
+                ours.to_bits() == lib.to_bits() || (ours.is_nan() && lib.is_nan()),
+                "ceil({x:e}) = {ours:e}, the library gives {lib:e}"
+            );
+        }
     }
 }
