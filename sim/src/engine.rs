@@ -285,6 +285,11 @@ fn key_time(key: u128) -> SimTime {
 #[derive(Resource, Debug)]
 pub struct Agenda {
     heap: EventQueue<SimEvent>,
+    /// The pending request arrival, kept beside the queue with its key: there is at most one at
+    /// a time (each arrival schedules the next), and it is mostly due within seconds, so keeping
+    /// it out of the queue saves a sorted insert and a removal per request. It is taken in key
+    /// order with the queue's events, so the order of events is the same as with one queue.
+    arrival: Option<u128>,
     next_seq: u64,
     now: SimTime,
     until: SimTime,
@@ -297,6 +302,7 @@ impl Default for Agenda {
     fn default() -> Self {
         Agenda {
             heap: EventQueue::default(),
+            arrival: None,
             next_seq: 0,
             now: SimTime::ZERO,
             until: SimTime::ZERO,
@@ -315,9 +321,14 @@ impl Agenda {
 
     /// Schedule `event` at `time`. Events at equal times run in scheduling order.
     pub fn schedule(&mut self, time: SimTime, event: SimEvent) {
+        debug_assert!(time >= self.now, "an event was scheduled in the past");
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.heap.push(key(time, seq), event);
+        if event == SimEvent::RequestArrival && self.arrival.is_none() {
+            self.arrival = Some(key(time, seq));
+        } else {
+            self.heap.push(key(time, seq), event);
+        }
     }
 
     /// Make the next event the one being handled, if it is due within the engine's current run
@@ -345,32 +356,57 @@ impl Agenda {
 
     #[inline]
     fn take_next_map<T>(&mut self, accept: impl Fn(SimEvent) -> Option<T>) -> Option<T> {
-        let (k, event) = self.heap.peek()?;
+        let (k, event, from_queue) = self.peek()?;
         let time = key_time(k);
         if time > self.until {
             return None;
         }
         let taken = accept(event)?;
-        self.heap.pop_peeked();
+        if from_queue {
+            self.heap.pop_peeked();
+        } else {
+            self.arrival = None;
+        }
         self.now = time;
         self.handled += 1;
         Some(taken)
     }
 
+    /// The earliest pending event with its key, and whether it is in the queue (rather than the
+    /// arrival beside it).
+    #[inline]
+    fn peek(&mut self) -> Option<(u128, SimEvent, bool)> {
+        match self.arrival {
+            // Only a queued event before the arrival is of interest; looking no further keeps
+            // the queue's current bucket at or before the arrival's.
+            Some(a) => Some(match self.heap.peek_below(a) {
+                Some((k, e)) => (k, e, true),
+                None => (a, SimEvent::RequestArrival, false),
+            }),
+            None => self.heap.peek().map(|(k, e)| (k, e, true)),
+        }
+    }
+
     /// Remove and return the earliest event.
     #[cfg(test)]
     fn pop(&mut self) -> Option<(SimTime, SimEvent)> {
-        self.heap.pop().map(|(k, e)| (key_time(k), e))
+        let (k, event, from_queue) = self.peek()?;
+        if from_queue {
+            self.heap.pop_peeked();
+        } else {
+            self.arrival = None;
+        }
+        Some((key_time(k), event))
     }
 
     /// Number of pending events.
     pub fn len(&self) -> usize {
-        self.heap.len()
+        self.heap.len() + usize::from(self.arrival.is_some())
     }
 
     /// True when nothing is pending.
     pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
+        self.heap.is_empty() && self.arrival.is_none()
     }
 }
 
@@ -744,6 +780,90 @@ mod tests {
                 (SimTime(10), SimEvent::PhaseReady(3)),
             ]
         );
+    }
+
+    #[test]
+    fn agenda_with_its_arrival_beside_the_queue_orders_as_one_heap() {
+        use rand::{RngExt, SeedableRng};
+        use std::cmp::Reverse;
+        use std::collections::BinaryHeap;
+        let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(7);
+        let mut a = Agenda {
+            until: SimTime(u64::MAX),
+            ..Agenda::default()
+        };
+        // The reference: one binary heap on (time, sequence), and the events by sequence.
+        let mut reference = BinaryHeap::new();
+        let mut events = Vec::new();
+        let schedule = |a: &mut Agenda,
+                        heap: &mut BinaryHeap<_>,
+                        events: &mut Vec<SimEvent>,
+                        t: u64,
+                        e: SimEvent| {
+            a.schedule(SimTime(t), e);
+            heap.push(Reverse((t, events.len())));
+            events.push(e);
+        };
+        // Far events first (a month end, long contracts), then an arrival process with contract
+        // ends from seconds to weeks ahead, ties included; now and then a second arrival.
+        schedule(
+            &mut a,
+            &mut reference,
+            &mut events,
+            2_678_400,
+            SimEvent::MonthEnd,
+        );
+        schedule(
+            &mut a,
+            &mut reference,
+            &mut events,
+            9_000_000,
+            SimEvent::RetryWaiting,
+        );
+        schedule(
+            &mut a,
+            &mut reference,
+            &mut events,
+            3,
+            SimEvent::RequestArrival,
+        );
+        let mut n = 0u32;
+        while let Some(event) = a.take_next_if(|_| true) {
+            let Reverse((t, seq)) = reference.pop().expect("as many events");
+            assert_eq!((a.now(), event), (SimTime(t), events[seq]), "event {n}");
+            if event == SimEvent::RequestArrival && n < 20_000 {
+                let gap = [0, 1, rng.random_range(0..200), rng.random_range(0..5_000)]
+                    [rng.random_range(0..4)];
+                schedule(
+                    &mut a,
+                    &mut reference,
+                    &mut events,
+                    t + gap,
+                    SimEvent::RequestArrival,
+                );
+                let scale = [1, 100, 3_000, 100_000, 5_000_000][rng.random_range(0..5)];
+                let end = t + rng.random_range(0..scale);
+                schedule(
+                    &mut a,
+                    &mut reference,
+                    &mut events,
+                    end,
+                    SimEvent::ContractEnd(ContractId(n), 0),
+                );
+                if rng.random_range(0..50) == 0 {
+                    schedule(
+                        &mut a,
+                        &mut reference,
+                        &mut events,
+                        end,
+                        SimEvent::RequestArrival,
+                    );
+                }
+            }
+            n += 1;
+        }
+        assert!(reference.is_empty() && a.is_empty());
+        assert!(n > 20_000, "{n} events");
     }
 
     #[test]

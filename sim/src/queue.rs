@@ -101,8 +101,8 @@ impl<T: Copy> QuadHeap<T> {
 
 /// The events of the bucket being worked on, sorted by descending key: the next event is the
 /// last one, so a pop costs nothing. A bucket's events are sorted once, when it becomes current;
-/// events scheduled into the current bucket later (mostly the next arrival, a few seconds ahead)
-/// are inserted near the end.
+/// events scheduled into the current bucket later (mostly due soon: short contracts, retries,
+/// retirements at the current time) are inserted near the end.
 #[derive(Clone, Debug)]
 struct SortedRun<T> {
     items: Vec<(u128, T)>,
@@ -117,9 +117,8 @@ impl<T> Default for SortedRun<T> {
 impl<T: Copy> SortedRun<T> {
     #[inline]
     fn insert(&mut self, key: u128, value: T) {
-        // Keys are unique. An event scheduled into the current bucket is mostly due soon (the
-        // next arrival), so its place is near the end: walk back from there, shifting the few
-        // smaller keys up by one.
+        // Keys are unique. An event scheduled into the current bucket is mostly due soon, so its
+        // place is near the end: walk back from there, shifting the few smaller keys up by one.
         let items = &mut self.items;
         items.push((key, value));
         let mut i = items.len() - 1;
@@ -191,16 +190,16 @@ fn bucket_of(key: u128) -> u64 {
 }
 
 impl<T: Copy> EventQueue<T> {
-    /// Insert `value` with `key`. Keys below the current bucket are a logic error of the caller
-    /// (the engine never schedules into the past) and panic.
+    /// Insert `value` with `key`.
+    ///
+    /// A key below the current bucket joins the current run, ahead of everything else there: the
+    /// current bucket may lie ahead of the caller's time when the caller keeps an earlier event
+    /// outside the queue (the agenda's pending arrival), and every key in the ring and the
+    /// overflow heap is larger still.
     #[inline]
     pub fn push(&mut self, key: u128, value: T) {
         let b = bucket_of(key);
-        assert!(
-            b >= self.current,
-            "an event was scheduled before the current time"
-        );
-        if b == self.current {
+        if b <= self.current {
             self.head.insert(key, value);
         } else if b < self.current + RING {
             let slot = (b % RING) as usize;
@@ -246,6 +245,12 @@ impl<T: Copy> EventQueue<T> {
 
     /// Move to the next non-empty bucket when the head is empty.
     fn refill(&mut self) {
+        self.refill_upto(u64::MAX);
+    }
+
+    /// Move to the next non-empty bucket when the head is empty, if that bucket is not after
+    /// `last_bucket`.
+    fn refill_upto(&mut self, last_bucket: u64) {
         if !self.head.is_empty() || self.len == 0 {
             return;
         }
@@ -257,6 +262,9 @@ impl<T: Copy> EventQueue<T> {
             (None, Some(b)) => b,
             (None, None) => unreachable!("len > 0 but no events"),
         };
+        if next > last_bucket {
+            return;
+        }
         self.current = next;
         if ring_next == Some(next) {
             let slot = (next % RING) as usize;
@@ -291,7 +299,17 @@ impl<T: Copy> EventQueue<T> {
         self.head.peek()
     }
 
-    /// Remove the item with the smallest key, which [`EventQueue::peek`] has just returned.
+    /// The item with the smallest key, if its key is below `bound`. Unlike [`EventQueue::peek`],
+    /// this does not move the current bucket past `bound`'s, so that keys from `bound` on still
+    /// go to their own buckets when pushed.
+    #[inline]
+    pub fn peek_below(&mut self, bound: u128) -> Option<(u128, T)> {
+        self.refill_upto(bucket_of(bound));
+        self.head.peek().filter(|(k, _)| *k < bound)
+    }
+
+    /// Remove the item with the smallest key, which [`EventQueue::peek`] or
+    /// [`EventQueue::peek_below`] has just returned.
     #[inline]
     pub fn pop_peeked(&mut self) {
         debug_assert!(!self.head.is_empty());
