@@ -362,11 +362,7 @@ impl Agenda {
             return None;
         }
         let taken = accept(event)?;
-        if from_queue {
-            self.heap.pop_peeked();
-        } else {
-            self.arrival = None;
-        }
+        self.remove_peeked(from_queue);
         self.now = time;
         self.handled += 1;
         Some(taken)
@@ -387,15 +383,21 @@ impl Agenda {
         }
     }
 
-    /// Remove and return the earliest event.
-    #[cfg(test)]
-    fn pop(&mut self) -> Option<(SimTime, SimEvent)> {
-        let (k, event, from_queue) = self.peek()?;
+    /// Remove the event [`Agenda::peek`] has just returned.
+    #[inline]
+    fn remove_peeked(&mut self, from_queue: bool) {
         if from_queue {
             self.heap.pop_peeked();
         } else {
             self.arrival = None;
         }
+    }
+
+    /// Remove and return the earliest event.
+    #[cfg(test)]
+    fn pop(&mut self) -> Option<(SimTime, SimEvent)> {
+        let (k, event, from_queue) = self.peek()?;
+        self.remove_peeked(from_queue);
         Some((key_time(k), event))
     }
 
