@@ -45,6 +45,10 @@ impl SimTime {
     }
 }
 
+/// 2^52: from here on every double is a whole number; below it, adding it and taking it away
+/// again rounds a non-negative double to the nearest whole number (ties to even), exactly.
+const TWO_52: f64 = 4_503_599_627_370_496.0;
+
 /// Convert a duration in hours to whole seconds (rounded; negative and NaN become 0, huge values saturate).
 #[inline]
 pub fn hours_to_seconds(hours: f64) -> u64 {
@@ -54,19 +58,28 @@ pub fn hours_to_seconds(hours: f64) -> u64 {
         0
     } else if s >= u64::MAX as f64 {
         u64::MAX
+    } else if s < TWO_52 {
+        // The shifted value holds the nearest integer in its low bits; `s - near` is exact, and
+        // equals one half only for a half that went down to even, which rounding away from
+        // zero takes up instead.
+        let shifted = s + TWO_52;
+        let near = shifted - TWO_52;
+        (shifted.to_bits() - TWO_52.to_bits()) + u64::from(s - near >= 0.5)
     } else {
-        let two52 = 4_503_599_627_370_496.0_f64;
-        if s < two52 {
-            // Adding 2^52 rounds `s` to the nearest integer (ties to even) and leaves that
-            // integer in the low bits; `s - near` is exact, and equals one half only for a
-            // half that went down to even, which rounding away from zero takes up instead.
-            let shifted = s + two52;
-            let near = shifted - two52;
-            (shifted.to_bits() - two52.to_bits()) + u64::from(s - near >= 0.5)
-        } else {
-            // From 2^52 on every double is a whole number.
-            s as u64
-        }
+        s as u64
+    }
+}
+
+/// `x.ceil()`, without the library call the baseline x86-64 target makes for it.
+#[inline]
+pub(crate) fn ceil(x: f64) -> f64 {
+    if x > 0.0 && x < TWO_52 {
+        // One more than the nearest whole number is the ceiling when it rounded down.
+        let near = (x + TWO_52) - TWO_52;
+        if near < x { near + 1.0 } else { near }
+    } else {
+        // Zero (keeping its sign), negative, large and NaN values.
+        x.ceil()
     }
 }
 
@@ -198,6 +211,38 @@ mod tests {
             u64::MAX
         } else {
             s as u64
+        }
+    }
+
+    #[test]
+    fn ceil_is_the_library_ceiling_to_the_bit() {
+        let mut cases = vec![
+            0.0,
+            -0.0,
+            -0.5,
+            -1.0,
+            f64::MIN_POSITIVE,
+            5e-324,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::MAX,
+        ];
+        for k in 0..100_000u64 {
+            for x in [k as f64, k as f64 + 0.5, k as f64 / 7.0, k as f64 * 1e-3] {
+                cases.extend([x, x.next_up(), x.next_down()]);
+            }
+        }
+        for e in -60..70 {
+            let x = 2f64.powi(e);
+            cases.extend([x, x.next_up(), x.next_down(), x * 1.5, -x]);
+        }
+        for x in cases {
+            let (ours, lib) = (ceil(x), x.ceil());
+            assert!(
+                ours.to_bits() == lib.to_bits() || (ours.is_nan() && lib.is_nan()),
+                "ceil({x:e}) = {ours:e}, the library gives {lib:e}"
+            );
         }
     }
 

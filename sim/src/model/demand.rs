@@ -28,7 +28,7 @@ use crate::engine::{
 };
 use crate::rng::{KeyedRng, KeyedStreams, SimRng};
 use crate::scenario::{ContractClass, PricingPolicy, SlaTier};
-use crate::time::{Calendar, HOURS_PER_YEAR, SECONDS_PER_HOUR, SimTime, hours_to_seconds};
+use crate::time::{Calendar, HOURS_PER_YEAR, SECONDS_PER_HOUR, SimTime, ceil, hours_to_seconds};
 
 /// A running customer contract (one row of [`Contracts`]).
 ///
@@ -1143,21 +1143,6 @@ impl Ctx<'_> {
     }
 }
 
-/// `x.ceil()`, without the library call the baseline x86-64 target makes for it.
-#[inline]
-fn ceil(x: f64) -> f64 {
-    let two52 = 4_503_599_627_370_496.0_f64;
-    if x > 0.0 && x < two52 {
-        // Adding and taking away 2^52 rounds to the nearest whole number, exactly; one more
-        // than that is the ceiling when it rounded down.
-        let near = (x + two52) - two52;
-        if near < x { near + 1.0 } else { near }
-    } else {
-        // Zero (keeping its sign), negative, large and NaN values.
-        x.ceil()
-    }
-}
-
 /// Bring a contract's downtime up to `now`.
 pub(crate) fn accrue_downtime(c: &mut Contract, now: SimTime) {
     if c.down_gpus > 0 && now > c.down_since {
@@ -1254,42 +1239,5 @@ pub(crate) fn revenue_rate(class: ContractClass) -> Rate {
         ContractClass::Reserved => Rate::RevenueReservedUsdPerHour,
         ContractClass::OnDemand => Rate::RevenueOnDemandUsdPerHour,
         ContractClass::Spot => Rate::RevenueSpotUsdPerHour,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::ceil;
-
-    #[test]
-    fn ceil_is_the_library_ceiling_to_the_bit() {
-        let mut cases = vec![
-            0.0,
-            -0.0,
-            -0.5,
-            -1.0,
-            f64::MIN_POSITIVE,
-            5e-324,
-            f64::NAN,
-            f64::INFINITY,
-            f64::NEG_INFINITY,
-            f64::MAX,
-        ];
-        for k in 0..100_000u64 {
-            for x in [k as f64, k as f64 + 0.5, k as f64 / 7.0, k as f64 * 1e-3] {
-                cases.extend([x, x.next_up(), x.next_down()]);
-            }
-        }
-        for e in -60..70 {
-            let x = 2f64.powi(e);
-            cases.extend([x, x.next_up(), x.next_down(), x * 1.5, -x]);
-        }
-        for x in cases {
-            let (ours, lib) = (ceil(x), x.ceil());
-            assert!(
-                ours.to_bits() == lib.to_bits() || (ours.is_nan() && lib.is_nan()),
-                "ceil({x:e}) = {ours:e}, the library gives {lib:e}"
-            );
-        }
     }
 }
