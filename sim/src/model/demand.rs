@@ -297,21 +297,21 @@ pub struct DemandModel {
     /// Arrivals per hour in the first months, from a demand history: constant over each month,
     /// with no growth, season or regime applied (empty without a history).
     pub history_per_hour: Vec<f64>,
-    /// Upper bound of the rate per month (filled by [`DemandModel::prepare`]).
-    pub bounds: Vec<f64>,
-    /// End of each month in hours since the start (filled by [`DemandModel::prepare`]).
-    pub month_end_hours: Vec<f64>,
+    /// Per month, its end in hours since the start and an upper bound of its rate (filled by
+    /// [`DemandModel::prepare`]).
+    pub months: Vec<(f64, f64)>,
+    /// Whether the rate is constant within each month (no growth, no season), so that every
+    /// candidate arrival is an arrival (filled by [`DemandModel::prepare`]).
+    pub constant: bool,
 }
 
 impl DemandModel {
     /// Precompute the monthly rate bounds used by thinning.
     pub fn prepare(mut self) -> DemandModel {
-        self.bounds = (0..self.calendar.horizon_months())
-            .map(|m| self.month_bound(m))
+        self.months = (0..self.calendar.horizon_months())
+            .map(|m| (self.calendar.month_start(m + 1).hours(), self.month_bound(m)))
             .collect();
-        self.month_end_hours = (0..self.calendar.horizon_months())
-            .map(|m| self.calendar.month_start(m + 1).hours())
-            .collect();
+        self.constant = self.piecewise_constant();
         self
     }
 
@@ -357,17 +357,12 @@ impl DemandModel {
     ///
     /// Times stay exact floats from one arrival to the next; only the event that fires is rounded
     /// to the engine's whole seconds, so rounding never changes the realised rate.
+    #[inline]
     pub fn next_arrival(&self, t_hours: f64, m: u32, rng: &mut SimRng) -> Option<(f64, u32)> {
-        let constant = self.piecewise_constant();
         let mut m = m;
         let mut t = t_hours;
         loop {
-            let (Some(&end), Some(&bound)) = (
-                self.month_end_hours.get(m as usize),
-                self.bounds.get(m as usize),
-            ) else {
-                return None;
-            };
+            let &(end, bound) = self.months.get(m as usize)?;
             if bound > 0.0 {
                 t += -(1.0 - rng.random::<f64>()).ln() / bound;
             } else {
@@ -380,7 +375,7 @@ impl DemandModel {
                 continue;
             }
             // With a rate constant over the month every candidate is an arrival.
-            if constant
+            if self.constant
                 || (m as usize) < self.history_per_hour.len()
                 || rng.random::<f64>() * bound <= self.rate_at(t, m)
             {

@@ -229,8 +229,8 @@ impl DemandPlan {
             cumulative_share: self.cumulative_share.clone(),
             anchors,
             history_per_hour,
-            bounds: Vec::new(),
-            month_end_hours: Vec::new(),
+            months: Vec::new(),
+            constant: false,
         }
         .prepare()
     }
