@@ -309,7 +309,12 @@ impl DemandModel {
     /// Precompute the monthly rate bounds used by thinning.
     pub fn prepare(mut self) -> DemandModel {
         self.months = (0..self.calendar.horizon_months())
-            .map(|m| (self.calendar.month_start(m + 1).hours(), self.month_bound(m)))
+            .map(|m| {
+                (
+                    self.calendar.month_start(m + 1).hours(),
+                    self.month_bound(m),
+                )
+            })
             .collect();
         self.constant = self.piecewise_constant();
         self
