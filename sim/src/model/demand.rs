@@ -491,6 +491,9 @@ pub struct DemandState {
     /// Busy nodes per SKU.
     busy_nodes: Vec<u32>,
     scratch: Vec<NodeId>,
+    /// The last node count worked out, with its SKU and request size: most requests repeat the
+    /// size of the one before, and the count then needs no division.
+    nodes_memo: (u16, f64, usize),
 }
 
 /// Key of anchor `i`'s decision stream (arrival numbers never reach the top bit).
@@ -550,6 +553,8 @@ pub fn install(
         spot: vec![Vec::new(); n_skus],
         busy_nodes: vec![0; n_skus],
         scratch: Vec::new(),
+        // A NaN size matches no request.
+        nodes_memo: (0, f64::NAN, 0),
     });
     for kind in [
         EventKind::RequestArrival,
@@ -797,8 +802,14 @@ impl Ctx<'_> {
     }
 
     /// Nodes a request needs on a SKU.
-    fn nodes_needed(&self, sku: u16, size_gpus: f64) -> usize {
-        ceil(size_gpus / self.plan.skus[sku as usize].gpus_per_node as f64) as usize
+    fn nodes_needed(&mut self, sku: u16, size_gpus: f64) -> usize {
+        let (memo_sku, memo_size, memo_n) = self.d.nodes_memo;
+        if memo_sku == sku && memo_size == size_gpus {
+            return memo_n;
+        }
+        let n = ceil(size_gpus / self.plan.skus[sku as usize].gpus_per_node as f64) as usize;
+        self.d.nodes_memo = (sku, size_gpus, n);
+        n
     }
 
     fn try_place(&mut self, req: &Waiting) -> bool {
@@ -965,15 +976,20 @@ impl Ctx<'_> {
             more.extend_from_slice(&d.scratch[1..]);
         }
         self.nodes.start_serving(&d.scratch, id);
-        let hours = req.duration_s as f64 / SECONDS_PER_HOUR as f64;
-        // Anchors prepaid at signing; other term contracts prepay when service starts.
-        if req.kind.is_ok() {
-            d.counters.prepayments_usd += c.prepay_frac * price * gpus as f64 * hours;
+        // With nothing prepaid (on-demand and spot contracts, and term contracts without a
+        // prepayment) both terms are zero, and adding a zero changes neither sum: neither is ever
+        // -0, the one value that adding +0 would change.
+        if c.prepay_frac != 0.0 {
+            // Anchors prepaid at signing; other term contracts prepay when service starts.
+            if req.kind.is_ok() {
+                let hours = req.duration_s as f64 / SECONDS_PER_HOUR as f64;
+                d.counters.prepayments_usd += c.prepay_frac * price * gpus as f64 * hours;
+            }
+            self.meter.add(
+                Rate::PrepaidRevenueUsdPerHour,
+                c.prepay_frac * price * gpus as f64,
+            );
         }
-        self.meter.add(
-            Rate::PrepaidRevenueUsdPerHour,
-            c.prepay_frac * price * gpus as f64,
-        );
         self.meter.add(Rate::ItKw, n as f64 * node_load_kw);
         self.meter.add(Rate::SoldGpus, gpus as f64);
         self.meter.add(Rate::SoldMaxKw, n as f64 * sku.max_kw);
@@ -1123,10 +1139,13 @@ impl Ctx<'_> {
             revenue_rate(contract.class),
             -contract.price_usd_per_gpu_hour * gpus,
         );
-        self.meter.add(
-            Rate::PrepaidRevenueUsdPerHour,
-            -contract.prepay_frac * contract.price_usd_per_gpu_hour * gpus,
-        );
+        // Nothing prepaid: a zero term, skipped as where the contract started.
+        if contract.prepay_frac != 0.0 {
+            self.meter.add(
+                Rate::PrepaidRevenueUsdPerHour,
+                -contract.prepay_frac * contract.price_usd_per_gpu_hour * gpus,
+            );
+        }
         d.busy_nodes[contract.sku as usize] -= contract.n_nodes;
         if contract.class == ContractClass::Spot {
             let list = &mut d.spot[contract.sku as usize];
