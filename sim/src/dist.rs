@@ -88,6 +88,7 @@ impl Param {
     }
 
     /// Draw one value.
+    #[inline(always)]
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         match self {
             Param::Value(x) => *x,
@@ -186,6 +187,7 @@ pub(crate) fn fmt_num(x: f64) -> String {
 
 impl Dist {
     /// Draw one value.
+    #[inline(always)]
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         match self {
             Dist::Fixed(x) => *x,

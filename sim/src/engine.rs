@@ -320,6 +320,7 @@ impl Agenda {
     }
 
     /// Schedule `event` at `time`. Events at equal times run in scheduling order.
+    #[inline(always)]
     pub fn schedule(&mut self, time: SimTime, event: SimEvent) {
         debug_assert!(time >= self.now, "an event was scheduled in the past");
         let seq = self.next_seq;

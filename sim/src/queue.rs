@@ -250,10 +250,17 @@ impl<T: Copy> EventQueue<T> {
 
     /// Move to the next non-empty bucket when the head is empty, if that bucket is not after
     /// `last_bucket`.
+    #[inline(always)]
     fn refill_upto(&mut self, last_bucket: u64) {
-        if !self.head.is_empty() || self.len == 0 {
-            return;
+        // Mostly the current bucket still holds events.
+        if self.head.is_empty() && self.len > 0 {
+            self.next_bucket_upto(last_bucket);
         }
+    }
+
+    /// Move to the next non-empty bucket (the head being empty and the queue not), if that
+    /// bucket is not after `last_bucket`.
+    fn next_bucket_upto(&mut self, last_bucket: u64) {
         let ring_next = self.next_ring_bucket();
         let overflow_next = self.overflow.peek_key().map(bucket_of);
         let next = match (ring_next, overflow_next) {

@@ -362,7 +362,7 @@ impl DemandModel {
     ///
     /// Times stay exact floats from one arrival to the next; only the event that fires is rounded
     /// to the engine's whole seconds, so rounding never changes the realised rate.
-    #[inline]
+    #[inline(always)]
     pub fn next_arrival(&self, t_hours: f64, m: u32, rng: &mut SimRng) -> Option<(f64, u32)> {
         let mut m = m;
         let mut t = t_hours;
@@ -780,10 +780,17 @@ impl Ctx<'_> {
     }
 
     /// Try to place waiting requests, highest class first, oldest first.
+    #[inline(always)]
     fn place_waiting(&mut self) {
-        if self.d.waiting.is_empty()
-            || (0..self.plan.skus.len() as u16)
-                .all(|s| self.nodes.pool().free(s) == 0 && self.d.spot[s as usize].is_empty())
+        // Mostly nobody waits: that check costs nothing where it is called.
+        if !self.d.waiting.is_empty() {
+            self.place_waiting_requests();
+        }
+    }
+
+    fn place_waiting_requests(&mut self) {
+        if (0..self.plan.skus.len() as u16)
+            .all(|s| self.nodes.pool().free(s) == 0 && self.d.spot[s as usize].is_empty())
         {
             return;
         }
@@ -812,6 +819,7 @@ impl Ctx<'_> {
         n
     }
 
+    #[inline(always)]
     fn try_place(&mut self, req: &Waiting) -> bool {
         let (n_skus, single_cluster) = match req.kind {
             Ok(k) => {
@@ -836,6 +844,7 @@ impl Ctx<'_> {
 
     /// Take `n` nodes of `sku` into the scratch buffer, preempting spot contracts if the class
     /// ranks above spot and that frees enough.
+    #[inline(always)]
     fn take_nodes(
         &mut self,
         sku: u16,
@@ -909,6 +918,7 @@ impl Ctx<'_> {
     }
 
     /// Start a contract on the nodes in the scratch buffer.
+    #[inline(always)]
     fn start_contract(&mut self, req: &Waiting, sku_idx: u16, n: usize) {
         let now = self.agenda.now();
         let util = self.utilization(sku_idx);
@@ -1092,6 +1102,7 @@ impl Ctx<'_> {
     }
 
     /// End a contract now (at term end, or cut short by preemption) and release its nodes.
+    #[inline(always)]
     fn finish(&mut self, e: ContractId) {
         let d = &mut *self.d;
         let Contracts {

@@ -336,6 +336,7 @@ impl FreePool {
 
     /// Take `n` free nodes of a SKU, phase by phase in scenario order and lowest slots first
     /// (first fit), or none if fewer are free.
+    #[inline(always)]
     pub(crate) fn take(&mut self, sku: u16, n: usize, out: &mut Vec<NodeId>) -> bool {
         let p = &mut self.skus[sku as usize];
         if p.free_count < n {
@@ -529,7 +530,7 @@ impl Nodes {
     /// The contract a node served has ended: a running node becomes free (or, at end of life,
     /// leaves: a retire event is scheduled now); a failed one no longer waits for the contract
     /// and returns to the pool after its repair. Returns whether the node was running.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn release(&mut self, id: NodeId, agenda: &mut Agenda) -> bool {
         let node = &mut self.rows[id.0 as usize];
         match node.state {
