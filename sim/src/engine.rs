@@ -461,16 +461,30 @@ pub const N_RATES: usize = 13;
 /// commissioned capacity (kW) and revenue (USD per hour, integrates to USD).
 pub(crate) const N_HOUR_CHANNELS: usize = 3;
 
-/// Exact integrator of piecewise-constant rates.
+/// Integrator of piecewise-constant rates.
 ///
-/// `month[r]` is the integral of rate `r` over the current month in rate-hours (kW becomes kWh,
-/// GPUs become GPU-hours). IT energy is also kept per clock hour of the current month in
-/// `hour_it_kwh`, which lets hourly prices and weather apply exactly.
+/// The integral of a rate `R` over `[a, b]` is `R(b)·(b - a) - Σ Δᵢ·(tᵢ - a)`, where `Δᵢ` are the
+/// changes of `R` at times `tᵢ` in between. So a change costs one multiply-add where it happens,
+/// and moving the clock costs nothing until a clock hour ends: the month's integrals (in
+/// rate-hours: kW becomes kWh, GPUs become GPU-hours) are formed when read, and each hourly
+/// channel (IT energy, commissioned capacity, revenue; see [`N_HOUR_CHANNELS`]) when an hour
+/// closes, as the month's integral at its end less that at its start. The hourly channels let
+/// hourly prices and weather apply exactly.
 #[derive(Resource, Debug, Clone)]
 pub struct Meter {
     last: SimTime,
     rates: [f64; N_RATES],
-    month: [f64; N_RATES],
+    /// Each rate's changes this month, times the seconds from the month's start to the change.
+    month_jumps: [f64; N_RATES],
+    /// Start of the current month, in seconds.
+    month_start: u64,
+    /// Seconds from the month's start to `last`.
+    since_month_s: f64,
+    /// Start of the open clock hour, in seconds.
+    hour_start: u64,
+    /// Each hourly channel's integral over the month up to the open hour's start, in
+    /// rate-seconds.
+    at_hour_start: [f64; N_HOUR_CHANNELS],
     month_first_hour: u64,
     hours: [Vec<f64>; N_HOUR_CHANNELS],
     trace: Option<Vec<(SimTime, SimTime, f64)>>,
@@ -482,7 +496,11 @@ impl Meter {
         Meter {
             last: SimTime::ZERO,
             rates: [0.0; N_RATES],
-            month: [0.0; N_RATES],
+            month_jumps: [0.0; N_RATES],
+            month_start: 0,
+            since_month_s: 0.0,
+            hour_start: 0,
+            at_hour_start: [0.0; N_HOUR_CHANNELS],
             month_first_hour: 0,
             hours: Default::default(),
             trace: None,
@@ -500,7 +518,8 @@ impl Meter {
         self.trace.as_deref()
     }
 
-    /// Integrate every rate up to `t`.
+    /// Move the clock to `t` (earlier times are ignored), closing every clock hour that ends by
+    /// then.
     #[inline]
     pub fn advance(&mut self, t: SimTime) {
         if t <= self.last {
@@ -509,57 +528,71 @@ impl Meter {
         if let Some(trace) = &mut self.trace {
             trace.push((self.last, t, self.rates[Rate::ItKw as usize]));
         }
-        let dt_h = (t.0 - self.last.0) as f64 / SECONDS_PER_HOUR as f64;
-        for (acc, rate) in self.month.iter_mut().zip(self.rates.iter()) {
-            *acc += rate * dt_h;
+        if t.0 >= self.hour_start + SECONDS_PER_HOUR {
+            self.close_hours(t.0);
         }
+        self.last = t;
+        // It fits an i64, whose conversion is one instruction.
+        self.since_month_s = (t.0 - self.month_start) as i64 as f64;
+    }
+
+    /// Each hourly channel's integral over the month up to `t` (not before `last`), in
+    /// rate-seconds.
+    #[inline]
+    fn channels_at(&self, t: u64) -> [f64; N_HOUR_CHANNELS] {
+        let s = (t as i64 - self.month_start as i64) as f64;
+        let f = |r: Rate| self.rates[r as usize] * s - self.month_jumps[r as usize];
+        [
+            f(Rate::ItKw),
+            f(Rate::CommissionedMaxKw),
+            f(Rate::RevenueReservedUsdPerHour)
+                + f(Rate::RevenueOnDemandUsdPerHour)
+                + f(Rate::RevenueSpotUsdPerHour),
+        ]
+    }
+
+    /// Write the open hour and every whole hour after it that ends by `t` into the hourly
+    /// channels, and open the hour holding `t`.
+    #[inline(never)]
+    fn close_hours(&mut self, t: u64) {
         let r = &self.rates;
-        let channels = [
+        // The rates through the whole hours after the open one: none changed after `last`.
+        let steady = [
             r[Rate::ItKw as usize],
             r[Rate::CommissionedMaxKw as usize],
             r[Rate::RevenueReservedUsdPerHour as usize]
                 + r[Rate::RevenueOnDemandUsdPerHour as usize]
                 + r[Rate::RevenueSpotUsdPerHour as usize],
         ];
-        if channels == [0.0; N_HOUR_CHANNELS] {
-            // Nothing to add to any hour.
-        } else if let Some(idx) = self.one_hour(t) {
-            // The whole segment lies in one clock hour, so its share of the hour is `dt_h`
-            // (the loop below would compute the same quotient).
-            let [it, capacity, revenue] = &mut self.hours;
-            it[idx] += channels[0] * dt_h;
-            capacity[idx] += channels[1] * dt_h;
-            revenue[idx] += channels[2] * dt_h;
-        } else {
-            let mut from = self.last.0;
-            while from < t.0 {
-                let hour = from / SECONDS_PER_HOUR;
-                let to = t.0.min((hour + 1) * SECONDS_PER_HOUR);
-                let idx = (hour - self.month_first_hour) as usize;
-                let frac = (to - from) as f64 / SECONDS_PER_HOUR as f64;
-                // The channels have one length (a whole month, set by `start_month`).
-                if idx >= self.hours[0].len() {
-                    for bucket in &mut self.hours {
-                        bucket.resize(idx + 1, 0.0);
-                    }
+        let open = self.hour_start / SECONDS_PER_HOUR;
+        let next = t / SECONDS_PER_HOUR;
+        for hour in open..next {
+            // Hours before the month's first (none, where months start on whole hours) are
+            // not kept.
+            let Some(idx) = hour.checked_sub(self.month_first_hour) else {
+                continue;
+            };
+            let idx = idx as usize;
+            // The channels have one length (a whole month, set by `start_month`).
+            if idx >= self.hours[0].len() {
+                for bucket in &mut self.hours {
+                    bucket.resize(idx + 1, 0.0);
                 }
-                let [it, capacity, revenue] = &mut self.hours;
-                it[idx] += channels[0] * frac;
-                capacity[idx] += channels[1] * frac;
-                revenue[idx] += channels[2] * frac;
-                from = to;
+            }
+            let values = if hour == open {
+                let at_end = self.channels_at((open + 1) * SECONDS_PER_HOUR);
+                std::array::from_fn(|ch| {
+                    (at_end[ch] - self.at_hour_start[ch]) / SECONDS_PER_HOUR as f64
+                })
+            } else {
+                steady
+            };
+            for (bucket, v) in self.hours.iter_mut().zip(values) {
+                bucket[idx] += v;
             }
         }
-        self.last = t;
-    }
-
-    /// The index into the hourly channels of the clock hour holding all of `(last, t]`, if one
-    /// does and the channels cover it.
-    #[inline]
-    fn one_hour(&self, t: SimTime) -> Option<usize> {
-        let hour = self.last.0 / SECONDS_PER_HOUR;
-        let idx = hour.checked_sub(self.month_first_hour)? as usize;
-        (t.0 <= (hour + 1) * SECONDS_PER_HOUR && idx < self.hours[0].len()).then_some(idx)
+        self.hour_start = next * SECONDS_PER_HOUR;
+        self.at_hour_start = self.channels_at(self.hour_start);
     }
 
     /// Current value of a rate.
@@ -572,25 +605,31 @@ impl Meter {
     #[inline]
     pub fn add(&mut self, r: Rate, delta: f64) {
         self.rates[r as usize] += delta;
+        self.month_jumps[r as usize] += delta * self.since_month_s;
     }
 
     /// Set a rate (from now on).
     #[inline]
     pub fn set(&mut self, r: Rate, value: f64) {
+        let delta = value - self.rates[r as usize];
+        self.add(r, delta);
         self.rates[r as usize] = value;
     }
 
     /// Integral of a rate over the current month so far, in rate-hours.
     pub fn month_total(&self, r: Rate) -> f64 {
-        self.month[r as usize]
+        (self.rates[r as usize] * self.since_month_s - self.month_jumps[r as usize])
+            / SECONDS_PER_HOUR as f64
     }
 
-    /// IT energy per clock hour of the current month, in kWh, starting at `month_first_hour()`.
+    /// IT energy per clock hour of the current month, in kWh, starting at `month_first_hour()`:
+    /// every hour that ended by the meter's time.
     pub fn hour_it_kwh(&self) -> &[f64] {
         &self.hours[0]
     }
 
-    /// One hourly channel of the current month (see [`N_HOUR_CHANNELS`]).
+    /// One hourly channel of the current month (see [`N_HOUR_CHANNELS`]): every hour that ended
+    /// by the meter's time.
     pub fn hour_channel(&self, channel: usize) -> &[f64] {
         &self.hours[channel]
     }
@@ -600,10 +639,14 @@ impl Meter {
         self.month_first_hour
     }
 
-    /// Start a new month at `t` (which must be the meter's current time and a whole hour).
+    /// Start a new month at `t`, a whole hour (the meter moves there first).
     pub fn start_month(&mut self, t: SimTime, hours_in_month: usize) {
-        debug_assert_eq!(t, self.last.max(t));
-        self.month = [0.0; N_RATES];
+        self.advance(t);
+        debug_assert_eq!(t.0 % SECONDS_PER_HOUR, 0, "months start on whole hours");
+        self.month_jumps = [0.0; N_RATES];
+        self.month_start = t.0;
+        self.since_month_s = 0.0;
+        self.at_hour_start = [0.0; N_HOUR_CHANNELS];
         self.month_first_hour = t.0 / SECONDS_PER_HOUR;
         for bucket in &mut self.hours {
             bucket.clear();
@@ -880,6 +923,102 @@ mod tests {
         assert_eq!(m.hour_it_kwh(), &[150.0, 200.0, 200.0]);
         assert!((m.month_total(Rate::ItKw) - 550.0).abs() < 1e-12);
     }
+
+    #[test]
+    fn meter_integrals_equal_the_sum_over_constant_segments() {
+        // Random changes of every rate at random times over two months; the month totals and the
+        // hourly channels against the integrals summed segment by segment.
+        use rand::{RngExt, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        let mut m = Meter::new();
+        let month_hours = [744usize, 672];
+        let mut start = 0u64;
+        for hours in month_hours {
+            m.start_month(SimTime(start), hours);
+            let end = start + hours as u64 * SECONDS_PER_HOUR;
+            let mut rates = [0.0; N_RATES];
+            for (i, r) in rates.iter_mut().enumerate() {
+                *r = m.rates[i];
+            }
+            let mut month = [0.0; N_RATES];
+            let mut hourly = vec![[0.0; N_HOUR_CHANNELS]; hours];
+            let mut t = start;
+            while t < end {
+                // Mostly a few minutes apart, sometimes hours (whole hours with no event).
+                let gap = if rng.random::<f64>() < 0.02 {
+                    rng.random_range(3600..20_000)
+                } else {
+                    rng.random_range(1..400)
+                };
+                let next = (t + gap).min(end);
+                let mut from = t;
+                while from < next {
+                    let to = next.min((from / SECONDS_PER_HOUR + 1) * SECONDS_PER_HOUR);
+                    let dt = (to - from) as f64 / SECONDS_PER_HOUR as f64;
+                    for (acc, r) in month.iter_mut().zip(rates) {
+                        *acc += r * dt;
+                    }
+                    let h = ((from - start) / SECONDS_PER_HOUR) as usize;
+                    hourly[h][0] += rates[Rate::ItKw as usize] * dt;
+                    hourly[h][1] += rates[Rate::CommissionedMaxKw as usize] * dt;
+                    hourly[h][2] += (rates[Rate::RevenueReservedUsdPerHour as usize]
+                        + rates[Rate::RevenueOnDemandUsdPerHour as usize]
+                        + rates[Rate::RevenueSpotUsdPerHour as usize])
+                        * dt;
+                    from = to;
+                }
+                t = next;
+                m.advance(SimTime(t));
+                for _ in 0..rng.random_range(0..4) {
+                    let i = rng.random_range(0..N_RATES);
+                    let r = ALL_RATES[i];
+                    let delta: f64 = rng.random_range(-50.0..100.0);
+                    if rng.random::<f64>() < 0.1 {
+                        m.set(r, delta.abs());
+                        rates[i] = delta.abs();
+                    } else {
+                        m.add(r, delta);
+                        rates[i] += delta;
+                    }
+                }
+            }
+            for (i, r) in ALL_RATES.iter().enumerate() {
+                let (got, want) = (m.month_total(*r), month[i]);
+                assert!(
+                    (got - want).abs() <= 1e-9 * want.abs().max(1.0),
+                    "{r:?}: {got} vs {want}"
+                );
+            }
+            for ch in 0..N_HOUR_CHANNELS {
+                let got = m.hour_channel(ch);
+                assert_eq!(got.len(), hours);
+                for (h, (g, w)) in got.iter().zip(&hourly).enumerate() {
+                    assert!(
+                        (g - w[ch]).abs() <= 1e-9 * w[ch].abs().max(1.0),
+                        "channel {ch} hour {h}: {g} vs {}",
+                        w[ch]
+                    );
+                }
+            }
+            start = end;
+        }
+    }
+
+    const ALL_RATES: [Rate; N_RATES] = [
+        Rate::ItKw,
+        Rate::InstalledGpus,
+        Rate::CommissionedGpus,
+        Rate::AvailableGpus,
+        Rate::SoldGpus,
+        Rate::RevenueReservedUsdPerHour,
+        Rate::RevenueOnDemandUsdPerHour,
+        Rate::RevenueSpotUsdPerHour,
+        Rate::PrepaidRevenueUsdPerHour,
+        Rate::SoldMaxKw,
+        Rate::AvailableMaxKw,
+        Rate::CommissionedMaxKw,
+        Rate::SoldTokensPerHour,
+    ];
 
     #[derive(Resource, Default)]
     struct Count(u32);

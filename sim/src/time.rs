@@ -53,20 +53,18 @@ const TWO_52: f64 = 4_503_599_627_370_496.0;
 #[inline]
 pub fn hours_to_seconds(hours: f64) -> u64 {
     let s = hours * SECONDS_PER_HOUR as f64;
-    // Rounds half away from zero, as `f64::round`, without its library call.
-    if s.is_nan() || s < 0.5 {
-        0
+    // Rounds half away from zero, as `f64::round`, without its library call. Below 2^52 the
+    // truncation and the fraction `s - whole` are exact, and the conversions through i64 are one
+    // instruction each. NaN fails every comparison and becomes 0.
+    if (0.5..TWO_52).contains(&s) {
+        let whole = s as i64;
+        (whole + i64::from(s - whole as f64 >= 0.5)) as u64
     } else if s >= u64::MAX as f64 {
         u64::MAX
-    } else if s < TWO_52 {
-        // The shifted value holds the nearest integer in its low bits; `s - near` is exact, and
-        // equals one half only for a half that went down to even, which rounding away from
-        // zero takes up instead.
-        let shifted = s + TWO_52;
-        let near = shifted - TWO_52;
-        (shifted.to_bits() - TWO_52.to_bits()) + u64::from(s - near >= 0.5)
-    } else {
+    } else if s >= TWO_52 {
         s as u64
+    } else {
+        0
     }
 }
 

@@ -22,7 +22,7 @@ use rand::RngExt;
 use super::fleet::{FleetCounters, FleetPlan, Nodes};
 pub use super::messages::ArrivalTrace;
 use super::messages::{DemandCounters, DemandMonthClosed, GpuState, NodesDelivered, PriceRatioSet};
-use crate::dist::Dist;
+use crate::dist::{Dist, exp1};
 use crate::engine::{
     Agenda, Clock, ContractId, DemandEvent, Engine, EventKind, Meter, NodeId, Rate, SimEvent, Step,
 };
@@ -369,7 +369,7 @@ impl DemandModel {
         loop {
             let &(end, bound) = self.months.get(m as usize)?;
             if bound > 0.0 {
-                t += -(1.0 - rng.random::<f64>()).ln() / bound;
+                t += exp1(rng) / bound;
             } else {
                 t = end;
             }
@@ -676,13 +676,17 @@ impl Ctx<'_> {
         }
         let key = d.arrivals_seen;
         d.arrivals_seen += 1;
-        let u = d.rng.random::<f64>();
-        let ci = d
-            .model
-            .cumulative_share
-            .iter()
-            .position(|&c| u < c)
-            .unwrap_or(d.model.classes.len() - 1);
+        // A single class needs no draw to choose it.
+        let ci = if d.model.classes.len() == 1 {
+            0
+        } else {
+            let u = d.rng.random::<f64>();
+            d.model
+                .cumulative_share
+                .iter()
+                .position(|&c| u < c)
+                .unwrap_or(d.model.classes.len() - 1)
+        };
         let class = &d.model.classes[ci];
         let size_gpus = ceil(class.size_gpus.sample(&mut d.rng).max(1.0));
         let duration_h = class.duration.sample(&mut d.rng) * class.duration_unit_hours;
