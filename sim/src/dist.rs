@@ -5,8 +5,10 @@
 //! *parameter* fields are sampled once per replication (parameter uncertainty), *draw* fields are
 //! sampled afresh for every request, failure or repair (process randomness).
 //!
-//! Every distribution is sampled by inversion (`quantile(u)` of a uniform `u`), so the same code
-//! serves plain Monte Carlo, Latin hypercube sampling and P10/P90 sensitivity runs.
+//! Parameters are sampled by inversion (`quantile(u)` of a uniform `u`), so the same code serves
+//! plain Monte Carlo, Latin hypercube sampling and P10/P90 sensitivity runs. Draws
+//! ([`Dist::sample`]) are by inversion too, except exponential ones, which take the ziggurat
+//! method ([`exp1`]): as exact, without a logarithm per draw.
 
 use rand::Rng;
 use serde::{Deserialize, Serialize};
