@@ -467,9 +467,9 @@ pub(crate) const N_HOUR_CHANNELS: usize = 3;
 /// changes of `R` at times `tᵢ` in between. So a change costs one multiply-add where it happens,
 /// and moving the clock costs nothing until a clock hour ends: the month's integrals (in
 /// rate-hours: kW becomes kWh, GPUs become GPU-hours) are formed when read, and each hourly
-/// channel (IT energy, commissioned capacity, revenue) when an hour
-/// closes, as the month's integral at its end less that at its start. The hourly channels let
-/// hourly prices and weather apply exactly.
+/// channel (IT energy, commissioned capacity, revenue) when an hour closes, as the month's
+/// integral at its end less that at its start. The hourly channels let hourly prices and weather
+/// apply exactly.
 #[derive(Resource, Debug, Clone)]
 pub struct Meter {
     last: SimTime,
