@@ -52,13 +52,21 @@ const TWO_52: f64 = 4_503_599_627_370_496.0;
 /// Convert a duration in hours to whole seconds (rounded; negative and NaN become 0, huge values saturate).
 #[inline]
 pub fn hours_to_seconds(hours: f64) -> u64 {
-    let s = hours * SECONDS_PER_HOUR as f64;
-    // Rounds half away from zero, as `f64::round`, without its library call. Below 2^52 the
-    // truncation and the fraction `s - whole` are exact, and the conversions through i64 are one
-    // instruction each. NaN fails every comparison and becomes 0.
+    round_seconds(hours * SECONDS_PER_HOUR as f64)
+}
+
+/// Round a number of seconds to a whole number (half away from zero; negative and NaN become 0,
+/// huge values saturate).
+#[inline]
+fn round_seconds(s: f64) -> u64 {
+    // Rounds half away from zero, as `f64::round`, without its library call. From 0.5 to 2^52,
+    // that is the truncation of `s + 0.5`: the sum is exact while it stays in the binade of `s`
+    // (its spacing divides 0.5 there), and where it crosses into the next binade it is at least
+    // that binade's start, a whole number, and rounds by less than one spacing, which never
+    // reaches the next whole number. The conversion through i64 is one instruction. NaN fails
+    // every comparison and becomes 0.
     if (0.5..TWO_52).contains(&s) {
-        let whole = s as i64;
-        (whole + i64::from(s - whole as f64 >= 0.5)) as u64
+        (s + 0.5) as i64 as u64
     } else if s >= u64::MAX as f64 {
         u64::MAX
     } else if s >= TWO_52 {
@@ -202,7 +210,11 @@ mod tests {
 
     /// The rounding rule the conversion must follow: half away from zero, saturating.
     fn reference_seconds(hours: f64) -> u64 {
-        let s = (hours * SECONDS_PER_HOUR as f64).round();
+        reference_round(hours * SECONDS_PER_HOUR as f64)
+    }
+
+    fn reference_round(s: f64) -> u64 {
+        let s = s.round();
         if s.is_nan() || s <= 0.0 {
             0
         } else if s >= u64::MAX as f64 {
@@ -266,8 +278,31 @@ mod tests {
             let x = 2f64.powi(e) / SECONDS_PER_HOUR as f64;
             cases.extend([x, x.next_up(), x.next_down(), x * 1.5]);
         }
+        // Seconds just below each power of two up to 2^53, where `s + 0.5` crosses a binade,
+        // and random values across every binade below 2^53.
+        let per_hour = SECONDS_PER_HOUR as f64;
+        let mut seconds = Vec::new();
+        for e in -2..=53 {
+            let top = 2f64.powi(e);
+            let mut s = top;
+            for _ in 0..64 {
+                s = s.next_down();
+                seconds.extend([s, top - 0.5, (top - 0.5).next_down()]);
+            }
+        }
+        let mut bits = 0x9E37_79B9_7F4A_7C15u64;
+        for _ in 0..1_000_000 {
+            bits ^= bits << 13;
+            bits ^= bits >> 7;
+            bits ^= bits << 17;
+            let s = 2f64.powi((bits % 56) as i32 - 2) * (1.0 + (bits >> 11) as f64 / 2f64.powi(53));
+            seconds.extend([s, s.floor() + 0.5, (s.floor() + 0.5).next_down()]);
+        }
         for h in cases {
             assert_eq!(hours_to_seconds(h), reference_seconds(h), "{h:e} hours");
+        }
+        for s in seconds {
+            assert_eq!(round_seconds(s), reference_round(s), "{s:e} s");
         }
     }
 
