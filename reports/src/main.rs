@@ -154,6 +154,9 @@ enum Command {
         /// Write it to this file instead of standard output.
         #[arg(short, long)]
         out: Option<PathBuf>,
+        /// Replace the --out file if it exists.
+        #[arg(long, requires = "out")]
+        force: bool,
     },
     /// Print a shell completion script, e.g. `dcplan completions bash > ~/.local/share/bash-completion/completions/dcplan`.
     Completions {
@@ -172,6 +175,9 @@ enum Command {
         /// Write the fragment to this file instead of standard output.
         #[arg(short, long)]
         out: Option<PathBuf>,
+        /// Replace the --out file if it exists.
+        #[arg(long, requires = "out")]
+        force: bool,
     },
     /// Validate scenarios and print every problem with its location.
     Check {
@@ -327,11 +333,13 @@ fn main() -> ExitCode {
         Command::Optimize(args) => {
             commands::optimize::main(args.scenario.as_ref(), args.common.request(None))
         }
-        Command::Calibrate { trace, out } => commands::calibrate::main(&trace, out.as_deref()),
+        Command::Calibrate { trace, out, force } => {
+            commands::calibrate::main(&trace, out.as_deref(), force)
+        }
         Command::Check { scenarios, set } => commands::check::main(&scenarios, &set),
         Command::Init { name, force } => commands::init::main(&name, force),
         Command::Catalog { which, format } => commands::catalog::main(which, format),
-        Command::Schema { out } => commands::schema::main(out.as_deref()),
+        Command::Schema { out, force } => commands::schema::main(out.as_deref(), force),
         Command::Completions { shell } => {
             let mut script = Vec::new();
             clap_complete::generate(

@@ -296,18 +296,28 @@ pub const SUMMARY: &[Column] = &[
         "Mean (empty for a quantity some replications never reach; a risk row's probability or CVaR).",
     )
     .with_unit("as the KPI"),
-    Column::new("se", "Standard error of the mean.").with_unit("as the KPI"),
+    Column::new(
+        "se",
+        "Standard error of the mean (empty with fewer than two replications).",
+    )
+    .with_unit("as the KPI"),
     Column::new(
         "ci95_lo",
-        "Lower end of the 95 % confidence interval of the mean.",
+        "Lower end of the 95 % confidence interval of the mean (for a risk row's probability, \
+         its Wilson score interval, within 0 and 1).",
     )
     .with_unit("as the KPI"),
     Column::new(
         "ci95_hi",
-        "Upper end of the 95 % confidence interval of the mean.",
+        "Upper end of the 95 % confidence interval of the mean (for a risk row's probability, \
+         its Wilson score interval).",
     )
     .with_unit("as the KPI"),
-    Column::new("sd", "Sample standard deviation.").with_unit("as the KPI"),
+    Column::new(
+        "sd",
+        "Sample standard deviation (empty with fewer than two replications).",
+    )
+    .with_unit("as the KPI"),
     Column::new("min", "Minimum (\"never\" where no replication reaches it).")
         .with_unit("as the KPI"),
     Column::new("p5", "5th percentile (\"never\" where it falls among the replications that never reach it).")

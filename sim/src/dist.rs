@@ -174,13 +174,21 @@ fn check_value(path: &str, x: f64, lo: f64, hi: f64, problems: &mut Problems) {
 pub(crate) fn fmt_num(x: f64) -> String {
     if x.is_finite() && x == x.trunc() && x.abs() < 1e15 {
         format!("{}", x as i64)
-    } else if x.is_finite() && x.abs() >= 1e15 {
-        // A huge number (a mistyped exponent) reads as one, not as hundreds of digits.
-        format!("{x:e}")
+    } else if x.is_finite() && (x.abs() >= 1e15 || x.abs() < 1e-4) {
+        // A huge number (a mistyped exponent) reads as one, not as hundreds of digits; a tiny
+        // one keeps its significant digits.
+        let s = format!("{x:.3e}");
+        match s.split_once('e') {
+            Some((m, e)) if m.contains('.') => {
+                format!("{}e{e}", m.trim_end_matches('0').trim_end_matches('.'))
+            }
+            _ => s,
+        }
     } else {
         let s = format!("{x}");
         if s.len() > 12 {
-            format!("{x:.6}").trim_end_matches('0').to_string()
+            let t = format!("{x:.6}");
+            t.trim_end_matches('0').trim_end_matches('.').to_string()
         } else {
             s
         }
@@ -659,6 +667,20 @@ pub fn ln_gamma(x: f64) -> f64 {
 mod tests {
     use super::*;
     use rand::SeedableRng;
+
+    #[test]
+    fn numbers_in_messages_keep_their_significant_digits() {
+        assert_eq!(fmt_num(3.0), "3");
+        assert_eq!(fmt_num(0.25), "0.25");
+        assert_eq!(fmt_num(1.0 / 3.0), "0.333333");
+        assert_eq!(fmt_num(1.0 / 3600.0 / 730.0), "3.805e-7");
+        assert_eq!(fmt_num(1e-5), "1e-5");
+        assert_eq!(fmt_num(1e300), "1e300");
+        assert_eq!(fmt_num(-2.5e18), "-2.5e18");
+        assert_eq!(fmt_num(1.0000001), "1.0000001");
+        assert_eq!(fmt_num(1.0 / 7.0 + 100.0), "100.142857");
+        assert_eq!(fmt_num(f64::NAN), "NaN");
+    }
 
     #[test]
     fn normal_quantile_matches_known_values() {

@@ -150,6 +150,11 @@ pub fn value_text(raw: &str) -> ValueText {
             };
         }
     }
+    // A whole number is shown with every digit written, before it is read as a parameter (a
+    // double): a seed may have more digits than a double holds.
+    if is_whole_number(raw) {
+        return fixed(plain(raw));
+    }
     if let Ok(p) = ron::from_str::<Param>(raw) {
         return match p {
             Param::Dist(d) if !matches!(d, crate::dist::Dist::Fixed(_)) => ValueText {
@@ -178,6 +183,21 @@ fn plain(raw: &str) -> String {
     }
     if raw.starts_with('"') && raw.ends_with('"') && raw.len() >= 2 {
         return raw[1..raw.len() - 1].to_string();
+    }
+    // Whole numbers as written (a seed may have more digits than a double holds).
+    if is_whole_number(raw) {
+        let digits = raw.trim_start_matches('-');
+        let significant = digits.trim_start_matches('0');
+        let grouped = group_digits(if significant.is_empty() {
+            "0"
+        } else {
+            significant
+        });
+        return if raw.starts_with('-') && grouped != "0" {
+            format!("-{grouped}")
+        } else {
+            grouped
+        };
     }
     if let Ok(x) = raw.parse::<f64>() {
         return number(x);
@@ -275,23 +295,36 @@ fn split_top(s: &str) -> Vec<&str> {
 
 /// A number for readers: whole numbers with thousands separators, others to 4 significant
 /// digits.
+/// True for an optional minus sign followed by decimal digits only.
+fn is_whole_number(raw: &str) -> bool {
+    let digits = raw.strip_prefix('-').unwrap_or(raw);
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Decimal digits grouped by thousands with commas.
+fn group_digits(digits: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 fn number(x: f64) -> String {
     if !x.is_finite() {
         return "n/a".into();
     }
-    if x == x.trunc() && x.abs() < 1e15 {
-        let digits = format!("{}", x.abs() as u64);
-        let mut out = String::new();
-        for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i).is_multiple_of(3) {
-                out.push(',');
-            }
-            out.push(c);
-        }
-        return if x < 0.0 { format!("-{out}") } else { out };
-    }
-    if x.abs() >= 1000.0 {
-        return number(x.round());
+    if x.abs() >= 1000.0 || x == x.trunc() {
+        // Whole numbers, and large numbers rounded to whole ones: every digit, grouped.
+        let out = group_digits(&format!("{:.0}", x.abs().round()));
+        return if x < 0.0 && out != "0" {
+            format!("-{out}")
+        } else {
+            out
+        };
     }
     let s = format!(
         "{:.*}",
@@ -1065,6 +1098,20 @@ mod tests {
         assert_eq!(v.unit, Some("hours"));
         assert_eq!(value_text("PeakShaving(0.8)").value, "Peak shaving: 0.8");
         assert_eq!(value_text("[0.95, 0.05, 0.0]").value, "0.95, 0.05, 0");
+        // Whole numbers of any size, exactly as written (a seed may exceed what a double holds).
+        assert_eq!(
+            value_text("18446744073709551615").value,
+            "18,446,744,073,709,551,615"
+        );
+        assert_eq!(
+            value_text("1000000000000000").value,
+            "1,000,000,000,000,000"
+        );
+        assert_eq!(value_text("-0").value, "0");
+        assert_eq!(value_text("007").value, "7");
+        assert_eq!(value_text("2.5e15").value, "2,500,000,000,000,000");
+        assert_eq!(value_text("1e300").value.len(), 301 + 100);
+        assert_eq!(value_text("-1234.6").value, "-1,235");
         assert_eq!(quality_tag("P: EIA 2024"), "P");
         assert_eq!(quality_tag("Pareto tail"), "");
         assert_eq!(

@@ -141,6 +141,33 @@ mod tests {
     const TINY: &str = include_str!("../../scenarios/tiny.ron");
     const PORTFOLIO: &str = include_str!("../../scenarios/portfolio.ron");
 
+    #[test]
+    fn every_misspelt_field_is_reported_at_once_with_the_other_problems() {
+        let text = TINY
+            .replacen("pue:", "peu:", 1)
+            .replacen("gpus:", "gpuz:", 1)
+            .replacen("horizon_months:", "horizon_month:", 1);
+        let text = ron_text::set(&text, "site.it_overhead_frac", "-3").expect("set");
+        let Err(ScenarioError::Invalid { problems, .. }) = load_str("tiny.ron", &text) else {
+            panic!("three misspelt fields and a bad value must be problems")
+        };
+        let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
+        for path in ["site.peu", "fleet[0].gpuz", "simulation.horizon_month"] {
+            let p = problems
+                .iter()
+                .find(|p| p.path == path)
+                .unwrap_or_else(|| panic!("{path} missing from {paths:?}"));
+            assert!(
+                p.message.contains(path.rsplit('.').next().expect("name")),
+                "{p}"
+            );
+            // Each is located in the text as written.
+            assert!(ron_text::position(&text, path).is_some(), "{path}");
+        }
+        // Fields it needs and cannot find are errors of their own; the bad value is found too.
+        assert!(paths.contains(&"site.it_overhead_frac"), "{paths:?}");
+    }
+
     fn set(text: &str, settings: &[(&str, &str)]) -> Result<LoadedScenario, ScenarioError> {
         let settings: Vec<(String, String)> = settings
             .iter()

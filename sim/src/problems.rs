@@ -144,7 +144,7 @@ pub fn parse_ron<T: serde::de::DeserializeOwned>(
         })
 }
 
-fn describe_ron_error(code: &ron::Error) -> String {
+pub(crate) fn describe_ron_error(code: &ron::Error) -> String {
     let text = code.to_string();
     // ron's messages start with a capital and sometimes end with a period; ours do not.
     let mut s = text.trim_end_matches('.').to_string();

@@ -162,16 +162,14 @@ pub fn summarize(values: &[Option<f64>]) -> Summary {
     } else {
         f64::NAN
     };
+    // One value says nothing of the spread: the standard deviation, the standard error and the
+    // confidence interval need two.
     let sd = if n > 1 {
         (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt()
     } else {
-        0.0
-    };
-    let se = if n > 0 {
-        sd / (n as f64).sqrt()
-    } else {
         f64::NAN
     };
+    let se = sd / (n as f64).sqrt();
     let q = |p| percentile_sorted(&v, p);
     Summary {
         n,
@@ -244,6 +242,10 @@ mod tests {
         assert_eq!((s.n, s.n_total), (2, 3));
         assert_eq!(s.mean, 2.0);
         assert!((s.sd - 2f64.sqrt()).abs() < 1e-12);
+        // One value: a mean and percentiles, but no spread and no interval (not a width of 0).
+        let one = summarize(&[Some(7.0)]);
+        assert_eq!((one.n, one.mean, one.p50), (1, 7.0, 7.0));
+        assert!(one.sd.is_nan() && one.se.is_nan() && one.ci95_lo.is_nan() && one.ci95_hi.is_nan());
         assert!((s.se - 1.0).abs() < 1e-12);
     }
 }
@@ -257,6 +259,32 @@ pub fn prob_at_most(values: &[Option<f64>], x: f64) -> (f64, f64) {
     }
     let p = values.iter().filter(|v| v.is_some_and(|v| v <= x)).count() as f64 / n as f64;
     (p, (p * (1.0 - p) / n as f64).sqrt())
+}
+
+/// The 95 % Wilson score interval of a probability estimated as the share `p` of `n` trials:
+/// unlike `p` plus or minus 1.96 standard errors, it stays within 0 and 1 and is not empty at
+/// a share of 0 or 1.
+pub fn wilson_interval(p: f64, n: u64) -> (f64, f64) {
+    if n == 0 {
+        return (f64::NAN, f64::NAN);
+    }
+    let n = n as f64;
+    let z2 = Z95 * Z95;
+    let denom = 1.0 + z2 / n;
+    let center = (p + z2 / (2.0 * n)) / denom;
+    let half = Z95 * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt() / denom;
+    // At a share of 0 (or 1) the bound is 0 (or 1) exactly; rounding must not move it.
+    let lo = if p <= 0.0 {
+        0.0
+    } else {
+        (center - half).clamp(0.0, p)
+    };
+    let hi = if p >= 1.0 {
+        1.0
+    } else {
+        (center + half).clamp(p, 1.0)
+    };
+    (lo, hi)
 }
 
 /// Share of values below `x`, with its standard error; missing values are left out.
@@ -298,5 +326,28 @@ mod risk_tests {
         let paybacks = [Some(20.0), Some(40.0), None, Some(30.0)];
         assert_eq!(prob_at_most(&paybacks, 36.0).0, 0.5);
         assert!((prob_at_most(&paybacks, 36.0).1 - (0.25f64 / 4.0).sqrt()).abs() < 1e-12);
+    }
+
+    #[test]
+    fn wilson_interval_stays_in_the_unit_interval_and_matches_a_worked_case() {
+        // 3 of 20: the textbook Wilson interval is 0.0524 to 0.3604.
+        let (lo, hi) = wilson_interval(0.15, 20);
+        assert!(
+            (lo - 0.0524).abs() < 5e-4 && (hi - 0.3604).abs() < 5e-4,
+            "{lo} {hi}"
+        );
+        // At 0 and 1 it is one-sided and not empty: 0 of 20 gives 0 to 0.161.
+        let (lo, hi) = wilson_interval(0.0, 20);
+        assert!(lo == 0.0 && (hi - 0.1611).abs() < 5e-4, "{lo} {hi}");
+        let (lo, hi) = wilson_interval(1.0, 20);
+        assert!((lo - 0.8389).abs() < 5e-4 && hi == 1.0, "{lo} {hi}");
+        for n in [1, 2, 5, 50, 1000] {
+            for k in 0..=n {
+                let (lo, hi) = wilson_interval(k as f64 / n as f64, n);
+                assert!(0.0 <= lo && lo <= k as f64 / n as f64 && k as f64 / n as f64 <= hi);
+                assert!(hi <= 1.0);
+            }
+        }
+        assert!(wilson_interval(0.5, 0).0.is_nan());
     }
 }

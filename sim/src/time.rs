@@ -280,7 +280,6 @@ mod tests {
         }
         // Seconds just below each power of two up to 2^53, where `s + 0.5` crosses a binade,
         // and random values across every binade below 2^53.
-        let per_hour = SECONDS_PER_HOUR as f64;
         let mut seconds = Vec::new();
         for e in -2..=53 {
             let top = 2f64.powi(e);

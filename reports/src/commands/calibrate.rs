@@ -17,10 +17,17 @@ const MAX_TRACE_BYTES: u64 = 1 << 30;
 /// on-demand load, to be replaced by a measured value.
 const LOAD_FRAC: f64 = 0.7;
 
-/// `dcplan calibrate TRACE [--out FILE]`: fit the trace and write the fragment to `out`, or to
-/// standard output; a summary goes to standard error.
-pub fn main(trace: &Path, out: Option<&Path>) -> Result<ExitCode> {
+/// `dcplan calibrate TRACE [--out FILE]`: fit the trace and write the fragment to `out` (an
+/// existing file only with `force`), or to standard output; a summary goes to standard error.
+pub fn main(trace: &Path, out: Option<&Path>, force: bool) -> Result<ExitCode> {
     let file = trace.display().to_string();
+    // Refused before any work, so a mistyped `--out` costs nothing.
+    if let Some(path) = out
+        && let Err(why) = crate::store::output::may_write_named_file(path, force)
+    {
+        errln!("error: {} {why}", path.display());
+        return Ok(ExitCode::FAILURE);
+    }
     let bytes = match read_regular_file(trace, MAX_TRACE_BYTES) {
         Ok(b) => b,
         Err(e) => {

@@ -33,6 +33,35 @@ pub(crate) fn load_or_print(
     }
 }
 
+/// The scenario as run when `--seed` or `--replications` replace its own values: its fields and
+/// its text carry them, with the option as their source, so that its assumptions table, its
+/// `scenario.ron` and its hash say what ran. Values equal to the scenario's change nothing.
+pub(crate) fn with_run_options(
+    mut loaded: LoadedScenario,
+    seed: Option<u64>,
+    replications: Option<u32>,
+) -> LoadedScenario {
+    let sim = &mut loaded.scenario.simulation;
+    let mut set = Vec::new();
+    if let Some(seed) = seed.filter(|&s| s != sim.seed) {
+        sim.seed = seed;
+        set.push(("simulation.seed", seed.to_string(), "--seed"));
+    }
+    if let Some(n) = replications.filter(|&n| i64::from(n) != sim.replications) {
+        sim.replications = i64::from(n);
+        set.push(("simulation.replications", n.to_string(), "--replications"));
+    }
+    for (path, value, option) in set {
+        let source = format!("set on the command line ({option})");
+        if let Ok(text) =
+            scenario::ron_text::set_with_source(&loaded.source_text, path, &value, &source)
+        {
+            loaded.source_text = text;
+        }
+    }
+    loaded
+}
+
 /// After a scenario error: which of the problems' fields were set on the command line.
 pub(crate) fn print_settings_note(e: &ScenarioError, settings: &[(String, String)]) {
     let paths: Vec<&str> = match e {

@@ -20,7 +20,11 @@ pub fn main(paths: &[PathBuf], req: RunRequest) -> Result<ExitCode> {
     let mut failed = false;
     for p in paths {
         match dcplan_sim::load_with_settings(Some(p), &req.settings) {
-            Ok(l) => loadeds.push(l),
+            Ok(l) => loadeds.push(crate::commands::check::with_run_options(
+                l,
+                req.seed,
+                req.replications,
+            )),
             Err(e) => {
                 print_scenario_error(&e);
                 crate::commands::check::print_settings_note(&e, &req.settings);

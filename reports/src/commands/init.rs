@@ -19,11 +19,8 @@ pub fn main(name: &str, force: bool) -> Result<ExitCode> {
         ),
         None => (PathBuf::from(format!("{name}.ron")), name.to_string()),
     };
-    if path.exists() && !force {
-        errln!(
-            "error: {} already exists; pass --force to replace it, or choose another name",
-            path.display()
-        );
+    if let Err(why) = crate::store::output::may_write_named_file(&path, force) {
+        errln!("error: {} {why}", path.display());
         return Ok(ExitCode::FAILURE);
     }
     let text = scenario_template(&name);

@@ -10,7 +10,7 @@ use dcplan_sim::{LoadedScenario, RunConfig};
 use std::path::{Path, PathBuf};
 
 use crate::commands::budget::check_budget;
-use crate::commands::check::load_or_print;
+use crate::commands::check::{load_or_print, with_run_options};
 use crate::commands::console::{errln, outln};
 use crate::commands::job::{
     Finished, Job, Progress, RunRequest, print_finished, require_some, threads_used,
@@ -33,6 +33,7 @@ pub fn main(
     let Some(loaded) = load_or_print(scenario, &req.settings) else {
         return Ok(ExitCode::FAILURE);
     };
+    let loaded = with_run_options(loaded, req.seed, req.replications);
     let quiet = req.quiet;
     if !quiet {
         for w in &loaded.warnings {
@@ -244,7 +245,42 @@ pub(crate) fn run(loaded: &LoadedScenario, req: &RunRequest) -> Result<Finished>
     for v in &runs {
         require_some(&v.output, &loaded.file, &format!("`{}`", v.name))?;
     }
-    finish(&info, runs, job)
+    let target_note = req
+        .target_ci
+        .map(|target| precision_note(&runs[0].output.replications, target));
+    let mut finished = finish(&info, runs, job)?;
+    finished.headlines.extend(target_note);
+    Ok(finished)
+}
+
+/// What a precision target (`--target-ci`) came to: met, after how many replications, or missed
+/// at the maximum, with the precision reached.
+pub(crate) fn precision_note(reps: &[dcplan_sim::Replication], target: f64) -> String {
+    let npv: Vec<Option<f64>> = reps.iter().map(|r| Some(r.kpis.npv_usd)).collect();
+    let s = dcplan_sim::stats::summarize(&npv);
+    let share = dcplan_sim::stats::Z95 * s.se / s.mean.abs();
+    let reached = if s.n >= 2 && share.is_finite() {
+        format!(
+            "the 95 % confidence half-width of mean NPV is {:.2} % of its magnitude",
+            share * 100.0
+        )
+    } else {
+        "the precision of mean NPV cannot be stated (fewer than 2 replications, or a mean of 0)"
+            .to_string()
+    };
+    if precise_enough(reps, target) {
+        format!(
+            "precision target met after {} replications: {reached} (target {:.2} %)",
+            s.n,
+            target * 100.0
+        )
+    } else {
+        format!(
+            "warning: precision target not met: after {} replications (the maximum, --replications) {reached}, above the target {:.2} %",
+            s.n,
+            target * 100.0
+        )
+    }
 }
 
 /// Run the (variant, replication) pairs `pairs` of a sweep, variant-major (pair `k` is variant

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 
-use crate::commands::console::write_stdout;
+use crate::commands::console::{errln, write_stdout};
 
 /// The schema as pretty-printed JSON text, ending with a newline.
 pub fn schema_text() -> Result<String> {
@@ -15,12 +15,18 @@ pub fn schema_text() -> Result<String> {
     Ok(text)
 }
 
-/// `dcplan schema`: print the schema, or write it to `out`.
-pub fn main(out: Option<&Path>) -> Result<ExitCode> {
+/// `dcplan schema`: print the schema, or write it to `out` (an existing file only with `force`).
+pub fn main(out: Option<&Path>, force: bool) -> Result<ExitCode> {
     let text = schema_text()?;
     match out {
-        Some(path) => std::fs::write(path, text)
-            .with_context(|| format!("writing the schema to {}", path.display()))?,
+        Some(path) => {
+            if let Err(why) = crate::store::output::may_write_named_file(path, force) {
+                errln!("error: {} {why}", path.display());
+                return Ok(ExitCode::FAILURE);
+            }
+            crate::store::output::write_atomic(path, text.as_bytes())
+                .with_context(|| format!("writing the schema to {}", path.display()))?;
+        }
         None => write_stdout(text.as_bytes()),
     }
     Ok(ExitCode::SUCCESS)

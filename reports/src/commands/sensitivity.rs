@@ -36,6 +36,8 @@ pub(crate) fn study(
     let Some(loaded) = load_or_print(scenario, &req.settings) else {
         return Ok(ExitCode::FAILURE);
     };
+    // `--replications` of a study is its count per setting, not the scenario's.
+    let loaded = crate::commands::check::with_run_options(loaded, req.seed, None);
     let quiet = req.quiet;
     // A study runs the scenario many times over; one run of it must fit at least.
     let full = loaded.scenario.simulation.replication_count();

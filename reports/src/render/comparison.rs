@@ -489,7 +489,7 @@ pub(crate) fn winners(variants: &[VariantRuns]) -> Block {
                 let d = paired(best, second, &m);
                 let diff = if d.n == 0 {
                     String::new()
-                } else if d.sd == 0.0 && d.mean == 0.0 {
+                } else if d.mean == 0.0 && (d.n == 1 || d.sd == 0.0) {
                     "tied in every replication".to_string()
                 } else {
                     format!("{} ({} to {})", f(d.mean), f(d.ci95_lo), f(d.ci95_hi))

@@ -59,13 +59,25 @@ pub(crate) const KEY_KPIS: &[Kpi] = &[
     Kpi::RevenueLostToCapUsd,
 ];
 
-/// Share of replications whose payback is at most `months` (a missing payback counts as never).
+/// Share of replications whose payback is at most `months` (a missing payback counts as never);
+/// not a number when `months` reaches past the simulated horizon, where a payback not seen yet
+/// may still come.
 pub(crate) fn prob_payback_within(v: &VariantRuns, months: f64) -> f64 {
     let n = v.output.replications.len();
-    if n == 0 {
+    if n == 0 || months > horizon_months(v) {
         return f64::NAN;
     }
     count_payback_within(v, months) as f64 / n as f64
+}
+
+/// Months simulated (the longest replication's).
+pub(crate) fn horizon_months(v: &VariantRuns) -> f64 {
+    v.output
+        .replications
+        .iter()
+        .map(|r| r.months.len())
+        .max()
+        .unwrap_or(0) as f64
 }
 
 /// Replications that pay back within `months` (a missing payback counts as never).
@@ -80,13 +92,7 @@ pub(crate) fn count_payback_within(v: &VariantRuns, months: f64) -> usize {
 /// with their shares, so that a share of 0 % reads as "0 of 200", not as certainty.
 pub(crate) fn payback_counts(v: &VariantRuns) -> String {
     let n = v.output.replications.len();
-    let horizon = v
-        .output
-        .replications
-        .iter()
-        .map(|r| r.months.len())
-        .max()
-        .unwrap_or(0) as f64;
+    let horizon = horizon_months(v);
     let share = |c: usize| percent(c as f64 / n.max(1) as f64);
     let mut marks: Vec<f64> = [36.0, 60.0].into_iter().filter(|m| *m < horizon).collect();
     marks.push(horizon);
@@ -1007,6 +1013,11 @@ pub(crate) fn risk_table(v: &VariantRuns) -> Block {
             let label = risk_label(&name);
             let (value, err) = if name.ends_with("_usd") {
                 (money(x), String::new())
+            } else if !x.is_finite() && name.starts_with("p_payback_within_") {
+                (
+                    format!("n/a (past the {}-month horizon)", horizon_months(v)),
+                    String::new(),
+                )
             } else {
                 (
                     percent(x),

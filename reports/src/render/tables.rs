@@ -496,14 +496,21 @@ pub(crate) fn risk_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
     let mut n = Vec::new();
     let mut mean = Vec::new();
     let mut se = Vec::new();
+    let (mut lo, mut hi) = (Vec::new(), Vec::new());
     for v in variants {
         let reps = v.output.replications.len() as u64;
         for (name, (p, e)) in risk_rows(v) {
             variant.push(v.name.clone());
             kpi.push(name);
             n.push(reps);
-            mean.push(Some(p));
+            mean.push(p.is_finite().then_some(p));
             se.push(e.is_finite().then_some(e));
+            // A probability's interval (Wilson score) stays within 0 and 1; CVaR has none.
+            let interval = (kpi.last().is_some_and(|k: &String| k.starts_with("p_"))
+                && p.is_finite())
+            .then(|| dcplan_sim::stats::wilson_interval(p, reps));
+            lo.push(interval.map(|i| i.0));
+            hi.push(interval.map(|i| i.1));
         }
     }
     let height = variant.len();
@@ -516,16 +523,6 @@ pub(crate) fn risk_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
         Column::new("mean".into(), mean.clone()),
         Column::new("se".into(), se.clone()),
     ];
-    let lo: Vec<Option<f64>> = mean
-        .iter()
-        .zip(&se)
-        .map(|(m, e)| Some(m.unwrap_or(f64::NAN) - dcplan_sim::stats::Z95 * (*e)?))
-        .collect();
-    let hi: Vec<Option<f64>> = mean
-        .iter()
-        .zip(&se)
-        .map(|(m, e)| Some(m.unwrap_or(f64::NAN) + dcplan_sim::stats::Z95 * (*e)?))
-        .collect();
     cols.push(Column::new("ci95_lo".into(), lo));
     cols.push(Column::new("ci95_hi".into(), hi));
     for (name, _) in MOMENT_STATS.iter().skip(4) {
@@ -545,12 +542,18 @@ pub(crate) fn risk_rows(v: &VariantRuns) -> Vec<(String, (f64, f64))> {
     use dcplan_sim::stats::{cvar_low, prob_at_most, prob_below};
     let payback = v.kpi(Kpi::PaybackMonths);
     let npv = v.kpi(Kpi::NpvUsd);
+    // A window past the horizon has no answer: a payback not seen yet may still come.
+    let horizon = crate::render::report::horizon_months(v);
     let mut rows: Vec<(String, (f64, f64))> = PAYBACK_MONTHS
         .iter()
-        .map(|m| {
+        .map(|&m| {
             (
                 format!("p_payback_within_{m}_months"),
-                prob_at_most(&payback, *m as f64),
+                if f64::from(m) <= horizon {
+                    prob_at_most(&payback, f64::from(m))
+                } else {
+                    (f64::NAN, f64::NAN)
+                },
             )
         })
         .collect();
@@ -648,7 +651,8 @@ pub(crate) mod tests {
                     npv_usd: i as f64,
                     ..Kpis::default()
                 },
-                months: Vec::new(),
+                // A 72-month horizon: every payback window of the risk table lies within it.
+                months: vec![Default::default(); 72],
                 params: Vec::new(),
                 fleet: Vec::new(),
                 skus: Vec::new(),
@@ -759,6 +763,39 @@ pub(crate) mod tests {
             ("0.2", ""),
             "40 and 50 months are within 60, 63 is not"
         );
+    }
+
+    #[test]
+    fn payback_windows_past_the_horizon_have_no_probability_and_intervals_stay_in_0_1() {
+        let mut v = with_paybacks("v", &[Some(20.0), None, None, None, None, None]);
+        for r in &mut v.output.replications {
+            r.months.truncate(30);
+        }
+        let (header, rows) = csv_rows(&mut summary_frame(&[v]).expect("summary"));
+        let col = |name: &str| header.iter().position(|h| h == name).expect(name);
+        let risk = |kpi: &str| {
+            rows.iter()
+                .find(|r| r[col("kpi")] == kpi)
+                .unwrap_or_else(|| panic!("{kpi}"))
+                .clone()
+        };
+        // 1 of 6 within 18 and 24 months: a Wilson interval, above 0.
+        let r = risk("p_payback_within_24_months");
+        let (lo, hi): (f64, f64) = (
+            r[col("ci95_lo")].parse().expect("lo"),
+            r[col("ci95_hi")].parse().expect("hi"),
+        );
+        assert!(
+            0.0 < lo && lo < 1.0 / 6.0 && 1.0 / 6.0 < hi && hi < 1.0,
+            "{lo} {hi}"
+        );
+        // 36 and 60 months lie past the 30-month horizon: no answer, not a lower bound.
+        for kpi in ["p_payback_within_36_months", "p_payback_within_60_months"] {
+            let r = risk(kpi);
+            for stat in ["mean", "se", "ci95_lo", "ci95_hi"] {
+                assert_eq!(r[col(stat)], "", "{kpi} {stat}");
+            }
+        }
     }
 
     #[test]

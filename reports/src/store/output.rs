@@ -437,13 +437,52 @@ pub(crate) fn clean_stale(dir: &Path) {
     }
 }
 
-/// Write a file atomically (temporary file, then rename).
+/// Write a file atomically (temporary file, then rename); the temporary file is removed if
+/// either step fails.
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let parent = parent_of(path);
     let tmp = parent.join(hidden_name(&file_name(path), "tmp"));
-    fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
-    fs::rename(&tmp, path)
-        .with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))
+    let written = fs::write(&tmp, bytes)
+        .with_context(|| format!("writing {}", tmp.display()))
+        .and_then(|()| {
+            fs::rename(&tmp, path)
+                .with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))
+        });
+    if written.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    written
+}
+
+/// Why a file the user named was not written.
+#[derive(Debug)]
+pub(crate) enum NamedFileRefused {
+    /// Something is already at the path and `--force` was not given.
+    Exists,
+    /// The path is a folder (never replaced, even with `--force`).
+    Folder,
+}
+
+impl std::fmt::Display for NamedFileRefused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            NamedFileRefused::Exists => {
+                "already exists; pass --force to replace it, or choose another name"
+            }
+            NamedFileRefused::Folder => "is a folder; name a file to write",
+        })
+    }
+}
+
+/// Whether a file the user named on the command line may be written: a file (or link) already
+/// there is replaced only with `force`, and a folder never.
+pub(crate) fn may_write_named_file(path: &Path, force: bool) -> Result<(), NamedFileRefused> {
+    match fs::symlink_metadata(path) {
+        Err(_) => Ok(()),
+        Ok(_) if path.is_dir() => Err(NamedFileRefused::Folder),
+        Ok(_) if force => Ok(()),
+        Ok(_) => Err(NamedFileRefused::Exists),
+    }
 }
 
 /// Fail unless `path` is a regular file of at most `limit` bytes; returns its size.

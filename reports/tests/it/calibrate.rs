@@ -19,6 +19,25 @@ fn the_example_trace_fits_into_a_fragment_that_validates_and_matches_the_shipped
         ],
     );
     let fragment = std::fs::read_to_string(tmp.path().join("demand.ron")).expect("written");
+    // The file is not replaced without --force (the user's scenario may be at that path).
+    let args = [
+        "calibrate",
+        trace.to_str().expect("utf-8"),
+        "--out",
+        "demand.ron",
+    ];
+    std::fs::write(tmp.path().join("demand.ron"), "mine").expect("write");
+    let o = dcplan(tmp.path(), &args);
+    assert!(!o.status.success() && text(&o).1.contains("already exists"));
+    assert_eq!(
+        std::fs::read_to_string(tmp.path().join("demand.ron")).expect("kept"),
+        "mine"
+    );
+    ok(tmp.path(), &[&args[..], &["--force"]].concat());
+    assert_eq!(
+        std::fs::read_to_string(tmp.path().join("demand.ron")).expect("replaced"),
+        fragment
+    );
     let value = fragment[fragment.find("demand: ").expect("demand") + 8..]
         .trim_end()
         .trim_end_matches(',');

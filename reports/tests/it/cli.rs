@@ -563,6 +563,22 @@ fn schema_prints_the_json_schema_and_a_json_scenario_runs_like_its_ron_twin() {
         std::fs::read_to_string(tmp.path().join("s.json")).expect("written"),
         stdout
     );
+    // An existing file is replaced only with --force, and a folder never.
+    std::fs::write(tmp.path().join("mine.json"), "mine").expect("write");
+    let o = dcplan(tmp.path(), &["schema", "--out", "mine.json"]);
+    assert!(!o.status.success() && text(&o).1.contains("already exists"));
+    assert_eq!(
+        std::fs::read_to_string(tmp.path().join("mine.json")).expect("kept"),
+        "mine"
+    );
+    ok(tmp.path(), &["schema", "--out", "mine.json", "--force"]);
+    assert_eq!(
+        std::fs::read_to_string(tmp.path().join("mine.json")).expect("replaced"),
+        stdout
+    );
+    std::fs::create_dir(tmp.path().join("folder.json")).expect("mkdir");
+    let o = dcplan(tmp.path(), &["schema", "--out", "folder.json", "--force"]);
+    assert!(!o.status.success() && text(&o).1.contains("is a folder"));
 
     // tiny.ron as JSON: the same tables as the RON file.
     let tiny = scenario("tiny.ron");

@@ -631,8 +631,68 @@ fn list(names: &[&str]) -> String {
         .join(", ")
 }
 
-/// Read a series. Errors name the line (1-based) where there is one.
+/// The error of a read that stopped because rows had problems (which are the message).
+const ROWS_BAD: &str = "rows with problems";
+
+/// Most problems of a file's rows reported at once; the rest are counted.
+const MAX_ROW_PROBLEMS: usize = 20;
+
+/// Read a series (see [`parse_series_all`]); its problems in one message.
+#[cfg(test)]
 pub(crate) fn parse_series(text: &str, f: &SeriesFormat) -> Result<HourlySeries, String> {
+    parse_series_all(text, f).map_err(|problems| problems.join("; "))
+}
+
+/// Read a series. Problems name the line (1-based) where there is one; the problems of every
+/// row are reported (up to [`MAX_ROW_PROBLEMS`], then their number), not only the first.
+pub(crate) fn parse_series_all(text: &str, f: &SeriesFormat) -> Result<HourlySeries, Vec<String>> {
+    let mut rows_problems = RowProblems::default();
+    let read = parse_rows(text, f, &mut rows_problems);
+    match (read, rows_problems.into_messages()) {
+        (Ok(series), None) => Ok(series),
+        (Ok(_), Some(problems)) => Err(problems),
+        (Err(e), None) => Err(vec![e]),
+        (Err(e), Some(mut problems)) => {
+            if e != ROWS_BAD {
+                problems.push(e);
+            }
+            Err(problems)
+        }
+    }
+}
+
+/// The problems of single rows, collected so that a file's every bad row is named at once.
+#[derive(Default)]
+struct RowProblems {
+    messages: Vec<String>,
+    more: usize,
+}
+
+impl RowProblems {
+    fn push(&mut self, message: String) {
+        if self.messages.len() < MAX_ROW_PROBLEMS {
+            self.messages.push(message);
+        } else {
+            self.more += 1;
+        }
+    }
+
+    fn any(&self) -> bool {
+        !self.messages.is_empty()
+    }
+
+    fn into_messages(mut self) -> Option<Vec<String>> {
+        if self.more > 0 {
+            self.messages
+                .push(format!("and {} more rows with problems", self.more));
+        }
+        (!self.messages.is_empty()).then_some(self.messages)
+    }
+}
+
+/// Read the rows of a series; problems of single rows go to `bad` and reading goes on, a
+/// problem of the whole file is the error.
+fn parse_rows(text: &str, f: &SeriesFormat, bad: &mut RowProblems) -> Result<HourlySeries, String> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut lines = text
         .lines()
@@ -758,7 +818,13 @@ pub(crate) fn parse_series(text: &str, f: &SeriesFormat) -> Result<HourlySeries,
     let Some(time) = time else {
         let mut values = Vec::with_capacity(YEAR_H);
         for (no, line) in lines {
-            values.push(read_value(no, &split(no, line)?)?);
+            match split(no, line).and_then(|fields| read_value(no, &fields)) {
+                Ok(v) => values.push(v),
+                Err(e) => {
+                    bad.push(e);
+                    values.push(f64::NAN);
+                }
+            }
             if values.len() > YEAR_H + 24 {
                 return Err(format!(
                     "line {no}: more than 8,784 values; a file without a time column holds one year (8,760 values, or 8,784 in a leap year)"
@@ -776,6 +842,9 @@ pub(crate) fn parse_series(text: &str, f: &SeriesFormat) -> Result<HourlySeries,
                 ));
             }
         }
+        if bad.any() {
+            return Err(ROWS_BAD.to_string());
+        }
         return Ok(HourlySeries {
             first_year: None,
             years: 1,
@@ -786,16 +855,38 @@ pub(crate) fn parse_series(text: &str, f: &SeriesFormat) -> Result<HourlySeries,
     let zone = f.zone.clone();
     let align = zone.as_ref().map_or(0, |z| z.std_offset_min);
     let mut rows: Vec<(usize, i64, f64)> = Vec::new(); // line, UTC minute, value
+    // After a row whose time could not be read, the next row's distance to the row before is
+    // no gap of its own.
+    let mut after_unread = false;
     for (no, line) in lines {
-        let fields = split(no, line)?;
-        let (clock, offset) =
-            parse_timestamp(fields[time]).map_err(|e| format!("line {no}: {e}"))?;
+        // A row's problem is noted and the next row read, so that every bad row is named.
+        let fields = match split(no, line) {
+            Ok(fields) => fields,
+            Err(e) => {
+                bad.push(e);
+                after_unread = true;
+                continue;
+            }
+        };
+        let (clock, offset) = match parse_timestamp(fields[time]) {
+            Ok(t) => t,
+            Err(e) => {
+                bad.push(format!("line {no}: {e}"));
+                after_unread = true;
+                continue;
+            }
+        };
         let prev = rows.last().map(|r| r.1);
         let utc = match (offset, &zone) {
             (Some(o), _) => clock - o,
-            (None, Some(z)) => z
-                .to_utc(clock, prev)
-                .map_err(|e| format!("line {no}: {}: {e}", fields[time]))?,
+            (None, Some(z)) => match z.to_utc(clock, prev) {
+                Ok(t) => t,
+                Err(e) => {
+                    bad.push(format!("line {no}: {}: {e}", fields[time]));
+                    after_unread = true;
+                    continue;
+                }
+            },
             (None, None) => {
                 return Err(format!(
                     "line {no}: \"{}\" has no offset; declare the zone of the file's clock with `zone`",
@@ -804,23 +895,26 @@ pub(crate) fn parse_series(text: &str, f: &SeriesFormat) -> Result<HourlySeries,
             }
         };
         if (utc + align).rem_euclid(60) != 0 {
-            return Err(format!(
+            bad.push(format!(
                 "line {no}: {} does not fall on an hour of the zone's standard time",
                 fields[time]
             ));
+            after_unread = true;
+            continue;
         }
         if let Some(&(pno, p, _)) = rows.last() {
             if utc <= p {
-                return Err(format!(
+                bad.push(format!(
                     "line {no}: {} (UTC {}) is not after line {pno} (UTC {}); rows must be in time order, one per hour",
                     crate::scenario::short_text(fields[time]),
                     show(utc),
                     show(p)
                 ));
+                continue;
             }
-            if utc > p + 60 {
+            if utc > p + 60 && !after_unread {
                 let missing = (utc - p) / 60 - 1;
-                return Err(format!(
+                bad.push(format!(
                     "line {no}: a gap of {missing} hour{} between line {pno} (UTC {}) and line {no} (UTC {})",
                     if missing == 1 { "" } else { "s" },
                     show(p),
@@ -828,10 +922,18 @@ pub(crate) fn parse_series(text: &str, f: &SeriesFormat) -> Result<HourlySeries,
                 ));
             }
         }
-        rows.push((no, utc, read_value(no, &fields)?));
+        let value = read_value(no, &fields).unwrap_or_else(|e| {
+            bad.push(e);
+            f64::NAN
+        });
+        rows.push((no, utc, value));
+        after_unread = false;
         if rows.len() > 200 * YEAR_H {
             return Err(format!("line {no}: more than 200 years of hours"));
         }
+    }
+    if bad.any() {
+        return Err(ROWS_BAD.to_string());
     }
     let (Some(&(first_no, first_t, _)), Some(&(last_no, last_t, _))) = (rows.first(), rows.last())
     else {
@@ -975,6 +1077,33 @@ mod tests {
             t.push_str(&format!("{}Z,{}\n", stamp(year, h), f(h)));
         }
         t
+    }
+
+    #[test]
+    fn every_bad_row_is_named_at_once() {
+        // Line numbers count the header: hour h is on line h + 2.
+        let text = utc_year(2023, "timestamp,price_usd_per_mwh", |h| match h {
+            1 => "NaN".to_string(),
+            3 => "inf".to_string(),
+            5 => "abc".to_string(),
+            _ => "40".to_string(),
+        });
+        let text = text.replacen(&stamp(2023, 7), "2023-13-01 07:00", 1);
+        let problems = parse_series_all(&text, &fmt(SeriesUnit::UsdPerMwh)).unwrap_err();
+        for line in ["line 3:", "line 5:", "line 7:", "line 9:"] {
+            assert!(
+                problems.iter().filter(|p| p.starts_with(line)).count() == 1,
+                "{line} in {problems:?}"
+            );
+        }
+        assert_eq!(problems.len(), 4, "{problems:?}");
+        // Past the limit the rest are counted.
+        let text = utc_year(2023, "timestamp,price_usd_per_mwh", |h| {
+            if h < 30 { "x".into() } else { "40".into() }
+        });
+        let problems = parse_series_all(&text, &fmt(SeriesUnit::UsdPerMwh)).unwrap_err();
+        assert_eq!(problems.len(), MAX_ROW_PROBLEMS + 1);
+        assert_eq!(problems[MAX_ROW_PROBLEMS], "and 10 more rows with problems");
     }
 
     #[test]

@@ -305,7 +305,7 @@ pub(super) fn check_demand(s: &Scenario, catalog: &Catalog, p: &mut Problems) {
             .check_draw(&format!("{path}.size_gpus"), 1.0, MAX_GPUS as f64, p);
         if fleet_gpus > 0 {
             let (lo, _) = c.size_gpus.dist().support();
-            if lo > fleet_gpus as f64 {
+            if lo.is_finite() && lo > fleet_gpus as f64 {
                 p.warn(
                     format!("{path}.size_gpus"),
                     format!("every request ({} GPUs or more) is larger than the whole fleet ({fleet_gpus} GPUs) and will be rejected", lo),
@@ -435,13 +435,14 @@ pub(super) fn check_demand(s: &Scenario, catalog: &Catalog, p: &mut Problems) {
                 ),
             );
         }
+        // At least one second. The path names the variant, as the range table's does, so
+        // that the number is reported once.
         let (dur, unit) = a.duration.param_and_unit();
-        dur.check_range(
-            &format!("{path}.duration"),
-            1.0 / 3600.0 / unit,
-            1e6 / unit,
-            p,
-        );
+        let dur_path = match a.duration {
+            DurationSpec::Hours(_) => format!("{path}.duration.Hours"),
+            DurationSpec::Months(_) => format!("{path}.duration.Months"),
+        };
+        dur.check_range(&dur_path, 1.0 / 3600.0 / unit, 1e6 / unit, p);
         a.price_usd_per_gpu_hour.check_range(
             &format!("{path}.price_usd_per_gpu_hour"),
             0.0,

@@ -100,7 +100,8 @@ impl<'a> InputReader<'a> {
 }
 
 /// Where an input named in a scenario lies: relative to the scenario's folder, inside it (no
-/// absolute path, no `..`), so that a scenario cannot read arbitrary files.
+/// absolute path, no `..`, and no symbolic link leading out of it), so that a scenario cannot
+/// read arbitrary files.
 fn input_path(base: &Path, rel: &str) -> Result<PathBuf, String> {
     let p = Path::new(rel);
     if rel.is_empty()
@@ -113,7 +114,23 @@ fn input_path(base: &Path, rel: &str) -> Result<PathBuf, String> {
             short(rel)
         ));
     }
-    Ok(base.join(p))
+    let path = base.join(p);
+    // Links are followed only where they stay inside the folder. A path that does not resolve
+    // (a missing file) is left to the read, which says so.
+    let folder = if base.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        base
+    };
+    if let (Ok(real_base), Ok(real)) = (folder.canonicalize(), path.canonicalize())
+        && !real.starts_with(&real_base)
+    {
+        return Err(format!(
+            "`{}` leads out of the scenario's folder through a symbolic link; copy the file into the folder instead",
+            short(rel)
+        ));
+    }
+    Ok(path)
 }
 
 /// A user-given string, cut to a few characters and without control characters, for messages.
@@ -127,4 +144,45 @@ pub(crate) fn short(s: &str) -> String {
         out.push('…');
     }
     out
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_may_not_lead_out_of_the_scenario_folder() {
+        let root = std::env::temp_dir().join(format!("dcplan-inputs-{}", std::process::id()));
+        let (scen, outside) = (root.join("scenario"), root.join("outside"));
+        std::fs::create_dir_all(scen.join("data")).expect("mkdir");
+        std::fs::create_dir_all(&outside).expect("mkdir");
+        std::fs::write(outside.join("secret.csv"), "x").expect("write");
+        std::fs::write(scen.join("data/inside.csv"), "y").expect("write");
+        let link = |target: &Path, name: &str| {
+            std::os::unix::fs::symlink(target, scen.join(name)).expect("symlink")
+        };
+        link(&outside.join("secret.csv"), "data/file-link.csv");
+        link(&outside, "data/dir-link");
+        link(&scen.join("data/inside.csv"), "data/inner-link.csv");
+        for rel in [
+            "data/file-link.csv",
+            "data/dir-link/secret.csv",
+            "../outside/secret.csv",
+        ] {
+            let e = input_path(&scen, rel).expect_err(rel);
+            assert!(e.contains("scenario's folder"), "{rel}: {e}");
+        }
+        // Links within the folder, plain files and missing files (reported when read) pass.
+        for rel in ["data/inner-link.csv", "data/inside.csv", "data/missing.csv"] {
+            assert_eq!(input_path(&scen, rel), Ok(scen.join(rel)), "{rel}");
+        }
+        let mut problems = Problems::default();
+        let mut reader = InputReader::new(&scen);
+        assert!(
+            reader
+                .read("f", "data/file-link.csv", &mut problems)
+                .is_none()
+        );
+        std::fs::remove_dir_all(&root).expect("clean up");
+    }
 }

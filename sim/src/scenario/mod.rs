@@ -248,8 +248,137 @@ pub(crate) fn parse_and_check(
     text: &str,
     input_dir: &std::path::Path,
 ) -> Result<LoadedScenario, ScenarioError> {
-    let scenario: Scenario = parse_ron(file, text)?;
+    let scenario: Scenario = match parse_ron(file, text) {
+        Ok(s) => s,
+        Err(first) => return Err(with_every_unknown_field(file, text, input_dir, first)),
+    };
     check_parsed(file, scenario, text, input_dir)
+}
+
+/// Most misspelt field names looked for at once.
+const MAX_UNKNOWN_FIELDS: usize = 50;
+
+/// The error of a scenario that does not parse (`first`), and where that is a field name that
+/// does not exist, every such field at once: each is set aside (blanked, so that lines and
+/// columns stay) and the text parsed again; when it then parses, the problems of the rest of
+/// the scenario come too. A different syntax error ends the search.
+fn with_every_unknown_field(
+    file: &str,
+    text: &str,
+    input_dir: &std::path::Path,
+    first: ScenarioError,
+) -> ScenarioError {
+    let mut blanked = text.to_string();
+    let mut unknown = Vec::new();
+    while unknown.len() < MAX_UNKNOWN_FIELDS {
+        let err = match crate::problems::ron_options().from_str::<Scenario>(&blanked) {
+            Ok(scenario) if !unknown.is_empty() => {
+                let mut all = unknown;
+                if let Err(ScenarioError::Invalid { problems, .. }) =
+                    check_parsed(file, scenario, &blanked, input_dir)
+                {
+                    all.extend(problems);
+                }
+                // One misspelt field and nothing else: the parser's own message, at the name.
+                if all.len() == 1 {
+                    return first;
+                }
+                return ScenarioError::Invalid {
+                    file: file.to_string(),
+                    problems: all,
+                };
+            }
+            Ok(_) => break,
+            Err(e) => e,
+        };
+        let ron::Error::NoSuchStructField {
+            expected, found, ..
+        } = &err.code
+        else {
+            break;
+        };
+        let at = byte_offset(&blanked, err.span.start.line, err.span.start.col);
+        let Some((path, span)) = ron_text::field_at(&blanked, at) else {
+            break;
+        };
+        let parent = path.rsplit_once('.').map_or("", |(p, _)| p);
+        unknown.push(Problem {
+            path: path.clone(),
+            message: crate::problems::describe_ron_error(&err.code),
+            severity: Severity::Error,
+        });
+        // A misspelling of a field the struct does not have yet reads on as that field (so a
+        // required field misspelt does not stop the search); any other unknown field becomes
+        // blanks, with the comma after it (line breaks stay).
+        let absent = |name: &&&str| {
+            let full = if parent.is_empty() {
+                name.to_string()
+            } else {
+                format!("{parent}.{name}")
+            };
+            ron_text::get(&blanked, &full).is_err()
+        };
+        if let Some(name) = expected
+            .iter()
+            .filter(absent)
+            .map(|name| (edit_distance(name, found), *name))
+            .filter(|&(d, name)| d <= 2.max(name.len() / 3))
+            .min()
+            .map(|(_, name)| name)
+        {
+            let key_end = span.start + found.len();
+            if blanked.get(span.start..key_end) == Some(found.as_str()) {
+                blanked.replace_range(span.start..key_end, name);
+                continue;
+            }
+        }
+        let rest = &blanked[span.end..];
+        let after_ws = rest.len() - rest.trim_start().len();
+        let end = span.end + after_ws + usize::from(rest.trim_start().starts_with(','));
+        let blank: String = blanked[span.start..end]
+            .chars()
+            .map(|c| if c == '\n' { '\n' } else { ' ' })
+            .collect();
+        blanked.replace_range(span.start..end, &blank);
+    }
+    if unknown.len() <= 1 {
+        first
+    } else {
+        ScenarioError::Invalid {
+            file: file.to_string(),
+            problems: unknown,
+        }
+    }
+}
+
+/// Levenshtein distance of two short names.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let here = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != cb)).min(row[j] + 1).min(here + 1);
+            prev = here;
+        }
+    }
+    row[b.len()]
+}
+
+/// Byte offset of the 1-based `line` and `column` (in characters) of `text`.
+fn byte_offset(text: &str, line: usize, column: usize) -> usize {
+    let start = text
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum::<usize>();
+    let in_line = text[start..]
+        .char_indices()
+        .nth(column.saturating_sub(1))
+        .map_or(text.len() - start, |(i, _)| i);
+    start + in_line
 }
 
 /// Validate a scenario parsed from (or set to match) `text`, as [`parse_and_check`] does after
@@ -372,6 +501,11 @@ fn read_file_text(path: &std::path::Path) -> Result<(String, String), ScenarioEr
             message: "the file is not valid UTF-8 text".into(),
         }
     })?;
+    // A byte-order mark (some editors on Windows write one) is not part of the text.
+    let text = match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
+    };
     Ok((file, text))
 }
 

@@ -18,25 +18,100 @@ struct Cursor<'a> {
 }
 
 impl Cursor<'_> {
+    /// True when the text at the cursor starts with `s`.
+    fn at(&self, s: &[u8]) -> bool {
+        self.b.get(self.i..).is_some_and(|rest| rest.starts_with(s))
+    }
+
     fn skip_ws(&mut self) {
         loop {
             while self.i < self.b.len() && self.b[self.i].is_ascii_whitespace() {
                 self.i += 1;
             }
-            if self.b[self.i..].starts_with(b"//") {
+            if self.at(b"//") {
                 while self.i < self.b.len() && self.b[self.i] != b'\n' {
                     self.i += 1;
                 }
-            } else if self.b[self.i..].starts_with(b"/*") {
-                self.i += 2;
-                while self.i < self.b.len() && !self.b[self.i..].starts_with(b"*/") {
-                    self.i += 1;
-                }
-                self.i = (self.i + 2).min(self.b.len());
+            } else if self.at(b"/*") {
+                self.block_comment();
             } else {
                 return;
             }
         }
+    }
+
+    /// Skip a block comment starting at the cursor (block comments nest, as in RON); an
+    /// unclosed one runs to the end of the text.
+    fn block_comment(&mut self) {
+        let mut depth = 0usize;
+        while self.i < self.b.len() {
+            if self.at(b"/*") {
+                depth += 1;
+                self.i += 2;
+            } else if self.at(b"*/") {
+                self.i += 2;
+                depth -= 1;
+                if depth == 0 {
+                    return;
+                }
+            } else {
+                self.i += 1;
+            }
+        }
+        self.i = self.b.len();
+    }
+
+    /// If a string, byte string, raw string or character literal starts at the cursor, skip it
+    /// (an unclosed one runs to the end of the text) and return true.
+    fn literal(&mut self) -> bool {
+        let b = self.b;
+        let after_ident =
+            self.i > 0 && (b[self.i - 1].is_ascii_alphanumeric() || b[self.i - 1] == b'_');
+        let mut j = self.i;
+        if !after_ident
+            && b.get(j) == Some(&b'b')
+            && matches!(b.get(j + 1), Some(b'"' | b'\'' | b'r'))
+        {
+            j += 1;
+        }
+        // Raw strings: `r"..."`, `r#"..."#` with any number of `#`.
+        if (j > self.i || !after_ident) && b.get(j) == Some(&b'r') {
+            let hashes = b[j + 1..].iter().take_while(|&&c| c == b'#').count();
+            let open = j + 1 + hashes;
+            if b.get(open) == Some(&b'"') {
+                let mut k = open + 1;
+                while k < b.len() {
+                    if b[k] == b'"'
+                        && b[k + 1..]
+                            .iter()
+                            .take(hashes)
+                            .filter(|&&c| c == b'#')
+                            .count()
+                            == hashes
+                        && b.len() > k + hashes
+                    {
+                        self.i = k + 1 + hashes;
+                        return true;
+                    }
+                    k += 1;
+                }
+                self.i = b.len();
+                return true;
+            }
+        }
+        let quote = match b.get(j) {
+            Some(&q @ (b'"' | b'\'')) => q,
+            _ => return false,
+        };
+        let mut k = j + 1;
+        while k < b.len() && b[k] != quote {
+            if b[k] == b'\\' {
+                k += 1;
+            }
+            k += 1;
+        }
+        self.i = (k + 1).min(b.len());
+        true
     }
 
     fn peek(&self) -> Option<u8> {
@@ -59,22 +134,12 @@ impl Cursor<'_> {
         let start = self.i;
         let mut depth = 0i32;
         while self.i < self.b.len() {
+            if self.literal() {
+                continue;
+            }
             let c = self.b[self.i];
             match c {
-                b'"' => {
-                    self.i += 1;
-                    while self.i < self.b.len() && self.b[self.i] != b'"' {
-                        if self.b[self.i] == b'\\' {
-                            self.i += 1;
-                        }
-                        self.i += 1;
-                    }
-                    self.i += 1;
-                    continue;
-                }
-                b'/' if self.b[self.i..].starts_with(b"//")
-                    || self.b[self.i..].starts_with(b"/*") =>
-                {
+                b'/' if self.at(b"//") || self.at(b"/*") => {
                     if depth == 0 {
                         break;
                     }
@@ -502,6 +567,54 @@ pub fn leaves(text: &str) -> Vec<Leaf> {
     out
 }
 
+/// The field written at byte `at` (its name or its value, innermost first): its path and the
+/// span from its name to the end of its value.
+pub fn field_at(text: &str, at: usize) -> Option<(String, Span)> {
+    let mut c = Cursor {
+        b: text.as_bytes(),
+        i: 0,
+    };
+    let top = c.value().ok()?;
+    field_at_in(text, top, "", at)
+}
+
+fn field_at_in(text: &str, value: Span, path: &str, at: usize) -> Option<(String, Span)> {
+    let join = |name: &str| {
+        if path.is_empty() {
+            name.to_string()
+        } else {
+            format!("{path}.{name}")
+        }
+    };
+    if let Some(body) = inner(text, value, b'(')
+        && let Ok(list) = fields(text, body)
+    {
+        for (k, v) in list {
+            let p = join(&text[k.start..k.end]);
+            if k.start <= at && at <= k.end {
+                return Some((
+                    p,
+                    Span {
+                        start: k.start,
+                        end: v.end,
+                    },
+                ));
+            }
+            if v.start <= at && at < v.end {
+                return field_at_in(text, v, &p, at);
+            }
+        }
+    }
+    if let Some(body) = inner(text, value, b'[') {
+        for (i, item) in items(text, body).ok()?.into_iter().enumerate() {
+            if item.start <= at && at < item.end {
+                return field_at_in(text, item, &format!("{path}[{i}]"), at);
+            }
+        }
+    }
+    None
+}
+
 /// 1-based line and column of the value at `path`, if it is written in the text.
 pub fn position(text: &str, path: &str) -> Option<(usize, usize)> {
     let Ok(Found::Value(span)) = locate(text, path) else {
@@ -545,6 +658,46 @@ mod tests {
             get(&t, "energy.tariff").as_deref(),
             Ok("Market(preset: \"ercot-like\")")
         );
+    }
+
+    #[test]
+    fn strings_of_every_kind_and_nested_comments_are_skipped() {
+        let t = r###"/* a /* nested */ comment */ Scenario(
+    name: r#"5" rack, (with) ] brackets"#, // raw string with a lone quote
+    note: r"plain raw", bytes: b"x\"y", raw_bytes: br##"a"#b"##, quote: '"', tick: '\'',
+    /* block /* nested */ still a comment ) ] */ fleet: [(gpus: 64)],
+)"###;
+        assert_eq!(
+            get(t, "name").as_deref(),
+            Ok(r##"r#"5" rack, (with) ] brackets"#"##)
+        );
+        assert_eq!(get(t, "note").as_deref(), Ok("r\"plain raw\""));
+        assert_eq!(get(t, "bytes").as_deref(), Ok(r#"b"x\"y""#));
+        assert_eq!(get(t, "raw_bytes").as_deref(), Ok(r###"br##"a"#b"##"###));
+        assert_eq!(get(t, "quote").as_deref(), Ok("'\"'"));
+        assert_eq!(get(t, "tick").as_deref(), Ok(r"'\''"));
+        assert_eq!(get(t, "fleet[0].gpus").as_deref(), Ok("64"));
+        assert_eq!(position(t, "fleet[0].gpus"), Some((4, 65)));
+        let set = set(t, "fleet[0].gpus", "8").expect("set");
+        assert_eq!(get(&set, "fleet[0].gpus").as_deref(), Ok("8"));
+        assert_eq!(leaves(t).len(), 7);
+    }
+
+    #[test]
+    fn unclosed_strings_and_comments_never_panic() {
+        // Every prefix of a text with every kind of literal and comment: no panic, whatever
+        // the answer.
+        let t = r###"Scenario(name: r#"a"b"#, c: "d\"e", f: 'g', h: b"i", /* j /* k */ */ l: [1, (m: 2)], // n
+)"###;
+        for end in 0..=t.len() {
+            let text = &t[..end];
+            for path in ["name", "c", "l[1].m", "l", "zz", "f"] {
+                let _ = get(text, path);
+                let _ = set(text, path, "1");
+                let _ = position(text, path);
+            }
+            let _ = leaves(text);
+        }
     }
 
     #[test]

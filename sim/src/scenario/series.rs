@@ -8,7 +8,7 @@ pub use crate::energy::series::{HourlySeries, SeriesKind, SeriesUnit, SeriesYear
 
 use super::Simulation;
 use super::inputs::InputReader;
-use crate::energy::series::{SeriesFormat, parse_series, parse_zone};
+use crate::energy::series::{SeriesFormat, parse_series_all, parse_zone};
 use crate::problems::Problems;
 
 fn is_repeat(y: &SeriesYears) -> bool {
@@ -103,10 +103,12 @@ pub(super) fn read_series(
         zone,
         unit: spec.unit,
     };
-    let series = match parse_series(text, &format) {
+    let series = match parse_series_all(text, &format) {
         Ok(s) => s,
-        Err(msg) => {
-            problems.push(file_field, format!("{}: {msg}", shown.display()));
+        Err(messages) => {
+            for msg in messages {
+                problems.push(file_field, format!("{}: {msg}", shown.display()));
+            }
             return None;
         }
     };
