@@ -293,6 +293,45 @@ fn bad_series_are_reported_with_file_line_and_field_all_at_once() {
     assert_eq!((p.values()[0], p.values()[6]), (20.0 * 1e-3, 26.0 * 1e-3));
 }
 
+#[cfg(unix)]
+#[test]
+fn links_out_of_the_scenario_folder_are_refused_and_links_within_it_read() {
+    let root = folder("links");
+    let (scen, outside) = (root.join("scenario"), root.join("outside"));
+    std::fs::create_dir_all(scen.join("data")).expect("mkdir");
+    std::fs::create_dir_all(&outside).expect("mkdir");
+    let year = utc_years(2023, 1, "timestamp,price_usd_per_mwh", |_, h| {
+        format!("{}", h % 90)
+    });
+    std::fs::write(outside.join("secret.csv"), &year).expect("write");
+    std::fs::write(scen.join("data/inside.csv"), &year).expect("write");
+    let link = |target: &Path, name: &str| {
+        std::os::unix::fs::symlink(target, scen.join(name)).expect("symlink")
+    };
+    link(&outside.join("secret.csv"), "data/file-link.csv");
+    link(&outside, "data/dir-link");
+    link(&scen.join("data/inside.csv"), "data/inner-link.csv");
+    let tariff = |path: &str| {
+        with(
+            &scenario(4, 3),
+            "tariff: Flat(price_usd_per_kwh: 0.08)",
+            &format!("tariff: Csv(path: \"{path}\", unit: UsdPerMwh)"),
+        )
+    };
+    for path in ["data/file-link.csv", "data/dir-link/secret.csv"] {
+        let err = load(&scen, &tariff(path)).unwrap_err();
+        assert!(
+            err.contains("energy.tariff.path")
+                && err.contains("leads out of the scenario's folder"),
+            "{path}: {err}"
+        );
+    }
+    for path in ["data/inner-link.csv", "data/inside.csv"] {
+        load(&scen, &tariff(path)).unwrap_or_else(|e| panic!("{path}: {e}"));
+    }
+    let _ = std::fs::remove_dir_all(&root);
+}
+
 #[test]
 fn resampled_years_keep_common_random_numbers_across_variants() {
     let dir = folder("resample");
