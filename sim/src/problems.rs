@@ -156,3 +156,39 @@ pub(crate) fn describe_ron_error(code: &ron::Error) -> String {
     }
     s
 }
+
+/// The problems of a file's lines: each named (up to [`LineProblems::MAX`]), the rest counted,
+/// so that a file's every bad line is reported at once.
+#[derive(Debug, Default)]
+pub(crate) struct LineProblems {
+    list: Vec<String>,
+    more: usize,
+}
+
+impl LineProblems {
+    /// Problems named before the rest are only counted.
+    pub(crate) const MAX: usize = 20;
+
+    /// Record a problem.
+    pub(crate) fn push(&mut self, msg: String) {
+        if self.list.len() < Self::MAX {
+            self.list.push(msg);
+        } else {
+            self.more += 1;
+        }
+    }
+
+    /// True when none was recorded.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    /// The problems, and how many more there were.
+    pub(crate) fn finish(mut self) -> Vec<String> {
+        if self.more > 0 {
+            self.list
+                .push(format!("and {} more problems like these", self.more));
+        }
+        self.list
+    }
+}

@@ -26,6 +26,8 @@
 
 use std::sync::Arc;
 
+use crate::problems::LineProblems;
+
 /// Hours in a simulated year.
 const YEAR_H: usize = 8_760;
 /// Hour of a leap year at which February 29 begins.
@@ -634,9 +636,6 @@ fn list(names: &[&str]) -> String {
 /// The error of a read that stopped because rows had problems (which are the message).
 const ROWS_BAD: &str = "rows with problems";
 
-/// Most problems of a file's rows reported at once; the rest are counted.
-const MAX_ROW_PROBLEMS: usize = 20;
-
 /// Read a series (see [`parse_series_all`]); its problems in one message.
 #[cfg(test)]
 pub(crate) fn parse_series(text: &str, f: &SeriesFormat) -> Result<HourlySeries, String> {
@@ -644,11 +643,12 @@ pub(crate) fn parse_series(text: &str, f: &SeriesFormat) -> Result<HourlySeries,
 }
 
 /// Read a series. Problems name the line (1-based) where there is one; the problems of every
-/// row are reported (up to [`MAX_ROW_PROBLEMS`], then their number), not only the first.
+/// row are reported (up to [`LineProblems::MAX`], then their number), not only the first.
 pub(crate) fn parse_series_all(text: &str, f: &SeriesFormat) -> Result<HourlySeries, Vec<String>> {
-    let mut rows_problems = RowProblems::default();
+    let mut rows_problems = LineProblems::default();
     let read = parse_rows(text, f, &mut rows_problems);
-    match (read, rows_problems.into_messages()) {
+    let rows_problems = Some(rows_problems.finish()).filter(|p| !p.is_empty());
+    match (read, rows_problems) {
         (Ok(series), None) => Ok(series),
         (Ok(_), Some(problems)) => Err(problems),
         (Err(e), None) => Err(vec![e]),
@@ -661,38 +661,13 @@ pub(crate) fn parse_series_all(text: &str, f: &SeriesFormat) -> Result<HourlySer
     }
 }
 
-/// The problems of single rows, collected so that a file's every bad row is named at once.
-#[derive(Default)]
-struct RowProblems {
-    messages: Vec<String>,
-    more: usize,
-}
-
-impl RowProblems {
-    fn push(&mut self, message: String) {
-        if self.messages.len() < MAX_ROW_PROBLEMS {
-            self.messages.push(message);
-        } else {
-            self.more += 1;
-        }
-    }
-
-    fn any(&self) -> bool {
-        !self.messages.is_empty()
-    }
-
-    fn into_messages(mut self) -> Option<Vec<String>> {
-        if self.more > 0 {
-            self.messages
-                .push(format!("and {} more rows with problems", self.more));
-        }
-        (!self.messages.is_empty()).then_some(self.messages)
-    }
-}
-
 /// Read the rows of a series; problems of single rows go to `bad` and reading goes on, a
 /// problem of the whole file is the error.
-fn parse_rows(text: &str, f: &SeriesFormat, bad: &mut RowProblems) -> Result<HourlySeries, String> {
+fn parse_rows(
+    text: &str,
+    f: &SeriesFormat,
+    bad: &mut LineProblems,
+) -> Result<HourlySeries, String> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut lines = text
         .lines()
@@ -842,7 +817,7 @@ fn parse_rows(text: &str, f: &SeriesFormat, bad: &mut RowProblems) -> Result<Hou
                 ));
             }
         }
-        if bad.any() {
+        if !bad.is_empty() {
             return Err(ROWS_BAD.to_string());
         }
         return Ok(HourlySeries {
@@ -932,7 +907,7 @@ fn parse_rows(text: &str, f: &SeriesFormat, bad: &mut RowProblems) -> Result<Hou
             return Err(format!("line {no}: more than 200 years of hours"));
         }
     }
-    if bad.any() {
+    if !bad.is_empty() {
         return Err(ROWS_BAD.to_string());
     }
     let (Some(&(first_no, first_t, _)), Some(&(last_no, last_t, _))) = (rows.first(), rows.last())
@@ -1102,8 +1077,11 @@ mod tests {
             if h < 30 { "x".into() } else { "40".into() }
         });
         let problems = parse_series_all(&text, &fmt(SeriesUnit::UsdPerMwh)).unwrap_err();
-        assert_eq!(problems.len(), MAX_ROW_PROBLEMS + 1);
-        assert_eq!(problems[MAX_ROW_PROBLEMS], "and 10 more rows with problems");
+        assert_eq!(problems.len(), LineProblems::MAX + 1);
+        assert_eq!(
+            problems[LineProblems::MAX],
+            "and 10 more problems like these"
+        );
     }
 
     #[test]

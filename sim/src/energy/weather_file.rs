@@ -13,6 +13,9 @@
 
 use serde::{Deserialize, Serialize};
 
+// The problems found in a file, every one naming its line and field.
+use crate::problems::LineProblems as Problems;
+
 /// Format of a typical-year weather file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub enum WeatherFormat {
@@ -68,33 +71,6 @@ pub struct WeatherFile {
     pub hours: Vec<FileHour>,
 }
 
-/// Problems reported before the rest are only counted.
-const MAX_PROBLEMS: usize = 20;
-
-/// The problems found in a file, every one naming its line and field.
-struct Problems {
-    list: Vec<String>,
-    more: usize,
-}
-
-impl Problems {
-    fn push(&mut self, msg: String) {
-        if self.list.len() < MAX_PROBLEMS {
-            self.list.push(msg);
-        } else {
-            self.more += 1;
-        }
-    }
-
-    fn finish(mut self) -> Vec<String> {
-        if self.more > 0 {
-            self.list
-                .push(format!("and {} more problems like these", self.more));
-        }
-        self.list
-    }
-}
-
 /// The format a file's header shows: `LOCATION,` first for EPW, a TMY3 column header second.
 pub fn detect(text: &str) -> Option<WeatherFormat> {
     let mut lines = text.lines();
@@ -118,22 +94,19 @@ pub fn parse(text: &str, format: Option<WeatherFormat>) -> Result<WeatherFile, V
                 .into(),
         ]);
     };
-    let mut p = Problems {
-        list: Vec::new(),
-        more: 0,
-    };
+    let mut p = Problems::default();
     let parsed = match format {
         WeatherFormat::Epw => parse_epw(text, &mut p),
         WeatherFormat::Tmy3 => parse_tmy3(text, &mut p),
     };
     match parsed {
-        Some((location, hours)) if p.list.is_empty() => Ok(WeatherFile {
+        Some((location, hours)) if p.is_empty() => Ok(WeatherFile {
             format,
             location,
             hours,
         }),
         _ => {
-            if p.list.is_empty() {
+            if p.is_empty() {
                 p.push("line 1: the file is empty".into());
             }
             Err(p.finish())
