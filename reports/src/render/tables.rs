@@ -500,15 +500,14 @@ pub(crate) fn risk_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
     for v in variants {
         let reps = v.output.replications.len() as u64;
         for (name, (p, e)) in risk_rows(v) {
+            // A probability's interval (Wilson score) stays within 0 and 1; CVaR has none.
+            let interval = (name.starts_with("p_") && p.is_finite())
+                .then(|| dcplan_sim::stats::wilson_interval(p, reps));
             variant.push(v.name.clone());
             kpi.push(name);
             n.push(reps);
             mean.push(p.is_finite().then_some(p));
             se.push(e.is_finite().then_some(e));
-            // A probability's interval (Wilson score) stays within 0 and 1; CVaR has none.
-            let interval = (kpi.last().is_some_and(|k: &String| k.starts_with("p_"))
-                && p.is_finite())
-            .then(|| dcplan_sim::stats::wilson_interval(p, reps));
             lo.push(interval.map(|i| i.0));
             hi.push(interval.map(|i| i.1));
         }
