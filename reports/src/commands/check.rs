@@ -37,9 +37,34 @@ pub(crate) fn load_or_print(
 /// its text carry them, with the option as their source, so that its assumptions table, its
 /// `scenario.ron` and its hash say what ran. Values equal to the scenario's change nothing.
 pub(crate) fn with_run_options(
+    loaded: LoadedScenario,
+    seed: Option<u64>,
+    replications: Option<u32>,
+) -> LoadedScenario {
+    with_run_values(loaded, seed, replications, |option| {
+        format!("set on the command line ({option})")
+    })
+}
+
+/// A compared scenario after the first, run with the comparison's seed and replication count
+/// where the command line set neither: the first scenario's, so that every variant meets the
+/// same customers. Its fields and text carry them, as in [`with_run_options`].
+pub(crate) fn with_comparison_values(
+    loaded: LoadedScenario,
+    seed: u64,
+    replications: u32,
+    first: &str,
+) -> LoadedScenario {
+    with_run_values(loaded, Some(seed), Some(replications), |_| {
+        format!("the comparison's, from its first scenario {first:?} (common random numbers)")
+    })
+}
+
+fn with_run_values(
     mut loaded: LoadedScenario,
     seed: Option<u64>,
     replications: Option<u32>,
+    source: impl Fn(&str) -> String,
 ) -> LoadedScenario {
     let sim = &mut loaded.scenario.simulation;
     let mut set = Vec::new();
@@ -52,7 +77,7 @@ pub(crate) fn with_run_options(
         set.push(("simulation.replications", n.to_string(), "--replications"));
     }
     for (path, value, option) in set {
-        let source = format!("set on the command line ({option})");
+        let source = source(option);
         if let Ok(text) =
             scenario::ron_text::set_with_source(&loaded.source_text, path, &value, &source)
         {

@@ -35,6 +35,7 @@ pub fn main(paths: &[PathBuf], req: RunRequest) -> Result<ExitCode> {
     if failed {
         return Ok(ExitCode::FAILURE);
     }
+    let loadeds = with_shared_run_values(loadeds);
     let quiet = req.quiet;
     let result = run_compare(&loadeds, &req).context("comparing the scenarios")?;
     if !quiet {
@@ -48,6 +49,31 @@ pub fn main(paths: &[PathBuf], req: RunRequest) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The compared scenarios, every one after the first carrying the first's seed and replication
+/// count, which the comparison runs them with (after `--seed` and `--replications`, already
+/// applied to each), so that each variant's assumptions table and `scenario.ron` say what ran.
+fn with_shared_run_values(loadeds: Vec<LoadedScenario>) -> Vec<LoadedScenario> {
+    let Some(first) = loadeds.first() else {
+        return loadeds;
+    };
+    let (seed, n) = (
+        first.scenario.simulation.seed,
+        first.scenario.simulation.replication_count(),
+    );
+    let first_name = first.scenario.name.clone();
+    loadeds
+        .into_iter()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 0 {
+                l
+            } else {
+                crate::commands::check::with_comparison_values(l, seed, n, &first_name)
+            }
+        })
+        .collect()
 }
 
 /// Files every comparison folder holds.
@@ -137,6 +163,7 @@ pub(crate) fn run_compare(loadeds: &[LoadedScenario], req: &RunRequest) -> Resul
         n,
         threads: threads_used(req.threads),
         command_line: req.command_line.clone(),
+        target_ci: None,
     };
     finish(&info, variants, job)
 }

@@ -163,6 +163,7 @@ pub(crate) fn rebuild(dir: &Path, req: &RunRequest) -> Result<Finished> {
         n: manifest.replications,
         threads: manifest.threads,
         command_line: manifest.command_line.clone(),
+        target_ci: run::target_ci_in(&manifest.command_line),
     };
     // A rebuilt folder keeps the run's start; its wall time counts from the start of the rebuild.
     let mut job = Job::start(out, true, 0, "rebuilding");

@@ -178,6 +178,8 @@ pub(crate) struct RunInfo<'a> {
     pub threads: usize,
     /// The command line.
     pub command_line: String,
+    /// The precision target of `--target-ci`, whose outcome the report and headlines state.
+    pub target_ci: Option<f64>,
 }
 
 /// Run a scenario (every variant of its sweep, if it has one) and write its output folder.
@@ -213,6 +215,7 @@ pub(crate) fn run(loaded: &LoadedScenario, req: &RunRequest) -> Result<Finished>
         n,
         threads: threads_used(req.threads),
         command_line: req.command_line.clone(),
+        target_ci: req.target_ci,
     };
     let runs = if variants.len() == 1 {
         vec![VariantRuns {
@@ -245,12 +248,23 @@ pub(crate) fn run(loaded: &LoadedScenario, req: &RunRequest) -> Result<Finished>
     for v in &runs {
         require_some(&v.output, &loaded.file, &format!("`{}`", v.name))?;
     }
-    let target_note = req
-        .target_ci
-        .map(|target| precision_note(&runs[0].output.replications, target));
-    let mut finished = finish(&info, runs, job)?;
-    finished.headlines.extend(target_note);
-    Ok(finished)
+    finish(&info, runs, job)
+}
+
+/// The precision target a recorded command line set with `--target-ci`, if any.
+pub(crate) fn target_ci_in(command_line: &str) -> Option<f64> {
+    let mut words = command_line.split_whitespace();
+    while let Some(w) = words.next() {
+        let value = match w.strip_prefix("--target-ci") {
+            Some("") => words.next(),
+            Some(v) => v.strip_prefix('='),
+            None => None,
+        };
+        if let Some(x) = value.and_then(|v| v.parse::<f64>().ok()) {
+            return Some(x);
+        }
+    }
+    None
 }
 
 /// What a precision target (`--target-ci`) came to: met, after how many replications, or missed
@@ -336,9 +350,14 @@ pub(crate) fn finish(info: &RunInfo, runs: Vec<VariantRuns>, job: Job) -> Result
             let charts = charts::run_charts(v, &loaded.scenario, job.dir())?;
             crate::render::workbook::write_workbook(loaded, v, &job.path("report.xlsx"))?;
             let discount = report::discount_text(&loaded.scenario);
+            let precision = info
+                .target_ci
+                .map(|target| precision_note(&v.output.replications, target));
+            let mut headlines = report::headlines(v, &discount);
+            headlines.extend(precision.clone());
             (
-                report::run_report(loaded, v, &charts, &manifest),
-                report::headlines(v, &discount),
+                report::run_report(loaded, v, &charts, &manifest, precision.as_deref()),
+                headlines,
             )
         }
         Inputs::Scenario(loaded, variants) => sweep_doc(loaded, variants, &runs, &job, &manifest)?,

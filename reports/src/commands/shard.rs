@@ -280,6 +280,7 @@ pub(crate) fn merge(paths: &[PathBuf], req: &RunRequest) -> Result<Finished> {
         n: first.replications,
         threads: threads_used(req.threads),
         command_line: req.command_line.clone(),
+        target_ci: None,
     };
     run::finish(&info, runs, job)
 }

@@ -1155,6 +1155,7 @@ pub(crate) fn run_report(
     v: &VariantRuns,
     charts: &[RenderedChart],
     manifest: &Manifest,
+    precision: Option<&str>,
 ) -> Doc {
     let s = &loaded.scenario;
     let gpus: u64 = s.fleet.iter().map(|t| t.gpus as u64).sum();
@@ -1173,7 +1174,7 @@ pub(crate) fn run_report(
             s.simulation.start,
             v.output.replications.len(),
             manifest.seed
-        )),
+        ) + &precision.map(|p| format!(" {}.", sentence_case(p))).unwrap_or_default()),
         Block::Heading(1, "Executive summary".into()),
         Block::Para(executive_summary(loaded, v, &key)),
     ]);
@@ -1225,6 +1226,14 @@ pub(crate) fn run_report(
             .unwrap_or_else(|| format!("dcplan report: {}", s.name)),
         blocks,
     }
+}
+
+/// `text` with its first letter in upper case.
+fn sentence_case(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |c| {
+        c.to_uppercase().chain(chars).collect()
+    })
 }
 
 /// The disclaimer printed under the title block when the scenario gives none.
