@@ -532,6 +532,37 @@ impl Calibration {
     }
 }
 
+/// Why a fit cannot become a scenario's demand: its rate or growth lies outside what a scenario
+/// accepts (a growth rate extrapolated to a year from a trace of hours, for instance), one
+/// message per field; empty when the fragment's numbers are in range.
+pub fn fit_problems(c: &Calibration) -> Vec<String> {
+    let r = &c.rate;
+    let span_days = r.span_hours / 24.0;
+    let mut problems = Vec::new();
+    for (path, x, what) in [
+        (
+            "demand.growth_per_year_frac",
+            r.growth_per_year_frac(),
+            "the growth fitted",
+        ),
+        (
+            "demand.arrivals_per_day",
+            r.end_per_day,
+            "the rate fitted at the end of the trace",
+        ),
+    ] {
+        if let Some(range) = crate::scenario::validate::ranges::range_of(path)
+            && !range.contains(x)
+        {
+            problems.push(format!(
+                "{what} cannot go in a scenario ({path}: {}); the trace spans {span_days:.1} days, which may be too short to tell a yearly trend from",
+                range.message(x),
+            ));
+        }
+    }
+    problems
+}
+
 /// Fit a parsed trace.
 pub fn calibrate(trace: &Trace) -> Calibration {
     let times: Vec<f64> = trace.requests.iter().map(|r| r.submit_hours).collect();
@@ -763,5 +794,29 @@ mod tests {
         let data: Vec<f64> = (0..10).map(|i| (i as f64 + 0.5) / 10.0).collect();
         let d = ks_distance(&data, |x| x);
         assert!((d - 0.05).abs() < 1e-12, "{d}");
+    }
+
+    #[test]
+    fn a_growth_no_scenario_accepts_is_refused() {
+        // Three requests an hour apart, then a burst ten hours on: over half a day, the rate's
+        // growth extrapolates to more than 1e300 a year.
+        let mut text = String::from("submit_time,gpus,duration_hours\n0,8,2\n3600,8,2\n7200,8,2\n");
+        for i in 0..200 {
+            text.push_str(&format!("{},8,2\n", 36_000 + 60 * i));
+        }
+        let fit = calibrate(&parse_trace("t.csv", &text).expect("parses"));
+        let problems = fit_problems(&fit);
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("demand.growth_per_year_frac") && p.contains("0.6 days")),
+            "{problems:?}"
+        );
+        // A steady trace over weeks fits in range.
+        let steady: String = std::iter::once("submit_time,gpus,duration_hours\n".to_string())
+            .chain((0..500).map(|i| format!("{},8,2\n", 3_600 * i)))
+            .collect();
+        let fit = calibrate(&parse_trace("s.csv", &steady).expect("parses"));
+        assert!(fit_problems(&fit).is_empty(), "{:?}", fit_problems(&fit));
     }
 }

@@ -356,10 +356,23 @@ pub fn check(loaded: &LoadedScenario) -> Vec<Problem> {
                 format!("{} is not a probability in (0, 1]", c.probability),
             );
         }
+        let horizon = loaded.scenario.simulation.horizon_months;
+        let horizon_varies = opt
+            .variables
+            .iter()
+            .any(|v| v.path == "simulation.horizon_months");
         if !(c.payback_months > 0.0 && c.payback_months.is_finite()) {
             err(
                 "optimize.constraint.payback_months".into(),
                 "must be a positive number of months".into(),
+            );
+        } else if c.payback_months > horizon as f64 && !horizon_varies {
+            err(
+                "optimize.constraint.payback_months".into(),
+                format!(
+                    "{} months is past the {horizon}-month horizon, so no candidate's chance of payback within it can be known; shorten it or lengthen simulation.horizon_months",
+                    number_text(c.payback_months)
+                ),
             );
         }
     }

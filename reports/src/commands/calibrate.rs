@@ -49,6 +49,13 @@ pub fn main(trace: &Path, out: Option<&Path>, force: bool) -> Result<ExitCode> {
         }
     };
     let fit = calibrate(&parsed);
+    let problems = dcplan_sim::calibrate::fit_problems(&fit);
+    if !problems.is_empty() {
+        for p in problems {
+            errln!("error: {file}: {p}");
+        }
+        return Ok(ExitCode::FAILURE);
+    }
     let name = trace
         .file_name()
         .map_or(file.clone(), |n| n.to_string_lossy().into_owned());

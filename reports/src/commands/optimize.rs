@@ -229,19 +229,19 @@ fn candidates_frame(
     };
     columns.push(Column::new(
         "npv_p50_usd".into(),
-        f(&|r| Some(r.explored.score.objective)),
+        f(&|r| tables::finite(r.explored.score.objective)),
     ));
     columns.push(Column::new(
         "npv_p10_usd".into(),
-        f(&|r| Some(r.npv_p10_p90.0)),
+        f(&|r| tables::finite(r.npv_p10_p90.0)),
     ));
     columns.push(Column::new(
         "npv_p90_usd".into(),
-        f(&|r| Some(r.npv_p10_p90.1)),
+        f(&|r| tables::finite(r.npv_p10_p90.1)),
     ));
     columns.push(Column::new(
         "constraint_probability".into(),
-        f(&|r| Some(r.explored.score.probability)),
+        f(&|r| tables::finite(r.explored.score.probability)),
     ));
     columns.push(Column::new(
         "feasible".into(),
@@ -265,11 +265,11 @@ fn candidates_frame(
     ));
     columns.push(Column::new(
         "ebitda_margin_p50_frac".into(),
-        f(&|r| Some(r.ebitda_margin_p50)),
+        f(&|r| tables::finite(r.ebitda_margin_p50)),
     ));
     columns.push(Column::new(
         "capex_p50_usd".into(),
-        f(&|r| Some(r.capex_p50)),
+        f(&|r| tables::finite(r.capex_p50)),
     ));
     DataFrame::new(results.len(), columns).context("building the candidates table")
 }

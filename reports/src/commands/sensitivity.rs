@@ -17,7 +17,7 @@ use crate::render::charts::{self, RenderedChart, YFormat};
 use crate::render::doc::{Block, Doc};
 use crate::render::format::{money, months};
 use crate::render::report;
-use crate::render::tables::{self, VariantRuns};
+use crate::render::tables::{self, VariantRuns, finite};
 use crate::store::manifest::Manifest;
 use crate::store::output::safe_name;
 
@@ -263,11 +263,6 @@ pub(crate) fn run_sensitivity(loaded: &LoadedScenario, req: &RunRequest) -> Resu
 
 /// The sensitivity table; a P50 payback that falls among the replications that never pay back
 /// within the horizon reads `never`.
-/// A number, or nothing where it does not exist (never a NaN in a table).
-fn finite(x: f64) -> Option<f64> {
-    x.is_finite().then_some(x)
-}
-
 fn sensitivity_frame(
     rows: &[SensitivityRow],
     base_npv: f64,

@@ -1162,19 +1162,23 @@ pub(crate) fn run_report(
     let (key, method) = run_key_assumptions(loaded, v);
     let mut blocks = title_block(loaded, manifest);
     blocks.extend([
-        Block::Para(format!(
-            "{}. {} GPUs over {} months from {}; {} replications, seed {}.",
-            if s.description.is_empty() {
-                s.name.clone()
-            } else {
-                s.description.trim_end_matches('.').to_string()
-            },
-            crate::render::format::thousands(gpus as f64),
-            s.simulation.horizon_months,
-            s.simulation.start,
-            v.output.replications.len(),
-            manifest.seed
-        ) + &precision.map(|p| format!(" {}.", sentence_case(p))).unwrap_or_default()),
+        Block::Para(
+            format!(
+                "{}. {} GPUs over {} months from {}; {} replications, seed {}.",
+                if s.description.is_empty() {
+                    s.name.clone()
+                } else {
+                    s.description.trim_end_matches('.').to_string()
+                },
+                crate::render::format::thousands(gpus as f64),
+                s.simulation.horizon_months,
+                s.simulation.start,
+                v.output.replications.len(),
+                manifest.seed
+            ) + &precision
+                .map(|p| format!(" {}.", sentence_case(p)))
+                .unwrap_or_default(),
+        ),
         Block::Heading(1, "Executive summary".into()),
         Block::Para(executive_summary(loaded, v, &key)),
     ]);
@@ -1231,9 +1235,9 @@ pub(crate) fn run_report(
 /// `text` with its first letter in upper case.
 fn sentence_case(text: &str) -> String {
     let mut chars = text.chars();
-    chars.next().map_or_else(String::new, |c| {
-        c.to_uppercase().chain(chars).collect()
-    })
+    chars
+        .next()
+        .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
 }
 
 /// The disclaimer printed under the title block when the scenario gives none.

@@ -479,6 +479,11 @@ pub(crate) fn stat_cell(x: f64) -> Option<String> {
     }
 }
 
+/// A number, or nothing where it does not exist (never a NaN in a table).
+pub(crate) fn finite(x: f64) -> Option<f64> {
+    x.is_finite().then_some(x)
+}
+
 /// A time until an event as a table cell: the number, or `never` (`None`: the event never
 /// happens within the horizon).
 pub(crate) fn months_cell(x: Option<f64>) -> Option<String> {

@@ -461,6 +461,10 @@ pub(crate) enum NamedFileRefused {
     Exists,
     /// The path is a folder (never replaced, even with `--force`).
     Folder,
+    /// The path is a symbolic link (never replaced: the link is the user's, not dcplan's).
+    Link,
+    /// The path is a device, pipe or socket (never replaced).
+    NotRegular,
 }
 
 impl std::fmt::Display for NamedFileRefused {
@@ -470,16 +474,25 @@ impl std::fmt::Display for NamedFileRefused {
                 "already exists; pass --force to replace it, or choose another name"
             }
             NamedFileRefused::Folder => "is a folder; name a file to write",
+            NamedFileRefused::Link => {
+                "is a symbolic link, which dcplan does not replace; name the file it points to"
+            }
+            NamedFileRefused::NotRegular => {
+                "is a device, pipe or socket, which dcplan never replaces; name a regular file"
+            }
         })
     }
 }
 
-/// Whether a file the user named on the command line may be written: a file (or link) already
-/// there is replaced only with `force`, and a folder never.
+/// Whether a file the user named on the command line may be written: a regular file already
+/// there is replaced only with `force`; a folder, a symbolic link, a device, a pipe or a socket
+/// never (writing replaces the path by renaming a new file onto it).
 pub(crate) fn may_write_named_file(path: &Path, force: bool) -> Result<(), NamedFileRefused> {
     match fs::symlink_metadata(path) {
         Err(_) => Ok(()),
-        Ok(_) if path.is_dir() => Err(NamedFileRefused::Folder),
+        Ok(m) if m.is_dir() => Err(NamedFileRefused::Folder),
+        Ok(m) if m.file_type().is_symlink() => Err(NamedFileRefused::Link),
+        Ok(m) if !m.is_file() => Err(NamedFileRefused::NotRegular),
         Ok(_) if force => Ok(()),
         Ok(_) => Err(NamedFileRefused::Exists),
     }
@@ -570,9 +583,17 @@ fn unique_suffix() -> u128 {
         .unwrap_or(0)
 }
 
-/// A file or folder name made of the characters of `s` that are safe everywhere (others become `-`).
+/// The longest name [`safe_name`] returns: with the hidden temporary name built on it (a dot,
+/// `.tmp-`, process id, a unique number and the host name) it stays within the 255 bytes file
+/// systems allow for one name.
+const MAX_SAFE_NAME: usize = 100;
+
+/// A file or folder name made of the characters of `s` that are safe everywhere (others become
+/// `-`). A longer name than [`MAX_SAFE_NAME`] keeps its beginning and ends with a hash of the
+/// whole, so that different long names stay different.
 pub(crate) fn safe_name(s: &str) -> String {
-    s.chars()
+    let name: String = s
+        .chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
                 c
@@ -580,7 +601,12 @@ pub(crate) fn safe_name(s: &str) -> String {
                 '-'
             }
         })
-        .collect()
+        .collect();
+    if name.len() <= MAX_SAFE_NAME {
+        return name;
+    }
+    let hash = blake3::hash(s.as_bytes()).to_hex();
+    format!("{}-{}", &name[..MAX_SAFE_NAME - 17], &hash[..16])
 }
 
 #[cfg(test)]
@@ -724,5 +750,58 @@ mod tests {
         fs::write(dir.path().join("big"), vec![b'x'; 2048]).expect("write");
         let e = read_limited(&dir.path().join("big"), 1024).expect_err("too big");
         assert!(format!("{e:#}").contains("1024 bytes"), "{e:#}");
+    }
+
+    #[test]
+    fn named_files_replace_only_regular_files() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("schema.json");
+        assert!(
+            may_write_named_file(&file, false).is_ok(),
+            "nothing there yet"
+        );
+        fs::write(&file, "mine").expect("write");
+        assert!(matches!(
+            may_write_named_file(&file, false),
+            Err(NamedFileRefused::Exists)
+        ));
+        assert!(may_write_named_file(&file, true).is_ok());
+        let link = dir.path().join("link.json");
+        std::os::unix::fs::symlink(&file, &link).expect("symlink");
+        assert!(matches!(
+            may_write_named_file(&link, true),
+            Err(NamedFileRefused::Link)
+        ));
+        let socket = dir.path().join("socket");
+        let _listener = std::os::unix::net::UnixListener::bind(&socket).expect("socket");
+        assert!(matches!(
+            may_write_named_file(&socket, true),
+            Err(NamedFileRefused::NotRegular)
+        ));
+        assert!(matches!(
+            may_write_named_file(Path::new("/dev/null"), true),
+            Err(NamedFileRefused::NotRegular)
+        ));
+        assert!(matches!(
+            may_write_named_file(dir.path(), true),
+            Err(NamedFileRefused::Folder)
+        ));
+    }
+
+    #[test]
+    fn long_names_are_cut_and_stay_distinct() {
+        assert_eq!(safe_name("a b/c"), "a-b-c");
+        let a = safe_name(&"x".repeat(300));
+        let b = safe_name(&format!("{}y", "x".repeat(299)));
+        assert_eq!(a.len(), MAX_SAFE_NAME);
+        assert_eq!(b.len(), MAX_SAFE_NAME);
+        assert_ne!(a, b);
+        assert!(
+            hidden_name(&a, "tmp").len() < 255,
+            "{}",
+            hidden_name(&a, "tmp")
+        );
+        let unicode = safe_name(&"é".repeat(200));
+        assert_eq!(unicode.len(), MAX_SAFE_NAME);
     }
 }

@@ -887,6 +887,18 @@ pub fn kpis(ledger: &Ledger) -> Result<Kpis, String> {
     let sold_h = sum(|r| r.sold_gpu_hours);
     let arrived = sum(|r| r.requests_arrived);
     let ratio = |a: f64, b: f64| if b > 0.0 { Some(a / b) } else { None };
+    // Revenue is billings less SLA credits, summed over months in a different order from the
+    // credits: where credits take back every dollar billed, what is left is rounding residue of
+    // the order of 1e-16 of the billings, not revenue, and a margin over it would be a number
+    // of 1e16 %. Anything within a billionth of the billings counts as none.
+    let negligible = 1e-9 * gross.abs();
+    let margin = |a: f64| {
+        if revenue > negligible {
+            Some(a / revenue)
+        } else {
+            None
+        }
+    };
     let refuse = |what: &str, e: metrics::NonFinite| format!("{what}: {e}");
     let npv = metrics::npv(r, &npv_flows).map_err(|e| refuse("project NPV", e))?;
     // Break-even price: every price-proportional cash flow scales with the price level k, the
@@ -899,7 +911,7 @@ pub fn kpis(ledger: &Ledger) -> Result<Kpis, String> {
     }
     let npv_linked = metrics::npv(r, &linked).map_err(|e| refuse("price-linked NPV", e))?;
     let realized = ratio(gross, sold_h);
-    let break_even = match (realized, npv_linked > 0.0) {
+    let break_even = match (realized, npv_linked > negligible) {
         (Some(p), true) => Some(p * (1.0 - npv / npv_linked)),
         _ => None,
     };
@@ -926,11 +938,11 @@ pub fn kpis(ledger: &Ledger) -> Result<Kpis, String> {
     let kpis = Kpis {
         revenue_usd: revenue,
         ebitda_usd: ebitda,
-        ebitda_margin_frac: ratio(ebitda, revenue),
+        ebitda_margin_frac: margin(ebitda),
         ebit_usd: ebit,
-        operating_margin_frac: ratio(ebit, revenue),
+        operating_margin_frac: margin(ebit),
         net_income_usd: net,
-        net_margin_frac: ratio(net, revenue),
+        net_margin_frac: margin(net),
         capex_usd: sum(|r| r.capex_usd),
         opex_usd: sum(|r| r.opex_usd),
         energy_cost_usd: energy_cost,

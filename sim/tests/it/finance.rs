@@ -730,3 +730,53 @@ fn counting_tokens_needs_a_figure_for_every_sku_the_fleet_uses() {
         problems(&given)
     );
 }
+
+#[test]
+fn credits_that_take_back_all_revenue_leave_no_margin_and_no_break_even_price() {
+    // One anchor on the whole fleet, with failures so frequent that availability stays near 77 %
+    // every month: the top SLA tier (below 95 %) credits every dollar billed. Revenue is then
+    // billings less equal credits, zero up to rounding, and a margin over it means nothing.
+    let text = r#"Scenario(
+    name: "all-credited",
+    site: (
+        name: "cage",
+        pue: 1.25,
+        it_overhead_frac: 0.0,
+        phases: [(name: "cage", it_mw: 0.1, ready_month: 0, capex_usd_per_mw: 10e6)],
+    ),
+    fleet: [(name: "h100", sku: "H100-SXM", gpus: 64, price_usd_per_gpu: 30000, network_usd_per_node: 40000, lead_time_months: 0)],
+    energy: (tariff: Flat(price_usd_per_kwh: 0.10)),
+    reliability: (failures: true, failure_rate_multiplier: 20, transient_repair_hours: 10, permanent_repair_days: 5),
+    demand: (
+        arrivals_per_day: 0,
+        mix: [(class: OnDemand, share_frac: 1.0, size_gpus: 8, duration: Hours(24), load_frac: 0.5)],
+        anchors: [(name: "a", sku: "H100-SXM", gpus: 64, duration: Months(120), price_usd_per_gpu_hour: 2.0, load_frac: 1.0)],
+    ),
+    pricing: (market: [(sku: "H100-SXM", on_demand_usd_per_gpu_hour: 3.0)], reserved_discount_frac: 0.2),
+    finance: (
+        discount_rate_frac: 0.12,
+        depreciation_years: (gpu_servers: 5.0, network: 5.0, facility: 20.0),
+        opex: (staff_usd_per_mw_year: 0, staff_usd_per_1000_gpus_year: 0, maintenance_frac_of_capex_per_year: 0),
+    ),
+    simulation: (start: (year: 2027, month: 1), horizon_months: 24, replications: 2, seed: 7),
+)"#;
+    let loaded = load_text(text);
+    for r in 0..4 {
+        let rep = run(&loaded, 7, r);
+        let billed: f64 = rep
+            .months
+            .iter()
+            .map(|m| m.revenue_reserved_usd + m.revenue_on_demand_usd + m.revenue_spot_usd)
+            .sum();
+        assert!(billed > 1e5, "the anchor bills: {billed}");
+        assert!(
+            rep.kpis.revenue_usd.abs() < 1e-6 * billed,
+            "everything is credited back: revenue {}",
+            rep.kpis.revenue_usd
+        );
+        assert_eq!(rep.kpis.ebitda_margin_frac, None, "replication {r}");
+        assert_eq!(rep.kpis.operating_margin_frac, None);
+        assert_eq!(rep.kpis.net_margin_frac, None);
+        assert_eq!(rep.kpis.break_even_price_usd_per_gpu_hour, None);
+    }
+}
