@@ -170,6 +170,16 @@ fn check_value(path: &str, x: f64, lo: f64, hi: f64, problems: &mut Problems) {
     }
 }
 
+/// `x` rounded to `digits` significant digits, for messages that must not show two different
+/// numbers as the same one.
+pub(crate) fn round_significant(x: f64, digits: i32) -> f64 {
+    if x == 0.0 || !x.is_finite() {
+        return x;
+    }
+    let scale = 10f64.powi(digits - 1 - x.abs().log10().floor() as i32);
+    (x * scale).round() / scale
+}
+
 /// Format a number compactly for messages and tables (no trailing zeros).
 pub(crate) fn fmt_num(x: f64) -> String {
     if x.is_finite() && x == x.trunc() && x.abs() < 1e15 {

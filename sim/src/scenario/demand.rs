@@ -410,6 +410,31 @@ pub(super) fn check_demand(s: &Scenario, catalog: &Catalog, p: &mut Problems) {
                             a.gpus, sku.gpus_per_node, sku.name
                         ),
                     );
+                } else {
+                    // Every GPU of the SKU the fleet ever has, refreshes included (an upper bound
+                    // on what can be free at once).
+                    let of_sku = total_gpus(
+                        s.fleet
+                            .iter()
+                            .filter(|t| t.sku == a.sku)
+                            .map(|t| &t.gpus)
+                            .chain(
+                                s.lifecycle
+                                    .refresh
+                                    .iter()
+                                    .filter(|r| r.sku == a.sku)
+                                    .map(|r| &r.gpus),
+                            ),
+                    );
+                    if of_sku > 0 && a.gpus as u64 > of_sku {
+                        p.warn(
+                            format!("{path}.gpus"),
+                            format!(
+                                "{} GPUs is more than the fleet ever has of {} ({of_sku} GPUs): the contract can never start, and waits unserved through the whole horizon",
+                                a.gpus, a.sku
+                            ),
+                        );
+                    }
                 }
             }
         }

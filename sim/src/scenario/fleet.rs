@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::validate::*;
 use super::*;
 use crate::catalog::Catalog;
-use crate::dist::{Param, fmt_num};
+use crate::dist::{Param, fmt_num, round_significant};
 use crate::problems::Problems;
 
 fn default_transient_repair() -> Param {
@@ -478,9 +478,9 @@ pub(super) fn check_fleet(s: &Scenario, catalog: &Catalog, horizon: u32, p: &mut
         p.warn(
             "fleet",
             format!(
-                "the fleet needs up to {:.1} MW of IT power but the hall phases provide {:.1} MW (median): some nodes will wait in inventory",
-                max_it_kw / 1000.0,
-                phase_kw / 1000.0
+                "the fleet needs up to {} MW of IT power but the hall phases provide {} MW (median): some nodes will wait in inventory",
+                fmt_num(round_significant(max_it_kw / 1000.0, 3)),
+                fmt_num(round_significant(phase_kw / 1000.0, 3))
             ),
         );
     }

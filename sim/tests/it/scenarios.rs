@@ -145,7 +145,12 @@ fn questionable_inputs_give_warnings_not_errors() {
         (
             "it_mw: 0.1",
             "it_mw: 0.05",
-            "fleet: the fleet needs up to 0.1 MW of IT power but the hall phases provide 0.1 MW",
+            "fleet: the fleet needs up to 0.0816 MW of IT power but the hall phases provide 0.05 MW",
+        ),
+        (
+            "        mix: [",
+            "        anchors: [(name: \"big\", sku: \"H100-SXM\", gpus: 72, duration: Months(6), price_usd_per_gpu_hour: 2.0, load_frac: 1.0)],\n        mix: [",
+            "demand.anchors[0].gpus: 72 GPUs is more than the fleet ever has of H100-SXM (64 GPUs): the contract can never start",
         ),
         (
             "gpus: 64, network",
