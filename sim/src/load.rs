@@ -26,7 +26,7 @@ pub fn load_str_in(
     text: &str,
     input_dir: &Path,
 ) -> Result<LoadedScenario, ScenarioError> {
-    let loaded = scenario::parse_and_check(file, text, input_dir)?;
+    let mut loaded = scenario::parse_and_check(file, text, input_dir)?;
     // Sweeps and searches make variants of the scenario; each must be valid too.
     let mut extra = crate::sweep::check(&loaded);
     extra.extend(crate::optimize::check(&loaded));
@@ -38,6 +38,7 @@ pub fn load_str_in(
             problems: extra,
         });
     }
+    loaded.warnings.extend(extra);
     Ok(loaded)
 }
 

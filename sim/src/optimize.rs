@@ -243,6 +243,14 @@ pub fn search<E>(
     Ok(explored)
 }
 
+/// Why a payback constraint cannot be judged, if it lies past the horizon.
+pub fn constraint_past_horizon(payback_months: f64, horizon: i64) -> String {
+    format!(
+        "{} months is past the {horizon}-month horizon, so no candidate's chance of payback within it can be known; shorten it or lengthen simulation.horizon_months",
+        number_text(payback_months)
+    )
+}
+
 /// Problems of a scenario's `optimize` section: bounds, grid sizes, the constraint, and whether
 /// each variable's path takes its smallest and largest values.
 pub fn check(loaded: &LoadedScenario) -> Vec<Problem> {
@@ -367,22 +375,24 @@ pub fn check(loaded: &LoadedScenario) -> Vec<Problem> {
                 "must be a positive number of months".into(),
             );
         } else if c.payback_months > horizon as f64 && !horizon_varies {
-            err(
-                "optimize.constraint.payback_months".into(),
-                format!(
-                    "{} months is past the {horizon}-month horizon, so no candidate's chance of payback within it can be known; shorten it or lengthen simulation.horizon_months",
-                    number_text(c.payback_months)
-                ),
-            );
+            // A warning, as the section matters only to `dcplan optimize`, which refuses it
+            // (`constraint_past_horizon`): a run of the scenario with a shorter horizon is fine.
+            problems.push(Problem {
+                path: "optimize.constraint.payback_months".into(),
+                message: constraint_past_horizon(c.payback_months, horizon),
+                severity: Severity::Warning,
+            });
         }
     }
     // Every number of the section in its range (those not reported above).
     let mut numbers = crate::scenario::Problems::default();
-    for q in &problems {
+    let mut seeded = 0;
+    for q in problems.iter().filter(|q| q.severity == Severity::Error) {
         numbers.push(q.path.clone(), q.message.clone());
+        seeded += 1;
     }
     crate::scenario::validate::check_numbers_of(opt, "optimize", &mut numbers);
-    problems.extend(numbers.into_vec().into_iter().skip(problems.len()));
+    problems.extend(numbers.into_vec().into_iter().skip(seeded));
     problems
 }
 

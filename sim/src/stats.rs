@@ -258,7 +258,16 @@ pub fn prob_at_most(values: &[Option<f64>], x: f64) -> (f64, f64) {
         return (f64::NAN, f64::NAN);
     }
     let p = values.iter().filter(|v| v.is_some_and(|v| v <= x)).count() as f64 / n as f64;
-    (p, (p * (1.0 - p) / n as f64).sqrt())
+    (p, share_se(p, n))
+}
+
+/// Standard error of a share `p` of `n` trials; none (NaN) from fewer than 2, as for a mean.
+fn share_se(p: f64, n: usize) -> f64 {
+    if n < 2 {
+        f64::NAN
+    } else {
+        (p * (1.0 - p) / n as f64).sqrt()
+    }
 }
 
 /// The 95 % Wilson score interval of a probability estimated as the share `p` of `n` trials:
@@ -294,7 +303,7 @@ pub fn prob_below(values: &[Option<f64>], x: f64) -> (f64, f64) {
         return (f64::NAN, f64::NAN);
     }
     let p = v.iter().filter(|&&y| y < x).count() as f64 / v.len() as f64;
-    (p, (p * (1.0 - p) / v.len() as f64).sqrt())
+    (p, share_se(p, v.len()))
 }
 
 /// Conditional value at risk: the mean of the worst `alpha` share of values (the lowest ones),
@@ -326,6 +335,9 @@ mod risk_tests {
         let paybacks = [Some(20.0), Some(40.0), None, Some(30.0)];
         assert_eq!(prob_at_most(&paybacks, 36.0).0, 0.5);
         assert!((prob_at_most(&paybacks, 36.0).1 - (0.25f64 / 4.0).sqrt()).abs() < 1e-12);
+        // One trial tells a share but not its spread.
+        assert!(prob_below(&[Some(-1.0)], 0.0).1.is_nan());
+        assert!(prob_at_most(&[Some(3.0)], 36.0).1.is_nan());
     }
 
     #[test]

@@ -85,6 +85,20 @@ pub(crate) fn run_optimize(loaded: &LoadedScenario, req: &RunRequest) -> Result<
             loaded.file
         );
     }
+    let horizon = loaded.scenario.simulation.horizon_months;
+    if let Some(c) = &opt.constraint
+        && c.payback_months > horizon as f64
+        && !opt
+            .variables
+            .iter()
+            .any(|v| v.path == "simulation.horizon_months")
+    {
+        bail!(
+            "{}: optimize.constraint.payback_months: {}",
+            loaded.file,
+            optimize::constraint_past_horizon(c.payback_months, horizon)
+        );
+    }
     let seed = req.seed.unwrap_or(loaded.scenario.simulation.seed);
     let n = req.replications.unwrap_or(opt.replications) as u64;
     let target = req.out.clone().unwrap_or_else(|| {

@@ -192,7 +192,11 @@ pub(crate) fn proforma_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
             col("label", &|r| r.label.clone()),
             Column::new(
                 "value".into(),
-                rows.iter().map(|r| r.value).collect::<Vec<Option<f64>>>(),
+                // A zero line reads 0.0, never -0.0 (a negated zero cost): adding +0 turns -0
+                // into +0 and changes no other value.
+                rows.iter()
+                    .map(|r| r.value.map(|x| x + 0.0))
+                    .collect::<Vec<Option<f64>>>(),
             ),
         ],
     )

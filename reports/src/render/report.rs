@@ -633,13 +633,18 @@ pub(crate) fn run_key_assumptions(
     let n = v.output.replications.len();
     let mut method = format!(
         "Uncertain inputs are ranked by the rank correlation (Spearman) of the values drawn for them with NPV across the {n} replications: the sign says whether NPV rises or falls with the input, and near 0 means the input hardly moves NPV{}.",
-        if n > 2 {
-            format!(
+        match n {
+            0..=2 => String::new(),
+            // Two standard errors of a correlation of 0 reach 1 and more: no correlation at all
+            // can be told from 0.
+            3..=5 => format!(
+                " (with only {n} replications, no correlation can be told from 0: two standard errors, {:.2}, reach the largest possible, 1)",
+                2.0 / ((n - 1) as f64).sqrt()
+            ),
+            _ => format!(
                 " (with {n} replications, a correlation within ±{:.2}, two standard errors, cannot be told from 0)",
                 2.0 / ((n - 1) as f64).sqrt()
-            )
-        } else {
-            String::new()
+            ),
         }
     );
     if key.len() > uncertain {

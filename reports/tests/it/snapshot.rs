@@ -107,4 +107,10 @@ fn the_tiny_tables_match_their_digest() {
         blake3::hash(&summary)
     );
     insta::assert_snapshot!("tiny-tables-digest", digest);
+    // A zero line of the statements reads 0.0, not -0.0.
+    let proforma = std::fs::read_to_string(out.join("proforma.csv")).expect("proforma.csv");
+    assert!(
+        !proforma.split(['\n', ',']).any(|cell| cell == "-0.0"),
+        "a signed zero in proforma.csv"
+    );
 }

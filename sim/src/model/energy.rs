@@ -11,12 +11,12 @@ use bevy_ecs::prelude::*;
 
 use super::messages::{BatteryReplaced, EnergySettled};
 use crate::energy::dispatch::{DispatchState, EnergySpec, HourFlows, HourIn, dispatch_month};
-use crate::energy::prices::{MarketGen, weekday};
+use crate::energy::prices::{MarketGen, first_weekday, weekday};
 use crate::energy::series::SeriesView;
 use crate::energy::weather::WeatherGen;
 use crate::engine::{Clock, Engine, EventKind, Meter, Step};
 use crate::rng::SimRng;
-use crate::time::Calendar;
+use crate::time::{Calendar, SECONDS_PER_HOUR, SimTime};
 
 /// How the grid prices energy in this replication.
 #[derive(Clone, Debug)]
@@ -63,8 +63,6 @@ pub struct EnergyModel {
     pub price_rng: SimRng,
     /// Battery state carried between months.
     pub state: DispatchState,
-    /// Weekday (0 = Monday) of the first simulated day.
-    pub first_weekday: u32,
     /// Months from the start whose hourly flows are kept (0: none).
     pub capture_months: u32,
 }
@@ -99,19 +97,27 @@ fn month_prices(
             start,
             end,
             weekdays_only,
-        } => (0..n)
-            .map(|i| {
-                let h = first_hour + i as u64;
-                let hour = (h % 24) as u32;
-                let working = !*weekdays_only || weekday(model.first_weekday, h / 24) < 5;
-                let p = if working && hour >= *start && hour < *end {
-                    *peak
-                } else {
-                    *off_peak
-                };
-                (p, p)
-            })
-            .collect(),
+        } => {
+            // Weekdays from the real calendar date of the month's first day: the clock's years
+            // have 365 days, so counting days from the start would shift the week by one day
+            // after every 29 February.
+            let month =
+                calendar.year_month(calendar.month_of(SimTime(first_hour * SECONDS_PER_HOUR)));
+            let first = first_weekday(month.year, month.month);
+            (0..n)
+                .map(|i| {
+                    let h = first_hour + i as u64;
+                    let hour = (h % 24) as u32;
+                    let working = !*weekdays_only || weekday(first, i as u64 / 24) < 5;
+                    let p = if working && hour >= *start && hour < *end {
+                        *peak
+                    } else {
+                        *off_peak
+                    };
+                    (p, p)
+                })
+                .collect()
+        }
         TariffModel::Market(market, delivery) => market
             .hours(first_hoy, n, &mut model.price_rng)
             .into_iter()

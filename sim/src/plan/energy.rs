@@ -5,7 +5,7 @@ use super::{Drawn, Num, Registry};
 use crate::dist::open_unit;
 use crate::energy::cooling::CoolingPreset;
 use crate::energy::dispatch::{BatterySpec, EnergySpec, Facility, GasSpec, PpaSpec};
-use crate::energy::prices::{MarketGen, MarketPreset, first_weekday};
+use crate::energy::prices::{MarketGen, MarketPreset};
 use crate::energy::series::{HourlySeries, SeriesView, SeriesYears};
 use crate::energy::weather::{Climate, WeatherGen, WeatherSeries};
 use crate::model::{energy, fleet};
@@ -422,7 +422,6 @@ impl EnergyPlan {
             weather_rng: stream_rng(seed, replication, Stream::Weather),
             price_rng: stream_rng(seed, replication, Stream::Electricity),
             state: Default::default(),
-            first_weekday: first_weekday(start.year, start.month),
             capture_months: self.simulation.hourly_capture(replication).unwrap_or(0),
         };
         (model, capex)

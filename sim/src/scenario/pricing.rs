@@ -113,6 +113,8 @@ pub struct MarketPrice {
     pub next_generation: Option<GenerationStep>,
 }
 
+/// Default half-life of a price shock, months. E: the 2025 H100 trough recovered within about a
+/// year (SemiAnalysis), as the shipped scenarios' `shock_half_life_months`.
 fn six() -> f64 {
     6.0
 }

@@ -498,3 +498,42 @@ fn monthly_water_is_the_sum_of_the_hours_and_a_fixed_pue_reports_none() {
     assert_eq!((r.kpis.water_m3, r.kpis.wue_l_per_kwh), (None, None));
     assert!(r.months.iter().all(|m| m.water_m3.is_nan()));
 }
+
+#[test]
+fn time_of_use_weekdays_follow_the_calendar_across_leap_days() {
+    // No demand: every node idles at a constant power, so each month's energy cost over its
+    // energy is the mean price of its hours, which counts the real weekdays of that month.
+    let text = super::common::simple_scenario(
+        2,
+        0.0,
+        "[(class: OnDemand, share_frac: 1.0, size_gpus: 8, duration: Hours(1), load_frac: 0.5)]",
+        15,
+    )
+    .replace(
+        "tariff: Flat(price_usd_per_kwh: 0.08)",
+        "tariff: TimeOfUse(peak_usd_per_kwh: 0.20, off_peak_usd_per_kwh: 0.05, peak_start_hour: 8, peak_end_hour: 20)",
+    )
+    .replace("start: (year: 2027, month: 1)", "start: (year: 2028, month: 1)");
+    let loaded = super::common::load_text(&text);
+    let rep = super::common::run(&loaded, 1, 0);
+    let days_in = |year: i32, month: u32| match month {
+        2 if year % 4 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    for (m, row) in rep.months.iter().enumerate() {
+        let (year, month) = (2028 + (m as i32) / 12, (m as u32) % 12 + 1);
+        let first = dcplan_sim::energy::prices::first_weekday(year, month);
+        // The clock's months have 28 days in February; every other month its calendar length.
+        let days = if month == 2 { 28 } else { days_in(year, month) };
+        let weekdays = (0..days).filter(|d| (first + d) % 7 < 5).count() as f64;
+        let hours = days as f64 * 24.0;
+        let mean = (weekdays * 12.0 * 0.20 + (hours - weekdays * 12.0) * 0.05) / hours;
+        let price = row.energy_cost_usd / (row.facility_mwh * 1000.0);
+        assert!(
+            (price - mean).abs() < 1e-9,
+            "{year}-{month:02}: mean price {price} against {mean} from the calendar"
+        );
+    }
+}
