@@ -243,12 +243,22 @@ pub fn search<E>(
     Ok(explored)
 }
 
-/// Why a payback constraint cannot be judged, if it lies past the horizon.
-pub fn constraint_past_horizon(payback_months: f64, horizon: i64) -> String {
-    format!(
-        "{} months is past the {horizon}-month horizon, so no candidate's chance of payback within it can be known; shorten it or lengthen simulation.horizon_months",
-        number_text(payback_months)
-    )
+/// Why the search's payback constraint cannot be judged, if it lies past the scenario's horizon
+/// (and no decision variable sets the horizon).
+pub fn constraint_past_horizon(scenario: &crate::scenario::Scenario) -> Option<String> {
+    let opt = scenario.optimize.as_ref()?;
+    let months = opt.constraint.as_ref()?.payback_months;
+    let horizon = scenario.simulation.horizon_months;
+    let horizon_varies = opt
+        .variables
+        .iter()
+        .any(|v| v.path == "simulation.horizon_months");
+    (months.is_finite() && months > horizon as f64 && !horizon_varies).then(|| {
+        format!(
+            "{} months is past the {horizon}-month horizon, so no candidate's chance of payback within it can be known; shorten it or lengthen simulation.horizon_months",
+            number_text(months)
+        )
+    })
 }
 
 /// Problems of a scenario's `optimize` section: bounds, grid sizes, the constraint, and whether
@@ -364,22 +374,17 @@ pub fn check(loaded: &LoadedScenario) -> Vec<Problem> {
                 format!("{} is not a probability in (0, 1]", c.probability),
             );
         }
-        let horizon = loaded.scenario.simulation.horizon_months;
-        let horizon_varies = opt
-            .variables
-            .iter()
-            .any(|v| v.path == "simulation.horizon_months");
         if !(c.payback_months > 0.0 && c.payback_months.is_finite()) {
             err(
                 "optimize.constraint.payback_months".into(),
                 "must be a positive number of months".into(),
             );
-        } else if c.payback_months > horizon as f64 && !horizon_varies {
-            // A warning, as the section matters only to `dcplan optimize`, which refuses it
-            // (`constraint_past_horizon`): a run of the scenario with a shorter horizon is fine.
+        } else if let Some(message) = constraint_past_horizon(&loaded.scenario) {
+            // A warning, as the section matters only to `dcplan optimize`, which refuses it: a
+            // run of the scenario with a shorter horizon is fine.
             problems.push(Problem {
                 path: "optimize.constraint.payback_months".into(),
-                message: constraint_past_horizon(c.payback_months, horizon),
+                message,
                 severity: Severity::Warning,
             });
         }

@@ -85,19 +85,8 @@ pub(crate) fn run_optimize(loaded: &LoadedScenario, req: &RunRequest) -> Result<
             loaded.file
         );
     }
-    let horizon = loaded.scenario.simulation.horizon_months;
-    if let Some(c) = &opt.constraint
-        && c.payback_months > horizon as f64
-        && !opt
-            .variables
-            .iter()
-            .any(|v| v.path == "simulation.horizon_months")
-    {
-        bail!(
-            "{}: optimize.constraint.payback_months: {}",
-            loaded.file,
-            optimize::constraint_past_horizon(c.payback_months, horizon)
-        );
+    if let Some(why) = optimize::constraint_past_horizon(&loaded.scenario) {
+        bail!("{}: optimize.constraint.payback_months: {why}", loaded.file);
     }
     let seed = req.seed.unwrap_or(loaded.scenario.simulation.seed);
     let n = req.replications.unwrap_or(opt.replications) as u64;
