@@ -235,7 +235,7 @@ pub(crate) fn run_sensitivity(loaded: &LoadedScenario, req: &RunRequest) -> Resu
 
     tables::write_parquet(&mut tables::runs_frame(&runs)?, &job.path("runs.parquet"))?;
     tables::write_csv(
-        &mut sensitivity_frame(&rows, base_npv, base_payback)?,
+        &mut sensitivity_frame(&ranked(&rows), base_npv, base_payback)?,
         &job.path("sensitivity.csv"),
     )?;
     tables::write_csv(&mut tables::columns_frame()?, &job.path("columns.csv"))?;
@@ -261,17 +261,28 @@ pub(crate) fn run_sensitivity(loaded: &LoadedScenario, req: &RunRequest) -> Resu
     job.finish(&doc, manifest, runs, headlines)
 }
 
-/// The sensitivity table; a P50 payback that falls among the replications that never pay back
-/// within the horizon reads `never`.
+/// The rows ranked by their NPV swing, largest first (ties in the order of the inputs).
+fn ranked(rows: &[SensitivityRow]) -> Vec<&SensitivityRow> {
+    let mut sorted: Vec<&SensitivityRow> = rows.iter().collect();
+    sorted.sort_by(|a, b| {
+        (b.npv.1 - b.npv.0)
+            .abs()
+            .total_cmp(&(a.npv.1 - a.npv.0).abs())
+    });
+    sorted
+}
+
+/// The sensitivity table, ranked as [`ranked`] does; a P50 payback that falls among the
+/// replications that never pay back within the horizon reads `never`.
 fn sensitivity_frame(
-    rows: &[SensitivityRow],
+    rows: &[&SensitivityRow],
     base_npv: f64,
     base_payback: Option<f64>,
 ) -> Result<DataFrame> {
     let col = |name: &str, f: &dyn Fn(&SensitivityRow) -> Option<f64>| {
         Column::new(
             name.into(),
-            rows.iter().map(f).collect::<Vec<Option<f64>>>(),
+            rows.iter().map(|r| f(r)).collect::<Vec<Option<f64>>>(),
         )
     };
     let months = |name: &str, f: &dyn Fn(&SensitivityRow) -> Option<f64>| {
@@ -418,12 +429,7 @@ fn sensitivity_doc(
     let labels = dcplan_sim::labels::Labeller::new(&loaded.scenario);
     let named = |path: &str| labels.input(path);
     let label = |x: f64, path: &str| report::input_value(path, x, &named(path).unit);
-    let mut sorted: Vec<&SensitivityRow> = rows.iter().collect();
-    sorted.sort_by(|a, b| {
-        (b.npv.1 - b.npv.0)
-            .abs()
-            .total_cmp(&(a.npv.1 - a.npv.0).abs())
-    });
+    let sorted = ranked(rows);
     let mut headlines = vec![format!(
         "With every uncertain input at its median: P50 NPV {}, P50 payback {}.",
         money(base_npv),

@@ -47,7 +47,7 @@ pub(crate) struct Doc {
 impl Doc {
     /// Render as Markdown.
     pub(crate) fn to_markdown(&self) -> String {
-        let mut s = format!("# {}\n\n", self.title);
+        let mut s = format!("# {}\n\n", md(&self.title));
         for b in &self.blocks {
             md_block(&mut s, b);
         }
@@ -80,21 +80,42 @@ pre{background:#f0f2f5;padding:12px;overflow-x:auto;font-size:12px;line-height:1
 @media print{body{background:#fff}main{max-width:none;padding:0}h1,h2,h3{break-after:avoid;page-break-after:avoid}\
 table,figure,pre,tr{break-inside:avoid;page-break-inside:avoid}p{orphans:3;widows:3}}";
 
+/// Text for Markdown: a `<` that could open an HTML tag (before a letter, `/`, `!` or `?`)
+/// becomes `&lt;`, so that a scenario's name or description is shown, never run, by a Markdown
+/// viewer that renders HTML; `NPV < 0` stays as written.
+fn md(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        let opens_tag = c == '<'
+            && chars
+                .peek()
+                .is_some_and(|n| n.is_ascii_alphabetic() || matches!(n, '/' | '!' | '?'));
+        if opens_tag {
+            out.push_str("&lt;");
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 fn md_block(s: &mut String, b: &Block) {
     match b {
         Block::Heading(level, text) => {
-            let _ = writeln!(s, "{} {}\n", "#".repeat(*level as usize + 1), text);
+            let _ = writeln!(s, "{} {}\n", "#".repeat(*level as usize + 1), md(text));
         }
         Block::Para(text) => {
-            let _ = writeln!(s, "{text}\n");
+            let _ = writeln!(s, "{}\n", md(text));
         }
         Block::Bullets(items) => {
             for i in items {
-                let _ = writeln!(s, "- {i}");
+                let _ = writeln!(s, "- {}", md(i));
             }
             s.push('\n');
         }
         Block::Table { header, rows } => {
+            let header: Vec<String> = header.iter().map(|h| md(h)).collect();
             let _ = writeln!(s, "| {} |", header.join(" | "));
             let numeric = numeric_columns(header.len(), rows);
             let align: Vec<&str> = numeric
@@ -103,7 +124,7 @@ fn md_block(s: &mut String, b: &Block) {
                 .collect();
             let _ = writeln!(s, "| {} |", align.join(" | "));
             for r in rows {
-                let cells: Vec<String> = r.iter().map(|c| c.replace('|', "\\|")).collect();
+                let cells: Vec<String> = r.iter().map(|c| md(c).replace('|', "\\|")).collect();
                 let _ = writeln!(s, "| {} |", cells.join(" | "));
             }
             s.push('\n');
@@ -114,16 +135,16 @@ fn md_block(s: &mut String, b: &Block) {
             png,
             ..
         } => {
-            let _ = writeln!(s, "![{title}]({png})\n");
+            let _ = writeln!(s, "![{}]({png})\n", md(title));
             if !caption.is_empty() {
-                let _ = writeln!(s, "*{caption}*\n");
+                let _ = writeln!(s, "*{}*\n", md(caption));
             }
         }
         Block::Code(text) => {
             let _ = writeln!(s, "```\n{}\n```\n", text.trim_end());
         }
         Block::Details(summary, blocks) => {
-            let _ = writeln!(s, "**{summary}**\n");
+            let _ = writeln!(s, "**{}**\n", md(summary));
             for b in blocks {
                 md_block(s, b);
             }
@@ -251,5 +272,31 @@ mod tests {
         let html = d.to_html();
         assert!(html.contains("<title>T &lt;1&gt;</title>"));
         assert!(html.contains("<td>x|y</td><td class=\"n\">1</td>"));
+    }
+
+    #[test]
+    fn markdown_shows_html_in_names_as_text() {
+        let d = Doc {
+            title: "<script>alert(1)</script>".into(),
+            blocks: vec![
+                Block::Para("<img src=x onerror=alert(1)> and NPV < 0".into()),
+                Block::Table {
+                    header: vec!["name".into(), "value".into()],
+                    rows: vec![vec!["</td><b>".into(), "1".into()]],
+                },
+                Block::Code("<kept as written>".into()),
+            ],
+        };
+        let md = d.to_markdown();
+        assert!(
+            md.starts_with("# &lt;script>alert(1)&lt;/script>\n"),
+            "{md}"
+        );
+        assert!(
+            md.contains("&lt;img src=x onerror=alert(1)> and NPV < 0"),
+            "{md}"
+        );
+        assert!(md.contains("| &lt;/td>&lt;b> | 1 |"), "{md}");
+        assert!(md.contains("```\n<kept as written>\n```"), "{md}");
     }
 }

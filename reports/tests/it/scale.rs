@@ -296,6 +296,22 @@ fn sensitivity_writes_tornado_charts_and_a_ranked_table() {
     assert!(lo <= mean && mean <= hi && lo > 0.0, "{lo} {mean} {hi}");
     assert!(num("equity_irr_p50_frac_at_p90") >= num("equity_irr_p50_frac_at_p10"));
     col("min_dscr_p50_at_p10");
+    // The table is ranked: largest NPV swing first.
+    let swings: Vec<f64> = csv
+        .lines()
+        .skip(1)
+        .map(|l| {
+            l.split(',')
+                .nth(col("npv_swing_usd"))
+                .expect("swing cell")
+                .parse()
+                .expect("swing")
+        })
+        .collect();
+    assert!(
+        swings.windows(2).all(|w| w[0] >= w[1]),
+        "ranked by swing: {swings:?}"
+    );
     let runs = read_parquet(&tmp.path().join("s/runs.parquet")).expect("runs");
     assert_eq!(runs.height(), 4 * (2 * inputs.len() + 1));
     // The report names the inputs by their labels, values with units, ranked as key assumptions

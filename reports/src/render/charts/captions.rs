@@ -232,9 +232,22 @@ pub(crate) fn energy(variants: &[VariantRuns]) -> String {
     }
 }
 
-/// PUE against temperature.
-pub(crate) fn pue() -> String {
-    "PUE follows the outdoor temperature: cooling works harder on hot days, so the PUE line rises and falls with the temperature line.".into()
+/// PUE against temperature: what the reader sees depends on whether any PUE line moves (a
+/// cooling preset) or every one is flat (a fixed `site.pue`).
+pub(crate) fn pue(chart: &super::lines::DualAxis) -> String {
+    let moves = chart.right.iter().any(|(_, _, points)| {
+        let (lo, hi) = points
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &(_, y)| {
+                (lo.min(y), hi.max(y))
+            });
+        hi - lo > 1e-9 * hi.abs()
+    });
+    if moves {
+        "PUE follows the outdoor temperature: cooling works harder on hot days, so the PUE line rises and falls with the temperature line.".into()
+    } else {
+        "The PUE is fixed (site.pue), so its line stays flat whatever the temperature; a cooling preset (site.cooling) makes it follow the weather.".into()
+    }
 }
 
 /// NPV box plot of a comparison.

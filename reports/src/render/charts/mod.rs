@@ -172,7 +172,8 @@ pub(crate) fn run_charts(
         charts::render(&energy::energy_breakdown_chart(one), dir)?.captioned(captions::energy(one)),
     ];
     if let Some(c) = energy::pue_temperature_chart(one) {
-        out.push(charts::render(&c, dir)?.captioned(captions::pue()));
+        let caption = captions::pue(&c);
+        out.push(charts::render(&c, dir)?.captioned(caption));
     }
     out.extend(decisions::decision_charts(v, dir)?);
     Ok(out)
@@ -195,7 +196,8 @@ pub(crate) fn comparison_charts(
             .captioned(captions::energy(variants)),
     ];
     if let Some(c) = energy::pue_temperature_chart(variants) {
-        out.push(charts::render(&c, dir)?.captioned(captions::pue()));
+        let caption = captions::pue(&c);
+        out.push(charts::render(&c, dir)?.captioned(caption));
     }
     Ok(out)
 }
