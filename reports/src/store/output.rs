@@ -81,6 +81,12 @@ impl OutputDir {
             clean_stale(&parent);
         }
         if exists(target) {
+            if replace == Replace::Never && !target.is_dir() {
+                bail!(
+                    "{} is a file, not an output folder; name a new folder with --out",
+                    target.display()
+                );
+            }
             if replace == Replace::Never {
                 bail!(
                     "output folder {} already exists; pass --force to replace it, or --out to write elsewhere",
@@ -803,5 +809,20 @@ mod tests {
         );
         let unicode = safe_name(&"é".repeat(200));
         assert_eq!(unicode.len(), MAX_SAFE_NAME);
+    }
+
+    #[test]
+    fn a_file_named_as_the_output_folder_is_named_as_a_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("out");
+        fs::write(&file, "mine").expect("write");
+        let Err(e) = OutputDir::create(&file, false) else {
+            panic!("a file taken for an output folder")
+        };
+        assert!(
+            format!("{e:#}").contains("is a file, not an output folder"),
+            "{e:#}"
+        );
+        assert_eq!(fs::read_to_string(&file).expect("kept"), "mine");
     }
 }

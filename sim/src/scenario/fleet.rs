@@ -412,16 +412,14 @@ pub(super) fn check_fleet(s: &Scenario, catalog: &Catalog, horizon: u32, p: &mut
             );
         } else if let Some((sku, per_node)) = sku.and_then(|sku| per_node(sku).map(|n| (sku, n))) {
             if t.gpus % per_node != 0 {
-                let n = t.gpus / per_node;
                 p.push(
                     format!("{path}.gpus"),
                     format!(
-                        "{} is not a whole number of {}-GPU {} nodes (try {} or {})",
+                        "{} is not a whole number of {}-GPU {} nodes {}",
                         t.gpus,
                         sku.gpus_per_node,
                         sku.name,
-                        n * per_node,
-                        (n + 1) * per_node
+                        whole_nodes_hint(t.gpus, per_node)
                     ),
                 );
             }

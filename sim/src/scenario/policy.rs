@@ -298,14 +298,12 @@ pub(super) fn check_policies(s: &Scenario, catalog: &Catalog, p: &mut Problems) 
                     Some(c) if *gpus > 0 && c.gpus_per_node > 0 => {
                         let per_node = c.gpus_per_node as i64;
                         if gpus % per_node != 0 {
-                            let n = gpus / per_node;
                             p.push(
                                 format!("{action}.gpus"),
                                 format!(
-                                    "{gpus} is not a whole number of {per_node}-GPU {} nodes (try {} or {})",
+                                    "{gpus} is not a whole number of {per_node}-GPU {} nodes {}",
                                     c.name,
-                                    n.saturating_mul(per_node).max(per_node),
-                                    n.saturating_add(1).saturating_mul(per_node)
+                                    super::validate::whole_nodes_hint(*gpus, per_node)
                                 ),
                             );
                         }

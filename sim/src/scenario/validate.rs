@@ -115,6 +115,34 @@ pub(super) fn total_gpus<'a>(counts: impl Iterator<Item = &'a i64>) -> u64 {
     counts.fold(0u64, |sum, &g| sum.saturating_add(g.max(0) as u64))
 }
 
+/// The whole numbers of nodes' GPUs nearest a count of `gpus` that is not one, for a message:
+/// `(try 8 or 16)`, or `(try 8)` below one node.
+pub(super) fn whole_nodes_hint(gpus: i64, per_node: i64) -> String {
+    let n = gpus / per_node;
+    if n <= 0 {
+        format!("(try {per_node})")
+    } else {
+        format!(
+            "(try {} or {})",
+            n.saturating_mul(per_node),
+            n.saturating_add(1).saturating_mul(per_node)
+        )
+    }
+}
+
 pub(super) fn round6(x: f64) -> f64 {
     (x * 1e6).round() / 1e6
+}
+
+#[cfg(test)]
+mod tests {
+    use super::whole_nodes_hint;
+
+    #[test]
+    fn the_hint_names_whole_node_counts_and_never_zero() {
+        assert_eq!(whole_nodes_hint(60, 8), "(try 56 or 64)");
+        assert_eq!(whole_nodes_hint(1, 8), "(try 8)");
+        assert_eq!(whole_nodes_hint(7, 8), "(try 8)");
+        assert!(whole_nodes_hint(i64::MAX - 1, 8).starts_with("(try "));
+    }
 }
