@@ -84,7 +84,7 @@ pub fn apply_settings(
             match ron_text::get(&t, path) {
                 Ok(v) if v == *value => Ok(t),
                 _ => Err(format!(
-                    "`{value}` is not one value (a comma or bracket outside brackets)"
+                    "`{value}` is not one value (a comma or bracket outside brackets, or a comment)"
                 )),
             }
         });

@@ -10,6 +10,13 @@ use crate::commands::console::{errln, outln};
 
 /// `dcplan init`: write the template as NAME.ron (or the path NAME when it ends in `.ron`).
 pub fn main(name: &str, force: bool) -> Result<ExitCode> {
+    let stem = name.strip_suffix(".ron").unwrap_or(name);
+    if stem.trim().is_empty() || stem.ends_with(['/', '\\']) {
+        errln!(
+            "error: `{name}` names no scenario; give a name such as my-build (writes my-build.ron)"
+        );
+        return Ok(ExitCode::FAILURE);
+    }
     let (path, name) = match name.strip_suffix(".ron") {
         Some(stem) => (
             PathBuf::from(name),

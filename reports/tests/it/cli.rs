@@ -478,6 +478,15 @@ fn init_writes_a_template_that_validates_and_is_never_overwritten() {
         std::fs::read_to_string(tmp.path().join("acme.ron")).expect("kept"),
         "mine"
     );
+    // A name that names nothing is refused as such.
+    for empty in ["", ".ron", "sub/"] {
+        let o = dcplan(tmp.path(), &["init", empty]);
+        assert!(
+            !o.status.success() && text(&o).1.contains("names no scenario"),
+            "{empty:?}: {}",
+            text(&o).1
+        );
+    }
 }
 
 #[test]
