@@ -534,8 +534,11 @@ pub(crate) fn headline(v: &VariantRuns) -> String {
 /// A one-line answer for a variant of a sweep.
 pub(crate) fn short_headline(v: &VariantRuns) -> String {
     let npv = v.summary(Kpi::NpvUsd);
+    // Within a horizon shorter than 60 months the chance cannot be told; the horizon's own
+    // window is stated instead.
+    let window = crate::render::report::horizon_months(v).min(60.0);
     format!(
-        "{}: NPV P50 {} (P10 {}, P90 {}), payback P50 {}, {} chance of payback within 60 months.",
+        "{}: NPV P50 {} (P10 {}, P90 {}), payback P50 {}, {} chance of payback within {window:.0} months.",
         v.name,
         money(npv.p50),
         money(npv.p10),
@@ -544,7 +547,7 @@ pub(crate) fn short_headline(v: &VariantRuns) -> String {
             &v.kpi(Kpi::PaybackMonths),
             0.5
         )),
-        percent(crate::render::report::prob_payback_within(v, 60.0)),
+        percent(crate::render::report::prob_payback_within(v, window)),
     )
 }
 
