@@ -1144,7 +1144,12 @@ impl Ctx<'_> {
         }
         // GPUs on failed nodes stopped billing when they failed.
         let gpus = (contract.gpus - contract.down_gpus) as f64;
-        let up_nodes = contract.n_nodes - contract.down_gpus / sku.gpus_per_node;
+        // Mostly no GPU is down, and the count needs no division.
+        let up_nodes = if contract.down_gpus == 0 {
+            contract.n_nodes
+        } else {
+            contract.n_nodes - contract.down_gpus / sku.gpus_per_node
+        };
         self.meter.add(Rate::SoldGpus, -gpus);
         self.meter
             .add(Rate::SoldTokensPerHour, -sku.tokens_per_gpu_hour * gpus);
@@ -1168,11 +1173,11 @@ impl Ctx<'_> {
                 list.remove(pos);
             }
         }
-        let generation = contract.generation;
-        *contract = Contract {
-            generation,
-            ..Contract::EMPTY
-        };
+        // A slot not in use is one with no GPUs and no nodes (every reader checks one or the
+        // other); the next contract in the slot writes every field.
+        contract.gpus = 0;
+        contract.n_nodes = 0;
+        contract.down_gpus = 0;
         free.push(e);
     }
 }
