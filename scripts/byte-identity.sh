@@ -31,7 +31,7 @@ record() {
     local raw="$dir/raw"
     local s name
     # Every shipped scenario, as `dcplan run` runs it (each scenario's own seed and replications).
-    for s in scenarios/*.ron scenarios/energy/*.ron benches/scenarios/*.ron; do
+    for s in scenarios/*.ron benches/scenarios/*.ron; do
         name="$(echo "${s%.ron}" | tr '/' '_')"
         "$bin" run "$s" --out "$raw/run_$name" -q -t 2
     done
@@ -47,7 +47,7 @@ record() {
     cp -r "$raw/run_scenarios_tiny" "$raw/tiny_rebuilt"
     "$bin" report "$raw/tiny_rebuilt" --force -q
     # Studies and comparisons.
-    "$bin" compare scenarios/energy/*.ron -r 16 --out "$raw/compare_energy" -q
+    "$bin" compare scenarios/energy-*.ron -r 16 --out "$raw/compare_energy" -q
     "$bin" sensitivity scenarios/small.ron -r 8 --out "$raw/sensitivity_small" -q
     "$bin" optimize scenarios/default.ron -r 4 --out "$raw/optimize_default" -q
     "$bin" init "$raw/init.ron" >/dev/null

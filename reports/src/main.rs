@@ -95,7 +95,7 @@ const EXAMPLES: &str = "Examples:
   dcplan run scenarios/medium.ron -r 500      500 replications of a scenario
   dcplan run scenarios/tiny.ron --out /tmp/t  write the output folder to /tmp/t
   dcplan run scenarios/portfolio.ron          every variant of a sweep, compared
-  dcplan compare scenarios/energy/*.ron       energy strategies on the same simulated load
+  dcplan compare scenarios/energy-*.ron       energy strategies on the same simulated load
   dcplan sensitivity                          tornado charts of the default scenario
   dcplan optimize                             search the default scenario's decisions
   dcplan run S.ron --shard 3/16 --out parts/3 one slice of a run, for a cluster

@@ -616,3 +616,40 @@ fn schema_prints_the_json_schema_and_a_json_scenario_runs_like_its_ron_twin() {
     let written = std::fs::read_to_string(tmp.path().join("j/scenario.ron")).expect("scenario");
     assert!(written.contains("name: \"tiny\""), "{written}");
 }
+
+#[test]
+fn the_readme_comparison_on_data_files_reads_its_files() {
+    // The README's energy comparison on data inputs, as written there: its scenarios and its
+    // `--set` lines, checked from the repository root (the README's commands run there). Every
+    // path it names must resolve inside the scenarios' folder.
+    let readme = std::fs::read_to_string(repo().join("README.md")).expect("README.md");
+    let block = readme
+        .split("```sh\n")
+        .map(|b| b.split("```").next().unwrap_or(""))
+        .find(|b| b.contains("--set 'site.weather_file="))
+        .expect("the README's comparison on data files");
+    let words: Vec<&str> = block
+        .split(|c: char| c.is_whitespace() || c == '\\')
+        .filter(|w| !w.is_empty())
+        .collect();
+    let scenarios: Vec<&str> = words
+        .iter()
+        .copied()
+        .filter(|w| w.starts_with("scenarios/") && w.ends_with(".ron"))
+        .collect();
+    assert_eq!(scenarios.len(), 4, "{block}");
+    let sets: Vec<&str> = block
+        .split("--set '")
+        .skip(1)
+        .map(|s| s.split('\'').next().unwrap_or(""))
+        .collect();
+    assert_eq!(sets.len(), 3, "{block}");
+    let mut args = vec!["check"];
+    args.extend(&scenarios);
+    for s in &sets {
+        args.extend(["--set", s]);
+    }
+    let o = ok(&repo(), &args);
+    let (out, _) = text(&o);
+    assert_eq!(out.matches(": ok").count(), 4, "{out}");
+}

@@ -16,6 +16,18 @@ pub(crate) fn scenario_path(name: &str) -> PathBuf {
     repo_root().join("scenarios").join(name)
 }
 
+/// Every shipped scenario file (`scenarios/*.ron`), sorted.
+pub(crate) fn shipped_scenarios() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(scenario_path(""))
+        .expect("scenarios folder")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "ron"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 12, "{files:?}");
+    files
+}
+
 /// Load a scenario from `scenarios/`, panicking with the full error if it does not load.
 pub(crate) fn load(name: &str) -> LoadedScenario {
     dcplan_sim::load_file(&scenario_path(name)).unwrap_or_else(|e| panic!("{e}"))

@@ -138,10 +138,10 @@ fn variants_see_the_same_customers_failures_and_prices() {
 #[test]
 fn energy_strategies_see_the_same_customers_failures_prices_and_weather() {
     let names = [
-        "energy/grid-only.ron",
-        "energy/solar-ppa.ron",
-        "energy/solar-battery.ron",
-        "energy/onsite-gas.ron",
+        "energy-grid-only.ron",
+        "energy-solar-ppa.ron",
+        "energy-solar-battery.ron",
+        "energy-onsite-gas.ron",
     ];
     // Failures are off in the shipped comparison (it isolates energy); on here, to compare them.
     let loaded: Vec<LoadedScenario> = names

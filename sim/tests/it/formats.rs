@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use dcplan_sim::ScenarioError;
 
-use super::common::scenario_path;
+use super::common::{scenario_path, shipped_scenarios};
 
 /// A fresh folder for one test's files.
 fn scratch(name: &str) -> PathBuf {
@@ -146,22 +146,6 @@ fn problems_in_an_included_catalog_name_the_file_line_and_column() {
     );
 }
 
-/// Every shipped scenario file.
-fn shipped() -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    for dir in ["", "energy"] {
-        for e in std::fs::read_dir(scenario_path(dir)).expect("scenarios") {
-            let p = e.expect("entry").path();
-            if p.extension().is_some_and(|x| x == "ron") {
-                files.push(p);
-            }
-        }
-    }
-    files.sort();
-    assert!(files.len() >= 12, "{files:?}");
-    files
-}
-
 /// The JSON twin of a scenario file, written into `dir`.
 fn json_twin(
     ron: &std::path::Path,
@@ -196,7 +180,7 @@ fn every_shipped_scenario_written_as_json_loads_as_its_ron_twin() {
         }
     }
     copy_tree(&scenario_path("data"), &dir.join("data"));
-    for ron in shipped() {
+    for ron in shipped_scenarios() {
         let (l, path) = json_twin(&ron, &dir);
         let j = dcplan_sim::load_file(&path).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
@@ -445,7 +429,7 @@ fn schema_problems(v: &serde_json::Value) -> Vec<String> {
 #[test]
 fn the_schema_accepts_every_shipped_scenario_and_a_scenario_with_every_section() {
     let dir = scratch("schema");
-    for ron in shipped() {
+    for ron in shipped_scenarios() {
         let (_, path) = json_twin(&ron, &dir);
         let v: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("json");

@@ -5,7 +5,6 @@
 //! loads must build a replication's engine and run its first month without panicking.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use dcplan_sim::dist::Dist;
@@ -16,7 +15,7 @@ use dcplan_sim::scenario::{LoadedScenario, ron_text};
 use dcplan_sim::{ScenarioError, load_str};
 use rand::{Rng, SeedableRng};
 
-use super::common::repo_root;
+use super::common::shipped_scenarios;
 use super::ranges::set_path;
 
 /// Values put in place of a number.
@@ -58,17 +57,7 @@ struct Source {
 }
 
 fn sources() -> Vec<Source> {
-    let mut files: Vec<PathBuf> = Vec::new();
-    for dir in ["scenarios", "scenarios/energy"] {
-        let mut v: Vec<PathBuf> = std::fs::read_dir(repo_root().join(dir))
-            .expect("scenarios")
-            .map(|e| e.expect("entry").path())
-            .filter(|p| p.extension().is_some_and(|e| e == "ron"))
-            .collect();
-        v.sort();
-        files.extend(v);
-    }
-    files
+    shipped_scenarios()
         .into_iter()
         .map(|f| {
             let text = std::fs::read_to_string(&f).expect("scenario");

@@ -5,26 +5,14 @@
 use dcplan_sim::proforma::{self, Period, Statements};
 use dcplan_sim::results::MonthRow;
 
-use super::common::{load, repo_root, run};
+use super::common::{load, run, shipped_scenarios};
 
-/// Every shipped scenario, by its path under `scenarios/`.
+/// Every shipped scenario, by its name under `scenarios/`.
 fn shipped() -> Vec<String> {
-    let mut out = Vec::new();
-    for sub in ["", "energy"] {
-        let dir = repo_root().join("scenarios").join(sub);
-        for e in std::fs::read_dir(&dir).expect("scenarios folder") {
-            let name = e.expect("entry").file_name().to_string_lossy().into_owned();
-            if name.ends_with(".ron") {
-                out.push(if sub.is_empty() {
-                    name
-                } else {
-                    format!("{sub}/{name}")
-                });
-            }
-        }
-    }
-    out.sort();
-    out
+    shipped_scenarios()
+        .iter()
+        .map(|p| p.file_name().expect("file").to_string_lossy().into_owned())
+        .collect()
 }
 
 /// Agreement to rounding: `a` and `b` within 1e-9 of the larger of `scale` and 1 USD.
