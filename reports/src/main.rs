@@ -16,11 +16,21 @@ use dcplan_sim::scenario::validate::MAX_REPLICATIONS;
 /// Most worker threads a command may ask for (results do not depend on the count).
 const MAX_THREADS: usize = 1024;
 
+/// A whole number as typed, or why it is not one (a number too large to read says so).
+fn whole_number(s: &str) -> Result<i64, String> {
+    let t = s.trim();
+    t.parse().map_err(|_| {
+        let digits = t.strip_prefix(['-', '+']).unwrap_or(t);
+        if !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) {
+            format!("`{s}` is far too large")
+        } else {
+            format!("`{s}` is not a whole number")
+        }
+    })
+}
+
 fn parse_replications(s: &str) -> Result<u32, String> {
-    let n: i64 = s
-        .trim()
-        .parse()
-        .map_err(|_| format!("`{s}` is not a whole number"))?;
+    let n = whole_number(s)?;
     if n < 1 || n > MAX_REPLICATIONS as i64 {
         return Err(format!("{n} must be between 1 and {MAX_REPLICATIONS}"));
     }
@@ -28,10 +38,7 @@ fn parse_replications(s: &str) -> Result<u32, String> {
 }
 
 fn parse_threads(s: &str) -> Result<usize, String> {
-    let n: i64 = s
-        .trim()
-        .parse()
-        .map_err(|_| format!("`{s}` is not a whole number"))?;
+    let n = whole_number(s)?;
     if n < 0 || n > MAX_THREADS as i64 {
         return Err(format!(
             "{n} must be between 0 (one per core) and {MAX_THREADS}"

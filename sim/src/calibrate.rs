@@ -79,6 +79,8 @@ pub(crate) fn shown(field: &str) -> String {
 /// Parse a request trace. `file` names it in messages; the error lists every problem (up to
 /// twenty, and how many more), each as `file:line:column: message`.
 pub fn parse_trace(file: &str, text: &str) -> Result<Trace, Vec<String>> {
+    // Spreadsheets save "CSV UTF-8" with a byte-order mark before the header.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let (header, rows) = csv_rows(text);
     let Some((hline, header)) = header else {
         return Err(vec![format!(

@@ -145,6 +145,17 @@ pub fn parse_ron<T: serde::de::DeserializeOwned>(
 }
 
 pub(crate) fn describe_ron_error(code: &ron::Error) -> String {
+    // The parser's own advice for these two is for programmers embedding it, not for a
+    // scenario's author.
+    match code {
+        ron::Error::ExceededRecursionLimit => {
+            return "brackets nested too deeply (more levels than any scenario needs)".into();
+        }
+        ron::Error::SuggestRawIdentifier(name) => {
+            return format!("`{name}` cannot be a field or variant name here");
+        }
+        _ => {}
+    }
     let text = code.to_string();
     // ron's messages start with a capital and sometimes end with a period; ours do not.
     let mut s = text.trim_end_matches('.').to_string();

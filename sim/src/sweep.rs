@@ -8,6 +8,7 @@
 //! demand, failures, weather and prices (common random numbers).
 
 use crate::plan::Settable;
+use crate::problems::Problems;
 use crate::scenario::{
     LoadedScenario, Problem, ScenarioError, Severity, check_parsed, parse_and_check, ron_text,
 };
@@ -122,41 +123,66 @@ pub fn expand(loaded: &LoadedScenario) -> Result<Vec<Variant>, ScenarioError> {
         }]);
     };
     let mut axes: Vec<(String, Vec<(String, String)>)> = Vec::new(); // (path, [(label, value)])
-    let mut problems = Vec::new();
+    let mut problems = Problems::default();
+    if sweep.axes.is_empty() {
+        problems.push(
+            "sweep.axes",
+            "needs at least one axis (or leave the sweep out)",
+        );
+    }
+    for (i, axis) in sweep.axes.iter().enumerate() {
+        // One field per axis: a second axis on it would silently win over the first.
+        if let Some(j) = sweep.axes[..i].iter().position(|a| a.path == axis.path) {
+            problems.push(
+                format!("sweep.axes[{i}].path"),
+                format!("`{}` is already swept by sweep.axes[{j}]", axis.path),
+            );
+        }
+        if axis.path == "sweep"
+            || axis.path.starts_with("sweep.")
+            || axis.path.starts_with("sweep[")
+        {
+            problems.push(
+                format!("sweep.axes[{i}].path"),
+                "a sweep cannot change the sweep itself",
+            );
+        }
+        for (j, l) in axis.labels.iter().enumerate() {
+            if l.trim().is_empty() || l.chars().any(char::is_control) {
+                problems.push(
+                    format!("sweep.axes[{i}].labels[{j}]"),
+                    "a label must name the value: not empty, on one line",
+                );
+            }
+        }
+    }
     for (i, axis) in sweep.axes.iter().enumerate() {
         let values = match ron_text::list(&loaded.source_text, &format!("sweep.axes[{i}].values")) {
             Ok(v) => v,
             Err(e) => {
-                problems.push(Problem {
-                    path: format!("sweep.axes[{i}].values"),
-                    message: e,
-                    severity: Severity::Error,
-                });
+                problems.push(format!("sweep.axes[{i}].values"), e);
                 continue;
             }
         };
         if values.is_empty() {
-            problems.push(Problem {
-                path: format!("sweep.axes[{i}].values"),
-                message: "needs at least one value".into(),
-                severity: Severity::Error,
-            });
+            problems.push(
+                format!("sweep.axes[{i}].values"),
+                "needs at least one value",
+            );
         }
         if !axis.labels.is_empty() && axis.labels.len() != values.len() {
-            problems.push(Problem {
-                path: format!("sweep.axes[{i}].labels"),
-                message: format!("{} labels for {} values", axis.labels.len(), values.len()),
-                severity: Severity::Error,
-            });
+            problems.push(
+                format!("sweep.axes[{i}].labels"),
+                format!("{} labels for {} values", axis.labels.len(), values.len()),
+            );
         }
         // The path must lead to a field of the scenario (written or not); the parse of each
         // variant then checks that the field exists in the schema.
         if let Err(e) = ron_text::set(&loaded.source_text, &axis.path, "0") {
-            problems.push(Problem {
-                path: format!("sweep.axes[{i}].path"),
-                message: format!("`{}`: {e}", axis.path),
-                severity: Severity::Error,
-            });
+            problems.push(
+                format!("sweep.axes[{i}].path"),
+                format!("`{}`: {e}", axis.path),
+            );
         }
         let named = values
             .iter()
@@ -173,7 +199,7 @@ pub fn expand(loaded: &LoadedScenario) -> Result<Vec<Variant>, ScenarioError> {
     if !problems.is_empty() {
         return Err(ScenarioError::Invalid {
             file: loaded.file.clone(),
-            problems,
+            problems: problems.into_vec(),
         });
     }
     let total: usize = axes.iter().map(|(_, v)| v.len()).product();

@@ -23,6 +23,15 @@ pub fn main(trace: &Path, out: Option<&Path>, force: bool) -> Result<ExitCode> {
     let file = trace.display().to_string();
     // Refused before any work, so a mistyped `--out` costs nothing.
     if let Some(path) = out
+        && crate::store::output::overlaps(path, trace)
+    {
+        errln!(
+            "error: {} is the trace being read; choose another --out",
+            path.display()
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    if let Some(path) = out
         && let Err(why) = crate::store::output::may_write_named_file(path, force)
     {
         errln!("error: {} {why}", path.display());

@@ -118,6 +118,12 @@ pub(crate) fn run_compare(loadeds: &[LoadedScenario], req: &RunRequest) -> Resul
     let first = loadeds
         .first()
         .context("compare needs at least one scenario")?;
+    if let Some(swept) = loadeds.iter().find(|l| l.scenario.sweep.is_some()) {
+        anyhow::bail!(
+            "{}: compare runs each scenario as it is; remove its `sweep` section, or run it alone (`dcplan run`) to compare its variants",
+            swept.file
+        );
+    }
     let seed = req.seed.unwrap_or(first.scenario.simulation.seed);
     let n = req
         .replications

@@ -11,7 +11,9 @@ use crate::commands::console::{errln, outln};
 /// `dcplan init`: write the template as NAME.ron (or the path NAME when it ends in `.ron`).
 pub fn main(name: &str, force: bool) -> Result<ExitCode> {
     let stem = name.strip_suffix(".ron").unwrap_or(name);
-    if stem.trim().is_empty() || stem.ends_with(['/', '\\']) {
+    // The file's own name must name something: not empty, not a folder, not `.` or `..`.
+    let last = stem.rsplit(['/', '\\']).next().unwrap_or(stem);
+    if last.trim().is_empty() || last == "." || last == ".." {
         errln!(
             "error: `{name}` names no scenario; give a name such as my-build (writes my-build.ron)"
         );

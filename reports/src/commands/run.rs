@@ -218,12 +218,14 @@ pub(crate) fn run(loaded: &LoadedScenario, req: &RunRequest) -> Result<Finished>
         target_ci: req.target_ci,
     };
     let runs = if variants.len() == 1 {
+        // The one variant is the scenario itself, or a sweep's single combination of values.
+        let only = &variants[0];
         vec![VariantRuns {
-            name: variants[0].name.clone(),
+            name: only.name.clone(),
             seed,
-            start: loaded.scenario.simulation.start,
-            axes: variants[0].settings.clone(),
-            output: simulate(loaded, seed, n, req, progress)?,
+            start: only.loaded.scenario.simulation.start,
+            axes: only.settings.clone(),
+            output: simulate(&only.loaded, seed, n, req, progress)?,
         }]
     } else {
         simulate_pairs(
@@ -345,7 +347,9 @@ pub(crate) fn finish(info: &RunInfo, runs: Vec<VariantRuns>, job: Job) -> Result
         }
     }
     let (doc, headlines) = match info.inputs {
-        Inputs::Scenario(loaded, _) if runs.len() == 1 => {
+        Inputs::Scenario(loaded, variants) if runs.len() == 1 => {
+            // A sweep of one combination reports that variant, not the scenario it changes.
+            let loaded = variants.first().map_or(loaded, |v| &v.loaded);
             let v = &runs[0];
             let charts = charts::run_charts(v, &loaded.scenario, job.dir())?;
             crate::render::workbook::write_workbook(loaded, v, &job.path("report.xlsx"))?;

@@ -234,6 +234,17 @@ pub(crate) fn merge(paths: &[PathBuf], req: &RunRequest) -> Result<Finished> {
     }
     // Refuse an existing output folder before reading the bulk of the data.
     let target = req.out.clone().unwrap_or_else(|| run::default_out(&loaded));
+    if let Some(part) = paths
+        .iter()
+        .chain(parts.iter().map(|(dir, _)| dir))
+        .find(|p| crate::store::output::overlaps(&target, p))
+    {
+        bail!(
+            "{} is, holds or lies inside {}, which this merge reads; choose another --out",
+            target.display(),
+            part.display()
+        );
+    }
     let job = Job::create(&target, req.force, true, 0, "merging")?;
     let mut outputs: Vec<RunOutput> = variants
         .iter()

@@ -28,7 +28,6 @@ pub(crate) fn money(x: f64) -> String {
     if !x.is_finite() {
         return "n/a".into();
     }
-    let sign = if x < 0.0 { "-" } else { "" };
     let a = x.abs();
     let body = if a >= 1e9 {
         format!("{}B", sig3(a / 1e9))
@@ -39,7 +38,21 @@ pub(crate) fn money(x: f64) -> String {
     } else {
         format!("{a:.0}")
     };
+    // A value that rounds to zero has no sign: `$0`, never `-$0`.
+    let sign = if x < 0.0 && body.chars().any(|c| ('1'..='9').contains(&c)) {
+        "-"
+    } else {
+        ""
+    };
     format!("{sign}${body}")
+}
+
+/// A formatted number without the sign of a value that rounds to zero: `-0.00` -> `0.00`.
+fn unsigned_zero(s: String) -> String {
+    match s.strip_prefix('-') {
+        Some(rest) if rest.chars().all(|c| c == '0' || c == '.') => rest.to_string(),
+        _ => s,
+    }
 }
 
 /// Three significant figures without trailing zeros: 412, 41.2, 4.12.
@@ -61,7 +74,11 @@ fn sig3(v: f64) -> String {
 /// Price with cents: `$2.95`.
 pub(crate) fn price(x: f64) -> String {
     if x.is_finite() {
-        format!("${x:.2}")
+        let cents = unsigned_zero(format!("{x:.2}"));
+        match cents.strip_prefix('-') {
+            Some(rest) => format!("-${rest}"),
+            None => format!("${cents}"),
+        }
     } else {
         "n/a".into()
     }
@@ -70,7 +87,7 @@ pub(crate) fn price(x: f64) -> String {
 /// A fraction as a percentage: `0.783` -> `78.3 %`.
 pub(crate) fn percent(x: f64) -> String {
     if x.is_finite() {
-        format!("{:.1} %", x * 100.0)
+        format!("{} %", unsigned_zero(format!("{:.1}", x * 100.0)))
     } else {
         "n/a".into()
     }
@@ -87,7 +104,7 @@ pub(crate) fn months(x: Option<f64>) -> String {
 /// A plain ratio with two decimals: `1.18`.
 pub(crate) fn ratio(x: f64) -> String {
     if x.is_finite() {
-        format!("{x:.2}")
+        unsigned_zero(format!("{x:.2}"))
     } else {
         "n/a".into()
     }
@@ -100,16 +117,7 @@ pub(crate) fn tick(v: f64, span: f64) -> String {
     if decimals == 0 {
         thousands(v)
     } else {
-        let s = format!("{:.*}", decimals, v);
-        if s.starts_with('-')
-            && s.trim_start_matches('-')
-                .chars()
-                .all(|c| c == '0' || c == '.')
-        {
-            s[1..].to_string()
-        } else {
-            s
-        }
+        unsigned_zero(format!("{:.*}", decimals, v))
     }
 }
 
@@ -130,16 +138,14 @@ pub(crate) fn by_format(format: Format, x: f64) -> String {
         return "n/a".into();
     }
     match format {
-        Format::Price => format!("${x:.2}"),
+        Format::Price => price(x),
         Format::Money => money(x),
         Format::Percent => percent(x),
-        Format::Months if x.abs() < 1000.0 => {
-            if x.fract() == 0.0 {
-                format!("{x:.0}")
-            } else {
-                format!("{x:.1}")
-            }
-        }
+        Format::Months if x.abs() < 1000.0 => unsigned_zero(if x.fract() == 0.0 {
+            format!("{x:.0}")
+        } else {
+            format!("{x:.1}")
+        }),
         Format::Ratio => ratio(x),
         Format::Months | Format::Number if x.abs() >= 1000.0 => thousands(x),
         Format::Months | Format::Number => significant(x, 3),
@@ -156,7 +162,7 @@ pub(crate) fn significant(x: f64, digits: i32) -> String {
         return "0".into();
     }
     let decimals = (digits - 1 - x.abs().log10().floor() as i32).clamp(0, 12) as usize;
-    format!("{x:.decimals$}")
+    unsigned_zero(format!("{x:.decimals$}"))
 }
 
 #[cfg(test)]
@@ -192,5 +198,27 @@ mod tests {
         assert_eq!(by_format(Format::Number, 12.345), "12.3");
         assert_eq!(by_format(Format::Price, 2.951), "$2.95");
         assert_eq!(by_format(Format::Months, 1234.0), "1,234");
+    }
+
+    #[test]
+    fn a_value_that_rounds_to_zero_has_no_sign() {
+        for x in [-0.0, -0.001] {
+            assert_eq!(price(x), "$0.00");
+            assert_eq!(percent(x / 100.0), "0.0 %");
+            assert_eq!(ratio(x), "0.00");
+            assert_eq!(money(x), "$0");
+            assert_eq!(by_format(Format::Months, -0.0), "0");
+        }
+        assert_eq!(significant(-0.0, 3), "0");
+        assert_eq!(money(-0.4), "$0");
+        assert_eq!(tick(-0.000_01, 1.0), "0.0");
+        // Real negatives keep their sign, before the dollar sign as for money.
+        assert_eq!(price(-1.234), "-$1.23");
+        assert_eq!(percent(-0.0012), "-0.1 %");
+        assert_eq!(money(-600.0), "-$600");
+        assert_eq!(
+            crate::render::tables::finite(-0.0).map(f64::to_bits),
+            Some(0)
+        );
     }
 }

@@ -431,8 +431,7 @@ pub(crate) fn summary_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
             n_total.push(s.n_total as u64);
             share_never.push(share_never_cell(k.column(), &s));
             for (col, (_, f)) in moments.iter_mut().zip(MOMENT_STATS) {
-                let x = f(&s);
-                col.push(x.is_finite().then_some(x));
+                col.push(finite(f(&s)));
             }
             for (col, (_, f)) in ranks.iter_mut().zip(RANK_STATS) {
                 col.push(stat_cell(f(&s)));
@@ -481,7 +480,8 @@ pub(crate) fn stat_cell(x: f64) -> Option<String> {
 
 /// A number, or nothing where it does not exist (never a NaN in a table).
 pub(crate) fn finite(x: f64) -> Option<f64> {
-    x.is_finite().then_some(x)
+    // Adding +0 turns a -0 (a negated zero) into 0 and changes no other number.
+    x.is_finite().then_some(x + 0.0)
 }
 
 /// A time until an event as a table cell: the number, or `never` (`None`: the event never
@@ -499,6 +499,7 @@ pub(crate) fn risk_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
     let mut variant = Vec::new();
     let mut kpi = Vec::new();
     let mut n = Vec::new();
+    let mut n_total = Vec::new();
     let mut mean = Vec::new();
     let mut se = Vec::new();
     let (mut lo, mut hi) = (Vec::new(), Vec::new());
@@ -510,7 +511,9 @@ pub(crate) fn risk_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
                 .then(|| dcplan_sim::stats::wilson_interval(p, reps));
             variant.push(v.name.clone());
             kpi.push(name);
-            n.push(reps);
+            // A window past the horizon has no answer from any replication.
+            n.push(if p.is_finite() { reps } else { 0 });
+            n_total.push(reps);
             mean.push(p.is_finite().then_some(p));
             se.push(e.is_finite().then_some(e));
             lo.push(interval.map(|i| i.0));
@@ -521,8 +524,8 @@ pub(crate) fn risk_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
     let mut cols = vec![
         Column::new("variant".into(), variant),
         Column::new("kpi".into(), kpi),
-        Column::new("n".into(), n.clone()),
-        Column::new("n_total".into(), n),
+        Column::new("n".into(), n),
+        Column::new("n_total".into(), n_total),
         Column::new("share_never".into(), vec![None::<f64>; height]),
         Column::new("mean".into(), mean.clone()),
         Column::new("se".into(), se.clone()),

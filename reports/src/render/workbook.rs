@@ -185,9 +185,31 @@ impl Formats {
     }
 }
 
-/// A number cell, or an empty one where the number does not exist (never a NaN).
+/// Excel's limit on the length of one cell's text, in UTF-16 code units.
+const MAX_CELL_UNITS: usize = 32_767;
+
+/// A text as a cell can hold it: a scenario's text longer than Excel's limit (a very long
+/// description or source comment) is cut, with an ellipsis, rather than failing the workbook
+/// after the simulation.
+fn cell_text(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.encode_utf16().count() <= MAX_CELL_UNITS {
+        return s.into();
+    }
+    // Keep what fits with the ellipsis (one unit).
+    let mut units = 0;
+    let cut = s
+        .char_indices()
+        .find(|(_, c)| {
+            units += c.len_utf16();
+            units > MAX_CELL_UNITS - 1
+        })
+        .map_or(s.len(), |(i, _)| i);
+    format!("{}…", &s[..cut]).into()
+}
+
+/// A number cell, or an empty one where the number does not exist (never a NaN, never a -0).
 fn number(ws: &mut Worksheet, r: u32, c: u16, x: f64, f: &Format) -> Result<()> {
-    if x.is_finite() {
+    if let Some(x) = crate::render::tables::finite(x) {
         ws.write_number_with_format(r, c, x, f)?;
     }
     Ok(())
@@ -275,13 +297,13 @@ pub(crate) fn write_workbook(loaded: &LoadedScenario, v: &VariantRuns, path: &Pa
     }
     for (i, a) in assumptions(loaded).iter().enumerate() {
         let r = 1 + i as u32;
-        ws.write_string(r, 0, &a.label)?;
-        ws.write_string(r, 1, &a.value)?;
-        ws.write_string(r, 2, &a.distribution)?;
-        ws.write_string(r, 3, &a.unit)?;
-        ws.write_string_with_format(r, 4, &a.source, &f.wrap)?;
-        ws.write_string(r, 5, &a.quality)?;
-        ws.write_string(r, 6, &a.path)?;
+        ws.write_string(r, 0, cell_text(&a.label))?;
+        ws.write_string(r, 1, cell_text(&a.value))?;
+        ws.write_string(r, 2, cell_text(&a.distribution))?;
+        ws.write_string(r, 3, cell_text(&a.unit))?;
+        ws.write_string_with_format(r, 4, cell_text(&a.source), &f.wrap)?;
+        ws.write_string(r, 5, cell_text(&a.quality))?;
+        ws.write_string(r, 6, cell_text(&a.path))?;
     }
     for (c, width) in [(0, 48), (1, 16), (2, 30), (3, 14), (4, 80), (5, 8), (6, 44)] {
         ws.set_column_width(c, width)?;
@@ -342,7 +364,7 @@ pub(crate) fn write_workbook(loaded: &LoadedScenario, v: &VariantRuns, path: &Pa
     .enumerate()
     {
         ws.write_string_with_format(i as u32, 0, *k, &f.bold)?;
-        ws.write_string_with_format(i as u32, 1, val, &f.wrap)?;
+        ws.write_string_with_format(i as u32, 1, cell_text(val), &f.wrap)?;
     }
     ws.set_column_width(0, 20)?;
     ws.set_column_width(1, 90)?;
@@ -514,6 +536,18 @@ fn statement_sheet(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_text_longer_than_a_cell_holds_is_cut_to_fit() {
+        assert_eq!(cell_text("short"), "short");
+        let exact = "x".repeat(MAX_CELL_UNITS);
+        assert_eq!(cell_text(&exact), exact);
+        for long in ["y".repeat(40_000), "😀".repeat(20_000)] {
+            let cut = cell_text(&long);
+            assert_eq!(cut.encode_utf16().count(), MAX_CELL_UNITS, "{}", cut.len());
+            assert!(cut.ends_with('…'));
+        }
+    }
 
     #[test]
     fn column_letters_and_quality_tags() {

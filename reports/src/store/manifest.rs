@@ -122,7 +122,10 @@ pub(crate) fn hash_files(dir: &Path) -> Result<Vec<(String, String)>> {
     for entry in std::fs::read_dir(dir).with_context(|| format!("listing {}", dir.display()))? {
         let entry = entry?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        if name == "manifest.ron" || !entry.file_type()?.is_file() {
+        if name == "manifest.ron"
+            || name == crate::store::output::PARTIAL_MARKER
+            || !entry.file_type()?.is_file()
+        {
             continue;
         }
         let bytes = std::fs::read(entry.path())

@@ -82,8 +82,14 @@ impl OutputDir {
         }
         if exists(target) {
             if replace == Replace::Never && !target.is_dir() {
+                let what = if fs::symlink_metadata(target).is_ok_and(|m| m.file_type().is_symlink())
+                {
+                    "a symbolic link"
+                } else {
+                    "a file"
+                };
                 bail!(
-                    "{} is a file, not an output folder; name a new folder with --out",
+                    "{} is {what}, not an output folder; name a new folder with --out",
                     target.display()
                 );
             }
@@ -98,6 +104,10 @@ impl OutputDir {
         fs::create_dir_all(&parent).with_context(|| format!("creating {}", parent.display()))?;
         let tmp = parent.join(hidden_name(&name, "tmp"));
         fs::create_dir(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
+        // Marks the folder as dcplan's until it is finished: only a marked folder is ever
+        // cleaned up as an interrupted write.
+        fs::write(tmp.join(PARTIAL_MARKER), b"")
+            .with_context(|| format!("creating {}", tmp.display()))?;
         Ok(OutputDir {
             target: target.to_path_buf(),
             tmp,
@@ -118,6 +128,8 @@ impl OutputDir {
 
     /// Move the finished folder into place.
     pub(crate) fn commit(mut self) -> Result<PathBuf> {
+        fs::remove_file(self.tmp.join(PARTIAL_MARKER))
+            .with_context(|| format!("finishing {}", self.tmp.display()))?;
         if exists(&self.target) {
             if self.replace == Replace::Never {
                 bail!(
@@ -197,6 +209,35 @@ impl Drop for OutputDir {
     }
 }
 
+/// A path made absolute with its links resolved as far as it exists (a folder about to be
+/// written does not exist yet: its parent is resolved and its name kept).
+fn resolved(p: &Path) -> std::path::PathBuf {
+    if let Ok(c) = fs::canonicalize(p) {
+        return c;
+    }
+    match (p.parent(), p.file_name()) {
+        (Some(parent), Some(name)) => {
+            let parent = if parent.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                parent
+            };
+            resolved(parent).join(name)
+        }
+        _ => std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf()),
+    }
+}
+
+/// Whether an output path is an input of the same command, lies inside one or holds one: writing
+/// it would replace what the command reads.
+pub(crate) fn overlaps(output: &Path, input: &Path) -> bool {
+    let (o, i) = (resolved(output), resolved(input));
+    o.starts_with(&i) || i.starts_with(&o)
+}
+
+/// The file that marks a folder dcplan is still writing (removed when it is finished).
+pub const PARTIAL_MARKER: &str = ".dcplan-unfinished";
+
 /// Whether a path exists (a dangling symbolic link counts: it is something in the way).
 fn exists(p: &Path) -> bool {
     fs::symlink_metadata(p).is_ok()
@@ -230,6 +271,9 @@ fn replaceable(target: &Path, replace: Replace) -> Result<Vec<String>> {
             "{shown} exists and is not {what}; it is left alone: move it away or choose another --out"
         );
     };
+    if replace != Replace::Part {
+        refuse_changed_files(target)?;
+    }
     let written = top_level_written(target, &written)?;
     let mut keep = Vec::new();
     for entry in fs::read_dir(target).with_context(|| format!("listing {shown}"))? {
@@ -239,7 +283,72 @@ fn replaceable(target: &Path, replace: Replace) -> Result<Vec<String>> {
         }
     }
     keep.sort();
+    if let Some(mount) = keep
+        .iter()
+        .find_map(|k| mount_below(&meta, &target.join(k)))
+    {
+        bail!(
+            "{shown} holds another file system mounted at {}; it is left alone: unmount it or choose another --out",
+            mount.display()
+        );
+    }
     Ok(keep)
+}
+
+/// The first folder at or below `path` on another device than the output folder (`top`): a
+/// mount point, whose contents replacing the folder would copy and then delete.
+#[cfg(unix)]
+fn mount_below(top: &fs::Metadata, path: &Path) -> Option<std::path::PathBuf> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = fs::symlink_metadata(path).ok()?;
+    if !meta.is_dir() {
+        return None;
+    }
+    if meta.dev() != top.dev() {
+        return Some(path.to_path_buf());
+    }
+    fs::read_dir(path)
+        .ok()?
+        .filter_map(|e| e.ok())
+        .find_map(|e| mount_below(top, &e.path()))
+}
+
+#[cfg(not(unix))]
+fn mount_below(_top: &fs::Metadata, _path: &Path) -> Option<std::path::PathBuf> {
+    None
+}
+
+/// Refuse to replace an output folder where a file its manifest lists is no longer what dcplan
+/// wrote (an edited report, a folder put in its place): the change is the user's, and replacing
+/// the folder would lose it.
+fn refuse_changed_files(dir: &Path) -> Result<()> {
+    let Some(manifest) = read_text(&dir.join("manifest.ron"), MAX_TEXT_BYTES)
+        .ok()
+        .and_then(|t| ron::from_str::<crate::store::manifest::Manifest>(&t).ok())
+    else {
+        return Ok(());
+    };
+    let changed: Vec<String> = manifest
+        .files
+        .iter()
+        .filter(|(name, hash)| {
+            let path = dir.join(name);
+            let same = fs::symlink_metadata(&path).is_ok_and(|m| m.is_file())
+                && read_limited(&path, MAX_DATA_BYTES)
+                    .is_ok_and(|bytes| crate::store::manifest::hash_bytes(&bytes) == *hash);
+            // A file that is gone is no loss; anything else that differs is the user's.
+            !same && exists(&path)
+        })
+        .map(|(name, _)| clean_for_terminal(name))
+        .collect();
+    if !changed.is_empty() {
+        bail!(
+            "{} holds files changed since dcplan wrote them ({}); it is left alone: move them away or choose another --out",
+            dir.display(),
+            changed.join(", ")
+        );
+    }
+    Ok(())
 }
 
 /// The files dcplan wrote in `dir` by its manifest (or part manifest), or `None` when it holds
@@ -304,7 +413,8 @@ fn carry(from: &Path, to: &Path) -> std::io::Result<()> {
             let entry = entry?;
             carry(&entry.path(), &to.join(entry.file_name()))?;
         }
-        Ok(())
+        // The folder keeps its permissions (set last, in case they deny writing into it).
+        fs::set_permissions(to, meta.permissions())
     } else if meta.file_type().is_symlink() {
         let link = fs::read_link(from)?;
         symlink(&link, to)
@@ -435,10 +545,17 @@ pub(crate) fn clean_stale(dir: &Path) {
             );
             continue;
         }
-        let _ = if path.is_dir() {
+        // A folder is removed only where dcplan's marks show it is dcplan's: an unfinished
+        // output carries the marker, a replaced one its manifest.
+        let ours = |f: &str| exists(&path.join(f));
+        let _ = if !path.is_dir() {
+            fs::remove_file(&path)
+        } else if (kind == "tmp" && ours(PARTIAL_MARKER))
+            || (kind == "old" && (ours("manifest.ron") || ours("part.ron")))
+        {
             fs::remove_dir_all(&path)
         } else {
-            fs::remove_file(&path)
+            Ok(())
         };
     }
 }
@@ -637,7 +754,7 @@ mod tests {
             started_utc: String::new(),
             wall_time_s: 0.0,
             failures: Vec::new(),
-            files: vec![("old.txt".into(), String::new())],
+            files: vec![("old.txt".into(), crate::store::manifest::hash_bytes(b"old"))],
         };
         fs::write(
             target.join("manifest.ron"),
@@ -699,10 +816,16 @@ mod tests {
         let live = dir
             .path()
             .join(format!(".d.tmp-{}-1-{h}", std::process::id()));
-        for d in [&tmp, &old, &other_host, &live] {
+        // A folder that only looks like dcplan's: the name, but not the marker.
+        let lookalike = dir.path().join(format!(".e.tmp-{dead}-1-{h}"));
+        for d in [&tmp, &old, &other_host, &live, &lookalike] {
             fs::create_dir(d).expect("mkdir");
         }
+        for d in [&tmp, &other_host, &live] {
+            fs::write(d.join(PARTIAL_MARKER), "").expect("write");
+        }
         fs::write(old.join("x"), "x").expect("write");
+        fs::write(lookalike.join("data"), "mine").expect("write");
         clean_stale(dir.path());
         assert!(!tmp.exists());
         assert_eq!(
@@ -710,6 +833,10 @@ mod tests {
             "x"
         );
         assert!(other_host.exists() && live.exists());
+        assert_eq!(
+            fs::read_to_string(lookalike.join("data")).expect("kept"),
+            "mine"
+        );
     }
 
     #[cfg(any(target_os = "linux", target_os = "android"))]

@@ -59,10 +59,15 @@ impl std::str::FromStr for Shard {
                 "{count} shards is more than the {MAX_SHARDS} dcplan splits a run into"
             ));
         }
-        if count == 0 || index >= count {
+        if count == 0 {
+            return Err(format!(
+                "shard {index}/0: a run splits into at least 1 shard"
+            ));
+        }
+        if index >= count {
             return Err(format!(
                 "shard {index}/{count}: the index must be 0 to {}",
-                count.saturating_sub(1)
+                count - 1
             ));
         }
         Ok(Shard { index, count })

@@ -67,6 +67,32 @@ fn the_example_trace_fits_into_a_fragment_that_validates_and_matches_the_shipped
 }
 
 #[test]
+fn a_trace_saved_with_a_byte_order_mark_fits_and_is_never_its_own_output() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let trace =
+        std::fs::read_to_string(repo().join("scenarios/data/request-trace.csv")).expect("trace");
+    std::fs::write(tmp.path().join("bom.csv"), format!("\u{feff}{trace}")).expect("write");
+    ok(tmp.path(), &["calibrate", "bom.csv", "--out", "demand.ron"]);
+    assert!(tmp.path().join("demand.ron").exists());
+    // Even with --force, the output is never the trace it reads.
+    let o = dcplan(
+        tmp.path(),
+        &["calibrate", "bom.csv", "--out", "./bom.csv", "--force"],
+    );
+    assert!(!o.status.success(), "{:?}", text(&o));
+    assert!(
+        text(&o).1.contains("is the trace being read"),
+        "{:?}",
+        text(&o)
+    );
+    assert!(
+        std::fs::read_to_string(tmp.path().join("bom.csv"))
+            .expect("kept")
+            .ends_with(&trace)
+    );
+}
+
+#[test]
 fn a_bad_trace_is_refused_with_file_line_and_column() {
     let tmp = tempfile::tempdir().expect("tempdir");
     std::fs::write(

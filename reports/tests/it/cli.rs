@@ -2,6 +2,7 @@
 
 use dcplan::commands::run::RUN_FILES;
 use dcplan::render::tables::read_parquet;
+use std::path::Path;
 
 use super::common::{dcplan, ok, repo, scenario, text};
 
@@ -479,7 +480,7 @@ fn init_writes_a_template_that_validates_and_is_never_overwritten() {
         "mine"
     );
     // A name that names nothing is refused as such.
-    for empty in ["", ".ron", "sub/"] {
+    for empty in ["", ".ron", "sub/", ".", "..", "sub/.", "sub/.ron"] {
         let o = dcplan(tmp.path(), &["init", empty]);
         assert!(
             !o.status.success() && text(&o).1.contains("names no scenario"),
@@ -652,4 +653,65 @@ fn the_readme_comparison_on_data_files_reads_its_files() {
     let o = ok(&repo(), &args);
     let (out, _) = text(&o);
     assert_eq!(out.matches(": ok").count(), 4, "{out}");
+}
+
+#[test]
+fn a_sweep_of_one_variant_runs_that_variant() {
+    // A sweep with a single value runs the scenario with that value, as its shards do; the
+    // results must equal a run with the value set directly.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let tiny = scenario("tiny.ron");
+    let tiny = tiny.to_str().expect("utf-8 path");
+    let out = |name: &str| tmp.path().join(name).to_str().expect("utf-8").to_string();
+    let (swept, direct) = (out("swept"), out("direct"));
+    let run = |dir: &str, set: &str| {
+        ok(
+            tmp.path(),
+            &["run", tiny, "-r", "2", "-q", "--out", dir, "--set", set],
+        )
+    };
+    run(
+        &swept,
+        r#"sweep=(axes: [(path: "fleet[0].gpus", values: [128])])"#,
+    );
+    run(&direct, "fleet[0].gpus=128");
+    // Every statistic of every KPI, less the variant's name in the first column.
+    let stats = |dir: &str| -> Vec<String> {
+        std::fs::read_to_string(Path::new(dir).join("summary.csv"))
+            .expect("summary.csv")
+            .lines()
+            .skip(1)
+            .map(|l| l.split_once(',').expect("variant column").1.to_string())
+            .collect()
+    };
+    assert_eq!(stats(&swept), stats(&direct));
+    let md = std::fs::read_to_string(Path::new(&swept).join("report.md")).expect("report.md");
+    assert!(md.contains("128 GPUs over 12 months"), "{md}");
+}
+
+#[test]
+fn compare_refuses_a_scenario_with_a_sweep() {
+    // compare runs each scenario once; a sweep's variants would be dropped without a word.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let sweep = super::common::sweep_scenario(tmp.path());
+    let tiny = scenario("tiny.ron");
+    let o = dcplan(
+        tmp.path(),
+        &[
+            "compare",
+            tiny.to_str().expect("utf-8 path"),
+            &sweep,
+            "-r",
+            "2",
+            "--out",
+            "c",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{:?}", text(&o));
+    assert!(
+        text(&o).1.contains("remove its `sweep` section"),
+        "{:?}",
+        text(&o)
+    );
+    assert!(!tmp.path().join("c").exists());
 }

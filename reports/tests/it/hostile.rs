@@ -94,6 +94,12 @@ fn force_replaces_only_a_folder_dcplan_wrote_and_keeps_what_the_user_added() {
     std::fs::write(run.join("notes.txt"), "mine").expect("write");
     std::fs::create_dir(run.join("extra")).expect("mkdir");
     std::fs::write(run.join("extra/a.txt"), "a").expect("write");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(run.join("extra"), std::fs::Permissions::from_mode(0o700))
+            .expect("chmod");
+    }
     let before = std::fs::read_to_string(run.join("manifest.ron")).expect("manifest");
     let o = ok(
         tmp.path(),
@@ -115,6 +121,31 @@ fn force_replaces_only_a_folder_dcplan_wrote_and_keeps_what_the_user_added() {
     assert_eq!(
         std::fs::read_to_string(run.join("extra/a.txt")).expect("kept"),
         "a"
+    );
+    #[cfg(unix)]
+    {
+        // A kept folder keeps its permissions.
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(run.join("extra"))
+            .expect("kept")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o700, "{mode:o}");
+    }
+
+    // A file dcplan wrote and the user then edited is the user's: the folder is left alone.
+    std::fs::write(run.join("report.md"), "my edits").expect("write");
+    let err = fails(
+        tmp.path(),
+        &["run", &t, "--out", "run", "-r", "2", "--force"],
+    );
+    assert!(
+        err.contains("changed since dcplan wrote them (report.md)") && err.contains("left alone"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(run.join("report.md")).expect("kept"),
+        "my edits"
     );
     let hidden: Vec<String> = std::fs::read_dir(tmp.path())
         .expect("list")
@@ -183,7 +214,8 @@ fn a_killed_shard_leaves_nothing_that_counts_as_a_part_and_its_folder_is_cleaned
             "run", &t, "-r", "4", "--shard", "1/2", "--out", "parts/p1", "-q",
         ],
     );
-    // A shard killed just before moving its finished folder into place.
+    // A shard killed just before moving its finished folder into place: its folder still has
+    // the mark of an unfinished write.
     let stale = tmp
         .path()
         .join(format!("parts/.p0.tmp-{DEAD_PID}-1-{}", host()));
@@ -196,6 +228,13 @@ fn a_killed_shard_leaves_nothing_that_counts_as_a_part_and_its_folder_is_cleaned
     ] {
         std::fs::copy(tmp.path().join("parts/p0").join(f), stale.join(f)).expect("copy");
     }
+    std::fs::write(stale.join(dcplan::store::output::PARTIAL_MARKER), "").expect("mark");
+    // A folder of the user's that only has such a name is never removed.
+    let lookalike = tmp
+        .path()
+        .join(format!("parts/.p1.tmp-{DEAD_PID}-2-{}", host()));
+    std::fs::create_dir(&lookalike).expect("mkdir");
+    std::fs::write(lookalike.join("notes.txt"), "mine").expect("write");
     // Another host's temporary folder (a shared file system) is not touched.
     let foreign = tmp
         .path()
@@ -215,6 +254,7 @@ fn a_killed_shard_leaves_nothing_that_counts_as_a_part_and_its_folder_is_cleaned
     );
     assert!(!stale.exists());
     assert!(foreign.exists());
+    assert!(lookalike.join("notes.txt").exists());
 }
 
 #[test]

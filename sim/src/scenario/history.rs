@@ -154,6 +154,7 @@ pub(crate) fn parse_history(
     };
     let mut months: Vec<(usize, YearMonth)> = Vec::new();
     let mut values = Vec::new();
+    let mut last_month: Option<(usize, YearMonth)> = None;
     for (line, fields) in &rows {
         let at = |c: usize| {
             format!(
@@ -196,8 +197,10 @@ pub(crate) fn parse_history(
                 ),
             );
         }
-        if let (Some(month), Some(value)) = (month, value) {
-            if let Some(&(prev_line, prev)) = months.last()
+        // A row with a good month keeps the sequence even when its value is bad, so that one
+        // bad value is one problem, not also a gap reported at the next row.
+        if let Some(month) = month {
+            if let Some((prev_line, prev)) = last_month
                 && month != prev.plus_months(1)
             {
                 problems.push(
@@ -208,8 +211,11 @@ pub(crate) fn parse_history(
                     ),
                 );
             }
-            months.push((*line, month));
-            values.push(value);
+            last_month = Some((*line, month));
+            if let Some(value) = value {
+                months.push((*line, month));
+                values.push(value);
+            }
         }
     }
     if problems.len() > before {

@@ -347,6 +347,23 @@ fn bad_history_files_are_named_by_line_and_column() {
         problems.iter().all(|p| p.path == "demand.history.path"),
         "{all}"
     );
+    // One bad value is one problem: the month after it still follows its month.
+    let one = folder_with(
+        "one",
+        &[
+            (
+                "history.csv",
+                "month,demand\n2027-01,5\n2027-02,NaN\n2027-03,5\n",
+            ),
+            ("s.ron", &history_scenario("GpuHours", 0.0)),
+        ],
+    );
+    let err = dcplan_sim::load_file(&one.join("s.ron")).unwrap_err();
+    let ScenarioError::Invalid { problems, .. } = &err else {
+        panic!("{err}")
+    };
+    assert_eq!(problems.len(), 1, "{err}");
+    assert!(problems[0].message.contains("line 3, column 2"), "{err}");
     // A history that begins after the start, and a column that is not there.
     let late = folder_with(
         "late",

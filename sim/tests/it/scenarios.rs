@@ -295,3 +295,24 @@ fn a_bad_cooling_preset_is_reported_once_under_its_own_path() {
         other => panic!("expected validation problems, got {other:?}"),
     }
 }
+
+#[test]
+fn parser_errors_speak_to_the_scenario_author() {
+    // The parser's advice to programmers (raise a recursion limit, use a raw identifier) is
+    // replaced by what the author can do about it.
+    let tiny = std::fs::read_to_string(repo_root().join("scenarios/tiny.ron")).expect("tiny");
+    let values = format!("{}{}", "[".repeat(20_000), "]".repeat(20_000));
+    let deep = dcplan_sim::scenario::ron_text::set(
+        &tiny,
+        "sweep",
+        &format!(r#"(axes: [(path: "fleet[0].gpus", values: [{values}])])"#),
+    )
+    .expect("set");
+    let e = load_str("deep.ron", &deep)
+        .expect_err("too deep")
+        .to_string();
+    assert!(
+        e.contains("deep.ron:") && e.contains("nested too deeply") && !e.contains("serde_stacker"),
+        "{e}"
+    );
+}

@@ -146,6 +146,37 @@ fn an_unknown_sweep_path_is_an_error_naming_the_path() {
 }
 
 #[test]
+fn a_sweep_names_each_variant_and_changes_each_field_once() {
+    let cases = [
+        // Two axes on one field: the second would win silently over the first.
+        (
+            r#"(axes: [(path: "fleet[0].gpus", values: [128, 256]), (path: "fleet[0].gpus", values: [64])])"#,
+            "sweep.axes[1].path: `fleet[0].gpus` is already swept by sweep.axes[0]",
+        ),
+        (r#"(axes: [])"#, "sweep.axes: needs at least one axis"),
+        (
+            r#"(axes: [(path: "sweep", values: [()])])"#,
+            "sweep.axes[0].path: a sweep cannot change the sweep itself",
+        ),
+        (
+            r#"(axes: [(path: "fleet[0].gpus", values: [64, 128], labels: ["", "big"])])"#,
+            "sweep.axes[0].labels[0]: a label must name the value",
+        ),
+        (
+            "(axes: [(path: \"fleet[0].gpus\", values: [64, 128], labels: [\"small\", \"two\\nlines\"])])",
+            "sweep.axes[0].labels[1]: a label must name the value",
+        ),
+    ];
+    for (sweep, expected) in cases {
+        let errs = errors(&with(&tiny_text(), "sweep", sweep));
+        assert!(
+            errs.iter().any(|e| e.contains(expected)),
+            "{sweep}: {errs:?}"
+        );
+    }
+}
+
+#[test]
 fn identical_variants_give_identical_replications() {
     let text = with(
         &tiny_text(),

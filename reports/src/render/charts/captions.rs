@@ -109,6 +109,9 @@ pub(crate) fn revenue(v: &VariantRuns) -> String {
     let total = mean_total(v, |m| {
         m.revenue_reserved_usd + m.revenue_on_demand_usd + m.revenue_spot_usd
     });
+    if total <= 0.0 {
+        return "No revenue over the horizon: nothing was sold.".into();
+    }
     format!(
         "Reserved contracts are the contracted floor, {} of revenue over the horizon; on-demand and spot revenue on top of them move with the market price and utilization.",
         percent(reserved / total)
@@ -268,6 +271,9 @@ pub(crate) fn payback_cdf_comparison(variants: &[VariantRuns]) -> String {
         .filter(|(_, p)| p.is_finite())
         .max_by(|a, b| a.1.total_cmp(&b.1));
     let lead = match best {
+        Some((_, 0.0)) => {
+            " No variant pays back within the horizon in any replication.".to_string()
+        }
         Some((name, p)) => format!(
             " {name} has the highest probability of paying back within the horizon ({}).",
             percent(p)
