@@ -8,7 +8,7 @@ use dcplan_sim::LoadedScenario;
 
 use crate::commands::budget::check_budget;
 use crate::commands::check::print_scenario_error;
-use crate::commands::console::outln;
+use crate::commands::console::{errln, outln};
 use crate::commands::job::{Finished, Job, RunRequest, threads_used};
 use crate::commands::run::{Inputs, RunInfo, finish, simulate};
 use crate::render::tables::VariantRuns;
@@ -37,6 +37,9 @@ pub fn main(paths: &[PathBuf], req: RunRequest) -> Result<ExitCode> {
     }
     let loadeds = with_shared_run_values(loadeds);
     let quiet = req.quiet;
+    if !quiet && let Some(w) = span_warning(&loadeds) {
+        errln!("{w}");
+    }
     let result = run_compare(&loadeds, &req).context("comparing the scenarios")?;
     if !quiet {
         for h in &result.headlines {
@@ -49,6 +52,31 @@ pub fn main(paths: &[PathBuf], req: RunRequest) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// A warning when the compared scenarios start or end in different months: their NPVs, paybacks
+/// and totals then cover different spans, and a difference between them is partly the span's.
+fn span_warning(loadeds: &[LoadedScenario]) -> Option<String> {
+    let span = |l: &LoadedScenario| {
+        let s = &l.scenario.simulation;
+        (s.start, s.horizon_months)
+    };
+    let first = span(loadeds.first()?);
+    if loadeds.iter().all(|l| span(l) == first) {
+        return None;
+    }
+    let spans: Vec<String> = loadeds
+        .iter()
+        .zip(compare_names(loadeds))
+        .map(|(l, name)| {
+            let (start, months) = span(l);
+            format!("{name} {months} months from {start}")
+        })
+        .collect();
+    Some(format!(
+        "warning: the scenarios cover different spans ({}): their NPVs, paybacks and totals are not over the same months",
+        spans.join(", ")
+    ))
 }
 
 /// The compared scenarios, every one after the first carrying the first's seed and replication

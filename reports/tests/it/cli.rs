@@ -715,3 +715,37 @@ fn compare_refuses_a_scenario_with_a_sweep() {
     );
     assert!(!tmp.path().join("c").exists());
 }
+
+#[test]
+fn compare_warns_when_the_scenarios_cover_different_spans() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let short = tmp.path().join("short.ron");
+    let long = tmp.path().join("long.ron");
+    std::fs::write(
+        &short,
+        super::common::tiny_with("simulation.horizon_months", "12"),
+    )
+    .expect("write");
+    std::fs::write(
+        &long,
+        super::common::tiny_with("simulation.horizon_months", "24"),
+    )
+    .expect("write");
+    let o = ok(
+        tmp.path(),
+        &["compare", "short.ron", "long.ron", "-r", "2", "--out", "c"],
+    );
+    let (_, err) = text(&o);
+    assert!(
+        err.contains("warning: the scenarios cover different spans")
+            && err.contains("12 months from 2027-01")
+            && err.contains("24 months from 2027-01"),
+        "{err}"
+    );
+    // The same span: no warning.
+    let o = ok(
+        tmp.path(),
+        &["compare", "short.ron", "short.ron", "-r", "2", "--out", "d"],
+    );
+    assert!(!text(&o).1.contains("different spans"), "{:?}", text(&o));
+}
