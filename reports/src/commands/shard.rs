@@ -234,9 +234,9 @@ pub(crate) fn merge(paths: &[PathBuf], req: &RunRequest) -> Result<Finished> {
     }
     // Refuse an existing output folder before reading the bulk of the data.
     let target = req.out.clone().unwrap_or_else(|| run::default_out(&loaded));
+    // Every part folder is one of the paths or lies inside one, so the paths are enough.
     if let Some(part) = paths
         .iter()
-        .chain(parts.iter().map(|(dir, _)| dir))
         .find(|p| crate::store::output::overlaps(&target, p))
     {
         bail!(
