@@ -297,8 +297,9 @@ struct RunArgs {
     /// magnitude, e.g. 0.02; --replications is then the maximum.
     #[arg(long, value_name = "SHARE", value_parser = parse_target_ci)]
     target_ci: Option<f64>,
-    /// Run only shard I of N of the (variant, replication) pairs and write a part folder
-    /// (default out/<scenario>-parts/part-I-of-N); merge the parts with `dcplan report`.
+    /// Run only shard I of N of the (variant, replication) pairs, counting from 0 (I = 0 .. N-1),
+    /// and write a part folder (default out/<scenario>-parts/part-I-of-N); merge the parts with
+    /// `dcplan report`.
     #[arg(long, value_name = "I/N")]
     shard: Option<dcplan::store::parts::Shard>,
     /// With --shard: keep a part folder that is already complete and verified, run otherwise

@@ -131,6 +131,10 @@ impl Param {
         }
         if problems.iter().all(|p| p.path != path) {
             let median = self.quantile(0.5);
+            // The tail may go beyond the maximum, but not so far that one draw in a thousand
+            // does: such a draw (a duration of centuries, a request for millions of GPUs) is a
+            // mistyped parameter, not a plausible input.
+            let tail = self.quantile(0.999);
             if median > hi {
                 problems.push(
                     path,
@@ -138,6 +142,16 @@ impl Param {
                         "{}: the median {} is above the maximum {}",
                         self.describe(),
                         fmt_num(median),
+                        fmt_num(hi)
+                    ),
+                );
+            } else if !(tail <= hi) {
+                problems.push(
+                    path,
+                    format!(
+                        "{}: one draw in a thousand is above {}, beyond the maximum {}",
+                        self.describe(),
+                        fmt_num(tail),
                         fmt_num(hi)
                     ),
                 );
@@ -194,6 +208,9 @@ pub(crate) fn fmt_num(x: f64) -> String {
             }
             _ => s,
         }
+    } else if x.is_finite() && x.abs() >= 1e6 {
+        // A large number needs no decimals to be read.
+        format!("{}", x.round() as i64)
     } else {
         let s = format!("{x}");
         if s.len() > 12 {

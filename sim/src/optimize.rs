@@ -314,6 +314,9 @@ pub fn check(loaded: &LoadedScenario) -> Vec<Problem> {
                 ),
             );
         }
+        if let Some(why) = sweep::run_level(&v.path) {
+            err(format!("{at}.path"), why);
+        }
         if opt.variables[..i].iter().any(|o| o.path == v.path) {
             err(
                 format!("{at}.path"),

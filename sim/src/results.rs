@@ -808,7 +808,7 @@ record! {
         #[kpi(ResaleUsd, "Resale proceeds of retired servers")]
         resale_usd: f64,
         /// Share of requests lost (for capacity or price).
-        #[kpi(RejectedFrac, "Requests rejected for lack of capacity")]
+        #[kpi(RejectedFrac, "Requests lost to capacity or price")]
         rejected_frac: Opt,
         /// GPU-hours of unmet demand.
         #[kpi(UnmetGpuHours, "GPU-hours of demand turned away")]

@@ -147,6 +147,9 @@ pub fn expand(loaded: &LoadedScenario) -> Result<Vec<Variant>, ScenarioError> {
                 "a sweep cannot change the sweep itself",
             );
         }
+        if let Some(why) = run_level(&axis.path) {
+            problems.push(format!("sweep.axes[{i}].path"), why);
+        }
         for (j, l) in axis.labels.iter().enumerate() {
             if l.trim().is_empty() || l.chars().any(char::is_control) {
                 problems.push(
@@ -268,6 +271,26 @@ pub fn expand(loaded: &LoadedScenario) -> Result<Vec<Variant>, ScenarioError> {
         });
     }
     Ok(variants)
+}
+
+/// Why a field cannot vary between the variants of one run, if it cannot: the run's seed and
+/// replication count hold for every variant (the same seeds in each, so that variants differ
+/// only by their inputs).
+pub(crate) fn run_level(path: &str) -> Option<String> {
+    let field = path.trim();
+    let why = match field {
+        "simulation.seed" => {
+            "every variant of a run uses the run's seeds, so that variants differ only by their inputs (give the seed with --seed)"
+        }
+        "simulation.replications" => {
+            "every variant of a run has the run's replication count (give it with -r)"
+        }
+        "simulation" => {
+            "the simulation settings hold for the whole run (seed and replications: --seed and -r)"
+        }
+        _ => return None,
+    };
+    Some(format!("`{field}` cannot vary: {why}"))
 }
 
 /// Problems of a scenario's `sweep` section (every variant must be a valid scenario).

@@ -219,7 +219,7 @@ pub(crate) fn energy_notes(scenarios: &[&dcplan_sim::Scenario]) -> Vec<String> {
         .iter()
         .any(|d| matches!(d, BatteryDispatch::PriceArbitrage))
     {
-        notes.push("Battery dispatch knows each day's hourly grid prices in advance: arbitrage charges in the day's cheapest hours and discharges in its dearest with perfect foresight, so its savings are an upper bound for a battery run on forecasts.".into());
+        notes.push("Battery dispatch knows each day's hourly grid prices in advance: arbitrage charges in the day's cheapest hours and discharges in its dearest with perfect foresight, so its savings are an upper bound for a battery run on forecasts. Where a demand charge applies, it also knows the month's peak grid draw without the battery and never charges above it.".into());
     }
     if batteries
         .iter()
@@ -402,7 +402,7 @@ pub(crate) fn executive_summary(
     let within = count_payback_within(v, horizon as f64);
     let payback = match payback_percentile(v, 0.5) {
         Some(m) => format!(
-            "P50 payback {} months; {within} of {n} replications pay back within the {horizon}-month horizon",
+            "P50 payback {}; {within} of {n} replications pay back within the {horizon}-month horizon",
             months(Some(m))
         ),
         None => format!(
@@ -1574,6 +1574,18 @@ mod tests {
             summary.contains("NPV is negative in 25.0 % of replications"),
             "{summary}"
         );
+    }
+
+    #[test]
+    fn the_executive_summary_names_the_unit_of_a_payback_once() {
+        let text = include_str!("../../../scenarios/tiny.ron");
+        let loaded = dcplan_sim::load_str("tiny.ron", text).expect("a valid scenario");
+        let paybacks: Vec<Option<f64>> = (0..20).map(|i| Some(30.0 + i as f64)).collect();
+        let v = crate::render::tables::tests::with_paybacks("base", &paybacks);
+        let (key, _) = run_key_assumptions(&loaded, &v);
+        let summary = executive_summary(&loaded, &v, &key);
+        assert!(summary.contains("P50 payback 39 months;"), "{summary}");
+        assert!(!summary.contains("months months"), "{summary}");
     }
 
     #[test]

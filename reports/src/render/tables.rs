@@ -11,7 +11,7 @@ use dcplan_sim::results::{Kpi, MonthRow};
 use dcplan_sim::stats::{Summary, summarize_kpi};
 use dcplan_sim::time::YearMonth;
 use dcplan_sim::{Replication, RunOutput};
-use polars_core::prelude::{Column, DataFrame};
+use polars_core::prelude::{Column, DataFrame, DataType, IntoColumn, StringChunked};
 use polars_io::prelude::{
     CsvWriter, ParquetCompression, ParquetReader, ParquetWriter, SerReader, SerWriter,
 };
@@ -605,13 +605,52 @@ pub fn write_parquet(df: &mut DataFrame, path: &Path) -> Result<()> {
 }
 
 /// Write a frame as CSV with a header.
+///
+/// A text cell that a spreadsheet would run as a formula (it starts with `=`, `+`, `-`, `@`, a
+/// tab or a carriage return: a scenario or variant named `=HYPERLINK(...)`) is written with a
+/// leading `'`, which spreadsheets show as text (OWASP's advice on CSV injection). Numbers are
+/// numbers, not text, and are written as they are.
 pub(crate) fn write_csv(df: &mut DataFrame, path: &Path) -> Result<()> {
+    let mut safe = text_as_text(df)?;
     let mut file = File::create(path).with_context(|| format!("creating {}", path.display()))?;
     CsvWriter::new(&mut file)
         .include_header(true)
-        .finish(df)
+        .finish(&mut safe)
         .with_context(|| format!("writing {}", path.display()))?;
     Ok(())
+}
+
+/// Whether a text cell would start a formula in a spreadsheet.
+fn reads_as_formula(cell: &str) -> bool {
+    cell.starts_with(['=', '+', '-', '@', '\t', '\r'])
+}
+
+/// `df` with every text cell that would read as a formula quoted by a leading `'`.
+fn text_as_text(df: &DataFrame) -> Result<DataFrame> {
+    let mut out = df.clone();
+    for column in df.columns() {
+        if column.dtype() != &DataType::String {
+            continue;
+        }
+        let cells = column.str()?;
+        if !cells.iter().flatten().any(reads_as_formula) {
+            continue;
+        }
+        let quoted: StringChunked = cells
+            .iter()
+            .map(|cell| {
+                cell.map(|c| {
+                    if reads_as_formula(c) {
+                        format!("'{c}")
+                    } else {
+                        c.to_string()
+                    }
+                })
+            })
+            .collect();
+        out.with_column(quoted.with_name(column.name().clone()).into_column())?;
+    }
+    Ok(out)
 }
 
 /// `columns.csv`: the data dictionary (table, column, unit, definition) of every table a run
@@ -683,6 +722,25 @@ pub(crate) mod tests {
                 failures: Vec::new(),
             },
         }
+    }
+
+    #[test]
+    fn a_text_cell_that_reads_as_a_formula_is_written_as_text() {
+        let mut df = DataFrame::new(
+            2,
+            vec![
+                Column::new("name".into(), ["=HYPERLINK(\"x\")", "plain"]),
+                Column::new("value".into(), [-1.5, 2.0]),
+            ],
+        )
+        .expect("frame");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("t.csv");
+        write_csv(&mut df, &path).expect("written");
+        let text = std::fs::read_to_string(&path).expect("read");
+        assert!(text.contains("'=HYPERLINK"), "{text}");
+        assert!(text.contains("\nplain,2.0"), "{text}");
+        assert!(text.contains(",-1.5"), "numbers stay numbers: {text}");
     }
 
     /// The CSV text of a frame, as a header and rows of cells.

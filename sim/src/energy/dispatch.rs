@@ -4,8 +4,11 @@
 //! facility would draw more than the interconnect, IT power is capped (and the hour's revenue
 //! with it). Supply then comes, in this order, from on-site solar and wind, a physical PPA, the
 //! battery, on-site gas (always, when islanded; when cheaper than the grid, when grid-parallel)
-//! and the grid. Surplus on-site or PPA energy charges the battery, then is exported at the
-//! market price (or curtailed). Every hour satisfies
+//! and the grid. Surplus on-site or PPA energy charges the battery (under price arbitrage only
+//! where the day's dearest hour, after round-trip losses and wear, pays more than exporting it),
+//! then is exported at the market price (or curtailed). Arbitrage charges from the grid in the
+//! day's cheapest hours, but never above the month's peak import without the battery where a
+//! demand charge applies. Every hour satisfies
 //! `load = grid import + PPA + solar + wind + gas + battery discharge - battery charge`.
 //!
 //! Emissions are counted twice, as the GHG Protocol Scope 2 Guidance (2015) asks: location-based
@@ -387,6 +390,26 @@ pub fn dispatch_month(
         }
     }
     let eta = spec.battery.as_ref().map_or(1.0, |b| b.round_trip.sqrt());
+    // Arbitrage charges from the grid only up to the month's peak import without the battery,
+    // so that it never sets a new peak for the demand charge (the dispatch knows the month's
+    // load, as peak shaving does).
+    let arbitrage_grid_cap = if spec.demand_charge_usd_per_kw_month > 0.0 {
+        net_before.iter().copied().fold(0.0, f64::max)
+    } else {
+        f64::INFINITY
+    };
+    // What a kWh stored today is worth under arbitrage at most: the day's dearest grid price,
+    // less the round-trip loss and the wear of cycling it.
+    let stored_value = |i: usize| -> f64 {
+        spec.battery.as_ref().map_or(0.0, |b| {
+            let day = i / 24 * 24;
+            let dearest = hours[day..(day + 24).min(hours.len())]
+                .iter()
+                .map(|h| h.grid_usd_per_kwh)
+                .fold(f64::NEG_INFINITY, f64::max);
+            dearest * b.round_trip - b.wear_usd_per_kwh
+        })
+    };
     // Pass 2: hour by hour.
     for (i, (h, (fac, it, water))) in hours.iter().zip(&load).enumerate() {
         let mut f = HourFlows {
@@ -411,8 +434,26 @@ pub fn dispatch_month(
         let mut surplus = (solar - f.solar) + (wind - f.wind) + (ppa_phys - f.ppa);
         if let Some(b) = &spec.battery {
             let room = (b.capacity_kwh - state.soc_kwh) / eta;
-            // Free surplus charges the battery first.
-            let c = surplus.min(b.power_kw).min(room).max(0.0);
+            // Surplus charges the battery first, where storing it is worth more than what it
+            // would earn now: under arbitrage, exported surplus earns the market price, so it is
+            // stored only if the day's dearest hour pays more after losses and wear (curtailed
+            // surplus earns nothing); peak shaving stores all of it.
+            let worth_storing = match b.dispatch {
+                BatteryDispatch::PriceArbitrage => {
+                    let export_value = if spec.export {
+                        h.market_usd_per_kwh
+                    } else {
+                        0.0
+                    };
+                    stored_value(i) > export_value
+                }
+                BatteryDispatch::PeakShaving(_) => true,
+            };
+            let c = if worth_storing {
+                surplus.min(b.power_kw).min(room).max(0.0)
+            } else {
+                0.0
+            };
             if c > 0.0 {
                 // Attribute the charge to the surplus sources: the energy was generated, so count it as used.
                 let mut left = c;
@@ -446,7 +487,9 @@ pub fn dispatch_month(
                 state.cycles += d / b.capacity_kwh;
             } else {
                 let grid_charge = match b.dispatch {
-                    BatteryDispatch::PriceArbitrage if intent[i] > 0 => headroom,
+                    BatteryDispatch::PriceArbitrage if intent[i] > 0 => {
+                        headroom.min((arbitrage_grid_cap - need).max(0.0))
+                    }
                     BatteryDispatch::PeakShaving(_) if shave_target.is_finite() => {
                         (shave_target - need).max(0.0).min(headroom)
                     }

@@ -770,7 +770,10 @@ fn parse_rows(
                 f.unit.symbol()
             )),
             Ok(v) if !(lo..=hi).contains(&v) => Err(format!(
-                "line {no}: {v} is outside {lo}..{hi}, not a plausible {what} in {}",
+                "line {no}: {} is outside {}..{}, not a plausible {what} in {}",
+                crate::dist::fmt_num(v),
+                crate::dist::fmt_num(lo),
+                crate::dist::fmt_num(hi),
                 f.unit.symbol()
             )),
             Ok(v) => Ok(f.unit.convert(v)),

@@ -11,7 +11,8 @@
 //!   patience, then is lost and counted as unmet demand.
 //! * Prices: on-demand pays the current list price (the market price under the pricing policy),
 //!   reserved contracts lock the list price less the reserved discount at signing, spot pays the
-//!   list price less the spot discount. Term contracts are take-or-pay, may prepay a share of
+//!   list price less the spot discount. Running on-demand and spot contracts move to each month's
+//!   list price at the month's start (the market price path is monthly). Term contracts are take-or-pay, may prepay a share of
 //!   their value at signing, and renew at term end with a probability, at the then-market price.
 //! * Contracts signed before the capacity exists (anchors) wait, without a deadline, until their
 //!   capacity is commissioned.
@@ -574,11 +575,16 @@ pub fn install(
         .schedule_mut(EventKind::MonthEnd)
         .add_systems(close_demand_month.in_set(Step::Demand))
         .add_systems(set_price_ratio.in_set(Step::Orders))
-        .add_systems(reset_counters.in_set(Step::Record));
+        .add_systems(
+            (reset_counters, reprice_running)
+                .chain()
+                .in_set(Step::Record),
+        );
 }
 
 /// A policy set the list-price ratio: contracts that start from the next month on are priced
-/// at it (running contracts keep their price).
+/// at it (running reserved contracts keep their price; running on-demand and spot contracts move
+/// to it at the start of the next month, as every list price change does).
 fn set_price_ratio(mut set: MessageReader<PriceRatioSet>, mut d: ResMut<DemandState>) {
     for r in set.read() {
         d.prices.policy = PricingPolicy::ListRatio(r.0);
@@ -599,6 +605,54 @@ fn provision_contract_slots(
             });
             contracts.more_nodes.push(Vec::new());
             contracts.free.push(c);
+        }
+    }
+}
+
+/// Utilization of a SKU for dynamic pricing (0 where prices do not depend on it): busy GPUs over
+/// GPUs in service or spare.
+fn utilization(d: &DemandState, fleet: &FleetCounters, plan: &FleetPlan, sku: u16) -> f64 {
+    if !d.prices.uses_utilization() {
+        return 0.0;
+    }
+    let g = &fleet.gpus[sku as usize];
+    let available = g[GpuState::InService as usize] + g[GpuState::Spare as usize];
+    if available == 0 {
+        return 1.0;
+    }
+    let busy = d.busy_nodes[sku as usize] as f64 * plan.skus[sku as usize].gpus_per_node as f64;
+    busy / available as f64
+}
+
+/// At the start of a month, running on-demand and spot contracts move to the month's list price
+/// (reserved contracts keep the price locked at signing): on-demand pays the current list price
+/// and spot the list price less the spot discount, as new contracts of the month do. The
+/// revenue rate changes by the price change on the GPUs billed now (GPUs on failed nodes are
+/// billed again at the contract's price when they are back).
+fn reprice_running(
+    plan: Res<FleetPlan>,
+    fleet: Res<FleetCounters>,
+    demand: Res<DemandState>,
+    mut contracts: ResMut<Contracts>,
+    mut meter: ResMut<Meter>,
+) {
+    let d = &*demand;
+    let meter = meter.bypass_change_detection();
+    // Slot order, so that the float sums have one order.
+    for row in &mut contracts.rows {
+        let c = &mut row.contract;
+        if c.gpus == 0 || c.class == ContractClass::Reserved {
+            continue;
+        }
+        let util = utilization(d, &fleet, &plan, c.sku);
+        let price = d.prices.price(c.class, c.sku, d.month, util);
+        if price != c.price_usd_per_gpu_hour {
+            let billed = (c.gpus - c.down_gpus) as f64;
+            meter.add(
+                revenue_rate(c.class),
+                (price - c.price_usd_per_gpu_hour) * billed,
+            );
+            c.price_usd_per_gpu_hour = price;
         }
     }
 }
@@ -650,17 +704,7 @@ fn handle_demand_events(
 
 impl Ctx<'_> {
     fn utilization(&self, sku: u16) -> f64 {
-        if !self.d.prices.uses_utilization() {
-            return 0.0;
-        }
-        let g = &self.fleet.gpus[sku as usize];
-        let available = g[GpuState::InService as usize] + g[GpuState::Spare as usize];
-        if available == 0 {
-            return 1.0;
-        }
-        let busy = self.d.busy_nodes[sku as usize] as f64
-            * self.plan.skus[sku as usize].gpus_per_node as f64;
-        busy / available as f64
+        utilization(self.d, self.fleet, self.plan, sku)
     }
 
     fn arrive(&mut self) {

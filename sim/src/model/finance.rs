@@ -3,8 +3,10 @@
 //! Conventions (all per calendar month, closed at month end):
 //! * Capex is booked in the month it is paid: GPU servers and network on delivery, a hall phase
 //!   in equal draws over its construction months (or in its ready month). Assets depreciate
-//!   straight line from the month they enter service; a hall under construction is carried at
-//!   cost and depreciates from its ready month.
+//!   straight line from the month they join the register: servers and network from their
+//!   delivery, also while they wait in inventory for a hall (owned and ageing, as their resale
+//!   value by age is), a hall phase from its ready month (under construction it is carried at
+//!   cost).
 //! * The asset register holds what the project owns and uses: delivered servers and network
 //!   until they are sold or retired, hall phases from their ready month, on-site energy assets
 //!   until they are replaced (a replaced battery leaves the register and its remaining book value
@@ -30,10 +32,13 @@
 //! * DSCR = CFADS / debt service with CFADS = EBITDA - tax. The monthly value is in the rows;
 //!   the KPIs take it over the repayment period only (months with scheduled principal): the
 //!   lowest monthly value and the lowest yearly value ([`dscr_by_year`]).
-//! * Taxes: `rate x (EBIT - interest)` each month, after using losses carried forward. Losses of
-//!   the current tax year (12-month years counted from the scenario start) offset profits in
-//!   full; losses of earlier years offset at most `carryforward_cap_frac` of the month's
-//!   remaining taxable income (1.0: no cap; 0.8: the US rule).
+//! * Taxes are on each tax year's whole taxable income (EBIT - interest; 12-month years counted
+//!   from the scenario start), charged as the year goes: each month charges `rate x` the year's
+//!   taxable income so far, less earlier years' losses used, less the tax the year has charged
+//!   already, so a loss month gives back tax charged earlier in the year and a year with a
+//!   taxable loss pays no tax in total. Losses of earlier years offset at most
+//!   `carryforward_cap_frac` of the year's taxable income (1.0: no cap; 0.8: the US rule); a
+//!   year's loss joins them at its end where losses carry forward.
 //! * Cash identity, every month: change in cash = FCF + debt drawn - debt service - taxes paid.
 //!   Equity cash flow is the same quantity (negative: equity put in; positive: distributions).
 //! * Every ledger line of a closed month must be a finite number (except DSCR without debt
@@ -291,10 +296,12 @@ pub struct Ledger {
     cumulative_cash: f64,
     cash: f64,
     deferred_revenue: f64,
-    /// Tax losses of earlier tax years not used yet.
+    /// Tax losses of earlier tax years not used yet, as at the start of the current tax year.
     loss_pool: f64,
-    /// Tax losses of the current tax year not used yet.
-    loss_current_year: f64,
+    /// Taxable income (EBIT less interest) of the current tax year so far.
+    taxable_ytd: f64,
+    /// Tax charged in the current tax year so far.
+    tax_ytd: f64,
     /// The first month with ledger lines that were not finite numbers, and those lines.
     non_finite: Option<(u32, Vec<(&'static str, f64)>)>,
     phase_in_service: Vec<bool>,
@@ -336,7 +343,8 @@ impl Ledger {
             cash: 0.0,
             deferred_revenue: 0.0,
             loss_pool: 0.0,
-            loss_current_year: 0.0,
+            taxable_ytd: 0.0,
+            tax_ytd: 0.0,
             non_finite: None,
             phase_in_service: vec![false; n_phases],
             phase_drawn: vec![0.0; n_phases],
@@ -718,25 +726,20 @@ fn close_month(
         principal += lm.principal;
         l.loan_balances[i].push(loan.balance);
     }
-    // Taxes with losses carried forward: the current tax year's losses first, in full, then
-    // earlier years' losses up to the cap.
-    if m.is_multiple_of(12) {
-        l.loss_pool += std::mem::take(&mut l.loss_current_year);
+    // Taxes: a tax year's tax is on its whole taxable income, so each month charges the tax due
+    // on the year's income so far less what the year has charged already (a loss month gives
+    // back tax charged earlier in the year). Earlier years' losses offset up to the cap's share of
+    // the year's income; at the year's end, what they offset leaves the pool and the year's own
+    // loss, if any, joins it.
+    if m.is_multiple_of(12) && m > 0 {
+        l.loss_pool +=
+            year_end_pool_change(std::mem::take(&mut l.taxable_ytd), l.loss_pool, &l.model);
+        l.tax_ytd = 0.0;
     }
-    let taxable = ebit - interest;
-    let tax = if taxable < 0.0 {
-        if l.model.loss_carryforward {
-            l.loss_current_year += -taxable;
-        }
-        0.0
-    } else {
-        let used_current = l.loss_current_year.min(taxable);
-        l.loss_current_year -= used_current;
-        let remaining = taxable - used_current;
-        let used_earlier = l.loss_pool.min(remaining * l.model.carryforward_cap_frac);
-        l.loss_pool -= used_earlier;
-        (remaining - used_earlier) * l.model.tax_rate_frac
-    };
+    l.taxable_ytd += ebit - interest;
+    let due_ytd = tax_due(l.taxable_ytd, l.loss_pool, &l.model);
+    let tax = due_ytd - l.tax_ytd;
+    l.tax_ytd = due_ytd;
     let net_income = ebit - interest - tax;
     let debt_service = interest + principal;
     let equity_cf = fcf + drawn - debt_service - tax;
@@ -1025,6 +1028,36 @@ pub fn kpis(ledger: &Ledger) -> Result<Kpis, String> {
         Some((name, v)) => Err(format!("KPI {name} is {v}")),
         None => Ok(kpis),
     }
+}
+
+/// Earlier years' losses a tax year's income `taxable` (so far) may use: up to the cap's share of
+/// it, none without income.
+fn loss_used(taxable: f64, pool: f64, model: &FinanceModel) -> f64 {
+    if taxable > 0.0 {
+        pool.min(taxable * model.carryforward_cap_frac)
+    } else {
+        0.0
+    }
+}
+
+/// Tax due on a tax year's income `taxable` (so far), after earlier years' losses in `pool`.
+fn tax_due(taxable: f64, pool: f64, model: &FinanceModel) -> f64 {
+    if taxable > 0.0 {
+        (taxable - loss_used(taxable, pool, model)) * model.tax_rate_frac
+    } else {
+        0.0
+    }
+}
+
+/// How a closed tax year with income `taxable` changes the pool of losses carried forward: less
+/// the losses it used, plus its own loss where losses carry forward.
+fn year_end_pool_change(taxable: f64, pool: f64, model: &FinanceModel) -> f64 {
+    let own_loss = if taxable < 0.0 && model.loss_carryforward {
+        -taxable
+    } else {
+        0.0
+    };
+    own_loss - loss_used(taxable, pool, model)
 }
 
 #[cfg(test)]

@@ -426,11 +426,14 @@ pub(super) fn check_demand(s: &Scenario, catalog: &Catalog, p: &mut Problems) {
                                     .map(|r| &r.gpus),
                             ),
                     );
+                    // An error, not a warning: the contract would wait unserved through the
+                    // whole horizon while its prepayment counted as cash received for service the
+                    // fleet can never give.
                     if of_sku > 0 && a.gpus as u64 > of_sku {
-                        p.warn(
+                        p.push(
                             format!("{path}.gpus"),
                             format!(
-                                "{} GPUs is more than the fleet ever has of {} ({of_sku} GPUs): the contract can never start, and waits unserved through the whole horizon",
+                                "{} GPUs is more than the fleet ever has of {} ({of_sku} GPUs): the contract can never start",
                                 a.gpus, a.sku
                             ),
                         );

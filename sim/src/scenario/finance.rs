@@ -38,14 +38,15 @@ pub struct Finance {
 #[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Tax {
-    /// Tax rate on taxable income (parameter), e.g. 0.21.
+    /// Tax rate on each tax year's taxable income (parameter), e.g. 0.21. Tax years are 12-month
+    /// years from the scenario start; each month charges the tax due on the year so far.
     #[serde(default = "zero")]
     pub rate_frac: Param,
-    /// Losses reduce the taxable income of later months.
+    /// A tax year's loss reduces the taxable income of later tax years.
     #[serde(default = "yes")]
     pub loss_carryforward: bool,
-    /// Share of a month's taxable income (after the current tax year's own losses) that losses
-    /// carried forward from earlier tax years may offset, 0..1. 1.0 (the default): no cap; 0.8:
+    /// Share of a tax year's taxable income that losses carried forward from earlier tax years
+    /// may offset, 0..1. 1.0 (the default): no cap; 0.8:
     /// the US rule for losses arising after 2017 (26 U.S.C. 172(a)(2), Tax Cuts and Jobs Act).
     #[serde(default = "one_f64")]
     pub carryforward_cap_frac: f64,

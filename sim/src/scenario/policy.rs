@@ -195,8 +195,9 @@ pub enum Action {
         cost_usd: f64,
     },
     /// Set the list price to `ratio` x market price (the `ListRatio` pricing policy, replacing
-    /// the scenario's) for contracts that start from the firing month on; running contracts keep
-    /// their price.
+    /// the scenario's) from the firing month on: for contracts that start then, and for running
+    /// on-demand and spot contracts (they pay each month's list price); running reserved
+    /// contracts keep the price they signed at.
     SetPriceRatio {
         /// List price over market price (above 0).
         ratio: f64,

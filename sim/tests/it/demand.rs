@@ -203,6 +203,44 @@ fn a_reserved_price_stays_at_signing_while_the_market_falls() {
 }
 
 #[test]
+fn on_demand_and_spot_pay_each_months_list_price_while_the_market_moves() {
+    // Long jobs (100-hour mean) run across month boundaries while the market falls with shocks
+    // and steps down for the next generation: every month bills exactly that month's list price
+    // (spot: less its discount), not the price of the month a job started.
+    for (class, ratio) in [("OnDemand", 1.0), ("Spot", 0.6)] {
+        let mix = format!(
+            "[(class: {class}, share_frac: 1.0, size_gpus: 8, duration: Hours(Exponential(100)), load_frac: 0.5)]"
+        );
+        let text = scenario(4, 6.0, &mix, 12, "").replace(
+            "(sku: \"H100-SXM\", on_demand_usd_per_gpu_hour: 2.0)], reserved_discount_frac: 0.25",
+            "(sku: \"H100-SXM\", on_demand_usd_per_gpu_hour: 2.0, decline_per_year_frac: 0.3, volatility_per_month: 0.1, next_generation: (month: 6, price_drop_frac: 0.2))], reserved_discount_frac: 0.25, spot_discount_frac: 0.4",
+        );
+        assert!(text.contains("spot_discount_frac: 0.4"), "{text}");
+        let rep = run(&load_text(&text), 5, 0);
+        let market = &rep.market_prices[0];
+        let mut months_checked = 0;
+        for (m, month) in rep.months.iter().enumerate() {
+            let Some(realized) =
+                Some(month.realized_price_usd_per_gpu_hour).filter(|x| x.is_finite())
+            else {
+                continue;
+            };
+            let list = market[m] * ratio;
+            assert!(
+                (realized - list).abs() < 1e-9 * list,
+                "{class}, month {m}: billed {realized} per GPU-hour, list price {list}"
+            );
+            months_checked += 1;
+        }
+        assert!(
+            months_checked >= 10,
+            "{class}: {months_checked} months with sales"
+        );
+        assert!(market[11] < 0.8 * market[0], "the market moved: {market:?}");
+    }
+}
+
+#[test]
 fn term_contracts_renew_at_the_then_market_price() {
     // Every 3-month contract renews; the market falls 40 % a year without shocks.
     let mix = "[(class: Reserved, share_frac: 1.0, size_gpus: 16, duration: Months(3), load_frac: 0.8, renewal_frac: 1.0)]";

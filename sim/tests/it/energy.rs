@@ -215,6 +215,47 @@ mod supply {
         }
     }
 
+    /// A battery under price arbitrage never costs more than no battery: it charges from the
+    /// grid only up to the month's peak import without it (no new demand charge), and stores
+    /// surplus only where that pays more than exporting it.
+    #[test]
+    fn arbitrage_never_raises_the_demand_charge_or_stores_at_a_loss() {
+        let battery = |round_trip: f64| BatterySpec {
+            capacity_kwh: 40_000.0,
+            power_kw: 10_000.0,
+            round_trip,
+            wear_usd_per_kwh: 0.005,
+            life_cycles: 5_000.0,
+            replacement_usd: 0.0,
+            dispatch: BatteryDispatch::PriceArbitrage,
+        };
+        for seed in 1..6 {
+            let h = hours(seed);
+            let mut s = spec(Facility::FixedPue(1.2));
+            s.solar_kw = 12_000.0;
+            s.demand_charge_usd_per_kw_month = 15.0;
+            let without = dispatch_month(&s, &mut DispatchState::default(), &h, None);
+            s.battery = Some(battery(0.88));
+            let with = dispatch_month(&s, &mut DispatchState::default(), &h, None);
+            assert!(
+                with.peak_grid_kw <= without.peak_grid_kw + 1e-9,
+                "seed {seed}: peak {} with the battery, {} without",
+                with.peak_grid_kw,
+                without.peak_grid_kw
+            );
+            assert!(with.charge_kwh > 0.0, "seed {seed}: the battery was used");
+            // A battery that gives back almost nothing stores no surplus it could export (it
+            // still charges from the grid where the price is negative: it is paid to).
+            s.battery = Some(battery(1e-9));
+            let lossy = dispatch_month(&s, &mut DispatchState::default(), &h, None);
+            assert_eq!(
+                lossy.export_credit_usd, without.export_credit_usd,
+                "seed {seed}"
+            );
+            assert_eq!(lossy.export_kwh, without.export_kwh, "seed {seed}");
+        }
+    }
+
     #[test]
     fn the_demand_charge_is_the_monthly_peak_times_the_rate() {
         let mut s = spec(Facility::FixedPue(1.2));

@@ -242,35 +242,80 @@ fn an_annuity_pays_level_instalments_after_its_grace_period() {
     );
 }
 
+/// Each tax year's tax as the ledger should charge it: on the year's whole taxable income (EBIT
+/// less interest), after earlier years' losses up to `cap` of that income; with the years' taxable
+/// incomes and whether earlier losses offset some income.
+fn yearly_tax(rep: &dcplan_sim::Replication, cap: f64) -> Vec<(f64, f64, f64, bool)> {
+    let mut years = Vec::new();
+    let mut pool = 0.0;
+    for year in rep.months.chunks(12) {
+        let taxable: f64 = year.iter().map(|r| r.ebit_usd - r.interest_usd).sum();
+        let charged: f64 = year.iter().map(|r| r.tax_usd).sum();
+        let used = if taxable > 0.0 {
+            f64::min(pool, cap * taxable)
+        } else {
+            0.0
+        };
+        let expected = 0.25 * (taxable.max(0.0) - used);
+        pool += (-taxable).max(0.0) - used;
+        years.push((taxable, charged, expected, used > 0.0));
+    }
+    years
+}
+
 #[test]
 fn losses_are_carried_forward_against_later_profits() {
     // At 1.5 times the base prices the build turns profitable and uses up its early losses.
     let rep = run(&load_text(&financed_scenario(1.5)), 4, 0);
-    let mut pool = 0.0;
-    let mut used_pool = false;
-    for r in &rep.months {
-        let taxable = r.ebit_usd - r.interest_usd;
-        let expected = if taxable < 0.0 {
-            pool -= taxable;
-            0.0
-        } else {
-            let used = pool.min(taxable);
-            pool -= used;
-            used_pool |= used > 0.0;
-            0.25 * (taxable - used)
-        };
+    let years = yearly_tax(&rep, 1.0);
+    for (y, &(taxable, charged, expected, _)) in years.iter().enumerate() {
         assert!(
-            (r.tax_usd - expected).abs() < 1e-6,
-            "month {}: tax {} vs {expected}",
-            r.month,
-            r.tax_usd
+            (charged - expected).abs() < 1e-6 * expected.abs().max(1.0),
+            "year {y}: taxable {taxable}, tax charged {charged}, expected {expected}"
         );
     }
     assert!(
-        used_pool,
+        years.iter().any(|y| y.3),
         "the scenario must have a loss followed by a profit"
     );
+    assert!(
+        years.iter().any(|y| y.0 < 0.0),
+        "the scenario must have a year with a loss"
+    );
+    // Within a year, the tax charged so far is the tax on the income so far: never negative in
+    // total, even where a month's own charge is (a loss month gives back tax charged earlier).
+    for year in rep.months.chunks(12) {
+        let mut so_far = 0.0;
+        for r in year {
+            so_far += r.tax_usd;
+            assert!(so_far >= -1e-6, "month {}: {so_far}", r.month);
+        }
+    }
     assert!(rep.kpis.tax_usd > 0.0);
+}
+
+#[test]
+fn a_year_with_a_taxable_loss_pays_no_tax_even_after_profitable_months() {
+    // The servers retire after 28 months: the third tax year starts with taxed profits and,
+    // with no revenue after the retirement, ends with a loss for the year.
+    let text = financed_scenario(1.5).replace("retire_after_months: 36", "retire_after_months: 28");
+    let rep = run(&load_text(&text), 4, 0);
+    let mut loss_year_with_profitable_months = false;
+    for (y, year) in rep.months.chunks(12).enumerate() {
+        let taxable: f64 = year.iter().map(|r| r.ebit_usd - r.interest_usd).sum();
+        let charged: f64 = year.iter().map(|r| r.tax_usd).sum();
+        if taxable <= 0.0 {
+            assert!(
+                charged.abs() < 1e-6,
+                "year {y}: loss {taxable}, tax {charged}"
+            );
+            loss_year_with_profitable_months |= year.iter().any(|r| r.tax_usd > 0.0);
+        }
+    }
+    assert!(
+        loss_year_with_profitable_months,
+        "the scenario must have a losing year with taxed months"
+    );
 }
 
 #[test]
@@ -537,32 +582,20 @@ fn losses_from_earlier_years_offset_at_most_the_capped_share_of_taxable_income()
     );
     let capped = run(&load_text(&text), 4, 0);
     let free = run(&load_text(&financed_scenario(1.5)), 4, 0);
-    let (mut earlier, mut current) = (0.0, 0.0);
     let mut cap_bound = false;
-    for r in &capped.months {
-        if (r.month as u32).is_multiple_of(12) {
-            earlier += current;
-            current = 0.0;
-        }
-        let taxable = r.ebit_usd - r.interest_usd;
-        let expected = if taxable < 0.0 {
-            current -= taxable;
-            0.0
-        } else {
-            let used_current = f64::min(current, taxable);
-            current -= used_current;
-            let remaining = taxable - used_current;
-            let used_earlier = f64::min(earlier, 0.8 * remaining);
-            cap_bound |= earlier > 0.8 * remaining && remaining > 0.0;
-            earlier -= used_earlier;
-            0.25 * (remaining - used_earlier)
-        };
+    let mut pool = 0.0;
+    for (y, &(taxable, charged, expected, _)) in yearly_tax(&capped, 0.8).iter().enumerate() {
         assert!(
-            (r.tax_usd - expected).abs() < 1e-6,
-            "month {}: tax {} vs {expected}",
-            r.month,
-            r.tax_usd
+            (charged - expected).abs() < 1e-6 * expected.abs().max(1.0),
+            "year {y}: taxable {taxable}, tax charged {charged}, expected {expected}"
         );
+        cap_bound |= taxable > 0.0 && pool > 0.8 * taxable;
+        pool += (-taxable).max(0.0)
+            - if taxable > 0.0 {
+                f64::min(pool, 0.8 * taxable)
+            } else {
+                0.0
+            };
     }
     assert!(
         cap_bound,

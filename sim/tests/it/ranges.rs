@@ -247,3 +247,33 @@ fn the_full_scenario_and_its_variants_validate() {
         }
     }
 }
+
+#[test]
+fn a_per_request_draw_whose_tail_runs_to_absurd_values_is_refused() {
+    // The median of each is in range; one draw in a thousand is not.
+    let tiny = std::fs::read_to_string(super::common::repo_root().join("scenarios/tiny.ron"))
+        .expect("tiny");
+    for (path, value, expected) in [
+        (
+            "demand.mix[0].duration",
+            "Months(LogNormal(3, 1e308))",
+            "demand.mix[0].duration.Months: LogNormal(3, 1e308): one draw in a thousand is above",
+        ),
+        (
+            "demand.mix[0].duration",
+            "Hours(LogNormal(24, 500000))",
+            "demand.mix[0].duration.Hours: LogNormal(24, 500000): one draw in a thousand is above",
+        ),
+    ] {
+        let text = set_path(&tiny, path, value).expect("settable");
+        let errors = error_paths(&text).expect("parses");
+        assert!(
+            errors.iter().any(|e| e.starts_with(expected)),
+            "{value}: {errors:?}"
+        );
+    }
+    // A heavy but plausible tail is accepted (a 24-hour median, one job in ten over 200 hours).
+    let text =
+        set_path(&tiny, "demand.mix[0].duration", "Hours(LogNormal(24, 200))").expect("settable");
+    assert_eq!(error_paths(&text), Some(Vec::new()));
+}

@@ -148,11 +148,6 @@ fn questionable_inputs_give_warnings_not_errors() {
             "fleet: the fleet needs up to 0.0816 MW of IT power but the hall phases provide 0.05 MW",
         ),
         (
-            "        mix: [",
-            "        anchors: [(name: \"big\", sku: \"H100-SXM\", gpus: 72, duration: Months(6), price_usd_per_gpu_hour: 2.0, load_frac: 1.0)],\n        mix: [",
-            "demand.anchors[0].gpus: 72 GPUs is more than the fleet ever has of H100-SXM (64 GPUs): the contract can never start",
-        ),
-        (
             "gpus: 64, network",
             "gpus: 64, price_usd_per_gpu: 0, network",
             "fleet[0].price_usd_per_gpu: a price of 0 per GPU: the servers add no capex",
@@ -182,6 +177,30 @@ fn questionable_inputs_give_warnings_not_errors() {
         // A warned scenario still runs.
         let rep = run(&loaded, 1, 0);
         assert_eq!(rep.months.len(), 12);
+    }
+}
+
+#[test]
+fn an_anchor_larger_than_the_fleet_ever_is_an_error() {
+    // It could never start: its prepayment would be cash for service never given.
+    let tiny = std::fs::read_to_string(repo_root().join("scenarios/tiny.ron")).expect("tiny");
+    let text = tiny.replacen(
+        "        mix: [",
+        "        anchors: [(name: \"big\", sku: \"H100-SXM\", gpus: 72, duration: Months(6), price_usd_per_gpu_hour: 2.0, load_frac: 1.0, prepay_frac: 0.5)],\n        mix: [",
+        1,
+    );
+    assert_ne!(text, tiny);
+    match load_str("test.ron", &text) {
+        Err(ScenarioError::Invalid { problems, .. }) => {
+            let all: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+            assert!(
+                all.iter().any(|p| p.contains(
+                    "demand.anchors[0].gpus: 72 GPUs is more than the fleet ever has of H100-SXM (64 GPUs): the contract can never start"
+                )),
+                "{all:?}"
+            );
+        }
+        other => panic!("expected an error, got {other:?}"),
     }
 }
 

@@ -166,6 +166,16 @@ fn a_sweep_names_each_variant_and_changes_each_field_once() {
             "(axes: [(path: \"fleet[0].gpus\", values: [64, 128], labels: [\"small\", \"two\\nlines\"])])",
             "sweep.axes[0].labels[1]: a label must name the value",
         ),
+        // The run's seed and replication count hold for every variant: an axis on them would
+        // label variants that are the same run.
+        (
+            r#"(axes: [(path: "simulation.seed", values: [1, 2])])"#,
+            "sweep.axes[0].path: `simulation.seed` cannot vary",
+        ),
+        (
+            r#"(axes: [(path: "simulation.replications", values: [2, 50])])"#,
+            "sweep.axes[0].path: `simulation.replications` cannot vary",
+        ),
     ];
     for (sweep, expected) in cases {
         let errs = errors(&with(&tiny_text(), "sweep", sweep));
@@ -308,6 +318,7 @@ fn optimize_sections_are_checked_with_field_paths() {
             (path: "fleet[0].gpus", min: 64, max: 32),
             (path: "fleet[0].gpuz", min: 8, max: 64, multiple_of: 8),
             (path: "pricing.policy.0", min: 0.8, max: 1.2, points: 1),
+            (path: "simulation.seed", min: 1, max: 1000),
         ], constraint: (payback_months: 36, probability: 1.5), replications: 1)"#,
     );
     let errs = errors(&text).join("\n");
@@ -317,6 +328,7 @@ fn optimize_sections_are_checked_with_field_paths() {
         "optimize.variables[2].points: 1 grid points",
         "optimize.constraint.probability: 1.5 is not a probability",
         "optimize.replications: needs at least 2",
+        "optimize.variables[3].path: `simulation.seed` cannot vary",
     ] {
         assert!(errs.contains(expected), "missing `{expected}` in:\n{errs}");
     }

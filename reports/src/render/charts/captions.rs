@@ -60,6 +60,10 @@ fn marked(markers: &[Marker]) -> String {
 }
 
 /// Cumulative cash: where the median line crosses zero, and the events marked.
+///
+/// The median line is the middle value month by month, not one replication's path, so its
+/// crossing is not the P50 payback (which ranks whole replications and counts those that never
+/// pay back as last); the caption says only what the line does.
 pub(crate) fn cash(bands: &Bands, markers: &[Marker]) -> String {
     let cross = bands
         .p50
@@ -68,13 +72,16 @@ pub(crate) fn cash(bands: &Bands, markers: &[Marker]) -> String {
         .find(|(w, _)| w[0] < 0.0 && w[1] >= 0.0)
         .map(|(_, x)| *x);
     let line = match cross {
-        Some(m) => format!(
-            "the median line crosses zero at month {m:.0}, the median replication's payback"
-        ),
+        Some(m) => {
+            format!("the median line (the middle value of each month) crosses zero at month {m:.0}")
+        }
         None if bands.p50.last().is_some_and(|y| *y >= 0.0) => {
             "the median line stays above zero".to_string()
         }
-        None => "the median line stays below zero: the median replication does not pay back within the horizon".to_string(),
+        None => {
+            "the median line (the middle value of each month) stays below zero through the horizon"
+                .to_string()
+        }
     };
     format!(
         "The shaded bands hold the middle 90 % and 50 % of replications; {line}.{}",
@@ -314,7 +321,16 @@ mod tests {
             p50: vec![-3.0, -1.0],
             ..Bands::default()
         };
-        assert!(cash(&never, &[]).contains("does not pay back within the horizon"));
+        let text = cash(&never, &[]);
+        assert!(
+            text.contains("stays below zero through the horizon"),
+            "{text}"
+        );
+        // The line's crossing is not the P50 payback: the caption claims nothing about it.
+        assert!(
+            !text.contains("payback") && !text.contains("pay back"),
+            "{text}"
+        );
     }
 
     #[test]
