@@ -140,8 +140,27 @@ pub fn parse_ron<T: serde::de::DeserializeOwned>(
             file: file.to_string(),
             line: e.span.start.line,
             column: e.span.start.col,
-            message: describe_ron_error(&e.code),
+            message: match missing_field_path(text, &e) {
+                Some(path) => format!("{path}: {}", describe_ron_error(&e.code)),
+                None => describe_ron_error(&e.code),
+            },
         })
+}
+
+/// The field path of a required field a struct leaves out (`pricing.reserved_discount_frac`),
+/// from where the parser stopped: the end of the struct that lacks it.
+pub(crate) fn missing_field_path(text: &str, e: &ron::error::SpannedError) -> Option<String> {
+    let ron::Error::MissingStructField { field, .. } = &e.code else {
+        return None;
+    };
+    let at = crate::scenario::byte_offset(text, e.span.start.line, e.span.start.col);
+    // The parser stops at the struct's closing bracket or just after it: the struct is the
+    // field whose value ends there.
+    let path = crate::scenario::ron_text::field_around(text, at);
+    Some(match path {
+        Some((path, _)) => format!("{path}.{field}"),
+        None => field.to_string(),
+    })
 }
 
 pub(crate) fn describe_ron_error(code: &ron::Error) -> String {
@@ -153,6 +172,12 @@ pub(crate) fn describe_ron_error(code: &ron::Error) -> String {
         }
         ron::Error::SuggestRawIdentifier(name) => {
             return format!("`{name}` cannot be a field or variant name here");
+        }
+        ron::Error::MissingStructField { field, outer } => {
+            return match outer {
+                Some(outer) => format!("the required field `{field}` of `{outer}` is missing"),
+                None => format!("the required field `{field}` is missing"),
+            };
         }
         _ => {}
     }

@@ -295,6 +295,19 @@ fn with_every_unknown_field(
             expected, found, ..
         } = &err.code
         else {
+            // A required field left out ends the search (the parser cannot read past it), but is
+            // reported with the rest, at its path.
+            if matches!(err.code, ron::Error::MissingStructField { .. }) && !unknown.is_empty() {
+                unknown.push(Problem {
+                    path: crate::problems::missing_field_path(&blanked, &err).unwrap_or_default(),
+                    message: crate::problems::describe_ron_error(&err.code),
+                    severity: Severity::Error,
+                });
+                return ScenarioError::Invalid {
+                    file: file.to_string(),
+                    problems: unknown,
+                };
+            }
             break;
         };
         let at = byte_offset(&blanked, err.span.start.line, err.span.start.col);
@@ -368,7 +381,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// Byte offset of the 1-based `line` and `column` (in characters) of `text`.
-fn byte_offset(text: &str, line: usize, column: usize) -> usize {
+pub(crate) fn byte_offset(text: &str, line: usize, column: usize) -> usize {
     let start = text
         .split_inclusive('\n')
         .take(line.saturating_sub(1))

@@ -575,10 +575,27 @@ pub fn field_at(text: &str, at: usize) -> Option<(String, Span)> {
         i: 0,
     };
     let top = c.value().ok()?;
-    field_at_in(text, top, "", at)
+    field_at_in(text, top, "", at, false)
 }
 
-fn field_at_in(text: &str, value: Span, path: &str, at: usize) -> Option<(String, Span)> {
+/// The innermost field whose name or value holds byte `at` (a struct's closing bracket belongs
+/// to the field the struct is the value of): its path and span.
+pub fn field_around(text: &str, at: usize) -> Option<(String, Span)> {
+    let mut c = Cursor {
+        b: text.as_bytes(),
+        i: 0,
+    };
+    let top = c.value().ok()?;
+    field_at_in(text, top, "", at, true)
+}
+
+fn field_at_in(
+    text: &str,
+    value: Span,
+    path: &str,
+    at: usize,
+    around: bool,
+) -> Option<(String, Span)> {
     let join = |name: &str| {
         if path.is_empty() {
             name.to_string()
@@ -601,14 +618,19 @@ fn field_at_in(text: &str, value: Span, path: &str, at: usize) -> Option<(String
                 ));
             }
             if v.start <= at && at < v.end {
-                return field_at_in(text, v, &p, at);
+                let span = Span {
+                    start: k.start,
+                    end: v.end,
+                };
+                return field_at_in(text, v, &p, at, around)
+                    .or_else(|| around.then_some((p, span)));
             }
         }
     }
     if let Some(body) = inner(text, value, b'[') {
         for (i, item) in items(text, body).ok()?.into_iter().enumerate() {
             if item.start <= at && at < item.end {
-                return field_at_in(text, item, &format!("{path}[{i}]"), at);
+                return field_at_in(text, item, &format!("{path}[{i}]"), at, around);
             }
         }
     }

@@ -204,6 +204,43 @@ fn an_anchor_larger_than_the_fleet_ever_is_an_error() {
     }
 }
 
+#[test]
+fn a_required_field_left_out_is_named_by_its_path_with_the_other_problems() {
+    let tiny = std::fs::read_to_string(repo_root().join("scenarios/tiny.ron")).expect("tiny");
+    let without = tiny.replacen("reserved_discount_frac: 0.2,", "", 1);
+    assert_ne!(without, tiny);
+    // Alone: a syntax error at the struct's end, with the field's path.
+    match load_str("test.ron", &without) {
+        Err(ScenarioError::Syntax {
+            message,
+            line,
+            column,
+            ..
+        }) => assert!(
+            message.starts_with(
+                "pricing.reserved_discount_frac: the required field `reserved_discount_frac`"
+            ),
+            "{line}:{column}: {message}"
+        ),
+        other => panic!("expected a syntax error, got {other:?}"),
+    }
+    // With misspelt fields before it: every problem at once.
+    let both = without.replacen("gpus: 64,", "gpus: 64, bogus: 1,", 1);
+    assert_ne!(both, without);
+    match load_str("test.ron", &both) {
+        Err(ScenarioError::Invalid { problems, .. }) => {
+            let all: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+            assert!(all.iter().any(|p| p.contains("fleet[0].bogus")), "{all:?}");
+            assert!(
+                all.iter()
+                    .any(|p| p.contains("pricing.reserved_discount_frac: the required field")),
+                "{all:?}"
+            );
+        }
+        other => panic!("expected every problem, got {other:?}"),
+    }
+}
+
 /// Random edits of a valid scenario: the loader never panics, and a scenario that still
 /// validates runs a replication without panicking.
 #[test]
