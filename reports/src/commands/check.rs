@@ -76,6 +76,20 @@ fn with_run_values(
         sim.replications = i64::from(n);
         set.push(("simulation.replications", n.to_string(), "--replications"));
     }
+    if set
+        .iter()
+        .any(|(path, ..)| *path == "simulation.replications")
+    {
+        // The replications the hourly flows are kept for, against the count now run.
+        loaded
+            .warnings
+            .retain(|w| !w.path.starts_with("simulation.hourly_replications["));
+        loaded
+            .warnings
+            .extend(dcplan_sim::scenario::simulation::hourly_not_run(
+                &loaded.scenario.simulation,
+            ));
+    }
     for (path, value, option) in set {
         let source = source(option);
         if let Ok(text) =

@@ -101,6 +101,17 @@ impl OutputDir {
             }
             replaceable(target, replace)?;
         }
+        // A folder cannot be made inside a file: say which part of the path is one.
+        if let Some(file) = parent
+            .ancestors()
+            .find(|a| fs::metadata(a).is_ok_and(|m| !m.is_dir()))
+        {
+            bail!(
+                "{} is a file, not a folder, so {} cannot be made inside it; name another --out",
+                file.display(),
+                target.display()
+            );
+        }
         fs::create_dir_all(&parent).with_context(|| format!("creating {}", parent.display()))?;
         let tmp = parent.join(hidden_name(&name, "tmp"));
         fs::create_dir(&tmp).with_context(|| format!("creating {}", tmp.display()))?;

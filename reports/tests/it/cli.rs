@@ -749,3 +749,27 @@ fn compare_warns_when_the_scenarios_cover_different_spans() {
     );
     assert!(!text(&o).1.contains("different spans"), "{:?}", text(&o));
 }
+
+#[test]
+fn a_replication_kept_hourly_that_the_run_does_not_reach_is_warned_of() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let path = tmp.path().join("h.ron");
+    std::fs::write(
+        &path,
+        super::common::tiny_with("simulation.hourly_replications", "[1, 5]"),
+    )
+    .expect("write");
+    // The scenario's 8 replications include both; -r 3 runs only 0 to 2.
+    let o = ok(tmp.path(), &["run", "h.ron", "-r", "3", "--out", "o"]);
+    let (_, err) = text(&o);
+    assert!(
+        err.contains(
+            "simulation.hourly_replications[1]: replication 5 is not run (3 replications: 0 to 2)"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("hourly_replications[0]"), "{err}");
+    // With enough replications, no warning.
+    let o = ok(tmp.path(), &["run", "h.ron", "-r", "6", "--out", "p"]);
+    assert!(!text(&o).1.contains("is not run"), "{:?}", text(&o));
+}

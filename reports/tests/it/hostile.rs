@@ -89,6 +89,17 @@ fn force_replaces_only_a_folder_dcplan_wrote_and_keeps_what_the_user_added() {
         "{err}"
     );
     assert!(run.join("report.html").exists() && tmp.path().join("mine/manifest.ron").exists());
+    // An --out inside a file names the file.
+    std::fs::write(tmp.path().join("afile"), "mine").expect("write");
+    let err = fails(tmp.path(), &["run", &t, "--out", "afile/x", "-r", "2"]);
+    assert!(
+        err.contains("afile is a file, not a folder, so afile/x cannot be made inside it"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(tmp.path().join("afile")).expect("kept"),
+        "mine"
+    );
 
     // A dcplan folder is replaced; the files the user added are kept, no hidden folder is left.
     std::fs::write(run.join("notes.txt"), "mine").expect("write");

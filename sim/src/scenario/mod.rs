@@ -21,7 +21,7 @@ mod pricing;
 pub mod ron_text;
 mod schema;
 mod series;
-mod simulation;
+pub mod simulation;
 mod site;
 mod study;
 pub mod validate;

@@ -142,6 +142,9 @@ pub(super) fn check_simulation(s: &Scenario, p: &mut Problems) {
             );
         }
     }
+    for w in hourly_not_run(sim) {
+        p.warn(w.path, w.message);
+    }
     if sim.hourly_replications.len() > MAX_HOURLY_REPLICATIONS {
         p.push(
             "simulation.hourly_replications",
@@ -158,4 +161,24 @@ pub(super) fn check_simulation(s: &Scenario, p: &mut Problems) {
         ),
         _ => {}
     }
+}
+
+/// Warnings for the replications `hourly_replications` lists that a run of `replications`
+/// replications does not run (they keep no hourly flows): checked again when the command line
+/// sets the replication count.
+pub fn hourly_not_run(sim: &Simulation) -> Vec<crate::problems::Problem> {
+    let n = sim.replications;
+    sim.hourly_replications
+        .iter()
+        .enumerate()
+        .filter(|&(_, &r)| r >= n && r < MAX_REPLICATIONS as i64 && n >= 1)
+        .map(|(i, r)| crate::problems::Problem {
+            path: format!("simulation.hourly_replications[{i}]"),
+            message: format!(
+                "replication {r} is not run ({n} replications: 0 to {}), so it keeps no hourly flows",
+                n - 1
+            ),
+            severity: crate::problems::Severity::Warning,
+        })
+        .collect()
 }

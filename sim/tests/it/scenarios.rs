@@ -162,6 +162,11 @@ fn questionable_inputs_give_warnings_not_errors() {
             "discount_rate_frac: Uniform(-0.05, 0.1)",
             "finance.discount_rate_frac: Uniform(-0.05, 0.1) can be negative",
         ),
+        (
+            "replications: 8, seed: 7",
+            "replications: 8, seed: 7, hourly_replications: [0, 10]",
+            "simulation.hourly_replications[1]: replication 10 is not run (8 replications: 0 to 7)",
+        ),
     ];
     for (from, to, expected) in cases {
         let text = tiny.replacen(from, to, 1);
