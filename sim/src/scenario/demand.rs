@@ -609,6 +609,19 @@ pub(super) fn check_regimes(r: &super::Regimes, p: &mut Problems) {
                     f.from_month, f.to_month
                 ),
             );
+        } else if let Some((j, e)) = r.forced[..i]
+            .iter()
+            .enumerate()
+            .find(|(_, e)| e.from_month < f.to_month && f.from_month < e.to_month)
+        {
+            // One imposed regime a month: with two, one would silently win.
+            p.push(
+                path,
+                format!(
+                    "months {}..{} overlap demand.regimes.forced[{j}] (months {}..{}): a month can have one imposed regime",
+                    f.from_month, f.to_month, e.from_month, e.to_month
+                ),
+            );
         }
     }
 }
