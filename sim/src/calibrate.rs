@@ -58,7 +58,7 @@ pub(crate) fn csv_rows(text: &str) -> (Option<CsvRow<'_>>, Vec<CsvRow<'_>>) {
         .enumerate()
         .map(|(i, l)| (i + 1, l.trim_end_matches('\r')))
         .filter(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
-        .map(|(n, l)| (n, l.split(',').map(str::trim).collect::<Vec<_>>()));
+        .map(|(n, l)| (n, crate::energy::series::split_fields(l)));
     let header = rows.next();
     (header, rows.collect())
 }

@@ -792,7 +792,7 @@ record! {
         /// Available GPU-hours / commissioned GPU-hours.
         #[kpi(AvailabilityFrac, "Availability (available / commissioned GPU-hours)")]
         availability_frac: Opt,
-        /// GPU-months idle in inventory waiting for hall power.
+        /// GPU-months idle in inventory waiting for hall power (GPU-hours / 730, the average month).
         #[kpi(InventoryGpuMonths, "GPU-months idle in inventory")]
         inventory_gpu_months: f64,
         /// Node failures (hardware failures and software or transient interruptions).

@@ -612,9 +612,29 @@ fn field(s: &str) -> &str {
         .trim()
 }
 
+/// The fields of a CSV line, trimmed and unquoted: a comma inside double quotes (`"1,5"`) is
+/// part of its field, not a separator.
+pub(crate) fn split_fields(line: &str) -> Vec<&str> {
+    let mut fields = Vec::new();
+    let mut start = 0;
+    let mut quoted = false;
+    for (i, c) in line.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            ',' if !quoted => {
+                fields.push(field(&line[start..i]));
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    fields.push(field(&line[start..]));
+    fields
+}
+
 /// The fields of line `no`, which must have as many as the header.
 fn split_line(no: usize, line: &str, columns: usize) -> Result<Vec<&str>, String> {
-    let fields: Vec<&str> = line.split(',').map(field).collect();
+    let fields = split_fields(line);
     if fields.len() != columns {
         return Err(format!(
             "line {no}: {} fields; the header has {columns}",
@@ -678,7 +698,7 @@ fn parse_rows(
     let Some(&(first_no, first)) = lines.peek() else {
         return Err("the file holds no values".into());
     };
-    let first_fields: Vec<&str> = first.split(',').map(field).collect();
+    let first_fields = split_fields(first);
     let header = first_fields.iter().any(|t| t.parse::<f64>().is_err());
     let names: Vec<&str> = if header && parse_timestamp(first_fields[0]).is_ok() {
         return Err(format!(
@@ -1000,6 +1020,20 @@ mod tests {
             "EU summer time began on 31 March 2024"
         );
         assert_eq!(sunday(2024, 10, 0), 27, "and ended on 27 October 2024");
+    }
+
+    #[test]
+    fn a_comma_inside_quotes_belongs_to_its_field() {
+        assert_eq!(
+            split_fields(r#"2024-01-01 00:00, "1,5" ,"x",3"#),
+            ["2024-01-01 00:00", "1,5", "x", "3"]
+        );
+        assert_eq!(split_fields("a,,b"), ["a", "", "b"]);
+        // The value is then refused as a number, not miscounted as an extra column.
+        assert_eq!(
+            split_line(4, r#"2024-01-01 00:00,"1,5""#, 2).map(|f| f.len()),
+            Ok(2)
+        );
     }
 
     #[test]
