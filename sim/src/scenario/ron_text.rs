@@ -570,23 +570,22 @@ pub fn leaves(text: &str) -> Vec<Leaf> {
 /// The field written at byte `at` (its name or its value, innermost first): its path and the
 /// span from its name to the end of its value.
 pub fn field_at(text: &str, at: usize) -> Option<(String, Span)> {
-    let mut c = Cursor {
-        b: text.as_bytes(),
-        i: 0,
-    };
-    let top = c.value().ok()?;
-    field_at_in(text, top, "", at, false)
+    field_in_text(text, at, false)
 }
 
 /// The innermost field whose name or value holds byte `at` (a struct's closing bracket belongs
 /// to the field the struct is the value of): its path and span.
 pub fn field_around(text: &str, at: usize) -> Option<(String, Span)> {
+    field_in_text(text, at, true)
+}
+
+fn field_in_text(text: &str, at: usize, around: bool) -> Option<(String, Span)> {
     let mut c = Cursor {
         b: text.as_bytes(),
         i: 0,
     };
     let top = c.value().ok()?;
-    field_at_in(text, top, "", at, true)
+    field_at_in(text, top, "", at, around)
 }
 
 fn field_at_in(
