@@ -145,7 +145,7 @@ impl Param {
                         fmt_num(hi)
                     ),
                 );
-            } else if !(tail <= hi) {
+            } else if tail > hi || tail.is_nan() {
                 problems.push(
                     path,
                     format!(
