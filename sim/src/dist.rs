@@ -247,6 +247,7 @@ impl Dist {
         match self {
             Dist::Fixed(x) => *x,
             Dist::Uniform(lo, hi) => lo + (hi - lo) * p,
+            Dist::Triangular(a, _, b) | Dist::Pert(a, _, b) if a == b => *a,
             Dist::Triangular(a, c, b) => triangular_quantile(*a, *c, *b, p),
             Dist::Normal(mean, sd) => mean + sd * normal_quantile(p),
             Dist::LogNormal(median, p90) => {
@@ -303,6 +304,9 @@ impl Dist {
             Dist::Fixed(x) => (*x, *x),
             Dist::Uniform(lo, hi) => (*lo, *hi),
             Dist::Triangular(a, _, b) | Dist::Pert(a, _, b) => (*a, *b),
+            // With no spread, one value.
+            Dist::Normal(mean, sd) if *sd == 0.0 => (*mean, *mean),
+            Dist::LogNormal(median, p90) if median == p90 => (*median, *median),
             Dist::Normal(..) => (f64::NEG_INFINITY, f64::INFINITY),
             Dist::LogNormal(..) => (0.0, f64::INFINITY),
             Dist::Exponential(_) => (0.0, f64::INFINITY),
@@ -379,15 +383,12 @@ impl Dist {
             Dist::Uniform(lo, hi) if lo > hi => {
                 problems.push(path, format!("{}: lo must not exceed hi", self.describe()))
             }
-            Dist::Triangular(a, c, b) | Dist::Pert(a, c, b) if !(a <= c && c <= b && a < b) => {
-                problems.push(
+            // min = mode = max is one value, as Uniform(a, a) is.
+            Dist::Triangular(a, c, b) | Dist::Pert(a, c, b) if !(a <= c && c <= b) => problems
+                .push(
                     path,
-                    format!(
-                        "{}: needs min <= mode <= max with min < max",
-                        self.describe()
-                    ),
-                )
-            }
+                    format!("{}: needs min <= mode <= max", self.describe()),
+                ),
             Dist::Normal(_, sd) if *sd < 0.0 => problems.push(
                 path,
                 format!("{}: the standard deviation must be >= 0", self.describe()),
@@ -737,6 +738,27 @@ mod tests {
         let d = Dist::LogNormal(100.0, 250.0);
         assert!((d.quantile(0.5) - 100.0).abs() < 1e-9);
         assert!((d.quantile(0.9) - 250.0).abs() < 1e-8);
+    }
+
+    #[test]
+    fn distributions_without_spread_are_their_one_value() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+        for d in [
+            Dist::Uniform(1.3, 1.3),
+            Dist::Triangular(1.3, 1.3, 1.3),
+            Dist::Pert(1.3, 1.3, 1.3),
+            Dist::Normal(1.3, 0.0),
+            Dist::LogNormal(1.3, 1.3),
+        ] {
+            let mut p = Problems::default();
+            d.check_range("site.pue", 1.0, 5.0, &mut p);
+            assert!(p.is_empty(), "{d:?}: {p:?}");
+            assert_eq!(d.support(), (1.3, 1.3), "{d:?}");
+            for _ in 0..100 {
+                let x = d.sample(&mut rng);
+                assert!((x - 1.3).abs() < 1e-12, "{d:?}: {x}");
+            }
+        }
     }
 
     #[test]
