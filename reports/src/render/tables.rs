@@ -620,9 +620,10 @@ pub(crate) fn write_csv(df: &mut DataFrame, path: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Whether a text cell would start a formula in a spreadsheet.
+/// Whether a text cell would start a formula in a spreadsheet: a number written as text (the
+/// statistics columns hold `-53393291.8` as text, beside empty cells) is a number, not one.
 fn reads_as_formula(cell: &str) -> bool {
-    cell.starts_with(['=', '+', '-', '@', '\t', '\r'])
+    cell.starts_with(['=', '+', '-', '@', '\t', '\r']) && cell.trim().parse::<f64>().is_err()
 }
 
 /// `df` with every text cell that would read as a formula quoted by a leading `'`.
@@ -731,6 +732,7 @@ pub(crate) mod tests {
             vec![
                 Column::new("name".into(), ["=HYPERLINK(\"x\")", "plain"]),
                 Column::new("value".into(), [-1.5, 2.0]),
+                Column::new("as_text".into(), ["-53393291.8", "-1+cmd"]),
             ],
         )
         .expect("frame");
@@ -739,7 +741,11 @@ pub(crate) mod tests {
         write_csv(&mut df, &path).expect("written");
         let text = std::fs::read_to_string(&path).expect("read");
         assert!(text.contains("'=HYPERLINK"), "{text}");
-        assert!(text.contains("\nplain,2.0"), "{text}");
+        assert!(
+            text.contains(",-53393291.8\n"),
+            "a number as text is a number: {text}"
+        );
+        assert!(text.contains(",'-1+cmd"), "{text}");
         assert!(text.contains(",-1.5"), "numbers stay numbers: {text}");
     }
 

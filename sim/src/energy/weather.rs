@@ -115,6 +115,8 @@ pub struct WeatherGen {
     climate: Climate,
     anomaly: f64,
     wind: f64,
+    /// Mean of the hourly wind process before it is clipped to [0, 1] (see [`wind_process_mean`]).
+    wind_mean: f64,
     cloud: f64,
     solar_scale: f64,
     /// Hourly temperatures from a CSV (8,760 values), instead of the model.
@@ -167,15 +169,49 @@ pub fn wet_bulb_c(dry_bulb_c: f64, dew_point_c: f64) -> f64 {
     stull_wet_bulb_c(dry_bulb_c, relative_humidity_pct(dry_bulb_c, dew_point_c))
 }
 
+/// Long-run standard deviation of the hourly wind capacity factor before clipping.
+const WIND_SD: f64 = 0.25;
+
+/// The mean `m` of a normal process with standard deviation `sd` whose values, clipped to
+/// [0, 1], average the capacity factor `cf`. Clipping the negative values away raises the mean
+/// (a mean of `cf` itself would give 0.16 for a 0.10 capacity factor), so the process runs
+/// around `m` instead. The clipped mean of N(m, sd) is
+/// `m (Phi(b) - Phi(a)) + sd (phi(a) - phi(b)) + 1 - Phi(b)` with `a = -m / sd` and
+/// `b = (1 - m) / sd`; it increases with `m`, so bisection finds it.
+fn wind_process_mean(cf: f64, sd: f64) -> f64 {
+    if cf <= 0.0 || cf >= 1.0 {
+        // Clipping cannot bring the mean to 0 or 1 exactly: a process far outside the range
+        // gives all zeros or all ones.
+        return if cf <= 0.0 { -1e3 } else { 1e3 };
+    }
+    let pdf = |x: f64| (-0.5 * x * x).exp() / (2.0 * std::f64::consts::PI).sqrt();
+    let cdf = crate::dist::normal_cdf;
+    let clipped_mean = |m: f64| {
+        let (a, b) = (-m / sd, (1.0 - m) / sd);
+        m * (cdf(b) - cdf(a)) + sd * (pdf(a) - pdf(b)) + 1.0 - cdf(b)
+    };
+    let (mut lo, mut hi) = (-10.0 * sd, 1.0 + 10.0 * sd);
+    for _ in 0..100 {
+        let mid = 0.5 * (lo + hi);
+        if clipped_mean(mid) < cf {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    0.5 * (lo + hi)
+}
+
 impl WeatherGen {
     /// A generator for `climate`; `csv` replaces the temperature model when given.
     pub fn new(climate: Climate, csv: Option<Vec<f64>>) -> WeatherGen {
         let solar_scale = climate.solar_capacity_factor / solar_shape_mean();
-        let wind = climate.wind_capacity_factor;
+        let wind_mean = wind_process_mean(climate.wind_capacity_factor, WIND_SD);
         WeatherGen {
             climate,
             anomaly: 0.0,
-            wind,
+            wind: wind_mean,
+            wind_mean,
             cloud: 1.0,
             solar_scale,
             csv,
@@ -208,7 +244,7 @@ impl WeatherGen {
         let phi = c.noise_persistence_per_hour.clamp(0.0, 0.9999);
         let innovation = c.noise_sd_c * (1.0 - phi * phi).sqrt();
         let wind_phi: f64 = 0.97;
-        let wind_sd = 0.25 * (1.0 - wind_phi * wind_phi).sqrt();
+        let wind_sd = WIND_SD * (1.0 - wind_phi * wind_phi).sqrt();
         let mut out = Vec::with_capacity(n);
         for i in 0..n {
             let h = (first_hour_of_year + i) % 8760;
@@ -226,8 +262,7 @@ impl WeatherGen {
                 // A new day's cloudiness, mean 1.
                 self.cloud = 0.5 + u_cloud;
             }
-            self.wind =
-                wind_phi * self.wind + (1.0 - wind_phi) * c.wind_capacity_factor + wind_sd * z_wind;
+            self.wind = wind_phi * self.wind + (1.0 - wind_phi) * self.wind_mean + wind_sd * z_wind;
             let hour = (h % 24) as f64;
             let (solar_cf, wind_cf) = match &self.file {
                 Some(f) => (f.solar_cf[h], f.wind_cf[h]),
@@ -289,6 +324,28 @@ mod tests {
         for (t, td) in [(-30.0, -35.0), (45.0, 5.0), (0.0, -40.0)] {
             let w = wet_bulb_c(t, td);
             assert!(w.is_finite() && w <= t, "{t} {td}: {w}");
+        }
+    }
+
+    #[test]
+    fn wind_averages_its_capacity_factor_after_clipping() {
+        // 40 years of hours; the process is AR(1) with persistence 0.97, so a year holds about
+        // 8,760 x 0.03 / 1.97 = 133 independent values: the standard error of the mean is at most
+        // 0.25 / sqrt(133 x 40) = 0.0034, and the tolerance is four of them. Clipping the
+        // process around the capacity factor itself gave 0.16 for 0.10 and 0.316 for 0.30.
+        for cf in [0.1, 0.3, 0.45] {
+            let mut c = test_climate(0.0);
+            c.wind_capacity_factor = cf;
+            let mut g = WeatherGen::new(c, None);
+            let mut rng = <SimRng as rand::SeedableRng>::seed_from_u64(5);
+            let n = 40 * 8760;
+            let hours = g.hours(0, n, &mut rng);
+            assert!(hours.iter().all(|h| (0.0..=1.0).contains(&h.wind_cf)));
+            let mean = hours.iter().map(|h| h.wind_cf).sum::<f64>() / n as f64;
+            assert!(
+                (mean - cf).abs() < 4.0 * 0.0034,
+                "capacity factor {cf}: {mean}"
+            );
         }
     }
 
