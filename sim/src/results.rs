@@ -278,6 +278,10 @@ record! {
         /// Marginal emissions avoided by the month's exports, tCO2; empty without
         /// `energy.marginal_emissions`.
         avoided_marginal_tco2: f64,
+        /// Embodied carbon of the GPUs delivered in the month (each GPU with its share of the
+        /// server, `fleet[*].embodied_tco2_per_gpu`), tCO2e; Scope 3, so not in `tco2` or
+        /// `market_tco2` and not under the carbon price.
+        embodied_tco2: f64,
         /// Share of facility energy matched hour by hour with carbon-free supply.
         cfe_frac: f64,
         /// Grid energy charges.
@@ -314,7 +318,8 @@ record! {
         deferred_revenue_usd: f64,
         /// Total revenue net of SLA credits.
         revenue_usd: f64,
-        /// Electricity cost.
+        /// Electricity cost: grid energy and demand charges, PPA, fuel, carbon and fixed charges and
+        /// the on-site assets' fixed O&M, less export credits.
         energy_cost_usd: f64,
         /// Capital recovery of the on-site energy assets held (solar, wind, battery, gas): each
         /// asset's cost times the annuity factor i / (1 - (1 + i)^-n), i the monthly discount
@@ -579,6 +584,7 @@ impl MonthRow {
             market_tco2: energy.market_tco2,
             marginal_tco2: energy.marginal_tco2,
             avoided_marginal_tco2: energy.avoided_marginal_tco2,
+            embodied_tco2: fleet.embodied_tco2,
             cfe_frac: ratio(energy.cfe_kwh, energy.facility_kwh),
             grid_energy_usd: energy.grid_energy_usd,
             demand_charge_usd: energy.demand_charge_usd,
@@ -671,20 +677,21 @@ record! {
         /// Total operating cost including energy, USD.
         #[kpi(OpexUsd, "Operating cost including energy")]
         opex_usd: f64,
-        /// Total electricity cost, USD.
+        /// Total electricity cost, USD: grid energy and demand charges, PPA, fuel, carbon and fixed
+        /// charges and the on-site assets' fixed O&M, less export credits.
         #[kpi(EnergyCostUsd, "Energy cost")]
         energy_cost_usd: f64,
         /// Facility energy, MWh.
         #[kpi(EnergyMwh, "Facility energy, MWh")]
         energy_mwh: f64,
-        /// Electricity cost per facility MWh, USD.
+        /// Electricity cost (net of export credits) per facility MWh, USD.
         #[kpi(EnergyCostUsdPerMwh, "Energy cost per facility MWh")]
         energy_cost_usd_per_mwh: Opt,
         /// Levelised cost of energy including the on-site assets' capex: electricity cost (energy
-        /// charges, PPA, fuel, fixed charges and the assets' fixed O&M) plus the capital recovery
-        /// of the on-site solar, wind, battery and gas (each asset's cost as an annuity at the
-        /// discount rate over its life, `finance.depreciation_years.energy`), per facility MWh,
-        /// USD.
+        /// charges, PPA, fuel, fixed charges and the assets' fixed O&M, less export credits) plus
+        /// the capital recovery of the on-site solar, wind, battery and gas (each asset's cost as
+        /// an annuity at the discount rate over its life, `finance.depreciation_years.energy`),
+        /// per facility MWh, USD.
         #[kpi(LcoeUsdPerMwh, "Levelised cost of energy incl. on-site asset capex, per facility MWh")]
         lcoe_usd_per_mwh: Opt,
         /// Average PUE over the horizon.
@@ -705,6 +712,10 @@ record! {
         /// tCO2.
         #[kpi(MarketTco2, "Emissions (grid market-based, hourly matched, and gas), tCO2")]
         market_tco2: f64,
+        /// Embodied carbon of the GPUs delivered over the horizon (Scope 3, counted at
+        /// delivery; not in the emissions above), tCO2e.
+        #[kpi(EmbodiedTco2, "Embodied carbon of the GPUs delivered, tCO2e")]
+        embodied_tco2: f64,
         /// Share of facility energy matched hour by hour with carbon-free supply.
         #[kpi(CfeFrac, "Carbon-free energy, hourly matched")]
         cfe_frac: Opt,

@@ -234,6 +234,27 @@ pub(crate) fn energy_notes(scenarios: &[&dcplan_sim::Scenario]) -> Vec<String> {
     if demand_charge {
         notes.push("Demand charges are billed on the month's highest hourly average grid draw, not on the 15-minute interval peak most tariffs meter, so they are somewhat understated where the load swings within an hour.".into());
     }
+    // Without an hourly market price (a flat or time-of-use tariff), the tariff's price is the
+    // one exports and a virtual PPA settle at.
+    let retail_as_market = scenarios.iter().any(|s| {
+        let e = &s.energy;
+        matches!(
+            e.tariff,
+            dcplan_sim::scenario::Tariff::Flat { .. }
+                | dcplan_sim::scenario::Tariff::TimeOfUse { .. }
+        ) && ((e.export
+            && (e.solar.is_some()
+                || e.wind.is_some()
+                || e.ppa.as_ref().is_some_and(|p| {
+                    matches!(p.settlement, dcplan_sim::scenario::Settlement::Physical)
+                })))
+            || e.ppa
+                .as_ref()
+                .is_some_and(|p| matches!(p.settlement, dcplan_sim::scenario::Settlement::Virtual)))
+    });
+    if retail_as_market {
+        notes.push("A flat or time-of-use tariff has no hourly market price, so the tariff's own price stands in for it: exported surplus is credited at the retail rate (net metering), and a virtual PPA settles against it. With a wholesale tariff (a market preset or an hourly price file) both use the hour's market price.".into());
+    }
     if notes.is_empty() {
         notes.push("Energy cost is the grid energy bought hour by hour at the tariff, plus fixed charges and any on-site supply, with no battery and no demand charge in this scenario.".into());
     }
@@ -1586,6 +1607,21 @@ mod tests {
         let summary = executive_summary(&loaded, &v, &key);
         assert!(summary.contains("P50 payback 39 months;"), "{summary}");
         assert!(!summary.contains("months months"), "{summary}");
+    }
+
+    #[test]
+    fn a_tariff_without_market_prices_says_what_exports_are_credited_at() {
+        let solar = "solar: (mw: 0.05, capex_usd_per_kw: 1000, om_usd_per_kw_year: 20)";
+        let note = "the tariff's own price stands in for it";
+        let flat = tiny_with_energy(&format!("(tariff: Flat(price_usd_per_kwh: 0.09), {solar})"));
+        assert!(energy_notes(&[&flat]).join(" ").contains(note));
+        let market = tiny_with_energy(&format!(
+            "(tariff: Market(preset: \"ercot-like\"), {solar})"
+        ));
+        assert!(!energy_notes(&[&market]).join(" ").contains(note));
+        // Nothing exported and no PPA: nothing to say.
+        let plain = tiny_with_energy("(tariff: Flat(price_usd_per_kwh: 0.09))");
+        assert!(!energy_notes(&[&plain]).join(" ").contains(note));
     }
 
     #[test]

@@ -960,6 +960,7 @@ pub fn kpis(ledger: &Ledger) -> Result<Kpis, String> {
         wue_l_per_kwh: ratio(sum(|r| r.water_m3), it_mwh).filter(|w| w.is_finite()),
         tco2: sum(|r| r.tco2),
         market_tco2: sum(|r| r.market_tco2),
+        embodied_tco2: sum(|r| r.embodied_tco2),
         cfe_frac: ratio(
             rows.iter().map(|r| r.cfe_frac * r.facility_mwh).sum(),
             facility_mwh,

@@ -578,6 +578,8 @@ pub struct FleetMonth {
     pub spare_migrations: u64,
     /// GPUs retired.
     pub retired_gpus: u64,
+    /// Embodied carbon of the GPUs delivered, tCO2e.
+    pub embodied_tco2: f64,
 }
 
 /// Fleet totals.
@@ -950,6 +952,8 @@ fn deliver_tranche(
         sku: tranche.sku,
         n_nodes: tranche.n_nodes,
     });
+    // Counted at delivery (Scope 3: not in the operating emissions nor under a carbon price).
+    c.counters.month.embodied_tco2 += gpus as f64 * tranche.embodied_tco2_per_gpu;
     for index in 0..tranche.n_nodes {
         let id = NodeId(c.nodes.rows.len() as u32);
         c.counters
@@ -1046,6 +1050,7 @@ fn close_fleet_month(
         gpus: GpuState::ALL.map(|state| counters.total(state)),
         ready_it_kw: counters.ready_it_kw,
         retired_gpus: month.retired_gpus,
+        embodied_tco2: month.embodied_tco2,
         failures_transient: month.failures_transient,
         failures_permanent: month.failures_permanent,
         spare_migrations: month.spare_migrations,

@@ -154,6 +154,8 @@ pub(crate) struct FleetMonthClosed {
     pub ready_it_kw: f64,
     /// GPUs retired in the month.
     pub retired_gpus: u64,
+    /// Embodied carbon of the GPUs delivered in the month, tCO2e.
+    pub embodied_tco2: f64,
     /// Software and transient interruptions in the month.
     pub failures_transient: u64,
     /// Hardware failures in the month.

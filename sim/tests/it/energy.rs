@@ -578,3 +578,28 @@ fn time_of_use_weekdays_follow_the_calendar_across_leap_days() {
         );
     }
 }
+
+#[test]
+fn embodied_carbon_is_counted_at_delivery_apart_from_operating_emissions() {
+    // 32 GPUs delivered in month 2 at 2 tCO2e each: 64 tCO2e in month 2 and over the horizon,
+    // and the operating emissions are those of the same build without it.
+    let base = simple_scenario(4, 2.0, &one_node_mix(24.0), 6).replace(
+        "gpus: 32, price_usd_per_gpu: 30000,",
+        "gpus: 32, order_month: 2, price_usd_per_gpu: 30000,",
+    );
+    assert!(base.contains("order_month: 2"), "{base}");
+    let with = base.replace(
+        "network_usd_per_node: 40000)",
+        "network_usd_per_node: 40000, embodied_tco2_per_gpu: 2.0)",
+    );
+    assert_ne!(with, base);
+    let run = |text: &str| super::common::run(&load_text(text), 3, 0);
+    let (a, b) = (run(&with), run(&base));
+    for (m, row) in a.months.iter().enumerate() {
+        let expected = if m == 2 { 64.0 } else { 0.0 };
+        assert_eq!(row.embodied_tco2, expected, "month {m}");
+        assert_eq!(row.tco2.to_bits(), b.months[m].tco2.to_bits(), "month {m}");
+    }
+    assert_eq!(a.kpis.embodied_tco2, 64.0);
+    assert_eq!(b.kpis.embodied_tco2, 0.0);
+}
