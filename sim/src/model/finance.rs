@@ -698,8 +698,8 @@ fn close_month(
         .expenses
         .iter()
         .filter(|(month, _)| *month == m)
-        .map(|(_, usd)| usd)
-        .sum();
+        // A fold from +0.0: the sum of nothing is -0.0.
+        .fold(0.0, |acc, (_, usd)| acc + usd);
     let ebitda = revenue - opex;
     let depreciation: f64 = l.assets.iter().map(|a| a.depreciation(m)).sum();
     let ebit = ebitda - depreciation + gain_on_sale;
