@@ -3,12 +3,12 @@
 //! For each hour: facility load = cooling model applied to the hour's exact IT energy; if the
 //! facility would draw more than the interconnect, IT power is capped (and the hour's revenue
 //! with it). Supply then comes, in this order, from on-site solar and wind, a physical PPA, the
-//! battery, on-site gas (always, when islanded; when cheaper than the grid, when grid-parallel)
-//! and the grid. Surplus on-site or PPA energy charges the battery (under price arbitrage only
-//! where the day's dearest hour, after round-trip losses and wear, pays more than exporting it),
-//! then is exported at the market price (or curtailed). Arbitrage charges from the grid in the
-//! day's cheapest hours, but never above the month's peak import without the battery where a
-//! demand charge applies. Every hour satisfies
+//! battery, on-site gas (always, when islanded; when grid-parallel, in the hours it is cheaper than
+//! the grid, carbon price included) and the grid. Surplus on-site or PPA energy charges the battery
+//! (under price arbitrage only where the day's dearest hour, after round-trip losses and wear, pays
+//! more than exporting it), then is exported at the market price (or curtailed). Arbitrage charges
+//! from the grid in the day's cheapest hours, but never above the month's peak import without the
+//! battery where a demand charge applies. Every hour satisfies
 //! `load = grid import + PPA + solar + wind + gas + battery discharge - battery charge`.
 //!
 //! Emissions are counted twice, as the GHG Protocol Scope 2 Guidance (2015) asks: location-based
@@ -511,7 +511,17 @@ pub fn dispatch_month(
         if let Some(g) = &spec.gas {
             let run = match g.mode {
                 GasMode::Islanded => true,
-                GasMode::GridParallel => g.marginal_usd_per_kwh < h.grid_usd_per_kwh,
+                // Grid-parallel gas runs when its kWh costs less than the grid's, each with its
+                // carbon cost at the scenario's carbon price.
+                GasMode::GridParallel => {
+                    let gas_tco2_per_kwh =
+                        g.heat_rate_btu_per_kwh / 1e6 * GAS_KG_CO2_PER_MMBTU / 1000.0;
+                    let gas_cost =
+                        g.marginal_usd_per_kwh + gas_tco2_per_kwh * spec.carbon_usd_per_t;
+                    let grid_cost = h.grid_usd_per_kwh
+                        + h.weather.grid_gco2_per_kwh / 1e6 * spec.carbon_usd_per_t;
+                    gas_cost < grid_cost
+                }
             };
             if run {
                 f.gas = need.min(g.kw).max(0.0);

@@ -256,6 +256,39 @@ mod supply {
         }
     }
 
+    /// Grid-parallel gas runs in the hours where its kWh, carbon included, costs less than the
+    /// grid's: a carbon price moves hours to the cleaner source.
+    #[test]
+    fn grid_parallel_gas_runs_where_it_is_cheaper_carbon_included() {
+        let h = hours(4);
+        for carbon in [0.0, 200.0] {
+            let mut s = spec(Facility::FixedPue(1.2));
+            s.carbon_usd_per_t = carbon;
+            s.gas = Some(GasSpec {
+                kw: 50_000.0,
+                heat_rate_btu_per_kwh: 7_000.0,
+                marginal_usd_per_kwh: 0.04,
+                mode: GasMode::GridParallel,
+            });
+            let mut flows: Vec<HourFlows> = Vec::new();
+            let m = dispatch_month(&s, &mut DispatchState::default(), &h, Some(&mut flows));
+            // 53.06 kg CO2 per MMBtu (US EPA), as the model uses.
+            let gas_cost = 0.04 + 7_000.0 / 1e6 * 53.06 / 1000.0 * carbon;
+            for (i, (f, x)) in flows.iter().zip(&h).enumerate() {
+                let grid_cost = x.grid_usd_per_kwh + 350.0 / 1e6 * carbon;
+                assert_eq!(
+                    f.gas > 0.0,
+                    gas_cost < grid_cost,
+                    "carbon {carbon}, hour {i}"
+                );
+            }
+            assert!(
+                m.gas_kwh > 0.0 && m.grid_kwh > 0.0,
+                "carbon {carbon}: both ran"
+            );
+        }
+    }
+
     #[test]
     fn the_demand_charge_is_the_monthly_peak_times_the_rate() {
         let mut s = spec(Facility::FixedPue(1.2));
