@@ -51,6 +51,13 @@ macro_rules! record {
                     _ => false,
                 }
             }
+
+            /// The record with every -0.0 made 0.0 (a sum of nothing is -0.0 in Rust, and no
+            /// table, report or workbook shows a negative zero); every other value as it is.
+            pub fn without_negative_zero(mut self) -> Self {
+                $( self.$field = record!(@from record!(@value self.$field, $ty).map(|x| x + 0.0), $ty); )*
+                self
+            }
         }
     };
     // A record whose fields each carry `#[kpi(Variant, "label")]` (and `never` for a time until
@@ -642,6 +649,7 @@ impl MonthRow {
             construction_in_progress_usd: f.book_value_by_class[3],
             book_value_energy_usd: f.book_value_by_class[4],
         }
+        .without_negative_zero()
     }
 }
 

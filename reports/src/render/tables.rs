@@ -150,11 +150,7 @@ pub(crate) fn runs_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
         ),
     ]);
     for &k in Kpi::ALL {
-        // `+ 0.0`: a sum of nothing is -0.0 in Rust, and a table shows no negative zero.
-        let values: Vec<Option<f64>> = reps
-            .iter()
-            .map(|(_, r)| r.kpis.value(k).map(|x| x + 0.0))
-            .collect();
+        let values: Vec<Option<f64>> = reps.iter().map(|(_, r)| r.kpis.value(k)).collect();
         cols.push(Column::new(k.name().into(), values));
     }
     // Sampled inputs: the union of paths, in first-seen order.
@@ -205,7 +201,7 @@ pub(crate) fn monthly_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
     for c in MonthRow::COLUMNS.iter().filter(|c| c.name != "month") {
         let values: Vec<f64> = rows
             .iter()
-            .map(|(_, _, m)| m.get(c.name).unwrap_or(f64::NAN) + 0.0)
+            .map(|(_, _, m)| m.get(c.name).unwrap_or(f64::NAN))
             .collect();
         cols.push(Column::new(c.name.into(), values));
     }

@@ -1018,7 +1018,8 @@ pub fn kpis(ledger: &Ledger) -> Result<Kpis, String> {
         ),
         unmet_gpu_hours: sum(|r| r.unmet_gpu_hours),
         terminal_value_usd: terminal,
-    };
+    }
+    .without_negative_zero();
     // Sums of finite lines are finite unless they overflow; a KPI is never reported as a number
     // it is not.
     match Kpis::COLUMNS
