@@ -99,13 +99,23 @@ impl<T: Copy> QuadHeap<T> {
     }
 }
 
+/// One pending event with its key, on 32 bytes aligned to 32 where the value takes 16 (a
+/// [`crate::engine::SimEvent`]): a bucket's items then never straddle two cache lines, so a push
+/// into a bucket not in the cache and the sort of a bucket touch one line per item.
+#[derive(Clone, Copy, Debug)]
+#[repr(C, align(32))]
+struct Item<T> {
+    key: u128,
+    value: T,
+}
+
 /// The events of the bucket being worked on, sorted by descending key: the next event is the
 /// last one, so a pop costs nothing. A bucket's events are sorted once, when it becomes current;
 /// events scheduled into the current bucket later (mostly due soon: short contracts, retries,
 /// retirements at the current time) are inserted near the end.
 #[derive(Clone, Debug)]
 struct SortedRun<T> {
-    items: Vec<(u128, T)>,
+    items: Vec<Item<T>>,
 }
 
 impl<T> Default for SortedRun<T> {
@@ -120,23 +130,23 @@ impl<T: Copy> SortedRun<T> {
         // Keys are unique. An event scheduled into the current bucket is mostly due soon, so its
         // place is near the end: walk back from there, shifting the few smaller keys up by one.
         let items = &mut self.items;
-        items.push((key, value));
+        items.push(Item { key, value });
         let mut i = items.len() - 1;
-        while i > 0 && items[i - 1].0 < key {
+        while i > 0 && items[i - 1].key < key {
             items[i] = items[i - 1];
             i -= 1;
         }
-        items[i] = (key, value);
+        items[i] = Item { key, value };
     }
 
     #[inline]
     fn peek(&self) -> Option<(u128, T)> {
-        self.items.last().copied()
+        self.items.last().map(|i| (i.key, i.value))
     }
 
     #[inline]
     fn pop(&mut self) -> Option<(u128, T)> {
-        self.items.pop()
+        self.items.pop().map(|i| (i.key, i.value))
     }
 
     fn is_empty(&self) -> bool {
@@ -145,11 +155,11 @@ impl<T: Copy> SortedRun<T> {
 
     /// Make `bucket` (unsorted, this run being empty) the run; returns this run's empty
     /// allocation for reuse.
-    fn replace_with(&mut self, bucket: Vec<(u128, T)>) -> Vec<(u128, T)> {
+    fn replace_with(&mut self, bucket: Vec<Item<T>>) -> Vec<Item<T>> {
         debug_assert!(self.items.is_empty());
         let old = std::mem::replace(&mut self.items, bucket);
         self.items
-            .sort_unstable_by_key(|item| std::cmp::Reverse(item.0));
+            .sort_unstable_by_key(|item| std::cmp::Reverse(item.key));
         old
     }
 }
@@ -160,13 +170,13 @@ pub struct EventQueue<T> {
     /// Bucket index (time >> BUCKET_BITS) whose events are in `head`.
     current: u64,
     head: SortedRun<T>,
-    ring: Vec<Vec<(u128, T)>>,
+    ring: Vec<Vec<Item<T>>>,
     /// One bit per ring slot: set when the slot holds events.
     occupied: Vec<u64>,
     overflow: QuadHeap<T>,
     /// Empty allocations for ring slots: a slot holds one only while it has events, so memory
     /// follows the number of pending events, not the number of slots times the largest bucket.
-    spare: Vec<Vec<(u128, T)>>,
+    spare: Vec<Vec<Item<T>>>,
     len: usize,
 }
 
@@ -209,7 +219,7 @@ impl<T: Copy> EventQueue<T> {
             {
                 *bucket = spare;
             }
-            bucket.push((key, value));
+            bucket.push(Item { key, value });
             self.occupied[slot / 64] |= 1 << (slot % 64);
         } else {
             self.overflow.push(key, value);

@@ -23,7 +23,11 @@ use crate::rng::{KeyedRng, KeyedStreams};
 use crate::time::{HOURS_PER_YEAR, SimTime, hours_to_seconds};
 
 /// A GPU node (an 8-GPU server, or a 72-GPU rack for NVL72 SKUs): one row of [`Nodes`].
+///
+/// 32 bytes aligned to 32, so that no row straddles two cache lines: a contract's end reads its
+/// node's row, mostly a first-level miss, and a row across two lines would cost two.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[repr(align(32))]
 pub struct Node {
     /// Index of the SKU in [`FleetPlan::skus`].
     pub sku: u16,
@@ -42,6 +46,9 @@ pub struct Node {
     /// What the node is doing.
     pub state: NodeState,
 }
+
+// One row, one half of a cache line.
+const _: () = assert!(std::mem::size_of::<Node>() == 32);
 
 impl Node {
     /// The node's identity for its random streams: its tranche and position, which do not
