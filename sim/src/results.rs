@@ -286,8 +286,9 @@ record! {
         /// `energy.marginal_emissions`.
         avoided_marginal_tco2: f64,
         /// Embodied carbon of the GPUs delivered in the month (each GPU with its share of the
-        /// server, `fleet[*].embodied_tco2_per_gpu`), tCO2e; Scope 3, so not in `tco2` or
-        /// `market_tco2` and not under the carbon price.
+        /// server, `fleet[*].embodied_tco2_per_gpu`; refresh tranches and policy orders carry
+        /// none), tCO2e; Scope 3, so not in `tco2` or `market_tco2` and not under the carbon
+        /// price.
         embodied_tco2: f64,
         /// Share of facility energy matched hour by hour with carbon-free supply.
         cfe_frac: f64,
@@ -721,7 +722,8 @@ record! {
         #[kpi(MarketTco2, "Emissions (grid market-based, hourly matched, and gas), tCO2")]
         market_tco2: f64,
         /// Embodied carbon of the GPUs delivered over the horizon (Scope 3, counted at
-        /// delivery; not in the emissions above), tCO2e.
+        /// delivery; not in the emissions above), tCO2e: the fleet's tranches at their
+        /// `embodied_tco2_per_gpu`; refresh tranches and policy orders carry none.
         #[kpi(EmbodiedTco2, "Embodied carbon of the GPUs delivered, tCO2e")]
         embodied_tco2: f64,
         /// Share of facility energy matched hour by hour with carbon-free supply.
