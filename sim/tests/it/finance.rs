@@ -295,11 +295,19 @@ fn losses_are_carried_forward_against_later_profits() {
 }
 
 #[test]
-fn a_year_with_a_taxable_loss_pays_no_tax_even_after_profitable_months() {
+fn each_year_pays_the_tax_of_its_whole_income_whatever_its_months_earned() {
     // The servers retire after 28 months: the third tax year starts with taxed profits and,
     // with no revenue after the retirement, ends with a loss for the year.
     let text = financed_scenario(1.5).replace("retire_after_months: 36", "retire_after_months: 28");
     let rep = run(&load_text(&text), 4, 0);
+    // A profitable year with losing months after taxed ones (the retirement's) pays the tax of
+    // its whole income, not of its profitable months alone.
+    for (y, &(taxable, charged, expected, _)) in yearly_tax(&rep, 1.0).iter().enumerate() {
+        assert!(
+            (charged - expected).abs() < 1e-6 * expected.abs().max(1.0),
+            "year {y}: taxable {taxable}, tax charged {charged}, expected {expected}"
+        );
+    }
     let mut loss_year_with_profitable_months = false;
     for (y, year) in rep.months.chunks(12).enumerate() {
         let taxable: f64 = year.iter().map(|r| r.ebit_usd - r.interest_usd).sum();
