@@ -26,7 +26,23 @@ pub fn load_str_in(
     text: &str,
     input_dir: &Path,
 ) -> Result<LoadedScenario, ScenarioError> {
-    let mut loaded = scenario::parse_and_check(file, text, input_dir)?;
+    let mut loaded = match scenario::parse_and_check(file, text, input_dir) {
+        Ok(loaded) => loaded,
+        // The sweep's and search's own fields are checked too, so that every problem comes at
+        // once (their variants are checked once the base is valid).
+        Err(ScenarioError::Invalid { file, mut problems }) => {
+            if let Ok(s) = crate::problems::parse_ron::<scenario::Scenario>(&file, text) {
+                if let Some(sweep) = &s.sweep {
+                    problems.extend(crate::sweep::section(sweep, text).0.into_vec());
+                }
+                if let Some(opt) = &s.optimize {
+                    problems.extend(crate::optimize::section(opt, &s));
+                }
+            }
+            return Err(ScenarioError::Invalid { file, problems });
+        }
+        Err(e) => return Err(e),
+    };
     // Sweeps and searches make variants of the scenario; each must be valid too.
     let mut extra = crate::sweep::check(&loaded);
     extra.extend(crate::optimize::check(&loaded));

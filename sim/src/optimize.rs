@@ -264,9 +264,25 @@ pub fn constraint_past_horizon(scenario: &crate::scenario::Scenario) -> Option<S
 /// Problems of a scenario's `optimize` section: bounds, grid sizes, the constraint, and whether
 /// each variable's path takes its smallest and largest values.
 pub fn check(loaded: &LoadedScenario) -> Vec<Problem> {
-    let Some(opt) = &loaded.scenario.optimize else {
-        return Vec::new();
-    };
+    match &loaded.scenario.optimize {
+        Some(opt) => check_section(opt, &loaded.scenario, Some(loaded)),
+        None => Vec::new(),
+    }
+}
+
+/// The problems of an `optimize` section that need no valid scenario (all but whether each
+/// variable's path takes its bounds): loading reports them with the base scenario's own
+/// problems, so that every problem comes at once.
+pub(crate) fn section(opt: &Optimize, scenario: &crate::scenario::Scenario) -> Vec<Problem> {
+    check_section(opt, scenario, None)
+}
+
+/// [`check`], with the check of each variable's bounds on a valid scenario (`loaded`) only.
+fn check_section(
+    opt: &Optimize,
+    scenario: &crate::scenario::Scenario,
+    loaded: Option<&LoadedScenario>,
+) -> Vec<Problem> {
     let mut problems = Vec::new();
     let mut err = |path: String, message: String| {
         problems.push(Problem {
@@ -282,7 +298,7 @@ pub fn check(loaded: &LoadedScenario) -> Vec<Problem> {
         );
     }
     let mut grid = 1u64;
-    let settable = crate::plan::Settable::new(&loaded.scenario, &loaded.source_text);
+    let settable = loaded.and_then(|l| crate::plan::Settable::new(&l.scenario, &l.source_text));
     for (i, v) in opt.variables.iter().enumerate() {
         let at = format!("optimize.variables[{i}]");
         if !(v.min.is_finite() && v.max.is_finite() && v.min < v.max) {
@@ -324,7 +340,11 @@ pub fn check(loaded: &LoadedScenario) -> Vec<Problem> {
             );
         }
         grid = grid.saturating_mul(v.points.max(1) as u64);
-        if v.min < v.max && v.min.is_finite() && v.max.is_finite() {
+        if let Some(loaded) = loaded
+            && v.min < v.max
+            && v.min.is_finite()
+            && v.max.is_finite()
+        {
             for x in [v.min, v.max] {
                 let x = snap(v, x);
                 let name = format!("{}={}", v.path, number_text(x));
@@ -382,7 +402,7 @@ pub fn check(loaded: &LoadedScenario) -> Vec<Problem> {
                 "optimize.constraint.payback_months".into(),
                 "must be a positive number of months".into(),
             );
-        } else if let Some(message) = constraint_past_horizon(&loaded.scenario) {
+        } else if let Some(message) = constraint_past_horizon(scenario) {
             // A warning, as the section matters only to `dcplan optimize`, which refuses it: a
             // run of the scenario with a shorter horizon is fine.
             problems.push(Problem {

@@ -113,15 +113,18 @@ pub(crate) fn apply_with(
     })
 }
 
-/// Expand a scenario's sweep into its variants (a scenario without a sweep is one variant, `base`).
-pub fn expand(loaded: &LoadedScenario) -> Result<Vec<Variant>, ScenarioError> {
-    let Some(sweep) = &loaded.scenario.sweep else {
-        return Ok(vec![Variant {
-            name: "base".into(),
-            loaded: loaded.clone(),
-            settings: Vec::new(),
-        }]);
-    };
+/// The problems of a sweep section that need no valid scenario (its axes, paths, values and
+/// labels, read from the scenario's `text`), and each axis's path with its labelled values.
+/// Loading reports them with the base scenario's own problems, so that every problem comes at
+/// once.
+#[expect(
+    clippy::type_complexity,
+    reason = "an axis's path and its (label, value) pairs"
+)]
+pub(crate) fn section(
+    sweep: &crate::scenario::Sweep,
+    text: &str,
+) -> (Problems, Vec<(String, Vec<(String, String)>)>) {
     let mut axes: Vec<(String, Vec<(String, String)>)> = Vec::new(); // (path, [(label, value)])
     let mut problems = Problems::default();
     if sweep.axes.is_empty() {
@@ -160,7 +163,7 @@ pub fn expand(loaded: &LoadedScenario) -> Result<Vec<Variant>, ScenarioError> {
         }
     }
     for (i, axis) in sweep.axes.iter().enumerate() {
-        let values = match ron_text::list(&loaded.source_text, &format!("sweep.axes[{i}].values")) {
+        let values = match ron_text::list(text, &format!("sweep.axes[{i}].values")) {
             Ok(v) => v,
             Err(e) => {
                 problems.push(format!("sweep.axes[{i}].values"), e);
@@ -181,7 +184,7 @@ pub fn expand(loaded: &LoadedScenario) -> Result<Vec<Variant>, ScenarioError> {
         }
         // The path must lead to a field of the scenario (written or not); the parse of each
         // variant then checks that the field exists in the schema.
-        if let Err(e) = ron_text::set(&loaded.source_text, &axis.path, "0") {
+        if let Err(e) = ron_text::set(text, &axis.path, "0") {
             problems.push(
                 format!("sweep.axes[{i}].path"),
                 format!("`{}`: {e}", axis.path),
@@ -199,6 +202,19 @@ pub fn expand(loaded: &LoadedScenario) -> Result<Vec<Variant>, ScenarioError> {
             .collect();
         axes.push((axis.path.clone(), named));
     }
+    (problems, axes)
+}
+
+/// Expand a scenario's sweep into its variants (a scenario without a sweep is one variant, `base`).
+pub fn expand(loaded: &LoadedScenario) -> Result<Vec<Variant>, ScenarioError> {
+    let Some(sweep) = &loaded.scenario.sweep else {
+        return Ok(vec![Variant {
+            name: "base".into(),
+            loaded: loaded.clone(),
+            settings: Vec::new(),
+        }]);
+    };
+    let (problems, axes) = section(sweep, &loaded.source_text);
     if !problems.is_empty() {
         return Err(ScenarioError::Invalid {
             file: loaded.file.clone(),

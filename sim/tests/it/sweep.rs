@@ -445,3 +445,35 @@ fn each_variant_is_the_scenario_its_text_parses_to() {
         assert!(v.loaded.scenario.sweep.is_none(), "{}", v.name);
     }
 }
+
+#[test]
+fn a_base_scenario_with_errors_still_has_its_sweep_and_search_checked() {
+    // Every problem at once: the PUE below 1 does not hide the sections' own problems.
+    let base = with(&tiny_text(), "site.pue", "0.5");
+    let text = with(
+        &base,
+        "optimize",
+        r#"(variables: [(path: "fleet[0].gpus", min: 64, max: 32), (path: "simulation.seed", min: 1, max: 9)], replications: 1)"#,
+    );
+    let errs = errors(&text).join("\n");
+    for expected in [
+        "site.pue",
+        "optimize.variables[0].max: the range must have min < max",
+        "optimize.variables[1].path: `simulation.seed` cannot vary",
+        "optimize.replications: needs at least 2",
+    ] {
+        assert!(errs.contains(expected), "missing `{expected}` in:\n{errs}");
+    }
+    let text = with(
+        &base,
+        "sweep",
+        r#"(axes: [(path: "fleet[0].gpus", values: [64]), (path: "fleet[0].gpus", values: [128])])"#,
+    );
+    let errs = errors(&text).join("\n");
+    for expected in [
+        "site.pue",
+        "sweep.axes[1].path: `fleet[0].gpus` is already swept by sweep.axes[0]",
+    ] {
+        assert!(errs.contains(expected), "missing `{expected}` in:\n{errs}");
+    }
+}
