@@ -400,14 +400,17 @@ pub fn dispatch_month(
     };
     // What a kWh stored today is worth under arbitrage at most: the day's dearest grid price,
     // less the round-trip loss and the wear of cycling it.
+    let dearest_of_day: Vec<f64> = hours
+        .chunks(24)
+        .map(|day| {
+            day.iter()
+                .map(|h| h.grid_usd_per_kwh)
+                .fold(f64::NEG_INFINITY, f64::max)
+        })
+        .collect();
     let stored_value = |i: usize| -> f64 {
         spec.battery.as_ref().map_or(0.0, |b| {
-            let day = i / 24 * 24;
-            let dearest = hours[day..(day + 24).min(hours.len())]
-                .iter()
-                .map(|h| h.grid_usd_per_kwh)
-                .fold(f64::NEG_INFINITY, f64::max);
-            dearest * b.round_trip - b.wear_usd_per_kwh
+            dearest_of_day[i / 24] * b.round_trip - b.wear_usd_per_kwh
         })
     };
     // Pass 2: hour by hour.
