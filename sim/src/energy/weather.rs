@@ -47,11 +47,53 @@ const TWO_PI: f64 = 2.0 * std::f64::consts::PI;
 
 /// Deterministic part of the temperature at hour of year `h` (0..8760).
 pub fn mean_temperature(c: &Climate, h: usize) -> f64 {
-    let day = (h / 24) as f64;
-    let hour = (h % 24) as f64;
-    c.annual_mean_c
-        + c.seasonal_swing_c * (TWO_PI * (day - c.warmest_day_of_year) / 365.0).cos()
-        + c.daily_swing_c * (TWO_PI * (hour - 15.0) / 24.0).cos()
+    temperature_from(c, seasonal_cos(c, h / 24), daily_cos(h % 24))
+}
+
+/// The seasonal term's cosine on day of year `day` (0-364).
+fn seasonal_cos(c: &Climate, day: usize) -> f64 {
+    (TWO_PI * (day as f64 - c.warmest_day_of_year) / 365.0).cos()
+}
+
+/// The daily term's cosine at hour of day `hour` (0-23).
+fn daily_cos(hour: usize) -> f64 {
+    (TWO_PI * (hour as f64 - 15.0) / 24.0).cos()
+}
+
+/// The deterministic temperature from its two cosines (one expression, so that every caller
+/// gets the same bits).
+#[inline]
+fn temperature_from(c: &Climate, seasonal: f64, daily: f64) -> f64 {
+    c.annual_mean_c + c.seasonal_swing_c * seasonal + c.daily_swing_c * daily
+}
+
+/// The grid's carbon-intensity profile at hour of day `hour`: a mild evening peak around 1.
+fn grid_profile(hour: usize) -> f64 {
+    1.0 + 0.08 * (TWO_PI * (hour as f64 - 19.0) / 24.0).cos()
+}
+
+/// Everything in a year of hourly weather that depends on the hour alone, computed once per
+/// process: the solar shape of each hour of the year with its mean, and the daily cosines of the
+/// temperature and of the grid's carbon intensity. The values are those of the functions they
+/// come from, bit for bit; a replication then evaluates no trigonometric function per hour.
+struct HourTables {
+    solar_shape: Vec<f64>,
+    solar_shape_mean: f64,
+    daily_cos: [f64; 24],
+    grid_profile: [f64; 24],
+}
+
+fn hour_tables() -> &'static HourTables {
+    static TABLES: std::sync::OnceLock<HourTables> = std::sync::OnceLock::new();
+    TABLES.get_or_init(|| {
+        let solar_shape: Vec<f64> = (0..8760).map(solar_shape).collect();
+        HourTables {
+            solar_shape_mean: solar_shape.iter().sum::<f64>() / 8760.0,
+            solar_shape,
+            daily_cos: std::array::from_fn(daily_cos),
+            grid_profile: std::array::from_fn(grid_profile),
+        }
+    })
 }
 
 /// Unscaled solar shape at hour of year `h`: zero at night, a half-sine by day, longer and
@@ -71,7 +113,7 @@ fn solar_shape(h: usize) -> f64 {
 
 /// Mean of the solar shape over a year, for scaling to a capacity factor.
 fn solar_shape_mean() -> f64 {
-    (0..8760).map(solar_shape).sum::<f64>() / 8760.0
+    hour_tables().solar_shape_mean
 }
 
 /// Hourly weather of a typical year computed from a weather file: 8,760 values of each,
@@ -119,6 +161,8 @@ pub struct WeatherGen {
     wind_mean: f64,
     cloud: f64,
     solar_scale: f64,
+    /// The seasonal temperature term's cosine for each day of the year (see [`seasonal_cos`]).
+    seasonal_cos: Vec<f64>,
     /// Hourly temperatures from a CSV (8,760 values), instead of the model.
     csv: Option<Vec<f64>>,
     /// Temperatures, solar and wind from a weather file, instead of the model.
@@ -207,7 +251,9 @@ impl WeatherGen {
     pub fn new(climate: Climate, csv: Option<Vec<f64>>) -> WeatherGen {
         let solar_scale = climate.solar_capacity_factor / solar_shape_mean();
         let wind_mean = wind_process_mean(climate.wind_capacity_factor, WIND_SD);
+        let seasonal_cos = (0..365).map(|day| seasonal_cos(&climate, day)).collect();
         WeatherGen {
+            seasonal_cos,
             climate,
             anomaly: 0.0,
             wind: wind_mean,
@@ -245,9 +291,11 @@ impl WeatherGen {
         let innovation = c.noise_sd_c * (1.0 - phi * phi).sqrt();
         let wind_phi: f64 = 0.97;
         let wind_sd = WIND_SD * (1.0 - wind_phi * wind_phi).sqrt();
+        let tables = hour_tables();
         let mut out = Vec::with_capacity(n);
         for i in 0..n {
             let h = (first_hour_of_year + i) % 8760;
+            let hour_of_day = h % 24;
             // One draw per hour for each process, in a fixed order, whatever the inputs.
             let z_temp = normal_quantile_approx(open_unit(rng));
             let z_wind = normal_quantile_approx(open_unit(rng));
@@ -256,18 +304,20 @@ impl WeatherGen {
             let temperature_c = match (&self.file, &self.csv) {
                 (Some(f), _) => f.temperature_c[h],
                 (None, Some(values)) => values[h],
-                (None, None) => mean_temperature(c, h) + self.anomaly,
+                (None, None) => {
+                    temperature_from(c, self.seasonal_cos[h / 24], tables.daily_cos[hour_of_day])
+                        + self.anomaly
+                }
             };
             if h.is_multiple_of(24) {
                 // A new day's cloudiness, mean 1.
                 self.cloud = 0.5 + u_cloud;
             }
             self.wind = wind_phi * self.wind + (1.0 - wind_phi) * self.wind_mean + wind_sd * z_wind;
-            let hour = (h % 24) as f64;
             let (solar_cf, wind_cf) = match &self.file {
                 Some(f) => (f.solar_cf[h], f.wind_cf[h]),
                 None => (
-                    (solar_shape(h) * self.solar_scale * self.cloud).clamp(0.0, 1.0),
+                    (tables.solar_shape[h] * self.solar_scale * self.cloud).clamp(0.0, 1.0),
                     self.wind.clamp(0.0, 1.0),
                 ),
             };
@@ -275,8 +325,7 @@ impl WeatherGen {
                 temperature_c,
                 solar_cf,
                 wind_cf,
-                grid_gco2_per_kwh: c.grid_gco2_per_kwh
-                    * (1.0 + 0.08 * (TWO_PI * (hour - 19.0) / 24.0).cos()),
+                grid_gco2_per_kwh: c.grid_gco2_per_kwh * tables.grid_profile[hour_of_day],
                 wet_bulb_c: self.file.as_ref().map_or(f64::NAN, |f| f.wet_bulb_c[h]),
                 marginal_gco2_per_kwh: f64::NAN,
             });
