@@ -410,6 +410,7 @@ mod tests {
         Input {
             path: path.into(),
             dist: Dist::Uniform(0.0, 1.0),
+            bounds: (0.0, 1.0),
         }
     }
 

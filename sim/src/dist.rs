@@ -114,11 +114,14 @@ impl Param {
         }
     }
 
-    /// Check the distribution's own parameters and that its whole support lies in `[lo, hi]`.
+    /// Check an input drawn once per replication: the distribution's own parameters, and that
+    /// its support lies in `[lo, hi]`, or for a tail without end (Normal, LogNormal, Exponential,
+    /// Pareto) that one draw in a thousand at most falls beyond: such rare draws are taken at the
+    /// bound (see [`crate::plan::Input::bounds`]).
     pub(crate) fn check_range(&self, path: &str, lo: f64, hi: f64, problems: &mut Problems) {
         match self {
             Param::Value(x) => check_value(path, *x, lo, hi, problems),
-            Param::Dist(d) => d.check_range(path, lo, hi, problems),
+            Param::Dist(d) => d.check_input_range(path, lo, hi, problems),
         }
     }
 
@@ -355,6 +358,50 @@ impl Dist {
                     fmt_num(hi)
                 ),
             );
+        }
+    }
+
+    /// [`Dist::check_range`] for an input drawn once per replication: an end of the support that
+    /// the distribution only approaches (a Normal's two tails, a LogNormal's, an Exponential's or
+    /// a Pareto's upper tail, a LogNormal's and an Exponential's lower end) may lie beyond the
+    /// range as long as its one-in-a-thousand quantile does not.
+    pub(crate) fn check_input_range(&self, path: &str, lo: f64, hi: f64, problems: &mut Problems) {
+        let (tail_lo, tail_hi) = match self {
+            Dist::Normal(..) | Dist::LogNormal(..) | Dist::Exponential(_) => (true, true),
+            Dist::Pareto(..) => (false, true),
+            _ => (false, false),
+        };
+        let before = problems.len();
+        self.check_shape(path, problems);
+        if problems.len() > before {
+            return;
+        }
+        let (q_lo, q_hi) = (self.quantile(0.001), self.quantile(0.999));
+        let (s_lo, s_hi) = self.support();
+        if tail_lo && s_lo < lo && q_lo < lo {
+            problems.push(
+                path,
+                format!(
+                    "{}: one draw in a thousand is below {}, beyond the minimum {}",
+                    self.describe(),
+                    fmt_num(q_lo),
+                    fmt_num(lo)
+                ),
+            );
+        } else if tail_hi && s_hi > hi && (q_hi > hi || q_hi.is_nan()) {
+            problems.push(
+                path,
+                format!(
+                    "{}: one draw in a thousand is above {}, beyond the maximum {}",
+                    self.describe(),
+                    fmt_num(q_hi),
+                    fmt_num(hi)
+                ),
+            );
+        } else {
+            let lo = if tail_lo { f64::NEG_INFINITY } else { lo };
+            let hi = if tail_hi { f64::INFINITY } else { hi };
+            self.check_range(path, lo, hi, problems);
         }
     }
 

@@ -170,6 +170,7 @@ mod tests {
             .map(|p| Input {
                 path: p.to_string(),
                 dist: Dist::Uniform(0.0, 1.0),
+                bounds: (0.0, 1.0),
             })
             .collect()
     }

@@ -50,9 +50,9 @@ pub fn inputs(loaded: &LoadedScenario) -> Vec<Input> {
         .iter()
         .map(|input| Input {
             path: input.path.clone(),
-            low: input.dist.quantile(LOW),
-            base: input.dist.quantile(BASE),
-            high: input.dist.quantile(HIGH),
+            low: input.at(LOW),
+            base: input.at(BASE),
+            high: input.at(HIGH),
         })
         .collect()
 }

@@ -16,7 +16,8 @@ pub struct Summary {
     pub sd: f64,
     /// Standard error of the mean.
     pub se: f64,
-    /// Lower end of the 95 % confidence interval of the mean (normal approximation).
+    /// Lower end of the 95 % confidence interval of the mean (Student's t with `n - 1` degrees of
+    /// freedom, [`t95`]).
     pub ci95_lo: f64,
     /// Upper end of the 95 % confidence interval of the mean.
     pub ci95_hi: f64,
@@ -57,6 +58,46 @@ impl Summary {
 
 /// z for a two-sided 95 % interval.
 pub const Z95: f64 = 1.959_963_984_540_054;
+
+/// Half-width of a two-sided 95 % confidence interval of a mean, in standard errors, with `df`
+/// degrees of freedom: the 97.5 % quantile of Student's t (12.71 at 1, 2.36 at 7, 2.01 at 50,
+/// [`Z95`] in the limit). It may be fractional (Welch's degrees of freedom); NaN below 1.
+///
+/// Found by bisection on the t distribution's tail, `P(|T| > t) = I_{df/(df+t^2)}(df/2, 1/2)`
+/// (the regularised incomplete beta function), to about 1e-12; values for whole degrees of
+/// freedom are kept once computed.
+pub fn t95(df: f64) -> f64 {
+    if df.is_nan() || df < 1.0 {
+        return f64::NAN;
+    }
+    if df > 1e7 {
+        return Z95;
+    }
+    thread_local! {
+        static KNOWN: std::cell::RefCell<std::collections::HashMap<u64, f64>> =
+            std::cell::RefCell::new(std::collections::HashMap::new());
+    }
+    let whole = df.fract() == 0.0;
+    if whole && let Some(t) = KNOWN.with(|k| k.borrow().get(&(df as u64)).copied()) {
+        return t;
+    }
+    let tail = |t: f64| crate::dist::beta_cdf(df / (df + t * t), df / 2.0, 0.5);
+    // The quantile lies between z (df infinite) and 12.71 (df = 1); the tail falls as t grows.
+    let (mut lo, mut hi) = (Z95 - 1e-9, 12.8);
+    for _ in 0..60 {
+        let mid = 0.5 * (lo + hi);
+        if tail(mid) > 0.05 {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    let t = 0.5 * (lo + hi);
+    if whole {
+        KNOWN.with(|k| k.borrow_mut().insert(df as u64, t));
+    }
+    t
+}
 
 /// Percentile `p` in [0, 1] of sorted values, by linear interpolation between order statistics
 /// (Hyndman and Fan type 7, the default of R and NumPy).
@@ -170,6 +211,7 @@ pub fn summarize(values: &[Option<f64>]) -> Summary {
         f64::NAN
     };
     let se = sd / (n as f64).sqrt();
+    let half = if n > 1 { t95((n - 1) as f64) * se } else { f64::NAN };
     let q = |p| percentile_sorted(&v, p);
     Summary {
         n,
@@ -177,8 +219,8 @@ pub fn summarize(values: &[Option<f64>]) -> Summary {
         mean,
         sd,
         se,
-        ci95_lo: mean - Z95 * se,
-        ci95_hi: mean + Z95 * se,
+        ci95_lo: mean - half,
+        ci95_hi: mean + half,
         min: v.first().copied().unwrap_or(f64::NAN),
         p5: q(0.05),
         p10: q(0.10),
@@ -195,6 +237,41 @@ pub fn summarize(values: &[Option<f64>]) -> Summary {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Student's t quantiles against published tables (e.g. NIST/SEMATECH e-Handbook 1.3.6.7.2,
+    /// to the digits given there) and the normal limit.
+    #[test]
+    fn t95_matches_the_t_table() {
+        for (df, t) in [
+            (1.0, 12.706_204_736),
+            (2.0, 4.302_652_730),
+            (3.0, 3.182_446_305),
+            (7.0, 2.364_624_252),
+            (10.0, 2.228_138_852),
+            (30.0, 2.042_272_456),
+            (100.0, 1.983_971_519),
+            (1000.0, 1.962_339_081),
+        ] {
+            assert!((t95(df) - t).abs() < 1e-8, "df {df}: {} against {t}", t95(df));
+            // Kept values are the computed ones.
+            assert_eq!(t95(df), t95(df));
+        }
+        assert!((t95(1e12) - Z95).abs() < 1e-12);
+        assert!(t95(0.5).is_nan() && t95(f64::NAN).is_nan());
+        // Fractional degrees of freedom fall between their neighbours.
+        assert!(t95(7.0) > t95(7.5) && t95(7.5) > t95(8.0));
+    }
+
+    /// The confidence interval of a mean uses t with n - 1 degrees of freedom: with 8 values the
+    /// half-width is 2.3646 standard errors, not 1.96.
+    #[test]
+    fn the_confidence_interval_of_a_mean_of_few_values_uses_t() {
+        let values: Vec<Option<f64>> = (1..=8).map(|i| Some(i as f64)).collect();
+        let s = summarize(&values);
+        let half = s.ci95_hi - s.mean;
+        assert!((half / s.se - 2.364_624_252).abs() < 1e-8, "{}", half / s.se);
+        assert!((s.mean - s.ci95_lo - half).abs() < 1e-12);
+    }
 
     #[test]
     fn percentiles_match_numpy_linear() {

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use dcplan_sim::optimize::{self, Explored, Score};
-use dcplan_sim::stats::{Z95, summarize};
+use dcplan_sim::stats::summarize;
 use dcplan_sim::{LoadedScenario, RunConfig};
 use polars_core::prelude::{Column, DataFrame};
 
@@ -495,8 +495,8 @@ fn optimize_doc(
                     format!(
                         "{} ({} to {})",
                         money(d.mean),
-                        money(d.mean - Z95 * d.se),
-                        money(d.mean + Z95 * d.se)
+                        money(d.ci95_lo),
+                        money(d.ci95_hi)
                     )
                 };
                 let mut row = vec![c.name.clone()];

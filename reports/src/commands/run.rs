@@ -91,7 +91,7 @@ pub const STOP_BATCH: u64 = 32;
 pub(crate) fn precise_enough(reps: &[dcplan_sim::Replication], target: f64) -> bool {
     let npv: Vec<Option<f64>> = reps.iter().map(|r| Some(r.kpis.npv_usd)).collect();
     let s = dcplan_sim::stats::summarize(&npv);
-    s.n >= 2 && dcplan_sim::stats::Z95 * s.se <= target * s.mean.abs()
+    s.n >= 2 && s.ci95_hi - s.mean <= target * s.mean.abs()
 }
 
 /// Files every run folder holds.
@@ -274,7 +274,7 @@ pub(crate) fn target_ci_in(command_line: &str) -> Option<f64> {
 pub(crate) fn precision_note(reps: &[dcplan_sim::Replication], target: f64) -> String {
     let npv: Vec<Option<f64>> = reps.iter().map(|r| Some(r.kpis.npv_usd)).collect();
     let s = dcplan_sim::stats::summarize(&npv);
-    let share = dcplan_sim::stats::Z95 * s.se / s.mean.abs();
+    let share = (s.ci95_hi - s.mean) / s.mean.abs();
     let reached = if s.n >= 2 && share.is_finite() {
         format!(
             "the 95 % confidence half-width of mean NPV is {:.2} % of its magnitude",

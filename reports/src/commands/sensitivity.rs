@@ -100,7 +100,7 @@ pub(crate) struct SensitivityRow {
     pub swing: (f64, f64, f64),
     /// P50 equity IRR with the input at P10 and at P90.
     pub equity_irr: (f64, f64),
-    /// P50 lowest monthly DSCR with the input at P10 and at P90 (NaN without debt service).
+    /// P50 lowest yearly DSCR (the covenant figure) with the input at P10 and at P90 (NaN without debt service).
     pub min_dscr: (f64, f64),
 }
 
@@ -221,8 +221,8 @@ pub(crate) fn run_sensitivity(loaded: &LoadedScenario, req: &RunRequest) -> Resu
                 p50(&high, dcplan_sim::Kpi::EquityIrrFrac),
             ),
             min_dscr: (
-                p50(&low, dcplan_sim::Kpi::MinDscr),
-                p50(&high, dcplan_sim::Kpi::MinDscr),
+                p50(&low, dcplan_sim::Kpi::MinAnnualDscr),
+                p50(&high, dcplan_sim::Kpi::MinAnnualDscr),
             ),
         });
         runs.push(low);

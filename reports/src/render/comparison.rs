@@ -7,7 +7,7 @@
 use anyhow::{Context, Result};
 use dcplan_sim::Kpi;
 use dcplan_sim::columns::{self, Column as ColumnMeta};
-use dcplan_sim::stats::{Summary, Z95, percentile_sorted, summarize, summarize_column};
+use dcplan_sim::stats::{Summary, Z95, percentile_sorted, summarize, summarize_column, t95};
 use polars_core::prelude::{Column, DataFrame};
 
 use crate::render::doc::Block;
@@ -277,7 +277,7 @@ pub(crate) fn differences(variants: &[VariantRuns]) -> Block {
         {
             let d = paired(base, v, m);
             let (a, b) = (summary(base, m), summary(v, m));
-            let unpaired = Z95 * (a.se * a.se + b.se * b.se).sqrt();
+            let unpaired = unpaired_half_width(&a, &b);
             let f = |x: f64| by_format(m.column().format, x);
             let label = format!("{} - {}", v.name, base.name);
             if d.n_never > 0 {
@@ -473,6 +473,19 @@ pub(crate) fn winners(variants: &[VariantRuns]) -> Block {
                 b.1.total_cmp(&a.1)
             }
         });
+        // Values equal but for rounding in the last digits (a flat tariff gives every variant
+        // the same price per MWh, summed in another order) are tied: the first listed of them
+        // wins.
+        if let Some(&(_, top)) = ranked.first() {
+            let listed = |v: &VariantRuns| variants.iter().position(|w| std::ptr::eq(w, v));
+            if let Some(i) = (0..ranked.len())
+                .filter(|&i| nearly_equal(ranked[i].1, top))
+                .min_by_key(|&i| listed(ranked[i].0))
+            {
+                let first = ranked.remove(i);
+                ranked.insert(0, first);
+            }
+        }
         let f = |x: f64| by_format(m.column().format, x);
         let Some(&(best, value)) = ranked.first() else {
             rows.push(vec![
@@ -489,7 +502,9 @@ pub(crate) fn winners(variants: &[VariantRuns]) -> Block {
                 let d = paired(best, second, &m);
                 let diff = if d.n == 0 {
                     String::new()
-                } else if d.mean == 0.0 && (d.n == 1 || d.sd == 0.0) {
+                } else if nearly_zero(d.mean, value.abs().max(x.abs()))
+                    && (d.n == 1 || nearly_zero(d.sd, value.abs().max(x.abs())))
+                {
                     "tied in every replication".to_string()
                 } else {
                     format!("{} ({} to {})", f(d.mean), f(d.ci95_lo), f(d.ci95_hi))
@@ -507,6 +522,31 @@ pub(crate) fn winners(variants: &[VariantRuns]) -> Block {
         ]);
     }
     Block::Table { header, rows }
+}
+
+/// Half-width of the 95 % confidence interval of the difference of two means from independent
+/// samples (Welch: t with the Welch-Satterthwaite degrees of freedom).
+fn unpaired_half_width(a: &Summary, b: &Summary) -> f64 {
+    let (va, vb) = (a.se * a.se, b.se * b.se);
+    let df = (va + vb).powi(2)
+        / (va * va / (a.n as f64 - 1.0) + vb * vb / (b.n as f64 - 1.0));
+    // Both without spread: no uncertainty, and no degrees of freedom to speak of.
+    let t = if va + vb == 0.0 { Z95 } else { t95(df) };
+    t * (va + vb).sqrt()
+}
+
+/// Relative tolerance under which two figures count as equal: far below any figure the reports
+/// print, far above the rounding of sums of a few thousand terms.
+const TIE_TOLERANCE: f64 = 1e-9;
+
+/// Whether `a` and `b` are equal but for rounding.
+fn nearly_equal(a: f64, b: f64) -> bool {
+    nearly_zero(a - b, a.abs().max(b.abs()))
+}
+
+/// Whether `x` is zero but for rounding, next to figures of size `scale`.
+fn nearly_zero(x: f64, scale: f64) -> bool {
+    x.abs() <= TIE_TOLERANCE * scale
 }
 
 /// One-line answers for each variant.
@@ -591,6 +631,16 @@ mod tests {
             panic!("a table")
         };
         assert_eq!(rows[0][4], "tied in every replication");
+        // Equal but for rounding in the last digits (sums in another order): still tied, and the
+        // first listed wins, whichever is smaller by 1e-13.
+        let Block::Table { rows, .. } = winners(&[
+            variant("grid", 60.0, 60.0, 2000.0, 2000.0, 10e6),
+            variant("same", 60.0 - 1e-13, 60.0 - 1e-13, 2000.0, 2000.0, 10e6),
+        ]) else {
+            panic!("a table")
+        };
+        assert_eq!(rows[0][1], "grid", "{:?}", rows[0]);
+        assert_eq!(rows[0][4], "tied in every replication", "{:?}", rows[0]);
     }
 
     #[test]

@@ -54,6 +54,7 @@ const TOTALS: &[(&str, &[(f64, &str)])] = &[
             (1.0, "network_transit"),
             (1.0, "sga"),
             (1.0, "rent"),
+            (1.0, "cancellation"),
         ],
     ),
     ("ebitda", &[(1.0, "revenue"), (1.0, "opex")]),
@@ -396,19 +397,25 @@ fn kpi_sheet(ws: &mut Worksheet, v: &VariantRuns, f: &Formats) -> Result<()> {
         let s = v.summary(*k);
         ws.write_string(r, 0, k.column().label.unwrap_or(k.name()))?;
         ws.write_string(r, 1, k.unit())?;
+        // Fractions as percentages, as the report shows them; other units as plain numbers.
+        let format = Format::new().set_num_format(if k.unit() == "fraction" {
+            "0.0%"
+        } else {
+            "#,##0.00"
+        });
         for (c, x) in [s.mean, s.p5, s.p10, s.p50, s.p90, s.p95]
             .iter()
             .enumerate()
         {
-            number(
-                ws,
-                r,
-                2 + c as u16,
-                *x,
-                &Format::new().set_num_format("#,##0.00"),
-            )?;
+            // A rank statistic among the replications where the event never happens reads
+            // "never", as in summary.csv and the report; one that does not exist stays empty.
+            if *x == f64::INFINITY {
+                ws.write_string(r, 2 + c as u16, crate::render::tables::NEVER)?;
+            } else {
+                number(ws, r, 2 + c as u16, *x, &format)?;
+            }
         }
-        ws.write_number(r, 8, s.n as f64)?;
+        ws.write_number(r, 8, s.n_total as f64)?;
         ws.write_string(r, 9, k.name())?;
     }
     ws.set_column_width(0, 50)?;
@@ -520,7 +527,11 @@ fn statement_sheet(
                         &f.percent,
                     )?;
                 } else {
+                    // No revenue: the formula gives an empty text, and so does the value stored
+                    // for programs that read it without recalculating (not 0 %).
+                    ws.set_formula_result_default("");
                     ws.write_formula_with_format(r, c, Formula::new(text), &f.percent)?;
+                    ws.set_formula_result_default("0");
                 }
             }
         }
@@ -587,6 +598,17 @@ mod tests {
             assert!(
                 TOTALS.iter().any(|(k, _)| *k == l.key),
                 "{} has no formula",
+                l.key
+            );
+        }
+        // Every item counts in a total: a spreadsheet that recalculates then shows the totals
+        // the statements hold.
+        for l in s.lines.iter().filter(|l| l.style == Style::Item) {
+            assert!(
+                TOTALS
+                    .iter()
+                    .any(|(_, terms)| terms.iter().any(|(_, k)| *k == l.key)),
+                "{} is in no total",
                 l.key
             );
         }

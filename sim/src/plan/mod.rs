@@ -104,7 +104,7 @@ impl Plan {
         self.registry
             .inputs
             .iter()
-            .map(|input| sampler.draw(&input.path, &input.dist))
+            .map(|input| input.within(sampler.draw(&input.path, &input.dist)))
             .collect()
     }
 

@@ -15,6 +15,34 @@ pub struct Input {
     pub path: String,
     /// Its distribution.
     pub dist: Dist,
+    /// The smallest and largest values its field accepts. A distribution with an endless tail
+    /// may reach beyond them (at most one draw in a thousand, as validation checks); such a
+    /// draw is taken at the bound, so that the model never sees a value the field refuses.
+    pub bounds: (f64, f64),
+}
+
+impl Input {
+    /// The input's value at quantile `q` of its distribution, within its field's bounds.
+    pub fn at(&self, q: f64) -> f64 {
+        self.within(self.dist.quantile(q))
+    }
+
+    /// `x` brought within the field's bounds.
+    pub fn within(&self, x: f64) -> f64 {
+        x.clamp(self.bounds.0, self.bounds.1)
+    }
+}
+
+/// The accepted values of the field at `path` as a closed interval (an open end is moved to the
+/// nearest accepted value); the whole line for a field without a range.
+pub(crate) fn field_bounds(path: &str) -> (f64, f64) {
+    match crate::scenario::validate::ranges::range_of(path) {
+        Some(r) => (
+            if r.lo_open { r.lo.next_up() } else { r.lo },
+            if r.hi_open { r.hi.next_down() } else { r.hi },
+        ),
+        None => (f64::NEG_INFINITY, f64::INFINITY),
+    }
 }
 
 /// A number of the plan: known when the plan is made, or an uncertain input (an index into the
@@ -56,8 +84,10 @@ impl Registry {
             Param::Value(x) => Num::Const(*x),
             Param::Dist(d) if param.is_fixed() => Num::Const(d.quantile(0.5)),
             Param::Dist(d) => {
+                let path = path.into();
                 self.inputs.push(Input {
-                    path: path.into(),
+                    bounds: field_bounds(&path),
+                    path,
                     dist: d.clone(),
                 });
                 Num::Input(self.inputs.len() - 1)

@@ -277,3 +277,41 @@ fn a_per_request_draw_whose_tail_runs_to_absurd_values_is_refused() {
         set_path(&tiny, "demand.mix[0].duration", "Hours(LogNormal(24, 200))").expect("settable");
     assert_eq!(error_paths(&text), Some(Vec::new()));
 }
+
+/// Normal and LogNormal inputs, which SPEC §3 offers for any uncertain number, are accepted
+/// where one draw in a thousand stays within the field's range, and refused where it does not;
+/// a rarer draw beyond the range is taken at the bound, so the model never sees a value the
+/// field refuses.
+#[test]
+fn endless_tails_are_accepted_within_range_and_drawn_at_the_bound_beyond() {
+    let tiny = std::fs::read_to_string(crate::common::scenario_path("tiny.ron")).expect("tiny");
+    let with_pue = |pue: &str| tiny.replace("pue: Triangular(1.2, 1.3, 1.4)", &format!("pue: {pue}"));
+    assert!(with_pue("x").contains("pue: x"), "tiny.ron's PUE line changed");
+    // 1.5 - 3.09 x 0.15 = 1.04: accepted; 1.5 - 3.09 x 0.2 = 0.88: refused.
+    let loaded = crate::common::load_text(&with_pue("Normal(1.5, 0.15)"));
+    let err = dcplan_sim::load_str("t.ron", &with_pue("Normal(1.5, 0.2)"))
+        .err()
+        .expect("a tail below the minimum is refused")
+        .to_string();
+    assert!(
+        err.contains("site.pue: Normal(1.5, 0.2): one draw in a thousand is below 0.88"),
+        "{err}"
+    );
+    crate::common::load_text(&with_pue("LogNormal(1.3, 1.4)"));
+    // At its one-in-a-billion quantile the Normal is below 1: drawn at 1 exactly.
+    let options = |q: f64| dcplan_sim::replication::ReplicationOptions {
+        sample_mode: dcplan_sim::params::SampleMode::Quantile(q),
+        trace: false,
+    };
+    let pue_at = |q: f64| {
+        let r = dcplan_sim::replication::run_replication(&loaded, 1, 0, &options(q));
+        r.params
+            .iter()
+            .find(|(p, _)| p == "site.pue")
+            .map(|(_, x)| *x)
+            .expect("site.pue drawn")
+    };
+    assert_eq!(pue_at(1e-9), 1.0);
+    assert!((pue_at(0.5) - 1.5).abs() < 1e-12);
+    assert!((pue_at(0.001) - (1.5 - 0.15 * 3.090_232_306_167_813)).abs() < 1e-9);
+}
