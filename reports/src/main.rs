@@ -243,7 +243,7 @@ impl Common {
             out: self.out,
             force: self.force,
             quiet: self.quiet,
-            command_line: std::env::args().collect::<Vec<_>>().join(" "),
+            command_line: dcplan::store::manifest::command_line(std::env::args_os()),
             target_ci,
             max_memory: self.max_memory,
             yes: self.yes,

@@ -411,6 +411,7 @@ mod tests {
             path: path.into(),
             dist: Dist::Uniform(0.0, 1.0),
             bounds: (0.0, 1.0),
+            whole: None,
         }
     }
 

@@ -171,6 +171,7 @@ mod tests {
                 path: p.to_string(),
                 dist: Dist::Uniform(0.0, 1.0),
                 bounds: (0.0, 1.0),
+                whole: None,
             })
             .collect()
     }

@@ -324,7 +324,7 @@ record! {
         /// Deferred revenue at month end: prepayments received for service not delivered yet (a
         /// liability; what is left at the horizon is netted out of the terminal value).
         deferred_revenue_usd: f64,
-        /// Total revenue net of SLA credits.
+        /// Total revenue net of SLA credits and of revenue lost to a power cap.
         revenue_usd: f64,
         /// Electricity cost: grid energy and demand charges, PPA, fuel, carbon and fixed charges and
         /// the on-site assets' fixed O&M, less export credits.
@@ -527,7 +527,9 @@ impl MonthRow {
         let commissioned_h = meter.month_total(Rate::CommissionedGpus);
         let available_h = meter.month_total(Rate::AvailableGpus);
         let sold_h = meter.month_total(Rate::SoldGpus);
-        let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { 0.0 };
+        // A ratio over nothing (PUE in a month without load, utilization before the first GPU) is
+        // undefined: NaN here, empty in every table, a gap in every chart; never 0.
+        let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { f64::NAN };
         MonthRow {
             month: f.month,
             installed_gpus: installed,

@@ -211,7 +211,11 @@ pub fn summarize(values: &[Option<f64>]) -> Summary {
         f64::NAN
     };
     let se = sd / (n as f64).sqrt();
-    let half = if n > 1 { t95((n - 1) as f64) * se } else { f64::NAN };
+    let half = if n > 1 {
+        t95((n - 1) as f64) * se
+    } else {
+        f64::NAN
+    };
     let q = |p| percentile_sorted(&v, p);
     Summary {
         n,
@@ -252,7 +256,11 @@ mod tests {
             (100.0, 1.983_971_519),
             (1000.0, 1.962_339_081),
         ] {
-            assert!((t95(df) - t).abs() < 1e-8, "df {df}: {} against {t}", t95(df));
+            assert!(
+                (t95(df) - t).abs() < 1e-8,
+                "df {df}: {} against {t}",
+                t95(df)
+            );
             // Kept values are the computed ones.
             assert_eq!(t95(df), t95(df));
         }
@@ -269,7 +277,11 @@ mod tests {
         let values: Vec<Option<f64>> = (1..=8).map(|i| Some(i as f64)).collect();
         let s = summarize(&values);
         let half = s.ci95_hi - s.mean;
-        assert!((half / s.se - 2.364_624_252).abs() < 1e-8, "{}", half / s.se);
+        assert!(
+            (half / s.se - 2.364_624_252).abs() < 1e-8,
+            "{}",
+            half / s.se
+        );
         assert!((s.mean - s.ci95_lo - half).abs() < 1e-12);
     }
 

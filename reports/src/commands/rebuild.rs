@@ -138,7 +138,9 @@ pub(crate) fn rebuild(dir: &Path, req: &RunRequest) -> Result<Finished> {
     // Refuse the output folder before reading the bulk of the data.
     let target = req.out.clone().unwrap_or_else(|| dir.to_path_buf());
     let out = OutputDir::create(&target, req.force).map_err(|e| {
-        if target == dir {
+        // The hint only where --force would help: with it, the refusal is of a folder edited
+        // since dcplan wrote it, which --force never replaces.
+        if target == dir && !req.force {
             anyhow!("{e:#}\n(rebuilding {} in place replaces it: pass --force, or --out to write the rebuilt folder elsewhere)", dir.display())
         } else {
             e

@@ -255,7 +255,8 @@ pub(crate) fn run(loaded: &LoadedScenario, req: &RunRequest) -> Result<Finished>
 
 /// The precision target a recorded command line set with `--target-ci`, if any.
 pub(crate) fn target_ci_in(command_line: &str) -> Option<f64> {
-    let mut words = command_line.split_whitespace();
+    let words = crate::store::manifest::command_words(command_line);
+    let mut words = words.iter().map(String::as_str);
     while let Some(w) = words.next() {
         let value = match w.strip_prefix("--target-ci") {
             Some("") => words.next(),

@@ -528,8 +528,7 @@ pub(crate) fn winners(variants: &[VariantRuns]) -> Block {
 /// samples (Welch: t with the Welch-Satterthwaite degrees of freedom).
 fn unpaired_half_width(a: &Summary, b: &Summary) -> f64 {
     let (va, vb) = (a.se * a.se, b.se * b.se);
-    let df = (va + vb).powi(2)
-        / (va * va / (a.n as f64 - 1.0) + vb * vb / (b.n as f64 - 1.0));
+    let df = (va + vb).powi(2) / (va * va / (a.n as f64 - 1.0) + vb * vb / (b.n as f64 - 1.0));
     // Both without spread: no uncertainty, and no degrees of freedom to speak of.
     let t = if va + vb == 0.0 { Z95 } else { t95(df) };
     t * (va + vb).sqrt()

@@ -199,9 +199,10 @@ pub(crate) fn monthly_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
         )?,
     ]);
     for c in MonthRow::COLUMNS.iter().filter(|c| c.name != "month") {
-        let values: Vec<f64> = rows
+        // Undefined values (a ratio over nothing, water at a fixed PUE) are empty, never NaN.
+        let values: Vec<Option<f64>> = rows
             .iter()
-            .map(|(_, _, m)| m.get(c.name).unwrap_or(f64::NAN))
+            .map(|(_, _, m)| m.get(c.name).and_then(finite))
             .collect();
         cols.push(Column::new(c.name.into(), values));
     }

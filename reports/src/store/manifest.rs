@@ -43,6 +43,57 @@ pub struct Manifest {
     pub files: Vec<(String, String)>,
 }
 
+/// A command line as a shell reads it back: each argument as is where it holds only characters
+/// no shell treats specially, else in single quotes (a quote inside written `'\''`). An argument
+/// that is not valid Unicode (a file name in another encoding) is written with U+FFFD in place of
+/// its invalid bytes: the record is for reading, and the run itself uses the name as given.
+pub fn command_line(args: impl IntoIterator<Item = std::ffi::OsString>) -> String {
+    args.into_iter()
+        .map(|a| {
+            let a = a.to_string_lossy();
+            let plain = !a.is_empty()
+                && a.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_-./:=,+@%".contains(c));
+            if plain {
+                a.into_owned()
+            } else {
+                format!("'{}'", a.replace('\'', "'\\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The arguments of a command line written by [`command_line`] (or of an older, unquoted one,
+/// split at white space).
+pub(crate) fn command_words(text: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word: Option<String> = None;
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => {
+                let w = word.get_or_insert_with(String::new);
+                for q in chars.by_ref() {
+                    if q == '\'' {
+                        break;
+                    }
+                    w.push(q);
+                }
+            }
+            '\\' => {
+                if let Some(next) = chars.next() {
+                    word.get_or_insert_with(String::new).push(next);
+                }
+            }
+            c if c.is_whitespace() => words.extend(word.take()),
+            c => word.get_or_insert_with(String::new).push(c),
+        }
+    }
+    words.extend(word);
+    words
+}
+
 /// BLAKE3 hash of bytes, as `blake3:<hex>`.
 pub fn hash_bytes(bytes: &[u8]) -> String {
     format!("blake3:{}", blake3::hash(bytes).to_hex())
@@ -172,6 +223,38 @@ pub(crate) fn files_under(dir: &Path, sub: &str) -> Result<Vec<(String, std::pat
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A recorded command line reads back as the arguments it was made of, whatever they hold.
+    #[test]
+    fn command_lines_are_quoted_and_read_back() {
+        let args = [
+            "dcplan",
+            "run",
+            "a b.ron",
+            "--out",
+            "c --target-ci 0.5",
+            "--set",
+            "site.pue=Triangular(1.2, 1.3, 1.4)",
+            "it's",
+            "",
+            "plain-1.ron",
+        ];
+        let line = command_line(args.iter().map(std::ffi::OsString::from));
+        assert!(line.starts_with("dcplan run 'a b.ron' --out"), "{line}");
+        assert_eq!(command_words(&line), args);
+        // An older, unquoted line splits at white space.
+        assert_eq!(
+            command_words("dcplan run x.ron -r 8"),
+            ["dcplan", "run", "x.ron", "-r", "8"]
+        );
+        // Bytes that are not Unicode do not stop the record.
+        #[cfg(unix)]
+        {
+            use std::os::unix::ffi::OsStringExt;
+            let line = command_line([std::ffi::OsString::from_vec(b"out\xff".to_vec())]);
+            assert_eq!(line, "'out\u{fffd}'");
+        }
+    }
 
     #[test]
     fn iso8601_known_dates() {

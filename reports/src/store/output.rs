@@ -75,6 +75,19 @@ impl OutputDir {
 
     /// Start writing `target`, replacing an existing folder as `replace` allows.
     pub(crate) fn create_with(target: &Path, replace: Replace) -> Result<OutputDir> {
+        // `out/.` is `out`; a path that ends in `..`, or is the current or root folder, names no
+        // folder to write.
+        let normal: PathBuf = target.components().collect();
+        if !matches!(
+            normal.components().next_back(),
+            Some(std::path::Component::Normal(_))
+        ) {
+            bail!(
+                "{} names the current folder, a folder above it or the root, not an output folder; name the folder to write, e.g. --out results",
+                target.display()
+            );
+        }
+        let target = normal.as_path();
         let parent = parent_of(target);
         let name = file_name(target);
         if parent.is_dir() {
@@ -185,10 +198,9 @@ impl OutputDir {
     fn swap(&self) -> Result<()> {
         match exchange(&self.tmp, &self.target) {
             Ok(true) => {
-                // The temporary name now holds the old folder.
-                fs::remove_dir_all(&self.tmp).with_context(|| {
-                    format!("removing the replaced folder (now {})", self.tmp.display())
-                })?;
+                // The temporary name now holds the old folder: marked at once as dcplan's to
+                // remove, so that a run killed now leaves nothing the next one does not clean.
+                remove_replaced(&self.tmp, &self.target);
                 return Ok(());
             }
             Ok(false) => {}
@@ -208,7 +220,21 @@ impl OutputDir {
             return Err(e)
                 .with_context(|| format!("moving the new output into {}", self.target.display()));
         }
-        fs::remove_dir_all(&old).with_context(|| format!("removing the replaced {}", old.display()))
+        remove_replaced(&old, &self.target);
+        Ok(())
+    }
+}
+
+/// Remove the folder a replacement of `target` set aside at `old`. The new folder is in place by
+/// then, so a failure (a folder made read-only) is a warning naming what is left, not an error.
+fn remove_replaced(old: &Path, target: &Path) {
+    let _ = fs::write(old.join(PARTIAL_MARKER), b"");
+    if let Err(e) = fs::remove_dir_all(old) {
+        eprintln!(
+            "{}: replaced; the previous folder could not be removed and is left at {} ({e})",
+            target.display(),
+            old.display()
+        );
     }
 }
 
@@ -507,8 +533,17 @@ fn process_runs(pid: u32) -> bool {
     }
 }
 
-/// `.NAME.KIND-PID-N-HOST`.
+/// `.NAME.KIND-PID-N-HOST`. A temporary name shortens a long NAME (as [`safe_name`] does), so
+/// that any name the file system accepts can be written; a name set aside keeps NAME whole, so
+/// that an interrupted replacement can be put back.
 fn hidden_name(name: &str, kind: &str) -> String {
+    let short;
+    let name = if kind == "tmp" && name.len() > MAX_SAFE_NAME {
+        short = safe_name(name);
+        short.as_str()
+    } else {
+        name
+    };
     format!(
         ".{name}.{kind}-{}-{}-{}",
         std::process::id(),
@@ -575,6 +610,13 @@ pub(crate) fn clean_stale(dir: &Path) {
 /// either step fails.
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let parent = parent_of(path);
+    if !parent.is_dir() {
+        anyhow::bail!(
+            "writing {}: the folder {} does not exist",
+            path.display(),
+            parent.display()
+        );
+    }
     let tmp = parent.join(hidden_name(&file_name(path), "tmp"));
     let written = fs::write(&tmp, bytes)
         .with_context(|| format!("writing {}", tmp.display()))

@@ -41,8 +41,9 @@
 //!   year's loss joins them at its end where losses carry forward.
 //! * Cash identity, every month: change in cash = FCF + debt drawn - debt service - taxes paid.
 //!   Equity cash flow is the same quantity (negative: equity put in; positive: distributions).
-//! * Every ledger line of a closed month must be a finite number (except DSCR without debt
-//!   service and water under a fixed PUE, which are NaN where they do not exist); the first one
+//! * Every ledger line of a closed month must be a finite number (except the lines that are NaN
+//!   where they do not exist: DSCR without debt service, water under a fixed PUE, a ratio over a
+//!   quantity that is zero that month); the first one
 //!   that is not is recorded and the replication fails naming it and its month, so no KPI is
 //!   ever computed from a NaN.
 
@@ -811,13 +812,21 @@ fn close_month(
 
 /// Month-row lines that are NaN where they do not exist: DSCR in a month without debt service,
 /// water under a fixed PUE (no cooling model), marginal emissions without a marginal emission
-/// series, tokens where the scenario counts none.
+/// series, tokens where the scenario counts none, and the ratios over a quantity that is zero
+/// that month (PUE without IT load, utilization without GPUs, the realised price with nothing
+/// sold, the carbon-free share without energy).
 const NAN_WHEN_MISSING: &[&str] = &[
     "dscr",
     "water_m3",
     "marginal_tco2",
     "avoided_marginal_tco2",
     "served_tokens",
+    "pue",
+    "utilization_frac",
+    "utilization_available_frac",
+    "utilization_power_frac",
+    "realized_price_usd_per_gpu_hour",
+    "cfe_frac",
 ];
 
 /// The lines of a month row that are not finite numbers (NaN allowed only in the lines of
@@ -962,7 +971,10 @@ pub fn kpis(ledger: &Ledger) -> Result<Kpis, String> {
         market_tco2: sum(|r| r.market_tco2),
         embodied_tco2: sum(|r| r.embodied_tco2),
         cfe_frac: ratio(
-            rows.iter().map(|r| r.cfe_frac * r.facility_mwh).sum(),
+            rows.iter()
+                .filter(|r| r.facility_mwh > 0.0)
+                .map(|r| r.cfe_frac * r.facility_mwh)
+                .sum(),
             facility_mwh,
         ),
         capped_hours: sum(|r| r.capped_hours),
@@ -995,6 +1007,7 @@ pub fn kpis(ledger: &Ledger) -> Result<Kpis, String> {
         utilization_power_frac: {
             let num: f64 = rows
                 .iter()
+                .filter(|r| r.available_gpu_hours > 0.0)
                 .map(|r| r.utilization_power_frac * r.available_gpu_hours)
                 .sum();
             ratio(num, sum(|r| r.available_gpu_hours))

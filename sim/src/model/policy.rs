@@ -158,7 +158,12 @@ struct Observed {
 impl Observed {
     fn of(row: &MonthRow) -> Observed {
         Observed {
-            utilization: row.utilization_available_frac,
+            // No GPU available (none yet, or every one down): triggers read 0 % utilization.
+            utilization: if row.utilization_available_frac.is_finite() {
+                row.utilization_available_frac
+            } else {
+                0.0
+            },
             backlog: row.requests_rejected + row.requests_waiting,
             cost_usd_per_gpu_hour: if row.sold_gpu_hours > 0.0 {
                 (row.opex_usd + row.depreciation_usd + row.interest_usd) / row.sold_gpu_hours

@@ -17,7 +17,7 @@ mod setter;
 mod supply;
 
 pub(crate) use registry::{Drawn, Num, Registry};
-pub use registry::{Input, uncertain_fields};
+pub use registry::{Input, WholeMonths, uncertain_fields};
 pub(crate) use setter::Settable;
 pub use setter::set_fields;
 

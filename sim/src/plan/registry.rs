@@ -19,6 +19,37 @@ pub struct Input {
     /// may reach beyond them (at most one draw in a thousand, as validation checks); such a
     /// draw is taken at the bound, so that the model never sees a value the field refuses.
     pub bounds: (f64, f64),
+    /// How the model turns a value into a whole number of months, for an input it uses that way
+    /// (a hall phase's ready month, a tranche's lead time): values are drawn rounded so, and
+    /// reported as the model used them.
+    pub whole: Option<WholeMonths>,
+}
+
+/// How a month input is made whole.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WholeMonths {
+    /// Rounded down: the month in which the time falls.
+    Floor,
+    /// Rounded to the nearest (half away from zero).
+    Round,
+}
+
+impl WholeMonths {
+    /// The whole-month input at `path`, if the model makes it whole.
+    pub(crate) fn of(path: &str) -> Option<WholeMonths> {
+        match crate::scenario::validate::ranges::pattern_of(path).as_str() {
+            "site.phases[*].ready_month" => Some(WholeMonths::Floor),
+            "fleet[*].lead_time_months" => Some(WholeMonths::Round),
+            _ => None,
+        }
+    }
+
+    fn apply(self, x: f64) -> f64 {
+        match self {
+            WholeMonths::Floor => x.floor(),
+            WholeMonths::Round => x.round(),
+        }
+    }
 }
 
 impl Input {
@@ -27,9 +58,13 @@ impl Input {
         self.within(self.dist.quantile(q))
     }
 
-    /// `x` brought within the field's bounds.
+    /// `x` brought within the field's bounds, and made whole where the model makes it whole.
     pub fn within(&self, x: f64) -> f64 {
-        x.clamp(self.bounds.0, self.bounds.1)
+        let x = x.clamp(self.bounds.0, self.bounds.1);
+        match self.whole {
+            Some(w) => w.apply(x),
+            None => x,
+        }
     }
 }
 
@@ -87,6 +122,7 @@ impl Registry {
                 let path = path.into();
                 self.inputs.push(Input {
                     bounds: field_bounds(&path),
+                    whole: WholeMonths::of(&path),
                     path,
                     dist: d.clone(),
                 });

@@ -285,13 +285,16 @@ fn a_per_request_draw_whose_tail_runs_to_absurd_values_is_refused() {
 #[test]
 fn endless_tails_are_accepted_within_range_and_drawn_at_the_bound_beyond() {
     let tiny = std::fs::read_to_string(crate::common::scenario_path("tiny.ron")).expect("tiny");
-    let with_pue = |pue: &str| tiny.replace("pue: Triangular(1.2, 1.3, 1.4)", &format!("pue: {pue}"));
-    assert!(with_pue("x").contains("pue: x"), "tiny.ron's PUE line changed");
+    let with_pue =
+        |pue: &str| tiny.replace("pue: Triangular(1.2, 1.3, 1.4)", &format!("pue: {pue}"));
+    assert!(
+        with_pue("x").contains("pue: x"),
+        "tiny.ron's PUE line changed"
+    );
     // 1.5 - 3.09 x 0.15 = 1.04: accepted; 1.5 - 3.09 x 0.2 = 0.88: refused.
     let loaded = crate::common::load_text(&with_pue("Normal(1.5, 0.15)"));
     let err = dcplan_sim::load_str("t.ron", &with_pue("Normal(1.5, 0.2)"))
-        .err()
-        .expect("a tail below the minimum is refused")
+        .expect_err("a tail below the minimum is refused")
         .to_string();
     assert!(
         err.contains("site.pue: Normal(1.5, 0.2): one draw in a thousand is below 0.88"),

@@ -127,7 +127,7 @@ pub(crate) fn revenue(v: &VariantRuns) -> String {
 
 /// Revenue and operating costs: the largest cost.
 pub(crate) fn revenue_opex(v: &VariantRuns) -> String {
-    let costs: [(&str, Monthly); 4] = [
+    let costs: [(&str, Monthly); 5] = [
         ("energy", |m| m.energy_cost_usd),
         ("staff", |m| m.staff_usd),
         ("maintenance and insurance", |m| {
@@ -136,6 +136,7 @@ pub(crate) fn revenue_opex(v: &VariantRuns) -> String {
         ("software, transit, SG&A and rent", |m| {
             m.software_usd + m.network_transit_usd + m.sga_usd + m.rent_usd
         }),
+        ("cancelled hall phases", |m| m.cancellation_usd),
     ];
     let totals: Vec<(&str, f64)> = costs.iter().map(|(l, f)| (*l, mean_total(v, *f))).collect();
     let all: f64 = totals.iter().map(|t| t.1).sum();

@@ -120,6 +120,50 @@ struct BoxStats {
 }
 
 impl BoxStats {
+    /// The statistics of a group; with `never_last`, +infinity is an event that never happens
+    /// (payback): percentiles by nearest rank with never after every month (as in summary.csv,
+    /// +infinity where they fall among the nevers), and no mean unless every value is finite.
+    fn of_group(values: &[f64], k: f64, never_last: bool) -> Option<BoxStats> {
+        if !never_last {
+            return BoxStats::of(values, k);
+        }
+        let v: Vec<Option<f64>> = values
+            .iter()
+            .filter(|x| !x.is_nan())
+            .map(|&x| (x != f64::INFINITY).then_some(x * k))
+            .collect();
+        if v.is_empty() {
+            return None;
+        }
+        let q = |p| dcplan_sim::stats::percentile_never_last(&v, p).unwrap_or(f64::INFINITY);
+        let all = v.iter().all(Option::is_some);
+        Some(BoxStats {
+            p10: q(0.10),
+            p25: q(0.25),
+            p50: q(0.50),
+            p75: q(0.75),
+            p90: q(0.90),
+            mean: if all {
+                v.iter().flatten().sum::<f64>() / v.len() as f64
+            } else {
+                f64::NAN
+            },
+        })
+    }
+
+    /// The same statistics with a never (+infinity) drawn at `at`.
+    fn drawn_at(self, at: f64) -> BoxStats {
+        let d = |x: f64| if x == f64::INFINITY { at } else { x };
+        BoxStats {
+            p10: d(self.p10),
+            p25: d(self.p25),
+            p50: d(self.p50),
+            p75: d(self.p75),
+            p90: d(self.p90),
+            mean: self.mean,
+        }
+    }
+
     fn of(values: &[f64], k: f64) -> Option<BoxStats> {
         let mut v: Vec<f64> = values
             .iter()
@@ -161,16 +205,22 @@ pub(crate) struct BoxPlot {
     /// Draw a line at zero where zero falls within the data's range (the axis spans the data, not
     /// zero, so differences between groups show).
     pub zero_line: bool,
+    /// Where values are times until an event that may never happen: +infinity means never, the
+    /// statistics are those of summary.csv (see [`BoxStats::of_group`]), and a statistic that
+    /// falls among the nevers is drawn at this value (the horizon) and named "never".
+    pub never_at: Option<f64>,
 }
 
 impl BoxPlot {
     /// The value axis: the span of every group's P10, P90 and mean (scaled), padded by 5 %.
     fn value_range(&self) -> (f64, f64) {
         let k = self.y_format.scale();
+        let never = self.never_at.map(|h| h * k);
         bounds(
             self.groups
                 .iter()
-                .filter_map(|(_, v)| BoxStats::of(v, k))
+                .filter_map(|(_, v)| BoxStats::of_group(v, k, never.is_some()))
+                .map(|s| s.drawn_at(never.unwrap_or(f64::NAN)))
                 .flat_map(|s| [s.p10, s.p90, s.mean]),
         )
     }
@@ -181,10 +231,15 @@ impl Plot for BoxPlot {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
         root.fill(&WHITE).map_err(e)?;
         let k = self.y_format.scale();
-        let stats: Vec<Option<BoxStats>> = self
+        let never = self.never_at.map(|h| h * k);
+        let exact: Vec<Option<BoxStats>> = self
             .groups
             .iter()
-            .map(|(_, v)| BoxStats::of(v, k))
+            .map(|(_, v)| BoxStats::of_group(v, k, never.is_some()))
+            .collect();
+        let stats: Vec<Option<BoxStats>> = exact
+            .iter()
+            .map(|s| s.map(|s| s.drawn_at(never.unwrap_or(f64::NAN))))
             .collect();
         let (x0, x1) = self.value_range();
         let (c, whisker, mean_c) = (PALETTE[0], BLACK.mix(0.7), PALETTE[3]);
@@ -249,10 +304,21 @@ impl Plot for BoxPlot {
                 PathElement::new(vec![(s.p50, y - h), (s.p50, y + h)], BLACK.stroke_width(3))
             }))
             .map_err(e)?;
-        let v = |x: f64| self.y_format.text(x / k);
-        for (y, s) in &rows {
-            let name = &self.groups[n - 1 - *y as usize].0;
-            hover::span(&chart, (s.p10, y - h), (s.p90, y + h), || {
+        let v = |x: f64| {
+            if x == f64::INFINITY {
+                "never".to_string()
+            } else if x.is_finite() {
+                self.y_format.text(x / k)
+            } else {
+                "n/a".to_string()
+            }
+        };
+        for (y, drawn) in &rows {
+            let i = n - 1 - *y as usize;
+            let name = &self.groups[i].0;
+            // The box as drawn; the text with the exact statistics ("never" for a never).
+            let Some(s) = exact[i] else { continue };
+            hover::span(&chart, (drawn.p10, y - h), (drawn.p90, y + h), || {
                 format!(
                     "{name}: P10 {}, P25 {}, median {}, P75 {}, P90 {}, mean {}",
                     v(s.p10),
@@ -265,10 +331,14 @@ impl Plot for BoxPlot {
             });
         }
         chart
-            .draw_series(rows.iter().map(|(y, s)| {
-                EmptyElement::at((s.mean, *y))
-                    + Polygon::new(vec![(0, -d), (d, 0), (0, d), (-d, 0)], mean_c.filled())
-            }))
+            .draw_series(
+                rows.iter()
+                    .filter(|(_, s)| s.mean.is_finite())
+                    .map(|(y, s)| {
+                        EmptyElement::at((s.mean, *y))
+                            + Polygon::new(vec![(0, -d), (d, 0), (0, d), (-d, 0)], mean_c.filled())
+                    }),
+            )
             .map_err(e)?;
         Ok(())
     }
@@ -294,6 +364,26 @@ mod tests {
         assert_eq!(BoxStats::of(&[], 1.0), None);
     }
 
+    /// Payback with two replications that never pay back: the box's percentiles are summary.csv's
+    /// (nearest rank, never after every month), a percentile among the nevers is never, and
+    /// there is no mean; drawn, a never sits at the horizon.
+    #[test]
+    fn box_stats_of_a_time_that_may_never_come_match_the_summary() {
+        let inf = f64::INFINITY;
+        let v = [43.0, 45.0, 39.0, 37.0, inf, 40.0, inf, 46.0];
+        let s = BoxStats::of_group(&v, 1.0, true).unwrap();
+        let months: Vec<Option<f64>> = v.iter().map(|&x| x.is_finite().then_some(x)).collect();
+        let summary = dcplan_sim::stats::summarize_never_last(&months);
+        assert_eq!((s.p10, s.p50, s.p90), (37.0, 43.0, inf));
+        assert_eq!(s.p50, summary.p50);
+        assert_eq!(s.p90, summary.p90);
+        assert!(s.mean.is_nan());
+        let d = s.drawn_at(48.0);
+        assert_eq!((d.p75, d.p90), (46.0, 48.0));
+        let all = BoxStats::of_group(&[10.0, 20.0], 1.0, true).unwrap();
+        assert_eq!(all.mean, 15.0);
+    }
+
     fn box_plot(groups: Vec<(String, Vec<f64>)>) -> BoxPlot {
         BoxPlot {
             name: "test_box".into(),
@@ -302,6 +392,7 @@ mod tests {
             y_format: YFormat::MillionsUsd,
             groups,
             zero_line: true,
+            never_at: None,
         }
     }
 

@@ -64,6 +64,14 @@ pub(crate) fn waterfall_chart(v: &VariantRuns) -> charts::Waterfall {
                 false,
             ),
             ("SLA credits".into(), -sum(|m| m.sla_credits_usd), false),
+        ];
+        // Steps that most runs do not have are shown only where they happen, so that the steps
+        // always add up to EBITDA.
+        let lost = sum(|m| m.revenue_lost_to_cap_usd);
+        if lost != 0.0 {
+            steps.push(("Lost to the power cap".into(), -lost, false));
+        }
+        steps.extend([
             ("Energy".into(), -sum(|m| m.energy_cost_usd), false),
             ("Staff".into(), -sum(|m| m.staff_usd), false),
             (
@@ -75,6 +83,7 @@ pub(crate) fn waterfall_chart(v: &VariantRuns) -> charts::Waterfall {
                         + m.network_transit_usd
                         + m.sga_usd
                         + m.rent_usd
+                        + m.cancellation_usd
                 }),
                 false,
             ),
@@ -87,7 +96,7 @@ pub(crate) fn waterfall_chart(v: &VariantRuns) -> charts::Waterfall {
             ("Capex".into(), -sum(|m| m.capex_usd), false),
             ("Resale".into(), sum(|m| m.resale_usd), false),
             ("Free cash flow".into(), sum(|m| m.fcf_usd), true),
-        ];
+        ]);
     }
     charts::Waterfall {
         name: "cash_waterfall".into(),
@@ -108,7 +117,7 @@ pub(crate) fn revenue_chart(v: &VariantRuns) -> StackedArea {
     };
     StackedArea {
         name: "revenue_by_class".into(),
-        title: "Monthly revenue by contract class (mean across replications)".into(),
+        title: "Monthly revenue by contract class, before SLA credits and power-cap losses (mean across replications)".into(),
         x_label: format!("Month from {}", v.start),
         y_label: "Revenue ($M per month)".into(),
         x: months_axis(v),
@@ -171,7 +180,28 @@ pub(crate) fn revenue_opex_chart(v: &VariantRuns) -> StackedArea {
                 charts::PALETTE[6],
                 mean(&|m| m.sla_credits_usd),
             ),
-        ],
+        ]
+        .into_iter()
+        // Revenue lost to a power cap and cancelled hall phases, where they happen: the gap
+        // between the revenue line and the stack is then EBITDA in every run.
+        .chain(
+            [
+                (
+                    "revenue lost to the power cap",
+                    charts::PALETTE[1],
+                    mean(&|m| m.revenue_lost_to_cap_usd),
+                ),
+                (
+                    "cancelled hall phases",
+                    charts::PALETTE[5],
+                    mean(&|m| m.cancellation_usd),
+                ),
+            ]
+            .into_iter()
+            .filter(|(_, _, values)| values.iter().any(|x| *x != 0.0))
+            .map(|(label, color, values)| (label.to_string(), color, values)),
+        )
+        .collect(),
         lines: vec![
             (
                 "revenue".into(),

@@ -44,6 +44,7 @@ pub(crate) fn npv_boxplot(variants: &[VariantRuns]) -> charts::BoxPlot {
             })
             .collect(),
         zero_line: true,
+        never_at: None,
     }
 }
 
@@ -57,7 +58,7 @@ pub(crate) fn payback_boxplot(variants: &[VariantRuns]) -> charts::BoxPlot {
     charts::BoxPlot {
         name: "payback_boxplot".into(),
         title: format!(
-            "Payback by variant (no payback within the horizon drawn at {horizon:.0} months)"
+            "Payback by variant (never within the horizon drawn at {horizon:.0} months; a mean only where every replication pays back)"
         ),
         y_label: "Payback (months)".into(),
         y_format: YFormat::Plain,
@@ -68,12 +69,13 @@ pub(crate) fn payback_boxplot(variants: &[VariantRuns]) -> charts::BoxPlot {
                     v.name.clone(),
                     v.kpi(dcplan_sim::Kpi::PaybackMonths)
                         .into_iter()
-                        .map(|p| p.unwrap_or(horizon))
+                        .map(|p| p.unwrap_or(f64::INFINITY))
                         .collect(),
                 )
             })
             .collect(),
         zero_line: false,
+        never_at: Some(horizon),
     }
 }
 

@@ -83,7 +83,16 @@ pub(crate) fn bounds(values: impl Iterator<Item = f64>) -> (f64, f64) {
     if !lo.is_finite() {
         return (0.0, 1.0);
     }
-    let pad = ((hi - lo).abs() * 0.05).max(1e-9);
+    // A range of one value (every replication alike) gets a span of its own, so that the axis
+    // has distinct ticks.
+    let magnitude = lo.abs().max(hi.abs());
+    let pad = if hi - lo > 1e-9 * magnitude {
+        ((hi - lo) * 0.05).max(1e-9)
+    } else if magnitude > 0.0 {
+        magnitude * 0.05
+    } else {
+        1.0
+    };
     (lo - pad, hi + pad)
 }
 
