@@ -443,7 +443,14 @@ fn optimize_doc(
             money(b.explored.score.objective)
         )
     }];
-    headlines.push(format!("{} candidates evaluated ({} rounds), {feasible_count} meet the constraint; {} on the frontier.", results.len(), rounds + 1, front.len()));
+    // Rounds that evaluated candidates: the grid, then each refinement that proposed new ones.
+    let evaluated_rounds = rounds + 1;
+    headlines.push(format!(
+        "{} candidates evaluated ({evaluated_rounds} {}), {feasible_count} meet the constraint; {} on the frontier.",
+        results.len(),
+        if evaluated_rounds == 1 { "round" } else { "rounds" },
+        front.len()
+    ));
     let mut ranked: Vec<usize> = (0..results.len()).collect();
     ranked.sort_by(|&i, &j| {
         let (a, b) = (&results[i].explored.score, &results[j].explored.score);

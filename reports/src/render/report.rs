@@ -548,7 +548,13 @@ pub(crate) fn assumption_for<'a>(
 /// with their unit's denominator (`$2.95/GPU-hour`), other numbers followed by the unit
 /// (`50,000 USD/node`, `3.2 months`).
 pub(crate) fn input_value(path: &str, x: f64, unit: &str) -> String {
-    let text = crate::render::format::by_column(path, x);
+    // A whole value of an input (a count of GPUs, a month) without decimals it does not have.
+    let whole = x.fract() == 0.0 && x.abs() < 1000.0 && Format::for_name(path) == Format::Number;
+    let text = if whole {
+        format!("{}", x + 0.0)
+    } else {
+        crate::render::format::by_column(path, x)
+    };
     if !x.is_finite() || unit.is_empty() {
         return text;
     }
