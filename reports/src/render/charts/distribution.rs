@@ -136,19 +136,24 @@ impl BoxStats {
             return None;
         }
         let q = |p| dcplan_sim::stats::percentile_never_last(&v, p).unwrap_or(f64::INFINITY);
-        let all = v.iter().all(Option::is_some);
-        Some(BoxStats {
+        let mean = if v.iter().all(Option::is_some) {
+            v.iter().flatten().sum::<f64>() / v.len() as f64
+        } else {
+            f64::NAN
+        };
+        Some(BoxStats::from_quantiles(q, mean))
+    }
+
+    /// The statistics from a quantile function and the mean.
+    fn from_quantiles(q: impl Fn(f64) -> f64, mean: f64) -> BoxStats {
+        BoxStats {
             p10: q(0.10),
             p25: q(0.25),
             p50: q(0.50),
             p75: q(0.75),
             p90: q(0.90),
-            mean: if all {
-                v.iter().flatten().sum::<f64>() / v.len() as f64
-            } else {
-                f64::NAN
-            },
-        })
+            mean,
+        }
     }
 
     /// The same statistics with a never (+infinity) drawn at `at`.
@@ -175,14 +180,10 @@ impl BoxStats {
         }
         v.sort_by(f64::total_cmp);
         let q = |p| dcplan_sim::stats::percentile_sorted(&v, p);
-        Some(BoxStats {
-            p10: q(0.10),
-            p25: q(0.25),
-            p50: q(0.50),
-            p75: q(0.75),
-            p90: q(0.90),
-            mean: v.iter().sum::<f64>() / v.len() as f64,
-        })
+        Some(BoxStats::from_quantiles(
+            q,
+            v.iter().sum::<f64>() / v.len() as f64,
+        ))
     }
 }
 
