@@ -251,6 +251,10 @@ fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
 
 /// Hours since 1970-01-01 UTC of `YYYY-MM-DD[(T| )HH:MM[:SS[.f]]][Z|(+|-)HH[:MM]]`.
 fn parse_iso(s: &str) -> Option<f64> {
+    // A timestamp is ASCII; anything else is not one (and byte positions below are characters).
+    if !s.is_ascii() {
+        return None;
+    }
     let b = s.as_bytes();
     let num = |r: std::ops::Range<usize>| -> Option<i64> {
         let t = s.get(r)?;
@@ -304,7 +308,8 @@ fn parse_iso(s: &str) -> Option<f64> {
         Some(_) => return None,
         None => 0.0,
     };
-    if h > 24 || mi > 59 || !(0.0..61.0).contains(&sec) {
+    // 24:00 (end of the day) is a time; 24:01 is not.
+    if h > 24 || mi > 59 || !(0.0..61.0).contains(&sec) || (h == 24 && (mi > 0 || sec > 0.0)) {
         return None;
     }
     secs += h as f64 * 3600.0 + mi as f64 * 60.0 + sec - offset_s;
@@ -562,6 +567,21 @@ pub fn fit_problems(c: &Calibration) -> Vec<String> {
             ));
         }
     }
+    // The duration fitted must pass the check a scenario's durations pass (its tail too).
+    if c.fixed_duration.is_none() {
+        let path = "demand.mix[0].duration.Hours";
+        if let Some(range) = crate::scenario::validate::ranges::range_of(path) {
+            let mut found = crate::problems::Problems::default();
+            crate::dist::Param::Dist(c.chosen_duration().dist())
+                .check_draw(path, range.lo, range.hi, &mut found);
+            problems.extend(found.iter().map(|p| {
+                format!(
+                    "the duration fitted cannot go in a scenario ({}); the trace's durations spread too widely for one distribution",
+                    p.message
+                )
+            }));
+        }
+    }
     problems
 }
 
@@ -762,6 +782,7 @@ mod tests {
         assert_eq!(parse_iso("1970-01-02T01:00:00Z"), Some(25.0));
         assert_eq!(parse_iso("1970-01-02 01:30"), Some(25.5));
         assert_eq!(parse_iso("1970-01-02T03:00:00+02:00"), Some(25.0));
+        assert_eq!(parse_iso("1970-01-01T24:00"), Some(24.0));
         assert_eq!(
             parse_iso("2000-03-01"),
             Some(days_from_civil(2000, 3, 1) as f64 * 24.0)
@@ -776,6 +797,11 @@ mod tests {
             "2026-1-01",
             "yesterday",
             "2026-01-01T25:00",
+            "2026-01-01T24:59",
+            // Not ASCII where a byte position would cut a character: refused, no panic.
+            "2026-01-01T00:00+a\u{20ac}",
+            "2026-01-01\u{20ac}00:00",
+            "2026-01-01T00:00+\u{20ac}",
         ] {
             assert_eq!(parse_iso(bad), None, "{bad}");
         }

@@ -464,6 +464,15 @@ impl Dist {
                             self.describe()
                         ),
                     );
+                } else if !items.iter().map(|(_, w)| w).sum::<f64>().is_finite() {
+                    // Shares are weights over their sum: an infinite sum makes every share 0.
+                    problems.push(
+                        path,
+                        format!(
+                            "{}: the weights' sum is too large to be a number; scale them down (only their ratios count)",
+                            self.describe()
+                        ),
+                    );
                 }
             }
             _ => {}
@@ -785,6 +794,20 @@ mod tests {
         let d = Dist::LogNormal(100.0, 250.0);
         assert!((d.quantile(0.5) - 100.0).abs() < 1e-9);
         assert!((d.quantile(0.9) - 250.0).abs() < 1e-8);
+    }
+
+    /// Weights whose sum is not a number would make every share 0 (every draw the last value):
+    /// refused, while the same ratios at a smaller scale are fine.
+    #[test]
+    fn discrete_weights_must_sum_to_a_number() {
+        let check = |d: Dist| {
+            let mut p = Problems::default();
+            d.check_range("x", 0.0, 100.0, &mut p);
+            p
+        };
+        let p = check(Dist::Discrete(vec![(8.0, 1e308), (16.0, 1e308)]));
+        assert!(p.iter().any(|q| q.message.contains("too large")), "{p:?}");
+        assert!(check(Dist::Discrete(vec![(8.0, 1.0), (16.0, 1.0)])).is_empty());
     }
 
     #[test]

@@ -87,6 +87,13 @@ fn md(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
+        // One line per block: a line break (from a name or description) would end a heading or
+        // a table row, so it reads as a space.
+        let c = match unseen(c) {
+            Some(_) if c == '\n' || c == '\r' || c == '\t' => ' ',
+            Some(r) => r,
+            None => c,
+        };
         let opens_tag = c == '<'
             && chars
                 .peek()
@@ -243,12 +250,29 @@ fn html_block(s: &mut String, b: &Block) {
     }
 }
 
-/// Escape text for HTML.
+/// Escape text for HTML (control and direction-override characters shown as U+FFFD, see
+/// [`unseen`]).
 pub(crate) fn esc(text: &str) -> String {
-    text.replace('&', "&amp;")
+    text.chars()
+        .map(|c| match unseen(c) {
+            Some(_) if c == '\n' || c == '\t' => c,
+            Some(r) => r,
+            None => c,
+        })
+        .collect::<String>()
+        .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
+}
+
+/// The replacement for a character a document must not carry as it is: a control character (a
+/// NUL or a bell from a scenario's name) or one that reverses the direction of the text around it
+/// (U+202A-U+202E, U+2066-U+2069), which could make a figure read as another. `None` for every
+/// other character.
+fn unseen(c: char) -> Option<char> {
+    (c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'))
+        .then_some('\u{fffd}')
 }
 
 #[cfg(test)]
@@ -271,6 +295,12 @@ mod tests {
         );
         let html = d.to_html();
         assert!(html.contains("<title>T &lt;1&gt;</title>"));
+        // Control and direction-override characters never reach the documents as they are.
+        assert_eq!(
+            esc("a\u{0}b\u{7}c\u{202e}d\ne"),
+            "a\u{fffd}b\u{fffd}c\u{fffd}d\ne"
+        );
+        assert_eq!(super::md("a\nb\u{0}c\u{2066}"), "a b\u{fffd}c\u{fffd}");
         assert!(html.contains("<td>x|y</td><td class=\"n\">1</td>"));
     }
 

@@ -792,12 +792,16 @@ pub(crate) fn assumptions(loaded: &LoadedScenario) -> Vec<Assumption> {
     let config =
         ron::ser::PrettyConfig::default().extensions(ron::extensions::Extensions::IMPLICIT_SOME);
     if let Ok(full) = ron::ser::to_string_pretty(&loaded.scenario, config) {
+        // A default is covered where the scenario wrote its field or a field that holds it: the
+        // path itself or one of its prefixes up to a `.` or a `[` (a set, so that a scenario of
+        // thousands of fields takes no longer than a look-up per prefix).
+        let written_paths: std::collections::HashSet<&str> =
+            written.iter().map(|w| w.path.as_str()).collect();
         for l in ron_text::leaves(&full) {
-            let covered = written.iter().any(|w| {
-                l.path == w.path
-                    || l.path.starts_with(&format!("{}.", w.path))
-                    || l.path.starts_with(&format!("{}[", w.path))
-            });
+            let covered = written_paths.contains(l.path.as_str())
+                || l.path
+                    .match_indices(['.', '['])
+                    .any(|(i, _)| written_paths.contains(&l.path[..i]));
             if !covered
                 && !l.path.starts_with("sweep")
                 && !l.path.starts_with("optimize")
@@ -831,7 +835,9 @@ pub(crate) fn assumptions(loaded: &LoadedScenario) -> Vec<Assumption> {
     if let dcplan_sim::scenario::Tariff::Market { preset, .. } = &s.energy.tariff {
         used.push(("tariffs", dcplan_sim::catalog::TARIFFS_RON, preset.clone()));
     }
-    used.dedup_by(|a, b| a.0 == b.0 && a.2 == b.2);
+    // Each catalog entry once, in order of first use.
+    let mut seen = std::collections::HashSet::new();
+    used.retain(|(catalog, _, entry)| seen.insert((*catalog, entry.clone())));
     for (catalog, text, entry) in used {
         let leaves = ron_text::leaves(text);
         let Some(index) = leaves

@@ -454,3 +454,28 @@ fn a_history_growing_far_faster_than_the_scenario_is_warned_about() {
             .all(|p| p.path != "demand.growth_per_year_frac")
     );
 }
+
+/// Durations that spread over fifteen orders of magnitude fit a lognormal whose tail no scenario
+/// accepts: calibrate says so instead of writing a fragment that `check` then refuses.
+#[test]
+fn a_duration_fit_no_scenario_accepts_is_a_fit_problem() {
+    let text = "submit_time,gpus,duration_hours\n0,8,1000000\n3600,8,1000000\n7200,8,1e-9\n";
+    let fit = calibrate(&parse_trace("wide.csv", text).expect("valid"));
+    let problems = dcplan_sim::calibrate::fit_problems(&fit);
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("the duration fitted cannot go in a scenario")),
+        "{problems:?}"
+    );
+    // An ordinary trace has none.
+    let ok = synthetic_trace(5, 20.0, 0.0, 1.0, 2.0, 0.5);
+    let fit = calibrate(&parse_trace("ok.csv", &ok).expect("valid"));
+    assert!(
+        !dcplan_sim::calibrate::fit_problems(&fit)
+            .iter()
+            .any(|p| p.contains("duration")),
+        "{:?}",
+        dcplan_sim::calibrate::fit_problems(&fit)
+    );
+}
