@@ -154,19 +154,18 @@ fn dedup(mut xs: Vec<f64>) -> Vec<f64> {
 
 /// The first grid.
 pub fn first_grid(opt: &Optimize) -> Vec<Vec<f64>> {
-    let axes: Vec<Vec<f64>> = opt
-        .variables
-        .iter()
-        .map(|v| {
-            let k = v.points.max(2);
-            dedup(
-                (0..k)
-                    .map(|i| snap(v, v.min + (v.max - v.min) * i as f64 / (k - 1) as f64))
-                    .collect(),
-            )
-        })
-        .collect();
+    let axes: Vec<Vec<f64>> = opt.variables.iter().map(first_axis).collect();
     cartesian(&axes)
+}
+
+/// A variable's values in the first grid: `points` from `min` to `max`, snapped.
+fn first_axis(v: &crate::scenario::DecisionVariable) -> Vec<f64> {
+    let k = v.points.max(2);
+    dedup(
+        (0..k)
+            .map(|i| snap(v, v.min + (v.max - v.min) * i as f64 / (k - 1) as f64))
+            .collect(),
+    )
 }
 
 /// The grid of refinement round `round` (1, 2, ...) around `centre`.
@@ -262,7 +261,7 @@ pub fn constraint_past_horizon(scenario: &crate::scenario::Scenario) -> Option<S
 }
 
 /// Problems of a scenario's `optimize` section: bounds, grid sizes, the constraint, and whether
-/// each variable's path takes its smallest and largest values.
+/// each variable's path takes every value of its first grid.
 pub fn check(loaded: &LoadedScenario) -> Vec<Problem> {
     match &loaded.scenario.optimize {
         Some(opt) => check_section(opt, &loaded.scenario, Some(loaded)),
@@ -344,16 +343,18 @@ fn check_section(
             && v.min < v.max
             && v.min.is_finite()
             && v.max.is_finite()
+            && (2..=50).contains(&v.points)
         {
-            for x in [v.min, v.max] {
-                let x = snap(v, x);
+            // Every value of the first grid, known before anything runs (one at a time, the
+            // other variables as the scenario has them).
+            for x in first_axis(v) {
                 let name = format!("{}={}", v.path, number_text(x));
                 if let Err(e) = sweep::apply_with(
                     loaded,
                     settable.as_ref(),
                     &[(v.path.clone(), number_text(x))],
                     &name,
-                    &|_| format!("set by dcplan optimize: bound check {name}"),
+                    &|_| format!("set by dcplan optimize: grid check {name}"),
                 ) {
                     let message = match e {
                         crate::scenario::ScenarioError::Invalid { problems, .. } => problems
@@ -363,9 +364,18 @@ fn check_section(
                             .join("; "),
                         other => other.to_string(),
                     };
+                    let hint = if v.multiple_of > 0.0 {
+                        ""
+                    } else {
+                        " (refinement rounds try values between the grid's too: `multiple_of` keeps every value a multiple of a step, e.g. the GPUs of a node)"
+                    };
                     err(
                         format!("{at}.path"),
-                        format!("`{}` = {}: {message}", v.path, number_text(x)),
+                        format!(
+                            "`{}` = {} (a point of the first grid): {message}{hint}",
+                            v.path,
+                            number_text(x)
+                        ),
                     );
                     break;
                 }

@@ -146,6 +146,20 @@ fn set_at<'t>(root: &mut Node<'t>, path: &str, value: &'t str) -> Option<()> {
     for (n, (name, index)) in segs.iter().enumerate() {
         let last = n + 1 == segs.len() && index.is_none();
         let node = unwrap_some(current);
+        // A segment that names the value's variant (`Hours` in `duration.Hours`, as messages
+        // name such a value) leads into the variant: its one value, or its fields or positions.
+        let names_variant = index.is_none()
+            && matches!(node, Node::NewtypeVariant(v, _) | Node::TupleVariant(v, _)
+                | Node::StructVariant(v, _) if v == name);
+        if names_variant {
+            let one = matches!(node, Node::TupleVariant(_, items) if items.len() == 1);
+            current = match (one, node) {
+                (_, Node::NewtypeVariant(_, inner)) => inner,
+                (true, Node::TupleVariant(_, items)) => &mut items[0],
+                (_, other) => other,
+            };
+            continue;
+        }
         if let Ok(pos) = name.parse::<usize>() {
             // A position in a tuple or the value of a tuple-like variant.
             current = match node {

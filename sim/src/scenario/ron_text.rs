@@ -269,6 +269,27 @@ fn locate(text: &str, path: &str) -> Result<Found, String> {
     for (n, (name, index)) in segs.iter().enumerate() {
         let body = inner(text, current, b'(')
             .ok_or_else(|| format!("`{}` is not a struct", path_prefix(&segs, n)))?;
+        // A segment that names the value's variant (`Hours` in `duration.Hours` for `Hours(...)`,
+        // as messages name such a value) leads into the variant: its one value where it holds
+        // one, else its fields or positions.
+        if index.is_none() && variant_of(text, current) == Some(name) {
+            let struct_like = fields(text, body).is_ok_and(|f| !f.is_empty());
+            if !struct_like
+                && let Ok(all) = items(text, body)
+                && all.len() == 1
+            {
+                current = all[0];
+            }
+            continue;
+        }
+        if let Some(other) = variant_of(text, current)
+            && name.starts_with(|ch: char| ch.is_ascii_uppercase())
+        {
+            let at = path_prefix(&segs, n);
+            return Err(format!(
+                "`{at}` is `{other}(...)`, not `{name}`: set `{at}` to `{name}(...)` to change it"
+            ));
+        }
         // A number is a position in a tuple or a tuple variant, e.g. `pricing.policy.0` in
         // `ListRatio(1.0)`.
         if let Ok(pos) = name.parse::<usize>() {
@@ -302,6 +323,19 @@ fn locate(text: &str, path: &str) -> Result<Found, String> {
         }
     }
     Ok(Found::Value(current))
+}
+
+/// The variant name a value starts with (`Hours` in `Hours(24)`), if any.
+fn variant_of(text: &str, value: Span) -> Option<&str> {
+    let mut c = Cursor {
+        b: &text.as_bytes()[..value.end],
+        i: value.start,
+    };
+    c.skip_ws();
+    let id = c.ident()?;
+    let name = &text[id.start..id.end];
+    name.starts_with(|ch: char| ch.is_ascii_uppercase())
+        .then_some(name)
 }
 
 fn path_prefix(segs: &[(&str, Option<usize>)], n: usize) -> String {
@@ -383,8 +417,12 @@ pub fn set_with_source(
         Found::Value(s) => {
             let replaced = format!("{}{}{}", &text[..s.start], value, &text[s.end..]);
             let mut owner = path;
+            // A position or a variant name (`.0`, `.Hours`) is inside its field's value: the
+            // comment goes after the field's whole value.
             while let Some((parent, last)) = owner.rsplit_once('.') {
-                if last.parse::<usize>().is_err() {
+                if last.parse::<usize>().is_err()
+                    && !last.starts_with(|c: char| c.is_ascii_uppercase())
+                {
                     break;
                 }
                 owner = parent;

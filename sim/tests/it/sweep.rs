@@ -339,6 +339,20 @@ fn optimize_sections_are_checked_with_field_paths() {
     );
     let good = with(&good, "pricing.policy", "ListRatio(1.0)");
     assert_eq!(errors(&good), Vec::<String>::new());
+    // Valid ends but an interior grid point of 36 GPUs, not a whole number of 8-GPU nodes: found
+    // by the check, before a search runs.
+    let interior = with(
+        &tiny_text(),
+        "optimize",
+        r#"(variables: [(path: "fleet[0].gpus", min: 8, max: 64, points: 3)])"#,
+    );
+    let errs = errors(&interior).join("\n");
+    assert!(
+        errs.contains(
+            "optimize.variables[0].path: `fleet[0].gpus` = 36 (a point of the first grid)"
+        ) && errs.contains("multiple_of"),
+        "{errs}"
+    );
 }
 
 /// The scenario the text route makes: the values put into the text at their paths, the text
@@ -371,6 +385,14 @@ fn settings_of_every_kind(name: &str, text: &str) -> Vec<Vec<(String, String)>> 
         all.push(one("pricing.policy", "ListRatio(1.25)"));
         all.push(one("pricing.policy.0", "1.1"));
         all.push(one("site.phases[0].capex_usd_per_mw", "12e6"));
+        // Paths through a variant, named as messages name them: its one value, and a field of a
+        // struct-like variant.
+        all.push(one("demand.mix[1].duration.Hours", "LogNormal(20, 150)"));
+        all.push(one(
+            "demand.mix[0].duration.Months",
+            "Discrete([(12, 1), (24, 3)])",
+        ));
+        all.push(one("energy.tariff.Flat.price_usd_per_kwh", "0.07"));
     } else {
         let energies = ron_text::list(text, "sweep.axes[1].values").expect("energy values");
         all.push(one("energy", &energies[1]));
@@ -476,4 +498,16 @@ fn a_base_scenario_with_errors_still_has_its_sweep_and_search_checked() {
     ] {
         assert!(errs.contains(expected), "missing `{expected}` in:\n{errs}");
     }
+}
+
+/// A path through a variant other than the one written says which it is and how to change it.
+#[test]
+fn a_path_through_another_variant_says_which_variant_is_written() {
+    let text = tiny_text();
+    let err = ron_text::set(&text, "demand.mix[0].duration.Hours", "Exponential(12)")
+        .expect_err("mix[0] is in months");
+    assert!(
+        err.contains("`demand.mix[0].duration` is `Months(...)`, not `Hours`"),
+        "{err}"
+    );
 }
