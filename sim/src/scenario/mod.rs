@@ -270,6 +270,8 @@ fn with_every_unknown_field(
 ) -> ScenarioError {
     let mut blanked = text.to_string();
     let mut unknown = Vec::new();
+    // Required fields left out, filled from the built-in scenario so that the parser reads on.
+    let mut filled: Vec<String> = Vec::new();
     while unknown.len() < MAX_UNKNOWN_FIELDS {
         let err = match crate::problems::ron_options().from_str::<Scenario>(&blanked) {
             Ok(scenario) if !unknown.is_empty() => {
@@ -277,7 +279,15 @@ fn with_every_unknown_field(
                 if let Err(ScenarioError::Invalid { problems, .. }) =
                     check_parsed(file, scenario, &blanked, input_dir)
                 {
-                    all.extend(problems);
+                    // Problems inside a filled field are the stand-in's, not the scenario's.
+                    let inside = |p: &Problem| {
+                        filled.iter().any(|f| {
+                            p.path == *f
+                                || p.path.starts_with(&format!("{f}."))
+                                || p.path.starts_with(&format!("{f}["))
+                        })
+                    };
+                    all.extend(problems.into_iter().filter(|p| !inside(p)));
                 }
                 // One misspelt field and nothing else: the parser's own message, at the name.
                 if all.len() == 1 {
@@ -295,14 +305,45 @@ fn with_every_unknown_field(
             expected, found, ..
         } = &err.code
         else {
-            // A required field left out ends the search (the parser cannot read past it), but is
-            // reported with the rest, at its path.
-            if matches!(err.code, ron::Error::MissingStructField { .. }) && !unknown.is_empty() {
+            // A required field left out is reported at its path, and filled with the built-in
+            // scenario's value of that field (its first list item where the path is in a list)
+            // so that the parser reads on to the rest; where that scenario has no such field,
+            // the search ends there.
+            // A field written twice is reported at the second, which is set aside as an unknown
+            // field is.
+            if matches!(err.code, ron::Error::DuplicateStructField { .. })
+                && let Some((path, span)) = ron_text::field_at(
+                    &blanked,
+                    byte_offset(&blanked, err.span.start.line, err.span.start.col),
+                )
+            {
                 unknown.push(Problem {
-                    path: crate::problems::missing_field_path(&blanked, &err).unwrap_or_default(),
+                    path,
                     message: crate::problems::describe_ron_error(&err.code),
                     severity: Severity::Error,
                 });
+                blank_field(&mut blanked, span);
+                continue;
+            }
+            if matches!(err.code, ron::Error::MissingStructField { .. }) {
+                let path = crate::problems::missing_field_path(&blanked, &err).unwrap_or_default();
+                unknown.push(Problem {
+                    path: path.clone(),
+                    message: crate::problems::describe_ron_error(&err.code),
+                    severity: Severity::Error,
+                });
+                let like = first_items(&path);
+                if let Ok(value) = ron_text::get(DEFAULT_SCENARIO_RON, &like)
+                    && let Ok(text) = ron_text::set(&blanked, &path, &value)
+                    && !filled.contains(&path)
+                {
+                    blanked = text;
+                    filled.push(path);
+                    continue;
+                }
+                if unknown.len() == 1 {
+                    break;
+                }
                 return ScenarioError::Invalid {
                     file: file.to_string(),
                     problems: unknown,
@@ -345,14 +386,7 @@ fn with_every_unknown_field(
                 continue;
             }
         }
-        let rest = &blanked[span.end..];
-        let after_ws = rest.len() - rest.trim_start().len();
-        let end = span.end + after_ws + usize::from(rest.trim_start().starts_with(','));
-        let blank: String = blanked[span.start..end]
-            .chars()
-            .map(|c| if c == '\n' { '\n' } else { ' ' })
-            .collect();
-        blanked.replace_range(span.start..end, &blank);
+        blank_field(&mut blanked, span);
     }
     if unknown.len() <= 1 {
         first
@@ -362,6 +396,37 @@ fn with_every_unknown_field(
             problems: unknown,
         }
     }
+}
+
+/// Blank a field (`name: value` at `span`) with the comma after it, keeping line breaks, so that
+/// lines and columns of the rest stay.
+fn blank_field(text: &mut String, span: ron_text::Span) {
+    let rest = &text[span.end..];
+    let after_ws = rest.len() - rest.trim_start().len();
+    let end = span.end + after_ws + usize::from(rest.trim_start().starts_with(','));
+    let blank: String = text[span.start..end]
+        .chars()
+        .map(|c| if c == '\n' { '\n' } else { ' ' })
+        .collect();
+    text.replace_range(span.start..end, &blank);
+}
+
+/// `path` with every list index 0 (`fleet[2].sku` is `fleet[0].sku`).
+fn first_items(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut in_index = false;
+    for c in path.chars() {
+        match c {
+            '[' => {
+                in_index = true;
+                out.push_str("[0]");
+            }
+            ']' if in_index => in_index = false,
+            _ if in_index => {}
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 /// Levenshtein distance of two short names.
