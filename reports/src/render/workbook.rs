@@ -415,7 +415,14 @@ fn kpi_sheet(ws: &mut Worksheet, v: &VariantRuns, f: &Formats) -> Result<()> {
                 number(ws, r, 2 + c as u16, *x, &format)?;
             }
         }
-        ws.write_number(r, 8, s.n_total as f64)?;
+        // Replications with a value (a DSCR needs debt service); for a time that may never come,
+        // every replication counts (its percentiles run over them all, never last).
+        let n = if k.column().may_not_happen {
+            s.n_total
+        } else {
+            s.n
+        };
+        ws.write_number(r, 8, n as f64)?;
         ws.write_string(r, 9, k.name())?;
     }
     ws.set_column_width(0, 50)?;

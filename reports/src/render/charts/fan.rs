@@ -87,31 +87,48 @@ impl Plot for FanChart {
         let body = title_and_key_line(root, &self.title, &keys)?;
         let y1 = annotate::headroom(&body, &self.markers, (x0, x1), (y0, y1))?;
         let mut chart = xy_frame(&body, &self.x_label, &self.y_label, (x0, x1), (y0, y1))?;
-        let band = |lo: &[f64], hi: &[f64]| -> Vec<(f64, f64)> {
-            b.x.iter()
-                .zip(hi)
-                .map(|(x, y)| (*x, y * k))
-                .chain(b.x.iter().zip(lo).rev().map(|(x, y)| (*x, y * k)))
-                .collect()
+        // Months without a value (utilization before the first GPU) are gaps: each run of months
+        // with values is drawn on its own.
+        let defined = |i: usize| {
+            [&b.p5, &b.p25, &b.p50, &b.p75, &b.p95]
+                .iter()
+                .all(|s| s.get(i).is_some_and(|y| y.is_finite()))
         };
-        chart
-            .draw_series(std::iter::once(Polygon::new(
-                band(&b.p5, &b.p95),
-                c.mix(0.18).filled(),
-            )))
-            .map_err(e)?;
-        chart
-            .draw_series(std::iter::once(Polygon::new(
-                band(&b.p25, &b.p75),
-                c.mix(0.40).filled(),
-            )))
-            .map_err(e)?;
-        chart
-            .draw_series(LineSeries::new(
-                b.x.iter().zip(&b.p50).map(|(x, y)| (*x, y * k)),
-                c.stroke_width(3),
-            ))
-            .map_err(e)?;
+        let mut runs: Vec<std::ops::Range<usize>> = Vec::new();
+        for i in (0..b.x.len()).filter(|&i| defined(i)) {
+            match runs.last_mut() {
+                Some(r) if r.end == i => r.end = i + 1,
+                _ => runs.push(i..i + 1),
+            }
+        }
+        for r in runs {
+            let x = &b.x[r.clone()];
+            let band = |lo: &[f64], hi: &[f64]| -> Vec<(f64, f64)> {
+                x.iter()
+                    .zip(&hi[r.clone()])
+                    .map(|(x, y)| (*x, y * k))
+                    .chain(x.iter().zip(&lo[r.clone()]).rev().map(|(x, y)| (*x, y * k)))
+                    .collect()
+            };
+            chart
+                .draw_series(std::iter::once(Polygon::new(
+                    band(&b.p5, &b.p95),
+                    c.mix(0.18).filled(),
+                )))
+                .map_err(e)?;
+            chart
+                .draw_series(std::iter::once(Polygon::new(
+                    band(&b.p25, &b.p75),
+                    c.mix(0.40).filled(),
+                )))
+                .map_err(e)?;
+            chart
+                .draw_series(LineSeries::new(
+                    x.iter().zip(&b.p50[r.clone()]).map(|(x, y)| (*x, y * k)),
+                    c.stroke_width(3),
+                ))
+                .map_err(e)?;
+        }
         if self.zero_line && y0 < 0.0 && y1 > 0.0 {
             chart
                 .draw_series(LineSeries::new(
