@@ -413,20 +413,7 @@ fn blank_field(text: &mut String, span: ron_text::Span) {
 
 /// `path` with every list index 0 (`fleet[2].sku` is `fleet[0].sku`).
 fn first_items(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    let mut in_index = false;
-    for c in path.chars() {
-        match c {
-            '[' => {
-                in_index = true;
-                out.push_str("[0]");
-            }
-            ']' if in_index => in_index = false,
-            _ if in_index => {}
-            _ => out.push(c),
-        }
-    }
-    out
+    validate::ranges::with_every_index(path, "[0]")
 }
 
 /// Levenshtein distance of two short names.

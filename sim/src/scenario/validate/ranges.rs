@@ -375,13 +375,18 @@ pub const RANGES: &[FieldRange] = &[
 
 /// `path` with every list index replaced by `[*]`.
 pub fn pattern_of(path: &str) -> String {
+    with_every_index(path, "[*]")
+}
+
+/// `path` with every list index (`[2]`) replaced by `index` (`[*]`, `[0]`).
+pub fn with_every_index(path: &str, index: &str) -> String {
     let mut out = String::with_capacity(path.len());
     let mut in_index = false;
     for c in path.chars() {
         match c {
             '[' => {
                 in_index = true;
-                out.push_str("[*]");
+                out.push_str(index);
             }
             ']' if in_index => in_index = false,
             _ if in_index => {}
