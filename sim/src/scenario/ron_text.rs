@@ -667,7 +667,11 @@ fn field_at_in(
     if let Some(body) = inner(text, value, b'[') {
         for (i, item) in items(text, body).ok()?.into_iter().enumerate() {
             if item.start <= at && at < item.end {
-                return field_at_in(text, item, &format!("{path}[{i}]"), at, around);
+                // A list item's closing bracket belongs to the item (around), as a struct's does to
+                // its field.
+                let here = format!("{path}[{i}]");
+                return field_at_in(text, item, &here, at, around)
+                    .or_else(|| around.then_some((here, item)));
             }
         }
     }
