@@ -5,7 +5,9 @@
 //! 85 % offered load (1,088 a day), exponential durations with a 24-hour mean, one year.
 //! dcplan runs `benches/scenarios/reference-10k.ron` with a 12-month horizon. The two are run in
 //! turn, three rounds, and the medians are compared; the ratio is SimPy's seconds per replication
-//! over dcplan's. Where Python or SimPy is missing it prints why and measures nothing
+//! over dcplan's. Each round also times the floor ([`dcplan_benches::floor`]: the peer's model
+//! written by hand in Rust on dcplan's queue and random stream, nothing else), which bounds the
+//! ratio any event-by-event model of this fleet can reach. Where Python or SimPy is missing it prints why and measures nothing
 //! (`pip install simpy` installs SimPy).
 //!
 //! `cargo bench -p dcplan-benches --bench simpy_ratio`
@@ -79,7 +81,11 @@ fn main() {
     let loaded = dcplan_benches::load_with_horizon("benches/scenarios/reference-10k.ron", 12);
     let options = ReplicationOptions::default();
     let events = run_replication(&loaded, 1, 0, &options).events;
-    let (mut peer, mut ours) = (Vec::new(), Vec::new());
+    let (mut peer, mut ours, mut floor) = (Vec::new(), Vec::new(), Vec::new());
+    let floor_args: Vec<f64> = PEER_ARGS
+        .iter()
+        .map(|a| a.parse().expect("a number"))
+        .collect();
     for round in 0..ROUNDS {
         let p = match run_peer(&script) {
             Ok(p) => p,
@@ -93,20 +99,37 @@ fn main() {
             std::hint::black_box(run_replication(&loaded, 1, r, &options));
         }
         let d = t.elapsed().as_secs_f64() / DCPLAN_REPS as f64;
+        let t = Instant::now();
+        for r in 0..DCPLAN_REPS {
+            std::hint::black_box(dcplan_benches::floor::replication(
+                r,
+                floor_args[0] as u32,
+                floor_args[1],
+                floor_args[2],
+                floor_args[3],
+            ));
+        }
+        let f = t.elapsed().as_secs_f64() / DCPLAN_REPS as f64;
         println!(
-            "round {}: SimPy {p:.3} s, dcplan {:.4} s per replication ({:.1} M events/s): {:.0}x",
+            "round {}: SimPy {p:.3} s, dcplan {:.4} s per replication ({:.1} M events/s): {:.0}x; \
+             floor {f:.4} s: {:.0}x",
             round + 1,
             d,
             events as f64 / d / 1e6,
-            p / d
+            p / d,
+            p / f
         );
         peer.push(p);
         ours.push(d);
+        floor.push(f);
     }
-    let (p, d) = (median(peer), median(ours));
+    let (p, d, f) = (median(peer), median(ours), median(floor));
     println!(
         "median: SimPy {p:.3} s, dcplan {d:.4} s per replication of 10,240 GPUs for one year: \
-         dcplan is {:.0}x faster",
-        p / d
+         dcplan is {:.0}x faster; the floor (the peer's model by hand in Rust) {f:.4} s, {:.0}x \
+         faster than SimPy; dcplan's whole model costs {:.2}x the floor",
+        p / d,
+        p / f,
+        d / f
     );
 }

@@ -157,3 +157,138 @@ pub fn load_scaled(rel: &str, horizon_months: u32, scale: u32) -> LoadedScenario
     text = text.replacen("it_mw: 15.0", &format!("it_mw: {}", 15.0 * scale as f64), 1);
     dcplan_sim::load_str(rel, &text).unwrap_or_else(|e| panic!("{e}"))
 }
+
+/// The floor under any event-by-event simulation of the SimPy peer's model: the model of
+/// `../shared/bench/simpy_peer.py` written by hand, with nothing else (no scenario, no months, no
+/// ledger, no node identities), on dcplan's own event queue and random stream, with the pending
+/// arrival beside the queue as in dcplan's agenda. What the whole dcplan model costs above it is
+/// the price of the model; how far it is from SimPy bounds any ratio an event-by-event model can
+/// reach.
+pub mod floor {
+    use dcplan_sim::dist::exp1;
+    use dcplan_sim::queue::EventQueue;
+    use dcplan_sim::rng::SimRng;
+    use rand::SeedableRng;
+
+    /// The model's four events.
+    #[derive(Clone, Copy, Debug)]
+    enum Ev {
+        Arrival,
+        JobEnd,
+        Failure,
+        Repaired,
+    }
+
+    /// The state at the end of a replication.
+    pub struct State {
+        /// Nodes running a job.
+        pub busy: u32,
+        /// Nodes in repair.
+        pub failed: u32,
+        /// Requests that arrived.
+        pub offered: u64,
+        /// Requests turned away (no free node).
+        pub rejected: u64,
+        /// Facility energy, kWh.
+        pub energy_kwh: f64,
+        /// Revenue, USD.
+        pub revenue: f64,
+        last_s: u64,
+    }
+
+    // The peer model's constants (`simpy_peer.py`).
+    const IDLE_KW: f64 = 2.0;
+    const MAX_KW: f64 = 10.2;
+    const PUE: f64 = 1.3;
+    const PRICE: f64 = 2.5;
+
+    impl State {
+        #[inline(always)]
+        fn account(&mut self, nodes: u32, now: u64) {
+            let dt = (now - self.last_s) as f64 / 3600.0;
+            let busy = self.busy as f64;
+            let up = (nodes - self.failed) as f64;
+            let it_kw = busy * MAX_KW + (up - busy) * IDLE_KW;
+            self.energy_kwh += it_kw * PUE * dt;
+            self.revenue += busy * 8.0 * PRICE * dt;
+            self.last_s = now;
+        }
+    }
+
+    /// One replication of the peer model: `nodes` nodes, `load` Erlangs offered, jobs of `mean_h`
+    /// hours on average, `years` long.
+    pub fn replication(seed: u64, nodes: u32, load: f64, mean_h: f64, years: f64) -> State {
+        let mut rng = SimRng::seed_from_u64(seed);
+        let horizon_s = (years * 8760.0 * 3600.0) as u64;
+        let arrival_rate_per_s = load / mean_h / 3600.0;
+        // As `simpy_peer.py`: 0.17 failures a GPU-year on 8 GPUs a node, 72-hour repairs.
+        let failure_rate_per_s = 0.17 * 8.0 / 8760.0 / 3600.0 * nodes as f64;
+        let (mean_s, repair_s) = (mean_h * 3600.0, 72.0 * 3600.0);
+        let mut queue = EventQueue::default();
+        let mut seq = 0u64;
+        let mut key = |t: u64| {
+            seq += 1;
+            ((t as u128) << 64) | (seq - 1) as u128
+        };
+        let draw = |rng: &mut SimRng, mean_s: f64| (exp1(rng) * mean_s).round().max(1.0) as u64;
+        // The one pending arrival waits beside the queue, as in dcplan's agenda.
+        let mut arrival = key(draw(&mut rng, 1.0 / arrival_rate_per_s));
+        queue.push(key(draw(&mut rng, 1.0 / failure_rate_per_s)), Ev::Failure);
+        let mut s = State {
+            busy: 0,
+            failed: 0,
+            offered: 0,
+            rejected: 0,
+            energy_kwh: 0.0,
+            revenue: 0.0,
+            last_s: 0,
+        };
+        loop {
+            let (k, e) = match queue.peek() {
+                Some((k, e)) if k < arrival => {
+                    queue.pop();
+                    (k, e)
+                }
+                _ => (arrival, Ev::Arrival),
+            };
+            let now = (k >> 64) as u64;
+            if now > horizon_s {
+                break;
+            }
+            match e {
+                Ev::Arrival => {
+                    arrival = key(now + draw(&mut rng, 1.0 / arrival_rate_per_s));
+                    s.offered += 1;
+                    if s.busy + s.failed >= nodes {
+                        s.rejected += 1;
+                    } else {
+                        s.account(nodes, now);
+                        s.busy += 1;
+                        queue.push(key(now + draw(&mut rng, mean_s)), Ev::JobEnd);
+                    }
+                }
+                Ev::JobEnd => {
+                    s.account(nodes, now);
+                    s.busy -= 1;
+                }
+                Ev::Failure => {
+                    queue.push(
+                        key(now + draw(&mut rng, 1.0 / failure_rate_per_s)),
+                        Ev::Failure,
+                    );
+                    if nodes > s.busy + s.failed {
+                        s.account(nodes, now);
+                        s.failed += 1;
+                        queue.push(key(now + draw(&mut rng, repair_s)), Ev::Repaired);
+                    }
+                }
+                Ev::Repaired => {
+                    s.account(nodes, now);
+                    s.failed -= 1;
+                }
+            }
+        }
+        s.account(nodes, horizon_s);
+        s
+    }
+}
