@@ -8,7 +8,7 @@
 use serde_json::Value;
 
 use super::{Scenario, ron_text};
-use crate::problems::{ScenarioError, parse_ron, ron_options};
+use crate::problems::{Problem, ScenarioError, Severity, parse_ron, ron_options};
 
 /// Whether `path` names a JSON scenario (by its extension, `.json` in any case).
 pub fn is_json_path(path: &std::path::Path) -> bool {
@@ -46,7 +46,11 @@ fn invalid(file: &str, path: String, message: String) -> ScenarioError {
 /// errors carry the JSON file's line and column; the text parses back to the scenario read.
 pub fn json_to_ron(file: &str, json: &str) -> Result<String, ScenarioError> {
     let tree: Value = serde_json::from_str(json).map_err(|e| syntax(file, &e))?;
-    let scenario: Scenario = serde_json::from_str(json).map_err(|e| syntax(file, &e))?;
+    let mut reader = serde_json::Deserializer::from_str(json);
+    let scenario: Scenario = match serde_path_to_error::deserialize(&mut reader) {
+        Ok(s) => s,
+        Err(e) => return Err(every_schema_problem(file, json, &tree, &e)),
+    };
     let config = ron::ser::PrettyConfig::new().indentor("    ".to_string());
     // Options written without `Some(...)`, as scenario files write them.
     let mut text = ron_options()
@@ -92,6 +96,281 @@ pub fn json_to_ron(file: &str, json: &str) -> Result<String, ScenarioError> {
         ));
     }
     Ok(text)
+}
+
+/// Most schema problems looked for at once.
+const MAX_SCHEMA_PROBLEMS: usize = 50;
+
+/// A schema error at its field path: a required field left out is named at its own path.
+fn schema_problem(e: &serde_path_to_error::Error<serde_json::Error>) -> Problem {
+    let at = e.path().to_string();
+    let at = if at == "." { String::new() } else { at };
+    let text = e.inner().to_string();
+    let suffix = format!(
+        " at line {} column {}",
+        e.inner().line(),
+        e.inner().column()
+    );
+    let text = text.strip_suffix(&suffix).unwrap_or(&text).to_string();
+    let join = |field: &str| {
+        if at.is_empty() {
+            field.to_string()
+        } else {
+            format!("{at}.{field}")
+        }
+    };
+    let (path, message) = match missing_field(&text) {
+        Some(field) => (
+            join(field),
+            format!("the required field `{field}` is missing"),
+        ),
+        None => (at, text),
+    };
+    Problem {
+        path,
+        message,
+        severity: Severity::Error,
+    }
+}
+
+/// The field serde's "missing field `name`" message names.
+fn missing_field(message: &str) -> Option<&str> {
+    message.strip_prefix("missing field `")?.strip_suffix('`')
+}
+
+/// The error of a JSON scenario that does not match the schema (`first`, read from the text, so
+/// with its line and column), and every other such problem at once: each is reported at its
+/// field path and repaired so that the reading goes on (a field the schema does not know is set
+/// aside; a required field left out, or a value the field cannot hold, takes the built-in
+/// scenario's value at that path, its first list item's where the path is in a list, or, where
+/// that scenario has none, is removed). When the repaired scenario reads, the problems of its
+/// values come too, except those inside a value put in as a stand-in and those of a section a
+/// value was removed from (its absence is the repair's, not the file's). A single problem is
+/// reported as `first` is, at its line and column.
+fn every_schema_problem(
+    file: &str,
+    json: &str,
+    tree: &Value,
+    first: &serde_path_to_error::Error<serde_json::Error>,
+) -> ScenarioError {
+    // A field written twice shows only in the text: the tree keeps its last value.
+    let mut problems: Vec<Problem> = duplicate_keys(json)
+        .into_iter()
+        .map(|path| {
+            let name = path.rsplit('.').next().unwrap_or(&path).to_string();
+            Problem {
+                path,
+                message: format!("duplicate field `{name}`"),
+                severity: Severity::Error,
+            }
+        })
+        .collect();
+    let (found, repaired, replaced, removed_from) = repair(tree);
+    problems.extend(found);
+    if problems.len() <= 1 {
+        let mut err = syntax(file, first.inner());
+        if let ScenarioError::Syntax { message, .. } = &mut err {
+            let p = schema_problem(first);
+            *message = if p.path.is_empty() {
+                p.message
+            } else {
+                format!("{}: {}", p.path, p.message)
+            };
+        }
+        return err;
+    }
+    if let Some(fixed) = repaired
+        && let Ok(ron) = json_to_ron(file, &fixed.to_string())
+        && let Err(ScenarioError::Invalid { problems: more, .. }) =
+            crate::load::load_str(file, &ron)
+    {
+        let inside = |p: &Problem| {
+            replaced.iter().any(|f| {
+                p.path == *f
+                    || p.path.starts_with(&format!("{f}."))
+                    || p.path.starts_with(&format!("{f}["))
+            }) || removed_from.contains(&p.path)
+        };
+        problems.extend(more.into_iter().filter(|p| !inside(p)));
+    }
+    ScenarioError::Invalid {
+        file: file.to_string(),
+        problems,
+    }
+}
+
+/// The schema problems of `tree`, found by repairing one at a time (see
+/// [`every_schema_problem`]): the problems, the repaired tree where it reads as a scenario, the
+/// paths given stand-in values, and the paths of objects a value was removed from.
+fn repair(tree: &Value) -> (Vec<Problem>, Option<Value>, Vec<String>, Vec<String>) {
+    let default: Option<Value> = parse_ron::<Scenario>("", super::DEFAULT_SCENARIO_RON)
+        .ok()
+        .and_then(|s| serde_json::to_value(s).ok());
+    let mut tree = tree.clone();
+    let mut problems: Vec<Problem> = Vec::new();
+    let mut replaced: Vec<String> = Vec::new();
+    let mut removed_from: Vec<String> = Vec::new();
+    while problems.len() < MAX_SCHEMA_PROBLEMS {
+        let e = match serde_path_to_error::deserialize::<_, Scenario>(&tree) {
+            Ok(_) => return (problems, Some(tree), replaced, removed_from),
+            Err(e) => e,
+        };
+        let problem = schema_problem(&e);
+        let path = problem.path.clone();
+        // The same problem twice: the repair did not take; the search ends.
+        if problems
+            .iter()
+            .any(|p| p.path == path && p.message == problem.message)
+        {
+            break;
+        }
+        let unknown = problem.message.starts_with("unknown field");
+        problems.push(problem);
+        if path.is_empty() {
+            break;
+        }
+        if unknown {
+            if !remove_at(&mut tree, &path) {
+                break;
+            }
+            continue;
+        }
+        let stand_in = default.as_ref().and_then(|d| {
+            let mut d = d.clone();
+            json_at(&mut d, &super::first_items(&path), false).map(Value::take)
+        });
+        match stand_in {
+            Some(v) if !v.is_null() && !replaced.contains(&path) => {
+                let Some(slot) = json_at(&mut tree, &path, true) else {
+                    break;
+                };
+                *slot = v;
+                replaced.push(path);
+            }
+            _ => {
+                if !remove_at(&mut tree, &path) {
+                    break;
+                }
+                // What its absence makes of the field's parent is not a problem of the file.
+                if let Some((parent, _)) = path.rsplit_once('.') {
+                    removed_from.push(parent.to_string());
+                }
+            }
+        }
+    }
+    (problems, None, replaced, removed_from)
+}
+
+/// The paths of keys written twice in one object of the JSON text `json`.
+fn duplicate_keys(json: &str) -> Vec<String> {
+    use serde::de::DeserializeSeed;
+    let found = std::cell::RefCell::new(Vec::new());
+    let mut reader = serde_json::Deserializer::from_str(json);
+    let walk = Walk {
+        path: String::new(),
+        found: &found,
+    };
+    // The text was read once already; an error here only ends the search.
+    let _ = walk.deserialize(&mut reader);
+    found.into_inner()
+}
+
+/// A walk over a JSON value that records keys written twice, with their paths.
+struct Walk<'a> {
+    path: String,
+    found: &'a std::cell::RefCell<Vec<String>>,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Walk<'_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Walk<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut seen = std::collections::HashSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let path = if self.path.is_empty() {
+                key.clone()
+            } else {
+                format!("{}.{key}", self.path)
+            };
+            if !seen.insert(key) {
+                self.found.borrow_mut().push(path.clone());
+            }
+            map.next_value_seed(Walk {
+                path,
+                found: self.found,
+            })?;
+        }
+        Ok(())
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut i = 0;
+        while seq
+            .next_element_seed(Walk {
+                path: format!("{}[{i}]", self.path),
+                found: self.found,
+            })?
+            .is_some()
+        {
+            i += 1;
+        }
+        Ok(())
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+}
+
+/// Remove the field at `path` from its object; false where there is no such field.
+fn remove_at(tree: &mut Value, path: &str) -> bool {
+    let (parent, name) = match path.rsplit_once('.') {
+        Some((p, n)) => (Some(p), n),
+        None => (None, path),
+    };
+    if name.contains('[') {
+        return false;
+    }
+    let holder = match parent {
+        Some(p) => json_at(tree, p, false),
+        None => Some(tree),
+    };
+    holder
+        .map(into_variant)
+        .and_then(Value::as_object_mut)
+        .is_some_and(|o| o.remove(name).is_some())
 }
 
 /// The RON text of the sweep value `v` for the field at `path`: `v` put at the path in the

@@ -412,7 +412,7 @@ fn blank_field(text: &mut String, span: ron_text::Span) {
 }
 
 /// `path` with every list index 0 (`fleet[2].sku` is `fleet[0].sku`).
-fn first_items(path: &str) -> String {
+pub(crate) fn first_items(path: &str) -> String {
     validate::ranges::with_every_index(path, "[0]")
 }
 

@@ -283,6 +283,71 @@ fn json_errors_give_the_json_file_s_line_and_column_and_problems_their_field() {
     );
 }
 
+#[test]
+fn a_json_scenario_reports_every_schema_problem_at_once_with_its_field_path() {
+    let dir = scratch("json-every-problem");
+    let (_, path) = json_twin(&scenario_path("tiny.ron"), &dir);
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("json");
+    let mut bad = v.clone();
+    // Two unknown fields, two required fields left out, a value of the wrong type and a value
+    // out of range: six problems.
+    bad["nmae"] = serde_json::json!("x");
+    bad["fleet"][0]["colour"] = serde_json::json!("red");
+    bad["fleet"][0]
+        .as_object_mut()
+        .expect("tranche")
+        .remove("sku");
+    bad["finance"]
+        .as_object_mut()
+        .expect("finance")
+        .remove("discount_rate_frac");
+    bad["simulation"]["horizon_months"] = serde_json::json!("many");
+    bad["fleet"][0]["network_usd_per_node"] = serde_json::json!(-5.0);
+    std::fs::write(&path, bad.to_string()).expect("write");
+    let p = problems(dcplan_sim::load_file(&path).unwrap_err());
+    let has = |path: &str, text: &str| p.iter().any(|q| q.path == path && q.message.contains(text));
+    assert!(has("nmae", "unknown field `nmae`"), "{p:#?}");
+    assert!(has("fleet[0].colour", "unknown field `colour`"), "{p:#?}");
+    assert!(
+        has("fleet[0].sku", "the required field `sku` is missing"),
+        "{p:#?}"
+    );
+    assert!(
+        has("finance.discount_rate_frac", "the required field"),
+        "{p:#?}"
+    );
+    assert!(has("simulation.horizon_months", "invalid type"), "{p:#?}");
+    assert!(has("fleet[0].network_usd_per_node", ""), "{p:#?}");
+    assert_eq!(p.len(), 6, "{p:#?}");
+    // A field written twice is reported with the others.
+    let text = bad
+        .to_string()
+        .replacen("\"nmae\":\"x\"", "\"nmae\":\"x\",\"name\":\"again\"", 1);
+    std::fs::write(&path, &text).expect("write");
+    let p2 = problems(dcplan_sim::load_file(&path).unwrap_err());
+    assert!(
+        p2.iter()
+            .any(|q| q.message.contains("duplicate field `name`")),
+        "{p2:#?}"
+    );
+    assert_eq!(p2.len(), 7, "{p2:#?}");
+    // One problem alone keeps its line and column.
+    let mut one = v;
+    one["fleet"][0]["colour"] = serde_json::json!("red");
+    std::fs::write(&path, serde_json::to_string_pretty(&one).expect("json")).expect("write");
+    match dcplan_sim::load_file(&path).unwrap_err() {
+        ScenarioError::Syntax { line, message, .. } => {
+            assert!(line > 1);
+            assert!(
+                message.starts_with("fleet[0].colour: unknown field"),
+                "{message}"
+            );
+        }
+        other => panic!("{other}"),
+    }
+}
+
 /// A small JSON Schema check (the keywords the scenario schema uses): the paths of every
 /// mismatch of `v` against `s`.
 fn check(
