@@ -199,6 +199,15 @@ pub(crate) fn round_significant(x: f64, digits: i32) -> f64 {
 
 /// Format a number compactly for messages and tables (no trailing zeros).
 pub(crate) fn fmt_num(x: f64) -> String {
+    // A number written beyond the largest a float holds (1e400) is read as infinite: say so,
+    // as the author may never have written `inf`.
+    if x.is_infinite() {
+        return if x > 0.0 {
+            "infinity (or a number beyond 1.8e308)".into()
+        } else {
+            "minus infinity (or a number below -1.8e308)".into()
+        };
+    }
     if x.is_finite() && x == x.trunc() && x.abs() < 1e15 {
         format!("{}", x as i64)
     } else if x.is_finite() && (x.abs() >= 1e15 || x.abs() < 1e-4) {
