@@ -563,8 +563,13 @@ pub fn dispatch_month(
         // import carries the grid's hourly factor, which stands in for a residual mix.
         let certificates = if physical { 0.0 } else { contracted };
         out.market_tco2 += (f.grid - certificates.min(f.grid)) * h.weather.grid_gco2_per_kwh / 1e6;
-        let clean_contract = if physical { f.ppa } else { contracted };
-        let clean = f.solar + f.wind + clean_contract + f.grid * spec.grid_carbon_free_frac;
+        // Carbon-free energy, hour by hour: on-site generation, a physical PPA's delivered energy
+        // and the grid's carbon-free share of the import; a virtual PPA's certificates make the
+        // import they cover carbon-free, and only the rest of the import counts at the grid's
+        // share (the covered part is not counted twice).
+        let covered = certificates.min(f.grid);
+        let clean =
+            f.solar + f.wind + f.ppa + covered + (f.grid - covered) * spec.grid_carbon_free_frac;
         out.cfe_kwh += clean.min(*fac);
         out.grid_kwh += f.grid;
         out.ppa_kwh += f.ppa;

@@ -337,6 +337,41 @@ mod supply {
         );
     }
 
+    /// The carbon-free share counts a virtual PPA's certificates on the import they cover and the
+    /// grid's carbon-free share only on the rest of the import: a flat PPA below the load gives
+    /// exactly the score of the same volume settled physically, `(P + 0.3 (L - P)) / L` each hour.
+    #[test]
+    fn a_virtual_ppa_s_certificates_are_not_counted_twice_in_the_carbon_free_share() {
+        let h = hours(7);
+        let with = |settlement: Settlement| {
+            let mut s = spec(Facility::FixedPue(1.2));
+            s.export = false;
+            // A flat profile of 2,000 kW, below every hour's load (at least 6,000 kW).
+            s.ppa = Some(PpaSpec {
+                strike_usd_per_kwh: 0.045,
+                profile: 2,
+                kw: 2_000.0,
+                settlement,
+            });
+            dispatch_month(&s, &mut DispatchState::default(), &h, None)
+        };
+        let expected: f64 = h
+            .iter()
+            .map(|x| {
+                let load = x.it_kwh * 1.2;
+                2_000.0 + 0.3 * (load - 2_000.0)
+            })
+            .sum();
+        for settlement in [Settlement::Physical, Settlement::Virtual] {
+            let m = with(settlement.clone());
+            assert!(
+                (m.cfe_kwh - expected).abs() <= 1e-9 * expected,
+                "{settlement:?}: {} vs {expected}",
+                m.cfe_kwh
+            );
+        }
+    }
+
     /// Market-based Scope 2, hourly matched: a virtual PPA's energy covers at most the grid
     /// import of its own hour, on-site generation is already netted, and without contracts or
     /// on-site supply it equals the location-based figure.
