@@ -237,7 +237,8 @@ record! {
         churned_contracts: f64,
         /// GPU-hours of rejected requests (unmet demand).
         unmet_gpu_hours: f64,
-        /// Revenue the rejected requests would have brought, in USD.
+        /// Revenue the requests turned away (for capacity or price) would have brought at the price
+        /// they were quoted, in USD.
         unmet_revenue_usd: f64,
         /// IT energy in MWh.
         it_mwh: f64,

@@ -788,12 +788,16 @@ impl Ctx<'_> {
         }
     }
 
+    /// Count a request that was not served: its GPU-hours, and the revenue it would have
+    /// brought at the price it was quoted (its first SKU's price now, at that SKU's utilization).
     fn count_unmet(&mut self, class: ContractClass, kind: u16, size_gpus: f64, duration_s: u64) {
+        let sku = self.d.model.classes[kind as usize].skus.first().copied();
+        let util = sku.map_or(0.0, |s| self.utilization(s));
         let d = &mut *self.d;
         let gpu_hours = size_gpus * duration_s as f64 / SECONDS_PER_HOUR as f64;
         d.counters.unmet_gpu_hours += gpu_hours;
-        if let Some(&sku) = d.model.classes[kind as usize].skus.first() {
-            d.counters.unmet_revenue_usd += gpu_hours * d.prices.price(class, sku, d.month, 1.0);
+        if let Some(sku) = sku {
+            d.counters.unmet_revenue_usd += gpu_hours * d.prices.price(class, sku, d.month, util);
         }
     }
 

@@ -327,3 +327,30 @@ fn the_arrival_process_is_exact_at_the_highest_rate_validation_allows() {
         at.0
     );
 }
+
+/// Demand turned away is valued at the price it was quoted. Under dynamic pricing on 4 nodes,
+/// customers accept at most 0.9 x $2 = $1.80: only the discounted price at an idle fleet ($1.60),
+/// so at most one node is busy, and every request priced out was quoted the list price at 25 %
+/// utilization, $2.00 (it was valued at the premium, $2.60, before).
+#[test]
+fn unmet_demand_is_valued_at_the_price_quoted() {
+    let mix = "[(class: OnDemand, share_frac: 1.0, size_gpus: 8, duration: Hours(Exponential(24)), load_frac: 0.5, max_price_ratio: Fixed(0.9))]";
+    let text = simple_scenario(4, 6.0, mix, 12).replace(
+        "reserved_discount_frac: 0.25)",
+        "reserved_discount_frac: 0.25, policy: Dynamic(low_utilization_frac: 0.2, discount_frac: 0.2, high_utilization_frac: 0.6, premium_frac: 0.3))",
+    );
+    let r = run(&load_text(&text), 1, 0);
+    let priced_out: f64 = r.months.iter().map(|m| m.requests_priced_out).sum();
+    let rejected: f64 = r.months.iter().map(|m| m.requests_rejected).sum();
+    assert!(
+        priced_out > 100.0 && rejected == 0.0,
+        "{priced_out} {rejected}"
+    );
+    let gpu_hours: f64 = r.months.iter().map(|m| m.unmet_gpu_hours).sum();
+    let usd: f64 = r.months.iter().map(|m| m.unmet_revenue_usd).sum();
+    assert!(
+        (usd / gpu_hours - 2.0).abs() < 1e-12,
+        "{} USD per unmet GPU-hour",
+        usd / gpu_hours
+    );
+}
