@@ -14,8 +14,12 @@
 //!   next dcplan writing beside it puts back if the new one never arrived.
 //! - Temporary names carry the process id and host name (`.NAME.tmp-PID-N-HOST`); a temporary
 //!   folder left by a process of this host that no longer runs (a killed run) is removed by the
-//!   next dcplan writing beside it. Folders of processes on other hosts (a shared file system)
-//!   are left alone.
+//!   next dcplan writing beside it, and only where dcplan's marker file is in it and no process
+//!   holds the lock a run keeps on that marker while it writes (a run in another PID namespace,
+//!   a container sharing the folder, shows as a process that does not run here, but holds its
+//!   lock). Folders of processes on other hosts (a shared file system) are left alone, and so is
+//!   anything else with such a name: a file, or a folder without the marker. Single files are
+//!   written through a marked temporary folder too.
 
 use std::fs;
 use std::io::Read;
@@ -35,6 +39,8 @@ pub(crate) struct OutputDir {
     tmp: PathBuf,
     replace: Replace,
     committed: bool,
+    /// The marker file, locked while the folder is written (see [`clean_stale`]).
+    marker: Option<fs::File>,
 }
 
 /// Whether an existing folder may be replaced.
@@ -129,14 +135,20 @@ impl OutputDir {
         let tmp = parent.join(hidden_name(&name, "tmp"));
         fs::create_dir(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
         // Marks the folder as dcplan's until it is finished: only a marked folder is ever
-        // cleaned up as an interrupted write.
-        fs::write(tmp.join(PARTIAL_MARKER), b"")
-            .with_context(|| format!("creating {}", tmp.display()))?;
+        // cleaned up as an interrupted write, and never while its marker is locked.
+        let marker = match marked_and_locked(&tmp) {
+            Ok(m) => m,
+            Err(e) => {
+                let _ = fs::remove_dir_all(&tmp);
+                return Err(e).with_context(|| format!("creating {}", tmp.display()));
+            }
+        };
         Ok(OutputDir {
             target: target.to_path_buf(),
             tmp,
             replace,
             committed: false,
+            marker: Some(marker),
         })
     }
 
@@ -154,6 +166,7 @@ impl OutputDir {
     pub(crate) fn commit(mut self) -> Result<PathBuf> {
         fs::remove_file(self.tmp.join(PARTIAL_MARKER))
             .with_context(|| format!("finishing {}", self.tmp.display()))?;
+        self.marker = None;
         if exists(&self.target) {
             if self.replace == Replace::Never {
                 bail!(
@@ -566,8 +579,33 @@ fn parse_hidden(file: &str) -> Option<(&str, &str, u32, &str)> {
     Some((name, kind, pid, host))
 }
 
-/// Remove what killed dcplan processes of this host left in `dir`: temporary folders and files,
-/// and folders set aside during a replacement (put back where the new folder never arrived).
+/// Write dcplan's marker into the new folder `dir` and lock it for as long as the returned file
+/// is open.
+fn marked_and_locked(dir: &Path) -> std::io::Result<fs::File> {
+    let marker = fs::File::create(dir.join(PARTIAL_MARKER))?;
+    #[cfg(unix)]
+    rustix::fs::flock(
+        &marker,
+        rustix::fs::FlockOperation::NonBlockingLockExclusive,
+    )?;
+    Ok(marker)
+}
+
+/// Whether a running dcplan holds the lock on the marker file `marker` (it is writing that
+/// folder). Where the lock is free, it is taken and held while the returned file is open.
+fn marker_lock(marker: &Path) -> Result<fs::File, ()> {
+    let file = fs::File::open(marker).map_err(|_| ())?;
+    #[cfg(unix)]
+    if rustix::fs::flock(&file, rustix::fs::FlockOperation::NonBlockingLockExclusive).is_err() {
+        return Err(());
+    }
+    Ok(file)
+}
+
+/// Remove what killed dcplan processes of this host left in `dir`: temporary folders, and
+/// folders set aside during a replacement (put back where the new folder never arrived). Only
+/// folders with dcplan's marks are touched: a temporary folder with the marker no run holds
+/// locked, a set-aside folder with a manifest.
 pub(crate) fn clean_stale(dir: &Path) {
     let Ok(entries) = fs::read_dir(dir) else {
         return;
@@ -582,8 +620,16 @@ pub(crate) fn clean_stale(dir: &Path) {
             continue;
         }
         let path = entry.path();
+        // A file or a link with such a name is not dcplan's to touch.
+        if !fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir()) {
+            continue;
+        }
         let target = dir.join(name);
-        if kind == "old" && !exists(&target) && fs::rename(&path, &target).is_ok() {
+        // A folder is touched only where dcplan's marks show it is dcplan's: an unfinished
+        // output carries the marker (unlocked: no run writes it), a replaced one its manifest.
+        let ours = |f: &str| exists(&path.join(f));
+        let replaced = ours("manifest.ron") || ours("part.ron");
+        if kind == "old" && replaced && !exists(&target) && fs::rename(&path, &target).is_ok() {
             eprintln!(
                 "{}: put back from {} (a replacement was interrupted)",
                 target.display(),
@@ -591,18 +637,13 @@ pub(crate) fn clean_stale(dir: &Path) {
             );
             continue;
         }
-        // A folder is removed only where dcplan's marks show it is dcplan's: an unfinished
-        // output carries the marker, a replaced one its manifest.
-        let ours = |f: &str| exists(&path.join(f));
-        let _ = if !path.is_dir() {
-            fs::remove_file(&path)
-        } else if (kind == "tmp" && ours(PARTIAL_MARKER))
-            || (kind == "old" && (ours("manifest.ron") || ours("part.ron")))
-        {
-            fs::remove_dir_all(&path)
-        } else {
-            Ok(())
-        };
+        if kind == "tmp" && ours(PARTIAL_MARKER) {
+            if let Ok(_held) = marker_lock(&path.join(PARTIAL_MARKER)) {
+                let _ = fs::remove_dir_all(&path);
+            }
+        } else if kind == "old" && replaced {
+            let _ = fs::remove_dir_all(&path);
+        }
     }
 }
 
@@ -617,16 +658,20 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
             parent.display()
         );
     }
-    let tmp = parent.join(hidden_name(&file_name(path), "tmp"));
-    let written = fs::write(&tmp, bytes)
+    // The file is written in a marked temporary folder, so that a run killed meanwhile leaves
+    // something the next run recognises as its own.
+    let name = file_name(path);
+    let tmp_dir = parent.join(hidden_name(&name, "tmp"));
+    fs::create_dir(&tmp_dir).with_context(|| format!("writing {}", tmp_dir.display()))?;
+    let tmp = tmp_dir.join("file");
+    let written = marked_and_locked(&tmp_dir)
+        .and_then(|_marker| fs::write(&tmp, bytes))
         .with_context(|| format!("writing {}", tmp.display()))
         .and_then(|()| {
             fs::rename(&tmp, path)
                 .with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))
         });
-    if written.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
+    let _ = fs::remove_dir_all(&tmp_dir);
     written
 }
 
@@ -871,25 +916,51 @@ mod tests {
             .join(format!(".d.tmp-{}-1-{h}", std::process::id()));
         // A folder that only looks like dcplan's: the name, but not the marker.
         let lookalike = dir.path().join(format!(".e.tmp-{dead}-1-{h}"));
-        for d in [&tmp, &old, &other_host, &live, &lookalike] {
+        // A folder set aside by name only (no manifest), and a file with a temporary name.
+        let old_lookalike = dir.path().join(format!(".f.old-{dead}-1-{h}"));
+        let file = dir.path().join(format!(".g.tmp-{dead}-1-{h}"));
+        // A run in another PID namespace: its pid runs nowhere here, but it holds its lock.
+        let locked = dir.path().join(format!(".i.tmp-{dead}-1-{h}"));
+        for d in [
+            &tmp,
+            &old,
+            &other_host,
+            &live,
+            &lookalike,
+            &old_lookalike,
+            &locked,
+        ] {
             fs::create_dir(d).expect("mkdir");
         }
         for d in [&tmp, &other_host, &live] {
             fs::write(d.join(PARTIAL_MARKER), "").expect("write");
         }
-        fs::write(old.join("x"), "x").expect("write");
+        let _held = marked_and_locked(&locked).expect("lock");
+        fs::write(old.join("manifest.ron"), "x").expect("write");
+        fs::write(old_lookalike.join("x"), "mine").expect("write");
         fs::write(lookalike.join("data"), "mine").expect("write");
+        fs::write(&file, "mine").expect("write");
         clean_stale(dir.path());
         assert!(!tmp.exists());
         assert_eq!(
-            fs::read_to_string(dir.path().join("b/x")).expect("put back"),
+            fs::read_to_string(dir.path().join("b/manifest.ron")).expect("put back"),
             "x"
         );
-        assert!(other_host.exists() && live.exists());
+        assert!(other_host.exists() && live.exists() && locked.exists());
         assert_eq!(
             fs::read_to_string(lookalike.join("data")).expect("kept"),
             "mine"
         );
+        assert_eq!(
+            fs::read_to_string(old_lookalike.join("x")).expect("kept"),
+            "mine"
+        );
+        assert!(!dir.path().join("f").exists(), "not put back by name alone");
+        assert_eq!(fs::read_to_string(&file).expect("kept"), "mine");
+        // Once the lock is let go (the run ended without finishing), the folder goes.
+        drop(_held);
+        clean_stale(dir.path());
+        assert!(!locked.exists());
     }
 
     #[cfg(any(target_os = "linux", target_os = "android"))]
