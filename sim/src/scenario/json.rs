@@ -51,6 +51,15 @@ pub fn json_to_ron(file: &str, json: &str) -> Result<String, ScenarioError> {
         Ok(s) => s,
         Err(e) => return Err(every_schema_problem(file, json, &tree, &e)),
     };
+    // A key written twice where the schema keeps values as text (a sweep's values) reads
+    // without complaint, the last value winning: refused as everywhere else.
+    let twice = duplicate_keys(json);
+    if !twice.is_empty() {
+        return Err(ScenarioError::Invalid {
+            file: file.to_string(),
+            problems: twice.into_iter().map(duplicate_problem).collect(),
+        });
+    }
     let config = ron::ser::PrettyConfig::new().indentor("    ".to_string());
     // Options written without `Some(...)`, as scenario files write them.
     let mut text = ron_options()
@@ -156,14 +165,7 @@ fn every_schema_problem(
     // A field written twice shows only in the text: the tree keeps its last value.
     let mut problems: Vec<Problem> = duplicate_keys(json)
         .into_iter()
-        .map(|path| {
-            let name = path.rsplit('.').next().unwrap_or(&path).to_string();
-            Problem {
-                path,
-                message: format!("duplicate field `{name}`"),
-                severity: Severity::Error,
-            }
-        })
+        .map(duplicate_problem)
         .collect();
     let (found, repaired, replaced, removed_from) = repair(tree);
     problems.extend(found);
@@ -259,6 +261,16 @@ fn repair(tree: &Value) -> (Vec<Problem>, Option<Value>, Vec<String>, Vec<String
         }
     }
     (problems, None, replaced, removed_from)
+}
+
+/// The problem of a key written twice, at its path.
+fn duplicate_problem(path: String) -> Problem {
+    let name = path.rsplit('.').next().unwrap_or(&path).to_string();
+    Problem {
+        path,
+        message: format!("duplicate field `{name}`"),
+        severity: Severity::Error,
+    }
 }
 
 /// The paths of keys written twice in one object of the JSON text `json`.

@@ -264,6 +264,23 @@ fn json_errors_give_the_json_file_s_line_and_column_and_problems_their_field() {
     std::fs::write(&path, v3.to_string()).expect("write");
     let p = problems(dcplan_sim::load_file(&path).unwrap_err());
     assert_eq!(p[0].path, "sweep.axes[0].values[1]");
+    // A key written twice inside a sweep value (kept as text by the schema) is refused too.
+    let mut v5 = v.clone();
+    v5["sweep"] = serde_json::json!({"axes": [{"path": "energy.tariff", "values": [
+        {"Flat": {"price_usd_per_kwh": 0.05}}]}]});
+    let text = v5.to_string().replacen(
+        "{\"price_usd_per_kwh\":0.05}",
+        "{\"price_usd_per_kwh\":0.05,\"price_usd_per_kwh\":0.5}",
+        1,
+    );
+    assert!(text.contains("0.5}"), "{text}");
+    std::fs::write(&path, text).expect("write");
+    let p = problems(dcplan_sim::load_file(&path).unwrap_err());
+    assert_eq!(
+        p[0].path, "sweep.axes[0].values[0].Flat.price_usd_per_kwh",
+        "{p:?}"
+    );
+    assert!(p[0].message.contains("duplicate field"), "{p:?}");
     // A correct sweep in JSON expands.
     let mut v4 = v;
     v4["sweep"] = serde_json::json!({"axes": [
