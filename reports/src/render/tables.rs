@@ -401,7 +401,10 @@ pub(crate) fn hourly_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
         Column::new("day".into(), day),
         Column::new("hour_of_day".into(), hour_of_day),
     ];
+    // An undefined hour (water without evaporative cooling, PUE without load) is empty, never
+    // NaN: a NaN is never written as a number.
     for (c, values) in HOURLY_COLUMNS.iter().zip(flows) {
+        let values: Vec<Option<f64>> = values.into_iter().map(finite).collect();
         cols.push(Column::new(c.name.into(), values));
     }
     DataFrame::new(height, cols).context("building the hourly table")

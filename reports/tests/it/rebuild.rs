@@ -160,6 +160,20 @@ fn hourly_parquet_holds_the_chosen_replications_and_matches_the_monthly_energy()
     let hourly = read_parquet(&tmp.path().join("h/hourly.parquet")).expect("hourly");
     // January and February 2027: 31 + 28 days.
     assert_eq!(hourly.height(), 2 * (31 + 28) * 24);
+    // Undefined hours are empty, never NaN: tiny.ron has a fixed PUE, so no water is measured.
+    for c in hourly.columns() {
+        if let Ok(f) = c.f64() {
+            assert!(
+                f.iter().flatten().all(|x| !x.is_nan()),
+                "{} holds a NaN",
+                c.name()
+            );
+        }
+    }
+    assert_eq!(
+        hourly.column("water_l").expect("water").null_count(),
+        hourly.height()
+    );
     let reps: Vec<u64> = hourly
         .column("replication")
         .expect("replication")
