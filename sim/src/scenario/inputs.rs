@@ -78,7 +78,8 @@ impl<'a> InputReader<'a> {
         let shown = self.base.join(rel);
         let bytes = self.read(field, rel, problems)?;
         match std::str::from_utf8(bytes) {
-            Ok(text) => Some((shown, text)),
+            // A byte-order mark (some editors on Windows write one) is not part of the text.
+            Ok(text) => Some((shown, text.strip_prefix('\u{feff}').unwrap_or(text))),
             Err(e) => {
                 problems.push(
                     field,

@@ -288,6 +288,15 @@ fn a_demand_history_drives_the_arrivals_and_the_growth_continues_it() {
 #[test]
 fn a_history_in_requests_sets_the_arrival_counts() {
     let csv = "month,demand\n2027-01,3100\n2027-02,2800\n";
+    // A byte-order mark before the header is not part of the first column's name.
+    let bom = folder_with(
+        "requests-bom",
+        &[
+            ("history.csv", &format!("\u{feff}{csv}")),
+            ("s.ron", &history_scenario("Requests", 0.0)),
+        ],
+    );
+    dcplan_sim::load_file(&bom.join("s.ron")).unwrap_or_else(|e| panic!("with a BOM: {e}"));
     let dir = folder_with(
         "requests",
         &[

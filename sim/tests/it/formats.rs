@@ -80,6 +80,11 @@ fn an_included_catalog_s_entries_are_usable_and_the_scenario_s_own_catalog_wins(
     let r = super::common::run(&l, 7, 0);
     assert!(r.kpis.npv_usd.is_finite());
 
+    // A byte-order mark before the included file's text is not part of it.
+    std::fs::write(dir.join("catalog/acme.ron"), format!("\u{feff}{ACME}")).expect("write");
+    let l = dcplan_sim::load_file(&path).unwrap_or_else(|e| panic!("with a BOM: {e}"));
+    assert!(l.catalog.sku("ACME-8").is_some());
+
     // The scenario's own catalog section wins over the included file.
     let own = text.replacen(
         "    simulation:",
