@@ -63,12 +63,25 @@ pub(crate) fn csv_rows(text: &str) -> (Option<CsvRow<'_>>, Vec<CsvRow<'_>>) {
     (header, rows.collect())
 }
 
-/// The index of the first header field named one of `names` (case-insensitive).
-pub(crate) fn find_column(header: &[&str], names: &[&str]) -> Option<usize> {
-    header.iter().position(|h| {
-        let h = h.trim_matches('"');
-        names.iter().any(|n| h.eq_ignore_ascii_case(n))
-    })
+/// The index of the first header field named one of `names` (case-insensitive), or an error
+/// where another field has the same name: which of the two was meant is not known.
+pub(crate) fn find_column(header: &[&str], names: &[&str]) -> Result<Option<usize>, String> {
+    let name = |h: &str| h.trim_matches('"').to_string();
+    let Some(i) = header
+        .iter()
+        .position(|h| names.iter().any(|n| name(h).eq_ignore_ascii_case(n)))
+    else {
+        return Ok(None);
+    };
+    match (i + 1..header.len()).find(|&j| name(header[j]).eq_ignore_ascii_case(&name(header[i]))) {
+        Some(j) => Err(format!(
+            "columns {} and {} are both named `{}`; rename or remove one",
+            i + 1,
+            j + 1,
+            shown(&name(header[i]))
+        )),
+        None => Ok(Some(i)),
+    }
 }
 
 /// A value from a CSV field, cut for messages.
@@ -88,15 +101,19 @@ pub fn parse_trace(file: &str, text: &str) -> Result<Trace, Vec<String>> {
         )]);
     };
     let mut errors = Vec::new();
-    let mut col = |names: &[&str], what: &str| {
-        let c = find_column(&header, names);
-        if c.is_none() {
+    let mut col = |names: &[&str], what: &str| match find_column(&header, names) {
+        Ok(None) => {
             errors.push(format!(
                 "{file}:{hline}: no {what} column; the header must name one of: {}",
                 names.join(", ")
             ));
+            None
         }
-        c
+        Ok(Some(c)) => Some(c),
+        Err(twice) => {
+            errors.push(format!("{file}:{hline}: {twice}"));
+            None
+        }
     };
     let (ts, gs, ds) = (
         col(&SUBMIT_NAMES, "submit-time"),
@@ -805,6 +822,16 @@ mod tests {
         ] {
             assert_eq!(parse_iso(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn a_column_named_twice_is_refused_not_guessed() {
+        let text = "submit_time,gpus,duration_hours,gpus\n0,1,2,400\n";
+        let errors = parse_trace("t.csv", text).expect_err("refused");
+        assert_eq!(
+            errors,
+            vec!["t.csv:1: columns 2 and 4 are both named `gpus`; rename or remove one"]
+        );
     }
 
     #[test]

@@ -716,13 +716,22 @@ fn parse_rows(
         ));
     };
     let find = |name: &str, role: &str| -> Result<usize, String> {
-        names.iter().position(|n| *n == name).ok_or_else(|| {
-            format!(
+        let found: Vec<usize> = (0..names.len()).filter(|&i| names[i] == name).collect();
+        match found[..] {
+            [one] => Ok(one),
+            [] => Err(format!(
                 "line {first_no}: no {role} \"{}\"; the columns are {}",
                 crate::scenario::short_text(name),
                 list(&names)
-            )
-        })
+            )),
+            // Which of the two was meant is not known.
+            [a, b, ..] => Err(format!(
+                "line {first_no}: columns {} and {} are both named \"{}\"; rename or remove one",
+                a + 1,
+                b + 1,
+                crate::scenario::short_text(name)
+            )),
+        }
     };
     let time = match f.time_column {
         Some(t) => Some(find(t, "time column")?),
@@ -1300,6 +1309,19 @@ mod tests {
         assert!(
             err.starts_with("line 2:") && err.contains("not on the hour"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn a_column_named_twice_is_refused_not_guessed() {
+        let text = utc_year(2023, "timestamp,price,price", |_| "1,400".into());
+        let named = SeriesFormat {
+            column: Some("price"),
+            ..fmt(SeriesUnit::UsdPerMwh)
+        };
+        assert_eq!(
+            parse_series(&text, &named).map(|s| s.values()[0]),
+            Err("line 1: columns 2 and 3 are both named \"price\"; rename or remove one".into())
         );
     }
 

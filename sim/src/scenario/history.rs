@@ -131,8 +131,17 @@ pub(crate) fn parse_history(
         );
         return None;
     };
-    let month_col = find_column(&header, &["month"]);
-    let value_col = find_column(&header, &[spec.column.as_str()]);
+    let mut column = |names: &[&str], field: &str| {
+        find_column(&header, names).unwrap_or_else(|twice| {
+            problems.push(field, format!("{shown_path} line {hline}: {twice}"));
+            None
+        })
+    };
+    let month_col = column(&["month"], FIELD);
+    let value_col = column(&[spec.column.as_str()], "demand.history.column");
+    if problems.len() > before {
+        return None;
+    }
     if month_col.is_none() {
         problems.push(
             FIELD,
