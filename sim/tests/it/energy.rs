@@ -363,7 +363,7 @@ mod supply {
             })
             .sum();
         for settlement in [Settlement::Physical, Settlement::Virtual] {
-            let m = with(settlement.clone());
+            let m = with(settlement);
             assert!(
                 (m.cfe_kwh - expected).abs() <= 1e-9 * expected,
                 "{settlement:?}: {} vs {expected}",
