@@ -474,9 +474,14 @@ fn item_word(list: &str) -> String {
         "correlations" => "Correlation".into(),
         "tiers" => "SLA tier".into(),
         "patience" => "Patience for".into(),
+        "policies" => "Policy".into(),
         other => {
+            // The singular of a plural: `ies` to `y`, else a final `s` dropped.
             let w = words(other);
-            let w = w.strip_suffix('s').unwrap_or(&w).to_string();
+            let w = match w.strip_suffix("ies") {
+                Some(stem) => format!("{stem}y"),
+                None => w.strip_suffix('s').unwrap_or(&w).to_string(),
+            };
             capitalize(&w)
         }
     }
@@ -966,6 +971,8 @@ mod tests {
             ("GPU 1: relative throughput", "")
         );
         assert!(!l.definition.starts_with("New value"), "{l:?}");
+        let l = input(None, "policies[0].min_gap_months");
+        assert!(l.label.starts_with("Policy 1"), "{l:?}");
         let l = of(None, "npv_usd");
         assert_eq!(l.unit, "USD");
         assert!(l.label.contains("NPV"), "{l:?}");

@@ -844,6 +844,24 @@ record! {
     }
 }
 
+impl Kpi {
+    /// Whether the KPI is a share of a whole, between 0 and 1 by definition (utilization,
+    /// availability, the carbon-free share, the share of requests lost or of revenue from term
+    /// contracts): an interval around its mean is clipped to that range.
+    pub fn is_share(self) -> bool {
+        matches!(
+            self,
+            Kpi::CfeFrac
+                | Kpi::UtilizationFrac
+                | Kpi::UtilizationAvailableFrac
+                | Kpi::UtilizationPowerFrac
+                | Kpi::RevenueReservedFrac
+                | Kpi::AvailabilityFrac
+                | Kpi::RejectedFrac
+        )
+    }
+}
+
 /// Everything one replication produced.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Replication {

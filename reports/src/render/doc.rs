@@ -122,7 +122,7 @@ fn md_block(s: &mut String, b: &Block) {
             s.push('\n');
         }
         Block::Table { header, rows } => {
-            let header: Vec<String> = header.iter().map(|h| md(h)).collect();
+            let header: Vec<String> = header.iter().map(|h| md(h).replace('|', "\\|")).collect();
             let _ = writeln!(s, "| {} |", header.join(" | "));
             let numeric = numeric_columns(header.len(), rows);
             let align: Vec<&str> = numeric
@@ -284,13 +284,13 @@ mod tests {
         let d = Doc {
             title: "T <1>".into(),
             blocks: vec![Block::Table {
-                header: vec!["a".into(), "b".into()],
+                header: vec!["a".into(), "b|c".into()],
                 rows: vec![vec!["x|y".into(), "1".into()]],
             }],
         };
         let md = d.to_markdown();
         assert!(
-            md.contains("| a | b |\n| --- | ---: |\n| x\\|y | 1 |"),
+            md.contains("| a | b\\|c |\n| --- | ---: |\n| x\\|y | 1 |"),
             "{md}"
         );
         let html = d.to_html();

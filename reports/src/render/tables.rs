@@ -428,7 +428,13 @@ pub(crate) fn summary_frame(variants: &[VariantRuns]) -> Result<DataFrame> {
     let mut share_never = Vec::new();
     for v in variants {
         for &k in Kpi::ALL {
-            let s = v.summary(k);
+            let mut s = v.summary(k);
+            // The mean of a share lies between 0 and 1, whatever the normal approximation says.
+            // (A NaN, where there is no interval, stays NaN: `max` would make it a bound.)
+            if k.is_share() && s.ci95_lo.is_finite() && s.ci95_hi.is_finite() {
+                s.ci95_lo = s.ci95_lo.max(0.0);
+                s.ci95_hi = s.ci95_hi.min(1.0);
+            }
             variant.push(v.name.clone());
             kpi.push(k.name().to_string());
             n.push(s.n as u64);
@@ -727,6 +733,31 @@ pub(crate) mod tests {
                 failures: Vec::new(),
             },
         }
+    }
+
+    /// A share's interval stays between 0 and 1; others keep theirs as computed.
+    #[test]
+    fn the_interval_of_a_share_is_clipped_to_zero_and_one() {
+        let mut v = with_paybacks("base", &[None; 3]);
+        for (r, u) in v.output.replications.iter_mut().zip([0.99, 1.0, 0.97]) {
+            r.kpis.utilization_frac = Some(u);
+        }
+        let mut df = summary_frame(&[v]).expect("summary");
+        let (header, rows) = csv_rows(&mut df);
+        let col = |name: &str| header.iter().position(|h| h == name).expect("column");
+        let row = |kpi: Kpi| {
+            rows.iter()
+                .find(|r| r[col("kpi")] == kpi.name())
+                .expect("row")
+                .clone()
+        };
+        let u = row(Kpi::UtilizationFrac);
+        // Mean 0.98, t(2) x se = 4.303 x 0.00882 = 0.038: 1.018 unclipped.
+        assert_eq!(u[col("ci95_hi")], "1.0");
+        assert!(u[col("ci95_lo")].parse::<f64>().expect("lo") < 0.98);
+        let npv = row(Kpi::NpvUsd);
+        // NPVs 0, 1, 2: mean 1, t(2) x se = 4.303 x 0.577 = 2.48 either side.
+        assert!(npv[col("ci95_lo")].parse::<f64>().expect("lo") < -1.0);
     }
 
     #[test]
