@@ -480,6 +480,7 @@ fn sensitivity_doc(
                 quality: a.map(|a| a.quality.clone()).unwrap_or_default(),
                 influence: format!("NPV swing {}", money((r.npv.1 - r.npv.0).abs())),
                 path: path.clone(),
+                moves_npv: r.npv.1 != r.npv.0,
             }
         })
         .collect();

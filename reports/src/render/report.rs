@@ -446,16 +446,16 @@ pub(crate) fn executive_summary(
             percent(short as f64 / with_debt.len() as f64)
         ));
     }
-    let drivers = match key {
-        [] => String::new(),
-        rows => {
-            let named: Vec<String> = rows
-                .iter()
-                .take(3)
-                .map(|r| format!("{} ({})", r.label, r.influence))
-                .collect();
-            format!(" The inputs that move NPV most: {}.", join_and(&named))
-        }
+    let named: Vec<String> = key
+        .iter()
+        .filter(|r| r.moves_npv)
+        .take(3)
+        .map(|r| format!("{} ({})", r.label, r.influence))
+        .collect();
+    let drivers = match named.len() {
+        0 => String::new(),
+        1 => format!(" The input that moves NPV most: {}.", named[0]),
+        _ => format!(" The inputs that move NPV most: {}.", join_and(&named)),
     };
     format!(
         "{verdict} Project NPV (unlevered, pre-tax, at {}): P50 {}, P10 {} to P90 {}. {payback}. Peak funding need P50 {}. Main risk: {risk}.{drivers}",
@@ -491,6 +491,10 @@ pub(crate) struct KeyRow {
     pub influence: String,
     /// Field path.
     pub path: String,
+    /// Whether the run shows the input moving NPV: a measured swing, or a rank correlation
+    /// beyond two of its standard errors from 0 (a fixed input, or a correlation the
+    /// replications cannot tell from 0, is listed but never named as moving NPV).
+    pub moves_npv: bool,
 }
 
 /// Rows shown in the key-assumptions table at most.
@@ -609,6 +613,14 @@ pub(crate) fn run_key_assumptions(
 ) -> (Vec<KeyRow>, String) {
     let rows = assumptions(loaded);
     let labels = Labeller::new(&loaded.scenario);
+    let n = v.output.replications.len();
+    // Two standard errors of a rank correlation of 0 (no correlation can be told from 0 with
+    // fewer than three replications).
+    let noise = if n >= 3 {
+        2.0 / ((n - 1) as f64).sqrt()
+    } else {
+        f64::INFINITY
+    };
     let mut key: Vec<KeyRow> = npv_rank_correlations(v)
         .into_iter()
         .take(KEY_ROWS)
@@ -631,6 +643,7 @@ pub(crate) fn run_key_assumptions(
                 quality: a.map(|a| a.quality.clone()).unwrap_or_default(),
                 influence: format!("rank correlation {rho:+.2}"),
                 path,
+                moves_npv: rho.abs() > noise,
             }
         })
         .collect();
@@ -654,10 +667,10 @@ pub(crate) fn run_key_assumptions(
                 quality: a.quality.clone(),
                 influence: format!("fixed; weighs directly on {weight}"),
                 path: a.path.clone(),
+                moves_npv: false,
             });
         }
     }
-    let n = v.output.replications.len();
     let mut method = format!(
         "Uncertain inputs are ranked by the rank correlation (Spearman) of the values drawn for them with NPV across the {n} replications: the sign says whether NPV rises or falls with the input, and near 0 means the input hardly moves NPV{}.",
         match n {
