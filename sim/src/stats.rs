@@ -408,8 +408,13 @@ pub fn cvar_low(values: &[Option<f64>], alpha: f64) -> f64 {
         return f64::NAN;
     }
     v.sort_by(f64::total_cmp);
-    let k = ((alpha * v.len() as f64).ceil() as usize).clamp(1, v.len());
-    v[..k].iter().sum::<f64>() / k as f64
+    // The worst `alpha n` values, where `alpha n` need not be whole: the last one counts with
+    // the fraction of it that falls in the tail (with fewer than one, the worst value alone).
+    let m = (alpha * v.len() as f64).clamp(f64::MIN_POSITIVE, v.len() as f64);
+    let whole = (m.floor() as usize).min(v.len());
+    let part = m - whole as f64;
+    let tail = v[..whole].iter().sum::<f64>() + v.get(whole).map_or(0.0, |x| part * x);
+    tail / m
 }
 
 #[cfg(test)]
@@ -420,6 +425,11 @@ mod risk_tests {
     fn risk_measures_on_a_known_sample() {
         let v: Vec<Option<f64>> = (1..=100).map(|i| Some(i as f64)).collect();
         assert_eq!(cvar_low(&v, 0.05), 3.0);
+        // 30 values: the worst 1.5, the second worst at half weight.
+        let w: Vec<Option<f64>> = (1..=30).map(|i| Some(i as f64)).collect();
+        assert_eq!(cvar_low(&w, 0.05), (1.0 + 0.5 * 2.0) / 1.5);
+        // Fewer than one value in the tail: the worst.
+        assert_eq!(cvar_low(&w[..8], 0.05), 1.0);
         assert_eq!(prob_below(&v, 11.0).0, 0.10);
         let paybacks = [Some(20.0), Some(40.0), None, Some(30.0)];
         assert_eq!(prob_at_most(&paybacks, 36.0).0, 0.5);
