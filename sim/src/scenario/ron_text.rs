@@ -535,6 +535,20 @@ fn walk(text: &str, value: Span, path: &str, inherited: &str, out: &mut Vec<Leaf
     } else {
         own
     };
+    // An optional struct written `Some((...))` is the struct: its fields are leaves with their
+    // own sources, as where it is written without `Some`.
+    if text[value.start..value.end].starts_with("Some")
+        && let Some(body) = inner(text, value, b'(')
+    {
+        let raw = &text[body.start..body.end];
+        let start = body.start + (raw.len() - raw.trim_start().len());
+        let end = body.end - (raw.len() - raw.trim_end().len());
+        let item = Span { start, end };
+        if is_struct(text, item).is_some() {
+            walk(text, item, path, &comment, out);
+            return;
+        }
+    }
     if let Some(body) = is_struct(text, value) {
         for (k, v) in fields(text, body).unwrap_or_default() {
             let name = &text[k.start..k.end];
