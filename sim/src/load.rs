@@ -194,6 +194,34 @@ mod tests {
         load_str("scenarios/tiny.ron", &text)
     }
 
+    /// A field of a section the scenario leaves to its defaults is set by writing the section
+    /// with that field; a misspelt section is still no field at all.
+    #[test]
+    fn set_reaches_into_sections_left_to_their_defaults() {
+        assert!(!TINY.contains("reliability") && !TINY.contains("lifecycle"));
+        let l = set(
+            TINY,
+            &[
+                ("reliability.failures", "false"),
+                ("reliability.sla.tiers", "[]"),
+                ("lifecycle.refresh", "[]"),
+            ],
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert!(!l.scenario.reliability.failures);
+        assert!(l.scenario.reliability.sla.tiers.is_empty());
+        assert!(l.scenario.lifecycle.refresh.is_empty());
+        let Err(ScenarioError::Invalid { problems, .. }) =
+            set(TINY, &[("reliabilty.failures", "false")])
+        else {
+            panic!("a misspelt section must be refused")
+        };
+        assert!(
+            problems[0].message.contains("no field `reliabilty`"),
+            "{problems:?}"
+        );
+    }
+
     #[test]
     fn set_changes_a_list_element_a_distribution_and_a_sweep() {
         let l = set(

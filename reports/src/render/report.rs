@@ -1526,9 +1526,12 @@ mod tests {
         assert_eq!(row("simulation.start.year").value, "2027");
         assert_eq!(row("energy.fixed_usd_per_month").quality, "default");
         assert_eq!(row("catalog gpus H100-SXM.gpu_tdp_w").quality, "P");
-        // A struct inside an option reads as its fields with units.
-        let water = row("catalog cooling air-economizer.water");
-        assert!(water.value.starts_with("above 12 °C"), "{water:?}");
+        // A struct inside an option reads as its fields, each with its unit and source.
+        let above = row("catalog cooling air-economizer.water.above_c");
+        assert!(above.value.starts_with("12"), "{above:?}");
+        assert_eq!(above.quality, "E", "{above:?}");
+        let most = row("catalog cooling air-economizer.water.max_l_per_kwh");
+        assert_eq!(most.quality, "D", "{most:?}");
         // The table shows the label first and the field path last.
         let Block::Table {
             header,

@@ -107,6 +107,23 @@ pub fn json_to_ron(file: &str, json: &str) -> Result<String, ScenarioError> {
     Ok(text)
 }
 
+/// Whether `path` names a field of the scenario format that the built-in scenario has (with
+/// list indices read as its first item, variants as written there): a section a scenario may
+/// leave out and set through a path. Fields of optional sections the built-in scenario leaves
+/// out, and variants it does not use, are not known here.
+pub(crate) fn is_scenario_field(path: &str) -> bool {
+    static DEFAULT: std::sync::OnceLock<Option<Value>> = std::sync::OnceLock::new();
+    let Some(tree) = DEFAULT.get_or_init(|| {
+        parse_ron::<Scenario>("", super::DEFAULT_SCENARIO_RON)
+            .ok()
+            .and_then(|s| serde_json::to_value(s).ok())
+    }) else {
+        return false;
+    };
+    let mut tree = tree.clone();
+    json_at(&mut tree, &super::first_items(path), false).is_some()
+}
+
 /// Most schema problems looked for at once.
 const MAX_SCHEMA_PROBLEMS: usize = 50;
 

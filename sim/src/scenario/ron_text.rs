@@ -378,7 +378,16 @@ pub fn list(text: &str, path: &str) -> Result<Vec<String>, String> {
 /// it is not written (for fields with defaults). Whether the field exists in the schema is
 /// checked when the result is parsed.
 pub fn set(text: &str, path: &str, value: &str) -> Result<String, String> {
-    match locate(text, path)? {
+    let found = match locate(text, path) {
+        Ok(found) => found,
+        Err(e) => {
+            return match in_absent_section(path, value, &e) {
+                Some((section, written)) => set(text, &section, &written).map_err(|_| e),
+                None => Err(e),
+            };
+        }
+    };
+    match found {
         Found::Value(s) => Ok(format!("{}{}{}", &text[..s.start], value, &text[s.end..])),
         Found::MissingField(body) => {
             let name = path.rsplit('.').next().unwrap_or(path);
@@ -398,6 +407,36 @@ pub fn set(text: &str, path: &str, value: &str) -> Result<String, String> {
     }
 }
 
+/// A field of a section the text leaves out (left to its defaults, `reliability` in a scenario
+/// without one), set to `value`: the section written with only that field, as the setting of
+/// the section's own path (`reliability.failures` to `false` is `reliability` to
+/// `(failures: false)`; through a variant, `tariff.Flat.price_usd_per_kwh` is `tariff` to
+/// `Flat(price_usd_per_kwh: ...)`). Only where `error` (the path's own) says a field is not
+/// written and the field is one the scenario format has; a list item is never made up.
+fn in_absent_section(path: &str, value: &str, error: &str) -> Option<(String, String)> {
+    if !error.starts_with("no field `") {
+        return None;
+    }
+    let (section, last) = path.rsplit_once('.')?;
+    let is_name = !last.is_empty()
+        && last.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !last.starts_with(|c: char| c.is_ascii_digit());
+    if !is_name || section.ends_with(']') || !super::json::is_scenario_field(path) {
+        return None;
+    }
+    let written = if last.starts_with(|c: char| c.is_ascii_uppercase()) {
+        // A variant: its fields or its value in its brackets.
+        if value.starts_with('(') {
+            format!("{last}{value}")
+        } else {
+            format!("{last}({value})")
+        }
+    } else {
+        format!("({last}: {value})")
+    };
+    Some((section.to_string(), written))
+}
+
 /// Like [`set`], and the value gets `source` as its line comment, the comment the report's
 /// assumptions table shows as its source, in place of the comment of the value it replaces:
 /// a comment that ends the value's line is replaced; where other fields or closing brackets
@@ -413,7 +452,18 @@ pub fn set_with_source(
     source: &str,
 ) -> Result<String, String> {
     let source = source.split_whitespace().collect::<Vec<_>>().join(" ");
-    match locate(text, path)? {
+    let found = match locate(text, path) {
+        Ok(found) => found,
+        Err(e) => {
+            return match in_absent_section(path, value, &e) {
+                Some((section, written)) => {
+                    set_with_source(text, &section, &written, &source).map_err(|_| e)
+                }
+                None => Err(e),
+            };
+        }
+    };
+    match found {
         Found::Value(s) => {
             let replaced = format!("{}{}{}", &text[..s.start], value, &text[s.end..]);
             let mut owner = path;
