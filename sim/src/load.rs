@@ -194,6 +194,33 @@ mod tests {
         load_str("scenarios/tiny.ron", &text)
     }
 
+    /// A virtual PPA or exports under a retail tariff are flagged: the retail price stands in
+    /// for the market price.
+    #[test]
+    fn a_retail_tariff_under_a_virtual_ppa_or_exports_is_flagged() {
+        let flagged = |energy: &str| {
+            let text = ron_text::set(TINY, "energy", energy).expect("energy");
+            load_str("tiny.ron", &text)
+                .unwrap_or_else(|e| panic!("{e}"))
+                .warnings
+                .iter()
+                .any(|w| w.path == "energy.tariff" && w.message.contains("retail tariff"))
+        };
+        let ppa = "ppa: (strike_usd_per_mwh: 60, volume: Solar(0.05), settlement: Virtual)";
+        assert!(flagged(&format!(
+            "(tariff: Flat(price_usd_per_kwh: 0.08), {ppa})"
+        )));
+        assert!(flagged(
+            "(tariff: Flat(price_usd_per_kwh: 0.08), solar: (mw: 0.05, capex_usd_per_kw: 1000))"
+        ));
+        assert!(!flagged(
+            "(tariff: Flat(price_usd_per_kwh: 0.08), solar: (mw: 0.05, capex_usd_per_kw: 1000), export: false)"
+        ));
+        assert!(!flagged(&format!(
+            "(tariff: Market(preset: \"ercot-like\"), {ppa})"
+        )));
+    }
+
     /// A field of a section the scenario leaves to its defaults is set by writing the section
     /// with that field; a misspelt section is still no field at all.
     #[test]
@@ -211,6 +238,12 @@ mod tests {
         assert!(!l.scenario.reliability.failures);
         assert!(l.scenario.reliability.sla.tiers.is_empty());
         assert!(l.scenario.lifecycle.refresh.is_empty());
+        // Sections the built-in scenario leaves out too; one with a required field says so.
+        let l = set(TINY, &[("finance.tax.rate_frac", "0.3")]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(l.scenario.finance.tax.rate_frac, Param::Value(0.3));
+        let e = set(TINY, &[("demand.seasonality.amplitude_frac", "0.1")])
+            .expect_err("the peak month is required");
+        assert!(e.to_string().contains("peak_month"), "{e}");
         let Err(ScenarioError::Invalid { problems, .. }) =
             set(TINY, &[("reliabilty.failures", "false")])
         else {

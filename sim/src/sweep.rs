@@ -72,29 +72,9 @@ pub(crate) fn apply_with(
     name: &str,
     source: &dyn Fn(&str) -> String,
 ) -> Result<LoadedScenario, ScenarioError> {
-    let mut text = base.source_text.clone();
-    for (path, value) in settings {
-        text = ron_text::set_with_source(&text, path, value, &source(path))
-            .map_err(|e| invalid(&base.file, path.clone(), e))?;
-    }
-    // A variant is a plain scenario.
-    if base.scenario.sweep.is_some() {
-        text = ron_text::set(&text, "sweep", "None")
-            .map_err(|e| invalid(&base.file, "sweep".into(), e))?;
-    }
-    if base.scenario.optimize.is_some() {
-        text = ron_text::set(&text, "optimize", "None")
-            .map_err(|e| invalid(&base.file, "optimize".into(), e))?;
-    }
-    let checked = match settable.and_then(|s| s.set(settings)) {
-        Some(mut scenario) => {
-            scenario.sweep = None;
-            scenario.optimize = None;
-            check_parsed(&base.file, scenario, &text, &base.input_dir)
-        }
-        None => parse_and_check(&base.file, &text, &base.input_dir),
-    };
-    checked.map_err(|e| {
+    let text = variant_text(base, settings, source)?;
+
+    checked_variant(base, settable, settings, text).map_err(|e| {
         let paths = settings
             .iter()
             .map(|(p, _)| p.as_str())
@@ -111,6 +91,47 @@ pub(crate) fn apply_with(
         };
         invalid(&base.file, format!("variant `{name}` ({paths})"), message)
     })
+}
+
+/// The text of the variant of `base` with `settings` (see [`apply`]).
+fn variant_text(
+    base: &LoadedScenario,
+    settings: &[(String, String)],
+    source: &dyn Fn(&str) -> String,
+) -> Result<String, ScenarioError> {
+    let mut text = base.source_text.clone();
+    for (path, value) in settings {
+        text = ron_text::set_with_source(&text, path, value, &source(path))
+            .map_err(|e| invalid(&base.file, path.clone(), e))?;
+    }
+    // A variant is a plain scenario.
+    if base.scenario.sweep.is_some() {
+        text = ron_text::set(&text, "sweep", "None")
+            .map_err(|e| invalid(&base.file, "sweep".into(), e))?;
+    }
+    if base.scenario.optimize.is_some() {
+        text = ron_text::set(&text, "optimize", "None")
+            .map_err(|e| invalid(&base.file, "optimize".into(), e))?;
+    }
+    Ok(text)
+}
+
+/// The variant of `base` with `settings`, its text `text`, checked as any scenario; its
+/// problems as the scenario's (with the paths of the fields they are about).
+fn checked_variant(
+    base: &LoadedScenario,
+    settable: Option<&Settable>,
+    settings: &[(String, String)],
+    text: String,
+) -> Result<LoadedScenario, ScenarioError> {
+    match settable.and_then(|s| s.set(settings)) {
+        Some(mut scenario) => {
+            scenario.sweep = None;
+            scenario.optimize = None;
+            check_parsed(&base.file, scenario, &text, &base.input_dir)
+        }
+        None => parse_and_check(&base.file, &text, &base.input_dir),
+    }
 }
 
 /// The problems of a sweep section that need no valid scenario (its axes, paths, values and
@@ -215,12 +236,51 @@ pub fn expand(loaded: &LoadedScenario) -> Result<Vec<Variant>, ScenarioError> {
         }]);
     };
     let (problems, axes) = section(sweep, &loaded.source_text);
+    // The base scenario, parsed once, is the start of every variant.
+    let settable = Settable::new(&loaded.scenario, &loaded.source_text);
     if !problems.is_empty() {
+        // The axes whose paths are sound are still tried, so that their bad values come with
+        // the problems of the others.
+        let sound: Vec<(String, Vec<(String, String)>)> = axes
+            .into_iter()
+            .filter(|(path, _)| {
+                sweep
+                    .axes
+                    .iter()
+                    .position(|a| a.path == *path)
+                    .is_none_or(|i| {
+                        let at = format!("sweep.axes[{i}].path");
+                        !problems.iter().any(|p| p.path == at)
+                    })
+            })
+            .collect();
+        let mut all = problems.into_vec();
+        if !sound.is_empty()
+            && let Err(ScenarioError::Invalid { problems, .. }) =
+                variants_of(loaded, settable.as_ref(), sweep, &sound)
+        {
+            all.extend(problems);
+        }
         return Err(ScenarioError::Invalid {
             file: loaded.file.clone(),
-            problems: problems.into_vec(),
+            problems: all,
         });
     }
+    variants_of(loaded, settable.as_ref(), sweep, &axes)
+}
+
+/// Most distinct problems of a sweep's variants listed at once.
+const MAX_VARIANT_PROBLEMS: usize = 50;
+
+/// The variants of `axes` (paths with their labelled values), in order, the first axis
+/// slowest; or every distinct problem of the variants that fail (each once, with the first
+/// variant that has it and how many more do).
+fn variants_of(
+    loaded: &LoadedScenario,
+    settable: Option<&Settable>,
+    sweep: &crate::scenario::Sweep,
+    axes: &[(String, Vec<(String, String)>)],
+) -> Result<Vec<Variant>, ScenarioError> {
     let total: usize = axes.iter().map(|(_, v)| v.len()).product();
     if total > 10_000 {
         return Err(invalid(
@@ -230,8 +290,8 @@ pub fn expand(loaded: &LoadedScenario) -> Result<Vec<Variant>, ScenarioError> {
         ));
     }
     let mut variants = Vec::with_capacity(total);
-    // The base scenario, parsed once, is the start of every variant.
-    let settable = Settable::new(&loaded.scenario, &loaded.source_text);
+    // Distinct problems: (message, first variant's path, how many variants have it).
+    let mut failed: Vec<(String, String, usize)> = Vec::new();
     for k in 0..total {
         // Mixed-radix digits, the first axis slowest.
         let mut rest = k;
@@ -248,10 +308,14 @@ pub fn expand(loaded: &LoadedScenario) -> Result<Vec<Variant>, ScenarioError> {
         let name = axes
             .iter()
             .zip(&picks)
-            .zip(&sweep.axes)
-            .map(|(((path, values), &j), axis)| {
+            .map(|((path, values), &j)| {
                 // A label names the value on its own; a bare value is prefixed by its field.
-                if !axis.labels.is_empty() {
+                let labelled = sweep
+                    .axes
+                    .iter()
+                    .find(|a| a.path == *path)
+                    .is_some_and(|a| !a.labels.is_empty());
+                if labelled {
                     return values[j].0.clone();
                 }
                 let leaf = path.rsplit('.').next().unwrap_or(path);
@@ -279,14 +343,57 @@ pub fn expand(loaded: &LoadedScenario) -> Result<Vec<Variant>, ScenarioError> {
                 .map_or("", |(_, l)| l);
             format!("sweep axis {path} ({label})")
         };
-        let v = apply_with(loaded, settable.as_ref(), &settings, &name, &source)?;
-        variants.push(Variant {
-            name,
-            loaded: v,
-            settings,
-        });
+        let paths = settings
+            .iter()
+            .map(|(p, _)| p.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let checked = variant_text(loaded, &settings, &source)
+            .and_then(|text| checked_variant(loaded, settable, &settings, text));
+        match checked {
+            Ok(v) => variants.push(Variant {
+                name,
+                loaded: v,
+                settings,
+            }),
+            Err(e) => {
+                // Each problem on its own, so that one bad value shared by many variants is
+                // one problem.
+                let problems: Vec<String> = match e {
+                    ScenarioError::Invalid { problems, .. } => {
+                        problems.iter().map(|p| p.to_string()).collect()
+                    }
+                    ScenarioError::Syntax { message, .. } => vec![message],
+                    other => vec![other.to_string()],
+                };
+                for message in problems {
+                    if let Some(seen) = failed.iter_mut().find(|(m, _, _)| *m == message) {
+                        seen.2 += 1;
+                    } else if failed.len() < MAX_VARIANT_PROBLEMS {
+                        failed.push((message, format!("variant `{name}` ({paths})"), 1));
+                    }
+                }
+            }
+        }
     }
-    Ok(variants)
+    if failed.is_empty() {
+        return Ok(variants);
+    }
+    Err(ScenarioError::Invalid {
+        file: loaded.file.clone(),
+        problems: failed
+            .into_iter()
+            .map(|(message, path, n)| Problem {
+                path: if n > 1 {
+                    format!("{path} and {} more variant(s)", n - 1)
+                } else {
+                    path
+                },
+                message,
+                severity: Severity::Error,
+            })
+            .collect(),
+    })
 }
 
 /// Why a field cannot vary between the variants of one run, if it cannot: the run's seed and

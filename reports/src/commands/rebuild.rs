@@ -137,6 +137,18 @@ pub(crate) fn rebuild(dir: &Path, req: &RunRequest) -> Result<Finished> {
     };
     // Refuse the output folder before reading the bulk of the data.
     let target = req.out.clone().unwrap_or_else(|| dir.to_path_buf());
+    // In place is the folder itself; a folder inside it or holding it would be written while
+    // it is read, and would end up inside the rebuilt folder or replace it.
+    if req.out.is_some()
+        && crate::store::output::overlaps(&target, dir)
+        && crate::store::output::resolved(&target) != crate::store::output::resolved(dir)
+    {
+        anyhow::bail!(
+            "{} lies inside or holds {}, which this rebuild reads; choose another --out (or leave it out to rebuild in place)",
+            target.display(),
+            dir.display()
+        );
+    }
     let out = OutputDir::create(&target, req.force).map_err(|e| {
         // The hint only where --force would help: with it, the refusal is of a folder edited
         // since dcplan wrote it, which --force never replaces.

@@ -261,7 +261,7 @@ impl Drop for OutputDir {
 
 /// A path made absolute with its links resolved as far as it exists (a folder about to be
 /// written does not exist yet: its parent is resolved and its name kept).
-fn resolved(p: &Path) -> std::path::PathBuf {
+pub(crate) fn resolved(p: &Path) -> std::path::PathBuf {
     if let Ok(c) = fs::canonicalize(p) {
         return c;
     }

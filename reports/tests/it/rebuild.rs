@@ -91,6 +91,14 @@ fn rebuilt_sweep_and_comparison_folders_are_identical() {
     ok(tmp.path(), &["run", &s, "-r", "4", "--out", "sw", "-q"]);
     ok(tmp.path(), &["report", "sw", "--out", "sw2", "-q"]);
     same_folder(&tmp.path().join("sw"), &tmp.path().join("sw2"));
+    // Not into a folder inside the one it reads.
+    let o = dcplan(tmp.path(), &["report", "sw", "--out", "sw/sub", "-q"]);
+    assert!(!o.status.success() && !tmp.path().join("sw/sub").exists());
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("which this rebuild reads"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 
     let tiny = scenario("tiny.ron");
     let tiny = tiny.to_str().expect("utf-8");

@@ -29,7 +29,9 @@ pub enum Settlement {
     /// The energy is delivered to the site and paid at the strike; surplus hours are sold at market.
     Physical,
     /// Virtual (financial): the site buys all its energy from the grid, and the PPA pays
-    /// (market - strike) x volume each hour (negative when the market is below the strike).
+    /// (market - strike) x volume each hour (negative when the market is below the strike). The
+    /// market price is the wholesale price of a `Market` or `Csv` tariff; under a `Flat` or
+    /// `TimeOfUse` tariff, which has none, it is the retail price itself.
     Virtual,
 }
 

@@ -38,6 +38,8 @@ pub struct Energy {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gas: Option<Gas>,
     /// Surplus on-site energy is sold to the grid at the hour's market price (true) or curtailed.
+    /// The market price is the wholesale price of a `Market` or `Csv` tariff (without delivery);
+    /// under a `Flat` or `TimeOfUse` tariff, which has none, it is the retail price itself.
     #[serde(default = "yes")]
     pub export: bool,
     /// Hourly grid carbon intensity (location-based) from a CSV file, in `GCo2PerKwh`,
@@ -215,6 +217,27 @@ pub struct Gas {
 
 pub(super) fn check_energy(s: &Scenario, catalog: &Catalog, p: &mut Problems) {
     let e = &s.energy;
+    // A retail tariff has no wholesale price: the hour's market price is the tariff itself.
+    if matches!(e.tariff, Tariff::Flat { .. } | Tariff::TimeOfUse { .. }) {
+        let virtual_ppa = e
+            .ppa
+            .as_ref()
+            .is_some_and(|ppa| ppa.settlement == Settlement::Virtual);
+        let exports = e.export && (e.solar.is_some() || e.wind.is_some());
+        if virtual_ppa || exports {
+            let what = match (virtual_ppa, exports) {
+                (true, true) => "the virtual PPA settles against, and exports are credited at,",
+                (true, false) => "the virtual PPA settles against",
+                _ => "exports are credited at",
+            };
+            p.warn(
+                "energy.tariff",
+                format!(
+                    "a retail tariff has no wholesale price: {what} the retail price itself, delivery included (as under net metering); a Market or Csv tariff gives the wholesale price with delivery on top"
+                ),
+            );
+        }
+    }
     match &e.tariff {
         Tariff::Flat { price_usd_per_kwh } => {
             price_usd_per_kwh.check_range("energy.tariff.price_usd_per_kwh", 0.0, 10.0, p)

@@ -107,21 +107,69 @@ pub fn json_to_ron(file: &str, json: &str) -> Result<String, ScenarioError> {
     Ok(text)
 }
 
-/// Whether `path` names a field of the scenario format that the built-in scenario has (with
-/// list indices read as its first item, variants as written there): a section a scenario may
-/// leave out and set through a path. Fields of optional sections the built-in scenario leaves
-/// out, and variants it does not use, are not known here.
+/// Whether `path` names a field of the scenario format (any list index, variant names as
+/// messages write them: `energy.tariff.Flat.price_usd_per_kwh`), by the format's JSON Schema.
 pub(crate) fn is_scenario_field(path: &str) -> bool {
-    static DEFAULT: std::sync::OnceLock<Option<Value>> = std::sync::OnceLock::new();
-    let Some(tree) = DEFAULT.get_or_init(|| {
-        parse_ron::<Scenario>("", super::DEFAULT_SCENARIO_RON)
-            .ok()
-            .and_then(|s| serde_json::to_value(s).ok())
-    }) else {
-        return false;
-    };
-    let mut tree = tree.clone();
-    json_at(&mut tree, &super::first_items(path), false).is_some()
+    static SCHEMA: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+    let schema = SCHEMA.get_or_init(schema);
+    let defs = schema.get("$defs");
+    // The schemas a node stands for: itself, what it refers to, and the members of its
+    // alternatives (an option is `anyOf` the value and null; an enum `oneOf` its variants).
+    fn members<'s>(node: &'s Value, defs: Option<&'s Value>, out: &mut Vec<&'s Value>, depth: u8) {
+        if depth > 16 {
+            return;
+        }
+        if let Some(name) = node
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.strip_prefix("#/$defs/"))
+            && let Some(target) = defs.and_then(|d| d.get(name))
+        {
+            members(target, defs, out, depth + 1);
+        }
+        for key in ["anyOf", "oneOf", "allOf"] {
+            for m in node
+                .get(key)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                members(m, defs, out, depth + 1);
+            }
+        }
+        out.push(node);
+    }
+    let mut current: Vec<&Value> = vec![schema];
+    for seg in path.split('.') {
+        let (name, indexed) = match seg.split_once('[') {
+            Some((n, _)) => (n, true),
+            None => (seg, false),
+        };
+        let mut next = Vec::new();
+        for node in &current {
+            let mut all = Vec::new();
+            members(node, defs, &mut all, 0);
+            for m in all {
+                if let Some(field) = m.get("properties").and_then(|p| p.get(name)) {
+                    next.push(field);
+                }
+            }
+        }
+        if indexed {
+            let mut items = Vec::new();
+            for node in &next {
+                let mut all = Vec::new();
+                members(node, defs, &mut all, 0);
+                items.extend(all.into_iter().filter_map(|m| m.get("items")));
+            }
+            next = items;
+        }
+        if next.is_empty() {
+            return false;
+        }
+        current = next;
+    }
+    true
 }
 
 /// Most schema problems looked for at once.

@@ -135,14 +135,57 @@ fn an_unknown_sweep_path_is_an_error_naming_the_path() {
             .any(|e| e.contains("sweep.axes[0].path") && e.contains("no [3]")),
         "{errs:?}"
     );
-    // A value the field cannot take is reported with the variant.
+    // A value the field cannot take is reported at its place in the sweep.
     let text = with(
         &tiny_text(),
         "sweep",
         r#"(axes: [(path: "fleet[0].gpus", values: [64, -8])])"#,
     );
     let errs = errors(&text);
-    assert!(errs.iter().any(|e| e.contains("gpus=-8")), "{errs:?}");
+    assert!(
+        errs.iter()
+            .any(|e| e.contains("variant `gpus=-8`") && e.contains("-8")),
+        "{errs:?}"
+    );
+}
+
+/// Every problem of a sweep's variants is reported at once, each once (a bad value shared by
+/// several variants names the first and counts the others), and an unknown path on one axis
+/// does not hide the bad values of another.
+#[test]
+fn every_bad_sweep_value_is_reported_at_once() {
+    let text = with(
+        &tiny_text(),
+        "sweep",
+        r#"(axes: [(path: "fleet[0].gpus", values: [32, 12, 0]), (path: "site.pue", values: [1.3, 0.5, 2.0])])"#,
+    );
+    let errs = errors(&text);
+    for (value, variant) in [
+        ("fleet[0].gpus: 12", "gpus=12, pue=1.3"),
+        ("fleet[0].gpus: 0", "gpus=0, pue=1.3"),
+        ("site.pue: 0.5", "gpus=32, pue=0.5"),
+    ] {
+        assert!(
+            errs.iter().any(|e| e.contains(value)
+                && e.contains(&format!("variant `{variant}`"))
+                && e.contains("and 2 more variant(s)")),
+            "{value}: {errs:#?}"
+        );
+    }
+    let text = with(
+        &tiny_text(),
+        "sweep",
+        r#"(axes: [(path: "fleet[0].gpus", values: [32, 12]), (path: "nope.field", values: [1])])"#,
+    );
+    let errs = errors(&text);
+    assert!(
+        errs.iter().any(|e| e.contains("sweep.axes[1].path")),
+        "{errs:?}"
+    );
+    assert!(
+        errs.iter().any(|e| e.contains("fleet[0].gpus: 12")),
+        "{errs:?}"
+    );
 }
 
 #[test]
