@@ -194,6 +194,18 @@ mod tests {
         load_str("scenarios/tiny.ron", &text)
     }
 
+    /// A block comment never closed is reported where it opens.
+    #[test]
+    fn an_unclosed_comment_is_reported_where_it_opens() {
+        let mut lines: Vec<&str> = TINY.lines().collect();
+        lines.insert(4, "    /* a note /* nested */ never closed");
+        let text = lines.join("\n");
+        match load_str("tiny.ron", &text) {
+            Err(ScenarioError::Syntax { line, column, .. }) => assert_eq!((line, column), (5, 5)),
+            other => panic!("{other:?}"),
+        }
+    }
+
     /// A virtual PPA or exports under a retail tariff are flagged: the retail price stands in
     /// for the market price.
     #[test]

@@ -136,10 +136,22 @@ pub fn parse_ron<T: serde::de::DeserializeOwned>(
 ) -> Result<T, ScenarioError> {
     ron_options()
         .from_str::<T>(text)
-        .map_err(|e| ScenarioError::Syntax {
+        .map_err(|e| {
+            // An unclosed comment is where it opens, not at the end of the text.
+            let (line, column) = match e.code {
+                ron::Error::UnclosedBlockComment => {
+                    crate::scenario::ron_text::unclosed_comment(text)
+                        .map(|at| crate::scenario::line_col_of(text, at))
+                        .unwrap_or((e.span.start.line, e.span.start.col))
+                }
+                _ => (e.span.start.line, e.span.start.col),
+            };
+            (e, line, column)
+        })
+        .map_err(|(e, line, column)| ScenarioError::Syntax {
             file: file.to_string(),
-            line: e.span.start.line,
-            column: e.span.start.col,
+            line,
+            column,
             message: match missing_field_path(text, &e) {
                 Some(path) => format!("{path}: {}", describe_ron_error(&e.code)),
                 None => describe_ron_error(&e.code),

@@ -210,6 +210,11 @@ pub(crate) fn print_scenario_error(e: &ScenarioError) {
             errln!("{file}: {n_err} error(s)");
             for problem in problems {
                 errln!("  {}", located(file, &text, problem));
+                // A problem inside an included catalog file is that file's: the scenario
+                // template says nothing of it.
+                if problem.path.starts_with("include[") {
+                    continue;
+                }
                 if let Some(h) = hint(&problem.message) {
                     errln!("    hint: {h}");
                 }

@@ -273,13 +273,23 @@ fn parse_epw(text: &str, p: &mut Problems) -> Option<(Location, Vec<FileHour>)> 
         utc_offset_h: number(&head, 8, "time zone", 1, UTC_OFFSET, p).unwrap_or(0.0),
         elevation_m: number(&head, 9, "elevation", 1, ELEVATION, p).unwrap_or(0.0),
     };
-    // Seven more header lines: design conditions ... data periods.
+    // Seven more header lines: design conditions ... data periods. A data row among them (it
+    // starts with its year) means a header line is missing, which would shift every row.
     let mut hours = Vec::with_capacity(8760);
     let mut last_line = 1;
     for (i, line) in lines {
         let n = i + 1;
         last_line = n;
-        if i < 8 || line.trim().is_empty() {
+        if i < 8 {
+            if line.trim_start().starts_with(|c: char| c.is_ascii_digit()) {
+                p.push(format!(
+                    "line {n}: a data row where an EPW file has header line {n} of 8 (LOCATION, DESIGN CONDITIONS, TYPICAL/EXTREME PERIODS, GROUND TEMPERATURES, HOLIDAYS/DAYLIGHT SAVINGS, COMMENTS 1, COMMENTS 2, DATA PERIODS): the file has only {i} header lines"
+                ));
+                return None;
+            }
+            continue;
+        }
+        if line.trim().is_empty() {
             continue;
         }
         let f = split_csv(line);
@@ -292,7 +302,13 @@ fn parse_epw(text: &str, p: &mut Problems) -> Option<(Location, Vec<FileHour>)> 
             continue;
         }
         let stamp = [1, 2, 3].map(|k| {
-            number(&f, k, ["", "month", "day", "hour"][k], n, (1.0, 31.0), p).map(|v| v as u32)
+            let name = ["", "month", "day", "hour"][k];
+            let v = number(&f, k, name, n, (1.0, 31.0), p)?;
+            if v.fract() != 0.0 {
+                p.push(format!("line {n}, field {name}: {v} is not a whole number"));
+                return None;
+            }
+            Some(v as u32)
         });
         let [Some(month), Some(day), Some(h)] = stamp else {
             hours.push(PLACEHOLDER);

@@ -45,11 +45,24 @@ fn invalid(file: &str, path: String, message: String) -> ScenarioError {
 /// The RON text of the JSON scenario `json` (`file` names it in messages): syntax and schema
 /// errors carry the JSON file's line and column; the text parses back to the scenario read.
 pub fn json_to_ron(file: &str, json: &str) -> Result<String, ScenarioError> {
-    let tree: Value = serde_json::from_str(json).map_err(|e| syntax(file, &e))?;
+    let mut tree: Value = serde_json::from_str(json).map_err(|e| syntax(file, &e))?;
+    if !tree.is_object() {
+        return Err(invalid(
+            file,
+            String::new(),
+            "a JSON scenario is an object, `{ ... }`, of the scenario's sections".into(),
+        ));
+    }
+    // A whole number written with a point (64.0, as many programs write every number) is the
+    // number: the JSON Schema's integers include it.
+    whole_numbers_as_integers(&mut tree);
     let mut reader = serde_json::Deserializer::from_str(json);
     let scenario: Scenario = match serde_path_to_error::deserialize(&mut reader) {
         Ok(s) => s,
-        Err(e) => return Err(every_schema_problem(file, json, &tree, &e)),
+        Err(e) => match serde_json::from_value::<Scenario>(tree.clone()) {
+            Ok(s) => s,
+            Err(_) => return Err(every_schema_problem(file, json, &tree, &e)),
+        },
     };
     // A key written twice where the schema keeps values as text (a sweep's values) reads
     // without complaint, the last value winning: refused as everywhere else.
@@ -185,7 +198,7 @@ fn schema_problem(e: &serde_path_to_error::Error<serde_json::Error>) -> Problem 
         e.inner().line(),
         e.inner().column()
     );
-    let text = text.strip_suffix(&suffix).unwrap_or(&text).to_string();
+    let text = plain_types(text.strip_suffix(&suffix).unwrap_or(&text));
     let join = |field: &str| {
         if at.is_empty() {
             field.to_string()
@@ -205,6 +218,45 @@ fn schema_problem(e: &serde_path_to_error::Error<serde_json::Error>) -> Problem 
         message,
         severity: Severity::Error,
     }
+}
+
+/// Every number of `v` that is a whole number written as a float (`64.0`, `6.4e1`), below 2^53
+/// where floats are exact, made an integer.
+fn whole_numbers_as_integers(v: &mut Value) {
+    match v {
+        Value::Number(n) if !n.is_i64() && !n.is_u64() => {
+            if let Some(x) = n.as_f64()
+                && x.fract() == 0.0
+                && x.abs() < 9_007_199_254_740_992.0
+            {
+                *v = Value::from(x as i64);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(whole_numbers_as_integers),
+        Value::Object(fields) => fields.values_mut().for_each(whole_numbers_as_integers),
+        _ => {}
+    }
+}
+
+/// A serde message in the words of a scenario's author: Rust's type names read as what they
+/// hold.
+fn plain_types(message: &str) -> String {
+    let mut m = message.to_string();
+    for (rust, plain) in [
+        ("expected usize", "expected a whole number"),
+        ("expected u64", "expected a whole number"),
+        ("expected i64", "expected a whole number"),
+        ("expected u32", "expected a whole number"),
+        ("expected i32", "expected a whole number"),
+        ("expected u16", "expected a whole number"),
+        ("expected u8", "expected a whole number"),
+        ("expected f64", "expected a number"),
+    ] {
+        if let Some(rest) = m.strip_suffix(rust) {
+            m = format!("{rest}{plain}");
+        }
+    }
+    m
 }
 
 /// The field serde's "missing field `name`" message names.
@@ -234,7 +286,11 @@ fn every_schema_problem(
         .collect();
     let (found, repaired, replaced, removed_from) = repair(tree);
     problems.extend(found);
-    if problems.len() <= 1 {
+    // One problem, the one the text's reading stopped at: reported there, with its line. (The
+    // text's first error may be one the tree no longer has, a whole number with a point.)
+    let at_first = problems.is_empty()
+        || (problems.len() == 1 && problems[0].path == schema_problem(first).path);
+    if at_first {
         let mut err = syntax(file, first.inner());
         if let ScenarioError::Syntax { message, .. } = &mut err {
             let p = schema_problem(first);

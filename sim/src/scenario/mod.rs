@@ -512,14 +512,41 @@ fn include_catalog(
         return catalog;
     };
     let shown = path.display().to_string();
-    let overrides: CatalogOverrides = match parse_ron(&shown, text) {
-        Ok(o) => o,
-        Err(e) => {
-            problems.push(field, e.to_string());
-            return catalog;
+    // A field the catalog format does not have is set aside (blanked, so that lines and columns
+    // stay) and the text read again, so that every such field comes at once, and then the
+    // problems of the values.
+    let mut blanked = text.to_string();
+    let mut unknown = 0;
+    let overrides: CatalogOverrides = loop {
+        let err = match crate::problems::ron_options().from_str::<CatalogOverrides>(&blanked) {
+            Ok(o) => break o,
+            Err(e) => e,
+        };
+        let message = ScenarioError::Syntax {
+            file: shown.clone(),
+            line: err.span.start.line,
+            column: err.span.start.col,
+            message: crate::problems::describe_ron_error(&err.code),
+        }
+        .to_string();
+        problems.push(field, message);
+        let known = matches!(
+            err.code,
+            ron::Error::NoSuchStructField { .. } | ron::Error::DuplicateStructField { .. }
+        );
+        let span = ron_text::field_at(
+            &blanked,
+            byte_offset(&blanked, err.span.start.line, err.span.start.col),
+        );
+        match span {
+            Some((_, span)) if known && unknown < MAX_UNKNOWN_FIELDS => {
+                unknown += 1;
+                blank_field(&mut blanked, span);
+            }
+            _ => return catalog,
         }
     };
-    let (catalog, found) = catalog.with_overrides(&overrides);
+    let (with_file, found) = catalog.clone().with_overrides(&overrides);
     for p in found.into_vec() {
         let inner = p.path.strip_prefix("catalog.").unwrap_or(&p.path);
         let at = match problem_position(text, inner) {
@@ -532,7 +559,11 @@ fn include_catalog(
             severity: p.severity,
         });
     }
-    catalog
+    // With fields set aside the file was not read whole: its values are checked, but not used.
+    if unknown > 0 {
+        return catalog;
+    }
+    with_file
 }
 
 /// Read a scenario file as text: its name for messages and its contents, as RON (a JSON scenario,
@@ -591,6 +622,14 @@ pub fn problem_position(text: &str, path: &str) -> Option<(usize, usize)> {
             None => return None,
         }
     }
+}
+
+/// 1-based line and column (in characters) of the byte offset `at` of `text`.
+pub(crate) fn line_col_of(text: &str, at: usize) -> (usize, usize) {
+    let before = &text[..at.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    (line, col)
 }
 
 /// 1-based line and column of a byte offset.

@@ -254,6 +254,46 @@ fn segments(path: &str) -> Result<Vec<(&str, Option<usize>)>, String> {
         .collect()
 }
 
+/// The byte offset of the block comment that is never closed, if one is (the outermost of a
+/// nested run): where a reader should look, rather than the end of the text where the parser
+/// notices it.
+pub fn unclosed_comment(text: &str) -> Option<usize> {
+    let mut c = Cursor {
+        b: text.as_bytes(),
+        i: 0,
+    };
+    while c.i < c.b.len() {
+        if c.at(b"//") {
+            while c.i < c.b.len() && c.b[c.i] != b'\n' {
+                c.i += 1;
+            }
+        } else if c.at(b"/*") {
+            let start = c.i;
+            let mut depth = 0usize;
+            while c.i < c.b.len() {
+                if c.at(b"/*") {
+                    depth += 1;
+                    c.i += 2;
+                } else if c.at(b"*/") {
+                    c.i += 2;
+                    depth -= 1;
+                    if depth == 0 {
+                        break;
+                    }
+                } else {
+                    c.i += 1;
+                }
+            }
+            if depth > 0 {
+                return Some(start);
+            }
+        } else if !c.literal() {
+            c.i += 1;
+        }
+    }
+    None
+}
+
 /// Where a path leads: the value's span, or, if only its last field is missing, the body of the
 /// struct it belongs in.
 enum Found {

@@ -122,6 +122,21 @@ fn problems_in_an_included_catalog_name_the_file_line_and_column() {
         p[0].message
     );
 
+    // A field the format does not have and a value out of range: both at once.
+    std::fs::write(
+        dir.join("acme.ron"),
+        ACME.replace("gpus_per_node: 8", "gpus_per_node: 0, colour: \"red\""),
+    )
+    .expect("write");
+    let p = problems(dcplan_sim::load_file(&path).unwrap_err());
+    assert_eq!(p.len(), 2, "{p:?}");
+    assert!(p[0].message.contains("colour"), "{p:?}");
+    assert!(
+        p[1].message
+            .contains("gpus[0].gpus_per_node: 0 must be between"),
+        "{p:?}"
+    );
+
     // A syntax error.
     std::fs::write(
         dir.join("acme.ron"),
@@ -354,6 +369,31 @@ fn a_json_scenario_reports_every_schema_problem_at_once_with_its_field_path() {
         "{p2:#?}"
     );
     assert_eq!(p2.len(), 7, "{p2:#?}");
+    // A whole number written with a point is the number (the JSON Schema's integers include
+    // it); Rust's type names never reach a message; a JSON value that is not an object says so.
+    let mut floats = v.clone();
+    floats["fleet"][0]["gpus"] = serde_json::json!(64.0);
+    std::fs::write(&path, floats.to_string().replace("64.0", "6.4e1")).expect("write");
+    let l = dcplan_sim::load_file(&path).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(l.scenario.fleet[0].gpus, 64);
+    floats["fleet"][0]["gpus"] = serde_json::json!(64.5);
+    floats["simulation"]["horizon_months"] = serde_json::json!("many");
+    std::fs::write(&path, floats.to_string()).expect("write");
+    let p3 = problems(dcplan_sim::load_file(&path).unwrap_err());
+    assert!(
+        p3.iter()
+            .all(|q| !q.message.contains("i64") && !q.message.contains("f64")),
+        "{p3:#?}"
+    );
+    assert!(
+        p3.iter()
+            .any(|q| q.path == "fleet[0].gpus" && q.message.contains("a whole number")),
+        "{p3:#?}"
+    );
+    std::fs::write(&path, "[]").expect("write");
+    let p4 = problems(dcplan_sim::load_file(&path).unwrap_err());
+    assert!(p4[0].message.contains("is an object"), "{p4:#?}");
+
     // One problem alone keeps its line and column.
     let mut one = v;
     one["fleet"][0]["colour"] = serde_json::json!("red");

@@ -193,6 +193,25 @@ fn malformed_files_name_every_line_and_field() {
         "line 21: 3 fields; an EPW data row has 35 (wind speed is field 22)"
     );
 
+    // A timestamp that is not a whole number is refused, not truncated.
+    let mut lines: Vec<String> = epw.lines().map(str::to_string).collect();
+    swap(&mut lines[100], 1, "1.9");
+    let err = parse(&lines.join("\n"), None).unwrap_err();
+    assert_eq!(
+        err,
+        vec!["line 101, field month: 1.9 is not a whole number"],
+        "{err:#?}"
+    );
+    // A header line left out is named, not reported as every row out of place.
+    let mut lines: Vec<String> = epw.lines().map(str::to_string).collect();
+    lines.remove(6);
+    let err = parse(&lines.join("\n"), None).unwrap_err();
+    assert_eq!(err.len(), 1, "{err:#?}");
+    assert!(
+        err[0].starts_with("line 8: a data row where an EPW file has header line 8 of 8"),
+        "{err:#?}"
+    );
+
     // Garbage of every kind gives problems, never a panic.
     for junk in [
         "",
