@@ -219,7 +219,7 @@ pub(crate) fn energy_notes(scenarios: &[&dcplan_sim::Scenario]) -> Vec<String> {
         .iter()
         .any(|d| matches!(d, BatteryDispatch::PriceArbitrage))
     {
-        notes.push("Battery dispatch knows each day's hourly grid prices in advance: arbitrage charges in the day's cheapest hours and discharges in its dearest with perfect foresight, so its savings are an upper bound for a battery run on forecasts. Where a demand charge applies, it also knows the month's peak grid draw without the battery and never charges above it.".into());
+        notes.push("Battery dispatch knows each day's hourly grid prices in advance: arbitrage charges in the day's cheapest hours and discharges in its dearest with perfect foresight, so its savings are more than the same rule run on forecasts would make (the rule itself is a heuristic, not the best possible schedule, which could save somewhat more). Where a demand charge applies, it also knows the month's peak grid draw without the battery and never charges above it.".into());
     }
     if batteries
         .iter()

@@ -133,14 +133,20 @@ impl OutputDir {
         }
         fs::create_dir_all(&parent).with_context(|| format!("creating {}", parent.display()))?;
         let tmp = parent.join(hidden_name(&name, "tmp"));
-        fs::create_dir(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
+        fs::create_dir(&tmp).with_context(|| {
+            format!(
+                "writing {}: cannot make a folder in {}",
+                target.display(),
+                parent.display()
+            )
+        })?;
         // Marks the folder as dcplan's until it is finished: only a marked folder is ever
         // cleaned up as an interrupted write, and never while its marker is locked.
         let marker = match marked_and_locked(&tmp) {
             Ok(m) => m,
             Err(e) => {
                 let _ = fs::remove_dir_all(&tmp);
-                return Err(e).with_context(|| format!("creating {}", tmp.display()));
+                return Err(e).with_context(|| format!("writing {}", target.display()));
             }
         };
         Ok(OutputDir {
@@ -662,7 +668,13 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     // something the next run recognises as its own.
     let name = file_name(path);
     let tmp_dir = parent.join(hidden_name(&name, "tmp"));
-    fs::create_dir(&tmp_dir).with_context(|| format!("writing {}", tmp_dir.display()))?;
+    fs::create_dir(&tmp_dir).with_context(|| {
+        format!(
+            "writing {}: cannot make a file in {}",
+            path.display(),
+            parent.display()
+        )
+    })?;
     let tmp = tmp_dir.join("file");
     let written = marked_and_locked(&tmp_dir)
         .and_then(|_marker| fs::write(&tmp, bytes))
