@@ -63,13 +63,14 @@ pub(crate) fn csv_rows(text: &str) -> (Option<CsvRow<'_>>, Vec<CsvRow<'_>>) {
     (header, rows.collect())
 }
 
-/// The index of the first header field named one of `names` (case-insensitive), or an error
-/// where another field has the same name: which of the two was meant is not known.
+/// The index of the header field named by the first of `names` (case-insensitive) the header
+/// has: the names are in order of preference, so `submit_time` wins over a plain `time`; or an
+/// error where another field has the same name: which of the two was meant is not known.
 pub(crate) fn find_column(header: &[&str], names: &[&str]) -> Result<Option<usize>, String> {
     let name = |h: &str| h.trim_matches('"').to_string();
-    let Some(i) = header
+    let Some(i) = names
         .iter()
-        .position(|h| names.iter().any(|n| name(h).eq_ignore_ascii_case(n)))
+        .find_map(|n| header.iter().position(|h| name(h).eq_ignore_ascii_case(n)))
     else {
         return Ok(None);
     };

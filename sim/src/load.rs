@@ -194,6 +194,18 @@ mod tests {
         load_str("scenarios/tiny.ron", &text)
     }
 
+    /// A fraction where a whole number goes says so (the parser stops at the point).
+    #[test]
+    fn a_fraction_for_a_count_says_a_whole_number_goes_there() {
+        let text = TINY.replacen("gpus: 64,", "gpus: 64.5,", 1);
+        match load_str("tiny.ron", &text) {
+            Err(ScenarioError::Syntax { message, .. }) => {
+                assert!(message.contains("a whole number goes here"), "{message}")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
     /// A block comment never closed is reported where it opens.
     #[test]
     fn an_unclosed_comment_is_reported_where_it_opens() {
@@ -231,6 +243,11 @@ mod tests {
         assert!(!flagged(&format!(
             "(tariff: Market(preset: \"ercot-like\"), {ppa})"
         )));
+        // A physical PPA's surplus is exported too.
+        assert!(flagged(&format!(
+            "(tariff: Flat(price_usd_per_kwh: 0.08), {})",
+            ppa.replace("Virtual", "Physical")
+        )));
     }
 
     /// A field of a section the scenario leaves to its defaults is set by writing the section
@@ -263,6 +280,17 @@ mod tests {
         };
         assert!(
             problems[0].message.contains("no field `reliabilty`"),
+            "{problems:?}"
+        );
+        // A misspelt field of a section left out names the field, not the section.
+        let Err(ScenarioError::Invalid { problems, .. }) = set(TINY, &[("reliability.bogus", "1")])
+        else {
+            panic!("a misspelt field must be refused")
+        };
+        assert!(
+            problems[0]
+                .message
+                .contains("no field `bogus` in `reliability`"),
             "{problems:?}"
         );
     }

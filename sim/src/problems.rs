@@ -32,7 +32,11 @@ impl fmt::Display for Problem {
             Severity::Error => "",
             Severity::Warning => "warning: ",
         };
-        write!(f, "{tag}{}: {}", self.path, self.message)
+        if self.path.is_empty() {
+            write!(f, "{tag}{}", self.message)
+        } else {
+            write!(f, "{tag}{}: {}", self.path, self.message)
+        }
     }
 }
 
@@ -148,14 +152,30 @@ pub fn parse_ron<T: serde::de::DeserializeOwned>(
             };
             (e, line, column)
         })
-        .map_err(|(e, line, column)| ScenarioError::Syntax {
-            file: file.to_string(),
-            line,
-            column,
-            message: match missing_field_path(text, &e) {
-                Some(path) => format!("{path}: {}", describe_ron_error(&e.code)),
-                None => describe_ron_error(&e.code),
-            },
+        .map_err(|(e, line, column)| {
+            // A fraction after a whole number (`64.5` where a count goes) stops the parser at the
+            // point, where it looks for a comma: say what is wrong.
+            let fraction = e.code == ron::Error::ExpectedComma
+                && text
+                    .get(crate::scenario::byte_offset(text, line, column)..)
+                    .is_some_and(|rest| {
+                        let mut c = rest.chars();
+                        c.next() == Some('.') && c.next().is_some_and(|d| d.is_ascii_digit())
+                    });
+            let what = if fraction {
+                "a whole number goes here: this field takes no fraction".to_string()
+            } else {
+                describe_ron_error(&e.code)
+            };
+            ScenarioError::Syntax {
+                file: file.to_string(),
+                line,
+                column,
+                message: match missing_field_path(text, &e) {
+                    Some(path) => format!("{path}: {what}"),
+                    None => what,
+                },
+            }
         })
 }
 

@@ -359,10 +359,13 @@ fn variants_of(
             Err(e) => {
                 // Each problem on its own, so that one bad value shared by many variants is
                 // one problem.
+                // Its errors: a warning of a variant is not what makes it fail.
                 let problems: Vec<String> = match e {
-                    ScenarioError::Invalid { problems, .. } => {
-                        problems.iter().map(|p| p.to_string()).collect()
-                    }
+                    ScenarioError::Invalid { problems, .. } => problems
+                        .iter()
+                        .filter(|p| p.severity == Severity::Error)
+                        .map(|p| p.to_string())
+                        .collect(),
                     ScenarioError::Syntax { message, .. } => vec![message],
                     other => vec![other.to_string()],
                 };

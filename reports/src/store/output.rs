@@ -635,7 +635,13 @@ pub(crate) fn clean_stale(dir: &Path) {
         // output carries the marker (unlocked: no run writes it), a replaced one its manifest.
         let ours = |f: &str| exists(&path.join(f));
         let replaced = ours("manifest.ron") || ours("part.ron");
-        if kind == "old" && replaced && !exists(&target) && fs::rename(&path, &target).is_ok() {
+        // A set-aside folder is put back only where its removal never started (no marker).
+        if kind == "old"
+            && replaced
+            && !ours(PARTIAL_MARKER)
+            && !exists(&target)
+            && fs::rename(&path, &target).is_ok()
+        {
             eprintln!(
                 "{}: put back from {} (a replacement was interrupted)",
                 target.display(),
@@ -643,7 +649,9 @@ pub(crate) fn clean_stale(dir: &Path) {
             );
             continue;
         }
-        if kind == "tmp" && ours(PARTIAL_MARKER) {
+        // (A replaced folder gets the marker before its removal starts, so one whose removal was
+        // cut short, its manifest already gone, still has it.)
+        if ours(PARTIAL_MARKER) {
             if let Ok(_held) = marker_lock(&path.join(PARTIAL_MARKER)) {
                 let _ = fs::remove_dir_all(&path);
             }
@@ -933,6 +941,8 @@ mod tests {
         let file = dir.path().join(format!(".g.tmp-{dead}-1-{h}"));
         // A run in another PID namespace: its pid runs nowhere here, but it holds its lock.
         let locked = dir.path().join(format!(".i.tmp-{dead}-1-{h}"));
+        // A replaced folder whose removal was cut short after its manifest went.
+        let half_removed = dir.path().join(format!(".j.old-{dead}-1-{h}"));
         for d in [
             &tmp,
             &old,
@@ -941,10 +951,11 @@ mod tests {
             &lookalike,
             &old_lookalike,
             &locked,
+            &half_removed,
         ] {
             fs::create_dir(d).expect("mkdir");
         }
-        for d in [&tmp, &other_host, &live] {
+        for d in [&tmp, &other_host, &live, &half_removed] {
             fs::write(d.join(PARTIAL_MARKER), "").expect("write");
         }
         let _held = marked_and_locked(&locked).expect("lock");
@@ -953,7 +964,8 @@ mod tests {
         fs::write(lookalike.join("data"), "mine").expect("write");
         fs::write(&file, "mine").expect("write");
         clean_stale(dir.path());
-        assert!(!tmp.exists());
+        assert!(!tmp.exists() && !half_removed.exists());
+        assert!(!dir.path().join("j").exists());
         assert_eq!(
             fs::read_to_string(dir.path().join("b/manifest.ron")).expect("put back"),
             "x"

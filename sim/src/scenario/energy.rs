@@ -223,7 +223,12 @@ pub(super) fn check_energy(s: &Scenario, catalog: &Catalog, p: &mut Problems) {
             .ppa
             .as_ref()
             .is_some_and(|ppa| ppa.settlement == Settlement::Virtual);
-        let exports = e.export && (e.solar.is_some() || e.wind.is_some());
+        // Surplus to export: on-site generation, or a physical PPA's energy beyond the load.
+        let physical_ppa = e
+            .ppa
+            .as_ref()
+            .is_some_and(|ppa| ppa.settlement == Settlement::Physical);
+        let exports = e.export && (e.solar.is_some() || e.wind.is_some() || physical_ppa);
         if virtual_ppa || exports {
             let what = match (virtual_ppa, exports) {
                 (true, true) => "the virtual PPA settles against, and exports are credited at,",

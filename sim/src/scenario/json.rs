@@ -243,13 +243,22 @@ fn whole_numbers_as_integers(v: &mut Value) {
 fn plain_types(message: &str) -> String {
     let mut m = message.to_string();
     for (rust, plain) in [
-        ("expected usize", "expected a whole number"),
-        ("expected u64", "expected a whole number"),
-        ("expected i64", "expected a whole number"),
-        ("expected u32", "expected a whole number"),
-        ("expected i32", "expected a whole number"),
-        ("expected u16", "expected a whole number"),
-        ("expected u8", "expected a whole number"),
+        ("expected usize", "expected a whole number, 0 or more"),
+        ("expected u64", "expected a whole number, 0 or more"),
+        (
+            "expected i64",
+            "expected a whole number between -9223372036854775808 and 9223372036854775807",
+        ),
+        (
+            "expected u32",
+            "expected a whole number from 0 to 4294967295",
+        ),
+        (
+            "expected i32",
+            "expected a whole number between -2147483648 and 2147483647",
+        ),
+        ("expected u16", "expected a whole number from 0 to 65535"),
+        ("expected u8", "expected a whole number from 0 to 255"),
         ("expected f64", "expected a number"),
     ] {
         if let Some(rest) = m.strip_suffix(rust) {

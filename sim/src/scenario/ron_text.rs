@@ -421,7 +421,7 @@ pub fn set(text: &str, path: &str, value: &str) -> Result<String, String> {
     let found = match locate(text, path) {
         Ok(found) => found,
         Err(e) => {
-            return match in_absent_section(path, value, &e) {
+            return match in_absent_section(path, value, &e)? {
                 Some((section, written)) => set(text, &section, &written).map_err(|_| e),
                 None => Err(e),
             };
@@ -453,16 +453,29 @@ pub fn set(text: &str, path: &str, value: &str) -> Result<String, String> {
 /// `(failures: false)`; through a variant, `tariff.Flat.price_usd_per_kwh` is `tariff` to
 /// `Flat(price_usd_per_kwh: ...)`). Only where `error` (the path's own) says a field is not
 /// written and the field is one the scenario format has; a list item is never made up.
-fn in_absent_section(path: &str, value: &str, error: &str) -> Option<(String, String)> {
+fn in_absent_section(
+    path: &str,
+    value: &str,
+    error: &str,
+) -> Result<Option<(String, String)>, String> {
     if !error.starts_with("no field `") {
-        return None;
+        return Ok(None);
     }
-    let (section, last) = path.rsplit_once('.')?;
+    let Some((section, last)) = path.rsplit_once('.') else {
+        return Ok(None);
+    };
     let is_name = !last.is_empty()
         && last.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
         && !last.starts_with(|c: char| c.is_ascii_digit());
-    if !is_name || section.ends_with(']') || !super::json::is_scenario_field(path) {
-        return None;
+    if !is_name || section.ends_with(']') {
+        return Ok(None);
+    }
+    if !super::json::is_scenario_field(path) {
+        // A section the format has, without such a field: the field is what is wrong.
+        if super::json::is_scenario_field(section) {
+            return Err(format!("no field `{last}` in `{section}`"));
+        }
+        return Ok(None);
     }
     let written = if last.starts_with(|c: char| c.is_ascii_uppercase()) {
         // A variant: its fields or its value in its brackets.
@@ -474,7 +487,7 @@ fn in_absent_section(path: &str, value: &str, error: &str) -> Option<(String, St
     } else {
         format!("({last}: {value})")
     };
-    Some((section.to_string(), written))
+    Ok(Some((section.to_string(), written)))
 }
 
 /// Like [`set`], and the value gets `source` as its line comment, the comment the report's
@@ -495,7 +508,7 @@ pub fn set_with_source(
     let found = match locate(text, path) {
         Ok(found) => found,
         Err(e) => {
-            return match in_absent_section(path, value, &e) {
+            return match in_absent_section(path, value, &e)? {
                 Some((section, written)) => {
                     set_with_source(text, &section, &written, &source).map_err(|_| e)
                 }
