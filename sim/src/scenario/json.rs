@@ -89,6 +89,9 @@ pub fn json_to_ron(file: &str, json: &str) -> Result<String, ScenarioError> {
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
+    // Every value that is not a value of its field, at once.
+    let mut bad: Vec<Problem> = Vec::new();
+    let mut converted: Vec<(usize, Vec<String>)> = Vec::new();
     for (i, axis) in axes.iter().enumerate() {
         let path = axis.get("path").and_then(Value::as_str).unwrap_or_default();
         let values = axis
@@ -98,9 +101,24 @@ pub fn json_to_ron(file: &str, json: &str) -> Result<String, ScenarioError> {
             .unwrap_or_default();
         let mut texts = Vec::with_capacity(values.len());
         for (j, v) in values.iter().enumerate() {
-            let at = format!("sweep.axes[{i}].values[{j}]");
-            texts.push(value_text(&tree, path, v).map_err(|m| invalid(file, at, m))?);
+            match value_text(&tree, path, v) {
+                Ok(t) => texts.push(t),
+                Err(m) => bad.push(Problem {
+                    path: format!("sweep.axes[{i}].values[{j}]"),
+                    message: plain_types(&m),
+                    severity: Severity::Error,
+                }),
+            }
         }
+        converted.push((i, texts));
+    }
+    if !bad.is_empty() {
+        return Err(ScenarioError::Invalid {
+            file: file.to_string(),
+            problems: bad,
+        });
+    }
+    for (i, texts) in converted {
         text = ron_text::set(
             &text,
             &format!("sweep.axes[{i}].values"),
@@ -524,6 +542,10 @@ fn value_text(tree: &Value, path: &str, v: &Value) -> Result<String, String> {
         sweep.remove("sweep");
         sweep.remove("optimize");
     }
+    if json_at(&mut variant, path, true).is_none() && is_scenario_field(path) {
+        // A section the scenario leaves out: made, empty, on the way to the field.
+        make_sections(&mut variant, path);
+    }
     *json_at(&mut variant, path, true)
         .ok_or_else(|| format!("`{path}` does not lead to a field of the scenario"))? = v.clone();
     let scenario: Scenario = serde_json::from_value(variant)
@@ -535,6 +557,31 @@ fn value_text(tree: &Value, path: &str, v: &Value) -> Result<String, String> {
         Ok(t) => Ok(t),
         // A value equal to a default the schema leaves unwritten: written as it is.
         Err(_) => Ok(plain_ron(v)),
+    }
+}
+
+/// Make the objects on the way to `path` that `tree` lacks (plain field and variant names; a
+/// list item is never made).
+fn make_sections(tree: &mut Value, path: &str) {
+    let Some((sections, _)) = path.rsplit_once('.') else {
+        return;
+    };
+    let mut current = tree;
+    for seg in sections.split('.') {
+        if seg.contains('[') {
+            // Into an existing list item only.
+            let Some(next) = json_at(current, seg, false) else {
+                return;
+            };
+            current = next;
+            continue;
+        }
+        let Some(fields) = current.as_object_mut() else {
+            return;
+        };
+        current = fields
+            .entry(seg.to_string())
+            .or_insert_with(|| Value::Object(Default::default()));
     }
 }
 

@@ -284,6 +284,38 @@ fn json_errors_give_the_json_file_s_line_and_column_and_problems_their_field() {
     std::fs::write(&path, v3.to_string()).expect("write");
     let p = problems(dcplan_sim::load_file(&path).unwrap_err());
     assert_eq!(p[0].path, "sweep.axes[0].values[1]");
+    // Every such value at once, in plain words.
+    let mut v3b = v.clone();
+    v3b["sweep"] = serde_json::json!({"axes": [
+        {"path": "fleet[0].gpus", "values": [32, "many", 64.5]},
+        {"path": "site.pue", "values": [1.3, "y"]},
+    ]});
+    std::fs::write(&path, v3b.to_string()).expect("write");
+    let p = problems(dcplan_sim::load_file(&path).unwrap_err());
+    let paths: Vec<&str> = p.iter().map(|q| q.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "sweep.axes[0].values[1]",
+            "sweep.axes[0].values[2]",
+            "sweep.axes[1].values[1]"
+        ],
+        "{p:#?}"
+    );
+    assert!(p.iter().all(|q| !q.message.contains("i64")), "{p:#?}");
+    // A sweep into a section the scenario leaves out.
+    let mut v3c = v.clone();
+    v3c.as_object_mut()
+        .expect("object")
+        .remove("reliability")
+        .expect("the twin writes every section");
+    v3c["sweep"] = serde_json::json!({"axes": [
+        {"path": "reliability.spares_frac", "values": [0.0, 0.1]},
+    ]});
+    std::fs::write(&path, v3c.to_string()).expect("write");
+    let l = dcplan_sim::load_file(&path).unwrap_or_else(|e| panic!("{e}"));
+    let variants = dcplan_sim::sweep::expand(&l).expect("expands");
+    assert_eq!(variants[1].loaded.scenario.reliability.spares_frac, 0.1);
     // A key written twice inside a sweep value (kept as text by the schema) is refused too.
     let mut v5 = v.clone();
     v5["sweep"] = serde_json::json!({"axes": [{"path": "energy.tariff", "values": [
