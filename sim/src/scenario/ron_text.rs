@@ -41,8 +41,8 @@ impl Cursor<'_> {
     }
 
     /// Skip a block comment starting at the cursor (block comments nest, as in RON); an
-    /// unclosed one runs to the end of the text.
-    fn block_comment(&mut self) {
+    /// unclosed one runs to the end of the text. Returns whether it was closed.
+    fn block_comment(&mut self) -> bool {
         let mut depth = 0usize;
         while self.i < self.b.len() {
             if self.at(b"/*") {
@@ -52,13 +52,14 @@ impl Cursor<'_> {
                 self.i += 2;
                 depth -= 1;
                 if depth == 0 {
-                    return;
+                    return true;
                 }
             } else {
                 self.i += 1;
             }
         }
         self.i = self.b.len();
+        false
     }
 
     /// If a string, byte string, raw string or character literal starts at the cursor, skip it
@@ -269,22 +270,7 @@ pub fn unclosed_comment(text: &str) -> Option<usize> {
             }
         } else if c.at(b"/*") {
             let start = c.i;
-            let mut depth = 0usize;
-            while c.i < c.b.len() {
-                if c.at(b"/*") {
-                    depth += 1;
-                    c.i += 2;
-                } else if c.at(b"*/") {
-                    c.i += 2;
-                    depth -= 1;
-                    if depth == 0 {
-                        break;
-                    }
-                } else {
-                    c.i += 1;
-                }
-            }
-            if depth > 0 {
+            if !c.block_comment() {
                 return Some(start);
             }
         } else if !c.literal() {
