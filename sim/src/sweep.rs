@@ -425,7 +425,35 @@ pub fn check(loaded: &LoadedScenario) -> Vec<Problem> {
         return Vec::new();
     }
     match expand(loaded) {
-        Ok(_) => Vec::new(),
+        // The warnings a variant has and the base has not, each once, with the first variant
+        // that has it and how many more do.
+        Ok(variants) => {
+            let mut seen: Vec<(String, String, usize)> = Vec::new();
+            for v in &variants {
+                for w in &v.loaded.warnings {
+                    if loaded.warnings.contains(w) {
+                        continue;
+                    }
+                    let text = w.to_string();
+                    if let Some(s) = seen.iter_mut().find(|(t, _, _)| *t == text) {
+                        s.2 += 1;
+                    } else if seen.len() < MAX_VARIANT_PROBLEMS {
+                        seen.push((text, v.name.clone(), 1));
+                    }
+                }
+            }
+            seen.into_iter()
+                .map(|(text, name, n)| Problem {
+                    path: if n > 1 {
+                        format!("variant `{name}` and {} more", n - 1)
+                    } else {
+                        format!("variant `{name}`")
+                    },
+                    message: text.strip_prefix("warning: ").unwrap_or(&text).to_string(),
+                    severity: Severity::Warning,
+                })
+                .collect()
+        }
         Err(ScenarioError::Invalid { problems, .. }) => problems,
         Err(e) => vec![Problem {
             path: "sweep".into(),

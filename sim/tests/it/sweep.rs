@@ -554,3 +554,22 @@ fn a_path_through_another_variant_says_which_variant_is_written() {
         "{err}"
     );
 }
+
+/// A warning only a variant has (on-site solar exported at a retail tariff) is reported with
+/// the variant, not dropped, and is never an error.
+#[test]
+fn a_variant_s_own_warnings_are_reported() {
+    let text = with(
+        &tiny_text(),
+        "sweep",
+        r#"(axes: [(path: "energy.solar", values: [None, (mw: 0.05, capex_usd_per_kw: 1000)], labels: ["grid", "solar"])])"#,
+    );
+    let l = load_text(&text);
+    let w: Vec<String> = l.warnings.iter().map(|w| w.to_string()).collect();
+    assert!(
+        w.iter()
+            .any(|w| w.starts_with("warning: variant `solar`") && w.contains("retail tariff")),
+        "{w:#?}"
+    );
+    assert_eq!(sweep::expand(&l).expect("expands").len(), 2);
+}
