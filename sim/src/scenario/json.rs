@@ -203,6 +203,122 @@ pub(crate) fn is_scenario_field(path: &str) -> bool {
     true
 }
 
+/// Byte offset of each value of the JSON text `text` by its field path (`fleet[0].gpus`; a
+/// variant's name is a field as messages write it, `energy.tariff.Flat.price_usd_per_kwh`): the
+/// offset of its key in an object, of the value in a list. Empty where the text is not JSON.
+fn json_offsets(text: &str) -> Vec<(String, usize)> {
+    fn skip_ws(b: &[u8], mut i: usize) -> usize {
+        while i < b.len() && b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        i
+    }
+    // The end of the string starting at `i` (its opening quote), and its text.
+    fn string(b: &[u8], i: usize) -> Option<(usize, String)> {
+        let mut j = i + 1;
+        while j < b.len() && b[j] != b'"' {
+            j += if b[j] == b'\\' { 2 } else { 1 };
+        }
+        let raw = std::str::from_utf8(b.get(i..=j)?).ok()?;
+        let text: String = serde_json::from_str(raw).ok()?;
+        Some((j + 1, text))
+    }
+    fn value(
+        b: &[u8],
+        i: usize,
+        path: &str,
+        out: &mut Vec<(String, usize)>,
+        depth: u32,
+    ) -> Option<usize> {
+        if depth > 128 {
+            return None;
+        }
+        let i = skip_ws(b, i);
+        match b.get(i)? {
+            b'{' => {
+                let mut j = skip_ws(b, i + 1);
+                if b.get(j) == Some(&b'}') {
+                    return Some(j + 1);
+                }
+                loop {
+                    let key_at = j;
+                    let (after, key) = string(b, j)?;
+                    let p = if path.is_empty() {
+                        key
+                    } else {
+                        format!("{path}.{key}")
+                    };
+                    out.push((p.clone(), key_at));
+                    j = skip_ws(b, after);
+                    if b.get(j) != Some(&b':') {
+                        return None;
+                    }
+                    j = skip_ws(b, value(b, j + 1, &p, out, depth + 1)?);
+                    match b.get(j)? {
+                        b',' => j = skip_ws(b, j + 1),
+                        b'}' => return Some(j + 1),
+                        _ => return None,
+                    }
+                }
+            }
+            b'[' => {
+                let mut j = skip_ws(b, i + 1);
+                if b.get(j) == Some(&b']') {
+                    return Some(j + 1);
+                }
+                let mut k = 0;
+                loop {
+                    let p = format!("{path}[{k}]");
+                    out.push((p.clone(), skip_ws(b, j)));
+                    j = skip_ws(b, value(b, j, &p, out, depth + 1)?);
+                    k += 1;
+                    match b.get(j)? {
+                        b',' => j += 1,
+                        b']' => return Some(j + 1),
+                        _ => return None,
+                    }
+                }
+            }
+            b'"' => string(b, i).map(|(end, _)| end),
+            _ => {
+                let mut j = i;
+                while j < b.len()
+                    && !matches!(b[j], b',' | b'}' | b']')
+                    && !b[j].is_ascii_whitespace()
+                {
+                    j += 1;
+                }
+                Some(j)
+            }
+        }
+    }
+    let mut out = Vec::new();
+    let b = text.as_bytes();
+    if b.get(skip_ws(b, 0)) == Some(&b'{') {
+        let _ = value(b, 0, "", &mut out, 0);
+    }
+    out
+}
+
+/// 1-based line and column in the JSON text `text` of the value a problem's field path names,
+/// or of the nearest written field above it; None where `text` is not a JSON object.
+pub fn json_position(text: &str, path: &str) -> Option<(usize, usize)> {
+    let offsets = json_offsets(text);
+    if offsets.is_empty() {
+        return None;
+    }
+    let mut p = path.split(' ').next().unwrap_or(path).to_string();
+    loop {
+        if let Some((_, at)) = offsets.iter().find(|(q, _)| *q == p) {
+            return Some(super::line_col_of(text, *at));
+        }
+        match p.rfind(['.', '[']) {
+            Some(i) => p.truncate(i),
+            None => return None,
+        }
+    }
+}
+
 /// Most schema problems looked for at once.
 const MAX_SCHEMA_PROBLEMS: usize = 50;
 
@@ -263,10 +379,7 @@ fn plain_types(message: &str) -> String {
     for (rust, plain) in [
         ("expected usize", "expected a whole number, 0 or more"),
         ("expected u64", "expected a whole number, 0 or more"),
-        (
-            "expected i64",
-            "expected a whole number between -9223372036854775808 and 9223372036854775807",
-        ),
+        ("expected i64", "expected a whole number"),
         (
             "expected u32",
             "expected a whole number from 0 to 4294967295",

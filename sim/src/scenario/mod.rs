@@ -609,6 +609,9 @@ fn read_file_text(path: &std::path::Path) -> Result<(String, String), ScenarioEr
 /// itself, or the nearest written field above it (for paths into enum variants or of fields
 /// left to their defaults).
 pub fn problem_position(text: &str, path: &str) -> Option<(usize, usize)> {
+    if text.trim_start().starts_with('{') {
+        return json::json_position(text, path);
+    }
     let mut p = path.split(' ').next().unwrap_or(path).to_string();
     loop {
         if p.is_empty() {

@@ -389,6 +389,28 @@ fn a_json_scenario_reports_every_schema_problem_at_once_with_its_field_path() {
     assert!(has("simulation.horizon_months", "invalid type"), "{p:#?}");
     assert!(has("fleet[0].network_usd_per_node", ""), "{p:#?}");
     assert_eq!(p.len(), 6, "{p:#?}");
+    // Each is found in the JSON text, at its own line where it is written (a missing field at
+    // its object's).
+    let pretty = serde_json::to_string_pretty(&bad).expect("json");
+    let line_of = |needle: &str| {
+        pretty
+            .lines()
+            .position(|l| l.contains(needle))
+            .expect("found")
+            + 1
+    };
+    let at = |path: &str| {
+        dcplan_sim::scenario::problem_position(&pretty, path)
+            .unwrap_or_else(|| panic!("{path} not found"))
+            .0
+    };
+    assert_eq!(at("fleet[0].colour"), line_of("\"colour\""));
+    assert_eq!(
+        at("simulation.horizon_months"),
+        line_of("\"horizon_months\"")
+    );
+    assert_eq!(at("nmae"), line_of("\"nmae\""));
+    assert_eq!(at("finance.discount_rate_frac"), line_of("\"finance\""));
     // A field written twice is reported with the others.
     let text = bad
         .to_string()
