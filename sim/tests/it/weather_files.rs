@@ -202,6 +202,13 @@ fn malformed_files_name_every_line_and_field() {
         vec!["line 101, field month: 1.9 is not a whole number"],
         "{err:#?}"
     );
+    // A row too many is counted, with no made-up date.
+    let mut lines: Vec<String> = epw.lines().map(str::to_string).collect();
+    let last = lines.last().expect("rows").clone();
+    lines.push(last);
+    let err = parse(&lines.join("\n"), None).unwrap_err();
+    assert_eq!(err.len(), 1, "{err:#?}");
+    assert!(err[0].contains("8761 hourly rows"), "{err:#?}");
     // A header line left out is named, not reported as every row out of place.
     let mut lines: Vec<String> = epw.lines().map(str::to_string).collect();
     lines.remove(6);
