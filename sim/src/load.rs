@@ -194,6 +194,40 @@ mod tests {
         load_str("scenarios/tiny.ron", &text)
     }
 
+    /// A new climate in the scenario's catalog that leaves required fields out: each is
+    /// reported, with the scenario's other problems, all at once.
+    #[test]
+    fn a_new_catalog_entry_s_missing_fields_come_all_at_once() {
+        let text = ron_text::set(
+            TINY,
+            "catalog",
+            "(climates: [(name: \"dry\", description: \"a test\", annual_mean_c: 20)])",
+        )
+        .expect("catalog");
+        let text = ron_text::set(&text, "site.it_overhead_frac", "-3").expect("set");
+        let Err(ScenarioError::Invalid { problems, .. }) = load_str("tiny.ron", &text) else {
+            panic!("missing fields must be problems")
+        };
+        let missing: Vec<&str> = problems
+            .iter()
+            .filter(|p| p.message.contains("is missing"))
+            .map(|p| p.path.as_str())
+            .collect();
+        assert!(
+            missing.contains(&"catalog.climates[0].seasonal_swing_c"),
+            "{problems:#?}"
+        );
+        assert!(
+            missing.contains(&"catalog.climates[0].grid_carbon_free_frac"),
+            "{problems:#?}"
+        );
+        assert!(missing.len() >= 9, "{problems:#?}");
+        assert!(
+            problems.iter().any(|p| p.path == "site.it_overhead_frac"),
+            "{problems:#?}"
+        );
+    }
+
     /// A fraction where a whole number goes says so (the parser stops at the point).
     #[test]
     fn a_fraction_for_a_count_says_a_whole_number_goes_there() {

@@ -332,8 +332,7 @@ fn with_every_unknown_field(
                     message: crate::problems::describe_ron_error(&err.code),
                     severity: Severity::Error,
                 });
-                let like = first_items(&path);
-                if let Ok(value) = ron_text::get(DEFAULT_SCENARIO_RON, &like)
+                if let Some(value) = stand_in(&path)
                     && let Ok(text) = ron_text::set(&blanked, &path, &value)
                     && !filled.contains(&path)
                 {
@@ -409,6 +408,33 @@ fn blank_field(text: &mut String, span: ron_text::Span) {
         .map(|c| if c == '\n' { '\n' } else { ' ' })
         .collect();
     text.replace_range(span.start..end, &blank);
+}
+
+/// A value for the required field at `path` that a scenario left out, so that reading goes on:
+/// the built-in scenario's value at that path (its first list item's where the path is in a
+/// list), or, for an entry of the scenario's own catalog, the first built-in entry's.
+fn stand_in(path: &str) -> Option<String> {
+    let like = first_items(path);
+    if let Ok(value) = ron_text::get(DEFAULT_SCENARIO_RON, &like) {
+        return Some(value);
+    }
+    catalog_stand_in(like.strip_prefix("catalog.")?)
+}
+
+/// The first built-in catalog entry's value at `path` (`climates[0].annual_mean_c`), for an
+/// entry of a catalog list that leaves a required field out.
+fn catalog_stand_in(path: &str) -> Option<String> {
+    let like = first_items(path);
+    [
+        ("climates", crate::catalog::CLIMATES_RON),
+        ("cooling", crate::catalog::COOLING_RON),
+        ("tariffs", crate::catalog::TARIFFS_RON),
+    ]
+    .into_iter()
+    .find_map(|(list, text)| {
+        let rest = like.strip_prefix(list)?;
+        ron_text::get(&format!("(list: {text})"), &format!("list{rest}")).ok()
+    })
 }
 
 /// `path` with every list index 0 (`fleet[2].sku` is `fleet[0].sku`).
@@ -522,14 +548,30 @@ fn include_catalog(
             Ok(o) => break o,
             Err(e) => e,
         };
+        let what = crate::problems::describe_ron_error(&err.code);
         let message = ScenarioError::Syntax {
             file: shown.clone(),
             line: err.span.start.line,
             column: err.span.start.col,
-            message: crate::problems::describe_ron_error(&err.code),
+            message: match crate::problems::missing_field_path(&blanked, &err) {
+                Some(path) => format!("{path}: {what}"),
+                None => what,
+            },
         }
         .to_string();
         problems.push(field, message);
+        // A required field left out of a new entry: filled from the first built-in entry, so
+        // that reading goes on.
+        if matches!(err.code, ron::Error::MissingStructField { .. })
+            && unknown < MAX_UNKNOWN_FIELDS
+            && let Some(path) = crate::problems::missing_field_path(&blanked, &err)
+            && let Some(value) = catalog_stand_in(&path)
+            && let Ok(filled) = ron_text::set(&blanked, &path, &value)
+        {
+            unknown += 1;
+            blanked = filled;
+            continue;
+        }
         let known = matches!(
             err.code,
             ron::Error::NoSuchStructField { .. } | ron::Error::DuplicateStructField { .. }

@@ -137,6 +137,20 @@ fn problems_in_an_included_catalog_name_the_file_line_and_column() {
         "{p:?}"
     );
 
+    // A new climate that leaves required fields out: each named with its path, at once.
+    std::fs::write(
+        dir.join("acme.ron"),
+        "(climates: [(name: \"dry\", description: \"a test\", annual_mean_c: 20)])",
+    )
+    .expect("write");
+    let p = problems(dcplan_sim::load_file(&path).unwrap_err());
+    assert!(p.len() >= 9, "{p:#?}");
+    assert!(
+        p.iter()
+            .any(|q| q.message.contains("climates[0].seasonal_swing_c")),
+        "{p:#?}"
+    );
+
     // A syntax error.
     std::fs::write(
         dir.join("acme.ron"),
