@@ -94,6 +94,13 @@ impl Problems {
     }
 }
 
+/// Whether the field path `path` is `field` or lies inside it (`fleet[0].sku` in `fleet[0]`,
+/// `site.pue` in `site`; not `site_name` in `site`).
+pub(crate) fn within(path: &str, field: &str) -> bool {
+    path.strip_prefix(field)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
+}
+
 /// Why a scenario could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum ScenarioError {
@@ -138,45 +145,38 @@ pub fn parse_ron<T: serde::de::DeserializeOwned>(
     file: &str,
     text: &str,
 ) -> Result<T, ScenarioError> {
-    ron_options()
-        .from_str::<T>(text)
-        .map_err(|e| {
-            // An unclosed comment is where it opens, not at the end of the text.
-            let (line, column) = match e.code {
-                ron::Error::UnclosedBlockComment => {
-                    crate::scenario::ron_text::unclosed_comment(text)
-                        .map(|at| crate::scenario::line_col_of(text, at))
-                        .unwrap_or((e.span.start.line, e.span.start.col))
-                }
-                _ => (e.span.start.line, e.span.start.col),
-            };
-            (e, line, column)
-        })
-        .map_err(|(e, line, column)| {
-            // A fraction after a whole number (`64.5` where a count goes) stops the parser at the
-            // point, where it looks for a comma: say what is wrong.
-            let fraction = e.code == ron::Error::ExpectedComma
-                && text
-                    .get(crate::scenario::byte_offset(text, line, column)..)
-                    .is_some_and(|rest| {
-                        let mut c = rest.chars();
-                        c.next() == Some('.') && c.next().is_some_and(|d| d.is_ascii_digit())
-                    });
-            let what = if fraction {
-                "a whole number goes here: this field takes no fraction".to_string()
-            } else {
-                describe_ron_error(&e.code)
-            };
-            ScenarioError::Syntax {
-                file: file.to_string(),
-                line,
-                column,
-                message: match missing_field_path(text, &e) {
-                    Some(path) => format!("{path}: {what}"),
-                    None => what,
-                },
-            }
-        })
+    ron_options().from_str::<T>(text).map_err(|e| {
+        // An unclosed comment is where it opens, not at the end of the text.
+        let (line, column) = match e.code {
+            ron::Error::UnclosedBlockComment => crate::scenario::ron_text::unclosed_comment(text)
+                .map(|at| crate::scenario::line_col_of(text, at))
+                .unwrap_or((e.span.start.line, e.span.start.col)),
+            _ => (e.span.start.line, e.span.start.col),
+        };
+        // A fraction after a whole number (`64.5` where a count goes) stops the parser at the
+        // point, where it looks for a comma: say what is wrong.
+        let fraction = e.code == ron::Error::ExpectedComma
+            && text
+                .get(crate::scenario::byte_offset(text, line, column)..)
+                .is_some_and(|rest| {
+                    let mut c = rest.chars();
+                    c.next() == Some('.') && c.next().is_some_and(|d| d.is_ascii_digit())
+                });
+        let what = if fraction {
+            "a whole number goes here: this field takes no fraction".to_string()
+        } else {
+            describe_ron_error(&e.code)
+        };
+        ScenarioError::Syntax {
+            file: file.to_string(),
+            line,
+            column,
+            message: match missing_field_path(text, &e) {
+                Some(path) => format!("{path}: {what}"),
+                None => what,
+            },
+        }
+    })
 }
 
 /// The field path of a required field a struct leaves out (`pricing.reserved_discount_frac`),

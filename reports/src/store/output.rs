@@ -597,15 +597,15 @@ fn marked_and_locked(dir: &Path) -> std::io::Result<fs::File> {
     Ok(marker)
 }
 
-/// Whether a running dcplan holds the lock on the marker file `marker` (it is writing that
-/// folder). Where the lock is free, it is taken and held while the returned file is open.
-fn marker_lock(marker: &Path) -> Result<fs::File, ()> {
-    let file = fs::File::open(marker).map_err(|_| ())?;
+/// The lock on the marker file `marker`, taken and held while the returned file is open; None
+/// where a running dcplan holds it (it is writing that folder) or the file cannot be opened.
+fn marker_lock(marker: &Path) -> Option<fs::File> {
+    let file = fs::File::open(marker).ok()?;
     #[cfg(unix)]
     if rustix::fs::flock(&file, rustix::fs::FlockOperation::NonBlockingLockExclusive).is_err() {
-        return Err(());
+        return None;
     }
-    Ok(file)
+    Some(file)
 }
 
 /// Remove what killed dcplan processes of this host left in `dir`: temporary folders, and
@@ -652,7 +652,7 @@ pub(crate) fn clean_stale(dir: &Path) {
         // (A replaced folder gets the marker before its removal starts, so one whose removal was
         // cut short, its manifest already gone, still has it.)
         if ours(PARTIAL_MARKER) {
-            if let Ok(_held) = marker_lock(&path.join(PARTIAL_MARKER)) {
+            if let Some(_held) = marker_lock(&path.join(PARTIAL_MARKER)) {
                 let _ = fs::remove_dir_all(&path);
             }
         } else if kind == "old" && replaced {

@@ -428,17 +428,11 @@ fn every_schema_problem(
     problems.extend(found);
     // One problem, the one the text's reading stopped at: reported there, with its line. (The
     // text's first error may be one the tree no longer has, a whole number with a point.)
-    let at_first = problems.is_empty()
-        || (problems.len() == 1 && problems[0].path == schema_problem(first).path);
-    if at_first {
+    let at = schema_problem(first);
+    if problems.is_empty() || (problems.len() == 1 && problems[0].path == at.path) {
         let mut err = syntax(file, first.inner());
         if let ScenarioError::Syntax { message, .. } = &mut err {
-            let p = schema_problem(first);
-            *message = if p.path.is_empty() {
-                p.message
-            } else {
-                format!("{}: {}", p.path, p.message)
-            };
+            *message = at.to_string();
         }
         return err;
     }
@@ -448,11 +442,8 @@ fn every_schema_problem(
             crate::load::load_str(file, &ron)
     {
         let inside = |p: &Problem| {
-            replaced.iter().any(|f| {
-                p.path == *f
-                    || p.path.starts_with(&format!("{f}."))
-                    || p.path.starts_with(&format!("{f}["))
-            }) || removed_from.contains(&p.path)
+            replaced.iter().any(|f| crate::problems::within(&p.path, f))
+                || removed_from.contains(&p.path)
         };
         problems.extend(more.into_iter().filter(|p| !inside(p)));
     }
@@ -534,97 +525,17 @@ fn duplicate_problem(path: String) -> Problem {
     }
 }
 
-/// The paths of keys written twice in one object of the JSON text `json`.
+/// The paths of keys written twice in one object of the JSON text `json` (a key's second
+/// writing; the fields inside it, which come twice with it, are not named again).
 fn duplicate_keys(json: &str) -> Vec<String> {
-    use serde::de::DeserializeSeed;
-    let found = std::cell::RefCell::new(Vec::new());
-    let mut reader = serde_json::Deserializer::from_str(json);
-    let walk = Walk {
-        path: String::new(),
-        found: &found,
-    };
-    // The text was read once already; an error here only ends the search.
-    let _ = walk.deserialize(&mut reader);
-    found.into_inner()
-}
-
-/// A walk over a JSON value that records keys written twice, with their paths.
-struct Walk<'a> {
-    path: String,
-    found: &'a std::cell::RefCell<Vec<String>>,
-}
-
-impl<'de> serde::de::DeserializeSeed<'de> for Walk<'_> {
-    type Value = ();
-
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> serde::de::Visitor<'de> for Walk<'_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("any JSON value")
-    }
-
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let mut seen = std::collections::HashSet::new();
-        while let Some(key) = map.next_key::<String>()? {
-            let path = if self.path.is_empty() {
-                key.clone()
-            } else {
-                format!("{}.{key}", self.path)
-            };
-            if !seen.insert(key) {
-                self.found.borrow_mut().push(path.clone());
-            }
-            map.next_value_seed(Walk {
-                path,
-                found: self.found,
-            })?;
+    let mut seen = std::collections::HashSet::new();
+    let mut twice: Vec<String> = Vec::new();
+    for (path, _) in json_offsets(json) {
+        if !seen.insert(path.clone()) && !twice.iter().any(|t| crate::problems::within(&path, t)) {
+            twice.push(path);
         }
-        Ok(())
     }
-
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let mut i = 0;
-        while seq
-            .next_element_seed(Walk {
-                path: format!("{}[{i}]", self.path),
-                found: self.found,
-            })?
-            .is_some()
-        {
-            i += 1;
-        }
-        Ok(())
-    }
-
-    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_str<E>(self, _: &str) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_unit<E>(self) -> Result<(), E> {
-        Ok(())
-    }
+    twice
 }
 
 /// Remove the field at `path` from its object; false where there is no such field.

@@ -280,13 +280,8 @@ fn with_every_unknown_field(
                     check_parsed(file, scenario, &blanked, input_dir)
                 {
                     // Problems inside a filled field are the stand-in's, not the scenario's.
-                    let inside = |p: &Problem| {
-                        filled.iter().any(|f| {
-                            p.path == *f
-                                || p.path.starts_with(&format!("{f}."))
-                                || p.path.starts_with(&format!("{f}["))
-                        })
-                    };
+                    let inside =
+                        |p: &Problem| filled.iter().any(|f| crate::problems::within(&p.path, f));
                     all.extend(problems.into_iter().filter(|p| !inside(p)));
                 }
                 // One misspelt field and nothing else: the parser's own message, at the name.
